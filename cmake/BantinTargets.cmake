@@ -1,0 +1,38 @@
+# Project-wide INTERFACE targets, linked PRIVATE by every Bantin target.
+add_library(bantin_warnings INTERFACE)
+target_compile_options(bantin_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wsuggest-override -Wimplicit-fallthrough
+  $<$<BOOL:${BANTIN_WERROR}>:-Werror>)
+
+add_library(bantin_sanitizers INTERFACE)
+if(BANTIN_SANITIZE)
+  target_compile_options(bantin_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(bantin_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+# bantin_module(NAME <name> SOURCES ... PUBLIC_DEPS ... PRIVATE_DEPS ...)
+# A library per top-level folder: public headers in include/, alias bantin::<name>.
+function(bantin_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(bantin_${name} STATIC ${ARG_SOURCES})
+  add_library(bantin::${name} ALIAS bantin_${name})
+  target_include_directories(bantin_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                            PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bantin_${name} PUBLIC ${ARG_PUBLIC_DEPS}
+                        PRIVATE ${ARG_PRIVATE_DEPS} bantin_warnings bantin_sanitizers)
+  target_link_libraries(bantin_${name} INTERFACE bantin_sanitizers)
+endfunction()
+
+# bantin_test(NAME <module> SOURCES ... DEPS ... LABEL unit|integration|e2e|browser)
+function(bantin_test name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
+  catch_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS ${ARG_LABEL}
+                       DISCOVERY_TIMEOUT 60)
+endfunction()

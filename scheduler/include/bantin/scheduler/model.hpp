@@ -1,0 +1,171 @@
+#pragma once
+// The schedule model: plain value types shared by the controller (which stores and edits
+// them) and the player (which receives them in a bundle and runs them offline).
+//
+// Everything here is data; the rules that turn it into a timeline live in resolver.hpp and
+// are written out in docs/scheduling.md. Local clock times (windows, fixed times, on-hours)
+// are minutes after local midnight in the device's IANA time zone; instants are UTC.
+// Identifiers are short strings chosen by the controller ([A-Za-z0-9._-], 1..64 chars).
+
+#include "bantin/common/time.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bantin::scheduler {
+
+inline constexpr std::string_view default_time_zone = "Asia/Ho_Chi_Minh";
+
+enum class DeviceKind { Screen, Speaker };
+enum class MediaType { Video, Image, Audio, Text, Stream };
+// The three bulletin levels of Thông tư 39/2020/TT-BTTTT, lowest first.
+enum class Level { Normal, Priority, Emergency };
+enum class Mode { Loop, FixedTime, ShareOfVoice };
+enum class ApprovalState { Draft, Submitted, Approved, Rejected, Archived };
+// CAP 1.2 severities, lowest first.
+enum class Severity { Minor, Moderate, Severe, Extreme };
+// CAP status: an exercise (drill) is never mistaken for a live alert.
+enum class AlertStatus { Actual, Exercise };
+
+// A daily window [start, end) in local minutes after midnight. end <= start means the window
+// crosses midnight (22:00-02:00); start 0, end 1440 is the whole day.
+struct DailyWindow {
+    int start_minute = 0;
+    int end_minute = 24 * 60;
+    bool operator==(const DailyWindow&) const = default;
+};
+
+struct VolumeStep {
+    DailyWindow window;
+    int volume = 80;  // percent, 0..100
+    bool operator==(const VolumeStep&) const = default;
+};
+
+struct Device {
+    std::string id;
+    DeviceKind kind = DeviceKind::Screen;
+    std::string zone;  // commune or ward id
+    std::vector<std::string> tags;
+    std::string time_zone{default_time_zone};
+    std::vector<DailyWindow> on_hours;     // empty: always on
+    std::vector<DailyWindow> quiet_hours;  // empty: never quiet
+    int default_volume = 80;               // percent, when no volume step applies
+    std::vector<VolumeStep> volume_schedule;
+    bool has_speaker = false;  // screens only; speakers always play sound
+    bool operator==(const Device&) const = default;
+};
+
+struct MediaRef {
+    std::string sha256;  // 64 lowercase hex digits; the content address
+    MediaType type = MediaType::Video;
+    // Natural length. Required for video and audio, and for text (the length of its spoken
+    // version); for images and streams it is the default a playlist item may override.
+    std::optional<Duration> duration;
+    bool has_audio = true;   // video: has a sound track; stream: carries sound
+    bool has_video = false;  // stream: carries pictures
+    std::string name;        // for people; not used by the rules
+    bool operator==(const MediaRef&) const = default;
+};
+
+struct PlaylistItem {
+    std::string media;  // sha256 of a MediaRef
+    std::optional<Duration> duration;  // overrides the media's own
+    int weight = 1;  // plays per cycle, spread evenly (smooth weighted round robin)
+    bool operator==(const PlaylistItem&) const = default;
+};
+
+struct Playlist {
+    std::string id;
+    std::string name;
+    std::vector<PlaylistItem> items;
+    bool operator==(const Playlist&) const = default;
+};
+
+struct Targets {
+    std::vector<std::string> zones;       // any of; empty = every zone
+    std::vector<DeviceKind> kinds;        // any of; empty = both kinds
+    std::vector<std::string> tags;        // any of; empty = no tag needed
+    std::vector<std::string> device_ids;  // these devices too, whatever the rules above say
+    std::vector<std::string> exclude_device_ids;  // never these
+    bool operator==(const Targets&) const = default;
+};
+
+struct Campaign {
+    std::string id;
+    std::string name;
+    std::string playlist;  // Playlist id
+    Targets targets;
+    // Local dates, inclusive; absent = unbounded.
+    std::optional<std::chrono::year_month_day> valid_from;
+    std::optional<std::chrono::year_month_day> valid_to;
+    std::uint8_t weekdays = 0x7f;  // bit 0 = Monday ... bit 6 = Sunday
+    std::vector<DailyWindow> windows;  // loop and share-of-voice; empty = all day
+    Mode mode = Mode::Loop;
+    std::vector<int> fixed_times;  // FixedTime: local minutes after midnight
+    int plays_per_hour = 0;        // ShareOfVoice: N
+    Level level = Level::Normal;
+    int rank = 0;    // inside a level; higher preempts
+    int weight = 1;  // Loop: share of time against loops of the same level and rank
+    ApprovalState approval = ApprovalState::Draft;
+    bool operator==(const Campaign&) const = default;
+};
+
+struct RepeatPolicy {
+    int count = 1;              // playlist runs; 0 = until the alert ends
+    Duration interval{0};       // between run starts; 0 = back to back
+    bool operator==(const RepeatPolicy&) const = default;
+};
+
+struct Alert {
+    std::string id;
+    std::vector<std::string> zones;  // empty together with all_zones=false is invalid
+    bool all_zones = false;
+    Severity severity = Severity::Severe;
+    AlertStatus status = AlertStatus::Actual;
+    TimePoint issued;
+    TimePoint expires;
+    std::optional<TimePoint> cancelled;
+    std::string headline;
+    std::string text;
+    std::string playlist;  // Playlist id
+    RepeatPolicy repeat;
+    bool operator==(const Alert&) const = default;
+};
+
+// Everything the resolver needs, as the controller stores it or a bundle carries it.
+struct Model {
+    std::vector<Device> devices;
+    std::vector<MediaRef> media;
+    std::vector<Playlist> playlists;
+    std::vector<Campaign> campaigns;
+    std::vector<Alert> alerts;
+    bool operator==(const Model&) const = default;
+};
+
+std::string_view to_string(DeviceKind);
+std::string_view to_string(MediaType);
+std::string_view to_string(Level);
+std::string_view to_string(Mode);
+std::string_view to_string(ApprovalState);
+std::string_view to_string(Severity);
+std::string_view to_string(AlertStatus);
+
+// Whether a device of this shape can play this media at all (docs/scheduling.md, "Who plays
+// what"): speakers need sound, screens need pictures or a speaker.
+bool can_play(const Device& device, const MediaRef& media);
+
+// Whether a campaign's targets select this device (approval state and dates not considered).
+bool targets(const Targets& targets, const Device& device);
+
+// Whether an alert covers this device's zone.
+bool covers(const Alert& alert, const Device& device);
+
+// Checks references and ranges across the whole model: every playlist and media id resolves,
+// durations exist where needed, windows and times are inside a day, time zones exist.
+// Reports every problem at once, each with its path ("campaigns[3].playlist: ...").
+Result<void> validate(const Model& model);
+
+}  // namespace bantin::scheduler

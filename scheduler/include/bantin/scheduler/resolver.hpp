@@ -1,0 +1,78 @@
+#pragma once
+// The resolver: (model, device, [from, to)) -> timeline. Pure: no I/O besides the tz
+// database, no clock, no logging, no threads of its own. The controller uses it for preview,
+// conflicts and reports; the player runs the very same code offline on its bundle, so what
+// an editor previews is what the device plays. The rules are in docs/scheduling.md.
+//
+// Lifecycle: build a Resolver from a validated Model (it indexes media, playlists and
+// targets once), then call resolve() as often as needed, from any number of threads: it
+// does not change the Resolver. The Resolver keeps its own copy of the model.
+//
+// Timeline entries are whole: resolve(from, to) returns every entry that overlaps
+// [from, to) with its true start and end, so resolve(a, c) equals the union of
+// resolve(a, b) and resolve(b, c) with the entry that spans b counted once (split
+// invariance). A player that restarts mid-item finds the item and its offset.
+
+#include "bantin/common/error.hpp"
+#include "bantin/scheduler/model.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace bantin::scheduler {
+
+enum class SourceKind { Campaign, Alert };
+enum class Reason { Loop, FixedTime, ShareOfVoice, Alert };
+// How an entry ends: it ran to its natural end, or something cut it short (a higher source
+// preempted it, its window or on-hours ended, the local day ended). A cut item is played
+// again from its beginning when its source next plays (docs/scheduling.md, "Preemption").
+enum class Ending { Completed, Cut };
+
+struct TimelineEntry {
+    TimePoint start;
+    TimePoint end;
+    SourceKind source_kind = SourceKind::Campaign;
+    std::string source_id;     // campaign or alert id
+    std::size_t item_index = 0;  // index into the source's playlist items
+    std::string media;          // sha256
+    Reason reason = Reason::Loop;
+    Ending ending = Ending::Completed;
+    // FixedTime and ShareOfVoice: the instant this run or play was due; else == start.
+    TimePoint due;
+    bool operator==(const TimelineEntry&) const = default;
+};
+
+struct ResolveOptions {
+    // The controller previews drafts; devices only ever play approved campaigns.
+    bool include_unapproved = false;
+};
+
+class Resolver {
+public:
+    // Validates the model (see validate()); the error lists every problem.
+    static Result<Resolver> create(Model model, ResolveOptions options = {});
+
+    Resolver(Resolver&&) noexcept;
+    Resolver& operator=(Resolver&&) noexcept;
+    ~Resolver();
+
+    // Every entry overlapping [from, to), ordered by start, none overlapping another.
+    // The device need not be in the model (a bundle carries its own device).
+    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to) const;
+
+    // The volume (percent) the device's schedule asks for at `at`.
+    static Result<int> volume_at(const Device& device, TimePoint at);
+
+    const Model& model() const;
+
+private:
+    struct Impl;
+    explicit Resolver(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+std::string_view to_string(Reason);
+std::string_view to_string(Ending);
+std::string_view to_string(SourceKind);
+
+}  // namespace bantin::scheduler
