@@ -1,0 +1,298 @@
+#include "bantin/scheduler/conflicts.hpp"
+
+#include "bantin/scheduler/json.hpp"
+#include "local_time.hpp"
+#include "prepared.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace bantin::scheduler {
+
+std::string_view to_string(ConflictKind kind) {
+    switch (kind) {
+    case ConflictKind::FixedTimeCollision: return "fixed_time_collision";
+    case ConflictKind::FixedTimeOverrun: return "fixed_time_overrun";
+    case ConflictKind::NoTargetDevice: return "no_target_device";
+    case ConflictKind::WindowInQuietHours: return "window_in_quiet_hours";
+    case ConflictKind::UnplayableMedia: return "unplayable_media";
+    case ConflictKind::EmptyForDevice: return "empty_for_device";
+    }
+    return "?";
+}
+
+std::string_view to_string(ConflictSeverity severity) {
+    switch (severity) {
+    case ConflictSeverity::Warning: return "warning";
+    case ConflictSeverity::Error: return "error";
+    }
+    return "?";
+}
+
+namespace {
+
+using MediaIndex = std::unordered_map<std::string_view, const MediaRef*>;
+
+Duration run_length(const detail::Sequence& sequence) {
+    Duration total{0};
+    for (const auto& step : sequence) {
+        total += step.duration;
+    }
+    return total;
+}
+
+std::string local_text(const date::time_zone& zone, TimePoint t) {
+    return date::format("%F %H:%M", date::floor<std::chrono::minutes>(zone.to_local(t)));
+}
+
+std::string describe_windows(const std::vector<DailyWindow>& windows) {
+    std::string text;
+    for (const auto& window : windows) {
+        text += (text.empty() ? "" : ", ") + format_clock(window.start_minute) + "-" + format_clock(window.end_minute);
+    }
+    return text;
+}
+
+bool runs_on(const Campaign& campaign, date::local_days day) {
+    const auto to_days = [](const std::chrono::year_month_day& ymd) {
+        return date::local_days{date::days{std::chrono::local_days{ymd}.time_since_epoch().count()}};
+    };
+    if (campaign.valid_from && day < to_days(*campaign.valid_from)) {
+        return false;
+    }
+    if (campaign.valid_to && day > to_days(*campaign.valid_to)) {
+        return false;
+    }
+    return (campaign.weekdays & (1u << (date::weekday{day}.iso_encoding() - 1))) != 0;
+}
+
+IntervalSet availability(const date::time_zone& zone, const LocalDay& day, const Device& device) {
+    const auto every_day = [](date::local_days) { return true; };
+    IntervalSet on = device.on_hours.empty() ? IntervalSet{{{day.start, day.end}}}
+                                             : window_occurrences(zone, day, device.on_hours, every_day);
+    return device.quiet_hours.empty() ? on : on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
+}
+
+struct Checker {
+    const Model& model;
+    MediaIndex media;
+    std::unordered_map<std::string_view, const Playlist*> playlists;
+    TimePoint from;
+    TimePoint to;
+    std::vector<Conflict> conflicts;
+
+    detail::Sequence sequence_for(const Campaign& campaign, const Device& device) const {
+        return detail::expand(*playlists.at(campaign.playlist), media, device);
+    }
+
+    void add(ConflictKind kind, ConflictSeverity severity, const Campaign& campaign, std::string message,
+             std::string device = {}, std::optional<TimePoint> at = std::nullopt, std::string other = {}) {
+        conflicts.push_back(Conflict{kind, severity, campaign.id, std::move(other), std::move(device), at,
+                                     std::move(message)});
+    }
+
+    template <class Visit>
+    void for_each_day(const Device& device, Visit&& visit) const {
+        const date::time_zone* zone = find_time_zone(device.time_zone);
+        if (zone == nullptr || to <= from) {
+            return;
+        }
+        for (LocalDay day = local_day_of(*zone, from); day.start < to; day = local_day(*zone, day.day + date::days{1})) {
+            if (!visit(*zone, day)) {
+                return;
+            }
+        }
+    }
+
+    void check(const Campaign& campaign) {
+        std::vector<const Device*> targeted;
+        for (const auto& device : model.devices) {
+            if (targets(campaign.targets, device)) {
+                targeted.push_back(&device);
+            }
+        }
+        if (targeted.empty()) {
+            add(ConflictKind::NoTargetDevice, ConflictSeverity::Error, campaign,
+                "campaign " + campaign.id + " targets no device");
+            return;
+        }
+
+        const Playlist& playlist = *playlists.at(campaign.playlist);
+        for (std::size_t i = 0; i < playlist.items.size(); ++i) {
+            const MediaRef& ref = *media.at(playlist.items[i].media);
+            const bool someone_plays = std::any_of(targeted.begin(), targeted.end(),
+                                                   [&](const Device* device) { return can_play(*device, ref); });
+            if (!someone_plays) {
+                add(ConflictKind::UnplayableMedia, ConflictSeverity::Warning, campaign,
+                    "item " + std::to_string(i) + " (" + std::string{to_string(ref.type)} + " " +
+                        (ref.name.empty() ? ref.sha256.substr(0, 12) : ref.name) +
+                        ") cannot play on any targeted device");
+            }
+        }
+
+        if (campaign.mode == Mode::FixedTime && campaign.fixed_times.size() > 0) {
+            std::vector<int> times = campaign.fixed_times;
+            std::sort(times.begin(), times.end());
+            Duration longest{0};
+            for (int capability = 0; capability < 3; ++capability) {
+                longest = std::max(longest, run_length(sequence_for(campaign, detail::capability_device(capability))));
+            }
+            for (std::size_t i = 0; i < times.size(); ++i) {
+                const int next = i + 1 < times.size() ? times[i + 1] : times[0] + 24 * 60;
+                const Duration gap = std::chrono::minutes{next - times[i]};
+                if (longest > gap) {
+                    add(ConflictKind::FixedTimeOverrun, ConflictSeverity::Warning, campaign,
+                        "the playlist lasts " + std::to_string(longest.count() / 1000) + " s but the run at " +
+                            format_clock(times[i]) + " has only " + std::to_string(gap.count() / 1000) +
+                            " s until the next fixed time");
+                }
+            }
+        }
+
+        for (const Device* device : targeted) {
+            const detail::Sequence own = sequence_for(campaign, *device);
+            if (own.empty()) {
+                add(ConflictKind::EmptyForDevice, ConflictSeverity::Warning, campaign,
+                    "device " + device->id + " (" + std::string{to_string(device->kind)} +
+                        ") can play none of the playlist's items",
+                    device->id);
+                continue;
+            }
+            check_availability(campaign, *device);
+            if (campaign.mode == Mode::FixedTime) {
+                check_collisions(campaign, *device, run_length(own));
+            }
+        }
+    }
+
+    void check_availability(const Campaign& campaign, const Device& device) {
+        if (device.on_hours.empty() && device.quiet_hours.empty()) {
+            return;
+        }
+        const std::string hours = "on-hours " + (device.on_hours.empty() ? std::string{"always"} : describe_windows(device.on_hours)) +
+                                  ", quiet hours " + (device.quiet_hours.empty() ? std::string{"none"} : describe_windows(device.quiet_hours));
+        // Daily patterns repeat: the first day the campaign runs in the range tells.
+        for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
+            if (!runs_on(campaign, day.day)) {
+                return true;
+            }
+            const IntervalSet open = availability(zone, day, device);
+            if (campaign.mode == Mode::FixedTime) {
+                for (int minute : campaign.fixed_times) {
+                    const TimePoint at = to_utc(zone, day.day, minute);
+                    if (open.find(at) == nullptr) {
+                        add(ConflictKind::WindowInQuietHours, ConflictSeverity::Error, campaign,
+                            "fixed time " + format_clock(minute) + " falls outside what device " + device.id +
+                                " may play (" + hours + "); it will not play there",
+                            device.id, at);
+                    }
+                }
+                return false;
+            }
+            const auto dated = [&](date::local_days date) { return runs_on(campaign, date); };
+            const std::vector<DailyWindow> windows =
+                campaign.windows.empty() ? std::vector<DailyWindow>{{0, 24 * 60}} : campaign.windows;
+            for (const auto& window : windows) {
+                IntervalSet occurrences = window_occurrences(zone, LocalDay{day.day, day.start, day.end + std::chrono::hours{24}},
+                                                             {window}, dated);
+                occurrences = occurrences.intersect(IntervalSet{{{to_utc(zone, day.day, window.start_minute),
+                                                                  day.end + std::chrono::hours{24}}}});
+                if (occurrences.empty()) {
+                    continue;
+                }
+                const Interval span = occurrences.intervals().front();
+                const LocalDay next = local_day(zone, day.day + date::days{1});
+                IntervalSet usable = availability(zone, day, device);
+                const auto following = availability(zone, next, device).intervals();
+                std::vector<Interval> merged = usable.intervals();
+                merged.insert(merged.end(), following.begin(), following.end());
+                usable = IntervalSet{std::move(merged)}.intersect(IntervalSet{{span}});
+                if (usable.total() == span.end - span.start) {
+                    continue;
+                }
+                const bool none = usable.empty();
+                add(ConflictKind::WindowInQuietHours, none ? ConflictSeverity::Error : ConflictSeverity::Warning,
+                    campaign,
+                    "window " + format_clock(window.start_minute) + "-" + format_clock(window.end_minute) +
+                        (none ? " lies wholly" : " lies partly") + " outside what device " + device.id +
+                        " may play (" + hours + ")",
+                    device.id, span.start);
+            }
+            return false;
+        });
+    }
+
+    void check_collisions(const Campaign& campaign, const Device& device, Duration own_length) {
+        for (const auto& other : model.campaigns) {
+            if (other.id == campaign.id || other.mode != Mode::FixedTime || other.level != campaign.level ||
+                other.approval == ApprovalState::Rejected || other.approval == ApprovalState::Archived ||
+                !targets(other.targets, device)) {
+                continue;
+            }
+            const detail::Sequence theirs = sequence_for(other, device);
+            if (theirs.empty()) {
+                continue;
+            }
+            const Duration other_length = run_length(theirs);
+            bool reported = false;
+            for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
+                if (!runs_on(campaign, day.day) || !runs_on(other, day.day)) {
+                    return true;
+                }
+                for (int mine : campaign.fixed_times) {
+                    const TimePoint a = to_utc(zone, day.day, mine);
+                    for (int yours : other.fixed_times) {
+                        const TimePoint b = to_utc(zone, day.day, yours);
+                        if (a < b + other_length && b < a + own_length) {
+                            add(ConflictKind::FixedTimeCollision, ConflictSeverity::Error, campaign,
+                                "fixed time " + format_clock(mine) + " (" + std::to_string(own_length.count() / 1000) +
+                                    " s) collides with campaign " + other.id + " at " + format_clock(yours) + " (" +
+                                    std::to_string(other_length.count() / 1000) + " s), both " +
+                                    std::string{to_string(campaign.level)} + " level, on " +
+                                    std::string{to_string(device.kind)} + " " + device.id + " on " +
+                                    local_text(zone, std::min(a, b)).substr(0, 10),
+                                device.id, std::min(a, b), other.id);
+                            reported = true;
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            });
+            (void)reported;
+        }
+    }
+};
+
+}  // namespace
+
+Result<std::vector<Conflict>> find_conflicts(const Resolver& resolver, std::string_view campaign_id, TimePoint from,
+                                             TimePoint to) {
+    const Model& model = resolver.model();
+    Checker checker{model, {}, {}, from, to, {}};
+    for (const auto& media : model.media) {
+        checker.media.emplace(media.sha256, &media);
+    }
+    for (const auto& playlist : model.playlists) {
+        checker.playlists.emplace(playlist.id, &playlist);
+    }
+    bool found = campaign_id.empty();
+    for (const auto& campaign : model.campaigns) {
+        if (!campaign_id.empty() && campaign.id != campaign_id) {
+            continue;
+        }
+        found = true;
+        if (campaign.approval == ApprovalState::Rejected || campaign.approval == ApprovalState::Archived) {
+            continue;
+        }
+        checker.check(campaign);
+    }
+    if (!found) {
+        return fail(Errc::NotFound, "no campaign \"" + std::string{campaign_id} + "\"");
+    }
+    return std::move(checker.conflicts);
+}
+
+}  // namespace bantin::scheduler

@@ -1,0 +1,105 @@
+#include "local_time.hpp"
+
+#include <algorithm>
+
+namespace bantin::scheduler {
+
+const date::time_zone* find_time_zone(std::string_view name) {
+    try {
+        return date::locate_zone(name);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+IntervalSet::IntervalSet(std::vector<Interval> intervals) {
+    std::erase_if(intervals, [](const Interval& i) { return i.end <= i.start; });
+    std::sort(intervals.begin(), intervals.end(),
+              [](const Interval& a, const Interval& b) { return a.start < b.start; });
+    for (const auto& interval : intervals) {
+        if (!m_intervals.empty() && interval.start <= m_intervals.back().end) {
+            m_intervals.back().end = std::max(m_intervals.back().end, interval.end);
+        } else {
+            m_intervals.push_back(interval);
+        }
+    }
+}
+
+IntervalSet IntervalSet::intersect(const IntervalSet& other) const {
+    IntervalSet result;
+    std::size_t i = 0;
+    std::size_t j = 0;
+    while (i < m_intervals.size() && j < other.m_intervals.size()) {
+        const auto& a = m_intervals[i];
+        const auto& b = other.m_intervals[j];
+        const TimePoint start = std::max(a.start, b.start);
+        const TimePoint end = std::min(a.end, b.end);
+        if (start < end) {
+            result.m_intervals.push_back({start, end});
+        }
+        if (a.end < b.end) {
+            ++i;
+        } else {
+            ++j;
+        }
+    }
+    return result;
+}
+
+IntervalSet IntervalSet::subtract(const IntervalSet& other) const {
+    IntervalSet result;
+    std::size_t j = 0;
+    for (const auto& a : m_intervals) {
+        TimePoint cursor = a.start;
+        while (j < other.m_intervals.size() && other.m_intervals[j].end <= cursor) {
+            ++j;
+        }
+        std::size_t k = j;
+        while (k < other.m_intervals.size() && other.m_intervals[k].start < a.end) {
+            const auto& b = other.m_intervals[k];
+            if (b.start > cursor) {
+                result.m_intervals.push_back({cursor, b.start});
+            }
+            cursor = std::max(cursor, b.end);
+            ++k;
+        }
+        if (cursor < a.end) {
+            result.m_intervals.push_back({cursor, a.end});
+        }
+    }
+    return result;
+}
+
+const Interval* IntervalSet::find(TimePoint t) const {
+    auto it = std::upper_bound(m_intervals.begin(), m_intervals.end(), t,
+                               [](TimePoint value, const Interval& i) { return value < i.start; });
+    if (it == m_intervals.begin()) {
+        return nullptr;
+    }
+    --it;
+    return t < it->end ? &*it : nullptr;
+}
+
+Duration IntervalSet::total() const {
+    Duration sum{0};
+    for (const auto& interval : m_intervals) {
+        sum += interval.end - interval.start;
+    }
+    return sum;
+}
+
+TimePoint to_utc(const date::time_zone& zone, date::local_days day, int minute_of_day) {
+    const auto local = date::local_time<Duration>{day} + std::chrono::minutes{minute_of_day};
+    return std::chrono::time_point_cast<Duration>(zone.to_sys(local, date::choose::earliest));
+}
+
+LocalDay local_day(const date::time_zone& zone, date::local_days day) {
+    return LocalDay{day, to_utc(zone, day, 0), to_utc(zone, day + date::days{1}, 0)};
+}
+
+LocalDay local_day_of(const date::time_zone& zone, TimePoint t) {
+    const auto local = zone.to_local(t);
+    return local_day(zone, date::floor<date::days>(local));
+}
+
+}  // namespace bantin::scheduler

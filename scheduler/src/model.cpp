@@ -1,0 +1,354 @@
+#include "bantin/scheduler/model.hpp"
+
+#include "local_time.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace bantin::scheduler {
+
+std::string_view to_string(DeviceKind kind) {
+    switch (kind) {
+    case DeviceKind::Screen: return "screen";
+    case DeviceKind::Speaker: return "speaker";
+    }
+    return "?";
+}
+
+std::string_view to_string(MediaType type) {
+    switch (type) {
+    case MediaType::Video: return "video";
+    case MediaType::Image: return "image";
+    case MediaType::Audio: return "audio";
+    case MediaType::Text: return "text";
+    case MediaType::Stream: return "stream";
+    }
+    return "?";
+}
+
+std::string_view to_string(Level level) {
+    switch (level) {
+    case Level::Normal: return "normal";
+    case Level::Priority: return "priority";
+    case Level::Emergency: return "emergency";
+    }
+    return "?";
+}
+
+std::string_view to_string(Mode mode) {
+    switch (mode) {
+    case Mode::Loop: return "loop";
+    case Mode::FixedTime: return "fixed_time";
+    case Mode::ShareOfVoice: return "share_of_voice";
+    }
+    return "?";
+}
+
+std::string_view to_string(ApprovalState state) {
+    switch (state) {
+    case ApprovalState::Draft: return "draft";
+    case ApprovalState::Submitted: return "submitted";
+    case ApprovalState::Approved: return "approved";
+    case ApprovalState::Rejected: return "rejected";
+    case ApprovalState::Archived: return "archived";
+    }
+    return "?";
+}
+
+std::string_view to_string(Severity severity) {
+    switch (severity) {
+    case Severity::Minor: return "minor";
+    case Severity::Moderate: return "moderate";
+    case Severity::Severe: return "severe";
+    case Severity::Extreme: return "extreme";
+    }
+    return "?";
+}
+
+std::string_view to_string(AlertStatus status) {
+    switch (status) {
+    case AlertStatus::Actual: return "actual";
+    case AlertStatus::Exercise: return "exercise";
+    }
+    return "?";
+}
+
+namespace {
+
+bool has_picture(const MediaRef& media) {
+    switch (media.type) {
+    case MediaType::Video:
+    case MediaType::Image:
+    case MediaType::Text: return true;
+    case MediaType::Audio: return false;
+    case MediaType::Stream: return media.has_video;
+    }
+    return false;
+}
+
+bool has_sound(const MediaRef& media) {
+    switch (media.type) {
+    case MediaType::Video: return media.has_audio;
+    case MediaType::Image: return false;
+    case MediaType::Audio:
+    case MediaType::Text: return true;  // a text notice is spoken from its attached TTS audio
+    case MediaType::Stream: return media.has_audio;
+    }
+    return false;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool valid_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) {
+        return false;
+    }
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == '-';
+    });
+}
+
+bool valid_sha256(std::string_view digest) {
+    return digest.size() == 64 &&
+           std::all_of(digest.begin(), digest.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+class Problems {
+public:
+    void add(std::string path, std::string message) {
+        m_lines.push_back(std::move(path) + ": " + std::move(message));
+    }
+    Result<void> result() const {
+        if (m_lines.empty()) {
+            return {};
+        }
+        std::string text = std::to_string(m_lines.size()) + (m_lines.size() == 1 ? " problem" : " problems");
+        for (const auto& line : m_lines) {
+            text += "\n  " + line;
+        }
+        return fail(Errc::InvalidInput, std::move(text));
+    }
+
+private:
+    std::vector<std::string> m_lines;
+};
+
+void check_windows(Problems& problems, const std::string& path, const std::vector<DailyWindow>& windows) {
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+        const auto& window = windows[i];
+        if (window.start_minute < 0 || window.start_minute >= 24 * 60 || window.end_minute < 0 ||
+            window.end_minute > 24 * 60) {
+            problems.add(path + "[" + std::to_string(i) + "]", "window must lie within 00:00-24:00");
+        }
+    }
+}
+
+}  // namespace
+
+bool can_play(const Device& device, const MediaRef& media) {
+    if (device.kind == DeviceKind::Speaker) {
+        return has_sound(media);
+    }
+    if (has_picture(media)) {
+        return true;
+    }
+    return device.has_speaker && has_sound(media);
+}
+
+bool targets(const Targets& selection, const Device& device) {
+    if (contains(selection.exclude_device_ids, device.id)) {
+        return false;
+    }
+    if (contains(selection.device_ids, device.id)) {
+        return true;
+    }
+    const bool rules_empty = selection.zones.empty() && selection.kinds.empty() && selection.tags.empty();
+    if (rules_empty) {
+        // A campaign that lists only devices targets only those; one that lists nothing
+        // targets everything.
+        return selection.device_ids.empty();
+    }
+    if (!selection.zones.empty() && !contains(selection.zones, device.zone)) {
+        return false;
+    }
+    if (!selection.kinds.empty() &&
+        std::find(selection.kinds.begin(), selection.kinds.end(), device.kind) == selection.kinds.end()) {
+        return false;
+    }
+    if (!selection.tags.empty() &&
+        std::none_of(selection.tags.begin(), selection.tags.end(),
+                     [&](const std::string& tag) { return contains(device.tags, tag); })) {
+        return false;
+    }
+    return true;
+}
+
+bool covers(const Alert& alert, const Device& device) {
+    return alert.all_zones || contains(alert.zones, device.zone);
+}
+
+Result<void> validate(const Model& model) {
+    Problems problems;
+    std::set<std::string> media_ids;
+    std::set<std::string> playlist_ids;
+    std::set<std::string> seen;
+
+    for (std::size_t i = 0; i < model.devices.size(); ++i) {
+        const auto& device = model.devices[i];
+        const std::string path = "devices[" + std::to_string(i) + "]";
+        if (!valid_id(device.id)) {
+            problems.add(path + ".id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        } else if (!seen.insert("device:" + device.id).second) {
+            problems.add(path + ".id", "duplicate device id \"" + device.id + "\"");
+        }
+        if (!find_time_zone(device.time_zone)) {
+            problems.add(path + ".time_zone", "unknown time zone \"" + device.time_zone + "\"");
+        }
+        check_windows(problems, path + ".on_hours", device.on_hours);
+        check_windows(problems, path + ".quiet_hours", device.quiet_hours);
+        if (device.default_volume < 0 || device.default_volume > 100) {
+            problems.add(path + ".default_volume", "must be 0..100");
+        }
+        for (std::size_t s = 0; s < device.volume_schedule.size(); ++s) {
+            const auto& step = device.volume_schedule[s];
+            if (step.volume < 0 || step.volume > 100) {
+                problems.add(path + ".volume_schedule[" + std::to_string(s) + "].volume", "must be 0..100");
+            }
+        }
+    }
+
+    std::unordered_map<std::string_view, const MediaRef*> media_by_digest;
+    for (std::size_t i = 0; i < model.media.size(); ++i) {
+        const auto& media = model.media[i];
+        const std::string path = "media[" + std::to_string(i) + "]";
+        if (!valid_sha256(media.sha256)) {
+            problems.add(path + ".sha256", "must be 64 lowercase hex digits");
+        } else if (!media_ids.insert(media.sha256).second) {
+            problems.add(path + ".sha256", "duplicate media " + media.sha256);
+        }
+        media_by_digest.emplace(media.sha256, &media);
+        if (media.duration && media.duration->count() <= 0) {
+            problems.add(path + ".duration_ms", "must be > 0");
+        }
+        const bool needs_duration =
+            media.type == MediaType::Video || media.type == MediaType::Audio || media.type == MediaType::Text;
+        if (needs_duration && !media.duration) {
+            problems.add(path + ".duration_ms", "required for " + std::string{to_string(media.type)} + " media");
+        }
+        if (media.type == MediaType::Stream && !media.has_audio && !media.has_video) {
+            problems.add(path, "a stream must carry sound or pictures");
+        }
+    }
+
+    for (std::size_t i = 0; i < model.playlists.size(); ++i) {
+        const auto& playlist = model.playlists[i];
+        const std::string path = "playlists[" + std::to_string(i) + "]";
+        if (!valid_id(playlist.id)) {
+            problems.add(path + ".id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        } else if (!playlist_ids.insert(playlist.id).second) {
+            problems.add(path + ".id", "duplicate playlist id \"" + playlist.id + "\"");
+        }
+        if (playlist.items.empty()) {
+            problems.add(path + ".items", "a playlist needs at least one item");
+        }
+        for (std::size_t k = 0; k < playlist.items.size(); ++k) {
+            const auto& item = playlist.items[k];
+            const std::string item_path = path + ".items[" + std::to_string(k) + "]";
+            const auto found = media_by_digest.find(item.media);
+            const MediaRef* media = found == media_by_digest.end() ? nullptr : found->second;
+            if (media == nullptr) {
+                problems.add(item_path + ".media", "unknown media " + item.media);
+            } else if (!item.duration && !media->duration) {
+                problems.add(item_path + ".duration_ms",
+                             "required: " + std::string{to_string(media->type)} + " media " +
+                                 item.media.substr(0, 12) + " has no duration of its own");
+            }
+            if (item.duration && item.duration->count() <= 0) {
+                problems.add(item_path + ".duration_ms", "must be > 0");
+            }
+            if (item.weight < 1 || item.weight > 100) {
+                problems.add(item_path + ".weight", "must be 1..100");
+            }
+        }
+    }
+
+    for (std::size_t i = 0; i < model.campaigns.size(); ++i) {
+        const auto& campaign = model.campaigns[i];
+        const std::string path = "campaigns[" + std::to_string(i) + "]";
+        if (!valid_id(campaign.id)) {
+            problems.add(path + ".id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        } else if (!seen.insert("campaign:" + campaign.id).second) {
+            problems.add(path + ".id", "duplicate campaign id \"" + campaign.id + "\"");
+        }
+        if (!playlist_ids.contains(campaign.playlist)) {
+            problems.add(path + ".playlist", "unknown playlist \"" + campaign.playlist + "\"");
+        }
+        if (campaign.valid_from && campaign.valid_to && *campaign.valid_to < *campaign.valid_from) {
+            problems.add(path + ".valid_to", "is before valid_from");
+        }
+        if ((campaign.weekdays & 0x7f) == 0) {
+            problems.add(path + ".weekdays", "at least one weekday is needed");
+        }
+        check_windows(problems, path + ".windows", campaign.windows);
+        switch (campaign.mode) {
+        case Mode::FixedTime:
+            if (campaign.fixed_times.empty()) {
+                problems.add(path + ".fixed_times", "a fixed_time campaign needs at least one time");
+            }
+            for (std::size_t k = 0; k < campaign.fixed_times.size(); ++k) {
+                if (campaign.fixed_times[k] < 0 || campaign.fixed_times[k] >= 24 * 60) {
+                    problems.add(path + ".fixed_times[" + std::to_string(k) + "]", "must be 00:00..23:59");
+                }
+            }
+            if (!campaign.windows.empty()) {
+                problems.add(path + ".windows", "a fixed_time campaign plays at its fixed_times; windows are for loop and share_of_voice");
+            }
+            break;
+        case Mode::ShareOfVoice:
+            if (campaign.plays_per_hour < 1 || campaign.plays_per_hour > 3600) {
+                problems.add(path + ".plays_per_hour", "must be 1..3600");
+            }
+            break;
+        case Mode::Loop:
+            break;
+        }
+        if (campaign.weight < 1 || campaign.weight > 1000) {
+            problems.add(path + ".weight", "must be 1..1000");
+        }
+        if (campaign.rank < -1000 || campaign.rank > 1000) {
+            problems.add(path + ".rank", "must be -1000..1000");
+        }
+    }
+
+    for (std::size_t i = 0; i < model.alerts.size(); ++i) {
+        const auto& alert = model.alerts[i];
+        const std::string path = "alerts[" + std::to_string(i) + "]";
+        if (!valid_id(alert.id)) {
+            problems.add(path + ".id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        } else if (!seen.insert("alert:" + alert.id).second) {
+            problems.add(path + ".id", "duplicate alert id \"" + alert.id + "\"");
+        }
+        if (!alert.all_zones && alert.zones.empty()) {
+            problems.add(path + ".zones", "name at least one zone, or set all_zones");
+        }
+        if (alert.expires <= alert.issued) {
+            problems.add(path + ".expires", "must be after issued");
+        }
+        if (!playlist_ids.contains(alert.playlist)) {
+            problems.add(path + ".playlist", "unknown playlist \"" + alert.playlist + "\"");
+        }
+        if (alert.repeat.count < 0) {
+            problems.add(path + ".repeat.count", "must be >= 0");
+        }
+        if (alert.repeat.interval.count() < 0) {
+            problems.add(path + ".repeat.interval_s", "must be >= 0");
+        }
+    }
+    return problems.result();
+}
+
+}  // namespace bantin::scheduler

@@ -1,0 +1,581 @@
+#include "bantin/scheduler/resolver.hpp"
+
+#include "local_time.hpp"
+#include "prepared.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace bantin::scheduler {
+
+std::string_view to_string(Reason reason) {
+    switch (reason) {
+    case Reason::Loop: return "loop";
+    case Reason::FixedTime: return "fixed_time";
+    case Reason::ShareOfVoice: return "share_of_voice";
+    case Reason::Alert: return "alert";
+    }
+    return "?";
+}
+
+std::string_view to_string(Ending ending) {
+    switch (ending) {
+    case Ending::Completed: return "completed";
+    case Ending::Cut: return "cut";
+    }
+    return "?";
+}
+
+std::string_view to_string(SourceKind kind) {
+    switch (kind) {
+    case SourceKind::Campaign: return "campaign";
+    case SourceKind::Alert: return "alert";
+    }
+    return "?";
+}
+
+namespace detail {
+
+int capability_class(const Device& device) {
+    if (device.kind == DeviceKind::Speaker) {
+        return 2;
+    }
+    return device.has_speaker ? 1 : 0;
+}
+
+Device capability_device(int capability) {
+    Device device;
+    device.kind = capability == 2 ? DeviceKind::Speaker : DeviceKind::Screen;
+    device.has_speaker = capability != 0;
+    return device;
+}
+
+// Smooth weighted round robin: weights {A:2, B:1} give A B A, spreading repeats evenly.
+Sequence expand(const Playlist& playlist, const std::unordered_map<std::string_view, const MediaRef*>& media,
+                const Device& device) {
+    struct Candidate {
+        std::size_t index;
+        const MediaRef* media;
+        Duration duration;
+        int weight;
+        long current = 0;
+    };
+    std::vector<Candidate> candidates;
+    long total = 0;
+    for (std::size_t i = 0; i < playlist.items.size(); ++i) {
+        const auto& item = playlist.items[i];
+        const MediaRef* ref = media.at(item.media);
+        if (!can_play(device, *ref)) {
+            continue;
+        }
+        candidates.push_back({i, ref, item.duration ? *item.duration : *ref->duration, item.weight});
+        total += item.weight;
+    }
+    Sequence sequence;
+    sequence.reserve(static_cast<std::size_t>(total));
+    for (long n = 0; n < total; ++n) {
+        Candidate* pick = nullptr;
+        for (auto& candidate : candidates) {
+            candidate.current += candidate.weight;
+            if (pick == nullptr || candidate.current > pick->current) {
+                pick = &candidate;
+            }
+        }
+        pick->current -= total;
+        sequence.push_back(Step{pick->index, pick->media->sha256, pick->duration});
+    }
+    return sequence;
+}
+
+}  // namespace detail
+
+using detail::Key;
+using detail::Sequence;
+using detail::Step;
+
+namespace {
+
+constexpr int class_loop = 0;
+constexpr int class_share = 1;
+constexpr int class_run = 2;
+constexpr int tier_alert = 3;
+
+// Whether `a`, becoming due, cuts the item of `b` that is playing. Strictly higher keys cut,
+// except that share-of-voice waits for the item in progress at its own level and rank.
+bool interrupts(const Key& a, const Key& b) {
+    if (!(a > b)) {
+        return false;
+    }
+    return !(a.cls == class_share && a.tier == b.tier && a.rank == b.rank);
+}
+
+constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
+
+// A bounded piece of work: a fixed-time run, one share-of-voice play, or an alert run.
+struct Run {
+    Key key;
+    SourceKind kind;
+    std::string_view id;
+    Reason reason;
+    TimePoint due;
+    TimePoint start_deadline;  // dropped if not started by then
+    TimePoint stop_at;         // never plays past this
+    const Sequence* sequence;
+    std::size_t cursor_slot;
+    std::uint64_t remaining;  // items left; `unbounded` for a continuous alert
+    bool started = false;
+    std::size_t order = 0;
+};
+
+struct Loop {
+    Key key;
+    std::string_view id;
+    const Sequence* sequence;
+    IntervalSet availability;
+    std::size_t interval_index = 0;
+    std::size_t cursor_slot;
+    double virtual_time = 0;
+    int weight = 1;
+    bool contending = false;
+};
+
+struct Event {
+    TimePoint time;
+    Key key;
+};
+
+date::local_days to_local_days(const std::chrono::year_month_day& date) {
+    return date::local_days{date::days{std::chrono::local_days{date}.time_since_epoch().count()}};
+}
+
+bool campaign_runs_on(const Campaign& campaign, date::local_days day) {
+    if (campaign.valid_from && day < to_local_days(*campaign.valid_from)) {
+        return false;
+    }
+    if (campaign.valid_to && day > to_local_days(*campaign.valid_to)) {
+        return false;
+    }
+    const unsigned iso = date::weekday{day}.iso_encoding();  // 1 = Monday
+    return (campaign.weekdays & (1u << (iso - 1))) != 0;
+}
+
+IntervalSet device_availability(const date::time_zone& zone, const LocalDay& day, const Device& device) {
+    const auto every_day = [](date::local_days) { return true; };
+    IntervalSet on = device.on_hours.empty() ? IntervalSet{{{day.start, day.end}}}
+                                             : window_occurrences(zone, day, device.on_hours, every_day);
+    if (device.quiet_hours.empty()) {
+        return on;
+    }
+    return on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
+}
+
+}  // namespace
+
+struct Resolver::Impl {
+    Model model;
+    ResolveOptions options;
+    std::unordered_map<std::string_view, const MediaRef*> media;
+    std::vector<detail::PreparedSource> campaigns;
+    std::vector<detail::PreparedSource> alerts;
+    std::unordered_map<std::string_view, std::vector<std::size_t>> campaigns_by_zone;
+    std::unordered_map<std::string_view, std::vector<std::size_t>> campaigns_by_device;
+    std::vector<std::size_t> campaigns_any_zone;
+
+    std::vector<const detail::PreparedSource*> campaigns_for(const Device& device) const;
+    void simulate_day(const Device& device, const date::time_zone& zone, const LocalDay& day,
+                      std::vector<TimelineEntry>& out) const;
+};
+
+std::vector<const detail::PreparedSource*> Resolver::Impl::campaigns_for(const Device& device) const {
+    std::vector<std::size_t> indices = campaigns_any_zone;
+    if (auto it = campaigns_by_zone.find(device.zone); it != campaigns_by_zone.end()) {
+        indices.insert(indices.end(), it->second.begin(), it->second.end());
+    }
+    if (auto it = campaigns_by_device.find(device.id); it != campaigns_by_device.end()) {
+        indices.insert(indices.end(), it->second.begin(), it->second.end());
+    }
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    std::vector<const detail::PreparedSource*> selected;
+    for (std::size_t index : indices) {
+        const auto& source = campaigns[index];
+        if (targets(source.campaign->targets, device)) {
+            selected.push_back(&source);
+        }
+    }
+    return selected;
+}
+
+void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& zone, const LocalDay& day,
+                                  std::vector<TimelineEntry>& out) const {
+    const int capability = detail::capability_class(device);
+    const IntervalSet available = device_availability(zone, day, device);
+    const IntervalSet whole_day{{{day.start, day.end}}};
+
+    std::vector<Run> runs;
+    std::vector<Loop> loops;
+    std::vector<std::size_t> cursors;
+    auto new_cursor = [&cursors] {
+        cursors.push_back(0);
+        return cursors.size() - 1;
+    };
+
+    for (const auto* source : campaigns_for(device)) {
+        const Campaign& campaign = *source->campaign;
+        const Sequence& sequence = source->sequences[static_cast<std::size_t>(capability)];
+        if (sequence.empty()) {
+            continue;
+        }
+        const Key base{static_cast<int>(campaign.level), campaign.rank, class_loop, 0};
+        const auto runs_on = [&campaign](date::local_days date) { return campaign_runs_on(campaign, date); };
+        switch (campaign.mode) {
+        case Mode::FixedTime: {
+            if (!runs_on(day.day)) {
+                break;
+            }
+            for (int minute : campaign.fixed_times) {
+                const TimePoint due = to_utc(zone, day.day, minute);
+                const Interval* open = available.find(due);
+                if (open == nullptr) {
+                    continue;  // outside on-hours or inside quiet hours: not played
+                }
+                runs.push_back(Run{Key{base.tier, base.rank, class_run, 0}, SourceKind::Campaign, campaign.id,
+                                   Reason::FixedTime, due, open->end, open->end, &sequence, new_cursor(),
+                                   sequence.size()});
+            }
+            break;
+        }
+        case Mode::ShareOfVoice: {
+            const IntervalSet windows = campaign.windows.empty()
+                                            ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
+                                            : window_occurrences(zone, day, campaign.windows, runs_on);
+            const IntervalSet open = windows.intersect(available);
+            if (open.empty()) {
+                break;
+            }
+            const std::size_t cursor = new_cursor();
+            const Duration spacing{3'600'000 / campaign.plays_per_hour};
+            for (TimePoint hour = day.start; hour < day.end; hour += std::chrono::hours{1}) {
+                const TimePoint hour_end = std::min(hour + std::chrono::hours{1}, day.end);
+                for (int k = 0; k < campaign.plays_per_hour; ++k) {
+                    const TimePoint due = hour + spacing * k + spacing / 2;
+                    if (due >= hour_end) {
+                        break;
+                    }
+                    const Interval* slot = open.find(due);
+                    if (slot == nullptr) {
+                        continue;
+                    }
+                    runs.push_back(Run{Key{base.tier, base.rank, class_share, 0}, SourceKind::Campaign, campaign.id,
+                                       Reason::ShareOfVoice, due, std::min(hour_end, slot->end), slot->end, &sequence,
+                                       cursor, 1});
+                }
+            }
+            break;
+        }
+        case Mode::Loop: {
+            IntervalSet windows = campaign.windows.empty()
+                                      ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
+                                      : window_occurrences(zone, day, campaign.windows, runs_on);
+            IntervalSet open = windows.intersect(available);
+            if (open.empty()) {
+                break;
+            }
+            loops.push_back(Loop{base, campaign.id, &sequence, std::move(open), 0, new_cursor(), 0.0, campaign.weight});
+            break;
+        }
+        }
+    }
+
+    for (const auto& source : alerts) {
+        const Alert& alert = *source.alert;
+        if (!covers(alert, device)) {
+            continue;
+        }
+        const Sequence& sequence = source.sequences[static_cast<std::size_t>(capability)];
+        if (sequence.empty()) {
+            continue;
+        }
+        const TimePoint end = alert.cancelled ? std::min(alert.expires, *alert.cancelled) : alert.expires;
+        IntervalSet active = IntervalSet{{{alert.issued, end}}}.intersect(whole_day);
+        if (alert.status == AlertStatus::Exercise) {
+            active = active.intersect(available);  // a drill keeps on-hours and quiet hours
+        }
+        if (active.empty()) {
+            continue;
+        }
+        const Key key{tier_alert, static_cast<int>(alert.severity), class_run, to_unix_ms(alert.issued)};
+        auto add_run = [&](TimePoint due, const Interval& open, std::uint64_t items) {
+            runs.push_back(Run{key, SourceKind::Alert, alert.id, Reason::Alert, due, open.end, open.end, &sequence,
+                               new_cursor(), items});
+        };
+        const auto& repeat = alert.repeat;
+        if (repeat.interval.count() == 0) {
+            if (repeat.count == 0) {
+                // Continuous: plays through every active stretch, restarting at each one.
+                for (const auto& open : active.intervals()) {
+                    add_run(open.start, open, unbounded);
+                }
+            } else if (const Interval* open = active.find(alert.issued)) {
+                add_run(alert.issued, *open, sequence.size() * static_cast<std::uint64_t>(repeat.count));
+            }
+        } else {
+            // Runs anchored at the issue time: issued + k * interval.
+            const auto interval = repeat.interval.count();
+            long long first = 0;
+            if (day.start > alert.issued) {
+                first = ((day.start - alert.issued).count() + interval - 1) / interval;
+            }
+            for (long long k = first; repeat.count == 0 || k < repeat.count; ++k) {
+                const TimePoint due = alert.issued + Duration{k * interval};
+                if (due >= end || due >= day.end) {
+                    break;
+                }
+                if (const Interval* open = active.find(due)) {
+                    add_run(due, *open, sequence.size());
+                }
+            }
+        }
+    }
+
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        runs[i].order = i;
+    }
+    std::stable_sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.due < b.due; });
+
+    std::vector<Event> events;
+    events.reserve(runs.size() + loops.size() * 2);
+    for (const auto& run : runs) {
+        events.push_back({run.due, run.key});
+    }
+    for (const auto& loop : loops) {
+        for (const auto& open : loop.availability.intervals()) {
+            events.push_back({open.start, loop.key});
+        }
+    }
+    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+
+    std::vector<std::size_t> pending;
+    std::size_t next_run = 0;
+    std::size_t next_event = 0;
+    TimePoint t = day.start;
+    while (t < day.end) {
+        while (next_run < runs.size() && runs[next_run].due <= t) {
+            pending.push_back(next_run++);
+        }
+        std::erase_if(pending, [&](std::size_t index) {
+            const Run& run = runs[index];
+            return run.remaining == 0 || run.stop_at <= t || (!run.started && run.start_deadline <= t);
+        });
+        while (next_event < events.size() && events[next_event].time <= t) {
+            ++next_event;
+        }
+
+        Run* best_run = nullptr;
+        for (std::size_t index : pending) {
+            Run& run = runs[index];
+            if (best_run == nullptr || run.key > best_run->key ||
+                (run.key == best_run->key &&
+                 (run.due < best_run->due || (run.due == best_run->due && run.order < best_run->order)))) {
+                best_run = &run;
+            }
+        }
+
+        // The loops that could play now, and the best key among them.
+        Loop* best_loop = nullptr;
+        for (auto& loop : loops) {
+            const auto& intervals = loop.availability.intervals();
+            while (loop.interval_index < intervals.size() && intervals[loop.interval_index].end <= t) {
+                ++loop.interval_index;
+            }
+            const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
+            if (open && (best_loop == nullptr || loop.key > best_loop->key)) {
+                best_loop = &loop;
+            }
+        }
+        if (best_loop != nullptr && (best_run == nullptr || best_loop->key > best_run->key)) {
+            // Fair share among the loops of the top level and rank: weighted fair queueing on
+            // played time. A loop that (re)joins starts level with the others, without credit.
+            const Key top = best_loop->key;
+            double floor = std::numeric_limits<double>::max();
+            for (auto& loop : loops) {
+                const auto& intervals = loop.availability.intervals();
+                const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
+                if (open && loop.key == top && loop.contending) {
+                    floor = std::min(floor, loop.virtual_time);
+                }
+            }
+            best_loop = nullptr;
+            for (auto& loop : loops) {
+                const auto& intervals = loop.availability.intervals();
+                const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
+                if (!open || loop.key != top) {
+                    loop.contending = false;
+                    continue;
+                }
+                if (!loop.contending && floor != std::numeric_limits<double>::max()) {
+                    loop.virtual_time = std::max(loop.virtual_time, floor);
+                }
+                loop.contending = true;
+                if (best_loop == nullptr || loop.virtual_time < best_loop->virtual_time) {
+                    best_loop = &loop;
+                }
+            }
+            best_run = nullptr;
+        } else {
+            best_loop = nullptr;
+        }
+
+        if (best_run == nullptr && best_loop == nullptr) {
+            t = next_event < events.size() ? std::min(events[next_event].time, day.end) : day.end;
+            continue;
+        }
+
+        const Key key = best_run != nullptr ? best_run->key : best_loop->key;
+        const Sequence& sequence = best_run != nullptr ? *best_run->sequence : *best_loop->sequence;
+        std::size_t& cursor = cursors[best_run != nullptr ? best_run->cursor_slot : best_loop->cursor_slot];
+        const Step& step = sequence[cursor % sequence.size()];
+        const TimePoint natural_end = t + step.duration;
+        const TimePoint stop = best_run != nullptr
+                                   ? best_run->stop_at
+                                   : best_loop->availability.intervals()[best_loop->interval_index].end;
+        TimePoint end = std::min({natural_end, stop, day.end});
+        for (std::size_t e = next_event; e < events.size() && events[e].time < end; ++e) {
+            if (interrupts(events[e].key, key)) {
+                end = events[e].time;
+                break;
+            }
+        }
+
+        const bool completed = end == natural_end;
+        TimelineEntry entry;
+        entry.start = t;
+        entry.end = end;
+        entry.item_index = step.item_index;
+        entry.media = step.media;
+        entry.ending = completed ? Ending::Completed : Ending::Cut;
+        if (best_run != nullptr) {
+            entry.source_kind = best_run->kind;
+            entry.source_id = best_run->id;
+            entry.reason = best_run->reason;
+            entry.due = best_run->due;
+            best_run->started = true;
+            if (completed) {
+                ++cursor;
+                if (best_run->remaining != unbounded) {
+                    --best_run->remaining;
+                }
+            }
+        } else {
+            entry.source_kind = SourceKind::Campaign;
+            entry.source_id = best_loop->id;
+            entry.reason = Reason::Loop;
+            entry.due = t;
+            best_loop->virtual_time += static_cast<double>((end - t).count()) / best_loop->weight;
+            if (completed) {
+                ++cursor;
+            }
+        }
+        out.push_back(entry);
+        t = end;
+    }
+}
+
+Resolver::Resolver(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Resolver::Resolver(Resolver&&) noexcept = default;
+Resolver& Resolver::operator=(Resolver&&) noexcept = default;
+Resolver::~Resolver() = default;
+
+const Model& Resolver::model() const { return m_impl->model; }
+
+Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
+    if (auto valid = validate(model); !valid) {
+        return std::unexpected(valid.error());
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->model = std::move(model);
+    impl->options = options;
+    for (const auto& media : impl->model.media) {
+        impl->media.emplace(media.sha256, &media);
+    }
+    std::unordered_map<std::string_view, const Playlist*> playlists;
+    for (const auto& playlist : impl->model.playlists) {
+        playlists.emplace(playlist.id, &playlist);
+    }
+    auto prepare = [&](detail::PreparedSource& source, const std::string& playlist_id) {
+        const Playlist& playlist = *playlists.at(playlist_id);
+        for (int capability = 0; capability < 3; ++capability) {
+            source.sequences[static_cast<std::size_t>(capability)] =
+                detail::expand(playlist, impl->media, detail::capability_device(capability));
+        }
+    };
+    for (const auto& campaign : impl->model.campaigns) {
+        const bool eligible = campaign.approval == ApprovalState::Approved ||
+                              (options.include_unapproved && (campaign.approval == ApprovalState::Draft ||
+                                                              campaign.approval == ApprovalState::Submitted));
+        if (!eligible) {
+            continue;
+        }
+        detail::PreparedSource source;
+        source.campaign = &campaign;
+        prepare(source, campaign.playlist);
+        const std::size_t index = impl->campaigns.size();
+        impl->campaigns.push_back(std::move(source));
+        if (campaign.targets.zones.empty()) {
+            impl->campaigns_any_zone.push_back(index);
+        }
+        for (const auto& zone : campaign.targets.zones) {
+            impl->campaigns_by_zone[zone].push_back(index);
+        }
+        for (const auto& id : campaign.targets.device_ids) {
+            impl->campaigns_by_device[id].push_back(index);
+        }
+    }
+    for (const auto& alert : impl->model.alerts) {
+        detail::PreparedSource source;
+        source.alert = &alert;
+        prepare(source, alert.playlist);
+        impl->alerts.push_back(std::move(source));
+    }
+    return Resolver{std::move(impl)};
+}
+
+Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from, TimePoint to) const {
+    const date::time_zone* zone = find_time_zone(device.time_zone);
+    if (zone == nullptr) {
+        return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
+    }
+    std::vector<TimelineEntry> timeline;
+    if (to <= from) {
+        return timeline;
+    }
+    std::vector<TimelineEntry> day_entries;
+    for (LocalDay day = local_day_of(*zone, from); day.start < to; day = local_day(*zone, day.day + date::days{1})) {
+        day_entries.clear();
+        m_impl->simulate_day(device, *zone, day, day_entries);
+        for (const auto& entry : day_entries) {
+            if (entry.end > from && entry.start < to) {
+                timeline.push_back(entry);
+            }
+        }
+    }
+    return timeline;
+}
+
+Result<int> Resolver::volume_at(const Device& device, TimePoint at) {
+    const date::time_zone* zone = find_time_zone(device.time_zone);
+    if (zone == nullptr) {
+        return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
+    }
+    const LocalDay day = local_day_of(*zone, at);
+    for (const auto& step : device.volume_schedule) {
+        const auto occurrences = window_occurrences(*zone, day, {step.window}, [](date::local_days) { return true; });
+        if (occurrences.find(at) != nullptr) {
+            return step.volume;
+        }
+    }
+    return device.default_volume;
+}
+
+}  // namespace bantin::scheduler

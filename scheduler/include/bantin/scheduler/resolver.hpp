@@ -17,6 +17,7 @@
 #include "bantin/scheduler/model.hpp"
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace bantin::scheduler {
@@ -32,9 +33,11 @@ struct TimelineEntry {
     TimePoint start;
     TimePoint end;
     SourceKind source_kind = SourceKind::Campaign;
-    std::string source_id;     // campaign or alert id
+    // source_id and media point into the Resolver's own model: an entry is valid while the
+    // Resolver that made it lives (this keeps resolving free of allocations per entry).
+    std::string_view source_id;  // campaign or alert id
     std::size_t item_index = 0;  // index into the source's playlist items
-    std::string media;          // sha256
+    std::string_view media;      // sha256
     Reason reason = Reason::Loop;
     Ending ending = Ending::Completed;
     // FixedTime and ShareOfVoice: the instant this run or play was due; else == start.
