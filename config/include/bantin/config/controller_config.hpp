@@ -1,0 +1,166 @@
+#pragma once
+// The controller's configuration (controller.toml): schema, defaults, loading, validation
+// and rendering back to TOML. docs/config.md lists every key.
+//
+// Lifecycle: load once at start-up (or for `--check-config`), then pass the plain struct
+// (or its sections) to whoever needs it; nothing here keeps state. Any thread may call these
+// functions.
+//
+// Errors: a file that cannot be read is Errc::NotFound or Errc::Io. A file that does not
+// parse, has a key of the wrong type, a value out of range, a missing required key or an
+// unknown key (a typo must not silently fall back to a default) is Errc::InvalidInput whose
+// detail lists every problem, one per line, in file order:
+//   controller.toml:12: http.port: must be a port number between 1 and 65535
+//   controller.toml:20: mqtt.keepalive: unknown key (did you mean "keepalive_s"?)
+// Keys carry their unit in their name (_s, _ms, _min, _h, _days, _mb).
+
+#include "bantin/common/error.hpp"
+#include "bantin/config/types.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bantin::config {
+
+struct HttpConfig {
+    std::string listen_address = "127.0.0.1";
+    int port = 8080;
+    // Base URL devices use for media links in bundles; empty: http://<listen_address>:<port>.
+    std::string public_base_url;
+    std::string base_url() const;
+    bool operator==(const HttpConfig&) const = default;
+};
+
+struct AuthConfig {
+    std::chrono::hours session_ttl{12};
+    int login_max_attempts = 5;
+    std::chrono::seconds login_window{300};
+    bool operator==(const AuthConfig&) const = default;
+};
+
+struct StorageConfig {
+    std::filesystem::path data_dir = "/var/lib/bantin";
+    std::filesystem::path database = "bantin.sqlite3";  // relative to data_dir
+    std::filesystem::path media_dir = "media";          // relative to data_dir
+    std::int64_t max_upload_mb = 512;
+    bool operator==(const StorageConfig&) const = default;
+};
+
+// The controller's own MQTT connection (publisher, ingest).
+struct MqttClientConfig {
+    std::string host = "127.0.0.1";
+    int port = 1883;
+    std::string username = "bantin-controller";
+    std::filesystem::path password_file;  // first line is the password; or use `password`
+    std::string password;
+    std::string client_id = "bantin-controller";
+    std::chrono::seconds keepalive{30};
+    Backoff reconnect;
+    // Proof-of-play and status ingest use the shared subscription $share/<group>/...
+    std::string ingest_share_group = "bantin-ingest";
+    ClientTls tls;
+    bool operator==(const MqttClientConfig&) const = default;
+};
+
+struct BrokerTlsConfig {
+    bool enabled = false;
+    std::string listen_address = "0.0.0.0";
+    int port = 8883;
+    std::filesystem::path ca_file;
+    std::filesystem::path cert_file;
+    std::filesystem::path key_file;
+    bool require_certificate = false;
+    bool use_identity_as_username = false;
+    bool operator==(const BrokerTlsConfig&) const = default;
+};
+
+// The Mosquitto the controller generates a configuration for and, when `manage`, runs.
+struct BrokerConfig {
+    bool manage = true;
+    std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
+    std::filesystem::path config_dir = "broker";   // relative to storage.data_dir
+    std::filesystem::path password_file = "passwd";  // relative to config_dir
+    std::filesystem::path acl_file = "acl";          // relative to config_dir
+    std::string listen_address = "127.0.0.1";
+    int port = 1883;
+    int max_queued_messages = 1000;
+    std::chrono::days persistent_client_expiration{14};
+    BrokerTlsConfig tls;
+    bool operator==(const BrokerConfig&) const = default;
+};
+
+struct KeysConfig {
+    std::filesystem::path signing_key_file = "keys/controller.key";  // relative to data_dir
+    std::string key_id;  // empty: derived from the public key
+    bool operator==(const KeysConfig&) const = default;
+};
+
+struct AlertsConfig {
+    bool one_person_live_alerts = false;
+    std::chrono::minutes default_expiry{60};
+    std::chrono::minutes confirm_timeout{10};
+    bool operator==(const AlertsConfig&) const = default;
+};
+
+struct TtsConfig {
+    std::string voice = "vi-vn-x-south";
+    std::filesystem::path espeak_binary = "/usr/bin/espeak-ng";
+    int words_per_minute = 150;
+    bool operator==(const TtsConfig&) const = default;
+};
+
+struct CapConfig {
+    bool match_area_desc = true;
+    std::map<std::string, std::string> geocodes;  // CAP geocode value -> zone id
+    bool operator==(const CapConfig&) const = default;
+};
+
+struct DevicesConfig {
+    std::string default_time_zone = "Asia/Ho_Chi_Minh";
+    std::chrono::days bundle_validity{30};
+    std::chrono::seconds command_expiry{300};
+    bool operator==(const DevicesConfig&) const = default;
+};
+
+struct ControllerConfig {
+    HttpConfig http;
+    AuthConfig auth;
+    StorageConfig storage;
+    MqttClientConfig mqtt;
+    BrokerConfig broker;
+    KeysConfig keys;
+    AlertsConfig alerts;
+    TtsConfig tts;
+    CapConfig cap;
+    DevicesConfig devices;
+    LogConfig log;
+
+    // Paths with their relative parts resolved (see the field comments).
+    std::filesystem::path database_path() const;
+    std::filesystem::path media_path() const;
+    std::filesystem::path signing_key_path() const;
+    std::filesystem::path broker_config_path() const;
+    std::filesystem::path broker_password_path() const;
+    std::filesystem::path broker_acl_path() const;
+
+    bool operator==(const ControllerConfig&) const = default;
+};
+
+Result<ControllerConfig> load_controller_config(const std::filesystem::path& path);
+// `source_name` is what error lines start with (usually the file name).
+Result<ControllerConfig> load_controller_config_from_string(std::string_view text,
+                                                            std::string_view source_name);
+
+// The configuration as commented TOML that loads back to an equal struct;
+// render_controller_config(ControllerConfig{}) is `--print-default-config`.
+std::string render_controller_config(const ControllerConfig& config);
+
+// Every key as a dotted path ("mqtt.tls.ca_file"), in file order.
+std::vector<std::string> controller_config_keys();
+
+}  // namespace bantin::config

@@ -1,0 +1,265 @@
+#include "bantin/config/controller_config.hpp"
+
+#include "enums.hpp"
+#include "schema.hpp"
+
+#include <date/tz.h>
+
+#include <exception>
+
+namespace bantin::config {
+
+namespace {
+
+using detail::at_least;
+using detail::between;
+using detail::not_empty;
+using detail::port_number;
+
+auto http_url_or_empty() {
+    return [](const std::string& value) -> std::optional<std::string> {
+        if (value.empty() || value.starts_with("http://") || value.starts_with("https://")) return std::nullopt;
+        return "must start with http:// or https://, got " + detail::quote(value);
+    };
+}
+
+auto known_time_zone() {
+    return [](const std::string& value) -> std::optional<std::string> {
+        try {
+            (void)date::locate_zone(value);
+            return std::nullopt;
+        } catch (const std::exception&) {
+            return "unknown time zone " + detail::quote(value) + " (use an IANA name such as \"Asia/Ho_Chi_Minh\")";
+        }
+    };
+}
+
+auto no_spaces() {
+    return [](const std::string& value) -> std::optional<std::string> {
+        if (value.find_first_of(" \t\r\n") != std::string::npos) return std::string("must not contain spaces");
+        return std::nullopt;
+    };
+}
+
+// The one description of controller.toml: loading, rendering and the key list all walk it.
+template <class Visitor, class Config>
+void describe(Visitor& v, Config& c) {
+    v.table("http", "HTTP API, web UI and media downloads for devices.", [&] {
+        v.key("listen_address", c.http.listen_address, "Address the HTTP server binds to.", not_empty());
+        v.key("port", c.http.port, "TCP port of the HTTP server.", port_number());
+        v.key("public_base_url", c.http.public_base_url,
+              "Base URL devices use for media links in bundles (http:// or https://). Empty: "
+              "http://<listen_address>:<port>.",
+              http_url_or_empty());
+    });
+    v.table("auth", "Sessions and login limits.", [&] {
+        v.key("session_ttl_h", c.auth.session_ttl, "Hours a login session stays valid.", between(1, 24 * 30));
+        v.key("login_max_attempts", c.auth.login_max_attempts,
+              "Failed logins allowed per user and address within login_window_s before further attempts "
+              "are refused.",
+              between(1, 1000));
+        v.key("login_window_s", c.auth.login_window, "Window, in seconds, for counting failed logins.",
+              between(1, 86400));
+    });
+    v.table("storage", "Where the controller keeps its database and media.", [&] {
+        v.key("data_dir", c.storage.data_dir,
+              "Data directory; relative paths elsewhere in this file are relative to it.", not_empty());
+        v.key("database", c.storage.database, "SQLite database file (relative to data_dir).", not_empty());
+        v.key("media_dir", c.storage.media_dir, "Content-addressed media store (relative to data_dir).",
+              not_empty());
+        v.key("max_upload_mb", c.storage.max_upload_mb, "Largest accepted upload, in MB.",
+              between(1, 1024 * 1024));
+    });
+    v.table("mqtt", "The controller's own connection to the MQTT broker.", [&] {
+        v.key("host", c.mqtt.host, "Broker host name or address.", not_empty());
+        v.key("port", c.mqtt.port, "Broker port (8883 is usual with TLS).", port_number());
+        v.key("username", c.mqtt.username, "MQTT user name of the controller.", not_empty());
+        v.key("password_file", c.mqtt.password_file,
+              "File whose first line is the MQTT password. Set this or password, not both.");
+        v.key("password", c.mqtt.password, "MQTT password inline; prefer password_file.");
+        v.key("client_id", c.mqtt.client_id, "MQTT client id.", not_empty(), no_spaces());
+        v.key("keepalive_s", c.mqtt.keepalive, "MQTT keepalive, in seconds.", between(5, 3600));
+        v.key("reconnect_min_ms", c.mqtt.reconnect.minimum, "First reconnect delay, in milliseconds.",
+              between(10, 3600000));
+        v.key("reconnect_max_ms", c.mqtt.reconnect.maximum,
+              "Longest reconnect delay, in milliseconds; the delay doubles up to it.", between(10, 3600000));
+        v.key("ingest_share_group", c.mqtt.ingest_share_group,
+              "Shared-subscription group for proof-of-play and status ingest ($share/<group>/...).",
+              not_empty(), no_spaces());
+        v.table("tls", "TLS to the broker: on when ca_file is set.", [&] {
+            v.key("ca_file", c.mqtt.tls.ca_file, "CA certificate (PEM) that signed the broker's certificate.");
+            v.key("cert_file", c.mqtt.tls.cert_file, "Client certificate (PEM); needs key_file.");
+            v.key("key_file", c.mqtt.tls.key_file, "Private key (PEM) of cert_file.");
+        });
+    });
+    v.table("broker",
+            "The Mosquitto the controller configures: its configuration, password and ACL files are generated "
+            "from the device registry.",
+            [&] {
+                v.key("manage", c.broker.manage,
+                      "Run Mosquitto as a child process (true) or only write its files for a broker run "
+                      "elsewhere (false).");
+                v.key("mosquitto_binary", c.broker.mosquitto_binary, "Mosquitto executable.", not_empty());
+                v.key("config_dir", c.broker.config_dir,
+                      "Directory of the generated mosquitto.conf (relative to storage.data_dir).", not_empty());
+                v.key("password_file", c.broker.password_file,
+                      "Generated mosquitto_passwd file (relative to config_dir).", not_empty());
+                v.key("acl_file", c.broker.acl_file, "Generated ACL file (relative to config_dir).", not_empty());
+                v.key("listen_address", c.broker.listen_address, "Address of the plain MQTT listener.",
+                      not_empty());
+                v.key("port", c.broker.port, "Port of the plain MQTT listener.", port_number());
+                v.key("max_queued_messages", c.broker.max_queued_messages,
+                      "Mosquitto's per-client queue limit; past it QoS 1 messages are dropped silently.",
+                      between(1, 1000000));
+                v.key("persistent_client_expiration_days", c.broker.persistent_client_expiration,
+                      "Days after which the broker forgets the session of a device that stayed away.",
+                      between(1, 3650));
+                v.table("tls", "Optional TLS listener for devices.", [&] {
+                    v.key("enabled", c.broker.tls.enabled, "Open the TLS listener.");
+                    v.key("listen_address", c.broker.tls.listen_address, "Address of the TLS listener.",
+                          not_empty());
+                    v.key("port", c.broker.tls.port, "Port of the TLS listener.", port_number());
+                    v.key("ca_file", c.broker.tls.ca_file, "CA certificate (PEM) for client certificates.");
+                    v.key("cert_file", c.broker.tls.cert_file, "Server certificate (PEM).");
+                    v.key("key_file", c.broker.tls.key_file, "Private key (PEM) of cert_file.");
+                    v.key("require_certificate", c.broker.tls.require_certificate,
+                          "Devices must present a client certificate signed by ca_file.");
+                    v.key("use_identity_as_username", c.broker.tls.use_identity_as_username,
+                          "The client certificate's CN is the MQTT user name (needs require_certificate).");
+                });
+            });
+    v.table("keys", "The Ed25519 key that signs everything sent to devices.", [&] {
+        v.key("signing_key_file", c.keys.signing_key_file,
+              "Secret key file (relative to storage.data_dir), readable only by the controller.", not_empty());
+        v.key("key_id", c.keys.key_id, "Key id carried in signed envelopes. Empty: derived from the public key.",
+              no_spaces());
+    });
+    v.table("alerts", "Emergency alerts.", [&] {
+        v.key("one_person_live_alerts", c.alerts.one_person_live_alerts,
+              "Allow one operator to send a live alert without a second operator's confirmation. Exercises "
+              "and cancels never need one.");
+        v.key("default_expiry_min", c.alerts.default_expiry, "Expiry of an alert that does not give one, in minutes.",
+              between(1, 7 * 24 * 60));
+        v.key("confirm_timeout_min", c.alerts.confirm_timeout,
+              "Minutes a live alert waits for its confirmation before it lapses.", between(1, 24 * 60));
+    });
+    v.table("tts", "Text-to-speech for notices and alerts (espeak-ng).", [&] {
+        v.key("voice", c.tts.voice, "espeak-ng voice.", not_empty(), no_spaces());
+        v.key("espeak_binary", c.tts.espeak_binary, "espeak-ng executable.", not_empty());
+        v.key("words_per_minute", c.tts.words_per_minute, "Speaking rate.", between(80, 450));
+    });
+    v.table("cap", "Import of CAP 1.2 alerts.", [&] {
+        v.key("match_area_desc", c.cap.match_area_desc,
+              "Also map an <area> to zones by its areaDesc when it equals a zone's name.");
+        v.key("geocodes", c.cap.geocodes, "CAP <geocode> value -> Bantin zone id.");
+    });
+    v.table("devices", "Defaults and limits for devices and what is sent to them.", [&] {
+        v.key("default_time_zone", c.devices.default_time_zone,
+              "IANA time zone of devices registered without one.", known_time_zone());
+        v.key("bundle_validity_days", c.devices.bundle_validity,
+              "Days a published bundle stays valid; a device offline longer stops playing it.", between(1, 365));
+        v.key("command_expiry_s", c.devices.command_expiry, "Seconds a device command stays valid.",
+              between(5, 86400));
+    });
+    v.table("log", "Logging.", [&] {
+        v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off.");
+    });
+}
+
+void cross_check(const ControllerConfig& c, detail::Loader& loader) {
+    if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
+        loader.cross_issue("mqtt.password", "set either password or password_file, not both", {"mqtt.password_file"});
+    }
+    if (c.mqtt.reconnect.minimum > c.mqtt.reconnect.maximum) {
+        loader.cross_issue("mqtt.reconnect_min_ms", "must not exceed reconnect_max_ms", {"mqtt.reconnect_max_ms"});
+    }
+    if (!c.mqtt.tls.cert_file.empty() && c.mqtt.tls.key_file.empty()) {
+        loader.cross_issue("mqtt.tls.cert_file", "needs mqtt.tls.key_file as well", {"mqtt.tls.key_file"});
+    }
+    if (!c.mqtt.tls.key_file.empty() && c.mqtt.tls.cert_file.empty()) {
+        loader.cross_issue("mqtt.tls.key_file", "needs mqtt.tls.cert_file as well", {"mqtt.tls.cert_file"});
+    }
+    if (!c.mqtt.tls.cert_file.empty() && c.mqtt.tls.ca_file.empty()) {
+        loader.cross_issue("mqtt.tls.cert_file", "needs mqtt.tls.ca_file (TLS is on only with a CA)",
+                           {"mqtt.tls.ca_file"});
+    }
+    const BrokerTlsConfig& tls = c.broker.tls;
+    if (tls.enabled) {
+        if (tls.cert_file.empty()) loader.cross_issue("broker.tls.cert_file", "required when broker.tls.enabled");
+        if (tls.key_file.empty()) loader.cross_issue("broker.tls.key_file", "required when broker.tls.enabled");
+        if (tls.port == c.broker.port) {
+            loader.cross_issue("broker.tls.port", "must differ from broker.port", {"broker.port"});
+        }
+    }
+    if (tls.use_identity_as_username && !tls.require_certificate) {
+        loader.cross_issue("broker.tls.use_identity_as_username", "needs broker.tls.require_certificate = true",
+                           {"broker.tls.require_certificate"});
+    }
+    if (tls.require_certificate && tls.ca_file.empty()) {
+        loader.cross_issue("broker.tls.ca_file", "required when broker.tls.require_certificate");
+    }
+    if (c.broker.manage) {
+        const bool plain = c.mqtt.port == c.broker.port;
+        const bool secure = tls.enabled && c.mqtt.port == tls.port;
+        if (!plain && !secure) {
+            loader.cross_issue("mqtt.port",
+                               "is neither broker.port" + std::string(tls.enabled ? " nor broker.tls.port" : "") +
+                                   ", but broker.manage runs that broker",
+                               {"broker.port", "broker.tls.port"});
+        }
+    }
+}
+
+}  // namespace
+
+std::string HttpConfig::base_url() const {
+    if (!public_base_url.empty()) return public_base_url;
+    return "http://" + listen_address + ":" + std::to_string(port);
+}
+
+std::filesystem::path ControllerConfig::database_path() const {
+    return resolve_path(storage.data_dir, storage.database);
+}
+std::filesystem::path ControllerConfig::media_path() const {
+    return resolve_path(storage.data_dir, storage.media_dir);
+}
+std::filesystem::path ControllerConfig::signing_key_path() const {
+    return resolve_path(storage.data_dir, keys.signing_key_file);
+}
+std::filesystem::path ControllerConfig::broker_config_path() const {
+    return resolve_path(storage.data_dir, broker.config_dir);
+}
+std::filesystem::path ControllerConfig::broker_password_path() const {
+    return resolve_path(broker_config_path(), broker.password_file);
+}
+std::filesystem::path ControllerConfig::broker_acl_path() const {
+    return resolve_path(broker_config_path(), broker.acl_file);
+}
+
+Result<ControllerConfig> load_controller_config_from_string(std::string_view text, std::string_view source_name) {
+    return detail::load_from_string<ControllerConfig>(
+        text, source_name, [](auto& visitor, auto& config) { describe(visitor, config); }, cross_check);
+}
+
+Result<ControllerConfig> load_controller_config(const std::filesystem::path& path) {
+    auto text = detail::read_file(path);
+    if (!text) return std::unexpected(text.error());
+    return load_controller_config_from_string(*text, path.string());
+}
+
+std::string render_controller_config(const ControllerConfig& config) {
+    detail::Renderer renderer(
+        "Bantin controller configuration. Every key is optional; a missing key takes the value shown "
+        "here. Check a file with: bantin-controller --check-config FILE");
+    describe(renderer, config);
+    return renderer.text();
+}
+
+std::vector<std::string> controller_config_keys() {
+    detail::KeyLister lister;
+    const ControllerConfig config;
+    describe(lister, config);
+    return std::move(lister).keys();
+}
+
+}  // namespace bantin::config

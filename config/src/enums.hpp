@@ -1,0 +1,38 @@
+#pragma once
+// Internal: the names of the configuration enums, as written in TOML.
+
+#include "bantin/config/player_config.hpp"
+#include "bantin/config/types.hpp"
+#include "schema.hpp"
+
+#include <array>
+
+namespace bantin::config::detail {
+
+inline constexpr std::array<EnumName<LogLevel>, 7> log_level_names{{
+    {LogLevel::Trace, "trace"},
+    {LogLevel::Debug, "debug"},
+    {LogLevel::Info, "info"},
+    {LogLevel::Warn, "warn"},
+    {LogLevel::Error, "error"},
+    {LogLevel::Critical, "critical"},
+    {LogLevel::Off, "off"},
+}};
+
+inline constexpr std::array<EnumName<PlaybackMode>, 3> playback_mode_names{{
+    {PlaybackMode::Screen, "screen"},
+    {PlaybackMode::Speaker, "speaker"},
+    {PlaybackMode::Headless, "headless"},
+}};
+
+template <>
+struct EnumTable<LogLevel> {
+    static std::span<const EnumName<LogLevel>> entries() { return log_level_names; }
+};
+
+template <>
+struct EnumTable<PlaybackMode> {
+    static std::span<const EnumName<PlaybackMode>> entries() { return playback_mode_names; }
+};
+
+}  // namespace bantin::config::detail
