@@ -1,0 +1,112 @@
+#include "bantin/scheduler/json.hpp"
+
+#include "model_builder.hpp"
+
+using namespace bantin;
+using namespace bantin::scheduler;
+using namespace bantin::scheduler::testing;
+
+namespace {
+
+Model sample() {
+    Model model = town();
+    model.devices[0].on_hours = {{5 * 60, 22 * 60}};
+    model.devices[0].quiet_hours = {{22 * 60, 5 * 60}};
+    model.devices[0].tags = {"market", "school"};
+    model.devices[1].volume_schedule = {{{5 * 60, 7 * 60}, 40}};
+    model.playlists = {playlist("p", {item(image, 10, 2), item(video)})};
+    Campaign news = fixed("news", "p", {6 * 60, 17 * 60 + 30}, Level::Priority);
+    news.targets.zones = {"z1"};
+    news.targets.kinds = {DeviceKind::Speaker};
+    news.valid_from = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::December, std::chrono::day{1}};
+    news.weekdays = 0x1f;
+    Campaign ad = share("ad", "p", 6);
+    ad.windows = {{7 * 60, 9 * 60}, {22 * 60, 1 * 60}};
+    ad.targets.tags = {"market"};
+    ad.targets.exclude_device_ids = {"scr-9"};
+    model.campaigns = {news, ad, loop("loop", "p")};
+    Alert storm = alert("storm", "p", hcm(14), hcm(16));
+    storm.cancelled = hcm(15);
+    storm.repeat = RepeatPolicy{3, std::chrono::minutes{10}};
+    storm.headline = "Bão số 9";
+    storm.text = "Người dân ở trong nhà";
+    model.alerts = {storm};
+    return model;
+}
+
+std::string error_of(std::string_view text) {
+    auto model = parse_model(text);
+    REQUIRE_FALSE(model);
+    CHECK(model.error().code == Errc::InvalidInput);
+    return model.error().detail;
+}
+
+}  // namespace
+
+TEST_CASE("a model round-trips through JSON unchanged", "[json]") {
+    const Model model = sample();
+    const std::string text = to_json(model).dump();
+    auto parsed = parse_model(text);
+    REQUIRE(parsed);
+    CHECK(*parsed == model);
+    CHECK(to_json(*parsed).dump() == text);  // deterministic bytes
+}
+
+TEST_CASE("encoded windows and times are local clock text", "[json]") {
+    const auto json = to_json(sample());
+    CHECK(json["devices"][0]["on_hours"][0] == "05:00-22:00");
+    CHECK(json["campaigns"][0]["fixed_times"][1] == "17:30");
+    CHECK(json["campaigns"][0]["weekdays"].size() == 5);
+    CHECK(json["alerts"][0]["issued"] == "2026-11-23T07:00:00.000Z");
+}
+
+TEST_CASE("decode errors name the field path", "[json]") {
+    CHECK(error_of(R"({"devices":[{"id":"a","kind":"tv","zone":"z"}]})") ==
+          "devices[0].kind: expected one of screen | speaker, got \"tv\"");
+    CHECK(error_of(R"({"campaigns":[{"id":"c","playlist":"p","mode":"loop","windows":["6-8"]}]})") ==
+          "campaigns[0].windows[0]: expected \"HH:MM-HH:MM\", got \"6-8\"");
+    CHECK(error_of(R"({"playlists":[{"id":"p","items":[{"media":"x","duration_ms":"10"}]}]})") ==
+          "playlists[0].items[0].duration_ms: expected an integer of milliseconds, got string");
+    CHECK(error_of(R"({"alerts":[{"id":"a","status":"actual","issued":"tomorrow"}]})").starts_with(
+        "alerts[0].issued: expected a UTC time"));
+    CHECK(error_of(R"({"devices":[{"kind":"screen","zone":"z"}]})") == "devices[0].id: is required");
+    CHECK(error_of(R"({"campaigns":[{"id":"c","playlist":"p","mode":"fixed_time","fixed_times":["25:00"]}]})")
+              .starts_with("campaigns[0].fixed_times[0]: expected \"HH:MM\""));
+}
+
+TEST_CASE("unknown fields are refused, so typos do not pass silently", "[json]") {
+    CHECK(error_of(R"({"devices":[{"id":"a","kind":"screen","zone":"z","quiet_hour":[]}]})") ==
+          "devices[0].quiet_hour: unknown field");
+    CHECK(error_of(R"({"campaign":[]})") == "campaign: unknown field");
+}
+
+TEST_CASE("syntax errors are reported, not thrown", "[json]") {
+    CHECK(error_of("{\"devices\": [").starts_with("not valid JSON"));
+    CHECK(error_of("[]") == "(top level): expected an object, got array");
+}
+
+TEST_CASE("validation reports every problem at once with its path", "[json][validate]") {
+    Model model = town();
+    model.playlists = {playlist("p", {item(image), item(digest('f'))})};
+    Campaign broken = loop("bad id!", "nope");
+    broken.weight = 0;
+    model.campaigns = {broken};
+    auto result = validate(model);
+    REQUIRE_FALSE(result);
+    const std::string& text = result.error().detail;
+    CHECK(text.find("playlists[0].items[0].duration_ms: required") != std::string::npos);
+    CHECK(text.find("playlists[0].items[1].media: unknown media") != std::string::npos);
+    CHECK(text.find("campaigns[0].id:") != std::string::npos);
+    CHECK(text.find("campaigns[0].playlist: unknown playlist \"nope\"") != std::string::npos);
+    CHECK(text.find("campaigns[0].weight: must be 1..1000") != std::string::npos);
+    CHECK(text.starts_with("5 problems"));
+}
+
+TEST_CASE("clock text", "[json]") {
+    CHECK(parse_clock("06:00").value() == 360);
+    CHECK(parse_clock("24:00").value() == 1440);
+    CHECK_FALSE(parse_clock("24:01"));
+    CHECK_FALSE(parse_clock("6:00"));
+    CHECK_FALSE(parse_clock("06:60"));
+    CHECK(format_clock(1439) == "23:59");
+}
