@@ -1,0 +1,131 @@
+#pragma once
+// The Mosquitto 2.0 configuration the controller runs its broker with.
+//
+// Bantin's broker is locked down with a `password_file` (PBKDF2-SHA512 `$7$` hashes, the
+// format `mosquitto_passwd` writes) and an `acl_file` whose `pattern` lines substitute the
+// username (`%u`) so one line covers every device; docs/broker.md says why not the
+// dynamic-security plugin. A device's id is its username and, through
+// `use_username_as_clientid`, its client id: whatever client id a device sends, the broker
+// uses its username, so a device can never take over another device's session.
+//
+// Lifecycle: build a BrokerConfig and BrokerAccounts, call write_broker_files() (atomic
+// replace of each file), start `mosquitto -c <config_file>`; after a change to the accounts
+// (a device added, re-zoned or revoked) write the files again and call reload_broker(pid):
+// on SIGHUP Mosquitto 2.0.11 re-reads both files and drops the live connection of a user
+// that is no longer in the password file.
+//
+// Threads: everything here is a pure function or a file write; call from any thread.
+// Errors: InvalidInput for an id or zone that cannot be a single topic level or for a
+// malformed hash, Io for a file that cannot be written, Crypto when the random source or
+// the hash fails, NotFound/Io from reload_broker.
+
+#include "bantin/common/error.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bantin::protocol {
+
+enum class ClientCertificate { Optional, Required };
+
+// A second listener speaking MQTT over TLS. With ClientCertificate::Required the broker
+// also sets `use_identity_as_username`: the certificate's CN becomes the username (no
+// password), so the same `%u` ACL patterns apply to certificate-authenticated devices.
+struct BrokerTlsListener {
+    std::string bind_address = "127.0.0.1";
+    std::uint16_t port = 8883;
+    std::filesystem::path ca_file;
+    std::filesystem::path cert_file;
+    std::filesystem::path key_file;
+    ClientCertificate client_certificate = ClientCertificate::Required;
+};
+
+enum class BrokerLogLevel { Normal, Debug };
+
+struct BrokerConfig {
+    // Receives mosquitto.conf, passwd, acl, mosquitto.pid, mosquitto.log and persistence/.
+    // The broker's user must be able to read the files and write persistence/.
+    std::filesystem::path directory;
+    std::string bind_address = "127.0.0.1";
+    std::uint16_t port = 1883;
+    std::optional<BrokerTlsListener> tls;
+    // Mosquitto's per-client queue above the in-flight window; beyond it QoS 1 messages
+    // are dropped silently (docs/broker.md).
+    std::uint32_t max_queued_messages = 1000;
+    // `user` option: the account Mosquitto drops to when started as root. "root" keeps
+    // root (for test brokers started by root); empty keeps Mosquitto's default.
+    std::string run_as_user;
+    // Normal logs connections and errors; Debug adds every packet and ACL denial.
+    BrokerLogLevel log_level = BrokerLogLevel::Normal;
+    // Log to <directory>/mosquitto.log (true) or to stderr (false).
+    bool log_to_file = true;
+};
+
+// The controller's account: readwrite on bantin/#.
+struct ControllerAccount {
+    std::string username = "controller";
+    std::string password_hash;  // "$7$..." from hash_broker_password()
+};
+
+// A device: username = client id = device id; reads alert/zone/<zone> for each zone.
+struct DeviceAccount {
+    std::string device_id;
+    std::string password_hash;  // empty: certificate-only device (TLS listener)
+    std::vector<std::string> zones;
+};
+
+struct BrokerAccounts {
+    ControllerAccount controller;
+    std::vector<DeviceAccount> devices;
+};
+
+struct BrokerFiles {
+    std::filesystem::path config_file;
+    std::filesystem::path password_file;
+    std::filesystem::path acl_file;
+    std::filesystem::path pid_file;
+    std::filesystem::path log_file;
+    std::filesystem::path persistence_directory;
+};
+
+// Where write_broker_files() puts each file for this config (nothing is written).
+BrokerFiles broker_file_paths(const BrokerConfig& config);
+
+// The text of mosquitto.conf.
+std::string render_mosquitto_conf(const BrokerConfig& config);
+// The text of the password file: "<user>:<hash>" lines; devices without a hash are left out.
+Result<std::string> render_password_file(const BrokerAccounts& accounts);
+// The text of the ACL file (patterns for every device, a block per user).
+Result<std::string> render_acl_file(const BrokerAccounts& accounts);
+
+// Checks every id and zone (one topic level: non-empty, at most 64 bytes of
+// [A-Za-z0-9._-]) and that ids are unique. Reports all problems in one Error.
+Result<void> validate_accounts(const BrokerAccounts& accounts);
+
+// Writes the four files and creates persistence/ (each file replaced atomically; passwd
+// and acl with mode 0640).
+Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerAccounts& accounts);
+
+// `$7$<iterations>$<salt base64>$<hash base64>`: PBKDF2-HMAC-SHA512, 64-byte hash, the
+// format and defaults (101 iterations, 12-byte salt) of mosquitto_passwd 2.0.
+Result<std::string> hash_broker_password(std::string_view password);
+std::string hash_broker_password(std::string_view password, std::span<const unsigned char> salt,
+                                 unsigned iterations);
+// True when `hash` is a `$7$` line part that `password` matches; InvalidInput when the hash
+// is not in that format.
+Result<bool> verify_broker_password(std::string_view hash, std::string_view password);
+
+// Reads the pid Mosquitto wrote to its pid_file (Mosquitto 2.0 writes it only when it runs
+// as a daemon, `-d`; a broker started in the foreground is signalled by its child pid).
+Result<pid_t> read_broker_pid(const std::filesystem::path& pid_file);
+// Sends SIGHUP: the broker re-reads passwd and acl. NotFound if no such process.
+Result<void> reload_broker(pid_t pid);
+
+}  // namespace bantin::protocol
