@@ -202,9 +202,9 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
         const bool plain = c.mqtt.port == c.broker.port;
         const bool secure = tls.enabled && c.mqtt.port == tls.port;
         if (!plain && !secure) {
-            loader.cross_issue("mqtt.port",
-                               "is neither broker.port" + std::string(tls.enabled ? " nor broker.tls.port" : "") +
-                                   ", but broker.manage runs that broker",
+            std::string message = "must equal broker.port (" + std::to_string(c.broker.port) + ")";
+            if (tls.enabled) message += " or broker.tls.port (" + std::to_string(tls.port) + ")";
+            loader.cross_issue("mqtt.port", message + " while broker.manage is true",
                                {"broker.port", "broker.tls.port"});
         }
     }

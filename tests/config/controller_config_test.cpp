@@ -1,0 +1,321 @@
+#include "bantin/config/controller_config.hpp"
+
+#include "config_test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace bantin::config;
+using bantin::config::test::error_lines;
+
+namespace {
+
+auto load(std::string_view text) { return load_controller_config_from_string(text, "controller.toml"); }
+
+}  // namespace
+
+TEST_CASE("an empty controller file gives every default", "[config][controller][defaults]") {
+    auto config = load("");
+    REQUIRE(config);
+    CHECK(*config == ControllerConfig{});
+    CHECK(config->http.listen_address == "127.0.0.1");
+    CHECK(config->http.port == 8080);
+    CHECK(config->alerts.one_person_live_alerts == false);
+    CHECK(config->tts.voice == "vi-vn-x-south");
+    CHECK(config->devices.default_time_zone == "Asia/Ho_Chi_Minh");
+    CHECK(config->log.level == LogLevel::Info);
+    CHECK(config->broker.listen_address == "127.0.0.1");
+    CHECK(config->mqtt.port == config->broker.port);
+}
+
+TEST_CASE("controller values in the file replace the defaults they name", "[config][controller]") {
+    auto config = load(R"([http]
+port = 9090
+public_base_url = "https://bantin.example.vn"
+[alerts]
+one_person_live_alerts = true
+default_expiry_min = 30
+[log]
+level = "debug"
+[cap.geocodes]
+"VN-79-26734" = "phuong-1"
+)");
+    REQUIRE(config);
+    CHECK(config->http.port == 9090);
+    CHECK(config->http.listen_address == "127.0.0.1");
+    CHECK(config->http.base_url() == "https://bantin.example.vn");
+    CHECK(config->alerts.one_person_live_alerts);
+    CHECK(config->alerts.default_expiry == std::chrono::minutes{30});
+    CHECK(config->log.level == LogLevel::Debug);
+    CHECK(config->cap.geocodes == std::map<std::string, std::string>{{"VN-79-26734", "phuong-1"}});
+}
+
+TEST_CASE("the media base URL defaults to the HTTP listener", "[config][controller]") {
+    auto config = load("[http]\nlisten_address = \"10.0.0.5\"\nport = 8000\n");
+    REQUIRE(config);
+    CHECK(config->http.base_url() == "http://10.0.0.5:8000");
+}
+
+TEST_CASE("controller paths resolve against the data and broker directories", "[config][controller][path]") {
+    auto config = load(R"([storage]
+data_dir = "/srv/bantin"
+media_dir = "/mnt/media"
+[broker]
+config_dir = "mosquitto"
+)");
+    REQUIRE(config);
+    CHECK(config->database_path() == std::filesystem::path("/srv/bantin/bantin.sqlite3"));
+    CHECK(config->media_path() == std::filesystem::path("/mnt/media"));
+    CHECK(config->signing_key_path() == std::filesystem::path("/srv/bantin/keys/controller.key"));
+    CHECK(config->broker_config_path() == std::filesystem::path("/srv/bantin/mosquitto"));
+    CHECK(config->broker_password_path() == std::filesystem::path("/srv/bantin/mosquitto/passwd"));
+    CHECK(config->broker_acl_path() == std::filesystem::path("/srv/bantin/mosquitto/acl"));
+}
+
+TEST_CASE("a port out of range names file, line and key", "[config][controller][validation]") {
+    auto config = load("[http]\nlisten_address = \"0.0.0.0\"\nport = 0\n");
+    REQUIRE_FALSE(config);
+    CHECK(config.error().code == bantin::Errc::InvalidInput);
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: http.port: must be a port number between 1 and 65535, got 0"});
+}
+
+TEST_CASE("a value of the wrong type names what was expected", "[config][controller][validation]") {
+    auto config = load("[mqtt]\nport = \"1883\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: mqtt.port: expected an integer, got a string"});
+}
+
+TEST_CASE("an integer that does not fit is out of range, not wrapped", "[config][controller][validation]") {
+    auto config = load("[http]\nport = 4294975488\n");
+    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: http.port: integer out of range"});
+}
+
+TEST_CASE("an empty required path is refused", "[config][controller][validation]") {
+    auto config = load("\n[storage]\ndata_dir = \"\"\n");
+    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:3: storage.data_dir: must not be empty"});
+}
+
+TEST_CASE("an unknown enum value lists the choices", "[config][controller][validation]") {
+    auto config = load("[log]\nlevel = \"verbose\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: log.level: expected one of \"trace\", \"debug\", \"info\", "
+                                   "\"warn\", \"error\", \"critical\", \"off\", got \"verbose\""});
+}
+
+TEST_CASE("an unknown time zone is refused", "[config][controller][validation]") {
+    auto config = load("[devices]\ndefault_time_zone = \"Asia/Saigon_City\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: devices.default_time_zone: unknown time zone "
+                                   "\"Asia/Saigon_City\" (use an IANA name such as \"Asia/Ho_Chi_Minh\")"});
+}
+
+TEST_CASE("a public base URL must be http or https", "[config][controller][validation]") {
+    auto config = load("[http]\npublic_base_url = \"ftp://media\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: http.public_base_url: must start with http:// or https://, "
+                                   "got \"ftp://media\""});
+}
+
+TEST_CASE("an unknown key is an error with a suggestion", "[config][controller][unknown]") {
+    auto config = load("[mqtt]\nhost = \"broker\"\nkeepalive = 10\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: mqtt.keepalive: unknown key (did you mean \"keepalive_s\"?)"});
+}
+
+TEST_CASE("a transposed key name is suggested", "[config][controller][unknown]") {
+    auto config = load("[http]\nprot = 8081\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: http.prot: unknown key (did you mean \"port\"?)"});
+}
+
+TEST_CASE("a misspelt table is an error with a suggestion", "[config][controller][unknown]") {
+    auto config = load("[htpp]\nport = 8081\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:1: htpp: unknown table (did you mean \"http\"?)"});
+}
+
+TEST_CASE("an unknown key far from every known one gets no suggestion", "[config][controller][unknown]") {
+    auto config = load("[tts]\npitch_semitones = 3\n");
+    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: tts.pitch_semitones: unknown key"});
+}
+
+TEST_CASE("a section given as a value is refused", "[config][controller][validation]") {
+    auto config = load("http = 8080\n");
+    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:1: http: expected a table, got an integer"});
+}
+
+TEST_CASE("a CAP geocode must map to a zone", "[config][controller][validation]") {
+    auto config = load("[cap.geocodes]\n\"VN-1\" = \"zone-1\"\n\"VN-2\" = \"\"\n\"VN 3\" = 4\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: cap.geocodes.VN-2: must not be empty",
+                                   "controller.toml:4: cap.geocodes.\"VN 3\": expected a string, got an integer"});
+}
+
+TEST_CASE("an MQTT client certificate needs its key", "[config][controller][cross]") {
+    auto config = load("[mqtt.tls]\nca_file = \"ca.pem\"\ncert_file = \"client.pem\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: mqtt.tls.cert_file: needs mqtt.tls.key_file as well"});
+}
+
+TEST_CASE("an MQTT client key needs its certificate", "[config][controller][cross]") {
+    auto config = load("[mqtt.tls]\nca_file = \"ca.pem\"\nkey_file = \"client.key\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: mqtt.tls.key_file: needs mqtt.tls.cert_file as well"});
+}
+
+TEST_CASE("an MQTT client certificate without a CA is refused", "[config][controller][cross]") {
+    auto config = load("[mqtt.tls]\ncert_file = \"client.pem\"\nkey_file = \"client.key\"\n");
+    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: mqtt.tls.cert_file: needs "
+                                                          "mqtt.tls.ca_file (TLS is on only with a CA)"});
+}
+
+TEST_CASE("password and password_file are exclusive", "[config][controller][cross]") {
+    auto config = load("[mqtt]\npassword_file = \"/etc/pw\"\npassword = \"secret\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: mqtt.password: set either password or password_file, not both"});
+}
+
+TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][controller][cross]") {
+    auto config = load("[mqtt]\nreconnect_min_ms = 5000\nreconnect_max_ms = 1000\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: mqtt.reconnect_min_ms: must not exceed reconnect_max_ms"});
+}
+
+TEST_CASE("an enabled broker TLS listener needs a certificate and key", "[config][controller][cross]") {
+    auto config = load("[broker.tls]\nenabled = true\n");
+    // Neither key is in the file: both are reported at their table's line.
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:1: broker.tls.cert_file: required when broker.tls.enabled",
+                                   "controller.toml:1: broker.tls.key_file: required when broker.tls.enabled"});
+}
+
+TEST_CASE("the broker TLS listener needs its own port", "[config][controller][cross]") {
+    auto config = load(R"([broker]
+port = 1883
+[broker.tls]
+enabled = true
+port = 1883
+cert_file = "broker.pem"
+key_file = "broker.key"
+)");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:5: broker.tls.port: must differ from broker.port"});
+}
+
+TEST_CASE("identity as user name needs required client certificates and a CA", "[config][controller][cross]") {
+    auto config = load(R"([broker.tls]
+use_identity_as_username = true
+)");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: broker.tls.use_identity_as_username: needs "
+                                   "broker.tls.require_certificate = true"});
+    auto required = load("[broker.tls]\nrequire_certificate = true\n");
+    CHECK(error_lines(required) ==
+          std::vector<std::string>{"controller.toml:1: broker.tls.ca_file: required when "
+                                   "broker.tls.require_certificate"});
+}
+
+TEST_CASE("a managed broker must be the one the controller connects to", "[config][controller][cross]") {
+    auto config = load("[mqtt]\nport = 1884\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: mqtt.port: must equal broker.port (1883) while "
+                                   "broker.manage is true"});
+    CHECK(load("[mqtt]\nport = 1884\n[broker]\nmanage = false\n"));
+    CHECK(load(R"([mqtt]
+port = 8883
+[broker.tls]
+enabled = true
+cert_file = "b.pem"
+key_file = "b.key"
+)"));
+}
+
+TEST_CASE("a cross-field rule stays quiet about a key already reported", "[config][controller][cross]") {
+    // port = "x" leaves the default 1883 in the struct; comparing it with broker.port would
+    // only confuse. Exactly one error, about the type.
+    auto config = load("[mqtt]\nport = \"x\"\n[broker]\nport = 1999\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: mqtt.port: expected an integer, got a string"});
+}
+
+TEST_CASE("every controller error is reported at once, in file order", "[config][controller][many]") {
+    auto config = load(R"([http]
+port = 70000
+lisen_address = "0.0.0.0"
+
+[mqtt]
+keepalive_s = 1
+[storage]
+max_upload_mb = 0
+[log]
+level = "loud"
+[tts]
+words_per_minute = "fast"
+)");
+    REQUIRE_FALSE(config);
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{
+              "controller.toml:2: http.port: must be a port number between 1 and 65535, got 70000",
+              "controller.toml:3: http.lisen_address: unknown key (did you mean \"listen_address\"?)",
+              "controller.toml:6: mqtt.keepalive_s: must be between 5 and 3600, got 1",
+              "controller.toml:8: storage.max_upload_mb: must be between 1 and 1048576, got 0",
+              "controller.toml:10: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
+              "\"critical\", \"off\", got \"loud\"",
+              "controller.toml:12: tts.words_per_minute: expected an integer, got a string",
+          });
+}
+
+TEST_CASE("a TOML syntax error names file and line", "[config][controller][syntax]") {
+    auto config = load("[http]\nport = 80\nlisten_address = \"unterminated\n");
+    REQUIRE_FALSE(config);
+    CHECK(config.error().code == bantin::Errc::InvalidInput);
+    CHECK(config.error().detail.starts_with("controller.toml:3: not valid TOML: "));
+}
+
+TEST_CASE("rendered controller defaults load back to the defaults", "[config][controller][render]") {
+    const std::string text = render_controller_config(ControllerConfig{});
+    auto config = load(text);
+    INFO(text);
+    REQUIRE(config);
+    CHECK(*config == ControllerConfig{});
+}
+
+TEST_CASE("a rendered controller config with every section changed loads back equal", "[config][controller][render]") {
+    ControllerConfig original;
+    original.http.port = 9443;
+    original.http.public_base_url = "https://media.example.vn/bantin";
+    original.storage.data_dir = "/srv/bantin data";
+    original.mqtt.password = "p\"a\\ss\tword";
+    original.mqtt.tls = ClientTls{"/etc/ca.pem", "/etc/c.pem", "/etc/c.key"};
+    original.mqtt.port = 8883;
+    original.broker.tls.enabled = true;
+    original.broker.tls.cert_file = "/etc/b.pem";
+    original.broker.tls.key_file = "/etc/b.key";
+    original.keys.key_id = "k2026";
+    original.alerts.one_person_live_alerts = true;
+    original.cap.geocodes = {{"VN-79-26734", "phuong-1"}, {"area with space", "xa-an-phu"}};
+    original.devices.default_time_zone = "Europe/Berlin";
+    original.log.level = LogLevel::Trace;
+    const std::string text = render_controller_config(original);
+    auto config = load(text);
+    INFO(text);
+    REQUIRE(config);
+    CHECK(*config == original);
+}
+
+TEST_CASE("rendered controller config documents every key with a comment", "[config][controller][render]") {
+    const std::string text = render_controller_config(ControllerConfig{});
+    CHECK(text.find("# TCP port of the HTTP server.\nport = 8080\n") != std::string::npos);
+    CHECK(text.find("one_person_live_alerts = false\n") != std::string::npos);
+    CHECK(text.find("[broker.tls]\n") != std::string::npos);
+}
+
+TEST_CASE("the controller key list names nested keys with dotted paths", "[config][controller][keys]") {
+    const auto keys = controller_config_keys();
+    CHECK(std::find(keys.begin(), keys.end(), "mqtt.tls.ca_file") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "cap.geocodes") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "http.port") != keys.end());
+    CHECK(keys.front() == "http.listen_address");
+}
