@@ -1,0 +1,62 @@
+#pragma once
+// The SQLite backend of the Store, and the controller's schema migrations.
+//
+// Lifecycle: SqliteStore::open() opens the file (WAL, foreign keys, synchronous FULL), applies
+// every migration the file lacks, each in its own transaction recorded in schema_version, and
+// refuses a file whose schema is newer than this build. The store owns one connection and
+// closes it when destroyed.
+//
+// Threads: any thread; one mutex serialises transactions on the connection. Readers in other
+// processes (the sqlite3 shell, backups) are not blocked thanks to WAL.
+//
+// Errors: open() returns Unsupported for a too-new schema ("database schema 7 is newer than
+// this controller (5); upgrade bantin-controller") and Io for a file that cannot be opened or
+// migrated, naming the file and the failing step.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/controller/store.hpp"
+#include "bantin/sqlite/database.hpp"
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace bantin::controller {
+
+struct Migration {
+    int version = 0;               // 1, 2, 3, ... without holes
+    std::string_view description;  // one line, stored in schema_version
+    std::string_view sql;          // one or more statements
+};
+
+// Every migration this build knows, in order. The last one's version is the current schema.
+std::span<const Migration> migrations();
+int current_schema_version();
+
+// The version recorded in a database; 0 for an empty database.
+Result<int> schema_version(sqlite::Database& database);
+
+// Applies the migrations in `steps` whose version is above the database's, each in its own
+// BEGIN IMMEDIATE transaction with its schema_version row; refuses a database newer than the
+// last step. Returns the version reached. Tests pass a prefix of migrations() to build an
+// older schema.
+Result<int> migrate(sqlite::Database& database, std::span<const Migration> steps, TimePoint now);
+
+class SqliteStore final : public Store {
+public:
+    static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,
+                                                     const sqlite::OpenOptions& options = {});
+
+    Result<void> read(const Work& work) override;
+    Result<void> write(const Work& work) override;
+
+private:
+    explicit SqliteStore(sqlite::Database database) : m_database(std::move(database)) {}
+
+    std::mutex m_mutex;
+    sqlite::Database m_database;
+};
+
+}  // namespace bantin::controller

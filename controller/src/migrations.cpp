@@ -1,0 +1,298 @@
+#include "bantin/controller/sqlite_store.hpp"
+
+#include <string>
+
+namespace bantin::controller {
+
+namespace {
+
+// Append-only. A released migration is never edited: a change is a new step. Each step runs
+// in one transaction, so a failing step leaves the database at the previous version.
+// tests/controller/fixtures/ keeps a frozen copy of the schema one version back.
+constexpr Migration steps[] = {
+    {1, "people and content: users, sessions, login attempts, audit log, media, playlists, "
+        "campaigns, zones, devices",
+     R"sql(
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('editor', 'approver', 'operator', 'admin')),
+    password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    csrf_token TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+
+CREATE TABLE login_attempts (
+    id        INTEGER PRIMARY KEY,
+    user_name TEXT NOT NULL COLLATE NOCASE,
+    source    TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1))
+);
+CREATE INDEX login_attempts_by_user ON login_attempts(user_name, at);
+CREATE INDEX login_attempts_by_source ON login_attempts(source, at);
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    user_name   TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    before_json TEXT CHECK (before_json IS NULL OR json_valid(before_json)),
+    after_json  TEXT CHECK (after_json IS NULL OR json_valid(after_json))
+);
+CREATE INDEX audit_by_entity ON audit_log(entity_type, entity_id, id);
+CREATE INDEX audit_by_user ON audit_log(user_id, id);
+
+CREATE TABLE media (
+    sha256      TEXT PRIMARY KEY CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+    type        TEXT NOT NULL CHECK (type IN ('video', 'image', 'audio', 'text', 'stream')),
+    size        INTEGER NOT NULL CHECK (size >= 0),
+    duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0),
+    has_audio   INTEGER NOT NULL CHECK (has_audio IN (0, 1)),
+    has_video   INTEGER NOT NULL CHECK (has_video IN (0, 1)),
+    name        TEXT NOT NULL,
+    uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL,
+    text        TEXT,
+    tts_media   TEXT REFERENCES media(sha256),
+    CHECK ((type = 'text') = (text IS NOT NULL))
+) WITHOUT ROWID;
+
+CREATE TABLE playlists (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version    INTEGER NOT NULL CHECK (version >= 1)
+);
+
+CREATE TABLE playlist_items (
+    playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    media       TEXT NOT NULL REFERENCES media(sha256),
+    duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms > 0),
+    weight      INTEGER NOT NULL CHECK (weight >= 1),
+    PRIMARY KEY (playlist_id, position)
+) WITHOUT ROWID;
+CREATE INDEX playlist_items_by_media ON playlist_items(media);
+
+CREATE TABLE campaigns (
+    id               TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    playlist_id      TEXT NOT NULL REFERENCES playlists(id),
+    targets_json     TEXT NOT NULL CHECK (json_valid(targets_json)),
+    valid_from       TEXT,
+    valid_to         TEXT,
+    weekdays         INTEGER NOT NULL CHECK (weekdays BETWEEN 0 AND 127),
+    windows_json     TEXT NOT NULL CHECK (json_valid(windows_json)),
+    mode             TEXT NOT NULL CHECK (mode IN ('loop', 'fixed-time', 'share-of-voice')),
+    fixed_times_json TEXT NOT NULL CHECK (json_valid(fixed_times_json)),
+    plays_per_hour   INTEGER NOT NULL,
+    level            TEXT NOT NULL CHECK (level IN ('normal', 'priority', 'emergency')),
+    rank             INTEGER NOT NULL,
+    weight           INTEGER NOT NULL,
+    approval         TEXT NOT NULL
+                     CHECK (approval IN ('draft', 'submitted', 'approved', 'rejected', 'archived')),
+    author_id        INTEGER NOT NULL REFERENCES users(id),
+    last_editor_id   INTEGER REFERENCES users(id),
+    submitted_by     INTEGER REFERENCES users(id),
+    decided_by       INTEGER REFERENCES users(id),
+    decision_note    TEXT NOT NULL DEFAULT '',
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    submitted_at     INTEGER,
+    decided_at       INTEGER,
+    archived_at      INTEGER,
+    version          INTEGER NOT NULL CHECK (version >= 1),
+    -- The two-person rule, kept by the database as well as by the approval service.
+    CHECK (decided_by IS NULL OR (decided_by <> author_id
+                                  AND decided_by IS NOT last_editor_id
+                                  AND decided_by IS NOT submitted_by))
+);
+CREATE INDEX campaigns_by_approval ON campaigns(approval);
+CREATE INDEX campaigns_by_playlist ON campaigns(playlist_id);
+
+CREATE TABLE zones (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE devices (
+    id                   TEXT PRIMARY KEY,
+    name                 TEXT NOT NULL DEFAULT '',
+    kind                 TEXT NOT NULL CHECK (kind IN ('screen', 'speaker')),
+    zone_id              TEXT NOT NULL REFERENCES zones(id),
+    tags_json            TEXT NOT NULL CHECK (json_valid(tags_json)),
+    time_zone            TEXT NOT NULL,
+    on_hours_json        TEXT NOT NULL CHECK (json_valid(on_hours_json)),
+    quiet_hours_json     TEXT NOT NULL CHECK (json_valid(quiet_hours_json)),
+    default_volume       INTEGER NOT NULL CHECK (default_volume BETWEEN 0 AND 100),
+    volume_schedule_json TEXT NOT NULL CHECK (json_valid(volume_schedule_json)),
+    has_speaker          INTEGER NOT NULL CHECK (has_speaker IN (0, 1)),
+    desired_version      INTEGER NOT NULL DEFAULT 0,
+    desired_digest       TEXT NOT NULL DEFAULT '',
+    applied_version      INTEGER NOT NULL DEFAULT 0,
+    last_status_json     TEXT NOT NULL DEFAULT '',
+    last_seen_at         INTEGER,
+    online               INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),
+    revoked_at           INTEGER,
+    mqtt_password_hash   TEXT NOT NULL,
+    created_at           INTEGER NOT NULL
+);
+CREATE INDEX devices_by_zone ON devices(zone_id);
+)sql"},
+
+    {2, "operations: alerts and their confirmations, proof of play and its progress",
+     R"sql(
+CREATE TABLE alerts (
+    id                 TEXT PRIMARY KEY,
+    zones_json         TEXT NOT NULL CHECK (json_valid(zones_json)),
+    all_zones          INTEGER NOT NULL CHECK (all_zones IN (0, 1)),
+    severity           TEXT NOT NULL CHECK (severity IN ('minor', 'moderate', 'severe', 'extreme')),
+    status             TEXT NOT NULL CHECK (status IN ('actual', 'exercise')),
+    issued_at          INTEGER NOT NULL,
+    expires_at         INTEGER NOT NULL,
+    cancelled_at       INTEGER,
+    headline           TEXT NOT NULL,
+    text               TEXT NOT NULL,
+    playlist_id        TEXT REFERENCES playlists(id),
+    repeat_count       INTEGER NOT NULL CHECK (repeat_count >= 0),
+    repeat_interval_ms INTEGER NOT NULL CHECK (repeat_interval_ms >= 0),
+    media              TEXT REFERENCES media(sha256),
+    state              TEXT NOT NULL CHECK (state IN ('awaiting-confirmation', 'sent', 'cancelled')),
+    created_by         INTEGER NOT NULL REFERENCES users(id),
+    cancelled_by       INTEGER REFERENCES users(id),
+    created_at         INTEGER NOT NULL
+);
+CREATE INDEX alerts_by_expiry ON alerts(expires_at);
+
+CREATE TABLE alert_confirmations (
+    alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    user_id  INTEGER NOT NULL REFERENCES users(id),
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (alert_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER alert_confirmations_second_person
+BEFORE INSERT ON alert_confirmations
+WHEN NEW.user_id = (SELECT created_by FROM alerts WHERE id = NEW.alert_id)
+BEGIN
+    SELECT RAISE(ABORT, 'the author of an alert cannot confirm it');
+END;
+
+CREATE TABLE proof_of_play (
+    device_id      TEXT NOT NULL,
+    install_epoch  INTEGER NOT NULL,
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    campaign_id    TEXT NOT NULL,
+    alert_id       TEXT NOT NULL,
+    item           INTEGER NOT NULL,
+    media          TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    ended_at       INTEGER NOT NULL,
+    outcome        TEXT NOT NULL CHECK (outcome IN ('completed', 'interrupted', 'failed')),
+    bundle_version INTEGER NOT NULL,
+    received_at    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, install_epoch, seq)
+) WITHOUT ROWID;
+CREATE INDEX proof_of_play_by_campaign ON proof_of_play(campaign_id, started_at);
+CREATE INDEX proof_of_play_by_device_time ON proof_of_play(device_id, started_at);
+
+-- Per device and install epoch: every seq in 1..contiguous is stored (the value acked).
+CREATE TABLE proof_progress (
+    device_id     TEXT NOT NULL,
+    install_epoch INTEGER NOT NULL,
+    contiguous    INTEGER NOT NULL,
+    highest       INTEGER NOT NULL,
+    PRIMARY KEY (device_id, install_epoch)
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return steps; }
+
+int current_schema_version() { return steps[std::size(steps) - 1].version; }
+
+Result<int> schema_version(sqlite::Database& database) {
+    auto exists = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!exists) return std::unexpected(exists.error());
+    auto found = exists->fetch_one();
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return 0;
+    auto version = database.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+    if (!version) return std::unexpected(version.error());
+    auto row = version->fetch_one();
+    if (!row) return std::unexpected(row.error());
+    return version->column_int(0);
+}
+
+Result<int> migrate(sqlite::Database& database, std::span<const Migration> known, TimePoint now) {
+    const int newest_known = known.empty() ? 0 : known.back().version;
+    {
+        auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
+        if (!transaction) return std::unexpected(transaction.error());
+        auto created = database.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY,"
+            " description TEXT NOT NULL,"
+            " applied_at INTEGER NOT NULL)");
+        if (!created) return std::unexpected(created.error());
+        if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    }
+
+    for (const Migration& step : known) {
+        auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
+        if (!transaction) return std::unexpected(transaction.error());
+        // Read the version inside the write lock, so two controllers starting at once do not
+        // both apply the same step.
+        auto version = schema_version(database);
+        if (!version) return std::unexpected(version.error());
+        if (*version > newest_known) {
+            return fail(Errc::Unsupported, "database schema " + std::to_string(*version) +
+                                               " is newer than this controller (" +
+                                               std::to_string(newest_known) + "); upgrade bantin-controller");
+        }
+        if (step.version <= *version) continue;
+        if (step.version != *version + 1) {
+            return fail(Errc::Internal, "migration " + std::to_string(step.version) + " follows schema " +
+                                            std::to_string(*version) + "; migrations must not skip versions");
+        }
+        if (auto applied = database.execute(step.sql); !applied) {
+            return fail(Errc::Io, "migration " + std::to_string(step.version) + " (" +
+                                      std::string{step.description} + ") failed: " + applied.error().detail);
+        }
+        auto record = database.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
+        if (!record) return std::unexpected(record.error());
+        record->bind(1, step.version).bind(2, step.description).bind(3, to_unix_ms(now));
+        if (auto ran = record->run(); !ran) return std::unexpected(ran.error());
+        if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    }
+
+    auto reached = schema_version(database);
+    if (!reached) return std::unexpected(reached.error());
+    if (*reached > newest_known) {
+        return fail(Errc::Unsupported, "database schema " + std::to_string(*reached) +
+                                           " is newer than this controller (" + std::to_string(newest_known) +
+                                           "); upgrade bantin-controller");
+    }
+    return *reached;
+}
+
+}  // namespace bantin::controller

@@ -1,0 +1,79 @@
+#include "bantin/controller/record_json.hpp"
+
+#include "names.hpp"
+
+namespace bantin::controller {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json optional_time(const std::optional<TimePoint>& time) {
+    if (!time) return nullptr;
+    return format_utc(*time);
+}
+
+ordered_json optional_id(const std::optional<UserId>& id) {
+    if (!id) return nullptr;
+    return *id;
+}
+
+ordered_json windows_json(const std::vector<scheduler::DailyWindow>& windows) {
+    ordered_json array = ordered_json::array();
+    for (const auto& window : windows) {
+        array.push_back(ordered_json{{"start_minute", window.start_minute}, {"end_minute", window.end_minute}});
+    }
+    return array;
+}
+
+}  // namespace
+
+ordered_json to_json(const User& user) {
+    return ordered_json{{"id", user.id},
+                        {"name", user.name},
+                        {"display_name", user.display_name},
+                        {"role", std::string{to_string(user.role)}},
+                        {"disabled", user.disabled},
+                        {"created", format_utc(user.created)}};
+}
+
+ordered_json to_json(const CampaignRecord& record) {
+    const scheduler::Campaign& campaign = record.campaign;
+    ordered_json kinds = ordered_json::array();
+    for (auto kind : campaign.targets.kinds) kinds.push_back(std::string{names::of(kind)});
+    ordered_json targets{{"zones", campaign.targets.zones},
+                         {"kinds", kinds},
+                         {"tags", campaign.targets.tags},
+                         {"device_ids", campaign.targets.device_ids},
+                         {"exclude_device_ids", campaign.targets.exclude_device_ids}};
+    ordered_json json;
+    json["id"] = campaign.id;
+    json["name"] = campaign.name;
+    json["playlist"] = campaign.playlist;
+    json["targets"] = targets;
+    json["valid_from"] = campaign.valid_from ? ordered_json(names::format_date(*campaign.valid_from)) : nullptr;
+    json["valid_to"] = campaign.valid_to ? ordered_json(names::format_date(*campaign.valid_to)) : nullptr;
+    json["weekdays"] = campaign.weekdays;
+    json["windows"] = windows_json(campaign.windows);
+    json["mode"] = std::string{names::of(campaign.mode)};
+    json["fixed_times"] = campaign.fixed_times;
+    json["plays_per_hour"] = campaign.plays_per_hour;
+    json["level"] = std::string{names::of(campaign.level)};
+    json["rank"] = campaign.rank;
+    json["weight"] = campaign.weight;
+    json["approval"] = std::string{names::of(campaign.approval)};
+    json["author"] = record.author;
+    json["last_editor"] = optional_id(record.last_editor);
+    json["submitted_by"] = optional_id(record.submitted_by);
+    json["decided_by"] = optional_id(record.decided_by);
+    json["decision_note"] = record.decision_note;
+    json["created"] = format_utc(record.created);
+    json["updated"] = format_utc(record.updated);
+    json["submitted"] = optional_time(record.submitted);
+    json["decided"] = optional_time(record.decided);
+    json["archived"] = optional_time(record.archived);
+    json["version"] = record.version;
+    return json;
+}
+
+}  // namespace bantin::controller

@@ -1,0 +1,183 @@
+#include "bantin/controller/sqlite_store.hpp"
+
+#include "store_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace bantin;
+using namespace bantin::controller;
+using bantin::testing::SimulatedClock;
+using bantin::testing::TemporaryDirectory;
+
+namespace {
+
+sqlite::Database open_raw(const std::string& path) {
+    auto database = sqlite::Database::open(path);
+    if (!database) FAIL(database.error().message());
+    return std::move(*database);
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream file{path};
+    REQUIRE(file.good());
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> table_names(sqlite::Database& database) {
+    auto statement = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    REQUIRE(statement);
+    std::vector<std::string> names;
+    while (statement->step().value() == sqlite::Step::Row) names.push_back(statement->column_text(0));
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("migrations are numbered 1, 2, 3 ... without holes", "[controller][migration]") {
+    int expected = 1;
+    for (const Migration& step : migrations()) {
+        CHECK(step.version == expected);
+        CHECK_FALSE(step.description.empty());
+        ++expected;
+    }
+    CHECK(current_schema_version() == expected - 1);
+}
+
+TEST_CASE("an empty database is migrated to the current schema", "[controller][migration]") {
+    TemporaryDirectory directory;
+    SimulatedClock clock;
+    auto store = SqliteStore::open(directory.file("c.db"), clock);
+    REQUIRE(store);
+
+    sqlite::Database database = open_raw(directory.file("c.db"));
+    CHECK(schema_version(database).value() == current_schema_version());
+    auto tables = table_names(database);
+    for (const char* table : {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items",
+                              "campaigns", "zones", "devices", "alerts", "alert_confirmations", "proof_of_play",
+                              "proof_progress", "audit_log", "schema_version"}) {
+        CAPTURE(table);
+        CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
+    }
+    // One schema_version row per step, each stamped with the (simulated) time it ran.
+    auto rows = database.prepare("SELECT count(*), min(applied_at) FROM schema_version");
+    REQUIRE(rows);
+    REQUIRE(rows->fetch_one().value());
+    CHECK(rows->column_int(0) == current_schema_version());
+    CHECK(rows->column_int64(1) == to_unix_ms(clock.wall()));
+}
+
+TEST_CASE("opening a current database again applies nothing", "[controller][migration]") {
+    TemporaryDirectory directory;
+    SimulatedClock clock;
+    REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
+    clock.advance(std::chrono::hours{1});
+    REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
+    sqlite::Database database = open_raw(directory.file("c.db"));
+    auto rows = database.prepare("SELECT max(applied_at) FROM schema_version");
+    REQUIRE(rows);
+    REQUIRE(rows->fetch_one().value());
+    CHECK(rows->column_int64(0) == to_unix_ms(clock.wall() - std::chrono::hours{1}));
+}
+
+TEST_CASE("a database at the previous schema version is migrated and keeps its data", "[controller][migration]") {
+    TemporaryDirectory directory;
+    SimulatedClock clock;
+    {
+        sqlite::Database old = open_raw(directory.file("c.db"));
+        REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v1.sql")));
+        REQUIRE(schema_version(old).value() == current_schema_version() - 1);
+    }
+    auto store = SqliteStore::open(directory.file("c.db"), clock);
+    if (!store) FAIL(store.error().message());
+
+    auto checked = (*store)->read([&](StoreTransaction& transaction) -> Result<void> {
+        auto users = transaction.list_users({});
+        REQUIRE(users);
+        REQUIRE(users->size() == 3);
+        CHECK(users->at(1).display_name == "Nguyễn Thị Lan");
+        CHECK(users->at(2).role == Role::Approver);
+
+        auto campaign = transaction.campaign_by_id("c-tiem-chung");
+        REQUIRE(campaign);
+        CHECK(campaign->campaign.approval == scheduler::ApprovalState::Approved);
+        CHECK(campaign->campaign.targets.zones == std::vector<std::string>{"phuong-1"});
+        CHECK(campaign->campaign.targets.kinds == std::vector<scheduler::DeviceKind>{scheduler::DeviceKind::Screen});
+        CHECK(campaign->campaign.windows == std::vector<scheduler::DailyWindow>{{360, 1320}});
+        CHECK(campaign->campaign.valid_from == std::chrono::year_month_day{std::chrono::year{2026},
+                                                                            std::chrono::January, std::chrono::day{1}});
+        CHECK(campaign->decided_by == 3);
+        CHECK(campaign->version == 3);
+
+        auto playlist = transaction.playlist_by_id("pl-tiem-chung");
+        REQUIRE(playlist);
+        REQUIRE(playlist->playlist.items.size() == 1);
+        CHECK(playlist->playlist.items[0].weight == 2);
+
+        auto device = transaction.device_by_id("man-hinh-cho");
+        REQUIRE(device);
+        CHECK(device->device.tags == std::vector<std::string>{"outdoor"});
+        CHECK(device->applied_version == 4);
+
+        auto audit = transaction.list_audit({"campaign", "c-tiem-chung", std::nullopt}, {});
+        REQUIRE(audit);
+        CHECK(audit->size() == 1);
+        return {};
+    });
+    REQUIRE(checked);
+
+    // The tables the new version adds work on the old data.
+    ProofOfPlayRow row;
+    row.device = "man-hinh-cho";
+    row.install_epoch = 1;
+    row.seq = 1;
+    row.campaign = "c-tiem-chung";
+    row.media = std::string(64, 'a');
+    auto progress = (*store)->write_value<std::vector<ProofProgress>>(
+        [&](StoreTransaction& transaction) { return transaction.insert_proof_of_play({&row, 1}, clock.wall()); });
+    REQUIRE(progress);
+    CHECK(progress->at(0).contiguous == 1);
+}
+
+TEST_CASE("a database newer than this controller is refused with a clear message", "[controller][migration]") {
+    TemporaryDirectory directory;
+    SimulatedClock clock;
+    REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
+    const int newer = current_schema_version() + 2;
+    {
+        sqlite::Database database = open_raw(directory.file("c.db"));
+        auto insert = database.prepare("INSERT INTO schema_version VALUES (?, 'from the future', 0)");
+        REQUIRE(insert);
+        insert->bind(1, newer);
+        REQUIRE(insert->run());
+    }
+    auto store = SqliteStore::open(directory.file("c.db"), clock);
+    REQUIRE_FALSE(store);
+    CHECK(store.error().code == Errc::Unsupported);
+    CHECK_THAT(store.error().detail,
+               Catch::Contains("database schema " + std::to_string(newer) + " is newer than this controller (" +
+                               std::to_string(current_schema_version()) + "); upgrade bantin-controller"));
+    CHECK_THAT(store.error().detail, Catch::Contains("c.db"));
+}
+
+TEST_CASE("a failing migration step leaves the database at the previous version", "[controller][migration]") {
+    TemporaryDirectory directory;
+    SimulatedClock clock;
+    sqlite::Database database = open_raw(directory.file("c.db"));
+    const Migration steps[] = {
+        {1, "first", "CREATE TABLE a (x INTEGER)"},
+        {2, "broken", "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1)"},
+    };
+    auto migrated = migrate(database, steps, clock.wall());
+    REQUIRE_FALSE(migrated);
+    CHECK_THAT(migrated.error().detail, Catch::Contains("migration 2 (broken) failed"));
+    CHECK_THAT(migrated.error().detail, Catch::Contains("no such table: nowhere"));
+    CHECK(schema_version(database).value() == 1);
+    auto tables = table_names(database);
+    CHECK(std::find(tables.begin(), tables.end(), "a") != tables.end());
+    CHECK(std::find(tables.begin(), tables.end(), "b") == tables.end());
+}
