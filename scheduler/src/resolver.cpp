@@ -357,6 +357,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
     std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
 
     std::vector<std::size_t> pending;
+    std::vector<Loop*> group;
+    TimePoint next_loop_change = day.start;
     std::size_t next_run = 0;
     std::size_t next_event = 0;
     TimePoint t = day.start;
@@ -382,49 +384,59 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             }
         }
 
-        // The loops that could play now, and the best key among them.
-        Loop* best_loop = nullptr;
-        for (auto& loop : loops) {
-            const auto& intervals = loop.availability.intervals();
-            while (loop.interval_index < intervals.size() && intervals[loop.interval_index].end <= t) {
-                ++loop.interval_index;
+        // The loops of the top level and rank that are open now. The group changes only at a
+        // loop window boundary, so it is rebuilt only then.
+        if (t >= next_loop_change) {
+            next_loop_change = day.end;
+            group.clear();
+            Loop* top = nullptr;
+            for (auto& loop : loops) {
+                const auto& intervals = loop.availability.intervals();
+                while (loop.interval_index < intervals.size() && intervals[loop.interval_index].end <= t) {
+                    ++loop.interval_index;
+                }
+                if (loop.interval_index == intervals.size()) {
+                    continue;
+                }
+                const Interval& next = intervals[loop.interval_index];
+                if (next.start <= t) {
+                    next_loop_change = std::min(next_loop_change, next.end);
+                    if (top == nullptr || loop.key > top->key) {
+                        top = &loop;
+                    }
+                } else {
+                    next_loop_change = std::min(next_loop_change, next.start);
+                }
             }
-            const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
-            if (open && (best_loop == nullptr || loop.key > best_loop->key)) {
-                best_loop = &loop;
-            }
-        }
-        if (best_loop != nullptr && (best_run == nullptr || best_loop->key > best_run->key)) {
             // Fair share among the loops of the top level and rank: weighted fair queueing on
             // played time. A loop that (re)joins starts level with the others, without credit.
-            const Key top = best_loop->key;
             double floor = std::numeric_limits<double>::max();
             for (auto& loop : loops) {
                 const auto& intervals = loop.availability.intervals();
                 const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
-                if (open && loop.key == top && loop.contending) {
-                    floor = std::min(floor, loop.virtual_time);
+                if (open && top != nullptr && loop.key == top->key) {
+                    group.push_back(&loop);
+                    if (loop.contending) {
+                        floor = std::min(floor, loop.virtual_time);
+                    }
                 }
             }
-            best_loop = nullptr;
             for (auto& loop : loops) {
-                const auto& intervals = loop.availability.intervals();
-                const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
-                if (!open || loop.key != top) {
-                    loop.contending = false;
-                    continue;
-                }
-                if (!loop.contending && floor != std::numeric_limits<double>::max()) {
+                const bool member = std::find(group.begin(), group.end(), &loop) != group.end();
+                if (member && !loop.contending && floor != std::numeric_limits<double>::max()) {
                     loop.virtual_time = std::max(loop.virtual_time, floor);
                 }
-                loop.contending = true;
-                if (best_loop == nullptr || loop.virtual_time < best_loop->virtual_time) {
-                    best_loop = &loop;
+                loop.contending = member;
+            }
+        }
+        Loop* best_loop = nullptr;
+        if (!group.empty() && (best_run == nullptr || group.front()->key > best_run->key)) {
+            for (Loop* loop : group) {
+                if (best_loop == nullptr || loop->virtual_time < best_loop->virtual_time) {
+                    best_loop = loop;
                 }
             }
             best_run = nullptr;
-        } else {
-            best_loop = nullptr;
         }
 
         if (best_run == nullptr && best_loop == nullptr) {
