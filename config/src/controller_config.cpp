@@ -18,7 +18,8 @@ using detail::port_number;
 
 auto http_url_or_empty() {
     return [](const std::string& value) -> std::optional<std::string> {
-        if (value.empty() || value.starts_with("http://") || value.starts_with("https://")) return std::nullopt;
+        if (value.empty() || value.starts_with("http://") || value.starts_with("https://"))
+            return std::nullopt;
         return "must start with http:// or https://, got " + detail::quote(value);
     };
 }
@@ -29,14 +30,16 @@ auto known_time_zone() {
             (void)date::locate_zone(value);
             return std::nullopt;
         } catch (const std::exception&) {
-            return "unknown time zone " + detail::quote(value) + " (use an IANA name such as \"Asia/Ho_Chi_Minh\")";
+            return "unknown time zone " + detail::quote(value) +
+                   " (use an IANA name such as \"Asia/Ho_Chi_Minh\")";
         }
     };
 }
 
 auto no_spaces() {
     return [](const std::string& value) -> std::optional<std::string> {
-        if (value.find_first_of(" \t\r\n") != std::string::npos) return std::string("must not contain spaces");
+        if (value.find_first_of(" \t\r\n") != std::string::npos)
+            return std::string("must not contain spaces");
         return std::nullopt;
     };
 }
@@ -87,59 +90,62 @@ void describe(Visitor& v, Config& c) {
               "Shared-subscription group for proof-of-play and status ingest ($share/<group>/...).",
               not_empty(), no_spaces());
         v.table("tls", "TLS to the broker: on when ca_file is set.", [&] {
-            v.key("ca_file", c.mqtt.tls.ca_file, "CA certificate (PEM) that signed the broker's certificate.");
+            v.key("ca_file", c.mqtt.tls.ca_file,
+                  "CA certificate (PEM) that signed the broker's certificate.");
             v.key("cert_file", c.mqtt.tls.cert_file, "Client certificate (PEM); needs key_file.");
             v.key("key_file", c.mqtt.tls.key_file, "Private key (PEM) of cert_file.");
         });
     });
-    v.table("broker",
-            "The Mosquitto the controller configures: its configuration, password and ACL files are generated "
-            "from the device registry.",
-            [&] {
-                v.key("manage", c.broker.manage,
-                      "Run Mosquitto as a child process (true) or only write its files for a broker run "
-                      "elsewhere (false).");
-                v.key("mosquitto_binary", c.broker.mosquitto_binary, "Mosquitto executable.", not_empty());
-                v.key("config_dir", c.broker.config_dir,
-                      "Directory of the generated mosquitto.conf (relative to storage.data_dir).", not_empty());
-                v.key("password_file", c.broker.password_file,
-                      "Generated mosquitto_passwd file (relative to config_dir).", not_empty());
-                v.key("acl_file", c.broker.acl_file, "Generated ACL file (relative to config_dir).", not_empty());
-                v.key("listen_address", c.broker.listen_address, "Address of the plain MQTT listener.",
+    v.table(
+        "broker",
+        "The Mosquitto the controller configures: its configuration, password and ACL files are generated "
+        "from the device registry.",
+        [&] {
+            v.key("manage", c.broker.manage,
+                  "Run Mosquitto as a child process (true) or only write its files for a broker run "
+                  "elsewhere (false).");
+            v.key("mosquitto_binary", c.broker.mosquitto_binary, "Mosquitto executable.", not_empty());
+            v.key("config_dir", c.broker.config_dir,
+                  "Directory of the generated mosquitto.conf (relative to storage.data_dir).", not_empty());
+            v.key("password_file", c.broker.password_file,
+                  "Generated mosquitto_passwd file (relative to config_dir).", not_empty());
+            v.key("acl_file", c.broker.acl_file, "Generated ACL file (relative to config_dir).", not_empty());
+            v.key("listen_address", c.broker.listen_address, "Address of the plain MQTT listener.",
+                  not_empty());
+            v.key("port", c.broker.port, "Port of the plain MQTT listener.", port_number());
+            v.key("max_queued_messages", c.broker.max_queued_messages,
+                  "Mosquitto's per-client queue limit; past it QoS 1 messages are dropped silently.",
+                  between(1, 1000000));
+            v.key("persistent_client_expiration_days", c.broker.persistent_client_expiration,
+                  "Days after which the broker forgets the session of a device that stayed away.",
+                  between(1, 3650));
+            v.table("tls", "Optional TLS listener for devices.", [&] {
+                v.key("enabled", c.broker.tls.enabled, "Open the TLS listener.");
+                v.key("listen_address", c.broker.tls.listen_address, "Address of the TLS listener.",
                       not_empty());
-                v.key("port", c.broker.port, "Port of the plain MQTT listener.", port_number());
-                v.key("max_queued_messages", c.broker.max_queued_messages,
-                      "Mosquitto's per-client queue limit; past it QoS 1 messages are dropped silently.",
-                      between(1, 1000000));
-                v.key("persistent_client_expiration_days", c.broker.persistent_client_expiration,
-                      "Days after which the broker forgets the session of a device that stayed away.",
-                      between(1, 3650));
-                v.table("tls", "Optional TLS listener for devices.", [&] {
-                    v.key("enabled", c.broker.tls.enabled, "Open the TLS listener.");
-                    v.key("listen_address", c.broker.tls.listen_address, "Address of the TLS listener.",
-                          not_empty());
-                    v.key("port", c.broker.tls.port, "Port of the TLS listener.", port_number());
-                    v.key("ca_file", c.broker.tls.ca_file, "CA certificate (PEM) for client certificates.");
-                    v.key("cert_file", c.broker.tls.cert_file, "Server certificate (PEM).");
-                    v.key("key_file", c.broker.tls.key_file, "Private key (PEM) of cert_file.");
-                    v.key("require_certificate", c.broker.tls.require_certificate,
-                          "Devices must present a client certificate signed by ca_file.");
-                    v.key("use_identity_as_username", c.broker.tls.use_identity_as_username,
-                          "The client certificate's CN is the MQTT user name (needs require_certificate).");
-                });
+                v.key("port", c.broker.tls.port, "Port of the TLS listener.", port_number());
+                v.key("ca_file", c.broker.tls.ca_file, "CA certificate (PEM) for client certificates.");
+                v.key("cert_file", c.broker.tls.cert_file, "Server certificate (PEM).");
+                v.key("key_file", c.broker.tls.key_file, "Private key (PEM) of cert_file.");
+                v.key("require_certificate", c.broker.tls.require_certificate,
+                      "Devices must present a client certificate signed by ca_file.");
+                v.key("use_identity_as_username", c.broker.tls.use_identity_as_username,
+                      "The client certificate's CN is the MQTT user name (needs require_certificate).");
             });
+        });
     v.table("keys", "The Ed25519 key that signs everything sent to devices.", [&] {
         v.key("signing_key_file", c.keys.signing_key_file,
-              "Secret key file (relative to storage.data_dir), readable only by the controller.", not_empty());
-        v.key("key_id", c.keys.key_id, "Key id carried in signed envelopes. Empty: derived from the public key.",
-              no_spaces());
+              "Secret key file (relative to storage.data_dir), readable only by the controller.",
+              not_empty());
+        v.key("key_id", c.keys.key_id,
+              "Key id carried in signed envelopes. Empty: derived from the public key.", no_spaces());
     });
     v.table("alerts", "Emergency alerts.", [&] {
         v.key("one_person_live_alerts", c.alerts.one_person_live_alerts,
               "Allow one operator to send a live alert without a second operator's confirmation. Exercises "
               "and cancels never need one.");
-        v.key("default_expiry_min", c.alerts.default_expiry, "Expiry of an alert that does not give one, in minutes.",
-              between(1, 7 * 24 * 60));
+        v.key("default_expiry_min", c.alerts.default_expiry,
+              "Expiry of an alert that does not give one, in minutes.", between(1, 7 * 24 * 60));
         v.key("confirm_timeout_min", c.alerts.confirm_timeout,
               "Minutes a live alert waits for its confirmation before it lapses.", between(1, 24 * 60));
     });
@@ -157,21 +163,23 @@ void describe(Visitor& v, Config& c) {
         v.key("default_time_zone", c.devices.default_time_zone,
               "IANA time zone of devices registered without one.", known_time_zone());
         v.key("bundle_validity_days", c.devices.bundle_validity,
-              "Days a published bundle stays valid; a device offline longer stops playing it.", between(1, 365));
+              "Days a published bundle stays valid; a device offline longer stops playing it.",
+              between(1, 365));
         v.key("command_expiry_s", c.devices.command_expiry, "Seconds a device command stays valid.",
               between(5, 86400));
     });
-    v.table("log", "Logging.", [&] {
-        v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off.");
-    });
+    v.table("log", "Logging.",
+            [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }
 
 void cross_check(const ControllerConfig& c, detail::Loader& loader) {
     if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
-        loader.cross_issue("mqtt.password", "set either password or password_file, not both", {"mqtt.password_file"});
+        loader.cross_issue("mqtt.password", "set either password or password_file, not both",
+                           {"mqtt.password_file"});
     }
     if (c.mqtt.reconnect.minimum > c.mqtt.reconnect.maximum) {
-        loader.cross_issue("mqtt.reconnect_min_ms", "must not exceed reconnect_max_ms", {"mqtt.reconnect_max_ms"});
+        loader.cross_issue("mqtt.reconnect_min_ms", "must not exceed reconnect_max_ms",
+                           {"mqtt.reconnect_max_ms"});
     }
     if (!c.mqtt.tls.cert_file.empty() && c.mqtt.tls.key_file.empty()) {
         loader.cross_issue("mqtt.tls.cert_file", "needs mqtt.tls.key_file as well", {"mqtt.tls.key_file"});
@@ -185,15 +193,17 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
     }
     const BrokerTlsConfig& tls = c.broker.tls;
     if (tls.enabled) {
-        if (tls.cert_file.empty()) loader.cross_issue("broker.tls.cert_file", "required when broker.tls.enabled");
-        if (tls.key_file.empty()) loader.cross_issue("broker.tls.key_file", "required when broker.tls.enabled");
+        if (tls.cert_file.empty())
+            loader.cross_issue("broker.tls.cert_file", "required when broker.tls.enabled");
+        if (tls.key_file.empty())
+            loader.cross_issue("broker.tls.key_file", "required when broker.tls.enabled");
         if (tls.port == c.broker.port) {
             loader.cross_issue("broker.tls.port", "must differ from broker.port", {"broker.port"});
         }
     }
     if (tls.use_identity_as_username && !tls.require_certificate) {
-        loader.cross_issue("broker.tls.use_identity_as_username", "needs broker.tls.require_certificate = true",
-                           {"broker.tls.require_certificate"});
+        loader.cross_issue("broker.tls.use_identity_as_username",
+                           "needs broker.tls.require_certificate = true", {"broker.tls.require_certificate"});
     }
     if (tls.require_certificate && tls.ca_file.empty()) {
         loader.cross_issue("broker.tls.ca_file", "required when broker.tls.require_certificate");
@@ -203,7 +213,8 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
         const bool secure = tls.enabled && c.mqtt.port == tls.port;
         if (!plain && !secure) {
             std::string message = "must equal broker.port (" + std::to_string(c.broker.port) + ")";
-            if (tls.enabled) message += " or broker.tls.port (" + std::to_string(tls.port) + ")";
+            if (tls.enabled)
+                message += " or broker.tls.port (" + std::to_string(tls.port) + ")";
             loader.cross_issue("mqtt.port", message + " while broker.manage is true",
                                {"broker.port", "broker.tls.port"});
         }
@@ -213,7 +224,8 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
 }  // namespace
 
 std::string HttpConfig::base_url() const {
-    if (!public_base_url.empty()) return public_base_url;
+    if (!public_base_url.empty())
+        return public_base_url;
     return "http://" + listen_address + ":" + std::to_string(port);
 }
 
@@ -236,14 +248,16 @@ std::filesystem::path ControllerConfig::broker_acl_path() const {
     return resolve_path(broker_config_path(), broker.acl_file);
 }
 
-Result<ControllerConfig> load_controller_config_from_string(std::string_view text, std::string_view source_name) {
+Result<ControllerConfig> load_controller_config_from_string(std::string_view text,
+                                                            std::string_view source_name) {
     return detail::load_from_string<ControllerConfig>(
         text, source_name, [](auto& visitor, auto& config) { describe(visitor, config); }, cross_check);
 }
 
 Result<ControllerConfig> load_controller_config(const std::filesystem::path& path) {
     auto text = detail::read_file(path);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     return load_controller_config_from_string(*text, path.string());
 }
 

@@ -35,14 +35,15 @@ void describe(Visitor& v, Config& c) {
         v.key("fullscreen", c.playback.fullscreen, "Screen mode: fill the display.");
         v.key("window_width", c.playback.window_width, "Screen mode, not fullscreen: window width in pixels.",
               between(16, 16384));
-        v.key("window_height", c.playback.window_height, "Screen mode, not fullscreen: window height in pixels.",
-              between(16, 16384));
-        v.key("audio_device", c.playback.audio_device, "mpv audio device (\"auto\" or a name from mpv --audio-device=help).",
-              not_empty());
+        v.key("window_height", c.playback.window_height,
+              "Screen mode, not fullscreen: window height in pixels.", between(16, 16384));
+        v.key("audio_device", c.playback.audio_device,
+              "mpv audio device (\"auto\" or a name from mpv --audio-device=help).", not_empty());
         v.key("audio_samplerate", c.playback.audio_samplerate,
-              "Fixed output sample rate in Hz, so that audio stays gapless across items.", between(8000, 192000));
-        v.key("font_file", c.playback.font_file, "TrueType font for text notices; needs Vietnamese diacritics.",
-              not_empty());
+              "Fixed output sample rate in Hz, so that audio stays gapless across items.",
+              between(8000, 192000));
+        v.key("font_file", c.playback.font_file,
+              "TrueType font for text notices; needs Vietnamese diacritics.", not_empty());
         v.key("font_size", c.playback.font_size, "Text notice font size in pixels.", between(8, 512));
         v.key("image_duration_s", c.playback.image_duration,
               "Seconds an image shows when its playlist item gives no duration.", between(1, 86400));
@@ -63,38 +64,43 @@ void describe(Visitor& v, Config& c) {
         v.key("concurrency", c.fetch.concurrency, "Downloads at the same time.", between(1, 16));
         v.key("retry_min_ms", c.fetch.retry.minimum, "First retry delay after a failed download, in ms.",
               between(10, 3600000));
-        v.key("retry_max_ms", c.fetch.retry.maximum, "Longest retry delay, in ms; the delay doubles up to it.",
-              between(10, 86400000));
-        v.key("connect_timeout_s", c.fetch.connect_timeout, "Seconds to wait for a connection.", between(1, 600));
+        v.key("retry_max_ms", c.fetch.retry.maximum,
+              "Longest retry delay, in ms; the delay doubles up to it.", between(10, 86400000));
+        v.key("connect_timeout_s", c.fetch.connect_timeout, "Seconds to wait for a connection.",
+              between(1, 600));
         v.key("stall_timeout_s", c.fetch.stall_timeout,
-              "Abort (and later resume) a download that receives nothing for this many seconds.", between(1, 3600));
+              "Abort (and later resume) a download that receives nothing for this many seconds.",
+              between(1, 3600));
         v.key("activation_horizon_h", c.fetch.activation_horizon,
               "A new bundle becomes active once every item it needs in this many hours is on disk.",
               between(1, 24 * 14));
     });
-    v.table("mqtt", "Connection to the broker (address and credentials come from the provisioning file).", [&] {
-        v.key("keepalive_s", c.mqtt.keepalive, "MQTT keepalive, in seconds.", between(5, 3600));
-        v.key("reconnect_min_ms", c.mqtt.reconnect.minimum, "First reconnect delay, in ms.", between(10, 3600000));
-        v.key("reconnect_max_ms", c.mqtt.reconnect.maximum, "Longest reconnect delay, in ms.",
-              between(10, 3600000));
-        v.key("session_expiry_h", c.mqtt.session_expiry,
-              "MQTT 5 session expiry: the broker keeps this device's subscriptions and queued messages this "
-              "long while it is away.",
-              between(1, 24 * 365));
-    });
+    v.table("mqtt", "Connection to the broker (address and credentials come from the provisioning file).",
+            [&] {
+                v.key("keepalive_s", c.mqtt.keepalive, "MQTT keepalive, in seconds.", between(5, 3600));
+                v.key("reconnect_min_ms", c.mqtt.reconnect.minimum, "First reconnect delay, in ms.",
+                      between(10, 3600000));
+                v.key("reconnect_max_ms", c.mqtt.reconnect.maximum, "Longest reconnect delay, in ms.",
+                      between(10, 3600000));
+                v.key("session_expiry_h", c.mqtt.session_expiry,
+                      "MQTT 5 session expiry: the broker keeps this device's subscriptions and queued "
+                      "messages this "
+                      "long while it is away.",
+                      between(1, 24 * 365));
+            });
     v.table("proof", "Proof-of-play publishing.", [&] {
         v.key("batch_max_rows", c.proof.batch_max_rows, "Most rows per published batch.", between(1, 10000));
         v.key("flush_interval_s", c.proof.flush_interval, "Seconds between batches while rows wait.",
               between(1, 3600));
     });
-    v.table("log", "Logging.", [&] {
-        v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off.");
-    });
+    v.table("log", "Logging.",
+            [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }
 
 void cross_check(const PlayerConfig& c, detail::Loader& loader) {
     if (c.fetch.retry.minimum > c.fetch.retry.maximum) {
-        loader.cross_issue("fetch.retry_min_ms", "must not exceed fetch.retry_max_ms", {"fetch.retry_max_ms"});
+        loader.cross_issue("fetch.retry_min_ms", "must not exceed fetch.retry_max_ms",
+                           {"fetch.retry_max_ms"});
     }
     if (c.mqtt.reconnect.minimum > c.mqtt.reconnect.maximum) {
         loader.cross_issue("mqtt.reconnect_min_ms", "must not exceed mqtt.reconnect_max_ms",
@@ -104,9 +110,13 @@ void cross_check(const PlayerConfig& c, detail::Loader& loader) {
 
 }  // namespace
 
-std::filesystem::path PlayerConfig::cache_path() const { return resolve_path(state.dir, cache.dir); }
+std::filesystem::path PlayerConfig::cache_path() const {
+    return resolve_path(state.dir, cache.dir);
+}
 
-std::filesystem::path PlayerConfig::database_path() const { return state.dir / "player.sqlite3"; }
+std::filesystem::path PlayerConfig::database_path() const {
+    return state.dir / "player.sqlite3";
+}
 
 Result<PlayerConfig> load_player_config_from_string(std::string_view text, std::string_view source_name) {
     return detail::load_from_string<PlayerConfig>(
@@ -115,7 +125,8 @@ Result<PlayerConfig> load_player_config_from_string(std::string_view text, std::
 
 Result<PlayerConfig> load_player_config(const std::filesystem::path& path) {
     auto text = detail::read_file(path);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     return load_player_config_from_string(*text, path.string());
 }
 

@@ -8,7 +8,8 @@
 namespace bantin::config::detail {
 
 std::string join_path(std::string_view parent, std::string_view key) {
-    if (parent.empty()) return std::string(key);
+    if (parent.empty())
+        return std::string(key);
     std::string path(parent);
     path += '.';
     path += key;
@@ -23,14 +24,16 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     const std::size_t rows = a.size() + 1;
     const std::size_t columns = b.size() + 1;
     std::vector<std::size_t> table(rows * columns);
-    auto at = [&](std::size_t row, std::size_t column) -> std::size_t& { return table[row * columns + column]; };
+    auto at = [&](std::size_t row, std::size_t column) -> std::size_t& {
+        return table[row * columns + column];
+    };
     for (std::size_t row = 0; row < rows; ++row) at(row, 0) = row;
     for (std::size_t column = 0; column < columns; ++column) at(0, column) = column;
     for (std::size_t row = 1; row < rows; ++row) {
         for (std::size_t column = 1; column < columns; ++column) {
             const std::size_t cost = a[row - 1] == b[column - 1] ? 0 : 1;
-            std::size_t best = std::min({at(row - 1, column) + 1, at(row, column - 1) + 1,
-                                         at(row - 1, column - 1) + cost});
+            std::size_t best =
+                std::min({at(row - 1, column) + 1, at(row, column - 1) + 1, at(row - 1, column - 1) + cost});
             if (row > 1 && column > 1 && a[row - 1] == b[column - 2] && a[row - 2] == b[column - 1]) {
                 best = std::min(best, at(row - 2, column - 2) + 1);
             }
@@ -41,8 +44,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 bool is_bare_key_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 }  // namespace
@@ -62,7 +64,8 @@ std::optional<std::string> closest_match(std::string_view name, std::span<const 
     // "keepalive" for "keepalive_s": the key without its unit suffix.
     if (!best) {
         for (const auto& candidate : candidates) {
-            if (candidate.starts_with(name) && candidate.size() > name.size() && candidate[name.size()] == '_') {
+            if (candidate.starts_with(name) && candidate.size() > name.size() &&
+                candidate[name.size()] == '_') {
                 return candidate;
             }
         }
@@ -96,7 +99,8 @@ std::string quote(std::string_view text) {
 }
 
 std::string toml_key(std::string_view key) {
-    if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char)) return std::string(key);
+    if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char))
+        return std::string(key);
     return quote(key);
 }
 
@@ -116,7 +120,9 @@ std::string_view type_name(const toml::node& node) {
     return "nothing";
 }
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+int line_of(const toml::node& node) {
+    return static_cast<int>(node.source().begin.line);
+}
 
 std::string comment_lines(std::string_view text, std::string_view indent) {
     constexpr std::size_t width = 90;
@@ -129,16 +135,20 @@ std::string comment_lines(std::string_view text, std::string_view indent) {
             out += std::string(indent) + "# " + line + "\n";
             line.clear();
         }
-        if (!line.empty()) line += ' ';
+        if (!line.empty())
+            line += ' ';
         line += word;
     }
-    if (!line.empty()) out += std::string(indent) + "# " + line + "\n";
+    if (!line.empty())
+        out += std::string(indent) + "# " + line + "\n";
     return out;
 }
 
 // ---- Loader
 
-Loader::Loader(const toml::table& root) { m_frames.push_back(Frame{&root, "", 1, {}}); }
+Loader::Loader(const toml::table& root) {
+    m_frames.push_back(Frame{&root, "", 1, {}});
+}
 
 const toml::node* Loader::find(std::string_view name) {
     Frame& frame = m_frames.back();
@@ -146,7 +156,9 @@ const toml::node* Loader::find(std::string_view name) {
     return frame.table ? frame.table->get(name) : nullptr;
 }
 
-int Loader::line_or_table(const toml::node& node) const { return line_or(node, m_frames.back().line); }
+int Loader::line_or_table(const toml::node& node) const {
+    return line_or(node, m_frames.back().line);
+}
 
 int Loader::line_or(const toml::node& node, int fallback) {
     const int line = line_of(node);
@@ -166,20 +178,23 @@ void Loader::close_frame() {
     if (frame.table) {
         for (const auto& [key, node] : *frame.table) {
             const std::string_view name = key.str();
-            if (std::find(frame.known.begin(), frame.known.end(), name) != frame.known.end()) continue;
+            if (std::find(frame.known.begin(), frame.known.end(), name) != frame.known.end())
+                continue;
             std::string message = node.is_table() ? "unknown table" : "unknown key";
             if (auto suggestion = closest_match(name, frame.known)) {
                 message += " (did you mean " + quote(*suggestion) + "?)";
             }
             int line = static_cast<int>(key.source().begin.line);
-            if (line <= 0) line = line_or(node, frame.line);
+            if (line <= 0)
+                line = line_or(node, frame.line);
             add_issue(line, join_path(frame.path, name), std::move(message));
         }
     }
     m_frames.pop_back();
 }
 
-bool Loader::read_map(const toml::node& node, const std::string& path, std::map<std::string, std::string>& out) {
+bool Loader::read_map(const toml::node& node, const std::string& path,
+                      std::map<std::string, std::string>& out) {
     const toml::table* table = node.as_table();
     if (!table) {
         add_issue(line_or_table(node), path, "expected a table, got " + std::string(type_name(node)));
@@ -206,9 +221,11 @@ bool Loader::read_map(const toml::node& node, const std::string& path, std::map<
 
 void Loader::cross_issue(std::string_view key_path, std::string message,
                          std::initializer_list<std::string_view> others) {
-    if (m_failed_keys.contains(key_path)) return;
+    if (m_failed_keys.contains(key_path))
+        return;
     for (const auto other : others) {
-        if (m_failed_keys.contains(other)) return;
+        if (m_failed_keys.contains(other))
+            return;
     }
     // The key's own line, else the nearest enclosing table the file has.
     std::string_view path = key_path;
@@ -219,7 +236,8 @@ void Loader::cross_issue(std::string_view key_path, std::string message,
             break;
         }
         const auto dot = path.rfind('.');
-        if (dot == std::string_view::npos) break;
+        if (dot == std::string_view::npos)
+            break;
         path = path.substr(0, dot);
     }
     add_issue(line, std::string(key_path), std::move(message));
@@ -247,7 +265,8 @@ Result<toml::table> parse_toml(std::string_view text, std::string_view source_na
 Error format_issues(std::string_view source_name, const std::vector<Issue>& issues) {
     std::string detail;
     for (const auto& issue : issues) {
-        if (!detail.empty()) detail += '\n';
+        if (!detail.empty())
+            detail += '\n';
         detail += std::string(source_name) + ":" + std::to_string(issue.line) + ": " + issue.key_path + ": " +
                   issue.message;
     }
@@ -267,7 +286,8 @@ Result<std::string> read_file(const std::filesystem::path& path) {
     }
     std::ostringstream buffer;
     buffer << file.rdbuf();
-    if (file.bad()) return fail(Errc::Io, path.string() + ": cannot read");
+    if (file.bad())
+        return fail(Errc::Io, path.string() + ": cannot read");
     return std::move(buffer).str();
 }
 

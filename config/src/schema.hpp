@@ -57,7 +57,8 @@ struct EnumTable;  // static std::span<const EnumName<E>> entries();
 template <class E>
 std::string_view enum_to_name(E value) {
     for (const auto& entry : EnumTable<E>::entries()) {
-        if (entry.value == value) return entry.name;
+        if (entry.value == value)
+            return entry.name;
     }
     assert(false && "enum value missing from its table");
     return "?";
@@ -66,7 +67,8 @@ std::string_view enum_to_name(E value) {
 template <class E>
 std::optional<E> enum_from_name(std::string_view name) {
     for (const auto& entry : EnumTable<E>::entries()) {
-        if (entry.name == name) return entry.value;
+        if (entry.name == name)
+            return entry.value;
     }
     return std::nullopt;
 }
@@ -75,7 +77,8 @@ template <class E>
 std::string enum_choices() {
     std::string text;
     for (const auto& entry : EnumTable<E>::entries()) {
-        if (!text.empty()) text += ", ";
+        if (!text.empty())
+            text += ", ";
         text += quote(entry.name);
     }
     return text;
@@ -106,19 +109,23 @@ std::optional<std::string> read_scalar(const toml::node& node, T& out) {
     };
     if constexpr (std::is_same_v<T, bool>) {
         const auto* value = node.as_boolean();
-        if (!value) return wrong_type("true or false");
+        if (!value)
+            return wrong_type("true or false");
         out = value->get();
     } else if constexpr (std::is_same_v<T, std::string>) {
         const auto* value = node.as_string();
-        if (!value) return wrong_type("a string");
+        if (!value)
+            return wrong_type("a string");
         out = value->get();
     } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
         const auto* value = node.as_string();
-        if (!value) return wrong_type("a path string");
+        if (!value)
+            return wrong_type("a path string");
         out = std::filesystem::path(value->get());
     } else if constexpr (std::is_integral_v<T>) {
         const auto* value = node.as_integer();
-        if (!value) return wrong_type("an integer");
+        if (!value)
+            return wrong_type("an integer");
         const std::int64_t number = value->get();
         if (number < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
             number > static_cast<std::int64_t>(std::numeric_limits<T>::max())) {
@@ -127,19 +134,24 @@ std::optional<std::string> read_scalar(const toml::node& node, T& out) {
         out = static_cast<T>(number);
     } else if constexpr (is_duration<T>::value) {
         const auto* value = node.as_integer();
-        if (!value) return wrong_type("an integer");
+        if (!value)
+            return wrong_type("an integer");
         out = T{static_cast<typename T::rep>(value->get())};
     } else if constexpr (std::is_enum_v<T>) {
         const auto* value = node.as_string();
-        if (!value) return wrong_type("one of " + enum_choices<T>());
+        if (!value)
+            return wrong_type("one of " + enum_choices<T>());
         auto parsed = enum_from_name<T>(value->get());
-        if (!parsed) return "expected one of " + enum_choices<T>() + ", got " + quote(value->get());
+        if (!parsed)
+            return "expected one of " + enum_choices<T>() + ", got " + quote(value->get());
         out = *parsed;
     } else if constexpr (std::is_same_v<T, DailyWindow>) {
         const auto* value = node.as_string();
-        if (!value) return wrong_type("a window string \"HH:MM-HH:MM\"");
+        if (!value)
+            return wrong_type("a window string \"HH:MM-HH:MM\"");
         auto parsed = parse_daily_window(value->get());
-        if (!parsed) return parsed.error().detail;
+        if (!parsed)
+            return parsed.error().detail;
         out = *parsed;
     } else {
         static_assert(sizeof(T) == 0, "no TOML codec for this type");
@@ -173,7 +185,8 @@ std::string write_value(const T& value) {
     if constexpr (is_vector<T>::value) {
         std::string text = "[";
         for (std::size_t index = 0; index < value.size(); ++index) {
-            if (index > 0) text += ", ";
+            if (index > 0)
+                text += ", ";
             text += write_scalar(value[index]);
         }
         return text + "]";
@@ -208,7 +221,8 @@ inline auto at_least(std::int64_t low) {
     return [=](const auto& value) -> std::optional<std::string> {
         const auto number = numeric_value(value);
         if (number < low) {
-            if (low == 1) return "must be > 0, got " + std::to_string(number);
+            if (low == 1)
+                return "must be > 0, got " + std::to_string(number);
             return "must be >= " + std::to_string(low) + ", got " + std::to_string(number);
         }
         return std::nullopt;
@@ -226,7 +240,8 @@ inline auto port_number() {
 
 inline auto not_empty() {
     return [](const auto& value) -> std::optional<std::string> {
-        if (value.empty()) return std::string("must not be empty");
+        if (value.empty())
+            return std::string("must not be empty");
         return std::nullopt;
     };
 }
@@ -252,9 +267,11 @@ public:
         const toml::table* child = nullptr;
         int line = parent.line;
         if (const toml::node* node = parent.table ? parent.table->get(name) : nullptr) {
-            if (int node_line = line_of(*node); node_line > 0) line = node_line;
+            if (int node_line = line_of(*node); node_line > 0)
+                line = node_line;
             child = node->as_table();
-            if (!child) add_issue(line, path, "expected a table, got " + std::string(type_name(*node)));
+            if (!child)
+                add_issue(line, path, "expected a table, got " + std::string(type_name(*node)));
         }
         m_lines[path] = line;
         m_frames.push_back(Frame{child, path, line, {}});
@@ -266,7 +283,8 @@ public:
     void key(std::string_view name, T& value, std::string_view help, Checks&&... checks) {
         (void)help;
         const toml::node* node = find(name);
-        if (!node) return;  // the default stands
+        if (!node)
+            return;  // the default stands
         read(*node, name, value, std::forward<Checks>(checks)...);
     }
 
@@ -312,7 +330,8 @@ private:
         m_lines[path] = line;
         T parsed = value;
         if constexpr (is_string_map<T>::value) {
-            if (!read_map(node, path, parsed)) return;
+            if (!read_map(node, path, parsed))
+                return;
         } else if constexpr (is_vector<T>::value) {
             const toml::array* array = node.as_array();
             if (!array) {
@@ -331,7 +350,8 @@ private:
                     parsed.push_back(std::move(item));
                 }
             }
-            if (!good) return;
+            if (!good)
+                return;
         } else {
             if (auto error = read_scalar(node, parsed)) {
                 add_issue(line, path, *error);
@@ -340,12 +360,14 @@ private:
         }
         bool good = true;
         (run_check(checks, parsed, line, path, good), ...);
-        if (good) value = std::move(parsed);
+        if (good)
+            value = std::move(parsed);
     }
 
     template <class Check, class T>
     void run_check(Check& check, const T& value, int line, const std::string& path, bool& good) {
-        if (!good) return;  // one message per key is enough
+        if (!good)
+            return;  // one message per key is enough
         if (auto message = check(value)) {
             add_issue(line, path, *message);
             good = false;
@@ -380,7 +402,8 @@ public:
     void key(std::string_view name, const T& value, std::string_view help, Checks&&...) {
         if constexpr (is_string_map<T>::value) {
             m_text += "\n" + comment_lines(help) + "[" + join_path(m_path.back(), name) + "]\n";
-            if (value.empty()) m_text += "# \"example-geocode\" = \"example-zone\"\n";
+            if (value.empty())
+                m_text += "# \"example-geocode\" = \"example-zone\"\n";
             for (const auto& [map_key, map_value] : value) {
                 m_text += toml_key(map_key) + " = " + quote(map_value) + "\n";
             }
@@ -390,7 +413,8 @@ public:
     }
 
     template <class T>
-    void required_key(std::string_view name, const T& value, std::string_view help, std::string_view example) {
+    void required_key(std::string_view name, const T& value, std::string_view help,
+                      std::string_view example) {
         if (value.empty()) {
             m_text += comment_lines(std::string(help) + " Required: set it.") + "# " + std::string(name) +
                       " = " + quote(example) + "\n";
@@ -447,13 +471,15 @@ template <class Config, class Describe, class CrossCheck>
 Result<Config> load_from_string(std::string_view text, std::string_view source_name, Describe&& describe,
                                 CrossCheck&& cross_check) {
     auto root = parse_toml(text, source_name);
-    if (!root) return std::unexpected(root.error());
+    if (!root)
+        return std::unexpected(root.error());
     Config config{};
     Loader loader(*root);
     describe(loader, config);
     cross_check(std::as_const(config), loader);
     auto issues = loader.finish();
-    if (!issues.empty()) return std::unexpected(format_issues(source_name, issues));
+    if (!issues.empty())
+        return std::unexpected(format_issues(source_name, issues));
     return config;
 }
 

@@ -10,25 +10,32 @@ namespace {
 
 template <class E>
 Result<E> parse_enum(std::string_view text, std::string_view what) {
-    if (auto value = detail::enum_from_name<E>(text)) return *value;
+    if (auto value = detail::enum_from_name<E>(text))
+        return *value;
     return fail(Errc::InvalidInput, std::string(what) + " " + detail::quote(text) + " is not one of " +
                                         detail::enum_choices<E>());
 }
 
 // "HH:MM" -> minutes after midnight; "24:00" only when `allow_end_of_day`.
 std::optional<int> parse_clock(std::string_view text, bool allow_end_of_day) {
-    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    if (text.size() != 5 || text[2] != ':')
+        return std::nullopt;
     int hours = 0;
     int minutes = 0;
     auto digits = [](std::string_view part, int& out) {
-        if (part.size() != 2 || part[0] < '0' || part[0] > '9' || part[1] < '0' || part[1] > '9') return false;
+        if (part.size() != 2 || part[0] < '0' || part[0] > '9' || part[1] < '0' || part[1] > '9')
+            return false;
         auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), out);
         return error == std::errc{} && end == part.data() + part.size();
     };
-    if (!digits(text.substr(0, 2), hours) || !digits(text.substr(3, 2), minutes)) return std::nullopt;
-    if (minutes > 59) return std::nullopt;
-    if (hours == 24 && minutes == 0 && allow_end_of_day) return 24 * 60;
-    if (hours > 23) return std::nullopt;
+    if (!digits(text.substr(0, 2), hours) || !digits(text.substr(3, 2), minutes))
+        return std::nullopt;
+    if (minutes > 59)
+        return std::nullopt;
+    if (hours == 24 && minutes == 0 && allow_end_of_day)
+        return 24 * 60;
+    if (hours > 23)
+        return std::nullopt;
     return hours * 60 + minutes;
 }
 
@@ -45,11 +52,17 @@ std::string format_clock(int minute_of_day) {
 
 }  // namespace
 
-std::string_view to_string(LogLevel level) { return detail::enum_to_name(level); }
+std::string_view to_string(LogLevel level) {
+    return detail::enum_to_name(level);
+}
 
-Result<LogLevel> parse_log_level(std::string_view text) { return parse_enum<LogLevel>(text, "log level"); }
+Result<LogLevel> parse_log_level(std::string_view text) {
+    return parse_enum<LogLevel>(text, "log level");
+}
 
-std::string_view to_string(PlaybackMode mode) { return detail::enum_to_name(mode); }
+std::string_view to_string(PlaybackMode mode) {
+    return detail::enum_to_name(mode);
+}
 
 Result<PlaybackMode> parse_playback_mode(std::string_view text) {
     return parse_enum<PlaybackMode>(text, "playback mode");
@@ -60,11 +73,14 @@ Result<DailyWindow> parse_daily_window(std::string_view text) {
         return fail(Errc::InvalidInput, "expected a window \"HH:MM-HH:MM\", got " + detail::quote(text) +
                                             (why.empty() ? "" : " (" + std::string(why) + ")"));
     };
-    if (text.size() != 11 || text[5] != '-') return refuse("");
+    if (text.size() != 11 || text[5] != '-')
+        return refuse("");
     const auto start = parse_clock(text.substr(0, 5), false);
     const auto end = parse_clock(text.substr(6, 5), true);
-    if (!start || !end) return refuse("hours 00-23, minutes 00-59, end may be 24:00");
-    if (*start == *end) return refuse("start equals end");
+    if (!start || !end)
+        return refuse("hours 00-23, minutes 00-59, end may be 24:00");
+    if (*start == *end)
+        return refuse("start equals end");
     return DailyWindow{*start, *end};
 }
 
@@ -73,7 +89,8 @@ std::string to_string(const DailyWindow& window) {
 }
 
 std::filesystem::path resolve_path(const std::filesystem::path& base, const std::filesystem::path& path) {
-    if (path.empty() || path.is_absolute()) return path;
+    if (path.empty() || path.is_absolute())
+        return path;
     return base / path;
 }
 

@@ -12,7 +12,8 @@ namespace bantin::config::test {
 template <class T>
 std::vector<std::string> error_lines(const Result<T>& result) {
     std::vector<std::string> lines;
-    if (result) return lines;
+    if (result)
+        return lines;
     std::istringstream stream(result.error().detail);
     for (std::string line; std::getline(stream, line);) lines.push_back(line);
     return lines;

@@ -11,7 +11,9 @@ using bantin::config::test::error_lines;
 
 namespace {
 
-auto load(std::string_view text) { return load_controller_config_from_string(text, "controller.toml"); }
+auto load(std::string_view text) {
+    return load_controller_config_from_string(text, "controller.toml");
+}
 
 }  // namespace
 
@@ -78,7 +80,8 @@ TEST_CASE("a port out of range names file, line and key", "[config][controller][
     REQUIRE_FALSE(config);
     CHECK(config.error().code == bantin::Errc::InvalidInput);
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:3: http.port: must be a port number between 1 and 65535, got 0"});
+          std::vector<std::string>{
+              "controller.toml:3: http.port: must be a port number between 1 and 65535, got 0"});
 }
 
 TEST_CASE("a value of the wrong type names what was expected", "[config][controller][validation]") {
@@ -89,19 +92,22 @@ TEST_CASE("a value of the wrong type names what was expected", "[config][control
 
 TEST_CASE("an integer that does not fit is out of range, not wrapped", "[config][controller][validation]") {
     auto config = load("[http]\nport = 4294975488\n");
-    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: http.port: integer out of range"});
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: http.port: integer out of range"});
 }
 
 TEST_CASE("an empty required path is refused", "[config][controller][validation]") {
     auto config = load("\n[storage]\ndata_dir = \"\"\n");
-    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:3: storage.data_dir: must not be empty"});
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:3: storage.data_dir: must not be empty"});
 }
 
 TEST_CASE("an unknown enum value lists the choices", "[config][controller][validation]") {
     auto config = load("[log]\nlevel = \"verbose\"\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:2: log.level: expected one of \"trace\", \"debug\", \"info\", "
-                                   "\"warn\", \"error\", \"critical\", \"off\", got \"verbose\""});
+          std::vector<std::string>{
+              "controller.toml:2: log.level: expected one of \"trace\", \"debug\", \"info\", "
+              "\"warn\", \"error\", \"critical\", \"off\", got \"verbose\""});
 }
 
 TEST_CASE("an unknown time zone is refused", "[config][controller][validation]") {
@@ -114,14 +120,16 @@ TEST_CASE("an unknown time zone is refused", "[config][controller][validation]")
 TEST_CASE("a public base URL must be http or https", "[config][controller][validation]") {
     auto config = load("[http]\npublic_base_url = \"ftp://media\"\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:2: http.public_base_url: must start with http:// or https://, "
-                                   "got \"ftp://media\""});
+          std::vector<std::string>{
+              "controller.toml:2: http.public_base_url: must start with http:// or https://, "
+              "got \"ftp://media\""});
 }
 
 TEST_CASE("an unknown key is an error with a suggestion", "[config][controller][unknown]") {
     auto config = load("[mqtt]\nhost = \"broker\"\nkeepalive = 10\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:3: mqtt.keepalive: unknown key (did you mean \"keepalive_s\"?)"});
+          std::vector<std::string>{
+              "controller.toml:3: mqtt.keepalive: unknown key (did you mean \"keepalive_s\"?)"});
 }
 
 TEST_CASE("a transposed key name is suggested", "[config][controller][unknown]") {
@@ -138,19 +146,22 @@ TEST_CASE("a misspelt table is an error with a suggestion", "[config][controller
 
 TEST_CASE("an unknown key far from every known one gets no suggestion", "[config][controller][unknown]") {
     auto config = load("[tts]\npitch_semitones = 3\n");
-    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: tts.pitch_semitones: unknown key"});
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:2: tts.pitch_semitones: unknown key"});
 }
 
 TEST_CASE("a section given as a value is refused", "[config][controller][validation]") {
     auto config = load("http = 8080\n");
-    CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:1: http: expected a table, got an integer"});
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"controller.toml:1: http: expected a table, got an integer"});
 }
 
 TEST_CASE("a CAP geocode must map to a zone", "[config][controller][validation]") {
     auto config = load("[cap.geocodes]\n\"VN-1\" = \"zone-1\"\n\"VN-2\" = \"\"\n\"VN 3\" = 4\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:3: cap.geocodes.VN-2: must not be empty",
-                                   "controller.toml:4: cap.geocodes.\"VN 3\": expected a string, got an integer"});
+          std::vector<std::string>{
+              "controller.toml:3: cap.geocodes.VN-2: must not be empty",
+              "controller.toml:4: cap.geocodes.\"VN 3\": expected a string, got an integer"});
 }
 
 TEST_CASE("an MQTT client certificate needs its key", "[config][controller][cross]") {
@@ -174,21 +185,24 @@ TEST_CASE("an MQTT client certificate without a CA is refused", "[config][contro
 TEST_CASE("password and password_file are exclusive", "[config][controller][cross]") {
     auto config = load("[mqtt]\npassword_file = \"/etc/pw\"\npassword = \"secret\"\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:3: mqtt.password: set either password or password_file, not both"});
+          std::vector<std::string>{
+              "controller.toml:3: mqtt.password: set either password or password_file, not both"});
 }
 
 TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][controller][cross]") {
     auto config = load("[mqtt]\nreconnect_min_ms = 5000\nreconnect_max_ms = 1000\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:2: mqtt.reconnect_min_ms: must not exceed reconnect_max_ms"});
+          std::vector<std::string>{
+              "controller.toml:2: mqtt.reconnect_min_ms: must not exceed reconnect_max_ms"});
 }
 
 TEST_CASE("an enabled broker TLS listener needs a certificate and key", "[config][controller][cross]") {
     auto config = load("[broker.tls]\nenabled = true\n");
     // Neither key is in the file: both are reported at their table's line.
-    CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:1: broker.tls.cert_file: required when broker.tls.enabled",
-                                   "controller.toml:1: broker.tls.key_file: required when broker.tls.enabled"});
+    CHECK(
+        error_lines(config) ==
+        std::vector<std::string>{"controller.toml:1: broker.tls.cert_file: required when broker.tls.enabled",
+                                 "controller.toml:1: broker.tls.key_file: required when broker.tls.enabled"});
 }
 
 TEST_CASE("the broker TLS listener needs its own port", "[config][controller][cross]") {
@@ -204,7 +218,8 @@ key_file = "broker.key"
           std::vector<std::string>{"controller.toml:5: broker.tls.port: must differ from broker.port"});
 }
 
-TEST_CASE("identity as user name needs required client certificates and a CA", "[config][controller][cross]") {
+TEST_CASE("identity as user name needs required client certificates and a CA",
+          "[config][controller][cross]") {
     auto config = load(R"([broker.tls]
 use_identity_as_username = true
 )");
@@ -261,7 +276,8 @@ words_per_minute = "fast"
               "controller.toml:3: http.lisen_address: unknown key (did you mean \"listen_address\"?)",
               "controller.toml:6: mqtt.keepalive_s: must be between 5 and 3600, got 1",
               "controller.toml:8: storage.max_upload_mb: must be between 1 and 1048576, got 0",
-              "controller.toml:10: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
+              "controller.toml:10: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", "
+              "\"error\", "
               "\"critical\", \"off\", got \"loud\"",
               "controller.toml:12: tts.words_per_minute: expected an integer, got a string",
           });
@@ -282,7 +298,8 @@ TEST_CASE("rendered controller defaults load back to the defaults", "[config][co
     CHECK(*config == ControllerConfig{});
 }
 
-TEST_CASE("a rendered controller config with every section changed loads back equal", "[config][controller][render]") {
+TEST_CASE("a rendered controller config with every section changed loads back equal",
+          "[config][controller][render]") {
     ControllerConfig original;
     original.http.port = 9443;
     original.http.public_base_url = "https://media.example.vn/bantin";

@@ -11,13 +11,16 @@ using bantin::config::test::error_lines;
 
 namespace {
 
-auto load(std::string_view text) { return load_player_config_from_string(text, "player.toml"); }
+auto load(std::string_view text) {
+    return load_player_config_from_string(text, "player.toml");
+}
 
 const std::string minimal = "provisioning_file = \"/etc/bantin/provisioning.json\"\n";
 
 }  // namespace
 
-TEST_CASE("a player file with only the provisioning file gives every other default", "[config][player][defaults]") {
+TEST_CASE("a player file with only the provisioning file gives every other default",
+          "[config][player][defaults]") {
     auto config = load(minimal);
     REQUIRE(config);
     PlayerConfig expected;
@@ -25,7 +28,8 @@ TEST_CASE("a player file with only the provisioning file gives every other defau
     CHECK(*config == expected);
     CHECK(config->playback.mode == PlaybackMode::Screen);
     CHECK(config->playback.audio_samplerate == 48000);
-    CHECK(config->playback.font_file == std::filesystem::path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
+    CHECK(config->playback.font_file ==
+          std::filesystem::path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
     CHECK(config->status.interval == std::chrono::seconds{30});
     CHECK(config->safety.max_volume == 100);
     CHECK(config->safety.quiet_hours.empty());
@@ -47,7 +51,8 @@ TEST_CASE("a missing provisioning file is reported at line 1", "[config][player]
 
 TEST_CASE("an empty provisioning file path is refused", "[config][player][required]") {
     auto config = load("\nprovisioning_file = \"\"\n");
-    CHECK(error_lines(config) == std::vector<std::string>{"player.toml:2: provisioning_file: must not be empty"});
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"player.toml:2: provisioning_file: must not be empty"});
 }
 
 TEST_CASE("player values in the file replace the defaults they name", "[config][player]") {
@@ -64,8 +69,7 @@ dir = "/mnt/sd/cache"
     CHECK(config->playback.mode == PlaybackMode::Speaker);
     CHECK(config->playback.audio_samplerate == 44100);
     CHECK(config->safety.max_volume == 70);
-    CHECK(config->safety.quiet_hours ==
-          std::vector<DailyWindow>{{22 * 60, 5 * 60}, {12 * 60, 13 * 60 + 30}});
+    CHECK(config->safety.quiet_hours == std::vector<DailyWindow>{{22 * 60, 5 * 60}, {12 * 60, 13 * 60 + 30}});
     CHECK(config->cache_path() == std::filesystem::path("/mnt/sd/cache"));
 }
 
@@ -94,7 +98,8 @@ TEST_CASE("each bad quiet-hours window is reported with its index", "[config][pl
           std::vector<std::string>{
               "player.toml:3: safety.quiet_hours[1]: expected a window \"HH:MM-HH:MM\", got \"25:00-01:00\" "
               "(hours 00-23, minutes 00-59, end may be 24:00)",
-              "player.toml:3: safety.quiet_hours[2]: expected a window string \"HH:MM-HH:MM\", got an integer"});
+              "player.toml:3: safety.quiet_hours[2]: expected a window string \"HH:MM-HH:MM\", got an "
+              "integer"});
 }
 
 TEST_CASE("quiet hours must be an array", "[config][player][validation]") {
@@ -106,8 +111,9 @@ TEST_CASE("quiet hours must be an array", "[config][player][validation]") {
 TEST_CASE("a quiet-hours window on its own line is reported at that line", "[config][player][validation]") {
     auto config = load(minimal + "[safety]\nquiet_hours = [\n  \"22:00-05:00\",\n  \"12:00-12:00\",\n]\n");
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"player.toml:5: safety.quiet_hours[1]: expected a window \"HH:MM-HH:MM\", got "
-                                   "\"12:00-12:00\" (start equals end)"});
+          std::vector<std::string>{
+              "player.toml:5: safety.quiet_hours[1]: expected a window \"HH:MM-HH:MM\", got "
+              "\"12:00-12:00\" (start equals end)"});
 }
 
 TEST_CASE("fetch concurrency and the status interval have bounds", "[config][player][validation]") {
@@ -127,7 +133,8 @@ TEST_CASE("the MQTT reconnect minimum may not exceed the maximum", "[config][pla
     auto config = load(minimal + "[mqtt]\nreconnect_max_ms = 100\n");
     // Only the maximum is in the file; the rule reports at the minimum's table.
     CHECK(error_lines(config) ==
-          std::vector<std::string>{"player.toml:2: mqtt.reconnect_min_ms: must not exceed mqtt.reconnect_max_ms"});
+          std::vector<std::string>{
+              "player.toml:2: mqtt.reconnect_min_ms: must not exceed mqtt.reconnect_max_ms"});
 }
 
 TEST_CASE("an unknown player key is an error with a suggestion", "[config][player][unknown]") {
@@ -138,7 +145,8 @@ TEST_CASE("an unknown player key is an error with a suggestion", "[config][playe
               "player.toml:5: status.interval: unknown key (did you mean \"interval_s\"?)"});
 }
 
-TEST_CASE("a misspelt top-level key is an error and the required key still missing", "[config][player][unknown]") {
+TEST_CASE("a misspelt top-level key is an error and the required key still missing",
+          "[config][player][unknown]") {
     auto config = load("provisoning_file = \"/etc/p.json\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
@@ -172,7 +180,8 @@ levl = "info"
           });
 }
 
-TEST_CASE("rendered player defaults mark the required key and otherwise load back", "[config][player][render]") {
+TEST_CASE("rendered player defaults mark the required key and otherwise load back",
+          "[config][player][render]") {
     const std::string text = render_player_config(PlayerConfig{});
     CHECK(text.find("# provisioning_file = \"/etc/bantin/provisioning.json\"\n") != std::string::npos);
     // As printed, the default config is not yet usable: the required key must be set.
@@ -185,7 +194,8 @@ TEST_CASE("rendered player defaults mark the required key and otherwise load bac
     CHECK(*config == expected);
 }
 
-TEST_CASE("a rendered player config with every section changed loads back equal", "[config][player][render]") {
+TEST_CASE("a rendered player config with every section changed loads back equal",
+          "[config][player][render]") {
     PlayerConfig original;
     original.provisioning_file = "/etc/bantin/dev-0042.json";
     original.state.dir = "/data/state";

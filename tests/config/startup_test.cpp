@@ -51,15 +51,17 @@ TEST_CASE("check-config of a bad file prints every error with its path and retur
     CHECK(check_config_file(ConfigKind::Controller, file.path(), out, err) == 1);
     CHECK(out.str().empty());
     const std::string name = file.path().string();
-    CHECK(err.str() == name + ":2: http.port: must be a port number between 1 and 65535, got 0\n" + name +
-                           ":4: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
-                           "\"critical\", \"off\", got \"x\"\n");
+    CHECK(err.str() ==
+          name + ":2: http.port: must be a port number between 1 and 65535, got 0\n" + name +
+              ":4: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
+              "\"critical\", \"off\", got \"x\"\n");
 }
 
 TEST_CASE("check-config of a missing file says so and returns 1", "[config][startup]") {
     std::ostringstream out;
     std::ostringstream err;
-    const std::filesystem::path missing = std::filesystem::temp_directory_path() / "bantin-no-such-config.toml";
+    const std::filesystem::path missing =
+        std::filesystem::temp_directory_path() / "bantin-no-such-config.toml";
     CHECK(check_config_file(ConfigKind::Player, missing, out, err) == 1);
     CHECK(err.str() == missing.string() + ": cannot open: No such file or directory\n");
 }

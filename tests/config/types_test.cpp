@@ -1,5 +1,5 @@
-#include "bantin/config/player_config.hpp"
 #include "bantin/config/types.hpp"
+#include "bantin/config/player_config.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -48,8 +48,9 @@ TEST_CASE("log levels use spdlog's names", "[config][enum]") {
     CHECK(*level == LogLevel::Critical);
     auto wrong = parse_log_level("warning");
     REQUIRE_FALSE(wrong);
-    CHECK(wrong.error().detail == "log level \"warning\" is not one of \"trace\", \"debug\", \"info\", \"warn\", "
-                                  "\"error\", \"critical\", \"off\"");
+    CHECK(wrong.error().detail ==
+          "log level \"warning\" is not one of \"trace\", \"debug\", \"info\", \"warn\", "
+          "\"error\", \"critical\", \"off\"");
 }
 
 TEST_CASE("playback modes parse and print", "[config][enum]") {

@@ -83,7 +83,7 @@ struct BrokerTlsConfig {
 struct BrokerConfig {
     bool manage = true;
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
-    std::filesystem::path config_dir = "broker";   // relative to storage.data_dir
+    std::filesystem::path config_dir = "broker";     // relative to storage.data_dir
     std::filesystem::path password_file = "passwd";  // relative to config_dir
     std::filesystem::path acl_file = "acl";          // relative to config_dir
     std::string listen_address = "127.0.0.1";
@@ -96,7 +96,7 @@ struct BrokerConfig {
 
 struct KeysConfig {
     std::filesystem::path signing_key_file = "keys/controller.key";  // relative to data_dir
-    std::string key_id;  // empty: derived from the public key
+    std::string key_id;                                              // empty: derived from the public key
     bool operator==(const KeysConfig&) const = default;
 };
 

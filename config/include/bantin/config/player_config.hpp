@@ -53,8 +53,8 @@ struct PlaybackConfig {
 
 // Device-local interlocks that hold whatever a bundle asks.
 struct SafetyConfig {
-    int max_volume = 100;                   // percent
-    std::vector<DailyWindow> quiet_hours;   // local time; only emergency alerts play
+    int max_volume = 100;                  // percent
+    std::vector<DailyWindow> quiet_hours;  // local time; only emergency alerts play
     bool operator==(const SafetyConfig&) const = default;
 };
 

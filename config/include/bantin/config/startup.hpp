@@ -28,12 +28,14 @@ enum class ConfigKind { Controller, Player };
 // The text to print for a failed load: every problem, one per line, no trailing newline.
 std::string describe_config_error(const Error& error);
 
-std::expected<ControllerConfig, std::string> load_controller_config_for_startup(const std::filesystem::path& path);
+std::expected<ControllerConfig, std::string> load_controller_config_for_startup(
+    const std::filesystem::path& path);
 std::expected<PlayerConfig, std::string> load_player_config_for_startup(const std::filesystem::path& path);
 
 // Loads and validates `path` as `kind`. Valid: writes "<path>: ok\n" to `out`, returns 0.
 // Otherwise writes every error line to `err` and returns 1.
-int check_config_file(ConfigKind kind, const std::filesystem::path& path, std::ostream& out, std::ostream& err);
+int check_config_file(ConfigKind kind, const std::filesystem::path& path, std::ostream& out,
+                      std::ostream& err);
 
 // render_*_config of a default-constructed config.
 std::string default_config_text(ConfigKind kind);
