@@ -79,8 +79,8 @@ struct Checker {
     const Model& model;
     MediaIndex media;
     std::unordered_map<std::string_view, const Playlist*> playlists;
-    TimePoint from;
-    TimePoint to;
+    date::local_days first_day;
+    int days;
     std::vector<Conflict> conflicts;
 
     detail::Sequence sequence_for(const Campaign& campaign, const Device& device) const {
@@ -96,11 +96,11 @@ struct Checker {
     template <class Visit>
     void for_each_day(const Device& device, Visit&& visit) const {
         const date::time_zone* zone = find_time_zone(device.time_zone);
-        if (zone == nullptr || to <= from) {
+        if (zone == nullptr) {
             return;
         }
-        for (LocalDay day = local_day_of(*zone, from); day.start < to; day = local_day(*zone, day.day + date::days{1})) {
-            if (!visit(*zone, day)) {
+        for (int offset = 0; offset < days; ++offset) {
+            if (!visit(*zone, local_day(*zone, first_day + date::days{offset}))) {
                 return;
             }
         }
@@ -168,7 +168,9 @@ struct Checker {
     }
 
     void check_availability(const Campaign& campaign, const Device& device) {
-        if (device.on_hours.empty() && device.quiet_hours.empty()) {
+        // A loop without windows means "whenever the device plays": nothing to warn about.
+        const bool windowed = campaign.mode == Mode::FixedTime || !campaign.windows.empty();
+        if (!windowed || (device.on_hours.empty() && device.quiet_hours.empty())) {
             return;
         }
         const std::string hours = "on-hours " + (device.on_hours.empty() ? std::string{"always"} : describe_windows(device.on_hours)) +
@@ -268,10 +270,14 @@ struct Checker {
 
 }  // namespace
 
-Result<std::vector<Conflict>> find_conflicts(const Resolver& resolver, std::string_view campaign_id, TimePoint from,
-                                             TimePoint to) {
+Result<std::vector<Conflict>> find_conflicts(const Resolver& resolver, std::string_view campaign_id,
+                                             std::chrono::year_month_day first_day, int days) {
+    if (!first_day.ok() || days < 1 || days > 366) {
+        return fail(Errc::InvalidInput, "conflicts are checked over 1..366 days from a valid date");
+    }
     const Model& model = resolver.model();
-    Checker checker{model, {}, {}, from, to, {}};
+    const date::local_days first{date::days{std::chrono::local_days{first_day}.time_since_epoch().count()}};
+    Checker checker{model, {}, {}, first, days, {}};
     for (const auto& media : model.media) {
         checker.media.emplace(media.sha256, &media);
     }

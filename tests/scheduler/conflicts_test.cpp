@@ -8,9 +8,11 @@ using namespace bantin::scheduler::testing;
 
 namespace {
 
+const std::chrono::year_month_day monday{std::chrono::year{2026}, std::chrono::November, std::chrono::day{23}};
+
 std::vector<Conflict> conflicts_of(const Model& model, std::string_view campaign) {
     const auto resolver = make_resolver(model, ResolveOptions{true});
-    auto result = find_conflicts(resolver, campaign, hcm(0), hcm(24 * 7));
+    auto result = find_conflicts(resolver, campaign, monday, 7);
     REQUIRE(result);
     return *result;
 }
@@ -103,9 +105,19 @@ TEST_CASE("conflict: a device that can play none of the items", "[conflicts]") {
     CHECK(conflicts[0].device == "spk-1");
 }
 
+TEST_CASE("conflict: a loop without windows is not warned about device hours", "[conflicts]") {
+    Model model = town();
+    model.devices[0].on_hours = {{5 * 60, 22 * 60}};
+    model.playlists = {playlist("p", {item(image, 10)})};
+    Campaign all_day = loop("all-day", "p");
+    all_day.targets.kinds = {DeviceKind::Screen};
+    model.campaigns = {all_day};
+    CHECK(conflicts_of(model, "all-day").empty());
+}
+
 TEST_CASE("conflict report of an unknown campaign is NotFound", "[conflicts]") {
     const auto resolver = make_resolver(town());
-    auto result = find_conflicts(resolver, "ghost", hcm(0), hcm(24));
+    auto result = find_conflicts(resolver, "ghost", monday, 1);
     REQUIRE_FALSE(result);
     CHECK(result.error().code == Errc::NotFound);
 }

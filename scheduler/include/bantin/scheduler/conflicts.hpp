@@ -35,9 +35,9 @@ std::string_view to_string(ConflictKind);
 std::string_view to_string(ConflictSeverity);
 
 // Conflicts of `campaign_id` (or of every campaign when empty) against the rest of the model,
-// checked over the local days that overlap [from, to) — the campaign's validity clipped to a
-// horizon the caller picks (the controller uses 14 days).
+// checked over `days` local days from `first_day`, each device in its own time zone (the
+// controller checks 14 days from today).
 Result<std::vector<Conflict>> find_conflicts(const Resolver& resolver, std::string_view campaign_id,
-                                             TimePoint from, TimePoint to);
+                                             std::chrono::year_month_day first_day, int days);
 
 }  // namespace bantin::scheduler
