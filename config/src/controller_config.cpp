@@ -98,7 +98,7 @@ void describe(Visitor& v, Config& c) {
     });
     v.table(
         "broker",
-        "The Mosquitto the controller configures: its configuration, password and ACL files are generated "
+        "The Mosquitto the controller configures: mosquitto.conf, passwd and acl in config_dir are generated "
         "from the device registry.",
         [&] {
             v.key("manage", c.broker.manage,
@@ -106,31 +106,32 @@ void describe(Visitor& v, Config& c) {
                   "elsewhere (false).");
             v.key("mosquitto_binary", c.broker.mosquitto_binary, "Mosquitto executable.", not_empty());
             v.key("config_dir", c.broker.config_dir,
-                  "Directory of the generated mosquitto.conf (relative to storage.data_dir).", not_empty());
-            v.key("password_file", c.broker.password_file,
-                  "Generated mosquitto_passwd file (relative to config_dir).", not_empty());
-            v.key("acl_file", c.broker.acl_file, "Generated ACL file (relative to config_dir).", not_empty());
+                  "Directory of the generated mosquitto.conf, passwd, acl and the broker's persistence "
+                  "(relative to storage.data_dir).",
+                  not_empty());
             v.key("listen_address", c.broker.listen_address, "Address of the plain MQTT listener.",
                   not_empty());
             v.key("port", c.broker.port, "Port of the plain MQTT listener.", port_number());
             v.key("max_queued_messages", c.broker.max_queued_messages,
                   "Mosquitto's per-client queue limit; past it QoS 1 messages are dropped silently.",
                   between(1, 1000000));
-            v.key("persistent_client_expiration_days", c.broker.persistent_client_expiration,
-                  "Days after which the broker forgets the session of a device that stayed away.",
-                  between(1, 3650));
+            v.key("run_as_user", c.broker.run_as_user,
+                  "Account Mosquitto drops to when started as root; empty: Mosquitto's default.",
+                  no_spaces());
+            v.key("log_level", c.broker.log_level,
+                  "normal (connections and errors) or debug (also every packet and ACL denial).");
             v.table("tls", "Optional TLS listener for devices.", [&] {
                 v.key("enabled", c.broker.tls.enabled, "Open the TLS listener.");
                 v.key("listen_address", c.broker.tls.listen_address, "Address of the TLS listener.",
                       not_empty());
                 v.key("port", c.broker.tls.port, "Port of the TLS listener.", port_number());
-                v.key("ca_file", c.broker.tls.ca_file, "CA certificate (PEM) for client certificates.");
+                v.key("ca_file", c.broker.tls.ca_file,
+                      "CA certificate (PEM); also checks client certificates.");
                 v.key("cert_file", c.broker.tls.cert_file, "Server certificate (PEM).");
                 v.key("key_file", c.broker.tls.key_file, "Private key (PEM) of cert_file.");
-                v.key("require_certificate", c.broker.tls.require_certificate,
-                      "Devices must present a client certificate signed by ca_file.");
-                v.key("use_identity_as_username", c.broker.tls.use_identity_as_username,
-                      "The client certificate's CN is the MQTT user name (needs require_certificate).");
+                v.key("client_certificate", c.broker.tls.client_certificate,
+                      "optional: devices log in with their password; required: with a client certificate "
+                      "signed by ca_file whose CN is the device id, and no password.");
             });
         });
     v.table("keys", "The Ed25519 key that signs everything sent to devices.", [&] {
@@ -193,6 +194,9 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
     }
     const BrokerTlsConfig& tls = c.broker.tls;
     if (tls.enabled) {
+        // Mosquitto needs a CA for any certificate-based listener.
+        if (tls.ca_file.empty())
+            loader.cross_issue("broker.tls.ca_file", "required when broker.tls.enabled");
         if (tls.cert_file.empty())
             loader.cross_issue("broker.tls.cert_file", "required when broker.tls.enabled");
         if (tls.key_file.empty())
@@ -200,13 +204,6 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
         if (tls.port == c.broker.port) {
             loader.cross_issue("broker.tls.port", "must differ from broker.port", {"broker.port"});
         }
-    }
-    if (tls.use_identity_as_username && !tls.require_certificate) {
-        loader.cross_issue("broker.tls.use_identity_as_username",
-                           "needs broker.tls.require_certificate = true", {"broker.tls.require_certificate"});
-    }
-    if (tls.require_certificate && tls.ca_file.empty()) {
-        loader.cross_issue("broker.tls.ca_file", "required when broker.tls.require_certificate");
     }
     if (c.broker.manage) {
         const bool plain = c.mqtt.port == c.broker.port;
@@ -240,12 +237,6 @@ std::filesystem::path ControllerConfig::signing_key_path() const {
 }
 std::filesystem::path ControllerConfig::broker_config_path() const {
     return resolve_path(storage.data_dir, broker.config_dir);
-}
-std::filesystem::path ControllerConfig::broker_password_path() const {
-    return resolve_path(broker_config_path(), broker.password_file);
-}
-std::filesystem::path ControllerConfig::broker_acl_path() const {
-    return resolve_path(broker_config_path(), broker.acl_file);
 }
 
 Result<ControllerConfig> load_controller_config_from_string(std::string_view text,

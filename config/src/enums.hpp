@@ -1,6 +1,7 @@
 #pragma once
 // Internal: the names of the configuration enums, as written in TOML.
 
+#include "bantin/config/controller_config.hpp"
 #include "bantin/config/player_config.hpp"
 #include "bantin/config/types.hpp"
 #include "schema.hpp"
@@ -24,6 +25,26 @@ inline constexpr std::array<EnumName<PlaybackMode>, 3> playback_mode_names{{
     {PlaybackMode::Speaker, "speaker"},
     {PlaybackMode::Headless, "headless"},
 }};
+
+inline constexpr std::array<EnumName<ClientCertificate>, 2> client_certificate_names{{
+    {ClientCertificate::Optional, "optional"},
+    {ClientCertificate::Required, "required"},
+}};
+
+inline constexpr std::array<EnumName<BrokerLogLevel>, 2> broker_log_level_names{{
+    {BrokerLogLevel::Normal, "normal"},
+    {BrokerLogLevel::Debug, "debug"},
+}};
+
+template <>
+struct EnumTable<ClientCertificate> {
+    static std::span<const EnumName<ClientCertificate>> entries() { return client_certificate_names; }
+};
+
+template <>
+struct EnumTable<BrokerLogLevel> {
+    static std::span<const EnumName<BrokerLogLevel>> entries() { return broker_log_level_names; }
+};
 
 template <>
 struct EnumTable<LogLevel> {

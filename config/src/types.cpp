@@ -60,6 +60,14 @@ Result<LogLevel> parse_log_level(std::string_view text) {
     return parse_enum<LogLevel>(text, "log level");
 }
 
+std::string_view to_string(ClientCertificate mode) {
+    return detail::enum_to_name(mode);
+}
+
+std::string_view to_string(BrokerLogLevel level) {
+    return detail::enum_to_name(level);
+}
+
 std::string_view to_string(PlaybackMode mode) {
     return detail::enum_to_name(mode);
 }

@@ -71,8 +71,6 @@ config_dir = "mosquitto"
     CHECK(config->media_path() == std::filesystem::path("/mnt/media"));
     CHECK(config->signing_key_path() == std::filesystem::path("/srv/bantin/keys/controller.key"));
     CHECK(config->broker_config_path() == std::filesystem::path("/srv/bantin/mosquitto"));
-    CHECK(config->broker_password_path() == std::filesystem::path("/srv/bantin/mosquitto/passwd"));
-    CHECK(config->broker_acl_path() == std::filesystem::path("/srv/bantin/mosquitto/acl"));
 }
 
 TEST_CASE("a port out of range names file, line and key", "[config][controller][validation]") {
@@ -196,12 +194,14 @@ TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][
               "controller.toml:2: mqtt.reconnect_min_ms: must not exceed reconnect_max_ms"});
 }
 
-TEST_CASE("an enabled broker TLS listener needs a certificate and key", "[config][controller][cross]") {
+TEST_CASE("an enabled broker TLS listener needs a CA, a certificate and a key",
+          "[config][controller][cross]") {
     auto config = load("[broker.tls]\nenabled = true\n");
-    // Neither key is in the file: both are reported at their table's line.
+    // None of the keys is in the file: each is reported at its table's line.
     CHECK(
         error_lines(config) ==
-        std::vector<std::string>{"controller.toml:1: broker.tls.cert_file: required when broker.tls.enabled",
+        std::vector<std::string>{"controller.toml:1: broker.tls.ca_file: required when broker.tls.enabled",
+                                 "controller.toml:1: broker.tls.cert_file: required when broker.tls.enabled",
                                  "controller.toml:1: broker.tls.key_file: required when broker.tls.enabled"});
 }
 
@@ -211,6 +211,7 @@ port = 1883
 [broker.tls]
 enabled = true
 port = 1883
+ca_file = "ca.pem"
 cert_file = "broker.pem"
 key_file = "broker.key"
 )");
@@ -218,18 +219,15 @@ key_file = "broker.key"
           std::vector<std::string>{"controller.toml:5: broker.tls.port: must differ from broker.port"});
 }
 
-TEST_CASE("identity as user name needs required client certificates and a CA",
-          "[config][controller][cross]") {
-    auto config = load(R"([broker.tls]
-use_identity_as_username = true
-)");
-    CHECK(error_lines(config) ==
-          std::vector<std::string>{"controller.toml:2: broker.tls.use_identity_as_username: needs "
-                                   "broker.tls.require_certificate = true"});
-    auto required = load("[broker.tls]\nrequire_certificate = true\n");
-    CHECK(error_lines(required) ==
-          std::vector<std::string>{"controller.toml:1: broker.tls.ca_file: required when "
-                                   "broker.tls.require_certificate"});
+TEST_CASE("client certificates are optional or required", "[config][controller][validation]") {
+    auto required = load("[broker.tls]\nclient_certificate = \"required\"\n");
+    REQUIRE(required);
+    CHECK(required->broker.tls.client_certificate == ClientCertificate::Required);
+    CHECK(ControllerConfig{}.broker.tls.client_certificate == ClientCertificate::Optional);
+    auto wrong = load("[broker.tls]\nclient_certificate = true\n");
+    CHECK(error_lines(wrong) ==
+          std::vector<std::string>{"controller.toml:2: broker.tls.client_certificate: expected one of "
+                                   "\"optional\", \"required\", got a boolean"});
 }
 
 TEST_CASE("a managed broker must be the one the controller connects to", "[config][controller][cross]") {
@@ -242,6 +240,7 @@ TEST_CASE("a managed broker must be the one the controller connects to", "[confi
 port = 8883
 [broker.tls]
 enabled = true
+ca_file = "ca.pem"
 cert_file = "b.pem"
 key_file = "b.key"
 )"));
@@ -308,6 +307,10 @@ TEST_CASE("a rendered controller config with every section changed loads back eq
     original.mqtt.tls = ClientTls{"/etc/ca.pem", "/etc/c.pem", "/etc/c.key"};
     original.mqtt.port = 8883;
     original.broker.tls.enabled = true;
+    original.broker.tls.ca_file = "/etc/ca.pem";
+    original.broker.tls.client_certificate = ClientCertificate::Required;
+    original.broker.log_level = BrokerLogLevel::Debug;
+    original.broker.run_as_user = "mosquitto";
     original.broker.tls.cert_file = "/etc/b.pem";
     original.broker.tls.key_file = "/etc/b.key";
     original.keys.key_id = "k2026";

@@ -55,10 +55,10 @@ struct StorageConfig {
 struct MqttClientConfig {
     std::string host = "127.0.0.1";
     int port = 1883;
-    std::string username = "bantin-controller";
+    std::string username = "controller";
     std::filesystem::path password_file;  // first line is the password; or use `password`
     std::string password;
-    std::string client_id = "bantin-controller";
+    std::string client_id = "controller";
     std::chrono::seconds keepalive{30};
     Backoff reconnect;
     // Proof-of-play and status ingest use the shared subscription $share/<group>/...
@@ -67,6 +67,12 @@ struct MqttClientConfig {
     bool operator==(const MqttClientConfig&) const = default;
 };
 
+// Required: a device logs in with a client certificate whose CN is its device id
+// (Mosquitto's require_certificate + use_identity_as_username); Optional: with its password.
+enum class ClientCertificate { Optional, Required };
+
+std::string_view to_string(ClientCertificate mode);
+
 struct BrokerTlsConfig {
     bool enabled = false;
     std::string listen_address = "0.0.0.0";
@@ -74,22 +80,26 @@ struct BrokerTlsConfig {
     std::filesystem::path ca_file;
     std::filesystem::path cert_file;
     std::filesystem::path key_file;
-    bool require_certificate = false;
-    bool use_identity_as_username = false;
+    ClientCertificate client_certificate = ClientCertificate::Optional;
     bool operator==(const BrokerTlsConfig&) const = default;
 };
 
+enum class BrokerLogLevel { Normal, Debug };
+
+std::string_view to_string(BrokerLogLevel level);
+
 // The Mosquitto the controller generates a configuration for and, when `manage`, runs.
+// Maps onto bantin::protocol::BrokerConfig, which names the files inside config_dir
+// (mosquitto.conf, passwd, acl, persistence/).
 struct BrokerConfig {
     bool manage = true;
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
-    std::filesystem::path config_dir = "broker";     // relative to storage.data_dir
-    std::filesystem::path password_file = "passwd";  // relative to config_dir
-    std::filesystem::path acl_file = "acl";          // relative to config_dir
+    std::filesystem::path config_dir = "broker";  // relative to storage.data_dir
     std::string listen_address = "127.0.0.1";
     int port = 1883;
     int max_queued_messages = 1000;
-    std::chrono::days persistent_client_expiration{14};
+    std::string run_as_user;  // Mosquitto's `user`; empty: its default
+    BrokerLogLevel log_level = BrokerLogLevel::Normal;
     BrokerTlsConfig tls;
     bool operator==(const BrokerConfig&) const = default;
 };
@@ -145,8 +155,6 @@ struct ControllerConfig {
     std::filesystem::path media_path() const;
     std::filesystem::path signing_key_path() const;
     std::filesystem::path broker_config_path() const;
-    std::filesystem::path broker_password_path() const;
-    std::filesystem::path broker_acl_path() const;
 
     bool operator==(const ControllerConfig&) const = default;
 };
