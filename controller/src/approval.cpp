@@ -13,11 +13,11 @@ using scheduler::ApprovalState;
 
 std::string state_name(ApprovalState state) {
     switch (state) {
-    case ApprovalState::Draft: return "draft";
-    case ApprovalState::Submitted: return "submitted";
-    case ApprovalState::Approved: return "approved";
-    case ApprovalState::Rejected: return "rejected";
-    case ApprovalState::Archived: return "archived";
+        case ApprovalState::Draft: return "draft";
+        case ApprovalState::Submitted: return "submitted";
+        case ApprovalState::Approved: return "approved";
+        case ApprovalState::Rejected: return "rejected";
+        case ApprovalState::Archived: return "archived";
     }
     return "unknown";
 }
@@ -31,14 +31,16 @@ AuditEntry campaign_audit(const User& actor, std::string action, const std::opti
     entry.action = std::move(action);
     entry.entity_type = "campaign";
     entry.entity_id = after.campaign.id;
-    if (before) entry.before = to_json(*before).dump();
+    if (before)
+        entry.before = to_json(*before).dump();
     entry.after = to_json(after).dump();
     return entry;
 }
 
 Result<void> check_version(const CampaignRecord& record, std::int64_t expected_version) {
     if (record.version != expected_version) {
-        return fail(Errc::Conflict, "campaign \"" + record.campaign.id + "\" was changed meanwhile (version " +
+        return fail(Errc::Conflict, "campaign \"" + record.campaign.id +
+                                        "\" was changed meanwhile (version " +
                                         std::to_string(record.version) + ", acted on version " +
                                         std::to_string(expected_version) + ")");
     }
@@ -48,10 +50,12 @@ Result<void> check_version(const CampaignRecord& record, std::int64_t expected_v
 Result<void> check_state(const CampaignRecord& record, std::initializer_list<ApprovalState> allowed_states,
                          std::string_view verb) {
     for (auto state : allowed_states) {
-        if (record.campaign.approval == state) return {};
+        if (record.campaign.approval == state)
+            return {};
     }
-    return fail(Errc::Conflict, "campaign \"" + record.campaign.id + "\" is " + state_name(record.campaign.approval) +
-                                    "; cannot " + std::string{verb} + " it");
+    return fail(Errc::Conflict, "campaign \"" + record.campaign.id + "\" is " +
+                                    state_name(record.campaign.approval) + "; cannot " + std::string{verb} +
+                                    " it");
 }
 
 Result<void> check_second_person(const User& actor, const CampaignRecord& record) {
@@ -67,7 +71,8 @@ Result<void> check_second_person(const User& actor, const CampaignRecord& record
 }  // namespace
 
 Result<void> check_identifier(std::string_view id, std::string_view what) {
-    if (id.empty() || id.size() > 64) return fail(Errc::InvalidInput, std::string{what} + " id: 1 to 64 characters");
+    if (id.empty() || id.size() > 64)
+        return fail(Errc::InvalidInput, std::string{what} + " id: 1 to 64 characters");
     for (char c : id) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                   c == '_' || c == '-';
@@ -80,8 +85,10 @@ Result<void> check_identifier(std::string_view id, std::string_view what) {
 }
 
 Result<CampaignRecord> ApprovalService::create(const User& actor, scheduler::Campaign campaign) {
-    if (auto ok = require(actor, Action::EditContent); !ok) return std::unexpected(ok.error());
-    if (auto ok = check_identifier(campaign.id, "campaign"); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::EditContent); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = check_identifier(campaign.id, "campaign"); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
     campaign.approval = ApprovalState::Draft;
     CampaignRecord record;
@@ -91,9 +98,12 @@ Result<CampaignRecord> ApprovalService::create(const User& actor, scheduler::Cam
     record.updated = now;
     record.version = 1;
     return m_store.write_value<CampaignRecord>([&](StoreTransaction& transaction) -> Result<CampaignRecord> {
-        if (auto inserted = transaction.insert_campaign(record); !inserted) return std::unexpected(inserted.error());
-        auto audited = transaction.append_audit(campaign_audit(actor, "campaign.create", std::nullopt, record, now));
-        if (!audited) return std::unexpected(audited.error());
+        if (auto inserted = transaction.insert_campaign(record); !inserted)
+            return std::unexpected(inserted.error());
+        auto audited =
+            transaction.append_audit(campaign_audit(actor, "campaign.create", std::nullopt, record, now));
+        if (!audited)
+            return std::unexpected(audited.error());
         return record;
     });
 }
@@ -102,19 +112,25 @@ Result<CampaignRecord> ApprovalService::create(const User& actor, scheduler::Cam
 namespace {
 
 Result<CampaignRecord> change_campaign(Store& store, const User& actor, std::string_view id,
-                                       std::int64_t expected_version, const std::string& action, TimePoint now,
+                                       std::int64_t expected_version, const std::string& action,
+                                       TimePoint now,
                                        const std::function<Result<void>(CampaignRecord&)>& change) {
     return store.write_value<CampaignRecord>([&](StoreTransaction& transaction) -> Result<CampaignRecord> {
         auto before = transaction.campaign_by_id(id);
-        if (!before) return before;
-        if (auto ok = check_version(*before, expected_version); !ok) return std::unexpected(ok.error());
+        if (!before)
+            return before;
+        if (auto ok = check_version(*before, expected_version); !ok)
+            return std::unexpected(ok.error());
         CampaignRecord after = *before;
-        if (auto changed = change(after); !changed) return std::unexpected(changed.error());
+        if (auto changed = change(after); !changed)
+            return std::unexpected(changed.error());
         after.updated = now;
         auto stored = transaction.update_campaign(after, expected_version);
-        if (!stored) return stored;
+        if (!stored)
+            return stored;
         auto audited = transaction.append_audit(campaign_audit(actor, action, *before, *stored, now));
-        if (!audited) return std::unexpected(audited.error());
+        if (!audited)
+            return std::unexpected(audited.error());
         return stored;
     });
 }
@@ -123,35 +139,37 @@ Result<CampaignRecord> change_campaign(Store& store, const User& actor, std::str
 
 Result<CampaignRecord> ApprovalService::edit(const User& actor, scheduler::Campaign campaign,
                                              std::int64_t expected_version) {
-    if (auto ok = require(actor, Action::EditContent); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::EditContent); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
     std::string id = campaign.id;
-    return change_campaign(m_store, actor, id, expected_version, "campaign.edit", now,
-                           [&](CampaignRecord& record) -> Result<void> {
-                               if (auto ok = check_state(record, {ApprovalState::Draft, ApprovalState::Rejected},
-                                                         "edit");
-                                   !ok) {
-                                   return ok;
-                               }
-                               campaign.approval = ApprovalState::Draft;
-                               record.campaign = std::move(campaign);
-                               record.last_editor = actor.id;
-                               // A fresh draft: the earlier submission and decision no longer apply.
-                               record.submitted_by.reset();
-                               record.submitted.reset();
-                               record.decided_by.reset();
-                               record.decided.reset();
-                               return {};
-                           });
+    return change_campaign(
+        m_store, actor, id, expected_version, "campaign.edit", now,
+        [&](CampaignRecord& record) -> Result<void> {
+            if (auto ok = check_state(record, {ApprovalState::Draft, ApprovalState::Rejected}, "edit"); !ok) {
+                return ok;
+            }
+            campaign.approval = ApprovalState::Draft;
+            record.campaign = std::move(campaign);
+            record.last_editor = actor.id;
+            // A fresh draft: the earlier submission and decision no longer apply.
+            record.submitted_by.reset();
+            record.submitted.reset();
+            record.decided_by.reset();
+            record.decided.reset();
+            return {};
+        });
 }
 
 Result<CampaignRecord> ApprovalService::submit(const User& actor, std::string_view id,
                                                std::int64_t expected_version) {
-    if (auto ok = require(actor, Action::EditContent); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::EditContent); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
     return change_campaign(m_store, actor, id, expected_version, "campaign.submit", now,
                            [&](CampaignRecord& record) -> Result<void> {
-                               if (auto ok = check_state(record, {ApprovalState::Draft}, "submit"); !ok) return ok;
+                               if (auto ok = check_state(record, {ApprovalState::Draft}, "submit"); !ok)
+                                   return ok;
                                record.campaign.approval = ApprovalState::Submitted;
                                record.submitted_by = actor.id;
                                record.submitted = now;
@@ -162,14 +180,17 @@ Result<CampaignRecord> ApprovalService::submit(const User& actor, std::string_vi
 
 Result<CampaignRecord> ApprovalService::approve(const User& actor, std::string_view id,
                                                 std::int64_t expected_version, std::string_view note) {
-    if (auto ok = require(actor, Action::DecideContent); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::DecideContent); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
     return change_campaign(m_store, actor, id, expected_version, "campaign.approve", now,
                            [&](CampaignRecord& record) -> Result<void> {
-                               if (auto ok = check_state(record, {ApprovalState::Submitted}, "approve"); !ok) {
+                               if (auto ok = check_state(record, {ApprovalState::Submitted}, "approve");
+                                   !ok) {
                                    return ok;
                                }
-                               if (auto ok = check_second_person(actor, record); !ok) return ok;
+                               if (auto ok = check_second_person(actor, record); !ok)
+                                   return ok;
                                record.campaign.approval = ApprovalState::Approved;
                                record.decided_by = actor.id;
                                record.decided = now;
@@ -180,15 +201,18 @@ Result<CampaignRecord> ApprovalService::approve(const User& actor, std::string_v
 
 Result<CampaignRecord> ApprovalService::reject(const User& actor, std::string_view id,
                                                std::int64_t expected_version, std::string_view reason) {
-    if (auto ok = require(actor, Action::DecideContent); !ok) return std::unexpected(ok.error());
-    if (reason.empty()) return fail(Errc::InvalidInput, "reason: a rejection needs a reason");
+    if (auto ok = require(actor, Action::DecideContent); !ok)
+        return std::unexpected(ok.error());
+    if (reason.empty())
+        return fail(Errc::InvalidInput, "reason: a rejection needs a reason");
     const TimePoint now = m_clock.wall();
     return change_campaign(m_store, actor, id, expected_version, "campaign.reject", now,
                            [&](CampaignRecord& record) -> Result<void> {
                                if (auto ok = check_state(record, {ApprovalState::Submitted}, "reject"); !ok) {
                                    return ok;
                                }
-                               if (auto ok = check_second_person(actor, record); !ok) return ok;
+                               if (auto ok = check_second_person(actor, record); !ok)
+                                   return ok;
                                record.campaign.approval = ApprovalState::Rejected;
                                record.decided_by = actor.id;
                                record.decided = now;
@@ -199,19 +223,20 @@ Result<CampaignRecord> ApprovalService::reject(const User& actor, std::string_vi
 
 Result<CampaignRecord> ApprovalService::archive(const User& actor, std::string_view id,
                                                 std::int64_t expected_version) {
-    if (auto ok = require(actor, Action::ArchiveContent); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::ArchiveContent); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
-    return change_campaign(m_store, actor, id, expected_version, "campaign.archive", now,
-                           [&](CampaignRecord& record) -> Result<void> {
-                               if (auto ok = check_state(record, {ApprovalState::Approved, ApprovalState::Rejected},
-                                                         "archive");
-                                   !ok) {
-                                   return ok;
-                               }
-                               record.campaign.approval = ApprovalState::Archived;
-                               record.archived = now;
-                               return {};
-                           });
+    return change_campaign(
+        m_store, actor, id, expected_version, "campaign.archive", now,
+        [&](CampaignRecord& record) -> Result<void> {
+            if (auto ok = check_state(record, {ApprovalState::Approved, ApprovalState::Rejected}, "archive");
+                !ok) {
+                return ok;
+            }
+            record.campaign.approval = ApprovalState::Archived;
+            record.archived = now;
+            return {};
+        });
 }
 
 }  // namespace bantin::controller

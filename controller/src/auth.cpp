@@ -20,7 +20,8 @@ std::string random_token() {
     std::array<unsigned char, 32> bytes{};
     randombytes_buf(bytes.data(), bytes.size());
     std::array<char, 64> text{};
-    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return std::string{text.data()};
 }
 
@@ -29,8 +30,8 @@ std::string seconds_text(Duration duration) {
     return std::to_string(seconds) + " s";
 }
 
-AuditEntry audit_user_change(const std::optional<User>& actor, std::string action, const std::optional<User>& before,
-                             const User& after, TimePoint at) {
+AuditEntry audit_user_change(const std::optional<User>& actor, std::string action,
+                             const std::optional<User>& before, const User& after, TimePoint at) {
     AuditEntry entry;
     if (actor) {
         entry.user = actor->id;
@@ -42,7 +43,8 @@ AuditEntry audit_user_change(const std::optional<User>& actor, std::string actio
     entry.action = std::move(action);
     entry.entity_type = "user";
     entry.entity_id = std::to_string(after.id);
-    if (before) entry.before = to_json(*before).dump();
+    if (before)
+        entry.before = to_json(*before).dump();
     entry.after = to_json(after).dump();
     return entry;
 }
@@ -61,7 +63,8 @@ PasswordCost PasswordCost::minimum() {
 
 PasswordHasher::PasswordHasher(PasswordCost cost) : m_cost(cost) {
     // sodium_init is idempotent and thread-safe; it fails only without a source of randomness.
-    if (sodium_init() < 0) std::abort();
+    if (sodium_init() < 0)
+        std::abort();
 }
 
 Result<std::string> PasswordHasher::hash(std::string_view password) const {
@@ -84,17 +87,22 @@ bool PasswordHasher::needs_rehash(std::string_view hash) const {
 }
 
 Result<void> check_password_rules(std::string_view password) {
-    if (password.size() < 10) return fail(Errc::InvalidInput, "password: at least 10 characters are needed");
-    if (password.size() > 1024) return fail(Errc::InvalidInput, "password: at most 1024 bytes");
+    if (password.size() < 10)
+        return fail(Errc::InvalidInput, "password: at least 10 characters are needed");
+    if (password.size() > 1024)
+        return fail(Errc::InvalidInput, "password: at most 1024 bytes");
     return {};
 }
 
 Result<void> check_user_name(std::string_view name) {
-    if (name.empty() || name.size() > 64) return fail(Errc::InvalidInput, "user name: 1 to 64 characters");
+    if (name.empty() || name.size() > 64)
+        return fail(Errc::InvalidInput, "user name: 1 to 64 characters");
     for (char c : name) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                   c == '_' || c == '-';
-        if (!ok) return fail(Errc::InvalidInput, "user name \"" + std::string{name} + "\": only letters, digits, . _ -");
+        if (!ok)
+            return fail(Errc::InvalidInput,
+                        "user name \"" + std::string{name} + "\": only letters, digits, . _ -");
     }
     return {};
 }
@@ -128,14 +136,18 @@ std::expected<LoginSuccess, LoginError> Auth::login(std::string_view user_name, 
     };
     auto counts = m_store.read_value<Counts>([&](StoreTransaction& transaction) -> Result<Counts> {
         auto by_user = transaction.failed_logins_for_user(user_name, since);
-        if (!by_user) return std::unexpected(by_user.error());
+        if (!by_user)
+            return std::unexpected(by_user.error());
         auto by_source = transaction.failed_logins_from_source(source, since);
-        if (!by_source) return std::unexpected(by_source.error());
+        if (!by_source)
+            return std::unexpected(by_source.error());
         return Counts{std::move(*by_user), std::move(*by_source)};
     });
-    if (!counts) return std::unexpected(LoginError{counts.error(), std::nullopt});
+    if (!counts)
+        return std::unexpected(LoginError{counts.error(), std::nullopt});
     auto limited_until = [&](const std::vector<TimePoint>& failures, int limit) -> std::optional<TimePoint> {
-        if (limit <= 0 || static_cast<int>(failures.size()) < limit) return std::nullopt;
+        if (limit <= 0 || static_cast<int>(failures.size()) < limit)
+            return std::nullopt;
         // The attempt that must leave the window before one more is allowed.
         return failures[failures.size() - static_cast<std::size_t>(limit)] + m_policy.failure_window;
     };
@@ -146,13 +158,15 @@ std::expected<LoginSuccess, LoginError> Auth::login(std::string_view user_name, 
     if (until && *until > now) {
         Duration retry = *until - now;
         return std::unexpected(LoginError{
-            Error{Errc::Unauthenticated, "too many failed logins; try again in " + seconds_text(retry)}, retry});
+            Error{Errc::Unauthenticated, "too many failed logins; try again in " + seconds_text(retry)},
+            retry});
     }
 
     // 2. Check the password; unknown users cost the same hash as known ones.
     auto user = m_store.read_value<User>(
         [&](StoreTransaction& transaction) { return transaction.user_by_name(user_name); });
-    if (!user && user.error().code != Errc::NotFound) return std::unexpected(LoginError{user.error(), std::nullopt});
+    if (!user && user.error().code != Errc::NotFound)
+        return std::unexpected(LoginError{user.error(), std::nullopt});
     bool verified = m_hasher.verify(user ? user->password_hash : m_dummy_hash, password);
     bool succeeded = user && verified && !user->disabled;
 
@@ -160,16 +174,21 @@ std::expected<LoginSuccess, LoginError> Auth::login(std::string_view user_name, 
     LoginSuccess success;
     std::optional<std::string> rehashed;
     if (succeeded && m_hasher.needs_rehash(user->password_hash)) {
-        if (auto fresh = m_hasher.hash(password)) rehashed = *fresh;
+        if (auto fresh = m_hasher.hash(password))
+            rehashed = *fresh;
     }
     auto recorded = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
-        auto attempt = transaction.insert_login_attempt(LoginAttempt{std::string{user_name}, std::string{source}, now, succeeded});
-        if (!attempt) return attempt;
-        if (!succeeded) return {};
+        auto attempt = transaction.insert_login_attempt(
+            LoginAttempt{std::string{user_name}, std::string{source}, now, succeeded});
+        if (!attempt)
+            return attempt;
+        if (!succeeded)
+            return {};
         if (rehashed) {
             User updated = *user;
             updated.password_hash = *rehashed;
-            if (auto stored = transaction.update_user(updated); !stored) return stored;
+            if (auto stored = transaction.update_user(updated); !stored)
+                return stored;
         }
         success.user = *user;
         success.token = random_token();
@@ -178,26 +197,35 @@ std::expected<LoginSuccess, LoginError> Auth::login(std::string_view user_name, 
         return transaction.insert_session(
             SessionRecord{hash_token(success.token), user->id, now, success.expires, success.csrf_token});
     });
-    if (!recorded) return std::unexpected(LoginError{recorded.error(), std::nullopt});
-    if (!succeeded) return std::unexpected(LoginError{Error{Errc::Unauthenticated, std::string{wrong_credentials}}, std::nullopt});
+    if (!recorded)
+        return std::unexpected(LoginError{recorded.error(), std::nullopt});
+    if (!succeeded)
+        return std::unexpected(
+            LoginError{Error{Errc::Unauthenticated, std::string{wrong_credentials}}, std::nullopt});
     return success;
 }
 
 Result<Authenticated> Auth::authenticate(std::string_view token) {
     const TimePoint now = m_clock.wall();
-    auto found = m_store.read_value<Authenticated>([&](StoreTransaction& transaction) -> Result<Authenticated> {
-        auto session = transaction.session_by_token_hash(hash_token(token));
-        if (!session) return std::unexpected(session.error());
-        auto user = transaction.user_by_id(session->user);
-        if (!user) return std::unexpected(user.error());
-        return Authenticated{std::move(*user), std::move(*session)};
-    });
+    auto found =
+        m_store.read_value<Authenticated>([&](StoreTransaction& transaction) -> Result<Authenticated> {
+            auto session = transaction.session_by_token_hash(hash_token(token));
+            if (!session)
+                return std::unexpected(session.error());
+            auto user = transaction.user_by_id(session->user);
+            if (!user)
+                return std::unexpected(user.error());
+            return Authenticated{std::move(*user), std::move(*session)};
+        });
     if (!found) {
-        if (found.error().code == Errc::NotFound) return fail(Errc::Unauthenticated, "no such session");
+        if (found.error().code == Errc::NotFound)
+            return fail(Errc::Unauthenticated, "no such session");
         return std::unexpected(found.error());
     }
-    if (found->session.expires <= now) return fail(Errc::Unauthenticated, "the session has expired");
-    if (found->user.disabled) return fail(Errc::Unauthenticated, "the user is disabled");
+    if (found->session.expires <= now)
+        return fail(Errc::Unauthenticated, "the session has expired");
+    if (found->user.disabled)
+        return fail(Errc::Unauthenticated, "the user is disabled");
     return found;
 }
 
@@ -219,91 +247,119 @@ Result<std::int64_t> Auth::prune() {
     const TimePoint now = m_clock.wall();
     return m_store.write_value<std::int64_t>([&](StoreTransaction& transaction) -> Result<std::int64_t> {
         auto sessions = transaction.delete_sessions_expired_by(now);
-        if (!sessions) return sessions;
+        if (!sessions)
+            return sessions;
         auto attempts = transaction.delete_login_attempts_before(
             now - std::max<Duration>(m_policy.failure_window, std::chrono::hours{24}));
-        if (!attempts) return attempts;
+        if (!attempts)
+            return attempts;
         return *sessions + *attempts;
     });
 }
 
 Result<User> Auth::create_first_admin(std::string_view name, std::string_view display_name,
                                       std::string_view password) {
-    if (auto ok = check_user_name(name); !ok) return std::unexpected(ok.error());
-    if (auto ok = check_password_rules(password); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_user_name(name); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = check_password_rules(password); !ok)
+        return std::unexpected(ok.error());
     auto hash = m_hasher.hash(password);
-    if (!hash) return std::unexpected(hash.error());
+    if (!hash)
+        return std::unexpected(hash.error());
     const TimePoint now = m_clock.wall();
     return m_store.write_value<User>([&](StoreTransaction& transaction) -> Result<User> {
         auto admins = transaction.count_users_with_role(Role::Admin);
-        if (!admins) return std::unexpected(admins.error());
-        if (*admins > 0) return fail(Errc::Conflict, "an admin already exists; sign in as an admin to add users");
+        if (!admins)
+            return std::unexpected(admins.error());
+        if (*admins > 0)
+            return fail(Errc::Conflict, "an admin already exists; sign in as an admin to add users");
         auto user = transaction.insert_user(
             User{0, std::string{name}, std::string{display_name}, Role::Admin, *hash, false, now});
-        if (!user) return user;
-        auto audited = transaction.append_audit(audit_user_change(std::nullopt, "user.create-first-admin",
-                                                                  std::nullopt, *user, now));
-        if (!audited) return std::unexpected(audited.error());
+        if (!user)
+            return user;
+        auto audited = transaction.append_audit(
+            audit_user_change(std::nullopt, "user.create-first-admin", std::nullopt, *user, now));
+        if (!audited)
+            return std::unexpected(audited.error());
         return user;
     });
 }
 
-Result<User> Auth::create_user(const User& actor, std::string_view name, std::string_view display_name, Role role,
-                               std::string_view password) {
-    if (auto ok = require(actor, Action::ManageUsers); !ok) return std::unexpected(ok.error());
-    if (auto ok = check_user_name(name); !ok) return std::unexpected(ok.error());
-    if (auto ok = check_password_rules(password); !ok) return std::unexpected(ok.error());
+Result<User> Auth::create_user(const User& actor, std::string_view name, std::string_view display_name,
+                               Role role, std::string_view password) {
+    if (auto ok = require(actor, Action::ManageUsers); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = check_user_name(name); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = check_password_rules(password); !ok)
+        return std::unexpected(ok.error());
     auto hash = m_hasher.hash(password);
-    if (!hash) return std::unexpected(hash.error());
+    if (!hash)
+        return std::unexpected(hash.error());
     const TimePoint now = m_clock.wall();
     return m_store.write_value<User>([&](StoreTransaction& transaction) -> Result<User> {
-        auto user =
-            transaction.insert_user(User{0, std::string{name}, std::string{display_name}, role, *hash, false, now});
-        if (!user) return user;
-        auto audited = transaction.append_audit(audit_user_change(actor, "user.create", std::nullopt, *user, now));
-        if (!audited) return std::unexpected(audited.error());
+        auto user = transaction.insert_user(
+            User{0, std::string{name}, std::string{display_name}, role, *hash, false, now});
+        if (!user)
+            return user;
+        auto audited =
+            transaction.append_audit(audit_user_change(actor, "user.create", std::nullopt, *user, now));
+        if (!audited)
+            return std::unexpected(audited.error());
         return user;
     });
 }
 
 Result<User> Auth::set_role(const User& actor, UserId id, Role role) {
-    if (auto ok = require(actor, Action::ManageUsers); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::ManageUsers); !ok)
+        return std::unexpected(ok.error());
     const TimePoint now = m_clock.wall();
     return m_store.write_value<User>([&](StoreTransaction& transaction) -> Result<User> {
         auto before = transaction.user_by_id(id);
-        if (!before) return before;
+        if (!before)
+            return before;
         if (before->role == Role::Admin && role != Role::Admin) {
             auto admins = transaction.count_users_with_role(Role::Admin);
-            if (!admins) return std::unexpected(admins.error());
-            if (*admins <= 1) return fail(Errc::Conflict, "user \"" + before->name + "\" is the last admin");
+            if (!admins)
+                return std::unexpected(admins.error());
+            if (*admins <= 1)
+                return fail(Errc::Conflict, "user \"" + before->name + "\" is the last admin");
         }
         User after = *before;
         after.role = role;
-        if (auto stored = transaction.update_user(after); !stored) return std::unexpected(stored.error());
-        auto audited = transaction.append_audit(audit_user_change(actor, "user.set-role", *before, after, now));
-        if (!audited) return std::unexpected(audited.error());
+        if (auto stored = transaction.update_user(after); !stored)
+            return std::unexpected(stored.error());
+        auto audited =
+            transaction.append_audit(audit_user_change(actor, "user.set-role", *before, after, now));
+        if (!audited)
+            return std::unexpected(audited.error());
         return after;
     });
 }
 
 Result<User> Auth::set_disabled(const User& actor, UserId id, Disabled disabled) {
-    if (auto ok = require(actor, Action::ManageUsers); !ok) return std::unexpected(ok.error());
+    if (auto ok = require(actor, Action::ManageUsers); !ok)
+        return std::unexpected(ok.error());
     if (actor.id == id && disabled == Disabled::Yes) {
         return fail(Errc::Conflict, "an admin cannot disable their own account");
     }
     const TimePoint now = m_clock.wall();
     return m_store.write_value<User>([&](StoreTransaction& transaction) -> Result<User> {
         auto before = transaction.user_by_id(id);
-        if (!before) return before;
+        if (!before)
+            return before;
         User after = *before;
         after.disabled = disabled == Disabled::Yes;
-        if (auto stored = transaction.update_user(after); !stored) return std::unexpected(stored.error());
+        if (auto stored = transaction.update_user(after); !stored)
+            return std::unexpected(stored.error());
         if (after.disabled) {
-            if (auto ended = transaction.delete_sessions_of_user(id); !ended) return std::unexpected(ended.error());
+            if (auto ended = transaction.delete_sessions_of_user(id); !ended)
+                return std::unexpected(ended.error());
         }
         auto audited = transaction.append_audit(
             audit_user_change(actor, after.disabled ? "user.disable" : "user.enable", *before, after, now));
-        if (!audited) return std::unexpected(audited.error());
+        if (!audited)
+            return std::unexpected(audited.error());
         return after;
     });
 }
@@ -312,29 +368,39 @@ Result<void> Auth::change_password(const User& actor, UserId id, std::string_vie
                                    std::string_view new_password) {
     const bool own = actor.id == id;
     if (!own) {
-        if (auto ok = require(actor, Action::ManageUsers); !ok) return ok;
+        if (auto ok = require(actor, Action::ManageUsers); !ok)
+            return ok;
     } else if (actor.disabled) {
         return fail(Errc::PermissionDenied, "user \"" + actor.name + "\" is disabled");
     }
-    if (auto ok = check_password_rules(new_password); !ok) return ok;
-    auto stored_user = m_store.read_value<User>([&](StoreTransaction& transaction) { return transaction.user_by_id(id); });
-    if (!stored_user) return std::unexpected(stored_user.error());
+    if (auto ok = check_password_rules(new_password); !ok)
+        return ok;
+    auto stored_user =
+        m_store.read_value<User>([&](StoreTransaction& transaction) { return transaction.user_by_id(id); });
+    if (!stored_user)
+        return std::unexpected(stored_user.error());
     if (own && !m_hasher.verify(stored_user->password_hash, current_password)) {
         return fail(Errc::Unauthenticated, "the current password is wrong");
     }
     auto hash = m_hasher.hash(new_password);
-    if (!hash) return std::unexpected(hash.error());
+    if (!hash)
+        return std::unexpected(hash.error());
     const TimePoint now = m_clock.wall();
     return m_store.write([&](StoreTransaction& transaction) -> Result<void> {
         auto before = transaction.user_by_id(id);
-        if (!before) return std::unexpected(before.error());
+        if (!before)
+            return std::unexpected(before.error());
         User after = *before;
         after.password_hash = *hash;
-        if (auto updated = transaction.update_user(after); !updated) return updated;
-        if (auto ended = transaction.delete_sessions_of_user(id); !ended) return std::unexpected(ended.error());
+        if (auto updated = transaction.update_user(after); !updated)
+            return updated;
+        if (auto ended = transaction.delete_sessions_of_user(id); !ended)
+            return std::unexpected(ended.error());
         // The audit row shows that the password changed, never a hash.
-        auto audited = transaction.append_audit(audit_user_change(actor, "user.change-password", *before, after, now));
-        if (!audited) return std::unexpected(audited.error());
+        auto audited =
+            transaction.append_audit(audit_user_change(actor, "user.change-password", *before, after, now));
+        if (!audited)
+            return std::unexpected(audited.error());
         return {};
     });
 }

@@ -18,8 +18,8 @@ Result<T> decode(std::string_view text, std::string_view what, F&& convert) {
         json parsed = json::parse(text);
         return convert(parsed);
     } catch (const json::exception& error) {
-        return fail(Errc::Io, "stored " + std::string{what} + " is not valid (" + error.what() + "): " +
-                                  std::string{text.substr(0, 120)});
+        return fail(Errc::Io, "stored " + std::string{what} + " is not valid (" + error.what() +
+                                  "): " + std::string{text.substr(0, 120)});
     }
 }
 
@@ -49,7 +49,8 @@ Result<scheduler::Targets> decode_targets(std::string_view text) {
         targets.zones = object.at("zones").get<std::vector<std::string>>();
         for (const auto& kind : object.at("kinds")) {
             auto parsed = names::device_kind(kind.get<std::string>());
-            if (!parsed) return fail(Errc::Io, "stored targets: " + parsed.error().detail);
+            if (!parsed)
+                return fail(Errc::Io, "stored targets: " + parsed.error().detail);
             targets.kinds.push_back(*parsed);
         }
         targets.tags = object.at("tags").get<std::vector<std::string>>();
@@ -89,22 +90,26 @@ Result<std::vector<scheduler::VolumeStep>> decode_volume_steps(std::string_view 
         text, "volume schedule", [](const json& array) -> Result<std::vector<scheduler::VolumeStep>> {
             std::vector<scheduler::VolumeStep> steps;
             for (const auto& triple : array) {
-                steps.push_back({{triple.at(0).get<int>(), triple.at(1).get<int>()}, triple.at(2).get<int>()});
+                steps.push_back(
+                    {{triple.at(0).get<int>(), triple.at(1).get<int>()}, triple.at(2).get<int>()});
             }
             return steps;
         });
 }
 
-std::string encode(const std::vector<int>& numbers) { return json(numbers).dump(); }
-
-Result<std::vector<int>> decode_ints(std::string_view text) {
-    return decode<std::vector<int>>(text, "numbers",
-                                    [](const json& array) -> Result<std::vector<int>> {
-                                        return array.get<std::vector<int>>();
-                                    });
+std::string encode(const std::vector<int>& numbers) {
+    return json(numbers).dump();
 }
 
-std::string encode(const std::vector<std::string>& strings) { return strings_json(strings).dump(); }
+Result<std::vector<int>> decode_ints(std::string_view text) {
+    return decode<std::vector<int>>(text, "numbers", [](const json& array) -> Result<std::vector<int>> {
+        return array.get<std::vector<int>>();
+    });
+}
+
+std::string encode(const std::vector<std::string>& strings) {
+    return strings_json(strings).dump();
+}
 
 Result<std::vector<std::string>> decode_strings(std::string_view text) {
     return decode<std::vector<std::string>>(text, "strings",

@@ -10,8 +10,9 @@ namespace {
 // in one transaction, so a failing step leaves the database at the previous version.
 // tests/controller/fixtures/ keeps a frozen copy of the schema one version back.
 constexpr Migration steps[] = {
-    {1, "people and content: users, sessions, login attempts, audit log, media, playlists, "
-        "campaigns, zones, devices",
+    {1,
+     "people and content: users, sessions, login attempts, audit log, media, playlists, "
+     "campaigns, zones, devices",
      R"sql(
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
@@ -226,20 +227,30 @@ CREATE TABLE proof_progress (
 
 }  // namespace
 
-std::span<const Migration> migrations() { return steps; }
+std::span<const Migration> migrations() {
+    return steps;
+}
 
-int current_schema_version() { return steps[std::size(steps) - 1].version; }
+int current_schema_version() {
+    return steps[std::size(steps) - 1].version;
+}
 
 Result<int> schema_version(sqlite::Database& database) {
-    auto exists = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-    if (!exists) return std::unexpected(exists.error());
+    auto exists =
+        database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!exists)
+        return std::unexpected(exists.error());
     auto found = exists->fetch_one();
-    if (!found) return std::unexpected(found.error());
-    if (!*found) return 0;
+    if (!found)
+        return std::unexpected(found.error());
+    if (!*found)
+        return 0;
     auto version = database.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
-    if (!version) return std::unexpected(version.error());
+    if (!version)
+        return std::unexpected(version.error());
     auto row = version->fetch_one();
-    if (!row) return std::unexpected(row.error());
+    if (!row)
+        return std::unexpected(row.error());
     return version->column_int(0);
 }
 
@@ -247,29 +258,35 @@ Result<int> migrate(sqlite::Database& database, std::span<const Migration> known
     const int newest_known = known.empty() ? 0 : known.back().version;
     {
         auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
-        if (!transaction) return std::unexpected(transaction.error());
+        if (!transaction)
+            return std::unexpected(transaction.error());
         auto created = database.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("
             " version INTEGER PRIMARY KEY,"
             " description TEXT NOT NULL,"
             " applied_at INTEGER NOT NULL)");
-        if (!created) return std::unexpected(created.error());
-        if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+        if (!created)
+            return std::unexpected(created.error());
+        if (auto committed = transaction->commit(); !committed)
+            return std::unexpected(committed.error());
     }
 
     for (const Migration& step : known) {
         auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
-        if (!transaction) return std::unexpected(transaction.error());
+        if (!transaction)
+            return std::unexpected(transaction.error());
         // Read the version inside the write lock, so two controllers starting at once do not
         // both apply the same step.
         auto version = schema_version(database);
-        if (!version) return std::unexpected(version.error());
+        if (!version)
+            return std::unexpected(version.error());
         if (*version > newest_known) {
             return fail(Errc::Unsupported, "database schema " + std::to_string(*version) +
                                                " is newer than this controller (" +
                                                std::to_string(newest_known) + "); upgrade bantin-controller");
         }
-        if (step.version <= *version) continue;
+        if (step.version <= *version)
+            continue;
         if (step.version != *version + 1) {
             return fail(Errc::Internal, "migration " + std::to_string(step.version) + " follows schema " +
                                             std::to_string(*version) + "; migrations must not skip versions");
@@ -278,15 +295,20 @@ Result<int> migrate(sqlite::Database& database, std::span<const Migration> known
             return fail(Errc::Io, "migration " + std::to_string(step.version) + " (" +
                                       std::string{step.description} + ") failed: " + applied.error().detail);
         }
-        auto record = database.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
-        if (!record) return std::unexpected(record.error());
+        auto record = database.prepare(
+            "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
+        if (!record)
+            return std::unexpected(record.error());
         record->bind(1, step.version).bind(2, step.description).bind(3, to_unix_ms(now));
-        if (auto ran = record->run(); !ran) return std::unexpected(ran.error());
-        if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+        if (auto ran = record->run(); !ran)
+            return std::unexpected(ran.error());
+        if (auto committed = transaction->commit(); !committed)
+            return std::unexpected(committed.error());
     }
 
     auto reached = schema_version(database);
-    if (!reached) return std::unexpected(reached.error());
+    if (!reached)
+        return std::unexpected(reached.error());
     if (*reached > newest_known) {
         return fail(Errc::Unsupported, "database schema " + std::to_string(*reached) +
                                            " is newer than this controller (" + std::to_string(newest_known) +

@@ -11,7 +11,8 @@ namespace {
 template <class E, std::size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
     for (const auto& [candidate, name] : table) {
-        if (candidate == value) return name;
+        if (candidate == value)
+            return name;
     }
     return "unknown";
 }
@@ -20,75 +21,123 @@ template <class E, std::size_t N>
 Result<E> parse_name(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text,
                      std::string_view what) {
     for (const auto& [candidate, name] : table) {
-        if (name == text) return candidate;
+        if (name == text)
+            return candidate;
     }
     std::string expected;
     for (const auto& entry : table) {
-        if (!expected.empty()) expected += ", ";
+        if (!expected.empty())
+            expected += ", ";
         expected += entry.second;
     }
-    return fail(Errc::InvalidInput,
-                std::string{what} + ": unknown value \"" + std::string{text} + "\" (expected " + expected + ")");
+    return fail(Errc::InvalidInput, std::string{what} + ": unknown value \"" + std::string{text} +
+                                        "\" (expected " + expected + ")");
 }
 
 using namespace scheduler;
 
-constexpr std::array<std::pair<DeviceKind, std::string_view>, 2> device_kinds{{
-    {DeviceKind::Screen, "screen"}, {DeviceKind::Speaker, "speaker"}}};
-constexpr std::array<std::pair<MediaType, std::string_view>, 5> media_types{{
-    {MediaType::Video, "video"}, {MediaType::Image, "image"}, {MediaType::Audio, "audio"},
-    {MediaType::Text, "text"}, {MediaType::Stream, "stream"}}};
-constexpr std::array<std::pair<Level, std::string_view>, 3> levels{{
-    {Level::Normal, "normal"}, {Level::Priority, "priority"}, {Level::Emergency, "emergency"}}};
-constexpr std::array<std::pair<Mode, std::string_view>, 3> modes{{
-    {Mode::Loop, "loop"}, {Mode::FixedTime, "fixed-time"}, {Mode::ShareOfVoice, "share-of-voice"}}};
-constexpr std::array<std::pair<ApprovalState, std::string_view>, 5> approval_states{{
-    {ApprovalState::Draft, "draft"}, {ApprovalState::Submitted, "submitted"},
-    {ApprovalState::Approved, "approved"}, {ApprovalState::Rejected, "rejected"},
-    {ApprovalState::Archived, "archived"}}};
-constexpr std::array<std::pair<Severity, std::string_view>, 4> severities{{
-    {Severity::Minor, "minor"}, {Severity::Moderate, "moderate"}, {Severity::Severe, "severe"},
-    {Severity::Extreme, "extreme"}}};
-constexpr std::array<std::pair<AlertStatus, std::string_view>, 2> alert_statuses{{
-    {AlertStatus::Actual, "actual"}, {AlertStatus::Exercise, "exercise"}}};
-constexpr std::array<std::pair<AlertState, std::string_view>, 3> alert_states{{
-    {AlertState::AwaitingConfirmation, "awaiting-confirmation"}, {AlertState::Sent, "sent"},
-    {AlertState::Cancelled, "cancelled"}}};
-constexpr std::array<std::pair<Role, std::string_view>, 4> roles{{
-    {Role::Editor, "editor"}, {Role::Approver, "approver"}, {Role::Operator, "operator"},
-    {Role::Admin, "admin"}}};
-constexpr std::array<std::pair<PlayOutcome, std::string_view>, 3> outcomes{{
-    {PlayOutcome::Completed, "completed"}, {PlayOutcome::Interrupted, "interrupted"},
-    {PlayOutcome::Failed, "failed"}}};
+constexpr std::array<std::pair<DeviceKind, std::string_view>, 2> device_kinds{
+    {{DeviceKind::Screen, "screen"}, {DeviceKind::Speaker, "speaker"}}};
+constexpr std::array<std::pair<MediaType, std::string_view>, 5> media_types{{{MediaType::Video, "video"},
+                                                                             {MediaType::Image, "image"},
+                                                                             {MediaType::Audio, "audio"},
+                                                                             {MediaType::Text, "text"},
+                                                                             {MediaType::Stream, "stream"}}};
+constexpr std::array<std::pair<Level, std::string_view>, 3> levels{
+    {{Level::Normal, "normal"}, {Level::Priority, "priority"}, {Level::Emergency, "emergency"}}};
+constexpr std::array<std::pair<Mode, std::string_view>, 3> modes{
+    {{Mode::Loop, "loop"}, {Mode::FixedTime, "fixed-time"}, {Mode::ShareOfVoice, "share-of-voice"}}};
+constexpr std::array<std::pair<ApprovalState, std::string_view>, 5> approval_states{
+    {{ApprovalState::Draft, "draft"},
+     {ApprovalState::Submitted, "submitted"},
+     {ApprovalState::Approved, "approved"},
+     {ApprovalState::Rejected, "rejected"},
+     {ApprovalState::Archived, "archived"}}};
+constexpr std::array<std::pair<Severity, std::string_view>, 4> severities{{{Severity::Minor, "minor"},
+                                                                           {Severity::Moderate, "moderate"},
+                                                                           {Severity::Severe, "severe"},
+                                                                           {Severity::Extreme, "extreme"}}};
+constexpr std::array<std::pair<AlertStatus, std::string_view>, 2> alert_statuses{
+    {{AlertStatus::Actual, "actual"}, {AlertStatus::Exercise, "exercise"}}};
+constexpr std::array<std::pair<AlertState, std::string_view>, 3> alert_states{
+    {{AlertState::AwaitingConfirmation, "awaiting-confirmation"},
+     {AlertState::Sent, "sent"},
+     {AlertState::Cancelled, "cancelled"}}};
+constexpr std::array<std::pair<Role, std::string_view>, 4> roles{{{Role::Editor, "editor"},
+                                                                  {Role::Approver, "approver"},
+                                                                  {Role::Operator, "operator"},
+                                                                  {Role::Admin, "admin"}}};
+constexpr std::array<std::pair<PlayOutcome, std::string_view>, 3> outcomes{
+    {{PlayOutcome::Completed, "completed"},
+     {PlayOutcome::Interrupted, "interrupted"},
+     {PlayOutcome::Failed, "failed"}}};
 
 }  // namespace
 
-std::string_view to_string(Role role) { return name_of(roles, role); }
-Result<Role> parse_role(std::string_view text) { return parse_name(roles, text, "role"); }
-std::string_view to_string(AlertState state) { return name_of(alert_states, state); }
-std::string_view to_string(PlayOutcome outcome) { return name_of(outcomes, outcome); }
-Result<PlayOutcome> parse_play_outcome(std::string_view text) { return parse_name(outcomes, text, "outcome"); }
+std::string_view to_string(Role role) {
+    return name_of(roles, role);
+}
+Result<Role> parse_role(std::string_view text) {
+    return parse_name(roles, text, "role");
+}
+std::string_view to_string(AlertState state) {
+    return name_of(alert_states, state);
+}
+std::string_view to_string(PlayOutcome outcome) {
+    return name_of(outcomes, outcome);
+}
+Result<PlayOutcome> parse_play_outcome(std::string_view text) {
+    return parse_name(outcomes, text, "outcome");
+}
 
 namespace names {
 
-std::string_view of(DeviceKind value) { return name_of(device_kinds, value); }
-std::string_view of(MediaType value) { return name_of(media_types, value); }
-std::string_view of(Level value) { return name_of(levels, value); }
-std::string_view of(Mode value) { return name_of(modes, value); }
-std::string_view of(ApprovalState value) { return name_of(approval_states, value); }
-std::string_view of(Severity value) { return name_of(severities, value); }
-std::string_view of(AlertStatus value) { return name_of(alert_statuses, value); }
+std::string_view of(DeviceKind value) {
+    return name_of(device_kinds, value);
+}
+std::string_view of(MediaType value) {
+    return name_of(media_types, value);
+}
+std::string_view of(Level value) {
+    return name_of(levels, value);
+}
+std::string_view of(Mode value) {
+    return name_of(modes, value);
+}
+std::string_view of(ApprovalState value) {
+    return name_of(approval_states, value);
+}
+std::string_view of(Severity value) {
+    return name_of(severities, value);
+}
+std::string_view of(AlertStatus value) {
+    return name_of(alert_statuses, value);
+}
 
-Result<DeviceKind> device_kind(std::string_view text) { return parse_name(device_kinds, text, "kind"); }
-Result<MediaType> media_type(std::string_view text) { return parse_name(media_types, text, "type"); }
-Result<Level> level(std::string_view text) { return parse_name(levels, text, "level"); }
-Result<Mode> mode(std::string_view text) { return parse_name(modes, text, "mode"); }
+Result<DeviceKind> device_kind(std::string_view text) {
+    return parse_name(device_kinds, text, "kind");
+}
+Result<MediaType> media_type(std::string_view text) {
+    return parse_name(media_types, text, "type");
+}
+Result<Level> level(std::string_view text) {
+    return parse_name(levels, text, "level");
+}
+Result<Mode> mode(std::string_view text) {
+    return parse_name(modes, text, "mode");
+}
 Result<ApprovalState> approval_state(std::string_view text) {
     return parse_name(approval_states, text, "approval");
 }
-Result<Severity> severity(std::string_view text) { return parse_name(severities, text, "severity"); }
-Result<AlertStatus> alert_status(std::string_view text) { return parse_name(alert_statuses, text, "status"); }
-Result<AlertState> alert_state(std::string_view text) { return parse_name(alert_states, text, "state"); }
+Result<Severity> severity(std::string_view text) {
+    return parse_name(severities, text, "severity");
+}
+Result<AlertStatus> alert_status(std::string_view text) {
+    return parse_name(alert_statuses, text, "status");
+}
+Result<AlertState> alert_state(std::string_view text) {
+    return parse_name(alert_states, text, "state");
+}
 
 std::string format_date(std::chrono::year_month_day date) {
     char text[16];
@@ -106,8 +155,10 @@ Result<std::chrono::year_month_day> parse_date(std::string_view text) {
     if (text.size() != 10 || std::sscanf(copy.c_str(), "%4d-%2u-%2u%c", &year, &month, &day, &tail) != 3) {
         return fail(Errc::InvalidInput, "date \"" + copy + "\": expected YYYY-MM-DD");
     }
-    std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-    if (!date.ok()) return fail(Errc::InvalidInput, "date \"" + copy + "\": no such day");
+    std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
+                                     std::chrono::day{day}};
+    if (!date.ok())
+        return fail(Errc::InvalidInput, "date \"" + copy + "\": no such day");
     return date;
 }
 

@@ -9,19 +9,22 @@ namespace {
 using nlohmann::ordered_json;
 
 ordered_json optional_time(const std::optional<TimePoint>& time) {
-    if (!time) return nullptr;
+    if (!time)
+        return nullptr;
     return format_utc(*time);
 }
 
 ordered_json optional_id(const std::optional<UserId>& id) {
-    if (!id) return nullptr;
+    if (!id)
+        return nullptr;
     return *id;
 }
 
 ordered_json windows_json(const std::vector<scheduler::DailyWindow>& windows) {
     ordered_json array = ordered_json::array();
     for (const auto& window : windows) {
-        array.push_back(ordered_json{{"start_minute", window.start_minute}, {"end_minute", window.end_minute}});
+        array.push_back(
+            ordered_json{{"start_minute", window.start_minute}, {"end_minute", window.end_minute}});
     }
     return array;
 }
@@ -51,7 +54,8 @@ ordered_json to_json(const CampaignRecord& record) {
     json["name"] = campaign.name;
     json["playlist"] = campaign.playlist;
     json["targets"] = targets;
-    json["valid_from"] = campaign.valid_from ? ordered_json(names::format_date(*campaign.valid_from)) : nullptr;
+    json["valid_from"] =
+        campaign.valid_from ? ordered_json(names::format_date(*campaign.valid_from)) : nullptr;
     json["valid_to"] = campaign.valid_to ? ordered_json(names::format_date(*campaign.valid_to)) : nullptr;
     json["weekdays"] = campaign.weekdays;
     json["windows"] = windows_json(campaign.windows);

@@ -19,7 +19,9 @@ template <class T>
 void bind_one(Statement& statement, int index, const T& value) {
     statement.bind(index, value);
 }
-void bind_one(Statement& statement, int index, TimePoint value) { statement.bind(index, to_unix_ms(value)); }
+void bind_one(Statement& statement, int index, TimePoint value) {
+    statement.bind(index, to_unix_ms(value));
+}
 void bind_one(Statement& statement, int index, const std::optional<TimePoint>& value) {
     if (value) {
         statement.bind(index, to_unix_ms(*value));
@@ -39,12 +41,14 @@ TimePoint time_column(const Statement& statement, int column) {
 }
 std::optional<TimePoint> optional_time_column(const Statement& statement, int column) {
     auto value = statement.column_optional_int64(column);
-    if (!value) return std::nullopt;
+    if (!value)
+        return std::nullopt;
     return from_unix_ms(*value);
 }
 
 std::optional<std::string> empty_as_null(const std::string& text) {
-    if (text.empty()) return std::nullopt;
+    if (text.empty())
+        return std::nullopt;
     return text;
 }
 
@@ -54,7 +58,8 @@ bool is_duplicate(const Error& error) {
 
 // A duplicate key becomes AlreadyExists naming the thing; other errors pass through.
 Error on_duplicate(Error error, const std::string& what) {
-    if (is_duplicate(error)) return Error{Errc::AlreadyExists, what + " already exists"};
+    if (is_duplicate(error))
+        return Error{Errc::AlreadyExists, what + " already exists"};
     return error;
 }
 
@@ -62,10 +67,11 @@ Error stored_value_error(const Error& error, std::string_view table, std::string
     return Error{Errc::Io, "table " + std::string{table} + " row " + std::string{key} + ": " + error.detail};
 }
 
-#define BANTIN_STORE_TRY(expression)                                        \
-    do {                                                                    \
-        auto bantin_store_result = (expression);                            \
-        if (!bantin_store_result) return std::unexpected(bantin_store_result.error()); \
+#define BANTIN_STORE_TRY(expression)                             \
+    do {                                                         \
+        auto bantin_store_result = (expression);                 \
+        if (!bantin_store_result)                                \
+            return std::unexpected(bantin_store_result.error()); \
     } while (false)
 
 // ---- column lists and row readers ----
@@ -78,7 +84,8 @@ Result<User> read_user(const Statement& row) {
     user.name = row.column_text(1);
     user.display_name = row.column_text(2);
     auto role = parse_role(row.column_text(3));
-    if (!role) return std::unexpected(stored_value_error(role.error(), "users", user.name));
+    if (!role)
+        return std::unexpected(stored_value_error(role.error(), "users", user.name));
     user.role = *role;
     user.password_hash = row.column_text(4);
     user.disabled = row.column_bool(5);
@@ -100,10 +107,12 @@ Result<MediaRecord> read_media(const Statement& row) {
     MediaRecord record;
     record.media.sha256 = row.column_text(0);
     auto type = names::media_type(row.column_text(1));
-    if (!type) return std::unexpected(stored_value_error(type.error(), "media", record.media.sha256));
+    if (!type)
+        return std::unexpected(stored_value_error(type.error(), "media", record.media.sha256));
     record.media.type = *type;
     record.size = row.column_int64(2);
-    if (auto duration = row.column_optional_int64(3)) record.media.duration = Duration{*duration};
+    if (auto duration = row.column_optional_int64(3))
+        record.media.duration = Duration{*duration};
     record.media.has_audio = row.column_bool(4);
     record.media.has_video = row.column_bool(5);
     record.media.name = row.column_text(6);
@@ -124,40 +133,50 @@ Result<CampaignRecord> read_campaign(const Statement& row) {
     CampaignRecord record;
     scheduler::Campaign& campaign = record.campaign;
     campaign.id = row.column_text(0);
-    auto bad = [&](const Error& error) { return std::unexpected(stored_value_error(error, "campaigns", campaign.id)); };
+    auto bad = [&](const Error& error) {
+        return std::unexpected(stored_value_error(error, "campaigns", campaign.id));
+    };
     campaign.name = row.column_text(1);
     campaign.playlist = row.column_text(2);
     auto targets = columns::decode_targets(row.column_text(3));
-    if (!targets) return bad(targets.error());
+    if (!targets)
+        return bad(targets.error());
     campaign.targets = std::move(*targets);
     if (auto text = row.column_optional_text(4)) {
         auto date = names::parse_date(*text);
-        if (!date) return bad(date.error());
+        if (!date)
+            return bad(date.error());
         campaign.valid_from = *date;
     }
     if (auto text = row.column_optional_text(5)) {
         auto date = names::parse_date(*text);
-        if (!date) return bad(date.error());
+        if (!date)
+            return bad(date.error());
         campaign.valid_to = *date;
     }
     campaign.weekdays = static_cast<std::uint8_t>(row.column_int(6));
     auto windows = columns::decode_windows(row.column_text(7));
-    if (!windows) return bad(windows.error());
+    if (!windows)
+        return bad(windows.error());
     campaign.windows = std::move(*windows);
     auto mode = names::mode(row.column_text(8));
-    if (!mode) return bad(mode.error());
+    if (!mode)
+        return bad(mode.error());
     campaign.mode = *mode;
     auto fixed_times = columns::decode_ints(row.column_text(9));
-    if (!fixed_times) return bad(fixed_times.error());
+    if (!fixed_times)
+        return bad(fixed_times.error());
     campaign.fixed_times = std::move(*fixed_times);
     campaign.plays_per_hour = row.column_int(10);
     auto level = names::level(row.column_text(11));
-    if (!level) return bad(level.error());
+    if (!level)
+        return bad(level.error());
     campaign.level = *level;
     campaign.rank = row.column_int(12);
     campaign.weight = row.column_int(13);
     auto approval = names::approval_state(row.column_text(14));
-    if (!approval) return bad(approval.error());
+    if (!approval)
+        return bad(approval.error());
     campaign.approval = *approval;
     record.author = row.column_int64(15);
     record.last_editor = row.column_optional_int64(16);
@@ -182,25 +201,32 @@ Result<DeviceRecord> read_device(const Statement& row) {
     DeviceRecord record;
     scheduler::Device& device = record.device;
     device.id = row.column_text(0);
-    auto bad = [&](const Error& error) { return std::unexpected(stored_value_error(error, "devices", device.id)); };
+    auto bad = [&](const Error& error) {
+        return std::unexpected(stored_value_error(error, "devices", device.id));
+    };
     record.name = row.column_text(1);
     auto kind = names::device_kind(row.column_text(2));
-    if (!kind) return bad(kind.error());
+    if (!kind)
+        return bad(kind.error());
     device.kind = *kind;
     device.zone = row.column_text(3);
     auto tags = columns::decode_strings(row.column_text(4));
-    if (!tags) return bad(tags.error());
+    if (!tags)
+        return bad(tags.error());
     device.tags = std::move(*tags);
     device.time_zone = row.column_text(5);
     auto on_hours = columns::decode_windows(row.column_text(6));
-    if (!on_hours) return bad(on_hours.error());
+    if (!on_hours)
+        return bad(on_hours.error());
     device.on_hours = std::move(*on_hours);
     auto quiet_hours = columns::decode_windows(row.column_text(7));
-    if (!quiet_hours) return bad(quiet_hours.error());
+    if (!quiet_hours)
+        return bad(quiet_hours.error());
     device.quiet_hours = std::move(*quiet_hours);
     device.default_volume = row.column_int(8);
     auto volume_schedule = columns::decode_volume_steps(row.column_text(9));
-    if (!volume_schedule) return bad(volume_schedule.error());
+    if (!volume_schedule)
+        return bad(volume_schedule.error());
     device.volume_schedule = std::move(*volume_schedule);
     device.has_speaker = row.column_bool(10);
     record.desired_version = row.column_int64(11);
@@ -223,16 +249,21 @@ Result<AlertRecord> read_alert(const Statement& row) {
     AlertRecord record;
     scheduler::Alert& alert = record.alert;
     alert.id = row.column_text(0);
-    auto bad = [&](const Error& error) { return std::unexpected(stored_value_error(error, "alerts", alert.id)); };
+    auto bad = [&](const Error& error) {
+        return std::unexpected(stored_value_error(error, "alerts", alert.id));
+    };
     auto zones = columns::decode_strings(row.column_text(1));
-    if (!zones) return bad(zones.error());
+    if (!zones)
+        return bad(zones.error());
     alert.zones = std::move(*zones);
     alert.all_zones = row.column_bool(2);
     auto severity = names::severity(row.column_text(3));
-    if (!severity) return bad(severity.error());
+    if (!severity)
+        return bad(severity.error());
     alert.severity = *severity;
     auto status = names::alert_status(row.column_text(4));
-    if (!status) return bad(status.error());
+    if (!status)
+        return bad(status.error());
     alert.status = *status;
     alert.issued = time_column(row, 5);
     alert.expires = time_column(row, 6);
@@ -244,7 +275,8 @@ Result<AlertRecord> read_alert(const Statement& row) {
     alert.repeat.interval = Duration{row.column_int64(12)};
     record.media = row.column_optional_text(13).value_or("");
     auto state = names::alert_state(row.column_text(14));
-    if (!state) return bad(state.error());
+    if (!state)
+        return bad(state.error());
     record.state = *state;
     record.created_by = row.column_int64(15);
     record.cancelled_by = row.column_optional_int64(16);
@@ -277,11 +309,13 @@ public:
 
     // users
     Result<User> insert_user(User user) override {
-        auto ran = run("INSERT INTO users (name, display_name, role, password_hash, disabled, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       user.name, user.display_name, to_string(user.role), user.password_hash, user.disabled,
-                       user.created);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "user \"" + user.name + "\""));
+        auto ran =
+            run("INSERT INTO users (name, display_name, role, password_hash, disabled, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                user.name, user.display_name, to_string(user.role), user.password_hash, user.disabled,
+                user.created);
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "user \"" + user.name + "\""));
         user.id = m_database.last_insert_rowid();
         return user;
     }
@@ -302,9 +336,10 @@ public:
     }
 
     Result<void> update_user(const User& user) override {
-        BANTIN_STORE_TRY(run("UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ? "
-                             "WHERE id = ?",
-                             user.display_name, to_string(user.role), user.password_hash, user.disabled, user.id));
+        BANTIN_STORE_TRY(
+            run("UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ? "
+                "WHERE id = ?",
+                user.display_name, to_string(user.role), user.password_hash, user.disabled, user.id));
         return expect_changed("user " + std::to_string(user.id));
     }
 
@@ -314,10 +349,12 @@ public:
 
     // sessions
     Result<void> insert_session(const SessionRecord& session) override {
-        auto ran = run("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, csrf_token) "
-                       "VALUES (?, ?, ?, ?, ?)",
-                       session.token_hash, session.user, session.created, session.expires, session.csrf_token);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "session"));
+        auto ran =
+            run("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, csrf_token) "
+                "VALUES (?, ?, ?, ?, ?)",
+                session.token_hash, session.user, session.created, session.expires, session.csrf_token);
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "session"));
         return {};
     }
 
@@ -348,16 +385,20 @@ public:
                    attempt.user_name, attempt.source, attempt.at, attempt.succeeded);
     }
 
-    Result<std::vector<TimePoint>> failed_logins_for_user(std::string_view user_name, TimePoint since) override {
-        return times("SELECT at FROM login_attempts WHERE user_name = ?1 AND succeeded = 0 AND at >= ?2 "
-                     "AND id > coalesce((SELECT max(id) FROM login_attempts "
-                     "                   WHERE user_name = ?1 AND succeeded = 1), 0) ORDER BY at",
-                     user_name, since);
+    Result<std::vector<TimePoint>> failed_logins_for_user(std::string_view user_name,
+                                                          TimePoint since) override {
+        return times(
+            "SELECT at FROM login_attempts WHERE user_name = ?1 AND succeeded = 0 AND at >= ?2 "
+            "AND id > coalesce((SELECT max(id) FROM login_attempts "
+            "                   WHERE user_name = ?1 AND succeeded = 1), 0) ORDER BY at",
+            user_name, since);
     }
 
-    Result<std::vector<TimePoint>> failed_logins_from_source(std::string_view source, TimePoint since) override {
-        return times("SELECT at FROM login_attempts WHERE source = ? AND succeeded = 0 AND at >= ? ORDER BY at",
-                     source, since);
+    Result<std::vector<TimePoint>> failed_logins_from_source(std::string_view source,
+                                                             TimePoint since) override {
+        return times(
+            "SELECT at FROM login_attempts WHERE source = ? AND succeeded = 0 AND at >= ? ORDER BY at",
+            source, since);
     }
 
     Result<std::int64_t> delete_login_attempts_before(TimePoint before) override {
@@ -369,7 +410,8 @@ public:
     Result<bool> insert_media(const MediaRecord& record) override {
         const auto& media = record.media;
         std::optional<std::int64_t> duration;
-        if (media.duration) duration = media.duration->count();
+        if (media.duration)
+            duration = media.duration->count();
         BANTIN_STORE_TRY(run("INSERT OR IGNORE INTO media (" + std::string{media_columns} +
                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              media.sha256, names::of(media.type), record.size, duration, media.has_audio,
@@ -391,11 +433,13 @@ public:
 
     // playlists
     Result<void> insert_playlist(const PlaylistRecord& record) override {
-        auto ran = run("INSERT INTO playlists (id, name, created_by, created_at, updated_at, version) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       record.playlist.id, record.playlist.name, record.created_by, record.created, record.updated,
-                       record.version);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "playlist \"" + record.playlist.id + "\""));
+        auto ran =
+            run("INSERT INTO playlists (id, name, created_by, created_at, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                record.playlist.id, record.playlist.name, record.created_by, record.created, record.updated,
+                record.version);
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "playlist \"" + record.playlist.id + "\""));
         return insert_playlist_items(record.playlist);
     }
 
@@ -403,7 +447,8 @@ public:
         auto record = one<PlaylistRecord>(
             "SELECT id, name, created_by, created_at, updated_at, version FROM playlists WHERE id = ?",
             read_playlist_row, "playlist \"" + std::string{id} + "\"", id);
-        if (!record) return record;
+        if (!record)
+            return record;
         BANTIN_STORE_TRY(load_items(*record));
         return record;
     }
@@ -413,17 +458,19 @@ public:
             "SELECT id, name, created_by, created_at, updated_at, version FROM playlists ORDER BY id "
             "LIMIT ? OFFSET ?",
             read_playlist_row, page.limit, page.offset);
-        if (!records) return records;
+        if (!records)
+            return records;
         for (auto& record : *records) BANTIN_STORE_TRY(load_items(record));
         return records;
     }
 
     Result<PlaylistRecord> update_playlist(PlaylistRecord record, std::int64_t expected_version) override {
         record.version = expected_version + 1;
-        BANTIN_STORE_TRY(run("UPDATE playlists SET name = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
-                             record.playlist.name, record.updated, record.version, record.playlist.id,
-                             expected_version));
-        BANTIN_STORE_TRY(expect_version_matched("playlists", "playlist", record.playlist.id, expected_version));
+        BANTIN_STORE_TRY(
+            run("UPDATE playlists SET name = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
+                record.playlist.name, record.updated, record.version, record.playlist.id, expected_version));
+        BANTIN_STORE_TRY(
+            expect_version_matched("playlists", "playlist", record.playlist.id, expected_version));
         BANTIN_STORE_TRY(run("DELETE FROM playlist_items WHERE playlist_id = ?", record.playlist.id));
         BANTIN_STORE_TRY(insert_playlist_items(record.playlist));
         return record;
@@ -431,11 +478,13 @@ public:
 
     // campaigns
     Result<void> insert_campaign(const CampaignRecord& record) override {
-        auto ran = run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                    "?, ?, ?)",
-                                record, std::nullopt);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
+        auto ran =
+            run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                             "?, ?, ?)",
+                         record, std::nullopt);
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
         return {};
     }
 
@@ -446,7 +495,8 @@ public:
 
     Result<std::vector<CampaignRecord>> list_campaigns(const CampaignFilter& filter, Page page) override {
         std::optional<std::string> approval;
-        if (filter.approval) approval = std::string{names::of(*filter.approval)};
+        if (filter.approval)
+            approval = std::string{names::of(*filter.approval)};
         return many<CampaignRecord>("SELECT " + std::string{campaign_columns} +
                                         " FROM campaigns WHERE (?1 IS NULL OR approval = ?1) "
                                         "AND (?2 IS NULL OR author_id = ?2) ORDER BY created_at, id "
@@ -465,14 +515,16 @@ public:
             "created_at = ?21, updated_at = ?22, submitted_at = ?23, decided_at = ?24, archived_at = ?25, "
             "version = ?26 WHERE id = ?1 AND version = ?27",
             record, expected_version));
-        BANTIN_STORE_TRY(expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
+        BANTIN_STORE_TRY(
+            expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
         return record;
     }
 
     // zones
     Result<void> insert_zone(const ZoneRecord& zone) override {
         auto ran = run("INSERT INTO zones (id, name) VALUES (?, ?)", zone.id, zone.name);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "zone \"" + zone.id + "\""));
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "zone \"" + zone.id + "\""));
         return {};
     }
 
@@ -490,7 +542,8 @@ public:
         auto ran = run_device("INSERT INTO devices (" + std::string{device_columns} +
                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               record);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "device \"" + record.device.id + "\""));
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "device \"" + record.device.id + "\""));
         return {};
     }
 
@@ -500,9 +553,9 @@ public:
     }
 
     Result<std::vector<DeviceRecord>> list_devices(Page page) override {
-        return many<DeviceRecord>("SELECT " + std::string{device_columns} +
-                                      " FROM devices ORDER BY id LIMIT ? OFFSET ?",
-                                  read_device, page.limit, page.offset);
+        return many<DeviceRecord>(
+            "SELECT " + std::string{device_columns} + " FROM devices ORDER BY id LIMIT ? OFFSET ?",
+            read_device, page.limit, page.offset);
     }
 
     Result<void> update_device(const DeviceRecord& record) override {
@@ -521,13 +574,14 @@ public:
         auto ran = run_alert("INSERT INTO alerts (" + std::string{alert_columns} +
                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              record);
-        if (!ran) return std::unexpected(on_duplicate(ran.error(), "alert \"" + record.alert.id + "\""));
+        if (!ran)
+            return std::unexpected(on_duplicate(ran.error(), "alert \"" + record.alert.id + "\""));
         return {};
     }
 
     Result<AlertRecord> alert_by_id(std::string_view id) override {
-        return one<AlertRecord>("SELECT " + std::string{alert_columns} + " FROM alerts WHERE id = ?", read_alert,
-                                "alert \"" + std::string{id} + "\"", id);
+        return one<AlertRecord>("SELECT " + std::string{alert_columns} + " FROM alerts WHERE id = ?",
+                                read_alert, "alert \"" + std::string{id} + "\"", id);
     }
 
     Result<void> update_alert(const AlertRecord& record) override {
@@ -553,11 +607,11 @@ public:
         if (!ran) {
             Error error = ran.error();
             if (error.detail.find("cannot confirm") != std::string::npos) {
-                return fail(Errc::PermissionDenied, "the author of alert \"" + confirmation.alert +
-                                                        "\" cannot confirm it");
+                return fail(Errc::PermissionDenied,
+                            "the author of alert \"" + confirmation.alert + "\" cannot confirm it");
             }
-            return std::unexpected(on_duplicate(std::move(error), "confirmation of alert \"" + confirmation.alert +
-                                                                      "\" by user " +
+            return std::unexpected(on_duplicate(std::move(error), "confirmation of alert \"" +
+                                                                      confirmation.alert + "\" by user " +
                                                                       std::to_string(confirmation.user)));
         }
         return {};
@@ -578,10 +632,12 @@ public:
         std::vector<ProofProgress> progress;
         std::map<std::pair<std::string, std::int64_t>, std::size_t> index_of;
         auto insert = m_database.prepare(
-            "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, item, "
+            "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
+            "item, "
             "media, started_at, ended_at, outcome, bundle_version, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        if (!insert) return std::unexpected(insert.error());
+        if (!insert)
+            return std::unexpected(insert.error());
         for (const ProofOfPlayRow& row : rows) {
             if (row.seq < 1) {
                 return fail(Errc::InvalidInput, "proof of play from device \"" + row.device + "\" epoch " +
@@ -590,10 +646,11 @@ public:
             }
             auto key = std::make_pair(row.device, row.install_epoch);
             auto [position, added] = index_of.try_emplace(key, progress.size());
-            if (added) progress.push_back(ProofProgress{row.device, row.install_epoch, 0, 0, {}, 0});
+            if (added)
+                progress.push_back(ProofProgress{row.device, row.install_epoch, 0, 0, {}, 0});
             insert->reset();
-            bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item, row.media,
-                     row.started, row.ended, to_string(row.outcome), row.bundle_version, received);
+            bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item,
+                     row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received);
             BANTIN_STORE_TRY(insert->run());
             ProofProgress& entry = progress[position->second];
             entry.inserted += m_database.changes();
@@ -603,14 +660,16 @@ public:
             std::int64_t inserted = entry.inserted;
             std::int64_t batch_highest = entry.highest;
             auto computed = compute_progress(entry.device, entry.install_epoch);
-            if (!computed) return std::unexpected(computed.error());
+            if (!computed)
+                return std::unexpected(computed.error());
             entry = std::move(*computed);
             entry.inserted = inserted;
             entry.highest = std::max(entry.highest, batch_highest);
-            BANTIN_STORE_TRY(run("INSERT INTO proof_progress (device_id, install_epoch, contiguous, highest) "
-                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device_id, install_epoch) DO UPDATE "
-                                 "SET contiguous = ?3, highest = max(highest, ?4)",
-                                 entry.device, entry.install_epoch, entry.contiguous, entry.highest));
+            BANTIN_STORE_TRY(
+                run("INSERT INTO proof_progress (device_id, install_epoch, contiguous, highest) "
+                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device_id, install_epoch) DO UPDATE "
+                    "SET contiguous = ?3, highest = max(highest, ?4)",
+                    entry.device, entry.install_epoch, entry.contiguous, entry.highest));
         }
         return progress;
     }
@@ -621,28 +680,31 @@ public:
 
     // audit
     Result<AuditEntry> append_audit(AuditEntry entry) override {
-        BANTIN_STORE_TRY(run("INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, "
-                             "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             entry.user, entry.user_name, entry.at, entry.action, entry.entity_type,
-                             entry.entity_id, empty_as_null(entry.before), empty_as_null(entry.after)));
+        BANTIN_STORE_TRY(
+            run("INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, "
+                "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                entry.user, entry.user_name, entry.at, entry.action, entry.entity_type, entry.entity_id,
+                empty_as_null(entry.before), empty_as_null(entry.after)));
         entry.id = m_database.last_insert_rowid();
         return entry;
     }
 
     Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter, Page page) override {
-        return many<AuditEntry>("SELECT " + std::string{audit_columns} +
-                                    " FROM audit_log WHERE (?1 = '' OR entity_type = ?1) "
-                                    "AND (?2 = '' OR entity_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
-                                    "ORDER BY id DESC LIMIT ?4 OFFSET ?5",
-                                [](const Statement& row) -> Result<AuditEntry> { return read_audit(row); },
-                                filter.entity_type, filter.entity_id, filter.user, page.limit, page.offset);
+        return many<AuditEntry>(
+            "SELECT " + std::string{audit_columns} +
+                " FROM audit_log WHERE (?1 = '' OR entity_type = ?1) "
+                "AND (?2 = '' OR entity_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
+                "ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            [](const Statement& row) -> Result<AuditEntry> { return read_audit(row); }, filter.entity_type,
+            filter.entity_id, filter.user, page.limit, page.offset);
     }
 
 private:
     template <class... Args>
     Result<Statement> query(std::string_view sql, const Args&... args) {
         auto statement = m_database.prepare(sql);
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         bind_all(*statement, args...);
         return statement;
     }
@@ -650,31 +712,39 @@ private:
     template <class... Args>
     Result<void> run(std::string_view sql, const Args&... args) {
         auto statement = query(sql, args...);
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         return statement->run();
     }
 
     template <class T, class Reader, class... Args>
     Result<T> one(std::string_view sql, Reader&& reader, const std::string& what, const Args&... args) {
         auto statement = query(sql, args...);
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         auto found = statement->fetch_one();
-        if (!found) return std::unexpected(found.error());
-        if (!*found) return fail(Errc::NotFound, what + " not found");
+        if (!found)
+            return std::unexpected(found.error());
+        if (!*found)
+            return fail(Errc::NotFound, what + " not found");
         return reader(*statement);
     }
 
     template <class T, class Reader, class... Args>
     Result<std::vector<T>> many(std::string_view sql, Reader&& reader, const Args&... args) {
         auto statement = query(sql, args...);
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         std::vector<T> rows;
         for (;;) {
             auto stepped = statement->step();
-            if (!stepped) return std::unexpected(stepped.error());
-            if (*stepped == Step::Done) return rows;
+            if (!stepped)
+                return std::unexpected(stepped.error());
+            if (*stepped == Step::Done)
+                return rows;
             auto row = reader(*statement);
-            if (!row) return std::unexpected(row.error());
+            if (!row)
+                return std::unexpected(row.error());
             rows.push_back(std::move(*row));
         }
     }
@@ -682,31 +752,37 @@ private:
     template <class... Args>
     Result<std::int64_t> scalar(std::string_view sql, const Args&... args) {
         auto statement = query(sql, args...);
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         auto found = statement->fetch_one();
-        if (!found) return std::unexpected(found.error());
+        if (!found)
+            return std::unexpected(found.error());
         return *found ? statement->column_int64(0) : 0;
     }
 
     template <class... Args>
     Result<std::vector<TimePoint>> times(std::string_view sql, const Args&... args) {
-        return many<TimePoint>(sql, [](const Statement& row) -> Result<TimePoint> { return time_column(row, 0); },
-                               args...);
+        return many<TimePoint>(
+            sql, [](const Statement& row) -> Result<TimePoint> { return time_column(row, 0); }, args...);
     }
 
     Result<void> expect_changed(const std::string& what) {
-        if (m_database.changes() == 0) return fail(Errc::NotFound, what + " not found");
+        if (m_database.changes() == 0)
+            return fail(Errc::NotFound, what + " not found");
         return {};
     }
 
     // After an UPDATE ... WHERE version = expected: tells a missing row from a stale version.
     Result<void> expect_version_matched(std::string_view table, std::string_view what, const std::string& id,
                                         std::int64_t expected_version) {
-        if (m_database.changes() > 0) return {};
+        if (m_database.changes() > 0)
+            return {};
         auto stored = scalar("SELECT version FROM " + std::string{table} + " WHERE id = ?", id);
-        if (!stored) return std::unexpected(stored.error());
+        if (!stored)
+            return std::unexpected(stored.error());
         std::string name = std::string{what} + " \"" + id + "\"";
-        if (*stored == 0) return fail(Errc::NotFound, name + " not found");
+        if (*stored == 0)
+            return fail(Errc::NotFound, name + " not found");
         return fail(Errc::Conflict, name + " was changed meanwhile (version " + std::to_string(*stored) +
                                         ", edited version " + std::to_string(expected_version) + ")");
     }
@@ -732,24 +808,29 @@ private:
             [](const Statement& row) -> Result<scheduler::PlaylistItem> {
                 scheduler::PlaylistItem item;
                 item.media = row.column_text(0);
-                if (auto duration = row.column_optional_int64(1)) item.duration = Duration{*duration};
+                if (auto duration = row.column_optional_int64(1))
+                    item.duration = Duration{*duration};
                 item.weight = row.column_int(2);
                 return item;
             },
             record.playlist.id);
-        if (!items) return std::unexpected(items.error());
+        if (!items)
+            return std::unexpected(items.error());
         record.playlist.items = std::move(*items);
         return {};
     }
 
     Result<void> insert_playlist_items(const scheduler::Playlist& playlist) {
         auto insert = m_database.prepare(
-            "INSERT INTO playlist_items (playlist_id, position, media, duration_ms, weight) VALUES (?, ?, ?, ?, ?)");
-        if (!insert) return std::unexpected(insert.error());
+            "INSERT INTO playlist_items (playlist_id, position, media, duration_ms, weight) VALUES (?, ?, ?, "
+            "?, ?)");
+        if (!insert)
+            return std::unexpected(insert.error());
         int position = 0;
         for (const auto& item : playlist.items) {
             std::optional<std::int64_t> duration;
-            if (item.duration) duration = item.duration->count();
+            if (item.duration)
+                duration = item.duration->count();
             insert->reset();
             bind_all(*insert, playlist.id, position, item.media, duration, item.weight);
             auto ran = insert->run();
@@ -772,17 +853,21 @@ private:
         const scheduler::Campaign& campaign = record.campaign;
         std::optional<std::string> valid_from;
         std::optional<std::string> valid_to;
-        if (campaign.valid_from) valid_from = names::format_date(*campaign.valid_from);
-        if (campaign.valid_to) valid_to = names::format_date(*campaign.valid_to);
-        auto statement = query(sql, campaign.id, campaign.name, campaign.playlist, columns::encode(campaign.targets),
-                               valid_from, valid_to, int{campaign.weekdays}, columns::encode(campaign.windows),
-                               names::of(campaign.mode), columns::encode(campaign.fixed_times),
-                               campaign.plays_per_hour, names::of(campaign.level), campaign.rank, campaign.weight,
-                               names::of(campaign.approval), record.author, record.last_editor, record.submitted_by,
-                               record.decided_by, record.decision_note, record.created, record.updated,
-                               record.submitted, record.decided, record.archived, record.version);
-        if (!statement) return std::unexpected(statement.error());
-        if (expected_version) statement->bind(27, *expected_version);
+        if (campaign.valid_from)
+            valid_from = names::format_date(*campaign.valid_from);
+        if (campaign.valid_to)
+            valid_to = names::format_date(*campaign.valid_to);
+        auto statement = query(
+            sql, campaign.id, campaign.name, campaign.playlist, columns::encode(campaign.targets), valid_from,
+            valid_to, int{campaign.weekdays}, columns::encode(campaign.windows), names::of(campaign.mode),
+            columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
+            campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
+            record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
+            record.submitted, record.decided, record.archived, record.version);
+        if (!statement)
+            return std::unexpected(statement.error());
+        if (expected_version)
+            statement->bind(27, *expected_version);
         auto ran = statement->run();
         if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
             return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +
@@ -790,32 +875,35 @@ private:
         }
         if (!ran && ran.error().detail.find("CHECK constraint failed") != std::string::npos &&
             ran.error().detail.find("decided_by") != std::string::npos) {
-            return fail(Errc::PermissionDenied, "campaign \"" + campaign.id +
-                                                    "\": its author, editor or submitter cannot decide on it");
+            return fail(
+                Errc::PermissionDenied,
+                "campaign \"" + campaign.id + "\": its author, editor or submitter cannot decide on it");
         }
         return ran;
     }
 
     Result<void> run_device(std::string_view sql, const DeviceRecord& record) {
         const scheduler::Device& device = record.device;
-        auto ran = run(sql, device.id, record.name, names::of(device.kind), device.zone, columns::encode(device.tags),
-                       device.time_zone, columns::encode(device.on_hours), columns::encode(device.quiet_hours),
-                       device.default_volume, columns::encode(device.volume_schedule), device.has_speaker,
-                       record.desired_version, record.desired_digest, record.applied_version, record.last_status,
-                       record.last_seen, record.online, record.revoked, record.mqtt_password_hash, record.created);
+        auto ran = run(sql, device.id, record.name, names::of(device.kind), device.zone,
+                       columns::encode(device.tags), device.time_zone, columns::encode(device.on_hours),
+                       columns::encode(device.quiet_hours), device.default_volume,
+                       columns::encode(device.volume_schedule), device.has_speaker, record.desired_version,
+                       record.desired_digest, record.applied_version, record.last_status, record.last_seen,
+                       record.online, record.revoked, record.mqtt_password_hash, record.created);
         if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
-            return fail(Errc::Conflict, "device \"" + device.id + "\": zone \"" + device.zone + "\" not found");
+            return fail(Errc::Conflict,
+                        "device \"" + device.id + "\": zone \"" + device.zone + "\" not found");
         }
         return ran;
     }
 
     Result<void> run_alert(std::string_view sql, const AlertRecord& record) {
         const scheduler::Alert& alert = record.alert;
-        auto ran = run(sql, alert.id, columns::encode(alert.zones), alert.all_zones, names::of(alert.severity),
-                       names::of(alert.status), alert.issued, alert.expires, alert.cancelled, alert.headline,
-                       alert.text, empty_as_null(alert.playlist), alert.repeat.count, alert.repeat.interval.count(),
-                       empty_as_null(record.media), to_string(record.state), record.created_by, record.cancelled_by,
-                       record.created);
+        auto ran = run(sql, alert.id, columns::encode(alert.zones), alert.all_zones,
+                       names::of(alert.severity), names::of(alert.status), alert.issued, alert.expires,
+                       alert.cancelled, alert.headline, alert.text, empty_as_null(alert.playlist),
+                       alert.repeat.count, alert.repeat.interval.count(), empty_as_null(record.media),
+                       to_string(record.state), record.created_by, record.cancelled_by, record.created);
         if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
             return fail(Errc::Conflict, "alert \"" + alert.id + "\": playlist, media or user not found");
         }
@@ -826,31 +914,39 @@ private:
     // mark extends it, every hole after it is a gap.
     Result<ProofProgress> compute_progress(const std::string& device, std::int64_t install_epoch) {
         ProofProgress progress{device, install_epoch, 0, 0, {}, 0};
-        auto mark = query("SELECT contiguous, highest FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
-                          device, install_epoch);
-        if (!mark) return std::unexpected(mark.error());
+        auto mark =
+            query("SELECT contiguous, highest FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
+                  device, install_epoch);
+        if (!mark)
+            return std::unexpected(mark.error());
         auto found = mark->fetch_one();
-        if (!found) return std::unexpected(found.error());
+        if (!found)
+            return std::unexpected(found.error());
         if (*found) {
             progress.contiguous = mark->column_int64(0);
             progress.highest = mark->column_int64(1);
         }
-        auto above = query("SELECT seq FROM proof_of_play WHERE device_id = ? AND install_epoch = ? AND seq > ? "
-                           "ORDER BY seq",
-                           device, install_epoch, progress.contiguous);
-        if (!above) return std::unexpected(above.error());
+        auto above = query(
+            "SELECT seq FROM proof_of_play WHERE device_id = ? AND install_epoch = ? AND seq > ? "
+            "ORDER BY seq",
+            device, install_epoch, progress.contiguous);
+        if (!above)
+            return std::unexpected(above.error());
         std::int64_t expected = progress.contiguous + 1;
         bool contiguous_run = true;
         for (;;) {
             auto stepped = above->step();
-            if (!stepped) return std::unexpected(stepped.error());
-            if (*stepped == Step::Done) break;
+            if (!stepped)
+                return std::unexpected(stepped.error());
+            if (*stepped == Step::Done)
+                break;
             std::int64_t seq = above->column_int64(0);
             if (seq != expected) {
                 contiguous_run = false;
                 progress.gaps.push_back(SeqRange{expected, seq - 1});
             }
-            if (contiguous_run) progress.contiguous = seq;
+            if (contiguous_run)
+                progress.contiguous = seq;
             progress.highest = std::max(progress.highest, seq);
             expected = seq + 1;
         }
@@ -883,7 +979,8 @@ private:
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const Clock& clock,
                                                        const sqlite::OpenOptions& options) {
     auto database = sqlite::Database::open(path, options);
-    if (!database) return std::unexpected(database.error());
+    if (!database)
+        return std::unexpected(database.error());
     auto migrated = migrate(*database, migrations(), clock.wall());
     if (!migrated) {
         Error error = migrated.error();
@@ -896,22 +993,27 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 Result<void> SqliteStore::read(const Work& work) {
     std::lock_guard lock{m_mutex};
     QueryOnlyGuard guard{m_database};
-    if (!guard.ok()) return fail(Errc::Io, "sqlite: cannot make the read transaction read-only");
+    if (!guard.ok())
+        return fail(Errc::Io, "sqlite: cannot make the read transaction read-only");
     auto transaction = sqlite::Transaction::begin(m_database, sqlite::TransactionMode::Deferred);
-    if (!transaction) return std::unexpected(transaction.error());
+    if (!transaction)
+        return std::unexpected(transaction.error());
     SqliteTransaction store_transaction{m_database};
     auto done = work(store_transaction);
-    if (!done) return done;
+    if (!done)
+        return done;
     return transaction->commit();
 }
 
 Result<void> SqliteStore::write(const Work& work) {
     std::lock_guard lock{m_mutex};
     auto transaction = sqlite::Transaction::begin(m_database, sqlite::TransactionMode::Immediate);
-    if (!transaction) return std::unexpected(transaction.error());
+    if (!transaction)
+        return std::unexpected(transaction.error());
     SqliteTransaction store_transaction{m_database};
     auto done = work(store_transaction);
-    if (!done) return done;
+    if (!done)
+        return done;
     return transaction->commit();
 }
 

@@ -21,7 +21,8 @@ std::string shorten(std::string_view sql) {
             space = !text.empty();
             continue;
         }
-        if (space) text += ' ';
+        if (space)
+            text += ' ';
         space = false;
         text += c;
         if (text.size() >= limit) {
@@ -34,13 +35,13 @@ std::string shorten(std::string_view sql) {
 
 Errc classify(int code) {
     switch (code & 0xff) {
-    case SQLITE_CONSTRAINT: return Errc::Conflict;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Errc::Timeout;
-    case SQLITE_TOOBIG: return Errc::TooLarge;
-    case SQLITE_RANGE:
-    case SQLITE_MISUSE: return Errc::Internal;
-    default: return Errc::Io;
+        case SQLITE_CONSTRAINT: return Errc::Conflict;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return Errc::Timeout;
+        case SQLITE_TOOBIG: return Errc::TooLarge;
+        case SQLITE_RANGE:
+        case SQLITE_MISUSE: return Errc::Internal;
+        default: return Errc::Io;
     }
 }
 
@@ -71,7 +72,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(m_statement); }
+Statement::~Statement() {
+    sqlite3_finalize(m_statement);
+}
 
 std::string_view Statement::sql() const {
     return m_statement != nullptr ? std::string_view{sqlite3_sql(m_statement)} : std::string_view{};
@@ -100,9 +103,8 @@ Statement& Statement::bind(int index, std::string_view value) {
     assert(m_statement != nullptr);
     // A null data pointer would bind NULL; an empty string must stay an empty string.
     const char* data = value.data() != nullptr ? value.data() : "";
-    return record_bind(sqlite3_bind_text64(m_statement, index, data, value.size(), SQLITE_TRANSIENT,
-                                           SQLITE_UTF8),
-                       index);
+    return record_bind(
+        sqlite3_bind_text64(m_statement, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8), index);
 }
 
 Statement& Statement::bind_blob(int index, std::span<const std::byte> value) {
@@ -119,10 +121,13 @@ Statement& Statement::bind_null(int index) {
 
 Result<Step> Statement::step() {
     assert(m_statement != nullptr);
-    if (m_bind_error) return std::unexpected(*m_bind_error);
+    if (m_bind_error)
+        return std::unexpected(*m_bind_error);
     int code = sqlite3_step(m_statement);
-    if (code == SQLITE_ROW) return Step::Row;
-    if (code == SQLITE_DONE) return Step::Done;
+    if (code == SQLITE_ROW)
+        return Step::Row;
+    if (code == SQLITE_DONE)
+        return Step::Done;
     Error error = make_error(m_database, code, sql());
     sqlite3_reset(m_statement);
     return std::unexpected(std::move(error));
@@ -131,14 +136,17 @@ Result<Step> Statement::step() {
 Result<void> Statement::run() {
     for (;;) {
         auto stepped = step();
-        if (!stepped) return std::unexpected(stepped.error());
-        if (*stepped == Step::Done) return {};
+        if (!stepped)
+            return std::unexpected(stepped.error());
+        if (*stepped == Step::Done)
+            return {};
     }
 }
 
 Result<bool> Statement::fetch_one() {
     auto stepped = step();
-    if (!stepped) return std::unexpected(stepped.error());
+    if (!stepped)
+        return std::unexpected(stepped.error());
     return *stepped == Step::Row;
 }
 
@@ -149,40 +157,52 @@ void Statement::reset() {
     m_bind_error.reset();
 }
 
-int Statement::column_count() const { return sqlite3_column_count(m_statement); }
+int Statement::column_count() const {
+    return sqlite3_column_count(m_statement);
+}
 
 bool Statement::column_is_null(int column) const {
     return sqlite3_column_type(m_statement, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(m_statement, column); }
+std::int64_t Statement::column_int64(int column) const {
+    return sqlite3_column_int64(m_statement, column);
+}
 
-int Statement::column_int(int column) const { return sqlite3_column_int(m_statement, column); }
+int Statement::column_int(int column) const {
+    return sqlite3_column_int(m_statement, column);
+}
 
-double Statement::column_double(int column) const { return sqlite3_column_double(m_statement, column); }
+double Statement::column_double(int column) const {
+    return sqlite3_column_double(m_statement, column);
+}
 
 std::string Statement::column_text(int column) const {
     const unsigned char* text = sqlite3_column_text(m_statement, column);
     int size = sqlite3_column_bytes(m_statement, column);
-    if (text == nullptr) return {};
+    if (text == nullptr)
+        return {};
     return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
 }
 
 std::vector<std::byte> Statement::column_blob(int column) const {
     const void* data = sqlite3_column_blob(m_statement, column);
     int size = sqlite3_column_bytes(m_statement, column);
-    if (data == nullptr) return {};
+    if (data == nullptr)
+        return {};
     const auto* bytes = static_cast<const std::byte*>(data);
     return std::vector<std::byte>(bytes, bytes + size);
 }
 
 std::optional<std::int64_t> Statement::column_optional_int64(int column) const {
-    if (column_is_null(column)) return std::nullopt;
+    if (column_is_null(column))
+        return std::nullopt;
     return column_int64(column);
 }
 
 std::optional<std::string> Statement::column_optional_text(int column) const {
-    if (column_is_null(column)) return std::nullopt;
+    if (column_is_null(column))
+        return std::nullopt;
     return column_text(column);
 }
 
@@ -202,14 +222,16 @@ Database& Database::operator=(Database&& other) noexcept {
     return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(m_database); }
+Database::~Database() {
+    sqlite3_close_v2(m_database);
+}
 
 Result<Database> Database::open(const std::string& path, const OpenOptions& options) {
     int flags = SQLITE_OPEN_NOMUTEX;
     switch (options.mode) {
-    case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
-    case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+        case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+        case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
+        case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
     }
     sqlite3* handle = nullptr;
     int code = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
@@ -222,22 +244,26 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     sqlite3_extended_result_codes(handle, 1);
     sqlite3_busy_timeout(handle, options.busy_timeout_ms);
 
-    if (auto r = database.execute("PRAGMA foreign_keys = ON"); !r) return std::unexpected(r.error());
+    if (auto r = database.execute("PRAGMA foreign_keys = ON"); !r)
+        return std::unexpected(r.error());
     if (options.mode != OpenMode::ReadOnly) {
         auto statement = database.prepare("PRAGMA journal_mode = WAL");
-        if (!statement) return std::unexpected(statement.error());
+        if (!statement)
+            return std::unexpected(statement.error());
         auto row = statement->fetch_one();
-        if (!row) return std::unexpected(row.error());
+        if (!row)
+            return std::unexpected(row.error());
         std::string journal = *row ? statement->column_text(0) : std::string{};
         // An in-memory database answers "memory"; anything else must really be WAL.
         if (journal != "wal" && journal != "memory") {
-            return fail(Errc::Io, "sqlite: " + path + ": cannot switch to WAL (journal mode is " +
-                                      journal + ")");
+            return fail(Errc::Io,
+                        "sqlite: " + path + ": cannot switch to WAL (journal mode is " + journal + ")");
         }
     }
-    const char* synchronous =
-        options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
-    if (auto r = database.execute(synchronous); !r) return std::unexpected(r.error());
+    const char* synchronous = options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL"
+                                                                       : "PRAGMA synchronous = NORMAL";
+    if (auto r = database.execute(synchronous); !r)
+        return std::unexpected(r.error());
     return database;
 }
 
@@ -249,7 +275,8 @@ Result<Statement> Database::prepare(std::string_view sql) {
         sqlite3_finalize(statement);
         return std::unexpected(make_error(m_database, code, sql));
     }
-    if (statement == nullptr) return fail(Errc::Internal, "sqlite: empty statement: " + shorten(sql));
+    if (statement == nullptr)
+        return fail(Errc::Internal, "sqlite: empty statement: " + shorten(sql));
     return Statement{statement, m_database};
 }
 
@@ -266,18 +293,25 @@ Result<void> Database::execute(std::string_view sql) {
     return {};
 }
 
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_database); }
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(m_database);
+}
 
-int Database::changes() const { return sqlite3_changes(m_database); }
+int Database::changes() const {
+    return sqlite3_changes(m_database);
+}
 
-bool Database::in_transaction() const { return sqlite3_get_autocommit(m_database) == 0; }
+bool Database::in_transaction() const {
+    return sqlite3_get_autocommit(m_database) == 0;
+}
 
 // ---- Transaction ----
 
 Result<Transaction> Transaction::begin(Database& database, TransactionMode mode) {
     Transaction transaction{database};
     auto begun = database.execute(mode == TransactionMode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (!begun) return std::unexpected(begun.error());
+    if (!begun)
+        return std::unexpected(begun.error());
     transaction.m_open = true;
     return transaction;
 }
@@ -285,7 +319,9 @@ Result<Transaction> Transaction::begin(Database& database, TransactionMode mode)
 Transaction::Transaction(Transaction&& other) noexcept
     : m_database(other.m_database), m_open(std::exchange(other.m_open, false)) {}
 
-Transaction::~Transaction() { rollback(); }
+Transaction::~Transaction() {
+    rollback();
+}
 
 Result<void> Transaction::commit() {
     assert(m_open && "commit() on a finished transaction");
@@ -301,11 +337,13 @@ Result<void> Transaction::commit() {
 }
 
 void Transaction::rollback() {
-    if (!m_open) return;
+    if (!m_open)
+        return;
     m_open = false;
     // ROLLBACK fails only when no transaction is open (SQLite already rolled back after an
     // I/O error or a full disk); either way nothing is left open.
-    if (m_database->in_transaction()) (void)m_database->execute("ROLLBACK");
+    if (m_database->in_transaction())
+        (void)m_database->execute("ROLLBACK");
 }
 
 }  // namespace bantin::sqlite

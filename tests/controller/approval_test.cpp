@@ -91,7 +91,8 @@ TEST_CASE("every change writes an audit row with before and after", "[controller
     CHECK(nlohmann::json::parse(entries[2].after)["id"] == "c-1");
 }
 
-TEST_CASE("the author cannot approve their own campaign, even as admin", "[controller][approval][two-person]") {
+TEST_CASE("the author cannot approve their own campaign, even as admin",
+          "[controller][approval][two-person]") {
     ApprovalFixture fixture;
     auto created = fixture.service.create(fixture.admin, StoreFixture::campaign("c-1"));
     REQUIRE(created);
@@ -122,14 +123,14 @@ TEST_CASE("whoever last edited a campaign cannot approve it", "[controller][appr
     CHECK(approved.error().code == Errc::PermissionDenied);
 }
 
-TEST_CASE("the database refuses a self-decided campaign even past the service", "[controller][approval][two-person]") {
+TEST_CASE("the database refuses a self-decided campaign even past the service",
+          "[controller][approval][two-person]") {
     ApprovalFixture fixture;
     auto record = fixture.submitted("c-1");
     record.campaign.approval = ApprovalState::Approved;
     record.decided_by = fixture.editor.id;  // the author
-    auto stored = fixture.store->write_value<CampaignRecord>([&](StoreTransaction& transaction) {
-        return transaction.update_campaign(record, record.version);
-    });
+    auto stored = fixture.store->write_value<CampaignRecord>(
+        [&](StoreTransaction& transaction) { return transaction.update_campaign(record, record.version); });
     REQUIRE_FALSE(stored);
     CHECK(stored.error().code == Errc::PermissionDenied);
 }
@@ -201,13 +202,15 @@ TEST_CASE("state rules: only allowed transitions happen", "[controller][approval
 
     auto submitted = fixture.service.submit(fixture.editor, "c-1", created->version);
     REQUIRE(submitted);
-    auto edit_submitted = fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), submitted->version);
+    auto edit_submitted =
+        fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), submitted->version);
     REQUIRE_FALSE(edit_submitted);
     CHECK(edit_submitted.error().code == Errc::Conflict);
 
     auto approved = fixture.service.approve(fixture.approver, "c-1", submitted->version);
     REQUIRE(approved);
-    auto edit_approved = fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), approved->version);
+    auto edit_approved =
+        fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), approved->version);
     REQUIRE_FALSE(edit_approved);
     CHECK(edit_approved.error().code == Errc::Conflict);
     CHECK_THAT(edit_approved.error().detail, Catch::Contains("is approved; cannot edit"));

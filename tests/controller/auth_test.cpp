@@ -14,7 +14,8 @@ namespace {
 struct AuthFixture : StoreFixture {
     AuthFixture() {
         auto created = auth.create_first_admin("admin", "Quản trị", "correct horse battery");
-        if (!created) FAIL(created.error().message());
+        if (!created)
+            FAIL(created.error().message());
         admin = *created;
     }
     Auth auth{*store, clock, bantin::testing::cheap_auth_policy()};
@@ -52,8 +53,9 @@ TEST_CASE("the first admin can be created only once", "[controller][auth][first-
     CHECK(second.error().code == Errc::Conflict);
     CHECK_THAT(second.error().detail, Catch::Contains("an admin already exists"));
 
-    auto audit = fixture.store->read_value<std::vector<AuditEntry>>(
-        [](StoreTransaction& transaction) { return transaction.list_audit({"user", "", std::nullopt}, {}); });
+    auto audit = fixture.store->read_value<std::vector<AuditEntry>>([](StoreTransaction& transaction) {
+        return transaction.list_audit({"user", "", std::nullopt}, {});
+    });
     REQUIRE(audit);
     REQUIRE(audit->size() == 1);
     CHECK(audit->at(0).action == "user.create-first-admin");
@@ -142,7 +144,8 @@ TEST_CASE("too many failures for a user are refused with a retry-after", "[contr
     AuthFixture fixture;
     for (int attempt = 0; attempt < 5; ++attempt) {
         // Different sources: the per-user limit must catch a distributed guess.
-        CHECK_FALSE(fixture.auth.login("admin", "guess " + std::to_string(attempt), "10.0.0." + std::to_string(attempt)));
+        CHECK_FALSE(fixture.auth.login("admin", "guess " + std::to_string(attempt),
+                                       "10.0.0." + std::to_string(attempt)));
         fixture.clock.advance(std::chrono::seconds{10});
     }
     auto refused = fixture.auth.login("admin", "correct horse battery", "10.0.1.1");
@@ -170,7 +173,8 @@ TEST_CASE("too many failures from one address are refused for every user", "[con
 TEST_CASE("a successful login resets the per-user count", "[controller][auth][rate-limit]") {
     AuthFixture fixture;
     for (int round = 0; round < 3; ++round) {
-        for (int attempt = 0; attempt < 4; ++attempt) CHECK_FALSE(fixture.auth.login("admin", "wrong one!", "10.0.0.1"));
+        for (int attempt = 0; attempt < 4; ++attempt)
+            CHECK_FALSE(fixture.auth.login("admin", "wrong one!", "10.0.0.1"));
         CHECK(fixture.auth.login("admin", "correct horse battery", "10.0.0.1"));
     }
 }
@@ -205,17 +209,20 @@ TEST_CASE("disabling a user ends their sessions and blocks login", "[controller]
     REQUIRE(fixture.auth.set_disabled(fixture.admin, editor->id, Disabled::Yes));
     CHECK_FALSE(fixture.auth.authenticate(login->token));
     CHECK_FALSE(fixture.auth.login("lan", "editor password", "10.0.0.1"));
-    CHECK(fixture.auth.set_disabled(fixture.admin, fixture.admin.id, Disabled::Yes).error().code == Errc::Conflict);
+    CHECK(fixture.auth.set_disabled(fixture.admin, fixture.admin.id, Disabled::Yes).error().code ==
+          Errc::Conflict);
 }
 
 TEST_CASE("changing a password needs the current one and ends sessions", "[controller][auth][users]") {
     AuthFixture fixture;
     auto login = fixture.auth.login("admin", "correct horse battery", "10.0.0.1");
     REQUIRE(login);
-    auto wrong = fixture.auth.change_password(fixture.admin, fixture.admin.id, "not it at all", "a new long password");
+    auto wrong =
+        fixture.auth.change_password(fixture.admin, fixture.admin.id, "not it at all", "a new long password");
     REQUIRE_FALSE(wrong);
     CHECK(wrong.error().code == Errc::Unauthenticated);
-    REQUIRE(fixture.auth.change_password(fixture.admin, fixture.admin.id, "correct horse battery", "a new long password"));
+    REQUIRE(fixture.auth.change_password(fixture.admin, fixture.admin.id, "correct horse battery",
+                                         "a new long password"));
     CHECK_FALSE(fixture.auth.authenticate(login->token));
     CHECK_FALSE(fixture.auth.login("admin", "correct horse battery", "10.0.0.1"));
     CHECK(fixture.auth.login("admin", "a new long password", "10.0.0.1"));

@@ -16,7 +16,8 @@ namespace {
 
 sqlite::Database open_raw(const std::string& path) {
     auto database = sqlite::Database::open(path);
-    if (!database) FAIL(database.error().message());
+    if (!database)
+        FAIL(database.error().message());
     return std::move(*database);
 }
 
@@ -58,8 +59,8 @@ TEST_CASE("an empty database is migrated to the current schema", "[controller][m
     CHECK(schema_version(database).value() == current_schema_version());
     auto tables = table_names(database);
     for (const char* table : {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items",
-                              "campaigns", "zones", "devices", "alerts", "alert_confirmations", "proof_of_play",
-                              "proof_progress", "audit_log", "schema_version"}) {
+                              "campaigns", "zones", "devices", "alerts", "alert_confirmations",
+                              "proof_of_play", "proof_progress", "audit_log", "schema_version"}) {
         CAPTURE(table);
         CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
     }
@@ -84,7 +85,8 @@ TEST_CASE("opening a current database again applies nothing", "[controller][migr
     CHECK(rows->column_int64(0) == to_unix_ms(clock.wall() - std::chrono::hours{1}));
 }
 
-TEST_CASE("a database at the previous schema version is migrated and keeps its data", "[controller][migration]") {
+TEST_CASE("a database at the previous schema version is migrated and keeps its data",
+          "[controller][migration]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     {
@@ -93,7 +95,8 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
         REQUIRE(schema_version(old).value() == current_schema_version() - 1);
     }
     auto store = SqliteStore::open(directory.file("c.db"), clock);
-    if (!store) FAIL(store.error().message());
+    if (!store)
+        FAIL(store.error().message());
 
     auto checked = (*store)->read([&](StoreTransaction& transaction) -> Result<void> {
         auto users = transaction.list_users({});
@@ -106,10 +109,12 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
         REQUIRE(campaign);
         CHECK(campaign->campaign.approval == scheduler::ApprovalState::Approved);
         CHECK(campaign->campaign.targets.zones == std::vector<std::string>{"phuong-1"});
-        CHECK(campaign->campaign.targets.kinds == std::vector<scheduler::DeviceKind>{scheduler::DeviceKind::Screen});
+        CHECK(campaign->campaign.targets.kinds ==
+              std::vector<scheduler::DeviceKind>{scheduler::DeviceKind::Screen});
         CHECK(campaign->campaign.windows == std::vector<scheduler::DailyWindow>{{360, 1320}});
         CHECK(campaign->campaign.valid_from == std::chrono::year_month_day{std::chrono::year{2026},
-                                                                            std::chrono::January, std::chrono::day{1}});
+                                                                           std::chrono::January,
+                                                                           std::chrono::day{1}});
         CHECK(campaign->decided_by == 3);
         CHECK(campaign->version == 3);
 
@@ -137,13 +142,15 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
     row.seq = 1;
     row.campaign = "c-tiem-chung";
     row.media = std::string(64, 'a');
-    auto progress = (*store)->write_value<std::vector<ProofProgress>>(
-        [&](StoreTransaction& transaction) { return transaction.insert_proof_of_play({&row, 1}, clock.wall()); });
+    auto progress = (*store)->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
+        return transaction.insert_proof_of_play({&row, 1}, clock.wall());
+    });
     REQUIRE(progress);
     CHECK(progress->at(0).contiguous == 1);
 }
 
-TEST_CASE("a database newer than this controller is refused with a clear message", "[controller][migration]") {
+TEST_CASE("a database newer than this controller is refused with a clear message",
+          "[controller][migration]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
@@ -158,9 +165,10 @@ TEST_CASE("a database newer than this controller is refused with a clear message
     auto store = SqliteStore::open(directory.file("c.db"), clock);
     REQUIRE_FALSE(store);
     CHECK(store.error().code == Errc::Unsupported);
-    CHECK_THAT(store.error().detail,
-               Catch::Contains("database schema " + std::to_string(newer) + " is newer than this controller (" +
-                               std::to_string(current_schema_version()) + "); upgrade bantin-controller"));
+    CHECK_THAT(
+        store.error().detail,
+        Catch::Contains("database schema " + std::to_string(newer) + " is newer than this controller (" +
+                        std::to_string(current_schema_version()) + "); upgrade bantin-controller"));
     CHECK_THAT(store.error().detail, Catch::Contains("c.db"));
 }
 

@@ -24,17 +24,20 @@ ProofOfPlayRow play(const std::string& device, std::int64_t epoch, std::int64_t 
     return row;
 }
 
-std::vector<ProofOfPlayRow> plays(const std::string& device, std::int64_t epoch, std::vector<std::int64_t> seqs) {
+std::vector<ProofOfPlayRow> plays(const std::string& device, std::int64_t epoch,
+                                  std::vector<std::int64_t> seqs) {
     std::vector<ProofOfPlayRow> rows;
     for (auto seq : seqs) rows.push_back(play(device, epoch, seq));
     return rows;
 }
 
 std::vector<ProofProgress> insert(StoreFixture& fixture, const std::vector<ProofOfPlayRow>& rows) {
-    auto progress = fixture.store->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
-        return transaction.insert_proof_of_play(rows, fixture.clock.wall());
-    });
-    if (!progress) FAIL(progress.error().message());
+    auto progress =
+        fixture.store->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
+            return transaction.insert_proof_of_play(rows, fixture.clock.wall());
+        });
+    if (!progress)
+        FAIL(progress.error().message());
     return *progress;
 }
 
@@ -144,8 +147,9 @@ TEST_CASE("proof_progress reads the same state without inserting", "[controller]
 TEST_CASE("a batch with a non-positive seq is refused whole", "[controller][proof]") {
     StoreFixture fixture;
     auto rows = plays("d-1", 1, {1, 2, 0});
-    auto refused = fixture.store->write_value<std::vector<ProofProgress>>(
-        [&](StoreTransaction& transaction) { return transaction.insert_proof_of_play(rows, fixture.clock.wall()); });
+    auto refused = fixture.store->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
+        return transaction.insert_proof_of_play(rows, fixture.clock.wall());
+    });
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::InvalidInput);
     CHECK_THAT(refused.error().detail, Catch::Contains("seq 0"));
@@ -162,8 +166,9 @@ TEST_CASE("shuffled, repeated batches end exact (fixed seed)", "[controller][pro
     std::shuffle(seqs.begin(), seqs.end(), random);
     std::int64_t previous_contiguous = 0;
     for (std::size_t start = 0; start < seqs.size(); start += 17) {
-        std::vector<std::int64_t> batch(seqs.begin() + static_cast<std::ptrdiff_t>(start),
-                                        seqs.begin() + static_cast<std::ptrdiff_t>(std::min(start + 17, seqs.size())));
+        std::vector<std::int64_t> batch(
+            seqs.begin() + static_cast<std::ptrdiff_t>(start),
+            seqs.begin() + static_cast<std::ptrdiff_t>(std::min(start + 17, seqs.size())));
         // Every batch is sent twice, as after a lost ack.
         insert(fixture, plays("d-1", 1, batch));
         auto progress = insert(fixture, plays("d-1", 1, batch));

@@ -24,7 +24,8 @@ class StoreFixture {
 public:
     StoreFixture() {
         auto opened = controller::SqliteStore::open(path(), clock);
-        if (!opened) FAIL(opened.error().message());
+        if (!opened)
+            FAIL(opened.error().message());
         store = std::move(*opened);
     }
 
@@ -35,10 +36,11 @@ public:
         auto hash = hasher.hash("password-of-" + name);
         REQUIRE(hash);
         auto user = store->write_value<controller::User>([&](controller::StoreTransaction& transaction) {
-            return transaction.insert_user(controller::User{0, name, name + " display", role, *hash, false,
-                                                            clock.wall()});
+            return transaction.insert_user(
+                controller::User{0, name, name + " display", role, *hash, false, clock.wall()});
         });
-        if (!user) FAIL(user.error().message());
+        if (!user)
+            FAIL(user.error().message());
         return *user;
     }
 
@@ -52,18 +54,22 @@ public:
             media.media.name = "clip.mp4";
             media.size = 1234;
             media.created = clock.wall();
-            if (auto inserted = transaction.insert_media(media); !inserted) return std::unexpected(inserted.error());
+            if (auto inserted = transaction.insert_media(media); !inserted)
+                return std::unexpected(inserted.error());
             controller::PlaylistRecord playlist;
             playlist.playlist.id = playlist_id;
             playlist.playlist.name = "Playlist";
             playlist.playlist.items.push_back({std::string(64, 'b'), std::nullopt, 1});
             playlist.created = playlist.updated = clock.wall();
-            if (auto inserted = transaction.insert_playlist(playlist); !inserted) return inserted;
+            if (auto inserted = transaction.insert_playlist(playlist); !inserted)
+                return inserted;
             auto existing = transaction.zone_by_id(zone);
-            if (existing) return {};
+            if (existing)
+                return {};
             return transaction.insert_zone(controller::ZoneRecord{zone, "Zone"});
         });
-        if (!done) FAIL(done.error().message());
+        if (!done)
+            FAIL(done.error().message());
     }
 
     static scheduler::Campaign campaign(const std::string& id, const std::string& playlist = "pl-1") {

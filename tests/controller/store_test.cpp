@@ -30,7 +30,8 @@ TEST_CASE("a device round-trips every field", "[controller][store][devices]") {
     StoreFixture fixture;
     fixture.add_content();
     DeviceRecord record = device_record("loa-cho", fixture.clock.wall());
-    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) { return transaction.insert_device(record); }));
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.insert_device(record); }));
 
     record.desired_version = 5;
     record.desired_digest = "abc";
@@ -38,7 +39,8 @@ TEST_CASE("a device round-trips every field", "[controller][store][devices]") {
     record.last_status = R"({"state":"online"})";
     record.last_seen = fixture.clock.wall();
     record.online = true;
-    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) { return transaction.update_device(record); }));
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.update_device(record); }));
 
     auto loaded = fixture.store->read_value<DeviceRecord>(
         [](StoreTransaction& transaction) { return transaction.device_by_id("loa-cho"); });
@@ -50,7 +52,8 @@ TEST_CASE("a device in an unknown zone is refused naming the zone", "[controller
     StoreFixture fixture;
     DeviceRecord record = device_record("loa-cho", fixture.clock.wall());
     record.device.zone = "atlantis";
-    auto inserted = fixture.store->write([&](StoreTransaction& transaction) { return transaction.insert_device(record); });
+    auto inserted = fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.insert_device(record); });
     REQUIRE_FALSE(inserted);
     CHECK(inserted.error().code == Errc::Conflict);
     CHECK_THAT(inserted.error().detail, Catch::Contains("atlantis"));
@@ -76,7 +79,8 @@ TEST_CASE("a campaign round-trips every field", "[controller][store][campaigns]"
     record.campaign.weight = 2;
     record.author = author.id;
     record.created = record.updated = fixture.clock.wall();
-    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) { return transaction.insert_campaign(record); }));
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.insert_campaign(record); }));
     auto loaded = fixture.store->read_value<CampaignRecord>(
         [](StoreTransaction& transaction) { return transaction.campaign_by_id("c-1"); });
     REQUIRE(loaded);
@@ -110,15 +114,17 @@ TEST_CASE("media is stored once per sha256", "[controller][store][media]") {
     notice.tts_media = audio.media.sha256;
     notice.created = fixture.clock.wall();
 
-    auto inserted = fixture.store->write_value<std::vector<bool>>([&](StoreTransaction& transaction) -> Result<std::vector<bool>> {
-        std::vector<bool> results;
-        for (const auto* record : {&audio, &notice, &audio}) {
-            auto result = transaction.insert_media(*record);
-            if (!result) return std::unexpected(result.error());
-            results.push_back(*result);
-        }
-        return results;
-    });
+    auto inserted = fixture.store->write_value<std::vector<bool>>(
+        [&](StoreTransaction& transaction) -> Result<std::vector<bool>> {
+            std::vector<bool> results;
+            for (const auto* record : {&audio, &notice, &audio}) {
+                auto result = transaction.insert_media(*record);
+                if (!result)
+                    return std::unexpected(result.error());
+                results.push_back(*result);
+            }
+            return results;
+        });
     REQUIRE(inserted);
     CHECK(*inserted == std::vector<bool>{true, true, false});
     auto loaded = fixture.store->read_value<MediaRecord>(
@@ -161,7 +167,8 @@ TEST_CASE("a failing write keeps nothing of what it did", "[controller][store][t
     StoreFixture fixture;
     auto failed = fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
         auto zone = transaction.insert_zone({"zone-9", "Nine"});
-        if (!zone) return zone;
+        if (!zone)
+            return zone;
         return fail(Errc::Conflict, "changed my mind");
     });
     REQUIRE_FALSE(failed);
@@ -179,7 +186,9 @@ TEST_CASE("a read transaction cannot write", "[controller][store][transactions]"
     REQUIRE_FALSE(written);
     CHECK_THAT(written.error().detail, Catch::Contains("readonly"));
     // And the connection is writable again afterwards.
-    CHECK(fixture.store->write([](StoreTransaction& transaction) { return transaction.insert_zone({"zone-9", "Nine"}); }));
+    CHECK(fixture.store->write([](StoreTransaction& transaction) {
+        return transaction.insert_zone({"zone-9", "Nine"});
+    }));
 }
 
 TEST_CASE("an alert cannot be confirmed by its author or twice", "[controller][store][alerts]") {
@@ -196,7 +205,8 @@ TEST_CASE("an alert cannot be confirmed by its author or twice", "[controller][s
     record.alert.text = "Nước lên nhanh";
     record.created_by = first.id;
     record.created = fixture.clock.wall();
-    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) { return transaction.insert_alert(record); }));
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.insert_alert(record); }));
 
     auto by_author = fixture.store->write([&](StoreTransaction& transaction) {
         return transaction.insert_alert_confirmation({"a-1", first.id, fixture.clock.wall()});
@@ -239,7 +249,8 @@ TEST_CASE("the audit log filters by entity and user, newest first, paged", "[con
             entry.entity_id = "id-" + std::to_string(i);
             entry.after = R"({"n":)" + std::to_string(i) + "}";
             auto appended = transaction.append_audit(entry);
-            if (!appended) return std::unexpected(appended.error());
+            if (!appended)
+                return std::unexpected(appended.error());
         }
         return {};
     });

@@ -12,7 +12,8 @@ namespace {
 
 Database open_or_fail(const std::string& path) {
     auto database = Database::open(path);
-    if (!database) FAIL(database.error().message());
+    if (!database)
+        FAIL(database.error().message());
     return std::move(*database);
 }
 
@@ -137,8 +138,9 @@ TEST_CASE("a constraint violation is a Conflict naming the constraint", "[sqlite
 TEST_CASE("foreign keys are enforced", "[sqlite][errors]") {
     TemporaryDirectory directory;
     Database database = open_or_fail(directory.file("a.db"));
-    REQUIRE(database.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY);"
-                             "CREATE TABLE child (parent INTEGER REFERENCES parent(id))"));
+    REQUIRE(
+        database.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+                         "CREATE TABLE child (parent INTEGER REFERENCES parent(id))"));
     auto ran = database.execute("INSERT INTO child VALUES (42)");
     REQUIRE_FALSE(ran);
     CHECK(ran.error().code == Errc::Conflict);

@@ -14,7 +14,8 @@ public:
         auto base = std::filesystem::temp_directory_path();
         for (;;) {
             m_path = base / ("bantin-test-" + std::to_string(random()));
-            if (std::filesystem::create_directory(m_path)) break;
+            if (std::filesystem::create_directory(m_path))
+                break;
         }
     }
     ~TemporaryDirectory() {

@@ -36,7 +36,8 @@ public:
     // Stores a new draft; campaign.approval is ignored (always Draft).
     Result<CampaignRecord> create(const User& actor, scheduler::Campaign campaign);
     // Replaces the content of a draft or rejected campaign; a rejected one becomes a draft again.
-    Result<CampaignRecord> edit(const User& actor, scheduler::Campaign campaign, std::int64_t expected_version);
+    Result<CampaignRecord> edit(const User& actor, scheduler::Campaign campaign,
+                                std::int64_t expected_version);
     Result<CampaignRecord> submit(const User& actor, std::string_view id, std::int64_t expected_version);
     Result<CampaignRecord> approve(const User& actor, std::string_view id, std::int64_t expected_version,
                                    std::string_view note = {});

@@ -101,8 +101,8 @@ public:
     Result<User> create_first_admin(std::string_view name, std::string_view display_name,
                                     std::string_view password);
     // Admins only. Audited.
-    Result<User> create_user(const User& actor, std::string_view name, std::string_view display_name, Role role,
-                             std::string_view password);
+    Result<User> create_user(const User& actor, std::string_view name, std::string_view display_name,
+                             Role role, std::string_view password);
     Result<User> set_role(const User& actor, UserId user, Role role);
     // Disabling also ends the user's sessions. An admin cannot disable themself.
     Result<User> set_disabled(const User& actor, UserId user, Disabled disabled);

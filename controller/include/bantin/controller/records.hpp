@@ -174,7 +174,7 @@ struct ProofProgress {
 };
 
 struct AuditEntry {
-    std::int64_t id = 0;  // assigned by the store
+    std::int64_t id = 0;         // assigned by the store
     std::optional<UserId> user;  // absent for the system itself (migrations, the first-admin CLI)
     std::string user_name;       // kept even if the user is later renamed or removed
     TimePoint at;

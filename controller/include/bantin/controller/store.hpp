@@ -81,14 +81,16 @@ public:
     virtual Result<PlaylistRecord> playlist_by_id(std::string_view id) = 0;
     virtual Result<std::vector<PlaylistRecord>> list_playlists(Page page) = 0;
     // Stores the record with version expected_version + 1; Conflict if the stored version differs.
-    virtual Result<PlaylistRecord> update_playlist(PlaylistRecord playlist, std::int64_t expected_version) = 0;
+    virtual Result<PlaylistRecord> update_playlist(PlaylistRecord playlist,
+                                                   std::int64_t expected_version) = 0;
 
     // ---- campaigns ----
     virtual Result<void> insert_campaign(const CampaignRecord& campaign) = 0;
     virtual Result<CampaignRecord> campaign_by_id(std::string_view id) = 0;
     virtual Result<std::vector<CampaignRecord>> list_campaigns(const CampaignFilter& filter, Page page) = 0;
     // Stores the record with version expected_version + 1; Conflict if the stored version differs.
-    virtual Result<CampaignRecord> update_campaign(CampaignRecord campaign, std::int64_t expected_version) = 0;
+    virtual Result<CampaignRecord> update_campaign(CampaignRecord campaign,
+                                                   std::int64_t expected_version) = 0;
 
     // ---- zones ----
     virtual Result<void> insert_zone(const ZoneRecord& zone) = 0;
@@ -153,11 +155,13 @@ private:
         std::optional<T> value;
         auto done = (this->*transact)([&](StoreTransaction& transaction) -> Result<void> {
             Result<T> produced = work(transaction);
-            if (!produced) return std::unexpected(std::move(produced.error()));
+            if (!produced)
+                return std::unexpected(std::move(produced.error()));
             value.emplace(std::move(*produced));
             return {};
         });
-        if (!done) return std::unexpected(std::move(done.error()));
+        if (!done)
+            return std::unexpected(std::move(done.error()));
         return std::move(*value);
     }
 };

@@ -69,7 +69,8 @@ public:
     Statement& bind_null(int index);
     template <class T>
     Statement& bind(int index, const std::optional<T>& value) {
-        if (value) return bind(index, *value);
+        if (value)
+            return bind(index, *value);
         return bind_null(index);
     }
 
