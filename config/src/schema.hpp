@@ -136,7 +136,14 @@ std::optional<std::string> read_scalar(const toml::node& node, T& out) {
         const auto* value = node.as_integer();
         if (!value)
             return wrong_type("an integer");
-        out = T{static_cast<typename T::rep>(value->get())};
+        using Rep = typename T::rep;
+        const std::int64_t number = value->get();
+        if constexpr (sizeof(Rep) < sizeof(std::int64_t)) {
+            if (number < std::numeric_limits<Rep>::min() || number > std::numeric_limits<Rep>::max()) {
+                return std::string("integer out of range");
+            }
+        }
+        out = T{static_cast<Rep>(number)};
     } else if constexpr (std::is_enum_v<T>) {
         const auto* value = node.as_string();
         if (!value)
