@@ -46,6 +46,8 @@ inline Bundle bundle(std::uint64_t version = 7) {
     speaker.zone = zone;
     speaker.on_hours = {DailyWindow{5 * 60, 21 * 60}};
     speaker.default_volume = 70;
+    speaker.quiet_hours = {DailyWindow{22 * 60, 5 * 60}};
+    speaker.volume_schedule = {VolumeStep{DailyWindow{11 * 60, 13 * 60 + 30}, 40}};
     bundle.model.devices.push_back(speaker);
     MediaRef audio;
     audio.sha256 = audio_sha;
