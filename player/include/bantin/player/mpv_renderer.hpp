@@ -1,0 +1,74 @@
+#pragma once
+// The real Renderer, on libmpv, in one of three output modes:
+//   Screen   - an SDL2 window (fullscreen by config) drawn through mpv's render API with
+//              OpenGL, wired exactly as mpv-examples' libmpv/sdl/main.c: vo=libmpv; mpv's
+//              wakeup and render-update callbacks only push SDL events; wait() runs
+//              SDL_WaitEventTimeout, redraws on update events and drains mpv events; every
+//              mpv call from the loop is asynchronous (MPV_RENDER_PARAM_ADVANCED_CONTROL).
+//   Speaker  - audio only: vo=null, no video track, no window.
+//   Headless - vo=null, and ao=null or ao=pcm writing to `pcm_output` (tests, servers).
+// All modes use mpv's own playlist with gapless-audio=yes and a fixed audio-samplerate, and
+// idle=yes so the handle outlives its playlist.
+//
+// Lifecycle: create() builds and initialises everything or returns the first failure
+// (Unsupported for a mode the machine cannot do, e.g. no display). The destructor frees the
+// render context before destroying mpv, then the GL context and the window.
+//
+// Threads: the creating thread is the owner loop (for Screen it must be the thread that may
+// use SDL video, normally main()); see renderer.hpp. mpv's callbacks run on mpv's threads and
+// only signal the loop (a condition variable, or SDL_PushEvent in Screen mode).
+
+#include "bantin/common/clock.hpp"
+#include "bantin/common/error.hpp"
+#include "bantin/player/renderer.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace bantin::player {
+
+enum class OutputMode { Screen, Speaker, Headless };
+
+struct RendererConfig {
+    OutputMode mode = OutputMode::Headless;
+    bool fullscreen = false;
+    int window_width = 1280;
+    int window_height = 720;
+    std::string window_title = "Bantin";
+    // Headless only: write the audio output to this WAV file (ao=pcm) instead of ao=null.
+    std::optional<std::filesystem::path> pcm_output;
+    int audio_samplerate = 48000;
+    int initial_volume = 80;
+    // mpv messages at this level and above go to spdlog ("error", "warn", "info", "v").
+    std::string log_level = "warn";
+};
+
+class MpvRenderer final : public Renderer {
+public:
+    static Result<std::unique_ptr<MpvRenderer>> create(const RendererConfig& config, const Clock& clock);
+    ~MpvRenderer() override;
+    MpvRenderer(const MpvRenderer&) = delete;
+    MpvRenderer& operator=(const MpvRenderer&) = delete;
+
+    void load(const LoadRequest& request, LoadMode mode) override;
+    void set_volume(int percent) override;
+    void screenshot(const std::filesystem::path& path, std::uint64_t tag) override;
+    void stop() override;
+    std::vector<RendererEvent> wait(Duration timeout) override;
+    void wake() override;
+
+    // Frames drawn into the window so far (Screen mode; 0 otherwise).
+    std::uint64_t frames_drawn() const;
+
+    struct Impl;
+
+private:
+    explicit MpvRenderer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+std::string_view to_string(OutputMode mode);
+
+}  // namespace bantin::player

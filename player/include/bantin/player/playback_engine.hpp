@@ -1,0 +1,166 @@
+#pragma once
+// The playback engine: turns "play this item from T1 to T2" into playback on a Renderer and
+// reports when each item really started and ended (the raw material of proof of play).
+//
+// Lifecycle: construct with a Renderer, a Clock and options; give it items with enqueue()
+// (upcoming, in order) or interrupt() (an alert: drops everything and plays these now); the
+// owner loop calls renderer.wait(engine.time_until_next_action()) and hands what it returns to
+// handle(), which returns the PlaybackEvents for the proof outbox and the status. See
+// docs/player.md for the gapless strategy and the exact timestamp rules.
+//
+// Gapless: the engine keeps the current entry and the next one in the renderer's playlist
+// (the next is appended before the current one ends) so the backend opens it the moment the
+// current one ends, without a new process or a new window. Images hold for their planned
+// duration through the per-file `image-display-duration`; video, audio and streams are cut
+// at the planned end with the per-file `length`. Each length is computed from the previous
+// item's estimated real end, so a late start is absorbed instead of accumulating.
+//
+// Timestamps (RendererEvent stamps, from the injected Clock):
+//   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out);
+//   ended   = its EndFile, matched by playlist entry id.
+//   EndFile Eof -> Completed; Stop/Quit after interrupt() or stop() -> Interrupted;
+//   Error (or an entry that ended before any frame) -> Failed with the backend's error text.
+//
+// Threads: one thread, the renderer's owner loop, calls every member function.
+// Errors: nothing here throws; bad items come back as Failed events, and playback goes on.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/player/renderer.hpp"
+#include "bantin/scheduler/model.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace bantin::player {
+
+class NoticeRenderer;
+
+struct PlayItem {
+    std::string entry_id;  // opaque to the engine; comes back on every event about this item
+    scheduler::MediaType type = scheduler::MediaType::Video;
+    // Local path or stream URL. For a text notice on a screen it may be empty: the engine
+    // renders `text` to an image (NoticeRenderer). On a speaker it is the TTS audio file.
+    std::string location;
+    std::string text;
+    TimePoint planned_start;
+    TimePoint planned_end;
+};
+
+enum class Outcome { Completed, Interrupted, Failed };
+
+struct ItemStarted {
+    std::string entry_id;
+    TimePoint wall;
+    MonotonicTime monotonic;
+};
+
+struct ItemEnded {
+    std::string entry_id;
+    Outcome outcome = Outcome::Completed;
+    // When its first frame/audio was out; absent if it never got that far (Failed).
+    std::optional<TimePoint> started_wall;
+    std::optional<MonotonicTime> started_monotonic;
+    TimePoint ended_wall;
+    MonotonicTime ended_monotonic;
+    std::string error;  // Failed: what went wrong, for status and logs
+};
+
+struct ScreenshotResult {
+    std::uint64_t tag = 0;
+    std::filesystem::path path;
+    std::string error;  // empty: the PNG is at `path`
+};
+
+using PlaybackEvent = std::variant<ItemStarted, ItemEnded, ScreenshotResult>;
+
+struct EngineOptions {
+    scheduler::DeviceKind device_kind = scheduler::DeviceKind::Screen;
+    int max_volume = 100;  // device-local cap (percent); set_volume never goes above it
+    // An item whose planned start is further than this after the previous item's estimated
+    // end is not appended early: the engine waits for its planned start (a gap in the
+    // timeline is a gap on screen too).
+    Duration contiguous_tolerance{500};
+    // Items whose remaining time is shorter than this are skipped as missed.
+    Duration minimum_length{100};
+    // Where rendered text notices are written (screen mode); created if missing.
+    std::filesystem::path notice_directory;
+};
+
+class PlaybackEngine {
+public:
+    // `notices` may be null on speakers (or when no text items on screens are expected).
+    PlaybackEngine(Renderer& renderer, const Clock& clock, EngineOptions options,
+                   NoticeRenderer* notices = nullptr);
+
+    // Appends upcoming items, in timeline order, after whatever is queued.
+    void enqueue(std::vector<PlayItem> items);
+    // Preemption: drops every queued item, stops the current one (reported Interrupted) and
+    // starts `items` at once. Returns the entry ids dropped before they ever started.
+    std::vector<std::string> interrupt(std::vector<PlayItem> items);
+    // Stops everything (current item Interrupted) and empties the queue.
+    std::vector<std::string> stop();
+
+    // Clamps to [0, max_volume], applies, and returns the applied value.
+    int set_volume(int percent);
+    void screenshot(const std::filesystem::path& path, std::uint64_t tag);
+
+    // Feeds the renderer's events in; returns what happened to the items.
+    std::vector<PlaybackEvent> handle(const std::vector<RendererEvent>& events);
+    // Time-driven work (an item waiting for its planned start, items whose time passed).
+    std::vector<PlaybackEvent> tick();
+    // How long the owner loop may wait before calling tick(); capped at `ceiling`.
+    Duration time_until_next_action(Duration ceiling = Duration{1000}) const;
+
+    // The entry currently playing (first frame out), if any.
+    std::optional<std::string> now_playing() const;
+    // Items not yet started, including those already handed to the renderer.
+    std::size_t queued() const;
+    bool idle() const;
+
+private:
+    struct Loaded;  // an item handed to the renderer, not yet ended
+    void refill();
+    std::optional<LoadRequest> prepare(const PlayItem& item, Duration length);
+    void fail_item(const PlayItem& item, std::string error);
+    TimePoint estimated_free_at() const;
+    Loaded* find_by_tag(std::uint64_t tag);
+    std::vector<std::string> drop_all_unstarted();
+    void handle_one(const RendererEvent& event);
+    void end_item(Loaded loaded, const RendererEvent& event);
+
+    struct Loaded {
+        PlayItem item;
+        std::uint64_t tag = 0;
+        std::int64_t playlist_entry_id = 0;  // 0 until LoadAccepted
+        Duration length{0};
+        TimePoint estimated_start;
+        bool opened = false;  // StartFile seen
+        bool started = false;  // PlaybackRestart seen
+        bool preempted = false;
+        TimePoint started_wall;
+        MonotonicTime started_monotonic;
+        std::string last_error;
+    };
+
+    Renderer& m_renderer;
+    const Clock& m_clock;
+    EngineOptions m_options;
+    NoticeRenderer* m_notices;
+    std::deque<PlayItem> m_queue;    // not yet handed to the renderer
+    std::deque<Loaded> m_loaded;     // handed to the renderer, not yet ended, in order
+    std::vector<Loaded> m_orphans;   // dropped by interrupt() before they started
+    std::vector<PlaybackEvent> m_outbox;  // returned by the next handle() or tick()
+    std::map<std::uint64_t, std::filesystem::path> m_screenshots;
+    std::uint64_t m_next_tag = 1;
+    LoadMode m_next_mode = LoadMode::Append;
+};
+
+std::string_view to_string(Outcome outcome);
+
+}  // namespace bantin::player

@@ -1,0 +1,365 @@
+#include "bantin/player/playback_engine.hpp"
+
+#include "bantin/player/notice_renderer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <system_error>
+
+namespace bantin::player {
+
+namespace {
+
+// The renderer's playlist holds the current entry and at most this many more.
+constexpr std::size_t max_loaded = 2;
+
+std::string seconds_text(Duration length) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%lld.%03lld", static_cast<long long>(length.count() / 1000),
+                  static_cast<long long>(length.count() % 1000));
+    return buffer;
+}
+
+bool shows_as_image(const PlayItem& item, scheduler::DeviceKind kind) {
+    return item.type == scheduler::MediaType::Image ||
+           (item.type == scheduler::MediaType::Text && kind == scheduler::DeviceKind::Screen);
+}
+
+}  // namespace
+
+PlaybackEngine::PlaybackEngine(Renderer& renderer, const Clock& clock, EngineOptions options,
+                               NoticeRenderer* notices)
+    : m_renderer(renderer), m_clock(clock), m_options(std::move(options)), m_notices(notices) {}
+
+void PlaybackEngine::enqueue(std::vector<PlayItem> items) {
+    for (auto& item : items) m_queue.push_back(std::move(item));
+    refill();
+}
+
+std::vector<std::string> PlaybackEngine::drop_all_unstarted() {
+    std::vector<std::string> dropped;
+    for (const auto& item : m_queue) dropped.push_back(item.entry_id);
+    m_queue.clear();
+    std::deque<Loaded> kept;
+    for (auto& loaded : m_loaded) {
+        if (loaded.opened) {
+            loaded.preempted = true;
+            kept.push_back(std::move(loaded));
+        } else {
+            dropped.push_back(loaded.item.entry_id);
+            // Kept aside: if the renderer had already moved on to it, its events still come.
+            m_orphans.push_back(std::move(loaded));
+        }
+    }
+    m_loaded = std::move(kept);
+    return dropped;
+}
+
+std::vector<std::string> PlaybackEngine::interrupt(std::vector<PlayItem> items) {
+    std::vector<std::string> dropped = drop_all_unstarted();
+    if (items.empty()) {
+        m_renderer.stop();
+        return dropped;
+    }
+    for (auto& item : items) m_queue.push_back(std::move(item));
+    // The first new entry replaces mpv's whole playlist, which stops the current one at once.
+    m_next_mode = LoadMode::Replace;
+    refill();
+    return dropped;
+}
+
+std::vector<std::string> PlaybackEngine::stop() {
+    std::vector<std::string> dropped = drop_all_unstarted();
+    m_renderer.stop();
+    return dropped;
+}
+
+int PlaybackEngine::set_volume(int percent) {
+    const int applied = std::clamp(percent, 0, std::clamp(m_options.max_volume, 0, 100));
+    m_renderer.set_volume(applied);
+    return applied;
+}
+
+void PlaybackEngine::screenshot(const std::filesystem::path& path, std::uint64_t tag) {
+    m_screenshots[tag] = path;
+    m_renderer.screenshot(path, tag);
+}
+
+TimePoint PlaybackEngine::estimated_free_at() const {
+    // Walks the renderer's playlist: an entry that has started ends `length` after its first
+    // frame; one that has not starts when the one before it ends (or now).
+    const TimePoint now = m_clock.wall();
+    TimePoint cursor = now;
+    for (const auto& loaded : m_loaded) {
+        if (loaded.preempted) continue;
+        const TimePoint start = loaded.started ? loaded.started_wall : cursor;
+        cursor = std::max(start + loaded.length, now);
+    }
+    return cursor;
+}
+
+std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duration length) {
+    LoadRequest request;
+    request.tag = m_next_tag++;
+    request.location = item.location;
+    if (item.type == scheduler::MediaType::Text && m_options.device_kind == scheduler::DeviceKind::Screen &&
+        request.location.empty()) {
+        if (m_notices == nullptr) {
+            fail_item(item, "text notice on a screen, but no notice renderer was given");
+            return std::nullopt;
+        }
+        std::error_code ignored;
+        std::filesystem::create_directories(m_options.notice_directory, ignored);
+        char name[40];
+        std::snprintf(name, sizeof name, "notice-%016zx.bmp", std::hash<std::string>{}(item.text));
+        const std::filesystem::path path = m_options.notice_directory / name;
+        if (!std::filesystem::exists(path)) {
+            if (auto written = m_notices->render_to_file(item.text, path); !written) {
+                fail_item(item, written.error().message());
+                return std::nullopt;
+            }
+        }
+        request.location = path.string();
+    }
+    if (request.location.empty()) {
+        fail_item(item, "no file or URL to play");
+        return std::nullopt;
+    }
+    if (shows_as_image(item, m_options.device_kind)) {
+        request.options.emplace_back("image-display-duration", seconds_text(length));
+    } else {
+        request.options.emplace_back("length", seconds_text(length));
+    }
+    return request;
+}
+
+void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {
+    spdlog::warn("playback: {} not played: {}", item.entry_id, error);
+    ItemEnded ended;
+    ended.entry_id = item.entry_id;
+    ended.outcome = Outcome::Failed;
+    ended.ended_wall = m_clock.wall();
+    ended.ended_monotonic = m_clock.monotonic();
+    ended.error = std::move(error);
+    m_outbox.emplace_back(std::move(ended));
+}
+
+void PlaybackEngine::refill() {
+    while (!m_queue.empty() && m_loaded.size() < max_loaded) {
+        const PlayItem& head = m_queue.front();
+        const TimePoint now = m_clock.wall();
+        const TimePoint free_at = estimated_free_at();
+        // A gap in the timeline: wait for the item's own start instead of playing it early.
+        if (head.planned_start > free_at + m_options.contiguous_tolerance && now < head.planned_start) break;
+        const TimePoint start = std::max(head.planned_start, free_at);
+        const Duration length = head.planned_end - start;
+        if (length < m_options.minimum_length) {
+            PlayItem missed = std::move(m_queue.front());
+            m_queue.pop_front();
+            fail_item(missed, "missed: its planned end had passed before it could start");
+            continue;
+        }
+        PlayItem item = std::move(m_queue.front());
+        m_queue.pop_front();
+        std::optional<LoadRequest> request = prepare(item, length);
+        if (!request) continue;
+        Loaded loaded;
+        loaded.item = std::move(item);
+        loaded.tag = request->tag;
+        loaded.length = length;
+        loaded.estimated_start = start;
+        m_loaded.push_back(std::move(loaded));
+        m_renderer.load(*request, m_next_mode);
+        m_next_mode = LoadMode::Append;
+    }
+}
+
+PlaybackEngine::Loaded* PlaybackEngine::find_by_tag(std::uint64_t tag) {
+    for (auto& loaded : m_loaded)
+        if (loaded.tag == tag) return &loaded;
+    return nullptr;
+}
+
+void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
+    ItemEnded ended;
+    ended.entry_id = loaded.item.entry_id;
+    ended.ended_wall = event.wall;
+    ended.ended_monotonic = event.monotonic;
+    if (loaded.started) {
+        ended.started_wall = loaded.started_wall;
+        ended.started_monotonic = loaded.started_monotonic;
+    }
+    switch (event.end_reason) {
+        case EndReason::Eof:
+            if (loaded.started) {
+                ended.outcome = Outcome::Completed;
+            } else {
+                ended.outcome = Outcome::Failed;
+                ended.error = "ended before its first frame or sample";
+            }
+            break;
+        case EndReason::Stop:
+        case EndReason::Quit: ended.outcome = Outcome::Interrupted; break;
+        case EndReason::Error:
+            ended.outcome = Outcome::Failed;
+            ended.error = event.error.empty() ? "playback error" : event.error;
+            break;
+        case EndReason::Redirect:
+            ended.outcome = Outcome::Failed;
+            ended.error = "playlist files are not played";
+            break;
+    }
+    if (ended.outcome == Outcome::Failed) spdlog::warn("playback: {} failed: {}", ended.entry_id, ended.error);
+    m_outbox.emplace_back(std::move(ended));
+}
+
+void PlaybackEngine::handle_one(const RendererEvent& event) {
+    using Kind = RendererEvent::Kind;
+    switch (event.kind) {
+        case Kind::LoadAccepted:
+            if (Loaded* loaded = find_by_tag(event.tag)) loaded->playlist_entry_id = event.playlist_entry_id;
+            for (auto& orphan : m_orphans)
+                if (orphan.tag == event.tag) orphan.playlist_entry_id = event.playlist_entry_id;
+            break;
+        case Kind::LoadRejected: {
+            auto found = std::find_if(m_loaded.begin(), m_loaded.end(),
+                                      [&](const Loaded& loaded) { return loaded.tag == event.tag; });
+            if (found == m_loaded.end()) break;
+            Loaded loaded = std::move(*found);
+            m_loaded.erase(found);
+            RendererEvent as_end = event;
+            as_end.end_reason = EndReason::Error;
+            end_item(std::move(loaded), as_end);
+            break;
+        }
+        case Kind::StartFile: {
+            auto matches = [&](const Loaded& loaded) { return loaded.playlist_entry_id == event.playlist_entry_id; };
+            auto found = std::find_if(m_loaded.begin(), m_loaded.end(), matches);
+            if (found == m_loaded.end()) {
+                auto orphan = std::find_if(m_orphans.begin(), m_orphans.end(), matches);
+                if (orphan != m_orphans.end()) {
+                    // The renderer moved on to it before the interrupt reached it: it is current.
+                    orphan->preempted = true;
+                    m_loaded.push_front(std::move(*orphan));
+                    m_orphans.erase(orphan);
+                    found = m_loaded.begin();
+                } else {
+                    // The load reply has not arrived yet: the oldest entry without an id is it.
+                    found = std::find_if(m_loaded.begin(), m_loaded.end(), [](const Loaded& loaded) {
+                        return loaded.playlist_entry_id == 0 && !loaded.opened;
+                    });
+                    if (found == m_loaded.end()) break;
+                    found->playlist_entry_id = event.playlist_entry_id;
+                }
+            } else if (!found->preempted) {
+                m_orphans.clear();  // the renderer's playlist from before an interrupt is gone
+            }
+            found->opened = true;
+            break;
+        }
+        case Kind::PlaybackRestart: {
+            // Attributed to the entry that is open and has not shown anything yet; a later
+            // restart (a seek) of an already started entry changes nothing.
+            auto found = std::find_if(m_loaded.begin(), m_loaded.end(),
+                                      [](const Loaded& loaded) { return loaded.opened && !loaded.started; });
+            if (found == m_loaded.end()) break;
+            found->started = true;
+            found->started_wall = event.wall;
+            found->started_monotonic = event.monotonic;
+            m_outbox.emplace_back(ItemStarted{found->item.entry_id, event.wall, event.monotonic});
+            break;
+        }
+        case Kind::EndFile: {
+            auto matches = [&](const Loaded& loaded) { return loaded.playlist_entry_id == event.playlist_entry_id; };
+            auto found = std::find_if(m_loaded.begin(), m_loaded.end(), matches);
+            if (found != m_loaded.end()) {
+                Loaded loaded = std::move(*found);
+                m_loaded.erase(found);
+                end_item(std::move(loaded), event);
+            } else if (auto orphan = std::find_if(m_orphans.begin(), m_orphans.end(), matches);
+                       orphan != m_orphans.end()) {
+                m_orphans.erase(orphan);  // dropped before it started; already reported as dropped
+            }
+            break;
+        }
+        case Kind::ScreenshotDone:
+        case Kind::ScreenshotFailed: {
+            ScreenshotResult result;
+            result.tag = event.tag;
+            if (auto found = m_screenshots.find(event.tag); found != m_screenshots.end()) {
+                result.path = found->second;
+                m_screenshots.erase(found);
+            }
+            if (event.kind == Kind::ScreenshotFailed) result.error = event.error.empty() ? "screenshot failed" : event.error;
+            m_outbox.emplace_back(std::move(result));
+            break;
+        }
+        case Kind::Shutdown: {
+            while (!m_loaded.empty()) {
+                Loaded loaded = std::move(m_loaded.front());
+                m_loaded.pop_front();
+                if (!loaded.opened) {
+                    m_queue.push_front(std::move(loaded.item));
+                    continue;
+                }
+                RendererEvent as_end = event;
+                as_end.end_reason = EndReason::Quit;
+                end_item(std::move(loaded), as_end);
+            }
+            m_orphans.clear();
+            break;
+        }
+    }
+}
+
+std::vector<PlaybackEvent> PlaybackEngine::handle(const std::vector<RendererEvent>& events) {
+    for (const auto& event : events) {
+        handle_one(event);
+        if (event.kind == RendererEvent::Kind::EndFile || event.kind == RendererEvent::Kind::LoadRejected ||
+            event.kind == RendererEvent::Kind::PlaybackRestart)
+            refill();
+    }
+    refill();
+    return std::exchange(m_outbox, {});
+}
+
+std::vector<PlaybackEvent> PlaybackEngine::tick() {
+    refill();
+    return std::exchange(m_outbox, {});
+}
+
+Duration PlaybackEngine::time_until_next_action(Duration ceiling) const {
+    if (!m_outbox.empty()) return Duration{0};
+    if (m_queue.empty() || m_loaded.size() >= max_loaded) return ceiling;
+    const Duration until = m_queue.front().planned_start - m_clock.wall();
+    return std::clamp(until, Duration{0}, ceiling);
+}
+
+std::optional<std::string> PlaybackEngine::now_playing() const {
+    for (const auto& loaded : m_loaded)
+        if (loaded.started) return loaded.item.entry_id;
+    return std::nullopt;
+}
+
+std::size_t PlaybackEngine::queued() const {
+    std::size_t count = m_queue.size();
+    for (const auto& loaded : m_loaded)
+        if (!loaded.started) ++count;
+    return count;
+}
+
+bool PlaybackEngine::idle() const { return m_queue.empty() && m_loaded.empty(); }
+
+std::string_view to_string(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::Completed: return "completed";
+        case Outcome::Interrupted: return "interrupted";
+        case Outcome::Failed: return "failed";
+    }
+    return "?";
+}
+
+}  // namespace bantin::player

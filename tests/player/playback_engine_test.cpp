@@ -1,0 +1,312 @@
+#include "bantin/player/notice_renderer.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "support/fake_renderer.hpp"
+#include "support/simulated_clock.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+using namespace bantin;
+using namespace bantin::player;
+using bantin::scheduler::MediaType;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct Rig {
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer{clock};
+    PlaybackEngine engine;
+    std::vector<PlaybackEvent> events;
+
+    explicit Rig(EngineOptions options = {}) : engine(renderer, clock, std::move(options)) {}
+
+    PlayItem item(std::string id, MediaType type, milliseconds from_now, milliseconds length) {
+        PlayItem result;
+        result.entry_id = std::move(id);
+        result.type = type;
+        result.location = "/media/" + result.entry_id;
+        result.planned_start = clock.wall() + from_now;
+        result.planned_end = result.planned_start + length;
+        return result;
+    }
+    // Collects what the renderer has to say, as the owner loop does.
+    void pump() {
+        auto batch = engine.handle(renderer.wait(Duration{0}));
+        events.insert(events.end(), batch.begin(), batch.end());
+    }
+    std::vector<ItemEnded> ended() const {
+        std::vector<ItemEnded> out;
+        for (const auto& event : events)
+            if (const auto* end = std::get_if<ItemEnded>(&event)) out.push_back(*end);
+        return out;
+    }
+    std::vector<ItemStarted> started() const {
+        std::vector<ItemStarted> out;
+        for (const auto& event : events)
+            if (const auto* start = std::get_if<ItemStarted>(&event)) out.push_back(*start);
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("contiguous items are handed to the renderer ahead of time, two at most", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{2000}),
+                        rig.item("b", MediaType::Image, milliseconds{2000}, milliseconds{1000}),
+                        rig.item("c", MediaType::Audio, milliseconds{3000}, milliseconds{1000})});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[0].request.location == "/media/a");
+    CHECK(rig.renderer.loads()[0].mode == LoadMode::Append);
+    CHECK(rig.renderer.loads()[1].request.location == "/media/b");
+    CHECK(rig.engine.queued() == 3);
+}
+
+TEST_CASE("images hold through image-display-duration; video and audio are cut with length", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("v", MediaType::Video, milliseconds{0}, milliseconds{2500}),
+                        rig.item("i", MediaType::Image, milliseconds{2500}, milliseconds{1250})});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[0].option("length") == "2.500");
+    CHECK_FALSE(rig.renderer.loads()[0].option("image-display-duration"));
+    CHECK(rig.renderer.loads()[1].option("image-display-duration") == "1.250");
+    CHECK_FALSE(rig.renderer.loads()[1].option("length"));
+}
+
+TEST_CASE("start is the first frame and end is end-file, stamped by the clock", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{2000})});
+    rig.pump();
+    CHECK(rig.started().empty());  // the file is open, nothing is out yet
+    rig.clock.advance(milliseconds{40});
+    const TimePoint first_frame = rig.clock.wall();
+    rig.renderer.first_frame();
+    rig.pump();
+    REQUIRE(rig.started().size() == 1);
+    CHECK(rig.started()[0].wall == first_frame);
+    CHECK(rig.engine.now_playing() == "a");
+    rig.clock.advance(milliseconds{2000});
+    rig.renderer.finish(EndReason::Eof);
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    const ItemEnded end = rig.ended()[0];
+    CHECK(end.entry_id == "a");
+    CHECK(end.outcome == Outcome::Completed);
+    CHECK(end.started_wall == first_frame);
+    CHECK(end.ended_wall == first_frame + milliseconds{2000});
+    CHECK(*end.started_monotonic + milliseconds{2000} == end.ended_monotonic);
+    CHECK(rig.engine.idle());
+}
+
+TEST_CASE("an error end is a failed item and the next one plays", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("bad", MediaType::Video, milliseconds{0}, milliseconds{1000}),
+                        rig.item("good", MediaType::Image, milliseconds{1000}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.finish(EndReason::Error, "unrecognized file format");
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].entry_id == "bad");
+    CHECK(rig.ended()[0].outcome == Outcome::Failed);
+    CHECK(rig.ended()[0].error == "unrecognized file format");
+    CHECK_FALSE(rig.ended()[0].started_wall);
+    REQUIRE(rig.started().size() == 1);
+    CHECK(rig.started()[0].entry_id == "good");
+}
+
+TEST_CASE("an end-of-file before any frame is a failure, not a play", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("empty", MediaType::Audio, milliseconds{0}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.finish(EndReason::Eof);
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].outcome == Outcome::Failed);
+}
+
+TEST_CASE("interrupt cuts the current item, drops the queue and replaces the playlist", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000}),
+                        rig.item("b", MediaType::Video, milliseconds{5000}, milliseconds{5000}),
+                        rig.item("c", MediaType::Video, milliseconds{10000}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{1500});
+    auto dropped = rig.engine.interrupt({rig.item("alert", MediaType::Audio, milliseconds{0}, milliseconds{3000})});
+    CHECK(dropped == std::vector<std::string>{"c", "b"});
+    REQUIRE(rig.renderer.loads().size() == 3);
+    CHECK(rig.renderer.loads()[2].request.location == "/media/alert");
+    CHECK(rig.renderer.loads()[2].mode == LoadMode::Replace);
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].entry_id == "a");
+    CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
+    CHECK(rig.ended()[0].ended_wall - *rig.ended()[0].started_wall == milliseconds{1500});
+    REQUIRE(rig.started().size() == 2);
+    CHECK(rig.started()[1].entry_id == "alert");
+    CHECK(rig.engine.now_playing() == "alert");
+}
+
+TEST_CASE("interrupt with nothing stops playback", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.engine.interrupt({});
+    CHECK(rig.renderer.stops() == 1);
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
+    CHECK(rig.engine.idle());
+}
+
+TEST_CASE("an item after a gap waits for its planned start", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("later", MediaType::Image, milliseconds{60'000}, milliseconds{5000})});
+    CHECK(rig.renderer.loads().empty());
+    CHECK(rig.engine.time_until_next_action(Duration{120'000}) == milliseconds{60'000});
+    CHECK(rig.engine.time_until_next_action(Duration{1000}) == milliseconds{1000});
+    rig.clock.advance(milliseconds{59'000});
+    rig.engine.tick();
+    CHECK(rig.renderer.loads().empty());
+    rig.clock.advance(milliseconds{1000});
+    rig.engine.tick();
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK(rig.renderer.loads()[0].option("image-display-duration") == "5.000");
+}
+
+TEST_CASE("an item whose time has passed is reported failed as missed", "[player][engine]") {
+    Rig rig;
+    auto late = rig.item("late", MediaType::Video, milliseconds{-10'000}, milliseconds{5000});
+    rig.engine.enqueue({late});
+    auto events = rig.engine.tick();
+    REQUIRE(events.size() == 1);
+    const auto& end = std::get<ItemEnded>(events[0]);
+    CHECK(end.entry_id == "late");
+    CHECK(end.outcome == Outcome::Failed);
+    CHECK(end.error.find("missed") != std::string::npos);
+    CHECK(rig.renderer.loads().empty());
+}
+
+TEST_CASE("an item joined late plays only the rest of its window", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("v", MediaType::Video, milliseconds{-2000}, milliseconds{5000})});
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK(rig.renderer.loads()[0].option("length") == "3.000");
+}
+
+TEST_CASE("a late start is absorbed by the next item's length", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Image, milliseconds{0}, milliseconds{2000}),
+                        rig.item("b", MediaType::Image, milliseconds{2000}, milliseconds{2000}),
+                        rig.item("c", MediaType::Image, milliseconds{4000}, milliseconds{2000})});
+    rig.pump();
+    rig.clock.advance(milliseconds{100});  // a's first frame comes 100 ms late
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{2000});
+    rig.renderer.finish();
+    rig.pump();  // c is appended now; b will start at about now
+    REQUIRE(rig.renderer.loads().size() == 3);
+    // a ended 100 ms late, so b (already loaded for 2 s) ends 100 ms late; c gives them back.
+    CHECK(rig.renderer.loads()[2].option("image-display-duration") == "1.900");
+}
+
+TEST_CASE("a refused load is reported failed and the next item is tried", "[player][engine]") {
+    Rig rig;
+    rig.renderer.refuse_next_load();
+    rig.engine.enqueue({rig.item("x", MediaType::Video, milliseconds{0}, milliseconds{1000}),
+                        rig.item("y", MediaType::Video, milliseconds{1000}, milliseconds{1000})});
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].entry_id == "x");
+    CHECK(rig.ended()[0].outcome == Outcome::Failed);
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK(rig.renderer.loads()[0].request.location == "/media/y");
+}
+
+TEST_CASE("volume is capped by the device limit", "[player][engine]") {
+    EngineOptions options;
+    options.max_volume = 60;
+    Rig rig(options);
+    CHECK(rig.engine.set_volume(90) == 60);
+    CHECK(rig.engine.set_volume(30) == 30);
+    CHECK(rig.engine.set_volume(-5) == 0);
+    CHECK(rig.renderer.volumes() == std::vector<int>{60, 30, 0});
+}
+
+TEST_CASE("a screenshot result names the path it was asked for", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Image, milliseconds{0}, milliseconds{1000})});
+    rig.pump();
+    rig.engine.screenshot("/tmp/shot.png", 42);
+    rig.pump();
+    bool found = false;
+    for (const auto& event : rig.events) {
+        if (const auto* shot = std::get_if<ScreenshotResult>(&event)) {
+            found = true;
+            CHECK(shot->tag == 42);
+            CHECK(shot->path == "/tmp/shot.png");
+            CHECK(shot->error.empty());
+        }
+    }
+    CHECK(found);
+}
+
+TEST_CASE("a text notice on a speaker plays its speech file as audio", "[player][engine]") {
+    EngineOptions options;
+    options.device_kind = scheduler::DeviceKind::Speaker;
+    Rig rig(options);
+    auto notice = rig.item("tts", MediaType::Text, milliseconds{0}, milliseconds{4000});
+    notice.text = "Thông báo";
+    rig.engine.enqueue({notice});
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK(rig.renderer.loads()[0].request.location == "/media/tts");
+    CHECK(rig.renderer.loads()[0].option("length") == "4.000");
+}
+
+TEST_CASE("a text notice on a screen is rendered to an image and shown as one", "[player][engine][notice]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    const auto directory = std::filesystem::temp_directory_path() /
+                           ("bantin-notice-test-" + std::to_string(std::random_device{}()));
+    EngineOptions options;
+    options.notice_directory = directory;
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer(clock);
+    PlaybackEngine engine(renderer, clock, options, &*notices);
+    PlayItem notice;
+    notice.entry_id = "n";
+    notice.type = MediaType::Text;
+    notice.text = "Thông báo: Lịch tiêm chủng ở phường Bến Nghé";
+    notice.planned_start = clock.wall();
+    notice.planned_end = clock.wall() + milliseconds{3000};
+    engine.enqueue({notice});
+    REQUIRE(renderer.loads().size() == 1);
+    const std::filesystem::path image = renderer.loads()[0].request.location;
+    CHECK(image.parent_path() == directory);
+    CHECK(std::filesystem::file_size(image) > 1280u * 720u * 3u);
+    CHECK(renderer.loads()[0].option("image-display-duration") == "3.000");
+    std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a text notice on a screen without a notice renderer fails clearly", "[player][engine]") {
+    Rig rig;
+    auto notice = rig.item("n", MediaType::Text, milliseconds{0}, milliseconds{1000});
+    notice.location.clear();
+    notice.text = "x";
+    rig.engine.enqueue({notice});
+    auto events = rig.engine.tick();
+    REQUIRE(events.size() == 1);
+    CHECK(std::get<ItemEnded>(events[0]).outcome == Outcome::Failed);
+    CHECK(rig.renderer.loads().empty());
+}

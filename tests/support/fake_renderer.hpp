@@ -1,0 +1,137 @@
+#pragma once
+// A Renderer for unit tests: an in-memory model of mpv's playlist, driven by the test.
+//
+// load() records the request and answers with LoadAccepted (a new playlist entry id); an
+// append to an idle fake makes that entry current at once (StartFile), as mpv does with
+// append-play. The test then says what the media did: first_frame() (PlaybackRestart) and
+// finish(reason) (EndFile for the current entry, then StartFile for the next one). Replace
+// and stop() end the current entry with Stop. Every event is stamped with the test's clock
+// when the engine collects it with wait(), which never blocks.
+//
+// Threads: one, like the real one.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/player/renderer.hpp"
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bantin::testing {
+
+class FakeRenderer final : public player::Renderer {
+public:
+    struct LoadCall {
+        player::LoadRequest request;
+        player::LoadMode mode = player::LoadMode::Append;
+        std::int64_t playlist_entry_id = 0;
+
+        std::optional<std::string> option(std::string_view name) const {
+            for (const auto& [key, value] : request.options)
+                if (key == name) return value;
+            return std::nullopt;
+        }
+    };
+
+    explicit FakeRenderer(const Clock& clock) : m_clock(clock) {}
+
+    void load(const player::LoadRequest& request, player::LoadMode mode) override {
+        if (m_refuse_next_load) {
+            m_refuse_next_load = false;
+            auto event = make(player::RendererEvent::Kind::LoadRejected);
+            event.tag = request.tag;
+            event.error = "loadfile: invalid parameter";
+            m_pending.push_back(event);
+            return;
+        }
+        const std::int64_t id = m_next_entry_id++;
+        m_loads.push_back(LoadCall{request, mode, id});
+        auto accepted = make(player::RendererEvent::Kind::LoadAccepted);
+        accepted.tag = request.tag;
+        accepted.playlist_entry_id = id;
+        m_pending.push_back(accepted);
+        if (mode == player::LoadMode::Replace) {
+            m_playlist.clear();
+            end_current(player::EndReason::Stop, "");
+        }
+        m_playlist.push_back(id);
+        if (!m_current) advance();
+    }
+    void set_volume(int percent) override { m_volumes.push_back(percent); }
+    void screenshot(const std::filesystem::path& path, std::uint64_t tag) override {
+        m_screenshots.push_back(path);
+        auto event = make(m_current ? player::RendererEvent::Kind::ScreenshotDone
+                                    : player::RendererEvent::Kind::ScreenshotFailed);
+        event.tag = tag;
+        if (!m_current) event.error = "no video";
+        m_pending.push_back(event);
+    }
+    void stop() override {
+        ++m_stops;
+        m_playlist.clear();
+        end_current(player::EndReason::Stop, "");
+    }
+    std::vector<player::RendererEvent> wait(Duration) override {
+        std::vector<player::RendererEvent> out;
+        out.swap(m_pending);
+        for (auto& event : out) {
+            event.wall = m_clock.wall();
+            event.monotonic = m_clock.monotonic();
+        }
+        return out;
+    }
+    void wake() override {}
+
+    // The test's side: what the current entry does.
+    void first_frame() { m_pending.push_back(make(player::RendererEvent::Kind::PlaybackRestart)); }
+    void finish(player::EndReason reason = player::EndReason::Eof, std::string error = "") {
+        end_current(reason, std::move(error));
+        advance();
+    }
+    void refuse_next_load() { m_refuse_next_load = true; }
+
+    const std::vector<LoadCall>& loads() const { return m_loads; }
+    const std::vector<int>& volumes() const { return m_volumes; }
+    const std::vector<std::filesystem::path>& screenshots() const { return m_screenshots; }
+    int stops() const { return m_stops; }
+    std::optional<std::int64_t> current() const { return m_current; }
+    std::size_t playlist_size() const { return m_playlist.size(); }
+
+private:
+    player::RendererEvent make(player::RendererEvent::Kind kind) const {
+        player::RendererEvent event;
+        event.kind = kind;
+        return event;
+    }
+    void end_current(player::EndReason reason, std::string error) {
+        if (!m_current) return;
+        auto event = make(player::RendererEvent::Kind::EndFile);
+        event.playlist_entry_id = *m_current;
+        event.end_reason = reason;
+        event.error = std::move(error);
+        m_pending.push_back(event);
+        m_current.reset();
+    }
+    void advance() {
+        if (m_current || m_playlist.empty()) return;
+        m_current = m_playlist.front();
+        m_playlist.pop_front();
+        auto event = make(player::RendererEvent::Kind::StartFile);
+        event.playlist_entry_id = *m_current;
+        m_pending.push_back(event);
+    }
+
+    const Clock& m_clock;
+    std::vector<player::RendererEvent> m_pending;
+    std::vector<LoadCall> m_loads;
+    std::vector<int> m_volumes;
+    std::vector<std::filesystem::path> m_screenshots;
+    std::deque<std::int64_t> m_playlist;  // after the current entry
+    std::optional<std::int64_t> m_current;
+    std::int64_t m_next_entry_id = 1;
+    int m_stops = 0;
+    bool m_refuse_next_load = false;
+};
+
+}  // namespace bantin::testing
