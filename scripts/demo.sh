@@ -6,7 +6,7 @@ bash scripts/install-deps.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBANTIN_BUILD_TESTS=OFF >/dev/null
 cmake --build build/release -j "$(nproc)"
 day=${BANTIN_DEMO_DAY:-$(TZ=Asia/Ho_Chi_Minh date +%F)}
-for device in scr-phuong1-cho spk-xa-tanan-01; do
+for device in scr-ben-nghe-01 spk-tan-an-01; do
   ./build/release/apps/bantin schedule --model demo/town.json --device "$device" --day "$day"
 done
-./build/release/apps/bantin conflicts --model demo/town.json
+./build/release/apps/bantin conflicts --model demo/town.json --day "$day"
