@@ -2,6 +2,7 @@
 
 #include "sqlite_handle.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace bantin::media {
@@ -195,13 +196,21 @@ Result<std::uint64_t> MediaCache::pinned_present_bytes_locked() const {
     return total;
 }
 
-Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t incoming_bytes) {
+void MediaCache::release(std::uint64_t reserved_bytes) {
+    std::lock_guard lock{m_mutex};
+    m_in_flight_bytes -= std::min(m_in_flight_bytes, reserved_bytes);
+}
+
+Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_bytes) {
     std::lock_guard lock{m_mutex};
     auto used = used_bytes_locked();
     if (!used) {
         return std::unexpected(used.error());
     }
+    // Other downloads in flight will land in the cache too: make room for them as well.
+    const std::uint64_t incoming_bytes = requested_bytes + m_in_flight_bytes;
     if (*used + incoming_bytes <= m_max_bytes) {
+        m_in_flight_bytes += requested_bytes;
         return std::vector<std::string>{};
     }
     auto pinned = pinned_present_bytes_locked();
@@ -209,9 +218,12 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t incoming_byte
         return std::unexpected(pinned.error());
     }
     if (*pinned + incoming_bytes > m_max_bytes) {
-        return fail(Errc::TooLarge, "media cache full: pinned media take " + format_bytes(*pinned) + " and " +
-                                        format_bytes(incoming_bytes) + " more are needed, over the limit of " +
-                                        format_bytes(m_max_bytes));
+        std::string detail = "media cache full: pinned media take " + format_bytes(*pinned) + " and " +
+                             format_bytes(requested_bytes) + " more are needed";
+        if (m_in_flight_bytes > 0) {
+            detail += " (plus " + format_bytes(m_in_flight_bytes) + " for downloads in progress)";
+        }
+        return fail(Errc::TooLarge, detail + ", over the limit of " + format_bytes(m_max_bytes));
     }
 
     auto select = m_database->connection.prepare(
@@ -257,6 +269,7 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t incoming_byte
         total -= size;
         evicted.push_back(sha256);
     }
+    m_in_flight_bytes += requested_bytes;
     return evicted;
 }
 

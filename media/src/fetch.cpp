@@ -422,6 +422,16 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
             spdlog::info("media cache: evicted {} to make room for {}", evicted, request.sha256);
         }
     }
+    // Ends the cache reservation on every path out of here (the object is recorded first).
+    struct ReservationEnd {
+        MediaCache* cache;
+        std::uint64_t bytes;
+        ~ReservationEnd() {
+            if (cache) {
+                cache->release(bytes);
+            }
+        }
+    } reservation_end{m_cache, request.size};
 
     for (int attempt = 1;; ++attempt) {
         if (cancel.cancelled()) {

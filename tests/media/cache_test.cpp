@@ -31,6 +31,7 @@ struct CacheFixture {
         auto stored = store.put_bytes(std::string(size, seed));
         REQUIRE(stored);
         REQUIRE(cache->record(*stored));
+        cache->release(size);
         clock.advance(std::chrono::seconds{1});
         return stored->sha256;
     }
@@ -187,4 +188,18 @@ TEST_CASE("a zero-byte cache limit is refused", "[media][cache]") {
     auto cache = MediaCache::open(*store, {directory.path() / "c.sqlite", 0}, clock);
     REQUIRE_FALSE(cache);
     CHECK(cache.error().code == Errc::InvalidInput);
+}
+
+TEST_CASE("reservations of downloads in flight count against the limit", "[media][cache]") {
+    CacheFixture fixture{300};
+    const std::string old_object = fixture.add('a', 100);
+    REQUIRE(fixture.cache->reserve(150));  // a download in flight: 250 of 300 spoken for
+    auto second = fixture.cache->reserve(100);
+    REQUIRE(second);
+    CHECK(*second == std::vector<std::string>{old_object});  // room made for both downloads
+    auto third = fixture.cache->reserve(100);
+    REQUIRE_FALSE(third);  // 150 + 100 in flight already: 100 more cannot fit
+    CHECK(third.error().code == Errc::TooLarge);
+    fixture.cache->release(150);
+    CHECK(fixture.cache->reserve(100));
 }

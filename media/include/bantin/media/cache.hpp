@@ -9,7 +9,8 @@
 //
 // Policy (docs/media.md): the pinned set, the media the active and the pending bundle need, is
 // never evicted. To make room for an incoming object, `reserve()` evicts unpinned objects,
-// least recently used first, until the total fits `max_bytes`. If the pinned objects alone
+// least recently used first, until the total (with the bytes other downloads have reserved)
+// fits `max_bytes`. If the pinned objects alone
 // leave no room, it evicts nothing and returns TooLarge saying how many bytes are pinned and
 // how many are needed. A full disk (ENOSPC while storing) comes back from the store as Io
 // "disk full: ..."; the failed put leaves no file behind and cached objects are untouched.
@@ -66,10 +67,13 @@ public:
     Result<void> pin(const std::set<std::string>& sha256s);
     bool is_pinned(std::string_view sha256) const;
 
-    // Makes room for `incoming_bytes` more, evicting least-recently-used unpinned objects.
-    // Returns the digests evicted. TooLarge when pinned objects leave too little room; then
-    // nothing is evicted.
+    // Makes room for `incoming_bytes` more, evicting least-recently-used unpinned objects,
+    // and counts those bytes as in flight until release(). Returns the digests evicted.
+    // TooLarge when pinned objects (plus other downloads in flight) leave too little room;
+    // then nothing is evicted and nothing is reserved.
     Result<std::vector<std::string>> reserve(std::uint64_t incoming_bytes);
+    // Ends a reservation (after the object was recorded, or the download failed).
+    void release(std::uint64_t reserved_bytes);
 
     // Records an object just put into the store (used now).
     Result<void> record(const StoredObject& object);
@@ -99,6 +103,7 @@ private:
     const Clock& m_clock;
     std::unique_ptr<Database> m_database;
     std::set<std::string, std::less<>> m_pinned;
+    std::uint64_t m_in_flight_bytes = 0;  // reserved by downloads not yet recorded
     mutable std::mutex m_mutex;
 };
 
