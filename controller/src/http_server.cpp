@@ -1,0 +1,428 @@
+#include "bantin/controller/http_server.hpp"
+
+#include "bantin/config/controller_config.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <system_error>
+
+namespace bantin::controller {
+
+namespace {
+
+bool is_unsafe_method(std::string_view method) {
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+std::optional<std::string> cookie_value(const httplib::Request& request, std::string_view name) {
+    const auto count = request.get_header_value_count("Cookie");
+    for (std::size_t index = 0; index < count; ++index) {
+        std::string_view header = request.get_header_value("Cookie", index);
+        while (!header.empty()) {
+            auto end = header.find(';');
+            std::string_view pair = trim(header.substr(0, end));
+            header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
+            auto equals = pair.find('=');
+            if (equals == std::string_view::npos)
+                continue;
+            if (trim(pair.substr(0, equals)) == name)
+                return std::string{trim(pair.substr(equals + 1))};
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_decimal(std::string_view text) {
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || text.empty())
+        return std::nullopt;
+    return value;
+}
+
+std::string field_name(std::string_view field) {
+    return std::string{field};
+}
+
+}  // namespace
+
+ApiServerOptions server_options(const config::ControllerConfig& config) {
+    ApiServerOptions options;
+    options.address = config.http.listen_address;
+    options.port = config.http.port;
+    options.max_body_bytes = static_cast<std::uint64_t>(config.storage.max_upload_mb) * 1024 * 1024 + 64 * 1024;
+    return options;
+}
+
+ApiServer::ApiServer(ApiServerOptions options)
+    : m_options(std::move(options)), m_server(std::make_unique<httplib::Server>()) {
+    m_server->set_payload_max_length(static_cast<std::size_t>(m_options.max_body_bytes));
+    // JSON routes read their whole body into memory; refuse big ones before reading them.
+    // Routes that stream (uploads) are registered with a content reader and check their own
+    // limit while streaming.
+    const std::uint64_t json_limit = m_options.max_json_body_bytes;
+    m_server->set_pre_routing_handler([json_limit](const httplib::Request& request, httplib::Response& response) {
+        if (!is_unsafe_method(request.method) || !request.has_header("Content-Length"))
+            return httplib::Server::HandlerResponse::Unhandled;
+        const bool streaming = request.path == "/api/v1/media" && request.method == "POST";
+        if (streaming)
+            return httplib::Server::HandlerResponse::Unhandled;
+        auto length = parse_decimal(request.get_header_value("Content-Length"));
+        if (length && static_cast<std::uint64_t>(*length) > json_limit) {
+            send_error(response, 413, "too-large",
+                       "request body of " + std::to_string(*length) + " bytes is over the limit of " +
+                           std::to_string(json_limit) + " bytes for this route");
+            response.set_header("Connection", "close");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    m_server->set_exception_handler(
+        [](const httplib::Request&, httplib::Response& response, std::exception_ptr exception) {
+            std::string detail = "unexpected error";
+            try {
+                if (exception)
+                    std::rethrow_exception(exception);
+            } catch (const std::exception& caught) {
+                detail = caught.what();
+            } catch (...) {
+            }
+            send_error(response, 500, "internal", detail);
+        });
+    m_server->set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+        // Only fill in bodies httplib left empty (unknown route, its own 413 and 400).
+        if (!response.body.empty())
+            return;
+        switch (response.status) {
+        case 404:
+            send_error(response, 404, "not-found", "no route for " + request.method + " " + request.path);
+            break;
+        case 413:
+            send_error(response, 413, "too-large", "request body is over the limit");
+            break;
+        case 400:
+            send_error(response, 400, "bad-request", "malformed HTTP request");
+            break;
+        default:
+            break;
+        }
+    });
+}
+
+ApiServer::~ApiServer() {
+    stop();
+}
+
+httplib::Server& ApiServer::http() {
+    return *m_server;
+}
+
+Result<int> ApiServer::start() {
+    if (m_listener.joinable())
+        return fail(Errc::Conflict, "the API server is already running");
+    int port = m_options.port;
+    if (port == 0) {
+        port = m_server->bind_to_any_port(m_options.address);
+        if (port <= 0)
+            return fail(Errc::Network, "cannot bind the API server to " + m_options.address + " on any port");
+    } else if (!m_server->bind_to_port(m_options.address, port)) {
+        return fail(Errc::Network,
+                    "cannot bind the API server to " + m_options.address + ":" + std::to_string(port));
+    }
+    m_port = port;
+    m_listener = std::thread([this] { m_server->listen_after_bind(); });
+    return port;
+}
+
+void ApiServer::stop() {
+    if (!m_listener.joinable())
+        return;
+    m_server->stop();
+    m_listener.join();
+}
+
+bool ApiServer::running() const {
+    return m_server->is_running();
+}
+
+// ---- responses ----
+
+int http_status(Errc code) {
+    switch (code) {
+    case Errc::InvalidInput: return 422;
+    case Errc::NotFound: return 404;
+    case Errc::AlreadyExists: return 409;
+    case Errc::Unauthenticated: return 401;
+    case Errc::PermissionDenied: return 403;
+    case Errc::Conflict: return 409;
+    case Errc::TooLarge: return 413;
+    case Errc::Unsupported: return 415;
+    case Errc::Timeout: return 503;
+    case Errc::Io:
+    case Errc::Network:
+    case Errc::Crypto:
+    case Errc::Internal: return 500;
+    }
+    return 500;
+}
+
+void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
+    response.status = status;
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& response, int status, std::string_view code, std::string_view detail) {
+    send_json(response, status, nlohmann::ordered_json{{"error", code}, {"detail", detail}});
+}
+
+void send_error(httplib::Response& response, const Error& error) {
+    send_error(response, http_status(error.code), to_string(error.code), error.detail);
+}
+
+void send_bad_request(httplib::Response& response, std::string_view detail) {
+    send_error(response, 400, "bad-request", detail);
+}
+
+// ---- authentication ----
+
+std::optional<std::pair<std::string, AuthMethod>> request_token(const httplib::Request& request) {
+    if (request.has_header("Authorization")) {
+        std::string_view header = trim(request.get_header_value("Authorization"));
+        constexpr std::string_view prefix = "Bearer ";
+        if (header.size() > prefix.size() && header.substr(0, prefix.size()) == prefix)
+            return std::pair{std::string{trim(header.substr(prefix.size()))}, AuthMethod::Bearer};
+        return std::nullopt;
+    }
+    if (auto cookie = cookie_value(request, session_cookie_name); cookie && !cookie->empty())
+        return std::pair{std::move(*cookie), AuthMethod::Cookie};
+    return std::nullopt;
+}
+
+std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request& request,
+                                     httplib::Response& response, Action action) {
+    auto token = request_token(request);
+    if (!token) {
+        send_error(response, 401, "unauthenticated",
+                   "sign in first: send `Authorization: Bearer <token>` or the session cookie");
+        return std::nullopt;
+    }
+    auto authenticated = context.auth.authenticate(token->first);
+    if (!authenticated) {
+        send_error(response, 401, "unauthenticated", authenticated.error().detail);
+        return std::nullopt;
+    }
+    if (token->second == AuthMethod::Cookie && is_unsafe_method(request.method)) {
+        auto checked = context.auth.check_csrf(authenticated->session, request.get_header_value("X-CSRF-Token"));
+        if (!checked) {
+            send_error(response, 403, "csrf",
+                       "a cookie session must send its CSRF token in the X-CSRF-Token header");
+            return std::nullopt;
+        }
+    }
+    if (auto allowed_action = require(authenticated->user, action); !allowed_action) {
+        send_error(response, allowed_action.error());
+        return std::nullopt;
+    }
+    return RequestUser{std::move(authenticated->user), std::move(authenticated->session), token->second,
+                       std::move(token->first)};
+}
+
+// ---- bodies and parameters ----
+
+std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response) {
+    if (request.body.empty()) {
+        send_bad_request(response, "body: expected a JSON object, got an empty body");
+        return std::nullopt;
+    }
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) {
+        // Parse again with exceptions to learn where it broke.
+        std::string where;
+        try {
+            auto reparsed = nlohmann::json::parse(request.body);
+            static_cast<void>(reparsed);
+        } catch (const nlohmann::json::parse_error& error) {
+            where = " at byte " + std::to_string(error.byte);
+        }
+        send_bad_request(response, "body: not valid JSON" + where);
+        return std::nullopt;
+    }
+    if (!body.is_object()) {
+        send_bad_request(response, std::string{"body: expected a JSON object, got "} + body.type_name());
+        return std::nullopt;
+    }
+    return body;
+}
+
+Result<std::optional<std::string>> optional_string(const nlohmann::json& body, std::string_view field) {
+    auto found = body.find(field);
+    if (found == body.end() || found->is_null())
+        return std::optional<std::string>{};
+    if (!found->is_string())
+        return fail(Errc::InvalidInput, field_name(field) + ": expected a string, got " + found->type_name());
+    return std::optional<std::string>{found->get<std::string>()};
+}
+
+Result<std::string> required_string(const nlohmann::json& body, std::string_view field) {
+    auto value = optional_string(body, field);
+    if (!value)
+        return std::unexpected(value.error());
+    if (!*value)
+        return fail(Errc::InvalidInput, field_name(field) + ": required");
+    return std::move(**value);
+}
+
+Result<std::optional<std::int64_t>> optional_integer(const nlohmann::json& body, std::string_view field) {
+    auto found = body.find(field);
+    if (found == body.end() || found->is_null())
+        return std::optional<std::int64_t>{};
+    if (!found->is_number_integer())
+        return fail(Errc::InvalidInput, field_name(field) + ": expected an integer, got " + found->type_name());
+    return std::optional<std::int64_t>{found->get<std::int64_t>()};
+}
+
+Result<std::int64_t> required_integer(const nlohmann::json& body, std::string_view field) {
+    auto value = optional_integer(body, field);
+    if (!value)
+        return std::unexpected(value.error());
+    if (!*value)
+        return fail(Errc::InvalidInput, field_name(field) + ": required");
+    return **value;
+}
+
+Result<std::optional<bool>> optional_boolean(const nlohmann::json& body, std::string_view field) {
+    auto found = body.find(field);
+    if (found == body.end() || found->is_null())
+        return std::optional<bool>{};
+    if (!found->is_boolean())
+        return fail(Errc::InvalidInput, field_name(field) + ": expected true or false, got " + found->type_name());
+    return std::optional<bool>{found->get<bool>()};
+}
+
+std::string path_match(const httplib::Request& request, std::size_t index) {
+    if (index >= request.matches.size())
+        return {};
+    return request.matches[index].str();
+}
+
+// ---- pagination ----
+
+Result<Page> parse_page(const httplib::Request& request) {
+    Page page;
+    page.limit = default_page_limit;
+    if (request.has_param("limit")) {
+        auto limit = parse_decimal(request.get_param_value("limit"));
+        if (!limit || *limit < 1 || *limit > max_page_limit)
+            return fail(Errc::InvalidInput,
+                        "limit: expected an integer from 1 to " + std::to_string(max_page_limit));
+        page.limit = static_cast<int>(*limit);
+    }
+    const char* offset_name = request.has_param("cursor") ? "cursor" : "offset";
+    if (request.has_param(offset_name)) {
+        auto offset = parse_decimal(request.get_param_value(offset_name));
+        if (!offset || *offset < 0 || *offset > 1'000'000'000)
+            return fail(Errc::InvalidInput, std::string{offset_name} + ": not a cursor this server gave out");
+        page.offset = static_cast<int>(*offset);
+    }
+    return page;
+}
+
+Page page_probe(Page page) {
+    return Page{page.limit + 1, page.offset};
+}
+
+void send_page(httplib::Response& response, Page page, nlohmann::ordered_json items) {
+    nlohmann::ordered_json next = nullptr;
+    if (items.is_array() && items.size() > static_cast<std::size_t>(page.limit)) {
+        items.erase(items.begin() + page.limit, items.end());
+        next = std::to_string(page.offset + page.limit);
+    }
+    send_json(response, 200, nlohmann::ordered_json{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+// ---- files ----
+
+void serve_media_file(const httplib::Request& request, httplib::Response& response,
+                      const std::filesystem::path& path, std::string_view content_type) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error) {
+        send_error(response, 404, "not-found", "no stored file for this media");
+        return;
+    }
+    response.set_header("Accept-Ranges", "bytes");
+    response.set_header("Cache-Control", "private, max-age=31536000, immutable");
+
+    std::uint64_t first = 0;
+    std::uint64_t length = size;
+    if (!request.ranges.empty()) {
+        // One range only: media players ask for one; multipart/byteranges is not worth it.
+        const auto [range_first, range_last] = request.ranges.front();
+        bool satisfiable = request.ranges.size() == 1 && size > 0;
+        std::uint64_t begin = 0;
+        std::uint64_t end = 0;  // inclusive
+        if (satisfiable) {
+            if (range_first < 0) {  // suffix: the last n bytes
+                const auto suffix = static_cast<std::uint64_t>(range_last);
+                satisfiable = suffix > 0;
+                begin = suffix >= size ? 0 : size - suffix;
+                end = size - 1;
+            } else {
+                begin = static_cast<std::uint64_t>(range_first);
+                end = range_last < 0 ? size - 1
+                                     : std::min<std::uint64_t>(static_cast<std::uint64_t>(range_last), size - 1);
+                satisfiable = begin < size && begin <= end;
+            }
+        }
+        if (!satisfiable) {
+            response.status = 416;
+            response.set_header("Content-Range", "bytes */" + std::to_string(size));
+            response.set_content(nlohmann::ordered_json{{"error", "range-not-satisfiable"},
+                                                        {"detail", "the file has " + std::to_string(size) + " bytes"}}
+                                     .dump(),
+                                 "application/json");
+            return;
+        }
+        first = begin;
+        length = end - begin + 1;
+        response.status = 206;
+        response.set_header("Content-Range", "bytes " + std::to_string(begin) + "-" + std::to_string(end) + "/" +
+                                                 std::to_string(size));
+    } else {
+        response.status = 200;
+    }
+
+    auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+    if (!*file) {
+        send_error(response, 404, "not-found", "no stored file for this media");
+        return;
+    }
+    // httplib calls the provider with offsets relative to the body it was told about.
+    response.set_content_provider(
+        static_cast<std::size_t>(length), std::string{content_type},
+        [file, first](std::size_t offset, std::size_t wanted, httplib::DataSink& sink) {
+            char buffer[64 * 1024];
+            file->clear();
+            file->seekg(static_cast<std::streamoff>(first + offset));
+            const auto chunk = std::min(wanted, sizeof buffer);
+            file->read(buffer, static_cast<std::streamsize>(chunk));
+            const auto got = file->gcount();
+            if (got <= 0)
+                return false;
+            return sink.write(buffer, static_cast<std::size_t>(got));
+        });
+}
+
+}  // namespace bantin::controller

@@ -1,0 +1,84 @@
+#include "bantin/controller/model_builder.hpp"
+
+#include <utility>
+
+namespace bantin::controller {
+
+namespace {
+
+constexpr int batch = 1000;
+
+// Reads every page of a paged list.
+template <class Record, class List>
+Result<std::vector<Record>> read_all(List&& list) {
+    std::vector<Record> all;
+    for (Page page{batch, 0};; page.offset += batch) {
+        Result<std::vector<Record>> rows = list(page);
+        if (!rows)
+            return std::unexpected(rows.error());
+        const bool last = rows->size() < static_cast<std::size_t>(batch);
+        for (auto& row : *rows) all.push_back(std::move(row));
+        if (last)
+            return all;
+    }
+}
+
+bool selected(CampaignSelection selection, scheduler::ApprovalState state) {
+    switch (selection) {
+    case CampaignSelection::Approved: return state == scheduler::ApprovalState::Approved;
+    case CampaignSelection::NotArchived: return state != scheduler::ApprovalState::Archived;
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<scheduler::Model> build_model(Store& store, const ModelOptions& options) {
+    return store.read_value<scheduler::Model>([&](StoreTransaction& transaction) -> Result<scheduler::Model> {
+        scheduler::Model model;
+
+        auto devices = read_all<DeviceRecord>([&](Page page) { return transaction.list_devices(page); });
+        if (!devices)
+            return std::unexpected(devices.error());
+        for (auto& record : *devices) {
+            if (record.revoked && options.revoked == RevokedDevices::Exclude)
+                continue;
+            model.devices.push_back(std::move(record.device));
+        }
+
+        auto media = read_all<MediaRecord>([&](Page page) { return transaction.list_media(page); });
+        if (!media)
+            return std::unexpected(media.error());
+        for (auto& record : *media) model.media.push_back(std::move(record.media));
+
+        auto playlists = read_all<PlaylistRecord>([&](Page page) { return transaction.list_playlists(page); });
+        if (!playlists)
+            return std::unexpected(playlists.error());
+        for (auto& record : *playlists) model.playlists.push_back(std::move(record.playlist));
+
+        CampaignFilter filter;
+        if (options.campaigns == CampaignSelection::Approved)
+            filter.approval = scheduler::ApprovalState::Approved;
+        auto campaigns =
+            read_all<CampaignRecord>([&](Page page) { return transaction.list_campaigns(filter, page); });
+        if (!campaigns)
+            return std::unexpected(campaigns.error());
+        for (auto& record : *campaigns) {
+            if (selected(options.campaigns, record.campaign.approval))
+                model.campaigns.push_back(std::move(record.campaign));
+        }
+
+        if (options.active_alerts_at) {
+            auto alerts = transaction.list_active_alerts(*options.active_alerts_at);
+            if (!alerts)
+                return std::unexpected(alerts.error());
+            for (auto& record : *alerts) {
+                if (record.state == AlertState::Sent)
+                    model.alerts.push_back(std::move(record.alert));
+            }
+        }
+        return model;
+    });
+}
+
+}  // namespace bantin::controller
