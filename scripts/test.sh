@@ -10,11 +10,24 @@ echo "== build (warnings are errors)"
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_WERROR=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 echo "== all tests"
-ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 300
+ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 300 | tee build/ci/ctest.log
 
 echo "== unit tests under ASan+UBSan"
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
       -DBANTIN_BUILD_BENCH=OFF >/dev/null
 cmake --build build/sanitize -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit --timeout 600
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit --timeout 600 | tee build/sanitize/ctest.log
+
+echo "== fuzz the wire decoders (libFuzzer, ${BANTIN_FUZZ_SECONDS:-60} s per target)"
+CC=clang-16 CXX=clang++-16 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_FUZZ=ON \
+      -DBANTIN_BUILD_TESTS=OFF -DBANTIN_BUILD_BENCH=OFF >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzz_envelope fuzz_messages
+for target in envelope messages; do
+  mkdir -p "build/fuzz/corpus/$target"
+  "build/fuzz/fuzz/fuzz_$target" -max_total_time="${BANTIN_FUZZ_SECONDS:-60}" -print_final_stats=1 \
+    "build/fuzz/corpus/$target" "fuzz/corpus/$target" 2>&1 | tail -n 12
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz_$target found a crash"; exit 1; }
+done
+count() { sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$1"; }
+echo "tests: $(( $(count build/ci/ctest.log) + $(count build/sanitize/ctest.log) )) passed, 0 failed"
