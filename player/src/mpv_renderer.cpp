@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -62,6 +63,12 @@ private:
 };
 
 std::string mpv_error_text(int code) { return mpv_error_string(code); }
+
+std::string seconds_text(int milliseconds) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%d.%03d", milliseconds / 1000, milliseconds % 1000);
+    return buffer;
+}
 
 void* get_proc_address(void*, const char* name) { return SDL_GL_GetProcAddress(name); }
 
@@ -358,6 +365,7 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
         {"audio-display", "no"},
         {"gapless-audio", "yes"},
         {"audio-samplerate", std::to_string(config.audio_samplerate)},
+        {"audio-buffer", seconds_text(config.audio_buffer_ms)},
         {"volume-max", "100"},
         {"volume", std::to_string(std::clamp(config.initial_volume, 0, 100))},
         {"image-display-duration", "1"},
@@ -377,6 +385,7 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
                 options.emplace_back("ao-pcm-file", config.pcm_output->string());
             } else {
                 options.emplace_back("ao", "null");
+                options.emplace_back("ao-null-buffer", seconds_text(config.audio_buffer_ms));
             }
             break;
     }

@@ -13,9 +13,6 @@ namespace bantin::player {
 
 namespace {
 
-// The renderer's playlist holds the current entry and at most this many more.
-constexpr std::size_t max_loaded = 2;
-
 std::string seconds_text(Duration length) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%lld.%03lld", static_cast<long long>(length.count() / 1000),
@@ -148,7 +145,7 @@ void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {
 }
 
 void PlaybackEngine::refill() {
-    while (!m_queue.empty() && m_loaded.size() < max_loaded) {
+    while (!m_queue.empty() && m_loaded.size() < m_options.lookahead + 1) {
         const PlayItem& head = m_queue.front();
         const TimePoint now = m_clock.wall();
         const TimePoint free_at = estimated_free_at();
@@ -333,7 +330,7 @@ std::vector<PlaybackEvent> PlaybackEngine::tick() {
 
 Duration PlaybackEngine::time_until_next_action(Duration ceiling) const {
     if (!m_outbox.empty()) return Duration{0};
-    if (m_queue.empty() || m_loaded.size() >= max_loaded) return ceiling;
+    if (m_queue.empty() || m_loaded.size() >= m_options.lookahead + 1) return ceiling;
     const Duration until = m_queue.front().planned_start - m_clock.wall();
     return std::clamp(until, Duration{0}, ceiling);
 }

@@ -40,6 +40,11 @@ struct RendererConfig {
     // Headless only: write the audio output to this WAV file (ao=pcm) instead of ao=null.
     std::optional<std::filesystem::path> pcm_output;
     int audio_samplerate = 48000;
+    // mpv's audio output buffer. With gapless audio, end-file (and the next entry's
+    // playback-restart) comes when the decoder has handed the last samples to this buffer, so
+    // audio proof timestamps are early by up to this much: keep it small (mpv's default, 200 ms
+    // plus the null output's own 200 ms, made a 1 s tone "end" after 0.6 s).
+    int audio_buffer_ms = 50;
     int initial_volume = 80;
     // mpv messages at this level and above go to spdlog ("error", "warn", "info", "v").
     std::string log_level = "warn";

@@ -86,6 +86,9 @@ struct EngineOptions {
     // end is not appended early: the engine waits for its planned start (a gap in the
     // timeline is a gap on screen too).
     Duration contiguous_tolerance{500};
+    // Entries kept in the renderer's playlist after the current one. One is enough for
+    // gapless playback in real time; more helps faster-than-real-time outputs (ao=pcm).
+    std::size_t lookahead = 1;
     // Items whose remaining time is shorter than this are skipped as missed.
     Duration minimum_length{100};
     // Where rendered text notices are written (screen mode); created if missing.

@@ -1,0 +1,240 @@
+// Real libmpv, headless (vo=null; ao=null, or ao=pcm into a WAV), media made by the test.
+#include "bantin/player/mpv_renderer.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "media_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace bantin;
+using namespace bantin::player;
+using namespace bantin::testing;
+using bantin::scheduler::MediaType;
+using std::chrono::milliseconds;
+
+namespace {
+
+PlayItem planned(std::string id, MediaType type, const std::filesystem::path& path, TimePoint start,
+                 milliseconds length) {
+    PlayItem item;
+    item.entry_id = std::move(id);
+    item.type = type;
+    item.location = path.string();
+    item.planned_start = start;
+    item.planned_end = start + length;
+    return item;
+}
+
+std::unique_ptr<MpvRenderer> headless(const Clock& clock, std::optional<std::filesystem::path> pcm = std::nullopt) {
+    RendererConfig config;
+    config.mode = OutputMode::Headless;
+    config.pcm_output = std::move(pcm);
+    auto renderer = MpvRenderer::create(config, clock);
+    REQUIRE(renderer);
+    return std::move(*renderer);
+}
+
+auto ended_count(std::size_t count) {
+    return [count](const std::vector<PlaybackEvent>& events) { return ended_items(events).size() >= count; };
+}
+
+}  // namespace
+
+TEST_CASE("video, image and audio play back to back and each reports its real start and end",
+          "[player][mpv][headless]") {
+    TempDir dir;
+    const auto video = make_video(dir, "video.mp4", 2.0);
+    const auto image = make_image(dir, "image.png", "green");
+    const auto audio = make_tone(dir, "audio.wav", 1.0, 440);
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    engine.enqueue({planned("video", MediaType::Video, video, start, milliseconds{2000}),
+                    planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{1000}),
+                    planned("audio", MediaType::Audio, audio, start + milliseconds{3000}, milliseconds{1000})});
+    auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(3));
+
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 3);
+    const std::vector<std::pair<std::string, long long>> expected = {{"video", 2000}, {"image", 1000}, {"audio", 1000}};
+    for (std::size_t index = 0; index < 3; ++index) {
+        INFO(ended[index].entry_id << ": " << ended[index].error);
+        CHECK(ended[index].entry_id == expected[index].first);
+        CHECK(ended[index].outcome == Outcome::Completed);
+        REQUIRE(ended[index].started_monotonic);
+        const long long duration = milliseconds_between(*ended[index].started_monotonic, ended[index].ended_monotonic);
+        INFO("duration " << duration << " ms");
+        CHECK(std::llabs(duration - expected[index].second) <= 200);
+        CHECK(ended[index].ended_wall >= *ended[index].started_wall);
+    }
+    // Starts are reported in order, each before its own end.
+    const auto started = started_items(events);
+    REQUIRE(started.size() == 3);
+    CHECK(started[0].entry_id == "video");
+    CHECK(started[1].entry_id == "image");
+    CHECK(started[2].entry_id == "audio");
+    CHECK(engine.idle());
+}
+
+TEST_CASE("undecodable files are reported failed and the next item plays", "[player][mpv][headless]") {
+    TempDir dir;
+    const auto video = make_video(dir, "video.mp4", 1.0);
+    const auto truncated = dir / "truncated.mp4";
+    {
+        std::ifstream in(video, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+    }
+    const auto noise = dir / "noise.mp4";
+    {
+        std::mt19937 random(7);
+        std::ofstream out(noise, std::ios::binary);
+        for (int index = 0; index < 20'000; ++index) out.put(static_cast<char>(random() & 0xff));
+    }
+    const auto image = make_image(dir, "after.png", "blue");
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    engine.enqueue({planned("truncated", MediaType::Video, truncated, start, milliseconds{1000}),
+                    planned("noise", MediaType::Video, noise, start + milliseconds{1000}, milliseconds{1000}),
+                    planned("after", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
+    auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(3));
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 3);
+    CHECK(ended[0].entry_id == "truncated");
+    CHECK(ended[0].outcome == Outcome::Failed);
+    CHECK_FALSE(ended[0].error.empty());
+    CHECK(ended[1].entry_id == "noise");
+    CHECK(ended[1].outcome == Outcome::Failed);
+    CHECK(ended[2].entry_id == "after");
+    CHECK(ended[2].outcome == Outcome::Completed);
+}
+
+TEST_CASE("a missing file is reported failed at once", "[player][mpv][headless]") {
+    TempDir dir;
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    engine.enqueue({planned("missing", MediaType::Video, dir / "nope.mp4", clock.wall(), milliseconds{1000})});
+    auto events = run_until(*renderer, engine, milliseconds{5000}, ended_count(1));
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Failed);
+    CHECK_FALSE(ended[0].started_wall);
+}
+
+TEST_CASE("interrupt cuts the playing item within a fraction of a second and plays the alert",
+          "[player][mpv][headless]") {
+    TempDir dir;
+    const auto video = make_video(dir, "long.mp4", 6.0);
+    const auto next = make_image(dir, "next.png", "white");
+    const auto alert = make_tone(dir, "alert.wav", 1.0, 880);
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    engine.enqueue({planned("long", MediaType::Video, video, start, milliseconds{6000}),
+                    planned("next", MediaType::Image, next, start + milliseconds{6000}, milliseconds{1000})});
+    auto before = run_until(*renderer, engine, milliseconds{5000}, [](const auto& events) {
+        return !started_items(events).empty();
+    });
+    REQUIRE(started_items(before).size() == 1);
+    // Let it play a while, then preempt.
+    run_until(*renderer, engine, milliseconds{1000}, [](const auto&) { return false; });
+    const MonotonicTime interrupted_at = clock.monotonic();
+    const auto dropped = engine.interrupt({planned("alert", MediaType::Audio, alert, clock.wall(), milliseconds{1000})});
+    CHECK(dropped == std::vector<std::string>{"next"});
+    auto after = run_until(*renderer, engine, milliseconds{5000}, ended_count(2));
+    const auto ended = ended_items(after);
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[0].entry_id == "long");
+    CHECK(ended[0].outcome == Outcome::Interrupted);
+    CHECK(milliseconds_between(interrupted_at, ended[0].ended_monotonic) < 300);
+    const auto started = started_items(after);
+    REQUIRE(started.size() == 1);
+    CHECK(started[0].entry_id == "alert");
+    CHECK(milliseconds_between(interrupted_at, started[0].monotonic) < 500);
+    CHECK(ended[1].entry_id == "alert");
+    CHECK(ended[1].outcome == Outcome::Completed);
+}
+
+TEST_CASE("audio items captured with ao=pcm have the planned total length and no silent gap",
+          "[player][mpv][headless][audio]") {
+    TempDir dir;
+    const auto first = make_tone(dir, "first.wav", 1.0, 440);
+    const auto second = make_tone(dir, "second.wav", 1.0, 660);
+    const auto third = make_tone(dir, "third.wav", 1.0, 880);
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        // ao=pcm runs faster than real time: hand mpv the whole list and do not wait for
+        // planned starts, so the output file stays open across the items.
+        EngineOptions options;
+        options.lookahead = 3;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        const TimePoint start = clock.wall();
+        engine.enqueue({planned("first", MediaType::Audio, first, start, milliseconds{1000}),
+                        planned("second", MediaType::Audio, second, start + milliseconds{1000}, milliseconds{1000}),
+                        planned("third", MediaType::Audio, third, start + milliseconds{2000}, milliseconds{1000})});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(3));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 3);
+        for (const auto& end : ended) CHECK(end.outcome == Outcome::Completed);
+    }  // destroying mpv closes the audio output, which finishes the WAV header
+
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    CHECK(std::abs(seconds - 3.0) < 0.05);
+
+    // Scan the joined output in 5 ms windows: a gap between items would be a silent window.
+    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
+    const std::size_t samples = raw.size() / 2;
+    const std::size_t window = 240;
+    std::size_t silent_windows = 0;
+    for (std::size_t begin = 0; begin + window <= samples; begin += window) {
+        double energy = 0;
+        for (std::size_t index = begin; index < begin + window; ++index) {
+            const auto low = static_cast<unsigned char>(raw[2 * index]);
+            const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
+            const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
+            energy += static_cast<double>(value) * value;
+        }
+        if (std::sqrt(energy / window) < 300.0) ++silent_windows;
+    }
+    INFO(silent_windows << " silent 5 ms windows in " << samples << " samples");
+    CHECK(silent_windows == 0);
+}
+
+TEST_CASE("a screenshot of the current frame is written as a PNG", "[player][mpv][headless]") {
+    TempDir dir;
+    const auto red = make_image(dir, "red.png", "red");
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    engine.enqueue({planned("red", MediaType::Image, red, clock.wall(), milliseconds{2000})});
+    run_until(*renderer, engine, milliseconds{5000}, [](const auto& events) { return !started_items(events).empty(); });
+    engine.screenshot(dir / "shot.png", 7);
+    auto events = run_until(*renderer, engine, milliseconds{5000}, [](const auto& so_far) {
+        for (const auto& event : so_far)
+            if (std::holds_alternative<ScreenshotResult>(event)) return true;
+        return false;
+    });
+    const ScreenshotResult* result = nullptr;
+    for (const auto& event : events)
+        if (const auto* shot = std::get_if<ScreenshotResult>(&event)) result = shot;
+    REQUIRE(result != nullptr);
+    INFO(result->error);
+    REQUIRE(result->error.empty());
+    CHECK(result->tag == 7);
+    const Decoded shot = decode_image(dir / "shot.png");
+    CHECK(shot.width == 320);
+    std::size_t red_pixels = 0;
+    for (std::size_t index = 0; index + 2 < shot.rgb.size(); index += 3)
+        if (shot.rgb[index] > 200 && shot.rgb[index + 1] < 60 && shot.rgb[index + 2] < 60) ++red_pixels;
+    CHECK(red_pixels > shot.rgb.size() / 3 * 9 / 10);
+}
