@@ -1,0 +1,210 @@
+// Screen mode under a private Xvfb (Mesa llvmpipe behind SDL's OpenGL): the window really
+// shows the image, and a Vietnamese text notice renders as the reference render does.
+#include "bantin/player/mpv_renderer.hpp"
+#include "bantin/player/notice_renderer.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "media_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace bantin;
+using namespace bantin::player;
+using namespace bantin::testing;
+using bantin::scheduler::MediaType;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Xvfb on the first free display number from 90, stopped (SIGTERM, then waited for) on scope exit.
+class Xvfb {
+public:
+    Xvfb() {
+        for (int number = 90; number < 190; ++number) {
+            const std::string lock = "/tmp/.X" + std::to_string(number) + "-lock";
+            const std::string socket = "/tmp/.X11-unix/X" + std::to_string(number);
+            if (std::filesystem::exists(lock) || std::filesystem::exists(socket)) continue;
+            const std::string display = ":" + std::to_string(number);
+            m_pid = fork();
+            if (m_pid == 0) {
+                execlp("Xvfb", "Xvfb", display.c_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp",
+                       static_cast<char*>(nullptr));
+                _exit(127);
+            }
+            for (int attempt = 0; attempt < 100; ++attempt) {
+                if (std::filesystem::exists(socket)) {
+                    m_display = display;
+                    return;
+                }
+                int status = 0;
+                if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
+                    m_pid = -1;  // lost a race for this number: try the next
+                    break;
+                }
+                std::this_thread::sleep_for(milliseconds{50});
+            }
+            if (m_pid > 0) return;
+        }
+    }
+    Xvfb(const Xvfb&) = delete;
+    Xvfb& operator=(const Xvfb&) = delete;
+    ~Xvfb() {
+        if (m_pid > 0) {
+            kill(m_pid, SIGTERM);
+            int status = 0;
+            waitpid(m_pid, &status, 0);
+        }
+    }
+    const std::string& display() const { return m_display; }
+
+private:
+    pid_t m_pid = -1;
+    std::string m_display;
+};
+
+struct Screen {
+    TempDir dir;
+    Xvfb xvfb;
+    SystemClock clock;
+    std::unique_ptr<MpvRenderer> renderer;
+
+    Screen() {
+        REQUIRE_FALSE(xvfb.display().empty());
+        const auto runtime = dir / "runtime";
+        std::filesystem::create_directories(runtime);
+        chmod(runtime.c_str(), 0700);
+        setenv("DISPLAY", xvfb.display().c_str(), 1);
+        setenv("XDG_RUNTIME_DIR", runtime.c_str(), 1);
+        setenv("SDL_VIDEODRIVER", "x11", 1);
+        RendererConfig config;
+        config.mode = OutputMode::Screen;
+        config.window_width = 1280;
+        config.window_height = 720;
+        auto created = MpvRenderer::create(config, clock);
+        INFO((created ? std::string() : created.error().message()));
+        REQUIRE(created);
+        renderer = std::move(*created);
+    }
+
+    // Plays until the item is on screen and has been drawn for a while, then takes mpv's
+    // screenshot and a capture of the X screen.
+    std::pair<Decoded, Decoded> show_and_capture(PlaybackEngine& engine, PlayItem item) {
+        engine.enqueue({std::move(item)});
+        auto events = run_until(*renderer, engine, milliseconds{10'000},
+                                [](const auto& so_far) { return !started_items(so_far).empty(); });
+        REQUIRE(started_items(events).size() == 1);
+        run_until(*renderer, engine, milliseconds{700}, [](const auto&) { return false; });
+        CHECK(renderer->frames_drawn() > 0);
+        engine.screenshot(dir / "shot.png", 1);
+        auto shots = run_until(*renderer, engine, milliseconds{5000}, [](const auto& so_far) {
+            for (const auto& event : so_far)
+                if (std::holds_alternative<ScreenshotResult>(event)) return true;
+            return false;
+        });
+        for (const auto& event : shots)
+            if (const auto* shot = std::get_if<ScreenshotResult>(&event)) {
+                INFO(shot->error);
+                REQUIRE(shot->error.empty());
+            }
+        run("xwd -root -silent -display " + xvfb.display() + " | convert xwd:- " + quoted(dir / "screen.png"));
+        return {decode_image(dir / "shot.png"), decode_image(dir / "screen.png")};
+    }
+};
+
+PlayItem planned(std::string id, MediaType type, std::string location, const Clock& clock, milliseconds length) {
+    PlayItem item;
+    item.entry_id = std::move(id);
+    item.type = type;
+    item.location = std::move(location);
+    item.planned_start = clock.wall();
+    item.planned_end = item.planned_start + length;
+    return item;
+}
+
+double red_share(const Decoded& image) {
+    std::size_t red = 0;
+    for (std::size_t index = 0; index + 2 < image.rgb.size(); index += 3)
+        if (image.rgb[index] > 200 && image.rgb[index + 1] < 60 && image.rgb[index + 2] < 60) ++red;
+    return static_cast<double>(red) / static_cast<double>(image.rgb.size() / 3);
+}
+
+double mean_difference(const std::vector<std::uint8_t>& left, const std::vector<std::uint8_t>& right) {
+    double total = 0;
+    for (std::size_t index = 0; index < left.size(); ++index)
+        total += std::abs(static_cast<int>(left[index]) - static_cast<int>(right[index]));
+    return total / static_cast<double>(left.size());
+}
+
+std::size_t differing_pixels(const std::vector<std::uint8_t>& left, const std::vector<std::uint8_t>& right) {
+    std::size_t count = 0;
+    for (std::size_t index = 0; index + 2 < left.size(); index += 3)
+        for (std::size_t channel = 0; channel < 3; ++channel)
+            if (std::abs(static_cast<int>(left[index + channel]) - static_cast<int>(right[index + channel])) > 64) {
+                ++count;
+                break;
+            }
+    return count;
+}
+
+std::size_t ink(const std::vector<std::uint8_t>& rgb) {
+    std::size_t count = 0;
+    for (std::size_t index = 0; index + 2 < rgb.size(); index += 3)
+        if (rgb[index] > 200 && rgb[index + 1] > 200 && rgb[index + 2] > 200) ++count;
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("the window shows a solid red image", "[player][mpv][screen][xvfb]") {
+    Screen screen;
+    const auto red = make_image(screen.dir, "red.png", "red", 1280, 720);
+    PlaybackEngine engine(*screen.renderer, screen.clock, EngineOptions{});
+    auto [shot, captured] =
+        screen.show_and_capture(engine, planned("red", MediaType::Image, red.string(), screen.clock, milliseconds{5000}));
+    CHECK(shot.width == 1280);
+    CHECK(red_share(shot) > 0.95);
+    // What the X server shows: the window covers the 1280x720 screen.
+    CHECK(captured.width == 1280);
+    CHECK(red_share(captured) > 0.9);
+}
+
+TEST_CASE("a Vietnamese text notice shows as the reference render", "[player][mpv][screen][xvfb][notice]") {
+    Screen screen;
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    const std::string text = "Thông báo: Lịch tiêm chủng ở phường Bến Nghé";
+    auto reference = notices->render(text);
+    REQUIRE(reference);
+    EngineOptions options;
+    options.notice_directory = screen.dir / "notices";
+    PlaybackEngine engine(*screen.renderer, screen.clock, options, &*notices);
+    PlayItem notice = planned("notice", MediaType::Text, "", screen.clock, milliseconds{5000});
+    notice.text = text;
+    auto [shot, captured] = screen.show_and_capture(engine, notice);
+    REQUIRE(shot.width == reference->width);
+    REQUIRE(shot.height == reference->height);
+    REQUIRE(captured.rgb.size() == reference->pixels.size());
+    // Not blank: the text's pixels are there.
+    CHECK(ink(shot.rgb) > 2000);
+    CHECK(ink(captured.rgb) > 2000);
+    // Same picture, within the tolerance of mpv's YUV round trip and scaling.
+    const double shot_difference = mean_difference(shot.rgb, reference->pixels);
+    const double screen_difference = mean_difference(captured.rgb, reference->pixels);
+    INFO("mean difference: screenshot " << shot_difference << ", screen " << screen_difference);
+    CHECK(shot_difference < 6.0);
+    CHECK(screen_difference < 6.0);
+    // And a render without diacritics is measurably further away from what was shown.
+    auto plain = notices->render("Thong bao: Lich tiem chung o phuong Ben Nghe");
+    REQUIRE(plain);
+    // (diacritics are few pixels, so count strongly differing pixels rather than average).
+    const std::size_t off_reference = differing_pixels(captured.rgb, reference->pixels);
+    const std::size_t off_plain = differing_pixels(captured.rgb, plain->pixels);
+    INFO("pixels off the reference " << off_reference << ", off the plain render " << off_plain);
+    CHECK(off_plain > 200);
+    CHECK(off_reference * 10 < off_plain);
+}
