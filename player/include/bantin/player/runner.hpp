@@ -1,0 +1,106 @@
+#pragma once
+// The timeline runner's planning half: builds the shared scheduler's Resolver on what this
+// device must play (the active bundle's model, the live alerts received on the alert
+// topics, the device-local interlocks on top) and turns timeline entries into PlayItems for
+// the playback engine, remembering for each the facts its proof-of-play row needs.
+//
+// Device-local interlocks (the player config's [safety]) hold whatever a bundle says:
+//   quiet hours are added to the device's own quiet hours before resolving, so the resolver's
+//   rule applies: nothing from a campaign, and no exercise alert, plays in them; only live
+//   (CAP status actual) alerts pass; the volume cap is applied by the engine (EngineOptions::
+//   max_volume) and by effective_volume() below.
+//
+// Lifecycle: a Plan is immutable once built; the daemon builds a new one on every bundle
+// change, alert or cancel, and keeps it (and so its Resolver, whose entries point into its
+// model) alive while it uses the entries. Threads: any, one at a time per Plan.
+// Errors: create() returns the resolver's validation errors (InvalidInput listing them).
+
+#include "bantin/common/error.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "bantin/protocol/messages.hpp"
+#include "bantin/scheduler/resolver.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bantin::player {
+
+struct LocalInterlocks {
+    std::vector<scheduler::DailyWindow> quiet_hours;
+    int max_volume = 100;
+};
+
+// What a proof row needs to know about an entry the engine played.
+struct EntryFacts {
+    protocol::SourceKind source = protocol::SourceKind::Campaign;
+    std::string source_id;
+    std::uint32_t item_index = 0;
+    std::string media;  // sha256
+    std::uint64_t bundle_version = 0;
+    TimePoint planned_start;
+    TimePoint planned_end;
+};
+
+// A device to resolve for when there is no bundle yet (alerts only).
+struct DeviceIdentity {
+    std::string id;
+    std::string zone;
+    scheduler::DeviceKind kind = scheduler::DeviceKind::Screen;
+};
+
+class Plan {
+public:
+    // `bundle` may be null (nothing scheduled; alerts still play).
+    static Result<Plan> create(const protocol::Bundle* bundle, const std::vector<protocol::AlertMessage>& alerts,
+                               const LocalInterlocks& interlocks, const DeviceIdentity& identity);
+
+    // Timeline entries overlapping [from, to), ordered.
+    Result<std::vector<scheduler::TimelineEntry>> entries(TimePoint from, TimePoint to) const;
+    // Every media digest the timeline of [from, to) plays.
+    Result<std::set<std::string>> needed_media(TimePoint from, TimePoint to) const;
+    // Volume the schedule asks for at `at`, capped by the interlock.
+    int volume_at(TimePoint at) const;
+
+    std::uint64_t bundle_version() const { return m_bundle_version; }
+    const scheduler::Device& device() const { return m_device; }
+    std::optional<scheduler::MediaType> media_type(std::string_view sha256) const;
+
+private:
+    Plan(scheduler::Resolver resolver, scheduler::Device device, std::uint64_t bundle_version, int max_volume)
+        : m_resolver(std::move(resolver)), m_device(std::move(device)), m_bundle_version(bundle_version),
+          m_max_volume(max_volume) {}
+    scheduler::Resolver m_resolver;
+    scheduler::Device m_device;
+    std::uint64_t m_bundle_version = 0;
+    int m_max_volume = 100;
+};
+
+// Turns entries into engine items, numbering them e1, e2, ... and remembering their facts.
+// `locate` returns the verified file of a digest, or nothing if it is not on disk (the entry
+// is then skipped and reported through `missing`).
+class EntryFeeder {
+public:
+    using Locator = std::function<std::optional<std::filesystem::path>(std::string_view sha256)>;
+
+    std::vector<PlayItem> make_items(const Plan& plan, const std::vector<scheduler::TimelineEntry>& entries,
+                                     const Locator& locate, std::vector<std::string>* missing = nullptr);
+    // Facts of an item made earlier; forgotten by forget().
+    const EntryFacts* facts(const std::string& entry_id) const;
+    void forget(const std::string& entry_id);
+    std::size_t remembered() const { return m_facts.size(); }
+
+private:
+    std::uint64_t m_next = 1;
+    std::map<std::string, EntryFacts> m_facts;
+};
+
+// The engine's volume: a set-volume override if any, else the schedule's; never above the cap.
+int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume);
+
+}  // namespace bantin::player

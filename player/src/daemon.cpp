@@ -1,0 +1,733 @@
+#include "bantin/player/daemon.hpp"
+
+#include "bantin/media/cache.hpp"
+#include "bantin/media/store.hpp"
+#include "bantin/player/bundle_intake.hpp"
+#include "bantin/player/commands.hpp"
+#include "bantin/player/mpv_renderer.hpp"
+#include "bantin/player/notice_renderer.hpp"
+#include "bantin/player/outbox.hpp"
+#include "bantin/player/player_state.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "bantin/player/runner.hpp"
+#include "bantin/player/status.hpp"
+#include "bantin/protocol/envelope.hpp"
+#include "bantin/protocol/mqtt_client.hpp"
+#include "bantin/protocol/topics.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+
+namespace bantin::player {
+
+namespace {
+
+constexpr Duration clock_jump_threshold{2000};
+constexpr std::size_t max_rows_per_batch = 100;
+
+scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
+    return {window.start_minute, window.end_minute};
+}
+
+template <class T>
+std::optional<T> decode_stored(const std::string& envelope, const protocol::TrustedKeys& keys,
+                               protocol::MessageType type, Result<T> (*decode)(std::string_view)) {
+    auto payload = protocol::verify_signature(envelope, keys, type);
+    if (!payload) return std::nullopt;
+    auto decoded = decode(*payload);
+    if (!decoded) return std::nullopt;
+    return std::move(*decoded);
+}
+
+std::string random_boot_id() { return new_install_epoch().substr(3); }
+
+}  // namespace
+
+struct Daemon::Impl {
+    DaemonOptions options;
+    const Clock& clock;
+    DeviceIdentity identity;
+    LocalInterlocks interlocks;
+    std::string boot_id = random_boot_id();
+    MonotonicTime started_monotonic;
+
+    std::unique_ptr<PlayerState> state;
+    std::optional<ProofOutbox> outbox;
+    std::optional<media::ContentStore> store;
+    std::unique_ptr<media::MediaCache> cache;
+    std::unique_ptr<MpvRenderer> renderer;
+    std::unique_ptr<NoticeRenderer> notices;
+    std::unique_ptr<PlaybackEngine> engine;
+    std::optional<protocol::MqttClient> mqtt;
+    std::unique_ptr<MediaDownloader> bundle_downloader;
+    std::unique_ptr<MediaDownloader> alert_downloader;
+
+    std::string topic_status, topic_pop, topic_bundle, topic_command, topic_ack, topic_zone;
+
+    std::optional<protocol::Bundle> active;
+    std::optional<protocol::Bundle> desired;
+    std::vector<protocol::AlertMessage> alerts;
+    std::optional<Plan> plan;
+    EntryFeeder feeder;
+    TimePoint resolved_to;
+    MonotonicTime next_download_attempt{};
+
+    std::optional<int> volume_override;
+    int applied_volume = -1;
+    std::optional<protocol::NowPlaying> now_playing;
+    std::optional<std::string> last_error;
+    Duration clock_offset{0};
+
+    StatusBoard status_board;
+    MonotonicTime last_proof_send{};
+    std::uint64_t last_sent_seq = 0;
+    std::map<std::uint64_t, protocol::Command> screenshots;
+    std::uint64_t next_screenshot_tag = 1;
+
+    std::atomic<bool> stop_requested{false};
+
+    Impl(DaemonOptions daemon_options, const Clock& daemon_clock)
+        : options(std::move(daemon_options)), clock(daemon_clock),
+          status_board(Duration{std::chrono::duration_cast<Duration>(options.config.status.interval)}) {}
+
+    void wake() {
+        if (renderer) renderer->wake();
+    }
+
+    void report_error(std::string text) {
+        spdlog::warn("{}", text);
+        last_error = std::move(text);
+    }
+
+    // ---- plan and feeding ---------------------------------------------------------------
+    std::optional<std::filesystem::path> locate(std::string_view sha256) {
+        auto path = cache->lookup(sha256);
+        if (!path) return std::nullopt;
+        return *path;
+    }
+
+    void rebuild_plan() {
+        auto built = Plan::create(active ? &*active : nullptr, alerts, interlocks, identity);
+        if (!built) {
+            report_error("schedule: " + built.error().message());
+            return;
+        }
+        plan.emplace(std::move(*built));
+        const TimePoint now = clock.wall();
+        clock_offset = now.time_since_epoch() - clock.monotonic().time_since_epoch();
+        resolved_to = now + options.horizon;
+        auto entries = plan->entries(now, resolved_to);
+        if (!entries) {
+            report_error("schedule: " + entries.error().message());
+            return;
+        }
+        std::vector<std::string> missing;
+        auto items = feeder.make_items(*plan, *entries, [this](std::string_view sha) { return locate(sha); }, &missing);
+        for (const auto& sha : missing) spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);
+        spdlog::info("runner: timeline from {} ({} entries, bundle {}, {} alerts)", format_utc(now), items.size(),
+                     plan->bundle_version(), alerts.size());
+        for (const auto& dropped : engine->interrupt(std::move(items))) feeder.forget(dropped);
+        update_volume();
+    }
+
+    void refill() {
+        if (!plan) return;
+        const TimePoint now = clock.wall();
+        if (now + options.horizon / 2 < resolved_to) return;
+        const TimePoint to = now + options.horizon;
+        auto entries = plan->entries(resolved_to, to);
+        if (!entries) {
+            report_error("schedule: " + entries.error().message());
+            return;
+        }
+        std::vector<scheduler::TimelineEntry> fresh;
+        for (const auto& entry : *entries)
+            if (entry.start >= resolved_to) fresh.push_back(entry);
+        resolved_to = to;
+        auto items = feeder.make_items(*plan, fresh, [this](std::string_view sha) { return locate(sha); });
+        if (!items.empty()) engine->enqueue(std::move(items));
+    }
+
+    void check_clock_jump() {
+        const Duration offset = clock.wall().time_since_epoch() - clock.monotonic().time_since_epoch();
+        const Duration drift = offset - clock_offset;
+        if (drift > clock_jump_threshold || drift < -clock_jump_threshold) {
+            spdlog::warn("runner: the wall clock jumped by {} ms; recomputing the timeline", drift.count());
+            rebuild_plan();
+        }
+    }
+
+    void update_volume() {
+        if (!plan) return;
+        const int wanted = effective_volume(plan->volume_at(clock.wall()), volume_override, interlocks.max_volume);
+        if (wanted != applied_volume) applied_volume = engine->set_volume(wanted);
+    }
+
+    // ---- playback events -> proof rows --------------------------------------------------
+    void on_playback(const std::vector<PlaybackEvent>& events) {
+        for (const auto& event : events) {
+            if (const auto* started = std::get_if<ItemStarted>(&event)) {
+                if (const EntryFacts* facts = feeder.facts(started->entry_id)) {
+                    now_playing = protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
+                }
+            } else if (const auto* ended = std::get_if<ItemEnded>(&event)) {
+                record_proof(*ended);
+            } else if (const auto* shot = std::get_if<ScreenshotResult>(&event)) {
+                finish_screenshot(*shot);
+            }
+        }
+    }
+
+    void record_proof(const ItemEnded& ended) {
+        const EntryFacts* facts = feeder.facts(ended.entry_id);
+        if (facts == nullptr) return;
+        protocol::ProofOfPlayRow row;
+        row.source = facts->source;
+        row.source_id = facts->source_id;
+        row.item_index = facts->item_index;
+        row.media = facts->media;
+        row.started_at = ended.started_wall.value_or(ended.ended_wall);
+        row.ended_at = std::max(ended.ended_wall, row.started_at);
+        if (ended.started_monotonic) {
+            row.duration_ms = static_cast<std::uint64_t>(
+                std::max<std::int64_t>(0, (ended.ended_monotonic - *ended.started_monotonic).count()));
+        }
+        row.outcome = ended.outcome == Outcome::Completed     ? protocol::Outcome::Completed
+                      : ended.outcome == Outcome::Interrupted ? protocol::Outcome::Interrupted
+                                                              : protocol::Outcome::Failed;
+        row.bundle_version = facts->bundle_version;
+        auto stored = outbox->append(row);
+        if (!stored) {
+            report_error("proof outbox: " + stored.error().message());
+        } else {
+            spdlog::info("proof {}: {} {} item {} {} {}..{}", stored->seq, protocol::to_string(row.source),
+                         row.source_id, row.item_index, protocol::to_string(row.outcome),
+                         format_utc(row.started_at), format_utc(row.ended_at));
+        }
+        if (ended.outcome == Outcome::Failed) {
+            report_error("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
+        }
+        if (now_playing && now_playing->media == facts->media && now_playing->source_id == facts->source_id) {
+            now_playing.reset();
+        }
+        feeder.forget(ended.entry_id);
+    }
+
+    // ---- MQTT -------------------------------------------------------------------------
+    void on_mqtt(std::vector<protocol::MqttEvent> events) {
+        for (auto& event : events) {
+            if (std::holds_alternative<protocol::MqttConnected>(event)) {
+                spdlog::info("mqtt: connected");
+                status_board.invalidate();
+                last_proof_send = MonotonicTime{};
+                last_sent_seq = 0;
+            } else if (const auto* lost = std::get_if<protocol::MqttDisconnected>(&event)) {
+                spdlog::warn("mqtt: {}", lost->error.message());
+            } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
+                on_message(*message);
+            }
+        }
+    }
+
+    void on_message(const protocol::MqttMessage& message) {
+        if (message.topic == topic_bundle) on_bundle(message.payload);
+        else if (message.topic == topic_command) on_command(message.payload);
+        else if (message.topic == topic_ack) on_ack(message.payload);
+        else if (message.topic == protocol::alert_all_topic || message.topic == topic_zone) on_alert(message.payload);
+    }
+
+    std::uint64_t applied_version() const { return active ? active->version : 0; }
+
+    void on_bundle(const std::string& payload) {
+        auto verified = protocol::verify_bundle(payload, options.provisioning.controller_keys, identity.id,
+                                                applied_version(), clock.wall());
+        if (!verified) {
+            if (verified.error().reason == protocol::Refusal::Replay) {
+                spdlog::debug("bundle: {}", verified.error().message());
+                return;
+            }
+            report_error("bundle refused: " + verified.error().message());
+            return;
+        }
+        if (desired && desired->version >= verified->version) return;
+        spdlog::info("bundle: version {} accepted; fetching {} media items", verified->version,
+                     verified->manifest.size());
+        if (auto stored = state->set_desired({verified->version, payload}); !stored) {
+            report_error("state: " + stored.error().message());
+            return;
+        }
+        desired = std::move(*verified);
+        last_error.reset();
+        next_download_attempt = MonotonicTime{};
+        update_pins();
+        start_bundle_download();
+    }
+
+    void update_pins() {
+        std::set<std::string> pins;
+        if (active)
+            for (const auto& entry : active->manifest) pins.insert(entry.sha256);
+        if (desired)
+            for (const auto& entry : desired->manifest) pins.insert(entry.sha256);
+        for (const auto& alert : alerts)
+            for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
+        if (auto pinned = cache->pin(pins); !pinned) report_error("cache: " + pinned.error().message());
+    }
+
+    void start_bundle_download() {
+        if (!desired || bundle_downloader->busy()) return;
+        if (clock.monotonic() < next_download_attempt) return;
+        bundle_downloader->start(fetch_requests(desired->manifest));
+        next_download_attempt = clock.monotonic() + options.download_retry;
+    }
+
+    void on_bundle_round(const std::vector<media::FetchOutcome>& outcomes) {
+        if (!desired) return;
+        auto desired_plan = Plan::create(&*desired, alerts, interlocks, identity);
+        if (!desired_plan) {
+            report_error("bundle " + std::to_string(desired->version) + " refused: " + desired_plan.error().message());
+            (void)state->clear_desired();
+            desired.reset();
+            update_pins();
+            return;
+        }
+        const TimePoint now = clock.wall();
+        auto needed = desired_plan->needed_media(
+            now, now + std::chrono::duration_cast<Duration>(options.config.fetch.activation_horizon));
+        if (!needed) {
+            report_error("bundle: " + needed.error().message());
+            return;
+        }
+        const auto missing = missing_media(*needed, *cache);
+        const std::string failures = describe_failures(outcomes);
+        if (!missing.empty()) {
+            report_error("bundle " + std::to_string(desired->version) + " waits for " +
+                         std::to_string(missing.size()) + " media items: " +
+                         (failures.empty() ? std::string("not yet fetched") : failures));
+            return;
+        }
+        if (!failures.empty()) report_error(failures);
+        if (auto activated = state->activate_desired(); !activated) {
+            report_error("state: " + activated.error().message());
+            return;
+        }
+        spdlog::info("bundle: version {} activated", desired->version);
+        active = std::move(desired);
+        desired.reset();
+        if (failures.empty()) last_error.reset();
+        volume_override.reset();
+        update_pins();
+        rebuild_plan();
+    }
+
+    void on_command(const std::string& payload) {
+        auto seen = state->seen_commands();
+        if (!seen) {
+            report_error("state: " + seen.error().message());
+            return;
+        }
+        auto verified = protocol::verify_command(payload, options.provisioning.controller_keys, identity.id, *seen,
+                                                 clock.wall());
+        if (!verified) {
+            spdlog::warn("command refused: {}", verified.error().message());
+            return;
+        }
+        const protocol::Command& command = *verified;
+        if (auto remembered = state->remember_command(command.id, command.issued_at); !remembered) {
+            report_error("state: " + remembered.error().message());
+        }
+        spdlog::info("command {}: {}", command.id, protocol::to_string(command.kind));
+        switch (command.kind) {
+            case protocol::CommandKind::Ping: {
+                std::string detail = "pong; " + describe_volume(applied_volume, applied_volume, interlocks.max_volume);
+                if (now_playing) detail += "; playing " + now_playing->source_id + " " + now_playing->media.substr(0, 8);
+                reply(command, protocol::ReplyResult::Ok, detail);
+                break;
+            }
+            case protocol::CommandKind::SetVolume: {
+                const int asked = command.volume.value_or(applied_volume);
+                volume_override = asked;
+                update_volume();
+                reply(command, protocol::ReplyResult::Ok, describe_volume(applied_volume, asked, interlocks.max_volume));
+                break;
+            }
+            case protocol::CommandKind::Reload: {
+                volume_override.reset();
+                rebuild_plan();
+                reply(command, protocol::ReplyResult::Ok,
+                      "reloaded; bundle " + std::to_string(applied_version()));
+                break;
+            }
+            case protocol::CommandKind::Screenshot: {
+                const std::uint64_t tag = next_screenshot_tag++;
+                screenshots.emplace(tag, command);
+                const auto path = options.config.state.dir / ("screenshot-" + std::to_string(tag) + ".png");
+                engine->screenshot(path, tag);
+                break;
+            }
+        }
+    }
+
+    void finish_screenshot(const ScreenshotResult& shot) {
+        auto found = screenshots.find(shot.tag);
+        if (found == screenshots.end()) return;
+        const protocol::Command command = found->second;
+        screenshots.erase(found);
+        if (!shot.error.empty()) {
+            reply(command, protocol::ReplyResult::Error, "screenshot failed: " + shot.error);
+            return;
+        }
+        auto stored = store->put_file(shot.path);
+        std::error_code ignored;
+        std::filesystem::remove(shot.path, ignored);
+        if (!stored) {
+            reply(command, protocol::ReplyResult::Error, "screenshot not stored: " + stored.error().message());
+            return;
+        }
+        (void)cache->record(*stored);
+        auto answer = make_reply(identity.id, command, protocol::ReplyResult::Ok,
+                                 "screenshot taken (PNG, " + std::to_string(stored->size) + " bytes)", clock.wall());
+        answer.payload = "sha256:" + stored->sha256;
+        queue_reply(answer);
+    }
+
+    void reply(const protocol::Command& command, protocol::ReplyResult result, std::string detail) {
+        queue_reply(make_reply(identity.id, command, result, std::move(detail), clock.wall()));
+    }
+
+    void queue_reply(const protocol::CommandReply& answer) {
+        if (auto added = outbox->add_reply(answer); !added) report_error("outbox: " + added.error().message());
+        (void)mqtt->publish(topic_pop, protocol::encode(answer));
+    }
+
+    void on_ack(const std::string& payload) {
+        auto verified = protocol::verify_ack(payload, options.provisioning.controller_keys, identity.id);
+        if (!verified) {
+            spdlog::warn("ack refused: {}", verified.error().message());
+            return;
+        }
+        if (verified->install_epoch != state->install_epoch()) return;
+        auto pruned = outbox->prune(verified->committed_seq);
+        if (!pruned) report_error("outbox: " + pruned.error().message());
+        if (!verified->replied_commands.empty()) (void)outbox->drop_replies(verified->replied_commands);
+    }
+
+    void on_alert(const std::string& payload) {
+        auto cancelled = state->cancelled_alerts();
+        if (!cancelled) {
+            report_error("state: " + cancelled.error().message());
+            return;
+        }
+        auto verified = protocol::verify_alert(payload, options.provisioning.controller_keys, identity.zone,
+                                               *cancelled, clock.wall());
+        if (!verified) {
+            if (verified.error().reason != protocol::Refusal::Replay)
+                report_error("alert refused: " + verified.error().message());
+            return;
+        }
+        if (auto* cancel = std::get_if<protocol::AlertCancel>(&*verified)) {
+            spdlog::info("alert {} cancelled", cancel->alert_id);
+            (void)state->cancel_alert(cancel->alert_id);
+            std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
+            update_pins();
+            rebuild_plan();
+            return;
+        }
+        auto& message = std::get<protocol::AlertMessage>(*verified);
+        for (const auto& known : alerts)
+            if (known == message) return;  // a retained copy of what plays already
+        std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
+        spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
+        (void)state->store_alert({message.alert.id, payload});
+        alerts.push_back(message);
+        update_pins();
+        bool all_present = true;
+        for (const auto& entry : message.manifest)
+            if (!cache->contains(entry.sha256)) all_present = false;
+        if (all_present) {
+            rebuild_plan();
+        } else {
+            std::vector<media::FetchRequest> requests;
+            for (const auto& alert : alerts)
+                for (const auto& request : fetch_requests(alert.manifest)) requests.push_back(request);
+            if (!alert_downloader->busy()) alert_downloader->start(std::move(requests));
+        }
+    }
+
+    // ---- uplink -----------------------------------------------------------------------
+    void flush_proof() {
+        if (!mqtt->connected()) return;
+        auto last = outbox->last_seq();
+        if (!last) return;
+        const MonotonicTime now = clock.monotonic();
+        const bool fresh_rows = *last > last_sent_seq;
+        const auto flush_interval = std::chrono::duration_cast<Duration>(options.config.proof.flush_interval);
+        const bool due = (fresh_rows && now - last_proof_send >= flush_interval) ||
+                         now - last_proof_send >= options.resend_interval;
+        if (!due) return;
+        auto rows = outbox->pending(std::min<std::size_t>(max_rows_per_batch,
+                                                          static_cast<std::size_t>(options.config.proof.batch_max_rows)));
+        if (!rows) {
+            report_error("outbox: " + rows.error().message());
+            return;
+        }
+        last_proof_send = now;
+        if (!rows->empty()) {
+            protocol::ProofOfPlayBatch batch{identity.id, state->install_epoch(), std::move(*rows)};
+            last_sent_seq = std::max(last_sent_seq, batch.rows.back().seq);
+            if (auto sent = mqtt->publish(topic_pop, protocol::encode(batch)); !sent)
+                spdlog::warn("proof: {}", sent.error().message());
+        } else {
+            last_sent_seq = *last;
+        }
+        if (auto replies = outbox->pending_replies(); replies)
+            for (const auto& answer : *replies) (void)mqtt->publish(topic_pop, protocol::encode(answer));
+    }
+
+    protocol::Status make_status(protocol::Presence presence) {
+        protocol::Status status;
+        status.device = identity.id;
+        status.presence = presence;
+        status.reported_at = clock.wall();
+        status.install_epoch = state->install_epoch();
+        status.boot_id = boot_id;
+        status.software_version = options.software_version;
+        status.uptime_ms = static_cast<std::uint64_t>((clock.monotonic() - started_monotonic).count());
+        status.desired_bundle_version = desired ? desired->version : applied_version();
+        status.applied_bundle_version = applied_version();
+        status.now_playing = now_playing;
+        if (desired && bundle_downloader) status.download = bundle_downloader->progress();
+        if (auto usage = cache->usage(); usage) {
+            status.cache_used_bytes = usage->used_bytes;
+            status.cache_capacity_bytes = usage->max_bytes;
+        }
+        if (last_error) status.last_error = last_error->substr(0, 1000);
+        return status;
+    }
+
+    void publish_status() {
+        if (!mqtt->connected()) return;
+        const auto status = make_status(protocol::Presence::Online);
+        const MonotonicTime now = clock.monotonic();
+        if (!status_board.due(status, now)) return;
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        if (auto sent = mqtt->publish(topic_status, protocol::encode(status), retained); sent)
+            status_board.published(status, now);
+    }
+
+    void publish_offline() {
+        if (!mqtt->connected()) return;
+        std::atomic<bool> done{false};
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        auto sent = mqtt->publish(topic_status, protocol::encode(make_status(protocol::Presence::Offline)), retained,
+                                  [&done](const protocol::MqttPublishCompleted&) { done = true; });
+        if (!sent) return;
+        const auto deadline = clock.monotonic() + Duration{2000};
+        while (!done && clock.monotonic() < deadline) (void)mqtt->poll(std::chrono::milliseconds{50});
+    }
+
+    // ---- start-up ---------------------------------------------------------------------
+    void restore() {
+        const auto& keys = options.provisioning.controller_keys;
+        if (auto stored = state->active_bundle(); stored && *stored) {
+            active = decode_stored<protocol::Bundle>((*stored)->envelope, keys, protocol::MessageType::Bundle,
+                                                     &protocol::decode_bundle);
+            if (!active) report_error("state: the stored active bundle no longer verifies; ignored");
+        }
+        if (auto stored = state->desired_bundle(); stored && *stored) {
+            desired = decode_stored<protocol::Bundle>((*stored)->envelope, keys, protocol::MessageType::Bundle,
+                                                      &protocol::decode_bundle);
+        }
+        if (auto stored = state->alerts(); stored) {
+            for (const auto& alert : *stored) {
+                auto decoded = decode_stored<protocol::AlertTopicMessage>(
+                    alert.envelope, keys, protocol::MessageType::Alert, &protocol::decode_alert_topic);
+                if (decoded && std::holds_alternative<protocol::AlertMessage>(*decoded)) {
+                    auto& message = std::get<protocol::AlertMessage>(*decoded);
+                    if (message.alert.expires > clock.wall()) alerts.push_back(std::move(message));
+                }
+            }
+        }
+        spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
+                     state->install_epoch(), applied_version(), desired ? desired->version : 0, alerts.size());
+    }
+};
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Daemon::~Daemon() = default;
+
+void Daemon::request_stop() {
+    m_impl->stop_requested = true;
+    m_impl->wake();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Clock& clock) {
+    auto impl = std::make_unique<Impl>(std::move(options), clock);
+    Impl& d = *impl;
+    const config::PlayerConfig& config = d.options.config;
+    const protocol::Provisioning& provisioning = d.options.provisioning;
+    d.started_monotonic = clock.monotonic();
+    d.identity.id = provisioning.device;
+    d.identity.zone = provisioning.zone;
+    d.identity.kind = config.playback.mode == config::PlaybackMode::Speaker ? scheduler::DeviceKind::Speaker
+                                                                           : scheduler::DeviceKind::Screen;
+    d.interlocks.max_volume = config.safety.max_volume;
+    for (const auto& window : config.safety.quiet_hours) d.interlocks.quiet_hours.push_back(to_scheduler(window));
+
+    auto state = PlayerState::open(config.database_path());
+    if (!state) return std::unexpected(state.error());
+    d.state = std::make_unique<PlayerState>(std::move(*state));
+    auto outbox = ProofOutbox::open(d.state->database());
+    if (!outbox) return std::unexpected(outbox.error());
+    d.outbox.emplace(std::move(*outbox));
+
+    auto store = media::ContentStore::open(config.cache_path());
+    if (!store) return std::unexpected(store.error());
+    (void)store->remove_temporary_files();
+    d.store.emplace(std::move(*store));
+    media::CacheOptions cache_options;
+    cache_options.database = config.database_path();
+    cache_options.max_bytes = static_cast<std::uint64_t>(config.cache.max_mb) * 1024 * 1024;
+    auto cache = media::MediaCache::open(*d.store, cache_options, clock);
+    if (!cache) return std::unexpected(cache.error());
+    d.cache = std::move(*cache);
+
+    RendererConfig renderer_config;
+    switch (config.playback.mode) {
+        case config::PlaybackMode::Screen: renderer_config.mode = OutputMode::Screen; break;
+        case config::PlaybackMode::Speaker: renderer_config.mode = OutputMode::Speaker; break;
+        case config::PlaybackMode::Headless: renderer_config.mode = OutputMode::Headless; break;
+    }
+    renderer_config.fullscreen = config.playback.fullscreen;
+    renderer_config.window_width = config.playback.window_width;
+    renderer_config.window_height = config.playback.window_height;
+    renderer_config.audio_samplerate = config.playback.audio_samplerate;
+    renderer_config.initial_volume = std::min(80, config.safety.max_volume);
+    auto renderer = MpvRenderer::create(renderer_config, clock);
+    if (!renderer) return std::unexpected(renderer.error());
+    d.renderer = std::move(*renderer);
+    if (d.identity.kind == scheduler::DeviceKind::Screen) {
+        NoticeStyle style;
+        style.width = config.playback.window_width;
+        style.height = config.playback.window_height;
+        style.point_size = config.playback.font_size;
+        if (auto notices = NoticeRenderer::create(config.playback.font_file, style); notices)
+            d.notices = std::make_unique<NoticeRenderer>(std::move(*notices));
+        else
+            spdlog::warn("text notices: {}", notices.error().message());
+    }
+    EngineOptions engine_options;
+    engine_options.device_kind = d.identity.kind;
+    engine_options.max_volume = config.safety.max_volume;
+    engine_options.notice_directory = config.state.dir / "notices";
+    d.engine = std::make_unique<PlaybackEngine>(*d.renderer, clock, engine_options, d.notices.get());
+
+    auto topic = [&](protocol::DeviceChannel channel) { return protocol::device_topic(d.identity.id, channel); };
+    auto status_topic = topic(protocol::DeviceChannel::Status);
+    auto pop_topic = topic(protocol::DeviceChannel::ProofOfPlay);
+    auto bundle_topic = topic(protocol::DeviceChannel::Bundle);
+    auto command_topic = topic(protocol::DeviceChannel::Command);
+    auto ack_topic = topic(protocol::DeviceChannel::Ack);
+    auto zone_topic = protocol::alert_zone_topic(d.identity.zone);
+    for (const auto* built : {&status_topic, &pop_topic, &bundle_topic, &command_topic, &ack_topic, &zone_topic})
+        if (!*built) return std::unexpected(built->error());
+    d.topic_status = *status_topic;
+    d.topic_pop = *pop_topic;
+    d.topic_bundle = *bundle_topic;
+    d.topic_command = *command_topic;
+    d.topic_ack = *ack_topic;
+    d.topic_zone = *zone_topic;
+
+    protocol::MqttClientOptions mqtt_options;
+    mqtt_options.host = provisioning.mqtt.host;
+    mqtt_options.port = provisioning.mqtt.port;
+    mqtt_options.client_id = d.identity.id;
+    mqtt_options.username = provisioning.mqtt.username;
+    mqtt_options.password = provisioning.mqtt.password;
+    if (provisioning.mqtt.tls_ca_pem) {
+        const auto ca_file = config.state.dir / "broker-ca.pem";
+        std::ofstream(ca_file) << *provisioning.mqtt.tls_ca_pem;
+        mqtt_options.tls = protocol::MqttTls{ca_file.string(), "", ""};
+    }
+    mqtt_options.will = protocol::MqttWill{d.topic_status, protocol::encode(d.make_status(protocol::Presence::Offline)),
+                                           protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
+    mqtt_options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(config.mqtt.session_expiry);
+    mqtt_options.keepalive = config.mqtt.keepalive;
+    mqtt_options.reconnect_min = config.mqtt.reconnect.minimum;
+    mqtt_options.reconnect_max = config.mqtt.reconnect.maximum;
+    Impl* raw = &d;
+    auto mqtt = protocol::MqttClient::create(mqtt_options, [raw] { raw->wake(); });
+    if (!mqtt) return std::unexpected(mqtt.error());
+    d.mqtt.emplace(std::move(*mqtt));
+
+    media::FetchOptions fetch_options;
+    fetch_options.parallel_transfers = static_cast<std::size_t>(std::max(1, config.fetch.concurrency));
+    fetch_options.connect_timeout = std::chrono::duration_cast<Duration>(config.fetch.connect_timeout);
+    fetch_options.low_speed_window = std::chrono::duration_cast<Duration>(config.fetch.stall_timeout);
+    fetch_options.retry.initial_delay = config.fetch.retry.minimum;
+    fetch_options.retry.max_delay = config.fetch.retry.maximum;
+    fetch_options.user_agent = "bantin-player/" + d.options.software_version;
+    d.bundle_downloader = std::make_unique<MediaDownloader>(*d.store, fetch_options, d.cache.get(), [raw] { raw->wake(); });
+    media::FetchOptions alert_fetch = fetch_options;
+    alert_fetch.retry.max_attempts = 3;
+    alert_fetch.retry.initial_delay = Duration{200};
+    d.alert_downloader = std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), [raw] { raw->wake(); });
+    return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Result<void> Daemon::run() {
+    Impl& d = *m_impl;
+    d.restore();
+    d.update_pins();
+    d.rebuild_plan();
+    if (d.desired) d.start_bundle_download();
+    for (const auto& filter : {d.topic_bundle, d.topic_command, d.topic_ack, std::string(protocol::alert_all_topic),
+                               d.topic_zone}) {
+        if (auto subscribed = d.mqtt->subscribe(filter); !subscribed) return std::unexpected(subscribed.error());
+    }
+    if (auto started = d.mqtt->start(); !started) return std::unexpected(started.error());
+    spdlog::info("bantin-player {} running as {} (zone {})", d.options.software_version, d.identity.id,
+                 d.identity.zone);
+
+    while (!d.stop_requested) {
+        const Duration timeout = std::min(d.engine->time_until_next_action(Duration{1000}), Duration{500});
+        auto renderer_events = d.renderer->wait(timeout);
+        for (const auto& event : renderer_events) {
+            if (event.kind == RendererEvent::Kind::Shutdown) {
+                d.stop_requested = true;
+                spdlog::warn("renderer shut down; stopping");
+            }
+        }
+        d.on_playback(d.engine->handle(renderer_events));
+        d.on_playback(d.engine->tick());
+        d.on_mqtt(d.mqtt->drain());
+        if (auto round = d.bundle_downloader->take_finished()) d.on_bundle_round(*round);
+        if (auto round = d.alert_downloader->take_finished()) {
+            const std::string failures = describe_failures(*round);
+            if (!failures.empty()) d.report_error("alert " + failures);
+            d.rebuild_plan();
+        }
+        if (d.desired && !d.bundle_downloader->busy()) d.start_bundle_download();
+        d.check_clock_jump();
+        d.refill();
+        d.update_volume();
+        d.flush_proof();
+        d.publish_status();
+    }
+
+    spdlog::info("stopping");
+    for (const auto& dropped : d.engine->stop()) d.feeder.forget(dropped);
+    for (int round = 0; round < 20 && d.engine->queued() + (d.engine->now_playing() ? 1 : 0) > 0; ++round) {
+        d.on_playback(d.engine->handle(d.renderer->wait(Duration{50})));
+    }
+    d.publish_offline();
+    d.mqtt->stop();
+    return {};
+}
+
+}  // namespace bantin::player

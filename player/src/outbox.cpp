@@ -1,0 +1,153 @@
+#include "bantin/player/outbox.hpp"
+
+#include "bantin/protocol/codec.hpp"
+
+namespace bantin::player {
+
+namespace {
+
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS proof_outbox (
+  seq INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL,
+  media TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  ended_at_ms INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  bundle_version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
+INSERT OR IGNORE INTO proof_counter (id, last_seq) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS command_replies (command_id TEXT PRIMARY KEY, reply TEXT NOT NULL);
+)sql";
+
+protocol::Outcome parse_outcome(std::string_view text) {
+    if (text == "completed") return protocol::Outcome::Completed;
+    if (text == "interrupted") return protocol::Outcome::Interrupted;
+    return protocol::Outcome::Failed;
+}
+
+}  // namespace
+
+Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database) {
+    if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
+    return ProofOutbox(database);
+}
+
+Result<std::uint64_t> ProofOutbox::last_seq() {
+    auto statement = m_database->prepare("SELECT last_seq FROM proof_counter WHERE id = 1");
+    if (!statement) return std::unexpected(statement.error());
+    auto row = statement->fetch_one();
+    if (!row) return std::unexpected(row.error());
+    return *row ? static_cast<std::uint64_t>(statement->column_int64(0)) : 0;
+}
+
+Result<protocol::ProofOfPlayRow> ProofOutbox::append(protocol::ProofOfPlayRow row) {
+    auto transaction = sqlite::Transaction::begin(*m_database, sqlite::TransactionMode::Immediate);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto last = last_seq();
+    if (!last) return std::unexpected(last.error());
+    row.seq = *last + 1;
+    auto insert = m_database->prepare(
+        "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
+        "duration_ms, outcome, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!insert) return std::unexpected(insert.error());
+    insert->bind(1, static_cast<std::int64_t>(row.seq))
+        .bind(2, protocol::to_string(row.source))
+        .bind(3, row.source_id)
+        .bind(4, static_cast<std::int64_t>(row.item_index))
+        .bind(5, row.media)
+        .bind(6, to_unix_ms(row.started_at))
+        .bind(7, to_unix_ms(row.ended_at))
+        .bind(8, static_cast<std::int64_t>(row.duration_ms))
+        .bind(9, protocol::to_string(row.outcome))
+        .bind(10, static_cast<std::int64_t>(row.bundle_version));
+    if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    auto counter = m_database->prepare("UPDATE proof_counter SET last_seq = ?1 WHERE id = 1");
+    if (!counter) return std::unexpected(counter.error());
+    counter->bind(1, static_cast<std::int64_t>(row.seq));
+    if (auto ran = counter->run(); !ran) return std::unexpected(ran.error());
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return row;
+}
+
+Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {
+    auto statement = m_database->prepare(
+        "SELECT seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, duration_ms, outcome, "
+        "bundle_version FROM proof_outbox ORDER BY seq LIMIT ?1");
+    if (!statement) return std::unexpected(statement.error());
+    statement->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<protocol::ProofOfPlayRow> rows;
+    while (true) {
+        auto step = statement->step();
+        if (!step) return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done) break;
+        protocol::ProofOfPlayRow row;
+        row.seq = static_cast<std::uint64_t>(statement->column_int64(0));
+        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert : protocol::SourceKind::Campaign;
+        row.source_id = statement->column_text(2);
+        row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
+        row.media = statement->column_text(4);
+        row.started_at = from_unix_ms(statement->column_int64(5));
+        row.ended_at = from_unix_ms(statement->column_int64(6));
+        row.duration_ms = static_cast<std::uint64_t>(statement->column_int64(7));
+        row.outcome = parse_outcome(statement->column_text(8));
+        row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(9));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+Result<std::size_t> ProofOutbox::prune(std::uint64_t committed_seq) {
+    auto statement = m_database->prepare("DELETE FROM proof_outbox WHERE seq <= ?1");
+    if (!statement) return std::unexpected(statement.error());
+    statement->bind(1, static_cast<std::int64_t>(committed_seq));
+    if (auto ran = statement->run(); !ran) return std::unexpected(ran.error());
+    return static_cast<std::size_t>(m_database->changes());
+}
+
+Result<std::size_t> ProofOutbox::size() {
+    auto statement = m_database->prepare("SELECT count(*) FROM proof_outbox");
+    if (!statement) return std::unexpected(statement.error());
+    auto row = statement->fetch_one();
+    if (!row) return std::unexpected(row.error());
+    return static_cast<std::size_t>(statement->column_int64(0));
+}
+
+Result<void> ProofOutbox::add_reply(const protocol::CommandReply& reply) {
+    auto statement = m_database->prepare(
+        "INSERT INTO command_replies (command_id, reply) VALUES (?1, ?2) "
+        "ON CONFLICT(command_id) DO UPDATE SET reply = excluded.reply");
+    if (!statement) return std::unexpected(statement.error());
+    statement->bind(1, reply.command_id).bind(2, protocol::encode(reply));
+    return statement->run();
+}
+
+Result<std::vector<protocol::CommandReply>> ProofOutbox::pending_replies() {
+    auto statement = m_database->prepare("SELECT reply FROM command_replies ORDER BY rowid");
+    if (!statement) return std::unexpected(statement.error());
+    std::vector<protocol::CommandReply> replies;
+    while (true) {
+        auto step = statement->step();
+        if (!step) return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done) break;
+        auto decoded = protocol::decode_command_reply(statement->column_text(0));
+        if (decoded) replies.push_back(std::move(*decoded));
+    }
+    return replies;
+}
+
+Result<void> ProofOutbox::drop_replies(const std::vector<std::string>& command_ids) {
+    auto statement = m_database->prepare("DELETE FROM command_replies WHERE command_id = ?1");
+    if (!statement) return std::unexpected(statement.error());
+    for (const auto& id : command_ids) {
+        statement->reset();
+        statement->bind(1, id);
+        if (auto ran = statement->run(); !ran) return ran;
+    }
+    return {};
+}
+
+}  // namespace bantin::player

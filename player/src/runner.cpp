@@ -1,0 +1,129 @@
+#include "bantin/player/runner.hpp"
+
+#include <algorithm>
+
+namespace bantin::player {
+
+namespace {
+
+void add_alert(scheduler::Model& model, const protocol::AlertMessage& message) {
+    if (std::none_of(model.alerts.begin(), model.alerts.end(),
+                     [&](const scheduler::Alert& alert) { return alert.id == message.alert.id; })) {
+        model.alerts.push_back(message.alert);
+    }
+    if (std::none_of(model.playlists.begin(), model.playlists.end(),
+                     [&](const scheduler::Playlist& playlist) { return playlist.id == message.playlist.id; })) {
+        model.playlists.push_back(message.playlist);
+    }
+    for (const auto& media : message.media) {
+        if (std::none_of(model.media.begin(), model.media.end(),
+                         [&](const scheduler::MediaRef& known) { return known.sha256 == media.sha256; })) {
+            model.media.push_back(media);
+        }
+    }
+}
+
+}  // namespace
+
+Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<protocol::AlertMessage>& alerts,
+                          const LocalInterlocks& interlocks, const DeviceIdentity& identity) {
+    scheduler::Model model;
+    scheduler::Device device;
+    std::uint64_t version = 0;
+    if (bundle != nullptr) {
+        model = bundle->model;
+        version = bundle->version;
+        auto found = std::find_if(model.devices.begin(), model.devices.end(),
+                                  [&](const scheduler::Device& candidate) { return candidate.id == bundle->device; });
+        if (found != model.devices.end()) device = *found;
+        else {
+            device.id = bundle->device;
+            device.zone = identity.zone;
+            device.kind = identity.kind;
+        }
+        // The operator's settings travel beside the model; they are the device's own.
+        for (const auto& window : bundle->settings.quiet_hours) device.quiet_hours.push_back(window);
+        if (device.on_hours.empty()) device.on_hours = bundle->settings.on_hours;
+        if (device.volume_schedule.empty()) {
+            device.volume_schedule = bundle->settings.volume_schedule;
+            device.default_volume = bundle->settings.default_volume;
+        }
+    } else {
+        device.id = identity.id;
+        device.zone = identity.zone;
+        device.kind = identity.kind;
+    }
+    // The local interlock sits on top of whatever the bundle says.
+    for (const auto& window : interlocks.quiet_hours) device.quiet_hours.push_back(window);
+    model.devices = {device};
+    for (const auto& alert : alerts) add_alert(model, alert);
+    auto resolver = scheduler::Resolver::create(std::move(model));
+    if (!resolver) return std::unexpected(resolver.error());
+    return Plan(std::move(*resolver), std::move(device), version, interlocks.max_volume);
+}
+
+Result<std::vector<scheduler::TimelineEntry>> Plan::entries(TimePoint from, TimePoint to) const {
+    return m_resolver.resolve(m_device, from, to);
+}
+
+Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) const {
+    auto timeline = entries(from, to);
+    if (!timeline) return std::unexpected(timeline.error());
+    std::set<std::string> needed;
+    for (const auto& entry : *timeline) needed.insert(std::string(entry.media));
+    return needed;
+}
+
+int Plan::volume_at(TimePoint at) const {
+    auto volume = scheduler::Resolver::volume_at(m_device, at);
+    return std::min(volume ? *volume : m_device.default_volume, m_max_volume);
+}
+
+std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) const {
+    for (const auto& media : m_resolver.model().media)
+        if (media.sha256 == sha256) return media.type;
+    return std::nullopt;
+}
+
+std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vector<scheduler::TimelineEntry>& entries,
+                                              const Locator& locate, std::vector<std::string>* missing) {
+    std::vector<PlayItem> items;
+    for (const auto& entry : entries) {
+        auto path = locate(entry.media);
+        if (!path) {
+            if (missing != nullptr) missing->push_back(std::string(entry.media));
+            continue;
+        }
+        PlayItem item;
+        item.entry_id = "e" + std::to_string(m_next++);
+        item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
+        item.location = path->string();
+        item.planned_start = entry.start;
+        item.planned_end = entry.end;
+        EntryFacts facts;
+        facts.source = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
+                                                                          : protocol::SourceKind::Campaign;
+        facts.source_id = std::string(entry.source_id);
+        facts.item_index = static_cast<std::uint32_t>(entry.item_index);
+        facts.media = std::string(entry.media);
+        facts.bundle_version = plan.bundle_version();
+        facts.planned_start = entry.start;
+        facts.planned_end = entry.end;
+        m_facts.emplace(item.entry_id, std::move(facts));
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+const EntryFacts* EntryFeeder::facts(const std::string& entry_id) const {
+    auto found = m_facts.find(entry_id);
+    return found == m_facts.end() ? nullptr : &found->second;
+}
+
+void EntryFeeder::forget(const std::string& entry_id) { m_facts.erase(entry_id); }
+
+int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume) {
+    return std::clamp(override_volume.value_or(scheduled), 0, std::clamp(max_volume, 0, 100));
+}
+
+}  // namespace bantin::player
