@@ -146,15 +146,17 @@ int main(int argc, char** argv) {
     engine.enqueue(alternating(clock, image, video, transitions + 1, milliseconds{300}, milliseconds{500}, "gap-"));
     loop.until_ended(transitions + 1);
     std::vector<double> gaps;
-    std::optional<MonotonicTime> last_end;
+    MonotonicTime last_end{};
+    bool after_end = false;
     std::size_t failed = 0;
     for (const auto& event : loop.events) {
         if (const auto* end = std::get_if<ItemEnded>(&event)) {
             last_end = end->ended_monotonic;
+            after_end = true;
             if (end->outcome != Outcome::Completed) ++failed;
-        } else if (const auto* start = std::get_if<ItemStarted>(&event); start != nullptr && last_end) {
-            gaps.push_back(static_cast<double>((start->monotonic - *last_end).count()));
-            last_end.reset();
+        } else if (const auto* start = std::get_if<ItemStarted>(&event); start != nullptr && after_end) {
+            gaps.push_back(static_cast<double>((start->monotonic - last_end).count()));
+            after_end = false;
         }
     }
 
