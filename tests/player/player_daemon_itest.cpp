@@ -1,0 +1,671 @@
+// bantin-player end to end: a real Mosquitto, the real executable with libmpv headless
+// (vo=null, ao=null), media made here with ffmpeg and served by a small cpp-httplib server,
+// bundles, alerts and commands signed here as the controller signs them. The test plays the
+// controller's part: it collects proof rows by seq (failing on a seq seen with different
+// content), acks the highest contiguous seq, and compares rows with the timeline the shared
+// resolver computes for the same bundle.
+//
+// Durations are seconds, not minutes, so the suite stays short; BANTIN_CRASH_ROUNDS raises the
+// number of kill -9 rounds (5 by default).
+
+#include "bantin/media/sha256.hpp"
+#include "bantin/player/runner.hpp"
+#include "bantin/protocol/codec.hpp"
+#include "bantin/protocol/envelope.hpp"
+#include "bantin/protocol/keys.hpp"
+#include "bantin/protocol/provisioning.hpp"
+#include "bantin/protocol/topics.hpp"
+#include "protocol/mqtt_itest_support.hpp"
+#include "support/mosquitto_broker.hpp"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+using namespace bantin;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string device_id = "dev-1";
+const std::string zone_id = "zone-a";
+
+std::string read_file(const std::filesystem::path& path) { return test::read_text_file(path); }
+
+TimePoint wall_now() { return SystemClock{}.wall(); }
+
+// Media files made once per process with ffmpeg.
+struct MediaSet {
+    std::filesystem::path directory;
+    std::string image, video, audio, truncated;  // file contents
+
+    static const MediaSet& get() {
+        static MediaSet set = make();
+        return set;
+    }
+
+private:
+    static MediaSet make() {
+        MediaSet set;
+        set.directory = std::filesystem::temp_directory_path() / ("bantin-daemon-media-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(set.directory);
+        auto run = [&](std::vector<std::string> arguments) {
+            auto result = test::run_command(arguments, set.directory / "ffmpeg.log", 60s);
+            if (result.exit_code != 0) FAIL("ffmpeg failed: " << result.output);
+        };
+        const auto dir = set.directory;
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=320x240", "-frames:v", "1",
+             (dir / "image.png").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi",
+             "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:v", "mpeg4", "-c:a", "aac",
+             (dir / "video.mp4").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000", "-t",
+             "3", (dir / "audio.wav").string()});
+        set.image = read_file(dir / "image.png");
+        set.video = read_file(dir / "video.mp4");
+        set.audio = read_file(dir / "audio.wav");
+        // moov is at the end of the file: the first half is not playable.
+        set.truncated = set.video.substr(0, set.video.size() / 2);
+        return set;
+    }
+};
+
+// Serves /media/<sha256> from a map; the body may differ from what the digest says.
+class MediaServer {
+public:
+    MediaServer() : m_port(test::MosquittoBroker::free_port()) {}
+    ~MediaServer() { stop(); }
+
+    void add(const std::string& body) { m_files[media::sha256_hex(body)] = body; }
+    void add_with_digest(const std::string& sha256, const std::string& body) { m_files[sha256] = body; }
+    std::string url(const std::string& sha256) const {
+        return "http://127.0.0.1:" + std::to_string(m_port) + "/media/" + sha256;
+    }
+
+    void start() {
+        m_server = std::make_unique<httplib::Server>();
+        m_server->Get(R"(/media/([0-9a-f]{64}))", [this](const httplib::Request& request, httplib::Response& response) {
+            std::lock_guard lock(m_mutex);
+            auto found = m_files.find(request.matches[1]);
+            if (found == m_files.end()) {
+                response.status = 404;
+                return;
+            }
+            response.set_content(found->second, "application/octet-stream");
+        });
+        m_thread = std::thread([this] { m_server->listen("127.0.0.1", m_port); });
+        for (int i = 0; i < 200 && !m_server->is_running(); ++i) std::this_thread::sleep_for(10ms);
+    }
+    void stop() {
+        if (m_server) m_server->stop();
+        if (m_thread.joinable()) m_thread.join();
+        m_server.reset();
+    }
+
+private:
+    std::uint16_t m_port;
+    std::mutex m_mutex;
+    std::map<std::string, std::string> m_files;
+    std::unique_ptr<httplib::Server> m_server;
+    std::thread m_thread;
+};
+
+struct ReceivedReply {
+    protocol::CommandReply reply;
+};
+
+// The controller's side: signs what it publishes, collects proof rows and replies, acks.
+class Controller {
+public:
+    explicit Controller(test::MosquittoBroker& broker) : m_keys(protocol::generate_key_pair()) {
+        auto options = test::controller_options(broker);
+        options.client_id = "controller-test";
+        auto client = protocol::MqttClient::create(options);
+        REQUIRE(client);
+        m_client.emplace(std::move(*client));
+        REQUIRE(m_client->subscribe(*protocol::device_topic(device_id, protocol::DeviceChannel::ProofOfPlay)));
+        REQUIRE(m_client->subscribe(*protocol::device_topic(device_id, protocol::DeviceChannel::Status)));
+        REQUIRE(m_client->start());
+    }
+
+    const protocol::KeyPair& keys() const { return m_keys; }
+
+    void publish_bundle(const protocol::Bundle& bundle) {
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Bundle),
+                                  protocol::seal(bundle, m_keys.secret), retained));
+    }
+    void publish_alert(const protocol::AlertMessage& alert) {
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret), retained));
+    }
+    void send_command(const protocol::Command& command) {
+        REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Command),
+                                  protocol::seal(command, m_keys.secret)));
+    }
+
+    // Handles what arrived within `duration`.
+    void pump(std::chrono::milliseconds duration) {
+        const auto deadline = std::chrono::steady_clock::now() + duration;
+        do {
+            for (auto& event : m_client->poll(50ms)) {
+                if (auto* message = std::get_if<protocol::MqttMessage>(&event)) handle(*message);
+            }
+        } while (std::chrono::steady_clock::now() < deadline);
+    }
+
+    // Pumps until `done()` or the timeout; returns done().
+    bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!done() && std::chrono::steady_clock::now() < deadline) pump(100ms);
+        return done();
+    }
+
+    std::vector<protocol::ProofOfPlayRow> rows() const {
+        std::vector<protocol::ProofOfPlayRow> result;
+        for (const auto& [seq, row] : m_rows) result.push_back(row);
+        return result;
+    }
+    std::uint64_t contiguous() const {
+        std::uint64_t seq = 0;
+        while (m_rows.count(seq + 1) != 0) ++seq;
+        return seq;
+    }
+    std::size_t conflicting_duplicates() const { return m_conflicts; }
+    std::optional<protocol::Status> status() const { return m_status; }
+    std::optional<protocol::CommandReply> reply(const std::string& command_id) const {
+        auto found = m_replies.find(command_id);
+        if (found == m_replies.end()) return std::nullopt;
+        return found->second;
+    }
+    std::string epoch() const { return m_epoch; }
+
+private:
+    void handle(const protocol::MqttMessage& message) {
+        if (message.topic.ends_with("/status")) {
+            if (auto status = protocol::decode_status(message.payload)) m_status = *status;
+            return;
+        }
+        auto uplink = protocol::decode_uplink(message.payload);
+        REQUIRE(uplink);
+        if (auto* batch = std::get_if<protocol::ProofOfPlayBatch>(&*uplink)) {
+            if (m_epoch.empty()) m_epoch = batch->install_epoch;
+            CHECK(batch->install_epoch == m_epoch);
+            for (const auto& row : batch->rows) {
+                auto [it, inserted] = m_rows.emplace(row.seq, row);
+                if (!inserted && !(it->second == row)) ++m_conflicts;
+            }
+        } else {
+            const auto& reply = std::get<protocol::CommandReply>(*uplink);
+            m_replies[reply.command_id] = reply;
+        }
+        protocol::Ack ack;
+        ack.device = device_id;
+        ack.install_epoch = m_epoch.empty() ? "none" : m_epoch;
+        ack.committed_seq = contiguous();
+        for (const auto& [id, reply] : m_replies) ack.replied_commands.push_back(id);
+        ack.issued_at = wall_now();
+        (void)m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Ack),
+                                protocol::seal(ack, m_keys.secret));
+    }
+
+    protocol::KeyPair m_keys;
+    std::optional<protocol::MqttClient> m_client;
+    std::map<std::uint64_t, protocol::ProofOfPlayRow> m_rows;
+    std::size_t m_conflicts = 0;
+    std::map<std::string, protocol::CommandReply> m_replies;
+    std::optional<protocol::Status> m_status;
+    std::string m_epoch;
+};
+
+struct Media {
+    std::string sha256;
+    scheduler::MediaType type;
+    std::uint64_t size;
+};
+
+test::MosquittoBrokerOptions broker_options() {
+    test::MosquittoBrokerOptions options;
+    options.devices = {test::TestDevice{device_id, "device-secret", {zone_id}}};
+    return options;
+}
+
+struct Rig {
+    test::MosquittoBroker broker{broker_options()};
+    MediaServer server;
+    std::optional<Controller> controller;
+    std::filesystem::path directory;
+    std::filesystem::path config_file;
+    test::ChildProcess player;
+    int starts = 0;
+
+    explicit Rig(std::string extra_config = "") {
+        directory = std::filesystem::temp_directory_path() /
+                    ("bantin-daemon-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        std::filesystem::create_directories(directory);
+        REQUIRE(broker.start());
+        server.start();
+        controller.emplace(broker);
+        protocol::Provisioning provisioning;
+        provisioning.device = device_id;
+        provisioning.zone = zone_id;
+        provisioning.mqtt = {broker.host(), broker.port(), device_id, "device-secret", std::nullopt};
+        provisioning.controller_keys = {protocol::trusted_key(controller->keys().public_key)};
+        REQUIRE(protocol::write_provisioning_file(directory / "provisioning.json", provisioning));
+        config_file = directory / "player.toml";
+        std::ofstream(config_file) << "provisioning_file = \"" << (directory / "provisioning.json").string() << "\"\n"
+                                   << "[state]\ndir = \"" << (directory / "state").string() << "\"\n"
+                                   << "[playback]\nmode = \"headless\"\n"
+                                   << "[proof]\nflush_interval_s = 1\n"
+                                   << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
+                                   << extra_config;
+    }
+    ~Rig() {
+        player.kill_and_wait();
+        server.stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(directory, ignored);
+    }
+
+    void start_player() {
+        auto child = test::ChildProcess::spawn({BANTIN_PLAYER_EXECUTABLE, "--config", config_file.string()},
+                                               directory / ("player-" + std::to_string(++starts) + ".log"));
+        REQUIRE(child);
+        player = std::move(*child);
+    }
+    std::string log() const {
+        std::string text;
+        for (int i = 1; i <= starts; ++i) text += read_file(directory / ("player-" + std::to_string(i) + ".log"));
+        return text;
+    }
+
+    Media serve(const std::string& body, scheduler::MediaType type) {
+        server.add(body);
+        return {media::sha256_hex(body), type, body.size()};
+    }
+};
+
+protocol::Bundle make_bundle(const Rig& rig, std::uint64_t version, const std::vector<Media>& items,
+                             int default_volume = 80) {
+    protocol::Bundle bundle;
+    bundle.device = device_id;
+    bundle.version = version;
+    bundle.issued_at = wall_now() - 1min;
+    bundle.expires_at = wall_now() + std::chrono::hours{24};
+    scheduler::Device device;
+    device.id = device_id;
+    device.zone = zone_id;
+    device.kind = scheduler::DeviceKind::Screen;
+    device.has_speaker = true;
+    device.time_zone = "UTC";
+    device.default_volume = default_volume;
+    bundle.model.devices = {device};
+    scheduler::Playlist playlist;
+    playlist.id = "pl-main";
+    for (const auto& item : items) {
+        scheduler::MediaRef ref;
+        ref.sha256 = item.sha256;
+        ref.type = item.type;
+        ref.duration = Duration{2000};
+        ref.has_audio = item.type != scheduler::MediaType::Image;
+        ref.has_video = item.type == scheduler::MediaType::Video;
+        if (std::none_of(bundle.model.media.begin(), bundle.model.media.end(),
+                         [&](const scheduler::MediaRef& known) { return known.sha256 == ref.sha256; })) {
+            bundle.model.media.push_back(ref);
+            bundle.manifest.push_back({item.sha256, item.size, item.type, Duration{2000}, rig.server.url(item.sha256)});
+        }
+        playlist.items.push_back({item.sha256, Duration{2000}, 1});
+    }
+    bundle.model.playlists = {playlist};
+    scheduler::Campaign campaign;
+    campaign.id = "cp-loop";
+    campaign.playlist = playlist.id;
+    campaign.approval = scheduler::ApprovalState::Approved;
+    bundle.model.campaigns = {campaign};
+    bundle.settings.default_volume = default_volume;
+    return bundle;
+}
+
+protocol::AlertMessage make_alert(const Rig& rig, const Media& media, Duration lasts) {
+    protocol::AlertMessage message;
+    message.alert.id = "al-storm";
+    message.alert.zones = {zone_id};
+    message.alert.severity = scheduler::Severity::Extreme;
+    message.alert.issued = wall_now();
+    message.alert.expires = wall_now() + lasts;
+    message.alert.headline = "Storm";
+    message.alert.text = "Stay inside";
+    message.alert.playlist = "pl-alert";
+    message.alert.repeat.count = 0;
+    message.playlist.id = "pl-alert";
+    message.playlist.items = {{media.sha256, Duration{2000}, 1}};
+    scheduler::MediaRef ref;
+    ref.sha256 = media.sha256;
+    ref.type = media.type;
+    ref.duration = Duration{2000};
+    message.media = {ref};
+    message.manifest = {{media.sha256, media.size, media.type, Duration{2000}, rig.server.url(media.sha256)}};
+    return message;
+}
+
+protocol::Command make_command(std::string id, protocol::CommandKind kind, std::optional<int> volume = {}) {
+    protocol::Command command;
+    command.id = std::move(id);
+    command.device = device_id;
+    command.kind = kind;
+    command.volume = volume;
+    command.issued_at = wall_now();
+    command.expires_at = wall_now() + 10min;
+    return command;
+}
+
+std::vector<scheduler::TimelineEntry> expected_timeline(const player::Plan& plan, TimePoint from, TimePoint to) {
+    auto entries = plan.entries(from, to);
+    REQUIRE(entries);
+    return *entries;
+}
+
+// The index of the entry that was due when `at` happened (its start within 200 ms, or it spans `at`).
+std::optional<std::size_t> entry_at(const std::vector<scheduler::TimelineEntry>& entries, TimePoint at) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].start - 200ms <= at && at < entries[i].end - 200ms) return i;
+    }
+    return std::nullopt;
+}
+
+bool matches(const protocol::ProofOfPlayRow& row, const scheduler::TimelineEntry& entry) {
+    return row.source_id == entry.source_id && row.item_index == entry.item_index && row.media == entry.media;
+}
+
+void stop_player(Rig& rig) {
+    rig.player.send_signal(SIGTERM);
+    auto code = rig.player.wait_for_exit(10s);
+    INFO(rig.log());
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a signed bundle is fetched, verified and played in the resolved order; proof rows match the timeline",
+          "[player][daemon][e2e]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
+                                             rig.serve(set.video, scheduler::MediaType::Video),
+                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
+    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
+    REQUIRE(plan);
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 7; }, 40s));
+    auto status = rig.controller->status();
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    const auto rows = rig.controller->rows();
+    INFO(rig.log());
+    const auto timeline = expected_timeline(*plan, rows.front().started_at - 10s, rows.back().ended_at + 10s);
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    REQUIRE(rig.controller->contiguous() == rows.size());
+    // The first row may be an entry joined in progress; every later one starts on time.
+    std::optional<std::size_t> previous;
+    for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
+        const auto& row = rows[i];
+        INFO("row " << row.seq << " " << row.source_id << " item " << row.item_index << " at "
+                    << format_utc(row.started_at));
+        auto index = entry_at(timeline, row.started_at);
+        REQUIRE(index);
+        const auto& entry = timeline[*index];
+        CHECK(matches(row, entry));
+        CHECK(row.outcome == protocol::Outcome::Completed);
+        CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
+        CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
+        CHECK(row.bundle_version == 1);
+        if (previous) CHECK(*index == *previous + 1);
+        previous = index;
+    }
+    REQUIRE(status);
+    CHECK(status->applied_bundle_version == 1);
+    CHECK(status->desired_bundle_version == 1);
+    REQUIRE(rig.controller->status());
+    CHECK(rig.controller->status()->presence == protocol::Presence::Offline);
+}
+
+TEST_CASE("offline: with the broker and media server gone playback goes on, and every row arrives once after",
+          "[player][daemon][e2e]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
+                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 30s));
+    const TimePoint outage_start = wall_now();
+    rig.broker.stop();
+    rig.server.stop();
+    std::this_thread::sleep_for(10s);
+    const TimePoint outage_end = wall_now();
+    REQUIRE(rig.broker.start());
+    rig.server.start();
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return !rows.empty() && rows.back().started_at > outage_end + 2s;
+        },
+        30s));
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    CHECK(rig.controller->contiguous() == rows.size());
+    const auto during = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+        return row.started_at >= outage_start && row.ended_at <= outage_end;
+    });
+    CHECK(during >= 3);  // 10 s of 2 s items, played while nothing was reachable
+    for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
+}
+
+TEST_CASE("crash: after kill -9 at random moments the player resumes the right item and no row is lost or doubled",
+          "[player][daemon][e2e]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
+                                             rig.serve(set.video, scheduler::MediaType::Video),
+                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
+    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
+    REQUIRE(plan);
+    int rounds = 5;
+    if (const char* text = std::getenv("BANTIN_CRASH_ROUNDS")) rounds = std::max(1, std::atoi(text));
+    std::mt19937 random(20261127);
+    std::uniform_int_distribution<int> pause_ms(1500, 4500);
+
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    std::vector<TimePoint> restarts;
+    for (int round = 0; round < rounds; ++round) {
+        rig.controller->pump(std::chrono::milliseconds{pause_ms(random)});
+        rig.player.kill_and_wait();
+        restarts.push_back(wall_now());
+        rig.start_player();
+    }
+    rig.controller->pump(4s);
+    stop_player(rig);
+    const TimePoint end = wall_now();
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return !rows.empty() && rows.back().ended_at >= end - 3s;
+        },
+        10s));
+
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    CHECK(rig.controller->contiguous() == rows.size());
+    const auto timeline = expected_timeline(*plan, rows.front().started_at - 10s, end + 10s);
+    for (const auto restart : restarts) {
+        auto first = std::find_if(rows.begin(), rows.end(),
+                                  [&](const protocol::ProofOfPlayRow& row) { return row.started_at >= restart; });
+        REQUIRE(first != rows.end());
+        INFO("restart at " << format_utc(restart) << ", first row " << first->seq << " at "
+                           << format_utc(first->started_at));
+        auto index = entry_at(timeline, first->started_at);
+        REQUIRE(index);
+        CHECK(matches(*first, timeline[*index]));
+    }
+    // Rows never overlap: none was written twice under different seqs.
+    for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].started_at + 100ms);
+}
+
+TEST_CASE("a media file whose sha256 does not match is never played; the last good bundle keeps playing",
+          "[player][daemon][e2e]") {
+    Rig rig("[fetch]\nretry_min_ms = 100\nretry_max_ms = 200\n");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const auto good = make_bundle(rig, 1, {image});
+    const std::string bogus_sha = media::sha256_hex("not the audio the controller meant");
+    rig.server.add_with_digest(bogus_sha, set.audio);
+    const auto bad = make_bundle(rig, 2, {image, Media{bogus_sha, scheduler::MediaType::Audio, set.audio.size()}});
+    rig.start_player();
+    rig.controller->publish_bundle(good);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 1; }, 30s));
+    rig.controller->publish_bundle(bad);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->desired_bundle_version == 2 && status->last_error &&
+                   status->last_error->find("waits for") != std::string::npos;
+        },
+        20s));
+    rig.controller->pump(4s);
+    INFO(rig.log());
+    const auto status = rig.controller->status();
+    CHECK(status->applied_bundle_version == 1);
+    CHECK(status->last_error->find("crypto") != std::string::npos);
+    for (const auto& row : rig.controller->rows()) {
+        CHECK(row.media != bogus_sha);
+        CHECK(row.bundle_version == 1);
+    }
+}
+
+TEST_CASE("a truncated video gives a failed row and the next item plays", "[player][daemon][e2e]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media broken = rig.serve(set.truncated, scheduler::MediaType::Video);
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {broken, image}));
+    auto has = [&](const std::string& sha, protocol::Outcome outcome) {
+        auto rows = rig.controller->rows();
+        return std::any_of(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+            return row.media == sha && row.outcome == outcome;
+        });
+    };
+    REQUIRE(rig.controller->pump_until(
+        [&] { return has(broken.sha256, protocol::Outcome::Failed) && has(image.sha256, protocol::Outcome::Completed); },
+        30s));
+    INFO(rig.log());
+    for (const auto& row : rig.controller->rows())
+        if (row.media == broken.sha256) CHECK(row.outcome == protocol::Outcome::Failed);
+}
+
+TEST_CASE("an alert preempts within a second, plays until it expires, and the schedule resumes",
+          "[player][daemon][e2e]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    rig.controller->pump(500ms);
+    const auto alert = make_alert(rig, audio, Duration{5000});
+    const TimePoint published = wall_now();
+    rig.controller->publish_alert(alert);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return !rows.empty() && rows.back().source == protocol::SourceKind::Campaign &&
+                   rows.back().started_at > alert.alert.expires;
+        },
+        30s));
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    auto first_alert = std::find_if(rows.begin(), rows.end(), [](const protocol::ProofOfPlayRow& row) {
+        return row.source == protocol::SourceKind::Alert;
+    });
+    REQUIRE(first_alert != rows.end());
+    CHECK(first_alert->source_id == "al-storm");
+    CHECK(first_alert->started_at - published <= 1000ms);
+    REQUIRE(first_alert != rows.begin());
+    const auto& cut = *(first_alert - 1);
+    CHECK(cut.outcome == protocol::Outcome::Interrupted);
+    CHECK(cut.ended_at - published <= 1000ms);
+    const auto alert_rows = std::count_if(rows.begin(), rows.end(), [](const protocol::ProofOfPlayRow& row) {
+        return row.source == protocol::SourceKind::Alert;
+    });
+    CHECK(alert_rows >= 2);  // repeats while it lasts
+    for (const auto& row : rows)
+        if (row.source == protocol::SourceKind::Alert) CHECK(row.started_at < alert.alert.expires);
+}
+
+TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks otherwise", "[player][daemon][e2e]") {
+    // Quiet hours around now, in UTC minutes (the test device's zone is UTC).
+    const auto minutes = static_cast<int>(
+        (std::chrono::floor<std::chrono::minutes>(wall_now()) - std::chrono::floor<std::chrono::days>(wall_now()))
+            .count());
+    auto hhmm = [](int minute) {
+        char text[8];
+        std::snprintf(text, sizeof text, "%02d:%02d", (minute / 60) % 24, minute % 60);
+        return std::string(text);
+    };
+    const std::string window = hhmm((minutes + 1440 - 2) % 1440) + "-" + hhmm((minutes + 10) % 1440);
+    Rig rig("[safety]\nmax_volume = 30\nquiet_hours = [\"" + window + "\"]\n");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}, 100));
+    REQUIRE(rig.controller->pump_until(
+        [&] { return rig.controller->status() && rig.controller->status()->applied_bundle_version == 1; }, 30s));
+    rig.controller->send_command(make_command("cmd-ping", protocol::CommandKind::Ping));
+    rig.controller->send_command(make_command("cmd-loud", protocol::CommandKind::SetVolume, 100));
+    REQUIRE(rig.controller->pump_until(
+        [&] { return rig.controller->reply("cmd-ping") && rig.controller->reply("cmd-loud"); }, 10s));
+    INFO(rig.log());
+    CHECK(rig.controller->reply("cmd-ping")->detail.find("volume 30") != std::string::npos);
+    CHECK(rig.controller->reply("cmd-loud")->detail == "volume 30 (asked 100, capped at 30)");
+    rig.controller->pump(3s);
+    CHECK(rig.controller->rows().empty());  // the campaign is silent in quiet hours
+
+    rig.controller->publish_alert(make_alert(rig, audio, Duration{4000}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 10s));
+    for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Alert);
+}
+
+TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero", "[player][daemon]") {
+    const auto directory = std::filesystem::temp_directory_path() / ("bantin-daemon-cfg-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory / "bad.toml") << "provisioning_file = \"/nonexistent/provisioning.json\"\n[cache]\nmax_mb = 0\n";
+    auto checked = test::run_command({BANTIN_PLAYER_EXECUTABLE, "--check-config", (directory / "bad.toml").string()},
+                                     directory / "out.log");
+    CHECK(checked.exit_code == 1);
+    CHECK(checked.output.find("max_mb") != std::string::npos);
+    auto started =
+        test::run_command({BANTIN_PLAYER_EXECUTABLE, "--config", (directory / "bad.toml").string()}, directory / "out.log");
+    CHECK(started.exit_code == 1);
+    auto defaults = test::run_command({BANTIN_PLAYER_EXECUTABLE, "--print-default-config"}, directory / "out.log");
+    CHECK(defaults.exit_code == 0);
+    CHECK(defaults.output.find("provisioning_file") != std::string::npos);
+    std::filesystem::remove_all(directory);
+}
