@@ -431,6 +431,23 @@ public:
                                  read_media, page.limit, page.offset);
     }
 
+    Result<std::vector<std::string>> playlists_using_media(std::string_view sha256) override {
+        return many<std::string>(
+            "SELECT DISTINCT playlist_id FROM playlist_items WHERE media = ? ORDER BY playlist_id",
+            [](Statement& row) -> Result<std::string> { return row.column_text(0); }, sha256);
+    }
+
+    Result<void> delete_media(std::string_view sha256) override {
+        auto ran = run("DELETE FROM media WHERE sha256 = ?", sha256);
+        if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+            return fail(Errc::Conflict,
+                        "media " + std::string{sha256} + " is still used by a playlist, an alert or a notice");
+        }
+        if (!ran)
+            return std::unexpected(ran.error());
+        return expect_changed("media " + std::string{sha256});
+    }
+
     // playlists
     Result<void> insert_playlist(const PlaylistRecord& record) override {
         auto ran =
@@ -535,6 +552,11 @@ public:
 
     Result<std::vector<ZoneRecord>> list_zones() override {
         return many<ZoneRecord>("SELECT id, name FROM zones ORDER BY id", read_zone);
+    }
+
+    Result<void> update_zone(const ZoneRecord& zone) override {
+        BANTIN_STORE_TRY(run("UPDATE zones SET name = ? WHERE id = ?", zone.name, zone.id));
+        return expect_changed("zone \"" + zone.id + "\"");
     }
 
     // devices

@@ -75,6 +75,10 @@ public:
     virtual Result<bool> insert_media(const MediaRecord& media) = 0;
     virtual Result<MediaRecord> media_by_sha256(std::string_view sha256) = 0;
     virtual Result<std::vector<MediaRecord>> list_media(Page page) = 0;
+    // Ids of the playlists with an item playing this media, in id order.
+    virtual Result<std::vector<std::string>> playlists_using_media(std::string_view sha256) = 0;
+    // NotFound if absent; Conflict if a playlist, alert or text notice still refers to it.
+    virtual Result<void> delete_media(std::string_view sha256) = 0;
 
     // ---- playlists ----
     virtual Result<void> insert_playlist(const PlaylistRecord& playlist) = 0;
@@ -96,6 +100,8 @@ public:
     virtual Result<void> insert_zone(const ZoneRecord& zone) = 0;
     virtual Result<ZoneRecord> zone_by_id(std::string_view id) = 0;
     virtual Result<std::vector<ZoneRecord>> list_zones() = 0;
+    // Replaces the name; NotFound if absent.
+    virtual Result<void> update_zone(const ZoneRecord& zone) = 0;
 
     // ---- devices ----
     virtual Result<void> insert_device(const DeviceRecord& device) = 0;

@@ -1,0 +1,94 @@
+#include "api_content.hpp"
+
+#include "bantin/scheduler/json.hpp"
+
+namespace bantin::controller {
+
+void register_content_routes(ApiServer& server, ApiContext& context) {
+    api::register_people_routes(server, context);
+    api::register_media_routes(server, context);
+    api::register_schedule_routes(server, context);
+}
+
+namespace api {
+
+namespace {
+
+nlohmann::ordered_json optional_time(const std::optional<TimePoint>& time) {
+    if (!time)
+        return nullptr;
+    return format_utc(*time);
+}
+
+nlohmann::ordered_json optional_user(const std::optional<UserId>& user) {
+    if (!user)
+        return nullptr;
+    return *user;
+}
+
+}  // namespace
+
+nlohmann::ordered_json media_json(const MediaRecord& record) {
+    const scheduler::MediaRef& media = record.media;
+    nlohmann::ordered_json json;
+    json["sha256"] = media.sha256;
+    json["type"] = std::string{scheduler::to_string(media.type)};
+    json["duration_ms"] = media.duration ? nlohmann::ordered_json(media.duration->count()) : nullptr;
+    json["has_audio"] = media.has_audio;
+    json["has_video"] = media.has_video;
+    json["name"] = media.name;
+    json["size"] = record.size;
+    json["uploaded_by"] = optional_user(record.uploaded_by);
+    json["created"] = format_utc(record.created);
+    json["text"] = record.text ? nlohmann::ordered_json(*record.text) : nullptr;
+    json["tts_media"] = record.tts_media ? nlohmann::ordered_json(*record.tts_media) : nullptr;
+    json["content_url"] = "/api/v1/media/" + media.sha256 + "/content";
+    return json;
+}
+
+nlohmann::ordered_json playlist_json(const PlaylistRecord& record) {
+    nlohmann::ordered_json json = scheduler::to_json(record.playlist);
+    json["version"] = record.version;
+    json["created_by"] = optional_user(record.created_by);
+    json["created"] = format_utc(record.created);
+    json["updated"] = format_utc(record.updated);
+    return json;
+}
+
+nlohmann::ordered_json campaign_json(const CampaignRecord& record) {
+    nlohmann::ordered_json json = scheduler::to_json(record.campaign);
+    json["version"] = record.version;
+    json["author"] = record.author;
+    json["last_editor"] = optional_user(record.last_editor);
+    json["submitted_by"] = optional_user(record.submitted_by);
+    json["decided_by"] = optional_user(record.decided_by);
+    json["decision_note"] = record.decision_note;
+    json["created"] = format_utc(record.created);
+    json["updated"] = format_utc(record.updated);
+    json["submitted"] = optional_time(record.submitted);
+    json["decided"] = optional_time(record.decided);
+    json["archived"] = optional_time(record.archived);
+    return json;
+}
+
+nlohmann::ordered_json zone_json(const ZoneRecord& zone) {
+    return nlohmann::ordered_json{{"id", zone.id}, {"name", zone.name}};
+}
+
+AuditEntry audit_entry(const ApiContext& context, const User& user, std::string action, std::string entity_type,
+                       std::string entity_id, std::string before, std::string after) {
+    AuditEntry entry;
+    entry.user = user.id;
+    entry.user_name = user.name;
+    entry.at = context.clock.wall();
+    entry.action = std::move(action);
+    entry.entity_type = std::move(entity_type);
+    entry.entity_id = std::move(entity_id);
+    entry.before = std::move(before);
+    entry.after = std::move(after);
+    return entry;
+}
+
+}  // namespace api
+
+}  // namespace bantin::controller

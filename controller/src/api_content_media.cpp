@@ -1,0 +1,444 @@
+// Routes: /media (streamed upload, list, get, delete, ranged content) and /notices (text
+// with its spoken version).
+#include "api_content.hpp"
+
+#include "bantin/config/controller_config.hpp"
+#include "bantin/media/ingest.hpp"
+#include "bantin/media/sha256.hpp"
+#include "bantin/media/speech.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace bantin::controller::api {
+
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+
+constexpr std::size_t max_name_bytes = 255;
+
+// A media name is a label for people, never a path; refuse anything that looks like one so a
+// name that travels on (downloads, exports) cannot climb out of a directory.
+Result<std::string> check_media_name(std::string_view name) {
+    if (name.empty())
+        return fail(Errc::InvalidInput, "name: must not be empty");
+    if (name.size() > max_name_bytes)
+        return fail(Errc::InvalidInput, "name: longer than " + std::to_string(max_name_bytes) + " bytes");
+    if (!media::is_valid_utf8(name))
+        return fail(Errc::InvalidInput, "name: not valid UTF-8");
+    for (char raw : name) {
+        const auto character = static_cast<unsigned char>(raw);
+        if (character < 0x20 || character == 0x7f)
+            return fail(Errc::InvalidInput, "name: contains a control character");
+        if (character == '/' || character == '\\')
+            return fail(Errc::InvalidInput, "name: must be a file name, not a path (contains '" +
+                                                std::string(1, static_cast<char>(character)) + "')");
+    }
+    if (name == "." || name == ".." || name.starts_with(".."))
+        return fail(Errc::InvalidInput, "name: must be a file name, not a path");
+    return std::string{name};
+}
+
+std::string content_type_for(const MediaRecord& record) {
+    std::string name = record.media.name;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char character) { return static_cast<char>(std::tolower(character)); });
+    const auto dot = name.rfind('.');
+    const std::string extension = dot == std::string::npos ? "" : name.substr(dot + 1);
+    static const std::pair<std::string_view, std::string_view> known[] = {
+        {"mp4", "video/mp4"},   {"m4v", "video/mp4"},   {"webm", "video/webm"},  {"mkv", "video/x-matroska"},
+        {"mov", "video/quicktime"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},   {"webp", "image/webp"}, {"mp3", "audio/mpeg"},  {"ogg", "audio/ogg"},
+        {"opus", "audio/ogg"},  {"wav", "audio/wav"},   {"m4a", "audio/mp4"},   {"flac", "audio/flac"}};
+    for (const auto& [known_extension, type] : known) {
+        if (extension == known_extension)
+            return std::string{type};
+    }
+    switch (record.media.type) {
+    case scheduler::MediaType::Text: return "text/plain; charset=utf-8";
+    case scheduler::MediaType::Audio:
+        return record.tts_media || name.ends_with("(speech)") ? "audio/ogg" : "application/octet-stream";
+    default: return "application/octet-stream";
+    }
+}
+
+scheduler::MediaType media_type_of(media::MediaKind kind) {
+    switch (kind) {
+    case media::MediaKind::Video: return scheduler::MediaType::Video;
+    case media::MediaKind::Image: return scheduler::MediaType::Image;
+    case media::MediaKind::Audio: return scheduler::MediaType::Audio;
+    }
+    return scheduler::MediaType::Video;
+}
+
+std::uint64_t upload_limit(const ApiContext& context) {
+    return static_cast<std::uint64_t>(context.config.storage.max_upload_mb) * 1024 * 1024;
+}
+
+// Stores the row of freshly ingested media with its audit entry. Returns the stored record
+// and whether it is new.
+Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const User& user, MediaRecord record,
+                                                     std::string action) {
+    return context.store.write_value<std::pair<MediaRecord, bool>>(
+        [&](StoreTransaction& transaction) -> Result<std::pair<MediaRecord, bool>> {
+            auto inserted = transaction.insert_media(record);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            if (!*inserted) {
+                auto existing = transaction.media_by_sha256(record.media.sha256);
+                if (!existing)
+                    return std::unexpected(existing.error());
+                return std::pair{*existing, false};
+            }
+            auto audited = transaction.append_audit(audit_entry(context, user, std::move(action), "media",
+                                                                record.media.sha256, "",
+                                                                media_json(record).dump()));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return std::pair{record, true};
+        });
+}
+
+void upload(ApiContext& context, const Request& request, Response& response, const httplib::ContentReader& reader) {
+    // Anything refused before the body is read closes the connection: the unread body must
+    // not be taken for the next request.
+    auto refuse = [&](int status, std::string_view code, std::string_view detail) {
+        response.set_header("Connection", "close");
+        send_error(response, status, code, detail);
+    };
+    auto caller = authorize(context, request, response, Action::EditContent);
+    if (!caller) {
+        response.set_header("Connection", "close");
+        return;
+    }
+    std::string name = "upload";
+    if (request.has_param("name")) {
+        auto checked = check_media_name(request.get_param_value("name"));
+        if (!checked)
+            return refuse(422, "invalid-input", checked.error().detail);
+        name = *checked;
+    }
+    const std::uint64_t limit = upload_limit(context);
+    if (request.has_header("Content-Length")) {
+        const auto declared = request.get_header_value<std::uint64_t>("Content-Length");
+        if (declared > limit + (request.is_multipart_form_data() ? 64 * 1024 : 0))
+            return refuse(413, "too-large",
+                          "the upload has " + std::to_string(declared) + " bytes; the limit is " +
+                              std::to_string(limit) + " bytes (storage.max_upload_mb)");
+    }
+
+    auto pending = context.media.begin(limit);
+    if (!pending)
+        return refuse(500, to_string(pending.error().code), pending.error().detail);
+
+    std::optional<Error> failure;
+    auto receive = [&](const char* data, std::size_t length) {
+        if (failure)
+            return false;
+        if (auto written = pending->write(data, length); !written) {
+            failure = written.error();
+            return false;
+        }
+        return true;
+    };
+    bool saw_file = false;
+    if (request.is_multipart_form_data()) {
+        bool in_file = false;
+        reader(
+            [&](const httplib::MultipartFormData& part) {
+                in_file = part.name == "file";
+                if (!in_file)
+                    return true;
+                if (saw_file) {
+                    failure = Error{Errc::InvalidInput, "file: send one file per upload"};
+                    return false;
+                }
+                saw_file = true;
+                if (!part.filename.empty() && !request.has_param("name")) {
+                    auto checked = check_media_name(part.filename);
+                    if (!checked) {
+                        failure = checked.error();
+                        return false;
+                    }
+                    name = *checked;
+                }
+                return true;
+            },
+            [&](const char* data, std::size_t length) { return in_file ? receive(data, length) : true; });
+        if (!failure && !saw_file)
+            failure = Error{Errc::InvalidInput, "file: a multipart upload needs a part named \"file\""};
+    } else {
+        reader(receive);
+    }
+    if (failure) {
+        pending->discard();
+        response.set_header("Connection", "close");
+        if (failure->code == Errc::TooLarge)
+            return send_error(response, 413, "too-large",
+                              "the upload is over the limit of " + std::to_string(limit) +
+                                  " bytes (storage.max_upload_mb)");
+        return send_error(response, *failure);
+    }
+    if (pending->size() == 0) {
+        pending->discard();
+        return send_bad_request(response, "body: the upload is empty");
+    }
+
+    // The Content-Type header is not trusted: ffprobe decides what the bytes are.
+    auto ingested = media::ingest_media(std::move(*pending));
+    if (!ingested) {
+        if (ingested.error().code == Errc::Unsupported)
+            return send_error(response, 415, "unsupported-media", ingested.error().detail);
+        return send_error(response, ingested.error());
+    }
+
+    MediaRecord record;
+    record.media.sha256 = ingested->object.sha256;
+    record.media.type = media_type_of(ingested->probe.kind);
+    record.media.duration = ingested->probe.duration;
+    record.media.has_audio = ingested->probe.has_audio;
+    record.media.has_video = ingested->probe.has_video;
+    record.media.name = name;
+    record.size = static_cast<std::int64_t>(ingested->object.size);
+    record.uploaded_by = caller->user.id;
+    record.created = context.clock.wall();
+
+    auto stored = store_media_row(context, caller->user, record, "media.upload");
+    if (!stored) {
+        if (!ingested->object.already_present)
+            static_cast<void>(context.media.remove(ingested->object.sha256));
+        return send_error(response, stored.error());
+    }
+    send_json(response, stored->second ? 201 : 200, media_json(stored->first));
+}
+
+void list_media(ApiContext& context, const Request& request, Response& response) {
+    auto caller = authorize(context, request, response, Action::Read);
+    if (!caller)
+        return;
+    auto page = parse_page(request);
+    if (!page)
+        return send_error(response, page.error());
+    auto rows = context.store.read_value<std::vector<MediaRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_media(page_probe(*page)); });
+    if (!rows)
+        return send_error(response, rows.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const auto& row : *rows) items.push_back(media_json(row));
+    send_page(response, *page, std::move(items));
+}
+
+Result<MediaRecord> find_media(ApiContext& context, const std::string& sha256) {
+    return context.store.read_value<MediaRecord>(
+        [&](StoreTransaction& transaction) { return transaction.media_by_sha256(sha256); });
+}
+
+void get_media(ApiContext& context, const Request& request, Response& response) {
+    auto caller = authorize(context, request, response, Action::Read);
+    if (!caller)
+        return;
+    auto record = find_media(context, path_match(request, 1));
+    if (!record)
+        return send_error(response, record.error());
+    send_json(response, 200, media_json(*record));
+}
+
+void media_content(ApiContext& context, const Request& request, Response& response) {
+    auto caller = authorize(context, request, response, Action::Read);
+    if (!caller)
+        return;
+    auto record = find_media(context, path_match(request, 1));
+    if (!record)
+        return send_error(response, record.error());
+    auto path = context.media.lookup(record->media.sha256);
+    if (!path)
+        return send_error(response, 404, "not-found", "media " + record->media.sha256 + " has no stored file");
+    serve_media_file(request, response, *path, content_type_for(*record));
+}
+
+void delete_media(ApiContext& context, const Request& request, Response& response) {
+    auto caller = authorize(context, request, response, Action::EditContent);
+    if (!caller)
+        return;
+    const std::string sha256 = path_match(request, 1);
+    std::vector<std::string> removed;
+    auto done = context.store.write([&](StoreTransaction& transaction) -> Result<void> {
+        auto record = transaction.media_by_sha256(sha256);
+        if (!record)
+            return std::unexpected(record.error());
+        auto users = transaction.playlists_using_media(sha256);
+        if (!users)
+            return std::unexpected(users.error());
+        if (!users->empty()) {
+            std::string list;
+            for (const auto& id : *users) list += (list.empty() ? "" : ", ") + ("\"" + id + "\"");
+            return fail(Errc::Conflict, "media " + sha256 + " is used by playlist " + list +
+                                            "; remove it from the playlist first");
+        }
+        if (auto deleted = transaction.delete_media(sha256); !deleted)
+            return deleted;
+        removed.push_back(sha256);
+        // A notice's spoken version goes with it unless something else still uses it.
+        if (record->tts_media) {
+            auto spoken_users = transaction.playlists_using_media(*record->tts_media);
+            if (spoken_users && spoken_users->empty()) {
+                auto spoken = transaction.media_by_sha256(*record->tts_media);
+                if (spoken) {
+                    if (auto deleted = transaction.delete_media(*record->tts_media); deleted) {
+                        removed.push_back(*record->tts_media);
+                        auto audited = transaction.append_audit(audit_entry(
+                            context, caller->user, "media.delete", "media", *record->tts_media,
+                            media_json(*spoken).dump(), ""));
+                        if (!audited)
+                            return std::unexpected(audited.error());
+                    }
+                }
+            }
+        }
+        auto audited = transaction.append_audit(
+            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(), ""));
+        if (!audited)
+            return std::unexpected(audited.error());
+        return {};
+    });
+    if (!done)
+        return send_error(response, done.error());
+    // Files go after the rows are gone for good; a crash in between leaves an orphan file
+    // (harmless, found by ContentStore::list()), never a row without its file.
+    for (const auto& sha : removed) static_cast<void>(context.media.remove(sha));
+    response.status = 204;
+}
+
+void create_notice(ApiContext& context, const Request& request, Response& response) {
+    auto caller = authorize(context, request, response, Action::EditContent);
+    if (!caller)
+        return;
+    auto body = parse_json_body(request, response);
+    if (!body)
+        return;
+    for (const auto& [key, value] : body->items()) {
+        if (key != "text" && key != "voice" && key != "name")
+            return send_bad_request(response, key + ": unknown field (text, voice and name are accepted)");
+    }
+    auto text = required_string(*body, "text");
+    if (!text)
+        return send_bad_request(response, text.error().detail);
+    auto voice = optional_string(*body, "voice");
+    if (!voice)
+        return send_bad_request(response, voice.error().detail);
+    auto name_field = optional_string(*body, "name");
+    if (!name_field)
+        return send_bad_request(response, name_field.error().detail);
+    if (text->find_first_not_of(" \t\r\n") == std::string::npos)
+        return send_error(response, 422, "invalid-input", "text: must not be empty");
+    if (!media::is_valid_utf8(*text))
+        return send_error(response, 422, "invalid-input", "text: not valid UTF-8");
+    std::string name = "notice";
+    if (*name_field) {
+        auto checked = check_media_name(**name_field);
+        if (!checked)
+            return send_error(response, checked.error());
+        name = *checked;
+    }
+
+    media::SpeechOptions options;
+    options.voice = voice->value_or(context.config.tts.voice);
+    options.espeak = context.config.tts.espeak_binary.string();
+    options.words_per_minute = context.config.tts.words_per_minute;
+    auto speech = media::synthesize_speech(*text, context.media, options);
+    if (!speech) {
+        Error error = speech.error();
+        if (error.code == Errc::InvalidInput && !error.detail.starts_with("text") &&
+            !error.detail.starts_with("voice"))
+            error.detail = "voice or text: " + error.detail;
+        return send_error(response, error);
+    }
+    auto text_object = context.media.put_bytes(*text);
+    if (!text_object) {
+        if (!speech->object.already_present)
+            static_cast<void>(context.media.remove(speech->object.sha256));
+        return send_error(response, text_object.error());
+    }
+
+    const TimePoint now = context.clock.wall();
+    MediaRecord audio;
+    audio.media.sha256 = speech->object.sha256;
+    audio.media.type = scheduler::MediaType::Audio;
+    audio.media.duration = speech->duration;
+    audio.media.has_audio = true;
+    audio.media.has_video = false;
+    audio.media.name = name + " (speech)";
+    audio.size = static_cast<std::int64_t>(speech->object.size);
+    audio.uploaded_by = caller->user.id;
+    audio.created = now;
+
+    MediaRecord notice;
+    notice.media.sha256 = text_object->sha256;
+    notice.media.type = scheduler::MediaType::Text;
+    notice.media.duration = speech->duration;
+    notice.media.has_audio = true;
+    notice.media.has_video = false;
+    notice.media.name = name;
+    notice.size = static_cast<std::int64_t>(text_object->size);
+    notice.uploaded_by = caller->user.id;
+    notice.created = now;
+    notice.text = *text;
+    notice.tts_media = audio.media.sha256;
+
+    auto stored = context.store.write_value<std::pair<MediaRecord, bool>>(
+        [&](StoreTransaction& transaction) -> Result<std::pair<MediaRecord, bool>> {
+            auto audio_inserted = transaction.insert_media(audio);
+            if (!audio_inserted)
+                return std::unexpected(audio_inserted.error());
+            auto inserted = transaction.insert_media(notice);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            if (!*inserted) {
+                auto existing = transaction.media_by_sha256(notice.media.sha256);
+                if (!existing)
+                    return std::unexpected(existing.error());
+                return std::pair{*existing, false};
+            }
+            auto audited = transaction.append_audit(audit_entry(context, caller->user, "notice.create", "media",
+                                                                notice.media.sha256, "", media_json(notice).dump()));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return std::pair{notice, true};
+        });
+    if (!stored) {
+        if (!speech->object.already_present)
+            static_cast<void>(context.media.remove(speech->object.sha256));
+        if (!text_object->already_present)
+            static_cast<void>(context.media.remove(text_object->sha256));
+        return send_error(response, stored.error());
+    }
+    nlohmann::ordered_json json = media_json(stored->first);
+    auto spoken = find_media(context, stored->first.tts_media.value_or(""));
+    json["tts"] = spoken ? media_json(*spoken) : nlohmann::ordered_json(nullptr);
+    send_json(response, stored->second ? 201 : 200, json);
+}
+
+}  // namespace
+
+void register_media_routes(ApiServer& server, ApiContext& context) {
+    auto& http = server.http();
+    ApiContext* shared = &context;
+    auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
+        return [shared, handler](const Request& request, Response& response) { handler(*shared, request, response); };
+    };
+    http.Post(route("/media"), [shared](const Request& request, Response& response, const httplib::ContentReader& reader) {
+        upload(*shared, request, response, reader);
+    });
+    http.Get(route("/media"), bind(list_media));
+    const std::string one = route("/media/") + std::string{sha256_pattern};
+    http.Get(one, bind(get_media));
+    http.Delete(one, bind(delete_media));
+    http.Get(one + "/content", bind(media_content));
+    http.Post(route("/notices"), bind(create_notice));
+}
+
+}  // namespace bantin::controller::api
