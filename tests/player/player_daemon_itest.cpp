@@ -521,6 +521,10 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
                            << format_utc(first->started_at));
         auto index = entry_at(timeline, first->started_at);
         REQUIRE(index);
+        INFO("row: " << first->source_id << " item " << first->item_index << " " << first->media.substr(0, 8)
+                     << "; timeline: item " << timeline[*index].item_index << " "
+                     << timeline[*index].media.substr(0, 8) << " " << format_utc(timeline[*index].start) << ".."
+                     << format_utc(timeline[*index].end));
         CHECK(matches(*first, timeline[*index]));
     }
     // Rows never overlap: none was written twice under different seqs.
