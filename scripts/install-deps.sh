@@ -11,6 +11,7 @@ packages=(
   libsdl2-dev libsdl2-ttf-dev libmpv-dev libmosquitto-dev libsqlite3-dev
   libspdlog-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev libcli11-dev
+  libexpat1-dev
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   mosquitto mosquitto-clients espeak-ng mpv ffmpeg sox openssl tzdata
   fonts-dejavu-core sqlite3 curl xvfb x11-apps imagemagick

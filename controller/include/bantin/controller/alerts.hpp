@@ -1,0 +1,110 @@
+#pragma once
+// Emergency alerts: raise, confirm, cancel, and publish them signed and retained.
+//
+// create() takes zones (or all), severity, headline, text, an optional media file and an
+// expiry. The text is spoken (SpeechRenderer: espeak-ng through media/speech) and the alert's
+// playlist is [speech, media]. A live alert (CAP status Actual) waits for a second operator's
+// confirm() unless AlertServiceOptions::one_person_live_alerts; an exercise (CAP Exercise) goes
+// out at once, and its headline and spoken text begin with "DIỄN TẬP" (drill) so nobody
+// mistakes it for a live alert. A sent alert is published retained, QoS 1, with a v5 message
+// expiry until it expires, signed with the controller key, on bantin/v1/alert/all or on
+// bantin/v1/alert/zone/{zone} for each zone. cancel() needs one person and publishes the
+// AlertCancel on the same topics at once (it replaces the retained alert). The bundles of the
+// covered devices are rebuilt after each change, so a device that was offline gets it too.
+// Every change is audited.
+//
+// Threads: any thread. Errors: PermissionDenied (role; the author confirming their own alert),
+// InvalidInput (zones, text, expiry), NotFound, Conflict (wrong state, confirmation window
+// passed), plus the speech renderer's and the store's errors.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/common/error.hpp"
+#include "bantin/controller/publisher.hpp"
+#include "bantin/controller/store.hpp"
+#include "bantin/media/speech.hpp"
+#include "bantin/media/store.hpp"
+#include "bantin/protocol/keys.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bantin::controller {
+
+// Turns text into a stored audio file (content store) and its media row (not yet in the Store).
+class SpeechRenderer {
+public:
+    virtual ~SpeechRenderer() = default;
+    virtual Result<MediaRecord> render(std::string_view text) = 0;
+};
+
+class EspeakSpeechRenderer final : public SpeechRenderer {
+public:
+    EspeakSpeechRenderer(media::ContentStore store, media::SpeechOptions options, const Clock& clock)
+        : m_store(std::move(store)), m_options(std::move(options)), m_clock(clock) {}
+    Result<MediaRecord> render(std::string_view text) override;
+
+private:
+    media::ContentStore m_store;
+    media::SpeechOptions m_options;
+    const Clock& m_clock;
+};
+
+struct AlertRequest {
+    std::optional<std::string> id;  // generated when absent ("alert-<16 hex>")
+    std::vector<std::string> zones;
+    bool all_zones = false;
+    scheduler::Severity severity = scheduler::Severity::Severe;
+    scheduler::AlertStatus status = scheduler::AlertStatus::Actual;
+    std::string headline;
+    std::string text;
+    std::optional<std::string> media;     // sha256 of stored media played after the speech
+    std::optional<TimePoint> expires;     // default: now + default_expiry
+    scheduler::RepeatPolicy repeat{3, std::chrono::minutes{0}};
+};
+
+struct AlertServiceOptions {
+    bool one_person_live_alerts = false;
+    Duration default_expiry = std::chrono::minutes{60};
+    Duration confirm_timeout = std::chrono::minutes{10};
+    std::string media_base_url = "http://127.0.0.1:8080";
+};
+
+struct AlertView {
+    AlertRecord record;
+    std::vector<AlertConfirmation> confirmations;
+};
+
+class AlertService {
+public:
+    AlertService(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
+                 SpeechRenderer& speech, Publisher* publisher, AlertServiceOptions options);
+
+    Result<AlertRecord> create(const User& actor, AlertRequest request);
+    Result<AlertRecord> confirm(const User& actor, std::string_view alert_id);
+    Result<AlertRecord> cancel(const User& actor, std::string_view alert_id);
+    Result<AlertView> get(std::string_view alert_id);
+    Result<std::vector<AlertRecord>> active();
+
+    // The topics an alert goes out on.
+    static Result<std::vector<std::string>> topics_of(const scheduler::Alert& alert);
+
+private:
+    Result<void> publish_alert(const AlertRecord& record);
+    Result<void> publish_cancel(const AlertRecord& record);
+    void rebuild_bundles(const scheduler::Alert& alert);
+
+    Store& m_store;
+    const Clock& m_clock;
+    const protocol::SecretKey& m_key;
+    MessageSink& m_sink;
+    SpeechRenderer& m_speech;
+    Publisher* m_publisher;
+    AlertServiceOptions m_options;
+};
+
+// "DIỄN TẬP" (drill), the marker an exercise's headline and spoken text begin with.
+inline constexpr std::string_view exercise_marker = "DI\u1EC4N T\u1EACP";
+
+}  // namespace bantin::controller

@@ -1,0 +1,54 @@
+#pragma once
+// The bundle builder: what one device must hold to run offline, built from the store.
+//
+// load_bundle_inputs() reads, inside one transaction, everything bundles are made of: the
+// approved campaigns, the alerts that were sent and are still active, their playlists and
+// media. build_bundle() then picks, for one device, the campaigns whose targets select it
+// (scheduler::targets) and the alerts that cover its zone (scheduler::covers), with their
+// playlists, media and a manifest (sha256, size, type, duration, URL on the controller) and the
+// device's settings (volume schedule, on-hours, quiet hours). Everything is sorted by id, so
+// equal inputs give equal bytes; bundle_digest() hashes a bundle without its version and
+// times, which is how the publisher sees that a device's content did not change.
+//
+// Pure functions over values except load_bundle_inputs (store reads); any thread.
+// Errors: those of the store; a campaign whose playlist or media is missing is Conflict naming it.
+
+#include "bantin/common/error.hpp"
+#include "bantin/controller/store.hpp"
+#include "bantin/protocol/messages.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bantin::controller {
+
+struct BundleInputs {
+    std::vector<scheduler::Campaign> campaigns;  // approved, sorted by id
+    std::vector<scheduler::Alert> alerts;        // sent and not expired, sorted by id
+    std::map<std::string, scheduler::Playlist, std::less<>> playlists;
+    std::map<std::string, MediaRecord, std::less<>> media;  // every item's media and its speech audio
+};
+
+Result<BundleInputs> load_bundle_inputs(StoreTransaction& transaction, TimePoint now);
+
+// Every device in the store (all pages), revoked ones included.
+Result<std::vector<DeviceRecord>> load_all_devices(StoreTransaction& transaction);
+
+// "<base>/api/v1/device-media/<sha256>", the route devices fetch media from.
+std::string device_media_url(std::string_view base_url, std::string_view sha256);
+
+// A bundle with version 0 and no issue/expiry times: the publisher fills those in.
+protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Device& device,
+                              std::string_view media_base_url);
+
+// Lowercase hex SHA-256 of the bundle's encoding with version, issued_at and expires_at zeroed.
+std::string bundle_digest(const protocol::Bundle& bundle);
+
+// Playlists, media and manifest for an alert message (also used by the alert service).
+void add_alert_content(const BundleInputs& inputs, const scheduler::Alert& alert, std::string_view media_base_url,
+                       std::vector<scheduler::Playlist>& playlists, std::vector<scheduler::MediaRef>& media,
+                       std::vector<protocol::MediaEntry>& manifest);
+
+}  // namespace bantin::controller

@@ -1,0 +1,363 @@
+#include "bantin/controller/alerts.hpp"
+
+#include "bantin/controller/bundle_builder.hpp"
+#include "bantin/controller/roles.hpp"
+#include "bantin/protocol/envelope.hpp"
+#include "bantin/protocol/topics.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+
+namespace bantin::controller {
+namespace {
+
+std::string random_alert_id() {
+    if (sodium_init() < 0)
+        std::abort();
+    std::array<unsigned char, 8> bytes{};
+    randombytes_buf(bytes.data(), bytes.size());
+    std::array<char, 17> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
+    return "alert-" + std::string(hex.data(), 16);
+}
+
+nlohmann::ordered_json alert_json(const AlertRecord& record) {
+    const auto& alert = record.alert;
+    nlohmann::ordered_json json;
+    json["id"] = alert.id;
+    json["state"] = to_string(record.state);
+    json["status"] = scheduler::to_string(alert.status);
+    json["severity"] = scheduler::to_string(alert.severity);
+    json["all_zones"] = alert.all_zones;
+    json["zones"] = alert.zones;
+    json["headline"] = alert.headline;
+    json["text"] = alert.text;
+    json["issued"] = format_utc(alert.issued);
+    json["expires"] = format_utc(alert.expires);
+    json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
+    json["playlist"] = alert.playlist;
+    json["media"] = record.media;
+    json["created_by"] = record.created_by;
+    json["cancelled_by"] = record.cancelled_by ? nlohmann::ordered_json(*record.cancelled_by) : nullptr;
+    return json;
+}
+
+AuditEntry alert_audit(const User& actor, std::string action, const std::optional<AlertRecord>& before,
+                       const AlertRecord& after, TimePoint now) {
+    AuditEntry entry;
+    entry.user = actor.id;
+    entry.user_name = actor.name;
+    entry.at = now;
+    entry.action = std::move(action);
+    entry.entity_type = "alert";
+    entry.entity_id = after.alert.id;
+    entry.before = before ? alert_json(*before).dump() : "";
+    entry.after = alert_json(after).dump();
+    return entry;
+}
+
+std::chrono::seconds expiry_from(TimePoint now, TimePoint expires) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(expires - now);
+    return std::max(left, std::chrono::seconds{1});
+}
+
+}  // namespace
+
+Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
+    auto audio = media::synthesize_speech(text, m_store, m_options);
+    if (!audio)
+        return std::unexpected(audio.error());
+    MediaRecord record;
+    record.media.sha256 = audio->object.sha256;
+    record.media.type = scheduler::MediaType::Audio;
+    record.media.duration = audio->duration;
+    record.media.has_audio = true;
+    record.media.has_video = false;
+    record.media.name = "speech.opus";
+    record.size = static_cast<std::int64_t>(audio->object.size);
+    record.created = m_clock.wall();
+    return record;
+}
+
+AlertService::AlertService(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
+                           SpeechRenderer& speech, Publisher* publisher, AlertServiceOptions options)
+    : m_store(store),
+      m_clock(clock),
+      m_key(key),
+      m_sink(sink),
+      m_speech(speech),
+      m_publisher(publisher),
+      m_options(std::move(options)) {}
+
+Result<std::vector<std::string>> AlertService::topics_of(const scheduler::Alert& alert) {
+    if (alert.all_zones)
+        return std::vector<std::string>{std::string{protocol::alert_all_topic}};
+    std::vector<std::string> topics;
+    for (const auto& zone : alert.zones) {
+        auto topic = protocol::alert_zone_topic(zone);
+        if (!topic)
+            return std::unexpected(topic.error());
+        topics.push_back(std::move(*topic));
+    }
+    return topics;
+}
+
+Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request) {
+    if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
+        return std::unexpected(allowed_to.error());
+    const TimePoint now = m_clock.wall();
+    if (!request.all_zones && request.zones.empty())
+        return fail(Errc::InvalidInput, "zones: name at least one zone, or set all_zones");
+    for (const auto& zone : request.zones)
+        if (auto valid = protocol::validate_id(zone, "zones"); !valid)
+            return std::unexpected(valid.error());
+    if (request.text.empty() && !request.media)
+        return fail(Errc::InvalidInput, "text: an alert needs a text to speak or a media file");
+    if (request.headline.empty())
+        return fail(Errc::InvalidInput, "headline: must not be empty");
+    const TimePoint expires = request.expires.value_or(now + m_options.default_expiry);
+    if (expires <= now)
+        return fail(Errc::InvalidInput, "expires: must be in the future");
+    std::string id = request.id.value_or(random_alert_id());
+    if (auto valid = protocol::validate_id(id, "id"); !valid)
+        return std::unexpected(valid.error());
+
+    const bool exercise = request.status == scheduler::AlertStatus::Exercise;
+    std::string headline = request.headline;
+    std::string spoken = request.text;
+    if (exercise) {
+        headline = std::string{exercise_marker} + ": " + headline;
+        if (!spoken.empty())
+            spoken = std::string{exercise_marker} + ". " + spoken;
+    }
+    std::optional<MediaRecord> speech;
+    if (!spoken.empty()) {
+        auto rendered = m_speech.render(spoken);
+        if (!rendered)
+            return std::unexpected(rendered.error());
+        speech = std::move(*rendered);
+    }
+
+    AlertRecord record;
+    record.alert.id = id;
+    record.alert.zones = request.all_zones ? std::vector<std::string>{} : request.zones;
+    std::ranges::sort(record.alert.zones);
+    record.alert.zones.erase(std::unique(record.alert.zones.begin(), record.alert.zones.end()),
+                             record.alert.zones.end());
+    record.alert.all_zones = request.all_zones;
+    record.alert.severity = request.severity;
+    record.alert.status = request.status;
+    record.alert.issued = now;
+    record.alert.expires = expires;
+    record.alert.headline = headline;
+    record.alert.text = request.text;
+    record.alert.playlist = "alert-" + id;
+    if (record.alert.playlist.size() > protocol::max_id_length)
+        record.alert.playlist = id;
+    record.alert.repeat = request.repeat;
+    record.media = request.media.value_or("");
+    record.created_by = actor.id;
+    record.created = now;
+    const bool needs_confirmation = !exercise && !m_options.one_person_live_alerts;
+    record.state = needs_confirmation ? AlertState::AwaitingConfirmation : AlertState::Sent;
+
+    auto stored = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+        for (const auto& zone : record.alert.zones)
+            if (auto found = transaction.zone_by_id(zone); !found)
+                return fail(Errc::InvalidInput, "zones: \"" + zone + "\" does not exist");
+        PlaylistRecord playlist;
+        playlist.playlist.id = record.alert.playlist;
+        playlist.playlist.name = "Alert " + id;
+        playlist.created_by = actor.id;
+        playlist.created = playlist.updated = now;
+        if (speech) {
+            auto inserted = transaction.insert_media(*speech);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            playlist.playlist.items.push_back(scheduler::PlaylistItem{speech->media.sha256, std::nullopt, 1});
+        }
+        if (request.media) {
+            auto media = transaction.media_by_sha256(*request.media);
+            if (!media)
+                return fail(Errc::InvalidInput, "media: " + *request.media + " is not stored");
+            playlist.playlist.items.push_back(scheduler::PlaylistItem{*request.media, std::nullopt, 1});
+        }
+        if (auto inserted = transaction.insert_playlist(playlist); !inserted)
+            return inserted;
+        if (auto inserted = transaction.insert_alert(record); !inserted)
+            return inserted;
+        auto audited = transaction.append_audit(alert_audit(actor, "alert.create", std::nullopt, record, now));
+        if (!audited)
+            return std::unexpected(audited.error());
+        return {};
+    });
+    if (!stored)
+        return std::unexpected(stored.error());
+    if (record.state == AlertState::Sent) {
+        if (auto published = publish_alert(record); !published)
+            return std::unexpected(published.error());
+        rebuild_bundles(record.alert);
+    }
+    return record;
+}
+
+Result<AlertRecord> AlertService::confirm(const User& actor, std::string_view alert_id) {
+    if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
+        return std::unexpected(allowed_to.error());
+    const TimePoint now = m_clock.wall();
+    auto confirmed = m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
+        auto before = transaction.alert_by_id(alert_id);
+        if (!before)
+            return std::unexpected(before.error());
+        if (before->state != AlertState::AwaitingConfirmation)
+            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is " +
+                                            std::string{to_string(before->state)} + ", not awaiting confirmation");
+        if (before->created_by == actor.id)
+            return fail(Errc::PermissionDenied, "the author of alert \"" + std::string{alert_id} +
+                                                    "\" cannot confirm it; a second operator must");
+        if (now - before->created > m_options.confirm_timeout)
+            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} +
+                                            "\" was not confirmed within the confirmation window; raise it again");
+        if (now >= before->alert.expires)
+            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" has expired");
+        if (auto inserted = transaction.insert_alert_confirmation(AlertConfirmation{before->alert.id, actor.id, now});
+            !inserted)
+            return std::unexpected(inserted.error());
+        AlertRecord after = *before;
+        after.state = AlertState::Sent;
+        after.alert.issued = now;
+        if (auto updated = transaction.update_alert(after); !updated)
+            return std::unexpected(updated.error());
+        auto audited = transaction.append_audit(alert_audit(actor, "alert.confirm", *before, after, now));
+        if (!audited)
+            return std::unexpected(audited.error());
+        return after;
+    });
+    if (!confirmed)
+        return confirmed;
+    if (auto published = publish_alert(*confirmed); !published)
+        return std::unexpected(published.error());
+    rebuild_bundles(confirmed->alert);
+    return confirmed;
+}
+
+Result<AlertRecord> AlertService::cancel(const User& actor, std::string_view alert_id) {
+    if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
+        return std::unexpected(allowed_to.error());
+    const TimePoint now = m_clock.wall();
+    bool was_sent = false;
+    auto cancelled = m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
+        auto before = transaction.alert_by_id(alert_id);
+        if (!before)
+            return std::unexpected(before.error());
+        if (before->state == AlertState::Cancelled)
+            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is already cancelled");
+        was_sent = before->state == AlertState::Sent;
+        AlertRecord after = *before;
+        after.state = AlertState::Cancelled;
+        after.alert.cancelled = now;
+        after.cancelled_by = actor.id;
+        if (auto updated = transaction.update_alert(after); !updated)
+            return std::unexpected(updated.error());
+        auto audited = transaction.append_audit(alert_audit(actor, "alert.cancel", *before, after, now));
+        if (!audited)
+            return std::unexpected(audited.error());
+        return after;
+    });
+    if (!cancelled)
+        return cancelled;
+    if (was_sent) {
+        if (auto published = publish_cancel(*cancelled); !published)
+            return std::unexpected(published.error());
+        rebuild_bundles(cancelled->alert);
+    }
+    return cancelled;
+}
+
+Result<AlertView> AlertService::get(std::string_view alert_id) {
+    return m_store.read_value<AlertView>([&](StoreTransaction& transaction) -> Result<AlertView> {
+        auto record = transaction.alert_by_id(alert_id);
+        if (!record)
+            return std::unexpected(record.error());
+        auto confirmations = transaction.alert_confirmations(alert_id);
+        if (!confirmations)
+            return std::unexpected(confirmations.error());
+        return AlertView{std::move(*record), std::move(*confirmations)};
+    });
+}
+
+Result<std::vector<AlertRecord>> AlertService::active() {
+    const TimePoint now = m_clock.wall();
+    return m_store.read_value<std::vector<AlertRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_active_alerts(now); });
+}
+
+Result<void> AlertService::publish_alert(const AlertRecord& record) {
+    const TimePoint now = m_clock.wall();
+    protocol::AlertMessage message;
+    message.alert = record.alert;
+    auto loaded = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
+        BundleInputs inputs;
+        auto playlist = transaction.playlist_by_id(record.alert.playlist);
+        if (!playlist)
+            return std::unexpected(playlist.error());
+        for (const auto& item : playlist->playlist.items) {
+            auto media = transaction.media_by_sha256(item.media);
+            if (!media)
+                return std::unexpected(media.error());
+            inputs.media.emplace(item.media, std::move(*media));
+        }
+        inputs.playlists.emplace(playlist->playlist.id, playlist->playlist);
+        std::vector<scheduler::Playlist> playlists;
+        add_alert_content(inputs, record.alert, m_options.media_base_url, playlists, message.media, message.manifest);
+        if (!playlists.empty())
+            message.playlist = playlists.front();
+        return {};
+    });
+    if (!loaded)
+        return loaded;
+    auto topics = topics_of(record.alert);
+    if (!topics)
+        return std::unexpected(topics.error());
+    const std::string sealed = protocol::seal(message, m_key);
+    protocol::PublishOptions options;
+    options.qos = protocol::QualityOfService::AtLeastOnce;
+    options.retain = protocol::Retain::Yes;
+    options.message_expiry = expiry_from(now, record.alert.expires);
+    for (const auto& topic : *topics)
+        if (auto sent = m_sink.publish(topic, sealed, options); !sent)
+            return sent;
+    return {};
+}
+
+Result<void> AlertService::publish_cancel(const AlertRecord& record) {
+    const TimePoint now = m_clock.wall();
+    protocol::AlertCancel cancel;
+    cancel.alert_id = record.alert.id;
+    cancel.zones = record.alert.zones;
+    cancel.all_zones = record.alert.all_zones;
+    cancel.issued_at = now;
+    cancel.expires_at = std::max(record.alert.expires, now + std::chrono::minutes{1});
+    auto topics = topics_of(record.alert);
+    if (!topics)
+        return std::unexpected(topics.error());
+    const std::string sealed = protocol::seal(cancel, m_key);
+    protocol::PublishOptions options;
+    options.qos = protocol::QualityOfService::AtLeastOnce;
+    options.retain = protocol::Retain::Yes;
+    options.message_expiry = expiry_from(now, cancel.expires_at);
+    for (const auto& topic : *topics)
+        if (auto sent = m_sink.publish(topic, sealed, options); !sent)
+            return sent;
+    return {};
+}
+
+void AlertService::rebuild_bundles(const scheduler::Alert& alert) {
+    if (m_publisher)
+        (void)m_publisher->on_alert_changed(alert);  // the alert topics already carry it; bundles follow
+}
+
+}  // namespace bantin::controller
