@@ -123,25 +123,19 @@ void upload(ApiContext& context, const Request& request, Response& response, con
         name = *checked;
     }
     const std::uint64_t limit = upload_limit(context);
-    if (request.has_header("Content-Length")) {
-        const auto declared = request.get_header_value<std::uint64_t>("Content-Length");
-        if (declared > limit + (request.is_multipart_form_data() ? 64 * 1024 : 0))
-            return refuse(413, "too-large",
-                          "the upload has " + std::to_string(declared) + " bytes; the limit is " +
-                              std::to_string(limit) + " bytes (storage.max_upload_mb)");
-    }
-
     auto pending = context.media.begin(limit);
     if (!pending)
         return refuse(500, to_string(pending.error().code), pending.error().detail);
 
     std::optional<Error> failure;
+    // Past the limit the rest of the body is read and dropped (httplib's payload limit,
+    // a little above ours, bounds it): a client still sending gets the 413 instead of a reset.
     auto receive = [&](const char* data, std::size_t length) {
         if (failure)
-            return false;
+            return failure->code == Errc::TooLarge;
         if (auto written = pending->write(data, length); !written) {
             failure = written.error();
-            return false;
+            return failure->code == Errc::TooLarge;
         }
         return true;
     };

@@ -28,7 +28,8 @@ std::string_view trim(std::string_view text) {
 std::optional<std::string> cookie_value(const httplib::Request& request, std::string_view name) {
     const auto count = request.get_header_value_count("Cookie");
     for (std::size_t index = 0; index < count; ++index) {
-        std::string_view header = request.get_header_value("Cookie", index);
+        const std::string value = request.get_header_value("Cookie", index);
+        std::string_view header = value;
         while (!header.empty()) {
             auto end = header.find(';');
             std::string_view pair = trim(header.substr(0, end));
@@ -199,7 +200,8 @@ void send_bad_request(httplib::Response& response, std::string_view detail) {
 
 std::optional<std::pair<std::string, AuthMethod>> request_token(const httplib::Request& request) {
     if (request.has_header("Authorization")) {
-        std::string_view header = trim(request.get_header_value("Authorization"));
+        const std::string value = request.get_header_value("Authorization");
+        const std::string_view header = trim(value);
         constexpr std::string_view prefix = "Bearer ";
         if (header.size() > prefix.size() && header.substr(0, prefix.size()) == prefix)
             return std::pair{std::string{trim(header.substr(prefix.size()))}, AuthMethod::Bearer};
@@ -365,8 +367,6 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
     response.set_header("Accept-Ranges", "bytes");
     response.set_header("Cache-Control", "private, max-age=31536000, immutable");
 
-    std::uint64_t first = 0;
-    std::uint64_t length = size;
     if (!request.ranges.empty()) {
         // One range only: media players ask for one; multipart/byteranges is not worth it.
         const auto [range_first, range_last] = request.ranges.front();
@@ -395,11 +395,8 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
                                  "application/json");
             return;
         }
-        first = begin;
-        length = end - begin + 1;
+        // httplib cuts the range out of the provider below and writes Content-Range itself.
         response.status = 206;
-        response.set_header("Content-Range", "bytes " + std::to_string(begin) + "-" + std::to_string(end) + "/" +
-                                                 std::to_string(size));
     } else {
         response.status = 200;
     }
@@ -409,13 +406,12 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
         send_error(response, 404, "not-found", "no stored file for this media");
         return;
     }
-    // httplib calls the provider with offsets relative to the body it was told about.
     response.set_content_provider(
-        static_cast<std::size_t>(length), std::string{content_type},
-        [file, first](std::size_t offset, std::size_t wanted, httplib::DataSink& sink) {
+        static_cast<std::size_t>(size), std::string{content_type},
+        [file](std::size_t offset, std::size_t wanted, httplib::DataSink& sink) {
             char buffer[64 * 1024];
             file->clear();
-            file->seekg(static_cast<std::streamoff>(first + offset));
+            file->seekg(static_cast<std::streamoff>(offset));
             const auto chunk = std::min(wanted, sizeof buffer);
             file->read(buffer, static_cast<std::streamsize>(chunk));
             const auto got = file->gcount();

@@ -1,0 +1,135 @@
+#pragma once
+// A controller API server on a free 127.0.0.1 port over a real SQLite file and a real media
+// store in a temporary directory, with an httplib client and helpers to sign people in and to
+// make media files with ffmpeg. Route tests of every API file can reuse it: register more
+// routes with `register_extra` before `start()`.
+
+#include "bantin/config/controller_config.hpp"
+#include "bantin/controller/approval.hpp"
+#include "bantin/controller/auth.hpp"
+#include "bantin/controller/http_server.hpp"
+#include "bantin/controller/sqlite_store.hpp"
+#include "bantin/media/store.hpp"
+#include "store_fixture.hpp"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bantin::testing {
+
+class ApiFixture : public StoreFixture {
+public:
+    ApiFixture() {
+        config.storage.data_dir = directory.path();
+        config.storage.max_upload_mb = 1;
+        auto media_store = media::ContentStore::open(directory.path() / "media");
+        if (!media_store)
+            FAIL(media_store.error().message());
+        content.emplace(std::move(*media_store));
+        auth = std::make_unique<controller::Auth>(*store, clock, cheap_auth_policy());
+        approval = std::make_unique<controller::ApprovalService>(*store, clock);
+        context = std::make_unique<controller::ApiContext>(controller::ApiContext{
+            *store, *auth, *approval, clock, config, *content,
+            [this](std::vector<std::string> ids) {
+                for (auto& id : ids) changed_campaigns.push_back(std::move(id));
+            }});
+        controller::ApiServerOptions options;
+        options.address = "127.0.0.1";
+        options.port = 0;
+        options.max_body_bytes = 1024 * 1024 + 64 * 1024;
+        server = std::make_unique<controller::ApiServer>(options);
+        controller::register_content_routes(*server, *context);
+        auto port = server->start();
+        if (!port)
+            FAIL(port.error().message());
+        client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+        client->set_read_timeout(60, 0);
+    }
+
+    ~ApiFixture() { server->stop(); }
+
+    // A user with password "password-of-<name>", signed in through the API: returns the token.
+    std::string sign_in(const std::string& name, controller::Role role) {
+        add_user(name, role);
+        auto response = client->Post("/api/v1/auth/login",
+                                     nlohmann::json{{"name", name}, {"password", "password-of-" + name}}.dump(),
+                                     "application/json");
+        REQUIRE(response);
+        REQUIRE(response->status == 200);
+        return nlohmann::json::parse(response->body).at("token").get<std::string>();
+    }
+
+    static httplib::Headers bearer(const std::string& token) {
+        return {{"Authorization", "Bearer " + token}};
+    }
+
+    httplib::Result get(const std::string& path, const std::string& token, httplib::Headers extra = {}) {
+        auto headers = bearer(token);
+        headers.insert(extra.begin(), extra.end());
+        return client->Get(path.c_str(), headers);
+    }
+    httplib::Result post(const std::string& path, const std::string& token, const nlohmann::json& body) {
+        return client->Post(path.c_str(), bearer(token), body.dump(), "application/json");
+    }
+    httplib::Result put(const std::string& path, const std::string& token, const nlohmann::json& body) {
+        return client->Put(path.c_str(), bearer(token), body.dump(), "application/json");
+    }
+    httplib::Result upload(const std::string& name, const std::string& token, const std::string& bytes,
+                           const std::string& content_type = "application/octet-stream") {
+        const std::string path = "/api/v1/media?name=" + httplib::detail::encode_query_param(name);
+        return client->Post(path.c_str(), bearer(token), bytes, content_type.c_str());
+    }
+
+    // Runs ffmpeg (quietly) with `arguments`, writing `name` in the temporary directory.
+    std::string make_media(const std::string& name, const std::string& arguments) {
+        const std::string path = directory.file(name);
+        const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + arguments + " '" + path + "'";
+        REQUIRE(std::system(command.c_str()) == 0);
+        std::ifstream input(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(input), {});
+    }
+    std::string make_video() {
+        return make_media("clip.mp4", "-f lavfi -i testsrc=duration=2:size=160x120:rate=10 -pix_fmt yuv420p");
+    }
+
+    // Files in the media store (objects and temporary files).
+    std::size_t stored_files() const {
+        std::size_t count = 0;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(content->root()))
+            count += entry.is_regular_file() ? 1U : 0U;
+        return count;
+    }
+    std::int64_t media_rows() {
+        auto rows = store->read_value<std::vector<controller::MediaRecord>>(
+            [](controller::StoreTransaction& transaction) { return transaction.list_media({1000, 0}); });
+        REQUIRE(rows);
+        return static_cast<std::int64_t>(rows->size());
+    }
+
+    config::ControllerConfig config;
+    std::optional<media::ContentStore> content;
+    std::unique_ptr<controller::Auth> auth;
+    std::unique_ptr<controller::ApprovalService> approval;
+    std::unique_ptr<controller::ApiContext> context;
+    std::unique_ptr<controller::ApiServer> server;
+    std::unique_ptr<httplib::Client> client;
+    std::vector<std::string> changed_campaigns;
+};
+
+inline nlohmann::json body_of(const httplib::Result& response) {
+    REQUIRE(response);
+    auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+    INFO(response->body);
+    REQUIRE_FALSE(parsed.is_discarded());
+    return parsed;
+}
+
+}  // namespace bantin::testing
