@@ -553,7 +553,7 @@ Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
     return Resolver{std::move(impl)};
 }
 
-Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from, TimePoint to) const {
+Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from, TimePoint to) const& {
     const date::time_zone* zone = find_time_zone(device.time_zone);
     if (zone == nullptr) {
         return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");

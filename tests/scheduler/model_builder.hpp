@@ -135,6 +135,9 @@ inline std::vector<TimelineEntry> resolve(const Resolver& resolver, const Device
     return std::move(*timeline);
 }
 
+// Entries point into their Resolver: a temporary Resolver would leave them dangling.
+std::vector<TimelineEntry> resolve(Resolver&&, const Device&, TimePoint, TimePoint) = delete;
+
 inline Duration total_for(const std::vector<TimelineEntry>& timeline, std::string_view source) {
     Duration sum{0};
     for (const auto& entry : timeline) {

@@ -59,7 +59,8 @@ TEST_CASE("a fixed-time run plays its whole playlist once, in order", "[rules][f
     Model model = town();
     model.playlists = {playlist("p-news", {item(image, 5), item(silent_video), item(text)})};
     model.campaigns = {fixed("news", "p-news", {6 * 60})};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     REQUIRE(timeline.size() == 3);
     CHECK(timeline[0].start == hcm(6, 0, 0));
     CHECK(timeline[1].start == hcm(6, 0, 5));
@@ -74,7 +75,8 @@ TEST_CASE("fixed-time runs of equal level and rank defer to the one already due"
     Model model = town();
     model.playlists = {playlist("p-a", {item(video)}), playlist("p-b", {item(silent_video)})};
     model.campaigns = {fixed("a", "p-a", {6 * 60}), fixed("b", "p-b", {6 * 60})};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     REQUIRE(timeline.size() == 2);
     CHECK(timeline[0].source_id == "a");
     CHECK(timeline[0].start == hcm(6, 0));
@@ -89,7 +91,8 @@ TEST_CASE("a higher level preempts a lower one, which resumes after", "[rules][l
     Campaign high = loop("high", "p-high", Level::Priority);
     high.windows = {{10 * 60 + 0, 11 * 60}};
     model.campaigns = {loop("normal", "p-normal"), high};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(9), hcm(12));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(9), hcm(12));
     for (const auto& entry : timeline) {
         const bool in_window = entry.start >= hcm(10) && entry.start < hcm(11);
         CHECK(entry.source_id == (in_window ? "high" : "normal"));
@@ -112,7 +115,8 @@ TEST_CASE("inside one level a higher rank preempts", "[rules][levels]") {
     Campaign ranked = loop("ranked", "p", Level::Normal, 5);
     ranked.windows = {{12 * 60, 13 * 60}};
     model.campaigns = {loop("plain", "p"), ranked};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(11), hcm(14));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(11), hcm(14));
     CHECK(total_for(timeline, "ranked") == 1h);
     CHECK(total_for(timeline, "plain") == 2h);
     for (const auto& entry : timeline) {
@@ -127,7 +131,8 @@ TEST_CASE("an emergency-level campaign outranks priority and normal", "[rules][l
     model.playlists = {playlist("p", {item(image, 10)})};
     model.campaigns = {loop("normal", "p", Level::Normal, 100), loop("priority", "p", Level::Priority, 100),
                        loop("emergency", "p", Level::Emergency, -100)};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(8), hcm(9));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(8), hcm(9));
     CHECK(total_for(timeline, "emergency") == 1h);
 }
 
@@ -138,7 +143,8 @@ TEST_CASE("loops of equal level and rank share time by weight", "[rules][fair]")
     Campaign heavy = loop("heavy", "p");
     heavy.weight = 3;
     model.campaigns = {light, heavy};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(8), hcm(9));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(8), hcm(9));
     CHECK(total_for(timeline, "light") == 900s);
     CHECK(total_for(timeline, "heavy") == 2700s);
     // Evenly interleaved, not in blocks: no run of more than 3 heavy items in a row.
@@ -155,7 +161,8 @@ TEST_CASE("a loop joining later gets its share from then on, without a catch-up 
     Campaign late = loop("late", "p");
     late.windows = {{12 * 60, 24 * 60}};
     model.campaigns = {loop("early", "p"), late};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(12), hcm(13));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(12), hcm(13));
     CHECK(total_for(timeline, "early") == 1800s);
     CHECK(total_for(timeline, "late") == 1800s);
 }
@@ -164,7 +171,8 @@ TEST_CASE("share of voice: N plays per hour, evenly spaced", "[rules][share]") {
     Model model = town();
     model.playlists = {playlist("p-ad", {item(image, 10)})};
     model.campaigns = {share("ad", "p-ad", 4)};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     REQUIRE(timeline.size() == 96);
     for (std::size_t i = 0; i < timeline.size(); ++i) {
         CHECK(timeline[i].start == hcm(0) + 450s + 900s * static_cast<int>(i));
@@ -176,7 +184,8 @@ TEST_CASE("share of voice waits for the loop item in progress at its own level",
     Model model = town();
     model.playlists = {playlist("p-loop", {item(image, 60)}), playlist("p-ad", {item(image, 10)})};
     model.campaigns = {loop("loop", "p-loop"), share("ad", "p-ad", 4)};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(1));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(1));
     const auto* ad = entry_at(timeline, hcm(0, 8, 5));
     REQUIRE(ad != nullptr);
     CHECK(ad->source_id == "ad");
@@ -191,7 +200,8 @@ TEST_CASE("share of voice at a higher level cuts in on time", "[rules][share]") 
     Model model = town();
     model.playlists = {playlist("p-loop", {item(image, 60)}), playlist("p-ad", {item(image, 10)})};
     model.campaigns = {loop("loop", "p-loop"), share("ad", "p-ad", 4, Level::Priority)};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(1));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(1));
     const auto* ad = entry_at(timeline, hcm(0, 7, 30));
     REQUIRE(ad != nullptr);
     CHECK(ad->source_id == "ad");
@@ -202,7 +212,8 @@ TEST_CASE("share of voice never exceeds N in an hour, even when plays are late",
     Model model = town();
     model.playlists = {playlist("p-long", {item(image, 20 * 60)})};
     model.campaigns = {share("long", "p-long", 4)};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     std::map<long, int> per_hour;
     for (const auto& entry : timeline) {
         per_hour[std::chrono::floor<std::chrono::hours>(entry.start - hcm(0)).count()] += 1;
@@ -219,7 +230,8 @@ TEST_CASE("share of voice counts only slots inside its window", "[rules][share]"
     Campaign ad = share("ad", "p-ad", 4);
     ad.windows = {{6 * 60 + 30, 8 * 60}};
     model.campaigns = {ad};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     REQUIRE(timeline.size() == 6);  // 06:37:30, 06:52:30, then four in the 07:00 hour
     CHECK(timeline.front().start == hcm(6, 37, 30));
     CHECK(timeline.back().start == hcm(7, 52, 30));
@@ -231,7 +243,8 @@ TEST_CASE("nothing plays outside on-hours", "[rules][hours]") {
     model.campaigns = {loop("loop", "p")};
     Device device = screen();
     device.on_hours = {{6 * 60, 22 * 60}};
-    const auto timeline = resolve(make_resolver(model), device, hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, hcm(0), hcm(24));
     REQUIRE_FALSE(timeline.empty());
     CHECK(timeline.front().start == hcm(6));
     CHECK(timeline.back().end == hcm(22));
@@ -245,7 +258,8 @@ TEST_CASE("quiet hours block campaigns, including fixed-time ones", "[rules][hou
     model.campaigns = {loop("music", "p"), fixed("early", "p", {5 * 60 + 30})};
     Device device = speaker();
     device.quiet_hours = {{21 * 60, 6 * 60}};
-    const auto timeline = resolve(make_resolver(model), device, hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, hcm(0), hcm(24));
     CHECK(total_for(timeline, "early") == 0s);
     CHECK(total_for(timeline, "music") == 15h);
     for (const auto& entry : timeline) {
@@ -263,7 +277,8 @@ TEST_CASE("quiet hours pass live alerts but not exercises", "[rules][hours][aler
     model.alerts = {live, drill};
     Device device = speaker();
     device.quiet_hours = {{22 * 60, 6 * 60}};
-    const auto timeline = resolve(make_resolver(model), device, hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, hcm(0), hcm(24));
     CHECK(total_for(timeline, "live") == 10min);
     CHECK(total_for(timeline, "drill") == 0s);
 }
@@ -274,7 +289,8 @@ TEST_CASE("live alerts pass off-hours too", "[rules][hours][alerts]") {
     model.alerts = {alert("flood", "p-alert", hcm(3), hcm(3, 5))};
     Device device = screen();
     device.on_hours = {{6 * 60, 22 * 60}};
-    const auto timeline = resolve(make_resolver(model), device, hcm(0), hcm(6));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, hcm(0), hcm(6));
     CHECK(total_for(timeline, "flood") == 5min);
 }
 
@@ -282,7 +298,8 @@ TEST_CASE("speakers never get visual-only items", "[rules][capability]") {
     Model model = town();
     model.playlists = {playlist("p", {item(image, 10), item(video), item(silent_video), item(audio), item(text)})};
     model.campaigns = {loop("mix", "p")};
-    const auto timeline = resolve(make_resolver(model), speaker(), hcm(8), hcm(9));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, speaker(), hcm(8), hcm(9));
     REQUIRE_FALSE(timeline.empty());
     for (const auto& entry : timeline) {
         CHECK((entry.item_index == 1 || entry.item_index == 3 || entry.item_index == 4));
@@ -338,7 +355,8 @@ TEST_CASE("a cancelled alert stops at the cancel", "[rules][alerts]") {
     Alert storm = alert("storm", "p-alert", hcm(14), hcm(15));
     storm.cancelled = hcm(14, 3, 10);
     model.alerts = {storm};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(13), hcm(16));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(13), hcm(16));
     CHECK(total_for(timeline, "storm") == 3min + 10s);
     CHECK(timeline.back().ending == Ending::Cut);
 }
@@ -349,7 +367,8 @@ TEST_CASE("alert repeat policy: N runs at an interval from the issue time", "[ru
     Alert storm = alert("storm", "p-alert", hcm(14), hcm(16));
     storm.repeat = RepeatPolicy{3, 10min};
     model.alerts = {storm};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(13), hcm(17));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(13), hcm(17));
     REQUIRE(timeline.size() == 6);
     CHECK(timeline[0].start == hcm(14));
     CHECK(timeline[2].start == hcm(14, 10));
@@ -363,7 +382,8 @@ TEST_CASE("a newer alert of equal severity preempts an older one, which resumes"
     Alert older = alert("older", "p-a", hcm(14), hcm(14, 10));
     Alert newer = alert("newer", "p-b", hcm(14, 2), hcm(14, 3));
     model.alerts = {older, newer};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(14), hcm(14, 10));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(14), hcm(14, 10));
     for (const auto& entry : timeline) {
         const bool newer_window = entry.start >= hcm(14, 2) && entry.start < hcm(14, 3);
         CHECK(entry.source_id == (newer_window ? "newer" : "older"));
@@ -376,7 +396,8 @@ TEST_CASE("a fixed-time run preempted by an alert resumes with the cut item", "[
                        playlist("p-alert", {item(image, 20)})};
     model.campaigns = {fixed("news", "p-news", {6 * 60})};
     model.alerts = {alert("storm", "p-alert", hcm(6, 0, 40), hcm(6, 1))};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(5), hcm(7));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(5), hcm(7));
     REQUIRE(timeline.size() == 5);
     CHECK(timeline[1].item_index == 1);
     CHECK(timeline[1].ending == Ending::Cut);
@@ -395,7 +416,8 @@ TEST_CASE("windows are local time: a window may cross midnight", "[rules][time]"
     Campaign night = loop("night", "p");
     night.windows = {{22 * 60, 2 * 60}};
     model.campaigns = {night};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0), hcm(24));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(24));
     CHECK(total_for(timeline, "night") == 4h);  // 00:00-02:00 (from Sunday's window) and 22:00-24:00
     CHECK(timeline.front().start == hcm(0));
     CHECK(timeline.back().end == hcm(24));
@@ -453,7 +475,8 @@ TEST_CASE("share of voice in a 25-hour day has 25 hours of slots", "[rules][time
     model.campaigns = {share("ad", "p-ad", 2)};
     Device device = screen();
     device.time_zone = "America/New_York";
-    const auto timeline = resolve(make_resolver(model), device, local("America/New_York", 2026, 11, 1, 0),
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, local("America/New_York", 2026, 11, 1, 0),
                                   local("America/New_York", 2026, 11, 2, 0));
     CHECK(timeline.size() == 50);
 }
@@ -484,7 +507,8 @@ TEST_CASE("resolve returns whole entries that overlap the range", "[rules][split
     Model model = town();
     model.playlists = {playlist("p", {item(image, 40)})};
     model.campaigns = {loop("loop", "p")};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(0, 0, 50), hcm(0, 0, 51));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(0, 0, 50), hcm(0, 0, 51));
     REQUIRE(timeline.size() == 1);
     CHECK(timeline[0].start == hcm(0, 0, 40));
     CHECK(timeline[0].end == hcm(0, 1, 20));
@@ -498,8 +522,10 @@ TEST_CASE("only approved campaigns play unless previewing", "[rules][approval]")
     Campaign rejected = loop("rejected", "p");
     rejected.approval = ApprovalState::Rejected;
     model.campaigns = {draft, rejected};
-    CHECK(resolve(make_resolver(model), screen(), hcm(8), hcm(9)).empty());
-    const auto preview = resolve(make_resolver(model, ResolveOptions{true}), screen(), hcm(8), hcm(9));
+    const auto approved_only = make_resolver(model);
+    CHECK(resolve(approved_only, screen(), hcm(8), hcm(9)).empty());
+    const auto preview_resolver = make_resolver(model, ResolveOptions{true});
+    const auto preview = resolve(preview_resolver, screen(), hcm(8), hcm(9));
     CHECK(total_for(preview, "draft") == 1h);
     CHECK(total_for(preview, "rejected") == 0s);
 }
@@ -531,7 +557,8 @@ TEST_CASE("playlist item weights spread repeats evenly", "[rules][weights]") {
     Model model = town();
     model.playlists = {playlist("p", {item(image, 10, 2), item(silent_video, 10, 1)})};
     model.campaigns = {loop("loop", "p")};
-    const auto timeline = resolve(make_resolver(model), screen(), hcm(8), hcm(8, 1));
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(8), hcm(8, 1));
     REQUIRE(timeline.size() == 6);
     std::vector<std::size_t> order;
     for (const auto& entry : timeline) {
@@ -554,7 +581,8 @@ TEST_CASE("a device with an unknown time zone is refused", "[rules][time]") {
     Model model = town();
     Device device = screen();
     device.time_zone = "Mars/Olympus_Mons";
-    auto result = make_resolver(model).resolve(device, hcm(0), hcm(1));
+    const auto resolver = make_resolver(model);
+    auto result = resolver.resolve(device, hcm(0), hcm(1));
     REQUIRE_FALSE(result);
     CHECK(result.error().detail.find("Mars/Olympus_Mons") != std::string::npos);
 }
