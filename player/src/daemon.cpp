@@ -27,6 +27,7 @@ namespace {
 
 constexpr Duration clock_jump_threshold{2000};
 constexpr std::size_t max_rows_per_batch = 100;
+constexpr Duration minimum_remaining{300};
 
 scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
@@ -124,6 +125,9 @@ struct Daemon::Impl {
             report_error("schedule: " + entries.error().message());
             return;
         }
+        // An entry about to end is not started for a few milliseconds (the engine would
+        // report it as missed); the next one follows on time.
+        std::erase_if(*entries, [&](const scheduler::TimelineEntry& entry) { return entry.end - now < minimum_remaining; });
         std::vector<std::string> missing;
         auto items = feeder.make_items(*plan, *entries, [this](std::string_view sha) { return locate(sha); }, &missing);
         for (const auto& sha : missing) spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);

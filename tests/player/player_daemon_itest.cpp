@@ -525,7 +525,11 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
                      << "; timeline: item " << timeline[*index].item_index << " "
                      << timeline[*index].media.substr(0, 8) << " " << format_utc(timeline[*index].start) << ".."
                      << format_utc(timeline[*index].end));
-        CHECK(matches(*first, timeline[*index]));
+        // The entry in progress, or the next one when less than the runner's 300 ms of it was
+        // left (the engine may then start the next up to its contiguous tolerance early).
+        const bool next_instead = timeline[*index].end - first->started_at < 500ms && *index + 1 < timeline.size() &&
+                                  matches(*first, timeline[*index + 1]);
+        CHECK((matches(*first, timeline[*index]) || next_instead));
     }
     // Rows never overlap: none was written twice under different seqs.
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].started_at + 100ms);
