@@ -1,0 +1,102 @@
+#include "bantin/player/outbox.hpp"
+#include "bantin/player/player_state.hpp"
+#include "bantin/player/runner.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+using namespace bantin;
+
+namespace {
+
+std::filesystem::path temporary_database() {
+    return std::filesystem::temp_directory_path() /
+           ("bantin-state-" + std::to_string(std::random_device{}()) + "/player.sqlite3");
+}
+
+protocol::ProofOfPlayRow row(std::string source_id) {
+    protocol::ProofOfPlayRow result;
+    result.source_id = std::move(source_id);
+    result.media = std::string(64, 'a');
+    result.started_at = from_unix_ms(1000);
+    result.ended_at = from_unix_ms(3000);
+    result.duration_ms = 2000;
+    result.bundle_version = 1;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("outbox seqs are contiguous across reopening and rows go only when acked", "[player][daemon][outbox]") {
+    const auto path = temporary_database();
+    std::string epoch;
+    {
+        auto state = player::PlayerState::open(path);
+        REQUIRE(state);
+        epoch = state->install_epoch();
+        auto outbox = player::ProofOutbox::open(state->database());
+        REQUIRE(outbox);
+        CHECK(outbox->append(row("a"))->seq == 1);
+        CHECK(outbox->append(row("b"))->seq == 2);
+    }
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    CHECK(state->install_epoch() == epoch);
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    CHECK(outbox->append(row("c"))->seq == 3);
+    CHECK(*outbox->prune(2) == 2);
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 1);
+    CHECK(pending->front().seq == 3);
+    CHECK(pending->front().source_id == "c");
+    CHECK(outbox->append(row("d"))->seq == 4);  // pruning never reuses a seq
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("the volume never exceeds the local cap, whatever is asked", "[player][daemon][runner]") {
+    CHECK(player::effective_volume(100, std::nullopt, 30) == 30);
+    CHECK(player::effective_volume(20, std::nullopt, 30) == 20);
+    CHECK(player::effective_volume(20, 90, 30) == 30);
+    CHECK(player::effective_volume(20, 10, 30) == 10);
+}
+
+TEST_CASE("local quiet hours silence a campaign the bundle plays all day", "[player][daemon][runner]") {
+    protocol::Bundle bundle;
+    bundle.device = "dev-1";
+    bundle.version = 3;
+    scheduler::Device device;
+    device.id = "dev-1";
+    device.zone = "z";
+    device.time_zone = "UTC";
+    device.has_speaker = true;
+    bundle.model.devices = {device};
+    scheduler::MediaRef image;
+    image.sha256 = std::string(64, 'b');
+    image.type = scheduler::MediaType::Image;
+    image.duration = Duration{10000};
+    image.has_audio = false;
+    bundle.model.media = {image};
+    bundle.model.playlists = {{"pl", "", {{image.sha256, std::nullopt, 1}}}};
+    scheduler::Campaign campaign;
+    campaign.id = "cp";
+    campaign.playlist = "pl";
+    campaign.approval = scheduler::ApprovalState::Approved;
+    bundle.model.campaigns = {campaign};
+    const TimePoint midnight = from_unix_ms(1'767'225'600'000);  // 2026-01-01T00:00Z
+    player::LocalInterlocks interlocks;
+    interlocks.quiet_hours = {{0, 60}};  // 00:00-01:00 UTC
+    auto plan = player::Plan::create(&bundle, {}, interlocks, {"dev-1", "z", scheduler::DeviceKind::Screen});
+    REQUIRE(plan);
+    auto quiet = plan->entries(midnight, midnight + std::chrono::minutes{60});
+    REQUIRE(quiet);
+    CHECK(quiet->empty());
+    auto after = plan->entries(midnight + std::chrono::minutes{60}, midnight + std::chrono::minutes{61});
+    REQUIRE(after);
+    REQUIRE(!after->empty());
+    CHECK(after->front().source_id == "cp");
+    CHECK(plan->bundle_version() == 3);
+}
