@@ -1,0 +1,25 @@
+#pragma once
+// The fleet part of the HTTP API (docs/api.md, "Fleet, alerts and reports"): devices and
+// their provisioning, fleet status, the device media route, alerts (with CAP import) and
+// reports with CSV export. Registered like the content routes, before ApiServer::start().
+//
+// Threads: handlers run on httplib's pool; every service here is thread-safe.
+
+#include "bantin/controller/alerts.hpp"
+#include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/http_server.hpp"
+#include "bantin/controller/publisher.hpp"
+#include "bantin/controller/reports.hpp"
+
+namespace bantin::controller {
+
+struct FleetServices {
+    DeviceRegistry& registry;
+    AlertService& alerts;
+    ReportService& reports;
+    Publisher* publisher = nullptr;  // rebuilds a device's bundle after registration
+};
+
+void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices& fleet);
+
+}  // namespace bantin::controller

@@ -1,0 +1,104 @@
+#pragma once
+// Reports over proof of play and fleet history (docs/fleet.md, "Reports"):
+//   - plays per campaign per local day per zone (completed, interrupted, failed);
+//   - planned vs delivered per campaign: planned = the entries the shared scheduler resolves
+//     for every targeted device over the range (the same Resolver the devices run), delivered =
+//     the completed plays reported; a campaign below `under_delivery_threshold` of its plan is
+//     flagged;
+//   - device online history and uptime from FleetHistory;
+// and CSV export of each (RFC 4180 quoting, header row first).
+//
+// Proof rows are read through ProofQuery; SqliteProofQuery is a second, read-only connection
+// to the controller database (WAL: it never blocks the ingest's writer). Days are the device's
+// local days (its time zone), as a person reads the schedule.
+//
+// Threads: any thread. Errors: those of the store, the query and the resolver (InvalidInput for
+// a range with to <= from or longer than 92 days).
+
+#include "bantin/common/error.hpp"
+#include "bantin/controller/fleet_history.hpp"
+#include "bantin/controller/store.hpp"
+#include "bantin/sqlite/database.hpp"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace bantin::controller {
+
+class ProofQuery {
+public:
+    virtual ~ProofQuery() = default;
+    // Plays that started in [from, to).
+    virtual Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) = 0;
+};
+
+class SqliteProofQuery final : public ProofQuery {
+public:
+    static Result<std::unique_ptr<SqliteProofQuery>> open(const std::string& database_path);
+    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) override;
+
+private:
+    explicit SqliteProofQuery(sqlite::Database database) : m_database(std::move(database)) {}
+    std::mutex m_mutex;
+    sqlite::Database m_database;
+};
+
+struct PlaysRow {
+    std::string campaign;
+    std::string day;  // YYYY-MM-DD, the device's local date
+    std::string zone;
+    std::int64_t completed = 0;
+    std::int64_t interrupted = 0;
+    std::int64_t failed = 0;
+    bool operator==(const PlaysRow&) const = default;
+};
+
+struct DeliveryRow {
+    std::string campaign;
+    std::int64_t planned = 0;
+    std::int64_t delivered = 0;
+    double ratio = 0.0;  // delivered / planned; 1 when nothing was planned
+    bool under_delivered = false;
+};
+
+struct UptimeRow {
+    std::string device;
+    std::string zone;
+    bool online = false;
+    std::optional<TimePoint> last_seen;
+    Duration online_time{0};
+    Duration observed_time{0};
+    double uptime = 0.0;
+    std::vector<PresenceChange> changes;
+};
+
+struct ReportRange {
+    TimePoint from;
+    TimePoint to;
+};
+
+class ReportService {
+public:
+    ReportService(Store& store, ProofQuery& proofs, FleetHistory* history, double under_delivery_threshold = 0.9)
+        : m_store(store), m_proofs(proofs), m_history(history), m_threshold(under_delivery_threshold) {}
+
+    Result<std::vector<PlaysRow>> plays(ReportRange range);
+    Result<std::vector<DeliveryRow>> delivery(ReportRange range);
+    Result<std::vector<UptimeRow>> uptime(ReportRange range);
+
+private:
+    Store& m_store;
+    ProofQuery& m_proofs;
+    FleetHistory* m_history;
+    double m_threshold;
+};
+
+Result<void> check_range(ReportRange range);
+
+std::string to_csv(const std::vector<PlaysRow>& rows);
+std::string to_csv(const std::vector<DeliveryRow>& rows);
+std::string to_csv(const std::vector<UptimeRow>& rows);
+
+}  // namespace bantin::controller

@@ -1,0 +1,346 @@
+#include "bantin/controller/controller_daemon.hpp"
+
+#include "bantin/controller/alerts.hpp"
+#include "bantin/controller/api_fleet.hpp"
+#include "bantin/controller/approval.hpp"
+#include "bantin/controller/auth.hpp"
+#include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/fleet_broker.hpp"
+#include "bantin/controller/fleet_history.hpp"
+#include "bantin/controller/http_server.hpp"
+#include "bantin/controller/ingest.hpp"
+#include "bantin/controller/publisher.hpp"
+#include "bantin/controller/reports.hpp"
+#include "bantin/controller/sqlite_store.hpp"
+#include "bantin/media/store.hpp"
+#include "bantin/protocol/keys.hpp"
+#include "bantin/protocol/mqtt_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sys/stat.h>
+
+namespace bantin::controller {
+namespace {
+
+std::string first_line(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
+    return line;
+}
+
+Result<void> ensure_directory(const std::filesystem::path& directory) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error)
+        return fail(Errc::Io, directory.string() + ": cannot create: " + error.message());
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> init_keys(const config::ControllerConfig& config) {
+    const auto path = config.signing_key_path();
+    if (auto made = ensure_directory(path.parent_path()); !made)
+        return std::unexpected(made.error());
+    auto pair = protocol::generate_key_pair();
+    if (auto written = protocol::write_secret_key_file(path, pair.secret); !written)
+        return std::unexpected(Error{written.error().code, path.string() + ": " + written.error().detail});
+    auto public_path = path;
+    public_path += ".pub";
+    if (auto written = protocol::write_public_key_file(public_path, pair.public_key, protocol::Overwrite::Yes);
+        !written)
+        return std::unexpected(written.error());
+    return protocol::key_id(pair.public_key);
+}
+
+Result<void> create_admin(const config::ControllerConfig& config, const std::string& name,
+                          const std::string& password) {
+    if (auto made = ensure_directory(config.database_path().parent_path()); !made)
+        return made;
+    SystemClock clock;
+    auto store = SqliteStore::open(config.database_path().string(), clock);
+    if (!store)
+        return std::unexpected(store.error());
+    Auth auth{**store, clock};
+    auto admin = auth.create_first_admin(name, name, password);
+    if (!admin)
+        return std::unexpected(admin.error());
+    return {};
+}
+
+Result<std::string> controller_mqtt_password(const config::ControllerConfig& config) {
+    if (!config.mqtt.password.empty())
+        return config.mqtt.password;
+    if (!config.mqtt.password_file.empty()) {
+        if (!std::filesystem::exists(config.mqtt.password_file))
+            return fail(Errc::NotFound, config.mqtt.password_file.string() + ": mqtt.password_file does not exist");
+        std::string password = first_line(config.mqtt.password_file);
+        if (password.empty())
+            return fail(Errc::InvalidInput, config.mqtt.password_file.string() + ": the first line is empty");
+        return password;
+    }
+    if (!config.broker.manage)
+        return fail(Errc::InvalidInput, "mqtt.password or mqtt.password_file is required when broker.manage is false");
+    const auto path = config.storage.data_dir / "keys" / "mqtt-password";
+    if (std::filesystem::exists(path))
+        return first_line(path);
+    if (auto made = ensure_directory(path.parent_path()); !made)
+        return std::unexpected(made.error());
+    std::string password = generate_device_password();
+    {
+        std::ofstream out(path, std::ios::trunc);
+        out << password << '\n';
+        if (!out)
+            return fail(Errc::Io, path.string() + ": cannot write");
+    }
+    ::chmod(path.c_str(), 0600);
+    return password;
+}
+
+struct ControllerDaemon::Impl {
+    config::ControllerConfig config;
+    const Clock& clock;
+    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<SqliteFleetHistory> history;
+    std::unique_ptr<SqliteProofQuery> proofs;
+    protocol::SecretKey key;
+    std::optional<media::ContentStore> media;
+    std::string mqtt_password;
+    std::unique_ptr<ManagedBroker> broker;
+    std::optional<protocol::MqttClient> client;
+    std::unique_ptr<MqttMessageSink> sink;
+    std::unique_ptr<Publisher> publisher;
+    std::unique_ptr<Ingest> ingest;
+    std::unique_ptr<DeviceRegistry> registry;
+    std::unique_ptr<EspeakSpeechRenderer> speech;
+    std::unique_ptr<AlertService> alerts;
+    std::unique_ptr<ReportService> reports;
+    std::unique_ptr<Auth> auth;
+    std::unique_ptr<ApprovalService> approval;
+    std::unique_ptr<ApiContext> context;
+    std::unique_ptr<FleetServices> fleet;
+    std::unique_ptr<ApiServer> server;
+    std::atomic<bool> devices_changed{false};
+
+    explicit Impl(config::ControllerConfig loaded, const Clock& wall) : config(std::move(loaded)), clock(wall) {}
+};
+
+ControllerDaemon::ControllerDaemon(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+ControllerDaemon::~ControllerDaemon() { stop(); }
+
+Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::ControllerConfig loaded,
+                                                                   const Clock& clock) {
+    auto impl = std::make_unique<Impl>(std::move(loaded), clock);
+    const auto& config = impl->config;
+    if (auto made = ensure_directory(config.database_path().parent_path()); !made)
+        return std::unexpected(made.error());
+    auto store = SqliteStore::open(config.database_path().string(), clock);
+    if (!store)
+        return std::unexpected(store.error());
+    impl->store = std::move(*store);
+    auto history = SqliteFleetHistory::open(config.database_path().string() + ".fleet");
+    if (!history)
+        return std::unexpected(history.error());
+    impl->history = std::move(*history);
+    auto proofs = SqliteProofQuery::open(config.database_path().string());
+    if (!proofs)
+        return std::unexpected(proofs.error());
+    impl->proofs = std::move(*proofs);
+    auto key = protocol::load_secret_key_file(config.signing_key_path());
+    if (!key)
+        return fail(key.error().code, key.error().detail + " (create it with bantin-controller --init-keys)");
+    impl->key = std::move(*key);
+    auto media = media::ContentStore::open(config.media_path());
+    if (!media)
+        return std::unexpected(media.error());
+    impl->media = std::move(*media);
+    auto password = controller_mqtt_password(config);
+    if (!password)
+        return std::unexpected(password.error());
+    impl->mqtt_password = std::move(*password);
+
+    protocol::MqttClientOptions options;
+    options.host = config.mqtt.host;
+    options.port = static_cast<std::uint16_t>(config.mqtt.port);
+    options.client_id = config.mqtt.client_id;
+    options.username = config.mqtt.username;
+    options.password = impl->mqtt_password;
+    options.keepalive = config.mqtt.keepalive;
+    options.reconnect_min = config.mqtt.reconnect.minimum;
+    options.reconnect_max = config.mqtt.reconnect.maximum;
+    options.clean_start = false;
+    if (config.mqtt.tls.enabled())
+        options.tls = protocol::MqttTls{config.mqtt.tls.ca_file.string(), config.mqtt.tls.cert_file.string(),
+                                        config.mqtt.tls.key_file.string()};
+    auto client = protocol::MqttClient::create(std::move(options));
+    if (!client)
+        return std::unexpected(client.error());
+    impl->client.emplace(std::move(*client));
+    impl->sink = std::make_unique<MqttMessageSink>(*impl->client);
+
+    PublisherOptions publisher_options;
+    publisher_options.media_base_url = config.http.base_url();
+    publisher_options.bundle_validity = config.devices.bundle_validity;
+    impl->publisher =
+        std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink, std::move(publisher_options));
+    impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get());
+
+    ManagedBrokerOptions broker_options;
+    broker_options.config.directory = config.broker_config_path();
+    broker_options.config.bind_address = config.broker.listen_address;
+    broker_options.config.port = static_cast<std::uint16_t>(config.broker.port);
+    broker_options.config.max_queued_messages = static_cast<std::uint32_t>(config.broker.max_queued_messages);
+    broker_options.config.run_as_user = config.broker.run_as_user;
+    broker_options.config.log_level = config.broker.log_level == config::BrokerLogLevel::Debug
+                                          ? protocol::BrokerLogLevel::Debug
+                                          : protocol::BrokerLogLevel::Normal;
+    if (config.broker.tls.enabled) {
+        protocol::BrokerTlsListener tls;
+        tls.bind_address = config.broker.tls.listen_address;
+        tls.port = static_cast<std::uint16_t>(config.broker.tls.port);
+        tls.ca_file = config.broker.tls.ca_file;
+        tls.cert_file = config.broker.tls.cert_file;
+        tls.key_file = config.broker.tls.key_file;
+        tls.client_certificate = config.broker.tls.client_certificate == config::ClientCertificate::Required
+                                     ? protocol::ClientCertificate::Required
+                                     : protocol::ClientCertificate::Optional;
+        broker_options.config.tls = tls;
+    }
+    broker_options.controller_username = config.mqtt.username;
+    broker_options.controller_password = impl->mqtt_password;
+    broker_options.mosquitto_binary = config.broker.mosquitto_binary;
+    if (auto made = ensure_directory(broker_options.config.directory); !made)
+        return std::unexpected(made.error());
+    auto broker = ManagedBroker::create(std::move(broker_options));
+    if (!broker)
+        return std::unexpected(broker.error());
+    impl->broker = std::move(*broker);
+
+    RegistryOptions registry_options;
+    registry_options.broker_host =
+        config.broker.tls.enabled ? config.broker.tls.listen_address : config.broker.listen_address;
+    registry_options.broker_port = static_cast<std::uint16_t>(config.broker.tls.enabled ? config.broker.tls.port
+                                                                                         : config.broker.port);
+    if (config.broker.tls.enabled) {
+        std::ifstream ca(config.broker.tls.ca_file);
+        std::string pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
+        registry_options.tls_ca_pem = pem;
+    }
+    registry_options.controller_keys = {protocol::trusted_key(impl->key.public_key())};
+    impl->registry = std::make_unique<DeviceRegistry>(*impl->store, clock, *impl->broker, std::move(registry_options));
+    Impl* raw = impl.get();
+    impl->registry->on_changed = [raw] { raw->devices_changed.store(true); };
+
+    media::SpeechOptions speech;
+    speech.voice = config.tts.voice;
+    speech.words_per_minute = config.tts.words_per_minute;
+    speech.espeak = config.tts.espeak_binary.string();
+    impl->speech = std::make_unique<EspeakSpeechRenderer>(*impl->media, speech, clock);
+    AlertServiceOptions alert_options;
+    alert_options.one_person_live_alerts = config.alerts.one_person_live_alerts;
+    alert_options.default_expiry = config.alerts.default_expiry;
+    alert_options.confirm_timeout = config.alerts.confirm_timeout;
+    alert_options.media_base_url = config.http.base_url();
+    impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
+                                                  impl->publisher.get(), alert_options);
+    impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get());
+
+    AuthPolicy policy;
+    policy.session_lifetime = config.auth.session_ttl;
+    policy.max_failures_per_user = config.auth.login_max_attempts;
+    policy.failure_window = config.auth.login_window;
+    impl->auth = std::make_unique<Auth>(*impl->store, clock, policy);
+    impl->approval = std::make_unique<ApprovalService>(*impl->store, clock);
+    impl->context = std::make_unique<ApiContext>(ApiContext{*impl->store, *impl->auth, *impl->approval, clock,
+                                                            impl->config, *impl->media});
+    Publisher* publisher = impl->publisher.get();
+    impl->context->on_campaigns_changed = [publisher](std::vector<std::string> campaign_ids) {
+        auto rebuilt = publisher->on_campaigns_changed(campaign_ids);
+        if (!rebuilt)
+            spdlog::error("publisher: {}", rebuilt.error().message());
+        else if (!rebuilt->published.empty())
+            spdlog::info("publisher: {} bundles published", rebuilt->published.size());
+    };
+    impl->fleet = std::make_unique<FleetServices>(
+        FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get()});
+    impl->server = std::make_unique<ApiServer>(server_options(impl->config));
+    register_content_routes(*impl->server, *impl->context);
+    register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
+    return std::unique_ptr<ControllerDaemon>(new ControllerDaemon(std::move(impl)));
+}
+
+Result<void> ControllerDaemon::start() {
+    Impl& impl = *m_impl;
+    auto accounts = impl.registry->broker_accounts();
+    if (!accounts)
+        return std::unexpected(accounts.error());
+    if (impl.config.broker.manage) {
+        if (auto started = impl.broker->start(*accounts); !started)
+            return started;
+    } else if (auto synced = impl.broker->apply(*accounts); !synced) {
+        return synced;
+    }
+    if (auto subscribed = impl.client->subscribe(proof_subscription(impl.config.mqtt.ingest_share_group)); !subscribed)
+        return subscribed;
+    if (auto subscribed = impl.client->subscribe(status_subscription()); !subscribed)
+        return subscribed;
+    if (auto started = impl.client->start(); !started)
+        return started;
+    auto port = impl.server->start();
+    if (!port)
+        return std::unexpected(Error{port.error().code, "http " + impl.config.http.listen_address + ":" +
+                                                            std::to_string(impl.config.http.port) + ": " +
+                                                            port.error().detail});
+    auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
+    if (!rebuilt)
+        spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
+    spdlog::info("bantin-controller: http on port {}, mqtt {}:{}", *port, impl.config.mqtt.host,
+                 impl.config.mqtt.port);
+    return {};
+}
+
+Result<void> ControllerDaemon::run() {
+    Impl& impl = *m_impl;
+    while (!m_stop_requested.load()) {
+        if (impl.devices_changed.exchange(false))
+            impl.ingest->forget_devices();
+        auto events = impl.client->poll(std::chrono::milliseconds(100));
+        for (auto& event : events) {
+            if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
+                impl.ingest->accept(*message);
+            } else if (auto* disconnected = std::get_if<protocol::MqttDisconnected>(&event)) {
+                spdlog::warn("mqtt: {}", disconnected->error.message());
+            } else if (std::holds_alternative<protocol::MqttConnected>(event)) {
+                spdlog::info("mqtt: connected");
+            }
+        }
+        if (impl.ingest->has_pending()) {
+            if (auto flushed = impl.ingest->flush(); !flushed)
+                spdlog::error("ingest: {}", flushed.error().message());
+        }
+    }
+    return {};
+}
+
+void ControllerDaemon::stop() {
+    if (!m_impl)
+        return;
+    Impl& impl = *m_impl;
+    if (impl.server)
+        impl.server->stop();
+    if (impl.ingest && impl.ingest->has_pending())
+        (void)impl.ingest->flush();
+    if (impl.client)
+        impl.client->stop();
+    if (impl.broker)
+        impl.broker->stop();
+}
+
+int ControllerDaemon::http_port() const { return m_impl->server ? m_impl->server->port() : 0; }
+
+}  // namespace bantin::controller

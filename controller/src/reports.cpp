@@ -1,0 +1,260 @@
+#include "bantin/controller/reports.hpp"
+
+#include "bantin/controller/bundle_builder.hpp"
+#include "bantin/controller/model_builder.hpp"
+#include "bantin/scheduler/resolver.hpp"
+
+#include <date/tz.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace bantin::controller {
+namespace {
+
+constexpr auto max_range = std::chrono::days{92};
+
+std::string local_day(TimePoint at, const std::string& time_zone) {
+    const date::time_zone* zone = nullptr;
+    try {
+        zone = date::locate_zone(time_zone);
+    } catch (const std::exception&) {
+        zone = nullptr;
+    }
+    std::chrono::sys_seconds seconds = std::chrono::floor<std::chrono::seconds>(at);
+    date::sys_seconds instant{date::sys_seconds::duration{seconds.time_since_epoch().count()}};
+    date::local_seconds local = zone ? zone->to_local(instant)
+                                     : date::local_seconds{instant.time_since_epoch()};
+    const date::year_month_day day{date::floor<date::days>(local)};
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
+                  static_cast<unsigned>(day.day()));
+    return text;
+}
+
+std::string csv_field(std::string_view value) {
+    if (value.find_first_of(",\"\r\n") == std::string_view::npos)
+        return std::string{value};
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"')
+            quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string ratio_text(double ratio) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4f", ratio);
+    return text;
+}
+
+}  // namespace
+
+Result<void> check_range(ReportRange range) {
+    if (range.to <= range.from)
+        return fail(Errc::InvalidInput, "to: must be after from");
+    if (range.to - range.from > max_range)
+        return fail(Errc::InvalidInput, "to: a report covers at most 92 days");
+    return {};
+}
+
+Result<std::unique_ptr<SqliteProofQuery>> SqliteProofQuery::open(const std::string& database_path) {
+    sqlite::OpenOptions options;
+    options.mode = sqlite::OpenMode::ReadOnly;
+    auto database = sqlite::Database::open(database_path, options);
+    if (!database)
+        return std::unexpected(database.error());
+    return std::unique_ptr<SqliteProofQuery>(new SqliteProofQuery(std::move(*database)));
+}
+
+Result<std::vector<ProofOfPlayRow>> SqliteProofQuery::plays_between(TimePoint from, TimePoint to) {
+    std::lock_guard lock{m_mutex};
+    auto query = m_database.prepare(
+        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, outcome, "
+        "bundle_version FROM proof_of_play WHERE started_at >= ? AND started_at < ?");
+    if (!query)
+        return std::unexpected(query.error());
+    query->bind(1, to_unix_ms(from)).bind(2, to_unix_ms(to));
+    std::vector<ProofOfPlayRow> rows;
+    for (;;) {
+        auto step = query->step();
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done)
+            break;
+        ProofOfPlayRow row;
+        row.device = query->column_text(0);
+        row.install_epoch = query->column_int64(1);
+        row.seq = query->column_int64(2);
+        row.campaign = query->column_text(3);
+        row.alert = query->column_text(4);
+        row.item = query->column_int(5);
+        row.media = query->column_text(6);
+        row.started = from_unix_ms(query->column_int64(7));
+        row.ended = from_unix_ms(query->column_int64(8));
+        auto outcome = parse_play_outcome(query->column_text(9));
+        row.outcome = outcome ? *outcome : PlayOutcome::Failed;
+        row.bundle_version = query->column_int64(10);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
+    if (auto valid = check_range(range); !valid)
+        return std::unexpected(valid.error());
+    auto devices = m_store.read_value<std::vector<DeviceRecord>>(
+        [&](StoreTransaction& transaction) { return load_all_devices(transaction); });
+    if (!devices)
+        return std::unexpected(devices.error());
+    std::map<std::string, const scheduler::Device*, std::less<>> by_id;
+    for (const auto& device : *devices)
+        by_id.emplace(device.device.id, &device.device);
+    auto rows = m_proofs.plays_between(range.from, range.to);
+    if (!rows)
+        return std::unexpected(rows.error());
+    std::map<std::tuple<std::string, std::string, std::string>, PlaysRow> counts;
+    for (const auto& row : *rows) {
+        if (row.campaign.empty())
+            continue;
+        auto device = by_id.find(row.device);
+        const std::string zone = device != by_id.end() ? device->second->zone : "";
+        const std::string time_zone = device != by_id.end() ? device->second->time_zone
+                                                            : std::string{scheduler::default_time_zone};
+        const std::string day = local_day(row.started, time_zone);
+        auto& entry = counts[{row.campaign, day, zone}];
+        entry.campaign = row.campaign;
+        entry.day = day;
+        entry.zone = zone;
+        switch (row.outcome) {
+        case PlayOutcome::Completed:
+            ++entry.completed;
+            break;
+        case PlayOutcome::Interrupted:
+            ++entry.interrupted;
+            break;
+        case PlayOutcome::Failed:
+            ++entry.failed;
+            break;
+        }
+    }
+    std::vector<PlaysRow> result;
+    for (auto& [key, entry] : counts)
+        result.push_back(std::move(entry));
+    return result;
+}
+
+Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
+    if (auto valid = check_range(range); !valid)
+        return std::unexpected(valid.error());
+    ModelOptions options;
+    options.campaigns = CampaignSelection::Approved;
+    options.revoked = RevokedDevices::Exclude;
+    auto model = build_model(m_store, options);
+    if (!model)
+        return std::unexpected(model.error());
+    const auto devices = model->devices;
+    std::vector<std::string> campaign_ids;
+    for (const auto& campaign : model->campaigns)
+        campaign_ids.push_back(campaign.id);
+    auto resolver = scheduler::Resolver::create(std::move(*model));
+    if (!resolver)
+        return std::unexpected(resolver.error());
+    std::map<std::string, DeliveryRow, std::less<>> rows;
+    for (const auto& id : campaign_ids)
+        rows[id].campaign = id;
+    for (const auto& device : devices) {
+        auto timeline = resolver->resolve(device, range.from, range.to);
+        if (!timeline)
+            return std::unexpected(timeline.error());
+        for (const auto& entry : *timeline) {
+            // Entries that start in the range, as plays are counted by their start.
+            if (entry.source_kind != scheduler::SourceKind::Campaign || entry.start < range.from)
+                continue;
+            auto found = rows.find(entry.source_id);
+            if (found != rows.end())
+                ++found->second.planned;
+        }
+    }
+    auto plays = m_proofs.plays_between(range.from, range.to);
+    if (!plays)
+        return std::unexpected(plays.error());
+    for (const auto& play : *plays) {
+        if (play.campaign.empty() || play.outcome != PlayOutcome::Completed)
+            continue;
+        auto& row = rows[play.campaign];
+        row.campaign = play.campaign;
+        ++row.delivered;
+    }
+    std::vector<DeliveryRow> result;
+    for (auto& [id, row] : rows) {
+        row.ratio = row.planned > 0 ? static_cast<double>(row.delivered) / static_cast<double>(row.planned) : 1.0;
+        row.under_delivered = row.planned > 0 && row.ratio < m_threshold;
+        result.push_back(row);
+    }
+    return result;
+}
+
+Result<std::vector<UptimeRow>> ReportService::uptime(ReportRange range) {
+    if (auto valid = check_range(range); !valid)
+        return std::unexpected(valid.error());
+    auto devices = m_store.read_value<std::vector<DeviceRecord>>(
+        [&](StoreTransaction& transaction) { return load_all_devices(transaction); });
+    if (!devices)
+        return std::unexpected(devices.error());
+    std::vector<UptimeRow> result;
+    for (const auto& device : *devices) {
+        UptimeRow row;
+        row.device = device.device.id;
+        row.zone = device.device.zone;
+        row.online = device.online;
+        row.last_seen = device.last_seen;
+        if (m_history) {
+            auto changes = m_history->changes(device.device.id, range.from, range.to);
+            if (!changes)
+                return std::unexpected(changes.error());
+            auto summary = summarise_uptime(device.device.id, *changes, range.from, range.to);
+            row.online_time = summary.online;
+            row.observed_time = summary.observed;
+            row.uptime = summary.ratio();
+            row.changes = std::move(*changes);
+        }
+        result.push_back(std::move(row));
+    }
+    return result;
+}
+
+std::string to_csv(const std::vector<PlaysRow>& rows) {
+    std::ostringstream out;
+    out << "campaign,day,zone,completed,interrupted,failed\r\n";
+    for (const auto& row : rows)
+        out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed << ','
+            << row.interrupted << ',' << row.failed << "\r\n";
+    return out.str();
+}
+
+std::string to_csv(const std::vector<DeliveryRow>& rows) {
+    std::ostringstream out;
+    out << "campaign,planned,delivered,ratio,under_delivered\r\n";
+    for (const auto& row : rows)
+        out << csv_field(row.campaign) << ',' << row.planned << ',' << row.delivered << ',' << ratio_text(row.ratio)
+            << ',' << (row.under_delivered ? "yes" : "no") << "\r\n";
+    return out.str();
+}
+
+std::string to_csv(const std::vector<UptimeRow>& rows) {
+    std::ostringstream out;
+    out << "device,zone,online,last_seen,online_s,observed_s,uptime\r\n";
+    for (const auto& row : rows)
+        out << csv_field(row.device) << ',' << csv_field(row.zone) << ',' << (row.online ? "yes" : "no") << ','
+            << (row.last_seen ? format_utc(*row.last_seen) : "") << ','
+            << std::chrono::duration_cast<std::chrono::seconds>(row.online_time).count() << ','
+            << std::chrono::duration_cast<std::chrono::seconds>(row.observed_time).count() << ','
+            << ratio_text(row.uptime) << "\r\n";
+    return out.str();
+}
+
+}  // namespace bantin::controller
