@@ -1,0 +1,150 @@
+#include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/ingest.hpp"
+#include "bantin/controller/reports.hpp"
+#include "bantin/protocol/codec.hpp"
+#include "fleet_fixture.hpp"
+
+using namespace bantin;
+using namespace bantin::controller;
+using bantin::testing::FleetFixture;
+using bantin::testing::RecordingBroker;
+using bantin::testing::RecordingSink;
+
+namespace {
+
+// Rows for screen-1 (zone-1) and screen-3 (zone-2): camp-1 plays at 07:00, 07:00:15 ... local.
+void insert_plays(FleetFixture& fixture, const std::string& device, int count, PlayOutcome outcome,
+                  TimePoint first, std::int64_t first_seq) {
+    std::vector<ProofOfPlayRow> rows;
+    for (int i = 0; i < count; ++i) {
+        ProofOfPlayRow row;
+        row.device = device;
+        row.install_epoch = 1;
+        row.seq = first_seq + i;
+        row.campaign = "camp-1";
+        row.media = std::string(64, 'b');
+        row.started = first + std::chrono::seconds{15 * i};
+        row.ended = row.started + std::chrono::seconds{15};
+        row.outcome = outcome;
+        rows.push_back(row);
+    }
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(rows, fixture.clock.wall());
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+}
+
+TimePoint utc(const char* text) {
+    auto parsed = parse_utc(text);
+    REQUIRE(parsed);
+    return *parsed;
+}
+
+}  // namespace
+
+TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-3", "zone-2");
+    // 23:59:30 local on the 26th (UTC+7) is 16:59:30 UTC: 2 plays that day, 3 on the 27th.
+    insert_plays(fixture, "screen-1", 5, PlayOutcome::Completed, utc("2026-11-26T16:59:30Z"), 1);
+    insert_plays(fixture, "screen-3", 2, PlayOutcome::Interrupted, utc("2026-11-27T01:00:00Z"), 1);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+    auto rows = reports.plays({utc("2026-11-26T00:00:00Z"), utc("2026-11-28T00:00:00Z")});
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 3);
+    CHECK((*rows)[0] == PlaysRow{"camp-1", "2026-11-26", "zone-1", 2, 0, 0});
+    CHECK((*rows)[1] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 3, 0, 0});
+    CHECK((*rows)[2] == PlaysRow{"camp-1", "2026-11-27", "zone-2", 0, 2, 0});
+    CHECK(to_csv(*rows) ==
+          "campaign,day,zone,completed,interrupted,failed\r\n"
+          "camp-1,2026-11-26,zone-1,2,0,0\r\ncamp-1,2026-11-27,zone-1,3,0,0\r\ncamp-1,2026-11-27,zone-2,0,2,0\r\n");
+}
+
+TEST_CASE("planned vs delivered flags a campaign that played less than planned", "[reports]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.approve_campaign("camp-1", {"zone-1"});  // loop 06:00-22:00 local, one 15 s item
+    // One local hour, 07:00-08:00 (00:00-01:00 UTC): 240 plays planned.
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    insert_plays(fixture, "screen-1", 200, PlayOutcome::Completed, hour.from, 1);
+    insert_plays(fixture, "screen-1", 10, PlayOutcome::Failed, hour.from + std::chrono::minutes{50}, 201);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+    auto rows = reports.delivery(hour);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK((*rows)[0].campaign == "camp-1");
+    CHECK((*rows)[0].planned == 240);
+    CHECK((*rows)[0].delivered == 200);
+    CHECK((*rows)[0].under_delivered);
+    CHECK(to_csv(*rows) == "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
+}
+
+TEST_CASE("report ranges must be ordered and at most 92 days", "[reports]") {
+    CHECK_FALSE(check_range({utc("2026-11-27T00:00:00Z"), utc("2026-11-27T00:00:00Z")}));
+    CHECK_FALSE(check_range({utc("2026-01-01T00:00:00Z"), utc("2026-06-01T00:00:00Z")}));
+    CHECK(check_range({utc("2026-11-01T00:00:00Z"), utc("2026-11-27T00:00:00Z")}));
+}
+
+TEST_CASE("registering a device stores only a broker hash and syncs the broker accounts", "[registry]") {
+    FleetFixture fixture;
+    RecordingBroker broker;
+    RegistryOptions options;
+    options.broker_host = "broker.test";
+    options.broker_port = 8883;
+    options.controller_keys = fixture.trusted();
+    DeviceRegistry registry{*fixture.store, fixture.clock, broker, options};
+    scheduler::Device device;
+    device.id = "speaker-7";
+    device.kind = scheduler::DeviceKind::Speaker;
+    device.zone = "zone-2";
+    auto registered = registry.register_device(fixture.operator_one, device, "Loa chợ");
+    REQUIRE(registered);
+    const auto& provisioning = registered->provisioning;
+    CHECK(provisioning.device == "speaker-7");
+    CHECK(provisioning.mqtt.username == "speaker-7");
+    CHECK(provisioning.mqtt.host == "broker.test");
+    CHECK(provisioning.mqtt.password.size() == 32);
+    CHECK(provisioning.controller_keys == fixture.trusted());
+    auto stored = fixture.device("speaker-7");
+    CHECK(stored.mqtt_password_hash.starts_with("$7$"));
+    CHECK(stored.mqtt_password_hash.find(provisioning.mqtt.password) == std::string::npos);
+    REQUIRE(broker.accounts.size() == 1);
+    CHECK(broker.accounts[0].zones == std::vector<std::string>{"zone-2"});
+    CHECK(registry.authenticate_device("speaker-7", provisioning.mqtt.password));
+    CHECK_FALSE(registry.authenticate_device("speaker-7", "wrong"));
+
+    REQUIRE(registry.revoke(fixture.operator_one, "speaker-7"));
+    CHECK(broker.accounts.empty());
+    CHECK(broker.applied == 2);
+    auto refused = registry.authenticate_device("speaker-7", provisioning.mqtt.password);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Unauthenticated);
+}
+
+TEST_CASE("only operators register devices, and zones must exist", "[registry]") {
+    FleetFixture fixture;
+    RecordingBroker broker;
+    RegistryOptions options;
+    options.controller_keys = fixture.trusted();
+    DeviceRegistry registry{*fixture.store, fixture.clock, broker, options};
+    scheduler::Device device;
+    device.id = "screen-x";
+    device.zone = "zone-1";
+    auto refused = registry.register_device(fixture.editor, device, "");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::PermissionDenied);
+    device.zone = "zone-404";
+    auto unknown = registry.register_device(fixture.operator_one, device, "");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == Errc::InvalidInput);
+    device.id = "bad/id";
+    CHECK_FALSE(registry.register_device(fixture.operator_one, device, ""));
+    CHECK(broker.applied == 0);
+}
