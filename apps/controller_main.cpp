@@ -8,10 +8,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <csignal>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -30,7 +30,8 @@ constexpr const char* usage =
     "       bantin-controller --check-config FILE      validate a config file\n"
     "       bantin-controller --print-default-config   print every key with its default\n"
     "       bantin-controller --config FILE --init-keys            create the signing key pair\n"
-    "       bantin-controller --config FILE --create-admin NAME    create the first admin (password on stdin)\n";
+    "       bantin-controller --config FILE --create-admin NAME    create the first admin (password on "
+    "stdin)\n";
 
 std::string one_line(std::string text) {
     for (char& c : text)
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
         } else if (argument == "--init-keys") {
             init = true;
         } else {
-            std::cerr << "bantin-controller: unknown or incomplete argument \"" << argument << "\"\n" << usage;
+            std::cerr << "bantin-controller: unknown or incomplete argument \"" << argument << "\"\n"
+                      << usage;
             return 2;
         }
     }

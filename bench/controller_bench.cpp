@@ -79,7 +79,8 @@ std::uint16_t free_port() {
 
 class CountingSink final : public MessageSink {
 public:
-    Result<void> publish(const std::string&, const std::string& payload, const protocol::PublishOptions&) override {
+    Result<void> publish(const std::string&, const std::string& payload,
+                         const protocol::PublishOptions&) override {
         ++messages;
         bytes += payload.size();
         return {};
@@ -136,51 +137,52 @@ int main(int argc, char** argv) {
     std::vector<protocol::DeviceAccount> accounts;
     for (int i = 0; i < senders; ++i) {
         device_passwords.push_back("password-of-" + device_id(i));
-        accounts.push_back(protocol::DeviceAccount{device_id(i),
-                                                   must(protocol::hash_broker_password(device_passwords.back()), "hash"),
-                                                   {"zone-" + std::to_string(i % 12)}});
+        accounts.push_back(
+            protocol::DeviceAccount{device_id(i),
+                                    must(protocol::hash_broker_password(device_passwords.back()), "hash"),
+                                    {"zone-" + std::to_string(i % 12)}});
     }
     must(store->write([&](StoreTransaction& transaction) -> Result<void> {
-             for (int zone = 0; zone < 12; ++zone)
-                 if (auto done = transaction.insert_zone({"zone-" + std::to_string(zone), "Zone"}); !done)
-                     return done;
-             auto inserted_editor =
-                 transaction.insert_user(User{0, "editor", "Editor", Role::Editor, user_hash, false, clock.wall()});
-             if (!inserted_editor)
-                 return std::unexpected(inserted_editor.error());
-             editor = *inserted_editor;
-             auto inserted_approver = transaction.insert_user(
-                 User{0, "approver", "Approver", Role::Approver, user_hash, false, clock.wall()});
-             if (!inserted_approver)
-                 return std::unexpected(inserted_approver.error());
-             approver = *inserted_approver;
-             MediaRecord record;
-             record.media.sha256 = media;
-             record.media.type = scheduler::MediaType::Video;
-             record.media.duration = Duration{15000};
-             record.size = 1 << 20;
-             record.created = clock.wall();
-             if (auto done = transaction.insert_media(record); !done)
-                 return std::unexpected(done.error());
-             PlaylistRecord playlist;
-             playlist.playlist.id = "pl-1";
-             playlist.playlist.items.push_back({media, std::nullopt, 1});
-             playlist.created = playlist.updated = clock.wall();
-             if (auto done = transaction.insert_playlist(playlist); !done)
-                 return done;
-             for (int i = 0; i < device_count; ++i) {
-                 DeviceRecord device;
-                 device.device.id = device_id(i);
-                 device.device.zone = "zone-" + std::to_string(i % 12);
-                 device.device.kind = i % 3 == 0 ? scheduler::DeviceKind::Speaker : scheduler::DeviceKind::Screen;
-                 device.mqtt_password_hash = i < senders ? accounts[static_cast<std::size_t>(i)].password_hash
-                                                         : "$7$101$unused$unused";
-                 device.created = clock.wall();
-                 if (auto done = transaction.insert_device(device); !done)
-                     return done;
-             }
-             return {};
-         }),
+        for (int zone = 0; zone < 12; ++zone)
+            if (auto done = transaction.insert_zone({"zone-" + std::to_string(zone), "Zone"}); !done)
+                return done;
+        auto inserted_editor = transaction.insert_user(
+            User{0, "editor", "Editor", Role::Editor, user_hash, false, clock.wall()});
+        if (!inserted_editor)
+            return std::unexpected(inserted_editor.error());
+        editor = *inserted_editor;
+        auto inserted_approver = transaction.insert_user(
+            User{0, "approver", "Approver", Role::Approver, user_hash, false, clock.wall()});
+        if (!inserted_approver)
+            return std::unexpected(inserted_approver.error());
+        approver = *inserted_approver;
+        MediaRecord record;
+        record.media.sha256 = media;
+        record.media.type = scheduler::MediaType::Video;
+        record.media.duration = Duration{15000};
+        record.size = 1 << 20;
+        record.created = clock.wall();
+        if (auto done = transaction.insert_media(record); !done)
+            return std::unexpected(done.error());
+        PlaylistRecord playlist;
+        playlist.playlist.id = "pl-1";
+        playlist.playlist.items.push_back({media, std::nullopt, 1});
+        playlist.created = playlist.updated = clock.wall();
+        if (auto done = transaction.insert_playlist(playlist); !done)
+            return done;
+        for (int i = 0; i < device_count; ++i) {
+            DeviceRecord device;
+            device.device.id = device_id(i);
+            device.device.zone = "zone-" + std::to_string(i % 12);
+            device.device.kind = i % 3 == 0 ? scheduler::DeviceKind::Speaker : scheduler::DeviceKind::Screen;
+            device.mqtt_password_hash =
+                i < senders ? accounts[static_cast<std::size_t>(i)].password_hash : "$7$101$unused$unused";
+            device.created = clock.wall();
+            if (auto done = transaction.insert_device(device); !done)
+                return done;
+        }
+        return {};
+    }),
          "seed store");
 
     // ---- rebuild_10k_devices_ms ----
@@ -226,14 +228,15 @@ int main(int argc, char** argv) {
         options.reconnect_max = std::chrono::milliseconds(1000);
         return options;
     };
-    auto controller_client =
-        must(protocol::MqttClient::create(client_options("controller", "bench-controller")), "controller client");
+    auto controller_client = must(
+        protocol::MqttClient::create(client_options("controller", "bench-controller")), "controller client");
     MqttMessageSink sink{controller_client};
     Ingest ingest{*store, clock, keys.secret, sink};
     must(controller_client.subscribe(proof_subscription("bantin-ingest")), "subscribe");
     must(controller_client.start(), "controller start");
 
-    const std::uint64_t unique_rows = static_cast<std::uint64_t>(senders) * static_cast<std::uint64_t>(batches) *
+    const std::uint64_t unique_rows = static_cast<std::uint64_t>(senders) *
+                                      static_cast<std::uint64_t>(batches) *
                                       static_cast<std::uint64_t>(rows_per_batch);
     std::atomic<bool> stop{false};
     std::atomic<std::int64_t> last_commit_ns{0};
@@ -260,9 +263,9 @@ int main(int argc, char** argv) {
     const protocol::TrustedKeys trusted{protocol::trusted_key(keys.public_key)};
     for (int i = 0; i < senders; ++i) {
         auto& device = devices[static_cast<std::size_t>(i)];
-        device.client.emplace(must(
-            protocol::MqttClient::create(client_options(device_id(i), device_passwords[static_cast<std::size_t>(i)])),
-            "device client"));
+        device.client.emplace(must(protocol::MqttClient::create(client_options(
+                                       device_id(i), device_passwords[static_cast<std::size_t>(i)])),
+                                   "device client"));
         device.topic = "bantin/v1/dev/" + device_id(i) + "/pop";
         must(device.client->subscribe("bantin/v1/dev/" + device_id(i) + "/ack"), "device subscribe");
         must(device.client->start(), "device start");
@@ -276,7 +279,8 @@ int main(int argc, char** argv) {
                 if (std::holds_alternative<protocol::MqttSubscribed>(event))
                     subscribed = true;
         if (!subscribed) {
-            std::fprintf(stderr, "controller_bench: a device did not connect\n%s\n", broker->log_tail().c_str());
+            std::fprintf(stderr, "controller_bench: a device did not connect\n%s\n",
+                         broker->log_tail().c_str());
             return 1;
         }
     }
@@ -316,10 +320,12 @@ int main(int argc, char** argv) {
                         device.acked = std::max(device.acked, ack->committed_seq);
                 }
             }
-            const std::uint64_t total = static_cast<std::uint64_t>(batches) * static_cast<std::uint64_t>(rows_per_batch);
+            const std::uint64_t total =
+                static_cast<std::uint64_t>(batches) * static_cast<std::uint64_t>(rows_per_batch);
             if (device.acked < total)
                 all_done = false;
-            const std::uint64_t in_flight = (device.next_seq - 1 - device.acked) / static_cast<std::uint64_t>(rows_per_batch);
+            const std::uint64_t in_flight =
+                (device.next_seq - 1 - device.acked) / static_cast<std::uint64_t>(rows_per_batch);
             if (device.sent_batches < batches && in_flight < static_cast<std::uint64_t>(window)) {
                 const std::string payload = make_batch(device_id(i), device.next_seq);
                 must(device.client->publish(device.topic, payload), "publish");
@@ -341,25 +347,26 @@ int main(int argc, char** argv) {
         }
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const auto end = std::chrono::steady_clock::time_point{std::chrono::steady_clock::duration{last_commit_ns.load()}};
+    const auto end =
+        std::chrono::steady_clock::time_point{std::chrono::steady_clock::duration{last_commit_ns.load()}};
     const double seconds = std::chrono::duration<double>(end - start).count();
     stop = true;
     controller_loop.join();
     const auto counters = ingest.counters();
-    for (auto& device : devices)
-        device.client->stop();
+    for (auto& device : devices) device.client->stop();
     controller_client.stop();
     broker->stop();
     std::error_code ignored;
     fs::remove_all(directory, ignored);
 
-    std::printf("ingest: %d devices x %d batches x %d rows, window %d; %llu rows received (%llu duplicate batches), "
-                "%llu inserted, %llu flushes, %llu acks, %.2f s\n",
-                senders, batches, rows_per_batch, window, static_cast<unsigned long long>(counters.rows_received),
-                static_cast<unsigned long long>(duplicates_sent),
-                static_cast<unsigned long long>(counters.rows_inserted),
-                static_cast<unsigned long long>(counters.flushes), static_cast<unsigned long long>(counters.acks),
-                seconds);
+    std::printf(
+        "ingest: %d devices x %d batches x %d rows, window %d; %llu rows received (%llu duplicate batches), "
+        "%llu inserted, %llu flushes, %llu acks, %.2f s\n",
+        senders, batches, rows_per_batch, window, static_cast<unsigned long long>(counters.rows_received),
+        static_cast<unsigned long long>(duplicates_sent),
+        static_cast<unsigned long long>(counters.rows_inserted),
+        static_cast<unsigned long long>(counters.flushes), static_cast<unsigned long long>(counters.acks),
+        seconds);
     if (counters.rows_inserted != unique_rows) {
         std::fprintf(stderr, "controller_bench: %llu rows inserted, expected %llu\n",
                      static_cast<unsigned long long>(counters.rows_inserted),

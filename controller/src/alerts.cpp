@@ -5,8 +5,8 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -82,8 +82,9 @@ Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
     return record;
 }
 
-AlertService::AlertService(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
-                           SpeechRenderer& speech, Publisher* publisher, AlertServiceOptions options)
+AlertService::AlertService(Store& store, const Clock& clock, const protocol::SecretKey& key,
+                           MessageSink& sink, SpeechRenderer& speech, Publisher* publisher,
+                           AlertServiceOptions options)
     : m_store(store),
       m_clock(clock),
       m_key(key),
@@ -189,7 +190,8 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
             return inserted;
         if (auto inserted = transaction.insert_alert(record); !inserted)
             return inserted;
-        auto audited = transaction.append_audit(alert_audit(actor, "alert.create", std::nullopt, record, now));
+        auto audited =
+            transaction.append_audit(alert_audit(actor, "alert.create", std::nullopt, record, now));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -208,34 +210,38 @@ Result<AlertRecord> AlertService::confirm(const User& actor, std::string_view al
     if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
         return std::unexpected(allowed_to.error());
     const TimePoint now = m_clock.wall();
-    auto confirmed = m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
-        auto before = transaction.alert_by_id(alert_id);
-        if (!before)
-            return std::unexpected(before.error());
-        if (before->state != AlertState::AwaitingConfirmation)
-            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is " +
-                                            std::string{to_string(before->state)} + ", not awaiting confirmation");
-        if (before->created_by == actor.id)
-            return fail(Errc::PermissionDenied, "the author of alert \"" + std::string{alert_id} +
-                                                    "\" cannot confirm it; a second operator must");
-        if (now - before->created > m_options.confirm_timeout)
-            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} +
-                                            "\" was not confirmed within the confirmation window; raise it again");
-        if (now >= before->alert.expires)
-            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" has expired");
-        if (auto inserted = transaction.insert_alert_confirmation(AlertConfirmation{before->alert.id, actor.id, now});
-            !inserted)
-            return std::unexpected(inserted.error());
-        AlertRecord after = *before;
-        after.state = AlertState::Sent;
-        after.alert.issued = now;
-        if (auto updated = transaction.update_alert(after); !updated)
-            return std::unexpected(updated.error());
-        auto audited = transaction.append_audit(alert_audit(actor, "alert.confirm", *before, after, now));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return after;
-    });
+    auto confirmed =
+        m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
+            auto before = transaction.alert_by_id(alert_id);
+            if (!before)
+                return std::unexpected(before.error());
+            if (before->state != AlertState::AwaitingConfirmation)
+                return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is " +
+                                                std::string{to_string(before->state)} +
+                                                ", not awaiting confirmation");
+            if (before->created_by == actor.id)
+                return fail(Errc::PermissionDenied, "the author of alert \"" + std::string{alert_id} +
+                                                        "\" cannot confirm it; a second operator must");
+            if (now - before->created > m_options.confirm_timeout)
+                return fail(Errc::Conflict,
+                            "alert \"" + std::string{alert_id} +
+                                "\" was not confirmed within the confirmation window; raise it again");
+            if (now >= before->alert.expires)
+                return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" has expired");
+            if (auto inserted =
+                    transaction.insert_alert_confirmation(AlertConfirmation{before->alert.id, actor.id, now});
+                !inserted)
+                return std::unexpected(inserted.error());
+            AlertRecord after = *before;
+            after.state = AlertState::Sent;
+            after.alert.issued = now;
+            if (auto updated = transaction.update_alert(after); !updated)
+                return std::unexpected(updated.error());
+            auto audited = transaction.append_audit(alert_audit(actor, "alert.confirm", *before, after, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return after;
+        });
     if (!confirmed)
         return confirmed;
     if (auto published = publish_alert(*confirmed); !published)
@@ -249,24 +255,25 @@ Result<AlertRecord> AlertService::cancel(const User& actor, std::string_view ale
         return std::unexpected(allowed_to.error());
     const TimePoint now = m_clock.wall();
     bool was_sent = false;
-    auto cancelled = m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
-        auto before = transaction.alert_by_id(alert_id);
-        if (!before)
-            return std::unexpected(before.error());
-        if (before->state == AlertState::Cancelled)
-            return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is already cancelled");
-        was_sent = before->state == AlertState::Sent;
-        AlertRecord after = *before;
-        after.state = AlertState::Cancelled;
-        after.alert.cancelled = now;
-        after.cancelled_by = actor.id;
-        if (auto updated = transaction.update_alert(after); !updated)
-            return std::unexpected(updated.error());
-        auto audited = transaction.append_audit(alert_audit(actor, "alert.cancel", *before, after, now));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return after;
-    });
+    auto cancelled =
+        m_store.write_value<AlertRecord>([&](StoreTransaction& transaction) -> Result<AlertRecord> {
+            auto before = transaction.alert_by_id(alert_id);
+            if (!before)
+                return std::unexpected(before.error());
+            if (before->state == AlertState::Cancelled)
+                return fail(Errc::Conflict, "alert \"" + std::string{alert_id} + "\" is already cancelled");
+            was_sent = before->state == AlertState::Sent;
+            AlertRecord after = *before;
+            after.state = AlertState::Cancelled;
+            after.alert.cancelled = now;
+            after.cancelled_by = actor.id;
+            if (auto updated = transaction.update_alert(after); !updated)
+                return std::unexpected(updated.error());
+            auto audited = transaction.append_audit(alert_audit(actor, "alert.cancel", *before, after, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return after;
+        });
     if (!cancelled)
         return cancelled;
     if (was_sent) {
@@ -312,7 +319,8 @@ Result<void> AlertService::publish_alert(const AlertRecord& record) {
         }
         inputs.playlists.emplace(playlist->playlist.id, playlist->playlist);
         std::vector<scheduler::Playlist> playlists;
-        add_alert_content(inputs, record.alert, m_options.media_base_url, playlists, message.media, message.manifest);
+        add_alert_content(inputs, record.alert, m_options.media_base_url, playlists, message.media,
+                          message.manifest);
         if (!playlists.empty())
             message.playlist = playlists.front();
         return {};

@@ -17,7 +17,9 @@ using httplib::Response;
 const std::string id_pattern = "([A-Za-z0-9._-]{1,64})";
 const std::string sha256_pattern = "([0-9a-f]{64})";
 
-std::string route(std::string_view tail) { return "/api/v1" + std::string{tail}; }
+std::string route(std::string_view tail) {
+    return "/api/v1" + std::string{tail};
+}
 
 nlohmann::ordered_json device_view(Store& store, const DeviceRecord& device) {
     auto json = device_to_json(device);
@@ -33,8 +35,7 @@ nlohmann::ordered_json device_view(Store& store, const DeviceRecord& device) {
             });
             if (progress) {
                 auto gaps = nlohmann::ordered_json::array();
-                for (const auto& gap : progress->gaps)
-                    gaps.push_back({gap.first, gap.last});
+                for (const auto& gap : progress->gaps) gaps.push_back({gap.first, gap.last});
                 json["proof"] = {{"install_epoch", status->install_epoch},
                                  {"contiguous", progress->contiguous},
                                  {"highest", progress->highest},
@@ -45,7 +46,8 @@ nlohmann::ordered_json device_view(Store& store, const DeviceRecord& device) {
     return json;
 }
 
-nlohmann::ordered_json alert_view(const AlertRecord& record, const std::vector<AlertConfirmation>& confirmations) {
+nlohmann::ordered_json alert_view(const AlertRecord& record,
+                                  const std::vector<AlertConfirmation>& confirmations) {
     const auto& alert = record.alert;
     nlohmann::ordered_json json;
     json["id"] = alert.id;
@@ -60,7 +62,8 @@ nlohmann::ordered_json alert_view(const AlertRecord& record, const std::vector<A
     json["issued"] = format_utc(alert.issued);
     json["expires"] = format_utc(alert.expires);
     json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
-    json["media"] = record.media.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(record.media);
+    json["media"] =
+        record.media.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(record.media);
     json["created_by"] = record.created_by;
     auto confirmed = nlohmann::ordered_json::array();
     for (const auto& confirmation : confirmations)
@@ -125,8 +128,7 @@ public:
         if (!devices)
             return send_error(response, devices.error());
         auto items = nlohmann::ordered_json::array();
-        for (const auto& device : *devices)
-            items.push_back(device_to_json(device));
+        for (const auto& device : *devices) items.push_back(device_to_json(device));
         send_page(response, *page, std::move(items));
     }
 
@@ -149,9 +151,8 @@ public:
         if (!body)
             return;
         for (const auto& [key, value] : body->items()) {
-            static const std::set<std::string> known{"id",          "name",          "kind",
-                                                     "zone",        "tags",          "time_zone",
-                                                     "has_speaker", "default_volume"};
+            static const std::set<std::string> known{"id",   "name",      "kind",        "zone",
+                                                     "tags", "time_zone", "has_speaker", "default_volume"};
             if (!known.contains(key))
                 return send_bad_request(response, key + ": unknown field");
         }
@@ -172,8 +173,8 @@ public:
         auto has_speaker = optional_boolean(*body, "has_speaker");
         auto volume = optional_integer(*body, "default_volume");
         if (!name || !time_zone || !has_speaker || !volume)
-            return send_bad_request(response, !name         ? name.error().detail
-                                              : !time_zone  ? time_zone.error().detail
+            return send_bad_request(response, !name          ? name.error().detail
+                                              : !time_zone   ? time_zone.error().detail
                                               : !has_speaker ? has_speaker.error().detail
                                                              : volume.error().detail);
         scheduler::Device device;
@@ -253,10 +254,11 @@ public:
             auto row = device_to_json(device);
             if (!device.last_status.empty())
                 if (auto status = protocol::decode_status(device.last_status); status) {
-                    row["now_playing"] = status->now_playing
-                                             ? nlohmann::ordered_json{{"source", status->now_playing->source_id},
-                                                                      {"media", status->now_playing->media}}
-                                             : nlohmann::ordered_json(nullptr);
+                    row["now_playing"] =
+                        status->now_playing
+                            ? nlohmann::ordered_json{{"source", status->now_playing->source_id},
+                                                     {"media", status->now_playing->media}}
+                            : nlohmann::ordered_json(nullptr);
                     row["last_error"] = status->last_error ? nlohmann::ordered_json(*status->last_error)
                                                            : nlohmann::ordered_json(nullptr);
                 }
@@ -286,7 +288,8 @@ public:
             response.set_header("WWW-Authenticate", "Basic realm=\"bantin-devices\"");
             return send_error(response, 401, "unauthenticated", "malformed basic credentials");
         }
-        auto device = m_fleet.registry.authenticate_device(decoded->substr(0, colon), decoded->substr(colon + 1));
+        auto device =
+            m_fleet.registry.authenticate_device(decoded->substr(0, colon), decoded->substr(colon + 1));
         if (!device) {
             response.set_header("WWW-Authenticate", "Basic realm=\"bantin-devices\"");
             return send_error(response, device.error());
@@ -305,8 +308,7 @@ public:
         if (!active)
             return send_error(response, active.error());
         auto items = nlohmann::ordered_json::array();
-        for (const auto& record : *active)
-            items.push_back(alert_view(record, {}));
+        for (const auto& record : *active) items.push_back(alert_view(record, {}));
         send_json(response, 200, {{"items", items}});
     }
 
@@ -326,8 +328,9 @@ public:
         auto body = parse_json_body(request, response);
         if (!body)
             return;
-        static const std::set<std::string> known{"id",   "zones", "all_zones", "severity", "status",
-                                                 "headline", "text", "media",  "expires",  "repeat_count"};
+        static const std::set<std::string> known{"id",      "zones",       "all_zones", "severity",
+                                                 "status",  "headline",    "text",      "media",
+                                                 "expires", "repeat_count"};
         for (const auto& [key, value] : body->items())
             if (!known.contains(key))
                 return send_bad_request(response, key + ": unknown field");
@@ -427,8 +430,7 @@ public:
             [&](StoreTransaction& transaction) { return transaction.list_zones(); });
         if (!zones)
             return send_error(response, zones.error());
-        for (const auto& zone : *zones)
-            mapping.zones.push_back(CapZone{zone.id, zone.name});
+        for (const auto& zone : *zones) mapping.zones.push_back(CapZone{zone.id, zone.name});
         auto parsed = parse_cap(request.body, mapping);
         if (!parsed)
             return send_error(response, 400, "bad-request", parsed.error().detail);
@@ -461,9 +463,9 @@ public:
         if (format != "json")
             return send_error(response, 422, "invalid-input", "format: expected json or csv");
         auto items = nlohmann::ordered_json::array();
-        for (const auto& row : *rows)
-            items.push_back(to_json_row(row));
-        send_json(response, 200, {{"from", format_utc(range->from)}, {"to", format_utc(range->to)}, {"items", items}});
+        for (const auto& row : *rows) items.push_back(to_json_row(row));
+        send_json(response, 200,
+                  {{"from", format_utc(range->from)}, {"to", format_utc(range->to)}, {"items", items}});
     }
 
 private:
@@ -476,7 +478,9 @@ private:
 void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices& fleet) {
     auto routes = std::make_shared<FleetRoutes>(context, fleet);
     auto bind = [routes](void (FleetRoutes::*handler)(const Request&, Response&)) {
-        return [routes, handler](const Request& request, Response& response) { ((*routes).*handler)(request, response); };
+        return [routes, handler](const Request& request, Response& response) {
+            ((*routes).*handler)(request, response);
+        };
     };
     auto& http = server.http();
     http.Get(route("/devices"), bind(&FleetRoutes::list_devices));
@@ -494,9 +498,12 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
     http.Post(route("/alerts/" + id_pattern + "/cancel"), bind(&FleetRoutes::cancel_alert));
     http.Get(route("/reports/plays"), [routes](const Request& request, Response& response) {
         routes->report(request, response, "plays", &ReportService::plays, [](const PlaysRow& row) {
-            return nlohmann::ordered_json{{"campaign", row.campaign}, {"day", row.day},
-                                          {"zone", row.zone},         {"completed", row.completed},
-                                          {"interrupted", row.interrupted}, {"failed", row.failed}};
+            return nlohmann::ordered_json{{"campaign", row.campaign},
+                                          {"day", row.day},
+                                          {"zone", row.zone},
+                                          {"completed", row.completed},
+                                          {"interrupted", row.interrupted},
+                                          {"failed", row.failed}};
         });
     });
     http.Get(route("/reports/delivery"), [routes](const Request& request, Response& response) {

@@ -19,8 +19,7 @@ Result<std::vector<Record>> all_pages(List&& list) {
         if (!page)
             return std::unexpected(page.error());
         const auto count = page->size();
-        for (auto& record : *page)
-            all.push_back(std::move(record));
+        for (auto& record : *page) all.push_back(std::move(record));
         if (count < static_cast<std::size_t>(page_size))
             return all;
     }
@@ -32,13 +31,15 @@ Result<void> load_playlist(StoreTransaction& transaction, const std::string& id,
         return {};
     auto playlist = transaction.playlist_by_id(id);
     if (!playlist)
-        return fail(Errc::Conflict, std::string{used_by} + ": playlist \"" + id + "\": " + playlist.error().detail);
+        return fail(Errc::Conflict,
+                    std::string{used_by} + ": playlist \"" + id + "\": " + playlist.error().detail);
     for (const auto& item : playlist->playlist.items) {
         if (inputs.media.contains(item.media))
             continue;
         auto media = transaction.media_by_sha256(item.media);
         if (!media)
-            return fail(Errc::Conflict, "playlist \"" + id + "\": media " + item.media + ": " + media.error().detail);
+            return fail(Errc::Conflict,
+                        "playlist \"" + id + "\": media " + item.media + ": " + media.error().detail);
         if (media->tts_media && !inputs.media.contains(*media->tts_media)) {
             auto speech = transaction.media_by_sha256(*media->tts_media);
             if (!speech)
@@ -63,8 +64,8 @@ protocol::MediaEntry manifest_entry(const MediaRecord& record, std::string_view 
 }
 
 // Adds a playlist and the media it plays (with the speech audio of text notices).
-void add_playlist(const BundleInputs& inputs, const std::string& playlist_id, std::set<std::string>& playlists,
-                  std::set<std::string>& media) {
+void add_playlist(const BundleInputs& inputs, const std::string& playlist_id,
+                  std::set<std::string>& playlists, std::set<std::string>& media) {
     auto found = inputs.playlists.find(playlist_id);
     if (found == inputs.playlists.end())
         return;
@@ -81,8 +82,7 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
                   const std::set<std::string>& media_ids, std::string_view base_url,
                   std::vector<scheduler::Playlist>& playlists, std::vector<scheduler::MediaRef>& media,
                   std::vector<protocol::MediaEntry>& manifest) {
-    for (const auto& id : playlist_ids)
-        playlists.push_back(inputs.playlists.find(id)->second);
+    for (const auto& id : playlist_ids) playlists.push_back(inputs.playlists.find(id)->second);
     for (const auto& sha256 : media_ids) {
         auto record = inputs.media.find(sha256);
         if (record == inputs.media.end())
@@ -98,8 +98,8 @@ Result<BundleInputs> load_bundle_inputs(StoreTransaction& transaction, TimePoint
     BundleInputs inputs;
     CampaignFilter approved;
     approved.approval = scheduler::ApprovalState::Approved;
-    auto campaigns = all_pages<CampaignRecord>(
-        [&](Page page) { return transaction.list_campaigns(approved, page); });
+    auto campaigns =
+        all_pages<CampaignRecord>([&](Page page) { return transaction.list_campaigns(approved, page); });
     if (!campaigns)
         return std::unexpected(campaigns.error());
     for (auto& record : *campaigns) {
@@ -134,8 +134,7 @@ Result<std::vector<DeviceRecord>> load_all_devices(StoreTransaction& transaction
 
 std::string device_media_url(std::string_view base_url, std::string_view sha256) {
     std::string url{base_url};
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
+    while (!url.empty() && url.back() == '/') url.pop_back();
     url += "/api/v1/device-media/";
     url += sha256;
     return url;
@@ -173,9 +172,9 @@ protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Devic
     return bundle;
 }
 
-void add_alert_content(const BundleInputs& inputs, const scheduler::Alert& alert, std::string_view media_base_url,
-                       std::vector<scheduler::Playlist>& playlists, std::vector<scheduler::MediaRef>& media,
-                       std::vector<protocol::MediaEntry>& manifest) {
+void add_alert_content(const BundleInputs& inputs, const scheduler::Alert& alert,
+                       std::string_view media_base_url, std::vector<scheduler::Playlist>& playlists,
+                       std::vector<scheduler::MediaRef>& media, std::vector<protocol::MediaEntry>& manifest) {
     std::set<std::string> playlist_ids;
     std::set<std::string> media_ids;
     add_playlist(inputs, alert.playlist, playlist_ids, media_ids);

@@ -48,10 +48,12 @@ void on_start(void* user, const XML_Char* name, const XML_Char**) {
     std::string_view local = full;
     if (auto bar = full.rfind('|'); bar != std::string_view::npos) {
         if (full.substr(0, bar) != cap_namespace && state->error.empty() && state->stack.empty())
-            state->error = "the root element is not in the CAP 1.2 namespace (" + std::string{cap_namespace} + ")";
+            state->error =
+                "the root element is not in the CAP 1.2 namespace (" + std::string{cap_namespace} + ")";
         local = full.substr(bar + 1);
     } else if (state->stack.empty() && state->error.empty()) {
-        state->error = "the root element has no namespace; CAP 1.2 needs xmlns=\"" + std::string{cap_namespace} + "\"";
+        state->error =
+            "the root element has no namespace; CAP 1.2 needs xmlns=\"" + std::string{cap_namespace} + "\"";
     }
     auto element = std::make_unique<Element>();
     element->name = local;
@@ -101,8 +103,9 @@ std::string trim(std::string_view text) {
 
 std::string lower(std::string_view text) {
     std::string result{text};
-    std::ranges::transform(result, result.begin(),
-                           [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    std::ranges::transform(result, result.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
     return result;
 }
 
@@ -139,11 +142,13 @@ Result<TimePoint> parse_cap_time(std::string_view text) {
     // YYYY-MM-DDThh:mm:ss then Z or +hh:mm / -hh:mm
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     const auto bad = [&] {
-        return fail(Errc::InvalidInput, "\"" + std::string{text} + "\" is not a CAP date-time (2026-11-27T13:00:00+07:00)");
+        return fail(Errc::InvalidInput,
+                    "\"" + std::string{text} + "\" is not a CAP date-time (2026-11-27T13:00:00+07:00)");
     };
-    if (text.size() < 20 || !parse_digits(text, 0, 4, year) || text[4] != '-' || !parse_digits(text, 5, 2, month) ||
-        text[7] != '-' || !parse_digits(text, 8, 2, day) || text[10] != 'T' || !parse_digits(text, 11, 2, hour) ||
-        text[13] != ':' || !parse_digits(text, 14, 2, minute) || text[16] != ':' || !parse_digits(text, 17, 2, second))
+    if (text.size() < 20 || !parse_digits(text, 0, 4, year) || text[4] != '-' ||
+        !parse_digits(text, 5, 2, month) || text[7] != '-' || !parse_digits(text, 8, 2, day) ||
+        text[10] != 'T' || !parse_digits(text, 11, 2, hour) || text[13] != ':' ||
+        !parse_digits(text, 14, 2, minute) || text[16] != ':' || !parse_digits(text, 17, 2, second))
         return bad();
     std::chrono::minutes offset{0};
     std::string_view zone = text.substr(19);
@@ -159,7 +164,8 @@ Result<TimePoint> parse_cap_time(std::string_view text) {
     } else {
         return bad();
     }
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+    const std::chrono::year_month_day date{std::chrono::year{year},
+                                           std::chrono::month{static_cast<unsigned>(month)},
                                            std::chrono::day{static_cast<unsigned>(day)}};
     if (!date.ok() || hour > 23 || minute > 59 || second > 60)
         return bad();
@@ -170,8 +176,8 @@ Result<TimePoint> parse_cap_time(std::string_view text) {
 
 Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
     if (xml.size() > max_cap_size)
-        return fail(Errc::TooLarge, "cap: document of " + std::to_string(xml.size()) + " bytes is over the limit of " +
-                                        std::to_string(max_cap_size));
+        return fail(Errc::TooLarge, "cap: document of " + std::to_string(xml.size()) +
+                                        " bytes is over the limit of " + std::to_string(max_cap_size));
     std::unique_ptr<XML_ParserStruct, ParserDeleter> parser{XML_ParserCreateNS("UTF-8", '|')};
     if (!parser)
         return fail(Errc::Internal, "cap: cannot create the XML parser");
@@ -228,8 +234,9 @@ Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
     else if (*status == "Exercise")
         result.request.status = scheduler::AlertStatus::Exercise;
     else if (*status == "System" || *status == "Test" || *status == "Draft")
-        return fail(Errc::InvalidInput, "cap: alert/status: \"" + *status +
-                                            "\" messages are not for the public; only Actual and Exercise are imported");
+        return fail(Errc::InvalidInput,
+                    "cap: alert/status: \"" + *status +
+                        "\" messages are not for the public; only Actual and Exercise are imported");
     else
         return fail(Errc::InvalidInput, "cap: alert/status: \"" + *status + "\" is not a CAP 1.2 status");
 
@@ -249,7 +256,8 @@ Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
         return result;
     }
     if (*message_type != "Alert" && *message_type != "Update")
-        return fail(Errc::InvalidInput, "cap: alert/msgType: \"" + *message_type + "\" is not imported (Alert, Update, Cancel)");
+        return fail(Errc::InvalidInput,
+                    "cap: alert/msgType: \"" + *message_type + "\" is not imported (Alert, Update, Cancel)");
 
     const Element* info = alert.child("info");
     if (!info)
@@ -267,7 +275,8 @@ Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
     else if (severity == "Minor" || severity == "Unknown")
         result.request.severity = scheduler::Severity::Minor;
     else
-        return fail(Errc::InvalidInput, "cap: alert/info/severity: \"" + severity + "\" is not a CAP 1.2 severity");
+        return fail(Errc::InvalidInput,
+                    "cap: alert/info/severity: \"" + severity + "\" is not a CAP 1.2 severity");
     result.request.headline = optional_text(*info, "headline");
     if (result.request.headline.empty())
         result.request.headline = optional_text(*info, "event");
@@ -315,8 +324,7 @@ Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
     }
     if (zones.empty()) {
         std::string names;
-        for (const auto& name : unmatched)
-            names += (names.empty() ? "\"" : ", \"") + name + "\"";
+        for (const auto& name : unmatched) names += (names.empty() ? "\"" : ", \"") + name + "\"";
         return fail(Errc::InvalidInput, "cap: alert/info/area: no area maps to a zone (" + names +
                                             "); add its geocode to [cap.geocodes]");
     }

@@ -18,8 +18,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <sys/stat.h>
+#include <fstream>
 
 namespace bantin::controller {
 namespace {
@@ -28,8 +28,7 @@ std::string first_line(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-        line.pop_back();
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     return line;
 }
 
@@ -52,7 +51,8 @@ Result<std::string> init_keys(const config::ControllerConfig& config) {
         return std::unexpected(Error{written.error().code, path.string() + ": " + written.error().detail});
     auto public_path = path;
     public_path += ".pub";
-    if (auto written = protocol::write_public_key_file(public_path, pair.public_key, protocol::Overwrite::Yes);
+    if (auto written =
+            protocol::write_public_key_file(public_path, pair.public_key, protocol::Overwrite::Yes);
         !written)
         return std::unexpected(written.error());
     return protocol::key_id(pair.public_key);
@@ -78,14 +78,16 @@ Result<std::string> controller_mqtt_password(const config::ControllerConfig& con
         return config.mqtt.password;
     if (!config.mqtt.password_file.empty()) {
         if (!std::filesystem::exists(config.mqtt.password_file))
-            return fail(Errc::NotFound, config.mqtt.password_file.string() + ": mqtt.password_file does not exist");
+            return fail(Errc::NotFound,
+                        config.mqtt.password_file.string() + ": mqtt.password_file does not exist");
         std::string password = first_line(config.mqtt.password_file);
         if (password.empty())
             return fail(Errc::InvalidInput, config.mqtt.password_file.string() + ": the first line is empty");
         return password;
     }
     if (!config.broker.manage)
-        return fail(Errc::InvalidInput, "mqtt.password or mqtt.password_file is required when broker.manage is false");
+        return fail(Errc::InvalidInput,
+                    "mqtt.password or mqtt.password_file is required when broker.manage is false");
     const auto path = config.storage.data_dir / "keys" / "mqtt-password";
     if (std::filesystem::exists(path))
         return first_line(path);
@@ -127,11 +129,14 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ApiServer> server;
     std::atomic<bool> devices_changed{false};
 
-    explicit Impl(config::ControllerConfig loaded, const Clock& wall) : config(std::move(loaded)), clock(wall) {}
+    explicit Impl(config::ControllerConfig loaded, const Clock& wall)
+        : config(std::move(loaded)), clock(wall) {}
 };
 
 ControllerDaemon::ControllerDaemon(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-ControllerDaemon::~ControllerDaemon() { stop(); }
+ControllerDaemon::~ControllerDaemon() {
+    stop();
+}
 
 Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::ControllerConfig loaded,
                                                                    const Clock& clock) {
@@ -186,8 +191,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     PublisherOptions publisher_options;
     publisher_options.media_base_url = config.http.base_url();
     publisher_options.bundle_validity = config.devices.bundle_validity;
-    impl->publisher =
-        std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink, std::move(publisher_options));
+    impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
+                                                  std::move(publisher_options));
     impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get());
 
     ManagedBrokerOptions broker_options;
@@ -224,15 +229,16 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     RegistryOptions registry_options;
     registry_options.broker_host =
         config.broker.tls.enabled ? config.broker.tls.listen_address : config.broker.listen_address;
-    registry_options.broker_port = static_cast<std::uint16_t>(config.broker.tls.enabled ? config.broker.tls.port
-                                                                                         : config.broker.port);
+    registry_options.broker_port =
+        static_cast<std::uint16_t>(config.broker.tls.enabled ? config.broker.tls.port : config.broker.port);
     if (config.broker.tls.enabled) {
         std::ifstream ca(config.broker.tls.ca_file);
         std::string pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
         registry_options.tls_ca_pem = pem;
     }
     registry_options.controller_keys = {protocol::trusted_key(impl->key.public_key())};
-    impl->registry = std::make_unique<DeviceRegistry>(*impl->store, clock, *impl->broker, std::move(registry_options));
+    impl->registry =
+        std::make_unique<DeviceRegistry>(*impl->store, clock, *impl->broker, std::move(registry_options));
     Impl* raw = impl.get();
     impl->registry->on_changed = [raw] { raw->devices_changed.store(true); };
 
@@ -256,8 +262,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     policy.failure_window = config.auth.login_window;
     impl->auth = std::make_unique<Auth>(*impl->store, clock, policy);
     impl->approval = std::make_unique<ApprovalService>(*impl->store, clock);
-    impl->context = std::make_unique<ApiContext>(ApiContext{*impl->store, *impl->auth, *impl->approval, clock,
-                                                            impl->config, *impl->media});
+    impl->context = std::make_unique<ApiContext>(
+        ApiContext{*impl->store, *impl->auth, *impl->approval, clock, impl->config, *impl->media});
     Publisher* publisher = impl->publisher.get();
     impl->context->on_campaigns_changed = [publisher](std::vector<std::string> campaign_ids) {
         auto rebuilt = publisher->on_campaigns_changed(campaign_ids);
@@ -285,7 +291,8 @@ Result<void> ControllerDaemon::start() {
     } else if (auto synced = impl.broker->apply(*accounts); !synced) {
         return synced;
     }
-    if (auto subscribed = impl.client->subscribe(proof_subscription(impl.config.mqtt.ingest_share_group)); !subscribed)
+    if (auto subscribed = impl.client->subscribe(proof_subscription(impl.config.mqtt.ingest_share_group));
+        !subscribed)
         return subscribed;
     if (auto subscribed = impl.client->subscribe(status_subscription()); !subscribed)
         return subscribed;
@@ -341,6 +348,8 @@ void ControllerDaemon::stop() {
         impl.broker->stop();
 }
 
-int ControllerDaemon::http_port() const { return m_impl->server ? m_impl->server->port() : 0; }
+int ControllerDaemon::http_port() const {
+    return m_impl->server ? m_impl->server->port() : 0;
+}
 
 }  // namespace bantin::controller

@@ -1,7 +1,7 @@
 #include "bantin/controller/device_registry.hpp"
 
-#include "bantin/controller/roles.hpp"
 #include "bantin/controller/publisher.hpp"
+#include "bantin/controller/roles.hpp"
 #include "bantin/protocol/topics.hpp"
 
 #include <sodium.h>
@@ -28,8 +28,7 @@ AuditEntry device_audit(const User& actor, std::string action, const std::option
 
 nlohmann::ordered_json windows_json(const std::vector<scheduler::DailyWindow>& windows) {
     auto list = nlohmann::ordered_json::array();
-    for (const auto& window : windows)
-        list.push_back({window.start_minute, window.end_minute});
+    for (const auto& window : windows) list.push_back({window.start_minute, window.end_minute});
     return list;
 }
 
@@ -41,7 +40,8 @@ std::string generate_device_password() {
     std::array<unsigned char, 24> bytes{};
     randombytes_buf(bytes.data(), bytes.size());
     std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     text.resize(std::strlen(text.c_str()));
     sodium_memzero(bytes.data(), bytes.size());
     return text;
@@ -61,7 +61,8 @@ nlohmann::ordered_json device_to_json(const DeviceRecord& record) {
     json["default_volume"] = device.default_volume;
     auto steps = nlohmann::ordered_json::array();
     for (const auto& step : device.volume_schedule)
-        steps.push_back({{"window", {step.window.start_minute, step.window.end_minute}}, {"volume", step.volume}});
+        steps.push_back(
+            {{"window", {step.window.start_minute, step.window.end_minute}}, {"volume", step.volume}});
     json["volume_schedule"] = steps;
     json["has_speaker"] = device.has_speaker;
     json["desired_version"] = record.desired_version;
@@ -104,7 +105,8 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
                         "zone: \"" + device.zone + "\" does not exist");
         if (auto inserted = transaction.insert_device(record); !inserted)
             return inserted;
-        auto audited = transaction.append_audit(device_audit(actor, "device.register", std::nullopt, record, now));
+        auto audited =
+            transaction.append_audit(device_audit(actor, "device.register", std::nullopt, record, now));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -115,8 +117,8 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
     registration.device = record;
     registration.provisioning.device = device.id;
     registration.provisioning.zone = device.zone;
-    registration.provisioning.mqtt = protocol::MqttEndpoint{m_options.broker_host, m_options.broker_port, device.id,
-                                                            password, m_options.tls_ca_pem};
+    registration.provisioning.mqtt = protocol::MqttEndpoint{m_options.broker_host, m_options.broker_port,
+                                                            device.id, password, m_options.tls_ca_pem};
     registration.provisioning.controller_keys = m_options.controller_keys;
     auto synced = sync_broker_locked();
     on_changed();
@@ -134,29 +136,31 @@ Result<Registration> DeviceRegistry::new_credentials(const User& actor, std::str
     if (!hash)
         return std::unexpected(hash.error());
     const TimePoint now = m_clock.wall();
-    auto updated = m_store.write_value<DeviceRecord>([&](StoreTransaction& transaction) -> Result<DeviceRecord> {
-        auto before = transaction.device_by_id(device_id);
-        if (!before)
-            return std::unexpected(before.error());
-        if (before->revoked)
-            return fail(Errc::Conflict, "device \"" + std::string{device_id} + "\" is revoked");
-        DeviceRecord after = *before;
-        after.mqtt_password_hash = *hash;
-        if (auto stored = transaction.update_device(after); !stored)
-            return std::unexpected(stored.error());
-        auto audited = transaction.append_audit(device_audit(actor, "device.credentials", *before, after, now));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return after;
-    });
+    auto updated =
+        m_store.write_value<DeviceRecord>([&](StoreTransaction& transaction) -> Result<DeviceRecord> {
+            auto before = transaction.device_by_id(device_id);
+            if (!before)
+                return std::unexpected(before.error());
+            if (before->revoked)
+                return fail(Errc::Conflict, "device \"" + std::string{device_id} + "\" is revoked");
+            DeviceRecord after = *before;
+            after.mqtt_password_hash = *hash;
+            if (auto stored = transaction.update_device(after); !stored)
+                return std::unexpected(stored.error());
+            auto audited =
+                transaction.append_audit(device_audit(actor, "device.credentials", *before, after, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return after;
+        });
     if (!updated)
         return std::unexpected(updated.error());
     Registration registration;
     registration.device = *updated;
     registration.provisioning.device = updated->device.id;
     registration.provisioning.zone = updated->device.zone;
-    registration.provisioning.mqtt = protocol::MqttEndpoint{m_options.broker_host, m_options.broker_port,
-                                                            updated->device.id, password, m_options.tls_ca_pem};
+    registration.provisioning.mqtt = protocol::MqttEndpoint{
+        m_options.broker_host, m_options.broker_port, updated->device.id, password, m_options.tls_ca_pem};
     registration.provisioning.controller_keys = m_options.controller_keys;
     auto synced = sync_broker_locked();
     on_changed();
@@ -170,22 +174,24 @@ Result<DeviceRecord> DeviceRegistry::revoke(const User& actor, std::string_view 
         return std::unexpected(allowed_to.error());
     std::lock_guard lock{m_mutex};
     const TimePoint now = m_clock.wall();
-    auto revoked = m_store.write_value<DeviceRecord>([&](StoreTransaction& transaction) -> Result<DeviceRecord> {
-        auto before = transaction.device_by_id(device_id);
-        if (!before)
-            return std::unexpected(before.error());
-        if (before->revoked)
-            return fail(Errc::Conflict, "device \"" + std::string{device_id} + "\" is already revoked");
-        DeviceRecord after = *before;
-        after.revoked = now;
-        after.online = false;
-        if (auto stored = transaction.update_device(after); !stored)
-            return std::unexpected(stored.error());
-        auto audited = transaction.append_audit(device_audit(actor, "device.revoke", *before, after, now));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return after;
-    });
+    auto revoked =
+        m_store.write_value<DeviceRecord>([&](StoreTransaction& transaction) -> Result<DeviceRecord> {
+            auto before = transaction.device_by_id(device_id);
+            if (!before)
+                return std::unexpected(before.error());
+            if (before->revoked)
+                return fail(Errc::Conflict, "device \"" + std::string{device_id} + "\" is already revoked");
+            DeviceRecord after = *before;
+            after.revoked = now;
+            after.online = false;
+            if (auto stored = transaction.update_device(after); !stored)
+                return std::unexpected(stored.error());
+            auto audited =
+                transaction.append_audit(device_audit(actor, "device.revoke", *before, after, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return after;
+        });
     if (!revoked)
         return std::unexpected(revoked.error());
     auto synced = sync_broker_locked();
@@ -206,8 +212,8 @@ Result<std::vector<protocol::DeviceAccount>> DeviceRegistry::broker_accounts() {
                 for (const auto& device : *page) {
                     if (device.revoked)
                         continue;
-                    accounts.push_back(
-                        protocol::DeviceAccount{device.device.id, device.mqtt_password_hash, {device.device.zone}});
+                    accounts.push_back(protocol::DeviceAccount{
+                        device.device.id, device.mqtt_password_hash, {device.device.zone}});
                 }
                 if (page->size() < 1000)
                     return accounts;
@@ -227,7 +233,8 @@ Result<void> DeviceRegistry::sync_broker_locked() {
     return m_broker.apply(*accounts);
 }
 
-Result<DeviceRecord> DeviceRegistry::authenticate_device(std::string_view device_id, std::string_view password) {
+Result<DeviceRecord> DeviceRegistry::authenticate_device(std::string_view device_id,
+                                                         std::string_view password) {
     auto device = m_store.read_value<DeviceRecord>(
         [&](StoreTransaction& transaction) { return transaction.device_by_id(device_id); });
     if (!device || device->revoked)

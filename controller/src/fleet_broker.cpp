@@ -51,7 +51,9 @@ Result<std::unique_ptr<ManagedBroker>> ManagedBroker::create(ManagedBrokerOption
     return std::unique_ptr<ManagedBroker>(new ManagedBroker(std::move(options), std::move(*hash)));
 }
 
-ManagedBroker::~ManagedBroker() { stop(); }
+ManagedBroker::~ManagedBroker() {
+    stop();
+}
 
 Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& devices) {
     protocol::BrokerAccounts accounts;

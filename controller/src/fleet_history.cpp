@@ -21,7 +21,8 @@ CREATE INDEX IF NOT EXISTS presence_by_device_time ON presence(device_id, at);
 
 Result<std::unique_ptr<SqliteFleetHistory>> SqliteFleetHistory::open(const std::string& path) {
     sqlite::OpenOptions options;
-    options.synchronous = sqlite::Synchronous::Normal;  // telemetry: losing the last change on a power cut is fine
+    options.synchronous =
+        sqlite::Synchronous::Normal;  // telemetry: losing the last change on a power cut is fine
     auto database = sqlite::Database::open(path, options);
     if (!database)
         return std::unexpected(database.error());
@@ -37,9 +38,9 @@ Result<std::unique_ptr<SqliteFleetHistory>> SqliteFleetHistory::open(const std::
         if (auto stamped = database->execute("INSERT INTO fleet_schema (version) VALUES (1)"); !stamped)
             return std::unexpected(stamped.error());
     } else if (version->column_int(0) > fleet_schema_version) {
-        return fail(Errc::Unsupported, path + ": fleet history schema " + std::to_string(version->column_int(0)) +
-                                           " is newer than this controller (" +
-                                           std::to_string(fleet_schema_version) + ")");
+        return fail(Errc::Unsupported,
+                    path + ": fleet history schema " + std::to_string(version->column_int(0)) +
+                        " is newer than this controller (" + std::to_string(fleet_schema_version) + ")");
     }
     return std::unique_ptr<SqliteFleetHistory>(new SqliteFleetHistory(std::move(*database)));
 }
@@ -51,7 +52,8 @@ Result<void> SqliteFleetHistory::record(std::span<const PresenceChange> changes)
     auto transaction = sqlite::Transaction::begin(m_database, sqlite::TransactionMode::Immediate);
     if (!transaction)
         return std::unexpected(transaction.error());
-    auto latest = m_database.prepare("SELECT online FROM presence WHERE device_id = ? ORDER BY at DESC LIMIT 1");
+    auto latest =
+        m_database.prepare("SELECT online FROM presence WHERE device_id = ? ORDER BY at DESC LIMIT 1");
     auto insert = m_database.prepare("INSERT INTO presence (device_id, at, online) VALUES (?, ?, ?)");
     if (!latest)
         return std::unexpected(latest.error());
@@ -99,14 +101,14 @@ Result<std::vector<PresenceChange>> SqliteFleetHistory::changes(std::string_view
             return std::unexpected(step.error());
         if (*step == sqlite::Step::Done)
             break;
-        result.push_back(
-            PresenceChange{std::string{device}, from_unix_ms(within->column_int64(0)), within->column_bool(1)});
+        result.push_back(PresenceChange{std::string{device}, from_unix_ms(within->column_int64(0)),
+                                        within->column_bool(1)});
     }
     return result;
 }
 
-UptimeSummary summarise_uptime(std::string_view device, const std::vector<PresenceChange>& changes, TimePoint from,
-                               TimePoint to) {
+UptimeSummary summarise_uptime(std::string_view device, const std::vector<PresenceChange>& changes,
+                               TimePoint from, TimePoint to) {
     UptimeSummary summary;
     summary.device = device;
     if (changes.empty() || to <= from)

@@ -13,12 +13,9 @@ namespace {
 
 PlayOutcome outcome_of(protocol::Outcome outcome) {
     switch (outcome) {
-    case protocol::Outcome::Completed:
-        return PlayOutcome::Completed;
-    case protocol::Outcome::Interrupted:
-        return PlayOutcome::Interrupted;
-    case protocol::Outcome::Failed:
-        return PlayOutcome::Failed;
+        case protocol::Outcome::Completed: return PlayOutcome::Completed;
+        case protocol::Outcome::Interrupted: return PlayOutcome::Interrupted;
+        case protocol::Outcome::Failed: return PlayOutcome::Failed;
     }
     return PlayOutcome::Failed;
 }
@@ -38,7 +35,8 @@ std::int64_t install_epoch_key(std::string_view install_epoch) {
 }
 
 std::string proof_subscription(std::string_view share_group) {
-    return "$share/" + std::string{share_group} + "/" + protocol::all_devices_filter(protocol::DeviceChannel::ProofOfPlay);
+    return "$share/" + std::string{share_group} + "/" +
+           protocol::all_devices_filter(protocol::DeviceChannel::ProofOfPlay);
 }
 
 std::string status_subscription() {
@@ -146,11 +144,9 @@ Result<void> Ingest::flush() {
     const TimePoint now = m_clock.wall();
     std::vector<ProofOfPlayRow> rows;
     std::size_t total = 0;
-    for (const auto& batch : m_batches)
-        total += batch.rows.size();
+    for (const auto& batch : m_batches) total += batch.rows.size();
     rows.reserve(total);
-    for (const auto& batch : m_batches)
-        rows.insert(rows.end(), batch.rows.begin(), batch.rows.end());
+    for (const auto& batch : m_batches) rows.insert(rows.end(), batch.rows.begin(), batch.rows.end());
 
     std::vector<ProofProgress> progress;
     std::vector<PresenceChange> presence;
@@ -189,8 +185,7 @@ Result<void> Ingest::flush() {
         epoch_texts[{batch.device, batch.rows.empty() ? install_epoch_key(batch.epoch_text)
                                                       : batch.rows.front().install_epoch}] = batch.epoch_text;
     std::map<std::string, std::vector<std::string>, std::less<>> replies;
-    for (const auto& reply : m_replies)
-        replies[reply.device].push_back(reply.command_id);
+    for (const auto& reply : m_replies) replies[reply.device].push_back(reply.command_id);
 
     std::optional<Error> first_error;
     auto send_ack = [&](protocol::Ack ack) {
@@ -211,7 +206,8 @@ Result<void> Ingest::flush() {
         if (entry.gaps.empty())
             m_gaps.erase(key);
         else
-            m_gaps[key] = DeviceGaps{entry.device, entry.install_epoch, entry.contiguous, entry.highest, entry.gaps};
+            m_gaps[key] =
+                DeviceGaps{entry.device, entry.install_epoch, entry.contiguous, entry.highest, entry.gaps};
         protocol::Ack ack;
         ack.device = entry.device;
         ack.install_epoch = epoch_texts[key];
@@ -252,8 +248,7 @@ Result<void> Ingest::flush() {
 
 std::vector<DeviceGaps> Ingest::gaps() const {
     std::vector<DeviceGaps> result;
-    for (const auto& [key, entry] : m_gaps)
-        result.push_back(entry);
+    for (const auto& [key, entry] : m_gaps) result.push_back(entry);
     return result;
 }
 

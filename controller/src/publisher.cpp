@@ -28,7 +28,8 @@ Result<RebuildReport> Publisher::rebuild_all(Scope scope) {
 
 Result<RebuildReport> Publisher::rebuild_devices(std::span<const std::string> device_ids) {
     std::set<std::string, std::less<>> wanted(device_ids.begin(), device_ids.end());
-    return rebuild([&](const DeviceRecord& device) { return wanted.contains(device.device.id); }, Scope::Changed);
+    return rebuild([&](const DeviceRecord& device) { return wanted.contains(device.device.id); },
+                   Scope::Changed);
 }
 
 Result<RebuildReport> Publisher::on_campaigns_changed(std::span<const std::string> campaign_ids) {
@@ -49,7 +50,8 @@ Result<RebuildReport> Publisher::on_campaigns_changed(std::span<const std::strin
         return std::unexpected(loaded.error());
     return rebuild(
         [&](const DeviceRecord& device) {
-            return std::ranges::any_of(targets, [&](const auto& t) { return scheduler::targets(t, device.device); });
+            return std::ranges::any_of(targets,
+                                       [&](const auto& t) { return scheduler::targets(t, device.device); });
         },
         Scope::Changed);
 }
@@ -151,16 +153,11 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
 
 std::string_view to_string(DeliveryState state) {
     switch (state) {
-    case DeliveryState::None:
-        return "none";
-    case DeliveryState::Pending:
-        return "pending";
-    case DeliveryState::Downloading:
-        return "downloading";
-    case DeliveryState::Applied:
-        return "applied";
-    case DeliveryState::Failed:
-        return "failed";
+        case DeliveryState::None: return "none";
+        case DeliveryState::Pending: return "pending";
+        case DeliveryState::Downloading: return "downloading";
+        case DeliveryState::Applied: return "applied";
+        case DeliveryState::Failed: return "failed";
     }
     return "none";
 }

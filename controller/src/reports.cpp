@@ -24,12 +24,12 @@ std::string local_day(TimePoint at, const std::string& time_zone) {
     }
     std::chrono::sys_seconds seconds = std::chrono::floor<std::chrono::seconds>(at);
     date::sys_seconds instant{date::sys_seconds::duration{seconds.time_since_epoch().count()}};
-    date::local_seconds local = zone ? zone->to_local(instant)
-                                     : date::local_seconds{instant.time_since_epoch()};
+    date::local_seconds local =
+        zone ? zone->to_local(instant) : date::local_seconds{instant.time_since_epoch()};
     const date::year_month_day day{date::floor<date::days>(local)};
     char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
-                  static_cast<unsigned>(day.day()));
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
     return text;
 }
 
@@ -73,7 +73,8 @@ Result<std::unique_ptr<SqliteProofQuery>> SqliteProofQuery::open(const std::stri
 Result<std::vector<ProofOfPlayRow>> SqliteProofQuery::plays_between(TimePoint from, TimePoint to) {
     std::lock_guard lock{m_mutex};
     auto query = m_database.prepare(
-        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, outcome, "
+        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
+        "outcome, "
         "bundle_version FROM proof_of_play WHERE started_at >= ? AND started_at < ?");
     if (!query)
         return std::unexpected(query.error());
@@ -111,8 +112,7 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
     if (!devices)
         return std::unexpected(devices.error());
     std::map<std::string, const scheduler::Device*, std::less<>> by_id;
-    for (const auto& device : *devices)
-        by_id.emplace(device.device.id, &device.device);
+    for (const auto& device : *devices) by_id.emplace(device.device.id, &device.device);
     auto rows = m_proofs.plays_between(range.from, range.to);
     if (!rows)
         return std::unexpected(rows.error());
@@ -122,28 +122,21 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
             continue;
         auto device = by_id.find(row.device);
         const std::string zone = device != by_id.end() ? device->second->zone : "";
-        const std::string time_zone = device != by_id.end() ? device->second->time_zone
-                                                            : std::string{scheduler::default_time_zone};
+        const std::string time_zone =
+            device != by_id.end() ? device->second->time_zone : std::string{scheduler::default_time_zone};
         const std::string day = local_day(row.started, time_zone);
         auto& entry = counts[{row.campaign, day, zone}];
         entry.campaign = row.campaign;
         entry.day = day;
         entry.zone = zone;
         switch (row.outcome) {
-        case PlayOutcome::Completed:
-            ++entry.completed;
-            break;
-        case PlayOutcome::Interrupted:
-            ++entry.interrupted;
-            break;
-        case PlayOutcome::Failed:
-            ++entry.failed;
-            break;
+            case PlayOutcome::Completed: ++entry.completed; break;
+            case PlayOutcome::Interrupted: ++entry.interrupted; break;
+            case PlayOutcome::Failed: ++entry.failed; break;
         }
     }
     std::vector<PlaysRow> result;
-    for (auto& [key, entry] : counts)
-        result.push_back(std::move(entry));
+    for (auto& [key, entry] : counts) result.push_back(std::move(entry));
     return result;
 }
 
@@ -158,14 +151,12 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
         return std::unexpected(model.error());
     const auto devices = model->devices;
     std::vector<std::string> campaign_ids;
-    for (const auto& campaign : model->campaigns)
-        campaign_ids.push_back(campaign.id);
+    for (const auto& campaign : model->campaigns) campaign_ids.push_back(campaign.id);
     auto resolver = scheduler::Resolver::create(std::move(*model));
     if (!resolver)
         return std::unexpected(resolver.error());
     std::map<std::string, DeliveryRow, std::less<>> rows;
-    for (const auto& id : campaign_ids)
-        rows[id].campaign = id;
+    for (const auto& id : campaign_ids) rows[id].campaign = id;
     for (const auto& device : devices) {
         auto timeline = resolver->resolve(device, range.from, range.to);
         if (!timeline)
@@ -191,7 +182,8 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     }
     std::vector<DeliveryRow> result;
     for (auto& [id, row] : rows) {
-        row.ratio = row.planned > 0 ? static_cast<double>(row.delivered) / static_cast<double>(row.planned) : 1.0;
+        row.ratio =
+            row.planned > 0 ? static_cast<double>(row.delivered) / static_cast<double>(row.planned) : 1.0;
         row.under_delivered = row.planned > 0 && row.ratio < m_threshold;
         result.push_back(row);
     }
@@ -231,8 +223,8 @@ std::string to_csv(const std::vector<PlaysRow>& rows) {
     std::ostringstream out;
     out << "campaign,day,zone,completed,interrupted,failed\r\n";
     for (const auto& row : rows)
-        out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed << ','
-            << row.interrupted << ',' << row.failed << "\r\n";
+        out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed
+            << ',' << row.interrupted << ',' << row.failed << "\r\n";
     return out.str();
 }
 
@@ -240,8 +232,8 @@ std::string to_csv(const std::vector<DeliveryRow>& rows) {
     std::ostringstream out;
     out << "campaign,planned,delivered,ratio,under_delivered\r\n";
     for (const auto& row : rows)
-        out << csv_field(row.campaign) << ',' << row.planned << ',' << row.delivered << ',' << ratio_text(row.ratio)
-            << ',' << (row.under_delivered ? "yes" : "no") << "\r\n";
+        out << csv_field(row.campaign) << ',' << row.planned << ',' << row.delivered << ','
+            << ratio_text(row.ratio) << ',' << (row.under_delivered ? "yes" : "no") << "\r\n";
     return out.str();
 }
 
@@ -249,8 +241,8 @@ std::string to_csv(const std::vector<UptimeRow>& rows) {
     std::ostringstream out;
     out << "device,zone,online,last_seen,online_s,observed_s,uptime\r\n";
     for (const auto& row : rows)
-        out << csv_field(row.device) << ',' << csv_field(row.zone) << ',' << (row.online ? "yes" : "no") << ','
-            << (row.last_seen ? format_utc(*row.last_seen) : "") << ','
+        out << csv_field(row.device) << ',' << csv_field(row.zone) << ',' << (row.online ? "yes" : "no")
+            << ',' << (row.last_seen ? format_utc(*row.last_seen) : "") << ','
             << std::chrono::duration_cast<std::chrono::seconds>(row.online_time).count() << ','
             << std::chrono::duration_cast<std::chrono::seconds>(row.observed_time).count() << ','
             << ratio_text(row.uptime) << "\r\n";

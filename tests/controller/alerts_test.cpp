@@ -60,7 +60,8 @@ TEST_CASE("a live alert waits for a second operator and then goes out signed on 
     CHECK(sent.options.retain == protocol::Retain::Yes);
     REQUIRE(sent.options.message_expiry);
     CHECK(*sent.options.message_expiry == std::chrono::hours{2});
-    auto verified = protocol::verify_alert(sent.payload, fixture.trusted(), "zone-1", {}, fixture.clock.wall());
+    auto verified =
+        protocol::verify_alert(sent.payload, fixture.trusted(), "zone-1", {}, fixture.clock.wall());
     REQUIRE(verified);
     const auto& message = std::get<protocol::AlertMessage>(*verified);
     CHECK(message.alert.status == scheduler::AlertStatus::Actual);
@@ -78,7 +79,8 @@ TEST_CASE("an editor cannot raise an alert", "[alerts]") {
 
 TEST_CASE("an exercise goes out at once and is marked as a drill in headline and speech", "[alerts]") {
     AlertsFixture fixture;
-    auto created = fixture.service.create(fixture.operator_one, fixture.flood(scheduler::AlertStatus::Exercise));
+    auto created =
+        fixture.service.create(fixture.operator_one, fixture.flood(scheduler::AlertStatus::Exercise));
     REQUIRE(created);
     CHECK(created->state == AlertState::Sent);
     CHECK(created->alert.status == scheduler::AlertStatus::Exercise);
@@ -109,7 +111,8 @@ TEST_CASE("a cancel needs one person and replaces the retained alert at once", "
     auto on_all = fixture.sink.on("bantin/v1/alert/all");
     REQUIRE(on_all.size() == 2);
     CHECK(on_all[1].options.retain == protocol::Retain::Yes);
-    auto verified = protocol::verify_alert(on_all[1].payload, fixture.trusted(), "zone-3", {}, fixture.clock.wall());
+    auto verified =
+        protocol::verify_alert(on_all[1].payload, fixture.trusted(), "zone-3", {}, fixture.clock.wall());
     REQUIRE(verified);
     REQUIRE(std::holds_alternative<protocol::AlertCancel>(*verified));
     CHECK(std::get<protocol::AlertCancel>(*verified).alert_id == created->alert.id);
@@ -221,7 +224,8 @@ TEST_CASE("malformed CAP documents are refused with the reason", "[alerts][cap]"
         INFO(parsed.error().detail);
         CHECK(parsed.error().detail.find(expected) != std::string::npos);
     };
-    refuse("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>x</identifier>", "XML error at line");
+    refuse("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>x</identifier>",
+           "XML error at line");
     refuse("<alert><identifier>x</identifier></alert>", "namespace");
     std::string missing = good_cap;
     missing.erase(missing.find("<sender>"), std::string{"<sender>kttv@nchmf.gov.vn</sender>"}.size());
@@ -236,8 +240,10 @@ TEST_CASE("malformed CAP documents are refused with the reason", "[alerts][cap]"
     nowhere.replace(nowhere.find("VN-79-26734"), 11, "VN-01-00001");
     nowhere.replace(nowhere.find("Zone zone-2"), 11, "Somewhere");
     refuse(nowhere, "no area maps to a zone");
-    refuse("<!DOCTYPE alert [<!ENTITY lol \"lol\">]><alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">&lol;</alert>",
-           "entity declarations are not allowed");
+    refuse(
+        "<!DOCTYPE alert [<!ENTITY lol \"lol\">]><alert "
+        "xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">&lol;</alert>",
+        "entity declarations are not allowed");
 }
 
 TEST_CASE("CAP date-times with offsets convert to UTC", "[alerts][cap]") {

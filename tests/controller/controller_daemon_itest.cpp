@@ -61,7 +61,8 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     REQUIRE(registered);
     INFO(registered->body);
     REQUIRE(registered->status == 201);
-    auto provisioning = protocol::decode_provisioning(nlohmann::json::parse(registered->body)["provisioning"].dump());
+    auto provisioning =
+        protocol::decode_provisioning(nlohmann::json::parse(registered->body)["provisioning"].dump());
     REQUIRE(provisioning);
     CHECK(provisioning->mqtt.port == config.broker.port);
 
@@ -77,8 +78,8 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     device.connect_and_subscribe({"bantin/v1/dev/screen-1/bundle"});
     auto bundle_message = device.wait_for_message("bantin/v1/dev/screen-1/bundle", std::chrono::seconds(5));
     REQUIRE(bundle_message);
-    auto bundle = protocol::verify_bundle(bundle_message->payload, provisioning->controller_keys, "screen-1", 0,
-                                          clock.wall());
+    auto bundle = protocol::verify_bundle(bundle_message->payload, provisioning->controller_keys, "screen-1",
+                                          0, clock.wall());
     REQUIRE(bundle);
     CHECK(bundle->version == 1);
 
@@ -90,8 +91,9 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     status.software_version = "test";
     status.desired_bundle_version = 1;
     status.applied_bundle_version = 1;
-    REQUIRE(device_client->publish("bantin/v1/dev/screen-1/status", protocol::encode(status),
-                                   {protocol::QualityOfService::AtLeastOnce, protocol::Retain::Yes, std::nullopt}));
+    REQUIRE(device_client->publish(
+        "bantin/v1/dev/screen-1/status", protocol::encode(status),
+        {protocol::QualityOfService::AtLeastOnce, protocol::Retain::Yes, std::nullopt}));
     nlohmann::json view;
     for (int i = 0; i < 50; ++i) {
         auto got = http.Get("/api/v1/devices/screen-1");

@@ -78,7 +78,9 @@ public:
     int applied = 0;
 };
 
-inline std::string media_sha(char c) { return std::string(64, c); }
+inline std::string media_sha(char c) {
+    return std::string(64, c);
+}
 
 class FleetFixture : public StoreFixture {
 public:
@@ -94,8 +96,7 @@ public:
 
     static std::array<std::uint8_t, 32> seed() {
         std::array<std::uint8_t, 32> bytes{};
-        for (std::size_t i = 0; i < bytes.size(); ++i)
-            bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
+        for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
         return bytes;
     }
 
@@ -115,7 +116,8 @@ public:
         record.device.has_speaker = true;
         record.mqtt_password_hash = "$7$101$unused$unused";
         record.created = clock.wall();
-        auto done = store->write([&](controller::StoreTransaction& transaction) { return transaction.insert_device(record); });
+        auto done = store->write(
+            [&](controller::StoreTransaction& transaction) { return transaction.insert_device(record); });
         if (!done)
             FAIL(done.error().message());
         return record;

@@ -2,12 +2,12 @@
 // runner), real SQLite files and real HTTP: bundles checked by a third party (mosquitto_sub +
 // openssl), proof of play through the broker, revocation, and the device media route.
 
+#include "bantin/config/controller_config.hpp"
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/publisher.hpp"
-#include "bantin/config/controller_config.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
@@ -110,9 +110,26 @@ struct BrokerFleet : FleetFixture {
 
 test::CommandResult retained(const BrokerFleet& fleet, const protocol::Provisioning& device,
                              const std::string& topic, int wait_seconds) {
-    return test::run_command({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(fleet.port), "-V", "mqttv5",
-                              "-u", device.mqtt.username, "-P", device.mqtt.password, "-i", device.device, "-t",
-                              topic, "-C", "1", "-W", std::to_string(wait_seconds), "-N"},
+    return test::run_command({"mosquitto_sub",
+                              "-h",
+                              "127.0.0.1",
+                              "-p",
+                              std::to_string(fleet.port),
+                              "-V",
+                              "mqttv5",
+                              "-u",
+                              device.mqtt.username,
+                              "-P",
+                              device.mqtt.password,
+                              "-i",
+                              device.device,
+                              "-t",
+                              topic,
+                              "-C",
+                              "1",
+                              "-W",
+                              std::to_string(wait_seconds),
+                              "-N"},
                              fs::path{fleet.directory.path()} / ("sub-" + device.device + ".out"),
                              std::chrono::seconds(wait_seconds + 5));
 }
@@ -149,10 +166,10 @@ TEST_CASE("an approved campaign leaves retained bundles for exactly its devices 
         REQUIRE(signature);
         write_file(dir / "payload.bin", payload);
         write_file(dir / "sig.bin", *signature);
-        auto verified = test::run_command({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                                           (dir / "controller.pem").string(), "-rawin", "-in",
-                                           (dir / "payload.bin").string(), "-sigfile", (dir / "sig.bin").string()},
-                                          dir / "openssl.out");
+        auto verified = test::run_command(
+            {"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", (dir / "controller.pem").string(), "-rawin",
+             "-in", (dir / "payload.bin").string(), "-sigfile", (dir / "sig.bin").string()},
+            dir / "openssl.out");
         INFO(verified.output);
         CHECK(verified.exit_code == 0);
         CHECK(verified.output.find("Signature Verified Successfully") != std::string::npos);
@@ -163,10 +180,10 @@ TEST_CASE("an approved campaign leaves retained bundles for exactly its devices 
         CHECK(bundle->model.campaigns[0].id == "camp-1");
         // And the tampered payload is refused.
         write_file(dir / "payload.bin", payload + " ");
-        auto tampered = test::run_command({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                                           (dir / "controller.pem").string(), "-rawin", "-in",
-                                           (dir / "payload.bin").string(), "-sigfile", (dir / "sig.bin").string()},
-                                          dir / "openssl.out");
+        auto tampered = test::run_command(
+            {"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", (dir / "controller.pem").string(), "-rawin",
+             "-in", (dir / "payload.bin").string(), "-sigfile", (dir / "sig.bin").string()},
+            dir / "openssl.out");
         CHECK(tampered.exit_code != 0);
     }
     auto nothing = retained(fleet, screen_3, "bantin/v1/dev/screen-3/bundle", 2);
@@ -181,7 +198,8 @@ TEST_CASE("proof of play through the broker is committed once and acked after th
     INFO(fleet.broker->log_tail());
     auto screen = fleet.register_device("screen-1", "zone-1");
     fleet.connect_controller();
-    auto device_client = protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
+    auto device_client =
+        protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
     REQUIRE(device_client);
     test::EventWaiter device{*device_client};
     device.connect_and_subscribe({"bantin/v1/dev/screen-1/ack"});
@@ -222,7 +240,8 @@ TEST_CASE("revoking a device cuts its live connection and its credentials stop w
     INFO(fleet.broker->log_tail());
     auto screen = fleet.register_device("screen-1", "zone-1");
     auto other = fleet.register_device("screen-2", "zone-1");
-    auto device_client = protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
+    auto device_client =
+        protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
     REQUIRE(device_client);
     test::EventWaiter device{*device_client};
     device.connect_and_subscribe({"bantin/v1/dev/screen-1/bundle"});

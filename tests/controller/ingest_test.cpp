@@ -30,7 +30,8 @@ protocol::MqttMessage pop_message(const std::string& device, const std::string& 
     return protocol::MqttMessage{"bantin/v1/dev/" + device + "/pop", protocol::encode(batch)};
 }
 
-std::uint64_t last_ack(const RecordingSink& sink, const std::string& device, const protocol::TrustedKeys& keys) {
+std::uint64_t last_ack(const RecordingSink& sink, const std::string& device,
+                       const protocol::TrustedKeys& keys) {
     auto acks = sink.on("bantin/v1/dev/" + device + "/ack");
     REQUIRE_FALSE(acks.empty());
     auto ack = protocol::verify_ack(acks.back().payload, keys, device);
@@ -129,7 +130,8 @@ TEST_CASE("batches that name another device, unknown or revoked devices, or do n
     fixture.add_device("screen-1", "zone-1");
     auto revoked = fixture.add_device("screen-9", "zone-1");
     revoked.revoked = fixture.clock.wall();
-    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) { return transaction.update_device(revoked); }));
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.update_device(revoked); }));
     RecordingSink sink;
     Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
     auto forged = pop_message("screen-1", "1", 1, 2, fixture.clock.wall());

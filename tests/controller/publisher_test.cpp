@@ -1,5 +1,5 @@
-#include "bantin/controller/bundle_builder.hpp"
 #include "bantin/controller/publisher.hpp"
+#include "bantin/controller/bundle_builder.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
@@ -37,13 +37,15 @@ TEST_CASE("an approved campaign publishes retained signed bundles for exactly it
         CHECK(message.options.retain == protocol::Retain::Yes);
         CHECK(message.options.qos == protocol::QualityOfService::AtLeastOnce);
         const std::string device = message.topic.substr(std::string{"bantin/v1/dev/"}.size(), 8);
-        auto bundle = protocol::verify_bundle(message.payload, fixture.trusted(), device, 0, fixture.clock.wall());
+        auto bundle =
+            protocol::verify_bundle(message.payload, fixture.trusted(), device, 0, fixture.clock.wall());
         REQUIRE(bundle);
         CHECK(bundle->version == 1);
         REQUIRE(bundle->model.campaigns.size() == 1);
         CHECK(bundle->model.campaigns[0].id == "camp-1");
         REQUIRE(bundle->manifest.size() == 1);
-        CHECK(bundle->manifest[0].url == "http://controller.test:8080/api/v1/device-media/" + std::string(64, 'b'));
+        CHECK(bundle->manifest[0].url ==
+              "http://controller.test:8080/api/v1/device-media/" + std::string(64, 'b'));
         CHECK(bundle->manifest[0].size == 1234);
         CHECK(bundle->expires_at - bundle->issued_at == std::chrono::days{30});
     }

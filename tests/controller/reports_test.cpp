@@ -1,6 +1,6 @@
+#include "bantin/controller/reports.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/ingest.hpp"
-#include "bantin/controller/reports.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "fleet_fixture.hpp"
 
@@ -62,7 +62,8 @@ TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
     CHECK((*rows)[2] == PlaysRow{"camp-1", "2026-11-27", "zone-2", 0, 2, 0});
     CHECK(to_csv(*rows) ==
           "campaign,day,zone,completed,interrupted,failed\r\n"
-          "camp-1,2026-11-26,zone-1,2,0,0\r\ncamp-1,2026-11-27,zone-1,3,0,0\r\ncamp-1,2026-11-27,zone-2,0,2,0\r\n");
+          "camp-1,2026-11-26,zone-1,2,0,0\r\ncamp-1,2026-11-27,zone-1,3,0,0\r\ncamp-1,2026-11-27,zone-2,0,2,"
+          "0\r\n");
 }
 
 TEST_CASE("planned vs delivered flags a campaign that played less than planned", "[reports]") {
@@ -83,7 +84,8 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
     CHECK((*rows)[0].planned == 240);
     CHECK((*rows)[0].delivered == 200);
     CHECK((*rows)[0].under_delivered);
-    CHECK(to_csv(*rows) == "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
+    CHECK(to_csv(*rows) ==
+          "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
 }
 
 TEST_CASE("report ranges must be ordered and at most 92 days", "[reports]") {

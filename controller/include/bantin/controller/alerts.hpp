@@ -59,8 +59,8 @@ struct AlertRequest {
     scheduler::AlertStatus status = scheduler::AlertStatus::Actual;
     std::string headline;
     std::string text;
-    std::optional<std::string> media;     // sha256 of stored media played after the speech
-    std::optional<TimePoint> expires;     // default: now + default_expiry
+    std::optional<std::string> media;  // sha256 of stored media played after the speech
+    std::optional<TimePoint> expires;  // default: now + default_expiry
     scheduler::RepeatPolicy repeat{3, std::chrono::minutes{0}};
 };
 

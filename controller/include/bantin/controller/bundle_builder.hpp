@@ -47,8 +47,8 @@ protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Devic
 std::string bundle_digest(const protocol::Bundle& bundle);
 
 // Playlists, media and manifest for an alert message (also used by the alert service).
-void add_alert_content(const BundleInputs& inputs, const scheduler::Alert& alert, std::string_view media_base_url,
-                       std::vector<scheduler::Playlist>& playlists, std::vector<scheduler::MediaRef>& media,
-                       std::vector<protocol::MediaEntry>& manifest);
+void add_alert_content(const BundleInputs& inputs, const scheduler::Alert& alert,
+                       std::string_view media_base_url, std::vector<scheduler::Playlist>& playlists,
+                       std::vector<scheduler::MediaRef>& media, std::vector<protocol::MediaEntry>& manifest);
 
 }  // namespace bantin::controller

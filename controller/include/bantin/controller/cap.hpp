@@ -41,9 +41,9 @@ enum class CapAction { Raise, Cancel };
 
 struct CapImport {
     CapAction action = CapAction::Raise;
-    AlertRequest request;          // Raise
-    std::string cancel_alert_id;   // Cancel
-    std::string identifier;        // the CAP identifier, for the audit log
+    AlertRequest request;         // Raise
+    std::string cancel_alert_id;  // Cancel
+    std::string identifier;       // the CAP identifier, for the audit log
 };
 
 inline constexpr std::size_t max_cap_size = 256 * 1024;

@@ -44,7 +44,8 @@ Result<std::string> controller_mqtt_password(const config::ControllerConfig& con
 
 class ControllerDaemon {
 public:
-    static Result<std::unique_ptr<ControllerDaemon>> create(config::ControllerConfig config, const Clock& clock);
+    static Result<std::unique_ptr<ControllerDaemon>> create(config::ControllerConfig config,
+                                                            const Clock& clock);
     ~ControllerDaemon();
     ControllerDaemon(const ControllerDaemon&) = delete;
     ControllerDaemon& operator=(const ControllerDaemon&) = delete;

@@ -32,9 +32,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bantin::controller {
 
@@ -54,7 +54,8 @@ class DeviceRegistry {
 public:
     DeviceRegistry(Store& store, const Clock& clock, BrokerSync& broker, RegistryOptions options);
 
-    Result<Registration> register_device(const User& actor, const scheduler::Device& device, std::string name);
+    Result<Registration> register_device(const User& actor, const scheduler::Device& device,
+                                         std::string name);
     Result<DeviceRecord> revoke(const User& actor, std::string_view device_id);
     Result<Registration> new_credentials(const User& actor, std::string_view device_id);
 

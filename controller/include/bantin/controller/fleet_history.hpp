@@ -32,8 +32,9 @@ struct UptimeSummary {
     Duration online{0};
     Duration observed{0};  // the part of the range after the device was first seen
     double ratio() const {
-        return observed.count() > 0 ? static_cast<double>(online.count()) / static_cast<double>(observed.count())
-                                    : 0.0;
+        return observed.count() > 0
+                   ? static_cast<double>(online.count()) / static_cast<double>(observed.count())
+                   : 0.0;
     }
 };
 
@@ -43,18 +44,20 @@ public:
     // Records changes; a change equal to the device's latest state is ignored.
     virtual Result<void> record(std::span<const PresenceChange> changes) = 0;
     // Changes in [from, to) plus the last change before `from` (the state at `from`), oldest first.
-    virtual Result<std::vector<PresenceChange>> changes(std::string_view device, TimePoint from, TimePoint to) = 0;
+    virtual Result<std::vector<PresenceChange>> changes(std::string_view device, TimePoint from,
+                                                        TimePoint to) = 0;
 };
 
 // Online time of one device in [from, to) from its changes as returned by changes().
-UptimeSummary summarise_uptime(std::string_view device, const std::vector<PresenceChange>& changes, TimePoint from,
-                               TimePoint to);
+UptimeSummary summarise_uptime(std::string_view device, const std::vector<PresenceChange>& changes,
+                               TimePoint from, TimePoint to);
 
 class SqliteFleetHistory final : public FleetHistory {
 public:
     static Result<std::unique_ptr<SqliteFleetHistory>> open(const std::string& path);
     Result<void> record(std::span<const PresenceChange> changes) override;
-    Result<std::vector<PresenceChange>> changes(std::string_view device, TimePoint from, TimePoint to) override;
+    Result<std::vector<PresenceChange>> changes(std::string_view device, TimePoint from,
+                                                TimePoint to) override;
 
 private:
     explicit SqliteFleetHistory(sqlite::Database database) : m_database(std::move(database)) {}

@@ -81,7 +81,8 @@ struct ReportRange {
 
 class ReportService {
 public:
-    ReportService(Store& store, ProofQuery& proofs, FleetHistory* history, double under_delivery_threshold = 0.9)
+    ReportService(Store& store, ProofQuery& proofs, FleetHistory* history,
+                  double under_delivery_threshold = 0.9)
         : m_store(store), m_proofs(proofs), m_history(history), m_threshold(under_delivery_threshold) {}
 
     Result<std::vector<PlaysRow>> plays(ReportRange range);
