@@ -1,0 +1,109 @@
+// Smoke tests of the bantin-controller executable: arguments, config checks, one-line start-up
+// errors, the key and admin commands, and a clean stop on SIGTERM.
+
+#include "support/mosquitto_broker.hpp"
+#include "temporary_directory.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+
+#ifdef BANTIN_CONTROLLER_CLI
+
+using namespace bantin;
+namespace fs = std::filesystem;
+
+namespace {
+
+test::CommandResult cli(const std::vector<std::string>& arguments,
+                        const testing::TemporaryDirectory& directory) {
+    std::vector<std::string> command{BANTIN_CONTROLLER_CLI};
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    return test::run_command(command, fs::path{directory.path()} / "cli.out", std::chrono::seconds(20));
+}
+
+std::string write_config(const testing::TemporaryDirectory& directory, std::uint16_t http_port,
+                         std::uint16_t broker_port) {
+    const fs::path path = fs::path{directory.path()} / "controller.toml";
+    std::ofstream out(path);
+    out << "[http]\nport = " << http_port << "\n[storage]\ndata_dir = \"" << directory.path().string()
+        << "/data\"\n[broker]\nport = " << broker_port << "\nrun_as_user = \""
+        << (::geteuid() == 0 ? "root" : "") << "\"\n[mqtt]\nport = " << broker_port << "\n";
+    return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("bantin-controller --help and --print-default-config, which --check-config accepts",
+          "[fleet][cli][integration]") {
+    testing::TemporaryDirectory directory;
+    auto help = cli({"--help"}, directory);
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.find("--create-admin NAME") != std::string::npos);
+    auto defaults = cli({"--print-default-config"}, directory);
+    REQUIRE(defaults.exit_code == 0);
+    const fs::path file = fs::path{directory.path()} / "default.toml";
+    std::ofstream(file) << defaults.output;
+    auto checked = cli({"--check-config", file.string()}, directory);
+    CHECK(checked.exit_code == 0);
+    CHECK(checked.output.find(": ok") != std::string::npos);
+}
+
+TEST_CASE("bantin-controller refuses a bad config and a missing key with one line",
+          "[fleet][cli][integration]") {
+    testing::TemporaryDirectory directory;
+    const fs::path bad = fs::path{directory.path()} / "bad.toml";
+    std::ofstream(bad) << "[http]\nport = 0\n";
+    auto refused = cli({"--check-config", bad.string()}, directory);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("http.port") != std::string::npos);
+
+    const std::string config =
+        write_config(directory, test::MosquittoBroker::free_port(), test::MosquittoBroker::free_port());
+    auto missing_key = cli({"--config", config}, directory);
+    CHECK(missing_key.exit_code == 1);
+    CHECK(missing_key.output.find("--init-keys") != std::string::npos);
+    CHECK(std::count(missing_key.output.begin(), missing_key.output.end(), '\n') == 1);
+    auto unknown = cli({"--frobnicate"}, directory);
+    CHECK(unknown.exit_code == 2);
+}
+
+TEST_CASE("bantin-controller creates keys and the first admin once, runs, and stops on SIGTERM",
+          "[fleet][cli][integration]") {
+    testing::TemporaryDirectory directory;
+    const std::uint16_t http_port = test::MosquittoBroker::free_port();
+    const std::uint16_t broker_port = test::MosquittoBroker::free_port();
+    const std::string config = write_config(directory, http_port, broker_port);
+    CHECK(cli({"--config", config, "--init-keys"}, directory).exit_code == 0);
+    CHECK(cli({"--config", config, "--init-keys"}, directory).exit_code == 1);
+    const fs::path password = fs::path{directory.path()} / "password.txt";
+    std::ofstream(password) << "a-long-password-123\n";
+    auto admin = test::run_command({"/bin/sh", "-c",
+                                    std::string{BANTIN_CONTROLLER_CLI} + " --config '" + config +
+                                        "' --create-admin boss < '" + password.string() + "'"},
+                                   fs::path{directory.path()} / "admin.out");
+    CHECK(admin.exit_code == 0);
+    auto second = test::run_command({"/bin/sh", "-c",
+                                     std::string{BANTIN_CONTROLLER_CLI} + " --config '" + config +
+                                         "' --create-admin boss2 < '" + password.string() + "'"},
+                                    fs::path{directory.path()} / "admin2.out");
+    CHECK(second.exit_code == 1);
+
+    auto daemon = test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config},
+                                            fs::path{directory.path()} / "daemon.out");
+    REQUIRE(daemon);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!test::MosquittoBroker::port_accepts(http_port) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    INFO(daemon->output());
+    REQUIRE(test::MosquittoBroker::port_accepts(http_port));
+    CHECK(test::MosquittoBroker::port_accepts(broker_port));
+    daemon->send_signal(SIGTERM);
+    auto code = daemon->wait_for_exit(std::chrono::seconds(10));
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
+}
+
+#endif
