@@ -26,10 +26,18 @@ function(bantin_module name)
 endfunction()
 
 # bantin_test(NAME <module> SOURCES ... DEPS ... LABEL unit|integration|e2e|browser)
+# With BANTIN_INTEGRATION_TESTS=OFF (the sanitizer pass) only unit tests are built and
+# registered; the other targets still exist, outside `all`, so their CMake stays valid.
+option(BANTIN_INTEGRATION_TESTS "Build and register integration, e2e and browser tests" ON)
 function(bantin_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
+  endif()
+  if(NOT ARG_LABEL STREQUAL "unit" AND NOT BANTIN_INTEGRATION_TESTS)
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
+    return()
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)

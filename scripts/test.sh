@@ -14,7 +14,7 @@ ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 300 | tee bui
 
 echo "== unit tests under ASan+UBSan"
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
-      -DBANTIN_BUILD_BENCH=OFF >/dev/null
+      -DBANTIN_BUILD_BENCH=OFF -DBANTIN_INTEGRATION_TESTS=OFF >/dev/null
 cmake --build build/sanitize -j "$jobs"
 # The release pass above runs 1,000 property cases per invariant; 200 suffice under sanitizers.
 BANTIN_PROPERTY_CASES=200 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
