@@ -1,4 +1,5 @@
 // `bantin`: the officer's command-line tool. Thin: builds the command tree and runs it.
+#include "bantin/cli/http_commands.hpp"
 #include "bantin/cli/schedule_commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -8,10 +9,11 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     int status = 0;
     bantin::cli::add_schedule_commands(app, status);
+    bantin::cli::add_http_commands(app, status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error);
+        return bantin::cli::parse_failure_status(app, error);
     }
     return status;
 }
