@@ -156,6 +156,8 @@ int main(int argc, char** argv) {
             if (end->outcome != Outcome::Completed) ++failed;
         } else if (const auto* start = std::get_if<ItemStarted>(&event); start != nullptr && after_end) {
             gaps.push_back(static_cast<double>((start->monotonic - last_end).count()));
+            if (std::getenv("BANTIN_BENCH_VERBOSE") != nullptr)
+                std::fprintf(stderr, "gap %s %.0f ms\n", start->entry_id.c_str(), gaps.back());
             after_end = false;
         }
     }

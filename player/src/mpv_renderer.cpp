@@ -9,8 +9,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 namespace bantin::player {
 
@@ -72,12 +75,22 @@ std::string seconds_text(int milliseconds) {
 
 void* get_proc_address(void*, const char* name) { return SDL_GL_GetProcAddress(name); }
 
-enum class ReplyKind { Load, Screenshot, Other };
+// Load and Screenshot answer the engine; DeckLoad and Unpause are the two-decoder mode's own.
+enum class ReplyKind { Load, Screenshot, DeckLoad, Unpause, Other };
 struct PendingReply {
     ReplyKind kind = ReplyKind::Other;
     std::uint64_t tag = 0;
     std::string what;
+    int deck = 0;
+    std::int64_t entry = 0;  // the renderer's entry id (two-decoder mode)
 };
+
+PendingReply make_reply(ReplyKind kind, std::uint64_t tag = 0) {
+    PendingReply reply;
+    reply.kind = kind;
+    reply.tag = tag;
+    return reply;
+}
 
 EndReason to_end_reason(mpv_end_file_reason reason) {
     switch (reason) {
@@ -146,6 +159,38 @@ std::int64_t entry_id_from_reply(const mpv_node& result) {
 
 }  // namespace
 
+// One mpv core and, in Screen mode, its render context.
+struct Deck {
+    // Destroyed in reverse: the render context before its mpv handle.
+    std::unique_ptr<mpv_handle, MpvHandleDeleter> mpv;
+    std::unique_ptr<mpv_render_context, RenderContextDeleter> render;
+    std::string last_error_message;  // the last error-level mpv log line, for EndFile errors
+    int index = 0;
+    std::uint32_t redraw_event_type = 0;
+
+    // Two-decoder mode: the entry on this deck (preloading, playing or being stopped).
+    struct Entry {
+        std::int64_t id = 0;  // the renderer's playlist entry id, as the engine knows it
+        LoadRequest request;
+    };
+    std::optional<Entry> entry;
+    std::int64_t mpv_entry_id = 0;  // mpv's own id of the entry's file on this core
+    std::int64_t mpv_id_alloc = 0;  // mpv numbers entries 1, 2, 3… per core
+    bool opened = false;     // mpv's start-file seen
+    bool ready = false;      // mpv's playback-restart seen: the first frame is out (paused if preloaded)
+    bool unpaused = false;   // loaded playing, or the unpause reply seen
+    bool announced = false;  // StartFile given to the engine
+    bool reported = false;   // PlaybackRestart given to the engine
+    bool stopping = false;   // stopped; its end-file is the last event about it
+    std::optional<RendererEvent> held_end;  // ended while preloading; told when its turn comes
+
+    void clear_entry() {
+        entry.reset();
+        opened = ready = unpaused = announced = reported = stopping = false;
+        held_end.reset();
+    }
+};
+
 struct MpvRenderer::Impl {
     RendererConfig config;
     const Clock& clock;
@@ -157,23 +202,28 @@ struct MpvRenderer::Impl {
     std::uint32_t wakeup_event_type = 0;
     std::uint32_t redraw_event_type = 0;
 
-    // Destroyed in reverse: render context, then mpv, then GL context, window and SDL.
+    // Destroyed in reverse: decks (render contexts, then mpv), then GL context, window and SDL.
     SdlVideo sdl;
     std::unique_ptr<SDL_Window, WindowDeleter> window;
     GlContext gl;
-    std::unique_ptr<mpv_handle, MpvHandleDeleter> mpv;
-    std::unique_ptr<mpv_render_context, RenderContextDeleter> render;
+    std::vector<Deck> decks;  // 1 (mpv's playlist) or 2 (preload in the idle one)
 
-    std::vector<RendererEvent> pending;  // events made on the loop thread (refused requests)
+    std::vector<RendererEvent> pending;  // events for the next wait()
     std::map<std::uint64_t, PendingReply> replies;
     std::uint64_t next_reply_id = 1;
-    std::string last_error_message;  // the last error-level mpv log line, for EndFile errors
     std::uint64_t frames_drawn = 0;
+    bool shut_down = false;
+
+    // Two-decoder mode.
+    int current = -1;  // the deck whose entry the engine sees as current
+    std::deque<Deck::Entry> waiting;  // loaded by the engine, not yet on a deck
+    std::int64_t next_entry_id = 1;
 
     Impl(RendererConfig configuration, const Clock& injected_clock)
         : config(std::move(configuration)), clock(injected_clock) {}
 
     bool screen() const { return config.mode == OutputMode::Screen; }
+    bool dual() const { return decks.size() == 2; }
 
     // Any thread (mpv's). Only signals the owner loop.
     void signal() {
@@ -206,43 +256,71 @@ struct MpvRenderer::Impl {
         pending.push_back(std::move(event));
     }
 
-    void command(std::vector<std::string> words, ReplyKind kind, std::uint64_t tag,
+    // Returns false when mpv refused the command outright.
+    bool command(int deck, std::vector<std::string> words, PendingReply reply,
                  const std::vector<std::pair<std::string, std::string>>* options = nullptr) {
         CommandNode node(words);
         if (options != nullptr && !options->empty()) node.add_map(*options);
         const std::uint64_t reply_id = next_reply_id++;
-        const int status = mpv_command_node_async(mpv.get(), reply_id, node.get());
+        const int status = mpv_command_node_async(decks[static_cast<std::size_t>(deck)].mpv.get(), reply_id, node.get());
+        reply.what = words.front();
+        reply.deck = deck;
         if (status < 0) {
-            if (kind == ReplyKind::Other)
-                spdlog::warn("mpv: {} refused: {}", words.front(), mpv_error_text(status));
+            if (reply.kind == ReplyKind::Load || reply.kind == ReplyKind::Screenshot)
+                refuse(reply.kind, reply.tag, words.front() + ": " + mpv_error_text(status));
             else
-                refuse(kind, tag, words.front() + ": " + mpv_error_text(status));
-            return;
+                spdlog::warn("mpv: {} refused: {}", words.front(), mpv_error_text(status));
+            return false;
         }
-        replies[reply_id] = PendingReply{kind, tag, words.front()};
+        replies[reply_id] = std::move(reply);
+        return true;
     }
 
-    void draw() {
+    void set_flag(int deck, const char* name, bool value, PendingReply reply) {
+        int flag = value ? 1 : 0;
+        const std::uint64_t reply_id = next_reply_id++;
+        reply.what = std::string("set ") + name;
+        reply.deck = deck;
+        replies[reply_id] = reply;
+        if (const int status = mpv_set_property_async(decks[static_cast<std::size_t>(deck)].mpv.get(), reply_id, name,
+                                                      MPV_FORMAT_FLAG, &flag);
+            status < 0) {
+            replies.erase(reply_id);
+            spdlog::warn("mpv: set {} refused: {}", name, mpv_error_text(status));
+        }
+    }
+
+    // Renders the deck's current frame: into the window (and swaps), or, for a deck that is
+    // not on screen, only consumes it (MPV_RENDER_PARAM_SKIP_RENDERING), so that its video
+    // output goes on to its first frame instead of waiting for a render that never comes.
+    void draw(int index, bool visible) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        if (!deck.render) return;
         int width = 0;
         int height = 0;
         SDL_GL_GetDrawableSize(window.get(), &width, &height);
         mpv_opengl_fbo fbo{0, width, height, 0};
         int flip_y = 1;
+        int skip = visible ? 0 : 1;
         mpv_render_param params[] = {{MPV_RENDER_PARAM_OPENGL_FBO, &fbo},
                                      {MPV_RENDER_PARAM_FLIP_Y, &flip_y},
+                                     {MPV_RENDER_PARAM_SKIP_RENDERING, &skip},
                                      {MPV_RENDER_PARAM_INVALID, nullptr}};
-        mpv_render_context_render(render.get(), params);
+        mpv_render_context_render(deck.render.get(), params);
+        if (!visible) return;
         SDL_GL_SwapWindow(window.get());
         ++frames_drawn;
     }
 
-    void log(const mpv_event_log_message& message) {
+    int on_screen() const { return dual() ? current : 0; }
+
+    void log(Deck& deck, const mpv_event_log_message& message) {
         std::string text = message.text != nullptr ? message.text : "";
         while (!text.empty() && text.back() == '\n') text.pop_back();
         switch (message.log_level) {
             case MPV_LOG_LEVEL_FATAL:
             case MPV_LOG_LEVEL_ERROR:
-                last_error_message = text;
+                deck.last_error_message = text;
                 spdlog::error("mpv[{}]: {}", message.prefix, text);
                 break;
             case MPV_LOG_LEVEL_WARN: spdlog::warn("mpv[{}]: {}", message.prefix, text); break;
@@ -251,78 +329,302 @@ struct MpvRenderer::Impl {
         }
     }
 
-    void drain(std::vector<RendererEvent>& out) {
-        for (;;) {
-            mpv_event* event = mpv_wait_event(mpv.get(), 0);
-            if (event->event_id == MPV_EVENT_NONE) break;
-            switch (event->event_id) {
-                case MPV_EVENT_COMMAND_REPLY:
-                case MPV_EVENT_SET_PROPERTY_REPLY: {
-                    auto found = replies.find(event->reply_userdata);
-                    if (found == replies.end()) break;
-                    PendingReply reply = found->second;
-                    replies.erase(found);
-                    if (reply.kind == ReplyKind::Other) {
-                        if (event->error < 0)
-                            spdlog::warn("mpv: {} failed: {}", reply.what, mpv_error_text(event->error));
+    RendererEvent end_event(Deck& deck, const mpv_event_end_file& end) {
+        RendererEvent ended = stamped(RendererEvent::Kind::EndFile);
+        ended.playlist_entry_id = end.playlist_entry_id;
+        ended.end_reason = to_end_reason(end.reason);
+        if (end.reason == MPV_END_FILE_REASON_ERROR) {
+            ended.error = mpv_error_text(end.error);
+            if (!deck.last_error_message.empty()) ended.error += ": " + deck.last_error_message;
+        }
+        return ended;
+    }
+
+    // ---- two-decoder mode ----------------------------------------------------------------
+
+    // Puts an entry on a free deck: playing at once, or paused on its first frame (preload).
+    void put_on_deck(int index, Deck::Entry entry, bool paused) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        deck.clear_entry();
+        deck.last_error_message.clear();
+        deck.unpaused = !paused;
+        const std::int64_t id = entry.id;
+        const LoadRequest request = entry.request;
+        deck.entry = std::move(entry);
+        deck.mpv_entry_id = ++deck.mpv_id_alloc;
+        // Commands to one core run in order: the pause state is set before the file opens.
+        set_flag(index, "pause", paused, make_reply(ReplyKind::Other));
+        PendingReply reply = make_reply(ReplyKind::DeckLoad, request.tag);
+        reply.entry = id;
+        if (!command(index, {"loadfile", request.location, "replace"}, reply, &request.options)) {
+            --deck.mpv_id_alloc;
+            RendererEvent failed = stamped(RendererEvent::Kind::EndFile);
+            failed.end_reason = EndReason::Error;
+            failed.error = "loadfile refused";
+            deck.held_end = std::move(failed);
+        }
+    }
+
+    int free_deck() const {
+        for (std::size_t index = 0; index < decks.size(); ++index)
+            if (!decks[index].entry) return static_cast<int>(index);
+        return -1;
+    }
+
+    void announce(Deck& deck) {
+        RendererEvent started = stamped(RendererEvent::Kind::StartFile);
+        started.playlist_entry_id = deck.entry->id;
+        pending.push_back(std::move(started));
+        deck.announced = true;
+    }
+
+    void report_restart_if_due(int index) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        if (index != current || !deck.entry || deck.reported || !deck.ready || !deck.unpaused) return;
+        deck.reported = true;
+        pending.push_back(stamped(RendererEvent::Kind::PlaybackRestart));
+    }
+
+    void finish_entry(int index, RendererEvent ended) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        ended.playlist_entry_id = deck.entry->id;
+        pending.push_back(std::move(ended));
+        deck.clear_entry();
+        if (current == index) current = -1;
+    }
+
+    // The preloaded entry on `index` becomes current: unpaused, and (Screen) drawn at once.
+    void promote(int index) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        current = index;
+        announce(deck);
+        if (deck.held_end) {
+            finish_entry(index, *deck.held_end);
+            return;
+        }
+        PendingReply reply = make_reply(ReplyKind::Unpause);
+        reply.entry = deck.entry->id;
+        set_flag(index, "pause", false, reply);
+        if (deck.ready && screen()) draw(index, true);
+    }
+
+    // Keeps one entry playing and the next one preloaded, as far as the entries allow.
+    void advance() {
+        for (int rounds = 0; rounds < 64; ++rounds) {
+            if (current < 0) {
+                int preloaded = -1;
+                for (std::size_t index = 0; index < decks.size(); ++index)
+                    if (decks[index].entry && !decks[index].stopping) preloaded = static_cast<int>(index);
+                if (preloaded >= 0) {
+                    promote(preloaded);
+                    continue;  // it may have ended already (held error)
+                }
+                const int free = free_deck();
+                if (waiting.empty() || free < 0) return;
+                Deck::Entry entry = std::move(waiting.front());
+                waiting.pop_front();
+                current = free;
+                put_on_deck(free, std::move(entry), false);
+                Deck& deck = decks[static_cast<std::size_t>(free)];
+                if (deck.held_end) {
+                    announce(deck);
+                    finish_entry(free, *deck.held_end);
+                }
+                continue;
+            }
+            const int idle = 1 - current;
+            if (waiting.empty() || decks[static_cast<std::size_t>(idle)].entry) return;
+            Deck::Entry entry = std::move(waiting.front());
+            waiting.pop_front();
+            put_on_deck(idle, std::move(entry), true);
+            return;
+        }
+    }
+
+    void dual_load(const LoadRequest& request, LoadMode mode) {
+        if (mode == LoadMode::Replace) dual_stop();
+        Deck::Entry entry{next_entry_id++, request};
+        RendererEvent accepted = stamped(RendererEvent::Kind::LoadAccepted);
+        accepted.tag = request.tag;
+        accepted.playlist_entry_id = entry.id;
+        pending.push_back(std::move(accepted));
+        waiting.push_back(std::move(entry));
+        advance();
+    }
+
+    void dual_stop() {
+        waiting.clear();
+        for (std::size_t index = 0; index < decks.size(); ++index) {
+            Deck& deck = decks[index];
+            if (!deck.entry || deck.stopping) continue;
+            if (static_cast<int>(index) == current) {
+                // Its end-file (stop) is reported when mpv sends it; the deck is busy till then.
+                deck.stopping = true;
+                command(static_cast<int>(index), {"stop"}, make_reply(ReplyKind::Other));
+            } else {
+                // A preloaded entry never started: nothing to report. mpv's later events about
+                // it carry an id this deck no longer expects.
+                command(static_cast<int>(index), {"stop"}, make_reply(ReplyKind::Other));
+                deck.clear_entry();
+            }
+        }
+        current = -1;
+    }
+
+    void dual_event(int index, const mpv_event& event) {
+        Deck& deck = decks[static_cast<std::size_t>(index)];
+        switch (event.event_id) {
+            case MPV_EVENT_START_FILE: {
+                const auto id = static_cast<mpv_event_start_file*>(event.data)->playlist_entry_id;
+                if (!deck.entry || id != deck.mpv_entry_id) break;
+                deck.opened = true;
+                if (index == current && !deck.announced) announce(deck);
+                break;
+            }
+            case MPV_EVENT_PLAYBACK_RESTART:
+                if (!deck.entry || !deck.opened) break;
+                if (!deck.ready) {
+                    deck.ready = true;
+                    // A preloaded deck's frame was consumed off screen; show it now if its turn came.
+                    if (index == current && screen() && !deck.reported) draw(index, true);
+                }
+                report_restart_if_due(index);
+                break;
+            case MPV_EVENT_END_FILE: {
+                const auto& end = *static_cast<mpv_event_end_file*>(event.data);
+                if (!deck.entry || end.playlist_entry_id != deck.mpv_entry_id) break;
+                RendererEvent ended = end_event(deck, end);
+                if (index == current || deck.stopping) {
+                    if (!deck.announced) announce(deck);
+                    finish_entry(index, std::move(ended));
+                    advance();
+                } else {
+                    deck.held_end = std::move(ended);  // a preload that failed: told at its turn
+                }
+                break;
+            }
+            default: break;
+        }
+    }
+
+    // ---- replies and events --------------------------------------------------------------
+
+    void reply(const mpv_event& event) {
+        auto found = replies.find(event.reply_userdata);
+        if (found == replies.end()) return;
+        PendingReply reply = found->second;
+        replies.erase(found);
+        Deck& deck = decks[static_cast<std::size_t>(reply.deck)];
+        switch (reply.kind) {
+            case ReplyKind::Other:
+                if (event.error < 0) spdlog::warn("mpv: {} failed: {}", reply.what, mpv_error_text(event.error));
+                return;
+            case ReplyKind::DeckLoad: {
+                if (!deck.entry || deck.entry->id != reply.entry) return;
+                if (event.error < 0) {
+                    --deck.mpv_id_alloc;
+                    RendererEvent failed = stamped(RendererEvent::Kind::EndFile);
+                    failed.end_reason = EndReason::Error;
+                    failed.error = reply.what + ": " + mpv_error_text(event.error);
+                    if (!deck.last_error_message.empty()) failed.error += " (" + deck.last_error_message + ")";
+                    if (reply.deck == current || deck.stopping) {
+                        if (!deck.announced) announce(deck);
+                        finish_entry(reply.deck, std::move(failed));
+                        advance();
+                    } else {
+                        deck.held_end = std::move(failed);
+                    }
+                    return;
+                }
+                const auto* command_reply = static_cast<mpv_event_command*>(event.data);
+                if (const std::int64_t id = entry_id_from_reply(command_reply->result); id != 0) {
+                    deck.mpv_entry_id = id;
+                    deck.mpv_id_alloc = std::max(deck.mpv_id_alloc, id);
+                }
+                return;
+            }
+            case ReplyKind::Unpause:
+                if (!deck.entry || deck.entry->id != reply.entry) return;
+                if (event.error < 0) spdlog::warn("mpv: unpause failed: {}", mpv_error_text(event.error));
+                deck.unpaused = true;
+                report_restart_if_due(reply.deck);
+                return;
+            case ReplyKind::Load:
+            case ReplyKind::Screenshot: break;
+        }
+        if (event.error < 0) {
+            RendererEvent failed = stamped(reply.kind == ReplyKind::Load ? RendererEvent::Kind::LoadRejected
+                                                                         : RendererEvent::Kind::ScreenshotFailed);
+            failed.tag = reply.tag;
+            failed.error = reply.what + ": " + mpv_error_text(event.error);
+            if (!deck.last_error_message.empty()) failed.error += " (" + deck.last_error_message + ")";
+            pending.push_back(std::move(failed));
+            return;
+        }
+        RendererEvent done = stamped(reply.kind == ReplyKind::Load ? RendererEvent::Kind::LoadAccepted
+                                                                   : RendererEvent::Kind::ScreenshotDone);
+        done.tag = reply.tag;
+        if (reply.kind == ReplyKind::Load) {
+            const auto* command_reply = static_cast<mpv_event_command*>(event.data);
+            done.playlist_entry_id = entry_id_from_reply(command_reply->result);
+        }
+        pending.push_back(std::move(done));
+    }
+
+    void single_event(Deck& deck, const mpv_event& event) {
+        switch (event.event_id) {
+            case MPV_EVENT_START_FILE: {
+                RendererEvent started = stamped(RendererEvent::Kind::StartFile);
+                started.playlist_entry_id = static_cast<mpv_event_start_file*>(event.data)->playlist_entry_id;
+                deck.last_error_message.clear();
+                pending.push_back(std::move(started));
+                break;
+            }
+            case MPV_EVENT_PLAYBACK_RESTART: pending.push_back(stamped(RendererEvent::Kind::PlaybackRestart)); break;
+            case MPV_EVENT_END_FILE:
+                pending.push_back(end_event(deck, *static_cast<mpv_event_end_file*>(event.data)));
+                break;
+            default: break;
+        }
+    }
+
+    void drain() {
+        for (std::size_t index = 0; index < decks.size(); ++index) {
+            Deck& deck = decks[index];
+            for (;;) {
+                mpv_event* event = mpv_wait_event(deck.mpv.get(), 0);
+                if (event->event_id == MPV_EVENT_NONE) break;
+                switch (event->event_id) {
+                    case MPV_EVENT_COMMAND_REPLY:
+                    case MPV_EVENT_SET_PROPERTY_REPLY: reply(*event); break;
+                    case MPV_EVENT_LOG_MESSAGE: log(deck, *static_cast<mpv_event_log_message*>(event->data)); break;
+                    case MPV_EVENT_SHUTDOWN:
+                        if (!shut_down) pending.push_back(stamped(RendererEvent::Kind::Shutdown));
+                        shut_down = true;
                         break;
-                    }
-                    if (event->error < 0) {
-                        RendererEvent failed = stamped(reply.kind == ReplyKind::Load
-                                                           ? RendererEvent::Kind::LoadRejected
-                                                           : RendererEvent::Kind::ScreenshotFailed);
-                        failed.tag = reply.tag;
-                        failed.error = reply.what + ": " + mpv_error_text(event->error);
-                        if (!last_error_message.empty()) failed.error += " (" + last_error_message + ")";
-                        out.push_back(std::move(failed));
+                    default:
+                        if (dual()) dual_event(static_cast<int>(index), *event);
+                        else single_event(deck, *event);
                         break;
-                    }
-                    RendererEvent done = stamped(reply.kind == ReplyKind::Load ? RendererEvent::Kind::LoadAccepted
-                                                                               : RendererEvent::Kind::ScreenshotDone);
-                    done.tag = reply.tag;
-                    if (reply.kind == ReplyKind::Load) {
-                        const auto* command_reply = static_cast<mpv_event_command*>(event->data);
-                        done.playlist_entry_id = entry_id_from_reply(command_reply->result);
-                    }
-                    out.push_back(std::move(done));
-                    break;
                 }
-                case MPV_EVENT_START_FILE: {
-                    RendererEvent started = stamped(RendererEvent::Kind::StartFile);
-                    started.playlist_entry_id = static_cast<mpv_event_start_file*>(event->data)->playlist_entry_id;
-                    last_error_message.clear();
-                    out.push_back(std::move(started));
-                    break;
-                }
-                case MPV_EVENT_PLAYBACK_RESTART: out.push_back(stamped(RendererEvent::Kind::PlaybackRestart)); break;
-                case MPV_EVENT_END_FILE: {
-                    const auto* end = static_cast<mpv_event_end_file*>(event->data);
-                    RendererEvent ended = stamped(RendererEvent::Kind::EndFile);
-                    ended.playlist_entry_id = end->playlist_entry_id;
-                    ended.end_reason = to_end_reason(end->reason);
-                    if (end->reason == MPV_END_FILE_REASON_ERROR) {
-                        ended.error = mpv_error_text(end->error);
-                        if (!last_error_message.empty()) ended.error += ": " + last_error_message;
-                    }
-                    out.push_back(std::move(ended));
-                    break;
-                }
-                case MPV_EVENT_LOG_MESSAGE: log(*static_cast<mpv_event_log_message*>(event->data)); break;
-                case MPV_EVENT_SHUTDOWN: out.push_back(stamped(RendererEvent::Kind::Shutdown)); break;
-                default: break;
             }
         }
     }
 
-    void handle_sdl(const SDL_Event& event, bool& redraw, std::vector<RendererEvent>& out) {
+    void handle_sdl(const SDL_Event& event, bool& redraw) {
         if (event.type == SDL_QUIT) {
-            out.push_back(stamped(RendererEvent::Kind::Shutdown));
+            if (!shut_down) pending.push_back(stamped(RendererEvent::Kind::Shutdown));
+            shut_down = true;
         } else if (event.type == SDL_WINDOWEVENT) {
             if (event.window.event == SDL_WINDOWEVENT_EXPOSED || event.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
                 redraw = true;
         } else if (event.type == redraw_event_type) {
-            const std::uint64_t flags = mpv_render_context_update(render.get());
-            if ((flags & MPV_RENDER_UPDATE_FRAME) != 0) redraw = true;
+            const int index = event.user.code;
+            if (index < 0 || static_cast<std::size_t>(index) >= decks.size()) return;
+            const std::uint64_t flags = mpv_render_context_update(decks[static_cast<std::size_t>(index)].render.get());
+            if ((flags & MPV_RENDER_UPDATE_FRAME) == 0) return;
+            if (index == on_screen()) redraw = true;
+            else draw(index, false);
         }
         // wakeup_event_type: nothing to do here; mpv is drained after every wait.
     }
@@ -339,20 +641,28 @@ Result<void> set_option(mpv_handle* handle, const char* name, const std::string&
 
 void on_mpv_wakeup(void* context) { static_cast<MpvRenderer::Impl*>(context)->signal(); }
 
+// The render-update callback's context is the deck (the decks never move once created).
 void on_render_update(void* context) {
-    auto* impl = static_cast<MpvRenderer::Impl*>(context);
+    const auto* deck = static_cast<Deck*>(context);
     SDL_Event event{};
-    event.type = impl->redraw_event_type;
+    event.type = deck->redraw_event_type;
+    event.user.code = deck->index;
     SDL_PushEvent(&event);
+}
+
+int decoders_for(const RendererConfig& config) {
+    if (config.decoders == 1 || config.decoders == 2) return config.decoders;
+    if (config.mode == OutputMode::Speaker) return 1;
+    if (config.mode == OutputMode::Headless && config.pcm_output) return 1;
+    return 2;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& config, const Clock& clock) {
     auto impl = std::make_unique<Impl>(config, clock);
-    impl->mpv.reset(mpv_create());
-    if (!impl->mpv) return fail(Errc::Internal, "mpv_create failed");
-    mpv_handle* handle = impl->mpv.get();
+    const int decoders = decoders_for(config);
+    impl->decks.resize(static_cast<std::size_t>(decoders));  // never resized again: callbacks point into it
 
     std::vector<std::pair<const char*, std::string>> options = {
         {"config", "no"},
@@ -362,6 +672,15 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
         {"input-default-bindings", "no"},
         {"input-vo-keyboard", "no"},
         {"osc", "no"},
+        // Work mpv would do on every file that a signage player never needs.
+        {"load-scripts", "no"},
+        {"ytdl", "no"},
+        {"load-stats-overlay", "no"},
+        {"load-osd-console", "no"},
+        {"load-auto-profiles", "no"},
+        {"sub-auto", "no"},
+        {"audio-file-auto", "no"},
+        {"cover-art-auto", "no"},
         {"audio-display", "no"},
         {"gapless-audio", "yes"},
         {"audio-samplerate", std::to_string(config.audio_samplerate)},
@@ -389,13 +708,19 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
             }
             break;
     }
-    for (const auto& [name, value] : options) {
-        auto status = set_option(handle, name, value);
-        if (!status) return std::unexpected(status.error());
+    for (int index = 0; index < decoders; ++index) {
+        Deck& deck = impl->decks[static_cast<std::size_t>(index)];
+        deck.index = index;
+        deck.mpv.reset(mpv_create());
+        if (!deck.mpv) return fail(Errc::Internal, "mpv_create failed");
+        for (const auto& [name, value] : options) {
+            auto status = set_option(deck.mpv.get(), name, value);
+            if (!status) return std::unexpected(status.error());
+        }
+        mpv_request_log_messages(deck.mpv.get(), config.log_level.c_str());
+        if (const int status = mpv_initialize(deck.mpv.get()); status < 0)
+            return fail(Errc::Internal, std::string("mpv_initialize: ") + mpv_error_text(status));
     }
-    mpv_request_log_messages(handle, config.log_level.c_str());
-    if (const int status = mpv_initialize(handle); status < 0)
-        return fail(Errc::Internal, std::string("mpv_initialize: ") + mpv_error_text(status));
 
     if (config.mode == OutputMode::Screen) {
         if (auto status = impl->sdl.init(); !status) return std::unexpected(status.error());
@@ -410,63 +735,82 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
             return fail(Errc::Unsupported, std::string("SDL GL context: ") + SDL_GetError());
         SDL_ShowCursor(SDL_DISABLE);
 
-        mpv_opengl_init_params gl_init{get_proc_address, nullptr};
-        int advanced_control = 1;
-        char api_type[] = MPV_RENDER_API_TYPE_OPENGL;
-        mpv_render_param params[] = {{MPV_RENDER_PARAM_API_TYPE, api_type},
-                                     {MPV_RENDER_PARAM_OPENGL_INIT_PARAMS, &gl_init},
-                                     {MPV_RENDER_PARAM_ADVANCED_CONTROL, &advanced_control},
-                                     {MPV_RENDER_PARAM_INVALID, nullptr}};
-        mpv_render_context* render = nullptr;
-        if (const int status = mpv_render_context_create(&render, handle, params); status < 0)
-            return fail(Errc::Unsupported, std::string("mpv render context: ") + mpv_error_text(status));
-        impl->render.reset(render);
-
         const std::uint32_t first = SDL_RegisterEvents(2);
         if (first == static_cast<std::uint32_t>(-1)) return fail(Errc::Internal, "SDL_RegisterEvents failed");
         impl->wakeup_event_type = first;
         impl->redraw_event_type = first + 1;
-        mpv_render_context_set_update_callback(impl->render.get(), on_render_update, impl.get());
+        // Both decks render through the same GL context; only the current one reaches the window.
+        for (auto& deck : impl->decks) {
+            mpv_opengl_init_params gl_init{get_proc_address, nullptr};
+            int advanced_control = 1;
+            char api_type[] = MPV_RENDER_API_TYPE_OPENGL;
+            mpv_render_param params[] = {{MPV_RENDER_PARAM_API_TYPE, api_type},
+                                         {MPV_RENDER_PARAM_OPENGL_INIT_PARAMS, &gl_init},
+                                         {MPV_RENDER_PARAM_ADVANCED_CONTROL, &advanced_control},
+                                         {MPV_RENDER_PARAM_INVALID, nullptr}};
+            mpv_render_context* render = nullptr;
+            if (const int status = mpv_render_context_create(&render, deck.mpv.get(), params); status < 0)
+                return fail(Errc::Unsupported, std::string("mpv render context: ") + mpv_error_text(status));
+            deck.render.reset(render);
+            deck.redraw_event_type = impl->redraw_event_type;
+            mpv_render_context_set_update_callback(deck.render.get(), on_render_update, &deck);
+        }
     }
-    mpv_set_wakeup_callback(handle, on_mpv_wakeup, impl.get());
-    spdlog::info("renderer: mpv {} in {} mode", mpv_client_api_version() >> 16, to_string(config.mode));
+    for (auto& deck : impl->decks) mpv_set_wakeup_callback(deck.mpv.get(), on_mpv_wakeup, impl.get());
+    spdlog::info("renderer: mpv {} in {} mode, {} decoder{}", mpv_client_api_version() >> 16, to_string(config.mode),
+                 decoders, decoders == 1 ? "" : "s");
     return std::unique_ptr<MpvRenderer>(new MpvRenderer(std::move(impl)));
 }
 
 MpvRenderer::MpvRenderer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 MpvRenderer::~MpvRenderer() {
-    if (m_impl->render) mpv_render_context_set_update_callback(m_impl->render.get(), nullptr, nullptr);
-    m_impl->render.reset();  // before mpv_terminate_destroy, as render.h requires
-    m_impl->mpv.reset();
+    for (auto& deck : m_impl->decks)
+        if (deck.render) mpv_render_context_set_update_callback(deck.render.get(), nullptr, nullptr);
+    for (auto& deck : m_impl->decks) deck.render.reset();  // before mpv_terminate_destroy, as render.h requires
+    for (auto& deck : m_impl->decks) deck.mpv.reset();
 }
 
 void MpvRenderer::load(const LoadRequest& request, LoadMode mode) {
-    m_impl->command({"loadfile", request.location, mode == LoadMode::Replace ? "replace" : "append-play"},
-                    ReplyKind::Load, request.tag, &request.options);
+    if (m_impl->dual()) {
+        m_impl->dual_load(request, mode);
+        return;
+    }
+    m_impl->command(0, {"loadfile", request.location, mode == LoadMode::Replace ? "replace" : "append-play"},
+                    make_reply(ReplyKind::Load, request.tag), &request.options);
 }
 
 void MpvRenderer::set_volume(int percent) {
     double volume = std::clamp(percent, 0, 100);
-    const std::uint64_t reply_id = m_impl->next_reply_id++;
-    m_impl->replies[reply_id] = PendingReply{ReplyKind::Other, 0, "set volume"};
-    if (const int status = mpv_set_property_async(m_impl->mpv.get(), reply_id, "volume", MPV_FORMAT_DOUBLE, &volume);
-        status < 0) {
-        m_impl->replies.erase(reply_id);
-        spdlog::warn("mpv: set volume refused: {}", mpv_error_text(status));
+    for (auto& deck : m_impl->decks) {
+        const std::uint64_t reply_id = m_impl->next_reply_id++;
+        PendingReply reply = make_reply(ReplyKind::Other);
+        reply.what = "set volume";
+        reply.deck = deck.index;
+        m_impl->replies[reply_id] = reply;
+        if (const int status = mpv_set_property_async(deck.mpv.get(), reply_id, "volume", MPV_FORMAT_DOUBLE, &volume);
+            status < 0) {
+            m_impl->replies.erase(reply_id);
+            spdlog::warn("mpv: set volume refused: {}", mpv_error_text(status));
+        }
     }
 }
 
 void MpvRenderer::screenshot(const std::filesystem::path& path, std::uint64_t tag) {
-    m_impl->command({"screenshot-to-file", path.string(), "video"}, ReplyKind::Screenshot, tag);
+    const int deck = std::max(0, m_impl->on_screen());
+    m_impl->command(deck, {"screenshot-to-file", path.string(), "video"}, make_reply(ReplyKind::Screenshot, tag));
 }
 
-void MpvRenderer::stop() { m_impl->command({"stop"}, ReplyKind::Other, 0); }
+void MpvRenderer::stop() {
+    if (m_impl->dual()) {
+        m_impl->dual_stop();
+        return;
+    }
+    m_impl->command(0, {"stop"}, make_reply(ReplyKind::Other));
+}
 
 std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
-    std::vector<RendererEvent> out = std::move(m_impl->pending);
-    m_impl->pending.clear();
-    if (!out.empty()) timeout = Duration{0};
+    if (!m_impl->pending.empty()) timeout = Duration{0};
     const auto milliseconds = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000));
     if (m_impl->screen()) {
         bool redraw = false;
@@ -474,23 +818,25 @@ std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
         const bool got = milliseconds > 0 ? SDL_WaitEventTimeout(&event, milliseconds) != 0
                                           : SDL_PollEvent(&event) != 0;
         if (got) {
-            m_impl->handle_sdl(event, redraw, out);
-            while (SDL_PollEvent(&event) != 0) m_impl->handle_sdl(event, redraw, out);
+            m_impl->handle_sdl(event, redraw);
+            while (SDL_PollEvent(&event) != 0) m_impl->handle_sdl(event, redraw);
         }
-        if (redraw) m_impl->draw();
+        if (redraw && m_impl->on_screen() >= 0) m_impl->draw(m_impl->on_screen(), true);
     } else {
         std::unique_lock lock(m_impl->mutex);
         m_impl->signalled_condition.wait_for(lock, std::chrono::milliseconds(milliseconds),
                                              [this] { return m_impl->signalled; });
         m_impl->signalled = false;
     }
-    m_impl->drain(out);
-    return out;
+    m_impl->drain();
+    return std::exchange(m_impl->pending, {});
 }
 
 void MpvRenderer::wake() { m_impl->signal(); }
 
 std::uint64_t MpvRenderer::frames_drawn() const { return m_impl->frames_drawn; }
+
+int MpvRenderer::decoders() const { return static_cast<int>(m_impl->decks.size()); }
 
 std::string_view to_string(OutputMode mode) {
     switch (mode) {

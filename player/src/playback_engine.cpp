@@ -151,7 +151,9 @@ void PlaybackEngine::refill() {
         const TimePoint free_at = estimated_free_at();
         // A gap in the timeline: wait for the item's own start instead of playing it early.
         if (head.planned_start > free_at + m_options.contiguous_tolerance && now < head.planned_start) break;
-        const TimePoint start = std::max(head.planned_start, free_at);
+        // It starts when the renderer is free: early (within the tolerance) or late, it is cut
+        // at its planned end, so a previous item's early or late end is absorbed here.
+        const TimePoint start = free_at;
         const Duration length = head.planned_end - start;
         if (length < m_options.minimum_length) {
             PlayItem missed = std::move(m_queue.front());

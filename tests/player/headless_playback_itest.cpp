@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -237,4 +238,136 @@ TEST_CASE("a screenshot of the current frame is written as a PNG", "[player][mpv
     for (std::size_t index = 0; index + 2 < shot.rgb.size(); index += 3)
         if (shot.rgb[index] > 200 && shot.rgb[index + 1] < 60 && shot.rgb[index + 2] < 60) ++red_pixels;
     CHECK(red_pixels > shot.rgb.size() / 3 * 9 / 10);
+}
+
+TEST_CASE("by default a headless renderer runs two decoders, and one when capturing with ao=pcm",
+          "[player][mpv][headless]") {
+    TempDir dir;
+    SystemClock clock;
+    CHECK(headless(clock)->decoders() == 2);
+    CHECK(headless(clock, dir / "capture.wav")->decoders() == 1);
+}
+
+TEST_CASE("a preloaded item reports its start when it is shown, not when it was loaded",
+          "[player][mpv][headless][preload]") {
+    TempDir dir;
+    const auto first = make_image(dir, "first.png", "red");
+    const auto second = make_video(dir, "second.mp4", 2.0);
+    SystemClock clock;
+    auto renderer = headless(clock);
+    REQUIRE(renderer->decoders() == 2);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    // The video is handed to the renderer at once and opened paused in the idle decoder
+    // while the image is held for 1.5 s.
+    engine.enqueue({planned("first", MediaType::Image, first, start, milliseconds{1500}),
+                    planned("second", MediaType::Video, second, start + milliseconds{1500}, milliseconds{1000})});
+    auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(2));
+    const auto started = started_items(events);
+    const auto ended = ended_items(events);
+    REQUIRE(started.size() == 2);
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[0].entry_id == "first");
+    CHECK(ended[1].entry_id == "second");
+    for (const auto& end : ended) CHECK(end.outcome == Outcome::Completed);
+    // The second item's start follows the first one's end, a switch away, not its load.
+    const long long after_first = milliseconds_between(started[0].monotonic, started[1].monotonic);
+    const long long gap = milliseconds_between(ended[0].ended_monotonic, started[1].monotonic);
+    INFO("second started " << after_first << " ms after the first; gap " << gap << " ms");
+    CHECK(std::llabs(after_first - 1500) <= 150);
+    CHECK(gap >= 0);
+    CHECK(gap < 100);
+    // The video's own length counts from its start, not from when it was opened.
+    const long long second_duration = milliseconds_between(started[1].monotonic, ended[1].ended_monotonic);
+    INFO("second played " << second_duration << " ms");
+    CHECK(std::llabs(second_duration - 1000) <= 150);
+    // And the order the engine reports is end, then start.
+    std::size_t first_end_at = 0;
+    std::size_t second_start_at = 0;
+    for (std::size_t index = 0; index < events.size(); ++index) {
+        if (const auto* end = std::get_if<ItemEnded>(&events[index]); end && end->entry_id == "first")
+            first_end_at = index;
+        if (const auto* begin = std::get_if<ItemStarted>(&events[index]); begin && begin->entry_id == "second")
+            second_start_at = index;
+    }
+    CHECK(first_end_at < second_start_at);
+}
+
+TEST_CASE("images and videos alternate on two decoders with short gaps and exact lengths",
+          "[player][mpv][headless][preload]") {
+    TempDir dir;
+    const auto image = make_image(dir, "still.png", "blue", 1280, 720);
+    const auto video = make_video(dir, "clip.mp4", 1.0);
+    SystemClock clock;
+    auto renderer = headless(clock);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    std::vector<PlayItem> items;
+    TimePoint at = clock.wall();
+    for (int index = 0; index < 8; ++index) {
+        const bool still = index % 2 == 0;
+        items.push_back(planned("item" + std::to_string(index), still ? MediaType::Image : MediaType::Video,
+                                still ? image : video, at, milliseconds{400}));
+        at += milliseconds{400};
+    }
+    engine.enqueue(items);
+    auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(8));
+    const auto started = started_items(events);
+    const auto ended = ended_items(events);
+    REQUIRE(started.size() == 8);
+    REQUIRE(ended.size() == 8);
+    std::vector<long long> gaps;
+    for (std::size_t index = 0; index < 8; ++index) {
+        INFO(ended[index].entry_id << ": " << ended[index].error);
+        CHECK(ended[index].entry_id == "item" + std::to_string(index));
+        CHECK(ended[index].outcome == Outcome::Completed);
+        CHECK(started[index].entry_id == ended[index].entry_id);
+        if (index > 0) gaps.push_back(milliseconds_between(ended[index - 1].ended_monotonic, started[index].monotonic));
+    }
+    std::sort(gaps.begin(), gaps.end());
+    INFO("gaps (sorted): " << gaps.front() << " .. median " << gaps[gaps.size() / 2] << " .. " << gaps.back());
+    CHECK(gaps.front() >= 0);
+    // A switch is an unpause, not an open and a decode: generous bounds for a shared CI machine.
+    CHECK(gaps[gaps.size() / 2] < 30);
+    CHECK(gaps.back() < 150);
+}
+
+TEST_CASE("two videos captured with ao=pcm join without a silent gap", "[player][mpv][headless][audio]") {
+    TempDir dir;
+    const auto first = make_video(dir, "first.mp4", 1.0);
+    const auto second = make_video(dir, "second.mp4", 1.0);
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        EngineOptions options;
+        options.lookahead = 3;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        const TimePoint start = clock.wall();
+        engine.enqueue({planned("first", MediaType::Video, first, start, milliseconds{1000}),
+                        planned("second", MediaType::Video, second, start + milliseconds{1000}, milliseconds{1000})});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(2));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 2);
+        for (const auto& end : ended) CHECK(end.outcome == Outcome::Completed);
+    }
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    CHECK(std::abs(seconds - 2.0) < 0.08);
+    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
+    const std::size_t samples = raw.size() / 2;
+    const std::size_t window = 240;
+    std::size_t silent_windows = 0;
+    std::size_t first_silent = 0;
+    for (std::size_t begin = 0; begin + window <= samples; begin += window) {
+        double energy = 0;
+        for (std::size_t index = begin; index < begin + window; ++index) {
+            const auto low = static_cast<unsigned char>(raw[2 * index]);
+            const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
+            const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
+            energy += static_cast<double>(value) * value;
+        }
+        if (std::sqrt(energy / window) < 300.0 && silent_windows++ == 0) first_silent = begin;
+    }
+    INFO(silent_windows << " silent 5 ms windows in " << samples << " samples, the first at sample " << first_silent);
+    CHECK(silent_windows == 0);
 }

@@ -310,3 +310,44 @@ TEST_CASE("a text notice on a screen without a notice renderer fails clearly", "
     CHECK(std::get<ItemEnded>(events[0]).outcome == Outcome::Failed);
     CHECK(rig.renderer.loads().empty());
 }
+
+TEST_CASE("an early end is absorbed by the next item's length", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{2000}),
+                        rig.item("b", MediaType::Image, milliseconds{2000}, milliseconds{2000}),
+                        rig.item("c", MediaType::Image, milliseconds{4000}, milliseconds{2000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{1800});  // a ends 200 ms before its planned end
+    rig.renderer.finish();
+    rig.pump();
+    rig.renderer.first_frame();  // b is out at once
+    rig.pump();
+    REQUIRE(rig.renderer.loads().size() == 3);
+    // b was loaded for its own 2 s while a played; c starts 200 ms early and holds to its planned end.
+    CHECK(rig.renderer.loads()[1].option("image-display-duration") == "2.000");
+    CHECK(rig.renderer.loads()[2].option("image-display-duration") == "2.200");
+}
+
+TEST_CASE("a preloaded entry's start is the renderer's restart, however early it was loaded", "[player][engine]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Image, milliseconds{0}, milliseconds{1000}),
+                        rig.item("b", MediaType::Video, milliseconds{1000}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    REQUIRE(rig.renderer.loads().size() == 2);  // b handed over 1 s before its turn
+    rig.clock.advance(milliseconds{1000});
+    rig.renderer.finish();
+    rig.pump();
+    const TimePoint switched = rig.clock.wall();
+    rig.clock.advance(milliseconds{3});
+    rig.renderer.first_frame();  // with two decoders: the unpause reply of the preloaded entry
+    rig.pump();
+    REQUIRE(rig.started().size() == 2);
+    CHECK(rig.started()[1].entry_id == "b");
+    CHECK(rig.started()[1].wall == switched + milliseconds{3});
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].ended_wall == switched);
+}

@@ -208,3 +208,36 @@ TEST_CASE("a Vietnamese text notice shows as the reference render", "[player][mp
     CHECK(off_plain > 200);
     CHECK(off_reference * 10 < off_plain);
 }
+
+TEST_CASE("on two decoders the window switches to the preloaded image at the first one's end",
+          "[player][mpv][screen][xvfb][preload]") {
+    Screen screen;
+    REQUIRE(screen.renderer->decoders() == 2);
+    const auto red = make_image(screen.dir, "red.png", "red", 1280, 720);
+    const auto blue = make_image(screen.dir, "blue.png", "blue", 1280, 720);
+    PlaybackEngine engine(*screen.renderer, screen.clock, EngineOptions{});
+    PlayItem first = planned("red", MediaType::Image, red.string(), screen.clock, milliseconds{1500});
+    PlayItem second = planned("blue", MediaType::Image, blue.string(), screen.clock, milliseconds{3000});
+    second.planned_start = first.planned_end;
+    second.planned_end = second.planned_start + milliseconds{3000};
+    engine.enqueue({first, second});
+    auto events = run_until(*screen.renderer, engine, milliseconds{10'000},
+                            [](const auto& so_far) { return started_items(so_far).size() == 2; });
+    const auto started = started_items(events);
+    const auto ended = ended_items(events);
+    REQUIRE(started.size() == 2);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Completed);
+    const long long gap = milliseconds_between(ended[0].ended_monotonic, started[1].monotonic);
+    INFO("gap " << gap << " ms");
+    CHECK(gap >= 0);
+    CHECK(gap < 100);
+    run_until(*screen.renderer, engine, milliseconds{500}, [](const auto&) { return false; });
+    run("xwd -root -silent -display " + screen.xvfb.display() + " | convert xwd:- " + quoted(screen.dir / "screen.png"));
+    const Decoded captured = decode_image(screen.dir / "screen.png");
+    std::size_t blue_pixels = 0;
+    for (std::size_t index = 0; index + 2 < captured.rgb.size(); index += 3)
+        if (captured.rgb[index] < 60 && captured.rgb[index + 1] < 60 && captured.rgb[index + 2] > 200) ++blue_pixels;
+    CHECK(blue_pixels > captured.rgb.size() / 3 * 9 / 10);
+    CHECK(red_share(captured) < 0.01);
+}

@@ -7,8 +7,16 @@
 //              mpv call from the loop is asynchronous (MPV_RENDER_PARAM_ADVANCED_CONTROL).
 //   Speaker  - audio only: vo=null, no video track, no window.
 //   Headless - vo=null, and ao=null or ao=pcm writing to `pcm_output` (tests, servers).
-// All modes use mpv's own playlist with gapless-audio=yes and a fixed audio-samplerate, and
-// idle=yes so the handle outlives its playlist.
+// Decoders (RendererConfig::decoders; docs/player.md "gapless strategy"):
+//   2 - two mpv cores (Screen and Headless by default): while one plays, the next entry is
+//       opened in the other, paused on its first frame; when the current entry's end-file
+//       comes, the preloaded one is unpaused and (Screen) drawn at once. The engine still sees
+//       one playlist: entry ids are the renderer's own, StartFile comes when an entry becomes
+//       current, and a preloaded entry's PlaybackRestart comes with mpv's reply to its unpause
+//       (its first frame was out already, and in Screen mode has just been drawn).
+//   1 - one core with mpv's own playlist (Speaker and ao=pcm capture by default): gapless-audio
+//       joins the items sample-exactly, and each entry's events are mpv's own.
+// Every core runs with gapless-audio=yes, a fixed audio-samplerate and idle=yes.
 //
 // Lifecycle: create() builds and initialises everything or returns the first failure
 // (Unsupported for a mode the machine cannot do, e.g. no display). The destructor frees the
@@ -46,6 +54,8 @@ struct RendererConfig {
     // plus the null output's own 200 ms, made a 1 s tone "end" after 0.6 s).
     int audio_buffer_ms = 50;
     int initial_volume = 80;
+    // 1 or 2 mpv cores (see above); 0 chooses: 1 for Speaker and for ao=pcm capture, else 2.
+    int decoders = 0;
     // mpv messages at this level and above go to spdlog ("error", "warn", "info", "v").
     std::string log_level = "warn";
 };
@@ -66,6 +76,8 @@ public:
 
     // Frames drawn into the window so far (Screen mode; 0 otherwise).
     std::uint64_t frames_drawn() const;
+    // How many mpv cores this renderer runs (1 or 2).
+    int decoders() const;
 
     struct Impl;
 
