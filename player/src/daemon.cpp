@@ -676,6 +676,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     fetch_options.retry.initial_delay = config.fetch.retry.minimum;
     fetch_options.retry.max_delay = config.fetch.retry.maximum;
     fetch_options.user_agent = "bantin-player/" + d.options.software_version;
+    // The controller serves media to devices with their MQTT credentials as HTTP basic auth.
+    fetch_options.auth = media::FetchAuth::basic(provisioning.mqtt.username, provisioning.mqtt.password);
     d.bundle_downloader = std::make_unique<MediaDownloader>(*d.store, fetch_options, d.cache.get(), [raw] { raw->wake(); });
     media::FetchOptions alert_fetch = fetch_options;
     alert_fetch.retry.max_attempts = 3;

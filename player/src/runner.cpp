@@ -1,6 +1,8 @@
 #include "bantin/player/runner.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 namespace bantin::player {
 
@@ -98,6 +100,13 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vecto
         item.entry_id = "e" + std::to_string(m_next++);
         item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
         item.location = path->string();
+        if (item.type == scheduler::MediaType::Text && plan.device().kind == scheduler::DeviceKind::Screen) {
+            // A text notice's content-addressed file is its UTF-8 text: the engine renders it
+            // (NoticeRenderer) when the location is empty; mpv cannot play a text file.
+            std::ifstream in(*path, std::ios::binary);
+            item.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            item.location.clear();
+        }
         item.planned_start = entry.start;
         item.planned_end = entry.end;
         EntryFacts facts;

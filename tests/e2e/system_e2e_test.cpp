@@ -1,0 +1,570 @@
+// The whole system on one machine: the real bantin-controller (its own Mosquitto on a free
+// loopback port, a fresh data directory, generated config and keys) and the real bantin-player
+// (headless: vo=null, ao=null), talking only through HTTP and MQTT as they do in the field.
+//
+// The story: admin, editor, approver and two operators are created over the API; the editor
+// uploads a 2 s video and a PNG made here with ffmpeg and a Vietnamese notice (spoken by
+// espeak-ng), builds a playlist and a loop campaign for a zone; an operator registers a device
+// and the player starts with its provisioning file; editor submits, approver approves → the
+// player applies the new bundle, plays it and its proof rows reach the controller; a live alert
+// (sent by one operator, confirmed by another) preempts the schedule, a cancel ends it and the
+// schedule resumes; revoking the device ends its MQTT session and its credentials.
+//
+// Every wait is bounded; the whole case takes about a minute. On failure the logs of both
+// daemons are printed.
+
+#include "bantin/sqlite/database.hpp"
+#include "sqlite/temporary_directory.hpp"
+#include "support/mosquitto_broker.hpp"
+
+#include <httplib.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+using namespace bantin;
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+namespace {
+
+const std::string controller_executable = BANTIN_CONTROLLER_EXECUTABLE;
+const std::string player_executable = BANTIN_PLAYER_EXECUTABLE;
+const std::string zone_id = "phuong-1";
+const std::string device_id = "scr-e2e-01";
+const std::string campaign_id = "c-e2e-loop";
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// RFC 3339 UTC with milliseconds, as the API takes it.
+std::string utc_text(std::int64_t milliseconds) {
+    const std::time_t seconds = static_cast<std::time_t>(milliseconds / 1000);
+    std::tm parts{};
+    ::gmtime_r(&seconds, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+    return std::string{text} + ".000Z";
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text, mode_t mode = 0644) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    ::chmod(path.c_str(), mode);
+}
+
+// Polls `probe` every 200 ms until it returns true or `timeout` passes.
+bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (probe())
+            return true;
+        std::this_thread::sleep_for(200ms);
+    }
+    return probe();
+}
+
+// One person's view of the API: a bearer session on a fresh httplib client.
+class ApiUser {
+public:
+    ApiUser(std::uint16_t port, std::string token) : m_client("127.0.0.1", port), m_token(std::move(token)) {
+        m_client.set_read_timeout(30, 0);
+        m_client.set_bearer_token_auth(m_token);
+    }
+
+    struct Answer {
+        int status = 0;
+        Json body;
+        std::string text;
+    };
+
+    Answer get(const std::string& path) { return answer(m_client.Get(path), "GET " + path); }
+    Answer post(const std::string& path, const Json& body) {
+        return answer(m_client.Post(path, body.dump(), "application/json"), "POST " + path);
+    }
+    Answer upload(const std::string& path, const std::string& bytes) {
+        return answer(m_client.Post(path, bytes, "application/octet-stream"), "POST " + path);
+    }
+
+private:
+    static Answer answer(const httplib::Result& result, const std::string& what) {
+        Answer out;
+        if (!result) {
+            out.text = what + ": " + httplib::to_string(result.error());
+            return out;
+        }
+        out.status = result->status;
+        out.text = what + " -> " + std::to_string(result->status) + " " + result->body;
+        if (!result->body.empty())
+            out.body = Json::parse(result->body, nullptr, false);
+        return out;
+    }
+
+    httplib::Client m_client;
+    std::string m_token;
+};
+
+struct ProofRow {
+    std::int64_t seq = 0;
+    std::string campaign;
+    std::string alert;
+    std::string outcome;
+    std::int64_t started_at = 0;
+    std::int64_t ended_at = 0;
+    std::int64_t bundle_version = 0;
+};
+
+// The controller, its media and the player, in one temporary directory.
+class System {
+public:
+    System() {
+        m_http_port = test::MosquittoBroker::free_port();
+        m_broker_port = test::MosquittoBroker::free_port();
+        while (m_broker_port == m_http_port) m_broker_port = test::MosquittoBroker::free_port();
+        std::filesystem::create_directories(controller_dir());
+        std::filesystem::create_directories(player_dir());
+        std::ostringstream config;
+        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port << "\n"
+               << "[storage]\ndata_dir = \"" << controller_dir().string() << "\"\n"
+               << "[mqtt]\nport = " << m_broker_port << "\nreconnect_min_ms = 100\nreconnect_max_ms = 1000\n"
+               << "[broker]\nport = " << m_broker_port << "\n"
+               << (::geteuid() == 0 ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \"info\"\n";
+        write_file(controller_config(), config.str());
+    }
+    ~System() {
+        stop_player();
+        stop_controller();
+        // BANTIN_KEEP_E2E_DIR=DIR keeps a copy of the data and logs for a post-mortem.
+        if (const char* keep = std::getenv("BANTIN_KEEP_E2E_DIR"); keep != nullptr && *keep != '\0') {
+            std::error_code ignored;
+            std::filesystem::remove_all(keep, ignored);
+            std::filesystem::copy(root(), keep, std::filesystem::copy_options::recursive, ignored);
+        }
+    }
+
+    std::filesystem::path root() const { return m_directory.path(); }
+    std::filesystem::path controller_dir() const { return root() / "controller"; }
+    std::filesystem::path player_dir() const { return root() / "player"; }
+    std::filesystem::path controller_config() const { return root() / "controller.toml"; }
+    std::filesystem::path database() const { return controller_dir() / "bantin.sqlite3"; }
+    std::uint16_t http_port() const { return m_http_port; }
+    std::uint16_t broker_port() const { return m_broker_port; }
+
+    test::CommandResult controller_command(const std::vector<std::string>& extra,
+                                           const std::string& stdin_text = {}) {
+        const auto input = root() / "stdin.txt";
+        write_file(input, stdin_text, 0600);
+        std::string command =
+            "exec '" + controller_executable + "' --config '" + controller_config().string() + "'";
+        for (const auto& argument : extra) command += " '" + argument + "'";
+        command += " < '" + input.string() + "'";
+        auto result = test::run_command({"/bin/sh", "-c", command}, root() / "command.log", 30s);
+        std::filesystem::remove(input);
+        return result;
+    }
+
+    Result<void> start_controller() {
+        auto child = test::ChildProcess::spawn(
+            {controller_executable, "--config", controller_config().string()}, root() / "controller.log");
+        if (!child)
+            return std::unexpected(child.error());
+        m_controller = std::move(*child);
+        const bool up = eventually(
+            20s, [&] { return !m_controller.running() || test::MosquittoBroker::port_accepts(m_http_port); });
+        if (!up || !m_controller.running())
+            return fail(Errc::Io, "bantin-controller did not start:\n" + controller_log());
+        return {};
+    }
+
+    Result<void> start_player(const std::string& provisioning) {
+        const auto provisioning_file = player_dir() / "provisioning.json";
+        write_file(provisioning_file, provisioning, 0600);
+        std::ostringstream config;
+        config << "provisioning_file = \"" << provisioning_file.string() << "\"\n"
+               << "[state]\ndir = \"" << (player_dir() / "state").string() << "\"\n"
+               << "[playback]\nmode = \"headless\"\n"
+               << "[status]\ninterval_s = 5\n"
+               << "[fetch]\nretry_min_ms = 200\nretry_max_ms = 2000\n"
+               << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
+               << "[proof]\nflush_interval_s = 1\n";
+        const auto config_file = player_dir() / "player.toml";
+        write_file(config_file, config.str());
+        auto checked = test::run_command({player_executable, "--check-config", config_file.string()},
+                                         player_dir() / "check.log");
+        if (checked.exit_code != 0)
+            return fail(Errc::InvalidInput, "player --check-config: " + checked.output);
+        auto child = test::ChildProcess::spawn({player_executable, "--config", config_file.string()},
+                                               root() / "player.log");
+        if (!child)
+            return std::unexpected(child.error());
+        m_player = std::move(*child);
+        return {};
+    }
+
+    std::optional<int> stop_player() {
+        if (!m_player.running())
+            return std::nullopt;
+        m_player.send_signal(SIGTERM);
+        return m_player.wait_for_exit(10s);
+    }
+    std::optional<int> stop_controller() {
+        if (!m_controller.running())
+            return std::nullopt;
+        m_controller.send_signal(SIGTERM);
+        auto code = m_controller.wait_for_exit(15s);
+        m_controller.kill_and_wait();
+        return code;
+    }
+    bool player_running() { return m_player.running(); }
+    bool controller_running() { return m_controller.running(); }
+
+    std::string controller_log() const { return test::read_text_file(root() / "controller.log"); }
+    std::string player_log() const { return test::read_text_file(root() / "player.log"); }
+    std::string logs() const {
+        return "--- controller log ---\n" + tail(controller_log()) + "\n--- player log ---\n" +
+               tail(player_log());
+    }
+
+    // The proof rows the controller committed for the device, read through a second,
+    // read-only connection (the database is in WAL mode: this never blocks the ingest).
+    std::vector<ProofRow> proof_rows() const {
+        std::vector<ProofRow> rows;
+        auto connection = sqlite::Database::open(database().string(), {sqlite::OpenMode::ReadOnly});
+        if (!connection)
+            return rows;
+        auto statement = connection->prepare(
+            "SELECT seq, campaign_id, alert_id, outcome, started_at, ended_at, bundle_version "
+            "FROM proof_of_play WHERE device_id = ? ORDER BY started_at, seq");
+        if (!statement)
+            return rows;
+        statement->bind(1, device_id);
+        while (true) {
+            auto step = statement->step();
+            if (!step || *step == sqlite::Step::Done)
+                break;
+            rows.push_back(ProofRow{statement->column_int64(0), statement->column_text(1),
+                                    statement->column_text(2), statement->column_text(3),
+                                    statement->column_int64(4), statement->column_int64(5),
+                                    statement->column_int64(6)});
+        }
+        return rows;
+    }
+
+    // Makes the test media with ffmpeg: a 2 s video with sound and a PNG.
+    std::pair<std::string, std::string> make_media() const {
+        const auto media = root() / "media-in";
+        std::filesystem::create_directories(media);
+        auto video = test::run_command(
+            {"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f",
+             "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "mpeg4", "-c:a", "aac",
+             (media / "clip.mp4").string()},
+            media / "ffmpeg-video.log", 60s);
+        auto image =
+            test::run_command({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                               "color=c=blue:s=320x240", "-frames:v", "1", (media / "poster.png").string()},
+                              media / "ffmpeg-image.log", 60s);
+        if (video.exit_code != 0 || image.exit_code != 0)
+            return {};
+        return {test::read_text_file(media / "clip.mp4"), test::read_text_file(media / "poster.png")};
+    }
+
+private:
+    static std::string tail(const std::string& text, std::size_t length = 6000) {
+        return text.size() <= length ? text : "..." + text.substr(text.size() - length);
+    }
+
+    testing::TemporaryDirectory m_directory;
+    std::uint16_t m_http_port = 0;
+    std::uint16_t m_broker_port = 0;
+    test::ChildProcess m_controller;
+    test::ChildProcess m_player;
+};
+
+std::string login(std::uint16_t port, const std::string& name, const std::string& password) {
+    httplib::Client client("127.0.0.1", port);
+    auto result = client.Post("/api/v1/auth/login", Json{{"name", name}, {"password", password}}.dump(),
+                              "application/json");
+    if (!result || result->status != 200)
+        return {};
+    return Json::parse(result->body)["token"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "e2e: a campaign approved over the API plays on a real player, is proven, yields to a live alert, "
+    "and a revoked device is cut off",
+    "[e2e][system]") {
+    System system;
+    INFO("data under " << system.root().string());
+
+    // --- start-up: config check, keys, first admin, daemon ---
+    auto check =
+        test::run_command({controller_executable, "--check-config", system.controller_config().string()},
+                          system.root() / "check.log");
+    INFO(check.output);
+    REQUIRE(check.exit_code == 0);
+    auto keys = system.controller_command({"--init-keys"});
+    INFO(keys.output);
+    REQUIRE(keys.exit_code == 0);
+    const std::string admin_password = "admin-e2e-password-1";
+    auto admin = system.controller_command({"--create-admin", "admin"}, admin_password + "\n");
+    INFO(admin.output);
+    REQUIRE(admin.exit_code == 0);
+    auto started = system.start_controller();
+    if (!started)
+        FAIL(started.error().message());
+
+    const auto port = system.http_port();
+    {
+        httplib::Client anonymous("127.0.0.1", port);
+        auto me = anonymous.Get("/api/v1/auth/me");
+        REQUIRE(me);
+        CHECK(me->status == 401);
+    }
+    ApiUser admin_api(port, login(port, "admin", admin_password));
+
+    // --- people: editor, approver and two operators ---
+    const std::map<std::string, std::string> roles{
+        {"editor", "editor"}, {"approver", "approver"}, {"operator", "operator"}, {"operator2", "operator"}};
+    for (const auto& [name, role] : roles) {
+        auto created = admin_api.post(
+            "/api/v1/users",
+            {{"name", name}, {"display_name", name}, {"role", role}, {"password", name + "-e2e-password"}});
+        INFO(created.text);
+        REQUIRE(created.status == 201);
+    }
+    ApiUser editor(port, login(port, "editor", "editor-e2e-password"));
+    ApiUser approver(port, login(port, "approver", "approver-e2e-password"));
+    ApiUser operator_one(port, login(port, "operator", "operator-e2e-password"));
+    ApiUser operator_two(port, login(port, "operator2", "operator2-e2e-password"));
+
+    // --- content: zone, media, notice, playlist, campaign ---
+    auto zone = operator_one.post("/api/v1/zones", {{"id", zone_id}, {"name", "Phường 1"}});
+    INFO(zone.text);
+    REQUIRE(zone.status == 201);
+    const auto [video_bytes, image_bytes] = system.make_media();
+    REQUIRE_FALSE(video_bytes.empty());
+    REQUIRE_FALSE(image_bytes.empty());
+    auto video = editor.upload("/api/v1/media?name=clip.mp4", video_bytes);
+    INFO(video.text);
+    REQUIRE(video.status == 201);
+    CHECK(video.body["type"] == "video");
+    CHECK(video.body["duration_ms"].get<int>() >= 1900);
+    auto image = editor.upload("/api/v1/media?name=poster.png", image_bytes);
+    INFO(image.text);
+    REQUIRE(image.status == 201);
+    CHECK(image.body["type"] == "image");
+    auto notice =
+        editor.post("/api/v1/notices",
+                    {{"text", "Thông báo: sáng mai cắt điện từ 7 giờ đến 9 giờ."}, {"name", "cat-dien"}});
+    INFO(notice.text);
+    REQUIRE(notice.status == 201);
+    CHECK(notice.body["type"] == "text");
+    CHECK_FALSE(notice.body["tts_media"].is_null());
+
+    const std::string video_sha = video.body["sha256"];
+    const std::string image_sha = image.body["sha256"];
+    const std::string notice_sha = notice.body["sha256"];
+    auto playlist = editor.post(
+        "/api/v1/playlists",
+        {{"id", "pl-e2e"},
+         {"name", "E2E"},
+         {"items",
+          {{{"media", video_sha}}, {{"media", image_sha}, {"duration_ms", 2000}}, {{"media", notice_sha}}}}});
+    INFO(playlist.text);
+    REQUIRE(playlist.status == 201);
+    auto campaign = editor.post("/api/v1/campaigns", {{"id", campaign_id},
+                                                      {"name", "E2E loop"},
+                                                      {"playlist", "pl-e2e"},
+                                                      {"targets", {{"zones", {zone_id}}}},
+                                                      {"mode", "loop"}});
+    INFO(campaign.text);
+    REQUIRE(campaign.status == 201);
+    CHECK(campaign.body["approval"] == "draft");
+
+    // --- the device: registered by an operator, then the real player starts ---
+    auto registered = operator_one.post(
+        "/api/v1/devices", {{"id", device_id}, {"kind", "screen"}, {"zone", zone_id}, {"has_speaker", true}});
+    INFO(registered.text);
+    REQUIRE(registered.status == 201);
+    const Json provisioning = registered.body["provisioning"];
+    CHECK(provisioning["mqtt"]["port"].get<int>() == system.broker_port());
+    auto player_started = system.start_player(provisioning.dump(2));
+    if (!player_started)
+        FAIL(player_started.error().message());
+
+    auto device = [&] { return operator_one.get("/api/v1/devices/" + device_id).body; };
+    Json view;
+    const bool online = eventually(20s, [&] {
+        view = device();
+        return view.value("online", false) && view["applied_version"] == view["desired_version"];
+    });
+    INFO(view.dump());
+    if (!online)
+        FAIL("the player did not come online with its first bundle\n" << system.logs());
+    const std::int64_t draft_version = view["desired_version"].get<std::int64_t>();
+    CHECK(system.proof_rows().empty());  // nothing approved: nothing plays
+
+    // --- approval: the editor submits, the approver approves (never the author) ---
+    auto self_approval = editor.post("/api/v1/campaigns/" + campaign_id + "/approve", {{"version", 1}});
+    CHECK(self_approval.status == 403);
+    auto submitted = editor.post("/api/v1/campaigns/" + campaign_id + "/submit", {{"version", 1}});
+    INFO(submitted.text);
+    REQUIRE(submitted.status == 200);
+    auto approved = approver.post("/api/v1/campaigns/" + campaign_id + "/approve",
+                                  {{"version", submitted.body["version"]}, {"note", "ok"}});
+    INFO(approved.text);
+    REQUIRE(approved.status == 200);
+    CHECK(approved.body["approval"] == "approved");
+
+    const bool applied = eventually(30s, [&] {
+        view = device();
+        return view["desired_version"].get<std::int64_t>() > draft_version &&
+               view["applied_version"] == view["desired_version"] && view["delivery"] == "applied";
+    });
+    INFO(view.dump());
+    if (!applied)
+        FAIL("the approved campaign's bundle was not applied\n" << system.logs());
+    const std::int64_t campaign_version = view["applied_version"].get<std::int64_t>();
+    const bool playing_campaign = eventually(15s, [&] {
+        view = device();
+        return view["status"].is_object() && view["status"].contains("now_playing") &&
+               view["status"]["now_playing"]["source_id"] == campaign_id;
+    });
+    INFO(view.dump());
+    CHECK(playing_campaign);
+
+    std::vector<ProofRow> rows;
+    const bool proven = eventually(30s, [&] {
+        rows = system.proof_rows();
+        return std::any_of(rows.begin(), rows.end(), [&](const ProofRow& row) {
+            return row.campaign == campaign_id && row.outcome == "completed" &&
+                   row.bundle_version == campaign_version;
+        });
+    });
+    INFO(rows.size() << " proof rows");
+    if (!proven)
+        FAIL("no completed proof row of the campaign reached the controller\n" << system.logs());
+    for (const auto& row : rows) CHECK(row.ended_at >= row.started_at);
+    // The same plays through the API's report (plays per campaign per day per zone).
+    auto report = approver.get("/api/v1/reports/plays?from=" + utc_text(now_ms() - 86'400'000) +
+                               "&to=" + utc_text(now_ms() + 86'400'000));
+    INFO(report.text);
+    REQUIRE(report.status == 200);
+    std::int64_t reported_completed = 0;
+    for (const auto& row : report.body["items"])
+        if (row["campaign"] == campaign_id && row["zone"] == zone_id)
+            reported_completed += row["completed"].get<std::int64_t>();
+    CHECK(reported_completed >= 1);
+
+    // --- a live alert: one operator sends, a second confirms, the player preempts ---
+    auto alert =
+        operator_one.post("/api/v1/alerts", {{"id", "canh-bao-e2e"},
+                                             {"zones", {zone_id}},
+                                             {"severity", "severe"},
+                                             {"status", "actual"},
+                                             {"headline", "Cảnh báo ngập"},
+                                             {"text", "Nước dâng cao, bà con di chuyển lên chỗ cao."}});
+    INFO(alert.text);
+    REQUIRE(alert.status == 201);
+    CHECK(alert.body["live"] == true);
+    auto self_confirm = operator_one.post("/api/v1/alerts/canh-bao-e2e/confirm", Json::object());
+    CHECK(self_confirm.status == 403);
+    auto confirmed = operator_two.post("/api/v1/alerts/canh-bao-e2e/confirm", Json::object());
+    INFO(confirmed.text);
+    REQUIRE(confirmed.status == 200);
+    const std::int64_t confirmed_at = now_ms();
+
+    const bool alert_playing = eventually(10s, [&] {
+        view = device();
+        return view["status"].is_object() && view["status"].contains("now_playing") &&
+               view["status"]["now_playing"]["source_id"] == "canh-bao-e2e";
+    });
+    INFO(view.dump());
+    if (!alert_playing)
+        FAIL_CHECK("the player's status never showed the alert playing\n" << system.logs());
+    // The campaign item that was playing ends as interrupted within a few seconds of the confirmation.
+    const bool preempted = eventually(10s, [&] {
+        rows = system.proof_rows();
+        return std::any_of(rows.begin(), rows.end(), [&](const ProofRow& row) {
+            return row.campaign == campaign_id && row.outcome == "interrupted" &&
+                   row.ended_at >= confirmed_at - 1000 && row.ended_at <= confirmed_at + 5000;
+        });
+    });
+    CHECK(preempted);
+
+    // --- cancel: one person, at once; the schedule resumes ---
+    auto cancelled = operator_one.post("/api/v1/alerts/canh-bao-e2e/cancel", Json::object());
+    INFO(cancelled.text);
+    REQUIRE(cancelled.status == 200);
+    CHECK_FALSE(cancelled.body["cancelled"].is_null());
+    const std::int64_t cancelled_at = now_ms();
+    const bool resumed = eventually(20s, [&] {
+        rows = system.proof_rows();
+        const bool alert_proven = std::any_of(rows.begin(), rows.end(), [](const ProofRow& row) {
+            return row.alert == "canh-bao-e2e" &&
+                   (row.outcome == "completed" || row.outcome == "interrupted");
+        });
+        const bool campaign_again = std::any_of(rows.begin(), rows.end(), [&](const ProofRow& row) {
+            return row.campaign == campaign_id && row.outcome == "completed" &&
+                   row.started_at >= cancelled_at - 1000;
+        });
+        return alert_proven && campaign_again;
+    });
+    INFO(rows.size() << " proof rows");
+    if (!resumed)
+        FAIL_CHECK("no alert row, or the campaign did not resume after the cancel\n" << system.logs());
+    for (const auto& row : rows) {
+        INFO("seq " << row.seq << " campaign " << row.campaign << " alert " << row.alert << " "
+                    << row.outcome);
+        if (row.alert == "canh-bao-e2e")
+            CHECK(row.started_at >= confirmed_at - 1000);
+        CHECK(row.outcome != "failed");  // video, image, rendered notice and speech all play
+    }
+
+    // --- revoke: the device's session ends and its credentials stop working ---
+    auto revoked = operator_one.post("/api/v1/devices/" + device_id + "/revoke", Json::object());
+    INFO(revoked.text);
+    REQUIRE(revoked.status == 200);
+    CHECK_FALSE(revoked.body["revoked"].is_null());
+    const bool offline = eventually(15s, [&] {
+        view = device();
+        return !view.value("online", true);
+    });
+    INFO(view.dump());
+    CHECK(offline);
+    const std::string username = provisioning["mqtt"]["username"];
+    const std::string password = provisioning["mqtt"]["password"];
+    auto refused = test::run_command(
+        {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(system.broker_port()), "-i", username, "-u",
+         username, "-P", password, "-t", "bantin/v1/dev/" + device_id + "/bundle", "-C", "1", "-W", "3"},
+        system.root() / "mosquitto_sub.log", 10s);
+    INFO(refused.output);
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.output.find("Connection Refused") != std::string::npos);
+    {
+        httplib::Client device_http("127.0.0.1", port);
+        device_http.set_basic_auth(username, password);
+        auto media = device_http.Get("/api/v1/device-media/" + video_sha);
+        REQUIRE(media);
+        CHECK(media->status == 401);
+    }
+    CHECK(system.player_running());  // it keeps playing its last good bundle offline
+
+    // --- clean stop of both daemons ---
+    CHECK(system.stop_player() == std::optional<int>{0});
+    CHECK(system.stop_controller() == std::optional<int>{0});
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(system.broker_port()));
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(system.http_port()));
+}
