@@ -14,7 +14,7 @@ packages=(
   libexpat1-dev
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   mosquitto mosquitto-clients espeak-ng mpv ffmpeg sox openssl tzdata
-  fonts-dejavu-core sqlite3 curl xvfb x11-apps imagemagick
+  fonts-dejavu-core sqlite3 curl xvfb x11-apps imagemagick python3
 )
 
 missing=()

@@ -92,6 +92,27 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
     }
 }
 
+// A speaker plays a text notice as its speech (docs/scheduling.md), and the wire model has no
+// link from a text to its speech audio: a speaker's playlists name the speech media instead of
+// the text, so the device fetches and plays the audio. The spoken duration is the text's
+// duration, so the timeline is the one the controller previews.
+void speak_text_notices(const BundleInputs& inputs, protocol::Bundle& bundle) {
+    std::set<std::string> replaced;
+    for (auto& playlist : bundle.model.playlists)
+        for (auto& item : playlist.items) {
+            auto record = inputs.media.find(item.media);
+            if (record == inputs.media.end() || record->second.media.type != scheduler::MediaType::Text ||
+                !record->second.tts_media)
+                continue;
+            replaced.insert(item.media);
+            item.media = *record->second.tts_media;
+        }
+    std::erase_if(bundle.model.media,
+                  [&](const scheduler::MediaRef& media) { return replaced.contains(media.sha256); });
+    std::erase_if(bundle.manifest,
+                  [&](const protocol::MediaEntry& entry) { return replaced.contains(entry.sha256); });
+}
+
 }  // namespace
 
 Result<BundleInputs> load_bundle_inputs(StoreTransaction& transaction, TimePoint now) {
@@ -165,6 +186,8 @@ protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Devic
     }
     fill_content(inputs, playlist_ids, media_ids, media_base_url, bundle.model.playlists, bundle.model.media,
                  bundle.manifest);
+    if (device.kind == scheduler::DeviceKind::Speaker)
+        speak_text_notices(inputs, bundle);
     bundle.settings.default_volume = device.default_volume;
     bundle.settings.volume_schedule = device.volume_schedule;
     bundle.settings.on_hours = device.on_hours;
