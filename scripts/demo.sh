@@ -27,7 +27,7 @@ if [[ "${BANTIN_DEMO_SKIP_BUILD:-0}" != 1 ]]; then
   if ((schedule_only)); then
     cmake --build "$build_dir" -j "$(nproc)" --target bantin
   else
-    cmake --build "$build_dir" -j "$(nproc)" --target bantin bantin-controller bantin-player
+    cmake --build "$build_dir" -j "$(nproc)" --target bantin-controller bantin-player
   fi
 fi
 

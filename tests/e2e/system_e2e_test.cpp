@@ -28,6 +28,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <thread>
 
 using namespace bantin;
@@ -525,6 +526,12 @@ TEST_CASE(
     INFO(rows.size() << " proof rows");
     if (!resumed)
         FAIL_CHECK("no alert row, or the campaign did not resume after the cancel\n" << system.logs());
+    // The alert started within a few seconds of the confirmation (the player preempts within 1 s).
+    std::int64_t first_alert_start = std::numeric_limits<std::int64_t>::max();
+    for (const auto& row : rows)
+        if (row.alert == "canh-bao-e2e")
+            first_alert_start = std::min(first_alert_start, row.started_at);
+    CHECK(first_alert_start <= confirmed_at + 3000);
     for (const auto& row : rows) {
         INFO("seq " << row.seq << " campaign " << row.campaign << " alert " << row.alert << " "
                     << row.outcome);
