@@ -82,7 +82,12 @@ class Api:
         self.token = token
 
     def call(self, method: str, path: str, body=None, raw: bytes | None = None, expect=(200, 201)):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if raw is not None:
+            data = raw
+        elif body is not None:
+            data = json.dumps(body).encode()
+        else:  # the server refuses a POST without a body (no Content-Length) as malformed
+            data = b"{}" if method == "POST" else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Content-Type", "application/octet-stream" if raw is not None else "application/json")
         if self.token:
@@ -425,6 +430,7 @@ class Demo:
                     continue
                 # Lost provisioning file or revoked: new credentials (the old ones stop working).
                 _, answer = operator.call("POST", f"/api/v1/devices/{device_id}/credentials")
+                log(f"device {device_id}: new credentials issued (provisioning file missing or revoked)")
             else:
                 log(f"device {device_id} registered")
             write_private(provisioning_file, json.dumps(answer["provisioning"], indent=2) + "\n")
