@@ -6,9 +6,12 @@
 //   rss_growth_mb             resident set growth from item 50 to item 1,000
 //   still_cpu_pct             process CPU (getrusage) while one image is shown for 60 s
 //
-// Usage: playback_gap_bench [--quick] [--screen]
-//   --quick   20 transitions, 150 items, 5 s still (a CI smoke run)
-//   --screen  SDL2 window through the render API (needs DISPLAY); default headless (vo=null)
+// Usage: playback_gap_bench [--quick] [--screen] [--decoders N] [--mpv NAME=VALUE]... [--memory-items N]
+//   --quick       20 transitions, 150 items, 5 s still (a CI smoke run)
+//   --screen      SDL2 window through the render API (needs DISPLAY); default headless (vo=null)
+//   --decoders N  1: one mpv core and its playlist; 2 (the default): preload in a second core
+//   --mpv N=V     an extra mpv option on every core (repeatable), to compare settings
+//   --memory-items N  items in the memory phase (default 1,000; more than 150)
 // Prints `name=value` lines last.
 #include "bantin/player/mpv_renderer.hpp"
 #include "bantin/player/playback_engine.hpp"
@@ -107,17 +110,27 @@ double percentile(std::vector<double> values, double fraction) {
 int main(int argc, char** argv) {
     bool quick = false;
     bool screen = false;
+    int decoders = 0;
+    std::size_t memory_items_override = 0;
+    std::vector<std::pair<std::string, std::string>> extra_options;
     for (int index = 1; index < argc; ++index) {
         const std::string argument = argv[index];
+        const bool has_value = index + 1 < argc;
         if (argument == "--quick") quick = true;
         else if (argument == "--screen") screen = true;
-        else {
-            std::fprintf(stderr, "usage: %s [--quick] [--screen]\n", argv[0]);
+        else if (argument == "--decoders" && has_value) decoders = std::atoi(argv[++index]);
+        else if (argument == "--memory-items" && has_value) memory_items_override = std::strtoul(argv[++index], nullptr, 10);
+        else if (argument == "--mpv" && has_value && std::string(argv[index + 1]).find('=') != std::string::npos) {
+            const std::string option = argv[++index];
+            const auto equals = option.find('=');
+            extra_options.emplace_back(option.substr(0, equals), option.substr(equals + 1));
+        } else {
+            std::fprintf(stderr, "usage: %s [--quick] [--screen] [--decoders N] [--mpv NAME=VALUE]... [--memory-items N]\n", argv[0]);
             return 2;
         }
     }
     const std::size_t transitions = quick ? 20 : 200;
-    const std::size_t memory_items = quick ? 150 : 1000;
+    const std::size_t memory_items = memory_items_override > 150 ? memory_items_override : quick ? 150 : 1000;
     const milliseconds still_length{quick ? 5000 : 60'000};
 
     const auto dir = std::filesystem::temp_directory_path() / ("bantin-bench-" + std::to_string(std::random_device{}()));
@@ -133,12 +146,15 @@ int main(int argc, char** argv) {
     RendererConfig config;
     config.mode = screen ? OutputMode::Screen : OutputMode::Headless;
     config.log_level = "error";
+    config.decoders = decoders;
+    config.extra_options = extra_options;
     auto created = MpvRenderer::create(config, clock);
     if (!created) {
         std::fprintf(stderr, "renderer: %s\n", created.error().message().c_str());
         return 1;
     }
     Renderer& renderer = **created;
+    const int decoder_count = (*created)->decoders();
     PlaybackEngine engine(renderer, clock, EngineOptions{});
     Loop loop{renderer, engine, {}};
 
@@ -167,6 +183,11 @@ int main(int argc, char** argv) {
     engine.enqueue(alternating(clock, image, video, memory_items, milliseconds{150}, milliseconds{200}, "mem-"));
     loop.until_ended(ended_before + 50);
     const double rss_start = rss_mb();
+    for (std::size_t done = 150; done < memory_items; done += 100) {
+        loop.until_ended(ended_before + done);
+        if (std::getenv("BANTIN_BENCH_VERBOSE") != nullptr)
+            std::fprintf(stderr, "rss after %zu items: %.1f MB\n", done, rss_mb());
+    }
     loop.until_ended(ended_before + memory_items);
     const double rss_end = rss_mb();
 
@@ -196,6 +217,7 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
 
     std::printf("mode=%s\n", screen ? "screen" : "headless");
+    std::printf("decoders=%d\n", decoder_count);
     std::printf("transitions=%zu\n", gaps.size());
     std::printf("not_completed=%zu\n", failed);
     std::printf("gap_p50_ms=%.1f\n", percentile(gaps, 0.50));

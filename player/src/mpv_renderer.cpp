@@ -433,7 +433,8 @@ struct MpvRenderer::Impl {
                 continue;
             }
             const int idle = 1 - current;
-            if (waiting.empty() || decks[static_cast<std::size_t>(idle)].entry) return;
+            if (waiting.empty() || !waiting.front().request.preload || decks[static_cast<std::size_t>(idle)].entry)
+                return;  // (a stream starts cold at its turn)
             Deck::Entry entry = std::move(waiting.front());
             waiting.pop_front();
             put_on_deck(idle, std::move(entry), true);
@@ -708,6 +709,7 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
             }
             break;
     }
+    for (const auto& [name, value] : config.extra_options) options.emplace_back(name.c_str(), value);
     for (int index = 0; index < decoders; ++index) {
         Deck& deck = impl->decks[static_cast<std::size_t>(index)];
         deck.index = index;

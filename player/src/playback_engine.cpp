@@ -125,6 +125,7 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
         fail_item(item, "no file or URL to play");
         return std::nullopt;
     }
+    request.preload = item.type != scheduler::MediaType::Stream;
     if (shows_as_image(item, m_options.device_kind)) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
     } else {

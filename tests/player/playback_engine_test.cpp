@@ -351,3 +351,14 @@ TEST_CASE("a preloaded entry's start is the renderer's restart, however early it
     REQUIRE(rig.ended().size() == 1);
     CHECK(rig.ended()[0].ended_wall == switched);
 }
+
+TEST_CASE("files may be opened ahead of their turn, live streams may not", "[player][engine]") {
+    Rig rig;
+    auto stream = rig.item("radio", MediaType::Stream, milliseconds{1000}, milliseconds{60'000});
+    stream.location = "http://127.0.0.1:8000/live";
+    rig.engine.enqueue({rig.item("clip", MediaType::Video, milliseconds{0}, milliseconds{1000}), stream});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[0].request.preload);
+    CHECK_FALSE(rig.renderer.loads()[1].request.preload);
+    CHECK(rig.renderer.loads()[1].option("length") == "60.000");
+}

@@ -34,6 +34,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace bantin::player {
 
@@ -56,6 +58,9 @@ struct RendererConfig {
     int initial_volume = 80;
     // 1 or 2 mpv cores (see above); 0 chooses: 1 for Speaker and for ao=pcm capture, else 2.
     int decoders = 0;
+    // More mpv options, set on every core after the renderer's own (tuning and experiments,
+    // e.g. {"vd-lavc-threads", "1"}); a name mpv does not know makes create() fail.
+    std::vector<std::pair<std::string, std::string>> extra_options;
     // mpv messages at this level and above go to spdlog ("error", "warn", "info", "v").
     std::string log_level = "warn";
 };

@@ -9,14 +9,16 @@
 // docs/player.md for the gapless strategy and the exact timestamp rules.
 //
 // Gapless: the engine keeps the current entry and the next one in the renderer's playlist
-// (the next is appended before the current one ends) so the backend opens it the moment the
-// current one ends, without a new process or a new window. Images hold for their planned
+// (the next is appended before the current one ends) so the renderer can open it ahead (with
+// two decoders it is preloaded paused on its first frame and switched to on the current
+// one's end-file), without a new process or a new window. Images hold for their planned
 // duration through the per-file `image-display-duration`; video, audio and streams are cut
 // at the planned end with the per-file `length`. Each length is computed from the previous
-// item's estimated real end, so a late start is absorbed instead of accumulating.
+// item's estimated real end, so a late or early start is absorbed instead of accumulating.
 //
 // Timestamps (RendererEvent stamps, from the injected Clock):
-//   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out);
+//   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out
+//             and playing; for a preloaded entry, when it is unpaused and shown);
 //   ended   = its EndFile, matched by playlist entry id.
 //   EndFile Eof -> Completed; Stop/Quit after interrupt() or stop() -> Interrupted;
 //   Error (or an entry that ended before any frame) -> Failed with the backend's error text.

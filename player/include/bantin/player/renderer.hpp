@@ -9,6 +9,13 @@
 // wait(). Every event carries the wall and monotonic instants at which the renderer took it
 // from the media backend, read from the Clock it was given.
 //
+// A renderer may open entries ahead of their turn (MpvRenderer with two decoders opens the
+// next one paused on its first frame); it keeps such an entry's events to itself until the
+// entry becomes current, so the engine always sees StartFile when an entry becomes current
+// and PlaybackRestart when its first frame or sample is out *and playing* (for a preloaded
+// entry: when it is unpaused with its frame shown), never when it was merely loaded. The
+// previous entry's EndFile always comes before the next entry's StartFile.
+//
 // Threads: a renderer belongs to one thread, its owner loop, which created it and alone calls
 // load(), set_volume(), screenshot(), stop() and wait(). wake() may be called from any thread
 // and makes a wait() in progress (or the next one) return early.
@@ -35,6 +42,9 @@ struct LoadRequest {
     std::string location;  // a local path or a stream URL
     // Per-file backend options, e.g. {"image-display-duration", "3.000"} or {"length", "2.5"}.
     std::vector<std::pair<std::string, std::string>> options;
+    // May the renderer open it ahead of its turn (paused)? Not for live streams: a stream
+    // opened early and held paused would play late by as long as it was held.
+    bool preload = true;
 };
 
 enum class LoadMode {
@@ -50,7 +60,7 @@ struct RendererEvent {
         LoadAccepted,     // tag -> playlist_entry_id
         LoadRejected,     // tag, error: the request itself was refused
         StartFile,        // playlist_entry_id: the entry became current and is being opened
-        PlaybackRestart,  // the current entry's first frame/audio is out (no id: the current one)
+        PlaybackRestart,  // the current entry's first frame/audio is out and playing (no id: the current one)
         EndFile,          // playlist_entry_id, end_reason, error (for Error)
         ScreenshotDone,   // tag
         ScreenshotFailed, // tag, error
