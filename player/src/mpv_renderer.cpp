@@ -1,6 +1,7 @@
 #include "bantin/player/mpv_renderer.hpp"
 
 #include <SDL2/SDL.h>
+#include <malloc.h>
 #include <mpv/client.h>
 #include <mpv/render_gl.h>
 #include <spdlog/spdlog.h>
@@ -661,6 +662,8 @@ int decoders_for(const RendererConfig& config) {
 }  // namespace
 
 Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& config, const Clock& clock) {
+    if (config.fixed_mmap_threshold && mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
+        spdlog::warn("renderer: could not fix the mmap threshold; resident memory may grow in steps");
     auto impl = std::make_unique<Impl>(config, clock);
     const int decoders = decoders_for(config);
     impl->decks.resize(static_cast<std::size_t>(decoders));  // never resized again: callbacks point into it
