@@ -231,8 +231,8 @@ Result<void> validate(const Model& model) {
             problems.add(path + ".sha256", "duplicate media " + media.sha256);
         }
         media_by_digest.emplace(media.sha256, &media);
-        if (media.duration && media.duration->count() <= 0) {
-            problems.add(path + ".duration_ms", "must be > 0");
+        if (media.duration && (*media.duration < std::chrono::seconds{1} || *media.duration > std::chrono::hours{24})) {
+            problems.add(path + ".duration_ms", "must be 1000..86400000 (1 s to 24 h)");
         }
         const bool needs_duration =
             media.type == MediaType::Video || media.type == MediaType::Audio || media.type == MediaType::Text;
@@ -267,8 +267,9 @@ Result<void> validate(const Model& model) {
                              "required: " + std::string{to_string(media->type)} + " media " +
                                  item.media.substr(0, 12) + " has no duration of its own");
             }
-            if (item.duration && item.duration->count() <= 0) {
-                problems.add(item_path + ".duration_ms", "must be > 0");
+            // Bounded: a zero or tiny length would flood a day with entries, a huge one overflow.
+            if (item.duration && (*item.duration < std::chrono::seconds{1} || *item.duration > std::chrono::hours{24})) {
+                problems.add(item_path + ".duration_ms", "must be 1000..86400000 (1 s to 24 h)");
             }
             if (item.weight < 1 || item.weight > 100) {
                 problems.add(item_path + ".weight", "must be 1..100");

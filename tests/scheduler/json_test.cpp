@@ -2,6 +2,8 @@
 
 #include "model_builder.hpp"
 
+#include <limits>
+
 using namespace bantin;
 using namespace bantin::scheduler;
 using namespace bantin::scheduler::testing;
@@ -109,4 +111,17 @@ TEST_CASE("clock text", "[json]") {
     CHECK_FALSE(parse_clock("6:00"));
     CHECK_FALSE(parse_clock("06:60"));
     CHECK(format_clock(1439) == "23:59");
+}
+
+TEST_CASE("validation bounds lengths: under 1 s or over 24 h is refused", "[json][validate]") {
+    // Regression: a 1 ms item flooded a day with 86 million entries, and a length near
+    // INT64_MAX overflowed the resolver's clock arithmetic and hung it.
+    Model model = town();
+    model.playlists = {playlist("p", {item(image, 0), item(silent_video, 90000)})};
+    model.playlists[0].items[0].duration = Duration{1};
+    model.playlists[0].items[1].duration = Duration{std::numeric_limits<std::int64_t>::max() - 1000};
+    auto result = validate(model);
+    REQUIRE_FALSE(result);
+    CHECK(result.error().detail.find("playlists[0].items[0].duration_ms: must be 1000..86400000") != std::string::npos);
+    CHECK(result.error().detail.find("playlists[0].items[1].duration_ms: must be 1000..86400000") != std::string::npos);
 }
