@@ -231,8 +231,8 @@ Result<void> validate(const Model& model) {
             problems.add(path + ".sha256", "duplicate media " + media.sha256);
         }
         media_by_digest.emplace(media.sha256, &media);
-        if (media.duration && (*media.duration < std::chrono::seconds{1} || *media.duration > std::chrono::hours{24})) {
-            problems.add(path + ".duration_ms", "must be 1000..86400000 (1 s to 24 h)");
+        if (media.duration && (*media.duration < std::chrono::milliseconds{100} || *media.duration > std::chrono::hours{24})) {
+            problems.add(path + ".duration_ms", "must be 100..86400000 (0.1 s to 24 h)");
         }
         const bool needs_duration =
             media.type == MediaType::Video || media.type == MediaType::Audio || media.type == MediaType::Text;
@@ -268,8 +268,8 @@ Result<void> validate(const Model& model) {
                                  item.media.substr(0, 12) + " has no duration of its own");
             }
             // Bounded: a zero or tiny length would flood a day with entries, a huge one overflow.
-            if (item.duration && (*item.duration < std::chrono::seconds{1} || *item.duration > std::chrono::hours{24})) {
-                problems.add(item_path + ".duration_ms", "must be 1000..86400000 (1 s to 24 h)");
+            if (item.duration && (*item.duration < std::chrono::milliseconds{100} || *item.duration > std::chrono::hours{24})) {
+                problems.add(item_path + ".duration_ms", "must be 100..86400000 (0.1 s to 24 h)");
             }
             if (item.weight < 1 || item.weight > 100) {
                 problems.add(item_path + ".weight", "must be 1..100");
