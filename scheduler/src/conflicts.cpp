@@ -55,26 +55,6 @@ std::string describe_windows(const std::vector<DailyWindow>& windows) {
     return text;
 }
 
-bool runs_on(const Campaign& campaign, date::local_days day) {
-    const auto to_days = [](const std::chrono::year_month_day& ymd) {
-        return date::local_days{date::days{std::chrono::local_days{ymd}.time_since_epoch().count()}};
-    };
-    if (campaign.valid_from && day < to_days(*campaign.valid_from)) {
-        return false;
-    }
-    if (campaign.valid_to && day > to_days(*campaign.valid_to)) {
-        return false;
-    }
-    return (campaign.weekdays & (1u << (date::weekday{day}.iso_encoding() - 1))) != 0;
-}
-
-IntervalSet availability(const date::time_zone& zone, const LocalDay& day, const Device& device) {
-    const auto every_day = [](date::local_days) { return true; };
-    IntervalSet on = device.on_hours.empty() ? IntervalSet{{{day.start, day.end}}}
-                                             : window_occurrences(zone, day, device.on_hours, every_day);
-    return device.quiet_hours.empty() ? on : on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
-}
-
 struct Checker {
     const Model& model;
     MediaIndex media;
@@ -177,10 +157,10 @@ struct Checker {
                                   ", quiet hours " + (device.quiet_hours.empty() ? std::string{"none"} : describe_windows(device.quiet_hours));
         // Daily patterns repeat: the first day the campaign runs in the range tells.
         for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
-            if (!runs_on(campaign, day.day)) {
+            if (!campaign_runs_on(campaign, day.day)) {
                 return true;
             }
-            const IntervalSet open = availability(zone, day, device);
+            const IntervalSet open = device_availability(zone, day, device);
             if (campaign.mode == Mode::FixedTime) {
                 for (int minute : campaign.fixed_times) {
                     const TimePoint at = to_utc(zone, day.day, minute);
@@ -193,7 +173,7 @@ struct Checker {
                 }
                 return false;
             }
-            const auto dated = [&](date::local_days date) { return runs_on(campaign, date); };
+            const auto dated = [&](date::local_days date) { return campaign_runs_on(campaign, date); };
             const std::vector<DailyWindow> windows =
                 campaign.windows.empty() ? std::vector<DailyWindow>{{0, 24 * 60}} : campaign.windows;
             for (const auto& window : windows) {
@@ -206,8 +186,8 @@ struct Checker {
                 }
                 const Interval span = occurrences.intervals().front();
                 const LocalDay next = local_day(zone, day.day + date::days{1});
-                IntervalSet usable = availability(zone, day, device);
-                const auto following = availability(zone, next, device).intervals();
+                IntervalSet usable = device_availability(zone, day, device);
+                const auto following = device_availability(zone, next, device).intervals();
                 std::vector<Interval> merged = usable.intervals();
                 merged.insert(merged.end(), following.begin(), following.end());
                 usable = IntervalSet{std::move(merged)}.intersect(IntervalSet{{span}});
@@ -240,7 +220,7 @@ struct Checker {
             const Duration other_length = run_length(theirs);
             bool reported = false;
             for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
-                if (!runs_on(campaign, day.day) || !runs_on(other, day.day)) {
+                if (!campaign_runs_on(campaign, day.day) || !campaign_runs_on(other, day.day)) {
                     return true;
                 }
                 for (int mine : campaign.fixed_times) {

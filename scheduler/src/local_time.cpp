@@ -102,4 +102,33 @@ LocalDay local_day_of(const date::time_zone& zone, TimePoint t) {
     return local_day(zone, date::floor<date::days>(local));
 }
 
+namespace {
+
+date::local_days to_local_days(const std::chrono::year_month_day& date) {
+    return date::local_days{date::days{std::chrono::local_days{date}.time_since_epoch().count()}};
+}
+
+}  // namespace
+
+bool campaign_runs_on(const Campaign& campaign, date::local_days day) {
+    if (campaign.valid_from && day < to_local_days(*campaign.valid_from)) {
+        return false;
+    }
+    if (campaign.valid_to && day > to_local_days(*campaign.valid_to)) {
+        return false;
+    }
+    const unsigned iso = date::weekday{day}.iso_encoding();  // 1 = Monday
+    return (campaign.weekdays & (1u << (iso - 1))) != 0;
+}
+
+IntervalSet device_availability(const date::time_zone& zone, const LocalDay& day, const Device& device) {
+    const auto every_day = [](date::local_days) { return true; };
+    IntervalSet on = device.on_hours.empty() ? IntervalSet{{{day.start, day.end}}}
+                                             : window_occurrences(zone, day, device.on_hours, every_day);
+    if (device.quiet_hours.empty()) {
+        return on;
+    }
+    return on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
+}
+
 }  // namespace bantin::scheduler

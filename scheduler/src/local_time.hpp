@@ -50,6 +50,12 @@ struct LocalDay {
 LocalDay local_day_of(const date::time_zone& zone, TimePoint t);
 LocalDay local_day(const date::time_zone& zone, date::local_days day);
 
+// Whether a campaign may run on a local date: validity dates (inclusive) and weekdays.
+bool campaign_runs_on(const Campaign& campaign, date::local_days day);
+
+// The device's on-hours minus its quiet hours on one local day.
+IntervalSet device_availability(const date::time_zone& zone, const LocalDay& day, const Device& device);
+
 // Local wall time -> UTC. A time skipped by a DST change maps to the instant of the change;
 // a repeated time maps to its first occurrence.
 TimePoint to_utc(const date::time_zone& zone, date::local_days day, int minute_of_day);
