@@ -355,6 +355,35 @@ Result<Bundle> decode_bundle(std::string_view text) {
     return bundle;
 }
 
+namespace {
+
+// An upload URL is pasted into an HTTP request line by the device: a scheme, a host, and
+// nothing a request line cannot carry.
+Result<void> check_upload_url(std::string_view url, const std::string& path) {
+    if (url.size() > max_upload_url_bytes) {
+        return fail(Errc::InvalidInput,
+                    path + ": " + std::to_string(url.size()) + " bytes, at most " + std::to_string(max_upload_url_bytes));
+    }
+    std::string_view rest;
+    if (url.starts_with("http://")) {
+        rest = url.substr(7);
+    } else if (url.starts_with("https://")) {
+        rest = url.substr(8);
+    } else {
+        return fail(Errc::InvalidInput, path + ": expected an http:// or https:// URL");
+    }
+    if (rest.empty() || rest.front() == '/') return fail(Errc::InvalidInput, path + ": the URL has no host");
+    for (char c : url) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte <= 0x20 || byte == 0x7f) {
+            return fail(Errc::InvalidInput, path + ": spaces and control characters are not allowed");
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 std::string encode(const Command& command) {
     Ordered json = header(MessageType::Command);
     json["id"] = command.id;
@@ -362,6 +391,7 @@ std::string encode(const Command& command) {
     json["kind"] = to_string(command.kind);
     Ordered args = Ordered::object();
     if (command.volume) args["volume"] = *command.volume;
+    if (command.upload_url) args["upload_url"] = *command.upload_url;
     json["args"] = std::move(args);
     json["issued_at"] = format_utc(command.issued_at);
     json["expires_at"] = format_utc(command.expires_at);
@@ -392,6 +422,17 @@ Result<Command> decode_command(std::string_view text) {
         auto volume = args->integer("volume", 0, 100);
         if (!volume) return std::unexpected(volume.error());
         command.volume = static_cast<int>(*volume);
+    } else if (command.kind == CommandKind::Screenshot) {
+        auto args = ObjectReader::open(**args_json, "command.args", {"upload_url"});
+        if (!args) return std::unexpected(args.error());
+        auto url = args->optional_string("upload_url");
+        if (!url) return std::unexpected(url.error());
+        if (*url) {
+            if (auto checked = check_upload_url(**url, args->path("upload_url")); !checked) {
+                return std::unexpected(checked.error());
+            }
+            command.upload_url = std::move(**url);
+        }
     } else {
         auto args = ObjectReader::open(**args_json, "command.args", {});
         if (!args) return std::unexpected(args.error());

@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 
 using namespace bantin;
 using namespace bantin::protocol;
@@ -27,6 +30,14 @@ void check_error(Decode decode, const std::string& text, Errc code, const std::s
     CHECK_THAT(decoded.error().detail, Catch::StartsWith(path));
 }
 
+Command screenshot_command() {
+    auto command = samples::command("cmd-000124");
+    command.kind = CommandKind::Screenshot;
+    command.volume.reset();
+    command.upload_url = "https://bantin.example/api/v1/devices/" + std::string(samples::device) + "/screenshot";
+    return command;
+}
+
 }  // namespace
 
 TEST_CASE("bundle round trips", "[protocol][codec]") {
@@ -47,6 +58,89 @@ TEST_CASE("command round trips, with and without args", "[protocol][codec]") {
     auto screenshot = decode_command(encode(command));
     REQUIRE(screenshot.has_value());
     CHECK(*screenshot == command);
+}
+
+TEST_CASE("screenshot command round trips with and without an upload URL", "[protocol][codec][screenshot]") {
+    auto command = screenshot_command();
+    auto encoded = encode(command);
+    CHECK(json::parse(encoded)["args"]["upload_url"] ==
+          "https://bantin.example/api/v1/devices/loa-phuong-1-cong-uy-ban/screenshot");
+    auto decoded = decode_command(encoded);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == command);
+
+    command.upload_url = "http://127.0.0.1:8080/api/v1/devices/d/screenshot";
+    decoded = decode_command(encode(command));
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->upload_url == command.upload_url);
+
+    command.upload_url.reset();
+    encoded = encode(command);
+    CHECK(json::parse(encoded)["args"] == json::object());
+    decoded = decode_command(encoded);
+    REQUIRE(decoded.has_value());
+    CHECK_FALSE(decoded->upload_url.has_value());
+}
+
+TEST_CASE("screenshot upload URL of exactly 2048 bytes is accepted", "[protocol][codec][screenshot]") {
+    auto command = screenshot_command();
+    std::string url = "https://bantin.example/";
+    url += std::string(max_upload_url_bytes - url.size(), 'a');
+    REQUIRE(url.size() == 2048);
+    command.upload_url = url;
+    auto decoded = decode_command(encode(command));
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->upload_url == url);
+}
+
+TEST_CASE("every screenshot upload URL refusal names command.args.upload_url", "[protocol][codec][screenshot]") {
+    auto base = encode(screenshot_command());
+    std::string too_long = "https://bantin.example/" + std::string(2048, 'a');
+    std::vector<std::pair<std::function<void(json&)>, std::string>> cases{
+        {[](json& j) { j["args"]["upload_url"] = 5; }, "command.args.upload_url"},
+        {[](json& j) { j["args"]["upload_url"] = nullptr; }, "command.args.upload_url"},
+        {[](json& j) { j["args"]["upload_url"] = "ftp://bantin.example/x"; },
+         "command.args.upload_url: expected an http:// or https:// URL"},
+        {[](json& j) { j["args"]["upload_url"] = "file:///etc/passwd"; }, "command.args.upload_url: expected an http"},
+        {[](json& j) { j["args"]["upload_url"] = "/api/v1/devices/d/screenshot"; },
+         "command.args.upload_url: expected an http"},
+        {[](json& j) { j["args"]["upload_url"] = "https://"; }, "command.args.upload_url: the URL has no host"},
+        {[](json& j) { j["args"]["upload_url"] = "http:///x"; }, "command.args.upload_url: the URL has no host"},
+        {[](json& j) { j["args"]["upload_url"] = "https://a.example/x y"; },
+         "command.args.upload_url: spaces and control characters"},
+        {[](json& j) { j["args"]["upload_url"] = "https://a.example/x\r\nHost: evil"; },
+         "command.args.upload_url: spaces and control characters"},
+        {[too_long](json& j) { j["args"]["upload_url"] = too_long; }, "command.args.upload_url: 2071 bytes, at most 2048"},
+        {[](json& j) { j["args"]["extra"] = 1; }, "command.args.extra: unknown field"},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        INFO("case " << i << ", expected " << cases[i].second);
+        check_error(decode_command, edited(base, cases[i].first), Errc::InvalidInput, cases[i].second);
+    }
+}
+
+TEST_CASE("upload_url is refused on every command kind but screenshot", "[protocol][codec][screenshot]") {
+    auto base = encode(screenshot_command());
+    for (const char* kind : {"ping", "reload"}) {
+        INFO(kind);
+        check_error(decode_command, edited(base, [kind](json& j) { j["kind"] = kind; }), Errc::InvalidInput,
+                    "command.args.upload_url: unknown field");
+    }
+    auto set_volume = edited(base, [](json& j) {
+        j["kind"] = "set-volume";
+        j["args"]["volume"] = 40;
+    });
+    check_error(decode_command, set_volume, Errc::InvalidInput, "command.args.upload_url: unknown field");
+}
+
+TEST_CASE("the screenshot command example in docs/protocol.md is these bytes", "[protocol][codec][docs][screenshot]") {
+    auto page_path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" / "protocol.md";
+    std::ifstream in(page_path);
+    std::ostringstream page;
+    page << in.rdbuf();
+    auto block = "```json\n" + encode(screenshot_command()) + "\n```";
+    INFO(block);
+    CHECK(page.str().find(block) != std::string::npos);
 }
 
 TEST_CASE("alert round trips", "[protocol][codec]") {

@@ -10,6 +10,7 @@
 #include "bantin/common/time.hpp"
 #include "bantin/scheduler/model.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,12 +58,17 @@ struct Bundle {
 
 enum class CommandKind { Ping, SetVolume, Reload, Screenshot };
 
+inline constexpr std::size_t max_upload_url_bytes = 2048;
+
 // bantin/v1/dev/{device}/cmd
 struct Command {
     std::string id;
     std::string device;
     CommandKind kind = CommandKind::Ping;
     std::optional<int> volume;  // SetVolume only (args.volume, 0..100); absent otherwise
+    // Screenshot only (args.upload_url): where the device PUTs the PNG, an http:// or https://
+    // URL of at most max_upload_url_bytes. Absent: the device keeps the PNG locally.
+    std::optional<std::string> upload_url;
     TimePoint issued_at;
     TimePoint expires_at;
     bool operator==(const Command&) const = default;
