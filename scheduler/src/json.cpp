@@ -389,6 +389,9 @@ ordered_json to_json(const MediaRef& media) {
     if (!media.name.empty()) {
         out["name"] = media.name;
     }
+    if (media.speech) {
+        out["speech"] = *media.speech;
+    }
     return out;
 }
 
@@ -551,6 +554,16 @@ Result<MediaRef> media_from_json(const json& value, std::string_view path) {
     media.has_audio = reader.boolean("has_audio", default_audio);
     media.has_video = reader.boolean("has_video", media.type == MediaType::Video);
     media.name = reader.string("name", false);
+    if (const json* speech = reader.get("speech", false); speech != nullptr) {
+        if (!speech->is_string()) {
+            reader.fail_at("speech", "expected the sha256 of the spoken audio, got " + type_name(*speech));
+        } else if (media.type != MediaType::Text) {
+            reader.fail_at("speech", "only a text notice has speech, this media is " +
+                                         std::string{to_string(media.type)});
+        } else {
+            media.speech = speech->get<std::string>();
+        }
+    }
     reader.finish();
     if (!reader.ok()) {
         return std::unexpected(reader.error());

@@ -243,6 +243,27 @@ Result<void> validate(const Model& model) {
             problems.add(path, "a stream must carry sound or pictures");
         }
     }
+    // A text notice's speech: checked once every media of the model is known.
+    for (std::size_t i = 0; i < model.media.size(); ++i) {
+        const auto& media = model.media[i];
+        if (!media.speech) {
+            continue;
+        }
+        const std::string path = "media[" + std::to_string(i) + "].speech";
+        if (media.type != MediaType::Text) {
+            problems.add(path, "only a text notice has speech, this media is " + std::string{to_string(media.type)});
+            continue;
+        }
+        const auto found = media_by_digest.find(*media.speech);
+        if (!valid_sha256(*media.speech)) {
+            problems.add(path, "must be 64 lowercase hex digits");
+        } else if (found == media_by_digest.end()) {
+            problems.add(path, "unknown media " + *media.speech);
+        } else if (found->second->type != MediaType::Audio) {
+            problems.add(path, "must name audio media; " + media.speech->substr(0, 12) + " is " +
+                                   std::string{to_string(found->second->type)});
+        }
+    }
 
     for (std::size_t i = 0; i < model.playlists.size(); ++i) {
         const auto& playlist = model.playlists[i];

@@ -125,3 +125,53 @@ TEST_CASE("validation bounds lengths: under 0.1 s or over 24 h is refused", "[js
     CHECK(result.error().detail.find("playlists[0].items[0].duration_ms: must be 100..86400000") != std::string::npos);
     CHECK(result.error().detail.find("playlists[0].items[1].duration_ms: must be 100..86400000") != std::string::npos);
 }
+
+TEST_CASE("a text notice's speech link round-trips and is absent when unset", "[json][speech]") {
+    Model model = town();
+    model.media[4].speech = audio;  // the text notice is spoken by the audio media
+    model.playlists = {playlist("p", {item(text)})};
+    model.campaigns = {loop("c", "p")};
+    REQUIRE(validate(model));
+    const auto json = to_json(model);
+    CHECK(json["media"][4]["speech"] == audio);
+    CHECK_FALSE(json["media"][3].contains("speech"));
+    auto parsed = parse_model(json.dump());
+    REQUIRE(parsed);
+    CHECK(parsed->media[4].speech == audio);
+    CHECK_FALSE(parsed->media[3].speech);
+    CHECK(*parsed == model);
+}
+
+TEST_CASE("speech is refused on media that is not a text notice, and when it is not a digest string",
+          "[json][speech]") {
+    const std::string on_audio = R"({"media":[{"sha256":")" + audio +
+                                 R"(","type":"audio","duration_ms":20000,"speech":")" + audio + R"("}]})";
+    CHECK(error_of(on_audio) == "media[0].speech: only a text notice has speech, this media is audio");
+    const std::string as_number =
+        R"({"media":[{"sha256":")" + text + R"(","type":"text","duration_ms":15000,"speech":42}]})";
+    CHECK(error_of(as_number) == "media[0].speech: expected the sha256 of the spoken audio, got number");
+}
+
+TEST_CASE("validation names a text notice's speech that is unknown, not audio, or on other media",
+          "[json][validate][speech]") {
+    Model model = town();
+    model.media[4].speech = digest('9');  // no such media in the model
+    model.media[0].speech = audio;        // a video cannot carry speech
+    auto unknown = validate(model);
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().detail.find("media[4].speech: unknown media " + digest('9')) != std::string::npos);
+    CHECK(unknown.error().detail.find("media[0].speech: only a text notice has speech, this media is video") !=
+          std::string::npos);
+
+    model.media[0].speech.reset();
+    model.media[4].speech = image;  // known, but pictures are not speech
+    auto not_audio = validate(model);
+    REQUIRE_FALSE(not_audio);
+    CHECK(not_audio.error().detail.find("media[4].speech: must name audio media; cccccccccccc is image") !=
+          std::string::npos);
+
+    model.media[4].speech = "ABC";
+    auto malformed = validate(model);
+    REQUIRE_FALSE(malformed);
+    CHECK(malformed.error().detail.find("media[4].speech: must be 64 lowercase hex digits") != std::string::npos);
+}

@@ -67,6 +67,10 @@ struct MediaRef {
     bool has_audio = true;   // video: has a sound track; stream: carries sound
     bool has_video = false;  // stream: carries pictures
     std::string name;        // for people; not used by the rules
+    // Text only: the sha256 of its spoken version, an Audio MediaRef of the same model. A
+    // speaker plays that audio in the text's place (speak_text_notices in
+    // bantin/protocol/speech_link.hpp); a screen shows the text.
+    std::optional<std::string> speech = std::nullopt;
     bool operator==(const MediaRef&) const = default;
 };
 
@@ -164,7 +168,8 @@ bool targets(const Targets& targets, const Device& device);
 bool covers(const Alert& alert, const Device& device);
 
 // Checks references and ranges across the whole model: every playlist and media id resolves,
-// durations exist where needed, windows and times are inside a day, time zones exist.
+// a text notice's speech names audio media of the model, durations exist where needed,
+// windows and times are inside a day, time zones exist.
 // Reports every problem at once, each with its path ("campaigns[3].playlist: ...").
 Result<void> validate(const Model& model);
 
