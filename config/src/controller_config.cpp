@@ -24,6 +24,14 @@ auto http_url_or_empty() {
     };
 }
 
+auto absolute_or_empty() {
+    return [](const std::filesystem::path& value) -> std::optional<std::string> {
+        if (value.empty() || value.is_absolute())
+            return std::nullopt;
+        return "must be an absolute path, got " + detail::quote(value.string());
+    };
+}
+
 auto known_time_zone() {
     return [](const std::string& value) -> std::optional<std::string> {
         try {
@@ -54,6 +62,10 @@ void describe(Visitor& v, Config& c) {
               "Base URL devices use for media links in bundles (http:// or https://). Empty: "
               "http://<listen_address>:<port>.",
               http_url_or_empty());
+        v.key("web_root", c.http.web_root,
+              "Directory of the web console's files, served under /. Empty: <prefix>/share/bantin/web or "
+              "the source tree's web/, found from the executable's path.",
+              absolute_or_empty());
     });
     v.table("auth", "Sessions and login limits.", [&] {
         v.key("session_ttl_h", c.auth.session_ttl, "Hours a login session stays valid.", between(1, 24 * 30));

@@ -32,6 +32,9 @@ struct HttpConfig {
     int port = 8080;
     // Base URL devices use for media links in bundles; empty: http://<listen_address>:<port>.
     std::string public_base_url;
+    // The web console's files (index.html, *.js, *.css), served under `/`. Empty: the installed
+    // <prefix>/share/bantin/web, or the source tree's web/, found from the executable's path.
+    std::filesystem::path web_root;
     std::string base_url() const;
     bool operator==(const HttpConfig&) const = default;
 };
