@@ -12,6 +12,7 @@
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/sqlite_store.hpp"
+#include "bantin/controller/web_console.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
@@ -277,6 +278,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     impl->server = std::make_unique<ApiServer>(server_options(impl->config));
     register_content_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
+    register_web_console(*impl->server, impl->config);
     return std::unique_ptr<ControllerDaemon>(new ControllerDaemon(std::move(impl)));
 }
 
