@@ -1,0 +1,39 @@
+#include "bantin/protocol/speech_link.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace bantin::protocol {
+
+std::set<std::string> speak_text_notices(scheduler::Model& model, scheduler::DeviceKind kind) {
+    std::set<std::string> replaced;
+    if (kind != scheduler::DeviceKind::Speaker)
+        return replaced;
+    std::set<std::string, std::less<>> audio;
+    for (const auto& media : model.media)
+        if (media.type == scheduler::MediaType::Audio)
+            audio.insert(media.sha256);
+    std::map<std::string, std::string, std::less<>> speech_of;  // text digest -> its audio
+    for (const auto& media : model.media)
+        if (media.type == scheduler::MediaType::Text && media.speech && audio.contains(*media.speech))
+            speech_of.emplace(media.sha256, *media.speech);
+    if (speech_of.empty())
+        return replaced;
+    for (auto& playlist : model.playlists)
+        for (auto& item : playlist.items) {
+            auto found = speech_of.find(item.media);
+            if (found != speech_of.end())
+                item.media = found->second;
+        }
+    // No item names a linked notice any more: the speaker never fetches or plays them.
+    std::erase_if(model.media,
+                  [&](const scheduler::MediaRef& media) { return speech_of.contains(media.sha256); });
+    for (const auto& [text, speech] : speech_of) replaced.insert(text);
+    return replaced;
+}
+
+void drop_manifest_entries(std::vector<MediaEntry>& manifest, const std::set<std::string>& digests) {
+    std::erase_if(manifest, [&](const MediaEntry& entry) { return digests.contains(entry.sha256); });
+}
+
+}  // namespace bantin::protocol
