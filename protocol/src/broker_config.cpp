@@ -1,14 +1,21 @@
 #include "bantin/protocol/broker_config.hpp"
 
+#include "private_file.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 namespace bantin::protocol {
 
@@ -77,29 +84,41 @@ std::optional<std::vector<unsigned char>> from_base64(std::string_view text) {
     return bytes;
 }
 
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text,
-                                   std::filesystem::perms permissions) {
-    auto temporary = path;
-    temporary += ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            return fail(Errc::Io, temporary.string() + ": cannot open for writing");
-        }
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        out.flush();
-        if (!out) {
-            return fail(Errc::Io, temporary.string() + ": write failed");
-        }
+// Mosquitto started as root drops to its `user` (default "mosquitto"; "root" keeps root)
+// before it reads passwd and acl, and re-reads them as that user on SIGHUP (checked on
+// 2.0.11). So when we are root those files, 0600, belong to that account; otherwise
+// Mosquitto runs as whoever started it, which is us, and the files stay ours.
+Result<std::optional<detail::FileOwner>> broker_file_owner(const BrokerConfig& config) {
+    if (::geteuid() != 0) {
+        return std::optional<detail::FileOwner>{};
     }
-    std::error_code error;
-    std::filesystem::permissions(temporary, permissions, std::filesystem::perm_options::replace, error);
-    if (error) {
-        return fail(Errc::Io, temporary.string() + ": chmod: " + error.message());
+    const std::string user = config.run_as_user.empty() ? "mosquitto" : config.run_as_user;
+    if (user == "root") {
+        return std::optional<detail::FileOwner>{};
     }
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-        return fail(Errc::Io, path.string() + ": rename: " + error.message());
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    const int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
+    if (rc != 0 || found == nullptr) {
+        return fail(Errc::InvalidInput, "broker run_as_user '" + user +
+                                            "': no such account (Mosquitto started as root drops to it and reads "
+                                            "passwd and acl as it); create it or set run_as_user");
+    }
+    return std::optional<detail::FileOwner>{detail::FileOwner{found->pw_uid, found->pw_gid}};
+}
+
+Result<void> hand_directory_to(const std::filesystem::path& directory, const detail::FileOwner& owner) {
+    const int descriptor = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (descriptor < 0) {
+        return fail(Errc::Io, directory.string() + ": cannot open: " + std::strerror(errno));
+    }
+    const int rc = ::fchown(descriptor, owner.user, owner.group);
+    const int error = errno;
+    ::close(descriptor);
+    if (rc != 0) {
+        return fail(Errc::Io, directory.string() + ": cannot hand to uid " + std::to_string(owner.user) + ": " +
+                                  std::strerror(error));
     }
     return {};
 }
@@ -254,22 +273,29 @@ Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerA
     if (!acl) {
         return std::unexpected(acl.error());
     }
+    auto owner = broker_file_owner(config);
+    if (!owner) {
+        return std::unexpected(owner.error());
+    }
     const BrokerFiles files = broker_file_paths(config);
     std::error_code error;
     std::filesystem::create_directories(files.persistence_directory, error);
     if (error) {
         return fail(Errc::Io, files.persistence_directory.string() + ": " + error.message());
     }
-    using std::filesystem::perms;
-    const auto secret = perms::owner_read | perms::owner_write | perms::group_read;
-    const auto readable = secret | perms::others_read;
-    if (auto r = write_file_atomically(files.password_file, *passwords, secret); !r) {
+    if (*owner) {
+        if (auto r = hand_directory_to(files.persistence_directory, **owner); !r) {
+            return std::unexpected(r.error());
+        }
+    }
+    using detail::FileAccess;
+    if (auto r = detail::replace_file(files.password_file, *passwords, FileAccess::OwnerOnly, *owner); !r) {
         return std::unexpected(r.error());
     }
-    if (auto r = write_file_atomically(files.acl_file, *acl, secret); !r) {
+    if (auto r = detail::replace_file(files.acl_file, *acl, FileAccess::OwnerOnly, *owner); !r) {
         return std::unexpected(r.error());
     }
-    if (auto r = write_file_atomically(files.config_file, render_mosquitto_conf(config), readable); !r) {
+    if (auto r = detail::replace_file(files.config_file, render_mosquitto_conf(config), FileAccess::Public); !r) {
         return std::unexpected(r.error());
     }
     return files;

@@ -1,10 +1,25 @@
-// Broker configuration text and password hashes (no broker; broker_acl_itest.cpp runs them).
+// Broker configuration text, password hashes and how the files are written (no broker;
+// broker_acl_itest.cpp runs them).
 
 #include "bantin/protocol/broker_config.hpp"
 
+// The internal writer under write_broker_files, tested here with forced temporary names.
+#include "../../protocol/src/private_file.hpp"
+
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 using bantin::Errc;
 using namespace bantin::protocol;
@@ -22,6 +37,64 @@ BrokerAccounts sample_accounts() {
                         DeviceAccount{"dev-b", kMosquittoPasswdHash, {}}};
     return accounts;
 }
+
+namespace fs = std::filesystem;
+
+// A fresh directory, removed with its content at the end of the test.
+class TemporaryDirectory {
+public:
+    TemporaryDirectory() {
+        std::string pattern = (fs::temp_directory_path() / "bantin-broker-files-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+    }
+    ~TemporaryDirectory() {
+        std::error_code ignored;
+        fs::remove_all(m_path, ignored);
+    }
+    TemporaryDirectory(const TemporaryDirectory&) = delete;
+    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+    const fs::path& path() const { return m_path; }
+
+private:
+    fs::path m_path;
+};
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+std::set<std::string> names_in(const fs::path& directory) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+        names.insert(entry.path().filename().string());
+    }
+    return names;
+}
+
+struct stat status_of(const fs::path& path) {
+    struct stat info {};
+    REQUIRE(::lstat(path.c_str(), &info) == 0);
+    return info;
+}
+
+// A config in `directory` whose files stay with the test's own user, root or not.
+BrokerConfig config_in(const fs::path& directory) {
+    BrokerConfig config;
+    config.directory = directory;
+    config.run_as_user = ::geteuid() == 0 ? "root" : "";
+    return config;
+}
+
+const std::set<std::string> kBrokerFileNames = {"mosquitto.conf", "passwd", "acl", "persistence"};
 
 }  // namespace
 
@@ -125,4 +198,154 @@ TEST_CASE("mosquitto.conf locks the broker down and enables the TLS listener whe
         INFO(line);
         CHECK_THAT(text, Catch::Contains(line));
     }
+}
+
+TEST_CASE("passwd and acl are written 0600, mosquitto.conf 0644, and no temporary file is left", "[broker][files]") {
+    TemporaryDirectory directory;
+    const mode_t old_umask = ::umask(0);  // the modes must not depend on the caller's umask
+    auto files = write_broker_files(config_in(directory.path()), sample_accounts());
+    ::umask(old_umask);
+    REQUIRE(files);
+    CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
+    CHECK((status_of(files->acl_file).st_mode & 07777) == 0600);
+    CHECK((status_of(files->config_file).st_mode & 07777) == 0644);
+    CHECK(S_ISREG(status_of(files->password_file).st_mode));
+    CHECK(read_text(files->password_file) == *render_password_file(sample_accounts()));
+    CHECK(read_text(files->acl_file) == *render_acl_file(sample_accounts()));
+    CHECK(names_in(directory.path()) == kBrokerFileNames);
+
+    // Writing again replaces the content and still leaves nothing else behind.
+    BrokerAccounts fewer = sample_accounts();
+    fewer.devices.pop_back();
+    REQUIRE(write_broker_files(config_in(directory.path()), fewer));
+    CHECK(read_text(files->password_file) == *render_password_file(fewer));
+    CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
+    CHECK(names_in(directory.path()) == kBrokerFileNames);
+}
+
+TEST_CASE("regression: a symlink at the old fixed name passwd.tmp is not followed", "[broker][files]") {
+    // The writer used to open `<path>.tmp` with O_TRUNC and follow a symlink there, so a local
+    // user could make it overwrite any file the controller can write, or read the hashes.
+    TemporaryDirectory directory;
+    const fs::path victim = directory.path() / "victim";
+    write_text(victim, "untouched\n");
+    ::chmod(victim.c_str(), 0644);
+    for (const char* name : {"passwd.tmp", "acl.tmp", "mosquitto.conf.tmp", ".passwd.tmp", ".acl.tmp"}) {
+        fs::create_symlink(victim, directory.path() / name);
+    }
+    auto files = write_broker_files(config_in(directory.path()), sample_accounts());
+    REQUIRE(files);
+    CHECK(read_text(victim) == "untouched\n");
+    CHECK((status_of(victim).st_mode & 07777) == 0644);
+    CHECK(fs::is_symlink(directory.path() / "passwd.tmp"));
+    CHECK(S_ISREG(status_of(files->password_file).st_mode));
+    CHECK(read_text(files->password_file) == *render_password_file(sample_accounts()));
+}
+
+TEST_CASE("replace_file skips temporary names taken by a symlink or a file and writes through neither",
+          "[broker][files]") {
+    TemporaryDirectory directory;
+    const fs::path victim = directory.path() / "victim";
+    write_text(victim, "untouched\n");
+    fs::create_symlink(victim, directory.path() / "first.tmp");
+    fs::create_symlink(directory.path() / "nowhere", directory.path() / "second.tmp");  // dangling
+    write_text(directory.path() / "third.tmp", "someone else's\n");
+    const std::array<std::string, 4> names = {"first.tmp", "second.tmp", "third.tmp", "fourth.tmp"};
+    const fs::path target = directory.path() / "passwd";
+
+    auto replaced = bantin::protocol::detail::replace_file(
+        target, "secret\n", bantin::protocol::detail::FileAccess::OwnerOnly, std::nullopt,
+        [&](unsigned attempt) { return names.at(attempt); });
+    REQUIRE(replaced);
+    CHECK(read_text(target) == "secret\n");
+    CHECK((status_of(target).st_mode & 07777) == 0600);
+    CHECK(read_text(victim) == "untouched\n");
+    CHECK_FALSE(fs::exists(directory.path() / "nowhere"));  // the dangling link was not created through
+    CHECK(read_text(directory.path() / "third.tmp") == "someone else's\n");
+    CHECK(fs::is_symlink(directory.path() / "first.tmp"));
+    CHECK_FALSE(fs::exists(directory.path() / "fourth.tmp"));  // renamed into place
+}
+
+TEST_CASE("replace_file gives up when every temporary name is taken and leaves the target alone", "[broker][files]") {
+    TemporaryDirectory directory;
+    const fs::path target = directory.path() / "passwd";
+    write_text(target, "old\n");
+    fs::create_symlink(directory.path() / "victim", directory.path() / "taken.tmp");
+    auto replaced = bantin::protocol::detail::replace_file(target, "new\n",
+                                                           bantin::protocol::detail::FileAccess::OwnerOnly, std::nullopt,
+                                                           [](unsigned) { return std::string("taken.tmp"); });
+    REQUIRE_FALSE(replaced);
+    CHECK(replaced.error().code == Errc::Io);
+    CHECK_THAT(replaced.error().detail, Catch::Contains("no free temporary name"));
+    CHECK(read_text(target) == "old\n");
+    CHECK_FALSE(fs::exists(directory.path() / "victim"));
+}
+
+TEST_CASE("a write that fails part-way leaves the old passwd intact and no temporary file", "[broker][files]") {
+    TemporaryDirectory directory;
+    auto files = write_broker_files(config_in(directory.path()), sample_accounts());
+    REQUIRE(files);
+    const std::string old_passwords = read_text(files->password_file);
+
+    // A file size limit below the new passwd makes write() fail with EFBIG, even for root.
+    BrokerAccounts more = sample_accounts();
+    more.devices.push_back(DeviceAccount{"dev-c", kMosquittoPasswdHash, {}});
+    rlimit old_limit{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old_limit;
+    small.rlim_cur = 64;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    auto result = write_broker_files(config_in(directory.path()), more);
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::signal(SIGXFSZ, old_handler);
+
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == Errc::Io);
+    CHECK_THAT(result.error().detail, Catch::Contains("cannot write"));
+    CHECK(read_text(files->password_file) == old_passwords);
+    CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
+    CHECK(names_in(directory.path()) == kBrokerFileNames);
+}
+
+TEST_CASE("a rename that fails leaves no temporary file behind", "[broker][files]") {
+    TemporaryDirectory directory;
+    // A non-empty directory where passwd should go: rename(2) refuses to replace it.
+    fs::create_directories(directory.path() / "passwd" / "in-the-way");
+    auto result = write_broker_files(config_in(directory.path()), sample_accounts());
+    REQUIRE_FALSE(result);
+    CHECK(result.error().code == Errc::Io);
+    CHECK_THAT(result.error().detail, Catch::Contains("cannot replace"));
+    CHECK(names_in(directory.path()) == std::set<std::string>{"passwd", "persistence"});
+}
+
+TEST_CASE("run as root, passwd, acl and persistence/ go to the account Mosquitto drops to", "[broker][files][root]") {
+    if (::geteuid() != 0) {
+        WARN("not root: Mosquitto runs as the invoking user and the files stay theirs; nothing to hand over");
+        return;
+    }
+    const passwd* broker_account = ::getpwnam("mosquitto");
+    if (broker_account == nullptr) {
+        WARN("no 'mosquitto' account on this machine");
+        return;
+    }
+    const uid_t broker_user = broker_account->pw_uid;
+    TemporaryDirectory directory;
+    BrokerConfig config = config_in(directory.path());
+    config.run_as_user = "";  // Mosquitto's default: "mosquitto"
+    auto files = write_broker_files(config, sample_accounts());
+    REQUIRE(files);
+    for (const fs::path& path : {files->password_file, files->acl_file, files->persistence_directory}) {
+        INFO(path);
+        CHECK(status_of(path).st_uid == broker_user);
+    }
+    CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
+    CHECK((status_of(files->acl_file).st_mode & 07777) == 0600);
+    CHECK(status_of(files->config_file).st_uid == 0);
+
+    config.run_as_user = "no-such-account-bantin";
+    auto refused = write_broker_files(config, sample_accounts());
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::InvalidInput);
+    CHECK_THAT(refused.error().detail, Catch::Contains("no-such-account-bantin"));
 }

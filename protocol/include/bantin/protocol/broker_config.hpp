@@ -15,8 +15,8 @@
 // that is no longer in the password file.
 //
 // Threads: everything here is a pure function or a file write; call from any thread.
-// Errors: InvalidInput for an id or zone that cannot be a single topic level or for a
-// malformed hash, Io for a file that cannot be written, Crypto when the random source or
+// Errors: InvalidInput for an id or zone that cannot be a single topic level, for a
+// malformed hash or (when run as root) an unknown run_as_user, Io for a file that cannot be written, Crypto when the random source or
 // the hash fails, NotFound/Io from reload_broker.
 
 #include "bantin/common/error.hpp"
@@ -51,7 +51,7 @@ enum class BrokerLogLevel { Normal, Debug };
 
 struct BrokerConfig {
     // Receives mosquitto.conf, passwd, acl, mosquitto.pid, mosquitto.log and persistence/.
-    // The broker's user must be able to read the files and write persistence/.
+    // The broker's user must be able to enter it (docs/broker.md, "File permissions").
     std::filesystem::path directory;
     std::string bind_address = "127.0.0.1";
     std::uint16_t port = 1883;
@@ -109,8 +109,13 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts);
 // [A-Za-z0-9._-]) and that ids are unique. Reports all problems in one Error.
 Result<void> validate_accounts(const BrokerAccounts& accounts);
 
-// Writes the four files and creates persistence/ (each file replaced atomically; passwd
-// and acl with mode 0640).
+// Writes the three files and creates persistence/. Each file is replaced atomically through
+// a fresh temporary file beside it (O_CREAT|O_EXCL|O_NOFOLLOW, final mode from the start,
+// fsync, rename, directory fsync), so a reader sees the old or the new file, a failed write
+// leaves the old one, and nothing planted at a temporary name is followed. passwd and acl
+// are 0600, mosquitto.conf 0644. Run as root, passwd, acl and persistence/ are handed to the
+// account Mosquitto drops to (run_as_user, default "mosquitto"; not for "root"), which reads
+// them after dropping privileges; InvalidInput if that account does not exist.
 Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerAccounts& accounts);
 
 // `$7$<iterations>$<salt base64>$<hash base64>`: PBKDF2-HMAC-SHA512, 64-byte hash, the
