@@ -82,6 +82,25 @@ Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
     return record;
 }
 
+Result<MediaRecord> SpeechRenderer::store_text(std::string_view) {
+    return fail(Errc::Unsupported, "this speech renderer keeps no text files");
+}
+
+Result<MediaRecord> EspeakSpeechRenderer::store_text(std::string_view text) {
+    auto stored = m_store.put_bytes(text);
+    if (!stored)
+        return std::unexpected(stored.error());
+    MediaRecord record;
+    record.media.sha256 = stored->sha256;
+    record.media.type = scheduler::MediaType::Text;
+    record.media.has_audio = true;
+    record.media.has_video = false;
+    record.size = static_cast<std::int64_t>(stored->size);
+    record.created = m_clock.wall();
+    record.text = std::string{text};
+    return record;
+}
+
 AlertService::AlertService(Store& store, const Clock& clock, const protocol::SecretKey& key,
                            MessageSink& sink, SpeechRenderer& speech, Publisher* publisher,
                            AlertServiceOptions options)
@@ -135,11 +154,24 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
             spoken = std::string{exercise_marker} + ". " + spoken;
     }
     std::optional<MediaRecord> speech;
+    std::optional<MediaRecord> notice;  // the words on screens, spoken by `speech`
     if (!spoken.empty()) {
         auto rendered = m_speech.render(spoken);
         if (!rendered)
             return std::unexpected(rendered.error());
         speech = std::move(*rendered);
+        auto stored = m_speech.store_text(headline + "\n\n" + request.text);
+        if (stored) {
+            notice = std::move(*stored);
+            notice->media.type = scheduler::MediaType::Text;
+            notice->media.duration = speech->media.duration;  // a text lasts as long as its speech
+            notice->media.has_audio = true;
+            notice->media.has_video = false;
+            notice->media.name = "alert " + id;
+            notice->tts_media = speech->media.sha256;
+        } else if (stored.error().code != Errc::Unsupported) {
+            return std::unexpected(stored.error());
+        }
     }
 
     AlertRecord record;
@@ -178,6 +210,14 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
             auto inserted = transaction.insert_media(*speech);
             if (!inserted)
                 return std::unexpected(inserted.error());
+        }
+        if (notice) {
+            // The same words stored before keep their row (and its speech link).
+            auto inserted = transaction.insert_media(*notice);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            playlist.playlist.items.push_back(scheduler::PlaylistItem{notice->media.sha256, std::nullopt, 1});
+        } else if (speech) {
             playlist.playlist.items.push_back(scheduler::PlaylistItem{speech->media.sha256, std::nullopt, 1});
         }
         if (request.media) {
@@ -315,6 +355,13 @@ Result<void> AlertService::publish_alert(const AlertRecord& record) {
             auto media = transaction.media_by_sha256(item.media);
             if (!media)
                 return std::unexpected(media.error());
+            if (media->tts_media) {
+                // A text notice travels with its speech, so speakers can play it.
+                auto speech = transaction.media_by_sha256(*media->tts_media);
+                if (!speech)
+                    return std::unexpected(speech.error());
+                inputs.media.emplace(speech->media.sha256, std::move(*speech));
+            }
             inputs.media.emplace(item.media, std::move(*media));
         }
         inputs.playlists.emplace(playlist->playlist.id, playlist->playlist);

@@ -2,6 +2,7 @@
 
 #include "bantin/media/sha256.hpp"
 #include "bantin/protocol/codec.hpp"
+#include "bantin/protocol/speech_link.hpp"
 
 #include <algorithm>
 #include <set>
@@ -88,29 +89,14 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
         if (record == inputs.media.end())
             continue;
         media.push_back(record->second.media);
+        // A text notice carries the link to its speech (sent beside it), so whoever plays the
+        // model can speak it: the speaker's own bundle, or any device receiving an alert.
+        const auto& speech = record->second.tts_media;
+        if (record->second.media.type == scheduler::MediaType::Text && speech && media_ids.contains(*speech) &&
+            inputs.media.contains(*speech))
+            media.back().speech = *speech;
         manifest.push_back(manifest_entry(record->second, base_url));
     }
-}
-
-// A speaker plays a text notice as its speech (docs/scheduling.md), and the wire model has no
-// link from a text to its speech audio: a speaker's playlists name the speech media instead of
-// the text, so the device fetches and plays the audio. The spoken duration is the text's
-// duration, so the timeline is the one the controller previews.
-void speak_text_notices(const BundleInputs& inputs, protocol::Bundle& bundle) {
-    std::set<std::string> replaced;
-    for (auto& playlist : bundle.model.playlists)
-        for (auto& item : playlist.items) {
-            auto record = inputs.media.find(item.media);
-            if (record == inputs.media.end() || record->second.media.type != scheduler::MediaType::Text ||
-                !record->second.tts_media)
-                continue;
-            replaced.insert(item.media);
-            item.media = *record->second.tts_media;
-        }
-    std::erase_if(bundle.model.media,
-                  [&](const scheduler::MediaRef& media) { return replaced.contains(media.sha256); });
-    std::erase_if(bundle.manifest,
-                  [&](const protocol::MediaEntry& entry) { return replaced.contains(entry.sha256); });
 }
 
 }  // namespace
@@ -186,8 +172,8 @@ protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Devic
     }
     fill_content(inputs, playlist_ids, media_ids, media_base_url, bundle.model.playlists, bundle.model.media,
                  bundle.manifest);
-    if (device.kind == scheduler::DeviceKind::Speaker)
-        speak_text_notices(inputs, bundle);
+    // A speaker's bundle names the speech instead of the text and leaves the text out.
+    protocol::drop_manifest_entries(bundle.manifest, protocol::speak_text_notices(bundle.model, device.kind));
     bundle.settings.default_volume = device.default_volume;
     bundle.settings.volume_schedule = device.volume_schedule;
     bundle.settings.on_hours = device.on_hours;

@@ -1,7 +1,11 @@
 #include "bantin/controller/alerts.hpp"
+#include "bantin/controller/bundle_builder.hpp"
 #include "bantin/controller/cap.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
+
+#include <fstream>
+#include <iterator>
 
 using namespace bantin;
 using namespace bantin::controller;
@@ -11,9 +15,53 @@ using bantin::testing::TextAsSpeech;
 
 namespace {
 
+// Speaks like TextAsSpeech (the "audio" is a digest of the spoken text, no external tools) and
+// stores the words of a text notice in a real content store, as the espeak-ng renderer does.
+class SpeechWithText final : public SpeechRenderer {
+public:
+    SpeechWithText(const bantin::testing::SimulatedClock& clock, media::ContentStore store)
+        : m_speech(clock), m_store(std::move(store)), m_clock(clock) {}
+    Result<MediaRecord> render(std::string_view text) override {
+        auto rendered = m_speech.render(text);
+        spoken = m_speech.spoken;
+        return rendered;
+    }
+    Result<MediaRecord> store_text(std::string_view text) override {
+        auto stored = m_store.put_bytes(text);
+        if (!stored)
+            return std::unexpected(stored.error());
+        MediaRecord record;
+        record.media.sha256 = stored->sha256;
+        record.media.type = scheduler::MediaType::Text;
+        record.size = static_cast<std::int64_t>(stored->size);
+        record.created = m_clock.wall();
+        record.text = std::string{text};
+        return record;
+    }
+    const media::ContentStore& store() const { return m_store; }
+    std::vector<std::string> spoken;
+
+private:
+    TextAsSpeech m_speech;
+    media::ContentStore m_store;
+    const bantin::testing::SimulatedClock& m_clock;
+};
+
+media::ContentStore open_content(const std::string& root) {
+    auto opened = media::ContentStore::open(root);
+    REQUIRE(opened);
+    return std::move(*opened);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 struct AlertsFixture : FleetFixture {
     AlertsFixture(bool one_person = false)
-        : speech(clock), service(*store, clock, keys.secret, sink, speech, nullptr, options(one_person)) {}
+        : speech(clock, open_content(directory.file("media"))),
+          service(*store, clock, keys.secret, sink, speech, nullptr, options(one_person)) {}
     static AlertServiceOptions options(bool one_person) {
         AlertServiceOptions options;
         options.one_person_live_alerts = one_person;
@@ -30,10 +78,36 @@ struct AlertsFixture : FleetFixture {
         request.expires = clock.wall() + std::chrono::hours{2};
         return request;
     }
+    // The alert message a one-person alert publishes on zone-1.
+    protocol::AlertMessage sent(const AlertRequest& request) {
+        auto created = service.create(operator_one, request);
+        REQUIRE(created);
+        REQUIRE(created->state == AlertState::Sent);
+        auto on_zone = sink.on("bantin/v1/alert/zone/zone-1");
+        REQUIRE_FALSE(on_zone.empty());
+        auto verified = protocol::verify_alert(on_zone.back().payload, trusted(), "zone-1", {}, clock.wall());
+        REQUIRE(verified);
+        REQUIRE(std::holds_alternative<protocol::AlertMessage>(*verified));
+        return std::get<protocol::AlertMessage>(*verified);
+    }
     RecordingSink sink;
-    TextAsSpeech speech;
+    SpeechWithText speech;
     AlertService service;
 };
+
+const scheduler::MediaRef* media_of(const std::vector<scheduler::MediaRef>& media, const std::string& sha256) {
+    for (const auto& ref : media)
+        if (ref.sha256 == sha256)
+            return &ref;
+    return nullptr;
+}
+
+const protocol::MediaEntry* entry_of(const std::vector<protocol::MediaEntry>& manifest, const std::string& sha256) {
+    for (const auto& entry : manifest)
+        if (entry.sha256 == sha256)
+            return &entry;
+    return nullptr;
+}
 
 }  // namespace
 
@@ -65,9 +139,9 @@ TEST_CASE("a live alert waits for a second operator and then goes out signed on 
     REQUIRE(verified);
     const auto& message = std::get<protocol::AlertMessage>(*verified);
     CHECK(message.alert.status == scheduler::AlertStatus::Actual);
-    REQUIRE(message.manifest.size() == 1);
-    CHECK(message.manifest[0].type == scheduler::MediaType::Audio);
-    CHECK(message.manifest[0].url.starts_with("http://controller.test/api/v1/device-media/"));
+    REQUIRE(message.manifest.size() == 2);  // the text notice and its speech
+    for (const auto& entry : message.manifest)
+        CHECK(entry.url.starts_with("http://controller.test/api/v1/device-media/"));
 }
 
 TEST_CASE("an editor cannot raise an alert", "[alerts]") {
@@ -255,4 +329,158 @@ TEST_CASE("CAP date-times with offsets convert to UTC", "[alerts][cap]") {
     CHECK(format_utc(*minus) == "2026-11-27T05:00:00.000Z");
     CHECK_FALSE(parse_cap_time("2026-13-01T00:00:00Z"));
     CHECK_FALSE(parse_cap_time("2026-11-27 13:00:00+07:00"));
+}
+
+TEST_CASE("a text-only alert plays a text notice linked to its speech, both in the manifest",
+          "[alerts][speech]") {
+    AlertsFixture fixture{true};
+    const auto request = fixture.flood();
+    const auto message = fixture.sent(request);
+
+    REQUIRE(message.playlist.items.size() == 1);
+    const auto& item = message.playlist.items[0];
+    CHECK_FALSE(item.duration);  // the notice lasts as long as its speech
+    const auto* text = media_of(message.media, item.media);
+    REQUIRE(text != nullptr);
+    CHECK(text->type == scheduler::MediaType::Text);
+    REQUIRE(text->speech);
+    const auto* speech = media_of(message.media, *text->speech);
+    REQUIRE(speech != nullptr);
+    CHECK(speech->type == scheduler::MediaType::Audio);
+    CHECK(text->duration == speech->duration);
+
+    REQUIRE(message.manifest.size() == 2);
+    const auto* text_entry = entry_of(message.manifest, text->sha256);
+    const auto* speech_entry = entry_of(message.manifest, speech->sha256);
+    REQUIRE(text_entry != nullptr);
+    REQUIRE(speech_entry != nullptr);
+    CHECK(text_entry->type == scheduler::MediaType::Text);
+    CHECK(speech_entry->type == scheduler::MediaType::Audio);
+
+    // The words are stored content-addressed, like a notice of the media API: headline, then text.
+    auto path = fixture.speech.store().lookup(text->sha256);
+    REQUIRE(path);
+    CHECK(read_file(*path) == request.headline + "\n\n" + request.text);
+    CHECK(text_entry->size == read_file(*path).size());
+    // The speech says the text.
+    REQUIRE(fixture.speech.spoken.size() == 1);
+    CHECK(fixture.speech.spoken[0] == request.text);
+}
+
+TEST_CASE("an exercise's text notice begins with the drill marker too", "[alerts][speech]") {
+    AlertsFixture fixture;
+    const auto message = fixture.sent(fixture.flood(scheduler::AlertStatus::Exercise));
+    const auto* text = media_of(message.media, message.playlist.items.at(0).media);
+    REQUIRE(text != nullptr);
+    auto path = fixture.speech.store().lookup(text->sha256);
+    REQUIRE(path);
+    CHECK(read_file(*path).starts_with(exercise_marker));
+}
+
+TEST_CASE("an alert with a media file plays the text notice, then the file", "[alerts][speech]") {
+    AlertsFixture fixture{true};
+    auto request = fixture.flood();
+    request.media = std::string(64, 'b');  // the fixture's stored video
+    const auto message = fixture.sent(request);
+    REQUIRE(message.playlist.items.size() == 2);
+    const auto* text = media_of(message.media, message.playlist.items[0].media);
+    REQUIRE(text != nullptr);
+    CHECK(text->type == scheduler::MediaType::Text);
+    CHECK(text->speech);
+    CHECK(message.playlist.items[1].media == std::string(64, 'b'));
+    CHECK(message.manifest.size() == 3);
+
+    auto media_only = fixture.flood();
+    media_only.id = "media-only";
+    media_only.text.clear();
+    media_only.media = std::string(64, 'b');
+    const auto without_text = fixture.sent(media_only);
+    REQUIRE(without_text.playlist.items.size() == 1);
+    CHECK(without_text.playlist.items[0].media == std::string(64, 'b'));
+    CHECK(without_text.manifest.size() == 1);
+}
+
+TEST_CASE("the alert keeps its repeat policy with the text notice", "[alerts][speech]") {
+    AlertsFixture fixture{true};
+    auto request = fixture.flood();
+    request.repeat = scheduler::RepeatPolicy{5, std::chrono::minutes{2}};
+    const auto message = fixture.sent(request);
+    CHECK(message.alert.repeat == request.repeat);
+    CHECK(message.alert.playlist == message.playlist.id);
+}
+
+TEST_CASE("a speech renderer that keeps no text files gives a speech-only alert, as before",
+          "[alerts][speech]") {
+    FleetFixture fleet;
+    RecordingSink sink;
+    TextAsSpeech speech{fleet.clock};
+    AlertServiceOptions options;
+    options.one_person_live_alerts = true;
+    AlertService service{*fleet.store, fleet.clock, fleet.keys.secret, sink, speech, nullptr, options};
+    AlertRequest request;
+    request.zones = {"zone-1"};
+    request.headline = "Lũ quét";
+    request.text = "Di chuyển lên vùng cao ngay.";
+    auto created = service.create(fleet.operator_one, request);
+    REQUIRE(created);
+    REQUIRE(sink.messages.size() == 1);
+    auto verified = protocol::verify_alert(sink.messages[0].payload, fleet.trusted(), "zone-1", {}, fleet.clock.wall());
+    REQUIRE(verified);
+    const auto& message = std::get<protocol::AlertMessage>(*verified);
+    REQUIRE(message.media.size() == 1);
+    CHECK(message.media[0].type == scheduler::MediaType::Audio);
+    CHECK(message.playlist.items.at(0).media == message.media[0].sha256);
+}
+
+TEST_CASE("the espeak-ng renderer stores a text notice's words content-addressed", "[alerts][speech]") {
+    FleetFixture fleet;
+    auto content = open_content(fleet.directory.file("media"));
+    EspeakSpeechRenderer renderer{content, media::SpeechOptions{}, fleet.clock};
+    const std::string words = "Bão số 9\n\nNgười dân ở trong nhà.";
+    auto stored = renderer.store_text(words);
+    REQUIRE(stored);
+    CHECK(stored->media.type == scheduler::MediaType::Text);
+    CHECK(stored->media.sha256 == media::sha256_hex(words));
+    CHECK(stored->size == static_cast<std::int64_t>(words.size()));
+    CHECK(stored->text == words);
+    auto path = content.lookup(stored->media.sha256);
+    REQUIRE(path);
+    CHECK(read_file(*path) == words);
+}
+
+TEST_CASE("bundles of an alert's devices: a screen gets the linked text, a speaker its speech",
+          "[alerts][speech][bundle]") {
+    AlertsFixture fixture{true};
+    const auto message = fixture.sent(fixture.flood());
+    const std::string text = message.playlist.items.at(0).media;
+    const std::string speech = *media_of(message.media, text)->speech;
+
+    auto inputs = fixture.store->read_value<BundleInputs>(
+        [&](StoreTransaction& transaction) { return load_bundle_inputs(transaction, fixture.clock.wall()); });
+    REQUIRE(inputs);
+    scheduler::Device screen;
+    screen.id = "screen-1";
+    screen.zone = "zone-1";
+    scheduler::Device speaker = screen;
+    speaker.id = "speaker-1";
+    speaker.kind = scheduler::DeviceKind::Speaker;
+
+    const auto on_screen = build_bundle(*inputs, screen, "http://controller.test");
+    const auto* alert_playlist = &on_screen.model.playlists.at(0);
+    for (const auto& playlist : on_screen.model.playlists)
+        if (playlist.id == message.playlist.id)
+            alert_playlist = &playlist;
+    CHECK(alert_playlist->items.at(0).media == text);
+    REQUIRE(media_of(on_screen.model.media, text) != nullptr);
+    CHECK(media_of(on_screen.model.media, text)->speech == speech);
+    CHECK(media_of(on_screen.model.media, speech) != nullptr);
+    CHECK(scheduler::validate(on_screen.model));
+
+    const auto on_speaker = build_bundle(*inputs, speaker, "http://controller.test");
+    for (const auto& playlist : on_speaker.model.playlists)
+        for (const auto& item : playlist.items) CHECK(item.media != text);
+    CHECK(media_of(on_speaker.model.media, text) == nullptr);
+    CHECK(entry_of(on_speaker.manifest, text) == nullptr);
+    CHECK(entry_of(on_speaker.manifest, speech) != nullptr);
+    CHECK(scheduler::validate(on_speaker.model));
 }

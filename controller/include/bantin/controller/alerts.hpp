@@ -2,8 +2,11 @@
 // Emergency alerts: raise, confirm, cancel, and publish them signed and retained.
 //
 // create() takes zones (or all), severity, headline, text, an optional media file and an
-// expiry. The text is spoken (SpeechRenderer: espeak-ng through media/speech) and the alert's
-// playlist is [speech, media]. A live alert (CAP status Actual) waits for a second operator's
+// expiry. The text becomes a text notice like those of the media API: its words (headline and
+// text) stored content-addressed, linked to their speech (SpeechRenderer: espeak-ng through
+// media/speech). The alert's playlist is [text notice, media]; its message carries the text,
+// the speech and their link, so screens show the text and speakers speak it
+// (protocol::speak_text_notices). A live alert (CAP status Actual) waits for a second operator's
 // confirm() unless AlertServiceOptions::one_person_live_alerts; an exercise (CAP Exercise) goes
 // out at once, and its headline and spoken text begin with "DIỄN TẬP" (drill) so nobody
 // mistakes it for a live alert. A sent alert is published retained, QoS 1, with a v5 message
@@ -37,6 +40,9 @@ class SpeechRenderer {
 public:
     virtual ~SpeechRenderer() = default;
     virtual Result<MediaRecord> render(std::string_view text) = 0;
+    // Stores the text itself (content store) and returns its row: type Text, sha256, size, the
+    // text. Unsupported from a renderer that keeps no files; an alert then plays its speech only.
+    virtual Result<MediaRecord> store_text(std::string_view text);
 };
 
 class EspeakSpeechRenderer final : public SpeechRenderer {
@@ -44,6 +50,7 @@ public:
     EspeakSpeechRenderer(media::ContentStore store, media::SpeechOptions options, const Clock& clock)
         : m_store(std::move(store)), m_options(std::move(options)), m_clock(clock) {}
     Result<MediaRecord> render(std::string_view text) override;
+    Result<MediaRecord> store_text(std::string_view text) override;
 
 private:
     media::ContentStore m_store;
@@ -59,7 +66,7 @@ struct AlertRequest {
     scheduler::AlertStatus status = scheduler::AlertStatus::Actual;
     std::string headline;
     std::string text;
-    std::optional<std::string> media;  // sha256 of stored media played after the speech
+    std::optional<std::string> media;  // sha256 of stored media played after the text notice
     std::optional<TimePoint> expires;  // default: now + default_expiry
     scheduler::RepeatPolicy repeat{3, std::chrono::minutes{0}};
 };
