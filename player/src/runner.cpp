@@ -1,5 +1,7 @@
 #include "bantin/player/runner.hpp"
 
+#include "bantin/protocol/speech_link.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -59,6 +61,7 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
     for (const auto& window : interlocks.quiet_hours) device.quiet_hours.push_back(window);
     model.devices = {device};
     for (const auto& alert : alerts) add_alert(model, alert);
+    protocol::speak_text_notices(model, device.kind);  // alert text notices: spoken on speakers
     auto resolver = scheduler::Resolver::create(std::move(model));
     if (!resolver) return std::unexpected(resolver.error());
     return Plan(std::move(*resolver), std::move(device), version, interlocks.max_volume);
