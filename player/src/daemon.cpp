@@ -75,6 +75,10 @@ struct Daemon::Impl {
     EntryFeeder feeder;
     TimePoint resolved_to;
     MonotonicTime next_download_attempt{};
+    enum class DownloadRound { None, Activation, Remainder };
+    DownloadRound download_round = DownloadRound::None;
+    // Every item of the active bundle's manifest is on disk (nothing left to fetch for it).
+    bool active_complete = false;
 
     std::optional<int> volume_override;
     int applied_volume = -1;
@@ -110,6 +114,15 @@ struct Daemon::Impl {
         return *path;
     }
 
+    // Whether an item the engine holds is still this timeline entry: same source, item, media
+    // and planned window. Such an item plays on through a recompute instead of starting over.
+    static bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
+        const auto kind = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
+                                                                             : protocol::SourceKind::Campaign;
+        return facts.source == kind && facts.source_id == entry.source_id && facts.item_index == entry.item_index &&
+               facts.media == entry.media && facts.planned_start == entry.start && facts.planned_end == entry.end;
+    }
+
     void rebuild_plan() {
         auto built = Plan::create(active ? &*active : nullptr, alerts, interlocks, identity);
         if (!built) {
@@ -125,15 +138,35 @@ struct Daemon::Impl {
             report_error("schedule: " + entries.error().message());
             return;
         }
-        // An entry about to end is not started for a few milliseconds (the engine would
-        // report it as missed); the next one follows on time.
-        std::erase_if(*entries, [&](const scheduler::TimelineEntry& entry) { return entry.end - now < minimum_remaining; });
+        // Continuity: what the engine already holds (the playing item, the preloaded next)
+        // and the new timeline still wants plays on; only what follows is replaced. The
+        // engine may have started an item a little before its planned start, so timeline
+        // entries before the first held one are passed over.
+        const auto held = engine->loaded_entries();
+        std::size_t first = 0;
+        std::size_t keep = 0;
+        if (!held.empty()) {
+            if (const EntryFacts* facts = feeder.facts(held.front().entry_id)) {
+                while (first < entries->size() && (*entries)[first].start < facts->planned_start) ++first;
+            }
+            while (keep < held.size() && first + keep < entries->size()) {
+                const EntryFacts* facts = feeder.facts(held[keep].entry_id);
+                if (facts == nullptr || !same_entry(*facts, (*entries)[first + keep])) break;
+                ++keep;
+            }
+        }
+        std::vector<scheduler::TimelineEntry> rest;
+        for (std::size_t i = keep == 0 ? 0 : first + keep; i < entries->size(); ++i) {
+            // An entry about to end is not started for a few milliseconds (the engine would
+            // report it as missed); the next one follows on time.
+            if ((*entries)[i].end - now >= minimum_remaining) rest.push_back((*entries)[i]);
+        }
         std::vector<std::string> missing;
-        auto items = feeder.make_items(*plan, *entries, [this](std::string_view sha) { return locate(sha); }, &missing);
+        auto items = feeder.make_items(*plan, rest, [this](std::string_view sha) { return locate(sha); }, &missing);
         for (const auto& sha : missing) spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);
-        spdlog::info("runner: timeline from {} ({} entries, bundle {}, {} alerts)", format_utc(now), items.size(),
-                     plan->bundle_version(), alerts.size());
-        for (const auto& dropped : engine->interrupt(std::move(items))) feeder.forget(dropped);
+        spdlog::info("runner: timeline from {} ({} entries, {} playing on, bundle {}, {} alerts)", format_utc(now),
+                     items.size(), keep, plan->bundle_version(), alerts.size());
+        for (const auto& dropped : engine->replace_upcoming(keep, std::move(items))) feeder.forget(dropped);
         update_volume();
     }
 
@@ -257,7 +290,7 @@ struct Daemon::Impl {
             return;
         }
         if (desired && desired->version >= verified->version) return;
-        spdlog::info("bundle: version {} accepted; fetching {} media items", verified->version,
+        spdlog::info("bundle: version {} accepted ({} media items in its manifest)", verified->version,
                      verified->manifest.size());
         if (auto stored = state->set_desired({verified->version, payload}); !stored) {
             report_error("state: " + stored.error().message());
@@ -281,39 +314,90 @@ struct Daemon::Impl {
         if (auto pinned = cache->pin(pins); !pinned) report_error("cache: " + pinned.error().message());
     }
 
-    void start_bundle_download() {
-        if (!desired || bundle_downloader->busy()) return;
-        if (clock.monotonic() < next_download_attempt) return;
-        bundle_downloader->start(fetch_requests(desired->manifest));
-        next_download_attempt = clock.monotonic() + options.download_retry;
-    }
-
-    void on_bundle_round(const std::vector<media::FetchOutcome>& outcomes) {
-        if (!desired) return;
-        auto desired_plan = Plan::create(&*desired, alerts, interlocks, identity);
+    // The media the desired bundle must have verified on disk before it may play: what its own
+    // timeline plays in the activation horizon (24 h by default). Resolved without the live
+    // alerts: an alert that hides campaign items now must not let the bundle in without them
+    // once the alert ends. Alert media come with the alert and are fetched on their own.
+    std::optional<std::set<std::string>> activation_media() {
+        auto desired_plan = Plan::create(&*desired, {}, interlocks, identity);
         if (!desired_plan) {
             report_error("bundle " + std::to_string(desired->version) + " refused: " + desired_plan.error().message());
             (void)state->clear_desired();
             desired.reset();
             update_pins();
-            return;
+            return std::nullopt;
         }
         const TimePoint now = clock.wall();
         auto needed = desired_plan->needed_media(
             now, now + std::chrono::duration_cast<Duration>(options.config.fetch.activation_horizon));
         if (!needed) {
             report_error("bundle: " + needed.error().message());
+            return std::nullopt;
+        }
+        return std::move(*needed);
+    }
+
+    // Download rounds: for a desired bundle, first only what it needs to be activated; once it
+    // is active, the rest of its manifest (media for later than the activation horizon).
+    void start_bundle_download() {
+        if (bundle_downloader->busy() || clock.monotonic() < next_download_attempt) return;
+        std::vector<protocol::MediaEntry> wanted;
+        if (desired) {
+            auto needed = activation_media();
+            if (!needed) return;
+            const auto missing = missing_media(*needed, *cache);
+            if (missing.empty()) {
+                activate_desired("");
+                return;
+            }
+            for (const auto& entry : desired->manifest)
+                if (missing.contains(entry.sha256)) wanted.push_back(entry);
+            download_round = DownloadRound::Activation;
+        } else if (active && !active_complete) {
+            for (const auto& entry : active->manifest)
+                if (!cache->contains(entry.sha256)) wanted.push_back(entry);
+            if (wanted.empty()) {
+                active_complete = true;
+                return;
+            }
+            download_round = DownloadRound::Remainder;
+        } else {
             return;
         }
-        const auto missing = missing_media(*needed, *cache);
+        spdlog::info("bundle: fetching {} media items ({})", wanted.size(),
+                     download_round == DownloadRound::Activation ? "needed to activate" : "needed later");
+        bundle_downloader->start(fetch_requests(wanted));
+        next_download_attempt = clock.monotonic() + options.download_retry;
+    }
+
+    void on_bundle_round(const std::vector<media::FetchOutcome>& outcomes) {
+        const DownloadRound round = std::exchange(download_round, DownloadRound::None);
         const std::string failures = describe_failures(outcomes);
-        if (!missing.empty()) {
-            report_error("bundle " + std::to_string(desired->version) + " waits for " +
-                         std::to_string(missing.size()) + " media items: " +
-                         (failures.empty() ? std::string("not yet fetched") : failures));
+        if (round == DownloadRound::Remainder) {
+            if (desired) {
+                next_download_attempt = MonotonicTime{};  // a newer bundle waits: fetch for it now
+                return;
+            }
+            if (!failures.empty()) {
+                report_error("bundle " + std::to_string(applied_version()) + " plays; media for later not fetched yet: " +
+                             failures);
+            }
             return;
         }
-        if (!failures.empty()) report_error(failures);
+        if (!desired) return;
+        auto needed = activation_media();
+        if (!needed) return;
+        const auto missing = missing_media(*needed, *cache);
+        if (!missing.empty()) {
+            report_error("bundle " + std::to_string(desired->version) + " waits for " + std::to_string(missing.size()) +
+                         " media items: " + (failures.empty() ? std::string("not yet fetched") : failures));
+            return;
+        }
+        activate_desired(failures);
+    }
+
+    // Every item the desired bundle needs soon is verified on disk: it plays from now on.
+    void activate_desired(const std::string& failures) {
         if (auto activated = state->activate_desired(); !activated) {
             report_error("state: " + activated.error().message());
             return;
@@ -322,7 +406,10 @@ struct Daemon::Impl {
         active = std::move(desired);
         desired.reset();
         if (failures.empty()) last_error.reset();
+        else report_error(failures);
         volume_override.reset();
+        active_complete = false;
+        next_download_attempt = MonotonicTime{};  // the rest of its manifest, at once
         update_pins();
         rebuild_plan();
     }
@@ -503,7 +590,7 @@ struct Daemon::Impl {
         status.desired_bundle_version = desired ? desired->version : applied_version();
         status.applied_bundle_version = applied_version();
         status.now_playing = now_playing;
-        if (desired && bundle_downloader) status.download = bundle_downloader->progress();
+        if (bundle_downloader && (desired || bundle_downloader->busy())) status.download = bundle_downloader->progress();
         if (auto usage = cache->usage(); usage) {
             status.cache_used_bytes = usage->used_bytes;
             status.cache_capacity_bytes = usage->max_bytes;
@@ -691,7 +778,7 @@ Result<void> Daemon::run() {
     d.restore();
     d.update_pins();
     d.rebuild_plan();
-    if (d.desired) d.start_bundle_download();
+    d.start_bundle_download();
     for (const auto& filter : {d.topic_bundle, d.topic_command, d.topic_ack, std::string(protocol::alert_all_topic),
                                d.topic_zone}) {
         if (auto subscribed = d.mqtt->subscribe(filter); !subscribed) return std::unexpected(subscribed.error());
@@ -718,7 +805,7 @@ Result<void> Daemon::run() {
             if (!failures.empty()) d.report_error("alert " + failures);
             d.rebuild_plan();
         }
-        if (d.desired && !d.bundle_downloader->busy()) d.start_bundle_download();
+        if (!d.bundle_downloader->busy()) d.start_bundle_download();
         d.check_clock_jump();
         d.refill();
         d.update_volume();

@@ -57,6 +57,7 @@ std::vector<std::string> PlaybackEngine::drop_all_unstarted() {
 
 std::vector<std::string> PlaybackEngine::interrupt(std::vector<PlayItem> items) {
     std::vector<std::string> dropped = drop_all_unstarted();
+    m_replace_after_kept = false;
     if (items.empty()) {
         m_renderer.stop();
         return dropped;
@@ -68,8 +69,46 @@ std::vector<std::string> PlaybackEngine::interrupt(std::vector<PlayItem> items) 
     return dropped;
 }
 
+std::vector<PlaybackEngine::LoadedEntry> PlaybackEngine::loaded_entries() const {
+    std::vector<LoadedEntry> entries;
+    for (const auto& loaded : m_loaded)
+        if (!loaded.preempted) entries.push_back({loaded.item.entry_id, loaded.started});
+    return entries;
+}
+
+std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std::vector<PlayItem> items) {
+    if (keep == 0) return interrupt(std::move(items));
+    std::vector<std::string> dropped;
+    for (const auto& item : m_queue) dropped.push_back(item.entry_id);
+    m_queue.clear();
+    std::deque<Loaded> kept;
+    std::size_t live = 0;
+    for (auto& loaded : m_loaded) {
+        if (loaded.preempted || live < keep) {
+            if (!loaded.preempted) ++live;
+            kept.push_back(std::move(loaded));
+            continue;
+        }
+        // Only the first live entry can be open, and it is kept (keep >= 1): this one waits in
+        // the renderer's playlist. If the renderer moves on to it, its events still come.
+        dropped.push_back(loaded.item.entry_id);
+        m_orphans.push_back(std::move(loaded));
+        m_replace_after_kept = true;
+    }
+    m_loaded = std::move(kept);
+    for (auto& item : items) m_queue.push_back(std::move(item));
+    refill();
+    return dropped;
+}
+
+bool PlaybackEngine::waits_for_kept() const {
+    return m_replace_after_kept &&
+           std::any_of(m_loaded.begin(), m_loaded.end(), [](const Loaded& loaded) { return !loaded.preempted; });
+}
+
 std::vector<std::string> PlaybackEngine::stop() {
     std::vector<std::string> dropped = drop_all_unstarted();
+    m_replace_after_kept = false;
     m_renderer.stop();
     return dropped;
 }
@@ -147,6 +186,7 @@ void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {
 
 void PlaybackEngine::refill() {
     while (!m_queue.empty() && m_loaded.size() < m_options.lookahead + 1) {
+        if (waits_for_kept()) break;
         const PlayItem& head = m_queue.front();
         const TimePoint now = m_clock.wall();
         const TimePoint free_at = estimated_free_at();
@@ -172,6 +212,10 @@ void PlaybackEngine::refill() {
         loaded.length = length;
         loaded.estimated_start = start;
         m_loaded.push_back(std::move(loaded));
+        if (m_replace_after_kept) {
+            m_next_mode = LoadMode::Replace;
+            m_replace_after_kept = false;
+        }
         m_renderer.load(*request, m_next_mode);
         m_next_mode = LoadMode::Append;
     }
@@ -333,7 +377,7 @@ std::vector<PlaybackEvent> PlaybackEngine::tick() {
 
 Duration PlaybackEngine::time_until_next_action(Duration ceiling) const {
     if (!m_outbox.empty()) return Duration{0};
-    if (m_queue.empty() || m_loaded.size() >= m_options.lookahead + 1) return ceiling;
+    if (m_queue.empty() || m_loaded.size() >= m_options.lookahead + 1 || waits_for_kept()) return ceiling;
     const Duration until = m_queue.front().planned_start - m_clock.wall();
     return std::clamp(until, Duration{0}, ceiling);
 }

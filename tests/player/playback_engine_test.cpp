@@ -362,3 +362,82 @@ TEST_CASE("files may be opened ahead of their turn, live streams may not", "[pla
     CHECK_FALSE(rig.renderer.loads()[1].request.preload);
     CHECK(rig.renderer.loads()[1].option("length") == "60.000");
 }
+
+TEST_CASE("replace_upcoming keeps the playing item and its preloaded successor, and appends the new rest",
+          "[player][engine][continuity]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000}),
+                        rig.item("b", MediaType::Video, milliseconds{5000}, milliseconds{5000}),
+                        rig.item("c", MediaType::Video, milliseconds{10000}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{1500});
+    const auto loaded = rig.engine.loaded_entries();
+    REQUIRE(loaded.size() == 2);
+    CHECK(loaded[0].entry_id == "a");
+    CHECK(loaded[0].started);
+    CHECK(loaded[1].entry_id == "b");
+    CHECK_FALSE(loaded[1].started);
+    auto dropped = rig.engine.replace_upcoming(2, {rig.item("c2", MediaType::Image, milliseconds{8500}, milliseconds{5000})});
+    CHECK(dropped == std::vector<std::string>{"c"});
+    CHECK(rig.renderer.stops() == 0);
+    REQUIRE(rig.renderer.loads().size() == 2);  // nothing reloaded, nothing replaced
+    rig.clock.advance(milliseconds{3500});
+    rig.renderer.finish();
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].entry_id == "a");
+    CHECK(rig.ended()[0].outcome == Outcome::Completed);
+    CHECK(rig.ended()[0].ended_wall - *rig.ended()[0].started_wall == milliseconds{5000});
+    REQUIRE(rig.renderer.loads().size() == 3);
+    CHECK(rig.renderer.loads()[2].request.location == "/media/c2");
+    CHECK(rig.renderer.loads()[2].mode == LoadMode::Append);
+}
+
+TEST_CASE("replace_upcoming with a changed successor lets the current item end, then replaces the playlist",
+          "[player][engine][continuity]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000}),
+                        rig.item("b", MediaType::Video, milliseconds{5000}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{2000});
+    auto dropped = rig.engine.replace_upcoming(1, {rig.item("x", MediaType::Image, milliseconds{3000}, milliseconds{4000})});
+    CHECK(dropped == std::vector<std::string>{"b"});
+    CHECK(rig.renderer.stops() == 0);
+    CHECK(rig.renderer.loads().size() == 2);  // "x" waits until "a" has ended
+    CHECK(rig.engine.time_until_next_action(Duration{1000}) == milliseconds{1000});  // no busy wait meanwhile
+    rig.clock.advance(milliseconds{3000});
+    rig.renderer.finish();  // "a" ends; the renderer moves on to the stale "b"
+    rig.pump();
+    REQUIRE(rig.renderer.loads().size() == 3);
+    CHECK(rig.renderer.loads()[2].request.location == "/media/x");
+    CHECK(rig.renderer.loads()[2].mode == LoadMode::Replace);
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    CHECK(rig.engine.now_playing() == "x");
+    const auto ended = rig.ended();
+    REQUIRE_FALSE(ended.empty());
+    CHECK(ended[0].entry_id == "a");
+    CHECK(ended[0].outcome == Outcome::Completed);
+    for (const auto& end : ended) CHECK(end.entry_id != "x");
+}
+
+TEST_CASE("replace_upcoming keeping nothing is an interrupt", "[player][engine][continuity]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.engine.replace_upcoming(0, {rig.item("n", MediaType::Video, milliseconds{0}, milliseconds{3000})});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[1].mode == LoadMode::Replace);
+    rig.pump();
+    REQUIRE(rig.ended().size() == 1);
+    CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
+}

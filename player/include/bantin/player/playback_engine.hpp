@@ -3,7 +3,8 @@
 // reports when each item really started and ended (the raw material of proof of play).
 //
 // Lifecycle: construct with a Renderer, a Clock and options; give it items with enqueue()
-// (upcoming, in order) or interrupt() (an alert: drops everything and plays these now); the
+// (upcoming, in order), interrupt() (an alert: drops everything and plays these now) or
+// replace_upcoming() (a recomputed timeline: the playing item runs on, what follows changes); the
 // owner loop calls renderer.wait(engine.time_until_next_action()) and hands what it returns to
 // handle(), which returns the PlaybackEvents for the proof outbox and the status. See
 // docs/player.md for the gapless strategy and the exact timestamp rules.
@@ -111,6 +112,21 @@ public:
     // Stops everything (current item Interrupted) and empties the queue.
     std::vector<std::string> stop();
 
+    // An entry handed to the renderer that is neither ended nor on its way out after an
+    // interrupt, in playlist order: the first is the current (or next to become current) one.
+    struct LoadedEntry {
+        std::string entry_id;
+        bool started = false;
+    };
+    std::vector<LoadedEntry> loaded_entries() const;
+    // A recomputed timeline without an interruption: the first `keep` of loaded_entries() play
+    // on untouched (the owner checked they are still what the timeline wants), every other item
+    // not yet started is dropped, and `items` follow the kept ones. When a dropped item was
+    // already in the renderer's playlist (preloaded), the first new item replaces that playlist
+    // the moment the kept ones have ended. keep == 0 is interrupt(items). Returns the entry
+    // ids dropped before they ever started.
+    std::vector<std::string> replace_upcoming(std::size_t keep, std::vector<PlayItem> items);
+
     // Clamps to [0, max_volume], applies, and returns the applied value.
     int set_volume(int percent);
     void screenshot(const std::filesystem::path& path, std::uint64_t tag);
@@ -138,6 +154,7 @@ private:
     std::vector<std::string> drop_all_unstarted();
     void handle_one(const RendererEvent& event);
     void end_item(Loaded loaded, const RendererEvent& event);
+    bool waits_for_kept() const;
 
     struct Loaded {
         PlayItem item;
@@ -164,6 +181,9 @@ private:
     std::map<std::uint64_t, std::filesystem::path> m_screenshots;
     std::uint64_t m_next_tag = 1;
     LoadMode m_next_mode = LoadMode::Append;
+    // replace_upcoming() dropped an entry the renderer holds: the next load replaces the
+    // renderer's playlist, once the kept entries have ended.
+    bool m_replace_after_kept = false;
 };
 
 std::string_view to_string(Outcome outcome);
