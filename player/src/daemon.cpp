@@ -15,11 +15,16 @@
 #include "bantin/protocol/mqtt_client.hpp"
 #include "bantin/protocol/topics.hpp"
 
+#include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 namespace bantin::player {
 
@@ -44,6 +49,74 @@ std::optional<T> decode_stored(const std::string& envelope, const protocol::Trus
 }
 
 std::string random_boot_id() { return new_install_epoch().substr(3); }
+
+struct UploadCredentials {
+    std::string user;
+    std::string password;
+    Duration connect_timeout{15'000};
+    std::string user_agent;
+};
+
+struct CurlDeleter {
+    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct CurlListDeleter {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+struct FileDeleter {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+int upload_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
+// PUTs `path` to `url` as image/png with HTTP basic auth. Blocking: called on an upload
+// thread, never on the loop. `cancel` aborts the transfer within about a second.
+Result<void> put_png(const std::string& url, const std::filesystem::path& path, const UploadCredentials& credentials,
+                     const std::atomic<bool>& cancel) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::error_code size_error;
+    const auto size = std::filesystem::file_size(path, size_error);
+    if (size_error) return fail(Errc::Io, path.string() + ": " + size_error.message());
+    std::unique_ptr<std::FILE, FileDeleter> file{std::fopen(path.c_str(), "rb")};
+    if (!file) return fail(Errc::Io, path.string() + ": cannot open");
+    std::unique_ptr<CURL, CurlDeleter> curl{curl_easy_init()};
+    if (!curl) return fail(Errc::Internal, "curl_easy_init failed");
+    std::unique_ptr<curl_slist, CurlListDeleter> headers{curl_slist_append(nullptr, "Content-Type: image/png")};
+    char error_text[CURL_ERROR_SIZE] = {};
+    CURL* handle = curl.get();
+    curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(handle, CURLOPT_READDATA, file.get());
+    curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(handle, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(handle, CURLOPT_USERNAME, credentials.user.c_str());
+    curl_easy_setopt(handle, CURLOPT_PASSWORD, credentials.password.c_str());
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, credentials.user_agent.c_str());
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(credentials.connect_timeout.count()));
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &upload_progress);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(&cancel));
+    const CURLcode code = curl_easy_perform(handle);
+    if (code != CURLE_OK) {
+        const std::string detail = error_text[0] != 0 ? error_text : curl_easy_strerror(code);
+        return fail(code == CURLE_OPERATION_TIMEDOUT ? Errc::Timeout : Errc::Network, "PUT " + url + ": " + detail);
+    }
+    long status = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status >= 300) {
+        const Errc errc = status == 401 ? Errc::Unauthenticated : status == 403 ? Errc::PermissionDenied : Errc::Network;
+        return fail(errc, "PUT " + url + ": HTTP " + std::to_string(status));
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -91,6 +164,20 @@ struct Daemon::Impl {
     std::uint64_t last_sent_seq = 0;
     std::map<std::uint64_t, protocol::Command> screenshots;
     std::uint64_t next_screenshot_tag = 1;
+
+    // Screenshot uploads run on threads of their own; results come back through `uploaded`.
+    struct UploadDone {
+        protocol::Command command;
+        std::filesystem::path path;
+        std::uint64_t size = 0;
+        Result<void> result;
+    };
+    UploadCredentials upload_credentials;
+    std::vector<std::thread> upload_threads;
+    std::mutex upload_mutex;
+    std::vector<UploadDone> uploaded;
+    std::atomic<bool> cancel_uploads{false};
+    std::atomic<int> uploads_running{0};
 
     std::atomic<bool> stop_requested{false};
 
@@ -471,18 +558,81 @@ struct Daemon::Impl {
             reply(command, protocol::ReplyResult::Error, "screenshot failed: " + shot.error);
             return;
         }
-        auto stored = store->put_file(shot.path);
+        if (command.upload_url) {
+            start_upload(command, shot.path);
+            return;
+        }
+        keep_screenshot(command, shot.path, protocol::ReplyResult::Ok, "screenshot taken");
+    }
+
+    // The PNG goes into the content store (under its digest) and the reply names it.
+    void keep_screenshot(const protocol::Command& command, const std::filesystem::path& path,
+                         protocol::ReplyResult result, const std::string& what) {
+        auto stored = store->put_file(path);
         std::error_code ignored;
-        std::filesystem::remove(shot.path, ignored);
+        std::filesystem::remove(path, ignored);
         if (!stored) {
-            reply(command, protocol::ReplyResult::Error, "screenshot not stored: " + stored.error().message());
+            reply(command, protocol::ReplyResult::Error, what + "; not stored: " + stored.error().message());
             return;
         }
         (void)cache->record(*stored);
-        auto answer = make_reply(identity.id, command, protocol::ReplyResult::Ok,
-                                 "screenshot taken (PNG, " + std::to_string(stored->size) + " bytes)", clock.wall());
+        auto answer = make_reply(identity.id, command, result,
+                                 what + " (PNG, " + std::to_string(stored->size) + " bytes" +
+                                     (result == protocol::ReplyResult::Ok ? ")" : ", kept on the device)"),
+                                 clock.wall());
         answer.payload = "sha256:" + stored->sha256;
         queue_reply(answer);
+    }
+
+    void start_upload(const protocol::Command& command, const std::filesystem::path& path) {
+        std::error_code size_error;
+        const auto size = std::filesystem::file_size(path, size_error);
+        spdlog::info("command {}: uploading the screenshot ({} bytes)", command.id, size_error ? 0 : size);
+        ++uploads_running;
+        upload_threads.emplace_back([this, command, path, size = size_error ? 0 : size] {
+            UploadDone done{command, path, size, put_png(*command.upload_url, path, upload_credentials, cancel_uploads)};
+            {
+                std::lock_guard lock(upload_mutex);
+                uploaded.push_back(std::move(done));
+            }
+            --uploads_running;
+            wake();
+        });
+    }
+
+    // On the loop: answers the screenshot commands whose upload ended.
+    void finish_uploads() {
+        std::vector<UploadDone> done;
+        {
+            std::lock_guard lock(upload_mutex);
+            done.swap(uploaded);
+        }
+        if (done.empty()) return;
+        for (auto& upload : done) {
+            if (upload.result) {
+                std::error_code ignored;
+                std::filesystem::remove(upload.path, ignored);
+                reply(upload.command, protocol::ReplyResult::Ok,
+                      "screenshot uploaded (PNG, " + std::to_string(upload.size) + " bytes)");
+            } else {
+                report_error("screenshot upload: " + upload.result.error().message());
+                keep_screenshot(upload.command, upload.path, protocol::ReplyResult::Error,
+                                "screenshot upload failed: " + upload.result.error().message());
+            }
+        }
+        // Once none is running, every upload thread has handed over its result and is
+        // returning: join them (uploads are rare; this keeps the bookkeeping trivial).
+        if (uploads_running == 0) {
+            for (auto& thread : upload_threads) thread.join();
+            upload_threads.clear();
+        }
+    }
+
+    void stop_uploads() {
+        cancel_uploads = true;
+        for (auto& thread : upload_threads)
+            if (thread.joinable()) thread.join();
+        upload_threads.clear();
     }
 
     void reply(const protocol::Command& command, protocol::ReplyResult result, std::string detail) {
@@ -765,6 +915,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     fetch_options.user_agent = "bantin-player/" + d.options.software_version;
     // The controller serves media to devices with their MQTT credentials as HTTP basic auth.
     fetch_options.auth = media::FetchAuth::basic(provisioning.mqtt.username, provisioning.mqtt.password);
+    // Screenshots go up with the same credentials.
+    d.upload_credentials = {provisioning.mqtt.username, provisioning.mqtt.password, fetch_options.connect_timeout,
+                            fetch_options.user_agent};
     d.bundle_downloader = std::make_unique<MediaDownloader>(*d.store, fetch_options, d.cache.get(), [raw] { raw->wake(); });
     media::FetchOptions alert_fetch = fetch_options;
     alert_fetch.retry.max_attempts = 3;
@@ -799,6 +952,7 @@ Result<void> Daemon::run() {
         d.on_playback(d.engine->handle(renderer_events));
         d.on_playback(d.engine->tick());
         d.on_mqtt(d.mqtt->drain());
+        d.finish_uploads();
         if (auto round = d.bundle_downloader->take_finished()) d.on_bundle_round(*round);
         if (auto round = d.alert_downloader->take_finished()) {
             const std::string failures = describe_failures(*round);
@@ -814,6 +968,8 @@ Result<void> Daemon::run() {
     }
 
     spdlog::info("stopping");
+    d.stop_uploads();
+    d.finish_uploads();
     for (const auto& dropped : d.engine->stop()) d.feeder.forget(dropped);
     for (int round = 0; round < 20 && d.engine->queued() + (d.engine->now_playing() ? 1 : 0) > 0; ++round) {
         d.on_playback(d.engine->handle(d.renderer->wait(Duration{50})));

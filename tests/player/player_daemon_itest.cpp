@@ -100,6 +100,12 @@ public:
             }
             response.set_content(found->second, "application/octet-stream");
         });
+        m_server->Put(R"(/upload/([a-z0-9.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
+            std::lock_guard lock(m_mutex);
+            m_uploads[request.matches[1]] = Upload{request.body, request.get_header_value("Content-Type"),
+                                                   request.get_header_value("Authorization")};
+            response.status = 201;
+        });
         m_thread = std::thread([this] { m_server->listen("127.0.0.1", m_port); });
         for (int i = 0; i < 200 && !m_server->is_running(); ++i) std::this_thread::sleep_for(10ms);
     }
@@ -109,10 +115,26 @@ public:
         m_server.reset();
     }
 
+    struct Upload {
+        std::string body;
+        std::string content_type;
+        std::string authorization;
+    };
+    std::string upload_url(const std::string& name) const {
+        return "http://127.0.0.1:" + std::to_string(m_port) + "/upload/" + name;
+    }
+    std::optional<Upload> upload(const std::string& name) {
+        std::lock_guard lock(m_mutex);
+        auto found = m_uploads.find(name);
+        if (found == m_uploads.end()) return std::nullopt;
+        return found->second;
+    }
+
 private:
     std::uint16_t m_port;
     std::mutex m_mutex;
     std::map<std::string, std::string> m_files;
+    std::map<std::string, Upload> m_uploads;
     std::unique_ptr<httplib::Server> m_server;
     std::thread m_thread;
 };
@@ -803,6 +825,72 @@ TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays o
     CHECK(alert_rows[0].ended_at - alert_rows[0].started_at >= 3500ms);
     for (const auto& row : rows)
         if (row.bundle_version == 2) CHECK(row.media == video.sha256);
+}
+
+// Big-endian 32-bit number at `offset` of a PNG (IHDR width at 16, height at 20).
+std::uint32_t png_number(const std::string& png, std::size_t offset) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<unsigned char>(png[offset + i]);
+    return value;
+}
+
+TEST_CASE("a screenshot with an upload URL is PUT to it with the device's credentials, then acked",
+          "[player][daemon][e2e][screenshot]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {rig.serve(set.video, scheduler::MediaType::Video)}));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing.has_value();
+        },
+        30s));
+    auto command = make_command("cmd-shot", protocol::CommandKind::Screenshot);
+    command.upload_url = rig.server.upload_url("shot-1.png");
+    rig.controller->send_command(command);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->reply("cmd-shot").has_value(); }, 20s));
+    INFO(rig.log());
+    const auto reply = *rig.controller->reply("cmd-shot");
+    CHECK(reply.result == protocol::ReplyResult::Ok);
+    const auto upload = rig.server.upload("shot-1.png");
+    REQUIRE(upload);
+    CHECK(upload->content_type == "image/png");
+    CHECK(upload->authorization == "Basic ZGV2LTE6ZGV2aWNlLXNlY3JldA==");  // dev-1:device-secret
+    REQUIRE(upload->body.size() > 33);
+    CHECK(upload->body.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+    CHECK(upload->body.substr(12, 4) == "IHDR");
+    CHECK(png_number(upload->body, 16) > 0);
+    CHECK(png_number(upload->body, 20) > 0);
+    CHECK(upload->body.substr(upload->body.size() - 8, 4) == "IEND");
+    CHECK(reply.detail == "screenshot uploaded (PNG, " + std::to_string(upload->body.size()) + " bytes)");
+    // Uploaded, so not kept on the device.
+    for (const auto& entry : std::filesystem::directory_iterator(rig.directory / "state"))
+        CHECK(entry.path().extension() != ".png");
+}
+
+TEST_CASE("a screenshot upload that fails is answered with the error and the PNG is kept",
+          "[player][daemon][e2e][screenshot]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {rig.serve(set.video, scheduler::MediaType::Video)}));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing.has_value();
+        },
+        30s));
+    auto command = make_command("cmd-shot", protocol::CommandKind::Screenshot);
+    command.upload_url = rig.server.upload_url("missing/place");  // the server answers 404
+    rig.controller->send_command(command);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->reply("cmd-shot").has_value(); }, 20s));
+    INFO(rig.log());
+    const auto reply = *rig.controller->reply("cmd-shot");
+    CHECK(reply.result == protocol::ReplyResult::Error);
+    CHECK(reply.detail.find("HTTP 404") != std::string::npos);
+    REQUIRE(reply.payload);
+    CHECK(reply.payload->starts_with("sha256:"));
 }
 
 TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero", "[player][daemon]") {
