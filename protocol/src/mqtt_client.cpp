@@ -30,9 +30,30 @@ std::chrono::milliseconds reconnect_delay(unsigned failed_attempts, std::chrono:
     return std::chrono::milliseconds(static_cast<std::int64_t>(ceiling / 2.0 + clamped_unit * ceiling / 2.0));
 }
 
+ReconnectBackoff::ReconnectBackoff(std::chrono::milliseconds minimum, std::chrono::milliseconds maximum,
+                                   std::chrono::milliseconds stable_period)
+    : m_minimum(minimum), m_maximum(maximum), m_stable_period(stable_period) {}
+
+void ReconnectBackoff::connected(MonotonicTime now) { m_connected_since = now; }
+
+std::chrono::milliseconds ReconnectBackoff::next_delay(MonotonicTime now, double unit) {
+    if (m_connected_since && now - *m_connected_since >= m_stable_period) {
+        m_failed_attempts = 0;
+    }
+    m_connected_since.reset();
+    const auto delay = reconnect_delay(m_failed_attempts, m_minimum, m_maximum, unit);
+    m_failed_attempts = std::min(m_failed_attempts + 1, 64u);
+    return delay;
+}
+
 namespace {
 
+// How long one mosquitto_loop() call may wait: the bound on how late stop() is noticed.
 constexpr int kLoopTimeoutMs = 200;
+
+MonotonicTime monotonic_now() {
+    return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
 
 struct MosquittoDeleter {
     void operator()(mosquitto* handle) const { mosquitto_destroy(handle); }
@@ -61,7 +82,10 @@ Error error_from_connack(int reason, const std::string& broker) {
 class MqttClient::State {
 public:
     State(MqttClientOptions options, WakeupHook wakeup)
-        : m_options(std::move(options)), m_wakeup(std::move(wakeup)), m_random(std::random_device{}()) {
+        : m_options(std::move(options)),
+          m_wakeup(std::move(wakeup)),
+          m_backoff(m_options.reconnect_min, m_options.reconnect_max, m_options.stable_connection),
+          m_random(std::random_device{}()) {
         m_broker = m_options.host + ":" + std::to_string(m_options.port);
     }
 
@@ -113,6 +137,19 @@ public:
             return library_error("session expiry", rc);
         }
         m_connect_properties.reset(properties);
+        // Connecting must not block the network thread (stop() would wait for a TCP
+        // timeout), so every attempt uses mosquitto_connect_bind_async, which takes no
+        // properties. libmosquitto 2.0 keeps the properties given to
+        // mosquitto_connect_bind_v5 in the handle and sends them with every later connect,
+        // async ones included; connect_bind_v5 stores them before it checks its arguments,
+        // so a call with an invalid keepalive (1 s) stores them and returns MOSQ_ERR_INVAL
+        // without touching the network. Checked on 2.0.11; the session itests (a session
+        // present after reconnecting, QoS 1 queued across a restart) fail if it stops working.
+        if (int rc = mosquitto_connect_bind_v5(handle, m_options.host.c_str(), m_options.port, 1, nullptr,
+                                               m_connect_properties.get());
+            rc != MOSQ_ERR_INVAL) {
+            return library_error("storing the CONNECT properties (expected MOSQ_ERR_INVAL)", rc);
+        }
 
         mosquitto_connect_v5_callback_set(handle, &State::on_connect);
         mosquitto_disconnect_v5_callback_set(handle, &State::on_disconnect);
@@ -251,11 +288,13 @@ private:
         {
             std::lock_guard lock(m_event_mutex);
             m_events.push_back(std::move(event));
+            // Under the lock, so the hook has run for an event before any drain() can take
+            // it (the hook only notifies and never calls back into the client).
+            if (m_wakeup) {
+                m_wakeup();
+            }
         }
         m_event_signal.notify_all();
-        if (m_wakeup) {
-            m_wakeup();
-        }
     }
 
     // Called with m_subscription_mutex held, so a SUBACK cannot be handled before its
@@ -300,7 +339,6 @@ private:
 
     void run() {
         mosquitto* handle = m_handle.get();
-        unsigned failed_attempts = 0;
         while (!m_stopping) {
             m_connack_error.reset();
             m_disconnect_reason = 0;
@@ -308,35 +346,39 @@ private:
                 std::lock_guard lock(m_log_mutex);
                 m_last_error_log.clear();
             }
-            // Every attempt goes through connect_bind_v5 so that the CONNECT always carries
-            // the session expiry property.
-            int rc = mosquitto_connect_bind_v5(handle, m_options.host.c_str(), m_options.port,
-                                               static_cast<int>(m_options.keepalive.count()), nullptr,
-                                               m_connect_properties.get());
+            // Non-blocking: the TCP connect, the TLS handshake and the CONNACK all complete
+            // inside mosquitto_loop, which returns every kLoopTimeoutMs to look at m_stopping.
+            const auto attempt_started = std::chrono::steady_clock::now();
+            int rc = mosquitto_connect_bind_async(handle, m_options.host.c_str(), m_options.port,
+                                                  static_cast<int>(m_options.keepalive.count()), nullptr);
             int saved_errno = errno;
             bool was_connected = false;
+            bool timed_out = false;
             while (rc == MOSQ_ERR_SUCCESS && !m_stopping) {
                 rc = mosquitto_loop(handle, kLoopTimeoutMs, 1);
                 saved_errno = errno;
                 was_connected = was_connected || m_connected;
+                if (!was_connected && rc == MOSQ_ERR_SUCCESS &&
+                    std::chrono::steady_clock::now() - attempt_started >= m_options.connect_timeout) {
+                    timed_out = true;
+                    break;
+                }
             }
             if (m_stopping) {
                 break;
             }
-            was_connected = was_connected || m_connected;
             m_connected = false;
-            if (was_connected && !m_connack_error) {
-                failed_attempts = 0;
-            }
-            push(MqttDisconnected{classify(rc, saved_errno)});
+            Error error = timed_out ? Error{Errc::Network, m_broker + ": cannot reach broker: no CONNACK within " +
+                                                               std::to_string(m_options.connect_timeout.count()) +
+                                                               " ms"}
+                                    : classify(rc, saved_errno);
             double unit = 0.0;
             {
                 std::uniform_real_distribution<double> distribution(0.0, 1.0);
                 unit = distribution(m_random);
             }
-            const auto delay =
-                reconnect_delay(failed_attempts, m_options.reconnect_min, m_options.reconnect_max, unit);
-            failed_attempts = std::min(failed_attempts + 1, 64u);
+            const auto delay = m_backoff.next_delay(monotonic_now(), unit);
+            push(MqttDisconnected{std::move(error), delay});
             std::unique_lock lock(m_stop_mutex);
             m_stop_signal.wait_for(lock, delay, [this] { return m_stopping.load(); });
         }
@@ -360,6 +402,7 @@ private:
             return;
         }
         const bool session_present = (flags & 0x01) != 0;
+        state.m_backoff.connected(monotonic_now());
         {
             std::lock_guard lock(state.m_subscription_mutex);
             state.m_connected = true;
@@ -433,6 +476,7 @@ private:
     // Network thread only.
     std::optional<Error> m_connack_error;
     int m_disconnect_reason = 0;
+    ReconnectBackoff m_backoff;
     std::mt19937_64 m_random;
 
     std::mutex m_log_mutex;
@@ -462,6 +506,9 @@ Result<MqttClient> MqttClient::create(MqttClientOptions options, WakeupHook wake
     }
     if (options.keepalive.count() < 5 || options.keepalive.count() > 65535) {
         return fail(Errc::InvalidInput, "MQTT keepalive must be 5..65535 s");
+    }
+    if (options.stable_connection.count() < 0 || options.connect_timeout.count() <= 0) {
+        return fail(Errc::InvalidInput, "MQTT stable_connection must be >= 0 and connect_timeout > 0");
     }
     auto state = std::make_unique<State>(std::move(options), std::move(wakeup));
     if (auto initialised = state->initialise(); !initialised) {

@@ -12,11 +12,16 @@
 // start() launches the network thread, which connects and keeps reconnecting until stop()
 // or destruction. subscribe() may be called before or after start(). stop() disconnects
 // cleanly (the broker then discards the Last Will; publish an explicit "offline" first if
-// you want one) and joins the thread. The process must hold a MosquittoLibrary guard for
+// you want one) and joins the thread. stop() is prompt (about 200 ms) whatever the network
+// does: connecting is non-blocking (TCP connect, TLS handshake and CONNACK all happen in
+// the interruptible loop), and an attempt without a CONNACK within connect_timeout is
+// abandoned. The one blocking step left is the host name lookup (getaddrinfo) of a host
+// given by name, bounded by the resolver's own timeout; give an address to avoid it. The process must hold a MosquittoLibrary guard for
 // the lifetime of every client (construct it first thing in main).
 //
 // Threads. The network thread never runs user code. It turns libmosquitto's callbacks into
-// MqttEvent values, pushes them onto a locked queue and calls the wakeup hook, which must
+// MqttEvent values, pushes them onto a locked queue and, still holding that lock (so the hook has run before
+// drain() can return the event), calls the wakeup hook, which must
 // only notify (write an eventfd, push an SDL user event, notify a condition variable) and
 // never call back into the client. The owner drains the queue from its own loop with
 // drain() or poll(timeout); publish-completion callbacks run inside drain()/poll() on the
@@ -25,9 +30,13 @@
 //
 // Reconnection: after a lost connection or a failed attempt the network thread waits
 //   delay(n) = uniform random in [d/2, d], d = min(reconnect_max, reconnect_min * 2^n)
-// where n counts failed attempts since the last successful CONNACK (n = 0 right after a
-// drop), then tries again. A refused CONNACK (bad credentials, not authorised) also backs
-// off and retries: the credentials may be restored by the controller.
+// then tries again, where n counts the drops and failed attempts since the last connection
+// that stayed up for `stable_connection` (ReconnectBackoff). A connection that is accepted
+// and then lost quickly (a cloned client id whose twin keeps taking the session over, a
+// broker that drops the client right after CONNACK) therefore does not reset the delay:
+// it keeps growing to reconnect_max instead of flapping at reconnect_min. A refused CONNACK
+// (bad credentials, not authorised) also backs off and retries: the credentials may be
+// restored by the controller. Each MqttDisconnected event carries the delay chosen.
 // Subscriptions: the client remembers every filter it was asked for. On each successful
 // CONNACK it re-subscribes all of them unless the broker reports the session as present;
 // with a present session it re-subscribes only those never acknowledged by a SUBACK.
@@ -46,6 +55,7 @@
 //   Unsupported       other CONNACK refusals
 // and each detail names the broker address.
 
+#include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
 
 #include <chrono>
@@ -98,6 +108,12 @@ struct MqttClientOptions {
     std::chrono::seconds keepalive{30};
     std::chrono::milliseconds reconnect_min{500};
     std::chrono::milliseconds reconnect_max{60'000};
+    // A connection must stay up this long before the reconnect delay starts again from
+    // reconnect_min (see "Reconnection" above).
+    std::chrono::milliseconds stable_connection{30'000};
+    // An attempt (TCP connect, TLS handshake, CONNACK) that takes longer is abandoned and
+    // counts as failed.
+    std::chrono::milliseconds connect_timeout{15'000};
 };
 
 // Network-thread events, delivered in order by drain()/poll().
@@ -106,6 +122,7 @@ struct MqttConnected {
 };
 struct MqttDisconnected {
     Error error;  // see the header comment for the codes
+    std::chrono::milliseconds reconnect_delay{0};  // how long the client waits before its next attempt
 };
 struct MqttMessage {
     std::string topic;
@@ -140,6 +157,29 @@ using WakeupHook = std::function<void()>;
 // uniform random number in [0, 1).
 std::chrono::milliseconds reconnect_delay(unsigned failed_attempts, std::chrono::milliseconds minimum,
                                           std::chrono::milliseconds maximum, double unit);
+
+// The reconnection policy of one client: when the failure count goes back to zero. Pure (the
+// caller passes monotonic times), used by the network thread only.
+class ReconnectBackoff {
+public:
+    ReconnectBackoff(std::chrono::milliseconds minimum, std::chrono::milliseconds maximum,
+                     std::chrono::milliseconds stable_period);
+    // A CONNACK accepted at `now`.
+    void connected(MonotonicTime now);
+    // The connection was lost, or an attempt failed, at `now`: returns the wait before the
+    // next attempt (`unit` uniform in [0, 1)). The count restarts from zero only if the
+    // connection had been up for at least the stable period.
+    std::chrono::milliseconds next_delay(MonotonicTime now, double unit);
+    // Drops and failed attempts since the last stable connection.
+    unsigned failed_attempts() const { return m_failed_attempts; }
+
+private:
+    std::chrono::milliseconds m_minimum;
+    std::chrono::milliseconds m_maximum;
+    std::chrono::milliseconds m_stable_period;
+    unsigned m_failed_attempts = 0;
+    std::optional<MonotonicTime> m_connected_since;
+};
 
 class MqttClient {
 public:
