@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package Bantin needs to build, run and test.
+# Installs every Debian package Bantin needs to build, run and test, and the browser
+# test's npm package (tests/web, from its package-lock.json).
 # Idempotent: installs only what is missing, and runs `apt-get update` only when
 # something is missing. Needs root (or sudo) on Debian 12.
 set -euo pipefail
@@ -15,6 +16,8 @@ packages=(
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   mosquitto mosquitto-clients espeak-ng mpv ffmpeg sox openssl tzdata
   fonts-dejavu-core sqlite3 curl xvfb x11-apps imagemagick python3
+  # the web console's browser test (tests/web): Node.js and Debian's Chromium
+  nodejs chromium
 )
 
 missing=()
@@ -23,20 +26,31 @@ for package in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
+# Some Node.js builds bring npm with them; Debian's nodejs does not.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-# The Debian package enables a system broker; Bantin starts its own brokers.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  # The Debian package enables a system broker; Bantin starts its own brokers.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+fi
+
+# The browser test's playwright-core, exactly as package-lock.json pins it. playwright-core
+# downloads no browser; the test runs Debian's /usr/bin/chromium.
+web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+if [[ ! -f "$web_tests/node_modules/.package-lock.json" ||
+      "$web_tests/package-lock.json" -nt "$web_tests/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: npm ci in tests/web"
+  (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error)
 fi
