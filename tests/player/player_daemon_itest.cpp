@@ -298,9 +298,10 @@ struct Rig {
         if (std::getenv("BANTIN_KEEP_TEST_FILES") == nullptr) std::filesystem::remove_all(directory, ignored);
     }
 
-    void start_player() {
-        auto child = test::ChildProcess::spawn({BANTIN_PLAYER_EXECUTABLE, "--config", config_file.string()},
-                                               directory / ("player-" + std::to_string(++starts) + ".log"));
+    // `prefix`: a command the player runs under (e.g. unshare to give it a small disk).
+    void start_player(std::vector<std::string> prefix = {}) {
+        prefix.insert(prefix.end(), {BANTIN_PLAYER_EXECUTABLE, "--config", config_file.string()});
+        auto child = test::ChildProcess::spawn(prefix, directory / ("player-" + std::to_string(++starts) + ".log"));
         REQUIRE(child);
         player = std::move(*child);
     }
@@ -825,6 +826,55 @@ TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays o
     CHECK(alert_rows[0].ended_at - alert_rows[0].started_at >= 3500ms);
     for (const auto& row : rows)
         if (row.bundle_version == 2) CHECK(row.media == video.sha256);
+}
+
+TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says so and the last good bundle plays",
+          "[player][daemon][e2e][disk-full]") {
+    // A real ENOSPC, as tests/media/disk_full_itest.cpp makes it: the player runs in a mount
+    // namespace of its own where its cache directory is a 256 KiB tmpfs.
+    if (test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
+                          std::filesystem::temp_directory_path() / "bantin-unshare-probe.log")
+            .exit_code != 0) {
+        WARN("unprivileged mount namespaces are not available here; skipped");
+        return;
+    }
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);  // ~290 KB: does not fit
+    REQUIRE(audio.size > 256 * 1024);
+    const auto cache_directory = rig.directory / "state" / "cache";
+    std::filesystem::create_directories(cache_directory);
+    rig.start_player({"unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                      "mount -t tmpfs -o size=256k tmpfs \"$0\" && exec \"$@\"", cache_directory.string()});
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    rig.controller->publish_bundle(make_bundle(rig, 2, {image, audio}));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->desired_bundle_version == 2 && status->last_error &&
+                   status->last_error->find("disk full") != std::string::npos;
+        },
+        30s));
+    INFO(rig.log());
+    const auto status = *rig.controller->status();
+    INFO("last_error: " << *status.last_error);
+    CHECK(status.applied_bundle_version == 1);
+    CHECK(status.last_error->find("bundle 2 waits for") != std::string::npos);
+    const TimePoint full = wall_now();
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return std::count_if(rows.begin(), rows.end(),
+                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > full; }) >= 2;
+        },
+        15s));
+    for (const auto& row : rig.controller->rows()) {
+        CHECK(row.media == image.sha256);
+        CHECK(row.bundle_version == 1);
+        CHECK(row.outcome == protocol::Outcome::Completed);
+    }
 }
 
 // Big-endian 32-bit number at `offset` of a PNG (IHDR width at 16, height at 20).
