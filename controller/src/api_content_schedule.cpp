@@ -330,13 +330,23 @@ void campaign_step(ApiContext& context, const Request& request, Response& respon
     auto caller = authorize(context, request, response, action);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    // The body is optional: {"version": n} makes the step refuse (409) when the campaign
+    // changed since that version was read; without it the step acts on the current version.
+    auto body = parse_optional_json_body(request, response);
     if (!body)
         return;
-    auto version = body_version(*body, response);
-    if (!version)
-        return;
     const std::string id = path_match(request, 1);
+    auto given_version = optional_integer(*body, "version");
+    if (!given_version)
+        return send_bad_request(response, given_version.error().detail);
+    std::optional<std::int64_t> version = *given_version;
+    if (!version) {
+        auto current = context.store.read_value<CampaignRecord>(
+            [&](StoreTransaction& transaction) { return transaction.campaign_by_id(id); });
+        if (!current)
+            return send_error(response, current.error());
+        version = current->version;
+    }
     Result<CampaignRecord> result = fail(Errc::Internal, "unreachable");
     switch (step) {
     case Step::Submit: result = context.approval.submit(caller->user, id, *version); break;

@@ -5,8 +5,14 @@
 #include "bantin/controller/ingest.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/keys.hpp"
+#include "bantin/scheduler/json.hpp"
 
 #include <httplib.h>
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
 
 namespace bantin::controller {
 namespace {
@@ -72,14 +78,6 @@ nlohmann::ordered_json alert_view(const AlertRecord& record,
     return json;
 }
 
-Result<scheduler::DeviceKind> parse_kind(std::string_view text) {
-    if (text == "screen")
-        return scheduler::DeviceKind::Screen;
-    if (text == "speaker")
-        return scheduler::DeviceKind::Speaker;
-    return fail(Errc::InvalidInput, "kind: expected screen or speaker, got \"" + std::string{text} + "\"");
-}
-
 Result<scheduler::Severity> parse_severity(std::string_view text) {
     if (text == "minor")
         return scheduler::Severity::Minor;
@@ -107,10 +105,74 @@ Result<ReportRange> parse_range(const Request& request) {
     return range;
 }
 
+// RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+std::string http_date(TimePoint at) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(at));
+    std::tm parts{};
+    ::gmtime_r(&seconds, &parts);
+    static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char text[40];
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[static_cast<std::size_t>(parts.tm_wday)],
+                  parts.tm_mday, months[static_cast<std::size_t>(parts.tm_mon)], parts.tm_year + 1900, parts.tm_hour,
+                  parts.tm_min, parts.tm_sec);
+    return text;
+}
+
 void send_csv(Response& response, const std::string& name, std::string body) {
     response.status = 200;
     response.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
     response.set_content(std::move(body), "text/csv; charset=utf-8");
+}
+
+// A malformed body (wrong type, unknown or missing field) is 400; a well-formed value the
+// rules refuse (volume 150, an unknown time zone, overlapping windows) is 422.
+struct DeviceBodyError {
+    int status = 400;
+    std::string detail;
+};
+
+using DeviceBody = std::pair<scheduler::Device, std::optional<std::string>>;  // device, name
+
+void send_device_error(Response& response, const DeviceBodyError& error) {
+    if (error.status == 400)
+        return send_bad_request(response, error.detail);
+    send_error(response, error.status, "invalid-input", error.detail);
+}
+
+// The registration/update body is the schedule model's device (scheduler/json.hpp: id, kind,
+// zone, tags, time_zone, on_hours, quiet_hours, default_volume, volume_schedule, has_speaker)
+// plus `name`. On update the id comes from the path (a body id must match it).
+std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body, std::optional<std::string> path_id,
+                                                            const std::string& default_time_zone) {
+    std::optional<std::string> name;
+    if (auto found = body.find("name"); found != body.end()) {
+        if (!found->is_string())
+            return std::unexpected(DeviceBodyError{400, std::string{"name: expected a string, got "} + found->type_name()});
+        name = found->get<std::string>();
+        body.erase("name");
+    }
+    if (path_id) {
+        if (auto found = body.find("id"); found != body.end() && !(found->is_string() && *found == *path_id))
+            return std::unexpected(DeviceBodyError{400, "id: must be the device id of the path, \"" + *path_id + "\""});
+        body["id"] = *path_id;
+    }
+    if (!body.contains("time_zone"))
+        body["time_zone"] = default_time_zone;
+    auto device = scheduler::device_from_json(body);
+    if (!device)
+        return std::unexpected(DeviceBodyError{400, device.error().detail});
+    scheduler::Model model;
+    model.devices.push_back(*device);
+    if (auto valid = scheduler::validate(model); !valid) {
+        std::string detail = valid.error().detail;
+        const std::string prefix = "devices[0].";
+        for (auto at = detail.find(prefix); at != std::string::npos; at = detail.find(prefix, at))
+            detail.erase(at, prefix.size());
+        return std::unexpected(DeviceBodyError{422, detail});
+    }
+    return DeviceBody{std::move(*device), std::move(name)};
 }
 
 class FleetRoutes {
@@ -147,68 +209,55 @@ public:
         auto caller = authorize(m_context, request, response, Action::ManageDevices);
         if (!caller)
             return;
-        auto body = parse_json_body(request, response);
+        auto body = parse_json_body(request, response, "a JSON object with id, kind and zone");
         if (!body)
             return;
-        for (const auto& [key, value] : body->items()) {
-            static const std::set<std::string> known{"id",   "name",      "kind",        "zone",
-                                                     "tags", "time_zone", "has_speaker", "default_volume"};
-            if (!known.contains(key))
-                return send_bad_request(response, key + ": unknown field");
-        }
-        auto id = required_string(*body, "id");
-        if (!id)
-            return send_bad_request(response, id.error().detail);
-        auto zone = required_string(*body, "zone");
-        if (!zone)
-            return send_bad_request(response, zone.error().detail);
-        auto kind_text = required_string(*body, "kind");
-        if (!kind_text)
-            return send_bad_request(response, kind_text.error().detail);
-        auto kind = parse_kind(*kind_text);
-        if (!kind)
-            return send_error(response, kind.error());
-        auto name = optional_string(*body, "name");
-        auto time_zone = optional_string(*body, "time_zone");
-        auto has_speaker = optional_boolean(*body, "has_speaker");
-        auto volume = optional_integer(*body, "default_volume");
-        if (!name || !time_zone || !has_speaker || !volume)
-            return send_bad_request(response, !name          ? name.error().detail
-                                              : !time_zone   ? time_zone.error().detail
-                                              : !has_speaker ? has_speaker.error().detail
-                                                             : volume.error().detail);
-        scheduler::Device device;
-        device.id = *id;
-        device.zone = *zone;
-        device.kind = *kind;
-        device.time_zone = time_zone->value_or(m_context.config.devices.default_time_zone);
-        device.has_speaker = has_speaker->value_or(*kind == scheduler::DeviceKind::Speaker);
-        if (*volume) {
-            if (**volume < 0 || **volume > 100)
-                return send_error(response, 422, "invalid-input", "default_volume: must be 0..100");
-            device.default_volume = static_cast<int>(**volume);
-        }
-        if (body->contains("tags")) {
-            const auto& tags = (*body)["tags"];
-            if (!tags.is_array())
-                return send_bad_request(response, "tags: expected an array of strings");
-            for (const auto& tag : tags) {
-                if (!tag.is_string())
-                    return send_bad_request(response, "tags: expected an array of strings");
-                device.tags.push_back(tag.get<std::string>());
-            }
-        }
-        auto registered = m_fleet.registry.register_device(caller->user, device, name->value_or(*id));
+        auto parsed = device_from_body(*body, std::nullopt, m_context.config.devices.default_time_zone);
+        if (!parsed)
+            return send_device_error(response, parsed.error());
+        auto& [device, name] = *parsed;
+        auto registered = m_fleet.registry.register_device(caller->user, device, name.value_or(device.id));
         if (!registered)
             return send_error(response, registered.error());
         if (m_fleet.publisher) {
-            const std::vector<std::string> ids{*id};
+            const std::vector<std::string> ids{device.id};
             (void)m_fleet.publisher->rebuild_devices(ids);
         }
         nlohmann::ordered_json json;
         json["device"] = device_to_json(registered->device);
         json["provisioning"] = nlohmann::ordered_json::parse(protocol::encode(registered->provisioning));
         send_json(response, 201, json);
+    }
+
+    // PUT replaces every setting: what the body leaves out gets its default, as at registration.
+    void update_device(const Request& request, Response& response) {
+        auto caller = authorize(m_context, request, response, Action::ManageDevices);
+        if (!caller)
+            return;
+        auto body = parse_json_body(request, response, "a JSON object with kind and zone");
+        if (!body)
+            return;
+        const std::string id = path_match(request, 1);
+        auto parsed = device_from_body(*body, id, m_context.config.devices.default_time_zone);
+        if (!parsed)
+            return send_device_error(response, parsed.error());
+        auto& [device, name] = *parsed;
+        auto current = m_context.store.read_value<DeviceRecord>(
+            [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
+        if (!current)
+            return send_error(response, current.error());
+        auto updated = m_fleet.registry.update_device(caller->user, device, name.value_or(current->name));
+        if (!updated)
+            return send_error(response, updated.error());
+        if (m_fleet.publisher) {
+            const std::vector<std::string> ids{id};
+            if (auto rebuilt = m_fleet.publisher->rebuild_devices(ids); rebuilt)
+                if (auto reread = m_context.store.read_value<DeviceRecord>(
+                        [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
+                    reread)
+                    *updated = std::move(*reread);
+        }
+        send_json(response, 200, device_to_json(*updated));
     }
 
     void revoke_device(const Request& request, Response& response) {
@@ -274,31 +323,177 @@ public:
     }
 
     // Devices authenticate with HTTP basic: device id and the MQTT password of their
-    // provisioning file.
-    void device_media(const Request& request, Response& response) {
+    // provisioning file. On failure the 401 has been sent.
+    std::optional<DeviceRecord> authenticate_device(const Request& request, Response& response) {
         const std::string header = request.get_header_value("Authorization");
         const std::string prefix = "Basic ";
         if (header.compare(0, prefix.size(), prefix) != 0) {
             response.set_header("WWW-Authenticate", "Basic realm=\"bantin-devices\"");
-            return send_error(response, 401, "unauthenticated", "device credentials required (HTTP basic)");
+            send_error(response, 401, "unauthenticated", "device credentials required (HTTP basic)");
+            return std::nullopt;
         }
         auto decoded = protocol::base64_decode(header.substr(prefix.size()));
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
         if (!decoded || colon == std::string::npos) {
             response.set_header("WWW-Authenticate", "Basic realm=\"bantin-devices\"");
-            return send_error(response, 401, "unauthenticated", "malformed basic credentials");
+            send_error(response, 401, "unauthenticated", "malformed basic credentials");
+            return std::nullopt;
         }
         auto device =
             m_fleet.registry.authenticate_device(decoded->substr(0, colon), decoded->substr(colon + 1));
         if (!device) {
             response.set_header("WWW-Authenticate", "Basic realm=\"bantin-devices\"");
-            return send_error(response, device.error());
+            send_error(response, device.error());
+            return std::nullopt;
         }
+        return std::move(*device);
+    }
+
+    void device_media(const Request& request, Response& response) {
+        if (!authenticate_device(request, response))
+            return;
         const std::string sha256 = path_match(request, 1);
         auto path = m_context.media.lookup(sha256);
         if (!path)
             return send_error(response, path.error());
         serve_media_file(request, response, *path, "application/octet-stream");
+    }
+
+    // A device uploads its own screenshot: body image/png, at most max_screenshot_bytes.
+    // Anything refused before the body is read closes the connection, so the unread body is
+    // not taken for the next request.
+    void put_screenshot(const Request& request, Response& response, const httplib::ContentReader& reader) {
+        auto refuse = [&](int status, std::string_view code, std::string_view detail) {
+            response.set_header("Connection", "close");
+            send_error(response, status, code, detail);
+        };
+        auto device = authenticate_device(request, response);
+        if (!device) {
+            response.set_header("Connection", "close");
+            return;
+        }
+        const std::string id = path_match(request, 1);
+        if (device->device.id != id)
+            return refuse(403, "permission-denied",
+                          "device \"" + device->device.id + "\" may upload only its own screenshot");
+        if (!m_fleet.screenshots)
+            return refuse(503, "unavailable", "this controller keeps no screenshots");
+        std::string_view type = request.get_header_value("Content-Type");
+        type = type.substr(0, type.find(';'));
+        while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+        if (type != "image/png")
+            return refuse(415, "unsupported-media",
+                          "Content-Type: expected image/png, got \"" + std::string{type} + "\"");
+        if (request.has_header("Content-Length")) {
+            const std::string length_text = request.get_header_value("Content-Length");
+            std::uint64_t length = 0;
+            auto [end, error] = std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+            if (error != std::errc{} || end != length_text.data() + length_text.size())
+                return refuse(400, "bad-request", "Content-Length: not a number");
+            // A little over the limit is read and dropped below, so that a client still sending
+            // gets the 413 instead of a reset; far over it is not worth reading.
+            if (length > 2 * max_screenshot_bytes)
+                return refuse(413, "too-large",
+                              "screenshot of " + std::to_string(length) + " bytes is over the limit of " +
+                                  std::to_string(max_screenshot_bytes) + " bytes");
+        }
+        std::string png;
+        bool too_large = false;
+        reader([&](const char* data, std::size_t length) {
+            if (too_large || png.size() + length > max_screenshot_bytes) {
+                too_large = true;
+                png.clear();
+                return true;
+            }
+            png.append(data, length);
+            return true;
+        });
+        if (too_large)
+            return refuse(413, "too-large",
+                          "screenshot is over the limit of " + std::to_string(max_screenshot_bytes) + " bytes");
+        if (png.empty())
+            return refuse(400, "bad-request", "body: empty; send the PNG");
+        auto stored = m_fleet.screenshots->put(id, png);
+        if (!stored && stored.error().code == Errc::Unsupported)
+            return send_error(response, 415, "unsupported-media", stored.error().detail);
+        if (!stored)
+            return send_error(response, stored.error());
+        send_json(response, 201,
+                  {{"device", id},
+                   {"received", format_utc(stored->received)},
+                   {"sha256", stored->sha256},
+                   {"size", stored->png.size()}});
+    }
+
+    void get_screenshot(const Request& request, Response& response) {
+        if (!authorize(m_context, request, response, Action::ManageDevices))
+            return;
+        if (!m_fleet.screenshots)
+            return send_error(response, 404, "not-found", "this controller keeps no screenshots");
+        const std::string id = path_match(request, 1);
+        auto device = m_context.store.read_value<DeviceRecord>(
+            [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
+        if (!device)
+            return send_error(response, device.error());
+        auto shot = m_fleet.screenshots->latest(id);
+        if (!shot)
+            return send_error(response, shot.error());
+        response.status = 200;
+        response.set_header("Cache-Control", "no-store");
+        response.set_header("X-Screenshot-Received", format_utc(shot->received));
+        response.set_header("Last-Modified", http_date(shot->received));
+        response.set_header("ETag", "\"" + shot->sha256 + "\"");
+        response.set_content(std::move(shot->png), "image/png");
+    }
+
+    void send_command(const Request& request, Response& response) {
+        auto caller = authorize(m_context, request, response, Action::ManageDevices);
+        if (!caller)
+            return;
+        auto body = parse_json_body(request, response,
+                                    "a JSON object with kind: ping, set-volume, reload or screenshot");
+        if (!body)
+            return;
+        for (const auto& [key, value] : body->items())
+            if (key != "kind" && key != "volume")
+                return send_bad_request(response, key + ": unknown field (kind and volume are accepted)");
+        auto kind_text = required_string(*body, "kind");
+        if (!kind_text)
+            return send_bad_request(response, kind_text.error().detail);
+        auto volume = optional_integer(*body, "volume");
+        if (!volume)
+            return send_bad_request(response, volume.error().detail);
+        CommandRequest command;
+        if (*kind_text == "ping")
+            command.kind = protocol::CommandKind::Ping;
+        else if (*kind_text == "set-volume")
+            command.kind = protocol::CommandKind::SetVolume;
+        else if (*kind_text == "reload")
+            command.kind = protocol::CommandKind::Reload;
+        else if (*kind_text == "screenshot")
+            command.kind = protocol::CommandKind::Screenshot;
+        else
+            return send_error(response, 422, "invalid-input",
+                              "kind: expected ping, set-volume, reload or screenshot, got \"" + *kind_text + "\"");
+        if (*volume) {
+            if (**volume < 0 || **volume > 100)
+                return send_error(response, 422, "invalid-input", "volume: must be 0..100");
+            command.volume = static_cast<int>(**volume);
+        }
+        if (!m_fleet.commands)
+            return send_error(response, 503, "unavailable", "this controller sends no commands");
+        auto issued = m_fleet.commands->issue(caller->user, path_match(request, 1), command);
+        if (!issued)
+            return send_error(response, issued.error());
+        nlohmann::ordered_json json;
+        json["id"] = issued->id;
+        json["device"] = issued->device;
+        json["kind"] = protocol::to_string(issued->kind);
+        json["volume"] = issued->volume ? nlohmann::ordered_json(*issued->volume) : nullptr;
+        json["upload_url"] = issued->upload_url ? nlohmann::ordered_json(*issued->upload_url) : nullptr;
+        json["issued_at"] = format_utc(issued->issued_at);
+        json["expires_at"] = format_utc(issued->expires_at);
+        send_json(response, 202, json);
     }
 
     void list_alerts(const Request& request, Response& response) {
@@ -486,8 +681,15 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
     http.Get(route("/devices"), bind(&FleetRoutes::list_devices));
     http.Post(route("/devices"), bind(&FleetRoutes::register_device));
     http.Get(route("/devices/" + id_pattern), bind(&FleetRoutes::get_device));
+    http.Put(route("/devices/" + id_pattern), bind(&FleetRoutes::update_device));
     http.Post(route("/devices/" + id_pattern + "/revoke"), bind(&FleetRoutes::revoke_device));
     http.Post(route("/devices/" + id_pattern + "/credentials"), bind(&FleetRoutes::new_credentials));
+    http.Post(route("/devices/" + id_pattern + "/commands"), bind(&FleetRoutes::send_command));
+    http.Put(route("/devices/" + id_pattern + "/screenshot"),
+             [routes](const Request& request, Response& response, const httplib::ContentReader& reader) {
+                 routes->put_screenshot(request, response, reader);
+             });
+    http.Get(route("/devices/" + id_pattern + "/screenshot"), bind(&FleetRoutes::get_screenshot));
     http.Get(route("/fleet/status"), bind(&FleetRoutes::fleet_status));
     http.Get(route("/device-media/" + sha256_pattern), bind(&FleetRoutes::device_media));
     http.Get(route("/alerts"), bind(&FleetRoutes::list_alerts));

@@ -4,6 +4,7 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/fleet_history.hpp"
@@ -118,6 +119,8 @@ struct ControllerDaemon::Impl {
     std::optional<protocol::MqttClient> client;
     std::unique_ptr<MqttMessageSink> sink;
     std::unique_ptr<Publisher> publisher;
+    std::unique_ptr<DeviceCommands> commands;
+    std::optional<ScreenshotStore> screenshots;
     std::unique_ptr<Ingest> ingest;
     std::unique_ptr<DeviceRegistry> registry;
     std::unique_ptr<EspeakSpeechRenderer> speech;
@@ -194,6 +197,15 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     publisher_options.bundle_validity = config.devices.bundle_validity;
     impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
                                                   std::move(publisher_options));
+    DeviceCommandsOptions command_options;
+    command_options.public_base_url = config.http.base_url();
+    command_options.lifetime = config.devices.command_expiry;
+    impl->commands = std::make_unique<DeviceCommands>(*impl->store, clock, impl->key, *impl->sink,
+                                                      std::move(command_options));
+    auto screenshots = ScreenshotStore::open(config.storage.data_dir / "screenshots", clock);
+    if (!screenshots)
+        return std::unexpected(screenshots.error());
+    impl->screenshots.emplace(std::move(*screenshots));
     impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get());
 
     ManagedBrokerOptions broker_options;
@@ -274,7 +286,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
             spdlog::info("publisher: {} bundles published", rebuilt->published.size());
     };
     impl->fleet = std::make_unique<FleetServices>(
-        FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get()});
+        FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get(), impl->commands.get(),
+                      &*impl->screenshots});
     impl->server = std::make_unique<ApiServer>(server_options(impl->config));
     register_content_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);

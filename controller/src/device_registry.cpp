@@ -3,6 +3,7 @@
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/roles.hpp"
 #include "bantin/protocol/topics.hpp"
+#include "bantin/scheduler/json.hpp"
 
 #include <sodium.h>
 
@@ -24,12 +25,6 @@ AuditEntry device_audit(const User& actor, std::string action, const std::option
     entry.before = before ? device_to_json(*before).dump() : "";
     entry.after = after ? device_to_json(*after).dump() : "";
     return entry;
-}
-
-nlohmann::ordered_json windows_json(const std::vector<scheduler::DailyWindow>& windows) {
-    auto list = nlohmann::ordered_json::array();
-    for (const auto& window : windows) list.push_back({window.start_minute, window.end_minute});
-    return list;
 }
 
 }  // namespace
@@ -56,14 +51,12 @@ nlohmann::ordered_json device_to_json(const DeviceRecord& record) {
     json["zone"] = device.zone;
     json["tags"] = device.tags;
     json["time_zone"] = device.time_zone;
-    json["on_hours"] = windows_json(device.on_hours);
-    json["quiet_hours"] = windows_json(device.quiet_hours);
+    // The schedule model's shapes ("05:00-21:00", {"window", "volume"}), as the API takes them.
+    const auto model = scheduler::to_json(device);
+    json["on_hours"] = model["on_hours"];
+    json["quiet_hours"] = model["quiet_hours"];
     json["default_volume"] = device.default_volume;
-    auto steps = nlohmann::ordered_json::array();
-    for (const auto& step : device.volume_schedule)
-        steps.push_back(
-            {{"window", {step.window.start_minute, step.window.end_minute}}, {"volume", step.volume}});
-    json["volume_schedule"] = steps;
+    json["volume_schedule"] = model["volume_schedule"];
     json["has_speaker"] = device.has_speaker;
     json["desired_version"] = record.desired_version;
     json["applied_version"] = record.applied_version;
@@ -125,6 +118,45 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
     if (!synced)
         return std::unexpected(synced.error());
     return registration;
+}
+
+Result<DeviceRecord> DeviceRegistry::update_device(const User& actor, const scheduler::Device& device,
+                                                   std::string name) {
+    if (auto allowed_to = require(actor, Action::ManageDevices); !allowed_to)
+        return std::unexpected(allowed_to.error());
+    if (auto valid = protocol::validate_id(device.zone, "zone id"); !valid)
+        return std::unexpected(valid.error());
+    std::lock_guard lock{m_mutex};
+    const TimePoint now = m_clock.wall();
+    bool zone_changed = false;
+    auto updated =
+        m_store.write_value<DeviceRecord>([&](StoreTransaction& transaction) -> Result<DeviceRecord> {
+            auto before = transaction.device_by_id(device.id);
+            if (!before)
+                return std::unexpected(before.error());
+            if (before->revoked)
+                return fail(Errc::Conflict, "device \"" + device.id + "\" is revoked");
+            if (auto zone = transaction.zone_by_id(device.zone); !zone)
+                return fail(zone.error().code == Errc::NotFound ? Errc::InvalidInput : zone.error().code,
+                            "zone: \"" + device.zone + "\" does not exist");
+            DeviceRecord after = *before;
+            after.device = device;
+            after.name = std::move(name);
+            zone_changed = before->device.zone != after.device.zone;
+            if (auto stored = transaction.update_device(after); !stored)
+                return std::unexpected(stored.error());
+            auto audited = transaction.append_audit(device_audit(actor, "device.update", *before, after, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return after;
+        });
+    if (!updated)
+        return std::unexpected(updated.error());
+    on_changed();
+    if (zone_changed)
+        if (auto synced = sync_broker_locked(); !synced)
+            return std::unexpected(synced.error());
+    return updated;
 }
 
 Result<Registration> DeviceRegistry::new_credentials(const User& actor, std::string_view device_id) {

@@ -52,6 +52,16 @@ std::optional<std::int64_t> parse_decimal(std::string_view text) {
     return value;
 }
 
+// Routes registered with a content reader check their own limit while reading.
+bool streams_its_body(const httplib::Request& request) {
+    if (request.method == "POST" && request.path == "/api/v1/media")
+        return true;
+    constexpr std::string_view devices = "/api/v1/devices/";
+    constexpr std::string_view screenshot = "/screenshot";
+    return request.method == "PUT" && request.path.starts_with(devices) && request.path.ends_with(screenshot) &&
+           request.path.size() > devices.size() + screenshot.size();
+}
+
 std::string field_name(std::string_view field) {
     return std::string{field};
 }
@@ -74,10 +84,18 @@ ApiServer::ApiServer(ApiServerOptions options)
     // limit while streaming.
     const std::uint64_t json_limit = m_options.max_json_body_bytes;
     m_server->set_pre_routing_handler([json_limit](const httplib::Request& request, httplib::Response& response) {
-        if (!is_unsafe_method(request.method) || !request.has_header("Content-Length"))
+        if (!is_unsafe_method(request.method))
             return httplib::Server::HandlerResponse::Unhandled;
-        const bool streaming = request.path == "/api/v1/media" && request.method == "POST";
-        if (streaming)
+        if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding")) {
+            // HTTP/1.1 (RFC 9112, 6.3): a request with neither header has an empty body. httplib
+            // instead reads such a POST until the connection closes, times out and answers 400,
+            // so `curl -X POST` with no data failed. Say the length outright. The Request is
+            // httplib's own non-const local, handed here by const reference; the body is read
+            // only after this handler returns.
+            const_cast<httplib::Request&>(request).set_header("Content-Length", "0");
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        if (!request.has_header("Content-Length") || streams_its_body(request))
             return httplib::Server::HandlerResponse::Unhandled;
         auto length = parse_decimal(request.get_header_value("Content-Length"));
         if (length && static_cast<std::uint64_t>(*length) > json_limit) {
@@ -243,9 +261,13 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
 
 // ---- bodies and parameters ----
 
-std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response) {
+std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response,
+                                              std::string_view needs) {
     if (request.body.empty()) {
-        send_bad_request(response, "body: expected a JSON object, got an empty body");
+        std::string detail = "body: expected a JSON object, got an empty body";
+        if (!needs.empty())
+            detail += " (this route needs " + std::string{needs} + ")";
+        send_bad_request(response, detail);
         return std::nullopt;
     }
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
@@ -266,6 +288,13 @@ std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, h
         return std::nullopt;
     }
     return body;
+}
+
+std::optional<nlohmann::json> parse_optional_json_body(const httplib::Request& request,
+                                                       httplib::Response& response) {
+    if (request.body.find_first_not_of(" \t\r\n") == std::string::npos)
+        return nlohmann::json::object();
+    return parse_json_body(request, response);
 }
 
 Result<std::optional<std::string>> optional_string(const nlohmann::json& body, std::string_view field) {

@@ -1,11 +1,13 @@
 #pragma once
 // The fleet part of the HTTP API (docs/api.md, "Fleet, alerts and reports"): devices and
-// their provisioning, fleet status, the device media route, alerts (with CAP import) and
+// their provisioning and settings, commands to one device, screenshots (uploaded by the device,
+// read by operators), fleet status, the device media route, alerts (with CAP import) and
 // reports with CSV export. Registered like the content routes, before ApiServer::start().
 //
 // Threads: handlers run on httplib's pool; every service here is thread-safe.
 
 #include "bantin/controller/alerts.hpp"
+#include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/publisher.hpp"
@@ -18,6 +20,8 @@ struct FleetServices {
     AlertService& alerts;
     ReportService& reports;
     Publisher* publisher = nullptr;  // rebuilds a device's bundle after registration
+    DeviceCommands* commands = nullptr;             // POST /devices/{id}/commands; absent: 503
+    const ScreenshotStore* screenshots = nullptr;   // PUT/GET /devices/{id}/screenshot
 };
 
 void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices& fleet);

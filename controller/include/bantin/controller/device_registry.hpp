@@ -58,6 +58,11 @@ public:
                                          std::string name);
     Result<DeviceRecord> revoke(const User& actor, std::string_view device_id);
     Result<Registration> new_credentials(const User& actor, std::string_view device_id);
+    // Replaces what an operator sets (everything in scheduler::Device but the id, and the name);
+    // keeps credentials, versions and fleet state. Syncs the broker when the zone changed (the
+    // ACL lets a device read its zone's alert topic). NotFound, Conflict (revoked),
+    // InvalidInput (zone).
+    Result<DeviceRecord> update_device(const User& actor, const scheduler::Device& device, std::string name);
 
     // Writes the broker files from the store (every device not revoked) and reloads the broker.
     Result<void> sync_broker();

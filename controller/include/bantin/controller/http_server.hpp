@@ -16,6 +16,9 @@
 // concurrently on pool threads and may block (argon2id, ffprobe, espeak-ng). Everything a
 // handler touches must be thread-safe: the Store, Auth and ContentStore are.
 //
+// Bodies: a POST/PUT/PATCH/DELETE without Content-Length or Transfer-Encoding has an empty body
+// (RFC 9112), so routes that take no body accept `curl -X POST` with no data.
+//
 // Errors: start() returns Network when the address cannot be bound. Handlers answer errors as
 // JSON `{"error": code, "detail": text}` with the status of http_status(Errc) (send_error).
 //
@@ -146,8 +149,14 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
 // ---- request bodies and parameters ----
 
 // Parses the body as a JSON object. On failure sends 400 naming the problem (and its byte
-// offset) and returns nullopt.
-std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response);
+// offset) and returns nullopt; an empty body is refused naming what the route `needs`
+// ("a JSON object with id, zone and kind").
+std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response,
+                                              std::string_view needs = {});
+// For routes whose body is optional (campaign steps, logout, alert confirm): an empty body (or
+// only whitespace) is the empty object; anything else must be a JSON object.
+std::optional<nlohmann::json> parse_optional_json_body(const httplib::Request& request,
+                                                       httplib::Response& response);
 
 // Reads typed fields of a parsed body; errors are InvalidInput naming the field
 // ("reason: expected a string"). `required` fields that are absent fail too.
