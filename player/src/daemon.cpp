@@ -849,6 +849,18 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     renderer_config.window_height = config.playback.window_height;
     renderer_config.audio_samplerate = config.playback.audio_samplerate;
     renderer_config.initial_volume = std::min(80, config.safety.max_volume);
+    // mpv's audio-device ("driver/device"): "null/default" makes a speaker that needs no sound
+    // card (tests, servers), "alsa/hw:0" picks a card.
+    if (config.playback.audio_device != "auto") {
+        renderer_config.extra_options.emplace_back("audio-device", config.playback.audio_device);
+        // The null output buffers 200 ms of its own by default, which makes every audio
+        // end-file (and so every proof end) that much early; keep it at mpv's audio-buffer,
+        // as headless mode does.
+        if (config.playback.audio_device.starts_with("null/")) {
+            renderer_config.extra_options.emplace_back(
+                "ao-null-buffer", std::to_string(renderer_config.audio_buffer_ms / 1000.0));
+        }
+    }
     auto renderer = MpvRenderer::create(renderer_config, clock);
     if (!renderer) return std::unexpected(renderer.error());
     d.renderer = std::move(*renderer);

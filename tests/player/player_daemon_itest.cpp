@@ -27,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 using namespace bantin;
@@ -44,7 +45,7 @@ TimePoint wall_now() { return SystemClock{}.wall(); }
 // Media files made once per process with ffmpeg.
 struct MediaSet {
     std::filesystem::path directory;
-    std::string image, video, audio, truncated;  // file contents
+    std::string image, video, audio, speech, truncated;  // file contents
 
     static const MediaSet& get() {
         static MediaSet set = make();
@@ -68,7 +69,10 @@ private:
              (dir / "video.mp4").string()});
         run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000", "-t",
              "3", (dir / "audio.wav").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=880:sample_rate=48000", "-t",
+             "3", (dir / "speech.wav").string()});
         set.image = read_file(dir / "image.png");
+        set.speech = read_file(dir / "speech.wav");
         set.video = read_file(dir / "video.mp4");
         set.audio = read_file(dir / "audio.wav");
         // moov is at the end of the file: the first half is not playable.
@@ -270,7 +274,8 @@ struct Rig {
     test::ChildProcess player;
     int starts = 0;
 
-    explicit Rig(std::string extra_config = "") {
+    // `playback`: the player config's [playback] table (headless unless a test says otherwise).
+    explicit Rig(std::string extra_config = "", std::string playback = "mode = \"headless\"\n") {
         directory = std::filesystem::temp_directory_path() /
                     ("bantin-daemon-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
         std::filesystem::create_directories(directory);
@@ -286,7 +291,7 @@ struct Rig {
         config_file = directory / "player.toml";
         std::ofstream(config_file) << "provisioning_file = \"" << (directory / "provisioning.json").string() << "\"\n"
                                    << "[state]\ndir = \"" << (directory / "state").string() << "\"\n"
-                                   << "[playback]\nmode = \"headless\"\n"
+                                   << "[playback]\n" << playback
                                    << "[proof]\nflush_interval_s = 1\n"
                                    << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
                                    << extra_config;
@@ -875,6 +880,62 @@ TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says
         CHECK(row.bundle_version == 1);
         CHECK(row.outcome == protocol::Outcome::Completed);
     }
+}
+
+TEST_CASE("a speaker plays audio items and the speech of text notices; proof rows match the timeline",
+          "[player][daemon][e2e][speaker]") {
+    // A speaker device (no window, no video); mpv's null audio output stands in for the card.
+    Rig rig("", "mode = \"speaker\"\naudio_device = \"null/default\"\n");
+    const auto& set = MediaSet::get();
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    const std::string notice_text = "Thông báo: cúp nước từ 8 giờ";
+    const Media notice = rig.serve(notice_text, scheduler::MediaType::Text);
+    // The notice's spoken version: what the controller's text-to-speech made (a tone here).
+    const Media speech = rig.serve(set.speech, scheduler::MediaType::Audio);
+    auto bundle = make_bundle(rig, 1, {audio, notice, speech});
+    bundle.model.devices.front().kind = scheduler::DeviceKind::Speaker;
+    for (auto& ref : bundle.model.media) {
+        if (ref.sha256 == notice.sha256) {
+            ref.has_audio = false;
+            ref.speech = speech.sha256;
+        }
+    }
+    // The playlist: the audio item, then the notice; the speech is only the notice's voice.
+    auto& items = bundle.model.playlists.front().items;
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [&](const scheduler::PlaylistItem& item) { return item.media == speech.sha256; }),
+                items.end());
+    REQUIRE(items.size() == 2);
+    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Speaker});
+    REQUIRE(plan);
+
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 6; }, 40s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+    INFO(rig.log());
+    CHECK(rig.log().find("speaker mode") != std::string::npos);
+    const auto rows = rig.controller->rows();
+    const auto timeline = expected_timeline(*plan, rows.front().started_at - 10s, rows.back().ended_at + 10s);
+    std::optional<std::size_t> previous;
+    std::set<std::string> played;
+    for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
+        const auto& row = rows[i];
+        INFO("row " << row.seq << " item " << row.item_index << " " << row.media.substr(0, 8) << " at "
+                    << format_utc(row.started_at));
+        auto index = entry_at(timeline, row.started_at);
+        REQUIRE(index);
+        const auto& entry = timeline[*index];
+        CHECK(matches(row, entry));
+        CHECK(row.outcome == protocol::Outcome::Completed);
+        CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
+        CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
+        if (previous) CHECK(*index == *previous + 1);
+        previous = index;
+        played.insert(row.media);
+    }
+    CHECK(played == std::set<std::string>{audio.sha256, speech.sha256});  // the notice is heard, not shown
 }
 
 // Big-endian 32-bit number at `offset` of a PNG (IHDR width at 16, height at 20).
