@@ -114,7 +114,7 @@ async function alertForm(context, message, refreshList) {
   const zoneBoxes = checkboxGroup('Zones', 'zones', zones.map((zone) => [zone.id, zone.name + ' (' + zone.id + ')']));
   const severity = select('severity', [['minor', 'minor'], ['moderate', 'moderate'], ['severe', 'severe'], ['extreme', 'extreme']], 'severe');
   const headline = h('input', { name: 'headline', required: true, maxlength: 200, id: 'alert-headline' });
-  const text = h('textarea', { name: 'text', id: 'alert-text', rows: 3 });
+  const text = h('textarea', { name: 'text', id: 'alert-text', rows: 3, required: true });
   const expires = h('input', { type: 'datetime-local', name: 'expires', id: 'alert-expires' });
   const repeat = h('input', { type: 'number', name: 'repeat_count', min: 0, max: 100, value: '1', id: 'alert-repeat' });
   const submit = h('button', { type: 'submit', id: 'alert-submit' });
@@ -134,7 +134,7 @@ async function alertForm(context, message, refreshList) {
     zoneBoxes.element,
     field('Severity', severity),
     field('Headline', headline, 'Vietnamese is fine: "Lũ quét — di chuyển lên vùng cao".'),
-    field('Text', text, 'Spoken and shown on devices.'),
+    field('Text', text, 'Spoken (text-to-speech) and shown on devices.'),
     h('div', { class: 'inline' }, field('Expires (local time)', expires, 'Empty: the default expiry.'), field('Repeat count', repeat)),
     explanation,
     h('div', { class: 'actions' }, submit),

@@ -201,6 +201,13 @@ function successMessage() {
   return page.locator('.message.success');
 }
 
+// Waits for a success message containing `text`; an error message instead fails with its text.
+async function expectSuccess(text, timeout) {
+  const error = page.locator('.message.error');
+  await successMessage().getByText(text).or(error).first().waitFor({ timeout });
+  if (await error.count()) assert.fail('expected "' + text + '", the console says: ' + (await error.first().textContent()));
+}
+
 test('the console is served on the API port with its security headers, and nothing outside the web root', async () => {
   const index = await rawGet(httpPort, '/');
   assert.equal(index.status, 200);
@@ -242,7 +249,7 @@ test('the admin signs in and creates an editor, an approver and an operator with
     await page.locator('#user-role').selectOption(person.role);
     await page.locator('#user-password').fill(person.password);
     await page.getByRole('button', { name: 'Create user' }).click();
-    await successMessage().getByText(person.display).waitFor();
+    await expectSuccess(person.display);
   }
   const list = page.locator('#user-list');
   for (const person of Object.values(people)) await list.getByText(person.display, { exact: true }).waitFor();
@@ -289,8 +296,22 @@ test('the editor makes a notice and a playlist, creates a campaign and submits i
   await page.locator('#notice-text').fill('Thông báo: sáng mai cắt điện từ 7 giờ đến 9 giờ.');
   await page.locator('#notice-name').fill('cắt điện');
   await page.getByRole('button', { name: 'Create notice' }).click();
-  await successMessage().getByText('cắt điện').waitFor({ timeout: 30000 });
+  await expectSuccess('cắt điện', 30000);
   await page.locator('#media-list').getByText('Thông báo: sáng mai cắt điện từ 7 giờ đến 9 giờ.').first().waitFor();
+
+  // An upload: a picture made with ffmpeg is stored; a text file is refused with ffprobe's reason.
+  const picture = path.join(root, 'chợ-đêm.png');
+  const made = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=blue:s=64x48', '-frames:v', '1', '-y', picture]);
+  assert.equal(made.status, 0, 'ffmpeg: ' + made.stderr);
+  await page.locator('#media-file').setInputFiles(picture);
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await expectSuccess('Stored "chợ-đêm.png": image');
+  await page.locator('#media-list').getByText('chợ-đêm.png', { exact: true }).waitFor();
+  const notMedia = path.join(root, 'ghi-chú.mp4');
+  fs.writeFileSync(notMedia, 'this is not a video\n');
+  await page.locator('#media-file').setInputFiles(notMedia);
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.locator('.message.error').getByText('415 unsupported-media').waitFor();
 
   await openSection('Playlists');
   await page.locator('#playlist-id').fill('morning');
@@ -299,7 +320,7 @@ test('the editor makes a notice and a playlist, creates a campaign and submits i
   const speech = await item.locator('option', { hasText: 'cắt điện (speech)' }).getAttribute('value');
   await item.selectOption(speech);
   await page.getByRole('button', { name: 'Create playlist' }).click();
-  await successMessage().getByText('Buổi sáng').waitFor();
+  await expectSuccess('Buổi sáng');
 
   await openSection('Campaigns');
   await page.locator('#campaign-id').fill('c-news');
@@ -326,6 +347,18 @@ test('the approver sees the conflicts and approves the campaign', async () => {
   await page.locator('#preview-output').getByText(/plays on \d{4}-\d\d-\d\d/).waitFor();
   await row.getByRole('button', { name: 'Approve Tin sáng phường 1' }).click();
   await row.getByText('approved', { exact: true }).waitFor();
+
+  await openSection('Reports');
+  await page.locator('#report-output').getByRole('caption').first().waitFor();
+  const delivery = page.locator('#report-output tr[data-campaign="c-news"]');
+  await delivery.waitFor();
+  const csvHref = await page.locator('#report-output a.csv-link').first().getAttribute('href');
+  const csv = await page.evaluate(async (href) => {
+    const response = await fetch(href);
+    return { type: response.headers.get('Content-Type'), text: await response.text() };
+  }, csvHref);
+  assert.match(csv.type, /text\/csv/);
+  assert.match(csv.text, /campaign/);
   await signOut();
 });
 
@@ -337,7 +370,7 @@ test('an operator raises an exercise alert, sees it marked as an exercise, and c
   await page.locator('#alert-headline').fill('Lũ quét — di chuyển lên vùng cao');
   await page.locator('#alert-text').fill('Đây là bài diễn tập.');
   await page.getByRole('button', { name: 'Start exercise' }).click();
-  await successMessage().getByText('Exercise started').waitFor();
+  await expectSuccess('Exercise started');
   const banner = page.locator('#alert-banner .alert-item.exercise');
   await banner.waitFor();
   assert.match(await banner.textContent(), /EXERCISE — DIỄN TẬP/);
@@ -345,6 +378,32 @@ test('an operator raises an exercise alert, sees it marked as an exercise, and c
   await page.screenshot({ path: path.join(outputDirectory, 'web-console-alert.png'), fullPage: true });
   await openSection('Fleet');
   // The banner and its Cancel button stay on every page while the alert is active.
+  await banner.getByRole('button', { name: /Cancel alert/ }).click();
+  await page.locator('#alert-banner').waitFor({ state: 'hidden' });
+});
+
+test('a LIVE alert reads and looks different, waits for a second operator, and its author can only cancel it', async () => {
+  await openSection('Alerts');
+  await page.locator('#alert-status-live').check();
+  await page.getByRole('button', { name: 'Raise LIVE alert' }).waitFor();
+  await page.locator('#alert-all-zones').check();
+  await page.locator('#alert-headline').fill('Bão số 9 — ở trong nhà');
+  await page.locator('#alert-text').fill('Mọi người ở trong nhà, tránh xa cửa sổ.');
+  await page.locator('#alert-severity, select[name="severity"]').first().selectOption('extreme');
+  await page.getByRole('button', { name: 'Raise LIVE alert' }).click();
+  await expectSuccess('LIVE alert raised');
+  const banner = page.locator('#alert-banner .alert-item.live');
+  await banner.waitFor();
+  const text = await banner.textContent();
+  assert.match(text, /LIVE ALERT/);
+  assert.match(text, /awaiting confirmation by a second operator/);
+  assert.doesNotMatch(text, /EXERCISE/);
+  const colours = await page.evaluate(() => {
+    const live = document.querySelector('#alert-banner .alert-item.live');
+    return getComputedStyle(live).backgroundColor;
+  });
+  assert.equal(colours, 'rgb(176, 0, 32)');
+  assert.equal(await banner.getByRole('button', { name: 'Confirm and send' }).count(), 0);
   await banner.getByRole('button', { name: /Cancel alert/ }).click();
   await page.locator('#alert-banner').waitFor({ state: 'hidden' });
 });
