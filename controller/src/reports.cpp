@@ -2,6 +2,7 @@
 
 #include "bantin/controller/bundle_builder.hpp"
 #include "bantin/controller/model_builder.hpp"
+#include "bantin/controller/sqlite_store.hpp"
 #include "bantin/scheduler/resolver.hpp"
 
 #include <date/tz.h>
@@ -72,36 +73,12 @@ Result<std::unique_ptr<SqliteProofQuery>> SqliteProofQuery::open(const std::stri
 
 Result<std::vector<ProofOfPlayRow>> SqliteProofQuery::plays_between(TimePoint from, TimePoint to) {
     std::lock_guard lock{m_mutex};
-    auto query = m_database.prepare(
-        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
-        "outcome, "
-        "bundle_version FROM proof_of_play WHERE started_at >= ? AND started_at < ?");
-    if (!query)
-        return std::unexpected(query.error());
-    query->bind(1, to_unix_ms(from)).bind(2, to_unix_ms(to));
-    std::vector<ProofOfPlayRow> rows;
-    for (;;) {
-        auto step = query->step();
-        if (!step)
-            return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done)
-            break;
-        ProofOfPlayRow row;
-        row.device = query->column_text(0);
-        row.install_epoch = query->column_int64(1);
-        row.seq = query->column_int64(2);
-        row.campaign = query->column_text(3);
-        row.alert = query->column_text(4);
-        row.item = query->column_int(5);
-        row.media = query->column_text(6);
-        row.started = from_unix_ms(query->column_int64(7));
-        row.ended = from_unix_ms(query->column_int64(8));
-        auto outcome = parse_play_outcome(query->column_text(9));
-        row.outcome = outcome ? *outcome : PlayOutcome::Failed;
-        row.bundle_version = query->column_int64(10);
-        rows.push_back(std::move(row));
-    }
-    return rows;
+    return sqlite_proof_of_play_between(m_database, from, to);
+}
+
+Result<std::vector<ProofOfPlayRow>> StoreProofQuery::plays_between(TimePoint from, TimePoint to) {
+    return m_store.read_value<std::vector<ProofOfPlayRow>>(
+        [&](StoreTransaction& transaction) { return transaction.list_proof_of_play(from, to); });
 }
 
 Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {

@@ -649,6 +649,10 @@ public:
     }
 
     // proof of play
+    Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) override {
+        return sqlite_proof_of_play_between(m_database, from, to);
+    }
+
     Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
                                                             TimePoint received) override {
         std::vector<ProofProgress> progress;
@@ -1010,6 +1014,41 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
         return std::unexpected(std::move(error));
     }
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*database)));
+}
+
+Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
+                                                                  TimePoint to) {
+    auto query = database.prepare(
+        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
+        "outcome, "
+        "bundle_version FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
+        "ORDER BY started_at, device_id, install_epoch, seq");
+    if (!query)
+        return std::unexpected(query.error());
+    query->bind(1, to_unix_ms(from)).bind(2, to_unix_ms(to));
+    std::vector<ProofOfPlayRow> rows;
+    for (;;) {
+        auto step = query->step();
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done)
+            break;
+        ProofOfPlayRow row;
+        row.device = query->column_text(0);
+        row.install_epoch = query->column_int64(1);
+        row.seq = query->column_int64(2);
+        row.campaign = query->column_text(3);
+        row.alert = query->column_text(4);
+        row.item = query->column_int(5);
+        row.media = query->column_text(6);
+        row.started = from_unix_ms(query->column_int64(7));
+        row.ended = from_unix_ms(query->column_int64(8));
+        auto outcome = parse_play_outcome(query->column_text(9));
+        row.outcome = outcome ? *outcome : PlayOutcome::Failed;
+        row.bundle_version = query->column_int64(10);
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 Result<void> SqliteStore::read(const Work& work) {

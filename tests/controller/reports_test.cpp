@@ -88,6 +88,60 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
           "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
 }
 
+TEST_CASE("reports through the Store interface equal reports through the second connection",
+          "[reports][store]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-3", "zone-2");
+    fixture.approve_campaign("camp-1", {"zone-1", "zone-2"});
+    insert_plays(fixture, "screen-1", 120, PlayOutcome::Completed, utc("2026-11-26T16:30:00Z"), 1);
+    insert_plays(fixture, "screen-1", 7, PlayOutcome::Failed, utc("2026-11-27T00:10:00Z"), 121);
+    insert_plays(fixture, "screen-3", 30, PlayOutcome::Interrupted, utc("2026-11-27T01:00:00Z"), 1);
+    const ReportRange range{utc("2026-11-26T00:00:00Z"), utc("2026-11-28T00:00:00Z")};
+
+    auto connection = SqliteProofQuery::open(fixture.path());
+    REQUIRE(connection);
+    StoreProofQuery through_store{*fixture.store};
+    ReportService by_connection{*fixture.store, **connection, nullptr};
+    ReportService by_store{*fixture.store, through_store, nullptr};
+
+    auto rows_connection = (*connection)->plays_between(range.from, range.to);
+    auto rows_store = through_store.plays_between(range.from, range.to);
+    REQUIRE(rows_connection);
+    REQUIRE(rows_store);
+    CHECK(rows_store->size() == 157);
+    CHECK(*rows_store == *rows_connection);
+    for (std::size_t i = 1; i < rows_store->size(); ++i) CHECK((*rows_store)[i - 1].started <= (*rows_store)[i].started);
+
+    auto plays_connection = by_connection.plays(range);
+    auto plays_store = by_store.plays(range);
+    REQUIRE(plays_connection);
+    REQUIRE(plays_store);
+    CHECK(*plays_store == *plays_connection);
+    CHECK(to_csv(*plays_store) == to_csv(*plays_connection));
+    auto delivery_connection = by_connection.delivery(range);
+    auto delivery_store = by_store.delivery(range);
+    REQUIRE(delivery_connection);
+    REQUIRE(delivery_store);
+    CHECK(to_csv(*delivery_store) == to_csv(*delivery_connection));
+}
+
+TEST_CASE("list_proof_of_play takes plays started in [from, to)", "[reports][store]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    insert_plays(fixture, "screen-1", 4, PlayOutcome::Completed, utc("2026-11-27T00:00:00Z"), 1);
+    // Starts at 00:00:00, :15, :30, :45: [00:00:15, 00:00:45) holds two.
+    auto rows = fixture.store->read_value<std::vector<ProofOfPlayRow>>([&](StoreTransaction& transaction) {
+        return transaction.list_proof_of_play(utc("2026-11-27T00:00:15Z"), utc("2026-11-27T00:00:45Z"));
+    });
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    CHECK((*rows)[0].seq == 2);
+    CHECK((*rows)[1].seq == 3);
+    CHECK((*rows)[0].campaign == "camp-1");
+    CHECK((*rows)[0].ended - (*rows)[0].started == std::chrono::seconds{15});
+}
+
 TEST_CASE("report ranges must be ordered and at most 92 days", "[reports]") {
     CHECK_FALSE(check_range({utc("2026-11-27T00:00:00Z"), utc("2026-11-27T00:00:00Z")}));
     CHECK_FALSE(check_range({utc("2026-01-01T00:00:00Z"), utc("2026-06-01T00:00:00Z")}));

@@ -104,7 +104,9 @@ struct DeviceRecord {
     std::optional<TimePoint> last_seen;
     bool online = false;
     std::optional<TimePoint> revoked;  // revoked devices keep their history but lose access
-    std::string mqtt_password_hash;    // crypto_pwhash_str of its broker password
+    // Its broker password as Mosquitto's `$7$` PBKDF2-SHA512 hash (protocol::hash_broker_password),
+    // not argon2id: the broker's password file is regenerated from these rows.
+    std::string mqtt_password_hash;
     TimePoint created;
     bool operator==(const DeviceRecord&) const = default;
 };

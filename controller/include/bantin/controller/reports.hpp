@@ -8,9 +8,13 @@
 //   - device online history and uptime from FleetHistory;
 // and CSV export of each (RFC 4180 quoting, header row first).
 //
-// Proof rows are read through ProofQuery; SqliteProofQuery is a second, read-only connection
-// to the controller database (WAL: it never blocks the ingest's writer). Days are the device's
-// local days (its time zone), as a person reads the schedule.
+// Proof rows are read through ProofQuery. StoreProofQuery reads them from any Store backend
+// (StoreTransaction::list_proof_of_play), so a new backend needs nothing report-specific.
+// SqliteProofQuery is the SQLite daemon's choice: the same query on a second, read-only
+// connection to the controller database, so a long report never waits for (or holds up) the
+// store's one connection that ingest writes through (WAL lets both run). Presence history comes
+// through the FleetHistory interface (fleet_history.hpp). Days are the device's local days (its
+// time zone), as a person reads the schedule.
 //
 // Threads: any thread. Errors: those of the store, the query and the resolver (InvalidInput for
 // a range with to <= from or longer than 92 days).
@@ -43,6 +47,16 @@ private:
     explicit SqliteProofQuery(sqlite::Database database) : m_database(std::move(database)) {}
     std::mutex m_mutex;
     sqlite::Database m_database;
+};
+
+// Any backend: one read transaction of the Store per query.
+class StoreProofQuery final : public ProofQuery {
+public:
+    explicit StoreProofQuery(Store& store) : m_store(store) {}
+    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) override;
+
+private:
+    Store& m_store;
 };
 
 struct PlaysRow {

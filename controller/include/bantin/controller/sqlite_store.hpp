@@ -44,6 +44,12 @@ Result<int> schema_version(sqlite::Database& database);
 // older schema.
 Result<int> migrate(sqlite::Database& database, std::span<const Migration> steps, TimePoint now);
 
+// Plays that started in [from, to), ordered by start, device, install epoch and seq: the one
+// query behind SqliteTransaction::list_proof_of_play and SqliteProofQuery, so the reports get
+// the same rows through either.
+Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
+                                                                  TimePoint to);
+
 class SqliteStore final : public Store {
 public:
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,

@@ -126,6 +126,8 @@ public:
     virtual Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
                                                                     TimePoint received) = 0;
     virtual Result<ProofProgress> proof_progress(std::string_view device, std::int64_t install_epoch) = 0;
+    // Plays that started in [from, to), ordered by start, device, install epoch and seq (reports).
+    virtual Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) = 0;
 
     // ---- audit ----
     // Fills in id.
