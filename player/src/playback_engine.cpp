@@ -167,6 +167,7 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     request.preload = item.type != scheduler::MediaType::Stream;
     if (shows_as_image(item, m_options.device_kind)) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
+        if (!item.audio_location.empty()) request.options.emplace_back("audio-files-append", item.audio_location);
     } else {
         request.options.emplace_back("length", seconds_text(length));
     }

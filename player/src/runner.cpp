@@ -75,7 +75,10 @@ Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) c
     auto timeline = entries(from, to);
     if (!timeline) return std::unexpected(timeline.error());
     std::set<std::string> needed;
-    for (const auto& entry : *timeline) needed.insert(std::string(entry.media));
+    for (const auto& entry : *timeline) {
+        needed.insert(std::string(entry.media));
+        if (auto speech = speech_under_slide(entry.media)) needed.insert(std::move(*speech));
+    }
     return needed;
 }
 
@@ -88,6 +91,20 @@ std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) co
     for (const auto& media : m_resolver.model().media)
         if (media.sha256 == sha256) return media.type;
     return std::nullopt;
+}
+
+std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) const {
+    if (m_device.kind != scheduler::DeviceKind::Screen || !m_device.has_speaker) return std::nullopt;
+    const auto& media = m_resolver.model().media;
+    auto text = std::find_if(media.begin(), media.end(), [&](const scheduler::MediaRef& candidate) {
+        return candidate.sha256 == sha256 && candidate.type == scheduler::MediaType::Text;
+    });
+    if (text == media.end() || !text->speech) return std::nullopt;
+    const bool known = std::any_of(media.begin(), media.end(), [&](const scheduler::MediaRef& candidate) {
+        return candidate.sha256 == *text->speech && candidate.type == scheduler::MediaType::Audio;
+    });
+    if (!known) return std::nullopt;
+    return *text->speech;
 }
 
 std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vector<scheduler::TimelineEntry>& entries,
@@ -109,6 +126,10 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vecto
             std::ifstream in(*path, std::ios::binary);
             item.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
             item.location.clear();
+            // A screen with a speaker speaks the notice while it shows; without the speech file
+            // on disk the slide still shows, silent.
+            if (auto speech = plan.speech_under_slide(entry.media))
+                if (auto speech_path = locate(*speech)) item.audio_location = speech_path->string();
         }
         item.planned_start = entry.start;
         item.planned_end = entry.end;

@@ -152,3 +152,36 @@ TEST_CASE("a speaker with a bundle still speaks the alert's text notice", "[runn
     CHECK(items.front().type == scheduler::MediaType::Audio);
     CHECK(items.front().location == cache.path_of(speech_sha).string());
 }
+
+TEST_CASE("a screen with a speaker shows the alert's text and plays its speech under it",
+          "[runner][alert][speech]") {
+    CacheOnDisk cache;
+    protocol::Bundle bundle;
+    bundle.device = "device-1";
+    bundle.version = 4;
+    scheduler::Device screen;
+    screen.id = "device-1";
+    screen.zone = "phuong-1";
+    screen.kind = scheduler::DeviceKind::Screen;
+    screen.has_speaker = true;
+    bundle.model.devices = {screen};
+    const Plan plan = plan_for(scheduler::DeviceKind::Screen, &bundle);
+    const auto items = items_of(plan, cache);
+    REQUIRE(items.size() == 2);
+    for (const auto& item : items) {
+        CHECK(item.type == scheduler::MediaType::Text);
+        CHECK(item.text == words);
+        CHECK(item.location.empty());
+        CHECK(item.audio_location == cache.path_of(speech_sha).string());
+    }
+    auto needed = plan.needed_media(issued(), issued() + std::chrono::minutes{5});
+    REQUIRE(needed);
+    CHECK(*needed == std::set<std::string>{text_sha, speech_sha});
+}
+
+TEST_CASE("a screen without a speaker shows the alert's text silently", "[runner][alert][speech]") {
+    CacheOnDisk cache;
+    const Plan plan = plan_for(scheduler::DeviceKind::Screen);
+    for (const auto& item : items_of(plan, cache)) CHECK(item.audio_location.empty());
+    CHECK_FALSE(plan.speech_under_slide(text_sha));
+}

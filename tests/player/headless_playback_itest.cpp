@@ -371,3 +371,32 @@ TEST_CASE("two videos captured with ao=pcm join without a silent gap", "[player]
     INFO(silent_windows << " silent 5 ms windows in " << samples << " samples, the first at sample " << first_silent);
     CHECK(silent_windows == 0);
 }
+
+TEST_CASE("a slide with speech under it sounds the speech for the slide's length",
+          "[player][mpv][headless][audio][speech]") {
+    // A text notice on a screen with a speaker: the engine shows the rendered slide and hands
+    // mpv the speech as an external audio file of the same entry.
+    TempDir dir;
+    const auto slide = make_image(dir, "slide.png", "navy", 320, 240);
+    const auto speech = make_tone(dir, "speech.wav", 1.5, 520);
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        EngineOptions options;
+        options.lookahead = 1;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        PlayItem item = planned("slide", MediaType::Image, slide, clock.wall(), milliseconds{1500});
+        item.audio_location = speech.string();
+        engine.enqueue({item});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(1));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 1);
+        CHECK(ended[0].outcome == Outcome::Completed);
+    }
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    CHECK(std::abs(seconds - 1.5) < 0.1);
+    const double peak = std::stod(run_output("sox " + quoted(capture) + " -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}'"));
+    CHECK(peak > 0.1);
+}

@@ -299,6 +299,37 @@ TEST_CASE("a text notice on a screen is rendered to an image and shown as one", 
     std::filesystem::remove_all(directory);
 }
 
+TEST_CASE("a text notice with speech on a screen with a speaker plays the speech under its slide",
+          "[player][engine][notice][speech]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    const auto directory = std::filesystem::temp_directory_path() /
+                           ("bantin-notice-test-" + std::to_string(std::random_device{}()));
+    EngineOptions options;
+    options.notice_directory = directory;
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer(clock);
+    PlaybackEngine engine(renderer, clock, options, &*notices);
+    PlayItem notice;
+    notice.entry_id = "n";
+    notice.type = MediaType::Text;
+    notice.text = "Cảnh báo: nước lên nhanh ở xã Tân Phú";
+    notice.audio_location = "/media/speech";
+    notice.planned_start = clock.wall();
+    notice.planned_end = clock.wall() + milliseconds{4000};
+    PlayItem silent = notice;
+    silent.entry_id = "m";
+    silent.audio_location.clear();
+    silent.planned_start = notice.planned_end;
+    silent.planned_end = silent.planned_start + milliseconds{4000};
+    engine.enqueue({notice, silent});
+    REQUIRE(renderer.loads().size() == 2);
+    CHECK(renderer.loads()[0].option("audio-files-append") == "/media/speech");
+    CHECK(renderer.loads()[0].option("image-display-duration") == "4.000");
+    CHECK_FALSE(renderer.loads()[1].option("audio-files-append"));
+    std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("a text notice on a screen without a notice renderer fails clearly", "[player][engine]") {
     Rig rig;
     auto notice = rig.item("n", MediaType::Text, milliseconds{0}, milliseconds{1000});

@@ -51,6 +51,8 @@ struct PlayItem {
     // renders `text` to an image (NoticeRenderer). On a speaker it is the TTS audio file.
     std::string location;
     std::string text;
+    // A text notice on a screen with a speaker: its speech, played under the slide.
+    std::string audio_location;
     TimePoint planned_start;
     TimePoint planned_end;
 };

@@ -70,6 +70,9 @@ public:
     std::uint64_t bundle_version() const { return m_bundle_version; }
     const scheduler::Device& device() const { return m_device; }
     std::optional<scheduler::MediaType> media_type(std::string_view sha256) const;
+    // The speech of a text notice that this device plays under the notice's slide: only a
+    // screen with a speaker, only a notice whose speech is in the plan.
+    std::optional<std::string> speech_under_slide(std::string_view sha256) const;
 
 private:
     Plan(scheduler::Resolver resolver, scheduler::Device device, std::uint64_t bundle_version, int max_volume)
