@@ -31,7 +31,9 @@ constexpr const char* usage =
     "       bantin-controller --print-default-config   print every key with its default\n"
     "       bantin-controller --config FILE --init-keys            create the signing key pair\n"
     "       bantin-controller --config FILE --create-admin NAME    create the first admin (password on "
-    "stdin)\n";
+    "stdin)\n"
+    "       bantin-controller --config FILE --add-ingest-worker NAME  broker account for a further "
+    "proof-of-play ingest worker (prints its password once)\n";
 
 std::string one_line(std::string text) {
     for (char& c : text)
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> arguments(argv + 1, argv + argc);
     std::string config_file;
     std::string admin_name;
+    std::string worker_name;
     bool init = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
@@ -63,6 +66,8 @@ int main(int argc, char** argv) {
             config_file = arguments[++i];
         } else if (argument == "--create-admin" && has_value) {
             admin_name = arguments[++i];
+        } else if (argument == "--add-ingest-worker" && has_value) {
+            worker_name = arguments[++i];
         } else if (argument == "--init-keys") {
             init = true;
         } else {
@@ -87,6 +92,18 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::cout << "key id " << *created << ": " << config->signing_key_path().string() << '\n';
+        return 0;
+    }
+    if (!worker_name.empty()) {
+        auto added = bantin::controller::add_ingest_worker_account(*config, worker_name);
+        if (!added) {
+            std::cerr << "bantin-controller: " << one_line(added.error().message()) << '\n';
+            return 1;
+        }
+        std::cout << "ingest worker \"" << worker_name << "\" added to "
+                  << bantin::controller::ingest_workers_path(*config).string() << "\n"
+                  << "mqtt username: " << worker_name << "\nmqtt password: " << *added << "\n"
+                  << "The broker accepts it after the controller's next start or device change.\n";
         return 0;
     }
     if (!admin_name.empty()) {

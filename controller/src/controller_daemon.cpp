@@ -75,6 +75,26 @@ Result<void> create_admin(const config::ControllerConfig& config, const std::str
     return {};
 }
 
+std::filesystem::path ingest_workers_path(const config::ControllerConfig& config) {
+    return config.storage.data_dir / "keys" / "ingest-workers";
+}
+
+Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config, const std::string& name) {
+    std::vector<std::string> taken{config.mqtt.username};
+    if (std::filesystem::exists(config.database_path())) {
+        SystemClock clock;
+        auto store = SqliteStore::open(config.database_path().string(), clock);
+        if (!store)
+            return std::unexpected(store.error());
+        auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
+            [](StoreTransaction& transaction) { return load_all_devices(transaction); });
+        if (!devices)
+            return std::unexpected(devices.error());
+        for (const auto& device : *devices) taken.push_back(device.device.id);
+    }
+    return add_ingest_worker(ingest_workers_path(config), name, taken);
+}
+
 Result<std::string> controller_mqtt_password(const config::ControllerConfig& config) {
     if (!config.mqtt.password.empty())
         return config.mqtt.password;
@@ -232,6 +252,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     broker_options.controller_username = config.mqtt.username;
     broker_options.controller_password = impl->mqtt_password;
     broker_options.mosquitto_binary = config.broker.mosquitto_binary;
+    broker_options.ingest_workers_file = ingest_workers_path(config);
     if (auto made = ensure_directory(broker_options.config.directory); !made)
         return std::unexpected(made.error());
     auto broker = ManagedBroker::create(std::move(broker_options));

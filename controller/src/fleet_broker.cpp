@@ -1,5 +1,10 @@
 #include "bantin/controller/fleet_broker.hpp"
 
+#include "bantin/controller/device_registry.hpp"
+#include "bantin/protocol/topics.hpp"
+
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -9,8 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -42,7 +50,118 @@ std::string tail_of(const std::filesystem::path& path, std::size_t bytes) {
     return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
 
+// Replaces `path` with `text` through a fresh temporary file beside it, keeping the owner and
+// mode the file has now (protocol::write_broker_files chose them for the broker's account).
+Result<void> replace_keeping_owner(const std::filesystem::path& path, const std::string& text) {
+    struct stat current {};
+    const bool exists = ::stat(path.c_str(), &current) == 0;
+    const mode_t mode = exists ? (current.st_mode & 07777) : 0600;
+    std::string temporary = path.string() + ".XXXXXX";
+    const int fd = ::mkstemp(temporary.data());
+    if (fd < 0)
+        return fail(Errc::Io, path.string() + ": cannot create a temporary file: " + std::strerror(errno));
+    auto failed = [&](const std::string& what) -> Result<void> {
+        const std::string reason = std::strerror(errno);
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        return fail(Errc::Io, path.string() + ": " + what + ": " + reason);
+    };
+    if (::fchmod(fd, mode) != 0)
+        return failed("cannot set the mode");
+    if (exists && (current.st_uid != ::geteuid() || current.st_gid != ::getegid()) &&
+        ::fchown(fd, current.st_uid, current.st_gid) != 0)
+        return failed("cannot keep the owner");
+    std::size_t written = 0;
+    while (written < text.size()) {
+        const auto result = ::write(fd, text.data() + written, text.size() - written);
+        if (result < 0 && errno == EINTR)
+            continue;
+        if (result < 0)
+            return failed("cannot write");
+        written += static_cast<std::size_t>(result);
+    }
+    if (::fsync(fd) != 0)
+        return failed("cannot sync");
+    ::close(fd);
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        const std::string reason = std::strerror(errno);
+        ::unlink(temporary.c_str());
+        return fail(Errc::Io, path.string() + ": cannot replace: " + reason);
+    }
+    const int directory = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+    if (directory >= 0) {
+        ::fsync(directory);
+        ::close(directory);
+    }
+    return {};
+}
+
 }  // namespace
+
+std::string ingest_worker_acl(const IngestWorkerAccount& worker) {
+    return "\n# A proof-of-play ingest worker: the shared pop subscription and the acks, nothing else.\n"
+           "user " +
+           worker.username +
+           "\n"
+           "topic read bantin/v1/dev/+/pop\n"
+           "topic write bantin/v1/dev/+/ack\n";
+}
+
+Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file) {
+    std::vector<IngestWorkerAccount> workers;
+    std::ifstream in(file);
+    if (!in) {
+        if (!std::filesystem::exists(file))
+            return workers;
+        return fail(Errc::Io, file.string() + ": cannot read");
+    }
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty() || line.front() == '#')
+            continue;
+        const auto colon = line.find(':');
+        const std::string where = file.string() + ":" + std::to_string(number);
+        if (colon == std::string::npos)
+            return fail(Errc::InvalidInput, where + ": expected <username>:<$7$ hash>");
+        IngestWorkerAccount worker{line.substr(0, colon), line.substr(colon + 1)};
+        if (auto valid = protocol::validate_id(worker.username, "ingest worker name"); !valid)
+            return fail(Errc::InvalidInput, where + ": " + valid.error().detail);
+        if (!worker.password_hash.starts_with("$7$"))
+            return fail(Errc::InvalidInput, where + ": expected a $7$ hash");
+        workers.push_back(std::move(worker));
+    }
+    return workers;
+}
+
+Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
+                                      const std::vector<std::string>& taken) {
+    if (auto valid = protocol::validate_id(username, "ingest worker name"); !valid)
+        return std::unexpected(valid.error());
+    auto workers = load_ingest_workers(file);
+    if (!workers)
+        return std::unexpected(workers.error());
+    for (const auto& worker : *workers)
+        if (worker.username == username)
+            return fail(Errc::AlreadyExists, "ingest worker \"" + username + "\" already exists in " + file.string());
+    if (std::find(taken.begin(), taken.end(), username) != taken.end())
+        return fail(Errc::AlreadyExists, "\"" + username + "\" is already a broker account (the controller or a device)");
+    const std::string password = generate_device_password();
+    auto hash = protocol::hash_broker_password(password);
+    if (!hash)
+        return std::unexpected(hash.error());
+    std::string text = "# Proof-of-play ingest worker accounts: <username>:<Mosquitto $7$ hash>.\n";
+    workers->push_back(IngestWorkerAccount{username, *hash});
+    for (const auto& worker : *workers) text += worker.username + ":" + worker.password_hash + "\n";
+    std::error_code error;
+    std::filesystem::create_directories(file.parent_path(), error);
+    if (error)
+        return fail(Errc::Io, file.parent_path().string() + ": cannot create: " + error.message());
+    if (auto written = replace_keeping_owner(file, text); !written)
+        return std::unexpected(written.error());
+    return password;
+}
 
 Result<std::unique_ptr<ManagedBroker>> ManagedBroker::create(ManagedBrokerOptions options) {
     auto hash = protocol::hash_broker_password(options.controller_password);
@@ -60,11 +179,38 @@ Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
     accounts.controller.username = m_options.controller_username;
     accounts.controller.password_hash = m_controller_hash;
     accounts.devices = devices;
+    std::vector<IngestWorkerAccount> workers;
+    if (!m_options.ingest_workers_file.empty()) {
+        auto loaded = load_ingest_workers(m_options.ingest_workers_file);
+        if (!loaded)
+            return std::unexpected(loaded.error());
+        workers = std::move(*loaded);
+        std::set<std::string> names{accounts.controller.username};
+        for (const auto& device : devices) names.insert(device.device_id);
+        for (const auto& worker : workers)
+            if (!names.insert(worker.username).second)
+                return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() + ": ingest worker \"" +
+                                                    worker.username + "\" has the name of another broker account");
+    }
     auto files = protocol::write_broker_files(m_options.config, accounts);
     if (!files)
         return std::unexpected(files.error());
     m_files = *files;
-    return {};
+    if (workers.empty())
+        return {};
+    auto passwords = protocol::render_password_file(accounts);
+    auto acl = protocol::render_acl_file(accounts);
+    if (!passwords)
+        return std::unexpected(passwords.error());
+    if (!acl)
+        return std::unexpected(acl.error());
+    for (const auto& worker : workers) {
+        *passwords += worker.username + ":" + worker.password_hash + "\n";
+        *acl += ingest_worker_acl(worker);
+    }
+    if (auto written = replace_keeping_owner(m_files.password_file, *passwords); !written)
+        return written;
+    return replace_keeping_owner(m_files.acl_file, *acl);
 }
 
 Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& devices) {

@@ -50,6 +50,28 @@ TEST_CASE("bantin-controller --help and --print-default-config, which --check-co
     CHECK(checked.output.find(": ok") != std::string::npos);
 }
 
+TEST_CASE("bantin-controller --add-ingest-worker prints a password once and refuses the same name",
+          "[fleet][cli][ingest-worker][integration]") {
+    testing::TemporaryDirectory directory;
+    const auto config = write_config(directory, 18080, 18830);
+    auto added = cli({"--config", config, "--add-ingest-worker", "ingest-2"}, directory);
+    INFO(added.output);
+    REQUIRE(added.exit_code == 0);
+    const auto at = added.output.find("mqtt password: ");
+    REQUIRE(at != std::string::npos);
+    const std::string password = added.output.substr(at + 15, 32);
+    const fs::path file = fs::path{directory.path()} / "data" / "keys" / "ingest-workers";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("ingest-2:$7$") != std::string::npos);
+    CHECK(text.find(password) == std::string::npos);
+    auto again = cli({"--config", config, "--add-ingest-worker", "ingest-2"}, directory);
+    CHECK(again.exit_code == 1);
+    CHECK(again.output.find("already exists") != std::string::npos);
+    auto controller_name = cli({"--config", config, "--add-ingest-worker", "controller"}, directory);
+    CHECK(controller_name.exit_code == 1);
+}
+
 TEST_CASE("bantin-controller refuses a bad config and a missing key with one line",
           "[fleet][cli][integration]") {
     testing::TemporaryDirectory directory;

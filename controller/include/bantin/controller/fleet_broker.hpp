@@ -9,7 +9,10 @@
 // (docs/broker.md, "Revocation"). It also starts Mosquitto in the foreground as a child
 // (start()) and stops it with SIGTERM (stop(), or the destructor). When the controller does
 // not manage the broker, apply() still writes the files and signals the pid in the broker's
-// pid file if there is one.
+// pid file if there is one. The ingest worker accounts of `ingest_workers_file` are added to
+// passwd and acl on every write (after protocol::write_broker_files, each file replaced again
+// atomically with the same owner and mode); a worker named like the controller or a device is
+// refused (InvalidInput).
 //
 // Threads: apply() may be called from any thread (a mutex serialises writes and signals).
 // Errors: Io for files and the process, Timeout when the broker does not listen within 10 s
@@ -34,11 +37,36 @@ public:
     virtual Result<void> apply(const std::vector<protocol::DeviceAccount>& devices) = 0;
 };
 
+// A further proof-of-play ingest worker (docs/fleet.md, "More ingest workers"). Its ACL is
+// exactly what ingest needs: read bantin/v1/dev/+/pop (through the shared subscription
+// $share/<group>/bantin/v1/dev/+/pop) and write bantin/v1/dev/+/ack. Nothing else: no bundles,
+// commands, alerts or statuses.
+struct IngestWorkerAccount {
+    std::string username;       // one topic level: [A-Za-z0-9._-], at most 64 bytes
+    std::string password_hash;  // "$7$..." from protocol::hash_broker_password()
+    bool operator==(const IngestWorkerAccount&) const = default;
+};
+
+// The ACL block of one worker.
+std::string ingest_worker_acl(const IngestWorkerAccount& worker);
+
+// The accounts file: one "<username>:<$7$ hash>" line per worker, mode 0600, kept by the
+// controller (default <storage.data_dir>/keys/ingest-workers). A missing file is no workers.
+Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file);
+// Adds a worker with a fresh random password and returns that password (shown once, never
+// stored). InvalidInput for a bad name, AlreadyExists for a name in the file; `taken` lists
+// names already in use (the controller account, device ids), refused as AlreadyExists too.
+// The file is replaced atomically.
+Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
+                                      const std::vector<std::string>& taken);
+
 struct ManagedBrokerOptions {
     protocol::BrokerConfig config;
     std::string controller_username = "controller";
     std::string controller_password;
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
+    // Re-read on every write of the broker files; empty: no further ingest workers.
+    std::filesystem::path ingest_workers_file;
 };
 
 class ManagedBroker final : public BrokerSync {

@@ -1,0 +1,244 @@
+// A second proof-of-play ingest worker against a real Mosquitto run by ManagedBroker: its own
+// account from the ingest workers file, the shared subscription split between it and the
+// controller, acks allowed, everything else denied.
+
+#include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/fleet_broker.hpp"
+#include "bantin/controller/ingest.hpp"
+#include "fleet_fixture.hpp"
+#include "protocol/mqtt_itest_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace bantin;
+using namespace bantin::controller;
+using bantin::testing::FleetFixture;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* controller_password = "controller-secret-for-worker-tests";
+
+struct WorkerBroker : FleetFixture {
+    explicit WorkerBroker(const std::string& worker_name = "ingest-2") {
+        workers_file = fs::path{directory.path()} / "keys" / "ingest-workers";
+        auto added = add_ingest_worker(workers_file, worker_name, {"controller"});
+        if (!added)
+            FAIL(added.error().message());
+        worker_password = *added;
+        ManagedBrokerOptions options;
+        options.config.directory = fs::path{directory.path()} / "broker";
+        fs::create_directories(options.config.directory);
+        options.config.port = test::MosquittoBroker::free_port();
+        options.config.run_as_user = ::geteuid() == 0 ? "root" : "";
+        options.config.log_level = protocol::BrokerLogLevel::Debug;
+        options.controller_password = controller_password;
+        options.ingest_workers_file = workers_file;
+        port = options.config.port;
+        auto created = ManagedBroker::create(options);
+        REQUIRE(created);
+        broker = std::move(*created);
+        RegistryOptions registry_options;
+        registry_options.broker_port = port;
+        registry_options.controller_keys = trusted();
+        registry = std::make_unique<DeviceRegistry>(*store, clock, *broker, registry_options);
+    }
+
+    protocol::MqttClientOptions options_for(const std::string& user, const std::string& password) const {
+        protocol::MqttClientOptions options;
+        options.host = "127.0.0.1";
+        options.port = port;
+        options.client_id = user;
+        options.username = user;
+        options.password = password;
+        options.reconnect_min = std::chrono::milliseconds(100);
+        options.reconnect_max = std::chrono::milliseconds(500);
+        return options;
+    }
+
+    protocol::Provisioning register_device(const std::string& id) {
+        scheduler::Device device;
+        device.id = id;
+        device.zone = "zone-1";
+        auto registered = registry->register_device(operator_one, device, id);
+        if (!registered)
+            FAIL(registered.error().message());
+        return registered->provisioning;
+    }
+
+    protocol::MqttClient client(const std::string& user, const std::string& password) const {
+        auto made = protocol::MqttClient::create(options_for(user, password));
+        REQUIRE(made);
+        return std::move(*made);
+    }
+
+    fs::path workers_file;
+    std::string worker_password;
+    std::uint16_t port = 0;
+    std::unique_ptr<ManagedBroker> broker;
+    std::unique_ptr<DeviceRegistry> registry;
+};
+
+std::string pop_payload(std::uint64_t seq) {
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "screen-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow row;
+    row.seq = seq;
+    row.source_id = "camp-1";
+    row.media = std::string(64, 'b');
+    row.started_at = TimePoint{std::chrono::seconds{1'800'000'000}};
+    row.ended_at = row.started_at + std::chrono::seconds{15};
+    batch.rows.push_back(row);
+    return protocol::encode(batch);
+}
+
+}  // namespace
+
+TEST_CASE("an ingest worker shares the pop subscription with the controller and may ack",
+          "[fleet][ingest-worker][integration]") {
+    WorkerBroker fleet;
+    REQUIRE(fleet.broker->start({}));
+    INFO(fleet.broker->log_tail());
+    auto screen = fleet.register_device("screen-1");
+
+    auto controller_client = fleet.client("controller", controller_password);
+    auto worker_client = fleet.client("ingest-2", fleet.worker_password);
+    auto device_client = fleet.client(screen.mqtt.username, screen.mqtt.password);
+    test::EventWaiter controller{controller_client};
+    test::EventWaiter worker{worker_client};
+    test::EventWaiter device{device_client};
+    controller.connect_and_subscribe({proof_subscription("bantin-ingest")});
+    worker.connect_and_subscribe({proof_subscription("bantin-ingest")});
+    device.connect_and_subscribe({"bantin/v1/dev/screen-1/ack"});
+
+    constexpr std::uint64_t count = 20;
+    for (std::uint64_t seq = 1; seq <= count; ++seq)
+        REQUIRE(device_client.publish("bantin/v1/dev/screen-1/pop", pop_payload(seq)));
+    std::multiset<std::uint64_t> seen;
+    std::size_t by_worker = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen.size() < count && std::chrono::steady_clock::now() < deadline) {
+        for (auto& message : controller.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
+            auto batch = protocol::decode_proof_of_play(message.payload);
+            REQUIRE(batch);
+            seen.insert(batch->rows.at(0).seq);
+        }
+        for (auto& message : worker.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
+            auto batch = protocol::decode_proof_of_play(message.payload);
+            REQUIRE(batch);
+            seen.insert(batch->rows.at(0).seq);
+            ++by_worker;
+        }
+    }
+    // Every batch reached exactly one of the two, and the worker took its share.
+    REQUIRE(seen.size() == count);
+    for (std::uint64_t seq = 1; seq <= count; ++seq) CHECK(seen.count(seq) == 1);
+    CHECK(by_worker > 0);
+    CHECK(by_worker < count);
+
+    REQUIRE(worker_client.publish("bantin/v1/dev/screen-1/ack", "ack-from-worker"));
+    auto ack = device.wait_for_message("bantin/v1/dev/screen-1/ack", std::chrono::seconds(5));
+    REQUIRE(ack);
+    CHECK(ack->payload == "ack-from-worker");
+}
+
+TEST_CASE("an ingest worker reads no bundles, commands or statuses and cannot command devices",
+          "[fleet][ingest-worker][integration]") {
+    WorkerBroker fleet;
+    REQUIRE(fleet.broker->start({}));
+    INFO(fleet.broker->log_tail());
+    auto screen = fleet.register_device("screen-1");
+    auto controller_client = fleet.client("controller", controller_password);
+    auto worker_client = fleet.client("ingest-2", fleet.worker_password);
+    auto device_client = fleet.client(screen.mqtt.username, screen.mqtt.password);
+    test::EventWaiter controller{controller_client};
+    test::EventWaiter worker{worker_client};
+    test::EventWaiter device{device_client};
+    controller.connect_and_subscribe({});
+    device.connect_and_subscribe({"bantin/v1/dev/screen-1/cmd"});
+    // Mosquitto grants the SUBACK but delivers nothing the ACL denies.
+    REQUIRE(worker_client.subscribe("bantin/v1/dev/+/bundle"));
+    REQUIRE(worker_client.subscribe("bantin/v1/dev/+/cmd"));
+    REQUIRE(worker_client.subscribe("bantin/v1/dev/+/status"));
+    REQUIRE(worker_client.subscribe("bantin/v1/alert/all"));
+    REQUIRE(worker_client.start());
+    REQUIRE(worker.wait_for<protocol::MqttConnected>(std::chrono::seconds(5)));
+    for (int i = 0; i < 4; ++i) REQUIRE(worker.wait_for<protocol::MqttSubscribed>(std::chrono::seconds(5)));
+
+    REQUIRE(controller_client.publish("bantin/v1/dev/screen-1/bundle", "bundle"));
+    REQUIRE(controller_client.publish("bantin/v1/dev/screen-1/cmd", "command"));
+    REQUIRE(controller_client.publish("bantin/v1/alert/all", "alert"));
+    REQUIRE(device_client.publish("bantin/v1/dev/screen-1/status", "status"));
+    // The device gets the controller's command: the broker delivers, just not to the worker.
+    REQUIRE(device.wait_for_message("bantin/v1/dev/screen-1/cmd", std::chrono::seconds(5)));
+    auto leaked = worker.wait_for<protocol::MqttMessage>(std::chrono::milliseconds(1500));
+    CHECK_FALSE(leaked.has_value());
+
+    REQUIRE(worker_client.publish("bantin/v1/dev/screen-1/cmd", "forged command"));
+    auto forged = device.wait_for_message("bantin/v1/dev/screen-1/cmd", std::chrono::milliseconds(1500));
+    CHECK_FALSE(forged.has_value());
+}
+
+TEST_CASE("a wrong worker password is refused by the broker", "[fleet][ingest-worker][integration]") {
+    WorkerBroker fleet;
+    REQUIRE(fleet.broker->start({}));
+    auto worker_client = fleet.client("ingest-2", "not-the-password");
+    test::EventWaiter worker{worker_client};
+    REQUIRE(worker_client.start());
+    auto refused = worker.wait_for<protocol::MqttDisconnected>(
+        std::chrono::seconds(5),
+        [](const protocol::MqttDisconnected& event) { return event.error.code == Errc::Unauthenticated; });
+    CHECK(refused);
+}
+
+TEST_CASE("ingest worker accounts: names are checked, duplicates refused, hashes only on disk",
+          "[fleet][ingest-worker]") {
+    FleetFixture fixture;
+    const auto file = fs::path{fixture.directory.path()} / "keys" / "ingest-workers";
+    auto none = load_ingest_workers(file);
+    REQUIRE(none);
+    CHECK(none->empty());
+    auto password = add_ingest_worker(file, "ingest-2", {"controller", "screen-1"});
+    REQUIRE(password);
+    CHECK(password->size() == 32);
+    auto again = add_ingest_worker(file, "ingest-2", {});
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::AlreadyExists);
+    auto device_name = add_ingest_worker(file, "screen-1", {"controller", "screen-1"});
+    REQUIRE_FALSE(device_name);
+    CHECK(device_name.error().code == Errc::AlreadyExists);
+    auto bad = add_ingest_worker(file, "ingest/2", {});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::InvalidInput);
+    REQUIRE(add_ingest_worker(file, "ingest-3", {}));
+
+    auto loaded = load_ingest_workers(file);
+    REQUIRE(loaded);
+    REQUIRE(loaded->size() == 2);
+    CHECK((*loaded)[0].username == "ingest-2");
+    CHECK((*loaded)[0].password_hash.starts_with("$7$"));
+    auto verified = protocol::verify_broker_password((*loaded)[0].password_hash, *password);
+    REQUIRE(verified);
+    CHECK(*verified);
+    CHECK((fs::status(file).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find(*password) == std::string::npos);
+
+    CHECK(ingest_worker_acl((*loaded)[0]) ==
+          "\n# A proof-of-play ingest worker: the shared pop subscription and the acks, nothing else.\n"
+          "user ingest-2\ntopic read bantin/v1/dev/+/pop\ntopic write bantin/v1/dev/+/ack\n");
+}
+
+TEST_CASE("a worker named like a device is refused when the broker files are written",
+          "[fleet][ingest-worker][integration]") {
+    WorkerBroker fleet{"screen-1"};
+    auto started = fleet.broker->start({protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}});
+    REQUIRE_FALSE(started);
+    CHECK(started.error().code == Errc::InvalidInput);
+    CHECK(started.error().detail.find("screen-1") != std::string::npos);
+}
