@@ -453,6 +453,11 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
                 if (best_run->remaining != unbounded) {
                     --best_run->remaining;
                 }
+            } else if (best_run->reason == Reason::ShareOfVoice) {
+                // A share-of-voice play counts in the hour it starts; a cut play is over (it
+                // is not replayed later, which could put N + 1 plays in the next hour). The
+                // cursor stays, so the campaign's next play starts with the cut item.
+                best_run->remaining = 0;
             }
         } else {
             entry.source_kind = SourceKind::Campaign;

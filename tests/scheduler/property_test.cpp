@@ -378,17 +378,24 @@ TEST_CASE("property: levels are respected and live alerts own their time", "[pro
 
 TEST_CASE("property: share-of-voice plays never exceed N in a clock hour", "[property]") {
     for_each_case([](const Case& c, const Resolver& resolver, Generator&) {
-        // A play cut by preemption shows as several entries with one due time: count dues.
-        std::map<std::pair<std::string_view, long>, std::set<TimePoint>> dues;
+        // Counted as heard: every entry is a play, in the clock hour of the local day it starts
+        // in (c.from is local midnight). A cut play is not resumed, so a play is one entry.
+        const auto hour_of = [&c](TimePoint t) { return std::chrono::floor<std::chrono::hours>(t - c.from).count(); };
+        std::map<std::pair<std::string_view, long>, int> plays;
+        std::set<std::pair<std::string_view, TimePoint>> dues;
         for (const auto& entry : resolve(resolver, c.device, c.from, c.to)) {
-            if (entry.reason == Reason::ShareOfVoice) {
-                dues[{entry.source_id, std::chrono::floor<std::chrono::hours>(entry.due - c.from).count()}].insert(
-                    entry.due);
+            if (entry.reason != Reason::ShareOfVoice) {
+                continue;
             }
+            INFO(entry.source_id << " due " << format_utc(entry.due) << " starts " << format_utc(entry.start));
+            REQUIRE(hour_of(entry.start) == hour_of(entry.due));
+            REQUIRE(dues.insert({entry.source_id, entry.due}).second);
+            plays[{entry.source_id, hour_of(entry.start)}] += 1;
         }
-        for (const auto& [key, set] : dues) {
+        for (const auto& [key, count] : plays) {
             const Campaign* campaign = campaign_of(c.model, key.first);
-            REQUIRE(static_cast<int>(set.size()) <= campaign->plays_per_hour);
+            INFO(key.first << " hour " << key.second);
+            REQUIRE(count <= campaign->plays_per_hour);
         }
     });
 }

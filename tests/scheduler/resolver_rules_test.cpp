@@ -2,7 +2,9 @@
 #include "model_builder.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <vector>
 
 using namespace bantin;
 using namespace bantin::scheduler;
@@ -221,6 +223,32 @@ TEST_CASE("share of voice never exceeds N in an hour, even when plays are late",
     for (const auto& [hour, count] : per_hour) {
         CHECK(count <= 4);
     }
+    require_no_overlap(timeline);
+}
+
+TEST_CASE("share of voice: a play counts in the hour it starts and a cut play is not resumed", "[rules][share]") {
+    Model model = town();
+    model.playlists = {playlist("p-ad", {item(image, 10 * 60), item(image, 60)}),
+                       playlist("p-news", {item(image, 30 * 60)})};
+    // One play an hour, due at hh:30; a priority bulletin at 10:35 runs until 11:05.
+    model.campaigns = {share("ad", "p-ad", 1), fixed("news", "p-news", {10 * 60 + 35}, Level::Priority)};
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, screen(), hcm(10), hcm(12));
+
+    std::vector<TimelineEntry> ads;
+    std::copy_if(timeline.begin(), timeline.end(), std::back_inserter(ads),
+                 [](const TimelineEntry& entry) { return entry.source_id == "ad"; });
+    REQUIRE(ads.size() == 2);
+    // The 10:30 play is cut by the bulletin: it counts as the 10:00 hour's play, interrupted.
+    CHECK(ads[0].start == hcm(10, 30));
+    CHECK(ads[0].end == hcm(10, 35));
+    CHECK(ads[0].ending == Ending::Cut);
+    // It is not replayed after the bulletin (that would be a second play heard in the 11:00
+    // hour); the 11:30 play starts with the item that was cut.
+    CHECK(ads[1].start == hcm(11, 30));
+    CHECK(ads[1].due == hcm(11, 30));
+    CHECK(ads[1].item_index == 0);
+    CHECK(ads[1].ending == Ending::Completed);
     require_no_overlap(timeline);
 }
 
