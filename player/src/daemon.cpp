@@ -680,6 +680,12 @@ struct Daemon::Impl {
         auto& message = std::get<protocol::AlertMessage>(*verified);
         for (const auto& known : alerts)
             if (known == message) return;  // a retained copy of what plays already
+        // An alert that cannot be resolved on its own (a playlist naming media it does not
+        // carry, a dangling speech link) is refused here: kept, it would fail every later plan.
+        if (auto alone = Plan::create(nullptr, {message}, interlocks, identity); !alone) {
+            report_error("alert " + message.alert.id + " refused: " + alone.error().message());
+            return;
+        }
         std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
         spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
         (void)state->store_alert({message.alert.id, payload});

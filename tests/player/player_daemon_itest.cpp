@@ -657,6 +657,45 @@ TEST_CASE("an alert preempts within a second, plays until it expires, and the sc
         if (row.source == protocol::SourceKind::Alert) CHECK(row.started_at < alert.alert.expires);
 }
 
+TEST_CASE("an alert that cannot be resolved is refused in status and later bundles still apply",
+          "[player][daemon][e2e][alert]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    // Signed by the controller and well formed, but its text notice links speech it does not carry.
+    auto broken = make_alert(rig, audio, Duration{60'000});
+    broken.media.front().type = scheduler::MediaType::Text;
+    broken.media.front().speech = media::sha256_hex("speech the alert does not carry");
+    broken.manifest.front().type = scheduler::MediaType::Text;
+    rig.controller->publish_alert(broken);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->last_error && status->last_error->find("alert al-storm refused") != std::string::npos;
+        },
+        20s));
+    rig.controller->publish_bundle(make_bundle(rig, 2, {image, audio}));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->applied_bundle_version == 2;
+        },
+        30s));
+    INFO(rig.log());
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            for (const auto& row : rig.controller->rows())
+                if (row.bundle_version == 2) return true;
+            return false;
+        },
+        30s));
+    for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Campaign);
+}
+
 TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks otherwise", "[player][daemon][e2e]") {
     // Quiet hours around now, in UTC minutes (the test device's zone is UTC).
     const auto minutes = static_cast<int>(
