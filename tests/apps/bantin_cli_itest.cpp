@@ -66,8 +66,14 @@ public:
         REQUIRE(opened_history);
         history = std::move(*opened_history);
         reports = std::make_unique<controller::ReportService>(*store, *proofs, history.get());
-        fleet = std::make_unique<controller::FleetServices>(
-            controller::FleetServices{*registry, *alerts, *reports, nullptr});
+        controller::DeviceCommandsOptions command_options;
+        command_options.public_base_url = "https://signs.example.org";
+        commands = std::make_unique<controller::DeviceCommands>(*store, clock, keys.secret, sink, command_options);
+        auto opened_screenshots = controller::ScreenshotStore::open(directory.file("screenshots"), clock);
+        REQUIRE(opened_screenshots);
+        screenshots.emplace(std::move(*opened_screenshots));
+        fleet = std::make_unique<controller::FleetServices>(controller::FleetServices{
+            *registry, *alerts, *reports, nullptr, commands.get(), &*screenshots});
         // A second server with every route: ApiFixture's own has the content routes only.
         server->stop();
         controller::ApiServerOptions options;
@@ -162,6 +168,8 @@ public:
     testing::RecordingSink sink;
     std::unique_ptr<testing::TextAsSpeech> speech;
     std::unique_ptr<controller::DeviceRegistry> registry;
+    std::unique_ptr<controller::DeviceCommands> commands;
+    std::optional<controller::ScreenshotStore> screenshots;
     std::unique_ptr<controller::AlertService> alerts;
     std::unique_ptr<controller::SqliteProofQuery> proofs;
     std::unique_ptr<controller::SqliteFleetHistory> history;
@@ -488,6 +496,47 @@ TEST_CASE("device add writes a 0600 provisioning file; list and revoke follow", 
     CHECK(fixture.broker.accounts.empty());
     auto after = fixture.as("olga", {"device", "list"});
     CHECK(after.out.find("revoked") != std::string::npos);
+}
+
+TEST_CASE("device command sends a screenshot command; device screenshot saves what the device uploaded",
+          "[cli][device][screenshot]") {
+    CliFixture fixture;
+    fixture.login("olga", controller::Role::Operator);
+    const std::string provisioning_path = fixture.directory.file("screen-1.json");
+    REQUIRE(fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out",
+                                provisioning_path})
+                .status == 0);
+    auto sent = fixture.as("olga", {"device", "command", "screen-1", "screenshot"});
+    INFO(sent.err);
+    REQUIRE(sent.status == 0);
+    CHECK(sent.out.find("https://signs.example.org/api/v1/devices/screen-1/screenshot") != std::string::npos);
+    CHECK(fixture.sink.on("bantin/v1/dev/screen-1/cmd").size() == 1);
+    auto loud = fixture.as("olga", {"device", "command", "screen-1", "set-volume", "--volume", "150"});
+    CHECK(loud.status == 1);
+    CHECK(loud.err.find("volume: must be 0..100") != std::string::npos);
+
+    const std::string out = fixture.directory.file("shot.png");
+    auto nothing = fixture.as("olga", {"device", "screenshot", "screen-1", "--out", out});
+    CHECK(nothing.status == 1);
+    CHECK(nothing.err.find("404") != std::string::npos);
+
+    // The device uploads with its provisioning file's password.
+    const auto password = nlohmann::json::parse(slurp(provisioning_path))["mqtt"]["password"].get<std::string>();
+    const std::string png = std::string{"\x89PNG\r\n\x1a\n", 8} + "pixels";
+    httplib::Client device("127.0.0.1", fixture.port);
+    device.set_basic_auth("screen-1", password.c_str());
+    auto uploaded = device.Put("/api/v1/devices/screen-1/screenshot", png, "image/png");
+    REQUIRE(uploaded);
+    REQUIRE(uploaded->status == 201);
+
+    auto saved = fixture.as("olga", {"device", "screenshot", "screen-1", "--out", out});
+    INFO(saved.err);
+    REQUIRE(saved.status == 0);
+    CHECK(slurp(out) == png);
+    CHECK(saved.out.find(format_utc(fixture.clock.wall())) != std::string::npos);
+    auto again = fixture.as("olga", {"device", "screenshot", "screen-1", "--out", out});
+    CHECK(again.status == 2);
+    CHECK(slurp(out) == png);
 }
 
 TEST_CASE("device add never overwrites a file and then registers nothing", "[cli][device]") {

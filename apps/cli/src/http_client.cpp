@@ -110,7 +110,8 @@ Outcome<Reply> answer(const std::string& server_url, const char* method, const s
         return refuse(ExitStatus::Unreachable, "cannot reach " + server_url + " (" + method + " /api/v1" + path +
                                                    "): " + describe(result.error()));
     }
-    return Reply{result->status, std::move(result->body), result->get_header_value("Content-Type")};
+    return Reply{result->status, std::move(result->body), result->get_header_value("Content-Type"),
+                 result->get_header_value("X-Screenshot-Received")};
 }
 
 }  // namespace

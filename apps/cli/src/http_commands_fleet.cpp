@@ -120,6 +120,76 @@ Outcome<void> device_revoke(Context& context, const std::string& id) {
     return {};
 }
 
+struct DeviceCommandOptions {
+    std::string id;
+    std::string kind;
+    std::optional<int> volume;
+};
+
+Outcome<void> device_command(Context& context, const DeviceCommandOptions& options) {
+    nlohmann::json request{{"kind", options.kind}};
+    if (options.volume)
+        request["volume"] = *options.volume;
+    auto body = context.post("/devices/" + options.id + "/commands", request);
+    if (!body)
+        return std::unexpected(body.error());
+    if (!context.print_json(*body)) {
+        context.out() << "sent " << cell(*body, "kind") << " " << cell(*body, "id") << " to " << cell(*body, "device")
+                      << " (valid until " << cell(*body, "expires_at") << ")";
+        if (body->contains("upload_url") && (*body)["upload_url"].is_string())
+            context.out() << "; the device uploads to " << (*body)["upload_url"].get<std::string>();
+        context.out() << "\n";
+    }
+    return {};
+}
+
+struct ScreenshotOptions {
+    std::string id;
+    std::string out;
+};
+
+// The PNG goes to a new file (never over an existing one), so a typo cannot clobber a file.
+Outcome<void> device_screenshot(Context& context, const ScreenshotOptions& options) {
+    auto client = context.signed_in();
+    if (!client)
+        return std::unexpected(client.error());
+    auto reply = (*client)->get("/devices/" + options.id + "/screenshot");
+    if (!reply)
+        return std::unexpected(reply.error());
+    if (reply->status != 200) {
+        auto failed = expect_success(*reply);
+        return std::unexpected(failed ? CommandError{ExitStatus::Refused, std::to_string(reply->status)}
+                                      : failed.error());
+    }
+    const int descriptor = ::open(options.out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (descriptor < 0)
+        return refuse(ExitStatus::Usage, "--out " + options.out + ": cannot create: " + std::strerror(errno));
+    std::size_t written = 0;
+    while (written < reply->body.size()) {
+        const auto count = ::write(descriptor, reply->body.data() + written, reply->body.size() - written);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0) {
+            const std::string reason = std::strerror(errno);
+            ::close(descriptor);
+            ::unlink(options.out.c_str());
+            return refuse(ExitStatus::Refused, "--out " + options.out + ": cannot write: " + reason);
+        }
+        written += static_cast<std::size_t>(count);
+    }
+    ::close(descriptor);
+    if (context.json()) {
+        context.print_json({{"device", options.id},
+                            {"file", options.out},
+                            {"bytes", reply->body.size()},
+                            {"received", reply->screenshot_received}});
+        return {};
+    }
+    context.out() << "wrote " << options.out << " (" << reply->body.size() << " bytes), the screenshot "
+                  << options.id << " sent at " << reply->screenshot_received << "\n";
+    return {};
+}
+
 Outcome<void> device_list(Context& context, const PageOptions& page_options) {
     auto page = context.get("/devices", page_query(page_options));
     if (!page)
@@ -417,6 +487,27 @@ void register_fleet_commands(Registrar& registrar) {
                  [revoke_id](Context& context) { return device_revoke(context, *revoke_id); })
         ->add_option("id", *revoke_id, "Device id")
         ->required();
+
+    auto command_options = std::make_shared<DeviceCommandOptions>();
+    CLI::App* send_command = registrar.command(*device, "command", "Send a signed command to one device (operator)",
+                                          [command_options](Context& context) {
+                                              return device_command(context, *command_options);
+                                          });
+    send_command->add_option("id", command_options->id, "Device id")->required();
+    send_command->add_option("kind", command_options->kind, "ping, set-volume, reload or screenshot")
+        ->required()
+        ->check(CLI::IsMember({"ping", "set-volume", "reload", "screenshot"}));
+    send_command->add_option("--volume", command_options->volume, "0..100, for set-volume");
+
+    auto screenshot_options = std::make_shared<ScreenshotOptions>();
+    CLI::App* screenshot = registrar.command(*device, "screenshot",
+                                             "Save the latest screenshot a device uploaded (after `device command ID "
+                                             "screenshot`)",
+                                             [screenshot_options](Context& context) {
+                                                 return device_screenshot(context, *screenshot_options);
+                                             });
+    screenshot->add_option("id", screenshot_options->id, "Device id")->required();
+    screenshot->add_option("--out", screenshot_options->out, "A new PNG file")->required();
 
     auto device_page = std::make_shared<PageOptions>();
     add_page_options(registrar.command(*device, "list", "List devices",

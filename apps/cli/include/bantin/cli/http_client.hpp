@@ -47,6 +47,7 @@ struct Reply {
     int status = 0;
     std::string body;
     std::string content_type;
+    std::string screenshot_received;  // X-Screenshot-Received of a screenshot, else ""
 };
 
 using Query = std::multimap<std::string, std::string>;
