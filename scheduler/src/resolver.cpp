@@ -296,20 +296,44 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
                 add_run(alert.issued, *open, sequence.size() * static_cast<std::uint64_t>(repeat.count));
             }
         } else {
-            // Runs anchored at the issue time: issued + k * interval.
+            // Passes due at issued + k * interval. Passes of one alert never overlap: a pass
+            // starts at max(its due time, the end of the previous pass), so when a pass lasts
+            // longer than the interval they follow back to back. A pass cannot start before
+            // the previous one started plus a whole pass (a cut item is replayed whole), so a
+            // pass that cannot start inside its active stretch is not made at all: the queue
+            // holds what can play, not one pass per interval.
             const auto interval = repeat.interval.count();
+            Duration pass_length{0};
+            for (const Step& step : sequence) {
+                pass_length += step.duration;
+            }
             long long first = 0;
             if (day.start > alert.issued) {
                 first = ((day.start - alert.issued).count() + interval - 1) / interval;
             }
+            const Interval* stretch = nullptr;
+            TimePoint earliest_start = day.start;
             for (long long k = first; repeat.count == 0 || k < repeat.count; ++k) {
                 const TimePoint due = alert.issued + Duration{k * interval};
                 if (due >= end || due >= day.end) {
                     break;
                 }
-                if (const Interval* open = active.find(due)) {
-                    add_run(due, *open, sequence.size());
+                const Interval* open = active.find(due);
+                if (open == nullptr) {
+                    continue;
                 }
+                if (open != stretch) {
+                    stretch = open;  // a pass cut at a stretch's end does not delay the next stretch
+                    earliest_start = due;
+                }
+                earliest_start = std::max(earliest_start, due);
+                if (earliest_start >= open->end) {
+                    // The earlier passes fill this stretch: skip to the first due after it.
+                    k = std::max<long long>(k, ((open->end - alert.issued).count() + interval - 1) / interval - 1);
+                    continue;
+                }
+                add_run(due, *open, sequence.size());
+                earliest_start += pass_length;
             }
         }
     }

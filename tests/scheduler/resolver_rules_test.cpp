@@ -404,6 +404,76 @@ TEST_CASE("alert repeat policy: N runs at an interval from the issue time", "[ru
     CHECK(timeline[5].end == hcm(14, 20, 45));
 }
 
+TEST_CASE("alert passes longer than the interval: each starts at max(due, previous end), none overlap or pile up",
+          "[rules][alerts]") {
+    Model model = town();
+    // A pass is 90 s (two 45 s items); the policy asks for one every minute.
+    model.playlists = {playlist("p-alert", {item(image, 45), item(image, 45)}), playlist("p-loop", {item(image, 10)})};
+    model.campaigns = {loop("loop", "p-loop")};
+    const auto passes_of = [](const std::vector<TimelineEntry>& timeline) {
+        std::vector<TimelineEntry> firsts;
+        for (const auto& entry : timeline) {
+            if (entry.source_id == "storm" && entry.item_index == 0) {
+                firsts.push_back(entry);
+            }
+        }
+        return firsts;
+    };
+
+    SECTION("count 3: three whole passes back to back, each with its own due time") {
+        Alert storm = alert("storm", "p-alert", hcm(14), hcm(15));
+        storm.repeat = RepeatPolicy{3, 1min};
+        model.alerts = {storm};
+        const auto timeline_resolver = make_resolver(model);
+        const auto timeline = resolve(timeline_resolver, screen(), hcm(13, 59), hcm(14, 10));
+        require_no_overlap(timeline);
+        const auto passes = passes_of(timeline);
+        REQUIRE(passes.size() == 3);
+        CHECK(passes[0].start == hcm(14));
+        CHECK(passes[0].due == hcm(14));
+        CHECK(passes[1].start == hcm(14, 1, 30));
+        CHECK(passes[1].due == hcm(14, 1));
+        CHECK(passes[2].start == hcm(14, 3));
+        CHECK(passes[2].due == hcm(14, 2));
+        CHECK(total_for(timeline, "storm") == 270s);
+        const auto* after = entry_at(timeline, hcm(14, 4, 30));
+        REQUIRE(after != nullptr);
+        CHECK(after->source_id == "loop");
+    }
+    SECTION("until it ends: passes back to back; those that cannot start before expiry are dropped") {
+        Alert storm = alert("storm", "p-alert", hcm(14), hcm(14, 10));
+        storm.repeat = RepeatPolicy{0, 1min};
+        model.alerts = {storm};
+        const auto timeline_resolver = make_resolver(model);
+        const auto timeline = resolve(timeline_resolver, screen(), hcm(13, 59), hcm(14, 20));
+        require_no_overlap(timeline);
+        const auto passes = passes_of(timeline);
+        // 14:00, 14:01:30, ... 14:09:00: seven passes; those due 14:07 to 14:09 never start.
+        REQUIRE(passes.size() == 7);
+        for (std::size_t k = 0; k < passes.size(); ++k) {
+            CHECK(passes[k].start == hcm(14) + 90s * static_cast<int>(k));
+            CHECK(passes[k].due == hcm(14) + 1min * static_cast<int>(k));
+        }
+        CHECK(entry_at(timeline, hcm(14, 9, 59))->source_id == "storm");
+        CHECK(entry_at(timeline, hcm(14, 10))->source_id == "loop");
+    }
+    SECTION("a one-second interval does not queue a pass per second: only passes that can start are made") {
+        Alert storm = alert("storm", "p-alert", hcm(0), hcm(0) + 72h);
+        storm.repeat = RepeatPolicy{0, 1s};
+        model.alerts = {storm};
+        const auto timeline_resolver = make_resolver(model);
+        const auto started = std::chrono::steady_clock::now();
+        const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(0) + 72h);
+        const auto elapsed = std::chrono::steady_clock::now() - started;
+        require_no_overlap(timeline);
+        CHECK(passes_of(timeline).size() == 3 * 960);  // 86,400 s / 90 s a day
+        CHECK(total_for(timeline, "storm") == 72h);
+        // Three device-days of 960 passes each take milliseconds; queueing all 259,200 grid
+        // passes took seconds.
+        CHECK(elapsed < 250ms);
+    }
+}
+
 TEST_CASE("a newer alert of equal severity preempts an older one, which resumes", "[rules][alerts]") {
     Model model = town();
     model.playlists = {playlist("p-a", {item(video)}), playlist("p-b", {item(silent_video)})};
