@@ -1,5 +1,7 @@
 #include "bantin/scheduler/model.hpp"
 
+#include "bantin/scheduler/json.hpp"
+
 #include "local_time.hpp"
 
 #include <algorithm>
@@ -137,13 +139,16 @@ private:
     std::vector<std::string> m_lines;
 };
 
+void check_window(Problems& problems, const std::string& path, const DailyWindow& window) {
+    if (window.start_minute < 0 || window.start_minute >= 24 * 60 || window.end_minute < 0 ||
+        window.end_minute > 24 * 60) {
+        problems.add(path, "window must lie within 00:00-24:00");
+    }
+}
+
 void check_windows(Problems& problems, const std::string& path, const std::vector<DailyWindow>& windows) {
     for (std::size_t i = 0; i < windows.size(); ++i) {
-        const auto& window = windows[i];
-        if (window.start_minute < 0 || window.start_minute >= 24 * 60 || window.end_minute < 0 ||
-            window.end_minute > 24 * 60) {
-            problems.add(path + "[" + std::to_string(i) + "]", "window must lie within 00:00-24:00");
-        }
+        check_window(problems, path + "[" + std::to_string(i) + "]", windows[i]);
     }
 }
 
@@ -215,8 +220,10 @@ Result<void> validate(const Model& model) {
         }
         for (std::size_t s = 0; s < device.volume_schedule.size(); ++s) {
             const auto& step = device.volume_schedule[s];
+            const std::string step_path = path + ".volume_schedule[" + std::to_string(s) + "]";
+            check_window(problems, step_path + ".window", step.window);
             if (step.volume < 0 || step.volume > 100) {
-                problems.add(path + ".volume_schedule[" + std::to_string(s) + "].volume", "must be 0..100");
+                problems.add(step_path + ".volume", "must be 0..100");
             }
         }
     }
@@ -322,8 +329,15 @@ Result<void> validate(const Model& model) {
                 problems.add(path + ".fixed_times", "a fixed_time campaign needs at least one time");
             }
             for (std::size_t k = 0; k < campaign.fixed_times.size(); ++k) {
-                if (campaign.fixed_times[k] < 0 || campaign.fixed_times[k] >= 24 * 60) {
+                const int minute = campaign.fixed_times[k];
+                if (minute < 0 || minute >= 24 * 60) {
                     problems.add(path + ".fixed_times[" + std::to_string(k) + "]", "must be 00:00..23:59");
+                } else if (std::find(campaign.fixed_times.begin(),
+                                     campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k),
+                                     minute) != campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k)) {
+                    // The same time twice would queue a second run right behind the first.
+                    problems.add(path + ".fixed_times[" + std::to_string(k) + "]",
+                                 format_clock(minute) + " is listed twice");
                 }
             }
             if (!campaign.windows.empty()) {

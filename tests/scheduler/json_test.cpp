@@ -104,6 +104,38 @@ TEST_CASE("validation reports every problem at once with its path", "[json][vali
     CHECK(text.starts_with("5 problems"));
 }
 
+TEST_CASE("validation refuses volume_schedule windows outside 00:00-24:00 and volumes outside 0..100",
+          "[json][validate]") {
+    Model model = town();
+    model.devices[0].volume_schedule = {VolumeStep{{6 * 60, 22 * 60}, 70},       // fine
+                                        VolumeStep{{-30, 6 * 60}, 40},           // starts before midnight
+                                        VolumeStep{{22 * 60, 24 * 60 + 1}, 30},  // ends after 24:00
+                                        VolumeStep{{24 * 60, 60}, 30},           // starts at 24:00
+                                        VolumeStep{{0, 60}, 101}};               // too loud
+    auto result = validate(model);
+    REQUIRE_FALSE(result);
+    const std::string& text = result.error().detail;
+    CHECK(text.find("devices[0].volume_schedule[0]") == std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[1].window: window must lie within 00:00-24:00") != std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[2].window: window must lie within 00:00-24:00") != std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[3].window: window must lie within 00:00-24:00") != std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[4].volume: must be 0..100") != std::string::npos);
+    CHECK(text.starts_with("4 problems"));
+}
+
+TEST_CASE("validation refuses duplicate fixed_times, naming the repeated time", "[json][validate]") {
+    Model model = town();
+    model.playlists = {playlist("p", {item(video)})};
+    model.campaigns = {fixed("news", "p", {6 * 60, 11 * 60, 6 * 60})};
+    auto result = validate(model);
+    REQUIRE_FALSE(result);
+    CHECK(result.error().detail.find("campaigns[0].fixed_times[2]: 06:00 is listed twice") != std::string::npos);
+    CHECK(result.error().detail.find("fixed_times[0]") == std::string::npos);
+    CHECK(result.error().detail.find("fixed_times[1]") == std::string::npos);
+    model.campaigns[0].fixed_times = {6 * 60, 11 * 60};
+    CHECK(validate(model));
+}
+
 TEST_CASE("clock text", "[json]") {
     CHECK(parse_clock("06:00").value() == 360);
     CHECK(parse_clock("24:00").value() == 1440);
