@@ -311,7 +311,7 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
     auto caller = authorize(context, request, response, Action::EditContent);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with text");
     if (!body)
         return;
     for (const auto& [key, value] : body->items()) {

@@ -53,7 +53,7 @@ std::optional<UserId> parse_user_id(const std::string& text) {
 }
 
 void login(ApiContext& context, const Request& request, Response& response) {
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with name and password");
     if (!body)
         return;
     auto name = required_string(*body, "name");
@@ -143,7 +143,7 @@ void create_user(ApiContext& context, const Request& request, Response& response
     auto caller = authorize(context, request, response, Action::ManageUsers);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with name, role and password");
     if (!body)
         return;
     auto name = required_string(*body, "name");
@@ -179,7 +179,7 @@ void update_user(ApiContext& context, const Request& request, Response& response
     auto id = parse_user_id(path_match(request, 1));
     if (!id)
         return send_error(response, 404, "not-found", "no such user");
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with the fields to change");
     if (!body)
         return;
     for (const auto& [key, value] : body->items()) {
@@ -226,7 +226,7 @@ void change_password(ApiContext& context, const Request& request, Response& resp
     auto id = parse_user_id(path_match(request, 1));
     if (!id)
         return send_error(response, 404, "not-found", "no such user");
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with new_password");
     if (!body)
         return;
     auto current = optional_string(*body, "current_password");

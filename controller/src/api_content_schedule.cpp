@@ -166,7 +166,7 @@ void create_playlist(ApiContext& context, const Request& request, Response& resp
     auto caller = authorize(context, request, response, Action::EditContent);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a playlist JSON object with id and items");
     if (!body)
         return;
     auto playlist = scheduler::playlist_from_json(strip_record_fields(*body, playlist_record_fields));
@@ -197,7 +197,7 @@ void update_playlist(ApiContext& context, const Request& request, Response& resp
     auto caller = authorize(context, request, response, Action::EditContent);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with version and the playlist");
     if (!body)
         return;
     auto version = body_version(*body, response);
@@ -287,7 +287,7 @@ void create_campaign(ApiContext& context, const Request& request, Response& resp
     auto caller = authorize(context, request, response, Action::EditContent);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a campaign JSON object");
     if (!body)
         return;
     auto campaign = scheduler::campaign_from_json(strip_record_fields(*body, campaign_record_fields));
@@ -303,7 +303,7 @@ void update_campaign(ApiContext& context, const Request& request, Response& resp
     auto caller = authorize(context, request, response, Action::EditContent);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with version and the campaign");
     if (!body)
         return;
     auto version = body_version(*body, response);
@@ -546,7 +546,7 @@ void create_zone(ApiContext& context, const Request& request, Response& response
     auto caller = authorize(context, request, response, Action::ManageDevices);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with id and name");
     if (!body)
         return;
     for (const auto& [key, value] : body->items()) {
@@ -580,7 +580,7 @@ void update_zone(ApiContext& context, const Request& request, Response& response
     auto caller = authorize(context, request, response, Action::ManageDevices);
     if (!caller)
         return;
-    auto body = parse_json_body(request, response);
+    auto body = parse_json_body(request, response, "a JSON object with name");
     if (!body)
         return;
     for (const auto& [key, value] : body->items()) {

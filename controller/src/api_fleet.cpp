@@ -520,7 +520,7 @@ public:
         auto caller = authorize(m_context, request, response, Action::ManageAlerts);
         if (!caller)
             return;
-        auto body = parse_json_body(request, response);
+        auto body = parse_json_body(request, response, "a JSON object with severity, status and headline");
         if (!body)
             return;
         static const std::set<std::string> known{"id",      "zones",       "all_zones", "severity",

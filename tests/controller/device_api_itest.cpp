@@ -562,6 +562,24 @@ TEST_CASE("a route that needs a body says what is missing when it gets none",
     INFO(answer);
     CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
     CHECK(answer.find("empty body (this route needs a JSON object with id, kind and zone)") != std::string::npos);
+    struct Route {
+        std::string target;
+        std::string token;
+        std::string needs;
+    };
+    for (const auto& route : std::vector<Route>{{"/api/v1/auth/login", "", "name and password"},
+                                                {"/api/v1/campaigns", api.editor_token, "a campaign JSON object"},
+                                                {"/api/v1/zones", api.operator_token, "id and name"},
+                                                {"/api/v1/alerts", api.operator_token, "severity, status and headline"}}) {
+        INFO(route.target);
+        const auto reply = api.raw_request("POST " + route.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                                           (route.token.empty() ? "" : "Authorization: Bearer " + route.token + "\r\n") +
+                                           "Connection: close\r\n\r\n");
+        INFO(reply);
+        CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+        CHECK(reply.find("(this route needs " ) != std::string::npos);
+        CHECK(reply.find(route.needs) != std::string::npos);
+    }
     auto command = api.http->Post("/api/v1/devices/screen-1/commands", DeviceApi::bearer(api.operator_token), "",
                                   "application/json");
     REQUIRE(command);
