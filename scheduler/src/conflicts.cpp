@@ -5,6 +5,7 @@
 #include "prepared.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -19,6 +20,7 @@ std::string_view to_string(ConflictKind kind) {
     case ConflictKind::WindowInQuietHours: return "window_in_quiet_hours";
     case ConflictKind::UnplayableMedia: return "unplayable_media";
     case ConflictKind::EmptyForDevice: return "empty_for_device";
+    case ConflictKind::Shadowed: return "shadowed";
     }
     return "?";
 }
@@ -63,8 +65,28 @@ struct Checker {
     int days;
     std::vector<Conflict> conflicts;
 
-    detail::Sequence sequence_for(const Campaign& campaign, const Device& device) const {
-        return detail::expand(*playlists.at(campaign.playlist), media, device);
+    bool single = false;  // checking one campaign: also report what it does to the others
+    std::map<std::pair<const Campaign*, int>, detail::Sequence> sequences;
+
+    // The campaign's playlist as this device's capability class plays it (cached).
+    const detail::Sequence& sequence_for(const Campaign& campaign, const Device& device) {
+        const auto key = std::pair{&campaign, detail::capability_class(device)};
+        auto it = sequences.find(key);
+        if (it == sequences.end()) {
+            it = sequences.emplace(key, detail::expand(*playlists.at(campaign.playlist), media, device)).first;
+        }
+        return it->second;
+    }
+
+    static bool eligible(const Campaign& campaign) {
+        return campaign.approval != ApprovalState::Rejected && campaign.approval != ApprovalState::Archived;
+    }
+
+    static std::pair<Level, int> precedence(const Campaign& campaign) { return {campaign.level, campaign.rank}; }
+
+    static std::string describe(const Campaign& campaign) {
+        return campaign.id + " (" + std::string{to_string(campaign.level)} + " level, rank " +
+               std::to_string(campaign.rank) + ")";
     }
 
     void add(ConflictKind kind, ConflictSeverity severity, const Campaign& campaign, std::string message,
@@ -122,7 +144,12 @@ struct Checker {
             for (std::size_t i = 0; i < times.size(); ++i) {
                 const int next = i + 1 < times.size() ? times[i + 1] : times[0] + 24 * 60;
                 const Duration gap = std::chrono::minutes{next - times[i]};
-                if (longest > gap) {
+                if (std::chrono::minutes{times[i]} + longest > std::chrono::hours{24}) {
+                    // Each local day is resolved on its own: a run still playing at 00:00 is cut.
+                    add(ConflictKind::FixedTimeOverrun, ConflictSeverity::Warning, campaign,
+                        "the playlist lasts " + std::to_string(longest.count() / 1000) + " s, so the run at " +
+                            format_clock(times[i]) + " crosses local midnight, where it is cut");
+                } else if (longest > gap) {
                     add(ConflictKind::FixedTimeOverrun, ConflictSeverity::Warning, campaign,
                         "the playlist lasts " + std::to_string(longest.count() / 1000) + " s but the run at " +
                             format_clock(times[i]) + " has only " + std::to_string(gap.count() / 1000) +
@@ -143,6 +170,127 @@ struct Checker {
             check_availability(campaign, *device);
             if (campaign.mode == Mode::FixedTime) {
                 check_collisions(campaign, *device, run_length(own));
+            }
+            check_shadowing(campaign, *device);
+        }
+    }
+
+    // The time a loop or share-of-voice campaign may play on a day: its windows on the dates
+    // it runs, inside the device's hours.
+    static IntervalSet open_on(const Campaign& campaign, const date::time_zone& zone, const LocalDay& day,
+                               const IntervalSet& available) {
+        const auto runs_on = [&campaign](date::local_days date) { return campaign_runs_on(campaign, date); };
+        const std::vector<DailyWindow> windows =
+            campaign.windows.empty() ? std::vector<DailyWindow>{{0, 24 * 60}} : campaign.windows;
+        return window_occurrences(zone, day, windows, runs_on).intersect(available);
+    }
+
+    // Whether `covers` (loops that outrank `campaign`) take every moment `campaign` could play
+    // on `device` in the checked days: a loop's or share of voice's whole open time, a fixed
+    // time's wait until its stretch of device hours ends. `names` gets the loops that do.
+    bool shadowed(const Campaign& campaign, const std::vector<const Campaign*>& covers, const Device& device,
+                  std::vector<const Campaign*>& names) const {
+        names.clear();
+        if (covers.empty()) {
+            return false;
+        }
+        bool could_play = false;
+        bool covered = true;
+        for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
+            const IntervalSet available = device_availability(zone, day, device);
+            std::vector<IntervalSet> cover_sets;
+            std::vector<Interval> all;
+            for (const Campaign* cover : covers) {
+                cover_sets.push_back(open_on(*cover, zone, day, available));
+                all.insert(all.end(), cover_sets.back().intervals().begin(), cover_sets.back().intervals().end());
+            }
+            const IntervalSet cover{std::move(all)};
+            std::vector<Interval> wanted;
+            if (campaign.mode == Mode::FixedTime) {
+                if (campaign_runs_on(campaign, day.day)) {
+                    for (int minute : campaign.fixed_times) {
+                        const TimePoint at = to_utc(zone, day.day, minute);
+                        if (const Interval* stretch = available.find(at)) {
+                            wanted.push_back({at, stretch->end});
+                        }
+                    }
+                }
+            } else {
+                wanted = open_on(campaign, zone, day, available).intervals();
+            }
+            const IntervalSet need{std::move(wanted)};
+            if (need.empty()) {
+                return true;
+            }
+            could_play = true;
+            if (!need.subtract(cover).empty()) {
+                covered = false;
+                return false;
+            }
+            for (std::size_t i = 0; i < covers.size(); ++i) {
+                if (!cover_sets[i].intersect(need).empty() &&
+                    std::find(names.begin(), names.end(), covers[i]) == names.end()) {
+                    names.push_back(covers[i]);
+                }
+            }
+            return true;
+        });
+        if (!(could_play && covered)) {
+            names.clear();
+            return false;
+        }
+        // Keep the model's order, so the report reads the same every time.
+        std::sort(names.begin(), names.end());
+        return true;
+    }
+
+    // Loops of a higher level or rank that cover all of a campaign's time: it never plays there
+    // (docs/scheduling.md, "Precedence"). Reported on the shadowed campaign and, when one
+    // campaign is checked, on the loop that shadows others.
+    void check_shadowing(const Campaign& campaign, const Device& device) {
+        std::vector<const Campaign*> present;  // eligible campaigns that can play on this device
+        for (const auto& other : model.campaigns) {
+            if (eligible(other) && targets(other.targets, device) && !sequence_for(other, device).empty()) {
+                present.push_back(&other);
+            }
+        }
+        const auto loops_above = [&](const Campaign& lower) {
+            std::vector<const Campaign*> out;
+            for (const Campaign* other : present) {
+                if (other->mode == Mode::Loop && precedence(*other) > precedence(lower)) {
+                    out.push_back(other);
+                }
+            }
+            return out;
+        };
+        const auto names_text = [](const std::vector<const Campaign*>& names) {
+            std::string text;
+            for (const Campaign* name : names) {
+                text += (text.empty() ? "" : ", ") + describe(*name);
+            }
+            return text;
+        };
+        const std::string where = std::string{to_string(device.kind)} + " " + device.id;
+        std::vector<const Campaign*> names;
+        if (shadowed(campaign, loops_above(campaign), device, names)) {
+            add(ConflictKind::Shadowed, ConflictSeverity::Error, campaign,
+                "campaign " + describe(campaign) + " never plays on " + where + " in the days checked: " +
+                    (names.size() == 1 ? "loop " : "loops ") + names_text(names) + " cover all its time",
+                device.id, std::nullopt, names.front()->id);
+        }
+        if (!single || campaign.mode != Mode::Loop) {
+            return;
+        }
+        for (const Campaign* lower : present) {
+            if (lower == &campaign || precedence(*lower) >= precedence(campaign)) {
+                continue;
+            }
+            if (shadowed(*lower, loops_above(*lower), device, names) &&
+                std::find(names.begin(), names.end(), &campaign) != names.end()) {
+                add(ConflictKind::Shadowed, ConflictSeverity::Error, campaign,
+                    "campaign " + describe(*lower) + " would never play on " + where + " in the days checked: " +
+                        (names.size() == 1 ? "loop " : "loops ") + names_text(names) + " cover all its time",
+                    device.id, std::nullopt, lower->id);
             }
         }
     }
@@ -209,41 +357,67 @@ struct Checker {
     void check_collisions(const Campaign& campaign, const Device& device, Duration own_length) {
         for (const auto& other : model.campaigns) {
             if (other.id == campaign.id || other.mode != Mode::FixedTime || other.level != campaign.level ||
-                other.approval == ApprovalState::Rejected || other.approval == ApprovalState::Archived ||
-                !targets(other.targets, device)) {
+                !eligible(other) || !targets(other.targets, device)) {
                 continue;
             }
-            const detail::Sequence theirs = sequence_for(other, device);
+            const detail::Sequence& theirs = sequence_for(other, device);
             if (theirs.empty()) {
                 continue;
             }
             const Duration other_length = run_length(theirs);
-            bool reported = false;
+            // Equal rank: the run due later defers until the other ends (an error: the editor
+            // did not choose an order). Different ranks: the higher cuts the lower, which resumes
+            // after (a warning: the order is explicit).
+            const bool same_rank = other.rank == campaign.rank;
+            const auto seconds = [](Duration length) { return std::to_string(length.count() / 1000) + " s"; };
             for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
-                if (!campaign_runs_on(campaign, day.day) || !campaign_runs_on(other, day.day)) {
-                    return true;
-                }
-                for (int mine : campaign.fixed_times) {
-                    const TimePoint a = to_utc(zone, day.day, mine);
-                    for (int yours : other.fixed_times) {
-                        const TimePoint b = to_utc(zone, day.day, yours);
-                        if (a < b + other_length && b < a + own_length) {
-                            add(ConflictKind::FixedTimeCollision, ConflictSeverity::Error, campaign,
-                                "fixed time " + format_clock(mine) + " (" + std::to_string(own_length.count() / 1000) +
-                                    " s) collides with campaign " + other.id + " at " + format_clock(yours) + " (" +
-                                    std::to_string(other_length.count() / 1000) + " s), both " +
-                                    std::string{to_string(campaign.level)} + " level, on " +
-                                    std::string{to_string(device.kind)} + " " + device.id + " on " +
+                // Runs are compared within a day and across the following midnight (23:55 for
+                // ten minutes against 00:00 the next day), each by its nominal length.
+                const date::local_days next = day.day + date::days{1};
+                const std::array<std::pair<date::local_days, date::local_days>, 3> pairs{
+                    {{day.day, day.day}, {day.day, next}, {next, day.day}}};
+                for (const auto& [my_day, their_day] : pairs) {
+                    if (!campaign_runs_on(campaign, my_day) || !campaign_runs_on(other, their_day)) {
+                        continue;
+                    }
+                    for (int mine : campaign.fixed_times) {
+                        const TimePoint a = to_utc(zone, my_day, mine);
+                        for (int yours : other.fixed_times) {
+                            const TimePoint b = to_utc(zone, their_day, yours);
+                            if (!(a < b + other_length && b < a + own_length)) {
+                                continue;
+                            }
+                            const bool across_midnight = my_day != their_day;
+                            const std::string mine_text = "fixed time " + format_clock(mine) + " (" +
+                                                          seconds(own_length) + ", rank " +
+                                                          std::to_string(campaign.rank) + ")";
+                            const std::string yours_text = "campaign " + other.id + " at " + format_clock(yours) +
+                                                           (across_midnight ? (their_day == next ? " the next day" : " the day before") : "") +
+                                                           " (" + seconds(other_length) + ", rank " +
+                                                           std::to_string(other.rank) + ")";
+                            std::string outcome;
+                            if (same_rank) {
+                                outcome = "collides with " + yours_text + "; the one due later defers until the other ends";
+                            } else if (campaign.rank > other.rank) {
+                                outcome = "cuts " + yours_text + ", which resumes after";
+                            } else {
+                                outcome = "is cut by " + yours_text + " and resumes after";
+                            }
+                            if (across_midnight) {
+                                outcome += "; across midnight the run still playing at 00:00 is cut there";
+                            }
+                            add(ConflictKind::FixedTimeCollision,
+                                same_rank ? ConflictSeverity::Error : ConflictSeverity::Warning, campaign,
+                                mine_text + " " + outcome + ", both " + std::string{to_string(campaign.level)} +
+                                    " level, on " + std::string{to_string(device.kind)} + " " + device.id + " on " +
                                     local_text(zone, std::min(a, b)).substr(0, 10),
                                 device.id, std::min(a, b), other.id);
-                            reported = true;
                             return false;
                         }
                     }
                 }
                 return true;
             });
-            (void)reported;
         }
     }
 };
@@ -257,7 +431,8 @@ Result<std::vector<Conflict>> find_conflicts(const Resolver& resolver, std::stri
     }
     const Model& model = resolver.model();
     const date::local_days first{date::days{std::chrono::local_days{first_day}.time_since_epoch().count()}};
-    Checker checker{model, {}, {}, first, days, {}};
+    Checker checker{model, {}, {}, first, days, {}, false, {}};
+    checker.single = !campaign_id.empty();
     for (const auto& media : model.media) {
         checker.media.emplace(media.sha256, &media);
     }

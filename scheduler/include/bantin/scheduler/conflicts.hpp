@@ -17,6 +17,7 @@ enum class ConflictKind {
     WindowInQuietHours,    // a window or fixed time falls (partly) in quiet hours or off-hours
     UnplayableMedia,       // an item no targeted device can play
     EmptyForDevice,        // a targeted device can play none of the playlist's items
+    Shadowed,              // loops of a higher level or rank cover all the time a campaign could play
 };
 
 enum class ConflictSeverity { Warning, Error };
