@@ -66,14 +66,16 @@ struct Checker {
     std::vector<Conflict> conflicts;
 
     bool single = false;  // checking one campaign: also report what it does to the others
-    std::map<std::pair<const Campaign*, int>, detail::Sequence> sequences;
+    std::map<std::pair<const Playlist*, int>, detail::Sequence> sequences;
 
-    // The campaign's playlist as this device's capability class plays it (cached).
+    // The campaign's playlist as this device's capability class plays it (expanded once per
+    // playlist and class).
     const detail::Sequence& sequence_for(const Campaign& campaign, const Device& device) {
-        const auto key = std::pair{&campaign, detail::capability_class(device)};
+        const Playlist* playlist = playlists.at(campaign.playlist);
+        const auto key = std::pair{playlist, detail::capability_class(device)};
         auto it = sequences.find(key);
         if (it == sequences.end()) {
-            it = sequences.emplace(key, detail::expand(*playlists.at(campaign.playlist), media, device)).first;
+            it = sequences.emplace(key, detail::expand(*playlist, media, device)).first;
         }
         return it->second;
     }

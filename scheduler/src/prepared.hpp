@@ -34,10 +34,14 @@ using Sequence = std::vector<Step>;
 int capability_class(const Device& device);
 Device capability_device(int capability);
 
+// A playlist's cycles by capability class, expanded once per Resolver and shared by every
+// campaign and alert that names the playlist.
+using Sequences = std::array<Sequence, 3>;
+
 struct PreparedSource {
     const Campaign* campaign = nullptr;
     const Alert* alert = nullptr;
-    std::array<Sequence, 3> sequences;  // by capability class
+    const Sequences* sequences = nullptr;  // owned by the Resolver
 };
 
 Sequence expand(const Playlist& playlist, const std::unordered_map<std::string_view, const MediaRef*>& media,

@@ -151,6 +151,8 @@ struct Resolver::Impl {
     Model model;
     ResolveOptions options;
     std::unordered_map<std::string_view, const MediaRef*> media;
+    // Expanded playlists, by playlist id; node-based, so PreparedSource pointers stay valid.
+    std::unordered_map<std::string_view, detail::Sequences> playlist_sequences;
     std::vector<detail::PreparedSource> campaigns;
     std::vector<detail::PreparedSource> alerts;
     std::unordered_map<std::string_view, std::vector<std::size_t>> campaigns_by_zone;
@@ -198,7 +200,7 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
 
     for (const auto* source : campaigns_for(device)) {
         const Campaign& campaign = *source->campaign;
-        const Sequence& sequence = source->sequences[static_cast<std::size_t>(capability)];
+        const Sequence& sequence = (*source->sequences)[static_cast<std::size_t>(capability)];
         if (sequence.empty()) {
             continue;
         }
@@ -268,7 +270,7 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
         if (!covers(alert, device)) {
             continue;
         }
-        const Sequence& sequence = source.sequences[static_cast<std::size_t>(capability)];
+        const Sequence& sequence = (*source.sequences)[static_cast<std::size_t>(capability)];
         if (sequence.empty()) {
             continue;
         }
@@ -519,12 +521,17 @@ Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
     for (const auto& playlist : impl->model.playlists) {
         playlists.emplace(playlist.id, &playlist);
     }
+    // Each playlist is expanded once, however many campaigns and alerts play it.
     auto prepare = [&](detail::PreparedSource& source, const std::string& playlist_id) {
         const Playlist& playlist = *playlists.at(playlist_id);
-        for (int capability = 0; capability < 3; ++capability) {
-            source.sequences[static_cast<std::size_t>(capability)] =
-                detail::expand(playlist, impl->media, detail::capability_device(capability));
+        auto [it, inserted] = impl->playlist_sequences.try_emplace(playlist.id);
+        if (inserted) {
+            for (int capability = 0; capability < 3; ++capability) {
+                it->second[static_cast<std::size_t>(capability)] =
+                    detail::expand(playlist, impl->media, detail::capability_device(capability));
+            }
         }
+        source.sequences = &it->second;
     };
     for (const auto& campaign : impl->model.campaigns) {
         const bool eligible = campaign.approval == ApprovalState::Approved ||
