@@ -473,6 +473,27 @@ struct MpvRenderer::Impl {
         current = -1;
     }
 
+    bool dual_remove(std::uint64_t tag) {
+        if (auto waiting_entry = std::find_if(waiting.begin(), waiting.end(),
+                                              [&](const Deck::Entry& entry) { return entry.request.tag == tag; });
+            waiting_entry != waiting.end()) {
+            waiting.erase(waiting_entry);
+            return true;
+        }
+        for (std::size_t index = 0; index < decks.size(); ++index) {
+            Deck& deck = decks[index];
+            if (static_cast<int>(index) == current || !deck.entry || deck.stopping || deck.entry->request.tag != tag)
+                continue;
+            // Preloaded, never current: stopped without a word, as dual_stop() does; mpv's later
+            // events about it carry an id this deck no longer expects.
+            command(static_cast<int>(index), {"stop"}, make_reply(ReplyKind::Other));
+            deck.clear_entry();
+            advance();  // the next waiting entry (if any) is preloaded on the freed deck
+            return true;
+        }
+        return false;
+    }
+
     void dual_event(int index, const mpv_event& event) {
         Deck& deck = decks[static_cast<std::size_t>(index)];
         switch (event.event_id) {
@@ -813,6 +834,8 @@ void MpvRenderer::stop() {
     }
     m_impl->command(0, {"stop"}, make_reply(ReplyKind::Other));
 }
+
+bool MpvRenderer::remove(std::uint64_t tag) { return m_impl->dual() && m_impl->dual_remove(tag); }
 
 std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
     if (!m_impl->pending.empty()) timeout = Duration{0};

@@ -90,8 +90,11 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
             continue;
         }
         // Only the first live entry can be open, and it is kept (keep >= 1): this one waits in
-        // the renderer's playlist. If the renderer moves on to it, its events still come.
+        // the renderer's playlist. Taken out of it, it is never shown; if the renderer cannot
+        // do that, it stays an orphan (if the renderer moves on to it, its events still come)
+        // and the next load replaces the renderer's playlist once the kept entries have ended.
         dropped.push_back(loaded.item.entry_id);
+        if (m_renderer.remove(loaded.tag)) continue;
         m_orphans.push_back(std::move(loaded));
         m_replace_after_kept = true;
     }

@@ -400,3 +400,44 @@ TEST_CASE("a slide with speech under it sounds the speech for the slide's length
     const double peak = std::stod(run_output("sox " + quoted(capture) + " -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}'"));
     CHECK(peak > 0.1);
 }
+
+TEST_CASE("a recompute that changes the preloaded successor never shows it, and the new one is preloaded in its place",
+          "[player][mpv][headless][preload][continuity]") {
+    TempDir dir;
+    const auto current = make_image(dir, "current.png", "red");
+    const auto stale = make_video(dir, "stale.mp4", 2.0);
+    const auto fresh = make_image(dir, "fresh.png", "green");
+    SystemClock clock;
+    auto renderer = headless(clock);
+    REQUIRE(renderer->decoders() == 2);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    engine.enqueue({planned("current", MediaType::Image, current, start, milliseconds{1500}),
+                    planned("stale", MediaType::Video, stale, start + milliseconds{1500}, milliseconds{1000})});
+    // The image is playing and the video has been opened, paused, in the other decoder.
+    auto events = run_until(*renderer, engine, milliseconds{5000}, [](const std::vector<PlaybackEvent>& seen) {
+        return !started_items(seen).empty();
+    });
+    REQUIRE(started_items(events).size() == 1);
+    run_until(*renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
+    REQUIRE(engine.loaded_entries().size() == 2);
+    const auto dropped = engine.replace_upcoming(
+        1, {planned("fresh", MediaType::Image, fresh, start + milliseconds{1500}, milliseconds{800})});
+    CHECK(dropped == std::vector<std::string>{"stale"});
+    auto after = run_until(*renderer, engine, milliseconds{8000}, ended_count(2));
+    events.insert(events.end(), after.begin(), after.end());
+    for (const auto& begin : started_items(events)) CHECK(begin.entry_id != "stale");
+    for (const auto& end : ended_items(events)) CHECK(end.entry_id != "stale");
+    const auto ended = ended_items(events);
+    const auto started = started_items(events);
+    REQUIRE(ended.size() == 2);
+    REQUIRE(started.size() == 2);
+    CHECK(ended[0].entry_id == "current");
+    CHECK(ended[1].entry_id == "fresh");
+    for (const auto& end : ended) CHECK(end.outcome == Outcome::Completed);
+    // The new successor was preloaded in the stale one's place: it follows at once.
+    const long long gap = milliseconds_between(ended[0].ended_monotonic, started[1].monotonic);
+    INFO("gap " << gap << " ms");
+    CHECK(gap >= 0);
+    CHECK(gap < 100);
+}

@@ -83,6 +83,9 @@ public:
     void set_volume(int percent) override;
     void screenshot(const std::filesystem::path& path, std::uint64_t tag) override;
     void stop() override;
+    // Two decoders: removes a waiting or preloaded entry (the freed decoder preloads the next
+    // one). One decoder (mpv's own playlist): not supported, returns false.
+    bool remove(std::uint64_t tag) override;
     std::vector<RendererEvent> wait(Duration timeout) override;
     void wake() override;
 

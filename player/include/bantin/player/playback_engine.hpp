@@ -123,10 +123,11 @@ public:
     std::vector<LoadedEntry> loaded_entries() const;
     // A recomputed timeline without an interruption: the first `keep` of loaded_entries() play
     // on untouched (the owner checked they are still what the timeline wants), every other item
-    // not yet started is dropped, and `items` follow the kept ones. When a dropped item was
-    // already in the renderer's playlist (preloaded), the first new item replaces that playlist
-    // the moment the kept ones have ended. keep == 0 is interrupt(items). Returns the entry
-    // ids dropped before they ever started.
+    // not yet started is dropped, and `items` follow the kept ones. A dropped item already in
+    // the renderer's playlist (preloaded) is taken out with Renderer::remove(); if the
+    // renderer cannot do that, the first new item replaces that playlist the moment the kept
+    // ones have ended. keep == 0 is interrupt(items). Returns the entry ids dropped before
+    // they ever started.
     std::vector<std::string> replace_upcoming(std::size_t keep, std::vector<PlayItem> items);
 
     // Clamps to [0, max_volume], applies, and returns the applied value.

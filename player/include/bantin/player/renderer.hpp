@@ -86,6 +86,15 @@ public:
     virtual void screenshot(const std::filesystem::path& path, std::uint64_t tag) = 0;
     // Stops the current entry (EndFile with Stop) and clears the playlist.
     virtual void stop() = 0;
+    // Takes the entry loaded with `tag` out of the playlist before it becomes current, so that
+    // nothing of it is shown or heard and no further event about it comes (a LoadAccepted
+    // already on its way may). Returns false when the renderer cannot promise that (the entry
+    // is current already, or this renderer cannot remove entries): the caller must then treat
+    // it as still in the playlist. The default removes nothing.
+    virtual bool remove(std::uint64_t tag) {
+        (void)tag;
+        return false;
+    }
     // Waits up to `timeout` for events, then returns all that are ready (possibly none).
     virtual std::vector<RendererEvent> wait(Duration timeout) = 0;
     // Any thread: makes wait() return soon.
