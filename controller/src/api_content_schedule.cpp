@@ -330,8 +330,9 @@ void campaign_step(ApiContext& context, const Request& request, Response& respon
     auto caller = authorize(context, request, response, action);
     if (!caller)
         return;
-    // The body is optional: {"version": n} makes the step refuse (409) when the campaign
-    // changed since that version was read; without it the step acts on the current version.
+    // {"version": n} makes the step refuse (409) when the campaign changed since that version
+    // was read. An approver's decision must name it: it signs off what they reviewed, never a
+    // version resubmitted meanwhile. Submit and archive may leave it out (the current version).
     auto body = parse_optional_json_body(request, response);
     if (!body)
         return;
@@ -340,6 +341,9 @@ void campaign_step(ApiContext& context, const Request& request, Response& respon
     if (!given_version)
         return send_bad_request(response, given_version.error().detail);
     std::optional<std::int64_t> version = *given_version;
+    if (!version && (step == Step::Approve || step == Step::Reject))
+        return send_bad_request(response, "version: required to approve or reject (the version you reviewed, "
+                                          "from the last GET)");
     if (!version) {
         auto current = context.store.read_value<CampaignRecord>(
             [&](StoreTransaction& transaction) { return transaction.campaign_by_id(id); });

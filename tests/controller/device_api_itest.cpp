@@ -526,7 +526,7 @@ TEST_CASE("a POST with no body and no Content-Length reaches routes that take no
     CHECK(api.device("screen-1").revoked.has_value());
 }
 
-TEST_CASE("campaign steps accept an empty body and act on the current version",
+TEST_CASE("submit accepts an empty body; approve must name the version reviewed",
           "[device-api][empty-body][integration]") {
     DeviceApi api;
     const auto approver_token = api.sign_in("approver");
@@ -542,8 +542,13 @@ TEST_CASE("campaign steps accept an empty body and act on the current version",
                                         api.editor_token + "\r\nConnection: close\r\n\r\n");
     INFO(submit);
     CHECK(submit.rfind("HTTP/1.1 200", 0) == 0);
-    auto approved = api.http->Post("/api/v1/campaigns/camp-1/approve", DeviceApi::bearer(approver_token), "",
-                                   "application/json");
+    auto unnamed = api.http->Post("/api/v1/campaigns/camp-1/approve", DeviceApi::bearer(approver_token), "",
+                                  "application/json");
+    REQUIRE(unnamed);
+    INFO(unnamed->body);
+    CHECK(unnamed->status == 400);
+    CHECK(unnamed->body.find("version: required to approve") != std::string::npos);
+    auto approved = api.post("/api/v1/campaigns/camp-1/approve", {{"version", 2}}, approver_token);
     REQUIRE(approved);
     INFO(approved->body);
     CHECK(approved->status == 200);
