@@ -201,15 +201,6 @@ struct Daemon::Impl {
         return *path;
     }
 
-    // Whether an item the engine holds is still this timeline entry: same source, item, media
-    // and planned window. Such an item plays on through a recompute instead of starting over.
-    static bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
-        const auto kind = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
-                                                                             : protocol::SourceKind::Campaign;
-        return facts.source == kind && facts.source_id == entry.source_id && facts.item_index == entry.item_index &&
-               facts.media == entry.media && facts.planned_start == entry.start && facts.planned_end == entry.end;
-    }
-
     void rebuild_plan() {
         auto built = Plan::create(active ? &*active : nullptr, alerts, interlocks, identity);
         if (!built) {
@@ -226,24 +217,12 @@ struct Daemon::Impl {
             return;
         }
         // Continuity: what the engine already holds (the playing item, the preloaded next)
-        // and the new timeline still wants plays on; only what follows is replaced. The
-        // engine may have started an item a little before its planned start, so timeline
-        // entries before the first held one are passed over.
-        const auto held = engine->loaded_entries();
-        std::size_t first = 0;
-        std::size_t keep = 0;
-        if (!held.empty()) {
-            if (const EntryFacts* facts = feeder.facts(held.front().entry_id)) {
-                while (first < entries->size() && (*entries)[first].start < facts->planned_start) ++first;
-            }
-            while (keep < held.size() && first + keep < entries->size()) {
-                const EntryFacts* facts = feeder.facts(held[keep].entry_id);
-                if (facts == nullptr || !same_entry(*facts, (*entries)[first + keep])) break;
-                ++keep;
-            }
-        }
+        // and the new timeline still plays now plays on; only what follows is replaced.
+        std::vector<const EntryFacts*> held;
+        for (const auto& loaded : engine->loaded_entries()) held.push_back(feeder.facts(loaded.entry_id));
+        const auto [keep, rest_from] = match_held_entries(held, *entries, now, EngineOptions{}.contiguous_tolerance);
         std::vector<scheduler::TimelineEntry> rest;
-        for (std::size_t i = keep == 0 ? 0 : first + keep; i < entries->size(); ++i) {
+        for (std::size_t i = rest_from; i < entries->size(); ++i) {
             // An entry about to end is not started for a few milliseconds (the engine would
             // report it as missed); the next one follows on time.
             if ((*entries)[i].end - now >= minimum_remaining) rest.push_back((*entries)[i]);

@@ -155,6 +155,39 @@ const EntryFacts* EntryFeeder::facts(const std::string& entry_id) const {
 
 void EntryFeeder::forget(const std::string& entry_id) { m_facts.erase(entry_id); }
 
+namespace {
+
+bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
+    const auto kind = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
+                                                                         : protocol::SourceKind::Campaign;
+    return facts.source == kind && facts.source_id == entry.source_id && facts.item_index == entry.item_index &&
+           facts.media == entry.media && facts.planned_start == entry.start && facts.planned_end == entry.end;
+}
+
+}  // namespace
+
+Continuity match_held_entries(const std::vector<const EntryFacts*>& held,
+                              const std::vector<scheduler::TimelineEntry>& entries, TimePoint now,
+                              Duration early_start) {
+    if (held.empty() || held.front() == nullptr) return {};
+    const EntryFacts& front = *held.front();
+    // The held front must be current: started at most `early_start` ahead of its plan.
+    if (front.planned_start > now + early_start || front.planned_end <= now) return {};
+    std::size_t first = 0;
+    while (first < entries.size() && entries[first].start < front.planned_start) {
+        // Passed over only if an uninterrupted run has no time left for it either.
+        if (entries[first].end > now + early_start) return {};
+        ++first;
+    }
+    std::size_t keep = 0;
+    while (keep < held.size() && first + keep < entries.size()) {
+        if (held[keep] == nullptr || !same_entry(*held[keep], entries[first + keep])) break;
+        ++keep;
+    }
+    if (keep == 0) return {};
+    return {keep, first + keep};
+}
+
 int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume) {
     return std::clamp(override_volume.value_or(scheduled), 0, std::clamp(max_volume, 0, 100));
 }

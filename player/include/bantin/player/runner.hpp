@@ -103,6 +103,22 @@ private:
     std::map<std::string, EntryFacts> m_facts;
 };
 
+// Continuity across a recompute (docs/player.md "continuity rule"). `held` are the facts of
+// the entries the engine holds (PlaybackEngine::loaded_entries(), in order; null: unknown),
+// `entries` the new timeline from `now`. A held entry plays on only if it is, in order, what
+// the new timeline plays now: the same source, item, media and planned window, and the first
+// one is current at `now` (it may have started up to `early_start` before its planned start;
+// timeline entries ending by then are passed over). An entry the new timeline plays later
+// (the wall clock went back) never plays on. keep: how many held entries play on; rest_from:
+// the index in `entries` where the items to follow them begin (0 when nothing is kept).
+struct Continuity {
+    std::size_t keep = 0;
+    std::size_t rest_from = 0;
+};
+Continuity match_held_entries(const std::vector<const EntryFacts*>& held,
+                              const std::vector<scheduler::TimelineEntry>& entries, TimePoint now,
+                              Duration early_start);
+
 // The engine's volume: a set-volume override if any, else the schedule's; never above the cap.
 int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume);
 
