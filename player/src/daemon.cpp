@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace bantin::player {
@@ -152,6 +153,9 @@ struct Daemon::Impl {
     DownloadRound download_round = DownloadRound::None;
     // Every item of the active bundle's manifest is on disk (nothing left to fetch for it).
     bool active_complete = false;
+    // Rounds in a row that left media missing: the wait before the next one grows with it.
+    int failed_rounds = 0;
+    std::mt19937 round_random{std::random_device{}()};
 
     std::optional<int> volume_override;
     int applied_volume = -1;
@@ -365,6 +369,7 @@ struct Daemon::Impl {
         desired = std::move(*verified);
         last_error.reset();
         next_download_attempt = MonotonicTime{};
+        failed_rounds = 0;
         update_pins();
         start_bundle_download();
     }
@@ -436,17 +441,30 @@ struct Daemon::Impl {
         next_download_attempt = clock.monotonic() + options.download_retry;
     }
 
+    // A round left media missing: the next one waits longer each time (download_round_wait).
+    // Returns what status says about it.
+    std::string back_off() {
+        ++failed_rounds;
+        const Duration wait = download_round_wait(options.download_retry, failed_rounds,
+                                                  std::uniform_real_distribution<double>(0.0, 1.0)(round_random));
+        next_download_attempt = clock.monotonic() + wait;
+        return "; next try in " + std::to_string(std::max<std::int64_t>(1, wait.count() / 1000)) + " s";
+    }
+
     void on_bundle_round(const std::vector<media::FetchOutcome>& outcomes) {
         const DownloadRound round = std::exchange(download_round, DownloadRound::None);
         const std::string failures = describe_failures(outcomes);
         if (round == DownloadRound::Remainder) {
             if (desired) {
                 next_download_attempt = MonotonicTime{};  // a newer bundle waits: fetch for it now
+                failed_rounds = 0;
                 return;
             }
             if (!failures.empty()) {
                 report_error("bundle " + std::to_string(applied_version()) + " plays; media for later not fetched yet: " +
-                             failures);
+                             failures + back_off());
+            } else {
+                failed_rounds = 0;
             }
             return;
         }
@@ -456,9 +474,11 @@ struct Daemon::Impl {
         const auto missing = missing_media(*needed, *cache);
         if (!missing.empty()) {
             report_error("bundle " + std::to_string(desired->version) + " waits for " + std::to_string(missing.size()) +
-                         " media items: " + (failures.empty() ? std::string("not yet fetched") : failures));
+                         " media items: " + (failures.empty() ? std::string("not yet fetched") : failures) +
+                         back_off());
             return;
         }
+        failed_rounds = 0;
         activate_desired(failures);
     }
 
@@ -475,6 +495,7 @@ struct Daemon::Impl {
         else report_error(failures);
         volume_override.reset();
         active_complete = false;
+        failed_rounds = 0;
         next_download_attempt = MonotonicTime{};  // the rest of its manifest, at once
         update_pins();
         rebuild_plan();
@@ -783,6 +804,15 @@ struct Daemon::Impl {
                      state->install_epoch(), applied_version(), desired ? desired->version : 0, alerts.size());
     }
 };
+
+Duration download_round_wait(Duration first_wait, int failed_rounds, double unit_random) {
+    media::RetryPolicy policy;
+    policy.initial_delay = first_wait;
+    policy.max_delay = std::max(first_wait, Duration{std::chrono::minutes{15}});
+    policy.multiplier = 2.0;
+    policy.jitter = 0.2;
+    return media::retry_delay(policy, std::max(1, failed_rounds), unit_random);
+}
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Daemon::~Daemon() = default;

@@ -798,6 +798,13 @@ TEST_CASE("a bundle still waits for an item it plays within 24 h", "[player][dae
     CHECK(rig.controller->status()->applied_bundle_version == 0);
     CHECK(rig.controller->status()->desired_bundle_version == 1);
     CHECK(rig.controller->rows().empty());
+    // The next round is not at once (rounds back off; the first wait is 30 s, less jitter).
+    const std::string waiting = *rig.controller->status()->last_error;
+    const auto said = waiting.find("next try in ");
+    REQUIRE(said != std::string::npos);
+    const int seconds = std::stoi(waiting.substr(said + 12));
+    CHECK(seconds >= 24);
+    CHECK(seconds <= 30);
 }
 
 TEST_CASE("continuity: the same content republished mid-item does not restart the playing item",

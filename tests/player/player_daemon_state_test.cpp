@@ -1,3 +1,4 @@
+#include "bantin/player/daemon.hpp"
 #include "bantin/player/outbox.hpp"
 #include "bantin/player/player_state.hpp"
 #include "bantin/player/runner.hpp"
@@ -99,4 +100,23 @@ TEST_CASE("local quiet hours silence a campaign the bundle plays all day", "[pla
     REQUIRE(!after->empty());
     CHECK(after->front().source_id == "cp");
     CHECK(plan->bundle_version() == 3);
+}
+
+TEST_CASE("download rounds that leave media missing back off, from the first wait to a cap",
+          "[player][daemon][fetch]") {
+    using std::chrono::minutes;
+    using std::chrono::seconds;
+    const Duration first = seconds{30};
+    // Without jitter (unit_random 0 is the top of the range): 30 s, 60 s, 120 s, ... 15 min.
+    CHECK(player::download_round_wait(first, 1, 0.0) == seconds{30});
+    CHECK(player::download_round_wait(first, 2, 0.0) == seconds{60});
+    CHECK(player::download_round_wait(first, 3, 0.0) == seconds{120});
+    CHECK(player::download_round_wait(first, 6, 0.0) == minutes{15});
+    CHECK(player::download_round_wait(first, 40, 0.0) == minutes{15});
+    // Jitter spreads a fleet that failed together, never below 80 % of the wait.
+    const Duration spread = player::download_round_wait(first, 3, 0.999);
+    CHECK(spread >= seconds{96});
+    CHECK(spread <= seconds{120});
+    // A first wait longer than the cap is kept as it is.
+    CHECK(player::download_round_wait(minutes{20}, 3, 0.0) == minutes{20});
 }

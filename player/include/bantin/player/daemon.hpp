@@ -37,9 +37,17 @@ struct DaemonOptions {
     Duration horizon = std::chrono::minutes{2};
     // How long unacknowledged proof rows wait before they are sent again.
     Duration resend_interval = std::chrono::seconds{10};
-    // How long to wait after a failed download round before trying again.
+    // How long to wait after a download round that left media missing before the next one;
+    // doubled after every further such round (download_round_wait), reset by a round that
+    // fetched everything or by a new bundle.
     Duration download_retry = std::chrono::seconds{30};
 };
+
+// The wait before the next download round after `failed_rounds` (>= 1) rounds in a row left
+// media missing: first_wait * 2^(failed_rounds - 1), capped at 15 minutes (or first_wait if
+// longer), scaled down by up to 20 % with `unit_random` in [0, 1) so that a fleet that failed
+// together does not retry together. Each round retries every item with its own backoff first.
+Duration download_round_wait(Duration first_wait, int failed_rounds, double unit_random);
 
 class Daemon {
 public:
