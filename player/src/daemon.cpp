@@ -607,7 +607,6 @@ struct Daemon::Impl {
             std::lock_guard lock(upload_mutex);
             done.swap(uploaded);
         }
-        if (done.empty()) return;
         for (auto& upload : done) {
             if (upload.result) {
                 std::error_code ignored;
@@ -621,8 +620,10 @@ struct Daemon::Impl {
             }
         }
         // Once none is running, every upload thread has handed over its result and is
-        // returning: join them (uploads are rare; this keeps the bookkeeping trivial).
-        if (uploads_running == 0) {
+        // returning: join them (uploads are rare; this keeps the bookkeeping trivial). Checked
+        // on every pass, not only when a result came: the last thread may still have been
+        // counted as running when its result was taken.
+        if (!upload_threads.empty() && uploads_running == 0) {
             for (auto& thread : upload_threads) thread.join();
             upload_threads.clear();
         }
