@@ -2,6 +2,10 @@
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -50,6 +54,43 @@ namespace {
 
 // How long one mosquitto_loop() call may wait: the bound on how late stop() is noticed.
 constexpr int kLoopTimeoutMs = 200;
+
+// Errors of the TCP connection itself (as opposed to EAGAIN, EPIPE on an already dead socket).
+bool is_connection_errno(int error_number) {
+    switch (error_number) {
+        case ECONNREFUSED:
+        case ECONNRESET:
+        case ECONNABORTED:
+        case ETIMEDOUT:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+        case EHOSTDOWN:
+        case ENETDOWN: return true;
+        default: return false;
+    }
+}
+
+// True when the handle's TCP socket exists, is closed (the connect was refused or the
+// connection reset; a pending connect is SYN_SENT, a peer's orderly close CLOSE_WAIT) and
+// has nothing left to read.
+bool tcp_connection_closed(mosquitto* handle) {
+    const int descriptor = mosquitto_socket(handle);
+    if (descriptor < 0) {
+        return false;
+    }
+    tcp_info info{};
+    socklen_t length = sizeof info;
+    if (::getsockopt(descriptor, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+        return false;
+    }
+    if (info.tcpi_state != TCP_CLOSE) {
+        return false;
+    }
+    // Bytes still queued (a TLS alert sent before the reset) are read by the next loop,
+    // which then reports the TLS failure itself.
+    int pending = 0;
+    return ::ioctl(descriptor, FIONREAD, &pending) == 0 && pending == 0;
+}
 
 MonotonicTime monotonic_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
@@ -328,7 +369,9 @@ private:
             default: break;
         }
         std::string detail = m_broker + ": connection lost (" + mosquitto_strerror(rc) + ")";
-        if (m_disconnect_reason > 0) {
+        // Set by on_disconnect only from a DISCONNECT the broker sent (0x80 and up); when the
+        // connection just dropped, libmosquitto passes its own error number (< 0x80) instead.
+        if (m_disconnect_reason >= 0x80) {
             detail += "; broker sent DISCONNECT: " + std::string(mosquitto_reason_string(m_disconnect_reason));
         }
         if (m_options.tls && !last_log.empty()) {
@@ -352,12 +395,24 @@ private:
             int rc = mosquitto_connect_bind_async(handle, m_options.host.c_str(), m_options.port,
                                                   static_cast<int>(m_options.keepalive.count()), nullptr);
             int saved_errno = errno;
+            int connection_errno = is_connection_errno(saved_errno) ? saved_errno : 0;
             bool was_connected = false;
             bool timed_out = false;
+            bool closed_during_handshake = false;
             while (rc == MOSQ_ERR_SUCCESS && !m_stopping) {
                 rc = mosquitto_loop(handle, kLoopTimeoutMs, 1);
                 saved_errno = errno;
+                if (connection_errno == 0 && is_connection_errno(saved_errno)) {
+                    connection_errno = saved_errno;
+                }
                 was_connected = was_connected || m_connected;
+                if (!was_connected && rc == MOSQ_ERR_SUCCESS && m_options.tls && tcp_connection_closed(handle)) {
+                    // libmosquitto 2.0 takes a socket error during the non-blocking TLS
+                    // handshake (SSL_ERROR_SYSCALL: refused, reset) for "try again" and
+                    // would spin on the dead socket until connect_timeout.
+                    closed_during_handshake = true;
+                    break;
+                }
                 if (!was_connected && rc == MOSQ_ERR_SUCCESS &&
                     std::chrono::steady_clock::now() - attempt_started >= m_options.connect_timeout) {
                     timed_out = true;
@@ -371,7 +426,13 @@ private:
             Error error = timed_out ? Error{Errc::Network, m_broker + ": cannot reach broker: no CONNACK within " +
                                                                std::to_string(m_options.connect_timeout.count()) +
                                                                " ms"}
-                                    : classify(rc, saved_errno);
+                          : closed_during_handshake && !m_connack_error
+                              ? Error{Errc::Network,
+                                      m_broker + ": cannot reach broker: " +
+                                          (connection_errno != 0
+                                               ? std::string(std::strerror(connection_errno))
+                                               : std::string("connection closed before the TLS handshake finished"))}
+                              : classify(rc, saved_errno);
             double unit = 0.0;
             {
                 std::uniform_real_distribution<double> distribution(0.0, 1.0);
@@ -416,7 +477,11 @@ private:
     }
 
     static void on_disconnect(mosquitto*, void* object, int reason, const mosquitto_property*) {
-        self(object).m_disconnect_reason = reason;
+        // Keep a broker's DISCONNECT reason; the library's own error for the socket closing
+        // right after it must not replace it.
+        if (reason >= 0x80) {
+            self(object).m_disconnect_reason = reason;
+        }
     }
 
     static void on_message(mosquitto*, void* object, const mosquitto_message* message, const mosquitto_property*) {

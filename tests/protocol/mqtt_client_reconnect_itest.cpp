@@ -1,6 +1,7 @@
 // MqttClient connecting and reconnecting: stop() while the broker never answers, the
-// connect timeout, backoff between takeovers by a twin with the same client id, and the
-// session expiry sent with every (non-blocking) connect. Real Mosquitto on loopback.
+// connect timeout, backoff between takeovers by a twin with the same client id, the
+// session expiry sent with every (non-blocking) connect, TLS attempts that meet a refused
+// or reset connection, and the wording of a lost connection. Real Mosquitto on loopback.
 
 #include "mqtt_itest_support.hpp"
 
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -95,6 +98,89 @@ MosquittoBrokerOptions one_device() {
     options.devices = {TestDevice{"dev-a", "password-a", {}}};
     return options;
 }
+
+// A CA certificate made with the openssl command line in a fresh directory: enough for a
+// TLS client to be configured; no broker here ever presents a certificate.
+class TestCertificateAuthority {
+public:
+    TestCertificateAuthority() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "bantin-ca-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_directory = pattern;
+        auto made = bantin::test::run_command(
+            {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", (m_directory / "ca.key").string(), "-out", pem(), "-days", "2", "-subj", "/CN=test-ca"},
+            m_directory / "openssl.log", 30s);
+        INFO(made.output);
+        REQUIRE(made.exit_code == 0);
+    }
+    ~TestCertificateAuthority() {
+        std::error_code ignored;
+        std::filesystem::remove_all(m_directory, ignored);
+    }
+    TestCertificateAuthority(const TestCertificateAuthority&) = delete;
+    TestCertificateAuthority& operator=(const TestCertificateAuthority&) = delete;
+    std::string pem() const { return (m_directory / "ca.pem").string(); }
+
+private:
+    std::filesystem::path m_directory;
+};
+
+// A loopback listener that accepts every connection and resets it at once (SO_LINGER 0),
+// as a broker that is going down or refuses more connections may.
+class ResettingListener {
+public:
+    ResettingListener() {
+        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        REQUIRE(::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(m_listener, 8) == 0);
+        REQUIRE(::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        m_port = ntohs(address.sin_port);
+        m_thread = std::thread([this] { run(); });
+    }
+    ~ResettingListener() {
+        m_stopping = true;
+        m_thread.join();
+        ::close(m_listener);
+    }
+    ResettingListener(const ResettingListener&) = delete;
+    ResettingListener& operator=(const ResettingListener&) = delete;
+    std::uint16_t port() const { return m_port; }
+    int resets() const { return m_resets; }
+
+private:
+    void run() {
+        while (!m_stopping) {
+            pollfd waiting{m_listener, POLLIN, 0};
+            if (::poll(&waiting, 1, 50) != 1) {
+                continue;
+            }
+            const int connection = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+            if (connection < 0) {
+                continue;
+            }
+            // Let the ClientHello arrive first, so the reset comes mid-handshake.
+            pollfd hello{connection, POLLIN, 0};
+            ::poll(&hello, 1, 1000);
+            linger reset{1, 0};
+            ::setsockopt(connection, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+            ::close(connection);
+            ++m_resets;
+        }
+    }
+
+    int m_listener = -1;
+    std::uint16_t m_port = 0;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<int> m_resets{0};
+    std::thread m_thread;
+};
+
+double process_cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 }  // namespace
 
@@ -224,3 +310,85 @@ TEST_CASE("two clients sharing a client id take over each other with growing del
         }
     }
 }
+
+TEST_CASE("regression: a TLS client facing a closed port reports the refusal at once, without spinning",
+          "[mqtt][connect][tls][errors]") {
+    // libmosquitto takes the socket error of a non-blocking TLS handshake for "try again":
+    // the network thread used to spin on the dead socket for the whole connect_timeout and
+    // then report a timeout, so a TLS device took 15 s and a full core per attempt to notice
+    // a restarting broker.
+    TestCertificateAuthority authority;
+    MqttClientOptions options = options_for_port(MosquittoBroker::free_port());
+    options.tls = bantin::protocol::MqttTls{authority.pem(), "", ""};
+    options.connect_timeout = 20s;
+    options.reconnect_min = 5s;
+    options.reconnect_max = 5s;
+    auto client = MqttClient::create(options);
+    REQUIRE(client);
+    EventWaiter events(*client);
+    const auto started = std::chrono::steady_clock::now();
+    const double cpu_before = process_cpu_seconds();
+    REQUIRE(client->start());
+    auto refused = events.wait_for<MqttDisconnected>(10s);
+    const auto took = elapsed_since(started);
+    const double cpu_used = process_cpu_seconds() - cpu_before;
+    client->stop();
+    REQUIRE(refused);
+    INFO(refused->error.message() << " after " << took.count() << " ms, " << cpu_used << " s of CPU");
+    CHECK(refused->error.code == Errc::Network);
+    CHECK_THAT(refused->error.detail, Catch::Contains("cannot reach broker: Connection refused"));
+    CHECK(took < 5s);
+    CHECK(cpu_used < 2.0);
+}
+
+TEST_CASE("a TLS handshake reset by the server fails the attempt at once, not at connect_timeout",
+          "[mqtt][connect][tls][errors]") {
+    // Depending on timing the client reads the reset (a Network error) or an end of stream
+    // (OpenSSL's "unexpected eof", a Crypto error); either way the attempt ends at once.
+    TestCertificateAuthority authority;
+    ResettingListener listener;
+    MqttClientOptions options = options_for_port(listener.port());
+    options.tls = bantin::protocol::MqttTls{authority.pem(), "", ""};
+    options.connect_timeout = 20s;
+    options.reconnect_min = 100ms;
+    options.reconnect_max = 200ms;
+    auto client = MqttClient::create(options);
+    REQUIRE(client);
+    EventWaiter events(*client);
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(client->start());
+    auto first = events.wait_for<MqttDisconnected>(10s);
+    REQUIRE(first);
+    auto second = events.wait_for<MqttDisconnected>(10s);  // and it tries again
+    const auto took = elapsed_since(started);
+    client->stop();
+    REQUIRE(second);
+    INFO(first->error.message() << "; two attempts in " << took.count() << " ms");
+    CHECK((first->error.code == Errc::Network || first->error.code == Errc::Crypto));
+    CHECK_THAT(first->error.detail, Catch::Contains("127.0.0.1:" + std::to_string(listener.port())));
+    CHECK_THAT(first->error.detail, !Catch::Contains("no CONNACK"));
+    CHECK(took < 8s);
+    CHECK(listener.resets() >= 2);
+}
+
+TEST_CASE("a broker that goes away is a lost connection, not a DISCONNECT the broker sent",
+          "[mqtt][reconnect][errors]") {
+    // The library's error number reached the message as a DISCONNECT reason ("broker sent
+    // DISCONNECT: Unknown reason") when the connection simply dropped.
+    MosquittoBroker broker(one_device());
+    REQUIRE(broker.start());
+    INFO(broker.log());
+    auto client = MqttClient::create(bantin::test::options_for(broker, "dev-a", "password-a"));
+    REQUIRE(client);
+    EventWaiter events(*client);
+    events.connect_and_subscribe({});
+    REQUIRE(broker.restart());
+    auto lost = events.wait_for<MqttDisconnected>(5s);
+    REQUIRE(lost);
+    INFO(lost->error.message());
+    CHECK(lost->error.code == Errc::Network);
+    CHECK_THAT(lost->error.detail, Catch::Contains("connection lost"));
+    CHECK_THAT(lost->error.detail, !Catch::Contains("DISCONNECT"));
+    REQUIRE(events.wait_for<MqttConnected>(10s));  // and it is back soon
+}
+
