@@ -68,7 +68,7 @@ TEST_CASE("continuity: a changed successor is replaced, the playing entry plays 
     CHECK(continuity.rest_from == 1);
 }
 
-TEST_CASE("continuity: an entry started a little early plays on; the one it followed is passed over",
+TEST_CASE("continuity: an entry started a little early plays on, the one it followed is passed over",
           "[player][runner][continuity]") {
     // The engine started c/1 at 9.7 s (its predecessor ended early); the new timeline still
     // has c/0 until 10 s.

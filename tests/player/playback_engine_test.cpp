@@ -65,7 +65,7 @@ TEST_CASE("contiguous items are handed to the renderer ahead of time, two at mos
     CHECK(rig.engine.queued() == 3);
 }
 
-TEST_CASE("images hold through image-display-duration; video and audio are cut with length", "[player][engine]") {
+TEST_CASE("images hold through image-display-duration, video and audio are cut with length", "[player][engine]") {
     Rig rig;
     rig.engine.enqueue({rig.item("v", MediaType::Video, milliseconds{0}, milliseconds{2500}),
                         rig.item("i", MediaType::Image, milliseconds{2500}, milliseconds{1250})});

@@ -424,7 +424,7 @@ void stop_player(Rig& rig) {
 
 }  // namespace
 
-TEST_CASE("a signed bundle is fetched, verified and played in the resolved order; proof rows match the timeline",
+TEST_CASE("a signed bundle is fetched, verified and played in the resolved order, and proof rows match the timeline",
           "[player][daemon][e2e]") {
     Rig rig;
     const auto& set = MediaSet::get();
@@ -565,7 +565,7 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].started_at + 100ms);
 }
 
-TEST_CASE("a media file whose sha256 does not match is never played; the last good bundle keeps playing",
+TEST_CASE("a media file whose sha256 does not match is never played and the last good bundle keeps playing",
           "[player][daemon][e2e]") {
     Rig rig("[fetch]\nretry_min_ms = 100\nretry_max_ms = 200\n");
     const auto& set = MediaSet::get();
@@ -730,7 +730,7 @@ TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks 
     for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Alert);
 }
 
-TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk; media for later may still be missing",
+TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, media for later may still be missing",
           "[player][daemon][e2e][activation]") {
     Rig rig;
     const auto& set = MediaSet::get();
@@ -930,7 +930,7 @@ TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says
     }
 }
 
-TEST_CASE("a speaker plays audio items and the speech of text notices; proof rows match the timeline",
+TEST_CASE("a speaker plays audio items and the speech of text notices, and proof rows match the timeline",
           "[player][daemon][e2e][speaker]") {
     // A speaker device (no window, no video); mpv's null audio output stands in for the card.
     Rig rig("", "mode = \"speaker\"\naudio_device = \"null/default\"\n");
