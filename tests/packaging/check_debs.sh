@@ -266,45 +266,49 @@ check "player: the shipped config's state.dir is the unit's state directory" \
 # The unpacked controller on the shipped config: only the data directory, the ports and the
 # device TLS listener (no certificates here) are changed. It must find and serve the packaged
 # web console (<root>/usr/share/bantin/web, next to <root>/usr/bin) and log in the first admin.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-http_port=$(free_port)
-mqtt_port=$(free_port)
-data="$work_dir/data"
-config="$work_dir/controller.toml"
-sed -e "s|^data_dir = .*|data_dir = \"$data\"|" -e "s|^port = 8080\$|port = $http_port|" \
-    -e "s|^port = 1884\$|port = $mqtt_port|" -e 's|^enabled = true$|enabled = false|' \
-    -e "s|^public_base_url = .*|public_base_url = \"http://127.0.0.1:$http_port\"|" \
-    "$unpacked/etc/bantin/controller.toml" >"$config"
-if [[ $(id -u) -eq 0 ]]; then  # Mosquitto started by root would drop to its own account
-    sed -i 's|^max_queued_messages = 1000$|&\nrun_as_user = "root"|' "$config"
+if [[ ! -x /usr/sbin/mosquitto ]] || ! command -v curl >/dev/null; then
+    echo "skip: /usr/sbin/mosquitto or curl is missing; the unpacked controller is not started"
+else
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    http_port=$(free_port)
+    mqtt_port=$(free_port)
+    data="$work_dir/data"
+    config="$work_dir/controller.toml"
+    sed -e "s|^data_dir = .*|data_dir = \"$data\"|" -e "s|^port = 8080\$|port = $http_port|" \
+        -e "s|^port = 1884\$|port = $mqtt_port|" -e 's|^enabled = true$|enabled = false|' \
+        -e "s|^public_base_url = .*|public_base_url = \"http://127.0.0.1:$http_port\"|" \
+        "$unpacked/etc/bantin/controller.toml" >"$config"
+    if [[ $(id -u) -eq 0 ]]; then  # Mosquitto started by root would drop to its own account
+        sed -i 's|^max_queued_messages = 1000$|&\nrun_as_user = "root"|' "$config"
+    fi
+    controller="$unpacked/usr/bin/bantin-controller"
+    check "controller: the adapted config passes --check-config" "$controller" --check-config "$config"
+    check "controller: --init-keys on the shipped config" "$controller" --config "$config" --init-keys
+    check "controller: --create-admin on the shipped config" \
+        bash -c "echo 'packaging test password 1' | '$controller' --config '$config' --create-admin admin"
+    "$controller" --config "$config" >"$work_dir/controller.log" 2>&1 &
+    controller_pid=$!
+    trap 'kill "$controller_pid" 2>/dev/null; wait "$controller_pid" 2>/dev/null' EXIT
+    served=""
+    for _ in $(seq 1 100); do
+        served=$(curl -sf "http://127.0.0.1:$http_port/" 2>/dev/null) && break
+        kill -0 "$controller_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    check "controller: serves the packaged index.html at /" test "$served" = "$(cat "$unpacked/usr/share/bantin/web/index.html")"
+    check "controller: logs that it serves the packaged web root" \
+        grep -q "web console: serving $unpacked/usr/share/bantin/web" "$work_dir/controller.log"
+    check "cli: the packaged bantin logs in the first admin" \
+        bash -c "echo 'packaging test password 1' | '$unpacked/usr/bin/bantin' --server http://127.0.0.1:$http_port \
+                 --token-file '$work_dir/token' login --user admin --password-stdin >/dev/null"
+    check "cli: whoami names the admin" \
+        bash -c "'$unpacked/usr/bin/bantin' --server http://127.0.0.1:$http_port --token-file '$work_dir/token' whoami | grep -q admin"
+    kill "$controller_pid" 2>/dev/null
+    wait "$controller_pid" 2>/dev/null
+    check "controller: stops cleanly on SIGTERM" grep -q "stopped" "$work_dir/controller.log"
+    trap - EXIT
+    ((failures == 0)) || { echo "--- controller log"; cat "$work_dir/controller.log"; }
 fi
-controller="$unpacked/usr/bin/bantin-controller"
-check "controller: the adapted config passes --check-config" "$controller" --check-config "$config"
-check "controller: --init-keys on the shipped config" "$controller" --config "$config" --init-keys
-check "controller: --create-admin on the shipped config" \
-    bash -c "echo 'packaging test password 1' | '$controller' --config '$config' --create-admin admin"
-"$controller" --config "$config" >"$work_dir/controller.log" 2>&1 &
-controller_pid=$!
-trap 'kill "$controller_pid" 2>/dev/null; wait "$controller_pid" 2>/dev/null' EXIT
-served=""
-for _ in $(seq 1 100); do
-    served=$(curl -sf "http://127.0.0.1:$http_port/" 2>/dev/null) && break
-    kill -0 "$controller_pid" 2>/dev/null || break
-    sleep 0.1
-done
-check "controller: serves the packaged index.html at /" test "$served" = "$(cat "$unpacked/usr/share/bantin/web/index.html")"
-check "controller: logs that it serves the packaged web root" \
-    grep -q "web console: serving $unpacked/usr/share/bantin/web" "$work_dir/controller.log"
-check "cli: the packaged bantin logs in the first admin" \
-    bash -c "echo 'packaging test password 1' | '$unpacked/usr/bin/bantin' --server http://127.0.0.1:$http_port \
-             --token-file '$work_dir/token' login --user admin --password-stdin >/dev/null"
-check "cli: whoami names the admin" \
-    bash -c "'$unpacked/usr/bin/bantin' --server http://127.0.0.1:$http_port --token-file '$work_dir/token' whoami | grep -q admin"
-kill "$controller_pid" 2>/dev/null
-wait "$controller_pid" 2>/dev/null
-check "controller: stops cleanly on SIGTERM" grep -q "stopped" "$work_dir/controller.log"
-trap - EXIT
-((failures == 0)) || { echo "--- controller log"; cat "$work_dir/controller.log"; }
 
 echo "packaging: $((SECONDS - started)) s, $failures failed"
 ((failures == 0))
