@@ -39,6 +39,13 @@ function(bantin_test name)
     target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
     return()
   endif()
+  # ctest splits discovered names on ';': such a test would run no case and still pass.
+  foreach(source IN LISTS ARG_SOURCES)
+    file(STRINGS ${source} cases REGEX "TEST_CASE\\(\"[^\"]*;")
+    if(cases)
+      message(FATAL_ERROR "${source}: a TEST_CASE name contains ';', which ctest cannot run: ${cases}")
+    endif()
+  endforeach()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
   catch_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS ${ARG_LABEL}

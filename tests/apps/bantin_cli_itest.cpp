@@ -363,7 +363,7 @@ TEST_CASE("playlist create sends items with duration and weight", "[cli][playlis
     CHECK(items[1]["weight"] == 1);
 }
 
-TEST_CASE("an editor submits and a second user approves; the publisher hears of it", "[cli][campaign]") {
+TEST_CASE("an editor submits and a second user approves, the publisher hears of it", "[cli][campaign]") {
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     fixture.login("an", controller::Role::Approver);
@@ -417,7 +417,7 @@ TEST_CASE("an editor cannot approve and a stale --version is a conflict", "[cli]
     CHECK(stale.err.rfind("bantin campaign approve: 409 conflict: ", 0) == 0);
 }
 
-TEST_CASE("reject records the reason; a rejected campaign is not resubmitted unedited", "[cli][campaign]") {
+TEST_CASE("reject records the reason, a rejected campaign is not resubmitted unedited", "[cli][campaign]") {
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     fixture.login("an", controller::Role::Approver);
@@ -434,7 +434,7 @@ TEST_CASE("reject records the reason; a rejected campaign is not resubmitted une
     CHECK(again.err.rfind("bantin campaign submit: 409 conflict: ", 0) == 0);
 }
 
-TEST_CASE("campaign create reads the model's campaign JSON; flags override it", "[cli][campaign]") {
+TEST_CASE("campaign create reads the model's campaign JSON, flags override it", "[cli][campaign]") {
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     const std::string sha = fixture.upload_video("eva");
@@ -471,7 +471,7 @@ TEST_CASE("campaign conflicts reports a campaign that reaches no device", "[cli]
 
 // --- fleet ---------------------------------------------------------------------------------------
 
-TEST_CASE("device add writes a 0600 provisioning file; list and revoke follow", "[cli][device]") {
+TEST_CASE("device add writes a 0600 provisioning file, list and revoke follow", "[cli][device]") {
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
     const std::string out = fixture.directory.file("screen-1.json");
@@ -498,7 +498,7 @@ TEST_CASE("device add writes a 0600 provisioning file; list and revoke follow", 
     CHECK(after.out.find("revoked") != std::string::npos);
 }
 
-TEST_CASE("device command sends a screenshot command; device screenshot saves what the device uploaded",
+TEST_CASE("device command sends a screenshot command, device screenshot saves what the device uploaded",
           "[cli][device][screenshot]") {
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
@@ -582,7 +582,7 @@ TEST_CASE("device timeline shows an approved campaign in the device's local time
     CHECK(timeline.out.find("c-news") != std::string::npos);
 }
 
-TEST_CASE("a live alert waits for a second operator's confirm; cancel goes out at once", "[cli][alert]") {
+TEST_CASE("a live alert waits for a second operator's confirm, cancel goes out at once", "[cli][alert]") {
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
     fixture.login("oanh", controller::Role::Operator);
@@ -659,7 +659,7 @@ TEST_CASE("report --csv writes the server's CSV to a file", "[cli][report]") {
 
 // --- users ---------------------------------------------------------------------------------------
 
-TEST_CASE("an admin creates, lists and disables users; the disabled one is signed out", "[cli][user]") {
+TEST_CASE("an admin creates, lists and disables users, the disabled one is signed out", "[cli][user]") {
     CliFixture fixture;
     fixture.login("root", controller::Role::Admin);
     auto created = fixture.as("root", {"user", "create", "binh", "--role", "approver", "--display-name", "Bình",

@@ -157,7 +157,7 @@ TEST_CASE("an editor cannot approve and an operator cannot edit campaigns", "[ap
     CHECK(fixture.changed_campaigns.empty());
 }
 
-TEST_CASE("self-approval is refused; another approver's approval goes through and notifies", "[api][roles]") {
+TEST_CASE("self-approval is refused, another approver's approval goes through and notifies", "[api][roles]") {
     ApiFixture fixture;
     const auto admin = fixture.sign_in("boss", Role::Admin);
     const auto approver = fixture.sign_in("appr", Role::Approver);
@@ -335,7 +335,7 @@ TEST_CASE("media content is served with Range support", "[api][media]") {
     CHECK(beyond->get_header_value("Content-Range") == "bytes */" + std::to_string(video.size()));
 }
 
-TEST_CASE("media used by a playlist cannot be deleted; unused media can", "[api][media]") {
+TEST_CASE("media used by a playlist cannot be deleted, unused media can", "[api][media]") {
     ApiFixture fixture;
     const auto editor = fixture.sign_in("ed", Role::Editor);
     const std::string sha = video_playlist(fixture, editor, "pl-1");
@@ -384,7 +384,7 @@ TEST_CASE("a text notice is stored with its spoken version of plausible length",
     CHECK(bad_voice->status == 422);
 }
 
-TEST_CASE("editing with a stale version is a 409; a playlist under approval cannot change", "[api][versions]") {
+TEST_CASE("editing with a stale version is a 409, a playlist under approval cannot change", "[api][versions]") {
     ApiFixture fixture;
     const auto editor = fixture.sign_in("ed", Role::Editor);
     add_zone_and_device(fixture, "zone-1", "screen-1");

@@ -179,7 +179,7 @@ TEST_CASE("a successful login resets the per-user count", "[controller][auth][ra
     }
 }
 
-TEST_CASE("admins manage users; others may not", "[controller][auth][users]") {
+TEST_CASE("admins manage users, others may not", "[controller][auth][users]") {
     AuthFixture fixture;
     auto editor = fixture.auth.create_user(fixture.admin, "lan", "Lan", Role::Editor, "editor password");
     REQUIRE(editor);

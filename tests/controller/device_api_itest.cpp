@@ -202,7 +202,7 @@ TEST_CASE("a screenshot command sent through the API carries the upload URL from
     CHECK(verified->expires_at - verified->issued_at == std::chrono::minutes{5});
 }
 
-TEST_CASE("set-volume and ping commands carry no upload URL; bad commands name the field",
+TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name the field",
           "[device-api][commands][integration]") {
     DeviceApi api;
     api.register_device({{"id", "speaker-1"}, {"kind", "speaker"}, {"zone", "zone-1"}});
@@ -526,7 +526,7 @@ TEST_CASE("a POST with no body and no Content-Length reaches routes that take no
     CHECK(api.device("screen-1").revoked.has_value());
 }
 
-TEST_CASE("submit accepts an empty body; approve must name the version reviewed",
+TEST_CASE("submit accepts an empty body, approve must name the version reviewed",
           "[device-api][empty-body][integration]") {
     DeviceApi api;
     const auto approver_token = api.sign_in("approver");

@@ -80,7 +80,7 @@ TEST_CASE("a connection that stayed up past the stable period resets the delay",
     CHECK(backoff.next_delay(at(41s), 1.0) == 1s);  // the next failure grows again
 }
 
-TEST_CASE("failed attempts without any connection grow the delay; jitter stays in the upper half",
+TEST_CASE("failed attempts without any connection grow the delay, jitter stays in the upper half",
           "[mqtt][backoff]") {
     ReconnectBackoff backoff(100ms, 1600ms, 30s);
     const std::vector<std::chrono::milliseconds> ceilings = {100ms, 200ms, 400ms, 800ms, 1600ms, 1600ms};
