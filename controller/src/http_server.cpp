@@ -95,8 +95,18 @@ ApiServer::ApiServer(ApiServerOptions options)
             const_cast<httplib::Request&>(request).set_header("Content-Length", "0");
             return httplib::Server::HandlerResponse::Unhandled;
         }
-        if (!request.has_header("Content-Length") || streams_its_body(request))
+        if (streams_its_body(request))
             return httplib::Server::HandlerResponse::Unhandled;
+        if (request.has_header("Transfer-Encoding")) {
+            // httplib reads a chunked body (or one read until close) whole into memory with no
+            // limit at all, before any handler could check who sent it. JSON routes take only
+            // bodies whose length is said up front.
+            send_error(response, 411, "length-required",
+                       "Transfer-Encoding: this route takes a body with Content-Length (at most " +
+                           std::to_string(json_limit) + " bytes), not a chunked one");
+            response.set_header("Connection", "close");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         auto length = parse_decimal(request.get_header_value("Content-Length"));
         if (length && static_cast<std::uint64_t>(*length) > json_limit) {
             send_error(response, 413, "too-large",

@@ -22,6 +22,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 using namespace bantin;
 using namespace bantin::controller;
@@ -590,4 +591,36 @@ TEST_CASE("a route that needs a body says what is missing when it gets none",
     REQUIRE(command);
     CHECK(command->status == 400);
     CHECK(json::parse(command->body)["detail"].get<std::string>().find("kind") != std::string::npos);
+}
+
+TEST_CASE("a chunked body on a JSON route is refused before it is read, however small",
+          "[device-api][empty-body][limits][integration]") {
+    DeviceApi api;
+    // Twice the 1 MiB JSON limit, sent chunked so no Content-Length announces it: httplib would
+    // read it whole into memory, with no limit, before the route could refuse it.
+    const std::string chunk(256 * 1024, ' ');
+    std::string big = "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    std::ostringstream size;
+    size << std::hex << chunk.size();
+    for (int i = 0; i < 8; ++i) big += size.str() + "\r\n" + chunk + "\r\n";
+    big += "0\r\n\r\n";
+    const auto refused = api.raw_request(big);
+    INFO(refused.substr(0, 400));
+    CHECK(refused.rfind("HTTP/1.1 411", 0) == 0);
+    CHECK(refused.find("\"error\":\"length-required\"") != std::string::npos);
+    CHECK(refused.find("Content-Length") != std::string::npos);
+
+    // A small one too, and a Content-Length beside it does not let it through: the route never
+    // runs, so no session is made.
+    const std::string body = json{{"name", "operator-one"}, {"password", "password-of-operator-one"}}.dump();
+    std::ostringstream small;
+    small << "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 3\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+          << std::hex << body.size() << "\r\n"
+          << body << "\r\n0\r\n\r\n";
+    const auto answer = api.raw_request(small.str());
+    INFO(answer);
+    CHECK(answer.rfind("HTTP/1.1 411", 0) == 0);
+    CHECK(answer.find("\"token\"") == std::string::npos);
 }
