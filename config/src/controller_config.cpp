@@ -124,6 +124,11 @@ void describe(Visitor& v, Config& c) {
             v.key("listen_address", c.broker.listen_address, "Address of the plain MQTT listener.",
                   not_empty());
             v.key("port", c.broker.port, "Port of the plain MQTT listener.", port_number());
+            v.key("public_host", c.broker.public_host,
+                  "Broker host name or address as devices reach it, written into their provisioning files. "
+                  "Empty: the address of the listener devices use (the TLS one when TLS is on); a wildcard "
+                  "address there (0.0.0.0) needs this set before devices can be registered.",
+                  no_spaces());
             v.key("max_queued_messages", c.broker.max_queued_messages,
                   "Mosquitto's per-client queue limit; past it QoS 1 messages are dropped silently.",
                   between(1, 1000000));

@@ -261,8 +261,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     impl->broker = std::move(*broker);
 
     RegistryOptions registry_options;
-    registry_options.broker_host =
-        config.broker.tls.enabled ? config.broker.tls.listen_address : config.broker.listen_address;
+    registry_options.broker_host = config.broker.device_host();
     registry_options.broker_port =
         static_cast<std::uint16_t>(config.broker.tls.enabled ? config.broker.tls.port : config.broker.port);
     if (config.broker.tls.enabled) {

@@ -68,6 +68,20 @@ nlohmann::ordered_json device_to_json(const DeviceRecord& record) {
     return json;
 }
 
+namespace {
+
+// A provisioning file names the broker as the device reaches it; a listener's wildcard address
+// would give every device a file it cannot connect with.
+Result<void> reachable_broker_host(std::string_view host) {
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]")
+        return fail(Errc::Conflict, "the broker address for devices is \"" + std::string(host) +
+                                        "\", which no device can connect to: set broker.public_host "
+                                        "to this server's name or address as devices reach it");
+    return {};
+}
+
+}  // namespace
+
 DeviceRegistry::DeviceRegistry(Store& store, const Clock& clock, BrokerSync& broker, RegistryOptions options)
     : m_store(store), m_clock(clock), m_broker(broker), m_options(std::move(options)) {}
 
@@ -75,6 +89,8 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
                                                      std::string name) {
     if (auto allowed_to = require(actor, Action::ManageDevices); !allowed_to)
         return std::unexpected(allowed_to.error());
+    if (auto reachable = reachable_broker_host(m_options.broker_host); !reachable)
+        return std::unexpected(reachable.error());
     if (auto valid = protocol::validate_id(device.id, "device id"); !valid)
         return std::unexpected(valid.error());
     if (auto valid = protocol::validate_id(device.zone, "zone id"); !valid)
@@ -162,6 +178,8 @@ Result<DeviceRecord> DeviceRegistry::update_device(const User& actor, const sche
 Result<Registration> DeviceRegistry::new_credentials(const User& actor, std::string_view device_id) {
     if (auto allowed_to = require(actor, Action::ManageDevices); !allowed_to)
         return std::unexpected(allowed_to.error());
+    if (auto reachable = reachable_broker_host(m_options.broker_host); !reachable)
+        return std::unexpected(reachable.error());
     std::lock_guard lock{m_mutex};
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);

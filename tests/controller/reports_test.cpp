@@ -184,6 +184,30 @@ TEST_CASE("registering a device stores only a broker hash and syncs the broker a
     CHECK(refused.error().code == Errc::Unauthenticated);
 }
 
+TEST_CASE("no provisioning file names a wildcard broker address", "[registry]") {
+    FleetFixture fixture;
+    RecordingBroker broker;
+    RegistryOptions options;
+    options.broker_host = "0.0.0.0";  // a TLS listener on every interface, no broker.public_host
+    options.controller_keys = fixture.trusted();
+    DeviceRegistry registry{*fixture.store, fixture.clock, broker, options};
+    scheduler::Device device;
+    device.id = "speaker-8";
+    device.kind = scheduler::DeviceKind::Speaker;
+    device.zone = "zone-2";
+    auto refused = registry.register_device(fixture.operator_one, device, "");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Conflict);
+    CHECK(refused.error().detail.find("broker.public_host") != std::string::npos);
+    CHECK(broker.accounts.empty());
+    auto stored = fixture.store->read_value<DeviceRecord>(
+        [](StoreTransaction& transaction) { return transaction.device_by_id("speaker-8"); });
+    CHECK_FALSE(stored);
+    auto renewed = registry.new_credentials(fixture.operator_one, "speaker-8");
+    REQUIRE_FALSE(renewed);
+    CHECK(renewed.error().code == Errc::Conflict);
+}
+
 TEST_CASE("only operators register devices, and zones must exist", "[registry]") {
     FleetFixture fixture;
     RecordingBroker broker;

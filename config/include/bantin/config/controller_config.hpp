@@ -104,6 +104,13 @@ struct BrokerConfig {
     std::string run_as_user;  // Mosquitto's `user`; empty: its default
     BrokerLogLevel log_level = BrokerLogLevel::Normal;
     BrokerTlsConfig tls;
+    // The broker's host as devices reach it, written into provisioning files. Empty: the
+    // address of the listener devices use (the TLS one when TLS is on).
+    std::string public_host;
+    std::string device_host() const {
+        if (!public_host.empty()) return public_host;
+        return tls.enabled ? tls.listen_address : listen_address;
+    }
     bool operator==(const BrokerConfig&) const = default;
 };
 
