@@ -76,14 +76,16 @@ std::string seconds_text(int milliseconds) {
 
 void* get_proc_address(void*, const char* name) { return SDL_GL_GetProcAddress(name); }
 
-// Load and Screenshot answer the engine; DeckLoad and Unpause are the two-decoder mode's own.
-enum class ReplyKind { Load, Screenshot, DeckLoad, Unpause, Other };
+// Load and Screenshot answer the engine; DeckLoad and Unpause are the two-decoder mode's own;
+// Playlist is the one-decoder mode's snapshot of mpv's playlist, to remove played entries.
+enum class ReplyKind { Load, Screenshot, DeckLoad, Unpause, Playlist, Other };
 struct PendingReply {
     ReplyKind kind = ReplyKind::Other;
     std::uint64_t tag = 0;
     std::string what;
     int deck = 0;
-    std::int64_t entry = 0;  // the renderer's entry id (two-decoder mode)
+    std::int64_t entry = 0;        // the renderer's entry id (two-decoder mode); mpv's (Playlist)
+    std::uint64_t generation = 0;  // Playlist: the playlist generation when it was asked for
 };
 
 PendingReply make_reply(ReplyKind kind, std::uint64_t tag = 0) {
@@ -158,6 +160,22 @@ std::int64_t entry_id_from_reply(const mpv_node& result) {
     return 0;
 }
 
+// The position of the entry with mpv's id `id` in a `playlist` property node, if it is there.
+std::optional<int> playlist_position(const mpv_node& playlist, std::int64_t id) {
+    if (playlist.format != MPV_FORMAT_NODE_ARRAY || playlist.u.list == nullptr) return std::nullopt;
+    const mpv_node_list& entries = *playlist.u.list;
+    for (int index = 0; index < entries.num; ++index) {
+        const mpv_node& entry = entries.values[index];
+        if (entry.format != MPV_FORMAT_NODE_MAP || entry.u.list == nullptr) continue;
+        const mpv_node_list& fields = *entry.u.list;
+        for (int field = 0; field < fields.num; ++field)
+            if (std::strcmp(fields.keys[field], "id") == 0 && fields.values[field].format == MPV_FORMAT_INT64 &&
+                fields.values[field].u.int64 == id)
+                return index;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 // One mpv core and, in Screen mode, its render context.
@@ -214,6 +232,10 @@ struct MpvRenderer::Impl {
     std::uint64_t next_reply_id = 1;
     std::uint64_t frames_drawn = 0;
     bool shut_down = false;
+
+    // One-decoder mode: bumped by every command that empties mpv's playlist (a Replace load,
+    // stop), so a playlist snapshot taken before it is never used to remove entries after it.
+    std::uint64_t playlist_generation = 0;
 
     // Two-decoder mode.
     int current = -1;  // the deck whose entry the engine sees as current
@@ -539,6 +561,7 @@ struct MpvRenderer::Impl {
         replies.erase(found);
         Deck& deck = decks[static_cast<std::size_t>(reply.deck)];
         switch (reply.kind) {
+            case ReplyKind::Playlist: trim_playlist(reply, event); return;
             case ReplyKind::Other:
                 if (event.error < 0) spdlog::warn("mpv: {} failed: {}", reply.what, mpv_error_text(event.error));
                 return;
@@ -594,12 +617,53 @@ struct MpvRenderer::Impl {
         pending.push_back(std::move(done));
     }
 
+    // ---- one-decoder mode: played entries leave mpv's playlist -----------------------------
+    //
+    // mpv keeps every entry it has played (`append-play` only adds), and mpv 0.35 removes an
+    // entry only by index. So on each start-file the playlist is read asynchronously, and when
+    // the snapshot comes back every entry before the one that started is removed, highest index
+    // first. The indices stay right because, from this client, mpv runs the requests in order
+    // and between the snapshot and the removals only appends can reach the playlist (they add
+    // at the end) — unless a Replace load or stop was issued meanwhile, which empties it: those
+    // bump playlist_generation and a snapshot of an older generation is dropped. Commands issued
+    // after the removals run after them. mpv's own changes (a redirect expanding the playing
+    // entry) happen at or after the playing entry, never before it. The playing entry and those
+    // after it are never touched, so gapless joins are unaffected.
+    void request_playlist_trim(std::int64_t started_entry) {
+        PendingReply reply = make_reply(ReplyKind::Playlist);
+        reply.what = "get playlist";
+        reply.entry = started_entry;
+        reply.generation = playlist_generation;
+        const std::uint64_t reply_id = next_reply_id++;
+        replies[reply_id] = reply;
+        if (const int status = mpv_get_property_async(decks[0].mpv.get(), reply_id, "playlist", MPV_FORMAT_NODE);
+            status < 0) {
+            replies.erase(reply_id);
+            spdlog::warn("mpv: get playlist refused: {}", mpv_error_text(status));
+        }
+    }
+
+    void trim_playlist(const PendingReply& reply, const mpv_event& event) {
+        if (reply.generation != playlist_generation) return;  // emptied since: indices are stale
+        if (event.error < 0) {
+            spdlog::warn("mpv: get playlist failed: {}", mpv_error_text(event.error));
+            return;
+        }
+        const auto* property = static_cast<const mpv_event_property*>(event.data);
+        if (property == nullptr || property->format != MPV_FORMAT_NODE || property->data == nullptr) return;
+        const auto position = playlist_position(*static_cast<const mpv_node*>(property->data), reply.entry);
+        if (!position) return;  // already gone (replaced); nothing before it to remove
+        for (int index = *position - 1; index >= 0; --index)
+            command(0, {"playlist-remove", std::to_string(index)}, make_reply(ReplyKind::Other));
+    }
+
     void single_event(Deck& deck, const mpv_event& event) {
         switch (event.event_id) {
             case MPV_EVENT_START_FILE: {
                 RendererEvent started = stamped(RendererEvent::Kind::StartFile);
                 started.playlist_entry_id = static_cast<mpv_event_start_file*>(event.data)->playlist_entry_id;
                 deck.last_error_message.clear();
+                request_playlist_trim(started.playlist_entry_id);
                 pending.push_back(std::move(started));
                 break;
             }
@@ -619,7 +683,8 @@ struct MpvRenderer::Impl {
                 if (event->event_id == MPV_EVENT_NONE) break;
                 switch (event->event_id) {
                     case MPV_EVENT_COMMAND_REPLY:
-                    case MPV_EVENT_SET_PROPERTY_REPLY: reply(*event); break;
+                    case MPV_EVENT_SET_PROPERTY_REPLY:
+                    case MPV_EVENT_GET_PROPERTY_REPLY: reply(*event); break;
                     case MPV_EVENT_LOG_MESSAGE: log(deck, *static_cast<mpv_event_log_message*>(event->data)); break;
                     case MPV_EVENT_SHUTDOWN:
                         if (!shut_down) pending.push_back(stamped(RendererEvent::Kind::Shutdown));
@@ -802,6 +867,7 @@ void MpvRenderer::load(const LoadRequest& request, LoadMode mode) {
         m_impl->dual_load(request, mode);
         return;
     }
+    if (mode == LoadMode::Replace) ++m_impl->playlist_generation;  // see request_playlist_trim()
     m_impl->command(0, {"loadfile", request.location, mode == LoadMode::Replace ? "replace" : "append-play"},
                     make_reply(ReplyKind::Load, request.tag), &request.options);
 }
@@ -832,6 +898,7 @@ void MpvRenderer::stop() {
         m_impl->dual_stop();
         return;
     }
+    ++m_impl->playlist_generation;  // stop empties mpv's playlist; see request_playlist_trim()
     m_impl->command(0, {"stop"}, make_reply(ReplyKind::Other));
 }
 
@@ -865,6 +932,15 @@ void MpvRenderer::wake() { m_impl->signal(); }
 std::uint64_t MpvRenderer::frames_drawn() const { return m_impl->frames_drawn; }
 
 int MpvRenderer::decoders() const { return static_cast<int>(m_impl->decks.size()); }
+
+std::int64_t MpvRenderer::playlist_count() const {
+    std::int64_t total = 0;
+    for (const auto& deck : m_impl->decks) {
+        std::int64_t count = 0;
+        if (mpv_get_property(deck.mpv.get(), "playlist-count", MPV_FORMAT_INT64, &count) >= 0) total += count;
+    }
+    return total;
+}
 
 std::string_view to_string(OutputMode mode) {
     switch (mode) {

@@ -41,6 +41,31 @@ auto ended_count(std::size_t count) {
     return [count](const std::vector<PlaybackEvent>& events) { return ended_items(events).size() >= count; };
 }
 
+// Scans a capture in 5 ms windows: a gap between items would be a silent window.
+struct Silence {
+    std::size_t windows = 0;  // silent 5 ms windows
+    std::size_t first = 0;    // the first one's first sample
+    std::size_t samples = 0;
+};
+
+Silence silent_windows(const std::filesystem::path& capture) {
+    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
+    Silence silence;
+    silence.samples = raw.size() / 2;
+    const std::size_t window = 240;
+    for (std::size_t begin = 0; begin + window <= silence.samples; begin += window) {
+        double energy = 0;
+        for (std::size_t index = begin; index < begin + window; ++index) {
+            const auto low = static_cast<unsigned char>(raw[2 * index]);
+            const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
+            const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
+            energy += static_cast<double>(value) * value;
+        }
+        if (std::sqrt(energy / window) < 300.0 && silence.windows++ == 0) silence.first = begin;
+    }
+    return silence;
+}
+
 }  // namespace
 
 TEST_CASE("video, image and audio play back to back and each reports its real start and end",
@@ -192,23 +217,9 @@ TEST_CASE("audio items captured with ao=pcm have the planned total length and no
     const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
     CHECK(std::abs(seconds - 3.0) < 0.05);
 
-    // Scan the joined output in 5 ms windows: a gap between items would be a silent window.
-    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
-    const std::size_t samples = raw.size() / 2;
-    const std::size_t window = 240;
-    std::size_t silent_windows = 0;
-    for (std::size_t begin = 0; begin + window <= samples; begin += window) {
-        double energy = 0;
-        for (std::size_t index = begin; index < begin + window; ++index) {
-            const auto low = static_cast<unsigned char>(raw[2 * index]);
-            const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
-            const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
-            energy += static_cast<double>(value) * value;
-        }
-        if (std::sqrt(energy / window) < 300.0) ++silent_windows;
-    }
-    INFO(silent_windows << " silent 5 ms windows in " << samples << " samples");
-    CHECK(silent_windows == 0);
+    const Silence silence = silent_windows(capture);
+    INFO(silence.windows << " silent 5 ms windows in " << silence.samples << " samples");
+    CHECK(silence.windows == 0);
 }
 
 TEST_CASE("a screenshot of the current frame is written as a PNG", "[player][mpv][headless]") {
@@ -353,23 +364,10 @@ TEST_CASE("two videos captured with ao=pcm join without a silent gap", "[player]
     }
     const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
     CHECK(std::abs(seconds - 2.0) < 0.08);
-    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
-    const std::size_t samples = raw.size() / 2;
-    const std::size_t window = 240;
-    std::size_t silent_windows = 0;
-    std::size_t first_silent = 0;
-    for (std::size_t begin = 0; begin + window <= samples; begin += window) {
-        double energy = 0;
-        for (std::size_t index = begin; index < begin + window; ++index) {
-            const auto low = static_cast<unsigned char>(raw[2 * index]);
-            const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
-            const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
-            energy += static_cast<double>(value) * value;
-        }
-        if (std::sqrt(energy / window) < 300.0 && silent_windows++ == 0) first_silent = begin;
-    }
-    INFO(silent_windows << " silent 5 ms windows in " << samples << " samples, the first at sample " << first_silent);
-    CHECK(silent_windows == 0);
+    const Silence silence = silent_windows(capture);
+    INFO(silence.windows << " silent 5 ms windows in " << silence.samples << " samples, the first at sample "
+                         << silence.first);
+    CHECK(silence.windows == 0);
 }
 
 TEST_CASE("a slide with speech under it sounds the speech for the slide's length",
@@ -440,4 +438,124 @@ TEST_CASE("a recompute that changes the preloaded successor never shows it, and 
     INFO("gap " << gap << " ms");
     CHECK(gap >= 0);
     CHECK(gap < 100);
+}
+
+TEST_CASE("one decoder removes played entries from mpv's playlist and keeps every proof and the gapless join",
+          "[player][mpv][headless][audio][playlist]") {
+    // A loudspeaker plays for months through one mpv playlist: entries that have played must
+    // not pile up in it (each one holds its file name and per-file options).
+    TempDir dir;
+    const auto tone = make_tone(dir, "tone.wav", 0.3, 550);
+    const auto capture = dir / "capture.wav";
+    const std::size_t count = 12;
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        REQUIRE(renderer->decoders() == 1);
+        EngineOptions options;
+        options.lookahead = 2;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        std::vector<PlayItem> items;
+        TimePoint at = clock.wall();
+        for (std::size_t index = 0; index < count; ++index) {
+            items.push_back(planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{300}));
+            at += milliseconds{300};
+        }
+        engine.enqueue(items);
+        std::int64_t most = 0;
+        auto events = run_until(*renderer, engine, milliseconds{20'000}, [&](const std::vector<PlaybackEvent>& seen) {
+            most = std::max(most, renderer->playlist_count());
+            return ended_items(seen).size() >= count;
+        });
+        // Let the last trim (asynchronous, after the last item's start) reach mpv.
+        run_until(*renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
+        const std::int64_t left = renderer->playlist_count();
+        INFO("mpv's playlist held at most " << most << " entries, " << left << " at the end");
+        CHECK(left <= 3);
+        CHECK(most <= static_cast<std::int64_t>(options.lookahead) + 3);
+
+        const auto started = started_items(events);
+        const auto ended = ended_items(events);
+        REQUIRE(started.size() == count);
+        REQUIRE(ended.size() == count);
+        for (std::size_t index = 0; index < count; ++index) {
+            INFO(ended[index].entry_id << ": " << ended[index].error);
+            CHECK(started[index].entry_id == "tone" + std::to_string(index));
+            CHECK(ended[index].entry_id == "tone" + std::to_string(index));
+            CHECK(ended[index].outcome == Outcome::Completed);
+        }
+        // Each item's end is reported before the next one's start.
+        std::vector<std::string> order;
+        for (const auto& event : events) {
+            if (const auto* begin = std::get_if<ItemStarted>(&event)) order.push_back("start " + begin->entry_id);
+            if (const auto* end = std::get_if<ItemEnded>(&event)) order.push_back("end " + end->entry_id);
+        }
+        std::vector<std::string> expected;
+        for (std::size_t index = 0; index < count; ++index) {
+            expected.push_back("start tone" + std::to_string(index));
+            expected.push_back("end tone" + std::to_string(index));
+        }
+        CHECK(order == expected);
+    }  // destroying mpv finishes the WAV header
+
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    CHECK(std::abs(seconds - 0.3 * count) < 0.1);
+    const Silence silence = silent_windows(capture);
+    INFO(silence.windows << " silent 5 ms windows in " << silence.samples << " samples, the first at sample "
+                         << silence.first);
+    CHECK(silence.windows == 0);
+}
+
+TEST_CASE("one decoder: an interrupt after played entries were removed plays the alert to its end",
+          "[player][mpv][headless][playlist]") {
+    // The removal of played entries works on mpv's indices; a Replace load empties the playlist
+    // and must never let a removal meant for the old one hit the alert.
+    TempDir dir;
+    const auto tone = make_tone(dir, "tone.wav", 0.4, 500);
+    const auto alert = make_tone(dir, "alert.wav", 0.6, 900);
+    SystemClock clock;
+    RendererConfig config;
+    config.mode = OutputMode::Headless;
+    config.decoders = 1;
+    auto created = MpvRenderer::create(config, clock);
+    REQUIRE(created);
+    auto& renderer = **created;
+    REQUIRE(renderer.decoders() == 1);
+    PlaybackEngine engine(renderer, clock, EngineOptions{});
+    std::vector<PlayItem> items;
+    TimePoint at = clock.wall();
+    for (int index = 0; index < 6; ++index) {
+        items.push_back(planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{400}));
+        at += milliseconds{400};
+    }
+    engine.enqueue(items);
+    auto events = run_until(renderer, engine, milliseconds{10'000}, [](const std::vector<PlaybackEvent>& seen) {
+        return started_items(seen).size() >= 4;
+    });
+    REQUIRE(started_items(events).size() == 4);
+    engine.interrupt({planned("alert", MediaType::Audio, alert, clock.wall(), milliseconds{600})});
+    auto after = run_until(renderer, engine, milliseconds{10'000}, [](const std::vector<PlaybackEvent>& seen) {
+        for (const auto& end : ended_items(seen))
+            if (end.entry_id == "alert") return true;
+        return false;
+    });
+    events.insert(events.end(), after.begin(), after.end());
+    run_until(renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
+    CHECK(renderer.playlist_count() <= 1);
+
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 5);
+    for (std::size_t index = 0; index < 3; ++index) {
+        CHECK(ended[index].entry_id == "tone" + std::to_string(index));
+        CHECK(ended[index].outcome == Outcome::Completed);
+    }
+    CHECK(ended[3].entry_id == "tone3");
+    CHECK(ended[3].outcome == Outcome::Interrupted);
+    CHECK(ended[4].entry_id == "alert");
+    CHECK(ended[4].outcome == Outcome::Completed);
+    REQUIRE(ended[4].started_monotonic);
+    const long long alert_length = milliseconds_between(*ended[4].started_monotonic, ended[4].ended_monotonic);
+    INFO("alert played " << alert_length << " ms");
+    CHECK(std::llabs(alert_length - 600) <= 200);
 }

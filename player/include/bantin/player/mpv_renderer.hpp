@@ -15,7 +15,9 @@
 //       current, and a preloaded entry's PlaybackRestart comes with mpv's reply to its unpause
 //       (its first frame was out already, and in Screen mode has just been drawn).
 //   1 - one core with mpv's own playlist (Speaker and ao=pcm capture by default): gapless-audio
-//       joins the items sample-exactly, and each entry's events are mpv's own.
+//       joins the items sample-exactly, and each entry's events are mpv's own. Entries before
+//       the playing one are removed from mpv's playlist as each entry starts (asynchronously,
+//       by index; see request_playlist_trim()), so it does not grow with every item played.
 // Every core runs with gapless-audio=yes, a fixed audio-samplerate and idle=yes.
 //
 // Lifecycle: create() builds and initialises everything or returns the first failure
@@ -93,6 +95,11 @@ public:
     std::uint64_t frames_drawn() const;
     // How many mpv cores this renderer runs (1 or 2).
     int decoders() const;
+    // Diagnostics and tests: the entries in mpv's playlists, summed over the cores (mpv's
+    // `playlist-count`, read synchronously: a round trip to each core, so not for the loop's
+    // hot path). Stays small however many items have played: one decoder keeps the playing
+    // entry and the ones appended after it, two decoders one entry per core.
+    std::int64_t playlist_count() const;
 
     struct Impl;
 
