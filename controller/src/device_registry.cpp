@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -97,6 +98,12 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
         return std::unexpected(valid.error());
     if (m_options.controller_keys.empty())
         return fail(Errc::Internal, "no controller key to put in the provisioning file");
+    auto reserved = m_broker.reserved_usernames();
+    if (!reserved)
+        return std::unexpected(reserved.error());
+    if (std::find(reserved->begin(), reserved->end(), device.id) != reserved->end())
+        return fail(Errc::AlreadyExists, "device id: \"" + device.id +
+                                             "\" is already a broker account (the controller or an ingest worker)");
     std::lock_guard lock{m_mutex};
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);

@@ -163,6 +163,17 @@ Result<std::string> add_ingest_worker(const std::filesystem::path& file, const s
     return password;
 }
 
+Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
+    std::vector<std::string> names{m_options.controller_username};
+    if (m_options.ingest_workers_file.empty())
+        return names;
+    auto workers = load_ingest_workers(m_options.ingest_workers_file);
+    if (!workers)
+        return std::unexpected(workers.error());
+    for (const auto& worker : *workers) names.push_back(worker.username);
+    return names;
+}
+
 Result<std::unique_ptr<ManagedBroker>> ManagedBroker::create(ManagedBrokerOptions options) {
     auto hash = protocol::hash_broker_password(options.controller_password);
     if (!hash)

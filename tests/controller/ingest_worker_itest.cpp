@@ -242,3 +242,45 @@ TEST_CASE("a worker named like a device is refused when the broker files are wri
     CHECK(started.error().code == Errc::InvalidInput);
     CHECK(started.error().detail.find("screen-1") != std::string::npos);
 }
+
+TEST_CASE("a device named like an ingest worker or the controller is refused at registration, so revocation "
+          "still reaches the broker",
+          "[fleet][ingest-worker][integration]") {
+    WorkerBroker fleet;
+    REQUIRE(fleet.broker->start({}));
+    INFO(fleet.broker->log_tail());
+    for (const std::string name : {"ingest-2", "controller"}) {
+        INFO(name);
+        scheduler::Device device;
+        device.id = name;
+        device.zone = "zone-1";
+        auto registered = fleet.registry->register_device(fleet.operator_one, device, name);
+        REQUIRE_FALSE(registered);
+        CHECK(registered.error().code == Errc::AlreadyExists);
+        CHECK(registered.error().detail.find("\"" + name + "\"") != std::string::npos);
+        // No row was left behind to break every later write of the broker files.
+        auto row = fleet.store->read_value<DeviceRecord>(
+            [&](StoreTransaction& transaction) { return transaction.device_by_id(name); });
+        CHECK_FALSE(row);
+    }
+
+    // The broker files still follow the registry: a revoked device loses its connection.
+    auto screen = fleet.register_device("screen-1");
+    {
+        auto device_client = fleet.client(screen.mqtt.username, screen.mqtt.password);
+        test::EventWaiter device{device_client};
+        device.connect_and_subscribe({"bantin/v1/dev/screen-1/ack"});
+    }
+    REQUIRE(fleet.registry->revoke(fleet.operator_one, "screen-1"));
+    auto revoked_client = fleet.client(screen.mqtt.username, screen.mqtt.password);
+    test::EventWaiter after{revoked_client};
+    REQUIRE(revoked_client.start());
+    auto refused = after.wait_for<protocol::MqttDisconnected>(
+        std::chrono::seconds(5),
+        [](const protocol::MqttDisconnected& event) { return event.error.code == Errc::Unauthenticated; });
+    CHECK(refused);
+    // The worker account is still there.
+    auto worker_client = fleet.client("ingest-2", fleet.worker_password);
+    test::EventWaiter worker{worker_client};
+    worker.connect_and_subscribe({proof_subscription("bantin-ingest")});
+}

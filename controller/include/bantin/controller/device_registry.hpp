@@ -16,9 +16,11 @@
 // with the device.
 //
 // Threads: any thread; registry changes are serialised so the broker files are written in
-// commit order. Errors: PermissionDenied (role), InvalidInput (id or zone), AlreadyExists,
-// NotFound, Conflict (already revoked); a failed broker sync is returned after the store
-// commit (the next change or the start-up sync writes the files again).
+// commit order. Errors: PermissionDenied (role), InvalidInput (id or zone), AlreadyExists
+// (also for an id that is a broker account already, the controller's or an ingest worker's:
+// BrokerSync::reserved_usernames()), NotFound, Conflict (already revoked); a failed broker
+// sync is returned after the store commit (the next change or the start-up sync writes the
+// files again).
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"

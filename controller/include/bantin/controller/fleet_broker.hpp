@@ -35,6 +35,9 @@ class BrokerSync {
 public:
     virtual ~BrokerSync() = default;
     virtual Result<void> apply(const std::vector<protocol::DeviceAccount>& devices) = 0;
+    // Broker usernames that are not devices (the controller, ingest workers). A device may not
+    // take one: two accounts of one name would make every later apply() fail, revocations too.
+    virtual Result<std::vector<std::string>> reserved_usernames() const { return std::vector<std::string>{}; }
 };
 
 // A further proof-of-play ingest worker (docs/fleet.md, "More ingest workers"). Its ACL is
@@ -81,6 +84,8 @@ public:
     // SIGTERM, then SIGKILL after 5 s. Idempotent.
     void stop();
     Result<void> apply(const std::vector<protocol::DeviceAccount>& devices) override;
+    // The controller's username and every name in ingest_workers_file (read now).
+    Result<std::vector<std::string>> reserved_usernames() const override;
 
     pid_t pid() const { return m_pid; }
     const protocol::BrokerFiles& files() const { return m_files; }
