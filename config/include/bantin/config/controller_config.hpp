@@ -100,7 +100,7 @@ struct BrokerConfig {
     std::filesystem::path config_dir = "broker";  // relative to storage.data_dir
     std::string listen_address = "127.0.0.1";
     int port = 1883;
-    int max_queued_messages = 1000;
+    int max_queued_messages = 10000;  // per client; the controller's session must hold a status per device
     std::string run_as_user;  // Mosquitto's `user`; empty: its default
     BrokerLogLevel log_level = BrokerLogLevel::Normal;
     BrokerTlsConfig tls;
