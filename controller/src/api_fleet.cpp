@@ -399,11 +399,15 @@ public:
         }
         std::string png;
         bool too_large = false;
+        std::uint64_t received = 0;
         reader([&](const char* data, std::size_t length) {
+            received += length;
             if (too_large || png.size() + length > max_screenshot_bytes) {
                 too_large = true;
                 png.clear();
-                return true;
+                // Drained up to twice the limit so a sender still writing gets the 413; past
+                // that the connection is dropped (an endless chunked body would hold a thread).
+                return received <= 2 * max_screenshot_bytes;
             }
             png.append(data, length);
             return true;
