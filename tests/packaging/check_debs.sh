@@ -279,7 +279,9 @@ else
         -e "s|^public_base_url = .*|public_base_url = \"http://127.0.0.1:$http_port\"|" \
         "$unpacked/etc/bantin/controller.toml" >"$config"
     if [[ $(id -u) -eq 0 ]]; then  # Mosquitto started by root would drop to its own account
-        sed -i 's|^max_queued_messages = 1000$|&\nrun_as_user = "root"|' "$config"
+        sed -i 's|^max_queued_messages = [0-9]*$|&\nrun_as_user = "root"|' "$config"
+        grep -qx 'run_as_user = "root"' "$config" ||
+            { echo "FAIL: cannot place run_as_user in the [broker] table of $config"; exit 1; }
     fi
     controller="$unpacked/usr/bin/bantin-controller"
     check "controller: the adapted config passes --check-config" "$controller" --check-config "$config"
