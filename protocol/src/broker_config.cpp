@@ -130,7 +130,9 @@ BrokerFiles broker_file_paths(const BrokerConfig& config) {
         .config_file = config.directory / "mosquitto.conf",
         .password_file = config.directory / "passwd",
         .acl_file = config.directory / "acl",
-        .pid_file = config.directory / "mosquitto.pid",
+        // Inside persistence/: a broker started by root writes it after dropping to its own
+        // account, which owns persistence/ but not the directory above.
+        .pid_file = config.directory / "persistence" / "mosquitto.pid",
         .log_file = config.directory / "mosquitto.log",
         .persistence_directory = config.directory / "persistence",
     };

@@ -342,6 +342,7 @@ TEST_CASE("run as root, passwd, acl and persistence/ go to the account Mosquitto
     CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
     CHECK((status_of(files->acl_file).st_mode & 07777) == 0600);
     CHECK(status_of(files->config_file).st_uid == 0);
+    CHECK(files->pid_file.parent_path() == files->persistence_directory);  // writable after the drop
 
     config.run_as_user = "no-such-account-bantin";
     auto refused = write_broker_files(config, sample_accounts());

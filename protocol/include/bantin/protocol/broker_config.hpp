@@ -50,7 +50,7 @@ struct BrokerTlsListener {
 enum class BrokerLogLevel { Normal, Debug };
 
 struct BrokerConfig {
-    // Receives mosquitto.conf, passwd, acl, mosquitto.pid, mosquitto.log and persistence/.
+    // Receives mosquitto.conf, passwd, acl, mosquitto.log and persistence/ (which holds mosquitto.pid).
     // The broker's user must be able to enter it (docs/broker.md, "File permissions").
     std::filesystem::path directory;
     std::string bind_address = "127.0.0.1";
