@@ -462,15 +462,12 @@ TEST_CASE("alert passes longer than the interval: each starts at max(due, previo
         storm.repeat = RepeatPolicy{0, 1s};
         model.alerts = {storm};
         const auto timeline_resolver = make_resolver(model);
-        const auto started = std::chrono::steady_clock::now();
         const auto timeline = resolve(timeline_resolver, screen(), hcm(0), hcm(0) + 72h);
-        const auto elapsed = std::chrono::steady_clock::now() - started;
         require_no_overlap(timeline);
         CHECK(passes_of(timeline).size() == 3 * 960);  // 86,400 s / 90 s a day
         CHECK(total_for(timeline, "storm") == 72h);
-        // Three device-days of 960 passes each take milliseconds; queueing all 259,200 grid
-        // passes took seconds.
-        CHECK(elapsed < 250ms);
+        // Queueing all 259,200 grid passes took seconds here; only the 2,880 that can start are
+        // made now. Not timed in a test (shared, noisy machines): the passes are counted.
     }
 }
 
@@ -677,12 +674,9 @@ TEST_CASE("a weighted playlist shared by many campaigns is expanded once per res
         campaign.targets.zones = {"z" + std::to_string(c)};  // one campaign plays on each zone's screen
         model.campaigns.push_back(std::move(campaign));
     }
-    const auto started = std::chrono::steady_clock::now();
+    // Expanding 200 items of weight 100 again for each of the 100 campaigns took about a
+    // second; now once per resolver (not timed in a test: shared, noisy machines).
     const auto resolver = make_resolver(model);
-    const auto elapsed = std::chrono::steady_clock::now() - started;
-    // Expanding 200 items of weight 100 for three device classes takes milliseconds; doing it
-    // again for each of the 100 campaigns took about a second.
-    CHECK(elapsed < 300ms);
 
     // Campaigns sharing the playlist play the same cycle.
     const auto first = resolve(resolver, screen("s0", "z0"), hcm(6), hcm(7));
