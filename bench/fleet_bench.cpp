@@ -37,6 +37,7 @@
 // limit first; Mosquitto, a child of the controller process, inherits it and needs one
 // descriptor per device (its max_connections stays unlimited). Prints name=value lines last.
 
+#include "bench_support.hpp"
 #include "bantin/config/controller_config.hpp"
 #include "bantin/config/player_config.hpp"
 #include "bantin/controller/approval.hpp"
@@ -83,41 +84,13 @@ using namespace bantin::controller;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
+const char* const bantin::bench::program_name = "fleet_bench";
+
 namespace {
 
-[[noreturn]] void die(const std::string& what, const Error& error) {
-    std::fprintf(stderr, "fleet_bench: %s: %s\n", what.c_str(), error.message().c_str());
-    std::exit(1);
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "fleet_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const std::string& what) {
-    if (!result)
-        die(what, result.error());
-    return std::move(*result);
-}
-
-void must(Result<void> result, const std::string& what) {
-    if (!result)
-        die(what, result.error());
-}
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
+using bench::die;
+using bench::free_port;
+using bench::must;
 
 std::string device_id(int n) {
     char text[32];
