@@ -10,8 +10,7 @@
 #include "bantin/controller/publisher.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
-#include "fleet_fixture.hpp"
-#include "protocol/mqtt_itest_support.hpp"
+#include "managed_broker_fixture.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -28,23 +27,9 @@ namespace {
 
 constexpr const char* controller_password = "controller-secret-for-tests";
 
-struct BrokerFleet : FleetFixture {
+struct BrokerFleet : bantin::testing::ManagedBrokerFleet {
     BrokerFleet() {
-        ManagedBrokerOptions options;
-        options.config.directory = fs::path{directory.path()} / "broker";
-        fs::create_directories(options.config.directory);
-        options.config.port = test::MosquittoBroker::free_port();
-        options.config.run_as_user = ::geteuid() == 0 ? "root" : "";
-        options.config.log_level = protocol::BrokerLogLevel::Debug;
-        options.controller_password = controller_password;
-        port = options.config.port;
-        auto created = ManagedBroker::create(options);
-        REQUIRE(created);
-        broker = std::move(*created);
-        RegistryOptions registry_options;
-        registry_options.broker_port = port;
-        registry_options.controller_keys = trusted();
-        registry = std::make_unique<DeviceRegistry>(*store, clock, *broker, registry_options);
+        create_managed_broker(controller_password);
         auto started = broker->start({});
         if (!started)
             FAIL(started.error().message());
@@ -56,18 +41,6 @@ struct BrokerFleet : FleetFixture {
         publisher_options.media_base_url = "http://127.0.0.1:1";
         publisher = std::make_unique<Publisher>(*store, clock, keys.secret, *sink, publisher_options);
         ingest = std::make_unique<Ingest>(*store, clock, keys.secret, *sink);
-    }
-
-    protocol::MqttClientOptions options_for(const std::string& user, const std::string& password) const {
-        protocol::MqttClientOptions options;
-        options.host = "127.0.0.1";
-        options.port = port;
-        options.client_id = user;
-        options.username = user;
-        options.password = password;
-        options.reconnect_min = std::chrono::milliseconds(100);
-        options.reconnect_max = std::chrono::milliseconds(500);
-        return options;
     }
 
     protocol::Provisioning register_device(const std::string& id, const std::string& zone) {
@@ -99,9 +72,6 @@ struct BrokerFleet : FleetFixture {
         REQUIRE(waiter.wait_for<protocol::MqttConnected>(std::chrono::seconds(5)));
     }
 
-    std::uint16_t port = 0;
-    std::unique_ptr<ManagedBroker> broker;
-    std::unique_ptr<DeviceRegistry> registry;
     std::optional<protocol::MqttClient> controller;
     std::unique_ptr<MqttMessageSink> sink;
     std::unique_ptr<Publisher> publisher;

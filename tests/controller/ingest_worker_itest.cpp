@@ -5,8 +5,7 @@
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/ingest.hpp"
-#include "fleet_fixture.hpp"
-#include "protocol/mqtt_itest_support.hpp"
+#include "managed_broker_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,47 +15,21 @@
 using namespace bantin;
 using namespace bantin::controller;
 using bantin::testing::FleetFixture;
+using bantin::testing::ManagedBrokerFleet;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr const char* controller_password = "controller-secret-for-worker-tests";
 
-struct WorkerBroker : FleetFixture {
+struct WorkerBroker : ManagedBrokerFleet {
     explicit WorkerBroker(const std::string& worker_name = "ingest-2") {
         workers_file = fs::path{directory.path()} / "keys" / "ingest-workers";
         auto added = add_ingest_worker(workers_file, worker_name, {"controller"});
         if (!added)
             FAIL(added.error().message());
         worker_password = *added;
-        ManagedBrokerOptions options;
-        options.config.directory = fs::path{directory.path()} / "broker";
-        fs::create_directories(options.config.directory);
-        options.config.port = test::MosquittoBroker::free_port();
-        options.config.run_as_user = ::geteuid() == 0 ? "root" : "";
-        options.config.log_level = protocol::BrokerLogLevel::Debug;
-        options.controller_password = controller_password;
-        options.ingest_workers_file = workers_file;
-        port = options.config.port;
-        auto created = ManagedBroker::create(options);
-        REQUIRE(created);
-        broker = std::move(*created);
-        RegistryOptions registry_options;
-        registry_options.broker_port = port;
-        registry_options.controller_keys = trusted();
-        registry = std::make_unique<DeviceRegistry>(*store, clock, *broker, registry_options);
-    }
-
-    protocol::MqttClientOptions options_for(const std::string& user, const std::string& password) const {
-        protocol::MqttClientOptions options;
-        options.host = "127.0.0.1";
-        options.port = port;
-        options.client_id = user;
-        options.username = user;
-        options.password = password;
-        options.reconnect_min = std::chrono::milliseconds(100);
-        options.reconnect_max = std::chrono::milliseconds(500);
-        return options;
+        create_managed_broker(controller_password, workers_file);
     }
 
     protocol::Provisioning register_device(const std::string& id) {
@@ -77,9 +50,6 @@ struct WorkerBroker : FleetFixture {
 
     fs::path workers_file;
     std::string worker_password;
-    std::uint16_t port = 0;
-    std::unique_ptr<ManagedBroker> broker;
-    std::unique_ptr<DeviceRegistry> registry;
 };
 
 std::string pop_payload(std::uint64_t seq) {
