@@ -51,7 +51,7 @@ std::string tail_of(const std::filesystem::path& path, std::size_t bytes) {
 }
 
 // Replaces `path` with `text` through a fresh temporary file beside it, keeping the owner and
-// mode the file has now (protocol::write_broker_files chose them for the broker's account).
+// mode the file has now (0600 for a new file): the ingest workers' accounts file.
 Result<void> replace_keeping_owner(const std::filesystem::path& path, const std::string& text) {
     struct stat current {};
     const bool exists = ::stat(path.c_str(), &current) == 0;
@@ -97,15 +97,6 @@ Result<void> replace_keeping_owner(const std::filesystem::path& path, const std:
 }
 
 }  // namespace
-
-std::string ingest_worker_acl(const IngestWorkerAccount& worker) {
-    return "\n# A proof-of-play ingest worker: the shared pop subscription and the acks, nothing else.\n"
-           "user " +
-           worker.username +
-           "\n"
-           "topic read bantin/v1/dev/+/pop\n"
-           "topic write bantin/v1/dev/+/ack\n";
-}
 
 Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file) {
     std::vector<IngestWorkerAccount> workers;
@@ -190,15 +181,14 @@ Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
     accounts.controller.username = m_options.controller_username;
     accounts.controller.password_hash = m_controller_hash;
     accounts.devices = devices;
-    std::vector<IngestWorkerAccount> workers;
     if (!m_options.ingest_workers_file.empty()) {
         auto loaded = load_ingest_workers(m_options.ingest_workers_file);
         if (!loaded)
             return std::unexpected(loaded.error());
-        workers = std::move(*loaded);
+        accounts.ingest_workers = std::move(*loaded);
         std::set<std::string> names{accounts.controller.username};
         for (const auto& device : devices) names.insert(device.device_id);
-        for (const auto& worker : workers)
+        for (const auto& worker : accounts.ingest_workers)
             if (!names.insert(worker.username).second)
                 return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() + ": ingest worker \"" +
                                                     worker.username + "\" has the name of another broker account");
@@ -207,21 +197,7 @@ Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
     if (!files)
         return std::unexpected(files.error());
     m_files = *files;
-    if (workers.empty())
-        return {};
-    auto passwords = protocol::render_password_file(accounts);
-    auto acl = protocol::render_acl_file(accounts);
-    if (!passwords)
-        return std::unexpected(passwords.error());
-    if (!acl)
-        return std::unexpected(acl.error());
-    for (const auto& worker : workers) {
-        *passwords += worker.username + ":" + worker.password_hash + "\n";
-        *acl += ingest_worker_acl(worker);
-    }
-    if (auto written = replace_keeping_owner(m_files.password_file, *passwords); !written)
-        return written;
-    return replace_keeping_owner(m_files.acl_file, *acl);
+    return {};
 }
 
 Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& devices) {

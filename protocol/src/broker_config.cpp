@@ -238,7 +238,18 @@ Result<std::string> render_password_file(const BrokerAccounts& accounts) {
             text += device.device_id + ":" + device.password_hash + "\n";
         }
     }
+    for (const IngestWorkerAccount& worker : accounts.ingest_workers)
+        text += worker.username + ":" + worker.password_hash + "\n";
     return text;
+}
+
+std::string ingest_worker_acl(const IngestWorkerAccount& worker) {
+    return "\n# A proof-of-play ingest worker: the shared pop subscription and the acks, nothing else.\n"
+           "user " +
+           worker.username +
+           "\n"
+           "topic read bantin/v1/dev/+/pop\n"
+           "topic write bantin/v1/dev/+/ack\n";
 }
 
 Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
@@ -263,6 +274,7 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
             out << "topic read bantin/v1/alert/zone/" << zone << "\n";
         }
     }
+    for (const IngestWorkerAccount& worker : accounts.ingest_workers) out << ingest_worker_acl(worker);
     return out.str();
 }
 

@@ -40,18 +40,10 @@ public:
     virtual Result<std::vector<std::string>> reserved_usernames() const { return std::vector<std::string>{}; }
 };
 
-// A further proof-of-play ingest worker (docs/fleet.md, "More ingest workers"). Its ACL is
-// exactly what ingest needs: read bantin/v1/dev/+/pop (through the shared subscription
-// $share/<group>/bantin/v1/dev/+/pop) and write bantin/v1/dev/+/ack. Nothing else: no bundles,
-// commands, alerts or statuses.
-struct IngestWorkerAccount {
-    std::string username;       // one topic level: [A-Za-z0-9._-], at most 64 bytes
-    std::string password_hash;  // "$7$..." from protocol::hash_broker_password()
-    bool operator==(const IngestWorkerAccount&) const = default;
-};
-
-// The ACL block of one worker.
-std::string ingest_worker_acl(const IngestWorkerAccount& worker);
+// A further proof-of-play ingest worker and its ACL block: written with the other broker
+// accounts by protocol::write_broker_files.
+using protocol::IngestWorkerAccount;
+using protocol::ingest_worker_acl;
 
 // The accounts file: one "<username>:<$7$ hash>" line per worker, mode 0600, kept by the
 // controller (default <storage.data_dir>/keys/ingest-workers). A missing file is no workers.

@@ -81,10 +81,24 @@ struct DeviceAccount {
     std::vector<std::string> zones;
 };
 
+// A further proof-of-play ingest worker (docs/fleet.md, "More ingest workers"). Its ACL is
+// exactly what ingest needs: read bantin/v1/dev/+/pop (through the shared subscription
+// $share/<group>/bantin/v1/dev/+/pop) and write bantin/v1/dev/+/ack. Nothing else: no bundles,
+// commands, alerts or statuses.
+struct IngestWorkerAccount {
+    std::string username;       // one topic level: [A-Za-z0-9._-], at most 64 bytes
+    std::string password_hash;  // "$7$..." from hash_broker_password()
+    bool operator==(const IngestWorkerAccount&) const = default;
+};
+
 struct BrokerAccounts {
     ControllerAccount controller;
     std::vector<DeviceAccount> devices;
+    std::vector<IngestWorkerAccount> ingest_workers;
 };
+
+// The ACL block of one ingest worker.
+std::string ingest_worker_acl(const IngestWorkerAccount& worker);
 
 struct BrokerFiles {
     std::filesystem::path config_file;
