@@ -134,7 +134,7 @@ TEST_CASE("upload_url is refused on every command kind but screenshot", "[protoc
 }
 
 TEST_CASE("the screenshot command example in docs/protocol.md is these bytes", "[protocol][codec][docs][screenshot]") {
-    auto page_path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" / "protocol.md";
+    auto page_path = std::filesystem::path(BANTIN_SOURCE_DIR) / "docs" / "protocol.md";
     std::ifstream in(page_path);
     std::ostringstream page;
     page << in.rdbuf();

@@ -58,7 +58,7 @@ std::vector<Example> examples() {
 std::string fenced(const Example& example) { return "```" + example.language + "\n" + example.bytes + "\n```"; }
 
 std::string read_protocol_page() {
-    auto page = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" / "protocol.md";
+    auto page = std::filesystem::path(BANTIN_SOURCE_DIR) / "docs" / "protocol.md";
     std::ifstream in(page);
     std::ostringstream text;
     text << in.rdbuf();
