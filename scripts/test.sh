@@ -10,7 +10,14 @@ echo "== build (warnings are errors)"
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_WERROR=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 echo "== all tests"
-ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 300 | tee build/ci/ctest.log
+# The fault suite (label reliability) appends one line per fault to this table.
+report="$PWD/build/ci/reliability-table.txt"
+rm -f "$report"
+BANTIN_RELIABILITY_REPORT="$report" \
+  ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 300 | tee build/ci/ctest.log
+echo "== fault suite (docs/reliability.md): proof rows per (device, install epoch, seq)"
+printf '%-44s%6s%10s%8s%6s%9s%13s%13s\n' fault count expected found lost doubled interrupted recovery_ms
+cat "$report" 2>/dev/null || echo "(no fault-suite lines: the reliability tests did not run)"
 
 echo "== unit tests under ASan+UBSan"
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
