@@ -399,6 +399,36 @@ TEST_CASE("a slide with speech under it sounds the speech for the slide's length
     CHECK(peak > 0.1);
 }
 
+TEST_CASE("a slide whose speech is longer than its time ends at its planned end, speech and all",
+          "[player][mpv][headless][audio][speech]") {
+    // A notice joined late (the schedule resumed after an alert in the middle of it) has less
+    // time left than its speech lasts; the speech must stop with the slide, or every item
+    // after it runs late.
+    TempDir dir;
+    const auto slide = make_image(dir, "slide.png", "navy", 320, 240);
+    const auto speech = make_tone(dir, "speech.wav", 3.0, 520);
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        EngineOptions options;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        PlayItem item = planned("slide", MediaType::Image, slide, clock.wall(), milliseconds{1000});
+        item.audio_location = speech.string();
+        engine.enqueue({item});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(1));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 1);
+        CHECK(ended[0].outcome == Outcome::Completed);
+    }
+    // ao=pcm writes what was played: one second of the three, not all of it.
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    INFO("captured " << seconds << " s");
+    CHECK(seconds < 1.5);
+    CHECK(seconds > 0.5);
+}
+
 TEST_CASE("a recompute that changes the preloaded successor never shows it, and the new one is preloaded in its place",
           "[player][mpv][headless][preload][continuity]") {
     TempDir dir;

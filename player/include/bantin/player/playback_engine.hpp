@@ -20,6 +20,9 @@
 // Timestamps (RendererEvent stamps, from the injected Clock):
 //   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out
 //             and playing; for a preloaded entry, when it is unpaused and shown);
+//             A restart is the entry's whose StartFile came last: never an entry cut by
+//             interrupt() whose own end-file is still on its way (with two decoders the cut
+//             core reports its stop whenever it gets to it, while the new entry opens).
 //   ended   = its EndFile, matched by playlist entry id.
 //   EndFile Eof -> Completed; Stop/Quit after interrupt() or stop() -> Interrupted;
 //   Error (or an entry that ended before any frame) -> Failed with the backend's error text.
@@ -58,6 +61,7 @@ struct PlayItem {
 };
 
 enum class Outcome { Completed, Interrupted, Failed };
+
 
 struct ItemStarted {
     std::string entry_id;
@@ -187,6 +191,9 @@ private:
     // replace_upcoming() dropped an entry the renderer holds: the next load replaces the
     // renderer's playlist, once the kept entries have ended.
     bool m_replace_after_kept = false;
+    // The entry whose StartFile came last (its tag; 0: none): the only one a PlaybackRestart
+    // (which names no entry) can be about. See handle_one().
+    std::uint64_t m_open_tag = 0;
 };
 
 std::string_view to_string(Outcome outcome);
