@@ -518,7 +518,9 @@ TEST_CASE(
                    row.ended_at >= confirmed_at - 1000 && row.ended_at <= confirmed_at + 5000;
         });
     });
-    CHECK(preempted);
+    if (!preempted)
+        FAIL_CHECK("no campaign row ended interrupted around the alert's start; the player's log:\n"
+                   << system.player_play_log());
 
     // --- cancel: one person, at once; the schedule resumes ---
     auto cancelled = operator_one.post("/api/v1/alerts/canh-bao-e2e/cancel", Json::object());
