@@ -269,6 +269,20 @@ void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
         case EndReason::Stop:
         case EndReason::Quit: ended.outcome = Outcome::Interrupted; break;
         case EndReason::Error:
+            if (event.audio_unavailable) {
+                // No audio output (no sound card, nothing connected): a screen that showed the
+                // item's pictures played it, without sound; a speaker's item nobody heard.
+                ended.audio_unavailable = true;
+                ended.audio_error = event.error;
+                if (loaded.started && m_options.device_kind == scheduler::DeviceKind::Screen) {
+                    ended.outcome = Outcome::Completed;
+                    ended.note = std::string(audio_unavailable_note);
+                    break;
+                }
+                ended.outcome = Outcome::Failed;
+                ended.error = std::string(audio_unavailable_error) + ": " + event.error;
+                break;
+            }
             ended.outcome = Outcome::Failed;
             ended.error = event.error.empty() ? "playback error" : event.error;
             break;

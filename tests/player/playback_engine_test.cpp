@@ -211,6 +211,51 @@ TEST_CASE("a first frame after a second quick interrupt belongs to the newest it
     CHECK(rig.started()[1].entry_id == "campaign-2");
 }
 
+TEST_CASE("a screen item shown while the audio output could not open is completed with a note",
+          "[player][engine][no-audio]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("video", MediaType::Video, milliseconds{0}, milliseconds{1000}),
+                        rig.item("audio", MediaType::Audio, milliseconds{1000}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{1000});
+    rig.renderer.finish_without_audio_output();  // pictures shown, no sound
+    rig.pump();
+    rig.clock.advance(milliseconds{5});
+    rig.renderer.finish_without_audio_output();  // audio only: nothing came out
+    rig.pump();
+    const auto ended = rig.ended();
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[0].outcome == Outcome::Completed);
+    CHECK(ended[0].note == "audio: unavailable");
+    CHECK(ended[0].audio_unavailable);
+    CHECK(ended[0].error.empty());
+    CHECK(ended[0].audio_error == "audio output initialization failed");
+    CHECK(ended[1].outcome == Outcome::Failed);
+    CHECK(ended[1].audio_unavailable);
+    CHECK(ended[1].error ==
+          "không mở được đầu ra âm thanh / audio output unavailable: audio output initialization failed");
+}
+
+TEST_CASE("a speaker item without an audio output is failed, never proven", "[player][engine][no-audio]") {
+    EngineOptions options;
+    options.device_kind = scheduler::DeviceKind::Speaker;
+    Rig rig(options);
+    rig.engine.enqueue({rig.item("tone", MediaType::Audio, milliseconds{0}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.first_frame();  // even had mpv said it started
+    rig.pump();
+    rig.clock.advance(milliseconds{1000});
+    rig.renderer.finish_without_audio_output();
+    rig.pump();
+    const auto ended = rig.ended();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Failed);
+    CHECK(ended[0].note.empty());
+    CHECK(ended[0].audio_unavailable);
+}
+
 TEST_CASE("interrupt with nothing stops playback", "[player][engine]") {
     Rig rig;
     rig.engine.enqueue({rig.item("a", MediaType::Video, milliseconds{0}, milliseconds{5000})});

@@ -95,6 +95,12 @@ public:
         end_current(reason, std::move(error));
         advance();
     }
+    // The current entry ends as mpv ends one whose audio output could not open: an error end
+    // with mpv's "audio output initialization failed" (after its pictures, if it had any).
+    void finish_without_audio_output() {
+        end_current(player::EndReason::Error, "audio output initialization failed", true);
+        advance();
+    }
     void refuse_next_load() { m_refuse_next_load = true; }
     void defer_stop_ends(bool defer = true) { m_defer_stop_ends = defer; }
     // Tells the oldest `count` held EndFile(Stop) events (all by default).
@@ -117,12 +123,13 @@ private:
         event.kind = kind;
         return event;
     }
-    void end_current(player::EndReason reason, std::string error) {
+    void end_current(player::EndReason reason, std::string error, bool audio_unavailable = false) {
         if (!m_current) return;
         auto event = make(player::RendererEvent::Kind::EndFile);
         event.playlist_entry_id = *m_current;
         event.end_reason = reason;
         event.error = std::move(error);
+        event.audio_unavailable = audio_unavailable;
         if (m_defer_stop_ends && reason == player::EndReason::Stop) m_stopped.push_back(event);
         else m_pending.push_back(event);
         m_current.reset();

@@ -40,6 +40,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -62,6 +63,11 @@ struct PlayItem {
 
 enum class Outcome { Completed, Interrupted, Failed };
 
+// The proof-row note of a play shown without sound, and the words of a play that failed for
+// want of an audio output (Vietnamese first, as officers read it).
+inline constexpr std::string_view audio_unavailable_note = "audio: unavailable";
+inline constexpr std::string_view audio_unavailable_error =
+    "không mở được đầu ra âm thanh / audio output unavailable";
 
 struct ItemStarted {
     std::string entry_id;
@@ -78,6 +84,11 @@ struct ItemEnded {
     TimePoint ended_wall;
     MonotonicTime ended_monotonic;
     std::string error;  // Failed: what went wrong, for status and logs
+    // The audio output could not be opened: a screen's item whose pictures were shown is
+    // Completed with note "audio: unavailable"; a speaker's is Failed (nobody heard it).
+    bool audio_unavailable = false;
+    std::string note;   // for the proof row, e.g. "audio: unavailable"
+    std::string audio_error;  // audio_unavailable: the backend's words
 };
 
 struct ScreenshotResult {
