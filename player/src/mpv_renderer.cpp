@@ -357,6 +357,9 @@ struct MpvRenderer::Impl {
         ended.playlist_entry_id = end.playlist_entry_id;
         ended.end_reason = to_end_reason(end.reason);
         if (end.reason == MPV_END_FILE_REASON_ERROR) {
+            // mpv goes on without sound when the audio output cannot open (video=playing,
+            // audio=eof) and says so only at the end: an error end whose code is this one.
+            ended.audio_unavailable = end.error == MPV_ERROR_AO_INIT_FAILED;
             ended.error = mpv_error_text(end.error);
             if (!deck.last_error_message.empty()) ended.error += ": " + deck.last_error_message;
         }

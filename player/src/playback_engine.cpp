@@ -170,7 +170,13 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     request.preload = item.type != scheduler::MediaType::Stream;
     if (shows_as_image(item, m_options.device_kind)) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
-        if (!item.audio_location.empty()) request.options.emplace_back("audio-files-append", item.audio_location);
+        if (!item.audio_location.empty()) {
+            request.options.emplace_back("audio-files-append", item.audio_location);
+            // The entry lasts as long as its longest track: without `length`, speech longer than
+            // the slide's time (a notice joined late, after an alert's cancel) kept the slide up
+            // past its planned end, the next item started late and the one after was missed.
+            request.options.emplace_back("length", seconds_text(length));
+        }
     } else {
         request.options.emplace_back("length", seconds_text(length));
     }
@@ -203,6 +209,13 @@ void PlaybackEngine::refill() {
         if (length < m_options.minimum_length) {
             PlayItem missed = std::move(m_queue.front());
             m_queue.pop_front();
+            std::string ahead;
+            for (const auto& loaded : m_loaded)
+                ahead += " " + loaded.item.entry_id + (loaded.preempted ? "(cut)" : "") +
+                         (loaded.started ? "(started " + format_utc(loaded.started_wall) + ")" : "") + "[" +
+                         std::to_string(loaded.length.count()) + " ms]";
+            spdlog::info("playback: {} planned {}..{}, the renderer is busy until {}; ahead:{}", missed.entry_id,
+                         format_utc(missed.planned_start), format_utc(missed.planned_end), format_utc(free_at), ahead);
             fail_item(missed, "missed: its planned end had passed before it could start");
             continue;
         }
@@ -220,6 +233,10 @@ void PlaybackEngine::refill() {
             m_next_mode = LoadMode::Replace;
             m_replace_after_kept = false;
         }
+        spdlog::debug("playback: load {} planned {}..{} length {} ms{}", m_loaded.back().item.entry_id,
+                     format_utc(m_loaded.back().item.planned_start), format_utc(m_loaded.back().item.planned_end),
+                     length.count(),
+                     m_next_mode == LoadMode::Replace ? " (replace)" : "");
         m_renderer.load(*request, m_next_mode);
         m_next_mode = LoadMode::Append;
     }
@@ -252,6 +269,20 @@ void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
         case EndReason::Stop:
         case EndReason::Quit: ended.outcome = Outcome::Interrupted; break;
         case EndReason::Error:
+            if (event.audio_unavailable) {
+                // No audio output (no sound card, nothing connected): a screen that showed the
+                // item's pictures played it, without sound; a speaker's item nobody heard.
+                ended.audio_unavailable = true;
+                ended.audio_error = event.error;
+                if (loaded.started && m_options.device_kind == scheduler::DeviceKind::Screen) {
+                    ended.outcome = Outcome::Completed;
+                    ended.note = std::string(audio_unavailable_note);
+                    break;
+                }
+                ended.outcome = Outcome::Failed;
+                ended.error = std::string(audio_unavailable_error) + ": " + event.error;
+                break;
+            }
             ended.outcome = Outcome::Failed;
             ended.error = event.error.empty() ? "playback error" : event.error;
             break;
@@ -306,13 +337,22 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
                 m_orphans.clear();  // the renderer's playlist from before an interrupt is gone
             }
             found->opened = true;
+            m_open_tag = found->tag;
             break;
         }
         case Kind::PlaybackRestart: {
-            // Attributed to the entry that is open and has not shown anything yet; a later
-            // restart (a seek) of an already started entry changes nothing.
-            auto found = std::find_if(m_loaded.begin(), m_loaded.end(),
-                                      [](const Loaded& loaded) { return loaded.opened && !loaded.started; });
+            // A restart names no entry: it is about the entry whose StartFile came last (mpv
+            // sends an entry's restart after its start-file and before the next start-file;
+            // the two-decoder renderer reports it only for its current entry, the one it
+            // announced last). Not about "the first open entry that has not started": an
+            // entry cut by interrupt() before its first frame stays open until its own
+            // end-file comes, which with two decoders may be after the new entry's first
+            // frame; given that frame, the cut entry looked started and the playing one never
+            // did, so its end-of-file became a failed play. A later restart (a seek) of an
+            // already started entry changes nothing.
+            auto found = std::find_if(m_loaded.begin(), m_loaded.end(), [&](const Loaded& loaded) {
+                return loaded.tag == m_open_tag && loaded.opened && !loaded.started;
+            });
             if (found == m_loaded.end()) break;
             found->started = true;
             found->started_wall = event.wall;
@@ -330,6 +370,9 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
             } else if (auto orphan = std::find_if(m_orphans.begin(), m_orphans.end(), matches);
                        orphan != m_orphans.end()) {
                 m_orphans.erase(orphan);  // dropped before it started; already reported as dropped
+            } else {
+                spdlog::debug("playback: end-file of unknown entry {} ({})", event.playlist_entry_id,
+                             to_string(event.end_reason));
             }
             break;
         }
@@ -358,6 +401,7 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
                 end_item(std::move(loaded), as_end);
             }
             m_orphans.clear();
+            m_open_tag = 0;
             break;
         }
     }

@@ -29,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <sstream>
 #include <thread>
 
 using namespace bantin;
@@ -231,6 +232,20 @@ public:
 
     std::string controller_log() const { return test::read_text_file(root() / "controller.log"); }
     std::string player_log() const { return test::read_text_file(root() / "player.log"); }
+    // The player's log lines about playback, proofs, plans, bundles and alerts, from the start.
+    std::string player_play_log() const {
+        std::istringstream in(player_log());
+        std::string out;
+        for (std::string line; std::getline(in, line);) {
+            for (const char* topic : {"playback", "proof ", "runner:", "bundle", "alert", "mpv", "renderer", "media "}) {
+                if (line.find(topic) != std::string::npos) {
+                    out += line + "\n";
+                    break;
+                }
+            }
+        }
+        return out;
+    }
     std::string logs() const {
         return "--- controller log ---\n" + tail(controller_log()) + "\n--- player log ---\n" +
                tail(player_log());
@@ -503,7 +518,9 @@ TEST_CASE(
                    row.ended_at >= confirmed_at - 1000 && row.ended_at <= confirmed_at + 5000;
         });
     });
-    CHECK(preempted);
+    if (!preempted)
+        FAIL_CHECK("no campaign row ended interrupted around the alert's start; the player's log:\n"
+                   << system.player_play_log());
 
     // --- cancel: one person, at once; the schedule resumes ---
     auto cancelled = operator_one.post("/api/v1/alerts/canh-bao-e2e/cancel", Json::object());
@@ -532,13 +549,18 @@ TEST_CASE(
         if (row.alert == "canh-bao-e2e")
             first_alert_start = std::min(first_alert_start, row.started_at);
     CHECK(first_alert_start <= confirmed_at + 3000);
+    bool any_failed = false;
     for (const auto& row : rows) {
         INFO("seq " << row.seq << " campaign " << row.campaign << " alert " << row.alert << " "
                     << row.outcome);
         if (row.alert == "canh-bao-e2e")
             CHECK(row.started_at >= confirmed_at - 1000);
         CHECK(row.outcome != "failed");  // video, image, rendered notice and speech all play
+        any_failed = any_failed || row.outcome == "failed";
     }
+    // A failed row: the player's own lines about plays and proofs, whole (not only the tail).
+    if (any_failed)
+        FAIL_CHECK("a proof row says failed; the player's log:\n" << system.player_play_log());
 
     // --- revoke: the device's session ends and its credentials stop working ---
     auto revoked = operator_one.post("/api/v1/devices/" + device_id + "/revoke", Json::object());

@@ -399,6 +399,36 @@ TEST_CASE("a slide with speech under it sounds the speech for the slide's length
     CHECK(peak > 0.1);
 }
 
+TEST_CASE("a slide whose speech is longer than its time ends at its planned end, speech and all",
+          "[player][mpv][headless][audio][speech]") {
+    // A notice joined late (the schedule resumed after an alert in the middle of it) has less
+    // time left than its speech lasts; the speech must stop with the slide, or every item
+    // after it runs late.
+    TempDir dir;
+    const auto slide = make_image(dir, "slide.png", "navy", 320, 240);
+    const auto speech = make_tone(dir, "speech.wav", 3.0, 520);
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        EngineOptions options;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        PlayItem item = planned("slide", MediaType::Image, slide, clock.wall(), milliseconds{1000});
+        item.audio_location = speech.string();
+        engine.enqueue({item});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(1));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 1);
+        CHECK(ended[0].outcome == Outcome::Completed);
+    }
+    // ao=pcm writes what was played: one second of the three, not all of it.
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    INFO("captured " << seconds << " s");
+    CHECK(seconds < 1.5);
+    CHECK(seconds > 0.5);
+}
+
 TEST_CASE("a recompute that changes the preloaded successor never shows it, and the new one is preloaded in its place",
           "[player][mpv][headless][preload][continuity]") {
     TempDir dir;
@@ -558,4 +588,84 @@ TEST_CASE("one decoder: an interrupt after played entries were removed plays the
     const long long alert_length = milliseconds_between(*ended[4].started_monotonic, ended[4].ended_monotonic);
     INFO("alert played " << alert_length << " ms");
     CHECK(std::llabs(alert_length - 600) <= 200);
+}
+
+namespace {
+
+// A renderer whose audio output cannot open, on any machine: ALSA with a device name that
+// does not exist fails at once, with or without a sound card (mpv: "audio output
+// initialization failed"), as a box without any audio output does.
+std::unique_ptr<MpvRenderer> without_audio_output(const Clock& clock, OutputMode mode) {
+    RendererConfig config;
+    config.mode = mode;
+    config.extra_options = {{"ao", "alsa"}, {"audio-device", "alsa/bantin-no-such-device"}};
+    auto renderer = MpvRenderer::create(config, clock);
+    REQUIRE(renderer);
+    return std::move(*renderer);
+}
+
+}  // namespace
+
+TEST_CASE("a screen whose audio output cannot open shows a video with sound and a slide with speech, muted",
+          "[player][mpv][headless][audio][no-audio]") {
+    TempDir dir;
+    const auto video = make_video(dir, "video.mp4", 1.0);
+    const auto slide = make_image(dir, "slide.png", "navy", 320, 240);
+    const auto speech = make_tone(dir, "speech.wav", 1.0, 520);
+    const auto image = make_image(dir, "image.png", "green");
+    SystemClock clock;
+    auto renderer = without_audio_output(clock, OutputMode::Headless);
+    PlaybackEngine engine(*renderer, clock, EngineOptions{});
+    const TimePoint start = clock.wall();
+    PlayItem notice = planned("notice", MediaType::Image, slide, start + milliseconds{1000}, milliseconds{1000});
+    notice.audio_location = speech.string();
+    engine.enqueue({planned("video", MediaType::Video, video, start, milliseconds{1000}), notice,
+                    planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
+    auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(3));
+
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 3);
+    for (const auto& end : ended) INFO(end.entry_id << ": " << end.error << " / " << end.audio_error);
+    CHECK(ended[0].entry_id == "video");
+    CHECK(ended[1].entry_id == "notice");
+    CHECK(ended[2].entry_id == "image");
+    for (std::size_t index = 0; index < 2; ++index) {
+        INFO(ended[index].entry_id << ": " << ended[index].error);
+        CHECK(ended[index].outcome == Outcome::Completed);
+        CHECK(ended[index].started_wall);
+        CHECK(ended[index].audio_unavailable);
+        CHECK(ended[index].note == "audio: unavailable");
+        CHECK(ended[index].audio_error.find("audio output initialization failed") != std::string::npos);
+    }
+    // An image without sound has nothing to miss.
+    CHECK(ended[2].outcome == Outcome::Completed);
+    CHECK_FALSE(ended[2].audio_unavailable);
+    CHECK(ended[2].note.empty());
+    CHECK(started_items(events).size() == 3);
+}
+
+TEST_CASE("a speaker whose audio output cannot open proves no play: its items fail with that reason",
+          "[player][mpv][speaker][audio][no-audio]") {
+    TempDir dir;
+    const auto first = make_tone(dir, "first.wav", 0.5, 440);
+    const auto second = make_tone(dir, "second.wav", 0.5, 660);
+    SystemClock clock;
+    auto renderer = without_audio_output(clock, OutputMode::Speaker);
+    EngineOptions options;
+    options.device_kind = scheduler::DeviceKind::Speaker;
+    PlaybackEngine engine(*renderer, clock, options);
+    const TimePoint start = clock.wall();
+    engine.enqueue({planned("first", MediaType::Audio, first, start, milliseconds{500}),
+                    planned("second", MediaType::Audio, second, start + milliseconds{500}, milliseconds{500})});
+    auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(2));
+
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 2);
+    for (const auto& end : ended) {
+        INFO(end.entry_id << ": " << end.error);
+        CHECK(end.outcome == Outcome::Failed);
+        CHECK(end.audio_unavailable);
+        CHECK(end.note.empty());
+        CHECK(end.error.starts_with("không mở được đầu ra âm thanh / audio output unavailable: "));
+    }
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <random>
 
 using namespace bantin;
@@ -153,6 +154,106 @@ TEST_CASE("interrupt cuts the current item, drops the queue and replaces the pla
     REQUIRE(rig.started().size() == 2);
     CHECK(rig.started()[1].entry_id == "alert");
     CHECK(rig.engine.now_playing() == "alert");
+}
+
+// The race behind proof rows recorded `failed` around an alert's start or cancel. With two
+// decoders the item cut by an interrupt ends on its own core whenever that core gets to the
+// stop, while the next item already opens on the other core. A second interrupt that comes
+// before the new item's first frame (the alert message, then the bundle carrying the alert or
+// its cancel, re-plan within milliseconds) leaves an entry that is open, cut and never shown,
+// on its way out while the item after it starts. The next first frame belongs to the entry
+// that became current last, not to that one: given to it, the playing item never "started"
+// and its end-of-file was recorded as a failed play.
+TEST_CASE("a first frame after a second quick interrupt belongs to the newest item, not to the cut one",
+          "[player][engine][interrupt]") {
+    Rig rig;
+    rig.renderer.defer_stop_ends();
+    rig.engine.enqueue({rig.item("alert", MediaType::Image, milliseconds{0}, milliseconds{5000}),
+                        rig.item("alert-2", MediaType::Image, milliseconds{5000}, milliseconds{5000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{2000});
+    // The cancel: the campaign resumes on the free core; the alert's core has not stopped yet.
+    rig.engine.interrupt({rig.item("campaign", MediaType::Video, milliseconds{0}, milliseconds{3000})});
+    rig.pump();
+    rig.clock.advance(milliseconds{5});
+    // The bundle without the alert re-plans the loop before the campaign's first frame.
+    rig.engine.interrupt({rig.item("campaign-2", MediaType::Video, milliseconds{0}, milliseconds{3000})});
+    rig.pump();
+    rig.clock.advance(milliseconds{5});
+    rig.renderer.release_stopped(1);  // the alert's core reports its stop; campaign-2 is loaded
+    rig.pump();
+    REQUIRE(rig.renderer.loads().size() == 4);
+    CHECK(rig.renderer.loads()[3].request.location == "/media/campaign-2");
+    rig.pump();
+    rig.clock.advance(milliseconds{40});
+    const TimePoint shown = rig.clock.wall();
+    rig.renderer.first_frame();  // campaign-2's, on the other core
+    rig.pump();
+    rig.clock.advance(milliseconds{10});
+    rig.renderer.release_stopped();  // the cut campaign's core reports its stop now
+    rig.pump();
+    rig.clock.advance(milliseconds{3000});
+    rig.renderer.finish(EndReason::Eof);
+    rig.pump();
+
+    std::map<std::string, ItemEnded> ends;
+    for (const auto& end : rig.ended()) ends.emplace(end.entry_id, end);
+    REQUIRE(ends.size() == 3);
+    CHECK(ends.at("alert").outcome == Outcome::Interrupted);
+    CHECK(ends.at("campaign").outcome == Outcome::Interrupted);
+    CHECK_FALSE(ends.at("campaign").started_wall);  // cut before anything of it was shown
+    INFO(ends.at("campaign-2").error);
+    CHECK(ends.at("campaign-2").outcome == Outcome::Completed);
+    CHECK(ends.at("campaign-2").started_wall == shown);
+    REQUIRE(rig.started().size() == 2);
+    CHECK(rig.started()[1].entry_id == "campaign-2");
+}
+
+TEST_CASE("a screen item shown while the audio output could not open is completed with a note",
+          "[player][engine][no-audio]") {
+    Rig rig;
+    rig.engine.enqueue({rig.item("video", MediaType::Video, milliseconds{0}, milliseconds{1000}),
+                        rig.item("audio", MediaType::Audio, milliseconds{1000}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.first_frame();
+    rig.pump();
+    rig.clock.advance(milliseconds{1000});
+    rig.renderer.finish_without_audio_output();  // pictures shown, no sound
+    rig.pump();
+    rig.clock.advance(milliseconds{5});
+    rig.renderer.finish_without_audio_output();  // audio only: nothing came out
+    rig.pump();
+    const auto ended = rig.ended();
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[0].outcome == Outcome::Completed);
+    CHECK(ended[0].note == "audio: unavailable");
+    CHECK(ended[0].audio_unavailable);
+    CHECK(ended[0].error.empty());
+    CHECK(ended[0].audio_error == "audio output initialization failed");
+    CHECK(ended[1].outcome == Outcome::Failed);
+    CHECK(ended[1].audio_unavailable);
+    CHECK(ended[1].error ==
+          "không mở được đầu ra âm thanh / audio output unavailable: audio output initialization failed");
+}
+
+TEST_CASE("a speaker item without an audio output is failed, never proven", "[player][engine][no-audio]") {
+    EngineOptions options;
+    options.device_kind = scheduler::DeviceKind::Speaker;
+    Rig rig(options);
+    rig.engine.enqueue({rig.item("tone", MediaType::Audio, milliseconds{0}, milliseconds{1000})});
+    rig.pump();
+    rig.renderer.first_frame();  // even had mpv said it started
+    rig.pump();
+    rig.clock.advance(milliseconds{1000});
+    rig.renderer.finish_without_audio_output();
+    rig.pump();
+    const auto ended = rig.ended();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Failed);
+    CHECK(ended[0].note.empty());
+    CHECK(ended[0].audio_unavailable);
 }
 
 TEST_CASE("interrupt with nothing stops playback", "[player][engine]") {
@@ -326,8 +427,27 @@ TEST_CASE("a text notice with speech on a screen with a speaker plays the speech
     REQUIRE(renderer.loads().size() == 2);
     CHECK(renderer.loads()[0].option("audio-files-append") == "/media/speech");
     CHECK(renderer.loads()[0].option("image-display-duration") == "4.000");
+    CHECK(renderer.loads()[0].option("length") == "4.000");  // the speech ends with the slide
     CHECK_FALSE(renderer.loads()[1].option("audio-files-append"));
+    CHECK_FALSE(renderer.loads()[1].option("length"));
     std::filesystem::remove_all(directory);
+}
+
+// The failed campaign rows seen after an alert's cancel: the loop resumed in the middle of a
+// notice, whose slide got the 1.8 s left of its window but whose 4 s of speech ran on, so the
+// slide stayed up 2 s past its planned end, the next item started that late and the one
+// after it was reported missed. Joined late, the notice is cut like a video: by `length`.
+TEST_CASE("a notice with speech joined late is cut at its planned end, speech and all",
+          "[player][engine][notice][speech]") {
+    Rig rig;
+    PlayItem notice = rig.item("notice", MediaType::Image, milliseconds{-2200}, milliseconds{4000});
+    notice.audio_location = "/media/speech-4s";
+    rig.engine.enqueue({notice, rig.item("video", MediaType::Video, milliseconds{1800}, milliseconds{2000}),
+                        rig.item("image", MediaType::Image, milliseconds{3800}, milliseconds{2000})});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[0].option("image-display-duration") == "1.800");
+    CHECK(rig.renderer.loads()[0].option("length") == "1.800");
+    CHECK(rig.renderer.loads()[1].option("length") == "2.000");
 }
 
 TEST_CASE("a text notice on a screen without a notice renderer fails clearly", "[player][engine]") {

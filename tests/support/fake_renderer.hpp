@@ -8,11 +8,17 @@
 // and stop() end the current entry with Stop. Every event is stamped with the test's clock
 // when the engine collects it with wait(), which never blocks.
 //
+// defer_stop_ends() models MpvRenderer with two decoders: the stopped entry's core reports its
+// end-file when it gets to it, while the new entry already opens (and may show its first
+// frame) on the other core; the held EndFile(Stop) events come with release_stopped().
+//
 // Threads: one, like the real one.
 
 #include "bantin/common/clock.hpp"
 #include "bantin/player/renderer.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -89,7 +95,20 @@ public:
         end_current(reason, std::move(error));
         advance();
     }
+    // The current entry ends as mpv ends one whose audio output could not open: an error end
+    // with mpv's "audio output initialization failed" (after its pictures, if it had any).
+    void finish_without_audio_output() {
+        end_current(player::EndReason::Error, "audio output initialization failed", true);
+        advance();
+    }
     void refuse_next_load() { m_refuse_next_load = true; }
+    void defer_stop_ends(bool defer = true) { m_defer_stop_ends = defer; }
+    // Tells the oldest `count` held EndFile(Stop) events (all by default).
+    void release_stopped(std::size_t count = SIZE_MAX) {
+        const auto end = m_stopped.begin() + static_cast<std::ptrdiff_t>(std::min(count, m_stopped.size()));
+        m_pending.insert(m_pending.end(), m_stopped.begin(), end);
+        m_stopped.erase(m_stopped.begin(), end);
+    }
 
     const std::vector<LoadCall>& loads() const { return m_loads; }
     const std::vector<int>& volumes() const { return m_volumes; }
@@ -104,13 +123,15 @@ private:
         event.kind = kind;
         return event;
     }
-    void end_current(player::EndReason reason, std::string error) {
+    void end_current(player::EndReason reason, std::string error, bool audio_unavailable = false) {
         if (!m_current) return;
         auto event = make(player::RendererEvent::Kind::EndFile);
         event.playlist_entry_id = *m_current;
         event.end_reason = reason;
         event.error = std::move(error);
-        m_pending.push_back(event);
+        event.audio_unavailable = audio_unavailable;
+        if (m_defer_stop_ends && reason == player::EndReason::Stop) m_stopped.push_back(event);
+        else m_pending.push_back(event);
         m_current.reset();
     }
     void advance() {
@@ -124,6 +145,7 @@ private:
 
     const Clock& m_clock;
     std::vector<player::RendererEvent> m_pending;
+    std::vector<player::RendererEvent> m_stopped;  // defer_stop_ends(): EndFile(Stop) not told yet
     std::vector<LoadCall> m_loads;
     std::vector<int> m_volumes;
     std::vector<std::filesystem::path> m_screenshots;
@@ -132,6 +154,7 @@ private:
     std::int64_t m_next_entry_id = 1;
     int m_stops = 0;
     bool m_refuse_next_load = false;
+    bool m_defer_stop_ends = false;
 };
 
 }  // namespace bantin::testing

@@ -20,6 +20,9 @@
 // Timestamps (RendererEvent stamps, from the injected Clock):
 //   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out
 //             and playing; for a preloaded entry, when it is unpaused and shown);
+//             A restart is the entry's whose StartFile came last: never an entry cut by
+//             interrupt() whose own end-file is still on its way (with two decoders the cut
+//             core reports its stop whenever it gets to it, while the new entry opens).
 //   ended   = its EndFile, matched by playlist entry id.
 //   EndFile Eof -> Completed; Stop/Quit after interrupt() or stop() -> Interrupted;
 //   Error (or an entry that ended before any frame) -> Failed with the backend's error text.
@@ -37,6 +40,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -59,6 +63,12 @@ struct PlayItem {
 
 enum class Outcome { Completed, Interrupted, Failed };
 
+// The proof-row note of a play shown without sound, and the words of a play that failed for
+// want of an audio output (Vietnamese first, as officers read it).
+inline constexpr std::string_view audio_unavailable_note = "audio: unavailable";
+inline constexpr std::string_view audio_unavailable_error =
+    "không mở được đầu ra âm thanh / audio output unavailable";
+
 struct ItemStarted {
     std::string entry_id;
     TimePoint wall;
@@ -74,6 +84,11 @@ struct ItemEnded {
     TimePoint ended_wall;
     MonotonicTime ended_monotonic;
     std::string error;  // Failed: what went wrong, for status and logs
+    // The audio output could not be opened: a screen's item whose pictures were shown is
+    // Completed with note "audio: unavailable"; a speaker's is Failed (nobody heard it).
+    bool audio_unavailable = false;
+    std::string note;   // for the proof row, e.g. "audio: unavailable"
+    std::string audio_error;  // audio_unavailable: the backend's words
 };
 
 struct ScreenshotResult {
@@ -187,6 +202,9 @@ private:
     // replace_upcoming() dropped an entry the renderer holds: the next load replaces the
     // renderer's playlist, once the kept entries have ended.
     bool m_replace_after_kept = false;
+    // The entry whose StartFile came last (its tag; 0: none): the only one a PlaybackRestart
+    // (which names no entry) can be about. See handle_one().
+    std::uint64_t m_open_tag = 0;
 };
 
 std::string_view to_string(Outcome outcome);

@@ -71,6 +71,9 @@ struct RendererEvent {
     std::int64_t playlist_entry_id = 0;
     EndReason end_reason = EndReason::Eof;
     std::string error;
+    // EndFile: the audio output could not be opened for this entry (mpv: "audio output
+    // initialization failed"); its pictures, if any, were shown without sound.
+    bool audio_unavailable = false;
     TimePoint wall{};
     MonotonicTime monotonic{};
 };
