@@ -164,6 +164,8 @@ struct Daemon::Impl {
     Duration clock_offset{0};
 
     StatusBoard status_board;
+    // The state write that failed last (retry_state_writes()).
+    std::optional<std::string> state_write_error;
     MonotonicTime last_proof_send{};
     std::uint64_t last_sent_seq = 0;
     std::map<std::uint64_t, protocol::Command> screenshots;
@@ -199,9 +201,13 @@ struct Daemon::Impl {
     }
 
     // ---- plan and feeding ---------------------------------------------------------------
+    // The file on disk plays whatever the index can write: a failed "last used" update (a
+    // full state disk) is logged, never a reason to skip the entry.
     std::optional<std::filesystem::path> locate(std::string_view sha256) {
-        auto path = cache->lookup(sha256);
+        auto path = store->lookup(sha256);
         if (!path) return std::nullopt;
+        if (auto touched = cache->touch(sha256); !touched)
+            spdlog::debug("cache: last use of {} not recorded: {}", sha256.substr(0, 8), touched.error().message());
         return *path;
     }
 
@@ -288,6 +294,40 @@ struct Daemon::Impl {
         }
     }
 
+    // State writes that failed (a full or read-only state disk) are retried on every loop
+    // pass; the first pass they all succeed clears the error they put in last_error.
+    void state_write_failed(std::string text) {
+        if (state_write_error != text) report_error(text);
+        else last_error = text;
+        state_write_error = std::move(text);
+    }
+
+    // A write succeeded: once nothing waits any more, the error it left goes from last_error.
+    void state_write_succeeded() {
+        if (!state_write_error || outbox->unwritten() > 0) return;
+        spdlog::info("state: writes succeed again");
+        if (last_error == state_write_error) last_error.reset();
+        state_write_error.reset();
+    }
+
+    void retry_state_writes() {
+        bool failed = false;
+        bool wrote = false;
+        if (outbox->unwritten() > 0) {
+            const std::size_t waiting = outbox->unwritten();
+            if (auto written = outbox->write_unwritten(); written) {
+                spdlog::info("proof outbox: {} rows that waited in memory are written (up to seq {})", *written,
+                             outbox->last_seq().value_or(0));
+                wrote = true;
+            } else {
+                state_write_failed("proof outbox: " + written.error().message() + "; " + std::to_string(waiting) +
+                                   " rows wait in memory");
+                failed = true;
+            }
+        }
+        if (!failed && wrote) state_write_succeeded();
+    }
+
     void record_proof(const ItemEnded& ended) {
         const EntryFacts* facts = feeder.facts(ended.entry_id);
         if (facts == nullptr) return;
@@ -306,13 +346,21 @@ struct Daemon::Impl {
                       : ended.outcome == Outcome::Interrupted ? protocol::Outcome::Interrupted
                                                               : protocol::Outcome::Failed;
         row.bundle_version = facts->bundle_version;
-        auto stored = outbox->append(row);
-        if (!stored) {
-            report_error("proof outbox: " + stored.error().message());
+        const auto stored = outbox->append(row);
+        if (stored.row.source_id == proof_gap_source_id) {
+            spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
+                          stored.row.seq, stored.row.item_index);
         } else {
-            spdlog::info("proof {}: {} {} item {} {} {}..{}", stored->seq, protocol::to_string(row.source),
+            spdlog::info("proof {}: {} {} item {} {} {}..{}{}", stored.row.seq, protocol::to_string(row.source),
                          row.source_id, row.item_index, protocol::to_string(row.outcome),
-                         format_utc(row.started_at), format_utc(row.ended_at));
+                         format_utc(row.started_at), format_utc(row.ended_at),
+                         stored.durable ? "" : " (waits in memory)");
+        }
+        if (stored.error) {
+            state_write_failed("proof outbox: " + stored.error->message() + "; " +
+                               std::to_string(outbox->unwritten()) + " rows wait in memory");
+        } else {
+            state_write_succeeded();
         }
         if (ended.outcome == Outcome::Failed) {
             report_error("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
@@ -991,6 +1039,7 @@ Result<void> Daemon::run() {
         d.check_clock_jump();
         d.refill();
         d.update_volume();
+        d.retry_state_writes();
         d.flush_proof();
         d.publish_status();
     }
@@ -1001,6 +1050,11 @@ Result<void> Daemon::run() {
     for (const auto& dropped : d.engine->stop()) d.feeder.forget(dropped);
     for (int round = 0; round < 20 && d.engine->queued() + (d.engine->now_playing() ? 1 : 0) > 0; ++round) {
         d.on_playback(d.engine->handle(d.renderer->wait(Duration{50})));
+    }
+    if (d.outbox->unwritten() > 0) {
+        d.retry_state_writes();
+        if (d.outbox->unwritten() > 0)
+            spdlog::error("proof outbox: {} rows could not be written before stopping", d.outbox->unwritten());
     }
     d.publish_offline();
     d.mqtt->stop();

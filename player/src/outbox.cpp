@@ -2,6 +2,8 @@
 
 #include "bantin/protocol/codec.hpp"
 
+#include <algorithm>
+
 namespace bantin::player {
 
 namespace {
@@ -31,12 +33,16 @@ protocol::Outcome parse_outcome(std::string_view text) {
 
 }  // namespace
 
-Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database) {
+Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
     if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
-    return ProofOutbox(database);
+    ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
+    auto last = outbox.stored_last_seq();
+    if (!last) return std::unexpected(last.error());
+    outbox.m_last_assigned = *last;
+    return outbox;
 }
 
-Result<std::uint64_t> ProofOutbox::last_seq() {
+Result<std::uint64_t> ProofOutbox::stored_last_seq() {
     auto statement = m_database->prepare("SELECT last_seq FROM proof_counter WHERE id = 1");
     if (!statement) return std::unexpected(statement.error());
     auto row = statement->fetch_one();
@@ -44,33 +50,77 @@ Result<std::uint64_t> ProofOutbox::last_seq() {
     return *row ? static_cast<std::uint64_t>(statement->column_int64(0)) : 0;
 }
 
-Result<protocol::ProofOfPlayRow> ProofOutbox::append(protocol::ProofOfPlayRow row) {
+Result<std::uint64_t> ProofOutbox::last_seq() { return stored_last_seq(); }
+
+AppendResult ProofOutbox::append(protocol::ProofOfPlayRow row) {
+    AppendResult result;
+    if (m_waiting_rows >= m_memory_capacity) {
+        // Full: the play is counted in a gap marker (the last one waiting, or a new one).
+        ++m_lost_rows;
+        if (m_unwritten.empty() || !m_unwritten.back().gap) {
+            Waiting gap;
+            gap.gap = true;
+            gap.row.seq = ++m_last_assigned;
+            gap.row.source = protocol::SourceKind::Campaign;
+            gap.row.source_id = std::string(proof_gap_source_id);
+            gap.row.item_index = 0;
+            gap.row.media = std::string(64, '0');
+            gap.row.started_at = row.started_at;
+            gap.row.ended_at = row.ended_at;
+            gap.row.duration_ms = 0;
+            gap.row.outcome = protocol::Outcome::Failed;
+            gap.row.bundle_version = row.bundle_version;
+            m_unwritten.push_back(std::move(gap));
+        }
+        Waiting& gap = m_unwritten.back();
+        ++gap.row.item_index;
+        gap.row.started_at = std::min(gap.row.started_at, row.started_at);
+        gap.row.ended_at = std::max(gap.row.ended_at, row.ended_at);
+        result.row = gap.row;
+    } else {
+        row.seq = ++m_last_assigned;
+        m_unwritten.push_back(Waiting{row, false});
+        ++m_waiting_rows;
+        result.row = std::move(row);
+    }
+    auto written = write_unwritten();
+    result.durable = written.has_value();
+    if (!written) result.error = written.error();
+    return result;
+}
+
+Result<std::size_t> ProofOutbox::write_unwritten() {
+    if (m_unwritten.empty()) return std::size_t{0};
     auto transaction = sqlite::Transaction::begin(*m_database, sqlite::TransactionMode::Immediate);
     if (!transaction) return std::unexpected(transaction.error());
-    auto last = last_seq();
-    if (!last) return std::unexpected(last.error());
-    row.seq = *last + 1;
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
         "duration_ms, outcome, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert) return std::unexpected(insert.error());
-    insert->bind(1, static_cast<std::int64_t>(row.seq))
-        .bind(2, protocol::to_string(row.source))
-        .bind(3, row.source_id)
-        .bind(4, static_cast<std::int64_t>(row.item_index))
-        .bind(5, row.media)
-        .bind(6, to_unix_ms(row.started_at))
-        .bind(7, to_unix_ms(row.ended_at))
-        .bind(8, static_cast<std::int64_t>(row.duration_ms))
-        .bind(9, protocol::to_string(row.outcome))
-        .bind(10, static_cast<std::int64_t>(row.bundle_version));
-    if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    for (const auto& waiting : m_unwritten) {
+        const auto& row = waiting.row;
+        insert->reset();
+        insert->bind(1, static_cast<std::int64_t>(row.seq))
+            .bind(2, protocol::to_string(row.source))
+            .bind(3, row.source_id)
+            .bind(4, static_cast<std::int64_t>(row.item_index))
+            .bind(5, row.media)
+            .bind(6, to_unix_ms(row.started_at))
+            .bind(7, to_unix_ms(row.ended_at))
+            .bind(8, static_cast<std::int64_t>(row.duration_ms))
+            .bind(9, protocol::to_string(row.outcome))
+            .bind(10, static_cast<std::int64_t>(row.bundle_version));
+        if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    }
     auto counter = m_database->prepare("UPDATE proof_counter SET last_seq = ?1 WHERE id = 1");
     if (!counter) return std::unexpected(counter.error());
-    counter->bind(1, static_cast<std::int64_t>(row.seq));
+    counter->bind(1, static_cast<std::int64_t>(m_unwritten.back().row.seq));
     if (auto ran = counter->run(); !ran) return std::unexpected(ran.error());
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
-    return row;
+    const std::size_t written = m_unwritten.size();
+    m_unwritten.clear();
+    m_waiting_rows = 0;
+    return written;
 }
 
 Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {

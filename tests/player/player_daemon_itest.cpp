@@ -9,6 +9,7 @@
 // number of kill -9 rounds (20 by default, as the issue asks; about 45 s).
 
 #include "bantin/media/sha256.hpp"
+#include "bantin/player/outbox.hpp"
 #include "bantin/player/runner.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -21,6 +22,10 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -413,6 +418,63 @@ std::optional<std::size_t> entry_at(const std::vector<scheduler::TimelineEntry>&
 bool matches(const protocol::ProofOfPlayRow& row, const scheduler::TimelineEntry& entry) {
     return row.source_id == entry.source_id && row.item_index == entry.item_index && row.media == entry.media;
 }
+
+bool unprivileged_mounts_work() {
+    return test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
+                             std::filesystem::temp_directory_path() / "bantin-unshare-probe.log")
+               .exit_code == 0;
+}
+
+// The player's state directory on a small tmpfs that outlives player restarts, as a full
+// SD card does: a holder process takes a mount namespace of its own (as root of a user
+// namespace, no privilege needed), mounts the tmpfs on the state directory and sleeps; the
+// players run inside it (nsenter), and the test reaches its files through /proc/<holder>/root.
+class SmallStateDisk {
+public:
+    SmallStateDisk(const Rig& rig, const std::string& size) : m_state(rig.directory / "state") {
+        std::filesystem::create_directories(m_state);
+        const auto mounted = rig.directory / "state-mounted";
+        auto holder = test::ChildProcess::spawn(
+            {"unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+             "mount -t tmpfs -o size=" + size + " tmpfs \"$0\" && touch \"$1\" && exec sleep 100000",
+             m_state.string(), mounted.string()},
+            rig.directory / "state-disk.log");
+        REQUIRE(holder);
+        m_holder = std::move(*holder);
+        for (int i = 0; i < 500 && !std::filesystem::exists(mounted); ++i) std::this_thread::sleep_for(10ms);
+        REQUIRE(std::filesystem::exists(mounted));
+    }
+
+    // The command a player runs under to see the small disk.
+    std::vector<std::string> prefix() const {
+        return {"nsenter", "--target", std::to_string(m_holder.pid()), "--user", "--mount", "--preserve-credentials"};
+    }
+    std::filesystem::path inside(const std::filesystem::path& path) const {
+        return "/proc/" + std::to_string(m_holder.pid()) + "/root" + path.string();
+    }
+
+    // Writes a filler file until the disk is full (ENOSPC).
+    void fill() {
+        const int fd = ::open(inside(m_state / "filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        REQUIRE(fd >= 0);
+        const std::string chunk(16 * 1024, '\0');
+        std::size_t written = 0;
+        while (true) {
+            const auto n = ::write(fd, chunk.data(), chunk.size());
+            if (n <= 0) break;
+            written += static_cast<std::size_t>(n);
+        }
+        const int error = errno;
+        ::close(fd);
+        CHECK(error == ENOSPC);
+        CHECK(written > 0);
+    }
+    void empty() { REQUIRE(std::filesystem::remove(inside(m_state / "filler"))); }
+
+private:
+    std::filesystem::path m_state;
+    test::ChildProcess m_holder;
+};
 
 void stop_player(Rig& rig) {
     rig.player.send_signal(SIGTERM);
@@ -1067,4 +1129,65 @@ TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero",
     CHECK(defaults.exit_code == 0);
     CHECK(defaults.output.find("provisioning_file") != std::string::npos);
     std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback goes on, last_error clears",
+          "[player][daemon][e2e][disk-full]") {
+    if (!unprivileged_mounts_work()) {
+        WARN("unprivileged mount namespaces are not available here; skipped");
+        return;
+    }
+    Rig rig;
+    SmallStateDisk disk(rig, "4m");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    rig.start_player(disk.prefix());
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 30s));
+
+    disk.fill();
+    const TimePoint full = wall_now();
+    // The player notices (rows wait in memory), and plays on while the disk stays full.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->last_error && status->last_error->find("wait in memory") != std::string::npos;
+        },
+        30s));
+    rig.controller->pump(8s);
+    const auto during_full = rig.controller->rows().size();
+    disk.empty();
+    const TimePoint emptied = wall_now();
+    // Every play of the full period arrives, and the error goes once writes succeed.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            auto status = rig.controller->status();
+            return !rows.empty() && rows.back().started_at > emptied && status && !status->last_error;
+        },
+        30s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.log().find("database or disk is full") != std::string::npos);  // the fault was real
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    CHECK(rig.controller->contiguous() == rows.size());
+    const auto while_full = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+        return row.started_at > full && row.ended_at < emptied;
+    });
+    INFO("rows published before the disk emptied: " << during_full << ", rows of the full period: " << while_full);
+    CHECK(while_full >= 3);  // 8 s and more of 2 s items
+    for (const auto& row : rows) {
+        CHECK(row.source_id != player::proof_gap_source_id);
+        CHECK(row.media == image.sha256);
+    }
+    // Playback never stopped: each play starts where the previous one ended.
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        INFO("row " << rows[i].seq << " started " << format_utc(rows[i].started_at) << ", the previous ended "
+                    << format_utc(rows[i - 1].ended_at));
+        CHECK(rows[i].started_at - rows[i - 1].ended_at <= 1000ms);
+        CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
+    }
 }

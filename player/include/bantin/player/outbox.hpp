@@ -7,6 +7,17 @@
 // (committed_seq = highest contiguous seq of this install epoch). A row is never rewritten:
 // a resend after a crash carries the same seq and the same content.
 //
+// When the database cannot write (a full disk, a read-only file), a row is not lost: it gets
+// its seq at once and waits in memory, in order, until a write succeeds again; every append()
+// and every write_unwritten() (the daemon calls it on each loop pass) tries to write the
+// whole queue in one transaction. Rows in memory are not published (a seq the controller saw
+// must never be given to other content after a crash). The queue holds `memory_capacity`
+// rows; what comes once it is full is counted (lost_rows()) and merged into one gap marker
+// row, which takes one seq so the seqs stay contiguous and acks go on: source "campaign",
+// source_id protocol::proof_gap_source_id, media 64 zeros, outcome "failed", item_index =
+// how many plays it stands for, started_at/ended_at = the first lost play's start and the
+// last one's end, duration_ms 0. A kill while rows wait in memory loses them.
+//
 // Command replies wait in the same file until an ack lists their command id.
 //
 // Lifecycle: open() on the state database (PlayerState::database()); the outbox borrows it.
@@ -17,23 +28,43 @@
 #include "bantin/sqlite/database.hpp"
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace bantin::player {
 
+// The source_id of a gap marker row (see above).
+inline constexpr std::string_view proof_gap_source_id = "proof-gap";
+
+struct AppendResult {
+    protocol::ProofOfPlayRow row;  // as numbered (for a lost row: the gap marker's seq)
+    bool durable = false;          // committed before append() returned
+    std::optional<Error> error;    // why it waits in memory
+};
+
 class ProofOutbox {
 public:
-    static Result<ProofOutbox> open(sqlite::Database& database);
+    static constexpr std::size_t default_memory_capacity = 1000;
+    static Result<ProofOutbox> open(sqlite::Database& database,
+                                    std::size_t memory_capacity = default_memory_capacity);
 
-    // Assigns the next seq (ignoring row.seq), commits, returns the row as stored.
-    Result<protocol::ProofOfPlayRow> append(protocol::ProofOfPlayRow row);
-    // Unacknowledged rows, ascending seq, at most `limit`.
+    // Assigns the next seq (ignoring row.seq) and commits it with every row waiting before
+    // it; when that fails the row waits in memory (durable = false).
+    AppendResult append(protocol::ProofOfPlayRow row);
+    // Writes the rows waiting in memory, in order, in one transaction; returns how many.
+    Result<std::size_t> write_unwritten();
+    std::size_t unwritten() const { return m_unwritten.size(); }
+    // Plays merged into gap markers since open().
+    std::uint64_t lost_rows() const { return m_lost_rows; }
+
+    // Durable unacknowledged rows, ascending seq, at most `limit`.
     Result<std::vector<protocol::ProofOfPlayRow>> pending(std::size_t limit);
     // Deletes rows with seq <= committed_seq; returns how many.
     Result<std::size_t> prune(std::uint64_t committed_seq);
     Result<std::size_t> size();
-    // The seq the last appended row got (0 before the first).
+    // The seq of the last durable row (0 before the first).
     Result<std::uint64_t> last_seq();
 
     Result<void> add_reply(const protocol::CommandReply& reply);
@@ -41,8 +72,20 @@ public:
     Result<void> drop_replies(const std::vector<std::string>& command_ids);
 
 private:
-    explicit ProofOutbox(sqlite::Database& database) : m_database(&database) {}
+    struct Waiting {
+        protocol::ProofOfPlayRow row;
+        bool gap = false;
+    };
+    ProofOutbox(sqlite::Database& database, std::size_t memory_capacity, std::uint64_t last_seq)
+        : m_database(&database), m_memory_capacity(memory_capacity), m_last_assigned(last_seq) {}
+    Result<std::uint64_t> stored_last_seq();
+
     sqlite::Database* m_database;
+    std::size_t m_memory_capacity;
+    std::uint64_t m_last_assigned;  // the seq the last appended row got, durable or not
+    std::deque<Waiting> m_unwritten;
+    std::size_t m_waiting_rows = 0;  // rows in m_unwritten that are not gap markers
+    std::uint64_t m_lost_rows = 0;
 };
 
 }  // namespace bantin::player
