@@ -34,6 +34,9 @@ namespace {
 constexpr Duration clock_jump_threshold{2000};
 constexpr std::size_t max_rows_per_batch = 100;
 constexpr Duration minimum_remaining{300};
+// How often the started marks of the items playing record that the player is alive (the
+// end an `interrupted` row gets after a crash is at most this much before the real end).
+constexpr Duration alive_mark_interval{5000};
 
 scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
@@ -164,7 +167,10 @@ struct Daemon::Impl {
     Duration clock_offset{0};
 
     StatusBoard status_board;
-    // The state write that failed last (retry_state_writes()).
+    // Started marks of the items playing (entry id -> mark id), the last alive mark, and the
+    // state write that failed last (retry_state_writes()).
+    std::map<std::string, std::int64_t> started_marks;
+    MonotonicTime last_alive_mark{};
     std::optional<std::string> state_write_error;
     MonotonicTime last_proof_send{};
     std::uint64_t last_sent_seq = 0;
@@ -285,6 +291,7 @@ struct Daemon::Impl {
             if (const auto* started = std::get_if<ItemStarted>(&event)) {
                 if (const EntryFacts* facts = feeder.facts(started->entry_id)) {
                     now_playing = protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
+                    mark_started(started->entry_id, *facts, started->wall);
                 }
             } else if (const auto* ended = std::get_if<ItemEnded>(&event)) {
                 record_proof(*ended);
@@ -292,6 +299,26 @@ struct Daemon::Impl {
                 finish_screenshot(*shot);
             }
         }
+    }
+
+    // A durable "started" mark (ProofOutbox::mark_started): a crash or power cut from here on
+    // leaves an `interrupted` row instead of nothing. A failed write never holds playback.
+    void mark_started(const std::string& entry_id, const EntryFacts& facts, TimePoint wall) {
+        protocol::ProofOfPlayRow row;
+        row.source = facts.source;
+        row.source_id = facts.source_id;
+        row.item_index = facts.item_index;
+        row.media = facts.media;
+        row.started_at = wall;
+        row.bundle_version = facts.bundle_version;
+        auto mark = outbox->mark_started(row, facts.planned_end);
+        if (!mark) {
+            state_write_failed("proof outbox: started mark: " + mark.error().message());
+            return;
+        }
+        started_marks[entry_id] = *mark;
+        if (started_marks.size() == 1) last_alive_mark = clock.monotonic();
+        state_write_succeeded();
     }
 
     // State writes that failed (a full or read-only state disk) are retried on every loop
@@ -325,11 +352,26 @@ struct Daemon::Impl {
                 failed = true;
             }
         }
+        const MonotonicTime now = clock.monotonic();
+        if (!started_marks.empty() && now - last_alive_mark >= alive_mark_interval) {
+            last_alive_mark = now;
+            if (auto alive = outbox->mark_alive(clock.wall()); !alive) {
+                state_write_failed("proof outbox: alive mark: " + alive.error().message());
+                failed = true;
+            } else {
+                wrote = true;
+            }
+        }
         if (!failed && wrote) state_write_succeeded();
     }
 
     void record_proof(const ItemEnded& ended) {
         const EntryFacts* facts = feeder.facts(ended.entry_id);
+        std::optional<std::int64_t> mark;
+        if (auto found = started_marks.find(ended.entry_id); found != started_marks.end()) {
+            mark = found->second;
+            started_marks.erase(found);
+        }
         if (facts == nullptr) return;
         protocol::ProofOfPlayRow row;
         row.source = facts->source;
@@ -342,11 +384,12 @@ struct Daemon::Impl {
             row.duration_ms = static_cast<std::uint64_t>(
                 std::max<std::int64_t>(0, (ended.ended_monotonic - *ended.started_monotonic).count()));
         }
-        row.outcome = ended.outcome == Outcome::Completed     ? protocol::Outcome::Completed
-                      : ended.outcome == Outcome::Interrupted ? protocol::Outcome::Interrupted
-                                                              : protocol::Outcome::Failed;
+        // Completed only when it played its whole slot: a fragment (joined in progress after a
+        // start-up or a restart) is interrupted, with its real duration.
+        row.outcome = proof_outcome(ended.outcome, Duration{static_cast<std::int64_t>(row.duration_ms)},
+                                    facts->planned_end - facts->planned_start);
         row.bundle_version = facts->bundle_version;
-        const auto stored = outbox->append(row);
+        const auto stored = outbox->append(row, mark);
         if (stored.row.source_id == proof_gap_source_id) {
             spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
                           stored.row.seq, stored.row.item_index);
@@ -851,6 +894,15 @@ struct Daemon::Impl {
         }
         spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
                      state->install_epoch(), applied_version(), desired ? desired->version : 0, alerts.size());
+        // Plays cut by a crash or a power cut (their started marks are left) become rows.
+        auto recovered = outbox->recover_started();
+        if (!recovered) {
+            state_write_failed("proof outbox: started marks: " + recovered.error().message());
+        } else if (*recovered > 0) {
+            spdlog::warn("proof: {} plays cut by a crash or a power cut are recorded as interrupted", *recovered);
+            if (outbox->unwritten() > 0)
+                state_write_failed("proof outbox: " + std::to_string(outbox->unwritten()) + " rows wait in memory");
+        }
     }
 };
 
@@ -1054,7 +1106,9 @@ Result<void> Daemon::run() {
     if (d.outbox->unwritten() > 0) {
         d.retry_state_writes();
         if (d.outbox->unwritten() > 0)
-            spdlog::error("proof outbox: {} rows could not be written before stopping", d.outbox->unwritten());
+            spdlog::error("proof outbox: {} rows could not be written before stopping; their started marks "
+                          "become interrupted rows at the next start",
+                          d.outbox->unwritten());
     }
     d.publish_offline();
     d.mqtt->stop();

@@ -328,7 +328,7 @@ struct Rig {
 };
 
 protocol::Bundle make_bundle(const Rig& rig, std::uint64_t version, const std::vector<Media>& items,
-                             int default_volume = 80) {
+                             int default_volume = 80, Duration slot = Duration{2000}) {
     protocol::Bundle bundle;
     bundle.device = device_id;
     bundle.version = version;
@@ -348,15 +348,15 @@ protocol::Bundle make_bundle(const Rig& rig, std::uint64_t version, const std::v
         scheduler::MediaRef ref;
         ref.sha256 = item.sha256;
         ref.type = item.type;
-        ref.duration = Duration{2000};
+        ref.duration = slot;
         ref.has_audio = item.type != scheduler::MediaType::Image;
         ref.has_video = item.type == scheduler::MediaType::Video;
         if (std::none_of(bundle.model.media.begin(), bundle.model.media.end(),
                          [&](const scheduler::MediaRef& known) { return known.sha256 == ref.sha256; })) {
             bundle.model.media.push_back(ref);
-            bundle.manifest.push_back({item.sha256, item.size, item.type, Duration{2000}, rig.server.url(item.sha256)});
+            bundle.manifest.push_back({item.sha256, item.size, item.type, slot, rig.server.url(item.sha256)});
         }
-        playlist.items.push_back({item.sha256, Duration{2000}, 1});
+        playlist.items.push_back({item.sha256, slot, 1});
     }
     bundle.model.playlists = {playlist};
     scheduler::Campaign campaign;
@@ -830,7 +830,8 @@ TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, me
     for (const auto& row : rig.controller->rows()) {
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
-        CHECK(row.outcome == protocol::Outcome::Completed);
+        // The first entry is joined in progress: a fragment of its slot is interrupted.
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
     }
     REQUIRE(rig.controller->pump_until(
         [&] {
@@ -891,7 +892,10 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
         20s));
     INFO(rig.log());
     const auto rows = rig.controller->rows();
-    for (const auto& row : rows) CHECK(row.outcome == protocol::Outcome::Completed);
+    // The first entry is joined in progress (a fragment of its slot: interrupted); every
+    // later one, the one spanning the republication too, plays its whole slot.
+    for (const auto& row : rows)
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
     // Exactly one row spans the republication, and it ran its full two seconds.
     const auto spanning = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
@@ -988,7 +992,7 @@ TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says
     for (const auto& row : rig.controller->rows()) {
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
-        CHECK(row.outcome == protocol::Outcome::Completed);
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);  // the first is joined in progress
     }
 }
 
@@ -1190,4 +1194,65 @@ TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback 
         CHECK(rows[i].started_at - rows[i - 1].ended_at <= 1000ms);
         CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
     }
+}
+
+TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its replay after restart is not completed",
+          "[player][daemon][e2e][crash]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Duration slot{6000};
+    const auto bundle = make_bundle(rig, 1, {image}, 80, slot);
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    // The first row is an entry joined in progress; after the second the next entry plays.
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 40s));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing && status->now_playing->started_at > rig.controller->rows().back().ended_at - 100ms;
+        },
+        10s));
+    const auto playing = *rig.controller->status()->now_playing;
+    rig.controller->pump(1000ms);
+    rig.player.kill_and_wait();
+    const TimePoint killed = wall_now();
+    const auto before = rig.controller->rows().size();
+    rig.start_player();
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return std::count_if(rows.begin(), rows.end(),
+                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > killed; }) >= 2;
+        },
+        40s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    REQUIRE(rig.controller->contiguous() == rows.size());
+    REQUIRE(rows.size() > before + 2);
+    // The play cut by the kill: one interrupted row, from its start to no later than the kill.
+    const auto& cut = rows[before];
+    INFO("cut row " << cut.seq << " " << cut.media.substr(0, 8) << " " << format_utc(cut.started_at) << ".."
+                    << format_utc(cut.ended_at) << " " << protocol::to_string(cut.outcome));
+    CHECK(cut.media == playing.media);
+    CHECK(cut.started_at == playing.started_at);
+    CHECK(cut.outcome == protocol::Outcome::Interrupted);
+    CHECK(cut.ended_at <= killed);
+    CHECK(cut.duration_ms == static_cast<std::uint64_t>((cut.ended_at - cut.started_at).count()));
+    // Its replay after the restart ran what was left of its slot: interrupted, with its real length.
+    const auto& replay = rows[before + 1];
+    INFO("replay row " << replay.seq << " " << replay.media.substr(0, 8) << " " << format_utc(replay.started_at)
+                       << ".." << format_utc(replay.ended_at) << " " << replay.duration_ms << " ms");
+    CHECK(replay.started_at > killed);
+    CHECK(replay.media == playing.media);
+    CHECK(replay.outcome == protocol::Outcome::Interrupted);
+    CHECK(replay.duration_ms + 500 < static_cast<std::uint64_t>(slot.count()));
+    // The entries after it play their whole slots.
+    const auto& next = rows[before + 2];
+    CHECK(next.started_at >= replay.ended_at - 50ms);
+    CHECK(next.outcome == protocol::Outcome::Completed);
 }

@@ -3,6 +3,7 @@
 #include "bantin/player/player_state.hpp"
 #include "bantin/player/runner.hpp"
 #include "bantin/protocol/codec.hpp"
+#include "support/simulated_clock.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -155,6 +156,80 @@ TEST_CASE("rows beyond the memory queue are counted in one gap marker and seqs s
     REQUIRE(decoded);
     CHECK(std::get<protocol::ProofOfPlayBatch>(*decoded) == batch);
     std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("started marks left by a crash become interrupted rows ending when the player was last known alive",
+          "[player][daemon][outbox][crash]") {
+    const auto path = temporary_database();
+    testing::SimulatedClock clock;
+    {
+        auto state = player::PlayerState::open(path);
+        REQUIRE(state);
+        auto outbox = player::ProofOutbox::open(state->database());
+        REQUIRE(outbox);
+        // An item that ends normally: its row deletes its mark in the same transaction.
+        auto first = row("cp-ended");
+        first.started_at = clock.wall();
+        auto mark = outbox->mark_started(first, clock.wall() + Duration{10'000});
+        REQUIRE(mark);
+        clock.advance(Duration{10'000});
+        first.ended_at = clock.wall();
+        first.duration_ms = 10'000;
+        CHECK(outbox->append(first, *mark).durable);
+        // A 60 s item, alive marks every 5 s, cut by a kill after 12 s.
+        auto cut = row("cp-cut");
+        cut.started_at = clock.wall();
+        REQUIRE(outbox->mark_started(cut, clock.wall() + Duration{60'000}));
+        for (int i = 0; i < 2; ++i) {
+            clock.advance(Duration{5000});
+            REQUIRE(outbox->mark_alive(clock.wall()));
+        }
+        clock.advance(Duration{2000});
+        // A 3 s item whose row had not been written when the power went: an alive mark
+        // written after its planned end does not stretch it.
+        auto short_item = row("cp-short");
+        short_item.started_at = clock.wall() - Duration{4000};
+        REQUIRE(outbox->mark_started(short_item, short_item.started_at + Duration{3000}));
+        REQUIRE(outbox->mark_alive(clock.wall()));
+        CHECK(*outbox->started_marks() == 2);
+    }  // the process dies here: nothing more is written
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    CHECK(*outbox->recover_started() == 2);
+    CHECK(*outbox->started_marks() == 0);
+    CHECK(*outbox->recover_started() == 0);  // each mark becomes one row, once
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 3);
+    CHECK((*pending)[0].source_id == "cp-ended");
+    CHECK((*pending)[0].outcome == protocol::Outcome::Completed);
+    const auto& cut_row = (*pending)[1];  // ordered by start
+    CHECK(cut_row.source_id == "cp-cut");
+    CHECK(cut_row.outcome == protocol::Outcome::Interrupted);
+    CHECK(cut_row.seq == 2);
+    CHECK(cut_row.duration_ms == 12'000);  // the last alive mark, not its planned 60 s
+    const auto& short_row = (*pending)[2];
+    CHECK(short_row.source_id == "cp-short");
+    CHECK(short_row.seq == 3);
+    CHECK(short_row.outcome == protocol::Outcome::Interrupted);
+    CHECK(short_row.duration_ms == 3000);
+    CHECK(short_row.ended_at == short_row.started_at + Duration{3000});
+    CHECK(cut_row.ended_at == cut_row.started_at + Duration{12'000});
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("a play is completed only when it ran its whole slot", "[player][daemon][outbox]") {
+    using player::Outcome;
+    const Duration slot{2000};
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{2000}, slot) == protocol::Outcome::Completed);
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{1600}, slot) == protocol::Outcome::Completed);
+    // A replay after a restart that ran 0.36 s of its 2 s slot.
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{360}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{1400}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Interrupted, Duration{2000}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Failed, Duration{0}, slot) == protocol::Outcome::Failed);
 }
 
 TEST_CASE("the volume never exceeds the local cap, whatever is asked", "[player][daemon][runner]") {

@@ -16,7 +16,16 @@
 // row, which takes one seq so the seqs stay contiguous and acks go on: source "campaign",
 // source_id protocol::proof_gap_source_id, media 64 zeros, outcome "failed", item_index =
 // how many plays it stands for, started_at/ended_at = the first lost play's start and the
-// last one's end, duration_ms 0. A kill while rows wait in memory loses them.
+// last one's end, duration_ms 0. A kill while rows wait in memory loses them (their plays
+// still come back as `interrupted` rows through their started marks, below).
+//
+// Started marks: mark_started() writes a durable "this item started" row (table
+// proof_started) as an item starts; append() with the mark's id deletes it in the row's own
+// transaction. mark_alive() records that the player was alive at a time (the daemon calls it
+// every few seconds while something plays). After a crash or a power cut, recover_started()
+// turns every mark left into an `interrupted` row: started_at = the mark's start, ended_at =
+// the last time known alive, capped at the item's planned end and never before its start,
+// duration_ms = ended_at - started_at.
 //
 // Command replies wait in the same file until an ack lists their command id.
 //
@@ -24,6 +33,7 @@
 // Threads: the daemon's loop only. Errors: SQLite errors as bantin::sqlite reports them.
 
 #include "bantin/common/error.hpp"
+#include "bantin/player/playback_engine.hpp"
 #include "bantin/protocol/messages.hpp"
 #include "bantin/sqlite/database.hpp"
 
@@ -38,6 +48,13 @@ namespace bantin::player {
 // The source_id of a gap marker row (see above).
 inline constexpr std::string_view proof_gap_source_id = "proof-gap";
 
+// The outcome a played item's row gets: `completed` only when the engine ran it to its
+// planned end and it was out for its whole slot, less `completed_tolerance` (the start
+// latency of a renderer that is on time); a fragment (an entry joined in progress at
+// start-up or after a restart, a late start) is `interrupted`; a failure stays `failed`.
+inline constexpr Duration completed_tolerance{500};
+protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot);
+
 struct AppendResult {
     protocol::ProofOfPlayRow row;  // as numbered (for a lost row: the gap marker's seq)
     bool durable = false;          // committed before append() returned
@@ -51,8 +68,9 @@ public:
                                     std::size_t memory_capacity = default_memory_capacity);
 
     // Assigns the next seq (ignoring row.seq) and commits it with every row waiting before
-    // it; when that fails the row waits in memory (durable = false).
-    AppendResult append(protocol::ProofOfPlayRow row);
+    // it; when that fails the row waits in memory (durable = false). `mark`: the started
+    // mark this row ends, deleted in the same transaction.
+    AppendResult append(protocol::ProofOfPlayRow row, std::optional<std::int64_t> mark = {});
     // Writes the rows waiting in memory, in order, in one transaction; returns how many.
     Result<std::size_t> write_unwritten();
     std::size_t unwritten() const { return m_unwritten.size(); }
@@ -67,6 +85,15 @@ public:
     // The seq of the last durable row (0 before the first).
     Result<std::uint64_t> last_seq();
 
+    // A durable mark for an item that started (row.seq, ended_at, duration_ms, outcome are
+    // ignored; `planned_end` caps the end recovery gives it). Returns the mark's id.
+    Result<std::int64_t> mark_started(const protocol::ProofOfPlayRow& row, TimePoint planned_end);
+    Result<void> mark_alive(TimePoint now);
+    Result<std::size_t> started_marks();
+    // Every mark left by a previous run becomes an `interrupted` row (see above); returns how
+    // many rows were appended (durable or waiting in memory).
+    Result<std::size_t> recover_started();
+
     Result<void> add_reply(const protocol::CommandReply& reply);
     Result<std::vector<protocol::CommandReply>> pending_replies();
     Result<void> drop_replies(const std::vector<std::string>& command_ids);
@@ -74,6 +101,7 @@ public:
 private:
     struct Waiting {
         protocol::ProofOfPlayRow row;
+        std::vector<std::int64_t> marks;
         bool gap = false;
     };
     ProofOutbox(sqlite::Database& database, std::size_t memory_capacity, std::uint64_t last_seq)
