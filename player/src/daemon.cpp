@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace bantin::player {
@@ -37,6 +38,10 @@ constexpr Duration minimum_remaining{300};
 // How often the started marks of the items playing record that the player is alive (the
 // end an `interrupted` row gets after a crash is at most this much before the real end).
 constexpr Duration alive_mark_interval{5000};
+// Restored alerts wait this long for the retained alert topics after their SUBACK, and at
+// most alert_hold_offline after start-up (docs/player.md "Alerts after a restart").
+constexpr Duration alert_hold_after_subscribe{1000};
+constexpr Duration alert_hold_offline{5000};
 
 scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
@@ -172,6 +177,14 @@ struct Daemon::Impl {
     std::map<std::string, std::int64_t> started_marks;
     MonotonicTime last_alive_mark{};
     std::optional<std::string> state_write_error;
+    // Alert cancels applied but not yet saved in the state database (retried on every pass).
+    std::set<std::string> unsaved_cancels;
+    // Alerts restored from the state database wait until the retained messages of the alert
+    // topics had their chance to arrive (a cancel whose save failed before a reboot comes
+    // back that way): held_until is a moment after the alert subscriptions' SUBACK, or
+    // alert_hold_offline after start-up when the broker does not answer.
+    std::vector<protocol::AlertMessage> held_alerts;
+    MonotonicTime held_until{};
     MonotonicTime last_proof_send{};
     std::uint64_t last_sent_seq = 0;
     std::map<std::uint64_t, protocol::Command> screenshots;
@@ -331,7 +344,7 @@ struct Daemon::Impl {
 
     // A write succeeded: once nothing waits any more, the error it left goes from last_error.
     void state_write_succeeded() {
-        if (!state_write_error || outbox->unwritten() > 0) return;
+        if (!state_write_error || outbox->unwritten() > 0 || !unsaved_cancels.empty()) return;
         spdlog::info("state: writes succeed again");
         if (last_error == state_write_error) last_error.reset();
         state_write_error.reset();
@@ -350,6 +363,17 @@ struct Daemon::Impl {
                 state_write_failed("proof outbox: " + written.error().message() + "; " + std::to_string(waiting) +
                                    " rows wait in memory");
                 failed = true;
+            }
+        }
+        for (auto it = unsaved_cancels.begin(); it != unsaved_cancels.end();) {
+            if (auto saved = state->cancel_alert(*it); saved) {
+                spdlog::info("alert {}: the cancel is saved", *it);
+                wrote = true;
+                it = unsaved_cancels.erase(it);
+            } else {
+                state_write_failed("state: alert " + *it + " cancel not saved: " + saved.error().message());
+                failed = true;
+                break;
             }
         }
         const MonotonicTime now = clock.monotonic();
@@ -424,6 +448,14 @@ struct Daemon::Impl {
                 last_sent_seq = 0;
             } else if (const auto* lost = std::get_if<protocol::MqttDisconnected>(&event)) {
                 spdlog::warn("mqtt: {}", lost->error.message());
+            } else if (const auto* subscribed = std::get_if<protocol::MqttSubscribed>(&event)) {
+                const bool alert_topics = std::any_of(subscribed->filters.begin(), subscribed->filters.end(),
+                                                      [&](const std::string& filter) {
+                                                          return filter == topic_zone ||
+                                                                 filter == protocol::alert_all_topic;
+                                                      });
+                if (alert_topics && !held_alerts.empty())
+                    held_until = std::min(held_until, clock.monotonic() + alert_hold_after_subscribe);
             } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
                 on_message(*message);
             }
@@ -472,6 +504,8 @@ struct Daemon::Impl {
         if (desired)
             for (const auto& entry : desired->manifest) pins.insert(entry.sha256);
         for (const auto& alert : alerts)
+            for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
+        for (const auto& alert : held_alerts)
             for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
         if (auto pinned = cache->pin(pins); !pinned) report_error("cache: " + pinned.error().message());
     }
@@ -754,6 +788,7 @@ struct Daemon::Impl {
             report_error("state: " + cancelled.error().message());
             return;
         }
+        cancelled->insert(cancelled->end(), unsaved_cancels.begin(), unsaved_cancels.end());
         auto verified = protocol::verify_alert(payload, options.provisioning.controller_keys, identity.zone,
                                                *cancelled, clock.wall());
         if (!verified) {
@@ -763,8 +798,18 @@ struct Daemon::Impl {
         }
         if (auto* cancel = std::get_if<protocol::AlertCancel>(&*verified)) {
             spdlog::info("alert {} cancelled", cancel->alert_id);
-            (void)state->cancel_alert(cancel->alert_id);
+            // It stops now whatever the state database can write; a failed save is kept in
+            // memory and retried on every pass (retry_state_writes()).
+            if (auto saved = state->cancel_alert(cancel->alert_id); !saved) {
+                unsaved_cancels.insert(cancel->alert_id);
+                state_write_failed("state: alert " + cancel->alert_id + " cancel not saved: " +
+                                   saved.error().message());
+            } else {
+                state_write_succeeded();
+            }
             std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
+            std::erase_if(held_alerts,
+                          [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
             update_pins();
             rebuild_plan();
             return;
@@ -779,6 +824,8 @@ struct Daemon::Impl {
             return;
         }
         std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
+        std::erase_if(held_alerts,
+                      [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
         spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
         (void)state->store_alert({message.alert.id, payload});
         alerts.push_back(message);
@@ -888,12 +935,13 @@ struct Daemon::Impl {
                     alert.envelope, keys, protocol::MessageType::Alert, &protocol::decode_alert_topic);
                 if (decoded && std::holds_alternative<protocol::AlertMessage>(*decoded)) {
                     auto& message = std::get<protocol::AlertMessage>(*decoded);
-                    if (message.alert.expires > clock.wall()) alerts.push_back(std::move(message));
+                    if (message.alert.expires > clock.wall()) held_alerts.push_back(std::move(message));
                 }
             }
         }
+        held_until = clock.monotonic() + alert_hold_offline;
         spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
-                     state->install_epoch(), applied_version(), desired ? desired->version : 0, alerts.size());
+                     state->install_epoch(), applied_version(), desired ? desired->version : 0, held_alerts.size());
         // Plays cut by a crash or a power cut (their started marks are left) become rows.
         auto recovered = outbox->recover_started();
         if (!recovered) {
@@ -903,6 +951,19 @@ struct Daemon::Impl {
             if (outbox->unwritten() > 0)
                 state_write_failed("proof outbox: " + std::to_string(outbox->unwritten()) + " rows wait in memory");
         }
+    }
+
+    // Restored alerts play once the retained alert topics had their moment (held_alerts).
+    void release_held_alerts() {
+        if (held_alerts.empty() || clock.monotonic() < held_until) return;
+        for (auto& message : held_alerts) {
+            if (message.alert.expires <= clock.wall()) continue;
+            spdlog::info("alert {}: resumed after start-up", message.alert.id);
+            alerts.push_back(std::move(message));
+        }
+        held_alerts.clear();
+        update_pins();
+        rebuild_plan();
     }
 };
 
@@ -1091,6 +1152,7 @@ Result<void> Daemon::run() {
         d.check_clock_jump();
         d.refill();
         d.update_volume();
+        d.release_held_alerts();
         d.retry_state_writes();
         d.flush_proof();
         d.publish_status();

@@ -179,6 +179,11 @@ public:
         retained.retain = protocol::Retain::Yes;
         REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret), retained));
     }
+    void publish_cancel(const protocol::AlertCancel& cancel) {
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret), retained));
+    }
     void send_command(const protocol::Command& command) {
         REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Command),
                                   protocol::seal(command, m_keys.secret)));
@@ -1255,4 +1260,71 @@ TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its repl
     const auto& next = rows[before + 2];
     CHECK(next.started_at >= replay.ended_at - 50ms);
     CHECK(next.outcome == protocol::Outcome::Completed);
+}
+
+TEST_CASE("an alert cancel the full state disk could not save does not come back after a restart",
+          "[player][daemon][e2e][disk-full][alert]") {
+    if (!unprivileged_mounts_work()) {
+        WARN("unprivileged mount namespaces are not available here; skipped");
+        return;
+    }
+    Rig rig;
+    SmallStateDisk disk(rig, "4m");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player(disk.prefix());
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    const auto alert = make_alert(rig, audio, Duration{std::chrono::minutes{10}});
+    rig.controller->publish_alert(alert);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            for (const auto& row : rig.controller->rows())
+                if (row.source == protocol::SourceKind::Alert) return true;
+            return false;
+        },
+        30s));
+
+    disk.fill();
+    protocol::AlertCancel cancel;
+    cancel.alert_id = alert.alert.id;
+    cancel.zones = {zone_id};
+    cancel.issued_at = wall_now();
+    cancel.expires_at = alert.alert.expires;
+    rig.controller->publish_cancel(cancel);
+    // The alert stops at once although the cancel could not be saved.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing && status->now_playing->source == protocol::SourceKind::Campaign &&
+                   status->last_error;
+        },
+        30s));
+
+    // A power cut before the disk had room again; the state still holds the alert.
+    rig.player.kill_and_wait();
+    disk.empty();
+    const TimePoint restarted = wall_now();
+    rig.start_player(disk.prefix());
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return std::count_if(rows.begin(), rows.end(),
+                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > restarted; }) >= 3;
+        },
+        40s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    CHECK(read_file(rig.directory / "player-1.log").find("alert al-storm cancel not saved") != std::string::npos);
+    const std::string second_run = read_file(rig.directory / "player-2.log");
+    CHECK(second_run.find("1 alerts") != std::string::npos);  // restored from the state database
+    CHECK(second_run.find("alert al-storm cancelled") != std::string::npos);  // the retained cancel
+    CHECK(second_run.find("resumed after start-up") == std::string::npos);
+    CHECK(second_run.find("the cancel is saved") == std::string::npos);  // saved at once: the disk has room
+    for (const auto& row : rig.controller->rows()) {
+        if (row.started_at > restarted) CHECK(row.source == protocol::SourceKind::Campaign);
+    }
 }

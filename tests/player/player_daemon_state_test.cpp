@@ -232,6 +232,22 @@ TEST_CASE("a play is completed only when it ran its whole slot", "[player][daemo
     CHECK(player::proof_outcome(Outcome::Failed, Duration{0}, slot) == protocol::Outcome::Failed);
 }
 
+TEST_CASE("an alert cancel the state cannot save is refused, and saved once writes succeed",
+          "[player][daemon][state][disk-full]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    REQUIRE(state->store_alert({"al-storm", "envelope"}));
+    refuse_writes(*state, true);
+    CHECK_FALSE(state->cancel_alert("al-storm"));
+    CHECK(state->alerts()->size() == 1);  // the daemon keeps the cancel in memory meanwhile
+    refuse_writes(*state, false);
+    REQUIRE(state->cancel_alert("al-storm"));
+    CHECK(state->alerts()->empty());
+    CHECK(*state->cancelled_alerts() == std::vector<std::string>{"al-storm"});
+    std::filesystem::remove_all(path.parent_path());
+}
+
 TEST_CASE("the volume never exceeds the local cap, whatever is asked", "[player][daemon][runner]") {
     CHECK(player::effective_volume(100, std::nullopt, 30) == 30);
     CHECK(player::effective_volume(20, std::nullopt, 30) == 20);
