@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace bantin::player {
@@ -34,6 +35,13 @@ namespace {
 constexpr Duration clock_jump_threshold{2000};
 constexpr std::size_t max_rows_per_batch = 100;
 constexpr Duration minimum_remaining{300};
+// How often the started marks of the items playing record that the player is alive (the
+// end an `interrupted` row gets after a crash is at most this much before the real end).
+constexpr Duration alive_mark_interval{5000};
+// Restored alerts wait this long for the retained alert topics after their SUBACK, and at
+// most alert_hold_offline after start-up (docs/player.md "Alerts after a restart").
+constexpr Duration alert_hold_after_subscribe{1000};
+constexpr Duration alert_hold_offline{5000};
 
 scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
@@ -164,6 +172,19 @@ struct Daemon::Impl {
     Duration clock_offset{0};
 
     StatusBoard status_board;
+    // Started marks of the items playing (entry id -> mark id), the last alive mark, and the
+    // state write that failed last (retry_state_writes()).
+    std::map<std::string, std::int64_t> started_marks;
+    MonotonicTime last_alive_mark{};
+    std::optional<std::string> state_write_error;
+    // Alert cancels applied but not yet saved in the state database (retried on every pass).
+    std::set<std::string> unsaved_cancels;
+    // Alerts restored from the state database wait until the retained messages of the alert
+    // topics had their chance to arrive (a cancel whose save failed before a reboot comes
+    // back that way): held_until is a moment after the alert subscriptions' SUBACK, or
+    // alert_hold_offline after start-up when the broker does not answer.
+    std::vector<protocol::AlertMessage> held_alerts;
+    MonotonicTime held_until{};
     MonotonicTime last_proof_send{};
     std::uint64_t last_sent_seq = 0;
     std::map<std::uint64_t, protocol::Command> screenshots;
@@ -199,9 +220,13 @@ struct Daemon::Impl {
     }
 
     // ---- plan and feeding ---------------------------------------------------------------
+    // The file on disk plays whatever the index can write: a failed "last used" update (a
+    // full state disk) is logged, never a reason to skip the entry.
     std::optional<std::filesystem::path> locate(std::string_view sha256) {
-        auto path = cache->lookup(sha256);
+        auto path = store->lookup(sha256);
         if (!path) return std::nullopt;
+        if (auto touched = cache->touch(sha256); !touched)
+            spdlog::debug("cache: last use of {} not recorded: {}", sha256.substr(0, 8), touched.error().message());
         return *path;
     }
 
@@ -279,6 +304,7 @@ struct Daemon::Impl {
             if (const auto* started = std::get_if<ItemStarted>(&event)) {
                 if (const EntryFacts* facts = feeder.facts(started->entry_id)) {
                     now_playing = protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
+                    mark_started(started->entry_id, *facts, started->wall);
                 }
             } else if (const auto* ended = std::get_if<ItemEnded>(&event)) {
                 record_proof(*ended);
@@ -288,8 +314,88 @@ struct Daemon::Impl {
         }
     }
 
+    // A durable "started" mark (ProofOutbox::mark_started): a crash or power cut from here on
+    // leaves an `interrupted` row instead of nothing. A failed write never holds playback.
+    void mark_started(const std::string& entry_id, const EntryFacts& facts, TimePoint wall) {
+        protocol::ProofOfPlayRow row;
+        row.source = facts.source;
+        row.source_id = facts.source_id;
+        row.item_index = facts.item_index;
+        row.media = facts.media;
+        row.started_at = wall;
+        row.bundle_version = facts.bundle_version;
+        auto mark = outbox->mark_started(row, facts.planned_end);
+        if (!mark) {
+            state_write_failed("proof outbox: started mark: " + mark.error().message());
+            return;
+        }
+        started_marks[entry_id] = *mark;
+        if (started_marks.size() == 1) last_alive_mark = clock.monotonic();
+        state_write_succeeded();
+    }
+
+    // State writes that failed (a full or read-only state disk) are retried on every loop
+    // pass; the first pass they all succeed clears the error they put in last_error.
+    void state_write_failed(std::string text) {
+        if (state_write_error != text) report_error(text);
+        else last_error = text;
+        state_write_error = std::move(text);
+    }
+
+    // A write succeeded: once nothing waits any more, the error it left goes from last_error.
+    void state_write_succeeded() {
+        if (!state_write_error || outbox->unwritten() > 0 || !unsaved_cancels.empty()) return;
+        spdlog::info("state: writes succeed again");
+        if (last_error == state_write_error) last_error.reset();
+        state_write_error.reset();
+    }
+
+    void retry_state_writes() {
+        bool failed = false;
+        bool wrote = false;
+        if (outbox->unwritten() > 0) {
+            const std::size_t waiting = outbox->unwritten();
+            if (auto written = outbox->write_unwritten(); written) {
+                spdlog::info("proof outbox: {} rows that waited in memory are written (up to seq {})", *written,
+                             outbox->last_seq().value_or(0));
+                wrote = true;
+            } else {
+                state_write_failed("proof outbox: " + written.error().message() + "; " + std::to_string(waiting) +
+                                   " rows wait in memory");
+                failed = true;
+            }
+        }
+        for (auto it = unsaved_cancels.begin(); it != unsaved_cancels.end();) {
+            if (auto saved = state->cancel_alert(*it); saved) {
+                spdlog::info("alert {}: the cancel is saved", *it);
+                wrote = true;
+                it = unsaved_cancels.erase(it);
+            } else {
+                state_write_failed("state: alert " + *it + " cancel not saved: " + saved.error().message());
+                failed = true;
+                break;
+            }
+        }
+        const MonotonicTime now = clock.monotonic();
+        if (!started_marks.empty() && now - last_alive_mark >= alive_mark_interval) {
+            last_alive_mark = now;
+            if (auto alive = outbox->mark_alive(clock.wall()); !alive) {
+                state_write_failed("proof outbox: alive mark: " + alive.error().message());
+                failed = true;
+            } else {
+                wrote = true;
+            }
+        }
+        if (!failed && wrote) state_write_succeeded();
+    }
+
     void record_proof(const ItemEnded& ended) {
         const EntryFacts* facts = feeder.facts(ended.entry_id);
+        std::optional<std::int64_t> mark;
+        if (auto found = started_marks.find(ended.entry_id); found != started_marks.end()) {
+            mark = found->second;
+            started_marks.erase(found);
+        }
         if (facts == nullptr) return;
         protocol::ProofOfPlayRow row;
         row.source = facts->source;
@@ -302,17 +408,26 @@ struct Daemon::Impl {
             row.duration_ms = static_cast<std::uint64_t>(
                 std::max<std::int64_t>(0, (ended.ended_monotonic - *ended.started_monotonic).count()));
         }
-        row.outcome = ended.outcome == Outcome::Completed     ? protocol::Outcome::Completed
-                      : ended.outcome == Outcome::Interrupted ? protocol::Outcome::Interrupted
-                                                              : protocol::Outcome::Failed;
+        // Completed only when it played its whole slot: a fragment (joined in progress after a
+        // start-up or a restart) is interrupted, with its real duration.
+        row.outcome = proof_outcome(ended.outcome, Duration{static_cast<std::int64_t>(row.duration_ms)},
+                                    facts->planned_end - facts->planned_start);
         row.bundle_version = facts->bundle_version;
-        auto stored = outbox->append(row);
-        if (!stored) {
-            report_error("proof outbox: " + stored.error().message());
+        const auto stored = outbox->append(row, mark);
+        if (stored.row.source_id == proof_gap_source_id) {
+            spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
+                          stored.row.seq, stored.row.item_index);
         } else {
-            spdlog::info("proof {}: {} {} item {} {} {}..{}", stored->seq, protocol::to_string(row.source),
+            spdlog::info("proof {}: {} {} item {} {} {}..{}{}", stored.row.seq, protocol::to_string(row.source),
                          row.source_id, row.item_index, protocol::to_string(row.outcome),
-                         format_utc(row.started_at), format_utc(row.ended_at));
+                         format_utc(row.started_at), format_utc(row.ended_at),
+                         stored.durable ? "" : " (waits in memory)");
+        }
+        if (stored.error) {
+            state_write_failed("proof outbox: " + stored.error->message() + "; " +
+                               std::to_string(outbox->unwritten()) + " rows wait in memory");
+        } else {
+            state_write_succeeded();
         }
         if (ended.outcome == Outcome::Failed) {
             report_error("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
@@ -333,6 +448,14 @@ struct Daemon::Impl {
                 last_sent_seq = 0;
             } else if (const auto* lost = std::get_if<protocol::MqttDisconnected>(&event)) {
                 spdlog::warn("mqtt: {}", lost->error.message());
+            } else if (const auto* subscribed = std::get_if<protocol::MqttSubscribed>(&event)) {
+                const bool alert_topics = std::any_of(subscribed->filters.begin(), subscribed->filters.end(),
+                                                      [&](const std::string& filter) {
+                                                          return filter == topic_zone ||
+                                                                 filter == protocol::alert_all_topic;
+                                                      });
+                if (alert_topics && !held_alerts.empty())
+                    held_until = std::min(held_until, clock.monotonic() + alert_hold_after_subscribe);
             } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
                 on_message(*message);
             }
@@ -381,6 +504,8 @@ struct Daemon::Impl {
         if (desired)
             for (const auto& entry : desired->manifest) pins.insert(entry.sha256);
         for (const auto& alert : alerts)
+            for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
+        for (const auto& alert : held_alerts)
             for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
         if (auto pinned = cache->pin(pins); !pinned) report_error("cache: " + pinned.error().message());
     }
@@ -663,6 +788,7 @@ struct Daemon::Impl {
             report_error("state: " + cancelled.error().message());
             return;
         }
+        cancelled->insert(cancelled->end(), unsaved_cancels.begin(), unsaved_cancels.end());
         auto verified = protocol::verify_alert(payload, options.provisioning.controller_keys, identity.zone,
                                                *cancelled, clock.wall());
         if (!verified) {
@@ -672,8 +798,18 @@ struct Daemon::Impl {
         }
         if (auto* cancel = std::get_if<protocol::AlertCancel>(&*verified)) {
             spdlog::info("alert {} cancelled", cancel->alert_id);
-            (void)state->cancel_alert(cancel->alert_id);
+            // It stops now whatever the state database can write; a failed save is kept in
+            // memory and retried on every pass (retry_state_writes()).
+            if (auto saved = state->cancel_alert(cancel->alert_id); !saved) {
+                unsaved_cancels.insert(cancel->alert_id);
+                state_write_failed("state: alert " + cancel->alert_id + " cancel not saved: " +
+                                   saved.error().message());
+            } else {
+                state_write_succeeded();
+            }
             std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
+            std::erase_if(held_alerts,
+                          [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
             update_pins();
             rebuild_plan();
             return;
@@ -688,6 +824,8 @@ struct Daemon::Impl {
             return;
         }
         std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
+        std::erase_if(held_alerts,
+                      [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
         spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
         (void)state->store_alert({message.alert.id, payload});
         alerts.push_back(message);
@@ -797,12 +935,35 @@ struct Daemon::Impl {
                     alert.envelope, keys, protocol::MessageType::Alert, &protocol::decode_alert_topic);
                 if (decoded && std::holds_alternative<protocol::AlertMessage>(*decoded)) {
                     auto& message = std::get<protocol::AlertMessage>(*decoded);
-                    if (message.alert.expires > clock.wall()) alerts.push_back(std::move(message));
+                    if (message.alert.expires > clock.wall()) held_alerts.push_back(std::move(message));
                 }
             }
         }
+        held_until = clock.monotonic() + alert_hold_offline;
         spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
-                     state->install_epoch(), applied_version(), desired ? desired->version : 0, alerts.size());
+                     state->install_epoch(), applied_version(), desired ? desired->version : 0, held_alerts.size());
+        // Plays cut by a crash or a power cut (their started marks are left) become rows.
+        auto recovered = outbox->recover_started();
+        if (!recovered) {
+            state_write_failed("proof outbox: started marks: " + recovered.error().message());
+        } else if (*recovered > 0) {
+            spdlog::warn("proof: {} plays cut by a crash or a power cut are recorded as interrupted", *recovered);
+            if (outbox->unwritten() > 0)
+                state_write_failed("proof outbox: " + std::to_string(outbox->unwritten()) + " rows wait in memory");
+        }
+    }
+
+    // Restored alerts play once the retained alert topics had their moment (held_alerts).
+    void release_held_alerts() {
+        if (held_alerts.empty() || clock.monotonic() < held_until) return;
+        for (auto& message : held_alerts) {
+            if (message.alert.expires <= clock.wall()) continue;
+            spdlog::info("alert {}: resumed after start-up", message.alert.id);
+            alerts.push_back(std::move(message));
+        }
+        held_alerts.clear();
+        update_pins();
+        rebuild_plan();
     }
 };
 
@@ -991,6 +1152,8 @@ Result<void> Daemon::run() {
         d.check_clock_jump();
         d.refill();
         d.update_volume();
+        d.release_held_alerts();
+        d.retry_state_writes();
         d.flush_proof();
         d.publish_status();
     }
@@ -1001,6 +1164,13 @@ Result<void> Daemon::run() {
     for (const auto& dropped : d.engine->stop()) d.feeder.forget(dropped);
     for (int round = 0; round < 20 && d.engine->queued() + (d.engine->now_playing() ? 1 : 0) > 0; ++round) {
         d.on_playback(d.engine->handle(d.renderer->wait(Duration{50})));
+    }
+    if (d.outbox->unwritten() > 0) {
+        d.retry_state_writes();
+        if (d.outbox->unwritten() > 0)
+            spdlog::error("proof outbox: {} rows could not be written before stopping; their started marks "
+                          "become interrupted rows at the next start",
+                          d.outbox->unwritten());
     }
     d.publish_offline();
     d.mqtt->stop();

@@ -2,6 +2,8 @@
 
 #include "bantin/protocol/codec.hpp"
 
+#include <algorithm>
+
 namespace bantin::player {
 
 namespace {
@@ -21,6 +23,16 @@ CREATE TABLE IF NOT EXISTS proof_outbox (
 CREATE TABLE IF NOT EXISTS proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
 INSERT OR IGNORE INTO proof_counter (id, last_seq) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS command_replies (command_id TEXT PRIMARY KEY, reply TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS proof_started (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL,
+  media TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  planned_end_ms INTEGER NOT NULL,
+  alive_at_ms INTEGER NOT NULL,
+  bundle_version INTEGER NOT NULL);
 )sql";
 
 protocol::Outcome parse_outcome(std::string_view text) {
@@ -31,12 +43,26 @@ protocol::Outcome parse_outcome(std::string_view text) {
 
 }  // namespace
 
-Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database) {
-    if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
-    return ProofOutbox(database);
+protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot) {
+    switch (engine_outcome) {
+        case Outcome::Failed: return protocol::Outcome::Failed;
+        case Outcome::Interrupted: return protocol::Outcome::Interrupted;
+        case Outcome::Completed: break;
+    }
+    return played + completed_tolerance >= planned_slot ? protocol::Outcome::Completed
+                                                        : protocol::Outcome::Interrupted;
 }
 
-Result<std::uint64_t> ProofOutbox::last_seq() {
+Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
+    if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
+    ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
+    auto last = outbox.stored_last_seq();
+    if (!last) return std::unexpected(last.error());
+    outbox.m_last_assigned = *last;
+    return outbox;
+}
+
+Result<std::uint64_t> ProofOutbox::stored_last_seq() {
     auto statement = m_database->prepare("SELECT last_seq FROM proof_counter WHERE id = 1");
     if (!statement) return std::unexpected(statement.error());
     auto row = statement->fetch_one();
@@ -44,33 +70,148 @@ Result<std::uint64_t> ProofOutbox::last_seq() {
     return *row ? static_cast<std::uint64_t>(statement->column_int64(0)) : 0;
 }
 
-Result<protocol::ProofOfPlayRow> ProofOutbox::append(protocol::ProofOfPlayRow row) {
+Result<std::uint64_t> ProofOutbox::last_seq() { return stored_last_seq(); }
+
+AppendResult ProofOutbox::append(protocol::ProofOfPlayRow row, std::optional<std::int64_t> mark) {
+    AppendResult result;
+    if (m_waiting_rows >= m_memory_capacity) {
+        // Full: the play is counted in a gap marker (the last one waiting, or a new one).
+        ++m_lost_rows;
+        if (m_unwritten.empty() || !m_unwritten.back().gap) {
+            Waiting gap;
+            gap.gap = true;
+            gap.row.seq = ++m_last_assigned;
+            gap.row.source = protocol::SourceKind::Campaign;
+            gap.row.source_id = std::string(proof_gap_source_id);
+            gap.row.item_index = 0;
+            gap.row.media = std::string(64, '0');
+            gap.row.started_at = row.started_at;
+            gap.row.ended_at = row.ended_at;
+            gap.row.duration_ms = 0;
+            gap.row.outcome = protocol::Outcome::Failed;
+            gap.row.bundle_version = row.bundle_version;
+            m_unwritten.push_back(std::move(gap));
+        }
+        Waiting& gap = m_unwritten.back();
+        ++gap.row.item_index;
+        gap.row.started_at = std::min(gap.row.started_at, row.started_at);
+        gap.row.ended_at = std::max(gap.row.ended_at, row.ended_at);
+        if (mark) gap.marks.push_back(*mark);
+        result.row = gap.row;
+    } else {
+        row.seq = ++m_last_assigned;
+        Waiting waiting{row, {}, false};
+        if (mark) waiting.marks.push_back(*mark);
+        m_unwritten.push_back(std::move(waiting));
+        ++m_waiting_rows;
+        result.row = std::move(row);
+    }
+    auto written = write_unwritten();
+    result.durable = written.has_value();
+    if (!written) result.error = written.error();
+    return result;
+}
+
+Result<std::size_t> ProofOutbox::write_unwritten() {
+    if (m_unwritten.empty()) return std::size_t{0};
     auto transaction = sqlite::Transaction::begin(*m_database, sqlite::TransactionMode::Immediate);
     if (!transaction) return std::unexpected(transaction.error());
-    auto last = last_seq();
-    if (!last) return std::unexpected(last.error());
-    row.seq = *last + 1;
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
         "duration_ms, outcome, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!insert) return std::unexpected(insert.error());
-    insert->bind(1, static_cast<std::int64_t>(row.seq))
-        .bind(2, protocol::to_string(row.source))
-        .bind(3, row.source_id)
-        .bind(4, static_cast<std::int64_t>(row.item_index))
-        .bind(5, row.media)
-        .bind(6, to_unix_ms(row.started_at))
-        .bind(7, to_unix_ms(row.ended_at))
-        .bind(8, static_cast<std::int64_t>(row.duration_ms))
-        .bind(9, protocol::to_string(row.outcome))
-        .bind(10, static_cast<std::int64_t>(row.bundle_version));
-    if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    auto unmark = m_database->prepare("DELETE FROM proof_started WHERE id = ?1");
+    if (!unmark) return std::unexpected(unmark.error());
+    for (const auto& waiting : m_unwritten) {
+        const auto& row = waiting.row;
+        insert->reset();
+        insert->bind(1, static_cast<std::int64_t>(row.seq))
+            .bind(2, protocol::to_string(row.source))
+            .bind(3, row.source_id)
+            .bind(4, static_cast<std::int64_t>(row.item_index))
+            .bind(5, row.media)
+            .bind(6, to_unix_ms(row.started_at))
+            .bind(7, to_unix_ms(row.ended_at))
+            .bind(8, static_cast<std::int64_t>(row.duration_ms))
+            .bind(9, protocol::to_string(row.outcome))
+            .bind(10, static_cast<std::int64_t>(row.bundle_version));
+        if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+        for (const auto mark : waiting.marks) {
+            unmark->reset();
+            unmark->bind(1, mark);
+            if (auto ran = unmark->run(); !ran) return std::unexpected(ran.error());
+        }
+    }
     auto counter = m_database->prepare("UPDATE proof_counter SET last_seq = ?1 WHERE id = 1");
     if (!counter) return std::unexpected(counter.error());
-    counter->bind(1, static_cast<std::int64_t>(row.seq));
+    counter->bind(1, static_cast<std::int64_t>(m_unwritten.back().row.seq));
     if (auto ran = counter->run(); !ran) return std::unexpected(ran.error());
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
-    return row;
+    const std::size_t written = m_unwritten.size();
+    m_unwritten.clear();
+    m_waiting_rows = 0;
+    return written;
+}
+
+Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& row, TimePoint planned_end) {
+    auto insert = m_database->prepare(
+        "INSERT INTO proof_started (source, source_id, item_index, media, started_at_ms, planned_end_ms, "
+        "alive_at_ms, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7)");
+    if (!insert) return std::unexpected(insert.error());
+    insert->bind(1, protocol::to_string(row.source))
+        .bind(2, row.source_id)
+        .bind(3, static_cast<std::int64_t>(row.item_index))
+        .bind(4, row.media)
+        .bind(5, to_unix_ms(row.started_at))
+        .bind(6, to_unix_ms(std::max(planned_end, row.started_at)))
+        .bind(7, static_cast<std::int64_t>(row.bundle_version));
+    if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    return m_database->last_insert_rowid();
+}
+
+Result<void> ProofOutbox::mark_alive(TimePoint now) {
+    auto update = m_database->prepare("UPDATE proof_started SET alive_at_ms = max(alive_at_ms, ?1)");
+    if (!update) return std::unexpected(update.error());
+    update->bind(1, to_unix_ms(now));
+    return update->run();
+}
+
+Result<std::size_t> ProofOutbox::started_marks() {
+    auto statement = m_database->prepare("SELECT count(*) FROM proof_started");
+    if (!statement) return std::unexpected(statement.error());
+    auto row = statement->fetch_one();
+    if (!row) return std::unexpected(row.error());
+    return static_cast<std::size_t>(statement->column_int64(0));
+}
+
+Result<std::size_t> ProofOutbox::recover_started() {
+    auto statement = m_database->prepare(
+        "SELECT id, source, source_id, item_index, media, started_at_ms, planned_end_ms, alive_at_ms, bundle_version "
+        "FROM proof_started ORDER BY started_at_ms, id");
+    if (!statement) return std::unexpected(statement.error());
+    std::vector<std::pair<std::int64_t, protocol::ProofOfPlayRow>> found;
+    while (true) {
+        auto step = statement->step();
+        if (!step) return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done) break;
+        protocol::ProofOfPlayRow row;
+        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert : protocol::SourceKind::Campaign;
+        row.source_id = statement->column_text(2);
+        row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
+        row.media = statement->column_text(4);
+        const std::int64_t started = statement->column_int64(5);
+        const std::int64_t planned_end = std::max(started, statement->column_int64(6));
+        const std::int64_t ended = std::clamp(statement->column_int64(7), started, planned_end);
+        row.started_at = from_unix_ms(started);
+        row.ended_at = from_unix_ms(ended);
+        row.duration_ms = static_cast<std::uint64_t>(ended - started);
+        row.outcome = protocol::Outcome::Interrupted;
+        row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(8));
+        found.emplace_back(statement->column_int64(0), std::move(row));
+    }
+    statement->reset();
+    for (auto& [mark, row] : found) (void)append(std::move(row), mark);
+    return found.size();
 }
 
 Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {

@@ -9,6 +9,7 @@
 // number of kill -9 rounds (20 by default, as the issue asks; about 45 s).
 
 #include "bantin/media/sha256.hpp"
+#include "bantin/player/outbox.hpp"
 #include "bantin/player/runner.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -21,6 +22,10 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -174,6 +179,11 @@ public:
         retained.retain = protocol::Retain::Yes;
         REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret), retained));
     }
+    void publish_cancel(const protocol::AlertCancel& cancel) {
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret), retained));
+    }
     void send_command(const protocol::Command& command) {
         REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Command),
                                   protocol::seal(command, m_keys.secret)));
@@ -323,7 +333,7 @@ struct Rig {
 };
 
 protocol::Bundle make_bundle(const Rig& rig, std::uint64_t version, const std::vector<Media>& items,
-                             int default_volume = 80) {
+                             int default_volume = 80, Duration slot = Duration{2000}) {
     protocol::Bundle bundle;
     bundle.device = device_id;
     bundle.version = version;
@@ -343,15 +353,15 @@ protocol::Bundle make_bundle(const Rig& rig, std::uint64_t version, const std::v
         scheduler::MediaRef ref;
         ref.sha256 = item.sha256;
         ref.type = item.type;
-        ref.duration = Duration{2000};
+        ref.duration = slot;
         ref.has_audio = item.type != scheduler::MediaType::Image;
         ref.has_video = item.type == scheduler::MediaType::Video;
         if (std::none_of(bundle.model.media.begin(), bundle.model.media.end(),
                          [&](const scheduler::MediaRef& known) { return known.sha256 == ref.sha256; })) {
             bundle.model.media.push_back(ref);
-            bundle.manifest.push_back({item.sha256, item.size, item.type, Duration{2000}, rig.server.url(item.sha256)});
+            bundle.manifest.push_back({item.sha256, item.size, item.type, slot, rig.server.url(item.sha256)});
         }
-        playlist.items.push_back({item.sha256, Duration{2000}, 1});
+        playlist.items.push_back({item.sha256, slot, 1});
     }
     bundle.model.playlists = {playlist};
     scheduler::Campaign campaign;
@@ -413,6 +423,63 @@ std::optional<std::size_t> entry_at(const std::vector<scheduler::TimelineEntry>&
 bool matches(const protocol::ProofOfPlayRow& row, const scheduler::TimelineEntry& entry) {
     return row.source_id == entry.source_id && row.item_index == entry.item_index && row.media == entry.media;
 }
+
+bool unprivileged_mounts_work() {
+    return test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
+                             std::filesystem::temp_directory_path() / "bantin-unshare-probe.log")
+               .exit_code == 0;
+}
+
+// The player's state directory on a small tmpfs that outlives player restarts, as a full
+// SD card does: a holder process takes a mount namespace of its own (as root of a user
+// namespace, no privilege needed), mounts the tmpfs on the state directory and sleeps; the
+// players run inside it (nsenter), and the test reaches its files through /proc/<holder>/root.
+class SmallStateDisk {
+public:
+    SmallStateDisk(const Rig& rig, const std::string& size) : m_state(rig.directory / "state") {
+        std::filesystem::create_directories(m_state);
+        const auto mounted = rig.directory / "state-mounted";
+        auto holder = test::ChildProcess::spawn(
+            {"unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+             "mount -t tmpfs -o size=" + size + " tmpfs \"$0\" && touch \"$1\" && exec sleep 100000",
+             m_state.string(), mounted.string()},
+            rig.directory / "state-disk.log");
+        REQUIRE(holder);
+        m_holder = std::move(*holder);
+        for (int i = 0; i < 500 && !std::filesystem::exists(mounted); ++i) std::this_thread::sleep_for(10ms);
+        REQUIRE(std::filesystem::exists(mounted));
+    }
+
+    // The command a player runs under to see the small disk.
+    std::vector<std::string> prefix() const {
+        return {"nsenter", "--target", std::to_string(m_holder.pid()), "--user", "--mount", "--preserve-credentials"};
+    }
+    std::filesystem::path inside(const std::filesystem::path& path) const {
+        return "/proc/" + std::to_string(m_holder.pid()) + "/root" + path.string();
+    }
+
+    // Writes a filler file until the disk is full (ENOSPC).
+    void fill() {
+        const int fd = ::open(inside(m_state / "filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        REQUIRE(fd >= 0);
+        const std::string chunk(16 * 1024, '\0');
+        std::size_t written = 0;
+        while (true) {
+            const auto n = ::write(fd, chunk.data(), chunk.size());
+            if (n <= 0) break;
+            written += static_cast<std::size_t>(n);
+        }
+        const int error = errno;
+        ::close(fd);
+        CHECK(error == ENOSPC);
+        CHECK(written > 0);
+    }
+    void empty() { REQUIRE(std::filesystem::remove(inside(m_state / "filler"))); }
+
+private:
+    std::filesystem::path m_state;
+    test::ChildProcess m_holder;
+};
 
 void stop_player(Rig& rig) {
     rig.player.send_signal(SIGTERM);
@@ -768,7 +835,8 @@ TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, me
     for (const auto& row : rig.controller->rows()) {
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
-        CHECK(row.outcome == protocol::Outcome::Completed);
+        // The first entry is joined in progress: a fragment of its slot is interrupted.
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
     }
     REQUIRE(rig.controller->pump_until(
         [&] {
@@ -829,7 +897,10 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
         20s));
     INFO(rig.log());
     const auto rows = rig.controller->rows();
-    for (const auto& row : rows) CHECK(row.outcome == protocol::Outcome::Completed);
+    // The first entry is joined in progress (a fragment of its slot: interrupted); every
+    // later one, the one spanning the republication too, plays its whole slot.
+    for (const auto& row : rows)
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
     // Exactly one row spans the republication, and it ran its full two seconds.
     const auto spanning = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
@@ -926,7 +997,7 @@ TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says
     for (const auto& row : rig.controller->rows()) {
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
-        CHECK(row.outcome == protocol::Outcome::Completed);
+        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);  // the first is joined in progress
     }
 }
 
@@ -1067,4 +1138,193 @@ TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero",
     CHECK(defaults.exit_code == 0);
     CHECK(defaults.output.find("provisioning_file") != std::string::npos);
     std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback goes on, last_error clears",
+          "[player][daemon][e2e][disk-full]") {
+    if (!unprivileged_mounts_work()) {
+        WARN("unprivileged mount namespaces are not available here; skipped");
+        return;
+    }
+    Rig rig;
+    SmallStateDisk disk(rig, "4m");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    rig.start_player(disk.prefix());
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 30s));
+
+    disk.fill();
+    const TimePoint full = wall_now();
+    // The player notices (rows wait in memory), and plays on while the disk stays full.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->last_error && status->last_error->find("wait in memory") != std::string::npos;
+        },
+        30s));
+    rig.controller->pump(8s);
+    const auto during_full = rig.controller->rows().size();
+    disk.empty();
+    const TimePoint emptied = wall_now();
+    // Every play of the full period arrives, and the error goes once writes succeed.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            auto status = rig.controller->status();
+            return !rows.empty() && rows.back().started_at > emptied && status && !status->last_error;
+        },
+        30s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.log().find("database or disk is full") != std::string::npos);  // the fault was real
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    CHECK(rig.controller->contiguous() == rows.size());
+    const auto while_full = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+        return row.started_at > full && row.ended_at < emptied;
+    });
+    INFO("rows published before the disk emptied: " << during_full << ", rows of the full period: " << while_full);
+    CHECK(while_full >= 3);  // 8 s and more of 2 s items
+    for (const auto& row : rows) {
+        CHECK(row.source_id != player::proof_gap_source_id);
+        CHECK(row.media == image.sha256);
+    }
+    // Playback never stopped: each play starts where the previous one ended.
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        INFO("row " << rows[i].seq << " started " << format_utc(rows[i].started_at) << ", the previous ended "
+                    << format_utc(rows[i - 1].ended_at));
+        CHECK(rows[i].started_at - rows[i - 1].ended_at <= 1000ms);
+        CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
+    }
+}
+
+TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its replay after restart is not completed",
+          "[player][daemon][e2e][crash]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Duration slot{6000};
+    const auto bundle = make_bundle(rig, 1, {image}, 80, slot);
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    // The first row is an entry joined in progress; after the second the next entry plays.
+    REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 40s));
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing && status->now_playing->started_at > rig.controller->rows().back().ended_at - 100ms;
+        },
+        10s));
+    const auto playing = *rig.controller->status()->now_playing;
+    rig.controller->pump(1000ms);
+    rig.player.kill_and_wait();
+    const TimePoint killed = wall_now();
+    const auto before = rig.controller->rows().size();
+    rig.start_player();
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return std::count_if(rows.begin(), rows.end(),
+                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > killed; }) >= 2;
+        },
+        40s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    const auto rows = rig.controller->rows();
+    CHECK(rig.controller->conflicting_duplicates() == 0);
+    REQUIRE(rig.controller->contiguous() == rows.size());
+    REQUIRE(rows.size() > before + 2);
+    // The play cut by the kill: one interrupted row, from its start to no later than the kill.
+    const auto& cut = rows[before];
+    INFO("cut row " << cut.seq << " " << cut.media.substr(0, 8) << " " << format_utc(cut.started_at) << ".."
+                    << format_utc(cut.ended_at) << " " << protocol::to_string(cut.outcome));
+    CHECK(cut.media == playing.media);
+    CHECK(cut.started_at == playing.started_at);
+    CHECK(cut.outcome == protocol::Outcome::Interrupted);
+    CHECK(cut.ended_at <= killed);
+    CHECK(cut.duration_ms == static_cast<std::uint64_t>((cut.ended_at - cut.started_at).count()));
+    // Its replay after the restart ran what was left of its slot: interrupted, with its real length.
+    const auto& replay = rows[before + 1];
+    INFO("replay row " << replay.seq << " " << replay.media.substr(0, 8) << " " << format_utc(replay.started_at)
+                       << ".." << format_utc(replay.ended_at) << " " << replay.duration_ms << " ms");
+    CHECK(replay.started_at > killed);
+    CHECK(replay.media == playing.media);
+    CHECK(replay.outcome == protocol::Outcome::Interrupted);
+    CHECK(replay.duration_ms + 500 < static_cast<std::uint64_t>(slot.count()));
+    // The entries after it play their whole slots.
+    const auto& next = rows[before + 2];
+    CHECK(next.started_at >= replay.ended_at - 50ms);
+    CHECK(next.outcome == protocol::Outcome::Completed);
+}
+
+TEST_CASE("an alert cancel the full state disk could not save does not come back after a restart",
+          "[player][daemon][e2e][disk-full][alert]") {
+    if (!unprivileged_mounts_work()) {
+        WARN("unprivileged mount namespaces are not available here; skipped");
+        return;
+    }
+    Rig rig;
+    SmallStateDisk disk(rig, "4m");
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player(disk.prefix());
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    const auto alert = make_alert(rig, audio, Duration{std::chrono::minutes{10}});
+    rig.controller->publish_alert(alert);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            for (const auto& row : rig.controller->rows())
+                if (row.source == protocol::SourceKind::Alert) return true;
+            return false;
+        },
+        30s));
+
+    disk.fill();
+    protocol::AlertCancel cancel;
+    cancel.alert_id = alert.alert.id;
+    cancel.zones = {zone_id};
+    cancel.issued_at = wall_now();
+    cancel.expires_at = alert.alert.expires;
+    rig.controller->publish_cancel(cancel);
+    // The alert stops at once although the cancel could not be saved.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->now_playing && status->now_playing->source == protocol::SourceKind::Campaign &&
+                   status->last_error;
+        },
+        30s));
+
+    // A power cut before the disk had room again; the state still holds the alert.
+    rig.player.kill_and_wait();
+    disk.empty();
+    const TimePoint restarted = wall_now();
+    rig.start_player(disk.prefix());
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto rows = rig.controller->rows();
+            return std::count_if(rows.begin(), rows.end(),
+                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > restarted; }) >= 3;
+        },
+        40s));
+    stop_player(rig);
+    rig.controller->pump(1500ms);
+
+    INFO(rig.log());
+    CHECK(read_file(rig.directory / "player-1.log").find("alert al-storm cancel not saved") != std::string::npos);
+    const std::string second_run = read_file(rig.directory / "player-2.log");
+    CHECK(second_run.find("1 alerts") != std::string::npos);  // restored from the state database
+    CHECK(second_run.find("alert al-storm cancelled") != std::string::npos);  // the retained cancel
+    CHECK(second_run.find("resumed after start-up") == std::string::npos);
+    CHECK(second_run.find("the cancel is saved") == std::string::npos);  // saved at once: the disk has room
+    for (const auto& row : rig.controller->rows()) {
+        if (row.started_at > restarted) CHECK(row.source == protocol::SourceKind::Campaign);
+    }
 }

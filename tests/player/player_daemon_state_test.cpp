@@ -2,6 +2,8 @@
 #include "bantin/player/outbox.hpp"
 #include "bantin/player/player_state.hpp"
 #include "bantin/player/runner.hpp"
+#include "bantin/protocol/codec.hpp"
+#include "support/simulated_clock.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -39,22 +41,210 @@ TEST_CASE("outbox seqs are contiguous across reopening and rows go only when ack
         epoch = state->install_epoch();
         auto outbox = player::ProofOutbox::open(state->database());
         REQUIRE(outbox);
-        CHECK(outbox->append(row("a"))->seq == 1);
-        CHECK(outbox->append(row("b"))->seq == 2);
+        CHECK(outbox->append(row("a")).row.seq == 1);
+        CHECK(outbox->append(row("b")).row.seq == 2);
     }
     auto state = player::PlayerState::open(path);
     REQUIRE(state);
     CHECK(state->install_epoch() == epoch);
     auto outbox = player::ProofOutbox::open(state->database());
     REQUIRE(outbox);
-    CHECK(outbox->append(row("c"))->seq == 3);
+    CHECK(outbox->append(row("c")).row.seq == 3);
     CHECK(*outbox->prune(2) == 2);
     auto pending = outbox->pending(10);
     REQUIRE(pending);
     REQUIRE(pending->size() == 1);
     CHECK(pending->front().seq == 3);
     CHECK(pending->front().source_id == "c");
-    CHECK(outbox->append(row("d"))->seq == 4);  // pruning never reuses a seq
+    CHECK(outbox->append(row("d")).row.seq == 4);  // pruning never reuses a seq
+    std::filesystem::remove_all(path.parent_path());
+}
+
+namespace {
+
+// The injected failure: a real SQLite connection that refuses every write (SQLITE_READONLY),
+// as a full or read-only state disk does, until allowed again.
+void refuse_writes(player::PlayerState& state, bool refuse) {
+    REQUIRE(state.database().execute(refuse ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF"));
+}
+
+std::vector<std::uint64_t> pending_seqs(player::ProofOutbox& outbox) {
+    auto pending = outbox.pending(1000);
+    REQUIRE(pending);
+    std::vector<std::uint64_t> seqs;
+    for (const auto& stored : *pending) seqs.push_back(stored.seq);
+    return seqs;
+}
+
+}  // namespace
+
+TEST_CASE("rows the database cannot write keep their seq in memory and are written in order once it can",
+          "[player][daemon][outbox][disk-full]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    CHECK(outbox->append(row("a")).durable);
+    refuse_writes(*state, true);
+    for (const char* id : {"b", "c", "d"}) {
+        const auto appended = outbox->append(row(id));
+        CHECK_FALSE(appended.durable);
+        REQUIRE(appended.error);
+        CHECK(appended.row.source_id == id);
+    }
+    CHECK(outbox->unwritten() == 3);
+    CHECK_FALSE(outbox->write_unwritten());  // retried on a loop pass: still refused
+    CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{1});  // only durable rows are published
+    CHECK(*outbox->last_seq() == 1);
+    refuse_writes(*state, false);
+    // The next row writes everything before it, in order, with the seqs they were given.
+    const auto appended = outbox->append(row("e"));
+    CHECK(appended.durable);
+    CHECK(appended.row.seq == 5);
+    CHECK(outbox->unwritten() == 0);
+    CHECK(outbox->lost_rows() == 0);
+    CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    CHECK((*pending)[1].source_id == "b");
+    CHECK((*pending)[3].source_id == "d");
+    // And the counter moved with them: a reopened outbox goes on at 6.
+    auto reopened = player::ProofOutbox::open(state->database());
+    REQUIRE(reopened);
+    CHECK(reopened->append(row("f")).row.seq == 6);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("rows beyond the memory queue are counted in one gap marker and seqs stay contiguous",
+          "[player][daemon][outbox][disk-full]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    auto outbox = player::ProofOutbox::open(state->database(), 3);
+    REQUIRE(outbox);
+    refuse_writes(*state, true);
+    for (int i = 0; i < 3; ++i) CHECK(outbox->append(row("r" + std::to_string(i))).row.seq == std::uint64_t(i + 1));
+    auto lost = row("lost1");
+    lost.started_at = from_unix_ms(10'000);
+    lost.ended_at = from_unix_ms(12'000);
+    CHECK(outbox->append(lost).row.seq == 4);
+    lost.started_at = from_unix_ms(12'000);
+    lost.ended_at = from_unix_ms(14'000);
+    const auto merged = outbox->append(lost);
+    CHECK(merged.row.seq == 4);  // the same marker
+    CHECK(merged.row.source_id == player::proof_gap_source_id);
+    CHECK(outbox->lost_rows() == 2);
+    CHECK(outbox->unwritten() == 4);
+    refuse_writes(*state, false);
+    REQUIRE(outbox->write_unwritten() == std::size_t{4});
+    CHECK(outbox->append(row("after")).row.seq == 5);
+    CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    const auto& gap = (*pending)[3];
+    CHECK(gap.source_id == player::proof_gap_source_id);
+    CHECK(gap.item_index == 2);  // plays it stands for
+    CHECK(gap.outcome == protocol::Outcome::Failed);
+    CHECK(gap.media == std::string(64, '0'));
+    CHECK(gap.started_at == from_unix_ms(10'000));
+    CHECK(gap.ended_at == from_unix_ms(14'000));
+    CHECK(gap.duration_ms == 0);
+    // It is a valid row on the wire (an older controller stores it as a failed play).
+    const protocol::ProofOfPlayBatch batch{"dev-1", state->install_epoch(), *pending};
+    auto decoded = protocol::decode_uplink(protocol::encode(batch));
+    REQUIRE(decoded);
+    CHECK(std::get<protocol::ProofOfPlayBatch>(*decoded) == batch);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("started marks left by a crash become interrupted rows ending when the player was last known alive",
+          "[player][daemon][outbox][crash]") {
+    const auto path = temporary_database();
+    testing::SimulatedClock clock;
+    {
+        auto state = player::PlayerState::open(path);
+        REQUIRE(state);
+        auto outbox = player::ProofOutbox::open(state->database());
+        REQUIRE(outbox);
+        // An item that ends normally: its row deletes its mark in the same transaction.
+        auto first = row("cp-ended");
+        first.started_at = clock.wall();
+        auto mark = outbox->mark_started(first, clock.wall() + Duration{10'000});
+        REQUIRE(mark);
+        clock.advance(Duration{10'000});
+        first.ended_at = clock.wall();
+        first.duration_ms = 10'000;
+        CHECK(outbox->append(first, *mark).durable);
+        // A 60 s item, alive marks every 5 s, cut by a kill after 12 s.
+        auto cut = row("cp-cut");
+        cut.started_at = clock.wall();
+        REQUIRE(outbox->mark_started(cut, clock.wall() + Duration{60'000}));
+        for (int i = 0; i < 2; ++i) {
+            clock.advance(Duration{5000});
+            REQUIRE(outbox->mark_alive(clock.wall()));
+        }
+        clock.advance(Duration{2000});
+        // A 3 s item whose row had not been written when the power went: an alive mark
+        // written after its planned end does not stretch it.
+        auto short_item = row("cp-short");
+        short_item.started_at = clock.wall() - Duration{4000};
+        REQUIRE(outbox->mark_started(short_item, short_item.started_at + Duration{3000}));
+        REQUIRE(outbox->mark_alive(clock.wall()));
+        CHECK(*outbox->started_marks() == 2);
+    }  // the process dies here: nothing more is written
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    CHECK(*outbox->recover_started() == 2);
+    CHECK(*outbox->started_marks() == 0);
+    CHECK(*outbox->recover_started() == 0);  // each mark becomes one row, once
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 3);
+    CHECK((*pending)[0].source_id == "cp-ended");
+    CHECK((*pending)[0].outcome == protocol::Outcome::Completed);
+    const auto& cut_row = (*pending)[1];  // ordered by start
+    CHECK(cut_row.source_id == "cp-cut");
+    CHECK(cut_row.outcome == protocol::Outcome::Interrupted);
+    CHECK(cut_row.seq == 2);
+    CHECK(cut_row.duration_ms == 12'000);  // the last alive mark, not its planned 60 s
+    const auto& short_row = (*pending)[2];
+    CHECK(short_row.source_id == "cp-short");
+    CHECK(short_row.seq == 3);
+    CHECK(short_row.outcome == protocol::Outcome::Interrupted);
+    CHECK(short_row.duration_ms == 3000);
+    CHECK(short_row.ended_at == short_row.started_at + Duration{3000});
+    CHECK(cut_row.ended_at == cut_row.started_at + Duration{12'000});
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("a play is completed only when it ran its whole slot", "[player][daemon][outbox]") {
+    using player::Outcome;
+    const Duration slot{2000};
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{2000}, slot) == protocol::Outcome::Completed);
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{1600}, slot) == protocol::Outcome::Completed);
+    // A replay after a restart that ran 0.36 s of its 2 s slot.
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{360}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Completed, Duration{1400}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Interrupted, Duration{2000}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Failed, Duration{0}, slot) == protocol::Outcome::Failed);
+}
+
+TEST_CASE("an alert cancel the state cannot save is refused, and saved once writes succeed",
+          "[player][daemon][state][disk-full]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    REQUIRE(state->store_alert({"al-storm", "envelope"}));
+    refuse_writes(*state, true);
+    CHECK_FALSE(state->cancel_alert("al-storm"));
+    CHECK(state->alerts()->size() == 1);  // the daemon keeps the cancel in memory meanwhile
+    refuse_writes(*state, false);
+    REQUIRE(state->cancel_alert("al-storm"));
+    CHECK(state->alerts()->empty());
+    CHECK(*state->cancelled_alerts() == std::vector<std::string>{"al-storm"});
     std::filesystem::remove_all(path.parent_path());
 }
 

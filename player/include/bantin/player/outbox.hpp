@@ -7,42 +7,113 @@
 // (committed_seq = highest contiguous seq of this install epoch). A row is never rewritten:
 // a resend after a crash carries the same seq and the same content.
 //
+// When the database cannot write (a full disk, a read-only file), a row is not lost: it gets
+// its seq at once and waits in memory, in order, until a write succeeds again; every append()
+// and every write_unwritten() (the daemon calls it on each loop pass) tries to write the
+// whole queue in one transaction. Rows in memory are not published (a seq the controller saw
+// must never be given to other content after a crash). The queue holds `memory_capacity`
+// rows; what comes once it is full is counted (lost_rows()) and merged into one gap marker
+// row, which takes one seq so the seqs stay contiguous and acks go on: source "campaign",
+// source_id protocol::proof_gap_source_id, media 64 zeros, outcome "failed", item_index =
+// how many plays it stands for, started_at/ended_at = the first lost play's start and the
+// last one's end, duration_ms 0. A kill while rows wait in memory loses them (their plays
+// still come back as `interrupted` rows through their started marks, below).
+//
+// Started marks: mark_started() writes a durable "this item started" row (table
+// proof_started) as an item starts; append() with the mark's id deletes it in the row's own
+// transaction. mark_alive() records that the player was alive at a time (the daemon calls it
+// every few seconds while something plays). After a crash or a power cut, recover_started()
+// turns every mark left into an `interrupted` row: started_at = the mark's start, ended_at =
+// the last time known alive, capped at the item's planned end and never before its start,
+// duration_ms = ended_at - started_at.
+//
 // Command replies wait in the same file until an ack lists their command id.
 //
 // Lifecycle: open() on the state database (PlayerState::database()); the outbox borrows it.
 // Threads: the daemon's loop only. Errors: SQLite errors as bantin::sqlite reports them.
 
 #include "bantin/common/error.hpp"
+#include "bantin/player/playback_engine.hpp"
 #include "bantin/protocol/messages.hpp"
 #include "bantin/sqlite/database.hpp"
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace bantin::player {
 
+// The source_id of a gap marker row (see above).
+inline constexpr std::string_view proof_gap_source_id = "proof-gap";
+
+// The outcome a played item's row gets: `completed` only when the engine ran it to its
+// planned end and it was out for its whole slot, less `completed_tolerance` (the start
+// latency of a renderer that is on time); a fragment (an entry joined in progress at
+// start-up or after a restart, a late start) is `interrupted`; a failure stays `failed`.
+inline constexpr Duration completed_tolerance{500};
+protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot);
+
+struct AppendResult {
+    protocol::ProofOfPlayRow row;  // as numbered (for a lost row: the gap marker's seq)
+    bool durable = false;          // committed before append() returned
+    std::optional<Error> error;    // why it waits in memory
+};
+
 class ProofOutbox {
 public:
-    static Result<ProofOutbox> open(sqlite::Database& database);
+    static constexpr std::size_t default_memory_capacity = 1000;
+    static Result<ProofOutbox> open(sqlite::Database& database,
+                                    std::size_t memory_capacity = default_memory_capacity);
 
-    // Assigns the next seq (ignoring row.seq), commits, returns the row as stored.
-    Result<protocol::ProofOfPlayRow> append(protocol::ProofOfPlayRow row);
-    // Unacknowledged rows, ascending seq, at most `limit`.
+    // Assigns the next seq (ignoring row.seq) and commits it with every row waiting before
+    // it; when that fails the row waits in memory (durable = false). `mark`: the started
+    // mark this row ends, deleted in the same transaction.
+    AppendResult append(protocol::ProofOfPlayRow row, std::optional<std::int64_t> mark = {});
+    // Writes the rows waiting in memory, in order, in one transaction; returns how many.
+    Result<std::size_t> write_unwritten();
+    std::size_t unwritten() const { return m_unwritten.size(); }
+    // Plays merged into gap markers since open().
+    std::uint64_t lost_rows() const { return m_lost_rows; }
+
+    // Durable unacknowledged rows, ascending seq, at most `limit`.
     Result<std::vector<protocol::ProofOfPlayRow>> pending(std::size_t limit);
     // Deletes rows with seq <= committed_seq; returns how many.
     Result<std::size_t> prune(std::uint64_t committed_seq);
     Result<std::size_t> size();
-    // The seq the last appended row got (0 before the first).
+    // The seq of the last durable row (0 before the first).
     Result<std::uint64_t> last_seq();
+
+    // A durable mark for an item that started (row.seq, ended_at, duration_ms, outcome are
+    // ignored; `planned_end` caps the end recovery gives it). Returns the mark's id.
+    Result<std::int64_t> mark_started(const protocol::ProofOfPlayRow& row, TimePoint planned_end);
+    Result<void> mark_alive(TimePoint now);
+    Result<std::size_t> started_marks();
+    // Every mark left by a previous run becomes an `interrupted` row (see above); returns how
+    // many rows were appended (durable or waiting in memory).
+    Result<std::size_t> recover_started();
 
     Result<void> add_reply(const protocol::CommandReply& reply);
     Result<std::vector<protocol::CommandReply>> pending_replies();
     Result<void> drop_replies(const std::vector<std::string>& command_ids);
 
 private:
-    explicit ProofOutbox(sqlite::Database& database) : m_database(&database) {}
+    struct Waiting {
+        protocol::ProofOfPlayRow row;
+        std::vector<std::int64_t> marks;
+        bool gap = false;
+    };
+    ProofOutbox(sqlite::Database& database, std::size_t memory_capacity, std::uint64_t last_seq)
+        : m_database(&database), m_memory_capacity(memory_capacity), m_last_assigned(last_seq) {}
+    Result<std::uint64_t> stored_last_seq();
+
     sqlite::Database* m_database;
+    std::size_t m_memory_capacity;
+    std::uint64_t m_last_assigned;  // the seq the last appended row got, durable or not
+    std::deque<Waiting> m_unwritten;
+    std::size_t m_waiting_rows = 0;  // rows in m_unwritten that are not gap markers
+    std::uint64_t m_lost_rows = 0;
 };
 
 }  // namespace bantin::player
