@@ -204,6 +204,70 @@ TEST_CASE("proof of play through the broker is committed once and acked after th
     CHECK(fleet.ingest->counters().rows_received == 40);
 }
 
+TEST_CASE("proof ingest resumes after the broker restarts under the controller's shared subscription",
+          "[fleet][integration][broker-restart]") {
+    BrokerFleet fleet;
+    INFO(fleet.broker->log_tail());
+    auto screen = fleet.register_device("screen-1", "zone-1");
+    fleet.connect_controller();
+    auto device_client =
+        protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
+    REQUIRE(device_client);
+    test::EventWaiter device{*device_client};
+    device.connect_and_subscribe({"bantin/v1/dev/screen-1/ack"});
+
+    // Publishes seq and waits for the controller's ack of it.
+    auto prove = [&](std::uint64_t seq) {
+        protocol::ProofOfPlayBatch batch;
+        batch.device = "screen-1";
+        batch.install_epoch = "1700000000000";
+        protocol::ProofOfPlayRow row;
+        row.seq = seq;
+        row.source_id = "camp-1";
+        row.media = std::string(64, 'b');
+        row.started_at = fleet.clock.wall();
+        row.ended_at = row.started_at + std::chrono::seconds{15};
+        batch.rows.push_back(row);
+        REQUIRE(device_client->publish("bantin/v1/dev/screen-1/pop", protocol::encode(batch)));
+        std::optional<std::uint64_t> committed;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (committed != seq && std::chrono::steady_clock::now() < deadline) {
+            fleet.pump(std::chrono::milliseconds(50));
+            if (auto ack = device.wait_for_message("bantin/v1/dev/screen-1/ack", std::chrono::milliseconds(10))) {
+                auto verified = protocol::verify_ack(ack->payload, fleet.trusted(), "screen-1");
+                REQUIRE(verified);
+                committed = verified->committed_seq;
+            }
+        }
+        REQUIRE(committed == seq);
+    };
+    prove(1);
+
+    // SIGTERM: Mosquitto saves the controller's session, which comes back "present" without
+    // its $share/ subscription.
+    fleet.broker->stop();
+    auto accounts = fleet.registry->broker_accounts();
+    REQUIRE(accounts);
+    REQUIRE(fleet.broker->start(*accounts));
+    test::EventWaiter controller_events{*fleet.controller};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::optional<protocol::MqttSubscribed> resubscribed;
+    while (!resubscribed && std::chrono::steady_clock::now() < deadline)
+        resubscribed = controller_events.wait_for<protocol::MqttSubscribed>(std::chrono::milliseconds(100));
+    REQUIRE(resubscribed);
+    CHECK(resubscribed->filters == std::vector<std::string>{proof_subscription("bantin-ingest")});
+    REQUIRE(device.wait_for<protocol::MqttConnected>(std::chrono::seconds(10)));
+
+    prove(2);
+    prove(3);
+    CHECK(fleet.ingest->counters().rows_inserted == 3);
+    auto progress = fleet.store->read_value<ProofProgress>([](StoreTransaction& transaction) {
+        return transaction.proof_progress("screen-1", 1700000000000);
+    });
+    REQUIRE(progress);
+    CHECK(progress->contiguous == 3);
+    CHECK(progress->gaps.empty());
+}
 TEST_CASE("revoking a device cuts its live connection and its credentials stop working",
           "[fleet][integration]") {
     BrokerFleet fleet;
