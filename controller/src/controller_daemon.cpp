@@ -141,6 +141,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<Publisher> publisher;
     std::unique_ptr<DeviceCommands> commands;
     std::optional<ScreenshotStore> screenshots;
+    std::unique_ptr<ProofStallWatch> stalls;
     std::unique_ptr<Ingest> ingest;
     std::unique_ptr<DeviceRegistry> registry;
     std::unique_ptr<EspeakSpeechRenderer> speech;
@@ -226,7 +227,9 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     if (!screenshots)
         return std::unexpected(screenshots.error());
     impl->screenshots.emplace(std::move(*screenshots));
-    impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get());
+    impl->stalls = std::make_unique<ProofStallWatch>(config.ingest.stall_alarm);
+    impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get(),
+                                            impl->stalls.get());
 
     ManagedBrokerOptions broker_options;
     broker_options.config.directory = config.broker_config_path();
@@ -307,7 +310,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     };
     impl->fleet = std::make_unique<FleetServices>(
         FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get(), impl->commands.get(),
-                      &*impl->screenshots});
+                      &*impl->screenshots, impl->stalls.get()});
     impl->server = std::make_unique<ApiServer>(server_options(impl->config));
     register_content_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
@@ -365,6 +368,10 @@ Result<void> ControllerDaemon::run() {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
         }
+        for (const auto& stall : impl.stalls->newly_stalled(impl.clock.wall()))
+            spdlog::error("ingest: {} is online and playing but no proof of play has been committed since {} "
+                          "(ingest.stall_alarm_s = {})",
+                          stall.device, format_utc(stall.since), impl.config.ingest.stall_alarm.count());
     }
     return {};
 }
