@@ -4,6 +4,7 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/delivery_repair.hpp"
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
@@ -146,6 +147,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<DeviceRegistry> registry;
     std::unique_ptr<EspeakSpeechRenderer> speech;
     std::unique_ptr<AlertService> alerts;
+    std::unique_ptr<DeliveryRepair> repair;
     std::unique_ptr<ReportService> reports;
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
@@ -290,6 +292,16 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.media_base_url = config.http.base_url();
     impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
                                                   impl->publisher.get(), alert_options);
+    impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get());
+    DeliveryRepair* repair = impl->repair.get();
+    impl->ingest->on_statuses = [repair](const std::vector<CommittedStatus>& statuses) {
+        auto repaired = repair->on_statuses(statuses);
+        if (!repaired)
+            spdlog::error("delivery repair: {}", repaired.error().message());
+        else if (!repaired->bundles.empty() || !repaired->alerts.empty())
+            spdlog::warn("delivery repair: {} bundles and {} alerts published again for devices behind or back online",
+                         repaired->bundles.size(), repaired->alerts.size());
+    };
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get());
 
     AuthPolicy policy;
@@ -362,6 +374,12 @@ Result<void> ControllerDaemon::run() {
                 spdlog::warn("mqtt: {}", disconnected->error.message());
             } else if (std::holds_alternative<protocol::MqttConnected>(event)) {
                 spdlog::info("mqtt: connected");
+                // The broker may have restarted without the retained alerts published since
+                // its last save.
+                if (auto repaired = impl.repair->on_broker_connected(); !repaired)
+                    spdlog::error("delivery repair: {}", repaired.error().message());
+                else if (!repaired->alerts.empty())
+                    spdlog::info("delivery repair: {} active alerts published again", repaired->alerts.size());
             }
         }
         if (impl.ingest->has_pending()) {

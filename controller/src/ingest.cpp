@@ -188,7 +188,9 @@ Result<void> Ingest::flush() {
 
     std::vector<ProofProgress> progress;
     std::vector<PresenceChange> presence;
+    std::vector<CommittedStatus> committed;
     auto written = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+        committed.clear();
         if (!rows.empty()) {
             auto inserted = transaction.insert_proof_of_play(rows, now);
             if (!inserted)
@@ -200,6 +202,8 @@ Result<void> Ingest::flush() {
             if (!device)
                 return std::unexpected(device.error());
             const bool online = status.presence == protocol::Presence::Online;
+            if (on_statuses)
+                committed.push_back(CommittedStatus{status, device->online, device->desired_version});
             if (device->online != online || !device->last_seen)
                 presence.push_back(PresenceChange{status.device, now, online});
             device->online = online;
@@ -216,6 +220,8 @@ Result<void> Ingest::flush() {
         return std::unexpected(written.error());
     ++m_counters.flushes;
     m_counters.statuses += m_statuses.size();
+    if (on_statuses && !committed.empty())
+        on_statuses(committed);
 
     // Committed: now, and only now, acknowledge.
     std::map<std::pair<std::string, std::int64_t>, std::string> epoch_texts;

@@ -34,6 +34,7 @@
 #include "bantin/protocol/mqtt_client.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -106,6 +107,14 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, Wait, std::less<>> m_waits;
 };
+
+// A status as committed by flush(), with what the controller knew of the device just before.
+struct CommittedStatus {
+    protocol::Status status;
+    bool was_online = false;             // the device's online flag before this status
+    std::int64_t desired_version = 0;    // the controller's desired bundle version for it
+};
+
 struct DeviceGaps {
     std::string device;
     std::int64_t install_epoch = 0;
@@ -129,6 +138,9 @@ public:
     const IngestCounters& counters() const { return m_counters; }
     // The latest progress of every (device, epoch) this ingest saw with gaps (for the fleet view).
     std::vector<DeviceGaps> gaps() const;
+    // Called by flush() after each commit with the statuses it committed (not called when there
+    // were none), before the acks go out. Runs on the ingest thread.
+    std::function<void(const std::vector<CommittedStatus>&)> on_statuses;
     // Forget cached device lookups (after a registration or revocation).
     void forget_devices() { m_known.clear(); }
 
