@@ -725,7 +725,9 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
                                           {"zone", row.zone},
                                           {"completed", row.completed},
                                           {"interrupted", row.interrupted},
-                                          {"failed", row.failed}};
+                                          {"failed", row.failed},
+                                          {"cut_short", row.cut_short},
+                                          {"played_ms", row.played_ms}};
         });
     });
     http.Get(route("/reports/delivery"), [routes](const Request& request, Response& response) {

@@ -5,7 +5,9 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <variant>
 
 namespace bantin::controller {
@@ -167,6 +169,8 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.ended = row.ended_at;
         stored.outcome = outcome_of(row.outcome);
         stored.bundle_version = static_cast<std::int64_t>(row.bundle_version);
+        stored.duration_ms = static_cast<std::int64_t>(
+            std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         queued.rows.push_back(std::move(stored));
     }
     m_epochs[batch.device] = batch.install_epoch;

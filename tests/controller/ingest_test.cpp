@@ -283,3 +283,40 @@ TEST_CASE("a zero stall_alarm never reports a stall", "[ingest][stall]") {
     CHECK(stalls.newly_stalled(fixture.clock.wall()).empty());
     CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
 }
+
+TEST_CASE("an interrupted row and every row's duration_ms are stored as sent", "[ingest][duration]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "screen-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow cut;  // cut by a crash, reported after the restart
+    cut.seq = 1;
+    cut.source_id = "camp-1";
+    cut.media = std::string(64, 'b');
+    cut.started_at = fixture.clock.wall();
+    cut.ended_at = cut.started_at + std::chrono::milliseconds{360};
+    cut.duration_ms = 360;
+    cut.outcome = protocol::Outcome::Interrupted;
+    protocol::ProofOfPlayRow replay = cut;
+    replay.seq = 2;
+    replay.started_at = cut.started_at + std::chrono::seconds{5};
+    replay.ended_at = replay.started_at + std::chrono::seconds{2};
+    replay.duration_ms = 2004;
+    replay.outcome = protocol::Outcome::Completed;
+    batch.rows = {cut, replay};
+    REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/screen-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(last_ack(sink, "screen-1", fixture.trusted()) == 2);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    auto rows = (*query)->plays_between(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    CHECK((*rows)[0].outcome == PlayOutcome::Interrupted);
+    CHECK((*rows)[0].duration_ms == std::int64_t{360});
+    CHECK((*rows)[1].outcome == PlayOutcome::Completed);
+    CHECK((*rows)[1].duration_ms == std::int64_t{2004});
+}
