@@ -186,6 +186,12 @@ void describe(Visitor& v, Config& c) {
         v.key("command_expiry_s", c.devices.command_expiry, "Seconds a device command stays valid.",
               between(5, 86400));
     });
+    v.table("ingest", "Proof-of-play ingest.", [&] {
+        v.key("stall_alarm_s", c.ingest.stall_alarm,
+              "Seconds a device may be online and playing with no proof-of-play row committed before the "
+              "controller logs an error and the fleet view marks it (proof_stalled_since); 0: never.",
+              between(0, 7 * 86400));
+    });
     v.table("log", "Logging.",
             [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }

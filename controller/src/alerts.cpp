@@ -342,6 +342,22 @@ Result<std::vector<AlertRecord>> AlertService::active() {
         [&](StoreTransaction& transaction) { return transaction.list_active_alerts(now); });
 }
 
+Result<std::vector<std::string>> AlertService::republish_active(
+    const std::function<bool(const AlertRecord&)>& select) {
+    auto alerts = active();
+    if (!alerts)
+        return std::unexpected(alerts.error());
+    std::vector<std::string> published;
+    for (const auto& record : *alerts) {
+        if (record.state != AlertState::Sent || (select && !select(record)))
+            continue;
+        if (auto sent = publish_alert(record); !sent)
+            return std::unexpected(sent.error());
+        published.push_back(record.alert.id);
+    }
+    return published;
+}
+
 Result<void> AlertService::publish_alert(const AlertRecord& record) {
     const TimePoint now = m_clock.wall();
     protocol::AlertMessage message;

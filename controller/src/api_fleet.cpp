@@ -27,8 +27,19 @@ std::string route(std::string_view tail) {
     return "/api/v1" + std::string{tail};
 }
 
-nlohmann::ordered_json device_view(Store& store, const DeviceRecord& device) {
+// "proof_stalled_since": when the device, online and playing, last had a row committed (or
+// started playing) if that is longer ago than ingest.stall_alarm_s; null otherwise.
+nlohmann::ordered_json proof_stalled_since(const ProofStallWatch* stalls, const DeviceRecord& device, TimePoint now) {
+    if (!stalls)
+        return nullptr;
+    auto since = stalls->stalled_since(device.device.id, now);
+    return since ? nlohmann::ordered_json(format_utc(*since)) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json device_view(Store& store, const DeviceRecord& device, const ProofStallWatch* stalls,
+                                   TimePoint now) {
     auto json = device_to_json(device);
+    json["proof_stalled_since"] = proof_stalled_since(stalls, device, now);
     json["status"] = nullptr;
     json["proof"] = nullptr;
     if (!device.last_status.empty()) {
@@ -202,7 +213,7 @@ public:
             [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
         if (!device)
             return send_error(response, device.error());
-        send_json(response, 200, device_view(m_context.store, *device));
+        send_json(response, 200, device_view(m_context.store, *device, m_fleet.stalls, m_context.clock.wall()));
     }
 
     void register_device(const Request& request, Response& response) {
@@ -291,7 +302,8 @@ public:
         if (!devices)
             return send_error(response, devices.error());
         std::map<std::string, int> delivery;
-        int online = 0, offline = 0, revoked = 0;
+        int online = 0, offline = 0, revoked = 0, proof_stalled = 0;
+        const TimePoint now = m_context.clock.wall();
         auto items = nlohmann::ordered_json::array();
         for (const auto& device : *devices) {
             if (device.revoked) {
@@ -301,6 +313,7 @@ public:
             device.online ? ++online : ++offline;
             ++delivery[std::string{to_string(delivery_state(device))}];
             auto row = device_to_json(device);
+            row["proof_stalled_since"] = proof_stalled_since(m_fleet.stalls, device, now);
             if (!device.last_status.empty())
                 if (auto status = protocol::decode_status(device.last_status); status) {
                     row["now_playing"] =
@@ -311,12 +324,15 @@ public:
                     row["last_error"] = status->last_error ? nlohmann::ordered_json(*status->last_error)
                                                            : nlohmann::ordered_json(nullptr);
                 }
+            if (!row["proof_stalled_since"].is_null())
+                ++proof_stalled;
             items.push_back(std::move(row));
         }
         nlohmann::ordered_json json;
         json["online"] = online;
         json["offline"] = offline;
         json["revoked"] = revoked;
+        json["proof_stalled"] = proof_stalled;
         json["delivery"] = delivery;
         json["devices"] = std::move(items);
         send_json(response, 200, json);
@@ -709,7 +725,9 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
                                           {"zone", row.zone},
                                           {"completed", row.completed},
                                           {"interrupted", row.interrupted},
-                                          {"failed", row.failed}};
+                                          {"failed", row.failed},
+                                          {"cut_short", row.cut_short},
+                                          {"played_ms", row.played_ms}};
         });
     });
     http.Get(route("/reports/delivery"), [routes](const Request& request, Response& response) {

@@ -4,6 +4,7 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/delivery_repair.hpp"
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
@@ -141,10 +142,12 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<Publisher> publisher;
     std::unique_ptr<DeviceCommands> commands;
     std::optional<ScreenshotStore> screenshots;
+    std::unique_ptr<ProofStallWatch> stalls;
     std::unique_ptr<Ingest> ingest;
     std::unique_ptr<DeviceRegistry> registry;
     std::unique_ptr<EspeakSpeechRenderer> speech;
     std::unique_ptr<AlertService> alerts;
+    std::unique_ptr<DeliveryRepair> repair;
     std::unique_ptr<ReportService> reports;
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
@@ -226,7 +229,9 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     if (!screenshots)
         return std::unexpected(screenshots.error());
     impl->screenshots.emplace(std::move(*screenshots));
-    impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get());
+    impl->stalls = std::make_unique<ProofStallWatch>(config.ingest.stall_alarm);
+    impl->ingest = std::make_unique<Ingest>(*impl->store, clock, impl->key, *impl->sink, impl->history.get(),
+                                            impl->stalls.get());
 
     ManagedBrokerOptions broker_options;
     broker_options.config.directory = config.broker_config_path();
@@ -287,6 +292,16 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.media_base_url = config.http.base_url();
     impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
                                                   impl->publisher.get(), alert_options);
+    impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get());
+    DeliveryRepair* repair = impl->repair.get();
+    impl->ingest->on_statuses = [repair](const std::vector<CommittedStatus>& statuses) {
+        auto repaired = repair->on_statuses(statuses);
+        if (!repaired)
+            spdlog::error("delivery repair: {}", repaired.error().message());
+        else if (!repaired->bundles.empty() || !repaired->alerts.empty())
+            spdlog::warn("delivery repair: {} bundles and {} alerts published again for devices behind or back online",
+                         repaired->bundles.size(), repaired->alerts.size());
+    };
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get());
 
     AuthPolicy policy;
@@ -307,7 +322,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     };
     impl->fleet = std::make_unique<FleetServices>(
         FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get(), impl->commands.get(),
-                      &*impl->screenshots});
+                      &*impl->screenshots, impl->stalls.get()});
     impl->server = std::make_unique<ApiServer>(server_options(impl->config));
     register_content_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
@@ -359,12 +374,22 @@ Result<void> ControllerDaemon::run() {
                 spdlog::warn("mqtt: {}", disconnected->error.message());
             } else if (std::holds_alternative<protocol::MqttConnected>(event)) {
                 spdlog::info("mqtt: connected");
+                // The broker may have restarted without the retained alerts published since
+                // its last save.
+                if (auto repaired = impl.repair->on_broker_connected(); !repaired)
+                    spdlog::error("delivery repair: {}", repaired.error().message());
+                else if (!repaired->alerts.empty())
+                    spdlog::info("delivery repair: {} active alerts published again", repaired->alerts.size());
             }
         }
         if (impl.ingest->has_pending()) {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
         }
+        for (const auto& stall : impl.stalls->newly_stalled(impl.clock.wall()))
+            spdlog::error("ingest: {} is online and playing but no proof of play has been committed since {} "
+                          "(ingest.stall_alarm_s = {})",
+                          stall.device, format_utc(stall.since), impl.config.ingest.stall_alarm.count());
     }
     return {};
 }

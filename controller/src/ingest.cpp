@@ -5,7 +5,9 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <variant>
 
 namespace bantin::controller {
@@ -43,9 +45,47 @@ std::string status_subscription() {
     return protocol::all_devices_filter(protocol::DeviceChannel::Status);
 }
 
+void ProofStallWatch::on_status(const protocol::Status& status, TimePoint at) {
+    const bool playing = status.presence == protocol::Presence::Online && status.now_playing.has_value();
+    std::lock_guard lock{m_mutex};
+    Wait& wait = m_waits[status.device];
+    if (!playing) {
+        wait = Wait{};
+    } else if (!wait.waiting) {
+        wait = Wait{true, at, false};
+    }
+}
+
+void ProofStallWatch::on_proof(const std::string& device, TimePoint at) {
+    std::lock_guard lock{m_mutex};
+    Wait& wait = m_waits[device];
+    wait.since = at;
+    wait.reported = false;
+}
+
+std::vector<ProofStall> ProofStallWatch::newly_stalled(TimePoint now) {
+    std::vector<ProofStall> found;
+    std::lock_guard lock{m_mutex};
+    for (auto& [device, wait] : m_waits) {
+        if (!wait.reported && stalled(wait, now)) {
+            wait.reported = true;
+            found.push_back(ProofStall{device, wait.since});
+        }
+    }
+    return found;
+}
+
+std::optional<TimePoint> ProofStallWatch::stalled_since(std::string_view device, TimePoint now) const {
+    std::lock_guard lock{m_mutex};
+    auto found = m_waits.find(device);
+    if (found == m_waits.end() || !stalled(found->second, now))
+        return std::nullopt;
+    return found->second.since;
+}
+
 Ingest::Ingest(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
-               FleetHistory* history)
-    : m_store(store), m_clock(clock), m_key(key), m_sink(sink), m_history(history) {}
+               FleetHistory* history, ProofStallWatch* stalls)
+    : m_store(store), m_clock(clock), m_key(key), m_sink(sink), m_history(history), m_stalls(stalls) {}
 
 bool Ingest::known_device(const std::string& device) {
     if (auto found = m_known.find(device); found != m_known.end())
@@ -129,6 +169,8 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.ended = row.ended_at;
         stored.outcome = outcome_of(row.outcome);
         stored.bundle_version = static_cast<std::int64_t>(row.bundle_version);
+        stored.duration_ms = static_cast<std::int64_t>(
+            std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         queued.rows.push_back(std::move(stored));
     }
     m_epochs[batch.device] = batch.install_epoch;
@@ -150,7 +192,9 @@ Result<void> Ingest::flush() {
 
     std::vector<ProofProgress> progress;
     std::vector<PresenceChange> presence;
+    std::vector<CommittedStatus> committed;
     auto written = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+        committed.clear();
         if (!rows.empty()) {
             auto inserted = transaction.insert_proof_of_play(rows, now);
             if (!inserted)
@@ -162,6 +206,8 @@ Result<void> Ingest::flush() {
             if (!device)
                 return std::unexpected(device.error());
             const bool online = status.presence == protocol::Presence::Online;
+            if (on_statuses)
+                committed.push_back(CommittedStatus{status, device->online, device->desired_version});
             if (device->online != online || !device->last_seen)
                 presence.push_back(PresenceChange{status.device, now, online});
             device->online = online;
@@ -178,6 +224,8 @@ Result<void> Ingest::flush() {
         return std::unexpected(written.error());
     ++m_counters.flushes;
     m_counters.statuses += m_statuses.size();
+    if (on_statuses && !committed.empty())
+        on_statuses(committed);
 
     // Committed: now, and only now, acknowledge.
     std::map<std::pair<std::string, std::int64_t>, std::string> epoch_texts;
@@ -200,6 +248,12 @@ Result<void> Ingest::flush() {
         if (sent)
             ++m_counters.acks;
     };
+    if (m_stalls) {
+        for (const auto& status : m_statuses) m_stalls->on_status(status, now);
+        for (const auto& entry : progress)
+            if (entry.inserted > 0)
+                m_stalls->on_proof(entry.device, now);
+    }
     for (const auto& entry : progress) {
         m_counters.rows_inserted += static_cast<std::uint64_t>(entry.inserted);
         auto key = std::make_pair(entry.device, entry.install_epoch);

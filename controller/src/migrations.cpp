@@ -223,6 +223,13 @@ CREATE TABLE proof_progress (
     PRIMARY KEY (device_id, install_epoch)
 ) WITHOUT ROWID;
 )sql"},
+    {3,
+     "proof of play: the measured duration of each play",
+     R"sql(
+-- Milliseconds the play ran, measured by the device on its monotonic clock; NULL for rows
+-- stored before this version (unknown).
+ALTER TABLE proof_of_play ADD COLUMN duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0);
+)sql"},
 };
 
 }  // namespace

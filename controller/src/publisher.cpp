@@ -32,6 +32,12 @@ Result<RebuildReport> Publisher::rebuild_devices(std::span<const std::string> de
                    Scope::Changed);
 }
 
+Result<RebuildReport> Publisher::republish_devices(std::span<const std::string> device_ids) {
+    std::set<std::string, std::less<>> wanted(device_ids.begin(), device_ids.end());
+    return rebuild([&](const DeviceRecord& device) { return wanted.contains(device.device.id); },
+                   Scope::Republish);
+}
+
 Result<RebuildReport> Publisher::on_campaigns_changed(std::span<const std::string> campaign_ids) {
     std::vector<scheduler::Targets> targets;
     auto loaded = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
@@ -86,6 +92,7 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
     struct Pending {
         protocol::Bundle bundle;
         std::string digest;
+        bool new_version = true;  // false: the same content again under its stored version
     };
     std::vector<Pending> pending;
     for (const auto& device : devices) {
@@ -96,6 +103,11 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
         std::string digest = bundle_digest(bundle);
         const bool lagging = device.desired_version > device.applied_version;
         const bool changed = digest != device.desired_digest || device.desired_version == 0;
+        if (!changed && scope == Scope::Republish) {
+            bundle.version = static_cast<std::uint64_t>(device.desired_version);
+            pending.push_back(Pending{std::move(bundle), std::move(digest), false});
+            continue;
+        }
         if (!changed && !(scope == Scope::ChangedOrLagging && lagging)) {
             ++report.unchanged;
             continue;
@@ -109,8 +121,11 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
 
     // Versions are assigned inside the write, from the stored value, so concurrent status
     // updates of the same rows are kept and a version is never reused.
-    auto written = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+    const bool any_new_version = std::ranges::any_of(pending, [](const Pending& item) { return item.new_version; });
+    auto written = !any_new_version ? Result<void>{} : m_store.write([&](StoreTransaction& transaction) -> Result<void> {
         for (auto& item : pending) {
+            if (!item.new_version)
+                continue;
             auto device = transaction.device_by_id(item.bundle.device);
             if (!device)
                 return std::unexpected(device.error());

@@ -9,7 +9,9 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 namespace bantin::controller {
 namespace {
@@ -52,6 +54,56 @@ std::string ratio_text(double ratio) {
     return text;
 }
 
+// Planned slot lengths from the current model (archived campaigns included).
+class SlotLengths {
+public:
+    static Result<SlotLengths> load(Store& store) {
+        ModelOptions options;
+        options.campaigns = CampaignSelection::NotArchived;
+        options.revoked = RevokedDevices::Include;
+        auto model = build_model(store, options);
+        if (!model)
+            return std::unexpected(model.error());
+        SlotLengths lengths;
+        for (const auto& media : model->media) lengths.m_media.emplace(media.sha256, media.duration);
+        std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> playlists;
+        for (const auto& playlist : model->playlists) playlists.emplace(playlist.id, playlist.items);
+        for (const auto& campaign : model->campaigns)
+            if (auto found = playlists.find(campaign.playlist); found != playlists.end())
+                lengths.m_campaign_items.emplace(campaign.id, found->second);
+        return lengths;
+    }
+
+    // The playlist item's duration when the row's item still holds its media, else the media's own.
+    std::optional<Duration> of(const ProofOfPlayRow& row) const {
+        if (auto campaign = m_campaign_items.find(row.campaign); campaign != m_campaign_items.end()) {
+            const auto& items = campaign->second;
+            if (row.item >= 0 && static_cast<std::size_t>(row.item) < items.size()) {
+                const auto& item = items[static_cast<std::size_t>(row.item)];
+                if (item.media == row.media && item.duration)
+                    return item.duration;
+            }
+        }
+        if (auto media = m_media.find(row.media); media != m_media.end())
+            return media->second;
+        return std::nullopt;
+    }
+
+    // False for a play known to have run under min_completed_fraction of its slot.
+    bool ran_enough(const ProofOfPlayRow& row) const {
+        if (!row.duration_ms)
+            return true;
+        auto slot = of(row);
+        if (!slot || slot->count() <= 0)
+            return true;
+        return static_cast<double>(*row.duration_ms) >= min_completed_fraction * static_cast<double>(slot->count());
+    }
+
+private:
+    std::map<std::string, std::optional<Duration>, std::less<>> m_media;
+    std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> m_campaign_items;
+};
+
 }  // namespace
 
 Result<void> check_range(ReportRange range) {
@@ -93,6 +145,9 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
     auto rows = m_proofs.plays_between(range.from, range.to);
     if (!rows)
         return std::unexpected(rows.error());
+    auto slots = SlotLengths::load(m_store);
+    if (!slots)
+        return std::unexpected(slots.error());
     std::map<std::tuple<std::string, std::string, std::string>, PlaysRow> counts;
     for (const auto& row : *rows) {
         if (row.campaign.empty())
@@ -106,8 +161,15 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
         entry.campaign = row.campaign;
         entry.day = day;
         entry.zone = zone;
+        if (row.duration_ms)
+            entry.played_ms += *row.duration_ms;
         switch (row.outcome) {
-            case PlayOutcome::Completed: ++entry.completed; break;
+            case PlayOutcome::Completed:
+                if (slots->ran_enough(row))
+                    ++entry.completed;
+                else
+                    ++entry.cut_short;
+                break;
             case PlayOutcome::Interrupted: ++entry.interrupted; break;
             case PlayOutcome::Failed: ++entry.failed; break;
         }
@@ -150,8 +212,11 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     auto plays = m_proofs.plays_between(range.from, range.to);
     if (!plays)
         return std::unexpected(plays.error());
+    auto slots = SlotLengths::load(m_store);
+    if (!slots)
+        return std::unexpected(slots.error());
     for (const auto& play : *plays) {
-        if (play.campaign.empty() || play.outcome != PlayOutcome::Completed)
+        if (play.campaign.empty() || play.outcome != PlayOutcome::Completed || !slots->ran_enough(play))
             continue;
         auto& row = rows[play.campaign];
         row.campaign = play.campaign;
@@ -198,10 +263,13 @@ Result<std::vector<UptimeRow>> ReportService::uptime(ReportRange range) {
 
 std::string to_csv(const std::vector<PlaysRow>& rows) {
     std::ostringstream out;
-    out << "campaign,day,zone,completed,interrupted,failed\r\n";
-    for (const auto& row : rows)
+    out << "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n";
+    for (const auto& row : rows) {
+        char played[32];
+        std::snprintf(played, sizeof played, "%.3f", static_cast<double>(row.played_ms) / 1000.0);
         out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed
-            << ',' << row.interrupted << ',' << row.failed << "\r\n";
+            << ',' << row.interrupted << ',' << row.failed << ',' << row.cut_short << ',' << played << "\r\n";
+    }
     return out.str();
 }
 

@@ -660,8 +660,8 @@ public:
         auto insert = m_database.prepare(
             "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
             "item, "
-            "media, started_at, ended_at, outcome, bundle_version, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!insert)
             return std::unexpected(insert.error());
         for (const ProofOfPlayRow& row : rows) {
@@ -676,7 +676,8 @@ public:
                 progress.push_back(ProofProgress{row.device, row.install_epoch, 0, 0, {}, 0});
             insert->reset();
             bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item,
-                     row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received);
+                     row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received,
+                     row.duration_ms);
             BANTIN_STORE_TRY(insert->run());
             ProofProgress& entry = progress[position->second];
             entry.inserted += m_database.changes();
@@ -1021,7 +1022,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
-        "bundle_version FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
+        "bundle_version, duration_ms FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
         "ORDER BY started_at, device_id, install_epoch, seq");
     if (!query)
         return std::unexpected(query.error());
@@ -1046,6 +1047,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
         auto outcome = parse_play_outcome(query->column_text(9));
         row.outcome = outcome ? *outcome : PlayOutcome::Failed;
         row.bundle_version = query->column_int64(10);
+        row.duration_ms = query->column_optional_int64(11);
         rows.push_back(std::move(row));
     }
     return rows;

@@ -259,7 +259,7 @@ public:
             return fail(Errc::InvalidInput, "subscription filter '" + filter + "' is not valid");
         }
         std::lock_guard lock(m_subscription_mutex);
-        m_subscriptions[filter] = Subscription{static_cast<int>(qos), false};
+        m_subscriptions[filter] = Subscription{static_cast<int>(qos)};
         if (m_connected) {
             send_subscribe_locked(filter, static_cast<int>(qos));
         }
@@ -318,7 +318,6 @@ public:
 private:
     struct Subscription {
         int qos = 1;
-        bool acknowledged = false;
     };
 
     std::unexpected<Error> library_error(const std::string& what, int rc) const {
@@ -467,10 +466,13 @@ private:
         {
             std::lock_guard lock(state.m_subscription_mutex);
             state.m_connected = true;
-            for (auto& [filter, subscription] : state.m_subscriptions) {
-                if (!session_present || !subscription.acknowledged) {
-                    state.send_subscribe_locked(filter, subscription.qos);
-                }
+            // Every filter, whatever the broker says about the session: Mosquitto 2.0.11
+            // restores a persisted session and its plain subscriptions after a restart but
+            // drops the shared ones ($share/...) while still answering "session present".
+            // Subscribing again is idempotent at the broker (MQTT 5, 3.8.4: the existing
+            // subscription is replaced; retained messages may be sent again).
+            for (const auto& [filter, subscription] : state.m_subscriptions) {
+                state.send_subscribe_locked(filter, subscription.qos);
             }
         }
         state.push(MqttConnected{session_present});
@@ -508,11 +510,6 @@ private:
             if (auto found = state.m_pending_subacks.find(message_id); found != state.m_pending_subacks.end()) {
                 event.filters = std::move(found->second);
                 state.m_pending_subacks.erase(found);
-            }
-            for (std::size_t i = 0; i < event.filters.size() && i < event.granted.size(); ++i) {
-                if (auto sub = state.m_subscriptions.find(event.filters[i]); sub != state.m_subscriptions.end()) {
-                    sub->second.acknowledged = event.granted[i] < 128;
-                }
             }
         }
         state.push(std::move(event));

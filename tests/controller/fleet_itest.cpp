@@ -3,7 +3,9 @@
 // openssl), proof of play through the broker, revocation, and the device media route.
 
 #include "bantin/config/controller_config.hpp"
+#include "bantin/controller/alerts.hpp"
 #include "bantin/controller/api_fleet.hpp"
+#include "bantin/controller/delivery_repair.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/ingest.hpp"
@@ -14,6 +16,8 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include <signal.h>
 
 #include <fstream>
 
@@ -202,6 +206,165 @@ TEST_CASE("proof of play through the broker is committed once and acked after th
     }
     CHECK(fleet.ingest->counters().rows_inserted == 20);
     CHECK(fleet.ingest->counters().rows_received == 40);
+}
+
+TEST_CASE("proof ingest resumes after the broker restarts under the controller's shared subscription",
+          "[fleet][integration][broker-restart]") {
+    BrokerFleet fleet;
+    INFO(fleet.broker->log_tail());
+    auto screen = fleet.register_device("screen-1", "zone-1");
+    fleet.connect_controller();
+    auto device_client =
+        protocol::MqttClient::create(fleet.options_for(screen.mqtt.username, screen.mqtt.password));
+    REQUIRE(device_client);
+    test::EventWaiter device{*device_client};
+    device.connect_and_subscribe({"bantin/v1/dev/screen-1/ack"});
+
+    // Publishes seq and waits for the controller's ack of it.
+    auto prove = [&](std::uint64_t seq) {
+        protocol::ProofOfPlayBatch batch;
+        batch.device = "screen-1";
+        batch.install_epoch = "1700000000000";
+        protocol::ProofOfPlayRow row;
+        row.seq = seq;
+        row.source_id = "camp-1";
+        row.media = std::string(64, 'b');
+        row.started_at = fleet.clock.wall();
+        row.ended_at = row.started_at + std::chrono::seconds{15};
+        batch.rows.push_back(row);
+        REQUIRE(device_client->publish("bantin/v1/dev/screen-1/pop", protocol::encode(batch)));
+        std::optional<std::uint64_t> committed;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (committed != seq && std::chrono::steady_clock::now() < deadline) {
+            fleet.pump(std::chrono::milliseconds(50));
+            if (auto ack = device.wait_for_message("bantin/v1/dev/screen-1/ack", std::chrono::milliseconds(10))) {
+                auto verified = protocol::verify_ack(ack->payload, fleet.trusted(), "screen-1");
+                REQUIRE(verified);
+                committed = verified->committed_seq;
+            }
+        }
+        REQUIRE(committed == seq);
+    };
+    prove(1);
+
+    // SIGTERM: Mosquitto saves the controller's session, which comes back "present" without
+    // its $share/ subscription.
+    fleet.broker->stop();
+    auto accounts = fleet.registry->broker_accounts();
+    REQUIRE(accounts);
+    REQUIRE(fleet.broker->start(*accounts));
+    test::EventWaiter controller_events{*fleet.controller};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::optional<protocol::MqttSubscribed> resubscribed;
+    while (!resubscribed && std::chrono::steady_clock::now() < deadline)
+        resubscribed = controller_events.wait_for<protocol::MqttSubscribed>(std::chrono::milliseconds(100));
+    REQUIRE(resubscribed);
+    CHECK(resubscribed->filters == std::vector<std::string>{proof_subscription("bantin-ingest")});
+    REQUIRE(device.wait_for<protocol::MqttConnected>(std::chrono::seconds(10)));
+
+    prove(2);
+    prove(3);
+    CHECK(fleet.ingest->counters().rows_inserted == 3);
+    auto progress = fleet.store->read_value<ProofProgress>([](StoreTransaction& transaction) {
+        return transaction.proof_progress("screen-1", 1700000000000);
+    });
+    REQUIRE(progress);
+    CHECK(progress->contiguous == 3);
+    CHECK(progress->gaps.empty());
+}
+
+TEST_CASE("a broker killed before its autosave loses retained bundles and alerts, and a device behind gets both "
+          "back from its status",
+          "[fleet][integration][broker-restart]") {
+    BrokerFleet fleet;
+    INFO(fleet.broker->log_tail());
+    auto screen = fleet.register_device("screen-1", "zone-1");
+    REQUIRE(fleet.controller->subscribe(status_subscription()));
+    fleet.connect_controller();
+    TextAsSpeech speech{fleet.clock};
+    AlertServiceOptions alert_options;
+    AlertService alerts{*fleet.store, fleet.clock, fleet.keys.secret, *fleet.sink, speech, fleet.publisher.get(),
+                        alert_options};
+    DeliveryRepair repair{*fleet.store, fleet.clock, *fleet.publisher, &alerts};
+    std::vector<RepairReport> repairs;
+    fleet.ingest->on_statuses = [&](const std::vector<CommittedStatus>& statuses) {
+        auto repaired = repair.on_statuses(statuses);
+        REQUIRE(repaired);
+        repairs.push_back(*repaired);
+    };
+
+    // Published while the device is offline: a bundle, then an exercise alert for its zone
+    // (which rebuilds the bundle once more).
+    fleet.approve_campaign("camp-1", {"zone-1"});
+    REQUIRE(fleet.publisher->rebuild_all());
+    AlertRequest request;
+    request.zones = {"zone-1"};
+    request.status = scheduler::AlertStatus::Exercise;
+    request.headline = "Lũ quét";
+    request.text = "Di chuyển lên vùng cao ngay.";
+    request.expires = fleet.clock.wall() + std::chrono::hours{2};
+    auto alert = alerts.create(fleet.operator_one, request);
+    REQUIRE(alert);
+    REQUIRE(alert->state == AlertState::Sent);
+    const std::int64_t desired = fleet.device("screen-1").desired_version;
+    REQUIRE(desired > 0);
+    // The broker holds both, retained.
+    REQUIRE(retained(fleet, screen, "bantin/v1/dev/screen-1/bundle", 5).exit_code == 0);
+    REQUIRE(retained(fleet, screen, "bantin/v1/alert/zone/zone-1", 5).exit_code == 0);
+
+    // SIGKILL before the first autosave (60 s): the broker saved nothing and comes back empty.
+    const fs::path saved = fleet.broker->files().persistence_directory / "mosquitto.db";
+    REQUIRE(::kill(fleet.broker->pid(), SIGKILL) == 0);
+    fleet.broker->stop();
+    REQUIRE_FALSE(fs::exists(saved));
+    auto accounts = fleet.registry->broker_accounts();
+    REQUIRE(accounts);
+    REQUIRE(fleet.broker->start(*accounts));
+
+    // The device comes back, finds nothing retained, and reports that it has seen no bundle.
+    auto device_options = fleet.options_for(screen.mqtt.username, screen.mqtt.password);
+    device_options.clean_start = true;
+    device_options.session_expiry = std::chrono::seconds{0};
+    auto device_client = protocol::MqttClient::create(device_options);
+    REQUIRE(device_client);
+    test::EventWaiter device{*device_client};
+    device.connect_and_subscribe({"bantin/v1/dev/screen-1/bundle", "bantin/v1/alert/zone/zone-1"});
+    protocol::Status status;
+    status.device = "screen-1";
+    status.reported_at = fleet.clock.wall();
+    status.install_epoch = "1700000000000";
+    status.boot_id = "boot-2";
+    status.software_version = "0.1";
+    protocol::PublishOptions retain;
+    retain.retain = protocol::Retain::Yes;
+    REQUIRE(device_client->publish("bantin/v1/dev/screen-1/status", protocol::encode(status), retain));
+
+    std::optional<protocol::MqttMessage> bundle;
+    std::optional<protocol::MqttMessage> alert_message;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while ((!bundle || !alert_message) && std::chrono::steady_clock::now() < deadline) {
+        fleet.pump(std::chrono::milliseconds(50));
+        if (!bundle)
+            bundle = device.wait_for_message("bantin/v1/dev/screen-1/bundle", std::chrono::milliseconds(10));
+        if (!alert_message)
+            alert_message = device.wait_for_message("bantin/v1/alert/zone/zone-1", std::chrono::milliseconds(10));
+    }
+    REQUIRE(bundle);
+    REQUIRE(alert_message);
+    auto verified = protocol::verify_bundle(bundle->payload, fleet.trusted(), "screen-1", 0, fleet.clock.wall());
+    REQUIRE(verified);
+    CHECK(verified->version == static_cast<std::uint64_t>(desired));  // the same version, not a new one
+    CHECK(fleet.device("screen-1").desired_version == desired);
+    auto verified_alert =
+        protocol::verify_alert(alert_message->payload, fleet.trusted(), "zone-1", {}, fleet.clock.wall());
+    REQUIRE(verified_alert);
+    REQUIRE(std::holds_alternative<protocol::AlertMessage>(*verified_alert));
+    CHECK(std::get<protocol::AlertMessage>(*verified_alert).alert.id == alert->alert.id);
+    // One repair: a status seen again (a retained copy) within 30 s publishes nothing more.
+    std::erase_if(repairs, [](const RepairReport& report) { return report.bundles.empty() && report.alerts.empty(); });
+    REQUIRE(repairs.size() == 1);
+    CHECK(repairs[0].bundles == std::vector<std::string>{"screen-1"});
+    CHECK(repairs[0].alerts == std::vector<std::string>{alert->alert.id});
 }
 
 TEST_CASE("revoking a device cuts its live connection and its credentials stop working",

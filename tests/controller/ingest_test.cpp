@@ -188,3 +188,135 @@ TEST_CASE("install epochs map to stable store keys", "[ingest]") {
     CHECK(install_epoch_key("abc") >= 0);
     CHECK(proof_subscription("bantin-ingest") == "$share/bantin-ingest/bantin/v1/dev/+/pop");
 }
+
+namespace {
+
+protocol::MqttMessage status_message(const std::string& device, bool online, bool playing, TimePoint at) {
+    protocol::Status status;
+    status.device = device;
+    status.presence = online ? protocol::Presence::Online : protocol::Presence::Offline;
+    status.reported_at = at;
+    status.install_epoch = "1700000000000";
+    status.boot_id = "boot-1";
+    status.software_version = "0.1";
+    if (playing)
+        status.now_playing = protocol::NowPlaying{protocol::SourceKind::Campaign, "camp-1", std::string(64, 'b'), at};
+    return protocol::MqttMessage{"bantin/v1/dev/" + device + "/status", protocol::encode(status)};
+}
+
+}  // namespace
+
+TEST_CASE("a device online and playing with no proof committed for stall_alarm is reported once per stall",
+          "[ingest][stall]") {
+    using std::chrono::minutes;
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-2", "zone-1");
+    fixture.add_device("screen-3", "zone-1");
+    RecordingSink sink;
+    ProofStallWatch stalls{minutes{10}};
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink, nullptr, &stalls};
+    auto feed = [&](const protocol::MqttMessage& message) {
+        REQUIRE(ingest.accept(message));
+        REQUIRE(ingest.flush());
+    };
+    const TimePoint start = fixture.clock.wall();
+    feed(status_message("screen-1", true, true, start));   // playing, will send nothing
+    feed(status_message("screen-2", true, true, start));   // playing, sends proof
+    feed(status_message("screen-3", true, false, start));  // online, nothing to play
+    feed(pop_message("screen-2", "1700000000000", 1, 1, start));
+
+    fixture.clock.advance(minutes{9});
+    feed(status_message("screen-1", true, true, fixture.clock.wall()));  // a later status keeps the wait
+    feed(pop_message("screen-2", "1700000000000", 2, 2, start));
+    CHECK(stalls.newly_stalled(fixture.clock.wall()).empty());
+    CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
+
+    fixture.clock.advance(minutes{1});
+    const TimePoint at_ten = fixture.clock.wall();
+    auto first = stalls.newly_stalled(at_ten);
+    REQUIRE(first.size() == 1);
+    CHECK(first[0] == ProofStall{"screen-1", start});
+    CHECK(stalls.stalled_since("screen-1", at_ten) == start);
+    CHECK_FALSE(stalls.stalled_since("screen-2", at_ten));
+    CHECK_FALSE(stalls.stalled_since("screen-3", at_ten));
+    // Once per stall: still stalled, not reported again.
+    fixture.clock.advance(minutes{5});
+    CHECK(stalls.newly_stalled(fixture.clock.wall()).empty());
+    CHECK(stalls.stalled_since("screen-1", fixture.clock.wall()) == start);
+
+    // A repeat of rows already committed is not new proof; a new row ends the stall.
+    feed(pop_message("screen-2", "1700000000000", 1, 1, start));
+    feed(pop_message("screen-1", "1700000000000", 1, 1, start));
+    const TimePoint proved = fixture.clock.wall();
+    CHECK_FALSE(stalls.stalled_since("screen-1", proved));
+    fixture.clock.advance(minutes{10});
+    // screen-2's last new row was 25 minutes ago: stalled since then; screen-1 again, a new stall.
+    auto second = stalls.newly_stalled(fixture.clock.wall());
+    REQUIRE(second.size() == 2);
+    CHECK(second[0] == ProofStall{"screen-1", proved});
+    CHECK(second[1] == ProofStall{"screen-2", start + minutes{9}});
+
+    // Offline ends the wait; coming back starts a new one from that status.
+    feed(status_message("screen-1", false, false, fixture.clock.wall()));
+    CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
+    fixture.clock.advance(minutes{30});
+    CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
+    const TimePoint back = fixture.clock.wall();
+    feed(status_message("screen-1", true, true, back));
+    fixture.clock.advance(minutes{10});
+    auto third = stalls.newly_stalled(fixture.clock.wall());
+    REQUIRE(third.size() == 1);
+    CHECK(third[0] == ProofStall{"screen-1", back});
+    CHECK(ingest.counters().dropped == 0);
+}
+
+TEST_CASE("a zero stall_alarm never reports a stall", "[ingest][stall]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    RecordingSink sink;
+    ProofStallWatch stalls{Duration{0}};
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink, nullptr, &stalls};
+    REQUIRE(ingest.accept(status_message("screen-1", true, true, fixture.clock.wall())));
+    REQUIRE(ingest.flush());
+    fixture.clock.advance(std::chrono::hours{24});
+    CHECK(stalls.newly_stalled(fixture.clock.wall()).empty());
+    CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
+}
+
+TEST_CASE("an interrupted row and every row's duration_ms are stored as sent", "[ingest][duration]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "screen-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow cut;  // cut by a crash, reported after the restart
+    cut.seq = 1;
+    cut.source_id = "camp-1";
+    cut.media = std::string(64, 'b');
+    cut.started_at = fixture.clock.wall();
+    cut.ended_at = cut.started_at + std::chrono::milliseconds{360};
+    cut.duration_ms = 360;
+    cut.outcome = protocol::Outcome::Interrupted;
+    protocol::ProofOfPlayRow replay = cut;
+    replay.seq = 2;
+    replay.started_at = cut.started_at + std::chrono::seconds{5};
+    replay.ended_at = replay.started_at + std::chrono::seconds{2};
+    replay.duration_ms = 2004;
+    replay.outcome = protocol::Outcome::Completed;
+    batch.rows = {cut, replay};
+    REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/screen-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(last_ack(sink, "screen-1", fixture.trusted()) == 2);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    auto rows = (*query)->plays_between(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    CHECK((*rows)[0].outcome == PlayOutcome::Interrupted);
+    CHECK((*rows)[0].duration_ms == std::int64_t{360});
+    CHECK((*rows)[1].outcome == PlayOutcome::Completed);
+    CHECK((*rows)[1].duration_ms == std::int64_t{2004});
+}

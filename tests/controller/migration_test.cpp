@@ -91,7 +91,7 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
     SimulatedClock clock;
     {
         sqlite::Database old = open_raw(directory.file("c.db"));
-        REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v1.sql")));
+        REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
         REQUIRE(schema_version(old).value() == current_schema_version() - 1);
     }
     auto store = SqliteStore::open(directory.file("c.db"), clock);
@@ -139,14 +139,26 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
     ProofOfPlayRow row;
     row.device = "man-hinh-cho";
     row.install_epoch = 1;
-    row.seq = 1;
+    row.seq = 2;
     row.campaign = "c-tiem-chung";
     row.media = std::string(64, 'a');
+    row.duration_ms = 14'500;
     auto progress = (*store)->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
         return transaction.insert_proof_of_play({&row, 1}, clock.wall());
     });
     REQUIRE(progress);
-    CHECK(progress->at(0).contiguous == 1);
+    CHECK(progress->at(0).contiguous == 2);
+    // The play stored before version 3 has no duration; the new one keeps its own.
+    auto plays = (*store)->read_value<std::vector<ProofOfPlayRow>>([&](StoreTransaction& transaction) {
+        return transaction.list_proof_of_play(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    });
+    REQUIRE(plays);
+    REQUIRE(plays->size() == 2);
+    const auto& old_play = plays->at(0).seq == 1 ? plays->at(0) : plays->at(1);
+    const auto& new_play = plays->at(0).seq == 2 ? plays->at(0) : plays->at(1);
+    CHECK(old_play.outcome == PlayOutcome::Completed);
+    CHECK_FALSE(old_play.duration_ms);
+    CHECK(new_play.duration_ms == std::int64_t{14'500});
 }
 
 TEST_CASE("a database newer than this controller is refused with a clear message",

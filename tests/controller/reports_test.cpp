@@ -14,7 +14,7 @@ namespace {
 
 // Rows for screen-1 (zone-1) and screen-3 (zone-2): camp-1 plays at 07:00, 07:00:15 ... local.
 void insert_plays(FleetFixture& fixture, const std::string& device, int count, PlayOutcome outcome,
-                  TimePoint first, std::int64_t first_seq) {
+                  TimePoint first, std::int64_t first_seq, std::optional<std::int64_t> duration_ms = std::nullopt) {
     std::vector<ProofOfPlayRow> rows;
     for (int i = 0; i < count; ++i) {
         ProofOfPlayRow row;
@@ -26,6 +26,7 @@ void insert_plays(FleetFixture& fixture, const std::string& device, int count, P
         row.started = first + std::chrono::seconds{15 * i};
         row.ended = row.started + std::chrono::seconds{15};
         row.outcome = outcome;
+        row.duration_ms = duration_ms;
         rows.push_back(row);
     }
     REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
@@ -61,9 +62,9 @@ TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
     CHECK((*rows)[1] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 3, 0, 0});
     CHECK((*rows)[2] == PlaysRow{"camp-1", "2026-11-27", "zone-2", 0, 2, 0});
     CHECK(to_csv(*rows) ==
-          "campaign,day,zone,completed,interrupted,failed\r\n"
-          "camp-1,2026-11-26,zone-1,2,0,0\r\ncamp-1,2026-11-27,zone-1,3,0,0\r\ncamp-1,2026-11-27,zone-2,0,2,"
-          "0\r\n");
+          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n"
+          "camp-1,2026-11-26,zone-1,2,0,0,0,0.000\r\ncamp-1,2026-11-27,zone-1,3,0,0,0,0.000\r\n"
+          "camp-1,2026-11-27,zone-2,0,2,0,0,0.000\r\n");
 }
 
 TEST_CASE("planned vs delivered flags a campaign that played less than planned", "[reports]") {
@@ -86,6 +87,44 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
     CHECK((*rows)[0].under_delivered);
     CHECK(to_csv(*rows) ==
           "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
+}
+
+TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short, not delivered",
+          "[reports][duration]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.approve_campaign("camp-1", {"zone-1"});  // one 15 s item: 13.5 s is 0.9 of the slot
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    insert_plays(fixture, "screen-1", 2, PlayOutcome::Completed, hour.from, 1, 15'000);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{1}, 3, 13'500);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{2}, 4, 13'499);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{3}, 5, 360);
+    // Stored before durations were kept: the outcome alone counts.
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{4}, 6);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Interrupted, hour.from + std::chrono::minutes{5}, 7, 700);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+
+    auto plays = reports.plays(hour);
+    REQUIRE(plays);
+    REQUIRE(plays->size() == 1);
+    CHECK((*plays)[0] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 4, 1, 0, 2, 58'059});
+    CHECK(to_csv(*plays) ==
+          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n"
+          "camp-1,2026-11-27,zone-1,4,1,0,2,58.059\r\n");
+
+    auto delivery = reports.delivery(hour);
+    REQUIRE(delivery);
+    REQUIRE(delivery->size() == 1);
+    CHECK((*delivery)[0].delivered == 4);
+
+    // The durations come back from the store as sent.
+    auto rows = (*query)->plays_between(hour.from, hour.to);
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 7);
+    CHECK((*rows)[4].duration_ms == std::int64_t{360});
+    CHECK_FALSE((*rows)[5].duration_ms);
 }
 
 TEST_CASE("reports through the Store interface equal reports through the second connection",

@@ -270,6 +270,49 @@ TEST_CASE("a clean-start client re-subscribes after the broker restarts", "[mqtt
     CHECK(bundle->payload == "after-restart");
 }
 
+TEST_CASE("a shared subscription of a persistent session is restored after the broker restarts",
+          "[mqtt][reconnect][shared]") {
+    // Mosquitto 2.0.11 restores the persisted session (and answers "session present") but
+    // not its $share/ subscriptions: the client must subscribe again whatever the session.
+    MosquittoBroker broker(two_devices());
+    REQUIRE(broker.start());
+    INFO(broker.log());
+    const std::string shared = "$share/bantin-ingest/bantin/v1/dev/+/pop";
+    const std::string pop_topic = "bantin/v1/dev/dev-a/pop";
+
+    auto ingest = MqttClient::create(bantin::test::controller_options(broker));
+    REQUIRE(ingest);
+    EventWaiter ingest_events(*ingest);
+    ingest_events.connect_and_subscribe({shared});
+
+    auto device = MqttClient::create(bantin::test::options_for(broker, "dev-a", "password-a"));
+    REQUIRE(device);
+    EventWaiter device_events(*device);
+    device_events.connect_and_subscribe({});
+    REQUIRE(device->publish(pop_topic, "before"));
+    auto before = ingest_events.wait_for_message(pop_topic, 5s);
+    REQUIRE(before);
+    CHECK(before->payload == "before");
+
+    REQUIRE(broker.restart());
+    REQUIRE(ingest_events.wait_for<MqttDisconnected>(5s));
+    auto reconnected = ingest_events.wait_for<MqttConnected>(10s);
+    REQUIRE(reconnected);
+    // The persisted session came back: the case where the subscription used to be skipped.
+    CHECK(reconnected->session_present);
+    auto resubscribed = ingest_events.wait_for<bantin::protocol::MqttSubscribed>(5s);
+    REQUIRE(resubscribed);
+    CHECK(resubscribed->filters == std::vector<std::string>{shared});
+    REQUIRE(resubscribed->granted.size() == 1);
+    CHECK(resubscribed->granted[0] < 128);
+
+    REQUIRE(device_events.wait_for<MqttConnected>(10s));
+    REQUIRE(device->publish(pop_topic, "after-restart"));
+    auto after = ingest_events.wait_for_message(pop_topic, 5s);
+    REQUIRE(after);
+    CHECK(after->payload == "after-restart");
+}
+
 TEST_CASE("refused credentials surface as an Unauthenticated disconnect", "[mqtt][errors]") {
     MosquittoBroker broker(two_devices());
     REQUIRE(broker.start());

@@ -147,6 +147,13 @@ struct DevicesConfig {
     bool operator==(const DevicesConfig&) const = default;
 };
 
+struct IngestConfig {
+    // A device online and playing with no proof-of-play row committed for this long is
+    // reported (log at error, fleet view); 0: never.
+    std::chrono::seconds stall_alarm{600};
+    bool operator==(const IngestConfig&) const = default;
+};
+
 struct ControllerConfig {
     HttpConfig http;
     AuthConfig auth;
@@ -158,6 +165,7 @@ struct ControllerConfig {
     TtsConfig tts;
     CapConfig cap;
     DevicesConfig devices;
+    IngestConfig ingest;
     LogConfig log;
 
     // Paths with their relative parts resolved (see the field comments).

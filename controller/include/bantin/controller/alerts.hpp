@@ -28,6 +28,7 @@
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,6 +94,12 @@ public:
     Result<AlertRecord> cancel(const User& actor, std::string_view alert_id);
     Result<AlertView> get(std::string_view alert_id);
     Result<std::vector<AlertRecord>> active();
+
+    // Publishes every sent, unexpired alert again (those `select` accepts, when given),
+    // retained, as when it was sent: for a broker that lost its retained store. Returns their
+    // ids; stops at the first failed publish.
+    Result<std::vector<std::string>> republish_active(
+        const std::function<bool(const AlertRecord&)>& select = {});
 
     // The topics an alert goes out on.
     static Result<std::vector<std::string>> topics_of(const scheduler::Alert& alert);

@@ -10,6 +10,7 @@
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/http_server.hpp"
+#include "bantin/controller/ingest.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
 
@@ -22,6 +23,7 @@ struct FleetServices {
     Publisher* publisher = nullptr;  // rebuilds a device's bundle after registration
     DeviceCommands* commands = nullptr;             // POST /devices/{id}/commands; absent: 503
     const ScreenshotStore* screenshots = nullptr;   // PUT/GET /devices/{id}/screenshot
+    const ProofStallWatch* stalls = nullptr;        // "proof_stalled_since" of each device; absent: null
 };
 
 void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices& fleet);

@@ -34,7 +34,10 @@
 #include "bantin/protocol/mqtt_client.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -59,6 +62,59 @@ struct IngestCounters {
     std::uint64_t flushes = 0;
 };
 
+// The proof stall alarm (docs/fleet.md, "Proof stall alarm"): a device that is online and
+// reports something playing (its status' now_playing) but has had no new proof-of-play row
+// committed for `threshold` is stalled, since the later of its last committed row and the
+// status that started the wait. Its proof may be stuck anywhere between the device's outbox
+// and the store (a lost subscription, a broker that drops it, a device that cannot send).
+// Wall-clock times from the ingest's Clock; nothing is persisted (a controller restart starts
+// every wait again). A threshold of zero turns the alarm off.
+//
+// Threads: every member may be called from any thread (a mutex): the ingest thread feeds it,
+// the HTTP handlers read it for the fleet view.
+struct ProofStall {
+    std::string device;
+    TimePoint since;  // the last committed row, or the status that started the wait
+    bool operator==(const ProofStall&) const = default;
+};
+
+class ProofStallWatch {
+public:
+    explicit ProofStallWatch(Duration threshold) : m_threshold(threshold) {}
+
+    // A status committed at `at`. Online with now_playing starts a wait (kept while it lasts);
+    // offline or nothing playing ends it.
+    void on_status(const protocol::Status& status, TimePoint at);
+    // New rows of `device` committed at `at`: the wait starts again from `at`.
+    void on_proof(const std::string& device, TimePoint at);
+    // Stalls at `now` not returned before: each stall is reported once, until proof or a status
+    // that ends the wait clears it.
+    std::vector<ProofStall> newly_stalled(TimePoint now);
+    // Since when `device` is stalled at `now`, if it is.
+    std::optional<TimePoint> stalled_since(std::string_view device, TimePoint now) const;
+    Duration threshold() const { return m_threshold; }
+
+private:
+    struct Wait {
+        bool waiting = false;
+        TimePoint since;
+        bool reported = false;
+    };
+    bool stalled(const Wait& wait, TimePoint now) const {
+        return m_threshold.count() > 0 && wait.waiting && now - wait.since >= m_threshold;
+    }
+    Duration m_threshold;
+    mutable std::mutex m_mutex;
+    std::map<std::string, Wait, std::less<>> m_waits;
+};
+
+// A status as committed by flush(), with what the controller knew of the device just before.
+struct CommittedStatus {
+    protocol::Status status;
+    bool was_online = false;             // the device's online flag before this status
+    std::int64_t desired_version = 0;    // the controller's desired bundle version for it
+};
+
 struct DeviceGaps {
     std::string device;
     std::int64_t install_epoch = 0;
@@ -69,8 +125,9 @@ struct DeviceGaps {
 
 class Ingest {
 public:
+    // `stalls`, if given, hears of every committed status and of every device's new rows.
     Ingest(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
-           FleetHistory* history = nullptr);
+           FleetHistory* history = nullptr, ProofStallWatch* stalls = nullptr);
 
     // Decodes and queues one message from a pop or status topic; returns false if dropped.
     bool accept(const protocol::MqttMessage& message);
@@ -81,6 +138,9 @@ public:
     const IngestCounters& counters() const { return m_counters; }
     // The latest progress of every (device, epoch) this ingest saw with gaps (for the fleet view).
     std::vector<DeviceGaps> gaps() const;
+    // Called by flush() after each commit with the statuses it committed (not called when there
+    // were none), before the acks go out. Runs on the ingest thread.
+    std::function<void(const std::vector<CommittedStatus>&)> on_statuses;
     // Forget cached device lookups (after a registration or revocation).
     void forget_devices() { m_known.clear(); }
 
@@ -102,6 +162,7 @@ private:
     const protocol::SecretKey& m_key;
     MessageSink& m_sink;
     FleetHistory* m_history;
+    ProofStallWatch* m_stalls;
     std::vector<QueuedBatch> m_batches;
     std::vector<QueuedReply> m_replies;
     std::vector<protocol::Status> m_statuses;

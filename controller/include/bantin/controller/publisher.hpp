@@ -15,6 +15,12 @@
 // device whose applied version lags its desired one (a crash may have cut the last publish
 // off) and builds bundles for devices that never had one.
 //
+// republish_devices(ids) publishes the named devices' bundles again, retained, whether or not
+// they changed: with the same desired_version when the content is unchanged (nothing is
+// written), with a fresh version otherwise. It is how a device whose status shows it never
+// received its desired version gets it back when the broker lost its retained store
+// (DeliveryRepair, delivery_repair.hpp).
+//
 // Threads: every member may be called from any thread; rebuilds are serialised by a mutex.
 // The MessageSink must be thread-safe (MqttMessageSink is). Errors: those of the store and of
 // the sink; a failed publish leaves the version stored and is retried by the next rebuild_all.
@@ -70,10 +76,11 @@ public:
     Publisher(Store& store, const Clock& clock, const protocol::SecretKey& key, MessageSink& sink,
               PublisherOptions options);
 
-    enum class Scope { Changed, ChangedOrLagging };
+    enum class Scope { Changed, ChangedOrLagging, Republish };
 
     Result<RebuildReport> rebuild_all(Scope scope = Scope::ChangedOrLagging);
     Result<RebuildReport> rebuild_devices(std::span<const std::string> device_ids);
+    Result<RebuildReport> republish_devices(std::span<const std::string> device_ids);
     Result<RebuildReport> on_campaigns_changed(std::span<const std::string> campaign_ids);
     Result<RebuildReport> on_alert_changed(const scheduler::Alert& alert);
 

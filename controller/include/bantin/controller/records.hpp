@@ -153,6 +153,9 @@ struct ProofOfPlayRow {
     TimePoint ended;
     PlayOutcome outcome = PlayOutcome::Completed;
     std::int64_t bundle_version = 0;
+    // How long it ran, measured by the device (monotonic); nullopt for rows stored before
+    // schema version 3.
+    std::optional<std::int64_t> duration_ms;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 

@@ -1,10 +1,16 @@
 #pragma once
 // Reports over proof of play and fleet history (docs/fleet.md, "Reports"):
-//   - plays per campaign per local day per zone (completed, interrupted, failed);
+//   - plays per campaign per local day per zone (completed, cut short, interrupted, failed, and
+//     the milliseconds played);
 //   - planned vs delivered per campaign: planned = the entries the shared scheduler resolves
 //     for every targeted device over the range (the same Resolver the devices run), delivered =
-//     the completed plays reported; a campaign below `under_delivery_threshold` of its plan is
-//     flagged;
+//     the completed plays reported that ran at least `min_completed_fraction` of their slot; a
+//     campaign below `under_delivery_threshold` of its plan is flagged;
+// A play's slot is its playlist item's duration, else its media's own length, in the current
+// model (archived campaigns included). A play reported `completed` whose measured duration_ms
+// is under min_completed_fraction of that slot is "cut short": not completed, not delivered.
+// When the slot or the duration is unknown (a row from before schema version 3, a campaign,
+// playlist or media gone, a stream without a length) the outcome alone counts.
 //   - device online history and uptime from FleetHistory;
 // and CSV export of each (RFC 4180 quoting, header row first).
 //
@@ -59,6 +65,9 @@ private:
     Store& m_store;
 };
 
+// A play that ran less than this fraction of its planned slot is not a completed play.
+inline constexpr double min_completed_fraction = 0.9;
+
 struct PlaysRow {
     std::string campaign;
     std::string day;  // YYYY-MM-DD, the device's local date
@@ -66,6 +75,8 @@ struct PlaysRow {
     std::int64_t completed = 0;
     std::int64_t interrupted = 0;
     std::int64_t failed = 0;
+    std::int64_t cut_short = 0;  // reported completed, ran under min_completed_fraction of the slot
+    std::int64_t played_ms = 0;  // sum of the known duration_ms of every play counted here
     bool operator==(const PlaysRow&) const = default;
 };
 

@@ -38,8 +38,10 @@
 // (bad credentials, not authorised) also backs off and retries: the credentials may be
 // restored by the controller. Each MqttDisconnected event carries the delay chosen.
 // Subscriptions: the client remembers every filter it was asked for. On each successful
-// CONNACK it re-subscribes all of them unless the broker reports the session as present;
-// with a present session it re-subscribes only those never acknowledged by a SUBACK.
+// CONNACK it re-subscribes all of them, even when the broker reports the session as present:
+// Mosquitto 2.0.11 restores a persisted session after a restart without its shared
+// subscriptions ($share/...) yet answers "session present", and a repeated SUBSCRIBE only
+// replaces the broker's existing subscription (a retained message may then come again).
 // QoS 1 messages published while disconnected are kept by libmosquitto and sent after
 // reconnection; their completion comes with the eventual PUBACK.
 //
