@@ -626,7 +626,12 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
         // left (the engine may then start the next up to its contiguous tolerance early).
         const bool next_instead = timeline[*index].end - first->started_at < 500ms && *index + 1 < timeline.size() &&
                                   matches(*first, timeline[*index + 1]);
-        CHECK((matches(*first, timeline[*index]) || next_instead));
+        // Or the entry in progress started late, inside its own slot's last 200 ms (mpv slow
+        // to start on a loaded machine): a fragment, so never `completed`.
+        const bool late_in_own_slot = *index > 0 && first->started_at < timeline[*index - 1].end &&
+                                      matches(*first, timeline[*index - 1]);
+        if (late_in_own_slot) CHECK(first->outcome == protocol::Outcome::Interrupted);
+        CHECK((matches(*first, timeline[*index]) || next_instead || late_in_own_slot));
     }
     // Rows never overlap: none was written twice under different seqs.
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].started_at + 100ms);
