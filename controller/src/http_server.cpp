@@ -79,6 +79,18 @@ ApiServerOptions server_options(const config::ControllerConfig& config) {
 ApiServer::ApiServer(ApiServerOptions options)
     : m_options(std::move(options)), m_server(std::make_unique<httplib::Server>()) {
     m_server->set_payload_max_length(static_cast<std::size_t>(m_options.max_body_bytes));
+    // listen_after_bind() sets is_running and then makes its task queue: from then on
+    // httplib's stop() is heard. start() waits for this.
+    auto make_queue = m_server->new_task_queue;
+    m_server->new_task_queue = [this, make_queue] {
+        httplib::TaskQueue* queue = make_queue();
+        {
+            std::lock_guard lock(m_ready_mutex);
+            m_listening = true;
+        }
+        m_ready.notify_all();
+        return queue;
+    };
     // JSON routes read their whole body into memory; refuse big ones before reading them.
     // Routes that stream (uploads) are registered with a content reader and check their own
     // limit while streaming.
@@ -170,13 +182,36 @@ Result<int> ApiServer::start() {
                     "cannot bind the API server to " + m_options.address + ":" + std::to_string(port));
     }
     m_port = port;
-    m_listener = std::thread([this] { m_server->listen_after_bind(); });
+    {
+        std::lock_guard lock(m_ready_mutex);
+        m_listening = false;
+        m_listener_done = false;
+    }
+    m_listener = std::thread([this] {
+        m_server->listen_after_bind();
+        {
+            std::lock_guard lock(m_ready_mutex);
+            m_listener_done = true;
+        }
+        m_ready.notify_all();
+    });
+    // httplib's stop() does nothing until listen_after_bind() has set is_running: a stop that
+    // came before it was lost and the accept loop ran forever. Return only once it is heard.
+    std::unique_lock lock(m_ready_mutex);
+    m_ready.wait(lock, [this] { return m_listening || m_listener_done; });
+    if (!m_listening) {
+        lock.unlock();
+        m_listener.join();
+        return fail(Errc::Network, "the API server on " + m_options.address + ":" + std::to_string(port) +
+                                       " stopped before accepting");
+    }
     return port;
 }
 
 void ApiServer::stop() {
     if (!m_listener.joinable())
         return;
+    // start() returned only once the accept loop runs (or has ended): this stop is heard.
     m_server->stop();
     m_listener.join();
 }
