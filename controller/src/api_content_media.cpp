@@ -3,14 +3,17 @@
 #include "api_content.hpp"
 
 #include "bantin/config/controller_config.hpp"
+#include "bantin/media/font_coverage.hpp"
 #include "bantin/media/ingest.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/speech.hpp"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace bantin::controller::api {
 
@@ -96,11 +99,26 @@ Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const 
             }
             auto audited = transaction.append_audit(audit_entry(context, user, std::move(action), "media",
                                                                 record.media.sha256, "",
-                                                                media_json(record).dump()));
+                                                                media_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{record, true};
         });
+}
+
+// The font screens draw notices with, opened once; nullptr (logged once) when this machine
+// lacks it, and then notices are not checked here.
+const media::FontCoverage* notice_font() {
+    static const std::optional<media::FontCoverage> font = []() -> std::optional<media::FontCoverage> {
+        auto opened = media::FontCoverage::open(media::default_notice_font);
+        if (!opened) {
+            spdlog::warn("notices: {}; text notices are not checked for characters screens cannot draw",
+                         opened.error().message());
+            return std::nullopt;
+        }
+        return std::move(*opened);
+    }();
+    return font ? &*font : nullptr;
 }
 
 void upload(ApiContext& context, const Request& request, Response& response, const httplib::ContentReader& reader) {
@@ -331,6 +349,15 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
         return send_error(response, 422, "invalid-input", "text: must not be empty");
     if (!media::is_valid_utf8(*text))
         return send_error(response, 422, "invalid-input", "text: not valid UTF-8");
+    if (const media::FontCoverage* font = notice_font()) {
+        // Refused here, naming the characters, rather than accepted and then failed on every
+        // screen (the player draws notices with this font).
+        if (auto missing = font->missing(*text); !missing.empty())
+            return send_error(response, 422, "invalid-input",
+                              "text: phông chữ của màn hình không có ký tự " + media::describe_code_points(missing) +
+                                  "; the screen font (DejaVu Sans) cannot draw " +
+                                  media::describe_code_points(missing));
+    }
     std::string name = "notice";
     if (*name_field) {
         auto checked = check_media_name(**name_field);
