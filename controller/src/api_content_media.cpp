@@ -158,9 +158,10 @@ void upload(ApiContext& context, const Request& request, Response& response, con
         return true;
     };
     bool saw_file = false;
+    bool read_whole = true;
     if (request.is_multipart_form_data()) {
         bool in_file = false;
-        reader(
+        read_whole = reader(
             [&](const httplib::MultipartFormData& part) {
                 in_file = part.name == "file";
                 if (!in_file)
@@ -184,7 +185,7 @@ void upload(ApiContext& context, const Request& request, Response& response, con
         if (!failure && !saw_file)
             failure = Error{Errc::InvalidInput, "file: a multipart upload needs a part named \"file\""};
     } else {
-        reader(receive);
+        read_whole = reader(receive);
     }
     if (failure) {
         pending->discard();
@@ -194,6 +195,12 @@ void upload(ApiContext& context, const Request& request, Response& response, con
                               "the upload is over the limit of " + std::to_string(limit) +
                                   " bytes (storage.max_upload_mb)");
         return send_error(response, *failure);
+    }
+    if (!read_whole) {
+        // The body ended before its announced length, its chunks were malformed, or it
+        // outgrew what the server reads at all: not an empty upload.
+        pending->discard();
+        return send_bad_request(response, "body: the upload was cut short or its framing is malformed");
     }
     if (pending->size() == 0) {
         pending->discard();
@@ -304,7 +311,7 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
                         removed.push_back(*record->tts_media);
                         auto audited = transaction.append_audit(audit_entry(
                             context, caller->user, "media.delete", "media", *record->tts_media,
-                            media_json(*spoken).dump(), ""));
+                            media_json(*spoken).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
                         if (!audited)
                             return std::unexpected(audited.error());
                     }
@@ -312,7 +319,7 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
             }
         }
         auto audited = transaction.append_audit(
-            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(), ""));
+            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -425,7 +432,7 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
                 return std::pair{*existing, false};
             }
             auto audited = transaction.append_audit(audit_entry(context, caller->user, "notice.create", "media",
-                                                                notice.media.sha256, "", media_json(notice).dump()));
+                                                                notice.media.sha256, "", media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{notice, true};
