@@ -3,14 +3,17 @@
 #include "api_content.hpp"
 
 #include "bantin/config/controller_config.hpp"
+#include "bantin/media/font_coverage.hpp"
 #include "bantin/media/ingest.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/speech.hpp"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace bantin::controller::api {
 
@@ -96,11 +99,26 @@ Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const 
             }
             auto audited = transaction.append_audit(audit_entry(context, user, std::move(action), "media",
                                                                 record.media.sha256, "",
-                                                                media_json(record).dump()));
+                                                                media_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{record, true};
         });
+}
+
+// The font screens draw notices with, opened once; nullptr (logged once) when this machine
+// lacks it, and then notices are not checked here.
+const media::FontCoverage* notice_font() {
+    static const std::optional<media::FontCoverage> font = []() -> std::optional<media::FontCoverage> {
+        auto opened = media::FontCoverage::open(media::default_notice_font);
+        if (!opened) {
+            spdlog::warn("notices: {}; text notices are not checked for characters screens cannot draw",
+                         opened.error().message());
+            return std::nullopt;
+        }
+        return std::move(*opened);
+    }();
+    return font ? &*font : nullptr;
 }
 
 void upload(ApiContext& context, const Request& request, Response& response, const httplib::ContentReader& reader) {
@@ -140,9 +158,10 @@ void upload(ApiContext& context, const Request& request, Response& response, con
         return true;
     };
     bool saw_file = false;
+    bool read_whole = true;
     if (request.is_multipart_form_data()) {
         bool in_file = false;
-        reader(
+        read_whole = reader(
             [&](const httplib::MultipartFormData& part) {
                 in_file = part.name == "file";
                 if (!in_file)
@@ -166,7 +185,7 @@ void upload(ApiContext& context, const Request& request, Response& response, con
         if (!failure && !saw_file)
             failure = Error{Errc::InvalidInput, "file: a multipart upload needs a part named \"file\""};
     } else {
-        reader(receive);
+        read_whole = reader(receive);
     }
     if (failure) {
         pending->discard();
@@ -176,6 +195,12 @@ void upload(ApiContext& context, const Request& request, Response& response, con
                               "the upload is over the limit of " + std::to_string(limit) +
                                   " bytes (storage.max_upload_mb)");
         return send_error(response, *failure);
+    }
+    if (!read_whole) {
+        // The body ended before its announced length, its chunks were malformed, or it
+        // outgrew what the server reads at all: not an empty upload.
+        pending->discard();
+        return send_bad_request(response, "body: the upload was cut short or its framing is malformed");
     }
     if (pending->size() == 0) {
         pending->discard();
@@ -286,7 +311,7 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
                         removed.push_back(*record->tts_media);
                         auto audited = transaction.append_audit(audit_entry(
                             context, caller->user, "media.delete", "media", *record->tts_media,
-                            media_json(*spoken).dump(), ""));
+                            media_json(*spoken).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
                         if (!audited)
                             return std::unexpected(audited.error());
                     }
@@ -294,7 +319,7 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
             }
         }
         auto audited = transaction.append_audit(
-            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(), ""));
+            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -331,6 +356,15 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
         return send_error(response, 422, "invalid-input", "text: must not be empty");
     if (!media::is_valid_utf8(*text))
         return send_error(response, 422, "invalid-input", "text: not valid UTF-8");
+    if (const media::FontCoverage* font = notice_font()) {
+        // Refused here, naming the characters, rather than accepted and then failed on every
+        // screen (the player draws notices with this font).
+        if (auto missing = font->missing(*text); !missing.empty())
+            return send_error(response, 422, "invalid-input",
+                              "text: phông chữ của màn hình không có ký tự " + media::describe_code_points(missing) +
+                                  "; the screen font (DejaVu Sans) cannot draw " +
+                                  media::describe_code_points(missing));
+    }
     std::string name = "notice";
     if (*name_field) {
         auto checked = check_media_name(**name_field);
@@ -398,7 +432,7 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
                 return std::pair{*existing, false};
             }
             auto audited = transaction.append_audit(audit_entry(context, caller->user, "notice.create", "media",
-                                                                notice.media.sha256, "", media_json(notice).dump()));
+                                                                notice.media.sha256, "", media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{notice, true};

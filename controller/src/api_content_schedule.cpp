@@ -183,7 +183,7 @@ void create_playlist(ApiContext& context, const Request& request, Response& resp
         if (auto inserted = transaction.insert_playlist(record); !inserted)
             return inserted;
         auto audited = transaction.append_audit(audit_entry(context, caller->user, "playlist.create", "playlist",
-                                                            record.playlist.id, "", playlist_json(record).dump()));
+                                                            record.playlist.id, "", playlist_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -229,8 +229,8 @@ void update_playlist(ApiContext& context, const Request& request, Response& resp
         if (!stored)
             return std::unexpected(stored.error());
         auto audited = transaction.append_audit(audit_entry(context, caller->user, "playlist.edit", "playlist", id,
-                                                            playlist_json(*before).dump(),
-                                                            playlist_json(*stored).dump()));
+                                                            playlist_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                                            playlist_json(*stored).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return stored;
@@ -570,7 +570,7 @@ void create_zone(ApiContext& context, const Request& request, Response& response
         if (auto inserted = transaction.insert_zone(zone); !inserted)
             return inserted;
         auto audited = transaction.append_audit(
-            audit_entry(context, caller->user, "zone.create", "zone", zone.id, "", zone_json(zone).dump()));
+            audit_entry(context, caller->user, "zone.create", "zone", zone.id, "", zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -606,7 +606,7 @@ void update_zone(ApiContext& context, const Request& request, Response& response
         if (auto stored = transaction.update_zone(zone); !stored)
             return std::unexpected(stored.error());
         auto audited = transaction.append_audit(audit_entry(context, caller->user, "zone.edit", "zone", id,
-                                                            zone_json(*before).dump(), zone_json(zone).dump()));
+                                                            zone_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return zone;

@@ -32,8 +32,8 @@ AuditEntry campaign_audit(const User& actor, std::string action, const std::opti
     entry.entity_type = "campaign";
     entry.entity_id = after.campaign.id;
     if (before)
-        entry.before = to_json(*before).dump();
-    entry.after = to_json(after).dump();
+        entry.before = to_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    entry.after = to_json(after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return entry;
 }
 

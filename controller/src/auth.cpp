@@ -44,8 +44,8 @@ AuditEntry audit_user_change(const std::optional<User>& actor, std::string actio
     entry.entity_type = "user";
     entry.entity_id = std::to_string(after.id);
     if (before)
-        entry.before = to_json(*before).dump();
-    entry.after = to_json(after).dump();
+        entry.before = to_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    entry.after = to_json(after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return entry;
 }
 

@@ -13,6 +13,7 @@ namespace bantin::controller {
 namespace {
 
 constexpr std::string_view cap_namespace = "urn:oasis:names:tc:emergency:cap:1.2";
+constexpr std::size_t max_cap_depth = 32;
 
 struct Element {
     std::string name;  // local name
@@ -44,6 +45,14 @@ struct ParseState {
 // Expat reports names as "<namespace URI>|<local name>" with the separator we give it.
 void on_start(void* user, const XML_Char* name, const XML_Char**) {
     auto* state = static_cast<ParseState*>(user);
+    if (state->stack.size() >= max_cap_depth) {
+        // CAP nests 5 levels (alert, info, area, geocode, value). A deeper document is an
+        // attack on whatever walks the tree (its destruction recurses).
+        if (state->error.empty())
+            state->error = "elements nested deeper than the limit of " + std::to_string(max_cap_depth) + " levels";
+        XML_StopParser(state->parser, XML_FALSE);
+        return;
+    }
     std::string_view full{name};
     std::string_view local = full;
     if (auto bar = full.rfind('|'); bar != std::string_view::npos) {

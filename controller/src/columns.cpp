@@ -40,7 +40,7 @@ std::string encode(const scheduler::Targets& targets) {
     object["tags"] = strings_json(targets.tags);
     object["devices"] = strings_json(targets.device_ids);
     object["exclude"] = strings_json(targets.exclude_device_ids);
-    return object.dump();
+    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<scheduler::Targets> decode_targets(std::string_view text) {
@@ -63,7 +63,7 @@ Result<scheduler::Targets> decode_targets(std::string_view text) {
 std::string encode(const std::vector<scheduler::DailyWindow>& windows) {
     json array = json::array();
     for (const auto& window : windows) array.push_back({window.start_minute, window.end_minute});
-    return array.dump();
+    return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<scheduler::DailyWindow>> decode_windows(std::string_view text) {
@@ -82,7 +82,7 @@ std::string encode(const std::vector<scheduler::VolumeStep>& steps) {
     for (const auto& step : steps) {
         array.push_back({step.window.start_minute, step.window.end_minute, step.volume});
     }
-    return array.dump();
+    return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<scheduler::VolumeStep>> decode_volume_steps(std::string_view text) {
@@ -98,7 +98,7 @@ Result<std::vector<scheduler::VolumeStep>> decode_volume_steps(std::string_view 
 }
 
 std::string encode(const std::vector<int>& numbers) {
-    return json(numbers).dump();
+    return json(numbers).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<int>> decode_ints(std::string_view text) {
@@ -108,7 +108,7 @@ Result<std::vector<int>> decode_ints(std::string_view text) {
 }
 
 std::string encode(const std::vector<std::string>& strings) {
-    return strings_json(strings).dump();
+    return strings_json(strings).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<std::string>> decode_strings(std::string_view text) {

@@ -59,7 +59,7 @@ std::string command_summary(const protocol::Command& command) {
     if (command.upload_url)
         json["upload_url"] = *command.upload_url;
     json["expires_at"] = format_utc(command.expires_at);
-    return json.dump();
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -23,8 +23,8 @@ AuditEntry device_audit(const User& actor, std::string action, const std::option
     entry.action = std::move(action);
     entry.entity_type = "device";
     entry.entity_id = after ? after->device.id : (before ? before->device.id : "");
-    entry.before = before ? device_to_json(*before).dump() : "";
-    entry.after = after ? device_to_json(*after).dump() : "";
+    entry.before = before ? device_to_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
+    entry.after = after ? device_to_json(*after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
     return entry;
 }
 

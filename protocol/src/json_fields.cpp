@@ -1,5 +1,6 @@
 #include "json_fields.hpp"
 
+#include "bantin/protocol/json_text.hpp"
 #include "bantin/protocol/topics.hpp"
 
 #include <algorithm>
@@ -23,14 +24,10 @@ Result<Json> parse_document(std::string_view text, std::string_view what, std::s
         return fail(Errc::TooLarge, std::string(what) + ": " + std::to_string(text.size()) +
                                         " bytes is over the limit of " + std::to_string(limit));
     }
-    try {
-        return Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error& error) {
-        return fail(Errc::InvalidInput,
-                    std::string(what) + ": not JSON (syntax error at byte " + std::to_string(error.byte) + ")");
-    } catch (const std::exception& error) {
-        return fail(Errc::InvalidInput, std::string(what) + ": not JSON (" + error.what() + ")");
-    }
+    auto parsed = parse_json_text(text, what);
+    if (!parsed)
+        return std::unexpected(parsed.error());
+    return std::move(*parsed);
 }
 
 Result<ObjectReader> ObjectReader::open(const Json& json, std::string_view path,

@@ -2,8 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace bantin::sqlite {
@@ -232,6 +237,15 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
         case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
         case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
         case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    }
+    // SQLite creates files 0644 (less the umask) and gives the -wal and -shm files the mode
+    // of the database file: create it 0600 first, so all three are private to this account.
+    if (options.mode == OpenMode::ReadWriteCreate && !path.empty() && path != ":memory:" &&
+        !path.starts_with("file:")) {
+        const int created = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (created < 0)
+            return fail(Errc::Io, "sqlite: cannot open " + path + ": " + std::strerror(errno));
+        ::close(created);
     }
     sqlite3* handle = nullptr;
     int code = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);

@@ -128,4 +128,34 @@ TEST_CASE("bantin-controller creates keys and the first admin once, runs, and st
     CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
 }
 
+// SIGTERM the moment the HTTP port is bound: the API server's accept loop may not have started
+// yet, and httplib's stop() used to be lost then (the daemon hung in join until killed).
+TEST_CASE("bantin-controller stopped by SIGTERM during start-up exits instead of hanging",
+          "[fleet][cli][integration][lifecycle]") {
+    testing::TemporaryDirectory directory;
+    const std::uint16_t http_port = test::MosquittoBroker::free_port();
+    const std::uint16_t broker_port = test::MosquittoBroker::free_port();
+    const std::string config = write_config(directory, http_port, broker_port);
+    REQUIRE(cli({"--config", config, "--init-keys"}, directory).exit_code == 0);
+    for (int round = 0; round < 6; ++round) {
+        // Even rounds: as soon as the broker (started first) accepts; odd: as soon as HTTP binds.
+        const std::uint16_t watched = round % 2 == 0 ? broker_port : http_port;
+        auto daemon = test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config},
+                                                fs::path{directory.path()} / ("daemon-" + std::to_string(round) + ".out"));
+        REQUIRE(daemon);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!test::MosquittoBroker::port_accepts(watched) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::yield();
+        INFO("round " << round << ": " << daemon->output());
+        REQUIRE(test::MosquittoBroker::port_accepts(watched));
+        daemon->send_signal(SIGTERM);
+        // A hang guard, not a timing assertion: a lost stop never exits at all.
+        auto code = daemon->wait_for_exit(std::chrono::seconds(60));
+        REQUIRE(code);
+        CHECK(*code == 0);
+        CHECK_FALSE(test::MosquittoBroker::port_accepts(http_port));
+        CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
+    }
+}
+
 #endif

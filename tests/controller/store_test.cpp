@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 using namespace bantin;
 using namespace bantin::controller;
 using bantin::testing::StoreFixture;
@@ -278,4 +280,16 @@ TEST_CASE("a missing row is NotFound naming it", "[controller][store]") {
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == Errc::NotFound);
     CHECK(missing.error().detail == "campaign \"nope\" not found");
+}
+
+TEST_CASE("the store database and its wal and shm files are readable by the owner only",
+          "[controller][store][hostile]") {
+    StoreFixture fixture;
+    fixture.add_user("reader", Role::Editor);
+    for (const std::string& name : {fixture.path(), fixture.path() + "-wal", fixture.path() + "-shm"}) {
+        struct stat status {};
+        INFO(name);
+        REQUIRE(::stat(name.c_str(), &status) == 0);
+        CHECK((status.st_mode & 077) == 0);
+    }
 }

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 using namespace bantin;
 using namespace bantin::sqlite;
 using bantin::testing::TemporaryDirectory;
@@ -210,4 +212,22 @@ TEST_CASE("a moved database and statement keep working", "[sqlite][raii]") {
     sqlite::Statement other = std::move(*statement);
     REQUIRE(other.fetch_one().value());
     CHECK(other.column_int(0) == 42);
+}
+
+TEST_CASE("a new database file and its wal and shm files are private to the owner", "[sqlite][open]") {
+    TemporaryDirectory directory;
+    const mode_t previous = ::umask(022);
+    const std::string path = directory.file("private.db");
+    {
+        Database database = open_or_fail(path);
+        REQUIRE(database.execute("CREATE TABLE t (x INTEGER)"));
+        REQUIRE(database.execute("INSERT INTO t VALUES (1)"));
+        for (const std::string& name : {path, path + "-wal", path + "-shm"}) {
+            struct stat status {};
+            REQUIRE(::stat(name.c_str(), &status) == 0);
+            INFO(name);
+            CHECK((status.st_mode & 0777) == 0600);
+        }
+    }
+    ::umask(previous);
 }

@@ -36,10 +36,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,9 +96,11 @@ public:
     httplib::Server& http();
     const ApiServerOptions& options() const { return m_options; }
 
-    // Binds and starts serving on a listener thread; returns the bound port.
+    // Binds and starts serving on a listener thread; returns the bound port once the accept
+    // loop runs, so that a stop() right after it is never lost.
     Result<int> start();
-    // Stops accepting, waits for the listener thread. Idempotent.
+    // Stops accepting, waits for the listener thread (and httplib's workers). Idempotent; a
+    // no-op before start() or after a failed start().
     void stop();
     int port() const { return m_port; }
     bool running() const;
@@ -106,6 +110,10 @@ private:
     std::unique_ptr<httplib::Server> m_server;
     std::thread m_listener;
     int m_port = 0;
+    std::mutex m_ready_mutex;
+    std::condition_variable m_ready;
+    bool m_listening = false;      // the accept loop runs: httplib's stop() is heard
+    bool m_listener_done = false;  // listen_after_bind() returned
 };
 
 // ---- responses ----

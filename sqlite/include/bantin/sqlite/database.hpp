@@ -39,6 +39,8 @@ enum class OpenMode { ReadWriteCreate, ReadWrite, ReadOnly };
 enum class Synchronous { Full, Normal };
 
 struct OpenOptions {
+    // ReadWriteCreate creates a missing file 0600 (its -wal and -shm take the same mode);
+    // an existing file keeps its mode.
     OpenMode mode = OpenMode::ReadWriteCreate;
     Synchronous synchronous = Synchronous::Full;
     int busy_timeout_ms = 5000;
