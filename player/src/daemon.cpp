@@ -169,6 +169,13 @@ struct Daemon::Impl {
     int applied_volume = -1;
     std::optional<protocol::NowPlaying> now_playing;
     std::optional<std::string> last_error;
+    // The audio output could not be opened (reported once, kept in every status: it is the
+    // device's state, not one item's; on a speaker it makes the device unhealthy). A speaker
+    // clears it when an item plays through again; a screen keeps it until restart.
+    std::optional<std::string> audio_problem;
+    // Bundles received again with a version not newer than the one held (retained copies,
+    // replays): logged and counted, nothing else.
+    std::uint64_t replayed_bundles = 0;
     Duration clock_offset{0};
 
     StatusBoard status_board;
@@ -413,15 +420,16 @@ struct Daemon::Impl {
         row.outcome = proof_outcome(ended.outcome, Duration{static_cast<std::int64_t>(row.duration_ms)},
                                     facts->planned_end - facts->planned_start);
         row.bundle_version = facts->bundle_version;
+        row.note = ended.note;
         const auto stored = outbox->append(row, mark);
         if (stored.row.source_id == proof_gap_source_id) {
             spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
                           stored.row.seq, stored.row.item_index);
         } else {
-            spdlog::info("proof {}: {} {} item {} {} {}..{}{}", stored.row.seq, protocol::to_string(row.source),
+            spdlog::info("proof {}: {} {} item {} {} {}..{}{}{}{}", stored.row.seq, protocol::to_string(row.source),
                          row.source_id, row.item_index, protocol::to_string(row.outcome),
-                         format_utc(row.started_at), format_utc(row.ended_at),
-                         stored.durable ? "" : " (waits in memory)");
+                         format_utc(row.started_at), format_utc(row.ended_at), row.note.empty() ? "" : " ",
+                         row.note, stored.durable ? "" : " (waits in memory)");
         }
         if (stored.error) {
             state_write_failed("proof outbox: " + stored.error->message() + "; " +
@@ -429,13 +437,30 @@ struct Daemon::Impl {
         } else {
             state_write_succeeded();
         }
-        if (ended.outcome == Outcome::Failed) {
+        if (ended.audio_unavailable) {
+            note_audio_problem(ended.audio_error);
+        } else if (ended.outcome == Outcome::Completed && identity.kind == scheduler::DeviceKind::Speaker &&
+                   audio_problem) {
+            spdlog::info("audio output works again");
+            audio_problem.reset();
+        }
+        if (ended.outcome == Outcome::Failed && !ended.audio_unavailable) {
             report_error("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
         }
         if (now_playing && now_playing->media == facts->media && now_playing->source_id == facts->source_id) {
             now_playing.reset();
         }
         feeder.forget(ended.entry_id);
+    }
+
+    // Once per condition, not per item: the status carries it from now on.
+    void note_audio_problem(const std::string& detail) {
+        if (audio_problem) return;
+        audio_problem = std::string(audio_unavailable_error) + ": " + detail;
+        if (identity.kind == scheduler::DeviceKind::Speaker)
+            spdlog::error("{}; this speaker plays nothing anyone hears", *audio_problem);
+        else
+            spdlog::warn("{}; pictures go on, without sound", *audio_problem);
     }
 
     // ---- MQTT -------------------------------------------------------------------------
@@ -476,13 +501,19 @@ struct Daemon::Impl {
                                                 applied_version(), clock.wall());
         if (!verified) {
             if (verified.error().reason == protocol::Refusal::Replay) {
-                spdlog::debug("bundle: {}", verified.error().message());
+                ++replayed_bundles;
+                spdlog::info("bundle: {} (ignored; {} so far)", verified.error().message(), replayed_bundles);
                 return;
             }
             report_error("bundle refused: " + verified.error().message());
             return;
         }
-        if (desired && desired->version >= verified->version) return;
+        if (desired && desired->version >= verified->version) {
+            ++replayed_bundles;
+            spdlog::info("bundle: version {} again, version {} is already on its way (ignored; {} so far)",
+                         verified->version, desired->version, replayed_bundles);
+            return;
+        }
         spdlog::info("bundle: version {} accepted ({} media items in its manifest)", verified->version,
                      verified->manifest.size());
         if (auto stored = state->set_desired({verified->version, payload}); !stored) {
@@ -891,6 +922,11 @@ struct Daemon::Impl {
             status.cache_capacity_bytes = usage->max_bytes;
         }
         if (last_error) status.last_error = last_error->substr(0, 1000);
+        if (audio_problem) {
+            status.last_error = audio_problem->substr(0, 1000);
+            if (identity.kind == scheduler::DeviceKind::Speaker) status.unhealthy = status.last_error;
+        }
+        status.replayed_bundles = replayed_bundles;
         return status;
     }
 

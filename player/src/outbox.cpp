@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS proof_outbox (
   ended_at_ms INTEGER NOT NULL,
   duration_ms INTEGER NOT NULL,
   outcome TEXT NOT NULL,
-  bundle_version INTEGER NOT NULL);
+  bundle_version INTEGER NOT NULL,
+  note TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
 INSERT OR IGNORE INTO proof_counter (id, last_seq) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS command_replies (command_id TEXT PRIMARY KEY, reply TEXT NOT NULL);
@@ -55,6 +56,21 @@ protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duratio
 
 Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
     if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
+    // An outbox made before rows carried a note gets the column (its rows: no note).
+    bool has_note = false;
+    {
+        auto columns =
+            database.prepare("SELECT count(*) FROM pragma_table_info('proof_outbox') WHERE name = 'note'");
+        if (!columns) return std::unexpected(columns.error());
+        auto counted = columns->fetch_one();
+        if (!counted) return std::unexpected(counted.error());
+        has_note = *counted && columns->column_int64(0) != 0;
+    }
+    if (!has_note) {
+        if (auto added = database.execute("ALTER TABLE proof_outbox ADD COLUMN note TEXT NOT NULL DEFAULT ''");
+            !added)
+            return std::unexpected(added.error());
+    }
     ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
     auto last = outbox.stored_last_seq();
     if (!last) return std::unexpected(last.error());
@@ -118,7 +134,7 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
     if (!transaction) return std::unexpected(transaction.error());
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
-        "duration_ms, outcome, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "duration_ms, outcome, bundle_version, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!insert) return std::unexpected(insert.error());
     auto unmark = m_database->prepare("DELETE FROM proof_started WHERE id = ?1");
     if (!unmark) return std::unexpected(unmark.error());
@@ -134,7 +150,8 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
             .bind(7, to_unix_ms(row.ended_at))
             .bind(8, static_cast<std::int64_t>(row.duration_ms))
             .bind(9, protocol::to_string(row.outcome))
-            .bind(10, static_cast<std::int64_t>(row.bundle_version));
+            .bind(10, static_cast<std::int64_t>(row.bundle_version))
+            .bind(11, row.note);
         if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
         for (const auto mark : waiting.marks) {
             unmark->reset();
@@ -217,7 +234,7 @@ Result<std::size_t> ProofOutbox::recover_started() {
 Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {
     auto statement = m_database->prepare(
         "SELECT seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, duration_ms, outcome, "
-        "bundle_version FROM proof_outbox ORDER BY seq LIMIT ?1");
+        "bundle_version, note FROM proof_outbox ORDER BY seq LIMIT ?1");
     if (!statement) return std::unexpected(statement.error());
     statement->bind(1, static_cast<std::int64_t>(limit));
     std::vector<protocol::ProofOfPlayRow> rows;
@@ -236,6 +253,7 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
         row.duration_ms = static_cast<std::uint64_t>(statement->column_int64(7));
         row.outcome = parse_outcome(statement->column_text(8));
         row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(9));
+        row.note = statement->column_text(10);
         rows.push_back(std::move(row));
     }
     return rows;

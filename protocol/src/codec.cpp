@@ -583,6 +583,8 @@ std::string encode(const Status& status) {
     json["cache_used_bytes"] = status.cache_used_bytes;
     json["cache_capacity_bytes"] = status.cache_capacity_bytes;
     if (status.last_error) json["last_error"] = *status.last_error;
+    if (status.replayed_bundles != 0) json["replayed_bundles"] = status.replayed_bundles;
+    if (status.unhealthy) json["unhealthy"] = *status.unhealthy;
     return dump(json);
 }
 
@@ -593,7 +595,7 @@ Result<Status> decode_status(std::string_view text) {
         *json, "status",
         {"v", "type", "device", "presence", "reported_at", "install_epoch", "boot_id", "software_version", "uptime_ms",
          "desired_bundle_version", "applied_bundle_version", "now_playing", "download", "cache_used_bytes",
-         "cache_capacity_bytes", "last_error"});
+         "cache_capacity_bytes", "last_error", "replayed_bundles", "unhealthy"});
     if (!reader) return std::unexpected(reader.error());
     Status status;
     auto device = reader->identifier("device");
@@ -662,6 +664,16 @@ Result<Status> decode_status(std::string_view text) {
         if (!error) return std::unexpected(error.error());
         status.last_error = *error;
     }
+    if (reader->has("replayed_bundles")) {
+        auto replayed = reader->unsigned_integer("replayed_bundles");
+        if (!replayed) return std::unexpected(replayed.error());
+        status.replayed_bundles = *replayed;
+    }
+    if (reader->has("unhealthy")) {
+        auto why = bounded_text(*reader, "unhealthy", false);
+        if (!why) return std::unexpected(why.error());
+        status.unhealthy = *why;
+    }
     return status;
 }
 
@@ -682,6 +694,7 @@ std::string encode(const ProofOfPlayBatch& batch) {
         item["duration_ms"] = row.duration_ms;
         item["outcome"] = to_string(row.outcome);
         item["bundle_version"] = row.bundle_version;
+        if (!row.note.empty()) item["note"] = row.note;
         rows.push_back(std::move(item));
     }
     json["rows"] = std::move(rows);
@@ -707,7 +720,7 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
         std::string path = element_path("pop.rows", i);
         auto row_reader = ObjectReader::open((**rows)[i], path,
                                              {"seq", "source", "source_id", "item_index", "media", "started_at_ms",
-                                              "ended_at_ms", "duration_ms", "outcome", "bundle_version"});
+                                              "ended_at_ms", "duration_ms", "outcome", "bundle_version", "note"});
         if (!row_reader) return std::unexpected(row_reader.error());
         ProofOfPlayRow row;
         auto seq = row_reader->unsigned_integer("seq");
@@ -745,6 +758,11 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
         auto version = row_reader->unsigned_integer("bundle_version");
         if (!version) return std::unexpected(version.error());
         row.bundle_version = *version;
+        if (row_reader->has("note")) {
+            auto note = bounded_text(*row_reader, "note", false);
+            if (!note) return std::unexpected(note.error());
+            row.note = *note;
+        }
         batch.rows.push_back(std::move(row));
     }
     return batch;

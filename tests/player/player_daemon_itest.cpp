@@ -1333,3 +1333,73 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
         if (row.started_at > restarted) CHECK(row.source == protocol::SourceKind::Campaign);
     }
 }
+
+TEST_CASE("a speaker without an audio output says it is unhealthy once and proves no play nobody heard",
+          "[player][daemon][e2e][speaker][no-audio]") {
+    // ALSA with a device that does not exist: fails to open on any machine, as a speaker box
+    // whose sound card is missing does.
+    Rig rig("", "mode = \"speaker\"\naudio_device = \"alsa/bantin-no-such-device\"\n");
+    const auto& set = MediaSet::get();
+    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
+    auto bundle = make_bundle(rig, 1, {audio});
+    bundle.model.devices.front().kind = scheduler::DeviceKind::Speaker;
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    const bool told = rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return rig.controller->rows().size() >= 3 && status && status->unhealthy;
+        },
+        40s);
+    INFO(rig.log());
+    REQUIRE(told);
+    const auto status = *rig.controller->status();
+    CHECK(status.unhealthy->starts_with("không mở được đầu ra âm thanh / audio output unavailable: "));
+    REQUIRE(status.last_error);
+    CHECK(*status.last_error == *status.unhealthy);
+    for (const auto& row : rig.controller->rows()) {
+        CHECK(row.outcome == protocol::Outcome::Failed);
+        CHECK(row.note.empty());
+    }
+    stop_player(rig);
+    // Said once for the condition, not once per item.
+    const std::string log = rig.log();
+    std::size_t said = 0;
+    for (auto at = log.find("this speaker plays nothing anyone hears"); at != std::string::npos;
+         at = log.find("this speaker plays nothing anyone hears", at + 1))
+        ++said;
+    CHECK(said == 1);
+}
+
+TEST_CASE("a bundle replayed with the applied version is logged at info and counted in the status",
+          "[player][daemon][e2e][replay]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image)});
+    rig.start_player();
+    rig.controller->publish_bundle(bundle);
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->applied_bundle_version == 1;
+        },
+        30s));
+    CHECK(rig.controller->status()->replayed_bundles == 0);
+    rig.controller->publish_bundle(bundle);  // the same version again, twice
+    rig.controller->publish_bundle(bundle);
+    const bool counted = rig.controller->pump_until(
+        [&] {
+            auto status = rig.controller->status();
+            return status && status->replayed_bundles == 2;
+        },
+        30s);
+    INFO(rig.log());
+    CHECK(counted);
+    const auto status = *rig.controller->status();
+    CHECK_FALSE(status.last_error);  // not an error
+    stop_player(rig);
+    const std::string log = rig.log();
+    CHECK(log.find("[info] bundle: ") != std::string::npos);
+    CHECK(log.find("(ignored; 2 so far)") != std::string::npos);
+    CHECK(log.find("bundle refused") == std::string::npos);
+}

@@ -248,6 +248,36 @@ TEST_CASE("an alert cancel the state cannot save is refused, and saved once writ
     std::filesystem::remove_all(path.parent_path());
 }
 
+TEST_CASE("outbox rows keep their note, also in an outbox made before rows had one", "[player][daemon][outbox]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    // The table as earlier versions created it, with a row waiting in it.
+    REQUIRE(state->database().execute(
+        "CREATE TABLE proof_outbox (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, "
+        "item_index INTEGER NOT NULL, media TEXT NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER "
+        "NOT NULL, duration_ms INTEGER NOT NULL, outcome TEXT NOT NULL, bundle_version INTEGER NOT NULL);"
+        "INSERT INTO proof_outbox VALUES (1, 'campaign', 'old', 0, '" + std::string(64, 'a') +
+        "', 1000, 3000, 2000, 'completed', 1);"
+        "CREATE TABLE proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);"
+        "INSERT INTO proof_counter VALUES (1, 1);"));
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    auto muted = row("muted");
+    muted.note = "audio: unavailable";
+    REQUIRE(outbox->append(muted));
+    auto reopened = player::ProofOutbox::open(state->database());  // the column is added once
+    REQUIRE(reopened);
+    auto pending = reopened->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 2);
+    CHECK(pending->at(0).source_id == "old");
+    CHECK(pending->at(0).note.empty());
+    CHECK(pending->at(1).source_id == "muted");
+    CHECK(pending->at(1).note == "audio: unavailable");
+    std::filesystem::remove_all(path.parent_path());
+}
+
 TEST_CASE("the volume never exceeds the local cap, whatever is asked", "[player][daemon][runner]") {
     CHECK(player::effective_volume(100, std::nullopt, 30) == 30);
     CHECK(player::effective_volume(20, std::nullopt, 30) == 20);

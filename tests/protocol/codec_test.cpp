@@ -179,6 +179,36 @@ TEST_CASE("proof-of-play batch round trips", "[protocol][codec]") {
     CHECK(*decoded == batch);
 }
 
+TEST_CASE("a row note, a replayed-bundle count and an unhealthy reason round trip and are sent only when set",
+          "[protocol][codec]") {
+    auto batch = samples::proof_of_play();
+    CHECK(encode(batch).find("\"note\"") == std::string::npos);  // rows as before: the same bytes
+    batch.rows[0].note = "audio: unavailable";
+    auto decoded = decode_proof_of_play(encode(batch));
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == batch);
+
+    auto status = samples::status();
+    const std::string plain = encode(status);
+    CHECK(plain.find("replayed_bundles") == std::string::npos);
+    CHECK(plain.find("unhealthy") == std::string::npos);
+    status.replayed_bundles = 3;
+    status.unhealthy = "không mở được đầu ra âm thanh / audio output unavailable: audio output initialization failed";
+    auto decoded_status = decode_status(encode(status));
+    REQUIRE(decoded_status.has_value());
+    CHECK(*decoded_status == status);
+
+    check_error(decode_proof_of_play, edited(encode(batch), [](json& j) { j["rows"][0]["note"] = 7; }),
+                Errc::InvalidInput, "pop.rows[0].note");
+    check_error(decode_proof_of_play,
+                edited(encode(batch), [](json& j) { j["rows"][0]["note"] = std::string(2000, 'x'); }),
+                Errc::InvalidInput, "pop.rows[0].note: longer than");
+    check_error(decode_status, edited(encode(status), [](json& j) { j["replayed_bundles"] = -1; }),
+                Errc::InvalidInput, "status.replayed_bundles");
+    check_error(decode_status, edited(encode(status), [](json& j) { j["unhealthy"] = false; }), Errc::InvalidInput,
+                "status.unhealthy");
+}
+
 TEST_CASE("command reply round trips", "[protocol][codec]") {
     auto reply = samples::command_reply();
     auto decoded = decode_command_reply(encode(reply));

@@ -146,10 +146,10 @@ inline ProofOfPlayBatch proof_of_play() {
     batch.install_epoch = "ie-5f2c9a";
     batch.rows.push_back(ProofOfPlayRow{41, SourceKind::Campaign, "cd-tiem-chung-11", 0, audio_sha,
                                         at("2026-11-27T06:00:00Z"), at("2026-11-27T06:01:35Z"), 95'012,
-                                        Outcome::Completed, 6});
+                                        Outcome::Completed, 6, ""});
     batch.rows.push_back(ProofOfPlayRow{42, SourceKind::Alert, "canh-bao-bao-so-9", 0, audio_sha,
                                         at("2026-11-27T06:01:35Z"), at("2026-11-27T06:01:50Z"), 15'004,
-                                        Outcome::Interrupted, 6});
+                                        Outcome::Interrupted, 6, ""});
     return batch;
 }
 

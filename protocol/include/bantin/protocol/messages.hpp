@@ -130,6 +130,11 @@ struct Status {
     std::uint64_t cache_used_bytes = 0;
     std::uint64_t cache_capacity_bytes = 0;
     std::optional<std::string> last_error;
+    // Bundles received again with a version not newer than the applied one (a retained copy,
+    // a replay) since the daemon started; ignored, only counted. Sent when not 0.
+    std::uint64_t replayed_bundles = 0;
+    // Present when the device cannot do its job (a speaker without an audio output): why.
+    std::optional<std::string> unhealthy;
     bool operator==(const Status&) const = default;
 };
 
@@ -146,6 +151,9 @@ struct ProofOfPlayRow {
     std::uint64_t duration_ms = 0;  // measured on the monotonic clock
     Outcome outcome = Outcome::Completed;
     std::uint64_t bundle_version = 0;
+    // What the outcome alone does not say, e.g. "audio: unavailable" on a completed play shown
+    // without sound. Sent only when not empty.
+    std::string note;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
