@@ -77,7 +77,7 @@ set(CPACK_DEBIAN_CONTROLLER_PACKAGE_NAME bantin-controller)
 set(CPACK_DEBIAN_CONTROLLER_PACKAGE_SECTION net)
 # The controller runs Mosquitto (broker.mosquitto_binary), espeak-ng (tts.espeak_binary),
 # ffprobe (media uploads) and ffmpeg (speech to audio) as child processes.
-set(CPACK_DEBIAN_CONTROLLER_PACKAGE_DEPENDS "adduser, mosquitto, espeak-ng, ffmpeg")
+set(CPACK_DEBIAN_CONTROLLER_PACKAGE_DEPENDS "adduser, mosquitto, nginx (>= 1.21.1), espeak-ng, ffmpeg")
 set(CPACK_DEBIAN_CONTROLLER_DESCRIPTION
     "Bantin controller: schedules signage and public-address campaigns
 The central daemon of Bantin: it stores media, playlists, campaigns and devices,

@@ -14,7 +14,9 @@ packages=(
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev libcli11-dev
   libexpat1-dev
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
-  mosquitto mosquitto-clients espeak-ng mpv ffmpeg sox openssl tzdata
+  # nginx: the controller's HTTP front (docs/api.md); Debian 12's `nginx` holds the binary with
+  # proxy, limit_conn, auth_request (nginx-light only adds the echo module to it)
+  nginx mosquitto mosquitto-clients espeak-ng mpv ffmpeg sox openssl tzdata
   fonts-dejavu-core sqlite3 curl xvfb x11-apps imagemagick python3
   # the web console's browser test (tests/web): Node.js and Debian's Chromium
   nodejs chromium
@@ -43,6 +45,10 @@ else
   # The Debian package enables a system broker; Bantin starts its own brokers.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+  # Likewise the package's system nginx (port 80): Bantin runs its own as the HTTP front.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
   fi
 fi
 

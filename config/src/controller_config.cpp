@@ -58,6 +58,18 @@ void describe(Visitor& v, Config& c) {
     v.table("http", "HTTP API, web UI and media downloads for devices.", [&] {
         v.key("listen_address", c.http.listen_address, "Address the HTTP server binds to.", not_empty());
         v.key("port", c.http.port, "TCP port of the HTTP server.", port_number());
+        v.key("front", c.http.front,
+              "nginx: the controller runs nginx on listen_address:port in front of its API server, which "
+              "then listens on 127.0.0.1:backend_port only (slow clients, request framing, body limits); "
+              "none: the API server binds listen_address:port itself (tests, or your own proxy).");
+        v.key("nginx_binary", c.http.nginx_binary, "nginx executable (front = \"nginx\").", not_empty());
+        v.key("backend_port", c.http.backend_port,
+              "Loopback port of the API server behind the front; 0: a free port picked at each start.",
+              between(0, 65535));
+        v.key("connections_per_address", c.http.connections_per_address,
+              "Connections one client address may hold open through the front (nginx limit_conn); "
+              "127.0.0.1 is not limited.",
+              between(1, 100000));
         v.key("public_base_url", c.http.public_base_url,
               "Base URL devices use for media links in bundles (http:// or https://). Empty: "
               "http://<listen_address>:<port>.",
@@ -214,6 +226,10 @@ void cross_check(const ControllerConfig& c, detail::Loader& loader) {
     if (!c.mqtt.tls.cert_file.empty() && c.mqtt.tls.ca_file.empty()) {
         loader.cross_issue("mqtt.tls.cert_file", "needs mqtt.tls.ca_file (TLS is on only with a CA)",
                            {"mqtt.tls.ca_file"});
+    }
+    if (c.http.front == HttpFront::Nginx && c.http.backend_port != 0 && c.http.backend_port == c.http.port &&
+        (c.http.listen_address == "127.0.0.1" || c.http.listen_address == "0.0.0.0")) {
+        loader.cross_issue("http.backend_port", "must differ from http.port", {"http.port"});
     }
     const BrokerTlsConfig& tls = c.broker.tls;
     if (tls.enabled) {

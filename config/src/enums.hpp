@@ -36,6 +36,16 @@ inline constexpr std::array<EnumName<BrokerLogLevel>, 2> broker_log_level_names{
     {BrokerLogLevel::Debug, "debug"},
 }};
 
+inline constexpr std::array<EnumName<HttpFront>, 2> http_front_names{{
+    {HttpFront::Nginx, "nginx"},
+    {HttpFront::None, "none"},
+}};
+
+template <>
+struct EnumTable<HttpFront> {
+    static std::span<const EnumName<HttpFront>> entries() { return http_front_names; }
+};
+
 template <>
 struct EnumTable<ClientCertificate> {
     static std::span<const EnumName<ClientCertificate>> entries() { return client_certificate_names; }

@@ -64,6 +64,10 @@ std::string_view to_string(ClientCertificate mode) {
     return detail::enum_to_name(mode);
 }
 
+std::string_view to_string(HttpFront front) {
+    return detail::enum_to_name(front);
+}
+
 std::string_view to_string(BrokerLogLevel level) {
     return detail::enum_to_name(level);
 }

@@ -1,5 +1,6 @@
 // Routes: /auth (login, logout, me), /users (admin), /audit (admins and approvers).
 #include "api_content.hpp"
+#include "bantin/controller/http_front.hpp"
 #include "bantin/controller/record_json.hpp"
 
 #include <httplib.h>
@@ -63,7 +64,7 @@ void login(ApiContext& context, const Request& request, Response& response) {
     if (!password)
         return send_bad_request(response, password.error().detail);
 
-    auto success = context.auth.login(*name, *password, request.remote_addr);
+    auto success = context.auth.login(*name, *password, client_address(context.config, request));
     if (!success) {
         const LoginError& error = success.error();
         if (error.retry_after) {

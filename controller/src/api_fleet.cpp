@@ -334,6 +334,17 @@ public:
         json["revoked"] = revoked;
         json["proof_stalled"] = proof_stalled;
         json["delivery"] = delivery;
+        auto services = nlohmann::ordered_json::array();
+        if (m_fleet.services_health)
+            for (const auto& service : m_fleet.services_health())
+                services.push_back({{"name", service.name},
+                                    {"up", service.health.up},
+                                    {"pid", service.health.up ? nlohmann::ordered_json(service.health.pid)
+                                                              : nlohmann::ordered_json(nullptr)},
+                                    {"restarts", service.health.restarts},
+                                    {"last_exit", service.health.last_exit},
+                                    {"last_error", service.health.last_error}});
+        json["services"] = std::move(services);
         json["devices"] = std::move(items);
         send_json(response, 200, json);
     }

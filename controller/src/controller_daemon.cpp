@@ -9,6 +9,7 @@
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/fleet_history.hpp"
+#include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/publisher.hpp"
@@ -154,6 +155,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ApiContext> context;
     std::unique_ptr<FleetServices> fleet;
     std::unique_ptr<ApiServer> server;
+    std::unique_ptr<HttpFront> front;
     std::atomic<bool> devices_changed{false};
 
     explicit Impl(config::ControllerConfig loaded, const Clock& wall)
@@ -322,9 +324,24 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     };
     impl->fleet = std::make_unique<FleetServices>(
         FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get(), impl->commands.get(),
-                      &*impl->screenshots, impl->stalls.get()});
-    impl->server = std::make_unique<ApiServer>(server_options(impl->config));
+                      &*impl->screenshots, impl->stalls.get(), {}});
+    impl->fleet->services_health = [raw] {
+        std::vector<ServiceHealth> services;
+        if (raw->config.broker.manage)
+            services.push_back(ServiceHealth{"broker", raw->broker->health()});
+        if (raw->config.http.front == config::HttpFront::Nginx)
+            services.push_back(ServiceHealth{"http_front", raw->front ? raw->front->health() : media::ProcessHealth{}});
+        return services;
+    };
+    auto api_options = server_options(impl->config);
+    if (impl->config.http.front == config::HttpFront::Nginx) {
+        // Behind the front, the API server listens on loopback only.
+        api_options.address = "127.0.0.1";
+        api_options.port = impl->config.http.backend_port;
+    }
+    impl->server = std::make_unique<ApiServer>(api_options);
     register_content_routes(*impl->server, *impl->context);
+    register_front_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
     register_web_console(*impl->server, impl->config);
     return std::unique_ptr<ControllerDaemon>(new ControllerDaemon(std::move(impl)));
@@ -332,6 +349,14 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
 
 Result<void> ControllerDaemon::start() {
     Impl& impl = *m_impl;
+    const bool fronted = impl.config.http.front == config::HttpFront::Nginx;
+    // The public port is checked before anything listens on it: a taken port fails the start
+    // with one line naming it, whoever holds it.
+    if (fronted && !media::port_is_free(impl.config.http.listen_address,
+                                        static_cast<std::uint16_t>(impl.config.http.port)))
+        return fail(Errc::Conflict, "http: port " + std::to_string(impl.config.http.port) + " on " +
+                                        impl.config.http.listen_address +
+                                        " is already in use by another process (cổng đã bị tiến trình khác chiếm)");
     auto accounts = impl.registry->broker_accounts();
     if (!accounts)
         return std::unexpected(accounts.error());
@@ -350,13 +375,21 @@ Result<void> ControllerDaemon::start() {
         return started;
     auto port = impl.server->start();
     if (!port)
-        return std::unexpected(Error{port.error().code, "http " + impl.config.http.listen_address + ":" +
-                                                            std::to_string(impl.config.http.port) + ": " +
+        return std::unexpected(Error{port.error().code, "http " + impl.server->options().address + ":" +
+                                                            std::to_string(impl.server->options().port) + ": " +
                                                             port.error().detail});
+    if (fronted) {
+        auto front = HttpFront::start(front_options(impl.config, static_cast<std::uint16_t>(*port)));
+        if (!front)
+            return std::unexpected(Error{front.error().code, "http front (nginx): " + front.error().detail});
+        impl.front = std::move(*front);
+        spdlog::info("bantin-controller: nginx front on {}:{} (pid {}), API server on 127.0.0.1:{}",
+                     impl.config.http.listen_address, impl.config.http.port, impl.front->pid(), *port);
+    }
     auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
     if (!rebuilt)
         spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
-    spdlog::info("bantin-controller: http on port {}, mqtt {}:{}", *port, impl.config.mqtt.host,
+    spdlog::info("bantin-controller: http on port {}, mqtt {}:{}", http_port(), impl.config.mqtt.host,
                  impl.config.mqtt.port);
     return {};
 }
@@ -398,6 +431,8 @@ void ControllerDaemon::stop() {
     if (!m_impl)
         return;
     Impl& impl = *m_impl;
+    if (impl.front)
+        impl.front->stop();
     if (impl.server)
         impl.server->stop();
     if (impl.ingest && impl.ingest->has_pending())
@@ -409,6 +444,8 @@ void ControllerDaemon::stop() {
 }
 
 int ControllerDaemon::http_port() const {
+    if (m_impl->front)
+        return m_impl->front->options().port;
     return m_impl->server ? m_impl->server->port() : 0;
 }
 

@@ -154,6 +154,7 @@ std::string render_mosquitto_conf(const BrokerConfig& config) {
         << "persistence_location " << files.persistence_directory.string() << "/\n"
         << "autosave_interval 60\n"
         << "max_queued_messages " << config.max_queued_messages << "\n"
+        << "message_size_limit " << config.message_size_limit << "\n"
         << "connection_messages true\n";
     if (config.log_to_file) {
         out << "log_dest file " << files.log_file.string() << "\n";

@@ -180,6 +180,7 @@ class Demo:
             lines = [
                 "# Written by scripts/demo/bantin_demo.py on the first run; edit freely.",
                 "[http]", 'listen_address = "127.0.0.1"', f"port = {self.http_port}",
+                'front = "nginx"  # nginx binds the port; the API server listens on 127.0.0.1 behind it',
                 "[storage]", f"data_dir = {toml_string(str(self.data / 'controller'))}",
                 "[mqtt]", f"port = {self.broker_port}", "reconnect_min_ms = 200", "reconnect_max_ms = 5000",
                 "[broker]", f"port = {self.broker_port}",
@@ -452,6 +453,13 @@ class Demo:
                          f"{view.get('desired_version')} proof rows={rows}")
         return all_ready, "; ".join(lines)
 
+    def services_down(self, api: Api) -> list[str]:
+        """The controller's children (Mosquitto, the nginx front) that fleet/status reports down."""
+        _, status = api.call("GET", "/api/v1/fleet/status", expect=(200,))
+        services = {service["name"]: service for service in status.get("services", [])}
+        down = [name for name in ("broker", "http_front") if not services.get(name, {}).get("up")]
+        return [f"{name}: {services.get(name, {}).get('last_error') or 'not reported'}" for name in down]
+
     def failed_plays(self) -> list[str]:
         """Proof rows with outcome 'failed', read from the controller's database (read-only)."""
         database = self.data / "controller" / "bantin.sqlite3"
@@ -469,7 +477,8 @@ class Demo:
         print(f"""
 Bantin demo is running (Ctrl-C stops everything).
 
-  controller API  {base}/api/v1   (there is no web UI yet: the API is the UI for now; docs/api.md)
+  controller API  {base}/api/v1   (web console at {base}/; docs/api.md)
+  HTTP front      nginx on 127.0.0.1:{self.http_port}, managed by bantin-controller (docs/api.md, "The HTTP front")
   MQTT broker     127.0.0.1:{self.broker_port} (Mosquitto, managed by bantin-controller)
   credentials     {self.credentials_file}   (admin, editor, approver, operator, operator2)
   data            {self.data}   (kept between runs; delete it to start over)
@@ -509,7 +518,11 @@ Try:
                 if failed:
                     log("check FAILED: plays that failed: " + "; ".join(failed))
                     return 1
-                log("check passed: " + detail)
+                down = self.services_down(sessions["operator"])
+                if down:
+                    log("check FAILED: services down: " + "; ".join(down))
+                    return 1
+                log("check passed: " + detail + "; services up: broker, http_front")
                 return 0
             time.sleep(1)
         log(f"check FAILED after {self.options.timeout} s: {detail}")

@@ -7,6 +7,7 @@
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 #include "bantin/media/store.hpp"
@@ -16,6 +17,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +49,9 @@ public:
         options.max_body_bytes = 1024 * 1024 + 64 * 1024;
         server = std::make_unique<controller::ApiServer>(options);
         controller::register_content_routes(*server, *context);
+        controller::register_front_routes(*server, *context);
+        server->http().set_logger(
+            [this](const httplib::Request&, const httplib::Response&) { requests_handled.fetch_add(1); });
         auto port = server->start();
         if (!port)
             FAIL(port.error().message());
@@ -55,6 +60,9 @@ public:
     }
 
     ~ApiFixture() { server->stop(); }
+
+    // Requests the API server has answered (its logger counts them).
+    std::atomic<int> requests_handled{0};
 
     // A user with password "password-of-<name>", signed in through the API: returns the token.
     std::string sign_in(const std::string& name, controller::Role role) {

@@ -6,6 +6,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 
@@ -126,6 +131,123 @@ TEST_CASE("bantin-controller creates keys and the first admin once, runs, and st
     REQUIRE(code);
     CHECK(*code == 0);
     CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(http_port));
+}
+
+namespace {
+
+// Sets up keys for `config` and starts bantin-controller; returns once its HTTP front and its
+// broker accept connections.
+test::ChildProcess start_controller(const testing::TemporaryDirectory& directory, const std::string& config,
+                                    std::uint16_t http_port, std::uint16_t broker_port, const std::string& log) {
+    auto daemon = test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config},
+                                            fs::path{directory.path()} / log);
+    REQUIRE(daemon);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!(test::MosquittoBroker::port_accepts(http_port) && test::MosquittoBroker::port_accepts(broker_port)) &&
+           daemon->running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    INFO(daemon->output());
+    REQUIRE(test::MosquittoBroker::port_accepts(http_port));
+    REQUIRE(test::MosquittoBroker::port_accepts(broker_port));
+    return std::move(*daemon);
+}
+
+pid_t pid_in(const fs::path& file) {
+    std::ifstream in(file);
+    long pid = -1;
+    in >> pid;
+    return static_cast<pid_t>(pid);
+}
+
+// Gone, or a zombie nobody has reaped yet (its sockets are closed either way).
+bool process_gone(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat)
+        return true;
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = text.rfind(')');
+    return close != std::string::npos && text.size() > close + 2 && text[close + 2] == 'Z';
+}
+
+struct ForeignListener {
+    explicit ForeignListener(std::uint16_t port) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+        listening = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
+    }
+    ~ForeignListener() { ::close(fd); }
+    int fd = -1;
+    bool listening = false;
+};
+
+}  // namespace
+
+TEST_CASE("a bantin-controller killed with SIGKILL takes its Mosquitto and nginx with it, and the next one starts",
+          "[fleet][cli][supervision][integration]") {
+    testing::TemporaryDirectory directory;
+    const std::uint16_t http_port = test::MosquittoBroker::free_port();
+    std::uint16_t broker_port = test::MosquittoBroker::free_port();
+    while (broker_port == http_port) broker_port = test::MosquittoBroker::free_port();
+    const std::string config = write_config(directory, http_port, broker_port);
+    REQUIRE(cli({"--config", config, "--init-keys"}, directory).exit_code == 0);
+
+    auto first = start_controller(directory, config, http_port, broker_port, "first.out");
+    const fs::path data = fs::path{directory.path()} / "data";
+    const pid_t nginx = pid_in(data / "http-front" / "nginx.pid");
+    const pid_t mosquitto = pid_in(data / "broker" / "persistence" / "mosquitto.pid");
+    REQUIRE(nginx > 0);
+    REQUIRE(mosquitto > 0);
+    CHECK_FALSE(process_gone(nginx));
+    CHECK_FALSE(process_gone(mosquitto));
+
+    first.send_signal(SIGKILL);
+    REQUIRE(first.wait_for_exit(std::chrono::seconds(10)));
+    // The children get SIGKILL from the kernel when their parent dies: poll until they are gone.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!(process_gone(nginx) && process_gone(mosquitto)) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(process_gone(nginx));
+    CHECK(process_gone(mosquitto));
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(http_port));
+    CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
+
+    auto second = start_controller(directory, config, http_port, broker_port, "second.out");
+    CHECK(pid_in(data / "http-front" / "nginx.pid") != nginx);
+    second.send_signal(SIGTERM);
+    auto code = second.wait_for_exit(std::chrono::seconds(15));
+    REQUIRE(code);
+    CHECK(*code == 0);
+}
+
+TEST_CASE("bantin-controller refuses with one line naming the port when another process holds its broker or HTTP port",
+          "[fleet][cli][supervision][integration]") {
+    testing::TemporaryDirectory directory;
+    const std::uint16_t http_port = test::MosquittoBroker::free_port();
+    std::uint16_t broker_port = test::MosquittoBroker::free_port();
+    while (broker_port == http_port) broker_port = test::MosquittoBroker::free_port();
+    const std::string config = write_config(directory, http_port, broker_port);
+    REQUIRE(cli({"--config", config, "--init-keys"}, directory).exit_code == 0);
+    for (const std::uint16_t taken : {broker_port, http_port}) {
+        INFO("port " << taken);
+        ForeignListener squatter{taken};
+        REQUIRE(squatter.listening);
+        auto refused = cli({"--config", config}, directory);
+        INFO(refused.output);
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.output.find("port " + std::to_string(taken) + " on 127.0.0.1 is already in use") !=
+              std::string::npos);
+        // One line of its own (the log may have said what started before).
+        CHECK(refused.output.find("bantin-controller: ") != std::string::npos);
+        // Nothing of the refused controller is left listening.
+        const std::uint16_t other = taken == broker_port ? http_port : broker_port;
+        CHECK_FALSE(test::MosquittoBroker::port_accepts(other));
+    }
 }
 
 // SIGTERM the moment the HTTP port is bound: the API server's accept loop may not have started

@@ -52,6 +52,17 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     REQUIRE(login->status == 200);
     const std::string token = nlohmann::json::parse(login->body)["token"].get<std::string>();
     http.set_bearer_token_auth(token);
+    // The fleet view reports the controller's children: its broker and its nginx front.
+    auto fleet_status = http.Get("/api/v1/fleet/status");
+    REQUIRE(fleet_status);
+    REQUIRE(fleet_status->status == 200);
+    const auto services = nlohmann::json::parse(fleet_status->body).at("services");
+    REQUIRE(services.size() == 2);
+    CHECK(services[0].at("name") == "broker");
+    CHECK(services[0].at("up") == true);
+    CHECK(services[1].at("name") == "http_front");
+    CHECK(services[1].at("up") == true);
+    CHECK(services[1].at("restarts") == 0);
     auto zone = http.Post("/api/v1/zones", R"({"id":"zone-1","name":"Phường 1"})", "application/json");
     REQUIRE(zone);
     INFO(zone->body);

@@ -2,6 +2,7 @@
 // broker_acl_itest.cpp runs them).
 
 #include "bantin/protocol/broker_config.hpp"
+#include "bantin/protocol/envelope.hpp"
 
 // The internal writer under write_broker_files, tested here with forced temporary names.
 #include "../../protocol/src/private_file.hpp"
@@ -183,11 +184,13 @@ TEST_CASE("mosquitto.conf locks the broker down and enables the TLS listener whe
          {"listener 1884 127.0.0.1\n", "allow_anonymous false\n", "persistence true\n",
           "persistence_location /var/lib/bantin/broker/persistence/\n", "password_file /var/lib/bantin/broker/passwd\n",
           "acl_file /var/lib/bantin/broker/acl\n", "use_username_as_clientid true\n", "per_listener_settings false\n",
-          "max_queued_messages 1000\n"}) {
+          "max_queued_messages 1000\n", "message_size_limit 16777216\n"}) {
         INFO(line);
         CHECK_THAT(text, Catch::Contains(line));
     }
     CHECK_THAT(text, !Catch::Contains("cafile"));
+    // The broker refuses oversized PUBLISHes, but never a legitimate signed bundle.
+    CHECK(envelope_limit(MessageType::Bundle) < config.message_size_limit);
 
     config.tls = BrokerTlsListener{"0.0.0.0", 8883, "/etc/bantin/ca.pem", "/etc/bantin/broker.pem",
                                    "/etc/bantin/broker.key", ClientCertificate::Required};

@@ -27,9 +27,23 @@
 
 namespace bantin::config {
 
+// Who faces the network on http.listen_address:http.port: nginx run by the controller, in
+// front of the API server on 127.0.0.1:backend_port (docs/api.md, "The HTTP front"), or the
+// API server itself (none: only for tests and a controller behind a proxy you run yourself).
+enum class HttpFront { Nginx, None };
+
+std::string_view to_string(HttpFront front);
+
 struct HttpConfig {
     std::string listen_address = "127.0.0.1";
     int port = 8080;
+    HttpFront front = HttpFront::Nginx;
+    std::filesystem::path nginx_binary = "/usr/sbin/nginx";
+    // The API server's loopback port behind the front; 0: a free port picked at each start.
+    int backend_port = 0;
+    // Connections one client address may hold open through the front (nginx limit_conn);
+    // 127.0.0.1 is not limited (a proxy on the same host).
+    int connections_per_address = 256;
     // Base URL devices use for media links in bundles; empty: http://<listen_address>:<port>.
     std::string public_base_url;
     // The web console's files (index.html, *.js, *.css), served under `/`. Empty: the installed

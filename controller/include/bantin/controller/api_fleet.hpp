@@ -13,8 +13,20 @@
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
+#include "bantin/media/supervised_process.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace bantin::controller {
+
+// A child process the controller runs (its Mosquitto, its nginx front) as the fleet status
+// reports it: "services": [{"name", "up", "pid", "restarts", "last_exit", "last_error"}].
+struct ServiceHealth {
+    std::string name;
+    media::ProcessHealth health;
+};
 
 struct FleetServices {
     DeviceRegistry& registry;
@@ -24,6 +36,8 @@ struct FleetServices {
     DeviceCommands* commands = nullptr;             // POST /devices/{id}/commands; absent: 503
     const ScreenshotStore* screenshots = nullptr;   // PUT/GET /devices/{id}/screenshot
     const ProofStallWatch* stalls = nullptr;        // "proof_stalled_since" of each device; absent: null
+    // GET /fleet/status "services"; absent: an empty list.
+    std::function<std::vector<ServiceHealth>()> services_health;
 };
 
 void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices& fleet);

@@ -6,8 +6,11 @@
 // list of device accounts. ManagedBroker implements it: it rewrites passwd and acl
 // (protocol::write_broker_files, atomic replace) and sends SIGHUP to the broker, which
 // re-reads both and drops the live connection of a device no longer in the password file
-// (docs/broker.md, "Revocation"). It also starts Mosquitto in the foreground as a child
-// (start()) and stops it with SIGTERM (stop(), or the destructor). When the controller does
+// (docs/broker.md, "Revocation"). It also runs Mosquitto in the foreground as a supervised
+// child (media::SupervisedProcess): start() refuses a port someone else holds, returns once the
+// pid it started listens, and the child is restarted with back-off when it dies, dies with the
+// controller (parent-death signal) and is stopped with SIGTERM (stop(), or the destructor);
+// health() says whether it is up. When the controller does
 // not manage the broker, apply() still writes the files and signals the pid in the broker's
 // pid file if there is one. The ingest worker accounts of `ingest_workers_file` are added to
 // passwd and acl on every write (after protocol::write_broker_files, each file replaced again
@@ -15,10 +18,11 @@
 // refused (InvalidInput).
 //
 // Threads: apply() may be called from any thread (a mutex serialises writes and signals).
-// Errors: Io for files and the process, Timeout when the broker does not listen within 10 s
-// (the detail carries the tail of its log).
+// Errors: Io for files and the process, Conflict when a broker port is already taken, Timeout
+// when the broker does not listen within 10 s (the detail carries the tail of its log).
 
 #include "bantin/common/error.hpp"
+#include "bantin/media/supervised_process.hpp"
 #include "bantin/protocol/broker_config.hpp"
 
 #include <sys/types.h>
@@ -79,7 +83,9 @@ public:
     // The controller's username and every name in ingest_workers_file (read now).
     Result<std::vector<std::string>> reserved_usernames() const override;
 
-    pid_t pid() const { return m_pid; }
+    pid_t pid() const { return m_process ? m_process->pid() : -1; }
+    // Up or down, its pid, restarts and last exit; down (never started) when not managed.
+    media::ProcessHealth health() const;
     const protocol::BrokerFiles& files() const { return m_files; }
     std::string log_tail() const;
 
@@ -91,8 +97,8 @@ private:
     ManagedBrokerOptions m_options;
     std::string m_controller_hash;
     protocol::BrokerFiles m_files;
-    pid_t m_pid = -1;
-    std::mutex m_mutex;
+    std::unique_ptr<media::SupervisedProcess> m_process;
+    mutable std::mutex m_mutex;
 };
 
 }  // namespace bantin::controller

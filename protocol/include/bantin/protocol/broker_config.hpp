@@ -49,6 +49,10 @@ struct BrokerTlsListener {
 
 enum class BrokerLogLevel { Normal, Debug };
 
+// 16 MiB: twice the largest signed bundle envelope (codec.hpp max_bundle_size 4 MiB, an
+// envelope at most 2 x that + 1 KiB), so no legitimate message comes near it.
+inline constexpr std::uint32_t broker_message_size_limit = 16U * 1024 * 1024;
+
 struct BrokerConfig {
     // Receives mosquitto.conf, passwd, acl, mosquitto.log and persistence/ (which holds mosquitto.pid).
     // The broker's user must be able to enter it (docs/broker.md, "File permissions").
@@ -59,6 +63,9 @@ struct BrokerConfig {
     // Mosquitto's per-client queue above the in-flight window; beyond it QoS 1 messages
     // are dropped silently (docs/broker.md).
     std::uint32_t max_queued_messages = 1000;
+    // Mosquitto's message_size_limit: a larger PUBLISH is refused by the broker. Above the
+    // largest legitimate message, a bundle envelope (envelope_limit(Bundle), 8 MiB + 1 KiB).
+    std::uint32_t message_size_limit = broker_message_size_limit;
     // `user` option: the account Mosquitto drops to when started as root. "root" keeps
     // root (for test brokers started by root); empty keeps Mosquitto's default.
     std::string run_as_user;

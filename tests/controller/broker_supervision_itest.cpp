@@ -1,0 +1,106 @@
+// The managed Mosquitto under supervision (media::SupervisedProcess through ManagedBroker): a
+// broker killed with SIGKILL is restarted and the controller's client reconnects; a port held
+// by someone else is refused at start, naming the port.
+
+#include "managed_broker_fixture.hpp"
+#include "protocol/mqtt_itest_support.hpp"
+#include "temporary_directory.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+
+using namespace bantin;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* controller_password = "controller-secret-for-tests";
+
+// A plain listening socket on 127.0.0.1:port, as another program would hold it.
+struct ForeignListener {
+    explicit ForeignListener(std::uint16_t port) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+        listening = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
+    }
+    ~ForeignListener() { ::close(fd); }
+    int fd = -1;
+    bool listening = false;
+};
+
+}  // namespace
+
+TEST_CASE("a managed broker killed with SIGKILL is restarted and the controller's client reconnects",
+          "[broker][supervision][integration]") {
+    testing::ManagedBrokerFleet fleet;
+    fleet.create_managed_broker(controller_password);
+    REQUIRE(fleet.broker->start({}));
+    const pid_t first = fleet.broker->pid();
+    REQUIRE(first > 0);
+    CHECK(media::process_listens_on(first, fleet.port));
+
+    auto client = protocol::MqttClient::create(fleet.options_for("controller", controller_password));
+    REQUIRE(client);
+    REQUIRE(client->start());
+    test::EventWaiter waiter{*client};
+    REQUIRE(waiter.wait_for<protocol::MqttConnected>(5s));
+
+    REQUIRE(::kill(first, SIGKILL) == 0);
+    REQUIRE(waiter.wait_for<protocol::MqttDisconnected>(10s));
+    // The supervisor restarts it (0.5 s back-off) and the client's reconnect finds it.
+    REQUIRE(waiter.wait_for<protocol::MqttConnected>(30s));
+    const auto health = fleet.broker->health();
+    CHECK(health.up);
+    CHECK(health.restarts == 1);
+    CHECK(health.last_exit == "killed by signal 9");
+    CHECK(health.pid != first);
+    CHECK(media::process_listens_on(health.pid, fleet.port));
+    client->stop();
+    fleet.broker->stop();
+    CHECK_FALSE(fleet.broker->health().up);
+}
+
+TEST_CASE("a managed broker refuses to start on a port another process listens on, naming the port",
+          "[broker][supervision][integration]") {
+    testing::ManagedBrokerFleet fleet;
+    fleet.create_managed_broker(controller_password);
+    ForeignListener squatter{fleet.port};
+    REQUIRE(squatter.listening);
+    auto started = fleet.broker->start({});
+    REQUIRE_FALSE(started);
+    CHECK(started.error().code == Errc::Conflict);
+    CHECK_THAT(started.error().detail,
+               Catch::Contains("port " + std::to_string(fleet.port) + " on 127.0.0.1 is already in use"));
+    CHECK(started.error().detail.find('\n') == std::string::npos);
+    CHECK(fleet.broker->pid() == -1);
+    // The broker files were written before the start was attempted.
+    CHECK(std::filesystem::exists(fleet.broker->files().config_file));
+}
+
+TEST_CASE("a supervised child that cannot listen fails the start with its own output",
+          "[broker][supervision][integration]") {
+    testing::TemporaryDirectory directory;
+    media::SupervisedProcessOptions options;
+    options.name = "false";
+    options.argv = {"/bin/sh", "-c", "echo 'cannot bind, address in use' >&2; exit 3"};
+    options.output_file = directory.path() / "out.txt";
+    options.listens.push_back(media::ListenPort{"127.0.0.1", test::MosquittoBroker::free_port()});
+    media::SupervisedProcess process{options};
+    auto started = process.start();
+    REQUIRE_FALSE(started);
+    CHECK_THAT(started.error().detail, Catch::Contains("exit status 3"));
+    CHECK_THAT(started.error().detail, Catch::Contains("address in use"));
+    CHECK_FALSE(process.health().up);
+}
