@@ -73,7 +73,7 @@ public:
         REQUIRE(opened_screenshots);
         screenshots.emplace(std::move(*opened_screenshots));
         fleet = std::make_unique<controller::FleetServices>(controller::FleetServices{
-            *registry, *alerts, *reports, nullptr, commands.get(), &*screenshots, {}});
+            *registry, *alerts, *reports, nullptr, commands.get(), &*screenshots, nullptr, {}});
         // A second server with every route: ApiFixture's own has the content routes only.
         server->stop();
         controller::ApiServerOptions options;

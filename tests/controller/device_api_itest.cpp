@@ -70,7 +70,7 @@ struct DeviceApi : FleetFixture {
         proofs = std::move(*opened_proofs);
         reports = std::make_unique<ReportService>(*store, *proofs, nullptr);
         services = std::make_unique<FleetServices>(
-            FleetServices{*registry, *alerts, *reports, publisher.get(), commands.get(), &*screenshots, {}});
+            FleetServices{*registry, *alerts, *reports, publisher.get(), commands.get(), &*screenshots, nullptr, {}});
         server = std::make_unique<ApiServer>(ApiServerOptions{});
         register_content_routes(*server, *context);
         register_fleet_routes(*server, *context, *services);

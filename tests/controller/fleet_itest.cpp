@@ -410,7 +410,7 @@ TEST_CASE("devices fetch media over HTTP with their own credentials and Range re
     auto proofs = SqliteProofQuery::open(fleet.path());
     REQUIRE(proofs);
     ReportService reports{*fleet.store, **proofs, nullptr};
-    FleetServices services{*fleet.registry, alerts, reports, nullptr, nullptr, nullptr, {}};
+    FleetServices services{*fleet.registry, alerts, reports, nullptr, nullptr, nullptr, nullptr, {}};
     ApiServer server{ApiServerOptions{}};
     register_fleet_routes(server, context, services);
     auto port = server.start();

@@ -265,7 +265,7 @@ TEST_CASE("outbox rows keep their note, also in an outbox made before rows had o
     REQUIRE(outbox);
     auto muted = row("muted");
     muted.note = "audio: unavailable";
-    REQUIRE(outbox->append(muted));
+    REQUIRE(outbox->append(muted).durable);
     auto reopened = player::ProofOutbox::open(state->database());  // the column is added once
     REQUIRE(reopened);
     auto pending = reopened->pending(10);
