@@ -106,8 +106,11 @@ std::string field_name(std::string_view field) {
 //   thread (std::terminate).
 
 constexpr std::size_t max_head_bytes = 64 * 1024;
-constexpr std::size_t linger_drain_bytes = 256 * 1024;
-constexpr auto linger_time = std::chrono::milliseconds(1000);
+// Enough to swallow a refused body of a few MiB (an over-limit JSON body a client sends
+// whole before it reads the answer: at 256 KiB the close reset such a client, which then never
+// saw its 413); the time bounds what a refused client can hold a thread for.
+constexpr std::size_t linger_drain_bytes = 16 * 1024 * 1024;
+constexpr auto linger_time = std::chrono::milliseconds(2000);
 
 struct Refusal {
     int status = 400;
@@ -518,7 +521,8 @@ ApiServer::ApiServer(ApiServerOptions options)
     });
     m_server->set_post_routing_handler([](const httplib::Request&, httplib::Response& response) noexcept {
         try {
-            response.set_header("X-Content-Type-Options", "nosniff");
+            if (!response.has_header("X-Content-Type-Options"))  // the console sets its own
+                response.set_header("X-Content-Type-Options", "nosniff");
             // After any refusal the connection closes (GuardedServer): a body left unread must
             // never be taken for the next request.
             if (response.status >= 400 || response.get_header_value("Connection") == "close") {

@@ -13,9 +13,7 @@
 // Every wait is bounded; the whole case takes about a minute. On failure the logs of both
 // daemons are printed.
 
-#include "bantin/sqlite/database.hpp"
-#include "sqlite/temporary_directory.hpp"
-#include "support/mosquitto_broker.hpp"
+#include "support/whole_system.hpp"
 
 #include <httplib.h>
 #include <catch2/catch.hpp>
@@ -38,203 +36,32 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::string controller_executable = BANTIN_CONTROLLER_EXECUTABLE;
-const std::string player_executable = BANTIN_PLAYER_EXECUTABLE;
+using test::ApiUser;
+using test::controller_executable;
+using test::eventually;
+using test::login;
+using test::now_ms;
+using test::ProofRow;
+using test::utc_text;
+
 const std::string zone_id = "phuong-1";
 const std::string device_id = "scr-e2e-01";
 const std::string campaign_id = "c-e2e-loop";
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-// RFC 3339 UTC with milliseconds, as the API takes it.
-std::string utc_text(std::int64_t milliseconds) {
-    const std::time_t seconds = static_cast<std::time_t>(milliseconds / 1000);
-    std::tm parts{};
-    ::gmtime_r(&seconds, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
-    return std::string{text} + ".000Z";
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text, mode_t mode = 0644) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    ::chmod(path.c_str(), mode);
-}
-
-// Polls `probe` every 200 ms until it returns true or `timeout` passes.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (probe())
-            return true;
-        std::this_thread::sleep_for(200ms);
-    }
-    return probe();
-}
-
-// One person's view of the API: a bearer session on a fresh httplib client.
-class ApiUser {
+// The story's system: the controller and one player, the device `device_id`.
+class System : public test::WholeSystem {
 public:
-    ApiUser(std::uint16_t port, std::string token) : m_client("127.0.0.1", port), m_token(std::move(token)) {
-        m_client.set_read_timeout(30, 0);
-        m_client.set_bearer_token_auth(m_token);
-    }
-
-    struct Answer {
-        int status = 0;
-        Json body;
-        std::string text;
-    };
-
-    Answer get(const std::string& path) { return answer(m_client.Get(path), "GET " + path); }
-    Answer post(const std::string& path, const Json& body) {
-        return answer(m_client.Post(path, body.dump(), "application/json"), "POST " + path);
-    }
-    Answer upload(const std::string& path, const std::string& bytes) {
-        return answer(m_client.Post(path, bytes, "application/octet-stream"), "POST " + path);
-    }
-
-private:
-    static Answer answer(const httplib::Result& result, const std::string& what) {
-        Answer out;
-        if (!result) {
-            out.text = what + ": " + httplib::to_string(result.error());
-            return out;
-        }
-        out.status = result->status;
-        out.text = what + " -> " + std::to_string(result->status) + " " + result->body;
-        if (!result->body.empty())
-            out.body = Json::parse(result->body, nullptr, false);
-        return out;
-    }
-
-    httplib::Client m_client;
-    std::string m_token;
-};
-
-struct ProofRow {
-    std::int64_t seq = 0;
-    std::string campaign;
-    std::string alert;
-    std::string outcome;
-    std::int64_t started_at = 0;
-    std::int64_t ended_at = 0;
-    std::int64_t bundle_version = 0;
-};
-
-// The controller, its media and the player, in one temporary directory.
-class System {
-public:
-    System() {
-        m_http_port = test::MosquittoBroker::free_port();
-        m_broker_port = test::MosquittoBroker::free_port();
-        while (m_broker_port == m_http_port) m_broker_port = test::MosquittoBroker::free_port();
-        std::filesystem::create_directories(controller_dir());
-        std::filesystem::create_directories(player_dir());
-        std::ostringstream config;
-        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port << "\n"
-               << "[storage]\ndata_dir = \"" << controller_dir().string() << "\"\n"
-               << "[mqtt]\nport = " << m_broker_port << "\nreconnect_min_ms = 100\nreconnect_max_ms = 1000\n"
-               << "[broker]\nport = " << m_broker_port << "\n"
-               << (::geteuid() == 0 ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \"info\"\n";
-        write_file(controller_config(), config.str());
-    }
-    ~System() {
-        stop_player();
-        stop_controller();
-        // BANTIN_KEEP_E2E_DIR=DIR keeps a copy of the data and logs for a post-mortem.
-        if (const char* keep = std::getenv("BANTIN_KEEP_E2E_DIR"); keep != nullptr && *keep != '\0') {
-            std::error_code ignored;
-            std::filesystem::remove_all(keep, ignored);
-            std::filesystem::copy(root(), keep, std::filesystem::copy_options::recursive, ignored);
-        }
-    }
-
-    std::filesystem::path root() const { return m_directory.path(); }
-    std::filesystem::path controller_dir() const { return root() / "controller"; }
-    std::filesystem::path player_dir() const { return root() / "player"; }
-    std::filesystem::path controller_config() const { return root() / "controller.toml"; }
-    std::filesystem::path database() const { return controller_dir() / "bantin.sqlite3"; }
-    std::uint16_t http_port() const { return m_http_port; }
-    std::uint16_t broker_port() const { return m_broker_port; }
-
-    test::CommandResult controller_command(const std::vector<std::string>& extra,
-                                           const std::string& stdin_text = {}) {
-        const auto input = root() / "stdin.txt";
-        write_file(input, stdin_text, 0600);
-        std::string command =
-            "exec '" + controller_executable + "' --config '" + controller_config().string() + "'";
-        for (const auto& argument : extra) command += " '" + argument + "'";
-        command += " < '" + input.string() + "'";
-        auto result = test::run_command({"/bin/sh", "-c", command}, root() / "command.log", 30s);
-        std::filesystem::remove(input);
-        return result;
-    }
-
-    Result<void> start_controller() {
-        auto child = test::ChildProcess::spawn(
-            {controller_executable, "--config", controller_config().string()}, root() / "controller.log");
-        if (!child)
-            return std::unexpected(child.error());
-        m_controller = std::move(*child);
-        const bool up = eventually(
-            20s, [&] { return !m_controller.running() || test::MosquittoBroker::port_accepts(m_http_port); });
-        if (!up || !m_controller.running())
-            return fail(Errc::Io, "bantin-controller did not start:\n" + controller_log());
-        return {};
-    }
-
     Result<void> start_player(const std::string& provisioning) {
-        const auto provisioning_file = player_dir() / "provisioning.json";
-        write_file(provisioning_file, provisioning, 0600);
-        std::ostringstream config;
-        config << "provisioning_file = \"" << provisioning_file.string() << "\"\n"
-               << "[state]\ndir = \"" << (player_dir() / "state").string() << "\"\n"
-               << "[playback]\nmode = \"headless\"\n"
-               << "[status]\ninterval_s = 5\n"
-               << "[fetch]\nretry_min_ms = 200\nretry_max_ms = 2000\n"
-               << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
-               << "[proof]\nflush_interval_s = 1\n";
-        const auto config_file = player_dir() / "player.toml";
-        write_file(config_file, config.str());
-        auto checked = test::run_command({player_executable, "--check-config", config_file.string()},
-                                         player_dir() / "check.log");
-        if (checked.exit_code != 0)
-            return fail(Errc::InvalidInput, "player --check-config: " + checked.output);
-        auto child = test::ChildProcess::spawn({player_executable, "--config", config_file.string()},
-                                               root() / "player.log");
-        if (!child)
-            return std::unexpected(child.error());
-        m_player = std::move(*child);
-        return {};
+        return WholeSystem::start_player(device_id, provisioning);
     }
+    std::optional<int> stop_player() { return WholeSystem::stop_player(device_id); }
+    bool player_running() { return WholeSystem::player_running(device_id); }
+    std::vector<ProofRow> proof_rows() const { return WholeSystem::proof_rows(device_id); }
 
-    std::optional<int> stop_player() {
-        if (!m_player.running())
-            return std::nullopt;
-        m_player.send_signal(SIGTERM);
-        return m_player.wait_for_exit(10s);
-    }
-    std::optional<int> stop_controller() {
-        if (!m_controller.running())
-            return std::nullopt;
-        m_controller.send_signal(SIGTERM);
-        auto code = m_controller.wait_for_exit(15s);
-        m_controller.kill_and_wait();
-        return code;
-    }
-    bool player_running() { return m_player.running(); }
-    bool controller_running() { return m_controller.running(); }
-
-    std::string controller_log() const { return test::read_text_file(root() / "controller.log"); }
-    std::string player_log() const { return test::read_text_file(root() / "player.log"); }
-    // The player's log lines about playback, proofs, plans, bundles and alerts, from the start.
+    // The player's lines about playback, proof, plans, bundles and alerts: what explains a
+    // failed or missing row.
     std::string player_play_log() const {
-        std::istringstream in(player_log());
+        std::istringstream in(player_log(device_id));
         std::string out;
         for (std::string line; std::getline(in, line);) {
             for (const char* topic : {"playback", "proof ", "runner:", "bundle", "alert", "mpv", "renderer", "media "}) {
@@ -245,35 +72,6 @@ public:
             }
         }
         return out;
-    }
-    std::string logs() const {
-        return "--- controller log ---\n" + tail(controller_log()) + "\n--- player log ---\n" +
-               tail(player_log());
-    }
-
-    // The proof rows the controller committed for the device, read through a second,
-    // read-only connection (the database is in WAL mode: this never blocks the ingest).
-    std::vector<ProofRow> proof_rows() const {
-        std::vector<ProofRow> rows;
-        auto connection = sqlite::Database::open(database().string(), {sqlite::OpenMode::ReadOnly});
-        if (!connection)
-            return rows;
-        auto statement = connection->prepare(
-            "SELECT seq, campaign_id, alert_id, outcome, started_at, ended_at, bundle_version "
-            "FROM proof_of_play WHERE device_id = ? ORDER BY started_at, seq");
-        if (!statement)
-            return rows;
-        statement->bind(1, device_id);
-        while (true) {
-            auto step = statement->step();
-            if (!step || *step == sqlite::Step::Done)
-                break;
-            rows.push_back(ProofRow{statement->column_int64(0), statement->column_text(1),
-                                    statement->column_text(2), statement->column_text(3),
-                                    statement->column_int64(4), statement->column_int64(5),
-                                    statement->column_int64(6)});
-        }
-        return rows;
     }
 
     // Makes the test media with ffmpeg: a 2 s video with sound and a PNG.
@@ -293,27 +91,7 @@ public:
             return {};
         return {test::read_text_file(media / "clip.mp4"), test::read_text_file(media / "poster.png")};
     }
-
-private:
-    static std::string tail(const std::string& text, std::size_t length = 6000) {
-        return text.size() <= length ? text : "..." + text.substr(text.size() - length);
-    }
-
-    testing::TemporaryDirectory m_directory;
-    std::uint16_t m_http_port = 0;
-    std::uint16_t m_broker_port = 0;
-    test::ChildProcess m_controller;
-    test::ChildProcess m_player;
 };
-
-std::string login(std::uint16_t port, const std::string& name, const std::string& password) {
-    httplib::Client client("127.0.0.1", port);
-    auto result = client.Post("/api/v1/auth/login", Json{{"name", name}, {"password", password}}.dump(),
-                              "application/json");
-    if (!result || result->status != 200)
-        return {};
-    return Json::parse(result->body)["token"].get<std::string>();
-}
 
 }  // namespace
 

@@ -221,7 +221,9 @@ test('the console is served on the API port with its security headers, and nothi
   assert.match(script.headers['content-type'], /^text\/javascript/);
   for (const attempt of ['/%2e%2e/%2e%2e/etc/passwd', '/../../etc/passwd', '/..%2fcontroller.toml', '/.hidden.js', '/web/../app.js']) {
     const answer = await rawGet(httpPort, attempt);
-    assert.equal(answer.status, 404, attempt + ' answered ' + answer.status);
+    // The nginx front refuses a path that climbs above the root with 400 before the API server
+    // sees it; the API server answers what reaches it with 404. Either way nothing is served.
+    assert.ok(answer.status === 404 || answer.status === 400, attempt + ' answered ' + answer.status);
     assert.doesNotMatch(answer.body, /root:/);
   }
   const api = await rawGet(httpPort, '/api/v1/no-such-route');
