@@ -3,6 +3,7 @@
 // by someone else is refused at start, naming the port.
 
 #include "managed_broker_fixture.hpp"
+#include "support/process_probes.hpp"
 #include "protocol/mqtt_itest_support.hpp"
 #include "temporary_directory.hpp"
 
@@ -21,24 +22,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* controller_password = "controller-secret-for-tests";
+using test::ForeignListener;
 
-// A plain listening socket on 127.0.0.1:port, as another program would hold it.
-struct ForeignListener {
-    explicit ForeignListener(std::uint16_t port) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        const int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-        listening = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
-    }
-    ~ForeignListener() { ::close(fd); }
-    int fd = -1;
-    bool listening = false;
-};
+constexpr const char* controller_password = "controller-secret-for-tests";
 
 }  // namespace
 

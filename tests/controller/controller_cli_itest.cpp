@@ -2,6 +2,7 @@
 // errors, the key and admin commands, and a clean stop on SIGTERM.
 
 #include "support/mosquitto_broker.hpp"
+#include "support/process_probes.hpp"
 #include "temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
@@ -136,6 +137,9 @@ TEST_CASE("bantin-controller creates keys and the first admin once, runs, and st
 
 namespace {
 
+using test::ForeignListener;
+using test::process_gone;
+
 // Sets up keys for `config` and starts bantin-controller; returns once its HTTP front and its
 // broker accept connections.
 test::ChildProcess start_controller(const testing::TemporaryDirectory& directory, const std::string& config,
@@ -159,32 +163,6 @@ pid_t pid_in(const fs::path& file) {
     in >> pid;
     return static_cast<pid_t>(pid);
 }
-
-// Gone, or a zombie nobody has reaped yet (its sockets are closed either way).
-bool process_gone(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat)
-        return true;
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
-    const auto close = text.rfind(')');
-    return close != std::string::npos && text.size() > close + 2 && text[close + 2] == 'Z';
-}
-
-struct ForeignListener {
-    explicit ForeignListener(std::uint16_t port) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        const int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-        listening = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
-    }
-    ~ForeignListener() { ::close(fd); }
-    int fd = -1;
-    bool listening = false;
-};
 
 }  // namespace
 

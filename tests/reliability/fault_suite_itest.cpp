@@ -16,6 +16,7 @@
 // BANTIN_RELIABILITY_SEED=N repeats a run. BANTIN_RELIABILITY_ROUNDS=N raises the rounds of the
 // player kill case (default 30) and scales the others (x N/30), for the long variants.
 
+#include "support/process_probes.hpp"
 #include "support/whole_system.hpp"
 
 #include <catch2/catch.hpp>
@@ -233,16 +234,6 @@ private:
     std::unique_ptr<test::ApiUser> m_operator;
 };
 
-// A process that exited but was not reaped yet (a zombie: its parent died too and this
-// machine's init may be slow to reap it) counts as gone.
-bool process_alive(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line))
-        return false;
-    const auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
-}
 
 // Waits until `condition` and returns how long it took (the recovery time of one fault).
 std::chrono::milliseconds time_to(std::chrono::milliseconds bound, const std::function<bool()>& condition) {
@@ -358,7 +349,7 @@ TEST_CASE("reliability: the controller killed with SIGKILL between insert and ac
         town.system().kill_controller();
         // Its broker dies with it: an orphan would keep the port, and its stale accounts
         // (a revoked device still let in) would outlive the controller.
-        const bool broker_gone = test::eventually(10s, [&] { return !process_alive(broker); });
+        const bool broker_gone = test::eventually(10s, [&] { return test::process_gone(broker); });
         INFO("round " << round << ": the killed controller's Mosquitto (pid " << broker << ") still runs");
         CHECK(broker_gone);
         const auto marks = player_marks(town);
