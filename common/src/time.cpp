@@ -17,11 +17,46 @@ bool read_digits(std::string_view text, std::size_t offset, std::size_t count, i
         return false;
     }
     const char* begin = text.data() + offset;
+    // from_chars would take a leading '-': only digits make a field.
+    for (std::size_t index = 0; index < count; ++index) {
+        if (begin[index] < '0' || begin[index] > '9')
+            return false;
+    }
     const auto [end, error] = std::from_chars(begin, begin + count, value);
     return error == std::errc{} && end == begin + count;
 }
 
 }  // namespace
+
+std::string format_date(std::chrono::year_month_day date) {
+    const int year = static_cast<int>(date.year());
+    const auto month = static_cast<unsigned>(date.month());
+    const auto day = static_cast<unsigned>(date.day());
+    std::string text(10, '0');
+    auto put = [&text](std::size_t at, unsigned value, std::size_t width) {
+        for (std::size_t index = width; index > 0; --index, value /= 10)
+            text[at + index - 1] = static_cast<char>('0' + value % 10);
+    };
+    put(0, static_cast<unsigned>(year < 0 ? 0 : year), 4);
+    text[4] = '-';
+    put(5, month, 2);
+    text[7] = '-';
+    put(8, day, 2);
+    return text;
+}
+
+Result<std::chrono::year_month_day> parse_date(std::string_view text) {
+    int year = 0, month = 0, day = 0;
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !read_digits(text, 0, 4, year) ||
+        !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day)) {
+        return fail(Errc::InvalidInput, "date \"" + std::string{text} + "\": expected YYYY-MM-DD");
+    }
+    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                                           std::chrono::day{static_cast<unsigned>(day)}};
+    if (!date.ok())
+        return fail(Errc::InvalidInput, "date \"" + std::string{text} + "\": no such day");
+    return date;
+}
 
 Result<TimePoint> parse_utc(std::string_view text) {
     auto refuse = [&] {

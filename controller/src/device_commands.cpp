@@ -1,5 +1,6 @@
 #include "bantin/controller/device_commands.hpp"
 
+#include "bantin/common/file_descriptor.hpp"
 #include "bantin/controller/roles.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/protocol/codec.hpp"
@@ -24,28 +25,6 @@ namespace {
 constexpr std::string_view png_signature{"\x89PNG\r\n\x1a\n", 8};
 
 // Closes the descriptor it owns.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int descriptor) : m_descriptor(descriptor) {}
-    ~FileDescriptor() {
-        if (m_descriptor >= 0)
-            ::close(m_descriptor);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return m_descriptor; }
-    bool valid() const { return m_descriptor >= 0; }
-    // Closes now and reports the error close() gives (a late write error on some file systems).
-    int release_and_close() {
-        int result = ::close(m_descriptor);
-        m_descriptor = -1;
-        return result;
-    }
-
-private:
-    int m_descriptor;
-};
-
 Error io_error(const std::filesystem::path& path, std::string_view what) {
     return Error{Errc::Io, path.string() + ": " + std::string{what} + ": " + std::strerror(errno)};
 }
@@ -201,7 +180,7 @@ Result<Screenshot> ScreenshotStore::put(std::string_view device_id, std::string_
         return discard(io_error(temporary_path, "cannot set the time"));
     if (::fsync(file.get()) != 0)
         return discard(io_error(temporary_path, "cannot sync"));
-    if (file.release_and_close() != 0)
+    if (file.close() != 0)
         return discard(io_error(temporary_path, "cannot close"));
     if (::rename(temporary_path.c_str(), final_path.c_str()) != 0)
         return discard(io_error(final_path, "cannot replace"));

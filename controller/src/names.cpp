@@ -139,28 +139,5 @@ Result<AlertState> alert_state(std::string_view text) {
     return parse_name(alert_states, text, "state");
 }
 
-std::string format_date(std::chrono::year_month_day date) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-    return text;
-}
-
-Result<std::chrono::year_month_day> parse_date(std::string_view text) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    std::string copy{text};
-    char tail = 0;
-    if (text.size() != 10 || std::sscanf(copy.c_str(), "%4d-%2u-%2u%c", &year, &month, &day, &tail) != 3) {
-        return fail(Errc::InvalidInput, "date \"" + copy + "\": expected YYYY-MM-DD");
-    }
-    std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
-                                     std::chrono::day{day}};
-    if (!date.ok())
-        return fail(Errc::InvalidInput, "date \"" + copy + "\": no such day");
-    return date;
-}
-
 }  // namespace names
 }  // namespace bantin::controller

@@ -3,6 +3,7 @@
 // the values the schema's CHECK constraints list; changing one is a migration.
 
 #include "bantin/common/error.hpp"
+#include "bantin/common/time.hpp"
 #include "bantin/controller/records.hpp"
 
 #include <chrono>
@@ -28,8 +29,8 @@ Result<scheduler::Severity> severity(std::string_view text);
 Result<scheduler::AlertStatus> alert_status(std::string_view text);
 Result<AlertState> alert_state(std::string_view text);
 
-// "2026-11-27"
-std::string format_date(std::chrono::year_month_day date);
-Result<std::chrono::year_month_day> parse_date(std::string_view text);
+// "2026-11-27" (bantin/common/time.hpp)
+using bantin::format_date;
+using bantin::parse_date;
 
 }  // namespace bantin::controller::names

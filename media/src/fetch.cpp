@@ -1,5 +1,6 @@
 #include "bantin/media/fetch.hpp"
 
+#include "bantin/common/file_descriptor.hpp"
 #include "bantin/media/cache.hpp"
 #include "bantin/media/sha256.hpp"
 
@@ -38,22 +39,6 @@ struct HeaderListDeleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 using HeaderList = std::unique_ptr<curl_slist, HeaderListDeleter>;
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int descriptor) : m_descriptor(descriptor) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (m_descriptor >= 0) {
-            ::close(m_descriptor);
-        }
-    }
-    int get() const { return m_descriptor; }
-
-private:
-    int m_descriptor;
-};
 
 std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
     struct stat status{};

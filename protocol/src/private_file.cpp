@@ -1,5 +1,7 @@
 #include "private_file.hpp"
 
+#include "bantin/common/file_descriptor.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,25 +12,6 @@
 
 namespace bantin::protocol::detail {
 namespace {
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int descriptor) : m_descriptor(descriptor) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (m_descriptor >= 0) ::close(m_descriptor);
-    }
-    int get() const { return m_descriptor; }
-    int release() {
-        int descriptor = m_descriptor;
-        m_descriptor = -1;
-        return descriptor;
-    }
-
-private:
-    int m_descriptor;
-};
 
 Error io_error(const std::filesystem::path& path, std::string_view doing, int error_number) {
     return Error{Errc::Io, path.string() + ": " + std::string(doing) + ": " + std::strerror(error_number)};
@@ -102,7 +85,7 @@ Result<void> replace_file(const std::filesystem::path& path, std::string_view co
         return std::unexpected(io_error(temporary, "cannot hand to uid " + std::to_string(owner->user), errno));
     }
     if (::fsync(file.get()) != 0) return std::unexpected(io_error(temporary, "cannot sync", errno));
-    if (::close(file.release()) != 0) return std::unexpected(io_error(temporary, "cannot close", errno));
+    if (file.close() != 0) return std::unexpected(io_error(temporary, "cannot close", errno));
     if (::rename(temporary.c_str(), path.c_str()) != 0) {
         return std::unexpected(io_error(path, "cannot replace", errno));
     }
@@ -129,7 +112,7 @@ Result<void> write_file(const std::filesystem::path& path, std::string_view cont
     if (::fchmod(file.get(), mode) != 0) return std::unexpected(io_error(path, "cannot set mode", errno));
     if (auto written = write_all(file.get(), path, content); !written) return written;
     if (::fsync(file.get()) != 0) return std::unexpected(io_error(path, "cannot sync", errno));
-    if (::close(file.release()) != 0) return std::unexpected(io_error(path, "cannot close", errno));
+    if (file.close() != 0) return std::unexpected(io_error(path, "cannot close", errno));
     return {};
 }
 

@@ -1,5 +1,7 @@
 #include "bantin/scheduler/json.hpp"
 
+#include "bantin/common/time.hpp"
+
 #include <charconv>
 #include <cstdio>
 #include <set>
@@ -21,13 +23,6 @@ std::string format_window(const DailyWindow& window) {
     return format_clock(window.start_minute) + "-" + format_clock(window.end_minute);
 }
 
-std::string format_date(const std::chrono::year_month_day& date) {
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-    return buffer;
-}
-
 std::optional<int> parse_number(std::string_view text) {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -35,24 +30,6 @@ std::optional<int> parse_number(std::string_view text) {
         return std::nullopt;
     }
     return value;
-}
-
-std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
-        return std::nullopt;
-    }
-    const auto year = parse_number(text.substr(0, 4));
-    const auto month = parse_number(text.substr(5, 2));
-    const auto day = parse_number(text.substr(8, 2));
-    if (!year || !month || !day) {
-        return std::nullopt;
-    }
-    const std::chrono::year_month_day date{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
-                                           std::chrono::day{static_cast<unsigned>(*day)}};
-    if (!date.ok()) {
-        return std::nullopt;
-    }
-    return date;
 }
 
 constexpr std::string_view weekday_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};

@@ -1,5 +1,6 @@
 #include "bantin/cli/schedule_commands.hpp"
 
+#include "bantin/common/time.hpp"
 #include "bantin/scheduler/conflicts.hpp"
 #include "bantin/scheduler/json.hpp"
 
@@ -42,18 +43,12 @@ Result<Model> load_model(const std::string& path) {
 }
 
 Result<date::local_days> parse_day(const std::string& text) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    char tail = 0;
-    if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &year, &month, &day, &tail) != 3) {
-        return fail(Errc::InvalidInput, "--day: expected a date YYYY-MM-DD, got \"" + text + "\"");
-    }
-    const date::year_month_day parsed{date::year{year}, date::month{month}, date::day{day}};
-    if (!parsed.ok()) {
-        return fail(Errc::InvalidInput, "--day: no such date \"" + text + "\"");
-    }
-    return date::local_days{parsed};
+    auto parsed = parse_date(text);
+    if (!parsed)
+        return fail(Errc::InvalidInput, "--day: " + parsed.error().detail);
+    return date::local_days{date::year_month_day{date::year{static_cast<int>(parsed->year())},
+                                                 date::month{static_cast<unsigned>(parsed->month())},
+                                                 date::day{static_cast<unsigned>(parsed->day())}}};
 }
 
 TimePoint at_local(const date::time_zone& zone, date::local_days day, int minute) {

@@ -26,4 +26,11 @@ std::string format_utc(TimePoint t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff]Z"; anything else is InvalidInput naming the text.
 Result<TimePoint> parse_utc(std::string_view text);
 
+// A calendar day as text, "2026-11-27": the one form of a date on the wire, in storage, in
+// CSV and on the command line.
+std::string format_date(std::chrono::year_month_day date);
+// Accepts exactly "YYYY-MM-DD" naming a real day; anything else is InvalidInput
+// ("date \"2026-02-30\": no such day", "date \"27/11\": expected YYYY-MM-DD").
+Result<std::chrono::year_month_day> parse_date(std::string_view text);
+
 }  // namespace bantin
