@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config ninja-build clang-16 libclang-rt-16-dev
+  build-essential cmake pkg-config ninja-build clang-16 libclang-rt-16-dev clang-format-16
   # libraries
   libsdl2-dev libsdl2-ttf-dev libmpv-dev libmosquitto-dev libsqlite3-dev
   libspdlog-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
