@@ -11,18 +11,6 @@
 #include <variant>
 
 namespace bantin::controller {
-namespace {
-
-PlayOutcome outcome_of(protocol::Outcome outcome) {
-    switch (outcome) {
-        case protocol::Outcome::Completed: return PlayOutcome::Completed;
-        case protocol::Outcome::Interrupted: return PlayOutcome::Interrupted;
-        case protocol::Outcome::Failed: return PlayOutcome::Failed;
-    }
-    return PlayOutcome::Failed;
-}
-
-}  // namespace
 
 std::int64_t install_epoch_key(std::string_view install_epoch) {
     std::int64_t value = 0;
@@ -167,7 +155,7 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.media = row.media;
         stored.started = row.started_at;
         stored.ended = row.ended_at;
-        stored.outcome = outcome_of(row.outcome);
+        stored.outcome = row.outcome;
         stored.bundle_version = static_cast<std::int64_t>(row.bundle_version);
         stored.duration_ms = static_cast<std::int64_t>(
             std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));

@@ -67,10 +67,6 @@ constexpr std::array<std::pair<Role, std::string_view>, 4> roles{{{Role::Editor,
                                                                   {Role::Approver, "approver"},
                                                                   {Role::Operator, "operator"},
                                                                   {Role::Admin, "admin"}}};
-constexpr std::array<std::pair<PlayOutcome, std::string_view>, 3> outcomes{
-    {{PlayOutcome::Completed, "completed"},
-     {PlayOutcome::Interrupted, "interrupted"},
-     {PlayOutcome::Failed, "failed"}}};
 
 }  // namespace
 
@@ -82,12 +78,6 @@ Result<Role> parse_role(std::string_view text) {
 }
 std::string_view to_string(AlertState state) {
     return name_of(alert_states, state);
-}
-std::string_view to_string(PlayOutcome outcome) {
-    return name_of(outcomes, outcome);
-}
-Result<PlayOutcome> parse_play_outcome(std::string_view text) {
-    return parse_name(outcomes, text, "outcome");
 }
 
 namespace names {

@@ -14,6 +14,12 @@
 #include <vector>
 
 namespace bantin::controller {
+
+bool ran_enough_of_slot(Duration played, Duration slot) {
+    const auto fraction = static_cast<double>(played.count()) >= min_completed_fraction * static_cast<double>(slot.count());
+    return fraction || played + protocol::completed_tolerance >= slot;
+}
+
 namespace {
 
 constexpr auto max_range = std::chrono::days{92};
@@ -96,7 +102,7 @@ public:
         auto slot = of(row);
         if (!slot || slot->count() <= 0)
             return true;
-        return static_cast<double>(*row.duration_ms) >= min_completed_fraction * static_cast<double>(slot->count());
+        return ran_enough_of_slot(Duration{*row.duration_ms}, *slot);
     }
 
 private:

@@ -1044,8 +1044,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
         row.media = query->column_text(6);
         row.started = from_unix_ms(query->column_int64(7));
         row.ended = from_unix_ms(query->column_int64(8));
-        auto outcome = parse_play_outcome(query->column_text(9));
-        row.outcome = outcome ? *outcome : PlayOutcome::Failed;
+        row.outcome = protocol::parse_outcome(query->column_text(9)).value_or(PlayOutcome::Failed);
         row.bundle_version = query->column_int64(10);
         row.duration_ms = query->column_optional_int64(11);
         rows.push_back(std::move(row));

@@ -36,22 +36,11 @@ CREATE TABLE IF NOT EXISTS proof_started (
   bundle_version INTEGER NOT NULL);
 )sql";
 
-protocol::Outcome parse_outcome(std::string_view text) {
-    if (text == "completed") return protocol::Outcome::Completed;
-    if (text == "interrupted") return protocol::Outcome::Interrupted;
-    return protocol::Outcome::Failed;
-}
-
 }  // namespace
 
-protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot) {
-    switch (engine_outcome) {
-        case Outcome::Failed: return protocol::Outcome::Failed;
-        case Outcome::Interrupted: return protocol::Outcome::Interrupted;
-        case Outcome::Completed: break;
-    }
-    return played + completed_tolerance >= planned_slot ? protocol::Outcome::Completed
-                                                        : protocol::Outcome::Interrupted;
+Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot) {
+    if (engine_outcome != Outcome::Completed) return engine_outcome;
+    return played + completed_tolerance >= planned_slot ? Outcome::Completed : Outcome::Interrupted;
 }
 
 Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
@@ -251,7 +240,7 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
         row.started_at = from_unix_ms(statement->column_int64(5));
         row.ended_at = from_unix_ms(statement->column_int64(6));
         row.duration_ms = static_cast<std::uint64_t>(statement->column_int64(7));
-        row.outcome = parse_outcome(statement->column_text(8));
+        row.outcome = protocol::parse_outcome(statement->column_text(8)).value_or(Outcome::Failed);
         row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(9));
         row.note = statement->column_text(10);
         rows.push_back(std::move(row));

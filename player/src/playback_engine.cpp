@@ -445,13 +445,4 @@ std::size_t PlaybackEngine::queued() const {
 
 bool PlaybackEngine::idle() const { return m_queue.empty() && m_loaded.empty(); }
 
-std::string_view to_string(Outcome outcome) {
-    switch (outcome) {
-        case Outcome::Completed: return "completed";
-        case Outcome::Interrupted: return "interrupted";
-        case Outcome::Failed: return "failed";
-    }
-    return "?";
-}
-
 }  // namespace bantin::player

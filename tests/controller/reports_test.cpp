@@ -267,3 +267,17 @@ TEST_CASE("only operators register devices, and zones must exist", "[registry]")
     CHECK_FALSE(registry.register_device(fixture.operator_one, device, ""));
     CHECK(broker.applied == 0);
 }
+
+TEST_CASE("a completed play counts when it ran 0.9 of its slot or its slot less the player's tolerance",
+          "[reports][duration]") {
+    using std::chrono::milliseconds;
+    // A 15 s slot: 0.9 (13.5 s) is the lower bar.
+    CHECK(ran_enough_of_slot(milliseconds{13'500}, milliseconds{15'000}));
+    CHECK_FALSE(ran_enough_of_slot(milliseconds{13'499}, milliseconds{15'000}));
+    // A notice's 3.977 s of speech started 476 ms late: the player rightly calls it completed
+    // (slot less 0.5 s), and the report must agree.
+    CHECK(ran_enough_of_slot(milliseconds{3'501}, milliseconds{3'977}));
+    CHECK_FALSE(ran_enough_of_slot(milliseconds{3'476}, milliseconds{3'977}));
+    // A fragment after a restart is never enough.
+    CHECK_FALSE(ran_enough_of_slot(milliseconds{360}, milliseconds{2'000}));
+}

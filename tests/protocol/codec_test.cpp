@@ -434,3 +434,16 @@ TEST_CASE("every command reply and ack decode error names its field", "[protocol
         check_error(decode_ack, edited(ack, ack_cases[i].first), Errc::InvalidInput, ack_cases[i].second);
     }
 }
+
+TEST_CASE("the one proof outcome type reads back every name it writes and refuses others", "[codec]") {
+    using bantin::protocol::Outcome;
+    for (Outcome outcome : {Outcome::Completed, Outcome::Interrupted, Outcome::Failed}) {
+        auto parsed = bantin::protocol::parse_outcome(bantin::protocol::to_string(outcome));
+        REQUIRE(parsed);
+        CHECK(*parsed == outcome);
+    }
+    auto unknown = bantin::protocol::parse_outcome("played");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == bantin::Errc::InvalidInput);
+    CHECK(unknown.error().detail == "outcome: unknown value \"played\" (expected completed, interrupted, failed)");
+}

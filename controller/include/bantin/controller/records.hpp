@@ -8,6 +8,7 @@
 
 #include "bantin/common/error.hpp"
 #include "bantin/common/time.hpp"
+#include "bantin/protocol/messages.hpp"
 #include "bantin/scheduler/model.hpp"
 
 #include <cstdint>
@@ -135,9 +136,8 @@ struct AlertConfirmation {
     bool operator==(const AlertConfirmation&) const = default;
 };
 
-enum class PlayOutcome { Completed, Interrupted, Failed };
-std::string_view to_string(PlayOutcome outcome);
-Result<PlayOutcome> parse_play_outcome(std::string_view text);
+// How a play ended: the protocol's one outcome type (completed, interrupted, failed).
+using PlayOutcome = protocol::Outcome;
 
 // One play, as a device reports it. (device, install_epoch, seq) identifies it: seq counts from 1
 // per install epoch, and a device that loses its state starts a new epoch.

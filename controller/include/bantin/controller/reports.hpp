@@ -8,7 +8,8 @@
 //     campaign below `under_delivery_threshold` of its plan is flagged;
 // A play's slot is its playlist item's duration, else its media's own length, in the current
 // model (archived campaigns included). A play reported `completed` whose measured duration_ms
-// is under min_completed_fraction of that slot is "cut short": not completed, not delivered.
+// is under min_completed_fraction of that slot (and more than protocol::completed_tolerance
+// short of it) is "cut short": not completed, not delivered.
 // When the slot or the duration is unknown (a row from before schema version 3, a campaign,
 // playlist or media gone, a stream without a length) the outcome alone counts.
 //   - device online history and uptime from FleetHistory;
@@ -65,8 +66,12 @@ private:
     Store& m_store;
 };
 
-// A play that ran less than this fraction of its planned slot is not a completed play.
+// A play that ran less than this fraction of its planned slot is not a completed play...
 inline constexpr double min_completed_fraction = 0.9;
+// ...unless it ran its slot less the player's start-latency tolerance
+// (protocol::completed_tolerance): on a short slot (under 5 s) that is the shorter bar, and a
+// row the player rightly calls completed must count as delivered.
+bool ran_enough_of_slot(Duration played, Duration slot);
 
 struct PlaysRow {
     std::string campaign;

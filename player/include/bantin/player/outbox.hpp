@@ -52,8 +52,8 @@ inline constexpr std::string_view proof_gap_source_id = "proof-gap";
 // planned end and it was out for its whole slot, less `completed_tolerance` (the start
 // latency of a renderer that is on time); a fragment (an entry joined in progress at
 // start-up or after a restart, a late start) is `interrupted`; a failure stays `failed`.
-inline constexpr Duration completed_tolerance{500};
-protocol::Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot);
+using protocol::completed_tolerance;
+Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot);
 
 struct AppendResult {
     protocol::ProofOfPlayRow row;  // as numbered (for a lost row: the gap marker's seq)

@@ -32,6 +32,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/player/renderer.hpp"
+#include "bantin/protocol/messages.hpp"
 #include "bantin/scheduler/model.hpp"
 
 #include <cstdint>
@@ -61,7 +62,7 @@ struct PlayItem {
     TimePoint planned_end;
 };
 
-enum class Outcome { Completed, Interrupted, Failed };
+using Outcome = protocol::Outcome;
 
 // The proof-row note of a play shown without sound, and the words of a play that failed for
 // want of an audio output (Vietnamese first, as officers read it).
@@ -206,7 +207,5 @@ private:
     // (which names no entry) can be about. See handle_one().
     std::uint64_t m_open_tag = 0;
 };
-
-std::string_view to_string(Outcome outcome);
 
 }  // namespace bantin::player

@@ -138,7 +138,13 @@ struct Status {
     bool operator==(const Status&) const = default;
 };
 
+// How a play ended: the one proof-outcome type. The player's engine reports it, the outbox
+// stores it, the wire carries it, the controller's store and reports count it.
 enum class Outcome { Completed, Interrupted, Failed };
+
+// A player calls a play `completed` only when it was out for its whole slot less this much
+// (a renderer's start latency); the controller's reports accept no less (reports.hpp).
+inline constexpr Duration completed_tolerance{500};
 
 struct ProofOfPlayRow {
     std::uint64_t seq = 0;  // per device and install epoch, from 1, no gaps
@@ -195,6 +201,8 @@ std::string_view to_string(CommandKind kind);
 std::string_view to_string(Presence presence);
 std::string_view to_string(SourceKind source);
 std::string_view to_string(Outcome outcome);
+// "completed" | "interrupted" | "failed"; anything else is InvalidInput naming the text.
+Result<Outcome> parse_outcome(std::string_view text);
 std::string_view to_string(ReplyResult result);
 
 }  // namespace bantin::protocol
