@@ -33,6 +33,20 @@ function nowPlaying(device) {
   );
 }
 
+// Proof of play as the controller holds it: a stall alarm (online and playing, no proof
+// committed for ingest.stall_alarm_s) first, then missing rows, then how many arrived in order.
+function proofCell(device) {
+  if (device.proof_stalled_since) {
+    return h('span', { title: formatTime(device.proof_stalled_since) },
+      badge('proof stalled since ' + formatAgo(device.proof_stalled_since), 'bad'));
+  }
+  const proof = device.proof || {};
+  const gaps = (proof.gaps || []).length;
+  if (gaps > 0) return badge(gaps + (gaps === 1 ? ' gap' : ' gaps') + ' in proof', 'warn');
+  if (!proof.highest) return h('span', { class: 'muted', text: 'no proof yet' });
+  return h('span', { class: 'mono', text: proof.contiguous + ' rows in order' });
+}
+
 function statusCell(device) {
   if (device.revoked) return badge('revoked', 'bad');
   return device.online ? badge('online', 'ok') : badge('offline', 'bad');
@@ -60,7 +74,7 @@ export async function render(container) {
       const rows = status.devices.map((device) =>
         h(
           'tr',
-          { dataset: { device: device.id }, class: device.last_error ? 'flagged' : undefined },
+          { dataset: { device: device.id }, class: device.last_error || device.proof_stalled_since ? 'flagged' : undefined },
           h('td', {}, h('strong', { text: device.name || device.id }), h('div', { class: 'muted mono', text: device.id })),
           h('td', { text: device.kind }),
           h('td', { text: device.zone }),
@@ -68,12 +82,13 @@ export async function render(container) {
           h('td', { title: formatTime(device.last_seen), text: formatAgo(device.last_seen) }),
           h('td', {}, nowPlaying(device)),
           h('td', {}, bundleCell(device), ' ', deliveryBadge(device)),
+          h('td', { class: 'proof' }, proofCell(device)),
           h('td', {}, device.last_error ? h('span', { class: 'badge badge-bad', text: device.last_error }) : h('span', { class: 'muted', text: 'none' })),
         ),
       );
       clear(
         listing,
-        table('Devices', ['Device', 'Kind', 'Zone', 'Status', 'Last seen', 'Now playing', 'Bundle', 'Last error'], rows,
+        table('Devices', ['Device', 'Kind', 'Zone', 'Status', 'Last seen', 'Now playing', 'Bundle', 'Proof', 'Last error'], rows,
           'No devices registered yet. Register one under Devices.'),
       );
       updated.textContent = 'Updated ' + formatTime(new Date().toISOString()) + '; refreshes every 5 s.';

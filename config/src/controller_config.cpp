@@ -197,6 +197,9 @@ void describe(Visitor& v, Config& c) {
               between(1, 365));
         v.key("command_expiry_s", c.devices.command_expiry, "Seconds a device command stays valid.",
               between(5, 86400));
+        v.key("delivery_repair_interval_s", c.devices.delivery_repair_interval,
+              "Seconds between two republications of a lagging device's bundle and alerts (delivery repair).",
+              between(1, 3600));
     });
     v.table("ingest", "Proof-of-play ingest.", [&] {
         v.key("stall_alarm_s", c.ingest.stall_alarm,

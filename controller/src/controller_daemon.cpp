@@ -294,7 +294,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.media_base_url = config.http.base_url();
     impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
                                                   impl->publisher.get(), alert_options);
-    impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get());
+    impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get(),
+                                                    config.devices.delivery_repair_interval);
     DeliveryRepair* repair = impl->repair.get();
     impl->ingest->on_statuses = [repair](const std::vector<CommittedStatus>& statuses) {
         auto repaired = repair->on_statuses(statuses);

@@ -339,3 +339,20 @@ TEST_CASE("the controller key list names nested keys with dotted paths", "[confi
     CHECK(std::find(keys.begin(), keys.end(), "http.port") != keys.end());
     CHECK(keys.front() == "http.listen_address");
 }
+
+TEST_CASE("the delivery-repair interval is read in seconds and kept within 1 to 3600", "[config][controller]") {
+    auto defaults = load("");
+    REQUIRE(defaults);
+    CHECK(defaults->devices.delivery_repair_interval == std::chrono::seconds{30});
+
+    auto set = load("[devices]\ndelivery_repair_interval_s = 5\n");
+    REQUIRE(set);
+    CHECK(set->devices.delivery_repair_interval == std::chrono::seconds{5});
+
+    for (const char* bad : {"0", "3601"}) {
+        auto refused = load(std::string{"[devices]\ndelivery_repair_interval_s = "} + bad + "\n");
+        INFO(bad);
+        REQUIRE_FALSE(refused);
+        CHECK_THAT(refused.error().message(), Catch::Contains("devices.delivery_repair_interval_s"));
+    }
+}

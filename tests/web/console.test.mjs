@@ -288,6 +288,8 @@ test('the fleet page lists the registered device as offline', async () => {
   await row.waitFor();
   assert.match(await row.textContent(), /Cổng chợ/);
   assert.match(await row.textContent(), /offline/);
+  assert.equal(await row.locator('td.proof').textContent(), 'no proof yet');
+  await page.locator('#fleet-table th', { hasText: 'Proof' }).waitFor();
   await page.locator('#fleet-updated').getByText('refreshes every 5 s').waitFor();
   await signOut();
 });

@@ -158,6 +158,9 @@ struct DevicesConfig {
     std::string default_time_zone = "Asia/Ho_Chi_Minh";
     std::chrono::days bundle_validity{30};
     std::chrono::seconds command_expiry{300};
+    // A device behind its desired bundle (or back online) gets its bundle and alerts published
+    // again at most once per this interval (docs/fleet.md, "Delivery repair").
+    std::chrono::seconds delivery_repair_interval{30};
     bool operator==(const DevicesConfig&) const = default;
 };
 
