@@ -36,29 +36,10 @@ Result<E> parse_name(const std::array<std::pair<E, std::string_view>, N>& table,
 
 using namespace scheduler;
 
-constexpr std::array<std::pair<DeviceKind, std::string_view>, 2> device_kinds{
-    {{DeviceKind::Screen, "screen"}, {DeviceKind::Speaker, "speaker"}}};
-constexpr std::array<std::pair<MediaType, std::string_view>, 5> media_types{{{MediaType::Video, "video"},
-                                                                             {MediaType::Image, "image"},
-                                                                             {MediaType::Audio, "audio"},
-                                                                             {MediaType::Text, "text"},
-                                                                             {MediaType::Stream, "stream"}}};
-constexpr std::array<std::pair<Level, std::string_view>, 3> levels{
-    {{Level::Normal, "normal"}, {Level::Priority, "priority"}, {Level::Emergency, "emergency"}}};
+// The store spells two modes with hyphens (its CHECK constraint, migration 1), the model and
+// the wire with underscores (scheduler::mode_names): this table is the store's own.
 constexpr std::array<std::pair<Mode, std::string_view>, 3> modes{
     {{Mode::Loop, "loop"}, {Mode::FixedTime, "fixed-time"}, {Mode::ShareOfVoice, "share-of-voice"}}};
-constexpr std::array<std::pair<ApprovalState, std::string_view>, 5> approval_states{
-    {{ApprovalState::Draft, "draft"},
-     {ApprovalState::Submitted, "submitted"},
-     {ApprovalState::Approved, "approved"},
-     {ApprovalState::Rejected, "rejected"},
-     {ApprovalState::Archived, "archived"}}};
-constexpr std::array<std::pair<Severity, std::string_view>, 4> severities{{{Severity::Minor, "minor"},
-                                                                           {Severity::Moderate, "moderate"},
-                                                                           {Severity::Severe, "severe"},
-                                                                           {Severity::Extreme, "extreme"}}};
-constexpr std::array<std::pair<AlertStatus, std::string_view>, 2> alert_statuses{
-    {{AlertStatus::Actual, "actual"}, {AlertStatus::Exercise, "exercise"}}};
 constexpr std::array<std::pair<AlertState, std::string_view>, 3> alert_states{
     {{AlertState::AwaitingConfirmation, "awaiting-confirmation"},
      {AlertState::Sent, "sent"},
@@ -83,47 +64,47 @@ std::string_view to_string(AlertState state) {
 namespace names {
 
 std::string_view of(DeviceKind value) {
-    return name_of(device_kinds, value);
+    return name_of(device_kind_names, value);
 }
 std::string_view of(MediaType value) {
-    return name_of(media_types, value);
+    return name_of(media_type_names, value);
 }
 std::string_view of(Level value) {
-    return name_of(levels, value);
+    return name_of(level_names, value);
 }
 std::string_view of(Mode value) {
     return name_of(modes, value);
 }
 std::string_view of(ApprovalState value) {
-    return name_of(approval_states, value);
+    return name_of(approval_state_names, value);
 }
 std::string_view of(Severity value) {
-    return name_of(severities, value);
+    return name_of(severity_names, value);
 }
 std::string_view of(AlertStatus value) {
-    return name_of(alert_statuses, value);
+    return name_of(alert_status_names, value);
 }
 
 Result<DeviceKind> device_kind(std::string_view text) {
-    return parse_name(device_kinds, text, "kind");
+    return parse_name(device_kind_names, text, "kind");
 }
 Result<MediaType> media_type(std::string_view text) {
-    return parse_name(media_types, text, "type");
+    return parse_name(media_type_names, text, "type");
 }
 Result<Level> level(std::string_view text) {
-    return parse_name(levels, text, "level");
+    return parse_name(level_names, text, "level");
 }
 Result<Mode> mode(std::string_view text) {
     return parse_name(modes, text, "mode");
 }
 Result<ApprovalState> approval_state(std::string_view text) {
-    return parse_name(approval_states, text, "approval");
+    return parse_name(approval_state_names, text, "approval");
 }
 Result<Severity> severity(std::string_view text) {
-    return parse_name(severities, text, "severity");
+    return parse_name(severity_names, text, "severity");
 }
 Result<AlertStatus> alert_status(std::string_view text) {
-    return parse_name(alert_statuses, text, "status");
+    return parse_name(alert_status_names, text, "status");
 }
 Result<AlertState> alert_state(std::string_view text) {
     return parse_name(alert_states, text, "state");

@@ -160,23 +160,19 @@ public:
     }
 
     template <class Enum, std::size_t N>
-    Enum choice(std::string_view key, const std::array<std::pair<std::string_view, Enum>, N>& options, bool required,
-                Enum fallback) {
+    Enum choice(std::string_view key, const NameTable<Enum, N>& options, bool required, Enum fallback) {
         const json* value = get(key, required);
         if (value == nullptr) {
             return fallback;
         }
         if (value->is_string()) {
-            const auto text = value->get<std::string>();
-            for (const auto& [name, option] : options) {
-                if (name == text) {
-                    return option;
-                }
+            if (auto found = value_in(options, value->get<std::string>())) {
+                return *found;
             }
         }
         std::string expected;
-        for (const auto& [name, option] : options) {
-            expected += (expected.empty() ? "" : " | ") + std::string{name};
+        for (const auto& entry : options) {
+            expected += (expected.empty() ? "" : " | ") + std::string{entry.second};
         }
         fail_at(key, "expected one of " + expected + ", got " + value->dump());
         return fallback;
@@ -272,29 +268,6 @@ Result<std::vector<T>> read_array(ObjectReader& reader, std::string_view key, De
     }
     return out;
 }
-
-constexpr std::array<std::pair<std::string_view, DeviceKind>, 2> device_kinds{
-    {{"screen", DeviceKind::Screen}, {"speaker", DeviceKind::Speaker}}};
-constexpr std::array<std::pair<std::string_view, MediaType>, 5> media_types{{{"video", MediaType::Video},
-                                                                             {"image", MediaType::Image},
-                                                                             {"audio", MediaType::Audio},
-                                                                             {"text", MediaType::Text},
-                                                                             {"stream", MediaType::Stream}}};
-constexpr std::array<std::pair<std::string_view, Level>, 3> levels{
-    {{"normal", Level::Normal}, {"priority", Level::Priority}, {"emergency", Level::Emergency}}};
-constexpr std::array<std::pair<std::string_view, Mode>, 3> modes{
-    {{"loop", Mode::Loop}, {"fixed_time", Mode::FixedTime}, {"share_of_voice", Mode::ShareOfVoice}}};
-constexpr std::array<std::pair<std::string_view, ApprovalState>, 5> approvals{{{"draft", ApprovalState::Draft},
-                                                                                {"submitted", ApprovalState::Submitted},
-                                                                                {"approved", ApprovalState::Approved},
-                                                                                {"rejected", ApprovalState::Rejected},
-                                                                                {"archived", ApprovalState::Archived}}};
-constexpr std::array<std::pair<std::string_view, Severity>, 4> severities{{{"minor", Severity::Minor},
-                                                                           {"moderate", Severity::Moderate},
-                                                                           {"severe", Severity::Severe},
-                                                                           {"extreme", Severity::Extreme}}};
-constexpr std::array<std::pair<std::string_view, AlertStatus>, 2> statuses{
-    {{"actual", AlertStatus::Actual}, {"exercise", AlertStatus::Exercise}}};
 
 ordered_json windows_json(const std::vector<DailyWindow>& windows) {
     ordered_json out = ordered_json::array();
@@ -485,7 +458,7 @@ Result<Device> device_from_json(const json& value, std::string_view path) {
     ObjectReader reader{value, std::string{path}};
     Device device;
     device.id = reader.string("id");
-    device.kind = reader.choice("kind", device_kinds, true, DeviceKind::Screen);
+    device.kind = reader.choice("kind", device_kind_names, true, DeviceKind::Screen);
     device.zone = reader.string("zone");
     device.tags = reader.strings("tags");
     device.time_zone = reader.string("time_zone", false, std::string{default_time_zone});
@@ -525,7 +498,7 @@ Result<MediaRef> media_from_json(const json& value, std::string_view path) {
     ObjectReader reader{value, std::string{path}};
     MediaRef media;
     media.sha256 = reader.string("sha256");
-    media.type = reader.choice("type", media_types, true, MediaType::Video);
+    media.type = reader.choice("type", media_type_names, true, MediaType::Video);
     media.duration = reader.duration_ms("duration_ms");
     const bool default_audio = media.type != MediaType::Image;
     media.has_audio = reader.boolean("has_audio", default_audio);
@@ -627,7 +600,7 @@ Result<Campaign> campaign_from_json(const json& value, std::string_view path) {
         }
     }
     campaign.windows = reader.windows("windows");
-    campaign.mode = reader.choice("mode", modes, true, Mode::Loop);
+    campaign.mode = reader.choice("mode", mode_names, true, Mode::Loop);
     const auto times = reader.strings("fixed_times");
     for (std::size_t i = 0; i < times.size(); ++i) {
         auto minute = parse_clock(times[i]);
@@ -638,10 +611,10 @@ Result<Campaign> campaign_from_json(const json& value, std::string_view path) {
         campaign.fixed_times.push_back(*minute);
     }
     campaign.plays_per_hour = reader.small_integer("plays_per_hour", campaign.mode == Mode::ShareOfVoice, 0);
-    campaign.level = reader.choice("level", levels, false, Level::Normal);
+    campaign.level = reader.choice("level", level_names, false, Level::Normal);
     campaign.rank = reader.small_integer("rank", false, 0);
     campaign.weight = reader.small_integer("weight", false, 1);
-    campaign.approval = reader.choice("approval", approvals, false, ApprovalState::Draft);
+    campaign.approval = reader.choice("approval", approval_state_names, false, ApprovalState::Draft);
     reader.finish();
     if (!reader.ok()) {
         return std::unexpected(reader.error());
@@ -655,8 +628,8 @@ Result<Alert> alert_from_json(const json& value, std::string_view path) {
     alert.id = reader.string("id");
     alert.zones = reader.strings("zones");
     alert.all_zones = reader.boolean("all_zones", false);
-    alert.severity = reader.choice("severity", severities, false, Severity::Severe);
-    alert.status = reader.choice("status", statuses, true, AlertStatus::Actual);
+    alert.severity = reader.choice("severity", severity_names, false, Severity::Severe);
+    alert.status = reader.choice("status", alert_status_names, true, AlertStatus::Actual);
     alert.issued = reader.instant("issued", true);
     alert.expires = reader.instant("expires", true);
     if (reader.get("cancelled", false) != nullptr) {

@@ -10,71 +10,19 @@
 
 namespace bantin::scheduler {
 
-std::string_view to_string(DeviceKind kind) {
-    switch (kind) {
-    case DeviceKind::Screen: return "screen";
-    case DeviceKind::Speaker: return "speaker";
-    }
-    return "?";
-}
+std::string_view to_string(DeviceKind kind) { return name_in(device_kind_names, kind); }
 
-std::string_view to_string(MediaType type) {
-    switch (type) {
-    case MediaType::Video: return "video";
-    case MediaType::Image: return "image";
-    case MediaType::Audio: return "audio";
-    case MediaType::Text: return "text";
-    case MediaType::Stream: return "stream";
-    }
-    return "?";
-}
+std::string_view to_string(MediaType type) { return name_in(media_type_names, type); }
 
-std::string_view to_string(Level level) {
-    switch (level) {
-    case Level::Normal: return "normal";
-    case Level::Priority: return "priority";
-    case Level::Emergency: return "emergency";
-    }
-    return "?";
-}
+std::string_view to_string(Level level) { return name_in(level_names, level); }
 
-std::string_view to_string(Mode mode) {
-    switch (mode) {
-    case Mode::Loop: return "loop";
-    case Mode::FixedTime: return "fixed_time";
-    case Mode::ShareOfVoice: return "share_of_voice";
-    }
-    return "?";
-}
+std::string_view to_string(Mode mode) { return name_in(mode_names, mode); }
 
-std::string_view to_string(ApprovalState state) {
-    switch (state) {
-    case ApprovalState::Draft: return "draft";
-    case ApprovalState::Submitted: return "submitted";
-    case ApprovalState::Approved: return "approved";
-    case ApprovalState::Rejected: return "rejected";
-    case ApprovalState::Archived: return "archived";
-    }
-    return "?";
-}
+std::string_view to_string(ApprovalState state) { return name_in(approval_state_names, state); }
 
-std::string_view to_string(Severity severity) {
-    switch (severity) {
-    case Severity::Minor: return "minor";
-    case Severity::Moderate: return "moderate";
-    case Severity::Severe: return "severe";
-    case Severity::Extreme: return "extreme";
-    }
-    return "?";
-}
+std::string_view to_string(Severity severity) { return name_in(severity_names, severity); }
 
-std::string_view to_string(AlertStatus status) {
-    switch (status) {
-    case AlertStatus::Actual: return "actual";
-    case AlertStatus::Exercise: return "exercise";
-    }
-    return "?";
-}
+std::string_view to_string(AlertStatus status) { return name_in(alert_status_names, status); }
 
 namespace {
 

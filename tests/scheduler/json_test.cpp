@@ -2,6 +2,7 @@
 
 #include "model_builder.hpp"
 
+#include <algorithm>
 #include <limits>
 
 using namespace bantin;
@@ -206,4 +207,24 @@ TEST_CASE("validation names a text notice's speech that is unknown, not audio, o
     auto malformed = validate(model);
     REQUIRE_FALSE(malformed);
     CHECK(malformed.error().detail.find("media[4].speech: must be 64 lowercase hex digits") != std::string::npos);
+}
+
+TEST_CASE("every enum name table names each value once and reads back what it writes", "[json][names]") {
+    auto check = [](const auto& table) {
+        for (const auto& [value, name] : table) {
+            INFO(name);
+            CHECK(bantin::scheduler::name_in(table, value) == name);
+            CHECK(bantin::scheduler::value_in(table, name) == value);
+            CHECK(std::count_if(table.begin(), table.end(), [&](const auto& entry) { return entry.second == name; }) == 1);
+        }
+        CHECK_FALSE(bantin::scheduler::value_in(table, "none of these"));
+    };
+    check(bantin::scheduler::device_kind_names);
+    check(bantin::scheduler::media_type_names);
+    check(bantin::scheduler::level_names);
+    check(bantin::scheduler::mode_names);
+    check(bantin::scheduler::approval_state_names);
+    check(bantin::scheduler::severity_names);
+    check(bantin::scheduler::alert_status_names);
+    CHECK(bantin::scheduler::to_string(bantin::scheduler::Mode::ShareOfVoice) == "share_of_voice");
 }

@@ -9,10 +9,13 @@
 
 #include "bantin/common/time.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bantin::scheduler {
@@ -148,6 +151,50 @@ struct Model {
     std::vector<Alert> alerts;
     bool operator==(const Model&) const = default;
 };
+
+// The names of the enums above on the wire and in the model's JSON (docs/model.md): one
+// table each, read by to_string(), by the JSON reader and by anyone else who names them.
+template <class Enum, std::size_t Count>
+using NameTable = std::array<std::pair<Enum, std::string_view>, Count>;
+inline constexpr NameTable<DeviceKind, 2> device_kind_names{
+    {{DeviceKind::Screen, "screen"}, {DeviceKind::Speaker, "speaker"}}};
+inline constexpr NameTable<MediaType, 5> media_type_names{{{MediaType::Video, "video"},
+                                                            {MediaType::Image, "image"},
+                                                            {MediaType::Audio, "audio"},
+                                                            {MediaType::Text, "text"},
+                                                            {MediaType::Stream, "stream"}}};
+inline constexpr NameTable<Level, 3> level_names{
+    {{Level::Normal, "normal"}, {Level::Priority, "priority"}, {Level::Emergency, "emergency"}}};
+inline constexpr NameTable<Mode, 3> mode_names{
+    {{Mode::Loop, "loop"}, {Mode::FixedTime, "fixed_time"}, {Mode::ShareOfVoice, "share_of_voice"}}};
+inline constexpr NameTable<ApprovalState, 5> approval_state_names{{{ApprovalState::Draft, "draft"},
+                                                                    {ApprovalState::Submitted, "submitted"},
+                                                                    {ApprovalState::Approved, "approved"},
+                                                                    {ApprovalState::Rejected, "rejected"},
+                                                                    {ApprovalState::Archived, "archived"}}};
+inline constexpr NameTable<Severity, 4> severity_names{{{Severity::Minor, "minor"},
+                                                        {Severity::Moderate, "moderate"},
+                                                        {Severity::Severe, "severe"},
+                                                        {Severity::Extreme, "extreme"}}};
+inline constexpr NameTable<AlertStatus, 2> alert_status_names{
+    {{AlertStatus::Actual, "actual"}, {AlertStatus::Exercise, "exercise"}}};
+
+// The name of `value` in `table`; "?" for a value the table lacks (a broken invariant).
+template <class Enum, std::size_t Count>
+constexpr std::string_view name_in(const NameTable<Enum, Count>& table, Enum value) {
+    for (const auto& [candidate, name] : table) {
+        if (candidate == value) return name;
+    }
+    return "?";
+}
+// The value named `text` in `table`, if any.
+template <class Enum, std::size_t Count>
+constexpr std::optional<Enum> value_in(const NameTable<Enum, Count>& table, std::string_view text) {
+    for (const auto& [candidate, name] : table) {
+        if (name == text) return candidate;
+    }
+    return std::nullopt;
+}
 
 std::string_view to_string(DeviceKind);
 std::string_view to_string(MediaType);
