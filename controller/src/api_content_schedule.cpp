@@ -2,6 +2,7 @@
 // /zones, /tags and /devices/{id}/timeline (preview).
 #include "api_content.hpp"
 
+#include "bantin/common/time.hpp"
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/model_builder.hpp"
 #include "bantin/scheduler/conflicts.hpp"
@@ -14,7 +15,6 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
-#include <sstream>
 #include <set>
 
 namespace bantin::controller::api {
@@ -61,25 +61,10 @@ std::optional<std::int64_t> body_version(const nlohmann::json& body, Response& r
 }
 
 Result<std::chrono::year_month_day> parse_day(std::string_view text, std::string_view field) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    char dash1 = 0;
-    char dash2 = 0;
-    std::string copy{text};
-    std::istringstream input(copy);
-    input >> year >> dash1 >> month >> dash2 >> day;
-    std::chrono::year_month_day value{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-    if (text.size() != 10 || !input || dash1 != '-' || dash2 != '-' || !value.ok())
-        return fail(Errc::InvalidInput, std::string{field} + ": expected YYYY-MM-DD, got \"" + copy + "\"");
-    return value;
-}
-
-std::string format_day(std::chrono::year_month_day day) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()),
-                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-    return text;
+    auto day = parse_date(text);
+    if (!day)
+        return fail(Errc::InvalidInput, std::string{field} + ": " + day.error().detail);
+    return *day;
 }
 
 // [local midnight of day, local midnight of the next day) in `time_zone`, as UTC instants.
@@ -445,7 +430,7 @@ void device_timeline(ApiContext& context, const Request& request, Response& resp
     for (const auto& entry : *entries) items.push_back(entry_json(entry));
     send_json(response, 200,
               nlohmann::ordered_json{{"device", id},
-                                     {"day", format_day(day)},
+                                     {"day", format_date(day)},
                                      {"time_zone", device->device.time_zone},
                                      {"from", format_utc(range->first)},
                                      {"to", format_utc(range->second)},
@@ -512,7 +497,7 @@ void campaign_conflicts(ApiContext& context, const Request& request, Response& r
     }
     send_json(response, 200,
               nlohmann::ordered_json{{"campaign", id},
-                                     {"first_day", format_day(first_day)},
+                                     {"first_day", format_date(first_day)},
                                      {"days", days},
                                      {"conflicts", std::move(items)}});
 }
