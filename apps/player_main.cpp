@@ -9,10 +9,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <cstring>
 #include <iostream>
-#include <pthread.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (arguments.size() == 2 && arguments[0] == "--check-config") {
-        return config::check_config_file(config::ConfigKind::Player, std::string(arguments[1]), std::cout, std::cerr);
+        return config::check_config_file(config::ConfigKind::Player, std::string(arguments[1]), std::cout,
+                                         std::cerr);
     }
     if (arguments.size() != 2 || arguments[0] != "--config") {
         std::cerr << usage;

@@ -17,7 +17,6 @@
 //
 // Prints name=value lines last.
 
-#include "bench_support.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
 #include "bantin/controller/fleet_broker.hpp"
@@ -27,6 +26,7 @@
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
+#include "bench_support.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

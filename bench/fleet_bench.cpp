@@ -37,7 +37,6 @@
 // limit first; Mosquitto, a child of the controller process, inherits it and needs one
 // descriptor per device (its max_connections stays unlimited). Prints name=value lines last.
 
-#include "bench_support.hpp"
 #include "bantin/config/controller_config.hpp"
 #include "bantin/config/player_config.hpp"
 #include "bantin/controller/approval.hpp"
@@ -52,6 +51,7 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
 #include "bantin/protocol/topics.hpp"
+#include "bench_support.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -98,7 +98,9 @@ std::string device_id(int n) {
     return text;
 }
 
-std::string device_password(int n) { return "fleet-bench-password-" + std::to_string(n); }
+std::string device_password(int n) {
+    return "fleet-bench-password-" + std::to_string(n);
+}
 
 double milliseconds_between(Steady::time_point from, Steady::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
@@ -115,11 +117,11 @@ double proc_status_mb(pid_t pid, const std::string& field) {
 }
 
 // ---- pipe messages between the bench and the controller process: one byte each ----
-constexpr char kReady = 'S';         // controller -> bench: broker up, v1 bundles published
-constexpr char kApprove = 'A';       // bench -> controller: approve the campaign that reaches everyone
-constexpr char kApproved = 'a';      // controller -> bench: approved and published
-constexpr char kRestartBroker = 'R'; // bench -> controller: stop and start Mosquitto
-constexpr char kRestarted = 'r';     // controller -> bench
+constexpr char kReady = 'S';          // controller -> bench: broker up, v1 bundles published
+constexpr char kApprove = 'A';        // bench -> controller: approve the campaign that reaches everyone
+constexpr char kApproved = 'a';       // controller -> bench: approved and published
+constexpr char kRestartBroker = 'R';  // bench -> controller: stop and start Mosquitto
+constexpr char kRestarted = 'r';      // controller -> bench
 constexpr char kQuit = 'Q';
 
 void send_byte(int fd, char byte) {
@@ -157,7 +159,8 @@ void seed(const FleetPaths& paths, int device_count) {
             if (auto done = transaction.insert_zone({"zone-" + std::to_string(zone), "Zone"}); !done)
                 return done;
         for (auto [name, role] : {std::pair{"editor", Role::Editor}, std::pair{"approver", Role::Approver}})
-            if (auto inserted = transaction.insert_user(User{0, name, name, role, user_hash, false, clock.wall()});
+            if (auto inserted =
+                    transaction.insert_user(User{0, name, name, role, user_hash, false, clock.wall()});
                 !inserted)
                 return std::unexpected(inserted.error());
         MediaRecord record;
@@ -200,8 +203,8 @@ void seed(const FleetPaths& paths, int device_count) {
     SystemClock clock;
     auto store = must(SqliteStore::open(paths.database.string(), clock), "controller store");
     auto history = must(SqliteFleetHistory::open(paths.database.string() + ".fleet"), "fleet history");
-    const User editor = must(store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("editor"); }),
-                             "editor");
+    const User editor =
+        must(store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("editor"); }), "editor");
     const User approver = must(
         store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("approver"); }), "approver");
 
@@ -249,7 +252,8 @@ void seed(const FleetPaths& paths, int device_count) {
                 ingest.accept(*message);
         if (ingest.has_pending())
             if (auto flushed = ingest.flush(); !flushed)
-                std::fprintf(stderr, "fleet_bench controller: ingest: %s\n", flushed.error().message().c_str());
+                std::fprintf(stderr, "fleet_bench controller: ingest: %s\n",
+                             flushed.error().message().c_str());
         char command = 0;
         const ssize_t got = ::read(commands, &command, 1);
         if (got == 0)
@@ -301,24 +305,26 @@ public:
         for (int i = 0; i < count; ++i) {
             Device& device = m_devices[static_cast<std::size_t>(i)];
             device.id = device_id(first + i);
-            device.topic_status = must(protocol::device_topic(device.id, protocol::DeviceChannel::Status), "topic");
-            device.topic_bundle = must(protocol::device_topic(device.id, protocol::DeviceChannel::Bundle), "topic");
+            device.topic_status =
+                must(protocol::device_topic(device.id, protocol::DeviceChannel::Status), "topic");
+            device.topic_bundle =
+                must(protocol::device_topic(device.id, protocol::DeviceChannel::Bundle), "topic");
             device.started = m_clock.wall();
             protocol::MqttClientOptions options;
             options.port = port;
             options.client_id = device.id;
             options.username = device.id;
             options.password = device_password(first + i);
-            options.will = protocol::MqttWill{device.topic_status,
-                                              protocol::encode(status_of(device, protocol::Presence::Offline)),
-                                              protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
+            options.will = protocol::MqttWill{
+                device.topic_status, protocol::encode(status_of(device, protocol::Presence::Offline)),
+                protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
             options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(player.session_expiry);
             options.keepalive = player.keepalive;
             options.reconnect_min = player.reconnect.minimum;
             options.reconnect_max = player.reconnect.maximum;
             const std::size_t index = static_cast<std::size_t>(i);
-            device.client.emplace(must(protocol::MqttClient::create(options, [this, index] { wake(index); }),
-                                       "device client"));
+            device.client.emplace(
+                must(protocol::MqttClient::create(options, [this, index] { wake(index); }), "device client"));
             must(device.client->subscribe(device.topic_bundle), "device subscribe");
         }
         m_worker = std::thread([this] { work(); });
@@ -379,8 +385,8 @@ private:
     void publish_status(Device& device) {
         protocol::PublishOptions retained;
         retained.retain = protocol::Retain::Yes;
-        (void)device.client->publish(device.topic_status,
-                                     protocol::encode(status_of(device, protocol::Presence::Online)), retained);
+        (void)device.client->publish(
+            device.topic_status, protocol::encode(status_of(device, protocol::Presence::Online)), retained);
     }
 
     void work() {
@@ -402,8 +408,8 @@ private:
                 } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
                     if (message->topic != device.topic_bundle)
                         continue;
-                    auto bundle =
-                        protocol::verify_bundle(message->payload, m_keys, device.id, device.applied, m_clock.wall());
+                    auto bundle = protocol::verify_bundle(message->payload, m_keys, device.id, device.applied,
+                                                          m_clock.wall());
                     if (!bundle) {
                         if (bundle.error().reason != protocol::Refusal::Replay)
                             ++device.verify_failures;
@@ -449,7 +455,8 @@ constexpr int kDevicesPerProcess = 200;
 // The fleet view: the devices table as the fleet API reads it, through its own connection.
 class FleetView {
 public:
-    explicit FleetView(const fs::path& database) : m_store(must(SqliteStore::open(database.string(), m_clock), "view")) {}
+    explicit FleetView(const fs::path& database)
+        : m_store(must(SqliteStore::open(database.string(), m_clock), "view")) {}
     std::vector<DeviceRecord> devices(int count) {
         return must(m_store->read_value<std::vector<DeviceRecord>>([&](StoreTransaction& transaction) {
             return transaction.list_devices(Page{count + 10, 0});
@@ -489,8 +496,8 @@ std::vector<Steady::time_point> wait_for_all(FleetView& view, int count, std::ch
         if (Steady::now() > give_up || std::getenv("BANTIN_FLEET_BENCH_TRACE"))
             std::fprintf(stderr, "%s: %d of %d devices missing\n", what.c_str(), remaining, count);
         if (Steady::now() > give_up)
-            die(what + ": " + std::to_string(remaining) + " of " + std::to_string(count) + " devices missing after " +
-                std::to_string(limit.count()) + " s");
+            die(what + ": " + std::to_string(remaining) + " of " + std::to_string(count) +
+                " devices missing after " + std::to_string(limit.count()) + " s");
         std::this_thread::sleep_until(polled + kPollInterval);
     }
     return when;
@@ -498,7 +505,8 @@ std::vector<Steady::time_point> wait_for_all(FleetView& view, int count, std::ch
 
 double percentile(std::vector<double> values, double p) {
     std::sort(values.begin(), values.end());
-    const std::size_t rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+    const std::size_t rank =
+        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
     return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
@@ -556,15 +564,16 @@ RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
                 ::close(quit_shards[1]);
                 ::close(commands);
                 ::close(replies);
-                device_shard_main(first, std::min(kDevicesPerProcess, count - first), paths.port, keys.public_key,
-                                  quit_shards[0]);
+                device_shard_main(first, std::min(kDevicesPerProcess, count - first), paths.port,
+                                  keys.public_key, quit_shards[0]);
             }
             shards.push_back(shard);
         }
         ::close(quit_shards[0]);
-        wait_for_all(view, count, std::chrono::seconds(120), "first bundle applied", [](const DeviceRecord& d) {
-            return d.online && d.desired_version > 0 && d.applied_version >= d.desired_version;
-        });
+        wait_for_all(view, count, std::chrono::seconds(120), "first bundle applied",
+                     [](const DeviceRecord& d) {
+                         return d.online && d.desired_version > 0 && d.applied_version >= d.desired_version;
+                     });
         std::printf("n=%d: all devices connected, on bundle v1 in %.1f s\n", count,
                     milliseconds_between(connect_start, Steady::now()) / 1000.0);
         std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the fleet settle
@@ -596,8 +605,10 @@ RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
                                            });
             if (receive_byte(replies, std::chrono::seconds(30)) != kRestarted)
                 die("broker restart failed");
-            figures.storm_s = milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
-            std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count, figures.storm_s);
+            figures.storm_s =
+                milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
+            std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count,
+                        figures.storm_s);
         }
         figures.rss_mb = proc_status_mb(controller, "VmRSS");
         figures.peak_rss_mb = proc_status_mb(controller, "VmHWM");

@@ -18,7 +18,6 @@
 //
 // Prints name=value lines last.
 
-#include "bench_support.hpp"
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
@@ -26,6 +25,7 @@
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 #include "bantin/media/store.hpp"
+#include "bench_support.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -86,7 +86,8 @@ double probe(std::uint16_t port, std::chrono::milliseconds timeout) {
     std::string answer;
     char buffer[4096];
     while (answer.find("\r\n") == std::string::npos) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(start + timeout - Steady::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(start + timeout - Steady::now());
         pollfd descriptor{fd, POLLIN, 0};
         if (left.count() <= 0 || ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0)
             break;

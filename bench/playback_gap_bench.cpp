@@ -46,7 +46,8 @@ double rss_mb() {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stod(line.substr(6)) / 1024.0;
     return 0;
 }
 
@@ -66,13 +67,15 @@ struct Loop {
     void until_ended(std::size_t count) {
         std::size_t ended = 0;
         for (const auto& event : events)
-            if (std::holds_alternative<ItemEnded>(event)) ++ended;
+            if (std::holds_alternative<ItemEnded>(event))
+                ++ended;
         while (ended < count) {
             auto batch = engine.handle(renderer.wait(engine.time_until_next_action(Duration{100})));
             auto timed = engine.tick();
             batch.insert(batch.end(), timed.begin(), timed.end());
             for (auto& event : batch) {
-                if (std::holds_alternative<ItemEnded>(event)) ++ended;
+                if (std::holds_alternative<ItemEnded>(event))
+                    ++ended;
                 events.push_back(std::move(event));
             }
         }
@@ -80,8 +83,9 @@ struct Loop {
 };
 
 std::vector<PlayItem> alternating(const Clock& clock, const std::filesystem::path& image,
-                                  const std::filesystem::path& video, std::size_t count, milliseconds image_length,
-                                  milliseconds video_length, const std::string& prefix) {
+                                  const std::filesystem::path& video, std::size_t count,
+                                  milliseconds image_length, milliseconds video_length,
+                                  const std::string& prefix) {
     std::vector<PlayItem> items;
     TimePoint at = clock.wall();
     for (std::size_t index = 0; index < count; ++index) {
@@ -99,7 +103,8 @@ std::vector<PlayItem> alternating(const Clock& clock, const std::filesystem::pat
 }
 
 double percentile(std::vector<double> values, double fraction) {
-    if (values.empty()) return 0;
+    if (values.empty())
+        return 0;
     std::sort(values.begin(), values.end());
     const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5);
     return values[std::min(index, values.size() - 1)];
@@ -116,16 +121,24 @@ int main(int argc, char** argv) {
     for (int index = 1; index < argc; ++index) {
         const std::string argument = argv[index];
         const bool has_value = index + 1 < argc;
-        if (argument == "--quick") quick = true;
-        else if (argument == "--screen") screen = true;
-        else if (argument == "--decoders" && has_value) decoders = std::atoi(argv[++index]);
-        else if (argument == "--memory-items" && has_value) memory_items_override = std::strtoul(argv[++index], nullptr, 10);
-        else if (argument == "--mpv" && has_value && std::string(argv[index + 1]).find('=') != std::string::npos) {
+        if (argument == "--quick")
+            quick = true;
+        else if (argument == "--screen")
+            screen = true;
+        else if (argument == "--decoders" && has_value)
+            decoders = std::atoi(argv[++index]);
+        else if (argument == "--memory-items" && has_value)
+            memory_items_override = std::strtoul(argv[++index], nullptr, 10);
+        else if (argument == "--mpv" && has_value &&
+                 std::string(argv[index + 1]).find('=') != std::string::npos) {
             const std::string option = argv[++index];
             const auto equals = option.find('=');
             extra_options.emplace_back(option.substr(0, equals), option.substr(equals + 1));
         } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--screen] [--decoders N] [--mpv NAME=VALUE]... [--memory-items N]\n", argv[0]);
+            std::fprintf(
+                stderr,
+                "usage: %s [--quick] [--screen] [--decoders N] [--mpv NAME=VALUE]... [--memory-items N]\n",
+                argv[0]);
             return 2;
         }
     }
@@ -133,14 +146,17 @@ int main(int argc, char** argv) {
     const std::size_t memory_items = memory_items_override > 150 ? memory_items_override : quick ? 150 : 1000;
     const milliseconds still_length{quick ? 5000 : 60'000};
 
-    const auto dir = std::filesystem::temp_directory_path() / ("bantin-bench-" + std::to_string(std::random_device{}()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("bantin-bench-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir);
     const auto image = dir / "still.png";
     const auto video = dir / "clip.mp4";
     run("ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720 -frames:v 1 '" + image.string() + "'");
     run("ffmpeg -v error -y -f lavfi -i testsrc=duration=1:size=1280x720:rate=25 -f lavfi -i "
-        "sine=frequency=500:duration=1:sample_rate=48000 -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac "
-        "-shortest '" + video.string() + "'");
+        "sine=frequency=500:duration=1:sample_rate=48000 -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a "
+        "aac "
+        "-shortest '" +
+        video.string() + "'");
 
     SystemClock clock;
     RendererConfig config;
@@ -159,7 +175,8 @@ int main(int argc, char** argv) {
     Loop loop{renderer, engine, {}};
 
     // 1. Gaps.
-    engine.enqueue(alternating(clock, image, video, transitions + 1, milliseconds{300}, milliseconds{500}, "gap-"));
+    engine.enqueue(
+        alternating(clock, image, video, transitions + 1, milliseconds{300}, milliseconds{500}, "gap-"));
     loop.until_ended(transitions + 1);
     std::vector<double> gaps;
     MonotonicTime last_end{};
@@ -169,7 +186,8 @@ int main(int argc, char** argv) {
         if (const auto* end = std::get_if<ItemEnded>(&event)) {
             last_end = end->ended_monotonic;
             after_end = true;
-            if (end->outcome != Outcome::Completed) ++failed;
+            if (end->outcome != Outcome::Completed)
+                ++failed;
         } else if (const auto* start = std::get_if<ItemStarted>(&event); start != nullptr && after_end) {
             gaps.push_back(static_cast<double>((start->monotonic - last_end).count()));
             if (std::getenv("BANTIN_BENCH_VERBOSE") != nullptr)
@@ -180,7 +198,8 @@ int main(int argc, char** argv) {
 
     // 2. Memory over many short items.
     const std::size_t ended_before = transitions + 1;
-    engine.enqueue(alternating(clock, image, video, memory_items, milliseconds{150}, milliseconds{200}, "mem-"));
+    engine.enqueue(
+        alternating(clock, image, video, memory_items, milliseconds{150}, milliseconds{200}, "mem-"));
     loop.until_ended(ended_before + 50);
     const double rss_start = rss_mb();
     for (std::size_t done = 150; done < memory_items; done += 100) {

@@ -60,7 +60,10 @@ int main(int argc, char** argv) {
         MediaRef media;
         media.sha256 = hex_digest(m);
         const int kind = m % 4;
-        media.type = kind == 0 ? MediaType::Video : kind == 1 ? MediaType::Image : kind == 2 ? MediaType::Audio : MediaType::Text;
+        media.type = kind == 0   ? MediaType::Video
+                     : kind == 1 ? MediaType::Image
+                     : kind == 2 ? MediaType::Audio
+                                 : MediaType::Text;
         media.duration = Duration{uniform(10, 60) * 1000};
         media.has_audio = media.type != MediaType::Image;
         media.has_video = media.type == MediaType::Video;

@@ -28,7 +28,8 @@ void verify_all(std::string_view bytes) {
     if (bundle && (bundle->device != device || bundle->version <= 6 || bundle->expires_at <= now)) {
         fuzz::broken("verify_bundle accepted what it must refuse");
     }
-    if (!bundle && to_string(bundle.error().reason) == "?") fuzz::broken("unknown refusal");
+    if (!bundle && to_string(bundle.error().reason) == "?")
+        fuzz::broken("unknown refusal");
 
     SeenCommands seen(4);
     seen.remember("cmd-000001", from_unix_ms(1'795'759'000'000));
@@ -39,7 +40,8 @@ void verify_all(std::string_view bytes) {
 
     (void)verify_alert(bytes, keys, zone, {"canh-bao-cu"}, now);
     auto ack = verify_ack(bytes, keys, device);
-    if (ack && ack->device != device) fuzz::broken("verify_ack accepted another device's ack");
+    if (ack && ack->device != device)
+        fuzz::broken("verify_ack accepted another device's ack");
 }
 
 }  // namespace
@@ -48,6 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string_view bytes(reinterpret_cast<const char*>(data), size);
     verify_all(bytes);
     auto signed_envelope = sign_payload(bytes, fuzz::controller_key().secret);
-    if (signed_envelope) verify_all(*signed_envelope);
+    if (signed_envelope)
+        verify_all(*signed_envelope);
     return 0;
 }

@@ -15,9 +15,11 @@ namespace {
 template <class Decode>
 void round_trip(std::string_view text, Decode decode, const char* what) {
     auto decoded = decode(text);
-    if (!decoded) return;
+    if (!decoded)
+        return;
     auto again = decode(bantin::protocol::encode(*decoded));
-    if (!again || !(*again == *decoded)) bantin::fuzz::broken(what);
+    if (!again || !(*again == *decoded))
+        bantin::fuzz::broken(what);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 namespace bantin {
 
 std::string JsonDepthProblem::message() const {
-    return "nested deeper than the limit of " + std::to_string(limit) + " levels at byte " + std::to_string(offset);
+    return "nested deeper than the limit of " + std::to_string(limit) + " levels at byte " +
+           std::to_string(offset);
 }
 
 std::optional<JsonDepthProblem> json_depth_problem(std::string_view text, std::size_t max_depth) {
@@ -22,18 +23,18 @@ std::optional<JsonDepthProblem> json_depth_problem(std::string_view text, std::s
             continue;
         }
         switch (c) {
-        case '"': in_string = true; break;
-        case '[':
-        case '{':
-            if (++depth > max_depth)
-                return JsonDepthProblem{index, max_depth};
-            break;
-        case ']':
-        case '}':
-            if (depth > 0)
-                --depth;
-            break;
-        default: break;
+            case '"': in_string = true; break;
+            case '[':
+            case '{':
+                if (++depth > max_depth)
+                    return JsonDepthProblem{index, max_depth};
+                break;
+            case ']':
+            case '}':
+                if (depth > 0)
+                    --depth;
+                break;
+            default: break;
         }
     }
     return std::nullopt;

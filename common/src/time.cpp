@@ -51,7 +51,8 @@ Result<std::chrono::year_month_day> parse_date(std::string_view text) {
         !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day)) {
         return fail(Errc::InvalidInput, "date \"" + std::string{text} + "\": expected YYYY-MM-DD");
     }
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+    const std::chrono::year_month_day date{std::chrono::year{year},
+                                           std::chrono::month{static_cast<unsigned>(month)},
                                            std::chrono::day{static_cast<unsigned>(day)}};
     if (!date.ok())
         return fail(Errc::InvalidInput, "date \"" + std::string{text} + "\": no such day");
@@ -66,9 +67,9 @@ Result<TimePoint> parse_utc(std::string_view text) {
     // YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-        text[16] != ':' || text.back() != 'Z' || !read_digits(text, 0, 4, year) || !read_digits(text, 5, 2, month) ||
-        !read_digits(text, 8, 2, day) || !read_digits(text, 11, 2, hour) || !read_digits(text, 14, 2, minute) ||
-        !read_digits(text, 17, 2, second)) {
+        text[16] != ':' || text.back() != 'Z' || !read_digits(text, 0, 4, year) ||
+        !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day) || !read_digits(text, 11, 2, hour) ||
+        !read_digits(text, 14, 2, minute) || !read_digits(text, 17, 2, second)) {
         return refuse();
     }
     long milliseconds = 0;
@@ -92,8 +93,8 @@ Result<TimePoint> parse_utc(std::string_view text) {
     if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) {
         return refuse();
     }
-    return TimePoint{date::sys_days{ymd}.time_since_epoch()} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-           std::chrono::seconds{second} + Duration{milliseconds};
+    return TimePoint{date::sys_days{ymd}.time_since_epoch()} + std::chrono::hours{hour} +
+           std::chrono::minutes{minute} + std::chrono::seconds{second} + Duration{milliseconds};
 }
 
 }  // namespace bantin

@@ -54,7 +54,8 @@ AuditEntry alert_audit(const User& actor, std::string action, const std::optiona
     entry.action = std::move(action);
     entry.entity_type = "alert";
     entry.entity_id = after.alert.id;
-    entry.before = before ? alert_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
+    entry.before =
+        before ? alert_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
     entry.after = alert_json(after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return entry;
 }

@@ -75,8 +75,9 @@ nlohmann::ordered_json zone_json(const ZoneRecord& zone) {
     return nlohmann::ordered_json{{"id", zone.id}, {"name", zone.name}};
 }
 
-AuditEntry audit_entry(const ApiContext& context, const User& user, std::string action, std::string entity_type,
-                       std::string entity_id, std::string before, std::string after) {
+AuditEntry audit_entry(const ApiContext& context, const User& user, std::string action,
+                       std::string entity_type, std::string entity_id, std::string before,
+                       std::string after) {
     AuditEntry entry;
     entry.user = user.id;
     entry.user_name = user.name;

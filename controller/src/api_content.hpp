@@ -31,7 +31,7 @@ nlohmann::ordered_json campaign_json(const CampaignRecord& record);
 nlohmann::ordered_json zone_json(const ZoneRecord& zone);
 
 // An audit row for `user` at the context's clock.
-AuditEntry audit_entry(const ApiContext& context, const User& user, std::string action, std::string entity_type,
-                       std::string entity_id, std::string before, std::string after);
+AuditEntry audit_entry(const ApiContext& context, const User& user, std::string action,
+                       std::string entity_type, std::string entity_id, std::string before, std::string after);
 
 }  // namespace bantin::controller::api

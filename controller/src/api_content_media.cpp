@@ -53,27 +53,29 @@ std::string content_type_for(const MediaRecord& record) {
     const auto dot = name.rfind('.');
     const std::string extension = dot == std::string::npos ? "" : name.substr(dot + 1);
     static const std::pair<std::string_view, std::string_view> known[] = {
-        {"mp4", "video/mp4"},   {"m4v", "video/mp4"},   {"webm", "video/webm"},  {"mkv", "video/x-matroska"},
-        {"mov", "video/quicktime"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
-        {"gif", "image/gif"},   {"webp", "image/webp"}, {"mp3", "audio/mpeg"},  {"ogg", "audio/ogg"},
-        {"opus", "audio/ogg"},  {"wav", "audio/wav"},   {"m4a", "audio/mp4"},   {"flac", "audio/flac"}};
+        {"mp4", "video/mp4"},        {"m4v", "video/mp4"},       {"webm", "video/webm"},
+        {"mkv", "video/x-matroska"}, {"mov", "video/quicktime"}, {"png", "image/png"},
+        {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},     {"gif", "image/gif"},
+        {"webp", "image/webp"},      {"mp3", "audio/mpeg"},      {"ogg", "audio/ogg"},
+        {"opus", "audio/ogg"},       {"wav", "audio/wav"},       {"m4a", "audio/mp4"},
+        {"flac", "audio/flac"}};
     for (const auto& [known_extension, type] : known) {
         if (extension == known_extension)
             return std::string{type};
     }
     switch (record.media.type) {
-    case scheduler::MediaType::Text: return "text/plain; charset=utf-8";
-    case scheduler::MediaType::Audio:
-        return record.tts_media || name.ends_with("(speech)") ? "audio/ogg" : "application/octet-stream";
-    default: return "application/octet-stream";
+        case scheduler::MediaType::Text: return "text/plain; charset=utf-8";
+        case scheduler::MediaType::Audio:
+            return record.tts_media || name.ends_with("(speech)") ? "audio/ogg" : "application/octet-stream";
+        default: return "application/octet-stream";
     }
 }
 
 scheduler::MediaType media_type_of(media::MediaKind kind) {
     switch (kind) {
-    case media::MediaKind::Video: return scheduler::MediaType::Video;
-    case media::MediaKind::Image: return scheduler::MediaType::Image;
-    case media::MediaKind::Audio: return scheduler::MediaType::Audio;
+        case media::MediaKind::Video: return scheduler::MediaType::Video;
+        case media::MediaKind::Image: return scheduler::MediaType::Image;
+        case media::MediaKind::Audio: return scheduler::MediaType::Audio;
     }
     return scheduler::MediaType::Video;
 }
@@ -84,8 +86,8 @@ std::uint64_t upload_limit(const ApiContext& context) {
 
 // Stores the row of freshly ingested media with its audit entry. Returns the stored record
 // and whether it is new.
-Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const User& user, MediaRecord record,
-                                                     std::string action) {
+Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const User& user,
+                                                     MediaRecord record, std::string action) {
     return context.store.write_value<std::pair<MediaRecord, bool>>(
         [&](StoreTransaction& transaction) -> Result<std::pair<MediaRecord, bool>> {
             auto inserted = transaction.insert_media(record);
@@ -97,9 +99,9 @@ Result<std::pair<MediaRecord, bool>> store_media_row(ApiContext& context, const 
                     return std::unexpected(existing.error());
                 return std::pair{*existing, false};
             }
-            auto audited = transaction.append_audit(audit_entry(context, user, std::move(action), "media",
-                                                                record.media.sha256, "",
-                                                                media_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            auto audited = transaction.append_audit(audit_entry(
+                context, user, std::move(action), "media", record.media.sha256, "",
+                media_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{record, true};
@@ -121,7 +123,8 @@ const media::FontCoverage* notice_font() {
     return font ? &*font : nullptr;
 }
 
-void upload(ApiContext& context, const Request& request, Response& response, const httplib::ContentReader& reader) {
+void upload(ApiContext& context, const Request& request, Response& response,
+            const httplib::ContentReader& reader) {
     // Anything refused before the body is read closes the connection: the unread body must
     // not be taken for the next request.
     auto refuse = [&](int status, std::string_view code, std::string_view detail) {
@@ -275,7 +278,8 @@ void media_content(ApiContext& context, const Request& request, Response& respon
         return send_error(response, record.error());
     auto path = context.media.lookup(record->media.sha256);
     if (!path)
-        return send_error(response, 404, "not-found", "media " + record->media.sha256 + " has no stored file");
+        return send_error(response, 404, "not-found",
+                          "media " + record->media.sha256 + " has no stored file");
     serve_media_file(request, response, *path, content_type_for(*record));
 }
 
@@ -309,17 +313,20 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
                 if (spoken) {
                     if (auto deleted = transaction.delete_media(*record->tts_media); deleted) {
                         removed.push_back(*record->tts_media);
-                        auto audited = transaction.append_audit(audit_entry(
-                            context, caller->user, "media.delete", "media", *record->tts_media,
-                            media_json(*spoken).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
+                        auto audited = transaction.append_audit(
+                            audit_entry(context, caller->user, "media.delete", "media", *record->tts_media,
+                                        media_json(*spoken).dump(-1, ' ', false,
+                                                                 nlohmann::json::error_handler_t::replace),
+                                        ""));
                         if (!audited)
                             return std::unexpected(audited.error());
                     }
                 }
             }
         }
-        auto audited = transaction.append_audit(
-            audit_entry(context, caller->user, "media.delete", "media", sha256, media_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
+        auto audited = transaction.append_audit(audit_entry(
+            context, caller->user, "media.delete", "media", sha256,
+            media_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -360,10 +367,10 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
         // Refused here, naming the characters, rather than accepted and then failed on every
         // screen (the player draws notices with this font).
         if (auto missing = font->missing(*text); !missing.empty())
-            return send_error(response, 422, "invalid-input",
-                              "text: phông chữ của màn hình không có ký tự " + media::describe_code_points(missing) +
-                                  "; the screen font (DejaVu Sans) cannot draw " +
-                                  media::describe_code_points(missing));
+            return send_error(
+                response, 422, "invalid-input",
+                "text: phông chữ của màn hình không có ký tự " + media::describe_code_points(missing) +
+                    "; the screen font (DejaVu Sans) cannot draw " + media::describe_code_points(missing));
     }
     std::string name = "notice";
     if (*name_field) {
@@ -431,8 +438,9 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
                     return std::unexpected(existing.error());
                 return std::pair{*existing, false};
             }
-            auto audited = transaction.append_audit(audit_entry(context, caller->user, "notice.create", "media",
-                                                                notice.media.sha256, "", media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            auto audited = transaction.append_audit(audit_entry(
+                context, caller->user, "notice.create", "media", notice.media.sha256, "",
+                media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{notice, true};
@@ -456,11 +464,14 @@ void register_media_routes(ApiServer& server, ApiContext& context) {
     auto& http = server.http();
     ApiContext* shared = &context;
     auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
-        return [shared, handler](const Request& request, Response& response) { handler(*shared, request, response); };
+        return [shared, handler](const Request& request, Response& response) {
+            handler(*shared, request, response);
+        };
     };
-    http.Post(route("/media"), [shared](const Request& request, Response& response, const httplib::ContentReader& reader) {
-        upload(*shared, request, response, reader);
-    });
+    http.Post(route("/media"),
+              [shared](const Request& request, Response& response, const httplib::ContentReader& reader) {
+                  upload(*shared, request, response, reader);
+              });
     http.Get(route("/media"), bind(list_media));
     const std::string one = route("/media/") + std::string{sha256_pattern};
     http.Get(one, bind(get_media));

@@ -68,16 +68,16 @@ void login(ApiContext& context, const Request& request, Response& response) {
     if (!success) {
         const LoginError& error = success.error();
         if (error.retry_after) {
-            const auto seconds =
-                std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(*error.retry_after).count());
+            const auto seconds = std::max<std::int64_t>(
+                1, std::chrono::ceil<std::chrono::seconds>(*error.retry_after).count());
             response.set_header("Retry-After", std::to_string(seconds));
             return send_error(response, 429, "rate-limited",
                               error.error.detail + "; try again in " + std::to_string(seconds) + " s");
         }
         return send_error(response, error.error);
     }
-    const auto max_age =
-        std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(success->expires - context.clock.wall()).count());
+    const auto max_age = std::max<std::int64_t>(
+        0, std::chrono::floor<std::chrono::seconds>(success->expires - context.clock.wall()).count());
     response.set_header("Set-Cookie", session_cookie(success->token, max_age));
     send_json(response, 200,
               nlohmann::ordered_json{{"token", success->token},
@@ -167,7 +167,8 @@ void create_user(ApiContext& context, const Request& request, Response& response
     if (!role)
         return send_error(response, 422, "invalid-input",
                           "role: expected editor, approver, operator or admin, got \"" + *role_text + "\"");
-    auto user = context.auth.create_user(caller->user, *name, display_name->value_or(*name), *role, *password);
+    auto user =
+        context.auth.create_user(caller->user, *name, display_name->value_or(*name), *role, *password);
     if (!user)
         return send_error(response, user.error());
     send_json(response, 201, to_json(*user));
@@ -197,15 +198,17 @@ void update_user(ApiContext& context, const Request& request, Response& response
     if (*role_text) {
         auto role = parse_role(**role_text);
         if (!role)
-            return send_error(response, 422, "invalid-input",
-                              "role: expected editor, approver, operator or admin, got \"" + **role_text + "\"");
+            return send_error(
+                response, 422, "invalid-input",
+                "role: expected editor, approver, operator or admin, got \"" + **role_text + "\"");
         auto changed = context.auth.set_role(caller->user, *id, *role);
         if (!changed)
             return send_error(response, changed.error());
         result = *changed;
     }
     if (*disabled) {
-        auto changed = context.auth.set_disabled(caller->user, *id, **disabled ? Disabled::Yes : Disabled::No);
+        auto changed =
+            context.auth.set_disabled(caller->user, *id, **disabled ? Disabled::Yes : Disabled::No);
         if (!changed)
             return send_error(response, changed.error());
         result = *changed;
@@ -277,7 +280,9 @@ void register_people_routes(ApiServer& server, ApiContext& context) {
     auto& http = server.http();
     ApiContext* shared = &context;
     auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
-        return [shared, handler](const Request& request, Response& response) { handler(*shared, request, response); };
+        return [shared, handler](const Request& request, Response& response) {
+            handler(*shared, request, response);
+        };
     };
     http.Post(route("/auth/login"), bind(login));
     http.Post(route("/auth/logout"), bind(logout));

@@ -29,9 +29,9 @@ constexpr int max_conflict_days = 62;
 // Fields of the stored records that clients see next to the scheduler's fields and may send
 // back unchanged; they are never taken from a request.
 constexpr std::string_view playlist_record_fields[] = {"version", "created_by", "created", "updated"};
-constexpr std::string_view campaign_record_fields[] = {"version",   "author",  "last_editor", "submitted_by",
-                                                       "decided_by", "decision_note", "created", "updated",
-                                                       "submitted", "decided", "archived"};
+constexpr std::string_view campaign_record_fields[] = {
+    "version", "author",  "last_editor", "submitted_by", "decided_by", "decision_note",
+    "created", "updated", "submitted",   "decided",      "archived"};
 
 // Splits a request body into the scheduler object (record fields removed) and the version.
 template <std::size_t N>
@@ -100,7 +100,8 @@ Result<std::chrono::year_month_day> today_in(std::string_view time_zone, TimePoi
 
 // The approved or submitted campaigns that play this playlist: editing it would change what
 // an approver already signed off.
-Result<std::vector<std::string>> signed_off_users_of(StoreTransaction& transaction, const std::string& playlist) {
+Result<std::vector<std::string>> signed_off_users_of(StoreTransaction& transaction,
+                                                     const std::string& playlist) {
     std::vector<std::string> ids;
     for (auto state : {scheduler::ApprovalState::Submitted, scheduler::ApprovalState::Approved}) {
         for (Page page{500, 0};; page.offset += 500) {
@@ -167,8 +168,9 @@ void create_playlist(ApiContext& context, const Request& request, Response& resp
     auto done = context.store.write([&](StoreTransaction& transaction) -> Result<void> {
         if (auto inserted = transaction.insert_playlist(record); !inserted)
             return inserted;
-        auto audited = transaction.append_audit(audit_entry(context, caller->user, "playlist.create", "playlist",
-                                                            record.playlist.id, "", playlist_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+        auto audited = transaction.append_audit(audit_entry(
+            context, caller->user, "playlist.create", "playlist", record.playlist.id, "",
+            playlist_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -195,31 +197,34 @@ void update_playlist(ApiContext& context, const Request& request, Response& resp
     auto playlist = scheduler::playlist_from_json(fields);
     if (!playlist)
         return send_bad_request(response, playlist.error().detail);
-    auto updated = context.store.write_value<PlaylistRecord>([&](StoreTransaction& transaction) -> Result<PlaylistRecord> {
-        auto before = transaction.playlist_by_id(id);
-        if (!before)
-            return std::unexpected(before.error());
-        auto users = signed_off_users_of(transaction, id);
-        if (!users)
-            return std::unexpected(users.error());
-        if (!users->empty())
-            return fail(Errc::Conflict, "playlist \"" + id + "\" is played by submitted or approved campaign \"" +
-                                            users->front() +
-                                            "\"; an approved playlist is not changed in place: make a new "
-                                            "playlist and a new campaign");
-        PlaylistRecord record = *before;
-        record.playlist = *playlist;
-        record.updated = context.clock.wall();
-        auto stored = transaction.update_playlist(record, *version);
-        if (!stored)
-            return std::unexpected(stored.error());
-        auto audited = transaction.append_audit(audit_entry(context, caller->user, "playlist.edit", "playlist", id,
-                                                            playlist_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                                                            playlist_json(*stored).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return stored;
-    });
+    auto updated = context.store.write_value<PlaylistRecord>(
+        [&](StoreTransaction& transaction) -> Result<PlaylistRecord> {
+            auto before = transaction.playlist_by_id(id);
+            if (!before)
+                return std::unexpected(before.error());
+            auto users = signed_off_users_of(transaction, id);
+            if (!users)
+                return std::unexpected(users.error());
+            if (!users->empty())
+                return fail(Errc::Conflict,
+                            "playlist \"" + id + "\" is played by submitted or approved campaign \"" +
+                                users->front() +
+                                "\"; an approved playlist is not changed in place: make a new "
+                                "playlist and a new campaign");
+            PlaylistRecord record = *before;
+            record.playlist = *playlist;
+            record.updated = context.clock.wall();
+            auto stored = transaction.update_playlist(record, *version);
+            if (!stored)
+                return std::unexpected(stored.error());
+            auto audited = transaction.append_audit(audit_entry(
+                context, caller->user, "playlist.edit", "playlist", id,
+                playlist_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                playlist_json(*stored).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return stored;
+        });
     if (!updated)
         return send_error(response, updated.error());
     send_json(response, 200, playlist_json(*updated));
@@ -327,8 +332,9 @@ void campaign_step(ApiContext& context, const Request& request, Response& respon
         return send_bad_request(response, given_version.error().detail);
     std::optional<std::int64_t> version = *given_version;
     if (!version && (step == Step::Approve || step == Step::Reject))
-        return send_bad_request(response, "version: required to approve or reject (the version you reviewed, "
-                                          "from the last GET)");
+        return send_bad_request(response,
+                                "version: required to approve or reject (the version you reviewed, "
+                                "from the last GET)");
     if (!version) {
         auto current = context.store.read_value<CampaignRecord>(
             [&](StoreTransaction& transaction) { return transaction.campaign_by_id(id); });
@@ -338,22 +344,22 @@ void campaign_step(ApiContext& context, const Request& request, Response& respon
     }
     Result<CampaignRecord> result = fail(Errc::Internal, "unreachable");
     switch (step) {
-    case Step::Submit: result = context.approval.submit(caller->user, id, *version); break;
-    case Step::Approve: {
-        auto note = optional_string(*body, "note");
-        if (!note)
-            return send_bad_request(response, note.error().detail);
-        result = context.approval.approve(caller->user, id, *version, note->value_or(""));
-        break;
-    }
-    case Step::Reject: {
-        auto reason = optional_string(*body, "reason");
-        if (!reason)
-            return send_bad_request(response, reason.error().detail);
-        result = context.approval.reject(caller->user, id, *version, reason->value_or(""));
-        break;
-    }
-    case Step::Archive: result = context.approval.archive(caller->user, id, *version); break;
+        case Step::Submit: result = context.approval.submit(caller->user, id, *version); break;
+        case Step::Approve: {
+            auto note = optional_string(*body, "note");
+            if (!note)
+                return send_bad_request(response, note.error().detail);
+            result = context.approval.approve(caller->user, id, *version, note->value_or(""));
+            break;
+        }
+        case Step::Reject: {
+            auto reason = optional_string(*body, "reason");
+            if (!reason)
+                return send_bad_request(response, reason.error().detail);
+            result = context.approval.reject(caller->user, id, *version, reason->value_or(""));
+            break;
+        }
+        case Step::Archive: result = context.approval.archive(caller->user, id, *version); break;
     }
     if (!result)
         return send_error(response, result.error());
@@ -463,7 +469,8 @@ void campaign_conflicts(ApiContext& context, const Request& request, Response& r
         const std::string text = request.get_param_value("days");
         int parsed = 0;
         auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-        if (error != std::errc{} || end != text.data() + text.size() || parsed < 1 || parsed > max_conflict_days)
+        if (error != std::errc{} || end != text.data() + text.size() || parsed < 1 ||
+            parsed > max_conflict_days)
             return send_error(response, 422, "invalid-input",
                               "days: expected an integer from 1 to " + std::to_string(max_conflict_days));
         days = parsed;
@@ -489,10 +496,13 @@ void campaign_conflicts(ApiContext& context, const Request& request, Response& r
             {"kind", std::string{scheduler::to_string(conflict.kind)}},
             {"severity", std::string{scheduler::to_string(conflict.severity)}},
             {"campaign", conflict.campaign},
-            {"other_campaign", conflict.other_campaign.empty() ? nlohmann::ordered_json(nullptr)
-                                                               : nlohmann::ordered_json(conflict.other_campaign)},
-            {"device", conflict.device.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(conflict.device)},
-            {"at", conflict.at ? nlohmann::ordered_json(format_utc(*conflict.at)) : nlohmann::ordered_json(nullptr)},
+            {"other_campaign", conflict.other_campaign.empty()
+                                   ? nlohmann::ordered_json(nullptr)
+                                   : nlohmann::ordered_json(conflict.other_campaign)},
+            {"device", conflict.device.empty() ? nlohmann::ordered_json(nullptr)
+                                               : nlohmann::ordered_json(conflict.device)},
+            {"at", conflict.at ? nlohmann::ordered_json(format_utc(*conflict.at))
+                               : nlohmann::ordered_json(nullptr)},
             {"message", conflict.message}});
     }
     send_json(response, 200,
@@ -516,7 +526,8 @@ void list_zones(ApiContext& context, const Request& request, Response& response)
         return send_error(response, zones.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     const auto first = static_cast<std::size_t>(page->offset);
-    for (std::size_t index = first; index < zones->size() && index <= first + static_cast<std::size_t>(page->limit); ++index)
+    for (std::size_t index = first;
+         index < zones->size() && index <= first + static_cast<std::size_t>(page->limit); ++index)
         items.push_back(zone_json((*zones)[index]));
     send_page(response, *page, std::move(items));
 }
@@ -555,7 +566,8 @@ void create_zone(ApiContext& context, const Request& request, Response& response
         if (auto inserted = transaction.insert_zone(zone); !inserted)
             return inserted;
         auto audited = transaction.append_audit(
-            audit_entry(context, caller->user, "zone.create", "zone", zone.id, "", zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            audit_entry(context, caller->user, "zone.create", "zone", zone.id, "",
+                        zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
@@ -583,19 +595,22 @@ void update_zone(ApiContext& context, const Request& request, Response& response
     auto name = required_string(fields, "name");
     if (!name)
         return send_bad_request(response, name.error().detail);
-    auto updated = context.store.write_value<ZoneRecord>([&](StoreTransaction& transaction) -> Result<ZoneRecord> {
-        auto before = transaction.zone_by_id(id);
-        if (!before)
-            return std::unexpected(before.error());
-        ZoneRecord zone{id, *name};
-        if (auto stored = transaction.update_zone(zone); !stored)
-            return std::unexpected(stored.error());
-        auto audited = transaction.append_audit(audit_entry(context, caller->user, "zone.edit", "zone", id,
-                                                            zone_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-        if (!audited)
-            return std::unexpected(audited.error());
-        return zone;
-    });
+    auto updated =
+        context.store.write_value<ZoneRecord>([&](StoreTransaction& transaction) -> Result<ZoneRecord> {
+            auto before = transaction.zone_by_id(id);
+            if (!before)
+                return std::unexpected(before.error());
+            ZoneRecord zone{id, *name};
+            if (auto stored = transaction.update_zone(zone); !stored)
+                return std::unexpected(stored.error());
+            auto audited = transaction.append_audit(
+                audit_entry(context, caller->user, "zone.edit", "zone", id,
+                            zone_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            zone_json(zone).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return zone;
+        });
     if (!updated)
         return send_error(response, updated.error());
     send_json(response, 200, zone_json(*updated));
@@ -614,15 +629,18 @@ void list_tags(ApiContext& context, const Request& request, Response& response) 
         return send_error(response, model.error());
     std::map<std::string, std::pair<int, int>> counts;
     for (const auto& device : model->devices) {
-        for (const auto& tag : std::set<std::string>(device.tags.begin(), device.tags.end())) ++counts[tag].first;
+        for (const auto& tag : std::set<std::string>(device.tags.begin(), device.tags.end()))
+            ++counts[tag].first;
     }
     for (const auto& campaign : model->campaigns) {
-        for (const auto& tag : std::set<std::string>(campaign.targets.tags.begin(), campaign.targets.tags.end()))
+        for (const auto& tag :
+             std::set<std::string>(campaign.targets.tags.begin(), campaign.targets.tags.end()))
             ++counts[tag].second;
     }
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const auto& [tag, count] : counts)
-        items.push_back(nlohmann::ordered_json{{"tag", tag}, {"devices", count.first}, {"campaigns", count.second}});
+        items.push_back(
+            nlohmann::ordered_json{{"tag", tag}, {"devices", count.first}, {"campaigns", count.second}});
     send_json(response, 200, nlohmann::ordered_json{{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
@@ -632,7 +650,9 @@ void register_schedule_routes(ApiServer& server, ApiContext& context) {
     auto& http = server.http();
     ApiContext* shared = &context;
     auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
-        return [shared, handler](const Request& request, Response& response) { handler(*shared, request, response); };
+        return [shared, handler](const Request& request, Response& response) {
+            handler(*shared, request, response);
+        };
     };
     auto bind_step = [shared](Step step) {
         return [shared, step](const Request& request, Response& response) {

@@ -29,7 +29,8 @@ std::string route(std::string_view tail) {
 
 // "proof_stalled_since": when the device, online and playing, last had a row committed (or
 // started playing) if that is longer ago than ingest.stall_alarm_s; null otherwise.
-nlohmann::ordered_json proof_stalled_since(const ProofStallWatch* stalls, const DeviceRecord& device, TimePoint now) {
+nlohmann::ordered_json proof_stalled_since(const ProofStallWatch* stalls, const DeviceRecord& device,
+                                           TimePoint now) {
     if (!stalls)
         return nullptr;
     auto since = stalls->stalled_since(device.device.id, now);
@@ -118,15 +119,17 @@ Result<ReportRange> parse_range(const Request& request) {
 
 // RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
 std::string http_date(TimePoint at) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(at));
+    const std::time_t seconds =
+        std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(at));
     std::tm parts{};
     ::gmtime_r(&seconds, &parts);
     static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     char text[40];
-    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[static_cast<std::size_t>(parts.tm_wday)],
-                  parts.tm_mday, months[static_cast<std::size_t>(parts.tm_mon)], parts.tm_year + 1900, parts.tm_hour,
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                  days[static_cast<std::size_t>(parts.tm_wday)], parts.tm_mday,
+                  months[static_cast<std::size_t>(parts.tm_mon)], parts.tm_year + 1900, parts.tm_hour,
                   parts.tm_min, parts.tm_sec);
     return text;
 }
@@ -155,18 +158,21 @@ void send_device_error(Response& response, const DeviceBodyError& error) {
 // The registration/update body is the schedule model's device (scheduler/json.hpp: id, kind,
 // zone, tags, time_zone, on_hours, quiet_hours, default_volume, volume_schedule, has_speaker)
 // plus `name`. On update the id comes from the path (a body id must match it).
-std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body, std::optional<std::string> path_id,
+std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body,
+                                                            std::optional<std::string> path_id,
                                                             const std::string& default_time_zone) {
     std::optional<std::string> name;
     if (auto found = body.find("name"); found != body.end()) {
         if (!found->is_string())
-            return std::unexpected(DeviceBodyError{400, std::string{"name: expected a string, got "} + found->type_name()});
+            return std::unexpected(
+                DeviceBodyError{400, std::string{"name: expected a string, got "} + found->type_name()});
         name = found->get<std::string>();
         body.erase("name");
     }
     if (path_id) {
         if (auto found = body.find("id"); found != body.end() && !(found->is_string() && *found == *path_id))
-            return std::unexpected(DeviceBodyError{400, "id: must be the device id of the path, \"" + *path_id + "\""});
+            return std::unexpected(
+                DeviceBodyError{400, "id: must be the device id of the path, \"" + *path_id + "\""});
         body["id"] = *path_id;
     }
     if (!body.contains("time_zone"))
@@ -213,7 +219,8 @@ public:
             [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
         if (!device)
             return send_error(response, device.error());
-        send_json(response, 200, device_view(m_context.store, *device, m_fleet.stalls, m_context.clock.wall()));
+        send_json(response, 200,
+                  device_view(m_context.store, *device, m_fleet.stalls, m_context.clock.wall()));
     }
 
     void register_device(const Request& request, Response& response) {
@@ -414,7 +421,8 @@ public:
         if (request.has_header("Content-Length")) {
             const std::string length_text = request.get_header_value("Content-Length");
             std::uint64_t length = 0;
-            auto [end, error] = std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
+            auto [end, error] =
+                std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
             if (error != std::errc{} || end != length_text.data() + length_text.size())
                 return refuse(400, "bad-request", "Content-Length: not a number");
             // A little over the limit is read and dropped below, so that a client still sending
@@ -440,8 +448,9 @@ public:
             return true;
         });
         if (too_large)
-            return refuse(413, "too-large",
-                          "screenshot is over the limit of " + std::to_string(max_screenshot_bytes) + " bytes");
+            return refuse(
+                413, "too-large",
+                "screenshot is over the limit of " + std::to_string(max_screenshot_bytes) + " bytes");
         if (png.empty())
             return refuse(400, "bad-request", "body: empty; send the PNG");
         auto stored = m_fleet.screenshots->put(id, png);
@@ -504,8 +513,9 @@ public:
         else if (*kind_text == "screenshot")
             command.kind = protocol::CommandKind::Screenshot;
         else
-            return send_error(response, 422, "invalid-input",
-                              "kind: expected ping, set-volume, reload or screenshot, got \"" + *kind_text + "\"");
+            return send_error(
+                response, 422, "invalid-input",
+                "kind: expected ping, set-volume, reload or screenshot, got \"" + *kind_text + "\"");
         if (*volume) {
             if (**volume < 0 || **volume > 100)
                 return send_error(response, 422, "invalid-input", "volume: must be 0..100");

@@ -92,8 +92,8 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
         // A text notice carries the link to its speech (sent beside it), so whoever plays the
         // model can speak it: the speaker's own bundle, or any device receiving an alert.
         const auto& speech = record->second.tts_media;
-        if (record->second.media.type == scheduler::MediaType::Text && speech && media_ids.contains(*speech) &&
-            inputs.media.contains(*speech))
+        if (record->second.media.type == scheduler::MediaType::Text && speech &&
+            media_ids.contains(*speech) && inputs.media.contains(*speech))
             media.back().speech = *speech;
         manifest.push_back(manifest_entry(record->second, base_url));
     }

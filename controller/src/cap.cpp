@@ -49,7 +49,8 @@ void on_start(void* user, const XML_Char* name, const XML_Char**) {
         // CAP nests 5 levels (alert, info, area, geocode, value). A deeper document is an
         // attack on whatever walks the tree (its destruction recurses).
         if (state->error.empty())
-            state->error = "elements nested deeper than the limit of " + std::to_string(max_cap_depth) + " levels";
+            state->error =
+                "elements nested deeper than the limit of " + std::to_string(max_cap_depth) + " levels";
         XML_StopParser(state->parser, XML_FALSE);
         return;
     }

@@ -81,7 +81,8 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
     return config.storage.data_dir / "keys" / "ingest-workers";
 }
 
-Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config, const std::string& name) {
+Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
+                                              const std::string& name) {
     std::vector<std::string> taken{config.mqtt.username};
     if (std::filesystem::exists(config.database_path())) {
         SystemClock clock;
@@ -302,8 +303,9 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         if (!repaired)
             spdlog::error("delivery repair: {}", repaired.error().message());
         else if (!repaired->bundles.empty() || !repaired->alerts.empty())
-            spdlog::warn("delivery repair: {} bundles and {} alerts published again for devices behind or back online",
-                         repaired->bundles.size(), repaired->alerts.size());
+            spdlog::warn(
+                "delivery repair: {} bundles and {} alerts published again for devices behind or back online",
+                repaired->bundles.size(), repaired->alerts.size());
     };
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get());
 
@@ -323,15 +325,21 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         else if (!rebuilt->published.empty())
             spdlog::info("publisher: {} bundles published", rebuilt->published.size());
     };
-    impl->fleet = std::make_unique<FleetServices>(
-        FleetServices{*impl->registry, *impl->alerts, *impl->reports, impl->publisher.get(), impl->commands.get(),
-                      &*impl->screenshots, impl->stalls.get(), {}});
+    impl->fleet = std::make_unique<FleetServices>(FleetServices{*impl->registry,
+                                                                *impl->alerts,
+                                                                *impl->reports,
+                                                                impl->publisher.get(),
+                                                                impl->commands.get(),
+                                                                &*impl->screenshots,
+                                                                impl->stalls.get(),
+                                                                {}});
     impl->fleet->services_health = [raw] {
         std::vector<ServiceHealth> services;
         if (raw->config.broker.manage)
             services.push_back(ServiceHealth{"broker", raw->broker->health()});
         if (raw->config.http.front == config::HttpFront::Nginx)
-            services.push_back(ServiceHealth{"http_front", raw->front ? raw->front->health() : media::ProcessHealth{}});
+            services.push_back(
+                ServiceHealth{"http_front", raw->front ? raw->front->health() : media::ProcessHealth{}});
         return services;
     };
     auto api_options = server_options(impl->config);
@@ -355,9 +363,10 @@ Result<void> ControllerDaemon::start() {
     // with one line naming it, whoever holds it.
     if (fronted && !media::port_is_free(impl.config.http.listen_address,
                                         static_cast<std::uint16_t>(impl.config.http.port)))
-        return fail(Errc::Conflict, "http: port " + std::to_string(impl.config.http.port) + " on " +
-                                        impl.config.http.listen_address +
-                                        " is already in use by another process (cổng đã bị tiến trình khác chiếm)");
+        return fail(Errc::Conflict,
+                    "http: port " + std::to_string(impl.config.http.port) + " on " +
+                        impl.config.http.listen_address +
+                        " is already in use by another process (cổng đã bị tiến trình khác chiếm)");
     auto accounts = impl.registry->broker_accounts();
     if (!accounts)
         return std::unexpected(accounts.error());
@@ -377,8 +386,8 @@ Result<void> ControllerDaemon::start() {
     auto port = impl.server->start();
     if (!port)
         return std::unexpected(Error{port.error().code, "http " + impl.server->options().address + ":" +
-                                                            std::to_string(impl.server->options().port) + ": " +
-                                                            port.error().detail});
+                                                            std::to_string(impl.server->options().port) +
+                                                            ": " + port.error().detail});
     if (fronted) {
         auto front = HttpFront::start(front_options(impl.config, static_cast<std::uint16_t>(*port)));
         if (!front)
@@ -413,7 +422,8 @@ Result<void> ControllerDaemon::run() {
                 if (auto repaired = impl.repair->on_broker_connected(); !repaired)
                     spdlog::error("delivery repair: {}", repaired.error().message());
                 else if (!repaired->alerts.empty())
-                    spdlog::info("delivery repair: {} active alerts published again", repaired->alerts.size());
+                    spdlog::info("delivery repair: {} active alerts published again",
+                                 repaired->alerts.size());
             }
         }
         if (impl.ingest->has_pending()) {
@@ -421,9 +431,10 @@ Result<void> ControllerDaemon::run() {
                 spdlog::error("ingest: {}", flushed.error().message());
         }
         for (const auto& stall : impl.stalls->newly_stalled(impl.clock.wall()))
-            spdlog::error("ingest: {} is online and playing but no proof of play has been committed since {} "
-                          "(ingest.stall_alarm_s = {})",
-                          stall.device, format_utc(stall.since), impl.config.ingest.stall_alarm.count());
+            spdlog::error(
+                "ingest: {} is online and playing but no proof of play has been committed since {} "
+                "(ingest.stall_alarm_s = {})",
+                stall.device, format_utc(stall.since), impl.config.ingest.stall_alarm.count());
     }
     return {};
 }

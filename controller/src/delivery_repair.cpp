@@ -6,7 +6,11 @@ namespace bantin::controller {
 
 DeliveryRepair::DeliveryRepair(Store& store, const Clock& clock, Publisher& publisher, AlertService* alerts,
                                Duration min_interval)
-    : m_store(store), m_clock(clock), m_publisher(publisher), m_alerts(alerts), m_min_interval(min_interval) {}
+    : m_store(store),
+      m_clock(clock),
+      m_publisher(publisher),
+      m_alerts(alerts),
+      m_min_interval(min_interval) {}
 
 bool DeliveryRepair::due(std::map<std::string, MonotonicTime, std::less<>>& last, const std::string& key,
                          MonotonicTime now) {
@@ -26,8 +30,9 @@ Result<RepairReport> DeliveryRepair::on_statuses(const std::vector<CommittedStat
         const auto& status = committed.status;
         if (status.presence != protocol::Presence::Online)
             continue;
-        const bool is_behind = committed.desired_version > 0 &&
-                               status.desired_bundle_version < static_cast<std::uint64_t>(committed.desired_version);
+        const bool is_behind =
+            committed.desired_version > 0 &&
+            status.desired_bundle_version < static_cast<std::uint64_t>(committed.desired_version);
         const bool is_back = !committed.was_online;
         if (!is_behind && !is_back)
             continue;
@@ -63,8 +68,9 @@ Result<RepairReport> DeliveryRepair::on_statuses(const std::vector<CommittedStat
             first_error = first_error.value_or(read.error());
         } else {
             auto published = m_alerts->republish_active([&](const AlertRecord& record) {
-                const bool covers_one = std::ranges::any_of(
-                    devices, [&](const scheduler::Device& device) { return scheduler::covers(record.alert, device); });
+                const bool covers_one = std::ranges::any_of(devices, [&](const scheduler::Device& device) {
+                    return scheduler::covers(record.alert, device);
+                });
                 return covers_one && due(m_alert_repairs, record.alert.id, now);
             });
             if (published)

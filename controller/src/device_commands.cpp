@@ -7,8 +7,8 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -142,7 +142,8 @@ Result<Screenshot> ScreenshotStore::put(std::string_view device_id, std::string_
         return fail(Errc::TooLarge, "screenshot: " + std::to_string(png.size()) + " bytes, at most " +
                                         std::to_string(max_screenshot_bytes));
     if (!has_png_signature(png))
-        return fail(Errc::Unsupported, "screenshot: not a PNG (the body does not start with the PNG signature)");
+        return fail(Errc::Unsupported,
+                    "screenshot: not a PNG (the body does not start with the PNG signature)");
 
     Screenshot shot;
     shot.received = m_clock->wall();
@@ -206,8 +207,8 @@ Result<Screenshot> ScreenshotStore::latest(std::string_view device_id) const {
     if (::fstat(file.get(), &info) != 0)
         return std::unexpected(io_error(path, "cannot stat"));
     Screenshot shot;
-    shot.received = TimePoint{std::chrono::duration_cast<Duration>(std::chrono::seconds{info.st_mtim.tv_sec} +
-                                                                    std::chrono::nanoseconds{info.st_mtim.tv_nsec})};
+    shot.received = TimePoint{std::chrono::duration_cast<Duration>(
+        std::chrono::seconds{info.st_mtim.tv_sec} + std::chrono::nanoseconds{info.st_mtim.tv_nsec})};
     shot.png.resize(static_cast<std::size_t>(info.st_size));
     std::size_t read_so_far = 0;
     while (read_so_far < shot.png.size()) {

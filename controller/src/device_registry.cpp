@@ -23,8 +23,10 @@ AuditEntry device_audit(const User& actor, std::string action, const std::option
     entry.action = std::move(action);
     entry.entity_type = "device";
     entry.entity_id = after ? after->device.id : (before ? before->device.id : "");
-    entry.before = before ? device_to_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
-    entry.after = after ? device_to_json(*after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
+    entry.before =
+        before ? device_to_json(*before).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
+    entry.after =
+        after ? device_to_json(*after).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "";
     return entry;
 }
 
@@ -102,8 +104,9 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
     if (!reserved)
         return std::unexpected(reserved.error());
     if (std::find(reserved->begin(), reserved->end(), device.id) != reserved->end())
-        return fail(Errc::AlreadyExists, "device id: \"" + device.id +
-                                             "\" is already a broker account (the controller or an ingest worker)");
+        return fail(Errc::AlreadyExists,
+                    "device id: \"" + device.id +
+                        "\" is already a broker account (the controller or an ingest worker)");
     std::lock_guard lock{m_mutex};
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);
@@ -168,7 +171,8 @@ Result<DeviceRecord> DeviceRegistry::update_device(const User& actor, const sche
             zone_changed = before->device.zone != after.device.zone;
             if (auto stored = transaction.update_device(after); !stored)
                 return std::unexpected(stored.error());
-            auto audited = transaction.append_audit(device_audit(actor, "device.update", *before, after, now));
+            auto audited =
+                transaction.append_audit(device_audit(actor, "device.update", *before, after, now));
             if (!audited)
                 return std::unexpected(audited.error());
             return after;

@@ -17,11 +17,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
-
 
 namespace bantin::controller {
 namespace {
@@ -119,9 +118,11 @@ Result<std::string> add_ingest_worker(const std::filesystem::path& file, const s
         return std::unexpected(workers.error());
     for (const auto& worker : *workers)
         if (worker.username == username)
-            return fail(Errc::AlreadyExists, "ingest worker \"" + username + "\" already exists in " + file.string());
+            return fail(Errc::AlreadyExists,
+                        "ingest worker \"" + username + "\" already exists in " + file.string());
     if (std::find(taken.begin(), taken.end(), username) != taken.end())
-        return fail(Errc::AlreadyExists, "\"" + username + "\" is already a broker account (the controller or a device)");
+        return fail(Errc::AlreadyExists,
+                    "\"" + username + "\" is already a broker account (the controller or a device)");
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);
     if (!hash)
@@ -174,8 +175,9 @@ Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
         for (const auto& device : devices) names.insert(device.device_id);
         for (const auto& worker : accounts.ingest_workers)
             if (!names.insert(worker.username).second)
-                return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() + ": ingest worker \"" +
-                                                    worker.username + "\" has the name of another broker account");
+                return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() +
+                                                    ": ingest worker \"" + worker.username +
+                                                    "\" has the name of another broker account");
     }
     auto files = protocol::write_broker_files(m_options.config, accounts);
     if (!files)
@@ -197,7 +199,8 @@ Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& de
     options.output_file = m_options.config.directory / "mosquitto.stderr";
     options.listens.push_back(media::ListenPort{m_options.config.bind_address, m_options.config.port});
     if (m_options.config.tls)
-        options.listens.push_back(media::ListenPort{m_options.config.tls->bind_address, m_options.config.tls->port});
+        options.listens.push_back(
+            media::ListenPort{m_options.config.tls->bind_address, m_options.config.tls->port});
     auto process = std::make_unique<media::SupervisedProcess>(std::move(options));
     if (auto started = process->start(); !started) {
         Error error = started.error();

@@ -87,8 +87,8 @@ std::string render_nginx_conf(const HttpFrontOptions& options) {
         << "    server_tokens off;\n"
         << "    default_type application/octet-stream;\n"
         << "    tcp_nodelay on;\n"
-        << "    # Slow clients: a whole header within " << front_header_timeout_s << " s, no body read idle longer than "
-        << front_body_timeout_s << " s.\n"
+        << "    # Slow clients: a whole header within " << front_header_timeout_s
+        << " s, no body read idle longer than " << front_body_timeout_s << " s.\n"
         << "    client_header_timeout " << front_header_timeout_s << "s;\n"
         << "    client_body_timeout " << front_body_timeout_s << "s;\n"
         << "    send_timeout " << front_send_timeout_s << "s;\n"
@@ -116,7 +116,8 @@ std::string render_nginx_conf(const HttpFrontOptions& options) {
         << "    limit_conn bantin_per_address " << options.connections_per_address << ";\n"
         << "    limit_conn_status 429;\n"
         << "    limit_conn_log_level warn;\n"
-        << "    # A GET or HEAD with a body is refused: nothing reads it, and it is how requests are smuggled.\n"
+        << "    # A GET or HEAD with a body is refused: nothing reads it, and it is how requests are "
+           "smuggled.\n"
         << "    map \"$request_method:$http_content_length$http_transfer_encoding\" $bantin_get_body {\n"
         << "        \"GET:\" 0;\n"
         << "        \"GET:0\" 0;\n"
@@ -129,7 +130,8 @@ std::string render_nginx_conf(const HttpFrontOptions& options) {
         << "        server " << backend << " max_fails=0;\n"
         << "    }\n"
         << "    server {\n"
-        << "        listen " << options.listen_address << ":" << options.port << " default_server backlog=4096;\n"
+        << "        listen " << options.listen_address << ":" << options.port
+        << " default_server backlog=4096;\n"
         << "        server_name _;\n"
         << "        if ($bantin_get_body) {\n"
         << "            return 400;\n"
@@ -168,23 +170,25 @@ std::string render_nginx_conf(const HttpFrontOptions& options) {
         << "        location @too_large {\n"
         << "            default_type application/json;\n"
         << "            return 413 "
-        << json_body("too-large", "the request body is over the upload limit (storage.max_upload_mb)") << ";\n"
+        << json_body("too-large", "the request body is over the upload limit (storage.max_upload_mb)")
+        << ";\n"
         << "        }\n"
         << "        location @unauthenticated {\n"
         << "            default_type application/json;\n"
         << "            return 401 "
-        << json_body("unauthenticated", "sign in first: send `Authorization: Bearer <token>` or the session cookie")
+        << json_body("unauthenticated",
+                     "sign in first: send `Authorization: Bearer <token>` or the session cookie")
         << ";\n"
         << "        }\n"
         << "        location @forbidden {\n"
         << "            default_type application/json;\n"
-        << "            return 403 " << json_body("permission-denied", "this session may not upload media") << ";\n"
+        << "            return 403 " << json_body("permission-denied", "this session may not upload media")
+        << ";\n"
         << "        }\n"
         << "        location @backend_down {\n"
         << "            default_type application/json;\n"
         << "            return 503 "
-        << json_body("unavailable", "the API server behind the front does not answer")
-        << ";\n"
+        << json_body("unavailable", "the API server behind the front does not answer") << ";\n"
         << "        }\n"
         << "    }\n"
         << "}\n";
@@ -198,7 +202,8 @@ HttpFrontOptions front_options(const config::ControllerConfig& config, std::uint
     options.backend_port = backend_port;
     options.directory = config.storage.data_dir / "http-front";
     options.nginx_binary = config.http.nginx_binary;
-    options.max_body_bytes = static_cast<std::uint64_t>(config.storage.max_upload_mb) * 1024 * 1024 + 64 * 1024;
+    options.max_body_bytes =
+        static_cast<std::uint64_t>(config.storage.max_upload_mb) * 1024 * 1024 + 64 * 1024;
     options.connections_per_address = config.http.connections_per_address;
     return options;
 }
@@ -216,8 +221,13 @@ Result<std::unique_ptr<HttpFront>> HttpFront::start(HttpFrontOptions options) {
     std::unique_ptr<HttpFront> front(new HttpFront(options));
     media::SupervisedProcessOptions process;
     process.name = "nginx";
-    process.argv = {options.nginx_binary.string(), "-e", (options.directory / "error.log").string(), "-p",
-                    options.directory.string(), "-c", conf.string()};
+    process.argv = {options.nginx_binary.string(),
+                    "-e",
+                    (options.directory / "error.log").string(),
+                    "-p",
+                    options.directory.string(),
+                    "-c",
+                    conf.string()};
     process.output_file = options.directory / "nginx.stderr";
     process.listens.push_back(media::ListenPort{options.listen_address, options.port});
     process.raise_file_limit = true;
@@ -247,7 +257,8 @@ media::ProcessHealth HttpFront::health() const {
 
 void register_front_routes(ApiServer& server, ApiContext& context) {
     ApiContext* shared = &context;
-    server.http().Get(front_upload_check_route, [shared](const httplib::Request& request, httplib::Response& response) {
+    server.http().Get(front_upload_check_route, [shared](const httplib::Request& request,
+                                                         httplib::Response& response) {
         // The original request's method: the subrequest itself is a GET.
         const std::string method = request.get_header_value("X-Original-Method");
         auto token = request_token(request);
@@ -258,7 +269,8 @@ void register_front_routes(ApiServer& server, ApiContext& context) {
         if (!authenticated)
             return send_error(response, 401, "unauthenticated", authenticated.error().detail);
         if (token->second == AuthMethod::Cookie && is_unsafe(method) &&
-            !shared->auth.check_csrf(authenticated->session, request.get_header_value(csrf_header_name.data())))
+            !shared->auth.check_csrf(authenticated->session,
+                                     request.get_header_value(csrf_header_name.data())))
             return send_error(response, 403, "csrf",
                               "a cookie session must send its CSRF token in the X-CSRF-Token header");
         const Action action = is_unsafe(method) ? Action::EditContent : Action::Read;

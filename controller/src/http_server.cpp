@@ -7,8 +7,13 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -18,12 +23,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <netinet/in.h>
-#include <poll.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace bantin::controller {
 
@@ -72,14 +72,13 @@ bool streams_its_body(const httplib::Request& request) {
         return true;
     constexpr std::string_view devices = "/api/v1/devices/";
     constexpr std::string_view screenshot = "/screenshot";
-    return request.method == "PUT" && request.path.starts_with(devices) && request.path.ends_with(screenshot) &&
-           request.path.size() > devices.size() + screenshot.size();
+    return request.method == "PUT" && request.path.starts_with(devices) &&
+           request.path.ends_with(screenshot) && request.path.size() > devices.size() + screenshot.size();
 }
 
 std::string field_name(std::string_view field) {
     return std::string{field};
 }
-
 
 // ---- the guarded connection loop ----
 //
@@ -256,7 +255,8 @@ private:
 };
 
 bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Header values are quoted in refusals cut short (they are the client's bytes).
@@ -288,7 +288,8 @@ private:
         const std::size_t lengths = request.get_header_value_count("Content-Length");
         const std::size_t encodings = request.get_header_value_count("Transfer-Encoding");
         const std::string length = lengths > 0 ? request.get_header_value("Content-Length") : std::string{};
-        const std::string encoding = encodings > 0 ? request.get_header_value("Transfer-Encoding") : std::string{};
+        const std::string encoding =
+            encodings > 0 ? request.get_header_value("Transfer-Encoding") : std::string{};
         if (lengths > 1)
             refuse("Content-Length: sent " + std::to_string(lengths) + " times; send it once");
         else if (lengths == 1 && (!all_digits(length) || length.size() > 18))
@@ -299,7 +300,8 @@ private:
             refuse("Transfer-Encoding: " + shown_value(encoding) + " is not supported; only chunked is");
         else if (lengths == 1 && encodings == 1)
             refuse("Content-Length and Transfer-Encoding together: send one of them");
-        else if (!reads_a_body(request.method) && (encodings == 1 || (lengths == 1 && length.find_first_not_of('0') != std::string::npos)))
+        else if (!reads_a_body(request.method) &&
+                 (encodings == 1 || (lengths == 1 && length.find_first_not_of('0') != std::string::npos)))
             refuse(request.method + " requests carry no body: drop Content-Length and Transfer-Encoding");
         if (guard.refusal) {
             guard.body_limit = 0;
@@ -379,8 +381,8 @@ private:
 
 // Short ids that tie a generic 500 answer to its log line.
 std::string incident_id() {
-    static std::atomic<std::uint64_t> counter{static_cast<std::uint64_t>(
-        std::chrono::system_clock::now().time_since_epoch().count())};
+    static std::atomic<std::uint64_t> counter{
+        static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())};
     const std::uint64_t value = counter.fetch_add(0x9E3779B97F4A7C15ULL);
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
@@ -393,7 +395,8 @@ ApiServerOptions server_options(const config::ControllerConfig& config) {
     ApiServerOptions options;
     options.address = config.http.listen_address;
     options.port = config.http.port;
-    options.max_body_bytes = static_cast<std::uint64_t>(config.storage.max_upload_mb) * 1024 * 1024 + 64 * 1024;
+    options.max_body_bytes =
+        static_cast<std::uint64_t>(config.storage.max_upload_mb) * 1024 * 1024 + 64 * 1024;
     return options;
 }
 
@@ -418,68 +421,70 @@ ApiServer::ApiServer(ApiServerOptions options)
     // limit while streaming.
     const std::uint64_t json_limit = m_options.max_json_body_bytes;
     const std::uint64_t upload_limit = m_options.max_body_bytes;
-    m_server->set_pre_routing_handler(
-        [json_limit, upload_limit](const httplib::Request& request, httplib::Response& response) {
-            if (t_guard && t_guard->refusal) {
-                // The framing screen refused the head (GuardedServer::screen); nothing was read.
-                send_error(response, t_guard->refusal->status, t_guard->refusal->code, t_guard->refusal->detail);
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            if (!is_unsafe_method(request.method))
-                return httplib::Server::HandlerResponse::Unhandled;
-            if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding")) {
-                // HTTP/1.1 (RFC 9112, 6.3): a request with neither header has an empty body.
-                // httplib instead reads such a POST until the connection closes, times out and
-                // answers 400, so `curl -X POST` with no data failed. Say the length outright.
-                // The Request is httplib's own non-const local, handed here by const
-                // reference; the body is read only after this handler returns.
-                const_cast<httplib::Request&>(request).set_header("Content-Length", "0");
-                return httplib::Server::HandlerResponse::Unhandled;
-            }
-            const bool streams = streams_its_body(request);
-            if (!streams && request.has_header("Transfer-Encoding")) {
-                // httplib reads a chunked body whole into memory before any handler could
-                // check who sent it. JSON routes take only bodies whose length is said up front.
-                send_error(response, 411, "length-required",
-                           "Transfer-Encoding: this route takes a body with Content-Length (at most " +
-                               std::to_string(json_limit) + " bytes), not a chunked one");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            // The screen accepted at most one all-digit Content-Length.
-            auto length = parse_decimal(request.get_header_value("Content-Length"));
-            const std::uint64_t limit = streams ? upload_limit : json_limit;
-            if (length && static_cast<std::uint64_t>(*length) > limit) {
-                send_error(response, 413, "too-large",
-                           "request body of " + std::to_string(*length) + " bytes is over the limit of " +
-                               std::to_string(limit) + " bytes for this route");
-                return httplib::Server::HandlerResponse::Handled;
-            }
+    m_server->set_pre_routing_handler([json_limit, upload_limit](const httplib::Request& request,
+                                                                 httplib::Response& response) {
+        if (t_guard && t_guard->refusal) {
+            // The framing screen refused the head (GuardedServer::screen); nothing was read.
+            send_error(response, t_guard->refusal->status, t_guard->refusal->code, t_guard->refusal->detail);
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (!is_unsafe_method(request.method))
             return httplib::Server::HandlerResponse::Unhandled;
-        });
-    m_server->set_exception_handler(
-        [](const httplib::Request& request, httplib::Response& response, std::exception_ptr exception) noexcept {
-            // The exception's text is for the log only: it can hold anything (paths, SQL,
-            // bytes of the request) and is no answer to a stranger.
+        if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding")) {
+            // HTTP/1.1 (RFC 9112, 6.3): a request with neither header has an empty body.
+            // httplib instead reads such a POST until the connection closes, times out and
+            // answers 400, so `curl -X POST` with no data failed. Say the length outright.
+            // The Request is httplib's own non-const local, handed here by const
+            // reference; the body is read only after this handler returns.
+            const_cast<httplib::Request&>(request).set_header("Content-Length", "0");
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        const bool streams = streams_its_body(request);
+        if (!streams && request.has_header("Transfer-Encoding")) {
+            // httplib reads a chunked body whole into memory before any handler could
+            // check who sent it. JSON routes take only bodies whose length is said up front.
+            send_error(response, 411, "length-required",
+                       "Transfer-Encoding: this route takes a body with Content-Length (at most " +
+                           std::to_string(json_limit) + " bytes), not a chunked one");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        // The screen accepted at most one all-digit Content-Length.
+        auto length = parse_decimal(request.get_header_value("Content-Length"));
+        const std::uint64_t limit = streams ? upload_limit : json_limit;
+        if (length && static_cast<std::uint64_t>(*length) > limit) {
+            send_error(response, 413, "too-large",
+                       "request body of " + std::to_string(*length) + " bytes is over the limit of " +
+                           std::to_string(limit) + " bytes for this route");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    m_server->set_exception_handler([](const httplib::Request& request, httplib::Response& response,
+                                       std::exception_ptr exception) noexcept {
+        // The exception's text is for the log only: it can hold anything (paths, SQL,
+        // bytes of the request) and is no answer to a stranger.
+        try {
+            std::string what = "not a std::exception";
             try {
-                std::string what = "not a std::exception";
-                try {
-                    if (exception)
-                        std::rethrow_exception(exception);
-                } catch (const std::exception& caught) {
-                    what = caught.what();
-                } catch (...) {
-                }
-                const std::string id = incident_id();
-                spdlog::error("http: {} {} failed with an exception (incident {}): {}", request.method,
-                              request.path.substr(0, 200), id, what);
-                send_error(response, 500, "internal",
-                           "Lỗi nội bộ của máy chủ (mã sự cố " + id + "), chi tiết có trong nhật ký của máy chủ. "
-                           "Internal server error (incident " + id + "); the controller's log has the details");
+                if (exception)
+                    std::rethrow_exception(exception);
+            } catch (const std::exception& caught) {
+                what = caught.what();
             } catch (...) {
-                response.status = 500;
-                response.body.clear();
             }
-        });
+            const std::string id = incident_id();
+            spdlog::error("http: {} {} failed with an exception (incident {}): {}", request.method,
+                          request.path.substr(0, 200), id, what);
+            send_error(response, 500, "internal",
+                       "Lỗi nội bộ của máy chủ (mã sự cố " + id +
+                           "), chi tiết có trong nhật ký của máy chủ. "
+                           "Internal server error (incident " +
+                           id + "); the controller's log has the details");
+        } catch (...) {
+            response.status = 500;
+            response.body.clear();
+        }
+    });
     m_server->set_error_handler([](const httplib::Request& request, httplib::Response& response) noexcept {
         try {
             if (t_guard && t_guard->body_over_limit && response.status == 400 && response.body.empty()) {
@@ -494,26 +499,24 @@ ApiServer::ApiServer(ApiServerOptions options)
             if (!response.body.empty())
                 return;
             switch (response.status) {
-            case 404:
-                send_error(response, 404, "not-found", "no route for " + request.method + " " + request.path);
-                break;
-            case 413:
-                send_error(response, 413, "too-large", "request body is over the limit");
-                break;
-            case 414:
-                send_error(response, 414, "uri-too-long", "request target is over 8192 bytes");
-                break;
-            case 416:
-                send_error(response, 416, "range-not-satisfiable", "Range: not a byte range this server reads");
-                break;
-            case 400:
-                send_error(response, 400, "bad-request", "malformed HTTP request");
-                break;
-            default:
-                if (response.status >= 400)
-                    send_error(response, response.status, "http-error",
-                               "HTTP status " + std::to_string(response.status));
-                break;
+                case 404:
+                    send_error(response, 404, "not-found",
+                               "no route for " + request.method + " " + request.path);
+                    break;
+                case 413: send_error(response, 413, "too-large", "request body is over the limit"); break;
+                case 414:
+                    send_error(response, 414, "uri-too-long", "request target is over 8192 bytes");
+                    break;
+                case 416:
+                    send_error(response, 416, "range-not-satisfiable",
+                               "Range: not a byte range this server reads");
+                    break;
+                case 400: send_error(response, 400, "bad-request", "malformed HTTP request"); break;
+                default:
+                    if (response.status >= 400)
+                        send_error(response, response.status, "http-error",
+                                   "HTTP status " + std::to_string(response.status));
+                    break;
             }
         } catch (...) {
             response.body.clear();
@@ -601,19 +604,19 @@ bool ApiServer::running() const {
 
 int http_status(Errc code) {
     switch (code) {
-    case Errc::InvalidInput: return 422;
-    case Errc::NotFound: return 404;
-    case Errc::AlreadyExists: return 409;
-    case Errc::Unauthenticated: return 401;
-    case Errc::PermissionDenied: return 403;
-    case Errc::Conflict: return 409;
-    case Errc::TooLarge: return 413;
-    case Errc::Unsupported: return 415;
-    case Errc::Timeout: return 503;
-    case Errc::Io:
-    case Errc::Network:
-    case Errc::Crypto:
-    case Errc::Internal: return 500;
+        case Errc::InvalidInput: return 422;
+        case Errc::NotFound: return 404;
+        case Errc::AlreadyExists: return 409;
+        case Errc::Unauthenticated: return 401;
+        case Errc::PermissionDenied: return 403;
+        case Errc::Conflict: return 409;
+        case Errc::TooLarge: return 413;
+        case Errc::Unsupported: return 415;
+        case Errc::Timeout: return 503;
+        case Errc::Io:
+        case Errc::Network:
+        case Errc::Crypto:
+        case Errc::Internal: return 500;
     }
     return 500;
 }
@@ -668,7 +671,8 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
         return std::nullopt;
     }
     if (token->second == AuthMethod::Cookie && is_unsafe_method(request.method)) {
-        auto checked = context.auth.check_csrf(authenticated->session, request.get_header_value("X-CSRF-Token"));
+        auto checked =
+            context.auth.check_csrf(authenticated->session, request.get_header_value("X-CSRF-Token"));
         if (!checked) {
             send_error(response, 403, "csrf",
                        "a cookie session must send its CSRF token in the X-CSRF-Token header");
@@ -737,7 +741,8 @@ Result<std::optional<std::int64_t>> optional_integer(const nlohmann::json& body,
     if (found == body.end() || found->is_null())
         return std::optional<std::int64_t>{};
     if (!found->is_number_integer())
-        return fail(Errc::InvalidInput, field_name(field) + ": expected an integer, got " + found->type_name());
+        return fail(Errc::InvalidInput,
+                    field_name(field) + ": expected an integer, got " + found->type_name());
     return std::optional<std::int64_t>{found->get<std::int64_t>()};
 }
 
@@ -755,7 +760,8 @@ Result<std::optional<bool>> optional_boolean(const nlohmann::json& body, std::st
     if (found == body.end() || found->is_null())
         return std::optional<bool>{};
     if (!found->is_boolean())
-        return fail(Errc::InvalidInput, field_name(field) + ": expected true or false, got " + found->type_name());
+        return fail(Errc::InvalidInput,
+                    field_name(field) + ": expected true or false, got " + found->type_name());
     return std::optional<bool>{found->get<bool>()};
 }
 
@@ -827,18 +833,20 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
                 end = size - 1;
             } else {
                 begin = static_cast<std::uint64_t>(range_first);
-                end = range_last < 0 ? size - 1
-                                     : std::min<std::uint64_t>(static_cast<std::uint64_t>(range_last), size - 1);
+                end = range_last < 0
+                          ? size - 1
+                          : std::min<std::uint64_t>(static_cast<std::uint64_t>(range_last), size - 1);
                 satisfiable = begin < size && begin <= end;
             }
         }
         if (!satisfiable) {
             response.status = 416;
             response.set_header("Content-Range", "bytes */" + std::to_string(size));
-            response.set_content(nlohmann::ordered_json{{"error", "range-not-satisfiable"},
-                                                        {"detail", "the file has " + std::to_string(size) + " bytes"}}
-                                     .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                                 "application/json");
+            response.set_content(
+                nlohmann::ordered_json{{"error", "range-not-satisfiable"},
+                                       {"detail", "the file has " + std::to_string(size) + " bytes"}}
+                    .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
+                "application/json");
             return;
         }
         // httplib cuts the range out of the provider below and writes Content-Range itself.
@@ -852,19 +860,18 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
         send_error(response, 404, "not-found", "no stored file for this media");
         return;
     }
-    response.set_content_provider(
-        static_cast<std::size_t>(size), std::string{content_type},
-        [file](std::size_t offset, std::size_t wanted, httplib::DataSink& sink) {
-            char buffer[64 * 1024];
-            file->clear();
-            file->seekg(static_cast<std::streamoff>(offset));
-            const auto chunk = std::min(wanted, sizeof buffer);
-            file->read(buffer, static_cast<std::streamsize>(chunk));
-            const auto got = file->gcount();
-            if (got <= 0)
-                return false;
-            return sink.write(buffer, static_cast<std::size_t>(got));
-        });
+    response.set_content_provider(static_cast<std::size_t>(size), std::string{content_type},
+                                  [file](std::size_t offset, std::size_t wanted, httplib::DataSink& sink) {
+                                      char buffer[64 * 1024];
+                                      file->clear();
+                                      file->seekg(static_cast<std::streamoff>(offset));
+                                      const auto chunk = std::min(wanted, sizeof buffer);
+                                      file->read(buffer, static_cast<std::streamsize>(chunk));
+                                      const auto got = file->gcount();
+                                      if (got <= 0)
+                                          return false;
+                                      return sink.write(buffer, static_cast<std::size_t>(got));
+                                  });
 }
 
 }  // namespace bantin::controller

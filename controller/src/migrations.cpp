@@ -223,8 +223,7 @@ CREATE TABLE proof_progress (
     PRIMARY KEY (device_id, install_epoch)
 ) WITHOUT ROWID;
 )sql"},
-    {3,
-     "proof of play: the measured duration of each play",
+    {3, "proof of play: the measured duration of each play",
      R"sql(
 -- Milliseconds the play ran, measured by the device on its monotonic clock; NULL for rows
 -- stored before this version (unknown).

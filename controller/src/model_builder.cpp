@@ -25,8 +25,8 @@ Result<std::vector<Record>> read_all(List&& list) {
 
 bool selected(CampaignSelection selection, scheduler::ApprovalState state) {
     switch (selection) {
-    case CampaignSelection::Approved: return state == scheduler::ApprovalState::Approved;
-    case CampaignSelection::NotArchived: return state != scheduler::ApprovalState::Archived;
+        case CampaignSelection::Approved: return state == scheduler::ApprovalState::Approved;
+        case CampaignSelection::NotArchived: return state != scheduler::ApprovalState::Archived;
     }
     return false;
 }
@@ -51,7 +51,8 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options) 
             return std::unexpected(media.error());
         for (auto& record : *media) model.media.push_back(std::move(record.media));
 
-        auto playlists = read_all<PlaylistRecord>([&](Page page) { return transaction.list_playlists(page); });
+        auto playlists =
+            read_all<PlaylistRecord>([&](Page page) { return transaction.list_playlists(page); });
         if (!playlists)
             return std::unexpected(playlists.error());
         for (auto& record : *playlists) model.playlists.push_back(std::move(record.playlist));

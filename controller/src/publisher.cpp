@@ -121,22 +121,24 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
 
     // Versions are assigned inside the write, from the stored value, so concurrent status
     // updates of the same rows are kept and a version is never reused.
-    const bool any_new_version = std::ranges::any_of(pending, [](const Pending& item) { return item.new_version; });
-    auto written = !any_new_version ? Result<void>{} : m_store.write([&](StoreTransaction& transaction) -> Result<void> {
-        for (auto& item : pending) {
-            if (!item.new_version)
-                continue;
-            auto device = transaction.device_by_id(item.bundle.device);
-            if (!device)
-                return std::unexpected(device.error());
-            device->desired_version += 1;
-            device->desired_digest = item.digest;
-            item.bundle.version = static_cast<std::uint64_t>(device->desired_version);
-            if (auto updated = transaction.update_device(*device); !updated)
-                return updated;
-        }
-        return {};
-    });
+    const bool any_new_version =
+        std::ranges::any_of(pending, [](const Pending& item) { return item.new_version; });
+    auto written =
+        !any_new_version ? Result<void>{} : m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+            for (auto& item : pending) {
+                if (!item.new_version)
+                    continue;
+                auto device = transaction.device_by_id(item.bundle.device);
+                if (!device)
+                    return std::unexpected(device.error());
+                device->desired_version += 1;
+                device->desired_digest = item.digest;
+                item.bundle.version = static_cast<std::uint64_t>(device->desired_version);
+                if (auto updated = transaction.update_device(*device); !updated)
+                    return updated;
+            }
+            return {};
+        });
     if (!written)
         return std::unexpected(written.error());
 

@@ -16,7 +16,8 @@
 namespace bantin::controller {
 
 bool ran_enough_of_slot(Duration played, Duration slot) {
-    const auto fraction = static_cast<double>(played.count()) >= min_completed_fraction * static_cast<double>(slot.count());
+    const auto fraction =
+        static_cast<double>(played.count()) >= min_completed_fraction * static_cast<double>(slot.count());
     return fraction || played + protocol::completed_tolerance >= slot;
 }
 

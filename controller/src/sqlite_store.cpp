@@ -440,8 +440,8 @@ public:
     Result<void> delete_media(std::string_view sha256) override {
         auto ran = run("DELETE FROM media WHERE sha256 = ?", sha256);
         if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
-            return fail(Errc::Conflict,
-                        "media " + std::string{sha256} + " is still used by a playlist, an alert or a notice");
+            return fail(Errc::Conflict, "media " + std::string{sha256} +
+                                            " is still used by a playlist, an alert or a notice");
         }
         if (!ran)
             return std::unexpected(ran.error());
@@ -1018,7 +1018,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
 }
 
 Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
-                                                                  TimePoint to) {
+                                                                 TimePoint to) {
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "

@@ -297,7 +297,8 @@ Result<void> MediaCache::touch(std::string_view sha256) {
         return valid;
     }
     std::lock_guard lock{m_mutex};
-    auto update = m_database->connection.prepare("UPDATE media_cache SET last_used_ms = ?2 WHERE sha256 = ?1;");
+    auto update =
+        m_database->connection.prepare("UPDATE media_cache SET last_used_ms = ?2 WHERE sha256 = ?1;");
     if (!update) {
         return std::unexpected(update.error());
     }

@@ -7,17 +7,17 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 
 namespace bantin::media {
@@ -41,7 +41,7 @@ struct HeaderListDeleter {
 using HeaderList = std::unique_ptr<curl_slist, HeaderListDeleter>;
 
 std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
-    struct stat status{};
+    struct stat status {};
     if (::stat(path.c_str(), &status) != 0) {
         return 0;
     }
@@ -85,7 +85,9 @@ void CancelToken::cancel() const {
     m_state->changed.notify_all();
 }
 
-bool CancelToken::cancelled() const { return m_state->cancelled.load(); }
+bool CancelToken::cancelled() const {
+    return m_state->cancelled.load();
+}
 
 bool CancelToken::wait_for(Duration duration) const {
     std::unique_lock lock{m_state->mutex};
@@ -258,8 +260,9 @@ AttemptResult Fetcher::Transfer::run(const std::filesystem::path& partial) {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_bytes_per_second);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(std::max<Duration::rep>(1, m_options.low_speed_window.count() / 1000)));
+    curl_easy_setopt(
+        curl, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(std::max<Duration::rep>(1, m_options.low_speed_window.count() / 1000)));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -300,36 +303,36 @@ AttemptResult Fetcher::Transfer::run(const std::filesystem::path& partial) {
                                            partial.string() + ": " + std::strerror(m_write_errno));
     }
     switch (code) {
-    case CURLE_OK: return AttemptResult{StoredObject{m_request.sha256, m_on_disk, false}, false};
-    case CURLE_ABORTED_BY_CALLBACK:
-        return final_failure(Errc::Timeout, where + ": cancelled (partial download kept for resume)");
-    case CURLE_HTTP_RETURNED_ERROR: {
-        const std::string detail = where + ": HTTP " + std::to_string(status);
-        if (status == 401) {
-            return final_failure(Errc::Unauthenticated, detail + " (the device credentials were refused)");
+        case CURLE_OK: return AttemptResult{StoredObject{m_request.sha256, m_on_disk, false}, false};
+        case CURLE_ABORTED_BY_CALLBACK:
+            return final_failure(Errc::Timeout, where + ": cancelled (partial download kept for resume)");
+        case CURLE_HTTP_RETURNED_ERROR: {
+            const std::string detail = where + ": HTTP " + std::to_string(status);
+            if (status == 401) {
+                return final_failure(Errc::Unauthenticated,
+                                     detail + " (the device credentials were refused)");
+            }
+            if (status == 403) {
+                return final_failure(Errc::PermissionDenied, detail);
+            }
+            if (status == 404) {
+                return retryable_failure(Errc::NotFound, detail + " (not on the server)");
+            }
+            if (status == 416) {
+                // Our partial file does not fit the server's copy: start over.
+                ::unlink(partial.c_str());
+                return retryable_failure(Errc::Network, detail + " (range not satisfiable; restarting)");
+            }
+            if (status == 408 || status == 429 || status >= 500) {
+                return retryable_failure(Errc::Network, detail);
+            }
+            return final_failure(Errc::InvalidInput, detail);
         }
-        if (status == 403) {
-            return final_failure(Errc::PermissionDenied, detail);
-        }
-        if (status == 404) {
-            return retryable_failure(Errc::NotFound, detail + " (not on the server)");
-        }
-        if (status == 416) {
-            // Our partial file does not fit the server's copy: start over.
-            ::unlink(partial.c_str());
-            return retryable_failure(Errc::Network, detail + " (range not satisfiable; restarting)");
-        }
-        if (status == 408 || status == 429 || status >= 500) {
-            return retryable_failure(Errc::Network, detail);
-        }
-        return final_failure(Errc::InvalidInput, detail);
-    }
-    case CURLE_OPERATION_TIMEDOUT: return retryable_failure(Errc::Timeout, where + ": " + curl_detail);
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_TOO_MANY_REDIRECTS:
-        return final_failure(Errc::InvalidInput, where + ": " + curl_detail);
-    default: return retryable_failure(Errc::Network, where + ": " + curl_detail);
+        case CURLE_OPERATION_TIMEDOUT: return retryable_failure(Errc::Timeout, where + ": " + curl_detail);
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
+        case CURLE_TOO_MANY_REDIRECTS: return final_failure(Errc::InvalidInput, where + ": " + curl_detail);
+        default: return retryable_failure(Errc::Network, where + ": " + curl_detail);
     }
 }
 
@@ -447,10 +450,10 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
                 }
                 if (*digest != request.sha256) {
                     ::unlink(partial->c_str());
-                    return finish(fail(Errc::Crypto, request.url + ": sha256 mismatch: expected " +
-                                                         request.sha256 + ", got " + *digest +
-                                                         "; the download was deleted"),
-                                  0);
+                    return finish(
+                        fail(Errc::Crypto, request.url + ": sha256 mismatch: expected " + request.sha256 +
+                                               ", got " + *digest + "; the download was deleted"),
+                        0);
                 }
                 auto stored = m_store.adopt_verified(*partial, request.sha256);
                 if (!stored) {
@@ -470,12 +473,13 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
             return finish(std::unexpected(error), file_size_or_zero(*partial));
         }
         if (attempt >= m_options.retry.max_attempts) {
-            return finish(fail(error.code, "gave up after " + std::to_string(attempt) + " attempts: " + error.detail),
-                          file_size_or_zero(*partial));
+            return finish(
+                fail(error.code, "gave up after " + std::to_string(attempt) + " attempts: " + error.detail),
+                file_size_or_zero(*partial));
         }
         const Duration delay = retry_delay(m_options.retry, attempt, next_random());
-        spdlog::warn("media fetch {} failed (attempt {} of {}): {}; retrying in {} ms", request.sha256, attempt,
-                     m_options.retry.max_attempts, error.message(), delay.count());
+        spdlog::warn("media fetch {} failed (attempt {} of {}): {}; retrying in {} ms", request.sha256,
+                     attempt, m_options.retry.max_attempts, error.message(), delay.count());
         if (!m_sleeper.sleep(delay, cancel)) {
             return finish(fail(Errc::Timeout, request.url + ": cancelled"), file_size_or_zero(*partial));
         }
@@ -489,8 +493,8 @@ Result<StoredObject> Fetcher::fetch(const FetchRequest& request, const CancelTok
     return fetch_with_retries(request, cancel, tracker, 0).result;
 }
 
-std::vector<FetchOutcome> Fetcher::fetch_all(std::span<const FetchRequest> requests, const CancelToken& cancel,
-                                             const ProgressCallback& progress) {
+std::vector<FetchOutcome> Fetcher::fetch_all(std::span<const FetchRequest> requests,
+                                             const CancelToken& cancel, const ProgressCallback& progress) {
     // One download per digest; duplicates share its outcome.
     std::vector<std::size_t> unique;
     std::vector<std::size_t> unique_index_of(requests.size());

@@ -47,8 +47,9 @@ std::vector<char32_t> decode(std::string_view text) {
             valid = (next & 0xC0) == 0x80;
             point = (point << 6) | (next & 0x3FU);
         }
-        if (valid && ((length == 3 && point < 0x800) || (length == 4 && (point < 0x10000 || point > 0x10FFFF)) ||
-                      (point >= 0xD800 && point <= 0xDFFF)))
+        if (valid &&
+            ((length == 3 && point < 0x800) || (length == 4 && (point < 0x10000 || point > 0x10FFFF)) ||
+             (point >= 0xD800 && point <= 0xDFFF)))
             valid = false;
         if (!valid) {
             points.push_back(U'\uFFFD');

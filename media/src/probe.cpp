@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <array>
 #include <cmath>
-#include <sys/stat.h>
 
 namespace bantin::media {
 
@@ -22,8 +22,8 @@ bool is_refused_format(std::string_view format_name) {
     std::size_t start = 0;
     while (start <= format_name.size()) {
         const std::size_t comma = format_name.find(',', start);
-        const std::string_view part =
-            format_name.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        const std::string_view part = format_name.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         for (std::string_view refused : refused_formats) {
             if (part == refused) {
                 return true;
@@ -73,9 +73,9 @@ Result<ProbeResult> not_media(std::string reason) {
 
 std::string_view to_string(MediaKind kind) {
     switch (kind) {
-    case MediaKind::Video: return "video";
-    case MediaKind::Image: return "image";
-    case MediaKind::Audio: return "audio";
+        case MediaKind::Video: return "video";
+        case MediaKind::Image: return "image";
+        case MediaKind::Audio: return "audio";
     }
     return "unknown";
 }
@@ -173,7 +173,7 @@ Result<ProbeResult> interpret_probe_json(std::string_view json_text) {
 }
 
 Result<ProbeResult> probe_media(const std::filesystem::path& file, const ProbeOptions& options) {
-    struct stat status{};
+    struct stat status {};
     if (::stat(file.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
         return fail(Errc::NotFound, "no such file: " + file.string());
     }
@@ -182,8 +182,8 @@ Result<ProbeResult> probe_media(const std::filesystem::path& file, const ProbeOp
     }
     const std::string target = "file:" + std::filesystem::absolute(file).string();
     ProcessRequest request;
-    request.argv = {options.ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json",
-                    "-show_format", "-show_streams", target};
+    request.argv = {options.ffprobe, "-v",   "error",        "-protocol_whitelist", "file",
+                    "-print_format", "json", "-show_format", "-show_streams",       target};
     request.timeout = options.timeout;
     auto ran = run_process(request);
     if (!ran) {

@@ -1,14 +1,14 @@
 #include "bantin/media/process.hpp"
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
 
 #include <algorithm>
 #include <utility>
@@ -194,7 +194,8 @@ Result<ProcessResult> run_process(const ProcessRequest& request) {
         if (error_open) {
             descriptors[count++] = pollfd{error_read.get(), POLLIN, 0};
         }
-        const int ready = ::poll(descriptors, count, static_cast<int>(std::min<long long>(remaining.count(), 1000)));
+        const int ready =
+            ::poll(descriptors, count, static_cast<int>(std::min<long long>(remaining.count(), 1000)));
         if (ready < 0) {
             if (errno == EINTR) {
                 continue;
@@ -229,8 +230,8 @@ Result<ProcessResult> run_process(const ProcessRequest& request) {
     if (timed_out) {
         ::kill(pid, SIGKILL);
         reap(pid, &status);
-        std::string detail = program + " did not finish within " +
-                             std::to_string(request.timeout.count()) + " ms and was killed";
+        std::string detail = program + " did not finish within " + std::to_string(request.timeout.count()) +
+                             " ms and was killed";
         const std::string tail = last_line(result.standard_error);
         if (!tail.empty()) {
             detail += " (last stderr: " + tail + ")";

@@ -20,8 +20,8 @@ public:
     static Result<WorkDirectory> create(const fs::path& parent) {
         std::string pattern = (parent / "speech-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) {
-            return fail(Errc::Io, "cannot create a work directory in " + parent.string() + ": " +
-                                      std::strerror(errno));
+            return fail(Errc::Io,
+                        "cannot create a work directory in " + parent.string() + ": " + std::strerror(errno));
         }
         return WorkDirectory{fs::path{pattern}};
     }
@@ -102,7 +102,8 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 Result<std::vector<std::string>> list_voices(std::string_view language, const SpeechOptions& options) {
-    if (language.empty() || language.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
+    if (language.empty() ||
+        language.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
         return fail(Errc::InvalidInput, "voice language must be lowercase letters and '-', got \"" +
                                             std::string{language} + "\"");
     }
@@ -134,7 +135,8 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
                                       const SpeechOptions& options) {
     if (text.size() > options.max_text_bytes) {
         return fail(Errc::InvalidInput, "notice text is " + std::to_string(text.size()) +
-                                            " bytes, over the limit of " + std::to_string(options.max_text_bytes));
+                                            " bytes, over the limit of " +
+                                            std::to_string(options.max_text_bytes));
     }
     if (!is_valid_utf8(text)) {
         return fail(Errc::InvalidInput, "notice text is not valid UTF-8");
@@ -160,7 +162,8 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
     }
     if (!known) {
         return fail(Errc::InvalidInput, "espeak-ng has no voice \"" + options.voice + "\" (voices for \"" +
-                                            language + "\": " + (known_list.empty() ? "none" : known_list) + ")");
+                                            language + "\": " + (known_list.empty() ? "none" : known_list) +
+                                            ")");
     }
 
     auto work = WorkDirectory::create(store.temporary_directory());
@@ -177,9 +180,10 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
         }
     }
     const fs::path wav_file = work->path() / "speech.wav";
-    auto spoken = run_tool({options.espeak, "-v", options.voice, "-s", std::to_string(options.words_per_minute),
-                            "-b", "1", "-f", text_file.string(), "-w", wav_file.string()},
-                           options.timeout);
+    auto spoken =
+        run_tool({options.espeak, "-v", options.voice, "-s", std::to_string(options.words_per_minute), "-b",
+                  "1", "-f", text_file.string(), "-w", wav_file.string()},
+                 options.timeout);
     if (!spoken) {
         return std::unexpected(spoken.error());
     }
@@ -189,9 +193,29 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
         // Bit-exact: no random Ogg serial number, so the same text gives the same digest and
         // is stored once.
         output = work->path() / "speech.ogg";
-        auto encoded = run_tool({options.ffmpeg, "-nostdin", "-v", "error", "-y", "-i", "file:" + wav_file.string(),
-                                 "-ac", "1", "-ar", "48000", "-c:a", "libopus", "-b:a", "32k", "-application",
-                                 "voip", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ogg",
+        auto encoded = run_tool({options.ffmpeg,
+                                 "-nostdin",
+                                 "-v",
+                                 "error",
+                                 "-y",
+                                 "-i",
+                                 "file:" + wav_file.string(),
+                                 "-ac",
+                                 "1",
+                                 "-ar",
+                                 "48000",
+                                 "-c:a",
+                                 "libopus",
+                                 "-b:a",
+                                 "32k",
+                                 "-application",
+                                 "voip",
+                                 "-fflags",
+                                 "+bitexact",
+                                 "-flags:a",
+                                 "+bitexact",
+                                 "-f",
+                                 "ogg",
                                  "file:" + output.string()},
                                 options.timeout);
         if (!encoded) {

@@ -74,8 +74,8 @@ class Database {
 public:
     static Result<Database> open(const std::filesystem::path& path) {
         sqlite3* handle = nullptr;
-        const int code = sqlite3_open_v2(path.c_str(), &handle,
-                                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+        const int code = sqlite3_open_v2(
+            path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
         Database database{handle};
         if (code != SQLITE_OK) {
             return fail(Errc::Io, "cannot open " + path.string() + ": " +

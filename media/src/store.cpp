@@ -1,15 +1,15 @@
 #include "bantin/media/store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <istream>
 #include <random>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <utility>
 
 namespace bantin::media {
@@ -96,7 +96,9 @@ PendingObject& PendingObject::operator=(PendingObject&& other) noexcept {
     return *this;
 }
 
-PendingObject::~PendingObject() { discard(); }
+PendingObject::~PendingObject() {
+    discard();
+}
 
 void PendingObject::discard() {
     if (m_descriptor >= 0) {
@@ -215,7 +217,8 @@ Result<PendingObject> ContentStore::begin(std::optional<std::uint64_t> max_bytes
     return PendingObject{*this, path, descriptor, max_bytes};
 }
 
-Result<StoredObject> ContentStore::put_stream(std::istream& input, std::optional<std::uint64_t> max_bytes) const {
+Result<StoredObject> ContentStore::put_stream(std::istream& input,
+                                              std::optional<std::uint64_t> max_bytes) const {
     auto pending = begin(max_bytes);
     if (!pending) {
         return std::unexpected(pending.error());
@@ -238,7 +241,8 @@ Result<StoredObject> ContentStore::put_stream(std::istream& input, std::optional
     return pending->commit();
 }
 
-Result<StoredObject> ContentStore::put_file(const fs::path& source, std::optional<std::uint64_t> max_bytes) const {
+Result<StoredObject> ContentStore::put_file(const fs::path& source,
+                                            std::optional<std::uint64_t> max_bytes) const {
     const int descriptor = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
     if (descriptor < 0) {
         const int error = errno;
@@ -291,14 +295,14 @@ Result<StoredObject> ContentStore::adopt_verified(const fs::path& file, std::str
     if (!valid) {
         return std::unexpected(valid.error());
     }
-    struct stat file_status{};
+    struct stat file_status {};
     if (::stat(file.c_str(), &file_status) != 0) {
         return std::unexpected(io_error("cannot stat", file, errno));
     }
     const auto size = static_cast<std::uint64_t>(file_status.st_size);
     const fs::path target = object_path(sha256);
 
-    struct stat existing{};
+    struct stat existing {};
     if (::stat(target.c_str(), &existing) == 0 && static_cast<std::uint64_t>(existing.st_size) == size) {
         // Already stored: keep the existing copy, drop the new one.
         ::unlink(file.c_str());
@@ -335,7 +339,7 @@ bool ContentStore::contains(std::string_view sha256) const {
     if (!is_sha256_hex(sha256)) {
         return false;
     }
-    struct stat file_status{};
+    struct stat file_status {};
     return ::stat(object_path(sha256).c_str(), &file_status) == 0 && S_ISREG(file_status.st_mode);
 }
 
@@ -355,7 +359,7 @@ Result<std::uint64_t> ContentStore::size_of(std::string_view sha256) const {
     if (!path) {
         return std::unexpected(path.error());
     }
-    struct stat file_status{};
+    struct stat file_status {};
     if (::stat(path->c_str(), &file_status) != 0) {
         return std::unexpected(io_error("cannot stat", *path, errno));
     }
@@ -372,8 +376,8 @@ Result<void> ContentStore::verify(std::string_view sha256) const {
         return std::unexpected(actual.error());
     }
     if (*actual != sha256) {
-        return fail(Errc::Crypto, "stored media " + std::string{sha256} + " is corrupt: its content hashes to " +
-                                      *actual);
+        return fail(Errc::Crypto,
+                    "stored media " + std::string{sha256} + " is corrupt: its content hashes to " + *actual);
     }
     return {};
 }

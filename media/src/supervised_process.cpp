@@ -64,8 +64,8 @@ std::set<unsigned long> listening_inodes(std::uint16_t port) {
             std::istringstream fields(line);
             std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout;
             unsigned long inode = 0;
-            if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >>
-                  inode))
+            if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+                  timeout >> inode))
                 continue;
             if (state != "0A")
                 continue;
@@ -92,7 +92,8 @@ bool port_is_free(const std::string& address, std::uint16_t port) {
         return true;
     const int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&socket_address), sizeof socket_address) == 0;
+    const bool free =
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&socket_address), sizeof socket_address) == 0;
     ::close(fd);
     return free;
 }
@@ -164,10 +165,10 @@ void SupervisedProcess::stop() {
     m_wake.notify_all();
     if (pid > 0)
         ::kill(-pid, SIGTERM);
-    const bool exited =
-        m_wake.wait_for(lock, m_options.stop_timeout, [this] { return m_health.pid <= 0; });
+    const bool exited = m_wake.wait_for(lock, m_options.stop_timeout, [this] { return m_health.pid <= 0; });
     if (!exited && m_health.pid > 0) {
-        spdlog::warn("{}: did not stop within {} ms, killing it", m_options.name, m_options.stop_timeout.count());
+        spdlog::warn("{}: did not stop within {} ms, killing it", m_options.name,
+                     m_options.stop_timeout.count());
         ::kill(-m_health.pid, SIGKILL);
     }
     lock.unlock();
@@ -217,9 +218,8 @@ Result<pid_t> SupervisedProcess::spawn_ready() {
     std::vector<char*> arguments;
     for (auto& argument : m_options.argv) arguments.push_back(argument.data());
     arguments.push_back(nullptr);
-    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (m_health.restarts == 0 && m_health.last_exit.empty()
-                                                            ? O_TRUNC
-                                                            : O_APPEND);
+    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC |
+                      (m_health.restarts == 0 && m_health.last_exit.empty() ? O_TRUNC : O_APPEND);
     const int output = ::open(m_options.output_file.c_str(), flags, 0640);
     if (output < 0)
         return fail(Errc::Io, m_options.output_file.string() + ": cannot open: " + std::strerror(errno));
@@ -288,8 +288,9 @@ Result<pid_t> SupervisedProcess::spawn_ready() {
             return fail(Errc::Io, program + " exited during start-up (" + describe_status(status) +
                                       "): " + tail_of(m_options.output_file, 600));
         }
-        const bool listening = std::all_of(m_options.listens.begin(), m_options.listens.end(),
-                                           [&](const ListenPort& listen) { return process_listens_on(pid, listen.port); });
+        const bool listening =
+            std::all_of(m_options.listens.begin(), m_options.listens.end(),
+                        [&](const ListenPort& listen) { return process_listens_on(pid, listen.port); });
         if (listening)
             return pid;
         {
@@ -342,8 +343,9 @@ void SupervisedProcess::supervise() {
         }
         if (std::chrono::steady_clock::now() - started_at >= m_options.stable_after)
             backoff = m_options.restart_min;
-        spdlog::error("{}: pid {} exited ({}); restarting in {} ms (tiến trình con đã dừng, đang khởi động lại): {}",
-                      m_options.name, pid, exit, backoff.count(), tail_of(m_options.output_file, 300));
+        spdlog::error(
+            "{}: pid {} exited ({}); restarting in {} ms (tiến trình con đã dừng, đang khởi động lại): {}",
+            m_options.name, pid, exit, backoff.count(), tail_of(m_options.output_file, 300));
         for (;;) {
             {
                 std::unique_lock lock{m_mutex};

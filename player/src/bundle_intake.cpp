@@ -4,8 +4,8 @@
 
 namespace bantin::player {
 
-MediaDownloader::MediaDownloader(media::ContentStore store, media::FetchOptions options, media::MediaCache* cache,
-                                 std::function<void()> wake)
+MediaDownloader::MediaDownloader(media::ContentStore store, media::FetchOptions options,
+                                 media::MediaCache* cache, std::function<void()> wake)
     : m_store(std::move(store)), m_options(std::move(options)), m_cache(cache), m_wake(std::move(wake)) {}
 
 MediaDownloader::~MediaDownloader() {
@@ -14,13 +14,17 @@ MediaDownloader::~MediaDownloader() {
 }
 
 void MediaDownloader::join() {
-    if (m_thread.joinable()) m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
-bool MediaDownloader::busy() const { return m_busy.load(); }
+bool MediaDownloader::busy() const {
+    return m_busy.load();
+}
 
 void MediaDownloader::start(std::vector<media::FetchRequest> requests) {
-    if (m_busy.load()) return;
+    if (m_busy.load())
+        return;
     join();
     m_busy = true;
     {
@@ -44,7 +48,8 @@ void MediaDownloader::start(std::vector<media::FetchRequest> requests) {
             m_finished = std::move(outcomes);
         }
         m_busy = false;
-        if (m_wake) m_wake();
+        if (m_wake)
+            m_wake();
     });
 }
 
@@ -67,15 +72,18 @@ std::vector<media::FetchRequest> fetch_requests(const std::vector<protocol::Medi
 std::set<std::string> missing_media(const std::set<std::string>& needed, const media::MediaCache& cache) {
     std::set<std::string> missing;
     for (const auto& sha256 : needed)
-        if (!cache.contains(sha256)) missing.insert(sha256);
+        if (!cache.contains(sha256))
+            missing.insert(sha256);
     return missing;
 }
 
 std::string describe_failures(const std::vector<media::FetchOutcome>& outcomes) {
     std::string text;
     for (const auto& outcome : outcomes) {
-        if (outcome.result) continue;
-        if (!text.empty()) text += "; ";
+        if (outcome.result)
+            continue;
+        if (!text.empty())
+            text += "; ";
         text += "media " + outcome.request.sha256.substr(0, 8) + ": " + outcome.result.error().message();
     }
     return text;

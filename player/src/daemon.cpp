@@ -7,8 +7,8 @@
 #include "bantin/player/mpv_renderer.hpp"
 #include "bantin/player/notice_renderer.hpp"
 #include "bantin/player/outbox.hpp"
-#include "bantin/player/player_state.hpp"
 #include "bantin/player/playback_engine.hpp"
+#include "bantin/player/player_state.hpp"
 #include "bantin/player/runner.hpp"
 #include "bantin/player/status.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -51,13 +51,17 @@ template <class T>
 std::optional<T> decode_stored(const std::string& envelope, const protocol::TrustedKeys& keys,
                                protocol::MessageType type, Result<T> (*decode)(std::string_view)) {
     auto payload = protocol::verify_signature(envelope, keys, type);
-    if (!payload) return std::nullopt;
+    if (!payload)
+        return std::nullopt;
     auto decoded = decode(*payload);
-    if (!decoded) return std::nullopt;
+    if (!decoded)
+        return std::nullopt;
     return std::move(*decoded);
 }
 
-std::string random_boot_id() { return new_install_epoch().substr(3); }
+std::string random_boot_id() {
+    return new_install_epoch().substr(3);
+}
 
 struct UploadCredentials {
     std::string user;
@@ -82,18 +86,22 @@ int upload_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t
 
 // PUTs `path` to `url` as image/png with HTTP basic auth. Blocking: called on an upload
 // thread, never on the loop. `cancel` aborts the transfer within about a second.
-Result<void> put_png(const std::string& url, const std::filesystem::path& path, const UploadCredentials& credentials,
-                     const std::atomic<bool>& cancel) {
+Result<void> put_png(const std::string& url, const std::filesystem::path& path,
+                     const UploadCredentials& credentials, const std::atomic<bool>& cancel) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     std::error_code size_error;
     const auto size = std::filesystem::file_size(path, size_error);
-    if (size_error) return fail(Errc::Io, path.string() + ": " + size_error.message());
+    if (size_error)
+        return fail(Errc::Io, path.string() + ": " + size_error.message());
     std::unique_ptr<std::FILE, FileDeleter> file{std::fopen(path.c_str(), "rb")};
-    if (!file) return fail(Errc::Io, path.string() + ": cannot open");
+    if (!file)
+        return fail(Errc::Io, path.string() + ": cannot open");
     std::unique_ptr<CURL, CurlDeleter> curl{curl_easy_init()};
-    if (!curl) return fail(Errc::Internal, "curl_easy_init failed");
-    std::unique_ptr<curl_slist, CurlListDeleter> headers{curl_slist_append(nullptr, "Content-Type: image/png")};
+    if (!curl)
+        return fail(Errc::Internal, "curl_easy_init failed");
+    std::unique_ptr<curl_slist, CurlListDeleter> headers{
+        curl_slist_append(nullptr, "Content-Type: image/png")};
     char error_text[CURL_ERROR_SIZE] = {};
     CURL* handle = curl.get();
     curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
@@ -106,7 +114,8 @@ Result<void> put_png(const std::string& url, const std::filesystem::path& path, 
     curl_easy_setopt(handle, CURLOPT_USERNAME, credentials.user.c_str());
     curl_easy_setopt(handle, CURLOPT_PASSWORD, credentials.password.c_str());
     curl_easy_setopt(handle, CURLOPT_USERAGENT, credentials.user_agent.c_str());
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(credentials.connect_timeout.count()));
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(credentials.connect_timeout.count()));
     curl_easy_setopt(handle, CURLOPT_TIMEOUT, 120L);
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
@@ -116,12 +125,15 @@ Result<void> put_png(const std::string& url, const std::filesystem::path& path, 
     const CURLcode code = curl_easy_perform(handle);
     if (code != CURLE_OK) {
         const std::string detail = error_text[0] != 0 ? error_text : curl_easy_strerror(code);
-        return fail(code == CURLE_OPERATION_TIMEDOUT ? Errc::Timeout : Errc::Network, "PUT " + url + ": " + detail);
+        return fail(code == CURLE_OPERATION_TIMEDOUT ? Errc::Timeout : Errc::Network,
+                    "PUT " + url + ": " + detail);
     }
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300) {
-        const Errc errc = status == 401 ? Errc::Unauthenticated : status == 403 ? Errc::PermissionDenied : Errc::Network;
+        const Errc errc = status == 401   ? Errc::Unauthenticated
+                          : status == 403 ? Errc::PermissionDenied
+                                          : Errc::Network;
         return fail(errc, "PUT " + url + ": HTTP " + std::to_string(status));
     }
     return {};
@@ -214,11 +226,13 @@ struct Daemon::Impl {
     std::atomic<bool> stop_requested{false};
 
     Impl(DaemonOptions daemon_options, const Clock& daemon_clock)
-        : options(std::move(daemon_options)), clock(daemon_clock),
+        : options(std::move(daemon_options)),
+          clock(daemon_clock),
           status_board(Duration{std::chrono::duration_cast<Duration>(options.config.status.interval)}) {}
 
     void wake() {
-        if (renderer) renderer->wake();
+        if (renderer)
+            renderer->wake();
     }
 
     void report_error(std::string text) {
@@ -231,9 +245,11 @@ struct Daemon::Impl {
     // full state disk) is logged, never a reason to skip the entry.
     std::optional<std::filesystem::path> locate(std::string_view sha256) {
         auto path = store->lookup(sha256);
-        if (!path) return std::nullopt;
+        if (!path)
+            return std::nullopt;
         if (auto touched = cache->touch(sha256); !touched)
-            spdlog::debug("cache: last use of {} not recorded: {}", sha256.substr(0, 8), touched.error().message());
+            spdlog::debug("cache: last use of {} not recorded: {}", sha256.substr(0, 8),
+                          touched.error().message());
         return *path;
     }
 
@@ -256,26 +272,32 @@ struct Daemon::Impl {
         // and the new timeline still plays now plays on; only what follows is replaced.
         std::vector<const EntryFacts*> held;
         for (const auto& loaded : engine->loaded_entries()) held.push_back(feeder.facts(loaded.entry_id));
-        const auto [keep, rest_from] = match_held_entries(held, *entries, now, EngineOptions{}.contiguous_tolerance);
+        const auto [keep, rest_from] =
+            match_held_entries(held, *entries, now, EngineOptions{}.contiguous_tolerance);
         std::vector<scheduler::TimelineEntry> rest;
         for (std::size_t i = rest_from; i < entries->size(); ++i) {
             // An entry about to end is not started for a few milliseconds (the engine would
             // report it as missed); the next one follows on time.
-            if ((*entries)[i].end - now >= minimum_remaining) rest.push_back((*entries)[i]);
+            if ((*entries)[i].end - now >= minimum_remaining)
+                rest.push_back((*entries)[i]);
         }
         std::vector<std::string> missing;
-        auto items = feeder.make_items(*plan, rest, [this](std::string_view sha) { return locate(sha); }, &missing);
-        for (const auto& sha : missing) spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);
-        spdlog::info("runner: timeline from {} ({} entries, {} playing on, bundle {}, {} alerts)", format_utc(now),
-                     items.size(), keep, plan->bundle_version(), alerts.size());
+        auto items = feeder.make_items(
+            *plan, rest, [this](std::string_view sha) { return locate(sha); }, &missing);
+        for (const auto& sha : missing)
+            spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);
+        spdlog::info("runner: timeline from {} ({} entries, {} playing on, bundle {}, {} alerts)",
+                     format_utc(now), items.size(), keep, plan->bundle_version(), alerts.size());
         for (const auto& dropped : engine->replace_upcoming(keep, std::move(items))) feeder.forget(dropped);
         update_volume();
     }
 
     void refill() {
-        if (!plan) return;
+        if (!plan)
+            return;
         const TimePoint now = clock.wall();
-        if (now + options.horizon / 2 < resolved_to) return;
+        if (now + options.horizon / 2 < resolved_to)
+            return;
         const TimePoint to = now + options.horizon;
         auto entries = plan->entries(resolved_to, to);
         if (!entries) {
@@ -284,10 +306,12 @@ struct Daemon::Impl {
         }
         std::vector<scheduler::TimelineEntry> fresh;
         for (const auto& entry : *entries)
-            if (entry.start >= resolved_to) fresh.push_back(entry);
+            if (entry.start >= resolved_to)
+                fresh.push_back(entry);
         resolved_to = to;
         auto items = feeder.make_items(*plan, fresh, [this](std::string_view sha) { return locate(sha); });
-        if (!items.empty()) engine->enqueue(std::move(items));
+        if (!items.empty())
+            engine->enqueue(std::move(items));
     }
 
     void check_clock_jump() {
@@ -300,9 +324,12 @@ struct Daemon::Impl {
     }
 
     void update_volume() {
-        if (!plan) return;
-        const int wanted = effective_volume(plan->volume_at(clock.wall()), volume_override, interlocks.max_volume);
-        if (wanted != applied_volume) applied_volume = engine->set_volume(wanted);
+        if (!plan)
+            return;
+        const int wanted =
+            effective_volume(plan->volume_at(clock.wall()), volume_override, interlocks.max_volume);
+        if (wanted != applied_volume)
+            applied_volume = engine->set_volume(wanted);
     }
 
     // ---- playback events -> proof rows --------------------------------------------------
@@ -310,7 +337,8 @@ struct Daemon::Impl {
         for (const auto& event : events) {
             if (const auto* started = std::get_if<ItemStarted>(&event)) {
                 if (const EntryFacts* facts = feeder.facts(started->entry_id)) {
-                    now_playing = protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
+                    now_playing =
+                        protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
                     mark_started(started->entry_id, *facts, started->wall);
                 }
             } else if (const auto* ended = std::get_if<ItemEnded>(&event)) {
@@ -337,23 +365,28 @@ struct Daemon::Impl {
             return;
         }
         started_marks[entry_id] = *mark;
-        if (started_marks.size() == 1) last_alive_mark = clock.monotonic();
+        if (started_marks.size() == 1)
+            last_alive_mark = clock.monotonic();
         state_write_succeeded();
     }
 
     // State writes that failed (a full or read-only state disk) are retried on every loop
     // pass; the first pass they all succeed clears the error they put in last_error.
     void state_write_failed(std::string text) {
-        if (state_write_error != text) report_error(text);
-        else last_error = text;
+        if (state_write_error != text)
+            report_error(text);
+        else
+            last_error = text;
         state_write_error = std::move(text);
     }
 
     // A write succeeded: once nothing waits any more, the error it left goes from last_error.
     void state_write_succeeded() {
-        if (!state_write_error || outbox->unwritten() > 0 || !unsaved_cancels.empty()) return;
+        if (!state_write_error || outbox->unwritten() > 0 || !unsaved_cancels.empty())
+            return;
         spdlog::info("state: writes succeed again");
-        if (last_error == state_write_error) last_error.reset();
+        if (last_error == state_write_error)
+            last_error.reset();
         state_write_error.reset();
     }
 
@@ -363,12 +396,12 @@ struct Daemon::Impl {
         if (outbox->unwritten() > 0) {
             const std::size_t waiting = outbox->unwritten();
             if (auto written = outbox->write_unwritten(); written) {
-                spdlog::info("proof outbox: {} rows that waited in memory are written (up to seq {})", *written,
-                             outbox->last_seq().value_or(0));
+                spdlog::info("proof outbox: {} rows that waited in memory are written (up to seq {})",
+                             *written, outbox->last_seq().value_or(0));
                 wrote = true;
             } else {
-                state_write_failed("proof outbox: " + written.error().message() + "; " + std::to_string(waiting) +
-                                   " rows wait in memory");
+                state_write_failed("proof outbox: " + written.error().message() + "; " +
+                                   std::to_string(waiting) + " rows wait in memory");
                 failed = true;
             }
         }
@@ -393,7 +426,8 @@ struct Daemon::Impl {
                 wrote = true;
             }
         }
-        if (!failed && wrote) state_write_succeeded();
+        if (!failed && wrote)
+            state_write_succeeded();
     }
 
     void record_proof(const ItemEnded& ended) {
@@ -403,7 +437,8 @@ struct Daemon::Impl {
             mark = found->second;
             started_marks.erase(found);
         }
-        if (facts == nullptr) return;
+        if (facts == nullptr)
+            return;
         protocol::ProofOfPlayRow row;
         row.source = facts->source;
         row.source_id = facts->source_id;
@@ -423,13 +458,15 @@ struct Daemon::Impl {
         row.note = ended.note;
         const auto stored = outbox->append(row, mark);
         if (stored.row.source_id == proof_gap_source_id) {
-            spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
-                          stored.row.seq, stored.row.item_index);
+            spdlog::error(
+                "proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",
+                stored.row.seq, stored.row.item_index);
         } else {
-            spdlog::info("proof {}: {} {} item {} {} {}..{}{}{}{}", stored.row.seq, protocol::to_string(row.source),
-                         row.source_id, row.item_index, protocol::to_string(row.outcome),
-                         format_utc(row.started_at), format_utc(row.ended_at), row.note.empty() ? "" : " ",
-                         row.note, stored.durable ? "" : " (waits in memory)");
+            spdlog::info("proof {}: {} {} item {} {} {}..{}{}{}{}", stored.row.seq,
+                         protocol::to_string(row.source), row.source_id, row.item_index,
+                         protocol::to_string(row.outcome), format_utc(row.started_at),
+                         format_utc(row.ended_at), row.note.empty() ? "" : " ", row.note,
+                         stored.durable ? "" : " (waits in memory)");
         }
         if (stored.error) {
             state_write_failed("proof outbox: " + stored.error->message() + "; " +
@@ -455,7 +492,8 @@ struct Daemon::Impl {
 
     // Once per condition, not per item: the status carries it from now on.
     void note_audio_problem(const std::string& detail) {
-        if (audio_problem) return;
+        if (audio_problem)
+            return;
         audio_problem = std::string(audio_unavailable_error) + ": " + detail;
         if (identity.kind == scheduler::DeviceKind::Speaker)
             spdlog::error("{}; this speaker plays nothing anyone hears", *audio_problem);
@@ -474,11 +512,10 @@ struct Daemon::Impl {
             } else if (const auto* lost = std::get_if<protocol::MqttDisconnected>(&event)) {
                 spdlog::warn("mqtt: {}", lost->error.message());
             } else if (const auto* subscribed = std::get_if<protocol::MqttSubscribed>(&event)) {
-                const bool alert_topics = std::any_of(subscribed->filters.begin(), subscribed->filters.end(),
-                                                      [&](const std::string& filter) {
-                                                          return filter == topic_zone ||
-                                                                 filter == protocol::alert_all_topic;
-                                                      });
+                const bool alert_topics = std::any_of(
+                    subscribed->filters.begin(), subscribed->filters.end(), [&](const std::string& filter) {
+                        return filter == topic_zone || filter == protocol::alert_all_topic;
+                    });
                 if (alert_topics && !held_alerts.empty())
                     held_until = std::min(held_until, clock.monotonic() + alert_hold_after_subscribe);
             } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
@@ -488,10 +525,14 @@ struct Daemon::Impl {
     }
 
     void on_message(const protocol::MqttMessage& message) {
-        if (message.topic == topic_bundle) on_bundle(message.payload);
-        else if (message.topic == topic_command) on_command(message.payload);
-        else if (message.topic == topic_ack) on_ack(message.payload);
-        else if (message.topic == protocol::alert_all_topic || message.topic == topic_zone) on_alert(message.payload);
+        if (message.topic == topic_bundle)
+            on_bundle(message.payload);
+        else if (message.topic == topic_command)
+            on_command(message.payload);
+        else if (message.topic == topic_ack)
+            on_ack(message.payload);
+        else if (message.topic == protocol::alert_all_topic || message.topic == topic_zone)
+            on_alert(message.payload);
     }
 
     std::uint64_t applied_version() const { return active ? active->version : 0; }
@@ -538,7 +579,8 @@ struct Daemon::Impl {
             for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
         for (const auto& alert : held_alerts)
             for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
-        if (auto pinned = cache->pin(pins); !pinned) report_error("cache: " + pinned.error().message());
+        if (auto pinned = cache->pin(pins); !pinned)
+            report_error("cache: " + pinned.error().message());
     }
 
     // The media the desired bundle must have verified on disk before it may play: what its own
@@ -548,7 +590,8 @@ struct Daemon::Impl {
     std::optional<std::set<std::string>> activation_media() {
         auto desired_plan = Plan::create(&*desired, {}, interlocks, identity);
         if (!desired_plan) {
-            report_error("bundle " + std::to_string(desired->version) + " refused: " + desired_plan.error().message());
+            report_error("bundle " + std::to_string(desired->version) +
+                         " refused: " + desired_plan.error().message());
             (void)state->clear_desired();
             desired.reset();
             update_pins();
@@ -567,22 +610,26 @@ struct Daemon::Impl {
     // Download rounds: for a desired bundle, first only what it needs to be activated; once it
     // is active, the rest of its manifest (media for later than the activation horizon).
     void start_bundle_download() {
-        if (bundle_downloader->busy() || clock.monotonic() < next_download_attempt) return;
+        if (bundle_downloader->busy() || clock.monotonic() < next_download_attempt)
+            return;
         std::vector<protocol::MediaEntry> wanted;
         if (desired) {
             auto needed = activation_media();
-            if (!needed) return;
+            if (!needed)
+                return;
             const auto missing = missing_media(*needed, *cache);
             if (missing.empty()) {
                 activate_desired("");
                 return;
             }
             for (const auto& entry : desired->manifest)
-                if (missing.contains(entry.sha256)) wanted.push_back(entry);
+                if (missing.contains(entry.sha256))
+                    wanted.push_back(entry);
             download_round = DownloadRound::Activation;
         } else if (active && !active_complete) {
             for (const auto& entry : active->manifest)
-                if (!cache->contains(entry.sha256)) wanted.push_back(entry);
+                if (!cache->contains(entry.sha256))
+                    wanted.push_back(entry);
             if (wanted.empty()) {
                 active_complete = true;
                 return;
@@ -601,8 +648,9 @@ struct Daemon::Impl {
     // Returns what status says about it.
     std::string back_off() {
         ++failed_rounds;
-        const Duration wait = download_round_wait(options.download_retry, failed_rounds,
-                                                  std::uniform_real_distribution<double>(0.0, 1.0)(round_random));
+        const Duration wait =
+            download_round_wait(options.download_retry, failed_rounds,
+                                std::uniform_real_distribution<double>(0.0, 1.0)(round_random));
         next_download_attempt = clock.monotonic() + wait;
         return "; next try in " + std::to_string(std::max<std::int64_t>(1, wait.count() / 1000)) + " s";
     }
@@ -617,21 +665,23 @@ struct Daemon::Impl {
                 return;
             }
             if (!failures.empty()) {
-                report_error("bundle " + std::to_string(applied_version()) + " plays; media for later not fetched yet: " +
-                             failures + back_off());
+                report_error("bundle " + std::to_string(applied_version()) +
+                             " plays; media for later not fetched yet: " + failures + back_off());
             } else {
                 failed_rounds = 0;
             }
             return;
         }
-        if (!desired) return;
+        if (!desired)
+            return;
         auto needed = activation_media();
-        if (!needed) return;
+        if (!needed)
+            return;
         const auto missing = missing_media(*needed, *cache);
         if (!missing.empty()) {
-            report_error("bundle " + std::to_string(desired->version) + " waits for " + std::to_string(missing.size()) +
-                         " media items: " + (failures.empty() ? std::string("not yet fetched") : failures) +
-                         back_off());
+            report_error("bundle " + std::to_string(desired->version) + " waits for " +
+                         std::to_string(missing.size()) + " media items: " +
+                         (failures.empty() ? std::string("not yet fetched") : failures) + back_off());
             return;
         }
         failed_rounds = 0;
@@ -647,8 +697,10 @@ struct Daemon::Impl {
         spdlog::info("bundle: version {} activated", desired->version);
         active = std::move(desired);
         desired.reset();
-        if (failures.empty()) last_error.reset();
-        else report_error(failures);
+        if (failures.empty())
+            last_error.reset();
+        else
+            report_error(failures);
         volume_override.reset();
         active_complete = false;
         failed_rounds = 0;
@@ -663,8 +715,8 @@ struct Daemon::Impl {
             report_error("state: " + seen.error().message());
             return;
         }
-        auto verified = protocol::verify_command(payload, options.provisioning.controller_keys, identity.id, *seen,
-                                                 clock.wall());
+        auto verified = protocol::verify_command(payload, options.provisioning.controller_keys, identity.id,
+                                                 *seen, clock.wall());
         if (!verified) {
             spdlog::warn("command refused: {}", verified.error().message());
             return;
@@ -676,8 +728,10 @@ struct Daemon::Impl {
         spdlog::info("command {}: {}", command.id, protocol::to_string(command.kind));
         switch (command.kind) {
             case protocol::CommandKind::Ping: {
-                std::string detail = "pong; " + describe_volume(applied_volume, applied_volume, interlocks.max_volume);
-                if (now_playing) detail += "; playing " + now_playing->source_id + " " + now_playing->media.substr(0, 8);
+                std::string detail =
+                    "pong; " + describe_volume(applied_volume, applied_volume, interlocks.max_volume);
+                if (now_playing)
+                    detail += "; playing " + now_playing->source_id + " " + now_playing->media.substr(0, 8);
                 reply(command, protocol::ReplyResult::Ok, detail);
                 break;
             }
@@ -685,7 +739,8 @@ struct Daemon::Impl {
                 const int asked = command.volume.value_or(applied_volume);
                 volume_override = asked;
                 update_volume();
-                reply(command, protocol::ReplyResult::Ok, describe_volume(applied_volume, asked, interlocks.max_volume));
+                reply(command, protocol::ReplyResult::Ok,
+                      describe_volume(applied_volume, asked, interlocks.max_volume));
                 break;
             }
             case protocol::CommandKind::Reload: {
@@ -707,7 +762,8 @@ struct Daemon::Impl {
 
     void finish_screenshot(const ScreenshotResult& shot) {
         auto found = screenshots.find(shot.tag);
-        if (found == screenshots.end()) return;
+        if (found == screenshots.end())
+            return;
         const protocol::Command command = found->second;
         screenshots.erase(found);
         if (!shot.error.empty()) {
@@ -746,7 +802,8 @@ struct Daemon::Impl {
         spdlog::info("command {}: uploading the screenshot ({} bytes)", command.id, size_error ? 0 : size);
         ++uploads_running;
         upload_threads.emplace_back([this, command, path, size = size_error ? 0 : size] {
-            UploadDone done{command, path, size, put_png(*command.upload_url, path, upload_credentials, cancel_uploads)};
+            UploadDone done{command, path, size,
+                            put_png(*command.upload_url, path, upload_credentials, cancel_uploads)};
             {
                 std::lock_guard lock(upload_mutex);
                 uploaded.push_back(std::move(done));
@@ -788,7 +845,8 @@ struct Daemon::Impl {
     void stop_uploads() {
         cancel_uploads = true;
         for (auto& thread : upload_threads)
-            if (thread.joinable()) thread.join();
+            if (thread.joinable())
+                thread.join();
         upload_threads.clear();
     }
 
@@ -797,7 +855,8 @@ struct Daemon::Impl {
     }
 
     void queue_reply(const protocol::CommandReply& answer) {
-        if (auto added = outbox->add_reply(answer); !added) report_error("outbox: " + added.error().message());
+        if (auto added = outbox->add_reply(answer); !added)
+            report_error("outbox: " + added.error().message());
         (void)mqtt->publish(topic_pop, protocol::encode(answer));
     }
 
@@ -807,10 +866,13 @@ struct Daemon::Impl {
             spdlog::warn("ack refused: {}", verified.error().message());
             return;
         }
-        if (verified->install_epoch != state->install_epoch()) return;
+        if (verified->install_epoch != state->install_epoch())
+            return;
         auto pruned = outbox->prune(verified->committed_seq);
-        if (!pruned) report_error("outbox: " + pruned.error().message());
-        if (!verified->replied_commands.empty()) (void)outbox->drop_replies(verified->replied_commands);
+        if (!pruned)
+            report_error("outbox: " + pruned.error().message());
+        if (!verified->replied_commands.empty())
+            (void)outbox->drop_replies(verified->replied_commands);
     }
 
     void on_alert(const std::string& payload) {
@@ -833,60 +895,71 @@ struct Daemon::Impl {
             // memory and retried on every pass (retry_state_writes()).
             if (auto saved = state->cancel_alert(cancel->alert_id); !saved) {
                 unsaved_cancels.insert(cancel->alert_id);
-                state_write_failed("state: alert " + cancel->alert_id + " cancel not saved: " +
-                                   saved.error().message());
+                state_write_failed("state: alert " + cancel->alert_id +
+                                   " cancel not saved: " + saved.error().message());
             } else {
                 state_write_succeeded();
             }
-            std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
-            std::erase_if(held_alerts,
-                          [&](const protocol::AlertMessage& alert) { return alert.alert.id == cancel->alert_id; });
+            std::erase_if(alerts, [&](const protocol::AlertMessage& alert) {
+                return alert.alert.id == cancel->alert_id;
+            });
+            std::erase_if(held_alerts, [&](const protocol::AlertMessage& alert) {
+                return alert.alert.id == cancel->alert_id;
+            });
             update_pins();
             rebuild_plan();
             return;
         }
         auto& message = std::get<protocol::AlertMessage>(*verified);
         for (const auto& known : alerts)
-            if (known == message) return;  // a retained copy of what plays already
+            if (known == message)
+                return;  // a retained copy of what plays already
         // An alert that cannot be resolved on its own (a playlist naming media it does not
         // carry, a dangling speech link) is refused here: kept, it would fail every later plan.
         if (auto alone = Plan::create(nullptr, {message}, interlocks, identity); !alone) {
             report_error("alert " + message.alert.id + " refused: " + alone.error().message());
             return;
         }
-        std::erase_if(alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
-        std::erase_if(held_alerts,
-                      [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
+        std::erase_if(
+            alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
+        std::erase_if(held_alerts, [&](const protocol::AlertMessage& alert) {
+            return alert.alert.id == message.alert.id;
+        });
         spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
         (void)state->store_alert({message.alert.id, payload});
         alerts.push_back(message);
         update_pins();
         bool all_present = true;
         for (const auto& entry : message.manifest)
-            if (!cache->contains(entry.sha256)) all_present = false;
+            if (!cache->contains(entry.sha256))
+                all_present = false;
         if (all_present) {
             rebuild_plan();
         } else {
             std::vector<media::FetchRequest> requests;
             for (const auto& alert : alerts)
                 for (const auto& request : fetch_requests(alert.manifest)) requests.push_back(request);
-            if (!alert_downloader->busy()) alert_downloader->start(std::move(requests));
+            if (!alert_downloader->busy())
+                alert_downloader->start(std::move(requests));
         }
     }
 
     // ---- uplink -----------------------------------------------------------------------
     void flush_proof() {
-        if (!mqtt->connected()) return;
+        if (!mqtt->connected())
+            return;
         auto last = outbox->last_seq();
-        if (!last) return;
+        if (!last)
+            return;
         const MonotonicTime now = clock.monotonic();
         const bool fresh_rows = *last > last_sent_seq;
         const auto flush_interval = std::chrono::duration_cast<Duration>(options.config.proof.flush_interval);
         const bool due = (fresh_rows && now - last_proof_send >= flush_interval) ||
                          now - last_proof_send >= options.resend_interval;
-        if (!due) return;
-        auto rows = outbox->pending(std::min<std::size_t>(max_rows_per_batch,
-                                                          static_cast<std::size_t>(options.config.proof.batch_max_rows)));
+        if (!due)
+            return;
+        auto rows = outbox->pending(std::min<std::size_t>(
+            max_rows_per_batch, static_cast<std::size_t>(options.config.proof.batch_max_rows)));
         if (!rows) {
             report_error("outbox: " + rows.error().message());
             return;
@@ -916,25 +989,30 @@ struct Daemon::Impl {
         status.desired_bundle_version = desired ? desired->version : applied_version();
         status.applied_bundle_version = applied_version();
         status.now_playing = now_playing;
-        if (bundle_downloader && (desired || bundle_downloader->busy())) status.download = bundle_downloader->progress();
+        if (bundle_downloader && (desired || bundle_downloader->busy()))
+            status.download = bundle_downloader->progress();
         if (auto usage = cache->usage(); usage) {
             status.cache_used_bytes = usage->used_bytes;
             status.cache_capacity_bytes = usage->max_bytes;
         }
-        if (last_error) status.last_error = last_error->substr(0, 1000);
+        if (last_error)
+            status.last_error = last_error->substr(0, 1000);
         if (audio_problem) {
             status.last_error = audio_problem->substr(0, 1000);
-            if (identity.kind == scheduler::DeviceKind::Speaker) status.unhealthy = status.last_error;
+            if (identity.kind == scheduler::DeviceKind::Speaker)
+                status.unhealthy = status.last_error;
         }
         status.replayed_bundles = replayed_bundles;
         return status;
     }
 
     void publish_status() {
-        if (!mqtt->connected()) return;
+        if (!mqtt->connected())
+            return;
         const auto status = make_status(protocol::Presence::Online);
         const MonotonicTime now = clock.monotonic();
-        if (!status_board.due(status, now)) return;
+        if (!status_board.due(status, now))
+            return;
         protocol::PublishOptions retained;
         retained.retain = protocol::Retain::Yes;
         if (auto sent = mqtt->publish(topic_status, protocol::encode(status), retained); sent)
@@ -942,13 +1020,15 @@ struct Daemon::Impl {
     }
 
     void publish_offline() {
-        if (!mqtt->connected()) return;
+        if (!mqtt->connected())
+            return;
         std::atomic<bool> done{false};
         protocol::PublishOptions retained;
         retained.retain = protocol::Retain::Yes;
-        auto sent = mqtt->publish(topic_status, protocol::encode(make_status(protocol::Presence::Offline)), retained,
-                                  [&done](const protocol::MqttPublishCompleted&) { done = true; });
-        if (!sent) return;
+        auto sent = mqtt->publish(topic_status, protocol::encode(make_status(protocol::Presence::Offline)),
+                                  retained, [&done](const protocol::MqttPublishCompleted&) { done = true; });
+        if (!sent)
+            return;
         const auto deadline = clock.monotonic() + Duration{2000};
         while (!done && clock.monotonic() < deadline) (void)mqtt->poll(std::chrono::milliseconds{50});
     }
@@ -959,11 +1039,12 @@ struct Daemon::Impl {
         if (auto stored = state->active_bundle(); stored && *stored) {
             active = decode_stored<protocol::Bundle>((*stored)->envelope, keys, protocol::MessageType::Bundle,
                                                      &protocol::decode_bundle);
-            if (!active) report_error("state: the stored active bundle no longer verifies; ignored");
+            if (!active)
+                report_error("state: the stored active bundle no longer verifies; ignored");
         }
         if (auto stored = state->desired_bundle(); stored && *stored) {
-            desired = decode_stored<protocol::Bundle>((*stored)->envelope, keys, protocol::MessageType::Bundle,
-                                                      &protocol::decode_bundle);
+            desired = decode_stored<protocol::Bundle>(
+                (*stored)->envelope, keys, protocol::MessageType::Bundle, &protocol::decode_bundle);
         }
         if (auto stored = state->alerts(); stored) {
             for (const auto& alert : *stored) {
@@ -971,29 +1052,35 @@ struct Daemon::Impl {
                     alert.envelope, keys, protocol::MessageType::Alert, &protocol::decode_alert_topic);
                 if (decoded && std::holds_alternative<protocol::AlertMessage>(*decoded)) {
                     auto& message = std::get<protocol::AlertMessage>(*decoded);
-                    if (message.alert.expires > clock.wall()) held_alerts.push_back(std::move(message));
+                    if (message.alert.expires > clock.wall())
+                        held_alerts.push_back(std::move(message));
                 }
             }
         }
         held_until = clock.monotonic() + alert_hold_offline;
         spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
-                     state->install_epoch(), applied_version(), desired ? desired->version : 0, held_alerts.size());
+                     state->install_epoch(), applied_version(), desired ? desired->version : 0,
+                     held_alerts.size());
         // Plays cut by a crash or a power cut (their started marks are left) become rows.
         auto recovered = outbox->recover_started();
         if (!recovered) {
             state_write_failed("proof outbox: started marks: " + recovered.error().message());
         } else if (*recovered > 0) {
-            spdlog::warn("proof: {} plays cut by a crash or a power cut are recorded as interrupted", *recovered);
+            spdlog::warn("proof: {} plays cut by a crash or a power cut are recorded as interrupted",
+                         *recovered);
             if (outbox->unwritten() > 0)
-                state_write_failed("proof outbox: " + std::to_string(outbox->unwritten()) + " rows wait in memory");
+                state_write_failed("proof outbox: " + std::to_string(outbox->unwritten()) +
+                                   " rows wait in memory");
         }
     }
 
     // Restored alerts play once the retained alert topics had their moment (held_alerts).
     void release_held_alerts() {
-        if (held_alerts.empty() || clock.monotonic() < held_until) return;
+        if (held_alerts.empty() || clock.monotonic() < held_until)
+            return;
         for (auto& message : held_alerts) {
-            if (message.alert.expires <= clock.wall()) continue;
+            if (message.alert.expires <= clock.wall())
+                continue;
             spdlog::info("alert {}: resumed after start-up", message.alert.id);
             alerts.push_back(std::move(message));
         }
@@ -1029,26 +1116,31 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     d.identity.id = provisioning.device;
     d.identity.zone = provisioning.zone;
     d.identity.kind = config.playback.mode == config::PlaybackMode::Speaker ? scheduler::DeviceKind::Speaker
-                                                                           : scheduler::DeviceKind::Screen;
+                                                                            : scheduler::DeviceKind::Screen;
     d.interlocks.max_volume = config.safety.max_volume;
-    for (const auto& window : config.safety.quiet_hours) d.interlocks.quiet_hours.push_back(to_scheduler(window));
+    for (const auto& window : config.safety.quiet_hours)
+        d.interlocks.quiet_hours.push_back(to_scheduler(window));
 
     auto state = PlayerState::open(config.database_path());
-    if (!state) return std::unexpected(state.error());
+    if (!state)
+        return std::unexpected(state.error());
     d.state = std::make_unique<PlayerState>(std::move(*state));
     auto outbox = ProofOutbox::open(d.state->database());
-    if (!outbox) return std::unexpected(outbox.error());
+    if (!outbox)
+        return std::unexpected(outbox.error());
     d.outbox.emplace(std::move(*outbox));
 
     auto store = media::ContentStore::open(config.cache_path());
-    if (!store) return std::unexpected(store.error());
+    if (!store)
+        return std::unexpected(store.error());
     (void)store->remove_temporary_files();
     d.store.emplace(std::move(*store));
     media::CacheOptions cache_options;
     cache_options.database = config.database_path();
     cache_options.max_bytes = static_cast<std::uint64_t>(config.cache.max_mb) * 1024 * 1024;
     auto cache = media::MediaCache::open(*d.store, cache_options, clock);
-    if (!cache) return std::unexpected(cache.error());
+    if (!cache)
+        return std::unexpected(cache.error());
     d.cache = std::move(*cache);
 
     RendererConfig renderer_config;
@@ -1075,7 +1167,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
         }
     }
     auto renderer = MpvRenderer::create(renderer_config, clock);
-    if (!renderer) return std::unexpected(renderer.error());
+    if (!renderer)
+        return std::unexpected(renderer.error());
     d.renderer = std::move(*renderer);
     if (d.identity.kind == scheduler::DeviceKind::Screen) {
         NoticeStyle style;
@@ -1093,15 +1186,19 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     engine_options.notice_directory = config.state.dir / "notices";
     d.engine = std::make_unique<PlaybackEngine>(*d.renderer, clock, engine_options, d.notices.get());
 
-    auto topic = [&](protocol::DeviceChannel channel) { return protocol::device_topic(d.identity.id, channel); };
+    auto topic = [&](protocol::DeviceChannel channel) {
+        return protocol::device_topic(d.identity.id, channel);
+    };
     auto status_topic = topic(protocol::DeviceChannel::Status);
     auto pop_topic = topic(protocol::DeviceChannel::ProofOfPlay);
     auto bundle_topic = topic(protocol::DeviceChannel::Bundle);
     auto command_topic = topic(protocol::DeviceChannel::Command);
     auto ack_topic = topic(protocol::DeviceChannel::Ack);
     auto zone_topic = protocol::alert_zone_topic(d.identity.zone);
-    for (const auto* built : {&status_topic, &pop_topic, &bundle_topic, &command_topic, &ack_topic, &zone_topic})
-        if (!*built) return std::unexpected(built->error());
+    for (const auto* built :
+         {&status_topic, &pop_topic, &bundle_topic, &command_topic, &ack_topic, &zone_topic})
+        if (!*built)
+            return std::unexpected(built->error());
     d.topic_status = *status_topic;
     d.topic_pop = *pop_topic;
     d.topic_bundle = *bundle_topic;
@@ -1120,15 +1217,18 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
         std::ofstream(ca_file) << *provisioning.mqtt.tls_ca_pem;
         mqtt_options.tls = protocol::MqttTls{ca_file.string(), "", ""};
     }
-    mqtt_options.will = protocol::MqttWill{d.topic_status, protocol::encode(d.make_status(protocol::Presence::Offline)),
-                                           protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
-    mqtt_options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(config.mqtt.session_expiry);
+    mqtt_options.will =
+        protocol::MqttWill{d.topic_status, protocol::encode(d.make_status(protocol::Presence::Offline)),
+                           protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
+    mqtt_options.session_expiry =
+        std::chrono::duration_cast<std::chrono::seconds>(config.mqtt.session_expiry);
     mqtt_options.keepalive = config.mqtt.keepalive;
     mqtt_options.reconnect_min = config.mqtt.reconnect.minimum;
     mqtt_options.reconnect_max = config.mqtt.reconnect.maximum;
     Impl* raw = &d;
     auto mqtt = protocol::MqttClient::create(mqtt_options, [raw] { raw->wake(); });
-    if (!mqtt) return std::unexpected(mqtt.error());
+    if (!mqtt)
+        return std::unexpected(mqtt.error());
     d.mqtt.emplace(std::move(*mqtt));
 
     media::FetchOptions fetch_options;
@@ -1141,13 +1241,15 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     // The controller serves media to devices with their MQTT credentials as HTTP basic auth.
     fetch_options.auth = media::FetchAuth::basic(provisioning.mqtt.username, provisioning.mqtt.password);
     // Screenshots go up with the same credentials.
-    d.upload_credentials = {provisioning.mqtt.username, provisioning.mqtt.password, fetch_options.connect_timeout,
-                            fetch_options.user_agent};
-    d.bundle_downloader = std::make_unique<MediaDownloader>(*d.store, fetch_options, d.cache.get(), [raw] { raw->wake(); });
+    d.upload_credentials = {provisioning.mqtt.username, provisioning.mqtt.password,
+                            fetch_options.connect_timeout, fetch_options.user_agent};
+    d.bundle_downloader =
+        std::make_unique<MediaDownloader>(*d.store, fetch_options, d.cache.get(), [raw] { raw->wake(); });
     media::FetchOptions alert_fetch = fetch_options;
     alert_fetch.retry.max_attempts = 3;
     alert_fetch.retry.initial_delay = Duration{200};
-    d.alert_downloader = std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), [raw] { raw->wake(); });
+    d.alert_downloader =
+        std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), [raw] { raw->wake(); });
     return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -1157,11 +1259,13 @@ Result<void> Daemon::run() {
     d.update_pins();
     d.rebuild_plan();
     d.start_bundle_download();
-    for (const auto& filter : {d.topic_bundle, d.topic_command, d.topic_ack, std::string(protocol::alert_all_topic),
-                               d.topic_zone}) {
-        if (auto subscribed = d.mqtt->subscribe(filter); !subscribed) return std::unexpected(subscribed.error());
+    for (const auto& filter : {d.topic_bundle, d.topic_command, d.topic_ack,
+                               std::string(protocol::alert_all_topic), d.topic_zone}) {
+        if (auto subscribed = d.mqtt->subscribe(filter); !subscribed)
+            return std::unexpected(subscribed.error());
     }
-    if (auto started = d.mqtt->start(); !started) return std::unexpected(started.error());
+    if (auto started = d.mqtt->start(); !started)
+        return std::unexpected(started.error());
     spdlog::info("bantin-player {} running as {} (zone {})", d.options.software_version, d.identity.id,
                  d.identity.zone);
 
@@ -1178,13 +1282,16 @@ Result<void> Daemon::run() {
         d.on_playback(d.engine->tick());
         d.on_mqtt(d.mqtt->drain());
         d.finish_uploads();
-        if (auto round = d.bundle_downloader->take_finished()) d.on_bundle_round(*round);
+        if (auto round = d.bundle_downloader->take_finished())
+            d.on_bundle_round(*round);
         if (auto round = d.alert_downloader->take_finished()) {
             const std::string failures = describe_failures(*round);
-            if (!failures.empty()) d.report_error("alert " + failures);
+            if (!failures.empty())
+                d.report_error("alert " + failures);
             d.rebuild_plan();
         }
-        if (!d.bundle_downloader->busy()) d.start_bundle_download();
+        if (!d.bundle_downloader->busy())
+            d.start_bundle_download();
         d.check_clock_jump();
         d.refill();
         d.update_volume();
@@ -1204,9 +1311,10 @@ Result<void> Daemon::run() {
     if (d.outbox->unwritten() > 0) {
         d.retry_state_writes();
         if (d.outbox->unwritten() > 0)
-            spdlog::error("proof outbox: {} rows could not be written before stopping; their started marks "
-                          "become interrupted rows at the next start",
-                          d.outbox->unwritten());
+            spdlog::error(
+                "proof outbox: {} rows could not be written before stopping; their started marks "
+                "become interrupted rows at the next start",
+                d.outbox->unwritten());
     }
     d.publish_offline();
     d.mqtt->stop();

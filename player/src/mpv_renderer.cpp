@@ -37,7 +37,8 @@ public:
     SdlVideo(const SdlVideo&) = delete;
     SdlVideo& operator=(const SdlVideo&) = delete;
     ~SdlVideo() {
-        if (m_active) SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        if (m_active)
+            SDL_QuitSubSystem(SDL_INIT_VIDEO);
     }
     Result<void> init() {
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
@@ -57,7 +58,8 @@ public:
     GlContext(const GlContext&) = delete;
     GlContext& operator=(const GlContext&) = delete;
     ~GlContext() {
-        if (m_context != nullptr) SDL_GL_DeleteContext(m_context);
+        if (m_context != nullptr)
+            SDL_GL_DeleteContext(m_context);
     }
     void reset(SDL_GLContext context) { m_context = context; }
     SDL_GLContext get() const { return m_context; }
@@ -66,7 +68,9 @@ private:
     SDL_GLContext m_context = nullptr;
 };
 
-std::string mpv_error_text(int code) { return mpv_error_string(code); }
+std::string mpv_error_text(int code) {
+    return mpv_error_string(code);
+}
 
 std::string seconds_text(int milliseconds) {
     char buffer[32];
@@ -74,7 +78,9 @@ std::string seconds_text(int milliseconds) {
     return buffer;
 }
 
-void* get_proc_address(void*, const char* name) { return SDL_GL_GetProcAddress(name); }
+void* get_proc_address(void*, const char* name) {
+    return SDL_GL_GetProcAddress(name);
+}
 
 // Load and Screenshot answer the engine; DeckLoad and Unpause are the two-decoder mode's own;
 // Playlist is the one-decoder mode's snapshot of mpv's playlist, to remove played entries.
@@ -151,10 +157,12 @@ private:
 };
 
 std::int64_t entry_id_from_reply(const mpv_node& result) {
-    if (result.format != MPV_FORMAT_NODE_MAP || result.u.list == nullptr) return 0;
+    if (result.format != MPV_FORMAT_NODE_MAP || result.u.list == nullptr)
+        return 0;
     const mpv_node_list& map = *result.u.list;
     for (int index = 0; index < map.num; ++index) {
-        if (std::strcmp(map.keys[index], "playlist_entry_id") == 0 && map.values[index].format == MPV_FORMAT_INT64)
+        if (std::strcmp(map.keys[index], "playlist_entry_id") == 0 &&
+            map.values[index].format == MPV_FORMAT_INT64)
             return map.values[index].u.int64;
     }
     return 0;
@@ -162,15 +170,17 @@ std::int64_t entry_id_from_reply(const mpv_node& result) {
 
 // The position of the entry with mpv's id `id` in a `playlist` property node, if it is there.
 std::optional<int> playlist_position(const mpv_node& playlist, std::int64_t id) {
-    if (playlist.format != MPV_FORMAT_NODE_ARRAY || playlist.u.list == nullptr) return std::nullopt;
+    if (playlist.format != MPV_FORMAT_NODE_ARRAY || playlist.u.list == nullptr)
+        return std::nullopt;
     const mpv_node_list& entries = *playlist.u.list;
     for (int index = 0; index < entries.num; ++index) {
         const mpv_node& entry = entries.values[index];
-        if (entry.format != MPV_FORMAT_NODE_MAP || entry.u.list == nullptr) continue;
+        if (entry.format != MPV_FORMAT_NODE_MAP || entry.u.list == nullptr)
+            continue;
         const mpv_node_list& fields = *entry.u.list;
         for (int field = 0; field < fields.num; ++field)
-            if (std::strcmp(fields.keys[field], "id") == 0 && fields.values[field].format == MPV_FORMAT_INT64 &&
-                fields.values[field].u.int64 == id)
+            if (std::strcmp(fields.keys[field], "id") == 0 &&
+                fields.values[field].format == MPV_FORMAT_INT64 && fields.values[field].u.int64 == id)
                 return index;
     }
     return std::nullopt;
@@ -195,7 +205,7 @@ struct Deck {
     std::optional<Entry> entry;
     std::int64_t mpv_entry_id = 0;  // mpv's own id of the entry's file on this core
     std::int64_t mpv_id_alloc = 0;  // mpv numbers entries 1, 2, 3… per core
-    bool opened = false;     // mpv's start-file seen
+    bool opened = false;            // mpv's start-file seen
     bool ready = false;      // mpv's playback-restart seen: the first frame is out (paused if preloaded)
     bool unpaused = false;   // loaded playing, or the unpause reply seen
     bool announced = false;  // StartFile given to the engine
@@ -238,7 +248,7 @@ struct MpvRenderer::Impl {
     std::uint64_t playlist_generation = 0;
 
     // Two-decoder mode.
-    int current = -1;  // the deck whose entry the engine sees as current
+    int current = -1;                 // the deck whose entry the engine sees as current
     std::deque<Deck::Entry> waiting;  // loaded by the engine, not yet on a deck
     std::int64_t next_entry_id = 1;
 
@@ -283,9 +293,11 @@ struct MpvRenderer::Impl {
     bool command(int deck, std::vector<std::string> words, PendingReply reply,
                  const std::vector<std::pair<std::string, std::string>>* options = nullptr) {
         CommandNode node(words);
-        if (options != nullptr && !options->empty()) node.add_map(*options);
+        if (options != nullptr && !options->empty())
+            node.add_map(*options);
         const std::uint64_t reply_id = next_reply_id++;
-        const int status = mpv_command_node_async(decks[static_cast<std::size_t>(deck)].mpv.get(), reply_id, node.get());
+        const int status =
+            mpv_command_node_async(decks[static_cast<std::size_t>(deck)].mpv.get(), reply_id, node.get());
         reply.what = words.front();
         reply.deck = deck;
         if (status < 0) {
@@ -305,8 +317,8 @@ struct MpvRenderer::Impl {
         reply.what = std::string("set ") + name;
         reply.deck = deck;
         replies[reply_id] = reply;
-        if (const int status = mpv_set_property_async(decks[static_cast<std::size_t>(deck)].mpv.get(), reply_id, name,
-                                                      MPV_FORMAT_FLAG, &flag);
+        if (const int status = mpv_set_property_async(decks[static_cast<std::size_t>(deck)].mpv.get(),
+                                                      reply_id, name, MPV_FORMAT_FLAG, &flag);
             status < 0) {
             replies.erase(reply_id);
             spdlog::warn("mpv: set {} refused: {}", name, mpv_error_text(status));
@@ -318,7 +330,8 @@ struct MpvRenderer::Impl {
     // output goes on to its first frame instead of waiting for a render that never comes.
     void draw(int index, bool visible) {
         Deck& deck = decks[static_cast<std::size_t>(index)];
-        if (!deck.render) return;
+        if (!deck.render)
+            return;
         int width = 0;
         int height = 0;
         SDL_GL_GetDrawableSize(window.get(), &width, &height);
@@ -330,7 +343,8 @@ struct MpvRenderer::Impl {
                                      {MPV_RENDER_PARAM_SKIP_RENDERING, &skip},
                                      {MPV_RENDER_PARAM_INVALID, nullptr}};
         mpv_render_context_render(deck.render.get(), params);
-        if (!visible) return;
+        if (!visible)
+            return;
         SDL_GL_SwapWindow(window.get());
         ++frames_drawn;
     }
@@ -361,7 +375,8 @@ struct MpvRenderer::Impl {
             // audio=eof) and says so only at the end: an error end whose code is this one.
             ended.audio_unavailable = end.error == MPV_ERROR_AO_INIT_FAILED;
             ended.error = mpv_error_text(end.error);
-            if (!deck.last_error_message.empty()) ended.error += ": " + deck.last_error_message;
+            if (!deck.last_error_message.empty())
+                ended.error += ": " + deck.last_error_message;
         }
         return ended;
     }
@@ -393,7 +408,8 @@ struct MpvRenderer::Impl {
 
     int free_deck() const {
         for (std::size_t index = 0; index < decks.size(); ++index)
-            if (!decks[index].entry) return static_cast<int>(index);
+            if (!decks[index].entry)
+                return static_cast<int>(index);
         return -1;
     }
 
@@ -406,7 +422,8 @@ struct MpvRenderer::Impl {
 
     void report_restart_if_due(int index) {
         Deck& deck = decks[static_cast<std::size_t>(index)];
-        if (index != current || !deck.entry || deck.reported || !deck.ready || !deck.unpaused) return;
+        if (index != current || !deck.entry || deck.reported || !deck.ready || !deck.unpaused)
+            return;
         deck.reported = true;
         pending.push_back(stamped(RendererEvent::Kind::PlaybackRestart));
     }
@@ -416,7 +433,8 @@ struct MpvRenderer::Impl {
         ended.playlist_entry_id = deck.entry->id;
         pending.push_back(std::move(ended));
         deck.clear_entry();
-        if (current == index) current = -1;
+        if (current == index)
+            current = -1;
     }
 
     // The preloaded entry on `index` becomes current: unpaused, and (Screen) drawn at once.
@@ -431,7 +449,8 @@ struct MpvRenderer::Impl {
         PendingReply reply = make_reply(ReplyKind::Unpause);
         reply.entry = deck.entry->id;
         set_flag(index, "pause", false, reply);
-        if (deck.ready && screen()) draw(index, true);
+        if (deck.ready && screen())
+            draw(index, true);
     }
 
     // Keeps one entry playing and the next one preloaded, as far as the entries allow.
@@ -440,13 +459,15 @@ struct MpvRenderer::Impl {
             if (current < 0) {
                 int preloaded = -1;
                 for (std::size_t index = 0; index < decks.size(); ++index)
-                    if (decks[index].entry && !decks[index].stopping) preloaded = static_cast<int>(index);
+                    if (decks[index].entry && !decks[index].stopping)
+                        preloaded = static_cast<int>(index);
                 if (preloaded >= 0) {
                     promote(preloaded);
                     continue;  // it may have ended already (held error)
                 }
                 const int free = free_deck();
-                if (waiting.empty() || free < 0) return;
+                if (waiting.empty() || free < 0)
+                    return;
                 Deck::Entry entry = std::move(waiting.front());
                 waiting.pop_front();
                 current = free;
@@ -459,7 +480,8 @@ struct MpvRenderer::Impl {
                 continue;
             }
             const int idle = 1 - current;
-            if (waiting.empty() || !waiting.front().request.preload || decks[static_cast<std::size_t>(idle)].entry)
+            if (waiting.empty() || !waiting.front().request.preload ||
+                decks[static_cast<std::size_t>(idle)].entry)
                 return;  // (a stream starts cold at its turn)
             Deck::Entry entry = std::move(waiting.front());
             waiting.pop_front();
@@ -469,7 +491,8 @@ struct MpvRenderer::Impl {
     }
 
     void dual_load(const LoadRequest& request, LoadMode mode) {
-        if (mode == LoadMode::Replace) dual_stop();
+        if (mode == LoadMode::Replace)
+            dual_stop();
         Deck::Entry entry{next_entry_id++, request};
         RendererEvent accepted = stamped(RendererEvent::Kind::LoadAccepted);
         accepted.tag = request.tag;
@@ -483,7 +506,8 @@ struct MpvRenderer::Impl {
         waiting.clear();
         for (std::size_t index = 0; index < decks.size(); ++index) {
             Deck& deck = decks[index];
-            if (!deck.entry || deck.stopping) continue;
+            if (!deck.entry || deck.stopping)
+                continue;
             if (static_cast<int>(index) == current) {
                 // Its end-file (stop) is reported when mpv sends it; the deck is busy till then.
                 deck.stopping = true;
@@ -499,15 +523,17 @@ struct MpvRenderer::Impl {
     }
 
     bool dual_remove(std::uint64_t tag) {
-        if (auto waiting_entry = std::find_if(waiting.begin(), waiting.end(),
-                                              [&](const Deck::Entry& entry) { return entry.request.tag == tag; });
+        if (auto waiting_entry =
+                std::find_if(waiting.begin(), waiting.end(),
+                             [&](const Deck::Entry& entry) { return entry.request.tag == tag; });
             waiting_entry != waiting.end()) {
             waiting.erase(waiting_entry);
             return true;
         }
         for (std::size_t index = 0; index < decks.size(); ++index) {
             Deck& deck = decks[index];
-            if (static_cast<int>(index) == current || !deck.entry || deck.stopping || deck.entry->request.tag != tag)
+            if (static_cast<int>(index) == current || !deck.entry || deck.stopping ||
+                deck.entry->request.tag != tag)
                 continue;
             // Preloaded, never current: stopped without a word, as dual_stop() does; mpv's later
             // events about it carry an id this deck no longer expects.
@@ -524,26 +550,32 @@ struct MpvRenderer::Impl {
         switch (event.event_id) {
             case MPV_EVENT_START_FILE: {
                 const auto id = static_cast<mpv_event_start_file*>(event.data)->playlist_entry_id;
-                if (!deck.entry || id != deck.mpv_entry_id) break;
+                if (!deck.entry || id != deck.mpv_entry_id)
+                    break;
                 deck.opened = true;
-                if (index == current && !deck.announced) announce(deck);
+                if (index == current && !deck.announced)
+                    announce(deck);
                 break;
             }
             case MPV_EVENT_PLAYBACK_RESTART:
-                if (!deck.entry || !deck.opened) break;
+                if (!deck.entry || !deck.opened)
+                    break;
                 if (!deck.ready) {
                     deck.ready = true;
                     // A preloaded deck's frame was consumed off screen; show it now if its turn came.
-                    if (index == current && screen() && !deck.reported) draw(index, true);
+                    if (index == current && screen() && !deck.reported)
+                        draw(index, true);
                 }
                 report_restart_if_due(index);
                 break;
             case MPV_EVENT_END_FILE: {
                 const auto& end = *static_cast<mpv_event_end_file*>(event.data);
-                if (!deck.entry || end.playlist_entry_id != deck.mpv_entry_id) break;
+                if (!deck.entry || end.playlist_entry_id != deck.mpv_entry_id)
+                    break;
                 RendererEvent ended = end_event(deck, end);
                 if (index == current || deck.stopping) {
-                    if (!deck.announced) announce(deck);
+                    if (!deck.announced)
+                        announce(deck);
                     finish_entry(index, std::move(ended));
                     advance();
                 } else {
@@ -559,25 +591,30 @@ struct MpvRenderer::Impl {
 
     void reply(const mpv_event& event) {
         auto found = replies.find(event.reply_userdata);
-        if (found == replies.end()) return;
+        if (found == replies.end())
+            return;
         PendingReply reply = found->second;
         replies.erase(found);
         Deck& deck = decks[static_cast<std::size_t>(reply.deck)];
         switch (reply.kind) {
             case ReplyKind::Playlist: trim_playlist(reply, event); return;
             case ReplyKind::Other:
-                if (event.error < 0) spdlog::warn("mpv: {} failed: {}", reply.what, mpv_error_text(event.error));
+                if (event.error < 0)
+                    spdlog::warn("mpv: {} failed: {}", reply.what, mpv_error_text(event.error));
                 return;
             case ReplyKind::DeckLoad: {
-                if (!deck.entry || deck.entry->id != reply.entry) return;
+                if (!deck.entry || deck.entry->id != reply.entry)
+                    return;
                 if (event.error < 0) {
                     --deck.mpv_id_alloc;
                     RendererEvent failed = stamped(RendererEvent::Kind::EndFile);
                     failed.end_reason = EndReason::Error;
                     failed.error = reply.what + ": " + mpv_error_text(event.error);
-                    if (!deck.last_error_message.empty()) failed.error += " (" + deck.last_error_message + ")";
+                    if (!deck.last_error_message.empty())
+                        failed.error += " (" + deck.last_error_message + ")";
                     if (reply.deck == current || deck.stopping) {
-                        if (!deck.announced) announce(deck);
+                        if (!deck.announced)
+                            announce(deck);
                         finish_entry(reply.deck, std::move(failed));
                         advance();
                     } else {
@@ -593,8 +630,10 @@ struct MpvRenderer::Impl {
                 return;
             }
             case ReplyKind::Unpause:
-                if (!deck.entry || deck.entry->id != reply.entry) return;
-                if (event.error < 0) spdlog::warn("mpv: unpause failed: {}", mpv_error_text(event.error));
+                if (!deck.entry || deck.entry->id != reply.entry)
+                    return;
+                if (event.error < 0)
+                    spdlog::warn("mpv: unpause failed: {}", mpv_error_text(event.error));
                 deck.unpaused = true;
                 report_restart_if_due(reply.deck);
                 return;
@@ -602,11 +641,13 @@ struct MpvRenderer::Impl {
             case ReplyKind::Screenshot: break;
         }
         if (event.error < 0) {
-            RendererEvent failed = stamped(reply.kind == ReplyKind::Load ? RendererEvent::Kind::LoadRejected
-                                                                         : RendererEvent::Kind::ScreenshotFailed);
+            RendererEvent failed =
+                stamped(reply.kind == ReplyKind::Load ? RendererEvent::Kind::LoadRejected
+                                                      : RendererEvent::Kind::ScreenshotFailed);
             failed.tag = reply.tag;
             failed.error = reply.what + ": " + mpv_error_text(event.error);
-            if (!deck.last_error_message.empty()) failed.error += " (" + deck.last_error_message + ")";
+            if (!deck.last_error_message.empty())
+                failed.error += " (" + deck.last_error_message + ")";
             pending.push_back(std::move(failed));
             return;
         }
@@ -639,7 +680,8 @@ struct MpvRenderer::Impl {
         reply.generation = playlist_generation;
         const std::uint64_t reply_id = next_reply_id++;
         replies[reply_id] = reply;
-        if (const int status = mpv_get_property_async(decks[0].mpv.get(), reply_id, "playlist", MPV_FORMAT_NODE);
+        if (const int status =
+                mpv_get_property_async(decks[0].mpv.get(), reply_id, "playlist", MPV_FORMAT_NODE);
             status < 0) {
             replies.erase(reply_id);
             spdlog::warn("mpv: get playlist refused: {}", mpv_error_text(status));
@@ -647,15 +689,18 @@ struct MpvRenderer::Impl {
     }
 
     void trim_playlist(const PendingReply& reply, const mpv_event& event) {
-        if (reply.generation != playlist_generation) return;  // emptied since: indices are stale
+        if (reply.generation != playlist_generation)
+            return;  // emptied since: indices are stale
         if (event.error < 0) {
             spdlog::warn("mpv: get playlist failed: {}", mpv_error_text(event.error));
             return;
         }
         const auto* property = static_cast<const mpv_event_property*>(event.data);
-        if (property == nullptr || property->format != MPV_FORMAT_NODE || property->data == nullptr) return;
+        if (property == nullptr || property->format != MPV_FORMAT_NODE || property->data == nullptr)
+            return;
         const auto position = playlist_position(*static_cast<const mpv_node*>(property->data), reply.entry);
-        if (!position) return;  // already gone (replaced); nothing before it to remove
+        if (!position)
+            return;  // already gone (replaced); nothing before it to remove
         for (int index = *position - 1; index >= 0; --index)
             command(0, {"playlist-remove", std::to_string(index)}, make_reply(ReplyKind::Other));
     }
@@ -670,7 +715,9 @@ struct MpvRenderer::Impl {
                 pending.push_back(std::move(started));
                 break;
             }
-            case MPV_EVENT_PLAYBACK_RESTART: pending.push_back(stamped(RendererEvent::Kind::PlaybackRestart)); break;
+            case MPV_EVENT_PLAYBACK_RESTART:
+                pending.push_back(stamped(RendererEvent::Kind::PlaybackRestart));
+                break;
             case MPV_EVENT_END_FILE:
                 pending.push_back(end_event(deck, *static_cast<mpv_event_end_file*>(event.data)));
                 break;
@@ -683,19 +730,25 @@ struct MpvRenderer::Impl {
             Deck& deck = decks[index];
             for (;;) {
                 mpv_event* event = mpv_wait_event(deck.mpv.get(), 0);
-                if (event->event_id == MPV_EVENT_NONE) break;
+                if (event->event_id == MPV_EVENT_NONE)
+                    break;
                 switch (event->event_id) {
                     case MPV_EVENT_COMMAND_REPLY:
                     case MPV_EVENT_SET_PROPERTY_REPLY:
                     case MPV_EVENT_GET_PROPERTY_REPLY: reply(*event); break;
-                    case MPV_EVENT_LOG_MESSAGE: log(deck, *static_cast<mpv_event_log_message*>(event->data)); break;
+                    case MPV_EVENT_LOG_MESSAGE:
+                        log(deck, *static_cast<mpv_event_log_message*>(event->data));
+                        break;
                     case MPV_EVENT_SHUTDOWN:
-                        if (!shut_down) pending.push_back(stamped(RendererEvent::Kind::Shutdown));
+                        if (!shut_down)
+                            pending.push_back(stamped(RendererEvent::Kind::Shutdown));
                         shut_down = true;
                         break;
                     default:
-                        if (dual()) dual_event(static_cast<int>(index), *event);
-                        else single_event(deck, *event);
+                        if (dual())
+                            dual_event(static_cast<int>(index), *event);
+                        else
+                            single_event(deck, *event);
                         break;
                 }
             }
@@ -704,18 +757,25 @@ struct MpvRenderer::Impl {
 
     void handle_sdl(const SDL_Event& event, bool& redraw) {
         if (event.type == SDL_QUIT) {
-            if (!shut_down) pending.push_back(stamped(RendererEvent::Kind::Shutdown));
+            if (!shut_down)
+                pending.push_back(stamped(RendererEvent::Kind::Shutdown));
             shut_down = true;
         } else if (event.type == SDL_WINDOWEVENT) {
-            if (event.window.event == SDL_WINDOWEVENT_EXPOSED || event.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            if (event.window.event == SDL_WINDOWEVENT_EXPOSED ||
+                event.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
                 redraw = true;
         } else if (event.type == redraw_event_type) {
             const int index = event.user.code;
-            if (index < 0 || static_cast<std::size_t>(index) >= decks.size()) return;
-            const std::uint64_t flags = mpv_render_context_update(decks[static_cast<std::size_t>(index)].render.get());
-            if ((flags & MPV_RENDER_UPDATE_FRAME) == 0) return;
-            if (index == on_screen()) redraw = true;
-            else draw(index, false);
+            if (index < 0 || static_cast<std::size_t>(index) >= decks.size())
+                return;
+            const std::uint64_t flags =
+                mpv_render_context_update(decks[static_cast<std::size_t>(index)].render.get());
+            if ((flags & MPV_RENDER_UPDATE_FRAME) == 0)
+                return;
+            if (index == on_screen())
+                redraw = true;
+            else
+                draw(index, false);
         }
         // wakeup_event_type: nothing to do here; mpv is drained after every wait.
     }
@@ -726,11 +786,14 @@ namespace {
 Result<void> set_option(mpv_handle* handle, const char* name, const std::string& value) {
     const int status = mpv_set_option_string(handle, name, value.c_str());
     if (status < 0)
-        return fail(Errc::InvalidInput, std::string("mpv option ") + name + "=" + value + ": " + mpv_error_text(status));
+        return fail(Errc::InvalidInput,
+                    std::string("mpv option ") + name + "=" + value + ": " + mpv_error_text(status));
     return {};
 }
 
-void on_mpv_wakeup(void* context) { static_cast<MpvRenderer::Impl*>(context)->signal(); }
+void on_mpv_wakeup(void* context) {
+    static_cast<MpvRenderer::Impl*>(context)->signal();
+}
 
 // The render-update callback's context is the deck (the decks never move once created).
 void on_render_update(void* context) {
@@ -742,9 +805,12 @@ void on_render_update(void* context) {
 }
 
 int decoders_for(const RendererConfig& config) {
-    if (config.decoders == 1 || config.decoders == 2) return config.decoders;
-    if (config.mode == OutputMode::Speaker) return 1;
-    if (config.mode == OutputMode::Headless && config.pcm_output) return 1;
+    if (config.decoders == 1 || config.decoders == 2)
+        return config.decoders;
+    if (config.mode == OutputMode::Speaker)
+        return 1;
+    if (config.mode == OutputMode::Headless && config.pcm_output)
+        return 1;
     return 2;
 }
 
@@ -806,10 +872,12 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
         Deck& deck = impl->decks[static_cast<std::size_t>(index)];
         deck.index = index;
         deck.mpv.reset(mpv_create());
-        if (!deck.mpv) return fail(Errc::Internal, "mpv_create failed");
+        if (!deck.mpv)
+            return fail(Errc::Internal, "mpv_create failed");
         for (const auto& [name, value] : options) {
             auto status = set_option(deck.mpv.get(), name, value);
-            if (!status) return std::unexpected(status.error());
+            if (!status)
+                return std::unexpected(status.error());
         }
         mpv_request_log_messages(deck.mpv.get(), config.log_level.c_str());
         if (const int status = mpv_initialize(deck.mpv.get()); status < 0)
@@ -817,20 +885,24 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
     }
 
     if (config.mode == OutputMode::Screen) {
-        if (auto status = impl->sdl.init(); !status) return std::unexpected(status.error());
+        if (auto status = impl->sdl.init(); !status)
+            return std::unexpected(status.error());
         std::uint32_t flags = SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN;
-        if (config.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        if (config.fullscreen)
+            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
         impl->window.reset(SDL_CreateWindow(config.window_title.c_str(), SDL_WINDOWPOS_CENTERED,
                                             SDL_WINDOWPOS_CENTERED, config.window_width, config.window_height,
                                             flags));
-        if (!impl->window) return fail(Errc::Unsupported, std::string("SDL window: ") + SDL_GetError());
+        if (!impl->window)
+            return fail(Errc::Unsupported, std::string("SDL window: ") + SDL_GetError());
         impl->gl.reset(SDL_GL_CreateContext(impl->window.get()));
         if (impl->gl.get() == nullptr)
             return fail(Errc::Unsupported, std::string("SDL GL context: ") + SDL_GetError());
         SDL_ShowCursor(SDL_DISABLE);
 
         const std::uint32_t first = SDL_RegisterEvents(2);
-        if (first == static_cast<std::uint32_t>(-1)) return fail(Errc::Internal, "SDL_RegisterEvents failed");
+        if (first == static_cast<std::uint32_t>(-1))
+            return fail(Errc::Internal, "SDL_RegisterEvents failed");
         impl->wakeup_event_type = first;
         impl->redraw_event_type = first + 1;
         // Both decks render through the same GL context; only the current one reaches the window.
@@ -851,8 +923,8 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
         }
     }
     for (auto& deck : impl->decks) mpv_set_wakeup_callback(deck.mpv.get(), on_mpv_wakeup, impl.get());
-    spdlog::info("renderer: mpv {} in {} mode, {} decoder{}", mpv_client_api_version() >> 16, to_string(config.mode),
-                 decoders, decoders == 1 ? "" : "s");
+    spdlog::info("renderer: mpv {} in {} mode, {} decoder{}", mpv_client_api_version() >> 16,
+                 to_string(config.mode), decoders, decoders == 1 ? "" : "s");
     return std::unique_ptr<MpvRenderer>(new MpvRenderer(std::move(impl)));
 }
 
@@ -860,8 +932,10 @@ MpvRenderer::MpvRenderer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {
 
 MpvRenderer::~MpvRenderer() {
     for (auto& deck : m_impl->decks)
-        if (deck.render) mpv_render_context_set_update_callback(deck.render.get(), nullptr, nullptr);
-    for (auto& deck : m_impl->decks) deck.render.reset();  // before mpv_terminate_destroy, as render.h requires
+        if (deck.render)
+            mpv_render_context_set_update_callback(deck.render.get(), nullptr, nullptr);
+    for (auto& deck : m_impl->decks)
+        deck.render.reset();  // before mpv_terminate_destroy, as render.h requires
     for (auto& deck : m_impl->decks) deck.mpv.reset();
 }
 
@@ -870,7 +944,8 @@ void MpvRenderer::load(const LoadRequest& request, LoadMode mode) {
         m_impl->dual_load(request, mode);
         return;
     }
-    if (mode == LoadMode::Replace) ++m_impl->playlist_generation;  // see request_playlist_trim()
+    if (mode == LoadMode::Replace)
+        ++m_impl->playlist_generation;  // see request_playlist_trim()
     m_impl->command(0, {"loadfile", request.location, mode == LoadMode::Replace ? "replace" : "append-play"},
                     make_reply(ReplyKind::Load, request.tag), &request.options);
 }
@@ -883,7 +958,8 @@ void MpvRenderer::set_volume(int percent) {
         reply.what = "set volume";
         reply.deck = deck.index;
         m_impl->replies[reply_id] = reply;
-        if (const int status = mpv_set_property_async(deck.mpv.get(), reply_id, "volume", MPV_FORMAT_DOUBLE, &volume);
+        if (const int status =
+                mpv_set_property_async(deck.mpv.get(), reply_id, "volume", MPV_FORMAT_DOUBLE, &volume);
             status < 0) {
             m_impl->replies.erase(reply_id);
             spdlog::warn("mpv: set volume refused: {}", mpv_error_text(status));
@@ -893,7 +969,8 @@ void MpvRenderer::set_volume(int percent) {
 
 void MpvRenderer::screenshot(const std::filesystem::path& path, std::uint64_t tag) {
     const int deck = std::max(0, m_impl->on_screen());
-    m_impl->command(deck, {"screenshot-to-file", path.string(), "video"}, make_reply(ReplyKind::Screenshot, tag));
+    m_impl->command(deck, {"screenshot-to-file", path.string(), "video"},
+                    make_reply(ReplyKind::Screenshot, tag));
 }
 
 void MpvRenderer::stop() {
@@ -905,21 +982,25 @@ void MpvRenderer::stop() {
     m_impl->command(0, {"stop"}, make_reply(ReplyKind::Other));
 }
 
-bool MpvRenderer::remove(std::uint64_t tag) { return m_impl->dual() && m_impl->dual_remove(tag); }
+bool MpvRenderer::remove(std::uint64_t tag) {
+    return m_impl->dual() && m_impl->dual_remove(tag);
+}
 
 std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
-    if (!m_impl->pending.empty()) timeout = Duration{0};
+    if (!m_impl->pending.empty())
+        timeout = Duration{0};
     const auto milliseconds = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000));
     if (m_impl->screen()) {
         bool redraw = false;
         SDL_Event event{};
-        const bool got = milliseconds > 0 ? SDL_WaitEventTimeout(&event, milliseconds) != 0
-                                          : SDL_PollEvent(&event) != 0;
+        const bool got =
+            milliseconds > 0 ? SDL_WaitEventTimeout(&event, milliseconds) != 0 : SDL_PollEvent(&event) != 0;
         if (got) {
             m_impl->handle_sdl(event, redraw);
             while (SDL_PollEvent(&event) != 0) m_impl->handle_sdl(event, redraw);
         }
-        if (redraw && m_impl->on_screen() >= 0) m_impl->draw(m_impl->on_screen(), true);
+        if (redraw && m_impl->on_screen() >= 0)
+            m_impl->draw(m_impl->on_screen(), true);
     } else {
         std::unique_lock lock(m_impl->mutex);
         m_impl->signalled_condition.wait_for(lock, std::chrono::milliseconds(milliseconds),
@@ -930,17 +1011,24 @@ std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
     return std::exchange(m_impl->pending, {});
 }
 
-void MpvRenderer::wake() { m_impl->signal(); }
+void MpvRenderer::wake() {
+    m_impl->signal();
+}
 
-std::uint64_t MpvRenderer::frames_drawn() const { return m_impl->frames_drawn; }
+std::uint64_t MpvRenderer::frames_drawn() const {
+    return m_impl->frames_drawn;
+}
 
-int MpvRenderer::decoders() const { return static_cast<int>(m_impl->decks.size()); }
+int MpvRenderer::decoders() const {
+    return static_cast<int>(m_impl->decks.size());
+}
 
 std::int64_t MpvRenderer::playlist_count() const {
     std::int64_t total = 0;
     for (const auto& deck : m_impl->decks) {
         std::int64_t count = 0;
-        if (mpv_get_property(deck.mpv.get(), "playlist-count", MPV_FORMAT_INT64, &count) >= 0) total += count;
+        if (mpv_get_property(deck.mpv.get(), "playlist-count", MPV_FORMAT_INT64, &count) >= 0)
+            total += count;
     }
     return total;
 }

@@ -45,7 +45,8 @@ std::vector<char32_t> code_points(std::string_view text) {
         bool valid = true;
         for (int offset = 1; offset <= extra; ++offset) {
             const auto next = static_cast<unsigned char>(text[index + static_cast<std::size_t>(offset)]);
-            if ((next & 0xc0) != 0x80) valid = false;
+            if ((next & 0xc0) != 0x80)
+                valid = false;
             point = (point << 6) | (next & 0x3fu);
         }
         points.push_back(valid ? point : 0xfffd);
@@ -67,7 +68,8 @@ struct NoticeRenderer::Font {
     Font(const Font&) = delete;
     Font& operator=(const Font&) = delete;
     ~Font() {
-        if (font != nullptr) TTF_CloseFont(font);
+        if (font != nullptr)
+            TTF_CloseFont(font);
         TTF_Quit();
     }
 };
@@ -75,8 +77,10 @@ struct NoticeRenderer::Font {
 Result<NoticeRenderer> NoticeRenderer::create(const std::filesystem::path& font_path, NoticeStyle style) {
     if (style.width <= 0 || style.height <= 0 || style.point_size <= 0 || style.margin < 0 ||
         2 * style.margin >= std::min(style.width, style.height))
-        return fail(Errc::InvalidInput, "notice style: size, point size and margins must leave room for text");
-    if (TTF_Init() != 0) return fail(Errc::Internal, std::string("TTF_Init: ") + TTF_GetError());
+        return fail(Errc::InvalidInput,
+                    "notice style: size, point size and margins must leave room for text");
+    if (TTF_Init() != 0)
+        return fail(Errc::Internal, std::string("TTF_Init: ") + TTF_GetError());
     auto font = std::make_unique<Font>();  // from here on its destructor balances TTF_Init
     font->font = TTF_OpenFont(font_path.c_str(), style.point_size);
     if (font->font == nullptr)
@@ -94,19 +98,23 @@ NoticeRenderer::~NoticeRenderer() = default;
 std::vector<char32_t> NoticeRenderer::missing_glyphs(std::string_view text) const {
     std::vector<char32_t> missing;
     for (char32_t point : code_points(text)) {
-        if (point == U'\n' || point == U'\r' || point == U'\t') continue;
-        if (TTF_GlyphIsProvided32(m_font->font, static_cast<Uint32>(point)) == 0) missing.push_back(point);
+        if (point == U'\n' || point == U'\r' || point == U'\t')
+            continue;
+        if (TTF_GlyphIsProvided32(m_font->font, static_cast<Uint32>(point)) == 0)
+            missing.push_back(point);
     }
     return missing;
 }
 
 Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
-    if (text.empty()) return fail(Errc::InvalidInput, "text notice is empty");
+    if (text.empty())
+        return fail(Errc::InvalidInput, "text notice is empty");
     if (auto missing = missing_glyphs(text); !missing.empty()) {
         std::string list;
         for (char32_t point : missing) {
             char buffer[16];
-            std::snprintf(buffer, sizeof buffer, "%sU+%04X", list.empty() ? "" : " ", static_cast<unsigned>(point));
+            std::snprintf(buffer, sizeof buffer, "%sU+%04X", list.empty() ? "" : " ",
+                          static_cast<unsigned>(point));
             list += buffer;
         }
         return fail(Errc::Unsupported, "the font has no glyph for " + list);
@@ -121,13 +129,17 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
         TTF_SetFontSize(m_font->font, size);
         block.reset(TTF_RenderUTF8_Blended_Wrapped(m_font->font, owned.c_str(), color_of(m_style.text_rgb),
                                                    static_cast<Uint32>(text_width)));
-        if (!block) return fail(Errc::Internal, std::string("TTF_RenderUTF8_Blended_Wrapped: ") + TTF_GetError());
-        if (block->h <= text_height) break;
+        if (!block)
+            return fail(Errc::Internal, std::string("TTF_RenderUTF8_Blended_Wrapped: ") + TTF_GetError());
+        if (block->h <= text_height)
+            break;
     }
     TTF_SetFontSize(m_font->font, m_style.point_size);
 
-    SurfacePointer frame(SDL_CreateRGBSurfaceWithFormat(0, m_style.width, m_style.height, 24, SDL_PIXELFORMAT_RGB24));
-    if (!frame) return fail(Errc::Internal, std::string("SDL_CreateRGBSurface: ") + SDL_GetError());
+    SurfacePointer frame(
+        SDL_CreateRGBSurfaceWithFormat(0, m_style.width, m_style.height, 24, SDL_PIXELFORMAT_RGB24));
+    if (!frame)
+        return fail(Errc::Internal, std::string("SDL_CreateRGBSurface: ") + SDL_GetError());
     const SDL_Color background = color_of(m_style.background_rgb);
     SDL_FillRect(frame.get(), nullptr, SDL_MapRGB(frame->format, background.r, background.g, background.b));
     SDL_Rect where{(m_style.width - block->w) / 2, (m_style.height - block->h) / 2, block->w, block->h};
@@ -143,23 +155,27 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
     const auto* source = static_cast<const std::uint8_t*>(frame->pixels);
     for (int row = 0; row < m_style.height; ++row)
         std::memcpy(image.pixels.data() + row_bytes * static_cast<std::size_t>(row),
-                    source + static_cast<std::size_t>(frame->pitch) * static_cast<std::size_t>(row), row_bytes);
+                    source + static_cast<std::size_t>(frame->pitch) * static_cast<std::size_t>(row),
+                    row_bytes);
     return image;
 }
 
 Result<void> NoticeRenderer::render_to_file(std::string_view text, const std::filesystem::path& path) const {
     auto image = render(text);
-    if (!image) return std::unexpected(image.error());
-    SurfacePointer surface(SDL_CreateRGBSurfaceWithFormatFrom(image->pixels.data(), image->width, image->height, 24,
-                                                              image->width * 3, SDL_PIXELFORMAT_RGB24));
-    if (!surface) return fail(Errc::Internal, std::string("SDL_CreateRGBSurfaceFrom: ") + SDL_GetError());
+    if (!image)
+        return std::unexpected(image.error());
+    SurfacePointer surface(SDL_CreateRGBSurfaceWithFormatFrom(
+        image->pixels.data(), image->width, image->height, 24, image->width * 3, SDL_PIXELFORMAT_RGB24));
+    if (!surface)
+        return fail(Errc::Internal, std::string("SDL_CreateRGBSurfaceFrom: ") + SDL_GetError());
     // Written beside the target and renamed, so mpv never reads a half-written file.
     const std::filesystem::path partial = path.string() + ".partial";
     if (SDL_SaveBMP(surface.get(), partial.c_str()) != 0)
         return fail(Errc::Io, partial.string() + ": " + SDL_GetError());
     std::error_code error;
     std::filesystem::rename(partial, path, error);
-    if (error) return fail(Errc::Io, path.string() + ": " + error.message());
+    if (error)
+        return fail(Errc::Io, path.string() + ": " + error.message());
     return {};
 }
 

@@ -39,43 +39,53 @@ CREATE TABLE IF NOT EXISTS proof_started (
 }  // namespace
 
 Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot) {
-    if (engine_outcome != Outcome::Completed) return engine_outcome;
+    if (engine_outcome != Outcome::Completed)
+        return engine_outcome;
     return played + completed_tolerance >= planned_slot ? Outcome::Completed : Outcome::Interrupted;
 }
 
 Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
-    if (auto created = database.execute(schema); !created) return std::unexpected(created.error());
+    if (auto created = database.execute(schema); !created)
+        return std::unexpected(created.error());
     // An outbox made before rows carried a note gets the column (its rows: no note).
     bool has_note = false;
     {
         auto columns =
             database.prepare("SELECT count(*) FROM pragma_table_info('proof_outbox') WHERE name = 'note'");
-        if (!columns) return std::unexpected(columns.error());
+        if (!columns)
+            return std::unexpected(columns.error());
         auto counted = columns->fetch_one();
-        if (!counted) return std::unexpected(counted.error());
+        if (!counted)
+            return std::unexpected(counted.error());
         has_note = *counted && columns->column_int64(0) != 0;
     }
     if (!has_note) {
-        if (auto added = database.execute("ALTER TABLE proof_outbox ADD COLUMN note TEXT NOT NULL DEFAULT ''");
+        if (auto added =
+                database.execute("ALTER TABLE proof_outbox ADD COLUMN note TEXT NOT NULL DEFAULT ''");
             !added)
             return std::unexpected(added.error());
     }
     ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
     auto last = outbox.stored_last_seq();
-    if (!last) return std::unexpected(last.error());
+    if (!last)
+        return std::unexpected(last.error());
     outbox.m_last_assigned = *last;
     return outbox;
 }
 
 Result<std::uint64_t> ProofOutbox::stored_last_seq() {
     auto statement = m_database->prepare("SELECT last_seq FROM proof_counter WHERE id = 1");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     auto row = statement->fetch_one();
-    if (!row) return std::unexpected(row.error());
+    if (!row)
+        return std::unexpected(row.error());
     return *row ? static_cast<std::uint64_t>(statement->column_int64(0)) : 0;
 }
 
-Result<std::uint64_t> ProofOutbox::last_seq() { return stored_last_seq(); }
+Result<std::uint64_t> ProofOutbox::last_seq() {
+    return stored_last_seq();
+}
 
 AppendResult ProofOutbox::append(protocol::ProofOfPlayRow row, std::optional<std::int64_t> mark) {
     AppendResult result;
@@ -101,32 +111,39 @@ AppendResult ProofOutbox::append(protocol::ProofOfPlayRow row, std::optional<std
         ++gap.row.item_index;
         gap.row.started_at = std::min(gap.row.started_at, row.started_at);
         gap.row.ended_at = std::max(gap.row.ended_at, row.ended_at);
-        if (mark) gap.marks.push_back(*mark);
+        if (mark)
+            gap.marks.push_back(*mark);
         result.row = gap.row;
     } else {
         row.seq = ++m_last_assigned;
         Waiting waiting{row, {}, false};
-        if (mark) waiting.marks.push_back(*mark);
+        if (mark)
+            waiting.marks.push_back(*mark);
         m_unwritten.push_back(std::move(waiting));
         ++m_waiting_rows;
         result.row = std::move(row);
     }
     auto written = write_unwritten();
     result.durable = written.has_value();
-    if (!written) result.error = written.error();
+    if (!written)
+        result.error = written.error();
     return result;
 }
 
 Result<std::size_t> ProofOutbox::write_unwritten() {
-    if (m_unwritten.empty()) return std::size_t{0};
+    if (m_unwritten.empty())
+        return std::size_t{0};
     auto transaction = sqlite::Transaction::begin(*m_database, sqlite::TransactionMode::Immediate);
-    if (!transaction) return std::unexpected(transaction.error());
+    if (!transaction)
+        return std::unexpected(transaction.error());
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
         "duration_ms, outcome, bundle_version, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    if (!insert) return std::unexpected(insert.error());
+    if (!insert)
+        return std::unexpected(insert.error());
     auto unmark = m_database->prepare("DELETE FROM proof_started WHERE id = ?1");
-    if (!unmark) return std::unexpected(unmark.error());
+    if (!unmark)
+        return std::unexpected(unmark.error());
     for (const auto& waiting : m_unwritten) {
         const auto& row = waiting.row;
         insert->reset();
@@ -141,18 +158,23 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
             .bind(9, protocol::to_string(row.outcome))
             .bind(10, static_cast<std::int64_t>(row.bundle_version))
             .bind(11, row.note);
-        if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+        if (auto ran = insert->run(); !ran)
+            return std::unexpected(ran.error());
         for (const auto mark : waiting.marks) {
             unmark->reset();
             unmark->bind(1, mark);
-            if (auto ran = unmark->run(); !ran) return std::unexpected(ran.error());
+            if (auto ran = unmark->run(); !ran)
+                return std::unexpected(ran.error());
         }
     }
     auto counter = m_database->prepare("UPDATE proof_counter SET last_seq = ?1 WHERE id = 1");
-    if (!counter) return std::unexpected(counter.error());
+    if (!counter)
+        return std::unexpected(counter.error());
     counter->bind(1, static_cast<std::int64_t>(m_unwritten.back().row.seq));
-    if (auto ran = counter->run(); !ran) return std::unexpected(ran.error());
-    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    if (auto ran = counter->run(); !ran)
+        return std::unexpected(ran.error());
+    if (auto committed = transaction->commit(); !committed)
+        return std::unexpected(committed.error());
     const std::size_t written = m_unwritten.size();
     m_unwritten.clear();
     m_waiting_rows = 0;
@@ -163,7 +185,8 @@ Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& r
     auto insert = m_database->prepare(
         "INSERT INTO proof_started (source, source_id, item_index, media, started_at_ms, planned_end_ms, "
         "alive_at_ms, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7)");
-    if (!insert) return std::unexpected(insert.error());
+    if (!insert)
+        return std::unexpected(insert.error());
     insert->bind(1, protocol::to_string(row.source))
         .bind(2, row.source_id)
         .bind(3, static_cast<std::int64_t>(row.item_index))
@@ -171,37 +194,46 @@ Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& r
         .bind(5, to_unix_ms(row.started_at))
         .bind(6, to_unix_ms(std::max(planned_end, row.started_at)))
         .bind(7, static_cast<std::int64_t>(row.bundle_version));
-    if (auto ran = insert->run(); !ran) return std::unexpected(ran.error());
+    if (auto ran = insert->run(); !ran)
+        return std::unexpected(ran.error());
     return m_database->last_insert_rowid();
 }
 
 Result<void> ProofOutbox::mark_alive(TimePoint now) {
     auto update = m_database->prepare("UPDATE proof_started SET alive_at_ms = max(alive_at_ms, ?1)");
-    if (!update) return std::unexpected(update.error());
+    if (!update)
+        return std::unexpected(update.error());
     update->bind(1, to_unix_ms(now));
     return update->run();
 }
 
 Result<std::size_t> ProofOutbox::started_marks() {
     auto statement = m_database->prepare("SELECT count(*) FROM proof_started");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     auto row = statement->fetch_one();
-    if (!row) return std::unexpected(row.error());
+    if (!row)
+        return std::unexpected(row.error());
     return static_cast<std::size_t>(statement->column_int64(0));
 }
 
 Result<std::size_t> ProofOutbox::recover_started() {
     auto statement = m_database->prepare(
-        "SELECT id, source, source_id, item_index, media, started_at_ms, planned_end_ms, alive_at_ms, bundle_version "
+        "SELECT id, source, source_id, item_index, media, started_at_ms, planned_end_ms, alive_at_ms, "
+        "bundle_version "
         "FROM proof_started ORDER BY started_at_ms, id");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     std::vector<std::pair<std::int64_t, protocol::ProofOfPlayRow>> found;
     while (true) {
         auto step = statement->step();
-        if (!step) return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done) break;
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done)
+            break;
         protocol::ProofOfPlayRow row;
-        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert : protocol::SourceKind::Campaign;
+        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert
+                                                          : protocol::SourceKind::Campaign;
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);
@@ -224,16 +256,20 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
     auto statement = m_database->prepare(
         "SELECT seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, duration_ms, outcome, "
         "bundle_version, note FROM proof_outbox ORDER BY seq LIMIT ?1");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     statement->bind(1, static_cast<std::int64_t>(limit));
     std::vector<protocol::ProofOfPlayRow> rows;
     while (true) {
         auto step = statement->step();
-        if (!step) return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done) break;
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done)
+            break;
         protocol::ProofOfPlayRow row;
         row.seq = static_cast<std::uint64_t>(statement->column_int64(0));
-        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert : protocol::SourceKind::Campaign;
+        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert
+                                                          : protocol::SourceKind::Campaign;
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);
@@ -250,17 +286,21 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
 
 Result<std::size_t> ProofOutbox::prune(std::uint64_t committed_seq) {
     auto statement = m_database->prepare("DELETE FROM proof_outbox WHERE seq <= ?1");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     statement->bind(1, static_cast<std::int64_t>(committed_seq));
-    if (auto ran = statement->run(); !ran) return std::unexpected(ran.error());
+    if (auto ran = statement->run(); !ran)
+        return std::unexpected(ran.error());
     return static_cast<std::size_t>(m_database->changes());
 }
 
 Result<std::size_t> ProofOutbox::size() {
     auto statement = m_database->prepare("SELECT count(*) FROM proof_outbox");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     auto row = statement->fetch_one();
-    if (!row) return std::unexpected(row.error());
+    if (!row)
+        return std::unexpected(row.error());
     return static_cast<std::size_t>(statement->column_int64(0));
 }
 
@@ -268,32 +308,39 @@ Result<void> ProofOutbox::add_reply(const protocol::CommandReply& reply) {
     auto statement = m_database->prepare(
         "INSERT INTO command_replies (command_id, reply) VALUES (?1, ?2) "
         "ON CONFLICT(command_id) DO UPDATE SET reply = excluded.reply");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     statement->bind(1, reply.command_id).bind(2, protocol::encode(reply));
     return statement->run();
 }
 
 Result<std::vector<protocol::CommandReply>> ProofOutbox::pending_replies() {
     auto statement = m_database->prepare("SELECT reply FROM command_replies ORDER BY rowid");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     std::vector<protocol::CommandReply> replies;
     while (true) {
         auto step = statement->step();
-        if (!step) return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done) break;
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == sqlite::Step::Done)
+            break;
         auto decoded = protocol::decode_command_reply(statement->column_text(0));
-        if (decoded) replies.push_back(std::move(*decoded));
+        if (decoded)
+            replies.push_back(std::move(*decoded));
     }
     return replies;
 }
 
 Result<void> ProofOutbox::drop_replies(const std::vector<std::string>& command_ids) {
     auto statement = m_database->prepare("DELETE FROM command_replies WHERE command_id = ?1");
-    if (!statement) return std::unexpected(statement.error());
+    if (!statement)
+        return std::unexpected(statement.error());
     for (const auto& id : command_ids) {
         statement->reset();
         statement->bind(1, id);
-        if (auto ran = statement->run(); !ran) return ran;
+        if (auto ran = statement->run(); !ran)
+            return ran;
     }
     return {};
 }

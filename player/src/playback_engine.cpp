@@ -72,12 +72,14 @@ std::vector<std::string> PlaybackEngine::interrupt(std::vector<PlayItem> items) 
 std::vector<PlaybackEngine::LoadedEntry> PlaybackEngine::loaded_entries() const {
     std::vector<LoadedEntry> entries;
     for (const auto& loaded : m_loaded)
-        if (!loaded.preempted) entries.push_back({loaded.item.entry_id, loaded.started});
+        if (!loaded.preempted)
+            entries.push_back({loaded.item.entry_id, loaded.started});
     return entries;
 }
 
 std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std::vector<PlayItem> items) {
-    if (keep == 0) return interrupt(std::move(items));
+    if (keep == 0)
+        return interrupt(std::move(items));
     std::vector<std::string> dropped;
     for (const auto& item : m_queue) dropped.push_back(item.entry_id);
     m_queue.clear();
@@ -85,7 +87,8 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
     std::size_t live = 0;
     for (auto& loaded : m_loaded) {
         if (loaded.preempted || live < keep) {
-            if (!loaded.preempted) ++live;
+            if (!loaded.preempted)
+                ++live;
             kept.push_back(std::move(loaded));
             continue;
         }
@@ -94,7 +97,8 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
         // do that, it stays an orphan (if the renderer moves on to it, its events still come)
         // and the next load replaces the renderer's playlist once the kept entries have ended.
         dropped.push_back(loaded.item.entry_id);
-        if (m_renderer.remove(loaded.tag)) continue;
+        if (m_renderer.remove(loaded.tag))
+            continue;
         m_orphans.push_back(std::move(loaded));
         m_replace_after_kept = true;
     }
@@ -105,8 +109,8 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
 }
 
 bool PlaybackEngine::waits_for_kept() const {
-    return m_replace_after_kept &&
-           std::any_of(m_loaded.begin(), m_loaded.end(), [](const Loaded& loaded) { return !loaded.preempted; });
+    return m_replace_after_kept && std::any_of(m_loaded.begin(), m_loaded.end(),
+                                               [](const Loaded& loaded) { return !loaded.preempted; });
 }
 
 std::vector<std::string> PlaybackEngine::stop() {
@@ -133,7 +137,8 @@ TimePoint PlaybackEngine::estimated_free_at() const {
     const TimePoint now = m_clock.wall();
     TimePoint cursor = now;
     for (const auto& loaded : m_loaded) {
-        if (loaded.preempted) continue;
+        if (loaded.preempted)
+            continue;
         const TimePoint start = loaded.started ? loaded.started_wall : cursor;
         cursor = std::max(start + loaded.length, now);
     }
@@ -196,12 +201,14 @@ void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {
 
 void PlaybackEngine::refill() {
     while (!m_queue.empty() && m_loaded.size() < m_options.lookahead + 1) {
-        if (waits_for_kept()) break;
+        if (waits_for_kept())
+            break;
         const PlayItem& head = m_queue.front();
         const TimePoint now = m_clock.wall();
         const TimePoint free_at = estimated_free_at();
         // A gap in the timeline: wait for the item's own start instead of playing it early.
-        if (head.planned_start > free_at + m_options.contiguous_tolerance && now < head.planned_start) break;
+        if (head.planned_start > free_at + m_options.contiguous_tolerance && now < head.planned_start)
+            break;
         // It starts when the renderer is free: early (within the tolerance) or late, it is cut
         // at its planned end, so a previous item's early or late end is absorbed here.
         const TimePoint start = free_at;
@@ -214,15 +221,17 @@ void PlaybackEngine::refill() {
                 ahead += " " + loaded.item.entry_id + (loaded.preempted ? "(cut)" : "") +
                          (loaded.started ? "(started " + format_utc(loaded.started_wall) + ")" : "") + "[" +
                          std::to_string(loaded.length.count()) + " ms]";
-            spdlog::info("playback: {} planned {}..{}, the renderer is busy until {}; ahead:{}", missed.entry_id,
-                         format_utc(missed.planned_start), format_utc(missed.planned_end), format_utc(free_at), ahead);
+            spdlog::info("playback: {} planned {}..{}, the renderer is busy until {}; ahead:{}",
+                         missed.entry_id, format_utc(missed.planned_start), format_utc(missed.planned_end),
+                         format_utc(free_at), ahead);
             fail_item(missed, "missed: its planned end had passed before it could start");
             continue;
         }
         PlayItem item = std::move(m_queue.front());
         m_queue.pop_front();
         std::optional<LoadRequest> request = prepare(item, length);
-        if (!request) continue;
+        if (!request)
+            continue;
         Loaded loaded;
         loaded.item = std::move(item);
         loaded.tag = request->tag;
@@ -234,9 +243,9 @@ void PlaybackEngine::refill() {
             m_replace_after_kept = false;
         }
         spdlog::debug("playback: load {} planned {}..{} length {} ms{}", m_loaded.back().item.entry_id,
-                     format_utc(m_loaded.back().item.planned_start), format_utc(m_loaded.back().item.planned_end),
-                     length.count(),
-                     m_next_mode == LoadMode::Replace ? " (replace)" : "");
+                      format_utc(m_loaded.back().item.planned_start),
+                      format_utc(m_loaded.back().item.planned_end), length.count(),
+                      m_next_mode == LoadMode::Replace ? " (replace)" : "");
         m_renderer.load(*request, m_next_mode);
         m_next_mode = LoadMode::Append;
     }
@@ -244,7 +253,8 @@ void PlaybackEngine::refill() {
 
 PlaybackEngine::Loaded* PlaybackEngine::find_by_tag(std::uint64_t tag) {
     for (auto& loaded : m_loaded)
-        if (loaded.tag == tag) return &loaded;
+        if (loaded.tag == tag)
+            return &loaded;
     return nullptr;
 }
 
@@ -291,7 +301,8 @@ void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
             ended.error = "playlist files are not played";
             break;
     }
-    if (ended.outcome == Outcome::Failed) spdlog::warn("playback: {} failed: {}", ended.entry_id, ended.error);
+    if (ended.outcome == Outcome::Failed)
+        spdlog::warn("playback: {} failed: {}", ended.entry_id, ended.error);
     m_outbox.emplace_back(std::move(ended));
 }
 
@@ -299,14 +310,17 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
     using Kind = RendererEvent::Kind;
     switch (event.kind) {
         case Kind::LoadAccepted:
-            if (Loaded* loaded = find_by_tag(event.tag)) loaded->playlist_entry_id = event.playlist_entry_id;
+            if (Loaded* loaded = find_by_tag(event.tag))
+                loaded->playlist_entry_id = event.playlist_entry_id;
             for (auto& orphan : m_orphans)
-                if (orphan.tag == event.tag) orphan.playlist_entry_id = event.playlist_entry_id;
+                if (orphan.tag == event.tag)
+                    orphan.playlist_entry_id = event.playlist_entry_id;
             break;
         case Kind::LoadRejected: {
             auto found = std::find_if(m_loaded.begin(), m_loaded.end(),
                                       [&](const Loaded& loaded) { return loaded.tag == event.tag; });
-            if (found == m_loaded.end()) break;
+            if (found == m_loaded.end())
+                break;
             Loaded loaded = std::move(*found);
             m_loaded.erase(found);
             RendererEvent as_end = event;
@@ -315,7 +329,9 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
             break;
         }
         case Kind::StartFile: {
-            auto matches = [&](const Loaded& loaded) { return loaded.playlist_entry_id == event.playlist_entry_id; };
+            auto matches = [&](const Loaded& loaded) {
+                return loaded.playlist_entry_id == event.playlist_entry_id;
+            };
             auto found = std::find_if(m_loaded.begin(), m_loaded.end(), matches);
             if (found == m_loaded.end()) {
                 auto orphan = std::find_if(m_orphans.begin(), m_orphans.end(), matches);
@@ -330,7 +346,8 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
                     found = std::find_if(m_loaded.begin(), m_loaded.end(), [](const Loaded& loaded) {
                         return loaded.playlist_entry_id == 0 && !loaded.opened;
                     });
-                    if (found == m_loaded.end()) break;
+                    if (found == m_loaded.end())
+                        break;
                     found->playlist_entry_id = event.playlist_entry_id;
                 }
             } else if (!found->preempted) {
@@ -353,7 +370,8 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
             auto found = std::find_if(m_loaded.begin(), m_loaded.end(), [&](const Loaded& loaded) {
                 return loaded.tag == m_open_tag && loaded.opened && !loaded.started;
             });
-            if (found == m_loaded.end()) break;
+            if (found == m_loaded.end())
+                break;
             found->started = true;
             found->started_wall = event.wall;
             found->started_monotonic = event.monotonic;
@@ -361,7 +379,9 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
             break;
         }
         case Kind::EndFile: {
-            auto matches = [&](const Loaded& loaded) { return loaded.playlist_entry_id == event.playlist_entry_id; };
+            auto matches = [&](const Loaded& loaded) {
+                return loaded.playlist_entry_id == event.playlist_entry_id;
+            };
             auto found = std::find_if(m_loaded.begin(), m_loaded.end(), matches);
             if (found != m_loaded.end()) {
                 Loaded loaded = std::move(*found);
@@ -372,7 +392,7 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
                 m_orphans.erase(orphan);  // dropped before it started; already reported as dropped
             } else {
                 spdlog::debug("playback: end-file of unknown entry {} ({})", event.playlist_entry_id,
-                             to_string(event.end_reason));
+                              to_string(event.end_reason));
             }
             break;
         }
@@ -384,7 +404,8 @@ void PlaybackEngine::handle_one(const RendererEvent& event) {
                 result.path = found->second;
                 m_screenshots.erase(found);
             }
-            if (event.kind == Kind::ScreenshotFailed) result.error = event.error.empty() ? "screenshot failed" : event.error;
+            if (event.kind == Kind::ScreenshotFailed)
+                result.error = event.error.empty() ? "screenshot failed" : event.error;
             m_outbox.emplace_back(std::move(result));
             break;
         }
@@ -424,25 +445,31 @@ std::vector<PlaybackEvent> PlaybackEngine::tick() {
 }
 
 Duration PlaybackEngine::time_until_next_action(Duration ceiling) const {
-    if (!m_outbox.empty()) return Duration{0};
-    if (m_queue.empty() || m_loaded.size() >= m_options.lookahead + 1 || waits_for_kept()) return ceiling;
+    if (!m_outbox.empty())
+        return Duration{0};
+    if (m_queue.empty() || m_loaded.size() >= m_options.lookahead + 1 || waits_for_kept())
+        return ceiling;
     const Duration until = m_queue.front().planned_start - m_clock.wall();
     return std::clamp(until, Duration{0}, ceiling);
 }
 
 std::optional<std::string> PlaybackEngine::now_playing() const {
     for (const auto& loaded : m_loaded)
-        if (loaded.started) return loaded.item.entry_id;
+        if (loaded.started)
+            return loaded.item.entry_id;
     return std::nullopt;
 }
 
 std::size_t PlaybackEngine::queued() const {
     std::size_t count = m_queue.size();
     for (const auto& loaded : m_loaded)
-        if (!loaded.started) ++count;
+        if (!loaded.started)
+            ++count;
     return count;
 }
 
-bool PlaybackEngine::idle() const { return m_queue.empty() && m_loaded.empty(); }
+bool PlaybackEngine::idle() const {
+    return m_queue.empty() && m_loaded.empty();
+}
 
 }  // namespace bantin::player

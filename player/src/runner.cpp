@@ -15,8 +15,9 @@ void add_alert(scheduler::Model& model, const protocol::AlertMessage& message) {
                      [&](const scheduler::Alert& alert) { return alert.id == message.alert.id; })) {
         model.alerts.push_back(message.alert);
     }
-    if (std::none_of(model.playlists.begin(), model.playlists.end(),
-                     [&](const scheduler::Playlist& playlist) { return playlist.id == message.playlist.id; })) {
+    if (std::none_of(
+            model.playlists.begin(), model.playlists.end(),
+            [&](const scheduler::Playlist& playlist) { return playlist.id == message.playlist.id; })) {
         model.playlists.push_back(message.playlist);
     }
     for (const auto& media : message.media) {
@@ -37,9 +38,11 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
     if (bundle != nullptr) {
         model = bundle->model;
         version = bundle->version;
-        auto found = std::find_if(model.devices.begin(), model.devices.end(),
-                                  [&](const scheduler::Device& candidate) { return candidate.id == bundle->device; });
-        if (found != model.devices.end()) device = *found;
+        auto found =
+            std::find_if(model.devices.begin(), model.devices.end(),
+                         [&](const scheduler::Device& candidate) { return candidate.id == bundle->device; });
+        if (found != model.devices.end())
+            device = *found;
         else {
             device.id = bundle->device;
             device.zone = identity.zone;
@@ -47,7 +50,8 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
         }
         // The operator's settings travel beside the model; they are the device's own.
         for (const auto& window : bundle->settings.quiet_hours) device.quiet_hours.push_back(window);
-        if (device.on_hours.empty()) device.on_hours = bundle->settings.on_hours;
+        if (device.on_hours.empty())
+            device.on_hours = bundle->settings.on_hours;
         if (device.volume_schedule.empty()) {
             device.volume_schedule = bundle->settings.volume_schedule;
             device.default_volume = bundle->settings.default_volume;
@@ -63,7 +67,8 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
     for (const auto& alert : alerts) add_alert(model, alert);
     protocol::speak_text_notices(model, device.kind);  // alert text notices: spoken on speakers
     auto resolver = scheduler::Resolver::create(std::move(model));
-    if (!resolver) return std::unexpected(resolver.error());
+    if (!resolver)
+        return std::unexpected(resolver.error());
     return Plan(std::move(*resolver), std::move(device), version, interlocks.max_volume);
 }
 
@@ -73,11 +78,13 @@ Result<std::vector<scheduler::TimelineEntry>> Plan::entries(TimePoint from, Time
 
 Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) const {
     auto timeline = entries(from, to);
-    if (!timeline) return std::unexpected(timeline.error());
+    if (!timeline)
+        return std::unexpected(timeline.error());
     std::set<std::string> needed;
     for (const auto& entry : *timeline) {
         needed.insert(std::string(entry.media));
-        if (auto speech = speech_under_slide(entry.media)) needed.insert(std::move(*speech));
+        if (auto speech = speech_under_slide(entry.media))
+            needed.insert(std::move(*speech));
     }
     return needed;
 }
@@ -89,31 +96,37 @@ int Plan::volume_at(TimePoint at) const {
 
 std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) const {
     for (const auto& media : m_resolver.model().media)
-        if (media.sha256 == sha256) return media.type;
+        if (media.sha256 == sha256)
+            return media.type;
     return std::nullopt;
 }
 
 std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) const {
-    if (m_device.kind != scheduler::DeviceKind::Screen || !m_device.has_speaker) return std::nullopt;
+    if (m_device.kind != scheduler::DeviceKind::Screen || !m_device.has_speaker)
+        return std::nullopt;
     const auto& media = m_resolver.model().media;
     auto text = std::find_if(media.begin(), media.end(), [&](const scheduler::MediaRef& candidate) {
         return candidate.sha256 == sha256 && candidate.type == scheduler::MediaType::Text;
     });
-    if (text == media.end() || !text->speech) return std::nullopt;
+    if (text == media.end() || !text->speech)
+        return std::nullopt;
     const bool known = std::any_of(media.begin(), media.end(), [&](const scheduler::MediaRef& candidate) {
         return candidate.sha256 == *text->speech && candidate.type == scheduler::MediaType::Audio;
     });
-    if (!known) return std::nullopt;
+    if (!known)
+        return std::nullopt;
     return *text->speech;
 }
 
-std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vector<scheduler::TimelineEntry>& entries,
+std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
+                                              const std::vector<scheduler::TimelineEntry>& entries,
                                               const Locator& locate, std::vector<std::string>* missing) {
     std::vector<PlayItem> items;
     for (const auto& entry : entries) {
         auto path = locate(entry.media);
         if (!path) {
-            if (missing != nullptr) missing->push_back(std::string(entry.media));
+            if (missing != nullptr)
+                missing->push_back(std::string(entry.media));
             continue;
         }
         PlayItem item;
@@ -129,13 +142,14 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan, const std::vecto
             // A screen with a speaker speaks the notice while it shows; without the speech file
             // on disk the slide still shows, silent.
             if (auto speech = plan.speech_under_slide(entry.media))
-                if (auto speech_path = locate(*speech)) item.audio_location = speech_path->string();
+                if (auto speech_path = locate(*speech))
+                    item.audio_location = speech_path->string();
         }
         item.planned_start = entry.start;
         item.planned_end = entry.end;
         EntryFacts facts;
         facts.source = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
-                                                                          : protocol::SourceKind::Campaign;
+                                                                         : protocol::SourceKind::Campaign;
         facts.source_id = std::string(entry.source_id);
         facts.item_index = static_cast<std::uint32_t>(entry.item_index);
         facts.media = std::string(entry.media);
@@ -153,15 +167,18 @@ const EntryFacts* EntryFeeder::facts(const std::string& entry_id) const {
     return found == m_facts.end() ? nullptr : &found->second;
 }
 
-void EntryFeeder::forget(const std::string& entry_id) { m_facts.erase(entry_id); }
+void EntryFeeder::forget(const std::string& entry_id) {
+    m_facts.erase(entry_id);
+}
 
 namespace {
 
 bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
     const auto kind = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
-                                                                         : protocol::SourceKind::Campaign;
-    return facts.source == kind && facts.source_id == entry.source_id && facts.item_index == entry.item_index &&
-           facts.media == entry.media && facts.planned_start == entry.start && facts.planned_end == entry.end;
+                                                                        : protocol::SourceKind::Campaign;
+    return facts.source == kind && facts.source_id == entry.source_id &&
+           facts.item_index == entry.item_index && facts.media == entry.media &&
+           facts.planned_start == entry.start && facts.planned_end == entry.end;
 }
 
 }  // namespace
@@ -169,22 +186,27 @@ bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) 
 Continuity match_held_entries(const std::vector<const EntryFacts*>& held,
                               const std::vector<scheduler::TimelineEntry>& entries, TimePoint now,
                               Duration early_start) {
-    if (held.empty() || held.front() == nullptr) return {};
+    if (held.empty() || held.front() == nullptr)
+        return {};
     const EntryFacts& front = *held.front();
     // The held front must be current: started at most `early_start` ahead of its plan.
-    if (front.planned_start > now + early_start || front.planned_end <= now) return {};
+    if (front.planned_start > now + early_start || front.planned_end <= now)
+        return {};
     std::size_t first = 0;
     while (first < entries.size() && entries[first].start < front.planned_start) {
         // Passed over only if an uninterrupted run has no time left for it either.
-        if (entries[first].end > now + early_start) return {};
+        if (entries[first].end > now + early_start)
+            return {};
         ++first;
     }
     std::size_t keep = 0;
     while (keep < held.size() && first + keep < entries.size()) {
-        if (held[keep] == nullptr || !same_entry(*held[keep], entries[first + keep])) break;
+        if (held[keep] == nullptr || !same_entry(*held[keep], entries[first + keep]))
+            break;
         ++keep;
     }
-    if (keep == 0) return {};
+    if (keep == 0)
+        return {};
     return {keep, first + keep};
 }
 

@@ -15,8 +15,10 @@ bool same_report(const protocol::Status& a, const protocol::Status& b) {
 }
 
 bool StatusBoard::due(const protocol::Status& status, MonotonicTime now) const {
-    if (!m_last) return true;
-    if (now - m_last_at >= m_interval) return true;
+    if (!m_last)
+        return true;
+    if (now - m_last_at >= m_interval)
+        return true;
     return !same_report(*m_last, status);
 }
 

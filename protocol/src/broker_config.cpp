@@ -101,9 +101,10 @@ Result<std::optional<detail::FileOwner>> broker_file_owner(const BrokerConfig& c
     std::vector<char> buffer(16384);
     const int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
     if (rc != 0 || found == nullptr) {
-        return fail(Errc::InvalidInput, "broker run_as_user '" + user +
-                                            "': no such account (Mosquitto started as root drops to it and reads "
-                                            "passwd and acl as it); create it or set run_as_user");
+        return fail(Errc::InvalidInput,
+                    "broker run_as_user '" + user +
+                        "': no such account (Mosquitto started as root drops to it and reads "
+                        "passwd and acl as it); create it or set run_as_user");
     }
     return std::optional<detail::FileOwner>{detail::FileOwner{found->pw_uid, found->pw_gid}};
 }
@@ -117,8 +118,8 @@ Result<void> hand_directory_to(const std::filesystem::path& directory, const det
     const int error = errno;
     ::close(descriptor);
     if (rc != 0) {
-        return fail(Errc::Io, directory.string() + ": cannot hand to uid " + std::to_string(owner.user) + ": " +
-                                  std::strerror(error));
+        return fail(Errc::Io, directory.string() + ": cannot hand to uid " + std::to_string(owner.user) +
+                                  ": " + std::strerror(error));
     }
     return {};
 }
@@ -310,7 +311,8 @@ Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerA
     if (auto r = detail::replace_file(files.acl_file, *acl, FileAccess::OwnerOnly, *owner); !r) {
         return std::unexpected(r.error());
     }
-    if (auto r = detail::replace_file(files.config_file, render_mosquitto_conf(config), FileAccess::Public); !r) {
+    if (auto r = detail::replace_file(files.config_file, render_mosquitto_conf(config), FileAccess::Public);
+        !r) {
         return std::unexpected(r.error());
     }
     return files;

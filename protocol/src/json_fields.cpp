@@ -8,7 +8,8 @@
 namespace bantin::protocol::detail {
 
 std::string member_path(std::string_view path, std::string_view key) {
-    if (path.empty()) return std::string(key);
+    if (path.empty())
+        return std::string(key);
     std::string out(path);
     out += '.';
     out += key;
@@ -33,7 +34,8 @@ Result<Json> parse_document(std::string_view text, std::string_view what, std::s
 Result<ObjectReader> ObjectReader::open(const Json& json, std::string_view path,
                                         std::initializer_list<std::string_view> allowed) {
     std::string where = path.empty() ? std::string("(document)") : std::string(path);
-    if (!json.is_object()) return fail(Errc::InvalidInput, where + ": expected an object");
+    if (!json.is_object())
+        return fail(Errc::InvalidInput, where + ": expected an object");
     for (const auto& [key, value] : json.items()) {
         if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
             return fail(Errc::InvalidInput, member_path(path, key) + ": unknown field");
@@ -48,33 +50,39 @@ bool ObjectReader::has(std::string_view key) const {
 
 Result<const Json*> ObjectReader::required(std::string_view key) const {
     auto found = m_json->find(std::string(key));
-    if (found == m_json->end()) return fail(Errc::InvalidInput, path(key) + ": missing");
+    if (found == m_json->end())
+        return fail(Errc::InvalidInput, path(key) + ": missing");
     return &*found;
 }
 
 Result<std::string> ObjectReader::string(std::string_view key) const {
     auto value = required(key);
-    if (!value) return std::unexpected(value.error());
-    if (!(*value)->is_string()) return fail(Errc::InvalidInput, path(key) + ": expected a string");
+    if (!value)
+        return std::unexpected(value.error());
+    if (!(*value)->is_string())
+        return fail(Errc::InvalidInput, path(key) + ": expected a string");
     return (*value)->get<std::string>();
 }
 
 Result<std::optional<std::string>> ObjectReader::optional_string(std::string_view key) const {
-    if (!has(key)) return std::optional<std::string>{};
+    if (!has(key))
+        return std::optional<std::string>{};
     auto value = string(key);
-    if (!value) return std::unexpected(value.error());
+    if (!value)
+        return std::unexpected(value.error());
     return std::optional<std::string>(std::move(*value));
 }
 
 Result<std::uint64_t> ObjectReader::unsigned_integer(std::string_view key, std::uint64_t max) const {
     auto value = required(key);
-    if (!value) return std::unexpected(value.error());
+    if (!value)
+        return std::unexpected(value.error());
     const Json& json = **value;
     if (json.is_number_unsigned()) {
         auto number = json.get<std::uint64_t>();
         if (number > max) {
-            return fail(Errc::InvalidInput, path(key) + ": " + std::to_string(number) + " is over " +
-                                                std::to_string(max));
+            return fail(Errc::InvalidInput,
+                        path(key) + ": " + std::to_string(number) + " is over " + std::to_string(max));
         }
         return number;
     }
@@ -86,9 +94,11 @@ Result<std::uint64_t> ObjectReader::unsigned_integer(std::string_view key, std::
 
 Result<std::int64_t> ObjectReader::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
     auto value = required(key);
-    if (!value) return std::unexpected(value.error());
+    if (!value)
+        return std::unexpected(value.error());
     const Json& json = **value;
-    if (!json.is_number_integer()) return fail(Errc::InvalidInput, path(key) + ": expected an integer");
+    if (!json.is_number_integer())
+        return fail(Errc::InvalidInput, path(key) + ": expected an integer");
     std::int64_t number = 0;
     if (json.is_number_unsigned()) {
         auto unsigned_number = json.get<std::uint64_t>();
@@ -108,14 +118,17 @@ Result<std::int64_t> ObjectReader::integer(std::string_view key, std::int64_t mi
 
 Result<bool> ObjectReader::boolean(std::string_view key) const {
     auto value = required(key);
-    if (!value) return std::unexpected(value.error());
-    if (!(*value)->is_boolean()) return fail(Errc::InvalidInput, path(key) + ": expected true or false");
+    if (!value)
+        return std::unexpected(value.error());
+    if (!(*value)->is_boolean())
+        return fail(Errc::InvalidInput, path(key) + ": expected true or false");
     return (*value)->get<bool>();
 }
 
 Result<TimePoint> ObjectReader::utc(std::string_view key) const {
     auto text = string(key);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     auto time = parse_utc(*text);
     if (!time) {
         return fail(Errc::InvalidInput, path(key) + ": expected UTC time like \"2026-11-27T06:00:00.000Z\"");
@@ -131,21 +144,26 @@ Result<void> check_sha256(std::string_view value, const std::string& path) {
     bool hex = value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                });
-    if (!hex) return fail(Errc::InvalidInput, path + ": expected 64 lowercase hex digits");
+    if (!hex)
+        return fail(Errc::InvalidInput, path + ": expected 64 lowercase hex digits");
     return {};
 }
 
 Result<std::string> ObjectReader::identifier(std::string_view key) const {
     auto text = string(key);
-    if (!text) return std::unexpected(text.error());
-    if (auto valid = check_identifier(*text, path(key)); !valid) return std::unexpected(valid.error());
+    if (!text)
+        return std::unexpected(text.error());
+    if (auto valid = check_identifier(*text, path(key)); !valid)
+        return std::unexpected(valid.error());
     return text;
 }
 
 Result<std::string> ObjectReader::sha256(std::string_view key) const {
     auto text = string(key);
-    if (!text) return std::unexpected(text.error());
-    if (auto valid = check_sha256(*text, path(key)); !valid) return std::unexpected(valid.error());
+    if (!text)
+        return std::unexpected(text.error());
+    if (auto valid = check_sha256(*text, path(key)); !valid)
+        return std::unexpected(valid.error());
     return text;
 }
 

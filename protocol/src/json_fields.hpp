@@ -37,11 +37,10 @@ public:
     Result<std::string> string(std::string_view key) const;
     Result<std::optional<std::string>> optional_string(std::string_view key) const;
     // A non-negative integer no larger than `max`.
-    Result<std::uint64_t> unsigned_integer(std::string_view key,
-                                           std::uint64_t max = UINT64_MAX) const;
+    Result<std::uint64_t> unsigned_integer(std::string_view key, std::uint64_t max = UINT64_MAX) const;
     Result<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) const;
     Result<bool> boolean(std::string_view key) const;
-    Result<TimePoint> utc(std::string_view key) const;  // RFC 3339 text, "...Z"
+    Result<TimePoint> utc(std::string_view key) const;           // RFC 3339 text, "...Z"
     Result<std::string> identifier(std::string_view key) const;  // topics.hpp id rules
     Result<std::string> sha256(std::string_view key) const;      // 64 lowercase hex
 

@@ -53,10 +53,12 @@ Result<nlohmann::json> parse_json_text(std::string_view text, std::string_view w
             locator.position >= locator.token.size() ? locator.position - locator.token.size() : 0;
         // Only number characters reach a number token; still cut it short.
         std::string number = locator.token.substr(0, 40);
-        return fail(Errc::InvalidInput, name + ": not JSON (number out of range at byte " + std::to_string(start) +
-                                            ": " + number + (locator.token.size() > 40 ? "..." : "") + ")");
+        return fail(Errc::InvalidInput, name + ": not JSON (number out of range at byte " +
+                                            std::to_string(start) + ": " + number +
+                                            (locator.token.size() > 40 ? "..." : "") + ")");
     }
-    return fail(Errc::InvalidInput, name + ": not JSON (syntax error at byte " + std::to_string(offset) + ")");
+    return fail(Errc::InvalidInput,
+                name + ": not JSON (syntax error at byte " + std::to_string(offset) + ")");
 }
 
 }  // namespace bantin::protocol

@@ -21,7 +21,8 @@ constexpr std::size_t max_key_file_size = 4096;
 
 void ensure_sodium() {
     static const int initialised = sodium_init();
-    if (initialised < 0) std::abort();  // no usable randomness: nothing can be signed safely
+    if (initialised < 0)
+        std::abort();  // no usable randomness: nothing can be signed safely
 }
 
 std::string_view as_chars(const std::uint8_t* data, std::size_t size) {
@@ -47,18 +48,22 @@ Result<std::string> pem_body(std::string_view text, std::string_view label) {
         return fail(Errc::InvalidInput, "expected a PEM block \"" + begin + "\"");
     }
     auto last = text.find(end, first);
-    if (last == std::string_view::npos) return fail(Errc::InvalidInput, "missing \"" + end + "\"");
+    if (last == std::string_view::npos)
+        return fail(Errc::InvalidInput, "missing \"" + end + "\"");
     std::string body;
     for (char c : text.substr(first + begin.size(), last - first - begin.size())) {
-        if (c != '\n' && c != '\r' && c != ' ' && c != '\t') body += c;
+        if (c != '\n' && c != '\r' && c != ' ' && c != '\t')
+            body += c;
     }
     auto der = base64_decode(body);
-    if (!der) return fail(Errc::InvalidInput, "the PEM body is not base64");
+    if (!der)
+        return fail(Errc::InvalidInput, "the PEM body is not base64");
     return der;
 }
 
 template <std::size_t N>
-Result<std::array<std::uint8_t, 32>> key_after_prefix(std::string_view der, const std::array<std::uint8_t, N>& prefix,
+Result<std::array<std::uint8_t, 32>> key_after_prefix(std::string_view der,
+                                                      const std::array<std::uint8_t, N>& prefix,
                                                       std::string_view what) {
     if (der.size() != N + 32 || std::memcmp(der.data(), prefix.data(), N) != 0) {
         return fail(Errc::InvalidInput, "not an Ed25519 " + std::string(what));
@@ -129,8 +134,8 @@ std::string key_id(const PublicKey& key) {
 std::string base64_encode(std::string_view bytes) {
     ensure_sodium();
     std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                      bytes.size(), sodium_base64_VARIANT_ORIGINAL);
     out.resize(std::strlen(out.c_str()));
     return out;
 }
@@ -140,8 +145,8 @@ Result<std::string> base64_decode(std::string_view text) {
     std::string out(text.size() / 4 * 3 + 3, '\0');
     std::size_t length = 0;
     const char* end = nullptr;
-    int result = sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                                   nullptr, &length, &end, sodium_base64_VARIANT_ORIGINAL);
+    int result = sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                                   text.size(), nullptr, &length, &end, sodium_base64_VARIANT_ORIGINAL);
     if (result != 0 || end != text.data() + text.size()) {
         return fail(Errc::InvalidInput, "not standard padded base64");
     }
@@ -149,11 +154,14 @@ Result<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
-std::string to_base64(const PublicKey& key) { return base64_encode(as_chars(key.bytes.data(), key.bytes.size())); }
+std::string to_base64(const PublicKey& key) {
+    return base64_encode(as_chars(key.bytes.data(), key.bytes.size()));
+}
 
 Result<PublicKey> public_key_from_base64(std::string_view text) {
     auto bytes = base64_decode(text);
-    if (!bytes) return fail(Errc::InvalidInput, "public key: not standard padded base64");
+    if (!bytes)
+        return fail(Errc::InvalidInput, "public key: not standard padded base64");
     if (bytes->size() != 32) {
         return fail(Errc::InvalidInput,
                     "public key: expected 32 bytes, found " + std::to_string(bytes->size()));
@@ -179,48 +187,58 @@ std::string to_pem(const SecretKey& key) {
 
 Result<PublicKey> public_key_from_pem(std::string_view text) {
     auto der = pem_body(text, "PUBLIC KEY");
-    if (!der) return std::unexpected(der.error());
+    if (!der)
+        return std::unexpected(der.error());
     auto bytes = key_after_prefix(*der, spki_prefix, "public key (SubjectPublicKeyInfo)");
-    if (!bytes) return std::unexpected(bytes.error());
+    if (!bytes)
+        return std::unexpected(bytes.error());
     return PublicKey{*bytes};
 }
 
 Result<SecretKey> secret_key_from_pem(std::string_view text) {
     auto der = pem_body(text, "PRIVATE KEY");
-    if (!der) return std::unexpected(der.error());
+    if (!der)
+        return std::unexpected(der.error());
     auto seed = key_after_prefix(*der, pkcs8_prefix, "private key (PKCS#8)");
     sodium_memzero(der->data(), der->size());
-    if (!seed) return std::unexpected(seed.error());
+    if (!seed)
+        return std::unexpected(seed.error());
     SecretKey key(*seed);
     sodium_memzero(seed->data(), seed->size());
     return key;
 }
 
-Result<void> write_secret_key_file(const std::filesystem::path& path, const SecretKey& key, Overwrite overwrite) {
+Result<void> write_secret_key_file(const std::filesystem::path& path, const SecretKey& key,
+                                   Overwrite overwrite) {
     std::string text = to_pem(key);
     auto written = detail::write_file(path, text, detail::FileAccess::OwnerOnly, overwrite == Overwrite::Yes);
     sodium_memzero(text.data(), text.size());
     return written;
 }
 
-Result<void> write_public_key_file(const std::filesystem::path& path, const PublicKey& key, Overwrite overwrite) {
+Result<void> write_public_key_file(const std::filesystem::path& path, const PublicKey& key,
+                                   Overwrite overwrite) {
     return detail::write_file(path, to_pem(key), detail::FileAccess::Public, overwrite == Overwrite::Yes);
 }
 
 Result<SecretKey> load_secret_key_file(const std::filesystem::path& path) {
     auto text = detail::read_file(path, detail::FileAccess::OwnerOnly, max_key_file_size);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     auto key = secret_key_from_pem(*text);
     sodium_memzero(text->data(), text->size());
-    if (!key) return fail(key.error().code, path.string() + ": " + key.error().detail);
+    if (!key)
+        return fail(key.error().code, path.string() + ": " + key.error().detail);
     return key;
 }
 
 Result<PublicKey> load_public_key_file(const std::filesystem::path& path) {
     auto text = detail::read_file(path, detail::FileAccess::Public, max_key_file_size);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     auto key = public_key_from_pem(*text);
-    if (!key) return fail(key.error().code, path.string() + ": " + key.error().detail);
+    if (!key)
+        return fail(key.error().code, path.string() + ": " + key.error().detail);
     return key;
 }
 

@@ -39,10 +39,11 @@ std::string_view to_string(Outcome outcome) {
 
 Result<Outcome> parse_outcome(std::string_view text) {
     for (Outcome outcome : {Outcome::Completed, Outcome::Interrupted, Outcome::Failed}) {
-        if (to_string(outcome) == text) return outcome;
+        if (to_string(outcome) == text)
+            return outcome;
     }
-    return fail(Errc::InvalidInput,
-                "outcome: unknown value \"" + std::string{text} + "\" (expected completed, interrupted, failed)");
+    return fail(Errc::InvalidInput, "outcome: unknown value \"" + std::string{text} +
+                                        "\" (expected completed, interrupted, failed)");
 }
 
 std::string_view to_string(ReplyResult result) {

@@ -22,8 +22,12 @@
 
 namespace bantin::protocol {
 
-MosquittoLibrary::MosquittoLibrary() { mosquitto_lib_init(); }
-MosquittoLibrary::~MosquittoLibrary() { mosquitto_lib_cleanup(); }
+MosquittoLibrary::MosquittoLibrary() {
+    mosquitto_lib_init();
+}
+MosquittoLibrary::~MosquittoLibrary() {
+    mosquitto_lib_cleanup();
+}
 
 std::chrono::milliseconds reconnect_delay(unsigned failed_attempts, std::chrono::milliseconds minimum,
                                           std::chrono::milliseconds maximum, double unit) {
@@ -38,7 +42,9 @@ ReconnectBackoff::ReconnectBackoff(std::chrono::milliseconds minimum, std::chron
                                    std::chrono::milliseconds stable_period)
     : m_minimum(minimum), m_maximum(maximum), m_stable_period(stable_period) {}
 
-void ReconnectBackoff::connected(MonotonicTime now) { m_connected_since = now; }
+void ReconnectBackoff::connected(MonotonicTime now) {
+    m_connected_since = now;
+}
 
 std::chrono::milliseconds ReconnectBackoff::next_delay(MonotonicTime now, double unit) {
     if (m_connected_since && now - *m_connected_since >= m_stable_period) {
@@ -100,9 +106,7 @@ struct MosquittoDeleter {
     void operator()(mosquitto* handle) const { mosquitto_destroy(handle); }
 };
 struct PropertyDeleter {
-    void operator()(mosquitto_property* properties) const {
-        mosquitto_property_free_all(&properties);
-    }
+    void operator()(mosquitto_property* properties) const { mosquitto_property_free_all(&properties); }
 };
 
 Error error_from_connack(int reason, const std::string& broker) {
@@ -112,9 +116,11 @@ Error error_from_connack(int reason, const std::string& broker) {
         // credentials were refused".
         case MQTT_RC_BAD_USERNAME_OR_PASSWORD:
         case MQTT_RC_NOT_AUTHORIZED:
-            return Error{Errc::Unauthenticated, broker + ": credentials refused (CONNACK " + std::to_string(reason) +
-                                                    " " + text + ")"};
-        default: return Error{Errc::Unsupported, broker + ": CONNACK refused (" + std::to_string(reason) + "): " + text};
+            return Error{Errc::Unauthenticated, broker + ": credentials refused (CONNACK " +
+                                                    std::to_string(reason) + " " + text + ")"};
+        default:
+            return Error{Errc::Unsupported,
+                         broker + ": CONNACK refused (" + std::to_string(reason) + "): " + text};
     }
 }
 
@@ -147,8 +153,9 @@ public:
             return library_error("threaded mode", rc);
         }
         if (!m_options.username.empty()) {
-            if (int rc = mosquitto_username_pw_set(handle, m_options.username.c_str(),
-                                                   m_options.password.empty() ? nullptr : m_options.password.c_str());
+            if (int rc = mosquitto_username_pw_set(
+                    handle, m_options.username.c_str(),
+                    m_options.password.empty() ? nullptr : m_options.password.c_str());
                 rc) {
                 return library_error("username", rc);
             }
@@ -164,9 +171,9 @@ public:
         }
         if (m_options.will) {
             const MqttWill& will = *m_options.will;
-            if (int rc = mosquitto_will_set_v5(handle, will.topic.c_str(), static_cast<int>(will.payload.size()),
-                                               will.payload.data(), static_cast<int>(will.qos),
-                                               will.retain == Retain::Yes, nullptr);
+            if (int rc = mosquitto_will_set_v5(
+                    handle, will.topic.c_str(), static_cast<int>(will.payload.size()), will.payload.data(),
+                    static_cast<int>(will.qos), will.retain == Retain::Yes, nullptr);
                 rc) {
                 return fail(Errc::InvalidInput, "will on '" + will.topic + "': " + mosquitto_strerror(rc));
             }
@@ -174,7 +181,8 @@ public:
         mosquitto_property* properties = nullptr;
         const auto expiry = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
             m_options.session_expiry.count(), 0, std::numeric_limits<std::uint32_t>::max()));
-        if (int rc = mosquitto_property_add_int32(&properties, MQTT_PROP_SESSION_EXPIRY_INTERVAL, expiry); rc) {
+        if (int rc = mosquitto_property_add_int32(&properties, MQTT_PROP_SESSION_EXPIRY_INTERVAL, expiry);
+            rc) {
             return library_error("session expiry", rc);
         }
         m_connect_properties.reset(properties);
@@ -226,8 +234,8 @@ public:
                         PublishCallback on_complete) {
         mosquitto_property* raw = nullptr;
         if (options.message_expiry) {
-            const auto seconds = static_cast<std::uint32_t>(
-                std::clamp<std::int64_t>(options.message_expiry->count(), 0, std::numeric_limits<std::uint32_t>::max()));
+            const auto seconds = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+                options.message_expiry->count(), 0, std::numeric_limits<std::uint32_t>::max()));
             if (int rc = mosquitto_property_add_int32(&raw, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, seconds); rc) {
                 return library_error("message expiry", rc);
             }
@@ -236,16 +244,18 @@ public:
         std::lock_guard lock(m_publish_mutex);
         int message_id = 0;
         const int qos = static_cast<int>(options.qos);
-        const int rc = mosquitto_publish_v5(m_handle.get(), &message_id, topic.c_str(), static_cast<int>(payload.size()),
-                                            payload.data(), qos, options.retain == Retain::Yes, properties.get());
+        const int rc =
+            mosquitto_publish_v5(m_handle.get(), &message_id, topic.c_str(), static_cast<int>(payload.size()),
+                                 payload.data(), qos, options.retain == Retain::Yes, properties.get());
         // A QoS 1 message published while disconnected is queued by libmosquitto, which
         // still answers NO_CONN; it is sent after reconnection.
         const bool queued = rc == MOSQ_ERR_NO_CONN && options.qos == QualityOfService::AtLeastOnce;
         if (rc != MOSQ_ERR_SUCCESS && !queued) {
-            const Errc code = rc == MOSQ_ERR_NO_CONN ? Errc::Network
-                              : (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8)
-                                  ? Errc::InvalidInput
-                                  : Errc::Internal;
+            const Errc code =
+                rc == MOSQ_ERR_NO_CONN ? Errc::Network
+                : (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8)
+                    ? Errc::InvalidInput
+                    : Errc::Internal;
             return fail(code, "publish to '" + topic + "': " + mosquitto_strerror(rc));
         }
         if (on_complete && options.qos == QualityOfService::AtLeastOnce) {
@@ -341,7 +351,8 @@ private:
     // message id is recorded.
     void send_subscribe_locked(const std::string& filter, int qos) {
         int message_id = 0;
-        if (mosquitto_subscribe_v5(m_handle.get(), &message_id, filter.c_str(), qos, 0, nullptr) == MOSQ_ERR_SUCCESS) {
+        if (mosquitto_subscribe_v5(m_handle.get(), &message_id, filter.c_str(), qos, 0, nullptr) ==
+            MOSQ_ERR_SUCCESS) {
             m_pending_subacks[message_id] = {filter};
         }
     }
@@ -359,19 +370,21 @@ private:
         switch (rc) {
             case MOSQ_ERR_TLS:
             case MOSQ_ERR_TLS_HANDSHAKE:
-                return Error{Errc::Crypto, m_broker + ": TLS failure" + (last_log.empty() ? "" : ": " + last_log)};
+                return Error{Errc::Crypto,
+                             m_broker + ": TLS failure" + (last_log.empty() ? "" : ": " + last_log)};
             case MOSQ_ERR_ERRNO:
-                return Error{Errc::Network, m_broker + ": cannot reach broker: " + std::strerror(saved_errno)};
+                return Error{Errc::Network,
+                             m_broker + ": cannot reach broker: " + std::strerror(saved_errno)};
             case MOSQ_ERR_EAI:
-            case MOSQ_ERR_UNKNOWN:
-                return Error{Errc::Network, m_broker + ": cannot resolve broker address"};
+            case MOSQ_ERR_UNKNOWN: return Error{Errc::Network, m_broker + ": cannot resolve broker address"};
             default: break;
         }
         std::string detail = m_broker + ": connection lost (" + mosquitto_strerror(rc) + ")";
         // Set by on_disconnect only from a DISCONNECT the broker sent (0x80 and up); when the
         // connection just dropped, libmosquitto passes its own error number (< 0x80) instead.
         if (m_disconnect_reason >= 0x80) {
-            detail += "; broker sent DISCONNECT: " + std::string(mosquitto_reason_string(m_disconnect_reason));
+            detail +=
+                "; broker sent DISCONNECT: " + std::string(mosquitto_reason_string(m_disconnect_reason));
         }
         if (m_options.tls && !last_log.empty()) {
             return Error{Errc::Crypto, detail + ": " + last_log};
@@ -405,7 +418,8 @@ private:
                     connection_errno = saved_errno;
                 }
                 was_connected = was_connected || m_connected;
-                if (!was_connected && rc == MOSQ_ERR_SUCCESS && m_options.tls && tcp_connection_closed(handle)) {
+                if (!was_connected && rc == MOSQ_ERR_SUCCESS && m_options.tls &&
+                    tcp_connection_closed(handle)) {
                     // libmosquitto 2.0 takes a socket error during the non-blocking TLS
                     // handshake (SSL_ERROR_SYSCALL: refused, reset) for "try again" and
                     // would spin on the dead socket until connect_timeout.
@@ -422,16 +436,17 @@ private:
                 break;
             }
             m_connected = false;
-            Error error = timed_out ? Error{Errc::Network, m_broker + ": cannot reach broker: no CONNACK within " +
-                                                               std::to_string(m_options.connect_timeout.count()) +
-                                                               " ms"}
-                          : closed_during_handshake && !m_connack_error
-                              ? Error{Errc::Network,
-                                      m_broker + ": cannot reach broker: " +
-                                          (connection_errno != 0
-                                               ? std::string(std::strerror(connection_errno))
-                                               : std::string("connection closed before the TLS handshake finished"))}
-                              : classify(rc, saved_errno);
+            Error error =
+                timed_out
+                    ? Error{Errc::Network, m_broker + ": cannot reach broker: no CONNACK within " +
+                                               std::to_string(m_options.connect_timeout.count()) + " ms"}
+                : closed_during_handshake && !m_connack_error
+                    ? Error{Errc::Network,
+                            m_broker + ": cannot reach broker: " +
+                                (connection_errno != 0
+                                     ? std::string(std::strerror(connection_errno))
+                                     : std::string("connection closed before the TLS handshake finished"))}
+                    : classify(rc, saved_errno);
             double unit = 0.0;
             {
                 std::uniform_real_distribution<double> distribution(0.0, 1.0);
@@ -486,10 +501,12 @@ private:
         }
     }
 
-    static void on_message(mosquitto*, void* object, const mosquitto_message* message, const mosquitto_property*) {
+    static void on_message(mosquitto*, void* object, const mosquitto_message* message,
+                           const mosquitto_property*) {
         MqttMessage copy;
         copy.topic = message->topic;
-        copy.payload.assign(static_cast<const char*>(message->payload), static_cast<std::size_t>(message->payloadlen));
+        copy.payload.assign(static_cast<const char*>(message->payload),
+                            static_cast<std::size_t>(message->payloadlen));
         copy.retained = message->retain ? Retain::Yes : Retain::No;
         copy.qos = message->qos > 0 ? QualityOfService::AtLeastOnce : QualityOfService::AtMostOnce;
         self(object).push(std::move(copy));
@@ -507,7 +524,8 @@ private:
         event.granted.assign(granted, granted + count);
         {
             std::lock_guard lock(state.m_subscription_mutex);
-            if (auto found = state.m_pending_subacks.find(message_id); found != state.m_pending_subacks.end()) {
+            if (auto found = state.m_pending_subacks.find(message_id);
+                found != state.m_pending_subacks.end()) {
                 event.filters = std::move(found->second);
                 state.m_pending_subacks.erase(found);
             }
@@ -606,7 +624,9 @@ Result<void> MqttClient::unsubscribe(const std::string& filter) {
     assert(m_state);
     return m_state->unsubscribe(filter);
 }
-bool MqttClient::connected() const { return m_state && m_state->connected(); }
+bool MqttClient::connected() const {
+    return m_state && m_state->connected();
+}
 std::vector<MqttEvent> MqttClient::drain() {
     assert(m_state);
     return m_state->drain();

@@ -37,7 +37,8 @@ using TemporaryName = std::function<std::string(unsigned attempt)>;
 // fsynced. A name that exists is skipped for the next one (at most 16 tries). On any
 // failure the temporary file is removed and `path` keeps its old content.
 Result<void> replace_file(const std::filesystem::path& path, std::string_view content, FileAccess access,
-                          std::optional<FileOwner> owner = std::nullopt, const TemporaryName& temporary_name = {});
+                          std::optional<FileOwner> owner = std::nullopt,
+                          const TemporaryName& temporary_name = {});
 
 // Reads a whole file of at most `limit` bytes. OwnerOnly: refuses (PermissionDenied) a file
 // that its group or others may read or write.

@@ -29,7 +29,8 @@ std::string quoted(std::string_view text) {
             out += c;
         }
     }
-    if (text.size() > 80) out += "...";
+    if (text.size() > 80)
+        out += "...";
     out += '"';
     return out;
 }
@@ -38,13 +39,15 @@ std::string quoted(std::string_view text) {
 
 std::string_view to_string(DeviceChannel channel) {
     for (const auto& [value, name] : channel_names) {
-        if (value == channel) return name;
+        if (value == channel)
+            return name;
     }
     return "?";
 }
 
 Result<void> validate_id(std::string_view id, std::string_view what) {
-    if (id.empty()) return fail(Errc::InvalidInput, std::string(what) + ": must not be empty");
+    if (id.empty())
+        return fail(Errc::InvalidInput, std::string(what) + ": must not be empty");
     if (id.size() > max_id_length) {
         return fail(Errc::InvalidInput, std::string(what) + ": " + quoted(id) + " is longer than " +
                                             std::to_string(max_id_length) + " characters");
@@ -60,7 +63,8 @@ Result<void> validate_id(std::string_view id, std::string_view what) {
 }
 
 Result<std::string> device_topic(std::string_view device, DeviceChannel channel) {
-    if (auto valid = validate_id(device, "device id"); !valid) return std::unexpected(valid.error());
+    if (auto valid = validate_id(device, "device id"); !valid)
+        return std::unexpected(valid.error());
     std::string topic(topic_root);
     topic += "/dev/";
     topic += device;
@@ -70,7 +74,8 @@ Result<std::string> device_topic(std::string_view device, DeviceChannel channel)
 }
 
 Result<std::string> alert_zone_topic(std::string_view zone) {
-    if (auto valid = validate_id(zone, "zone id"); !valid) return std::unexpected(valid.error());
+    if (auto valid = validate_id(zone, "zone id"); !valid)
+        return std::unexpected(valid.error());
     return std::string(topic_root) + "/alert/zone/" + std::string(zone);
 }
 
@@ -83,7 +88,8 @@ Result<ParsedTopic> parse_topic(std::string_view topic) {
         return fail(Errc::InvalidInput, "topic " + quoted(topic) + ": " + std::string(why));
     };
     std::string prefix = std::string(topic_root) + "/";
-    if (!topic.starts_with(prefix)) return refuse("does not start with bantin/v1/");
+    if (!topic.starts_with(prefix))
+        return refuse("does not start with bantin/v1/");
     std::string_view rest = topic.substr(prefix.size());
 
     ParsedTopic parsed;
@@ -93,7 +99,8 @@ Result<ParsedTopic> parse_topic(std::string_view topic) {
     }
     if (rest.starts_with("alert/zone/")) {
         std::string_view zone = rest.substr(std::string_view("alert/zone/").size());
-        if (auto valid = validate_id(zone, "zone id"); !valid) return refuse(valid.error().detail);
+        if (auto valid = validate_id(zone, "zone id"); !valid)
+            return refuse(valid.error().detail);
         parsed.kind = TopicKind::AlertZone;
         parsed.zone = std::string(zone);
         return parsed;
@@ -101,10 +108,12 @@ Result<ParsedTopic> parse_topic(std::string_view topic) {
     if (rest.starts_with("dev/")) {
         rest.remove_prefix(4);
         auto slash = rest.find('/');
-        if (slash == std::string_view::npos) return refuse("missing the channel level");
+        if (slash == std::string_view::npos)
+            return refuse("missing the channel level");
         std::string_view device = rest.substr(0, slash);
         std::string_view channel = rest.substr(slash + 1);
-        if (auto valid = validate_id(device, "device id"); !valid) return refuse(valid.error().detail);
+        if (auto valid = validate_id(device, "device id"); !valid)
+            return refuse(valid.error().detail);
         for (const auto& [value, name] : channel_names) {
             if (name == channel) {
                 parsed.channel = value;

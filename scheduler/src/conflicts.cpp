@@ -14,21 +14,21 @@ namespace bantin::scheduler {
 
 std::string_view to_string(ConflictKind kind) {
     switch (kind) {
-    case ConflictKind::FixedTimeCollision: return "fixed_time_collision";
-    case ConflictKind::FixedTimeOverrun: return "fixed_time_overrun";
-    case ConflictKind::NoTargetDevice: return "no_target_device";
-    case ConflictKind::WindowInQuietHours: return "window_in_quiet_hours";
-    case ConflictKind::UnplayableMedia: return "unplayable_media";
-    case ConflictKind::EmptyForDevice: return "empty_for_device";
-    case ConflictKind::Shadowed: return "shadowed";
+        case ConflictKind::FixedTimeCollision: return "fixed_time_collision";
+        case ConflictKind::FixedTimeOverrun: return "fixed_time_overrun";
+        case ConflictKind::NoTargetDevice: return "no_target_device";
+        case ConflictKind::WindowInQuietHours: return "window_in_quiet_hours";
+        case ConflictKind::UnplayableMedia: return "unplayable_media";
+        case ConflictKind::EmptyForDevice: return "empty_for_device";
+        case ConflictKind::Shadowed: return "shadowed";
     }
     return "?";
 }
 
 std::string_view to_string(ConflictSeverity severity) {
     switch (severity) {
-    case ConflictSeverity::Warning: return "warning";
-    case ConflictSeverity::Error: return "error";
+        case ConflictSeverity::Warning: return "warning";
+        case ConflictSeverity::Error: return "error";
     }
     return "?";
 }
@@ -52,7 +52,8 @@ std::string local_text(const date::time_zone& zone, TimePoint t) {
 std::string describe_windows(const std::vector<DailyWindow>& windows) {
     std::string text;
     for (const auto& window : windows) {
-        text += (text.empty() ? "" : ", ") + format_clock(window.start_minute) + "-" + format_clock(window.end_minute);
+        text += (text.empty() ? "" : ", ") + format_clock(window.start_minute) + "-" +
+                format_clock(window.end_minute);
     }
     return text;
 }
@@ -84,7 +85,9 @@ struct Checker {
         return campaign.approval != ApprovalState::Rejected && campaign.approval != ApprovalState::Archived;
     }
 
-    static std::pair<Level, int> precedence(const Campaign& campaign) { return {campaign.level, campaign.rank}; }
+    static std::pair<Level, int> precedence(const Campaign& campaign) {
+        return {campaign.level, campaign.rank};
+    }
 
     static std::string describe(const Campaign& campaign) {
         return campaign.id + " (" + std::string{to_string(campaign.level)} + " level, rank " +
@@ -126,8 +129,9 @@ struct Checker {
         const Playlist& playlist = *playlists.at(campaign.playlist);
         for (std::size_t i = 0; i < playlist.items.size(); ++i) {
             const MediaRef& ref = *media.at(playlist.items[i].media);
-            const bool someone_plays = std::any_of(targeted.begin(), targeted.end(),
-                                                   [&](const Device* device) { return can_play(*device, ref); });
+            const bool someone_plays =
+                std::any_of(targeted.begin(), targeted.end(),
+                            [&](const Device* device) { return can_play(*device, ref); });
             if (!someone_plays) {
                 add(ConflictKind::UnplayableMedia, ConflictSeverity::Warning, campaign,
                     "item " + std::to_string(i) + " (" + std::string{to_string(ref.type)} + " " +
@@ -141,7 +145,8 @@ struct Checker {
             std::sort(times.begin(), times.end());
             Duration longest{0};
             for (int capability = 0; capability < 3; ++capability) {
-                longest = std::max(longest, run_length(sequence_for(campaign, detail::capability_device(capability))));
+                longest = std::max(longest,
+                                   run_length(sequence_for(campaign, detail::capability_device(capability))));
             }
             for (std::size_t i = 0; i < times.size(); ++i) {
                 const int next = i + 1 < times.size() ? times[i + 1] : times[0] + 24 * 60;
@@ -149,13 +154,14 @@ struct Checker {
                 if (std::chrono::minutes{times[i]} + longest > std::chrono::hours{24}) {
                     // Each local day is resolved on its own: a run still playing at 00:00 is cut.
                     add(ConflictKind::FixedTimeOverrun, ConflictSeverity::Warning, campaign,
-                        "the playlist lasts " + std::to_string(longest.count() / 1000) + " s, so the run at " +
-                            format_clock(times[i]) + " crosses local midnight, where it is cut");
+                        "the playlist lasts " + std::to_string(longest.count() / 1000) +
+                            " s, so the run at " + format_clock(times[i]) +
+                            " crosses local midnight, where it is cut");
                 } else if (longest > gap) {
                     add(ConflictKind::FixedTimeOverrun, ConflictSeverity::Warning, campaign,
-                        "the playlist lasts " + std::to_string(longest.count() / 1000) + " s but the run at " +
-                            format_clock(times[i]) + " has only " + std::to_string(gap.count() / 1000) +
-                            " s until the next fixed time");
+                        "the playlist lasts " + std::to_string(longest.count() / 1000) +
+                            " s but the run at " + format_clock(times[i]) + " has only " +
+                            std::to_string(gap.count() / 1000) + " s until the next fixed time");
                 }
             }
         }
@@ -204,7 +210,8 @@ struct Checker {
             std::vector<Interval> all;
             for (const Campaign* cover : covers) {
                 cover_sets.push_back(open_on(*cover, zone, day, available));
-                all.insert(all.end(), cover_sets.back().intervals().begin(), cover_sets.back().intervals().end());
+                all.insert(all.end(), cover_sets.back().intervals().begin(),
+                           cover_sets.back().intervals().end());
             }
             const IntervalSet cover{std::move(all)};
             std::vector<Interval> wanted;
@@ -290,8 +297,9 @@ struct Checker {
             if (shadowed(*lower, loops_above(*lower), device, names) &&
                 std::find(names.begin(), names.end(), &campaign) != names.end()) {
                 add(ConflictKind::Shadowed, ConflictSeverity::Error, campaign,
-                    "campaign " + describe(*lower) + " would never play on " + where + " in the days checked: " +
-                        (names.size() == 1 ? "loop " : "loops ") + names_text(names) + " cover all its time",
+                    "campaign " + describe(*lower) + " would never play on " + where +
+                        " in the days checked: " + (names.size() == 1 ? "loop " : "loops ") +
+                        names_text(names) + " cover all its time",
                     device.id, std::nullopt, lower->id);
             }
         }
@@ -303,8 +311,11 @@ struct Checker {
         if (!windowed || (device.on_hours.empty() && device.quiet_hours.empty())) {
             return;
         }
-        const std::string hours = "on-hours " + (device.on_hours.empty() ? std::string{"always"} : describe_windows(device.on_hours)) +
-                                  ", quiet hours " + (device.quiet_hours.empty() ? std::string{"none"} : describe_windows(device.quiet_hours));
+        const std::string hours =
+            "on-hours " +
+            (device.on_hours.empty() ? std::string{"always"} : describe_windows(device.on_hours)) +
+            ", quiet hours " +
+            (device.quiet_hours.empty() ? std::string{"none"} : describe_windows(device.quiet_hours));
         // Daily patterns repeat: the first day the campaign runs in the range tells.
         for_each_day(device, [&](const date::time_zone& zone, const LocalDay& day) {
             if (!campaign_runs_on(campaign, day.day)) {
@@ -327,10 +338,10 @@ struct Checker {
             const std::vector<DailyWindow> windows =
                 campaign.windows.empty() ? std::vector<DailyWindow>{{0, 24 * 60}} : campaign.windows;
             for (const auto& window : windows) {
-                IntervalSet occurrences = window_occurrences(zone, LocalDay{day.day, day.start, day.end + std::chrono::hours{24}},
-                                                             {window}, dated);
-                occurrences = occurrences.intersect(IntervalSet{{{to_utc(zone, day.day, window.start_minute),
-                                                                  day.end + std::chrono::hours{24}}}});
+                IntervalSet occurrences = window_occurrences(
+                    zone, LocalDay{day.day, day.start, day.end + std::chrono::hours{24}}, {window}, dated);
+                occurrences = occurrences.intersect(IntervalSet{
+                    {{to_utc(zone, day.day, window.start_minute), day.end + std::chrono::hours{24}}}});
                 if (occurrences.empty()) {
                     continue;
                 }
@@ -345,8 +356,8 @@ struct Checker {
                     continue;
                 }
                 const bool none = usable.empty();
-                add(ConflictKind::WindowInQuietHours, none ? ConflictSeverity::Error : ConflictSeverity::Warning,
-                    campaign,
+                add(ConflictKind::WindowInQuietHours,
+                    none ? ConflictSeverity::Error : ConflictSeverity::Warning, campaign,
                     "window " + format_clock(window.start_minute) + "-" + format_clock(window.end_minute) +
                         (none ? " lies wholly" : " lies partly") + " outside what device " + device.id +
                         " may play (" + hours + ")",
@@ -393,13 +404,15 @@ struct Checker {
                             const std::string mine_text = "fixed time " + format_clock(mine) + " (" +
                                                           seconds(own_length) + ", rank " +
                                                           std::to_string(campaign.rank) + ")";
-                            const std::string yours_text = "campaign " + other.id + " at " + format_clock(yours) +
-                                                           (across_midnight ? (their_day == next ? " the next day" : " the day before") : "") +
-                                                           " (" + seconds(other_length) + ", rank " +
-                                                           std::to_string(other.rank) + ")";
+                            const std::string yours_text =
+                                "campaign " + other.id + " at " + format_clock(yours) +
+                                (across_midnight ? (their_day == next ? " the next day" : " the day before")
+                                                 : "") +
+                                " (" + seconds(other_length) + ", rank " + std::to_string(other.rank) + ")";
                             std::string outcome;
                             if (same_rank) {
-                                outcome = "collides with " + yours_text + "; the one due later defers until the other ends";
+                                outcome = "collides with " + yours_text +
+                                          "; the one due later defers until the other ends";
                             } else if (campaign.rank > other.rank) {
                                 outcome = "cuts " + yours_text + ", which resumes after";
                             } else {
@@ -410,8 +423,9 @@ struct Checker {
                             }
                             add(ConflictKind::FixedTimeCollision,
                                 same_rank ? ConflictSeverity::Error : ConflictSeverity::Warning, campaign,
-                                mine_text + " " + outcome + ", both " + std::string{to_string(campaign.level)} +
-                                    " level, on " + std::string{to_string(device.kind)} + " " + device.id + " on " +
+                                mine_text + " " + outcome + ", both " +
+                                    std::string{to_string(campaign.level)} + " level, on " +
+                                    std::string{to_string(device.kind)} + " " + device.id + " on " +
                                     local_text(zone, std::min(a, b)).substr(0, 10),
                                 device.id, std::min(a, b), other.id);
                             return false;

@@ -151,7 +151,8 @@ public:
         for (std::size_t i = 0; i < value->size(); ++i) {
             const auto& element = (*value)[i];
             if (!element.is_string()) {
-                fail_at(std::string{key} + "[" + std::to_string(i) + "]", "expected a string, got " + type_name(element));
+                fail_at(std::string{key} + "[" + std::to_string(i) + "]",
+                        "expected a string, got " + type_name(element));
                 return out;
             }
             out.push_back(element.get<std::string>());
@@ -301,7 +302,8 @@ Result<int> parse_clock(std::string_view text) {
     const auto minutes = parse_number(text.substr(3, 2));
     if (!hours || !minutes || *hours < 0 || *minutes < 0 || *minutes > 59 || *hours > 24 ||
         (*hours == 24 && *minutes != 0)) {
-        return fail(Errc::InvalidInput, "expected \"HH:MM\" between 00:00 and 24:00, got \"" + std::string{text} + "\"");
+        return fail(Errc::InvalidInput,
+                    "expected \"HH:MM\" between 00:00 and 24:00, got \"" + std::string{text} + "\"");
     }
     return *hours * 60 + *minutes;
 }
@@ -430,8 +432,9 @@ ordered_json to_json(const Alert& alert) {
     out["headline"] = alert.headline;
     out["text"] = alert.text;
     out["playlist"] = alert.playlist;
-    out["repeat"] = ordered_json{{"count", alert.repeat.count},
-                                 {"interval_s", std::chrono::duration_cast<std::chrono::seconds>(alert.repeat.interval).count()}};
+    out["repeat"] = ordered_json{
+        {"count", alert.repeat.count},
+        {"interval_s", std::chrono::duration_cast<std::chrono::seconds>(alert.repeat.interval).count()}};
     return out;
 }
 
@@ -470,7 +473,8 @@ Result<Device> device_from_json(const json& value, std::string_view path) {
             reader.fail_at("volume_schedule", "expected an array, got " + type_name(*steps));
         } else {
             for (std::size_t i = 0; i < steps->size() && reader.ok(); ++i) {
-                ObjectReader step{(*steps)[i], reader.field("volume_schedule") + "[" + std::to_string(i) + "]"};
+                ObjectReader step{(*steps)[i],
+                                  reader.field("volume_schedule") + "[" + std::to_string(i) + "]"};
                 const auto text = step.string("window");
                 const auto window = ObjectReader::parse_window(text);
                 if (step.ok() && !window) {
@@ -526,18 +530,19 @@ Result<Playlist> playlist_from_json(const json& value, std::string_view path) {
     Playlist playlist;
     playlist.id = reader.string("id");
     playlist.name = reader.string("name", false);
-    auto items = read_array<PlaylistItem>(reader, "items", [](const json& element, const std::string& item_path) -> Result<PlaylistItem> {
-        ObjectReader item_reader{element, item_path};
-        PlaylistItem item;
-        item.media = item_reader.string("media");
-        item.duration = item_reader.duration_ms("duration_ms");
-        item.weight = item_reader.small_integer("weight", false, 1);
-        item_reader.finish();
-        if (!item_reader.ok()) {
-            return std::unexpected(item_reader.error());
-        }
-        return item;
-    });
+    auto items = read_array<PlaylistItem>(
+        reader, "items", [](const json& element, const std::string& item_path) -> Result<PlaylistItem> {
+            ObjectReader item_reader{element, item_path};
+            PlaylistItem item;
+            item.media = item_reader.string("media");
+            item.duration = item_reader.duration_ms("duration_ms");
+            item.weight = item_reader.small_integer("weight", false, 1);
+            item_reader.finish();
+            if (!item_reader.ok()) {
+                return std::unexpected(item_reader.error());
+            }
+            return item;
+        });
     if (!items) {
         return std::unexpected(items.error());
     }
@@ -565,7 +570,8 @@ Result<Campaign> campaign_from_json(const json& value, std::string_view path) {
             } else if (kinds[i] == "speaker") {
                 campaign.targets.kinds.push_back(DeviceKind::Speaker);
             } else {
-                targets.fail_at("kinds[" + std::to_string(i) + "]", "expected screen | speaker, got \"" + kinds[i] + "\"");
+                targets.fail_at("kinds[" + std::to_string(i) + "]",
+                                "expected screen | speaker, got \"" + kinds[i] + "\"");
             }
         }
         campaign.targets.tags = targets.strings("tags");
@@ -593,10 +599,12 @@ Result<Campaign> campaign_from_json(const json& value, std::string_view path) {
         for (const auto& name : reader.strings("weekdays")) {
             const auto* found = std::find(std::begin(weekday_names), std::end(weekday_names), name);
             if (found == std::end(weekday_names)) {
-                reader.fail_at("weekdays", "expected mon | tue | wed | thu | fri | sat | sun, got \"" + name + "\"");
+                reader.fail_at("weekdays",
+                               "expected mon | tue | wed | thu | fri | sat | sun, got \"" + name + "\"");
                 break;
             }
-            campaign.weekdays = static_cast<std::uint8_t>(campaign.weekdays | (1u << (found - std::begin(weekday_names))));
+            campaign.weekdays =
+                static_cast<std::uint8_t>(campaign.weekdays | (1u << (found - std::begin(weekday_names))));
         }
     }
     campaign.windows = reader.windows("windows");

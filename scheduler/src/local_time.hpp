@@ -75,7 +75,8 @@ IntervalSet window_occurrences(const date::time_zone& zone, const LocalDay& day,
             const TimePoint start = to_utc(zone, date, window.start_minute);
             const int end_minute =
                 window.end_minute <= window.start_minute ? window.end_minute + 24 * 60 : window.end_minute;
-            const TimePoint end = to_utc(zone, date + date::days{end_minute / (24 * 60)}, end_minute % (24 * 60));
+            const TimePoint end =
+                to_utc(zone, date + date::days{end_minute / (24 * 60)}, end_minute % (24 * 60));
             const TimePoint clipped_start = std::max(start, day.start);
             const TimePoint clipped_end = std::min(end, day.end);
             if (clipped_start < clipped_end) {

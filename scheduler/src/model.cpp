@@ -10,40 +10,54 @@
 
 namespace bantin::scheduler {
 
-std::string_view to_string(DeviceKind kind) { return name_in(device_kind_names, kind); }
+std::string_view to_string(DeviceKind kind) {
+    return name_in(device_kind_names, kind);
+}
 
-std::string_view to_string(MediaType type) { return name_in(media_type_names, type); }
+std::string_view to_string(MediaType type) {
+    return name_in(media_type_names, type);
+}
 
-std::string_view to_string(Level level) { return name_in(level_names, level); }
+std::string_view to_string(Level level) {
+    return name_in(level_names, level);
+}
 
-std::string_view to_string(Mode mode) { return name_in(mode_names, mode); }
+std::string_view to_string(Mode mode) {
+    return name_in(mode_names, mode);
+}
 
-std::string_view to_string(ApprovalState state) { return name_in(approval_state_names, state); }
+std::string_view to_string(ApprovalState state) {
+    return name_in(approval_state_names, state);
+}
 
-std::string_view to_string(Severity severity) { return name_in(severity_names, severity); }
+std::string_view to_string(Severity severity) {
+    return name_in(severity_names, severity);
+}
 
-std::string_view to_string(AlertStatus status) { return name_in(alert_status_names, status); }
+std::string_view to_string(AlertStatus status) {
+    return name_in(alert_status_names, status);
+}
 
 namespace {
 
 bool has_picture(const MediaRef& media) {
     switch (media.type) {
-    case MediaType::Video:
-    case MediaType::Image:
-    case MediaType::Text: return true;
-    case MediaType::Audio: return false;
-    case MediaType::Stream: return media.has_video;
+        case MediaType::Video:
+        case MediaType::Image:
+        case MediaType::Text: return true;
+        case MediaType::Audio: return false;
+        case MediaType::Stream: return media.has_video;
     }
     return false;
 }
 
 bool has_sound(const MediaRef& media) {
     switch (media.type) {
-    case MediaType::Video: return media.has_audio;
-    case MediaType::Image: return false;
-    case MediaType::Audio:
-    case MediaType::Text: return true;  // a text notice is spoken from its attached TTS audio
-    case MediaType::Stream: return media.has_audio;
+        case MediaType::Video: return media.has_audio;
+        case MediaType::Image: return false;
+        case MediaType::Audio:
+        case MediaType::Text: return true;  // a text notice is spoken from its attached TTS audio
+        case MediaType::Stream: return media.has_audio;
     }
     return false;
 }
@@ -63,8 +77,9 @@ bool valid_id(std::string_view id) {
 }
 
 bool valid_sha256(std::string_view digest) {
-    return digest.size() == 64 &&
-           std::all_of(digest.begin(), digest.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 class Problems {
@@ -186,13 +201,15 @@ Result<void> validate(const Model& model) {
             problems.add(path + ".sha256", "duplicate media " + media.sha256);
         }
         media_by_digest.emplace(media.sha256, &media);
-        if (media.duration && (*media.duration < std::chrono::milliseconds{100} || *media.duration > std::chrono::hours{24})) {
+        if (media.duration &&
+            (*media.duration < std::chrono::milliseconds{100} || *media.duration > std::chrono::hours{24})) {
             problems.add(path + ".duration_ms", "must be 100..86400000 (0.1 s to 24 h)");
         }
         const bool needs_duration =
             media.type == MediaType::Video || media.type == MediaType::Audio || media.type == MediaType::Text;
         if (needs_duration && !media.duration) {
-            problems.add(path + ".duration_ms", "required for " + std::string{to_string(media.type)} + " media");
+            problems.add(path + ".duration_ms",
+                         "required for " + std::string{to_string(media.type)} + " media");
         }
         if (media.type == MediaType::Stream && !media.has_audio && !media.has_video) {
             problems.add(path, "a stream must carry sound or pictures");
@@ -206,7 +223,8 @@ Result<void> validate(const Model& model) {
         }
         const std::string path = "media[" + std::to_string(i) + "].speech";
         if (media.type != MediaType::Text) {
-            problems.add(path, "only a text notice has speech, this media is " + std::string{to_string(media.type)});
+            problems.add(
+                path, "only a text notice has speech, this media is " + std::string{to_string(media.type)});
             continue;
         }
         const auto found = media_by_digest.find(*media.speech);
@@ -239,12 +257,13 @@ Result<void> validate(const Model& model) {
             if (media == nullptr) {
                 problems.add(item_path + ".media", "unknown media " + item.media);
             } else if (!item.duration && !media->duration) {
-                problems.add(item_path + ".duration_ms",
-                             "required: " + std::string{to_string(media->type)} + " media " +
-                                 item.media.substr(0, 12) + " has no duration of its own");
+                problems.add(item_path + ".duration_ms", "required: " + std::string{to_string(media->type)} +
+                                                             " media " + item.media.substr(0, 12) +
+                                                             " has no duration of its own");
             }
             // Bounded: a zero or tiny length would flood a day with entries, a huge one overflow.
-            if (item.duration && (*item.duration < std::chrono::milliseconds{100} || *item.duration > std::chrono::hours{24})) {
+            if (item.duration && (*item.duration < std::chrono::milliseconds{100} ||
+                                  *item.duration > std::chrono::hours{24})) {
                 problems.add(item_path + ".duration_ms", "must be 100..86400000 (0.1 s to 24 h)");
             }
             if (item.weight < 1 || item.weight > 100) {
@@ -272,33 +291,36 @@ Result<void> validate(const Model& model) {
         }
         check_windows(problems, path + ".windows", campaign.windows);
         switch (campaign.mode) {
-        case Mode::FixedTime:
-            if (campaign.fixed_times.empty()) {
-                problems.add(path + ".fixed_times", "a fixed_time campaign needs at least one time");
-            }
-            for (std::size_t k = 0; k < campaign.fixed_times.size(); ++k) {
-                const int minute = campaign.fixed_times[k];
-                if (minute < 0 || minute >= 24 * 60) {
-                    problems.add(path + ".fixed_times[" + std::to_string(k) + "]", "must be 00:00..23:59");
-                } else if (std::find(campaign.fixed_times.begin(),
-                                     campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k),
-                                     minute) != campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k)) {
-                    // The same time twice would queue a second run right behind the first.
-                    problems.add(path + ".fixed_times[" + std::to_string(k) + "]",
-                                 format_clock(minute) + " is listed twice");
+            case Mode::FixedTime:
+                if (campaign.fixed_times.empty()) {
+                    problems.add(path + ".fixed_times", "a fixed_time campaign needs at least one time");
                 }
-            }
-            if (!campaign.windows.empty()) {
-                problems.add(path + ".windows", "a fixed_time campaign plays at its fixed_times; windows are for loop and share_of_voice");
-            }
-            break;
-        case Mode::ShareOfVoice:
-            if (campaign.plays_per_hour < 1 || campaign.plays_per_hour > 3600) {
-                problems.add(path + ".plays_per_hour", "must be 1..3600");
-            }
-            break;
-        case Mode::Loop:
-            break;
+                for (std::size_t k = 0; k < campaign.fixed_times.size(); ++k) {
+                    const int minute = campaign.fixed_times[k];
+                    if (minute < 0 || minute >= 24 * 60) {
+                        problems.add(path + ".fixed_times[" + std::to_string(k) + "]",
+                                     "must be 00:00..23:59");
+                    } else if (std::find(campaign.fixed_times.begin(),
+                                         campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k),
+                                         minute) !=
+                               campaign.fixed_times.begin() + static_cast<std::ptrdiff_t>(k)) {
+                        // The same time twice would queue a second run right behind the first.
+                        problems.add(path + ".fixed_times[" + std::to_string(k) + "]",
+                                     format_clock(minute) + " is listed twice");
+                    }
+                }
+                if (!campaign.windows.empty()) {
+                    problems.add(path + ".windows",
+                                 "a fixed_time campaign plays at its fixed_times; windows are for loop and "
+                                 "share_of_voice");
+                }
+                break;
+            case Mode::ShareOfVoice:
+                if (campaign.plays_per_hour < 1 || campaign.plays_per_hour > 3600) {
+                    problems.add(path + ".plays_per_hour", "must be 1..3600");
+                }
+                break;
+            case Mode::Loop: break;
         }
         if (campaign.weight < 1 || campaign.weight > 1000) {
             problems.add(path + ".weight", "must be 1..1000");

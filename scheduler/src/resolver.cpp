@@ -11,26 +11,26 @@ namespace bantin::scheduler {
 
 std::string_view to_string(Reason reason) {
     switch (reason) {
-    case Reason::Loop: return "loop";
-    case Reason::FixedTime: return "fixed_time";
-    case Reason::ShareOfVoice: return "share_of_voice";
-    case Reason::Alert: return "alert";
+        case Reason::Loop: return "loop";
+        case Reason::FixedTime: return "fixed_time";
+        case Reason::ShareOfVoice: return "share_of_voice";
+        case Reason::Alert: return "alert";
     }
     return "?";
 }
 
 std::string_view to_string(Ending ending) {
     switch (ending) {
-    case Ending::Completed: return "completed";
-    case Ending::Cut: return "cut";
+        case Ending::Completed: return "completed";
+        case Ending::Cut: return "cut";
     }
     return "?";
 }
 
 std::string_view to_string(SourceKind kind) {
     switch (kind) {
-    case SourceKind::Campaign: return "campaign";
-    case SourceKind::Alert: return "alert";
+        case SourceKind::Campaign: return "campaign";
+        case SourceKind::Alert: return "alert";
     }
     return "?";
 }
@@ -207,61 +207,63 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
         const Key base{static_cast<int>(campaign.level), campaign.rank, class_loop, 0};
         const auto runs_on = [&campaign](date::local_days date) { return campaign_runs_on(campaign, date); };
         switch (campaign.mode) {
-        case Mode::FixedTime: {
-            if (!runs_on(day.day)) {
-                break;
-            }
-            for (int minute : campaign.fixed_times) {
-                const TimePoint due = to_utc(zone, day.day, minute);
-                const Interval* open = available.find(due);
-                if (open == nullptr) {
-                    continue;  // outside on-hours or inside quiet hours: not played
+            case Mode::FixedTime: {
+                if (!runs_on(day.day)) {
+                    break;
                 }
-                runs.push_back(Run{Key{base.tier, base.rank, class_run, 0}, SourceKind::Campaign, campaign.id,
-                                   Reason::FixedTime, due, open->end, open->end, &sequence, new_cursor(),
-                                   sequence.size()});
-            }
-            break;
-        }
-        case Mode::ShareOfVoice: {
-            const IntervalSet windows = campaign.windows.empty()
-                                            ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
-                                            : window_occurrences(zone, day, campaign.windows, runs_on);
-            const IntervalSet open = windows.intersect(available);
-            if (open.empty()) {
-                break;
-            }
-            const std::size_t cursor = new_cursor();
-            const Duration spacing{3'600'000 / campaign.plays_per_hour};
-            for (TimePoint hour = day.start; hour < day.end; hour += std::chrono::hours{1}) {
-                const TimePoint hour_end = std::min(hour + std::chrono::hours{1}, day.end);
-                for (int k = 0; k < campaign.plays_per_hour; ++k) {
-                    const TimePoint due = hour + spacing * k + spacing / 2;
-                    if (due >= hour_end) {
-                        break;
+                for (int minute : campaign.fixed_times) {
+                    const TimePoint due = to_utc(zone, day.day, minute);
+                    const Interval* open = available.find(due);
+                    if (open == nullptr) {
+                        continue;  // outside on-hours or inside quiet hours: not played
                     }
-                    const Interval* slot = open.find(due);
-                    if (slot == nullptr) {
-                        continue;
-                    }
-                    runs.push_back(Run{Key{base.tier, base.rank, class_share, 0}, SourceKind::Campaign, campaign.id,
-                                       Reason::ShareOfVoice, due, std::min(hour_end, slot->end), slot->end, &sequence,
-                                       cursor, 1});
+                    runs.push_back(Run{Key{base.tier, base.rank, class_run, 0}, SourceKind::Campaign,
+                                       campaign.id, Reason::FixedTime, due, open->end, open->end, &sequence,
+                                       new_cursor(), sequence.size()});
                 }
-            }
-            break;
-        }
-        case Mode::Loop: {
-            IntervalSet windows = campaign.windows.empty()
-                                      ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
-                                      : window_occurrences(zone, day, campaign.windows, runs_on);
-            IntervalSet open = windows.intersect(available);
-            if (open.empty()) {
                 break;
             }
-            loops.push_back(Loop{base, campaign.id, &sequence, std::move(open), 0, new_cursor(), 0.0, campaign.weight});
-            break;
-        }
+            case Mode::ShareOfVoice: {
+                const IntervalSet windows =
+                    campaign.windows.empty()
+                        ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
+                        : window_occurrences(zone, day, campaign.windows, runs_on);
+                const IntervalSet open = windows.intersect(available);
+                if (open.empty()) {
+                    break;
+                }
+                const std::size_t cursor = new_cursor();
+                const Duration spacing{3'600'000 / campaign.plays_per_hour};
+                for (TimePoint hour = day.start; hour < day.end; hour += std::chrono::hours{1}) {
+                    const TimePoint hour_end = std::min(hour + std::chrono::hours{1}, day.end);
+                    for (int k = 0; k < campaign.plays_per_hour; ++k) {
+                        const TimePoint due = hour + spacing * k + spacing / 2;
+                        if (due >= hour_end) {
+                            break;
+                        }
+                        const Interval* slot = open.find(due);
+                        if (slot == nullptr) {
+                            continue;
+                        }
+                        runs.push_back(Run{Key{base.tier, base.rank, class_share, 0}, SourceKind::Campaign,
+                                           campaign.id, Reason::ShareOfVoice, due,
+                                           std::min(hour_end, slot->end), slot->end, &sequence, cursor, 1});
+                    }
+                }
+                break;
+            }
+            case Mode::Loop: {
+                IntervalSet windows = campaign.windows.empty()
+                                          ? window_occurrences(zone, day, {DailyWindow{0, 24 * 60}}, runs_on)
+                                          : window_occurrences(zone, day, campaign.windows, runs_on);
+                IntervalSet open = windows.intersect(available);
+                if (open.empty()) {
+                    break;
+                }
+                loops.push_back(Loop{base, campaign.id, &sequence, std::move(open), 0, new_cursor(), 0.0,
+                                     campaign.weight});
+                break;
+            }
         }
     }
 
@@ -284,8 +286,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
         }
         const Key key{tier_alert, static_cast<int>(alert.severity), class_run, to_unix_ms(alert.issued)};
         auto add_run = [&](TimePoint due, const Interval& open, std::uint64_t items) {
-            runs.push_back(Run{key, SourceKind::Alert, alert.id, Reason::Alert, due, open.end, open.end, &sequence,
-                               new_cursor(), items});
+            runs.push_back(Run{key, SourceKind::Alert, alert.id, Reason::Alert, due, open.end, open.end,
+                               &sequence, new_cursor(), items});
         };
         const auto& repeat = alert.repeat;
         if (repeat.interval.count() == 0) {
@@ -331,7 +333,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
                 earliest_start = std::max(earliest_start, due);
                 if (earliest_start >= open->end) {
                     // The earlier passes fill this stretch: skip to the first due after it.
-                    k = std::max<long long>(k, ((open->end - alert.issued).count() + interval - 1) / interval - 1);
+                    k = std::max<long long>(
+                        k, ((open->end - alert.issued).count() + interval - 1) / interval - 1);
                     continue;
                 }
                 add_run(due, *open, sequence.size());
@@ -355,7 +358,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             events.push_back({open.start, loop.key});
         }
     }
-    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event& a, const Event& b) { return a.time < b.time; });
 
     std::vector<std::size_t> pending;
     std::vector<Loop*> group;
@@ -414,7 +418,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             double floor = std::numeric_limits<double>::max();
             for (auto& loop : loops) {
                 const auto& intervals = loop.availability.intervals();
-                const bool open = loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
+                const bool open =
+                    loop.interval_index < intervals.size() && intervals[loop.interval_index].start <= t;
                 if (open && top != nullptr && loop.key == top->key) {
                     group.push_back(&loop);
                     if (loop.contending) {
@@ -505,7 +510,9 @@ Resolver::Resolver(Resolver&&) noexcept = default;
 Resolver& Resolver::operator=(Resolver&&) noexcept = default;
 Resolver::~Resolver() = default;
 
-const Model& Resolver::model() const { return m_impl->model; }
+const Model& Resolver::model() const {
+    return m_impl->model;
+}
 
 Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
     if (auto valid = validate(model); !valid) {
@@ -564,17 +571,20 @@ Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
     return Resolver{std::move(impl)};
 }
 
-Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from, TimePoint to) const& {
+Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from,
+                                                     TimePoint to) const& {
     const date::time_zone* zone = find_time_zone(device.time_zone);
     if (zone == nullptr) {
-        return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
+        return fail(Errc::InvalidInput,
+                    "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
     }
     std::vector<TimelineEntry> timeline;
     if (to <= from) {
         return timeline;
     }
     std::vector<TimelineEntry> day_entries;
-    for (LocalDay day = local_day_of(*zone, from); day.start < to; day = local_day(*zone, day.day + date::days{1})) {
+    for (LocalDay day = local_day_of(*zone, from); day.start < to;
+         day = local_day(*zone, day.day + date::days{1})) {
         day_entries.clear();
         m_impl->simulate_day(device, *zone, day, day_entries);
         for (const auto& entry : day_entries) {
@@ -589,11 +599,13 @@ Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimeP
 Result<int> Resolver::volume_at(const Device& device, TimePoint at) {
     const date::time_zone* zone = find_time_zone(device.time_zone);
     if (zone == nullptr) {
-        return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
+        return fail(Errc::InvalidInput,
+                    "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
     }
     const LocalDay day = local_day_of(*zone, at);
     for (const auto& step : device.volume_schedule) {
-        const auto occurrences = window_occurrences(*zone, day, {step.window}, [](date::local_days) { return true; });
+        const auto occurrences =
+            window_occurrences(*zone, day, {step.window}, [](date::local_days) { return true; });
         if (occurrences.find(at) != nullptr) {
             return step.volume;
         }

@@ -31,8 +31,7 @@ struct Run {
 
 std::string shell_quote(const std::string& text) {
     std::string out = "'";
-    for (char c : text)
-        out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+    for (char c : text) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
     return out + "'";
 }
 
@@ -57,8 +56,8 @@ public:
         registry_options.controller_keys = {protocol::trusted_key(keys.public_key)};
         registry = std::make_unique<controller::DeviceRegistry>(*store, clock, broker, registry_options);
         speech = std::make_unique<testing::TextAsSpeech>(clock);
-        alerts = std::make_unique<controller::AlertService>(*store, clock, keys.secret, sink, *speech, nullptr,
-                                                            controller::AlertServiceOptions{});
+        alerts = std::make_unique<controller::AlertService>(*store, clock, keys.secret, sink, *speech,
+                                                            nullptr, controller::AlertServiceOptions{});
         auto opened_proofs = controller::SqliteProofQuery::open(path());
         REQUIRE(opened_proofs);
         proofs = std::move(*opened_proofs);
@@ -68,7 +67,8 @@ public:
         reports = std::make_unique<controller::ReportService>(*store, *proofs, history.get());
         controller::DeviceCommandsOptions command_options;
         command_options.public_base_url = "https://signs.example.org";
-        commands = std::make_unique<controller::DeviceCommands>(*store, clock, keys.secret, sink, command_options);
+        commands =
+            std::make_unique<controller::DeviceCommands>(*store, clock, keys.secret, sink, command_options);
         auto opened_screenshots = controller::ScreenshotStore::open(directory.file("screenshots"), clock);
         REQUIRE(opened_screenshots);
         screenshots.emplace(std::move(*opened_screenshots));
@@ -112,11 +112,12 @@ public:
             std::ofstream stdin_file{stem + ".in", std::ios::binary};
             stdin_file << input;
         }
-        std::string command = "env -u BANTIN_TOKEN HOME=" + shell_quote(home()) + " BANTIN_SERVER=" + shell_quote(server_url()) +
-                              " " + environment + " " + shell_quote(BANTIN_CLI);
-        for (const auto& argument : arguments)
-            command += " " + shell_quote(argument);
-        command += " <" + shell_quote(stem + ".in") + " >" + shell_quote(stem + ".out") + " 2>" + shell_quote(stem + ".err");
+        std::string command = "env -u BANTIN_TOKEN HOME=" + shell_quote(home()) +
+                              " BANTIN_SERVER=" + shell_quote(server_url()) + " " + environment + " " +
+                              shell_quote(BANTIN_CLI);
+        for (const auto& argument : arguments) command += " " + shell_quote(argument);
+        command += " <" + shell_quote(stem + ".in") + " >" + shell_quote(stem + ".out") + " 2>" +
+                   shell_quote(stem + ".err");
         const int raw = std::system(command.c_str());
         Run run;
         run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -157,8 +158,8 @@ public:
                                   sha + ":5000:2"});
         INFO(playlist.err);
         REQUIRE(playlist.status == 0);
-        auto campaign = as(user, {"campaign", "create", "--id", "c-news", "--name", "News", "--playlist", "morning",
-                                  "--zones", "phuong-1", "--windows", "06:00-08:00"});
+        auto campaign = as(user, {"campaign", "create", "--id", "c-news", "--name", "News", "--playlist",
+                                  "morning", "--zones", "phuong-1", "--windows", "06:00-08:00"});
         INFO(campaign.err);
         REQUIRE(campaign.status == 0);
     }
@@ -228,7 +229,8 @@ TEST_CASE("logout ends the session on the server and removes the token file", "[
     CHECK(logout.status == 0);
     CHECK_FALSE(fs::exists(fixture.token_file("eva")));
     // The old token is dead on the server, so BANTIN_TOKEN with it is refused.
-    auto whoami = fixture.bantin({"whoami"}, "", "BANTIN_TOKEN=" + shell_quote(token.substr(0, token.size() - 1)));
+    auto whoami =
+        fixture.bantin({"whoami"}, "", "BANTIN_TOKEN=" + shell_quote(token.substr(0, token.size() - 1)));
     CHECK(whoami.status == 3);
     CHECK(whoami.err.rfind("bantin whoami: 401 unauthenticated", 0) == 0);
 }
@@ -288,19 +290,50 @@ TEST_CASE("a bad flag or a missing argument is one line and exit 2", "[cli][erro
 
 TEST_CASE("--help on every command exits 0 and prints its usage", "[cli][help]") {
     CliFixture fixture;
-    const std::vector<std::vector<std::string>> commands{
-        {"login"}, {"logout"}, {"whoami"}, {"user"}, {"user", "create"}, {"user", "list"}, {"user", "disable"},
-        {"user", "enable"}, {"media"}, {"media", "upload"}, {"media", "list"}, {"notice"}, {"notice", "create"},
-        {"playlist"}, {"playlist", "create"}, {"playlist", "list"}, {"campaign"}, {"campaign", "create"},
-        {"campaign", "list"}, {"campaign", "show"}, {"campaign", "submit"}, {"campaign", "approve"},
-        {"campaign", "reject"}, {"campaign", "archive"}, {"campaign", "conflicts"}, {"device"}, {"device", "add"},
-        {"device", "revoke"}, {"device", "list"}, {"device", "timeline"}, {"alert"}, {"alert", "send"},
-        {"alert", "confirm"}, {"alert", "cancel"}, {"alert", "show"}, {"alert", "list"}, {"alert", "import-cap"},
-        {"report"}, {"report", "plays"}, {"report", "delivery"}, {"report", "uptime"}};
+    const std::vector<std::vector<std::string>> commands{{"login"},
+                                                         {"logout"},
+                                                         {"whoami"},
+                                                         {"user"},
+                                                         {"user", "create"},
+                                                         {"user", "list"},
+                                                         {"user", "disable"},
+                                                         {"user", "enable"},
+                                                         {"media"},
+                                                         {"media", "upload"},
+                                                         {"media", "list"},
+                                                         {"notice"},
+                                                         {"notice", "create"},
+                                                         {"playlist"},
+                                                         {"playlist", "create"},
+                                                         {"playlist", "list"},
+                                                         {"campaign"},
+                                                         {"campaign", "create"},
+                                                         {"campaign", "list"},
+                                                         {"campaign", "show"},
+                                                         {"campaign", "submit"},
+                                                         {"campaign", "approve"},
+                                                         {"campaign", "reject"},
+                                                         {"campaign", "archive"},
+                                                         {"campaign", "conflicts"},
+                                                         {"device"},
+                                                         {"device", "add"},
+                                                         {"device", "revoke"},
+                                                         {"device", "list"},
+                                                         {"device", "timeline"},
+                                                         {"alert"},
+                                                         {"alert", "send"},
+                                                         {"alert", "confirm"},
+                                                         {"alert", "cancel"},
+                                                         {"alert", "show"},
+                                                         {"alert", "list"},
+                                                         {"alert", "import-cap"},
+                                                         {"report"},
+                                                         {"report", "plays"},
+                                                         {"report", "delivery"},
+                                                         {"report", "uptime"}};
     for (auto command : commands) {
         std::string name;
-        for (const auto& word : command)
-            name += " " + word;
+        for (const auto& word : command) name += " " + word;
         command.push_back("--help");
         auto run = fixture.bantin(command);
         INFO("bantin" << name << " --help: " << run.err);
@@ -351,8 +384,8 @@ TEST_CASE("playlist create sends items with duration and weight", "[cli][playlis
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     const std::string sha = fixture.upload_video("eva");
-    auto created = fixture.as("eva", {"playlist", "create", "--name", "Morning news", "--item", sha + ":5000:2",
-                                      "--item", sha});
+    auto created = fixture.as(
+        "eva", {"playlist", "create", "--name", "Morning news", "--item", sha + ":5000:2", "--item", sha});
     INFO(created.err);
     REQUIRE(created.status == 0);
     CHECK(created.out == "created playlist morning-news (2 items, version 1)\n");
@@ -438,7 +471,9 @@ TEST_CASE("campaign create reads the model's campaign JSON, flags override it", 
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     const std::string sha = fixture.upload_video("eva");
-    REQUIRE(fixture.as("eva", {"playlist", "create", "--id", "morning", "--name", "M", "--item", sha}).status == 0);
+    REQUIRE(
+        fixture.as("eva", {"playlist", "create", "--id", "morning", "--name", "M", "--item", sha}).status ==
+        0);
     const std::string file = fixture.directory.file("campaign.json");
     std::ofstream{file} << R"({"id": "c-file", "name": "From a file", "playlist": "morning",
         "targets": {"zones": ["phuong-1"], "kinds": ["screen"]}, "mode": "fixed_time",
@@ -475,8 +510,8 @@ TEST_CASE("device add writes a 0600 provisioning file, list and revoke follow", 
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
     const std::string out = fixture.directory.file("screen-1.json");
-    auto added = fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--tags",
-                                     "market,school", "--out", out});
+    auto added = fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1",
+                                     "--tags", "market,school", "--out", out});
     INFO(added.err);
     REQUIRE(added.status == 0);
     struct stat info {};
@@ -503,8 +538,9 @@ TEST_CASE("device command sends a screenshot command, device screenshot saves wh
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
     const std::string provisioning_path = fixture.directory.file("screen-1.json");
-    REQUIRE(fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out",
-                                provisioning_path})
+    REQUIRE(fixture
+                .as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out",
+                             provisioning_path})
                 .status == 0);
     auto sent = fixture.as("olga", {"device", "command", "screen-1", "screenshot"});
     INFO(sent.err);
@@ -521,7 +557,8 @@ TEST_CASE("device command sends a screenshot command, device screenshot saves wh
     CHECK(nothing.err.find("404") != std::string::npos);
 
     // The device uploads with its provisioning file's password.
-    const auto password = nlohmann::json::parse(slurp(provisioning_path))["mqtt"]["password"].get<std::string>();
+    const auto password =
+        nlohmann::json::parse(slurp(provisioning_path))["mqtt"]["password"].get<std::string>();
     const std::string png = std::string{"\x89PNG\r\n\x1a\n", 8} + "pixels";
     httplib::Client device("127.0.0.1", fixture.port);
     device.set_basic_auth("screen-1", password.c_str());
@@ -544,8 +581,8 @@ TEST_CASE("device add never overwrites a file and then registers nothing", "[cli
     fixture.login("olga", controller::Role::Operator);
     const std::string out = fixture.directory.file("taken.json");
     std::ofstream{out} << "keep me";
-    auto added =
-        fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out", out});
+    auto added = fixture.as(
+        "olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out", out});
     CHECK(added.status == 2);
     CHECK(added.err.find("already exists") != std::string::npos);
     CHECK(slurp(out) == "keep me");
@@ -556,8 +593,8 @@ TEST_CASE("device add refused by the server leaves no provisioning file", "[cli]
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
     const std::string out = fixture.directory.file("screen-1.json");
-    auto added =
-        fixture.as("eva", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out", out});
+    auto added = fixture.as(
+        "eva", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out", out});
     CHECK(added.status == 1);
     CHECK(added.err.rfind("bantin device add: 403 permission-denied", 0) == 0);
     CHECK_FALSE(fs::exists(out));
@@ -571,8 +608,9 @@ TEST_CASE("device timeline shows an approved campaign in the device's local time
     fixture.make_campaign("eva");
     REQUIRE(fixture.as("eva", {"campaign", "submit", "c-news"}).status == 0);
     REQUIRE(fixture.as("an", {"campaign", "approve", "c-news"}).status == 0);
-    REQUIRE(fixture.as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1",
-                                "--time-zone", "Asia/Ho_Chi_Minh", "--out", fixture.directory.file("s.json")})
+    REQUIRE(fixture
+                .as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1",
+                             "--time-zone", "Asia/Ho_Chi_Minh", "--out", fixture.directory.file("s.json")})
                 .status == 0);
     auto timeline = fixture.as("olga", {"device", "timeline", "screen-1", "--day", "2026-03-02"});
     INFO(timeline.err << timeline.out);
@@ -621,8 +659,8 @@ TEST_CASE("a live alert waits for a second operator's confirm, cancel goes out a
 TEST_CASE("an exercise alert for every zone goes out at once", "[cli][alert]") {
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
-    auto sent = fixture.as("olga", {"alert", "send", "--all", "--severity", "minor", "--text", "Diễn tập", "--exercise",
-                                    "--json"});
+    auto sent = fixture.as("olga", {"alert", "send", "--all", "--severity", "minor", "--text", "Diễn tập",
+                                    "--exercise", "--json"});
     INFO(sent.err);
     REQUIRE(sent.status == 0);
     auto alert = nlohmann::json::parse(sent.out);
@@ -643,7 +681,8 @@ TEST_CASE("report --csv writes the server's CSV to a file", "[cli][report]") {
     fixture.login("eva", controller::Role::Editor);
     for (const std::string name : {"plays", "delivery", "uptime"}) {
         const std::string file = fixture.directory.file(name + ".csv");
-        auto run = fixture.as("eva", {"report", name, "--from", "2026-01-01", "--to", "2026-01-08", "--csv", file});
+        auto run =
+            fixture.as("eva", {"report", name, "--from", "2026-01-01", "--to", "2026-01-08", "--csv", file});
         INFO(name << ": " << run.err);
         REQUIRE(run.status == 0);
         CHECK(run.out.find("wrote " + file) != std::string::npos);
@@ -662,9 +701,10 @@ TEST_CASE("report --csv writes the server's CSV to a file", "[cli][report]") {
 TEST_CASE("an admin creates, lists and disables users, the disabled one is signed out", "[cli][user]") {
     CliFixture fixture;
     fixture.login("root", controller::Role::Admin);
-    auto created = fixture.as("root", {"user", "create", "binh", "--role", "approver", "--display-name", "Bình",
-                                       "--password-stdin"},
-                              "a long enough password\n");
+    auto created = fixture.as(
+        "root",
+        {"user", "create", "binh", "--role", "approver", "--display-name", "Bình", "--password-stdin"},
+        "a long enough password\n");
     INFO(created.err);
     REQUIRE(created.status == 0);
     CHECK(created.out.find("binh (approver)") != std::string::npos);

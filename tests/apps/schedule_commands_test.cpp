@@ -72,11 +72,13 @@ TEST_CASE("schedule of a screen shows loops inside on-hours only", "[cli]") {
 }
 
 TEST_CASE("schedule: bad input names the file and the field", "[cli]") {
-    const auto broken = write_temp("bantin-broken-model.json",
-                                   R"({"devices":[{"id":"d","kind":"screen","zone":"z","on_hours":["5-22"]}]})");
+    const auto broken =
+        write_temp("bantin-broken-model.json",
+                   R"({"devices":[{"id":"d","kind":"screen","zone":"z","on_hours":["5-22"]}]})");
     auto result = schedule({broken, "d", "2026-11-27"});
     CHECK(result.status == 1);
-    CHECK(result.err == "bantin schedule: " + broken + ": devices[0].on_hours[0]: expected \"HH:MM-HH:MM\", got \"5-22\"\n");
+    CHECK(result.err == "bantin schedule: " + broken +
+                            ": devices[0].on_hours[0]: expected \"HH:MM-HH:MM\", got \"5-22\"\n");
 
     result = schedule({"/nonexistent/model.json", "d", "2026-11-27"});
     CHECK(result.status == 1);

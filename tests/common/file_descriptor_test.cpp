@@ -9,9 +9,13 @@
 
 namespace {
 
-bool is_open(int descriptor) { return ::fcntl(descriptor, F_GETFD) != -1; }
+bool is_open(int descriptor) {
+    return ::fcntl(descriptor, F_GETFD) != -1;
+}
 
-int open_null() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+int open_null() {
+    return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 }  // namespace
 

@@ -38,7 +38,8 @@ TEST_CASE("a calendar day round-trips as YYYY-MM-DD", "[time]") {
 }
 
 TEST_CASE("a date that is not YYYY-MM-DD or no real day is refused by name", "[time]") {
-    for (const char* text : {"2026-2-03", "2026-02-03 ", "27/11/2026", "-202-01-01", "2026--1-01", "2026-+1-01", ""}) {
+    for (const char* text :
+         {"2026-2-03", "2026-02-03 ", "27/11/2026", "-202-01-01", "2026--1-01", "2026-+1-01", ""}) {
         auto parsed = parse_date(text);
         INFO(text);
         REQUIRE_FALSE(parsed);

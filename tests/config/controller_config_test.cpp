@@ -340,7 +340,8 @@ TEST_CASE("the controller key list names nested keys with dotted paths", "[confi
     CHECK(keys.front() == "http.listen_address");
 }
 
-TEST_CASE("the delivery-repair interval is read in seconds and kept within 1 to 3600", "[config][controller]") {
+TEST_CASE("the delivery-repair interval is read in seconds and kept within 1 to 3600",
+          "[config][controller]") {
     auto defaults = load("");
     REQUIRE(defaults);
     CHECK(defaults->devices.delivery_repair_interval == std::chrono::seconds{30});

@@ -95,14 +95,16 @@ struct AlertsFixture : FleetFixture {
     AlertService service;
 };
 
-const scheduler::MediaRef* media_of(const std::vector<scheduler::MediaRef>& media, const std::string& sha256) {
+const scheduler::MediaRef* media_of(const std::vector<scheduler::MediaRef>& media,
+                                    const std::string& sha256) {
     for (const auto& ref : media)
         if (ref.sha256 == sha256)
             return &ref;
     return nullptr;
 }
 
-const protocol::MediaEntry* entry_of(const std::vector<protocol::MediaEntry>& manifest, const std::string& sha256) {
+const protocol::MediaEntry* entry_of(const std::vector<protocol::MediaEntry>& manifest,
+                                     const std::string& sha256) {
     for (const auto& entry : manifest)
         if (entry.sha256 == sha256)
             return &entry;
@@ -424,7 +426,8 @@ TEST_CASE("a speech renderer that keeps no text files gives a speech-only alert,
     auto created = service.create(fleet.operator_one, request);
     REQUIRE(created);
     REQUIRE(sink.messages.size() == 1);
-    auto verified = protocol::verify_alert(sink.messages[0].payload, fleet.trusted(), "zone-1", {}, fleet.clock.wall());
+    auto verified =
+        protocol::verify_alert(sink.messages[0].payload, fleet.trusted(), "zone-1", {}, fleet.clock.wall());
     REQUIRE(verified);
     const auto& message = std::get<protocol::AlertMessage>(*verified);
     REQUIRE(message.media.size() == 1);

@@ -13,8 +13,12 @@ using nlohmann::json;
 namespace {
 
 json loop_campaign(const std::string& id, const std::string& playlist, const std::string& zone) {
-    return json{{"id", id},         {"name", "Campaign " + id}, {"playlist", playlist},
-                {"targets", {{"zones", {zone}}}}, {"windows", {"08:00-09:00"}}, {"mode", "loop"}};
+    return json{{"id", id},
+                {"name", "Campaign " + id},
+                {"playlist", playlist},
+                {"targets", {{"zones", {zone}}}},
+                {"windows", {"08:00-09:00"}},
+                {"mode", "loop"}};
 }
 
 // Uploads a video and makes playlist `playlist` of it; returns the media sha256.
@@ -32,20 +36,21 @@ std::string video_playlist(ApiFixture& fixture, const std::string& token, const 
 }
 
 void add_zone_and_device(ApiFixture& fixture, const std::string& zone, const std::string& device) {
-    auto done = fixture.store->write([&](bantin::controller::StoreTransaction& transaction) -> bantin::Result<void> {
-        if (!transaction.zone_by_id(zone)) {
-            if (auto inserted = transaction.insert_zone({zone, zone}); !inserted)
-                return inserted;
-        }
-        bantin::controller::DeviceRecord record;
-        record.device.id = device;
-        record.device.kind = bantin::scheduler::DeviceKind::Screen;
-        record.device.zone = zone;
-        record.name = device;
-        record.mqtt_password_hash = "unused";
-        record.created = fixture.clock.wall();
-        return transaction.insert_device(record);
-    });
+    auto done =
+        fixture.store->write([&](bantin::controller::StoreTransaction& transaction) -> bantin::Result<void> {
+            if (!transaction.zone_by_id(zone)) {
+                if (auto inserted = transaction.insert_zone({zone, zone}); !inserted)
+                    return inserted;
+            }
+            bantin::controller::DeviceRecord record;
+            record.device.id = device;
+            record.device.kind = bantin::scheduler::DeviceKind::Screen;
+            record.device.zone = zone;
+            record.name = device;
+            record.mqtt_password_hash = "unused";
+            record.created = fixture.clock.wall();
+            return transaction.insert_device(record);
+        });
     REQUIRE(done);
 }
 
@@ -81,7 +86,8 @@ TEST_CASE("login gives a bearer token, an HttpOnly SameSite=Strict cookie and a 
     CHECK(me->status == 200);
     CHECK(body_of(me).at("user").at("name") == "ana");
 
-    auto out = fixture.client->Post("/api/v1/auth/logout", ApiFixture::bearer(body.at("token")), "", "text/plain");
+    auto out =
+        fixture.client->Post("/api/v1/auth/logout", ApiFixture::bearer(body.at("token")), "", "text/plain");
     REQUIRE(out);
     CHECK(out->status == 204);
     auto after = fixture.get("/api/v1/auth/me", body.at("token"));
@@ -108,8 +114,9 @@ TEST_CASE("a cookie session must send its CSRF token on unsafe methods", "[api][
     REQUIRE(reading);
     CHECK(reading->status == 200);
 
-    auto with = fixture.client->Post("/api/v1/zones", {{"Cookie", cookie}, {"X-CSRF-Token", body.at("csrf_token")}},
-                                     zone, "application/json");
+    auto with =
+        fixture.client->Post("/api/v1/zones", {{"Cookie", cookie}, {"X-CSRF-Token", body.at("csrf_token")}},
+                             zone, "application/json");
     REQUIRE(with);
     CHECK(with->status == 201);
 }
@@ -139,7 +146,8 @@ TEST_CASE("an editor cannot approve and an operator cannot edit campaigns", "[ap
     add_zone_and_device(fixture, "zone-1", "screen-1");
     video_playlist(fixture, editor, "pl-1");
 
-    auto by_operator = fixture.post("/api/v1/campaigns", operator_token, loop_campaign("c-1", "pl-1", "zone-1"));
+    auto by_operator =
+        fixture.post("/api/v1/campaigns", operator_token, loop_campaign("c-1", "pl-1", "zone-1"));
     REQUIRE(by_operator);
     CHECK(by_operator->status == 403);
 
@@ -197,7 +205,8 @@ TEST_CASE("a rejection needs a reason and sends the campaign back", "[api][roles
     auto no_reason = fixture.post("/api/v1/campaigns/c-1/reject", approver, json{{"version", 2}});
     REQUIRE(no_reason);
     CHECK(no_reason->status == 422);
-    auto rejected = fixture.post("/api/v1/campaigns/c-1/reject", approver, json{{"version", 2}, {"reason", "typo"}});
+    auto rejected =
+        fixture.post("/api/v1/campaigns/c-1/reject", approver, json{{"version", 2}, {"reason", "typo"}});
     REQUIRE(rejected);
     CHECK(rejected->status == 200);
     CHECK(body_of(rejected).at("decision_note") == "typo");
@@ -206,10 +215,12 @@ TEST_CASE("a rejection needs a reason and sends the campaign back", "[api][roles
 TEST_CASE("malformed JSON is a 400 that names the field", "[api][input]") {
     ApiFixture fixture;
     const auto editor = fixture.sign_in("ed", Role::Editor);
-    auto syntax = fixture.client->Post("/api/v1/campaigns", ApiFixture::bearer(editor), "{\"id\": ", "application/json");
+    auto syntax = fixture.client->Post("/api/v1/campaigns", ApiFixture::bearer(editor),
+                                       "{\"id\": ", "application/json");
     REQUIRE(syntax);
     CHECK(syntax->status == 400);
-    CHECK(body_of(syntax).at("detail").get<std::string>().find("not JSON (syntax error at byte") != std::string::npos);
+    CHECK(body_of(syntax).at("detail").get<std::string>().find("not JSON (syntax error at byte") !=
+          std::string::npos);
 
     auto campaign = loop_campaign("c-1", "pl-1", "zone-1");
     campaign["rank"] = "high";
@@ -344,7 +355,8 @@ TEST_CASE("media used by a playlist cannot be deleted, unused media can", "[api]
     CHECK(used->status == 409);
     CHECK(body_of(used).at("detail").get<std::string>().find("pl-1") != std::string::npos);
 
-    const std::string image = fixture.make_media("still.png", "-f lavfi -i color=c=red:size=64x64 -frames:v 1");
+    const std::string image =
+        fixture.make_media("still.png", "-f lavfi -i color=c=red:size=64x64 -frames:v 1");
     auto stored = fixture.upload("still.png", editor, image);
     REQUIRE(stored);
     REQUIRE(stored->status == 201);
@@ -379,12 +391,14 @@ TEST_CASE("a text notice is stored with its spoken version of plausible length",
     auto empty = fixture.post("/api/v1/notices", editor, json{{"text", "   "}});
     REQUIRE(empty);
     CHECK(empty->status == 422);
-    auto bad_voice = fixture.post("/api/v1/notices", editor, json{{"text", "xin chào"}, {"voice", "no-such-voice"}});
+    auto bad_voice =
+        fixture.post("/api/v1/notices", editor, json{{"text", "xin chào"}, {"voice", "no-such-voice"}});
     REQUIRE(bad_voice);
     CHECK(bad_voice->status == 422);
 }
 
-TEST_CASE("editing with a stale version is a 409, a playlist under approval cannot change", "[api][versions]") {
+TEST_CASE("editing with a stale version is a 409, a playlist under approval cannot change",
+          "[api][versions]") {
     ApiFixture fixture;
     const auto editor = fixture.sign_in("ed", Role::Editor);
     add_zone_and_device(fixture, "zone-1", "screen-1");
@@ -469,8 +483,9 @@ TEST_CASE("the conflict report of a campaign comes from the scheduler", "[api][c
     const auto editor = fixture.sign_in("ed", Role::Editor);
     add_zone_and_device(fixture, "zone-1", "screen-1");
     video_playlist(fixture, editor, "pl-1");
-    REQUIRE(fixture.post("/api/v1/campaigns", editor, loop_campaign("c-empty", "pl-1", "zone-without-devices"))
-                ->status == 201);
+    REQUIRE(
+        fixture.post("/api/v1/campaigns", editor, loop_campaign("c-empty", "pl-1", "zone-without-devices"))
+            ->status == 201);
     auto response = fixture.get("/api/v1/campaigns/c-empty/conflicts?day=2026-01-02&days=2", editor);
     REQUIRE(response);
     INFO(response->body);
@@ -478,8 +493,8 @@ TEST_CASE("the conflict report of a campaign comes from the scheduler", "[api][c
     auto body = body_of(response);
     CHECK(body.at("days") == 2);
     REQUIRE_FALSE(body.at("conflicts").empty());
-    CHECK(body.at("conflicts")[0].at("kind") == std::string{bantin::scheduler::to_string(
-                                                    bantin::scheduler::ConflictKind::NoTargetDevice)});
+    CHECK(body.at("conflicts")[0].at("kind") ==
+          std::string{bantin::scheduler::to_string(bantin::scheduler::ConflictKind::NoTargetDevice)});
 
     auto bad_days = fixture.get("/api/v1/campaigns/c-empty/conflicts?days=1000", editor);
     REQUIRE(bad_days);
@@ -495,8 +510,8 @@ TEST_CASE("lists are paginated with a cursor", "[api][pagination]") {
     CHECK(first.at("items").size() == 2);
     CHECK(first.at("items")[0].at("id") == "zone-a");
     REQUIRE(first.at("next_cursor").is_string());
-    auto second = body_of(fixture.get("/api/v1/zones?limit=2&cursor=" + first.at("next_cursor").get<std::string>(),
-                                      operator_token));
+    auto second = body_of(fixture.get(
+        "/api/v1/zones?limit=2&cursor=" + first.at("next_cursor").get<std::string>(), operator_token));
     CHECK(second.at("items").size() == 1);
     CHECK(second.at("items")[0].at("id") == "zone-c");
     CHECK(second.at("next_cursor").is_null());
@@ -509,15 +524,18 @@ TEST_CASE("the audit log is for admins and approvers and records changes", "[api
     ApiFixture fixture;
     const auto admin = fixture.sign_in("boss", Role::Admin);
     const auto editor = fixture.sign_in("ed", Role::Editor);
-    auto created = fixture.post("/api/v1/users", admin,
-                                json{{"name", "newbie"}, {"role", "editor"}, {"password", "a long enough password"}});
+    auto created =
+        fixture.post("/api/v1/users", admin,
+                     json{{"name", "newbie"}, {"role", "editor"}, {"password", "a long enough password"}});
     REQUIRE(created);
     CHECK(created->status == 201);
-    auto weak = fixture.post("/api/v1/users", admin, json{{"name", "weak"}, {"role", "editor"}, {"password", "short"}});
+    auto weak = fixture.post("/api/v1/users", admin,
+                             json{{"name", "weak"}, {"role", "editor"}, {"password", "short"}});
     REQUIRE(weak);
     CHECK(weak->status == 422);
-    auto by_editor = fixture.post("/api/v1/users", editor,
-                                  json{{"name", "sneaky"}, {"role", "admin"}, {"password", "a long enough password"}});
+    auto by_editor =
+        fixture.post("/api/v1/users", editor,
+                     json{{"name", "sneaky"}, {"role", "admin"}, {"password", "a long enough password"}});
     REQUIRE(by_editor);
     CHECK(by_editor->status == 403);
 

@@ -13,8 +13,8 @@
 #include "bantin/media/store.hpp"
 #include "store_fixture.hpp"
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -39,8 +39,7 @@ public:
         auth = std::make_unique<controller::Auth>(*store, clock, cheap_auth_policy());
         approval = std::make_unique<controller::ApprovalService>(*store, clock);
         context = std::make_unique<controller::ApiContext>(controller::ApiContext{
-            *store, *auth, *approval, clock, config, *content,
-            [this](std::vector<std::string> ids) {
+            *store, *auth, *approval, clock, config, *content, [this](std::vector<std::string> ids) {
                 for (auto& id : ids) changed_campaigns.push_back(std::move(id));
             }});
         controller::ApiServerOptions options;
@@ -67,9 +66,9 @@ public:
     // A user with password "password-of-<name>", signed in through the API: returns the token.
     std::string sign_in(const std::string& name, controller::Role role) {
         add_user(name, role);
-        auto response = client->Post("/api/v1/auth/login",
-                                     nlohmann::json{{"name", name}, {"password", "password-of-" + name}}.dump(),
-                                     "application/json");
+        auto response = client->Post(
+            "/api/v1/auth/login", nlohmann::json{{"name", name}, {"password", "password-of-" + name}}.dump(),
+            "application/json");
         REQUIRE(response);
         REQUIRE(response->status == 200);
         return nlohmann::json::parse(response->body).at("token").get<std::string>();
@@ -99,7 +98,8 @@ public:
     // Runs ffmpeg (quietly) with `arguments`, writing `name` in the temporary directory.
     std::string make_media(const std::string& name, const std::string& arguments) {
         const std::string path = directory.file(name);
-        const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + arguments + " '" + path + "'";
+        const std::string command =
+            "ffmpeg -nostdin -hide_banner -loglevel error -y " + arguments + " '" + path + "'";
         REQUIRE(std::system(command.c_str()) == 0);
         std::ifstream input(path, std::ios::binary);
         return std::string(std::istreambuf_iterator<char>(input), {});
@@ -117,7 +117,9 @@ public:
     }
     std::int64_t media_rows() {
         auto rows = store->read_value<std::vector<controller::MediaRecord>>(
-            [](controller::StoreTransaction& transaction) { return transaction.list_media({1000, 0}); });
+            [](controller::StoreTransaction& transaction) {
+                return transaction.list_media({1000, 0});
+            });
         REQUIRE(rows);
         return static_cast<std::int64_t>(rows->size());
     }

@@ -3,8 +3,8 @@
 
 #include "bantin/controller/http_server.hpp"
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 

@@ -3,8 +3,8 @@
 // by someone else is refused at start, naming the port.
 
 #include "managed_broker_fixture.hpp"
-#include "support/process_probes.hpp"
 #include "protocol/mqtt_itest_support.hpp"
+#include "support/process_probes.hpp"
 #include "temporary_directory.hpp"
 
 #include <catch2/catch.hpp>

@@ -143,12 +143,14 @@ using test::process_gone;
 // Sets up keys for `config` and starts bantin-controller; returns once its HTTP front and its
 // broker accept connections.
 test::ChildProcess start_controller(const testing::TemporaryDirectory& directory, const std::string& config,
-                                    std::uint16_t http_port, std::uint16_t broker_port, const std::string& log) {
+                                    std::uint16_t http_port, std::uint16_t broker_port,
+                                    const std::string& log) {
     auto daemon = test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config},
                                             fs::path{directory.path()} / log);
     REQUIRE(daemon);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!(test::MosquittoBroker::port_accepts(http_port) && test::MosquittoBroker::port_accepts(broker_port)) &&
+    while (!(test::MosquittoBroker::port_accepts(http_port) &&
+             test::MosquittoBroker::port_accepts(broker_port)) &&
            daemon->running() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     INFO(daemon->output());
@@ -166,8 +168,9 @@ pid_t pid_in(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("a bantin-controller killed with SIGKILL takes its Mosquitto and nginx with it, and the next one starts",
-          "[fleet][cli][supervision][integration]") {
+TEST_CASE(
+    "a bantin-controller killed with SIGKILL takes its Mosquitto and nginx with it, and the next one starts",
+    "[fleet][cli][supervision][integration]") {
     testing::TemporaryDirectory directory;
     const std::uint16_t http_port = test::MosquittoBroker::free_port();
     std::uint16_t broker_port = test::MosquittoBroker::free_port();
@@ -203,8 +206,10 @@ TEST_CASE("a bantin-controller killed with SIGKILL takes its Mosquitto and nginx
     CHECK(*code == 0);
 }
 
-TEST_CASE("bantin-controller refuses with one line naming the port when another process holds its broker or HTTP port",
-          "[fleet][cli][supervision][integration]") {
+TEST_CASE(
+    "bantin-controller refuses with one line naming the port when another process holds its broker or HTTP "
+    "port",
+    "[fleet][cli][supervision][integration]") {
     testing::TemporaryDirectory directory;
     const std::uint16_t http_port = test::MosquittoBroker::free_port();
     std::uint16_t broker_port = test::MosquittoBroker::free_port();
@@ -240,8 +245,9 @@ TEST_CASE("bantin-controller stopped by SIGTERM during start-up exits instead of
     for (int round = 0; round < 6; ++round) {
         // Even rounds: as soon as the broker (started first) accepts; odd: as soon as HTTP binds.
         const std::uint16_t watched = round % 2 == 0 ? broker_port : http_port;
-        auto daemon = test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config},
-                                                fs::path{directory.path()} / ("daemon-" + std::to_string(round) + ".out"));
+        auto daemon = test::ChildProcess::spawn(
+            {BANTIN_CONTROLLER_CLI, "--config", config},
+            fs::path{directory.path()} / ("daemon-" + std::to_string(round) + ".out"));
         REQUIRE(daemon);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (!test::MosquittoBroker::port_accepts(watched) && std::chrono::steady_clock::now() < deadline)

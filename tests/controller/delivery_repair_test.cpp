@@ -12,7 +12,8 @@ using bantin::testing::RecordingSink;
 
 namespace {
 
-CommittedStatus status_of(const std::string& device, std::uint64_t received, std::int64_t desired, bool was_online) {
+CommittedStatus status_of(const std::string& device, std::uint64_t received, std::int64_t desired,
+                          bool was_online) {
     CommittedStatus committed;
     committed.status.device = device;
     committed.status.presence = protocol::Presence::Online;
@@ -38,14 +39,16 @@ TEST_CASE("a device behind its desired bundle gets the same version again, at mo
     const std::size_t published_before = sink.on("bantin/v1/dev/screen-1/bundle").size();
 
     DeliveryRepair repair{*fixture.store, fixture.clock, publisher, nullptr, std::chrono::seconds{30}};
-    auto first = repair.on_statuses({status_of("screen-1", 0, desired, true),
-                                     status_of("screen-2", static_cast<std::uint64_t>(desired), desired, true)});
+    auto first =
+        repair.on_statuses({status_of("screen-1", 0, desired, true),
+                            status_of("screen-2", static_cast<std::uint64_t>(desired), desired, true)});
     REQUIRE(first);
     CHECK(first->bundles == std::vector<std::string>{"screen-1"});
     auto bundles = sink.on("bantin/v1/dev/screen-1/bundle");
     REQUIRE(bundles.size() == published_before + 1);
     CHECK(bundles.back().options.retain == protocol::Retain::Yes);
-    auto bundle = protocol::verify_bundle(bundles.back().payload, fixture.trusted(), "screen-1", 0, fixture.clock.wall());
+    auto bundle = protocol::verify_bundle(bundles.back().payload, fixture.trusted(), "screen-1", 0,
+                                          fixture.clock.wall());
     REQUIRE(bundle);
     CHECK(bundle->version == static_cast<std::uint64_t>(desired));  // the same version: nothing bumped
     CHECK(fixture.device("screen-1").desired_version == desired);

@@ -11,8 +11,8 @@
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -69,8 +69,8 @@ struct DeviceApi : FleetFixture {
         REQUIRE(opened_proofs);
         proofs = std::move(*opened_proofs);
         reports = std::make_unique<ReportService>(*store, *proofs, nullptr);
-        services = std::make_unique<FleetServices>(
-            FleetServices{*registry, *alerts, *reports, publisher.get(), commands.get(), &*screenshots, nullptr, {}});
+        services = std::make_unique<FleetServices>(FleetServices{
+            *registry, *alerts, *reports, publisher.get(), commands.get(), &*screenshots, nullptr, {}});
         server = std::make_unique<ApiServer>(ApiServerOptions{});
         register_content_routes(*server, *context);
         register_fleet_routes(*server, *context, *services);
@@ -85,15 +85,17 @@ struct DeviceApi : FleetFixture {
     ~DeviceApi() { server->stop(); }
 
     std::string sign_in(const std::string& name) {
-        auto response = http->Post("/api/v1/auth/login",
-                                   json{{"name", name}, {"password", "password-of-" + name}}.dump(),
-                                   "application/json");
+        auto response =
+            http->Post("/api/v1/auth/login", json{{"name", name}, {"password", "password-of-" + name}}.dump(),
+                       "application/json");
         REQUIRE(response);
         REQUIRE(response->status == 200);
         return json::parse(response->body).at("token").get<std::string>();
     }
 
-    static httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+    static httplib::Headers bearer(const std::string& token) {
+        return {{"Authorization", "Bearer " + token}};
+    }
 
     httplib::Result post(const std::string& target, const json& body, const std::string& token) {
         return http->Post(target.c_str(), bearer(token), body.dump(), "application/json");
@@ -126,7 +128,8 @@ struct DeviceApi : FleetFixture {
         address.sin_port = htons(static_cast<std::uint16_t>(port));
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         REQUIRE(::connect(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::send(descriptor, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+        REQUIRE(::send(descriptor, request.data(), request.size(), 0) ==
+                static_cast<ssize_t>(request.size()));
         std::string answer;
         char buffer[4096];
         while (answer.find("\r\n\r\n") == std::string::npos ||
@@ -182,7 +185,8 @@ TEST_CASE("a screenshot command sent through the API carries the upload URL from
           "[device-api][commands][screenshot][integration]") {
     DeviceApi api;
     api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
-    auto response = api.post("/api/v1/devices/screen-1/commands", {{"kind", "screenshot"}}, api.operator_token);
+    auto response =
+        api.post("/api/v1/devices/screen-1/commands", {{"kind", "screenshot"}}, api.operator_token);
     REQUIRE(response);
     INFO(response->body);
     REQUIRE(response->status == 202);
@@ -194,8 +198,8 @@ TEST_CASE("a screenshot command sent through the API carries the upload URL from
     REQUIRE(sent.size() == 1);
     CHECK(sent[0].options.retain == protocol::Retain::No);
     CHECK(sent[0].options.qos == protocol::QualityOfService::AtLeastOnce);
-    auto verified = protocol::verify_command(sent[0].payload, api.trusted(), "screen-1", protocol::SeenCommands{},
-                                             api.clock.wall());
+    auto verified = protocol::verify_command(sent[0].payload, api.trusted(), "screen-1",
+                                             protocol::SeenCommands{}, api.clock.wall());
     REQUIRE(verified);
     CHECK(verified->id == answer["id"].get<std::string>());
     CHECK(verified->kind == protocol::CommandKind::Screenshot);
@@ -213,8 +217,8 @@ TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name t
     REQUIRE(volume->status == 202);
     auto sent = api.commands_to("speaker-1");
     REQUIRE(sent.size() == 1);
-    auto decoded = protocol::verify_command(sent[0].payload, api.trusted(), "speaker-1", protocol::SeenCommands{},
-                                            api.clock.wall());
+    auto decoded = protocol::verify_command(sent[0].payload, api.trusted(), "speaker-1",
+                                            protocol::SeenCommands{}, api.clock.wall());
     REQUIRE(decoded);
     CHECK(decoded->volume == 35);
     CHECK_FALSE(decoded->upload_url.has_value());
@@ -227,8 +231,8 @@ TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name t
     auto reboot = api.post("/api/v1/devices/speaker-1/commands", {{"kind", "reboot"}}, api.operator_token);
     REQUIRE(reboot);
     CHECK(reboot->status == 422);
-    auto extra = api.post("/api/v1/devices/speaker-1/commands", {{"kind", "ping"}, {"url", "x"}},
-                          api.operator_token);
+    auto extra =
+        api.post("/api/v1/devices/speaker-1/commands", {{"kind", "ping"}, {"url", "x"}}, api.operator_token);
     REQUIRE(extra);
     CHECK(extra->status == 400);
     CHECK(json::parse(extra->body)["detail"].get<std::string>().rfind("url: unknown field", 0) == 0);
@@ -238,7 +242,8 @@ TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name t
     CHECK(api.commands_to("speaker-1").size() == 1);
 }
 
-TEST_CASE("an editor cannot send commands, and nothing is published", "[device-api][commands][roles][integration]") {
+TEST_CASE("an editor cannot send commands, and nothing is published",
+          "[device-api][commands][roles][integration]") {
     DeviceApi api;
     api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
     auto refused = api.post("/api/v1/devices/screen-1/commands", {{"kind", "screenshot"}}, api.editor_token);
@@ -306,11 +311,12 @@ TEST_CASE("a screenshot is accepted only from that device itself", "[device-api]
     REQUIRE(none);
     CHECK(none->status == 401);
     // A person's session is not a device's credentials.
-    auto person = api.http->Put("/api/v1/devices/screen-1/screenshot", DeviceApi::bearer(api.operator_token), png,
-                                "image/png");
+    auto person = api.http->Put("/api/v1/devices/screen-1/screenshot", DeviceApi::bearer(api.operator_token),
+                                png, "image/png");
     REQUIRE(person);
     CHECK(person->status == 401);
-    auto missing = api.http->Get("/api/v1/devices/screen-1/screenshot", DeviceApi::bearer(api.operator_token));
+    auto missing =
+        api.http->Get("/api/v1/devices/screen-1/screenshot", DeviceApi::bearer(api.operator_token));
     REQUIRE(missing);
     CHECK(missing->status == 404);
 
@@ -335,7 +341,8 @@ TEST_CASE("non-PNG, mislabelled, empty and oversized screenshots are refused and
     auto labelled = api.upload("screen-1", "screen-1", password, good, "image/jpeg");
     REQUIRE(labelled);
     CHECK(labelled->status == 415);
-    CHECK(json::parse(labelled->body)["detail"].get<std::string>().rfind("Content-Type: expected image/png", 0) == 0);
+    CHECK(json::parse(labelled->body)["detail"].get<std::string>().rfind("Content-Type: expected image/png",
+                                                                         0) == 0);
     auto empty = api.upload("screen-1", "screen-1", password, "");
     REQUIRE(empty);
     CHECK(empty->status == 400);
@@ -357,7 +364,8 @@ TEST_CASE("non-PNG, mislabelled, empty and oversized screenshots are refused and
     CHECK(files == 1);
 }
 
-TEST_CASE("reading screenshots needs an operator or admin session", "[device-api][screenshot][roles][integration]") {
+TEST_CASE("reading screenshots needs an operator or admin session",
+          "[device-api][screenshot][roles][integration]") {
     DeviceApi api;
     const auto password = api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
     REQUIRE(api.upload("screen-1", "screen-1", password, fake_png(64))->status == 201);
@@ -423,7 +431,8 @@ TEST_CASE("registration takes on_hours, quiet_hours, volume_schedule and default
 
     auto bundles = api.sink.on("bantin/v1/dev/speaker-1/bundle");
     REQUIRE_FALSE(bundles.empty());
-    auto bundle = protocol::verify_bundle(bundles.back().payload, api.trusted(), "speaker-1", 0, api.clock.wall());
+    auto bundle =
+        protocol::verify_bundle(bundles.back().payload, api.trusted(), "speaker-1", 0, api.clock.wall());
     REQUIRE(bundle);
     CHECK(bundle->settings.default_volume == 70);
     CHECK(bundle->settings.on_hours == stored.device.on_hours);
@@ -447,7 +456,8 @@ TEST_CASE("bad device settings are refused naming the field and register nothing
          "volume_schedule[0].volume"},
         {R"({"id":"s","kind":"screen","zone":"zone-1","volume_schedule":[{"window":"11:00-13:00","volume":101}]})",
          422, "volume_schedule[0].volume: must be 0..100"},
-        {R"({"id":"s","kind":"screen","zone":"zone-1","default_volume":150})", 422, "default_volume: must be 0..100"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","default_volume":150})", 422,
+         "default_volume: must be 0..100"},
         {R"({"id":"s","kind":"screen","zone":"zone-1","time_zone":"Mars/Olympus"})", 422, "time_zone"},
         {R"({"id":"s","kind":"screen","zone":"zone-1","loudness":3})", 400, "loudness"},
         {R"({"id":"s","kind":"tv","zone":"zone-1"})", 400, "kind"},
@@ -461,7 +471,8 @@ TEST_CASE("bad device settings are refused naming the field and register nothing
         REQUIRE(response);
         INFO(response->body);
         CHECK(response->status == item.status);
-        CHECK(json::parse(response->body)["detail"].get<std::string>().find(item.detail) != std::string::npos);
+        CHECK(json::parse(response->body)["detail"].get<std::string>().find(item.detail) !=
+              std::string::npos);
     }
     auto listed = api.http->Get("/api/v1/devices", DeviceApi::bearer(api.operator_token));
     REQUIRE(listed);
@@ -492,7 +503,8 @@ TEST_CASE("PUT /devices/{id} changes settings, keeps credentials and republishes
     CHECK(api.broker.accounts.back().zones == std::vector<std::string>{"zone-2"});
     CHECK(api.registry->authenticate_device("screen-1", password));
     auto bundles = api.sink.on("bantin/v1/dev/screen-1/bundle");
-    auto bundle = protocol::verify_bundle(bundles.back().payload, api.trusted(), "screen-1", 0, api.clock.wall());
+    auto bundle =
+        protocol::verify_bundle(bundles.back().payload, api.trusted(), "screen-1", 0, api.clock.wall());
     REQUIRE(bundle);
     CHECK(bundle->settings.default_volume == 30);
     CHECK(bundle->settings.on_hours == std::vector<scheduler::DailyWindow>{{6 * 60, 22 * 60}});
@@ -518,9 +530,10 @@ TEST_CASE("a POST with no body and no Content-Length reaches routes that take no
           "[device-api][empty-body][integration]") {
     DeviceApi api;
     api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
-    const auto answer = api.raw_request("POST /api/v1/devices/screen-1/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                        "Authorization: Bearer " +
-                                        api.operator_token + "\r\nConnection: close\r\n\r\n");
+    const auto answer = api.raw_request(
+        "POST /api/v1/devices/screen-1/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " +
+        api.operator_token + "\r\nConnection: close\r\n\r\n");
     INFO(answer);
     CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
     CHECK(answer.find("malformed HTTP request") == std::string::npos);
@@ -531,16 +544,17 @@ TEST_CASE("submit accepts an empty body, approve must name the version reviewed"
           "[device-api][empty-body][integration]") {
     DeviceApi api;
     const auto approver_token = api.sign_in("approver");
-    auto created = api.post("/api/v1/campaigns",
-                            json::parse(R"({"id":"camp-1","name":"Camp","playlist":"pl-1",
+    auto created =
+        api.post("/api/v1/campaigns", json::parse(R"({"id":"camp-1","name":"Camp","playlist":"pl-1",
                                 "targets":{"zones":["zone-1"]},"windows":["08:00-09:00"],"mode":"loop"})"),
-                            api.editor_token);
+                 api.editor_token);
     REQUIRE(created);
     INFO(created->body);
     REQUIRE(created->status == 201);
-    const auto submit = api.raw_request("POST /api/v1/campaigns/camp-1/submit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                        "Authorization: Bearer " +
-                                        api.editor_token + "\r\nConnection: close\r\n\r\n");
+    const auto submit = api.raw_request(
+        "POST /api/v1/campaigns/camp-1/submit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " +
+        api.editor_token + "\r\nConnection: close\r\n\r\n");
     INFO(submit);
     CHECK(submit.rfind("HTTP/1.1 200", 0) == 0);
     auto unnamed = api.http->Post("/api/v1/campaigns/camp-1/approve", DeviceApi::bearer(approver_token), "",
@@ -563,31 +577,35 @@ TEST_CASE("submit accepts an empty body, approve must name the version reviewed"
 TEST_CASE("a route that needs a body says what is missing when it gets none",
           "[device-api][empty-body][integration]") {
     DeviceApi api;
-    const auto answer = api.raw_request("POST /api/v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                                        api.operator_token + "\r\nConnection: close\r\n\r\n");
+    const auto answer =
+        api.raw_request("POST /api/v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                        api.operator_token + "\r\nConnection: close\r\n\r\n");
     INFO(answer);
     CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
-    CHECK(answer.find("empty body (this route needs a JSON object with id, kind and zone)") != std::string::npos);
+    CHECK(answer.find("empty body (this route needs a JSON object with id, kind and zone)") !=
+          std::string::npos);
     struct Route {
         std::string target;
         std::string token;
         std::string needs;
     };
-    for (const auto& route : std::vector<Route>{{"/api/v1/auth/login", "", "name and password"},
-                                                {"/api/v1/campaigns", api.editor_token, "a campaign JSON object"},
-                                                {"/api/v1/zones", api.operator_token, "id and name"},
-                                                {"/api/v1/alerts", api.operator_token, "severity, status and headline"}}) {
+    for (const auto& route :
+         std::vector<Route>{{"/api/v1/auth/login", "", "name and password"},
+                            {"/api/v1/campaigns", api.editor_token, "a campaign JSON object"},
+                            {"/api/v1/zones", api.operator_token, "id and name"},
+                            {"/api/v1/alerts", api.operator_token, "severity, status and headline"}}) {
         INFO(route.target);
-        const auto reply = api.raw_request("POST " + route.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                                           (route.token.empty() ? "" : "Authorization: Bearer " + route.token + "\r\n") +
-                                           "Connection: close\r\n\r\n");
+        const auto reply =
+            api.raw_request("POST " + route.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                            (route.token.empty() ? "" : "Authorization: Bearer " + route.token + "\r\n") +
+                            "Connection: close\r\n\r\n");
         INFO(reply);
         CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
-        CHECK(reply.find("(this route needs " ) != std::string::npos);
+        CHECK(reply.find("(this route needs ") != std::string::npos);
         CHECK(reply.find(route.needs) != std::string::npos);
     }
-    auto command = api.http->Post("/api/v1/devices/screen-1/commands", DeviceApi::bearer(api.operator_token), "",
-                                  "application/json");
+    auto command = api.http->Post("/api/v1/devices/screen-1/commands", DeviceApi::bearer(api.operator_token),
+                                  "", "application/json");
     REQUIRE(command);
     CHECK(command->status == 400);
     CHECK(json::parse(command->body)["detail"].get<std::string>().find("kind") != std::string::npos);
@@ -598,9 +616,10 @@ TEST_CASE("a chunked body on a JSON route is refused before it is read, however 
     DeviceApi api;
     // A chunk of 1 GiB is announced and none of it sent: httplib would wait to read it whole into
     // memory, with no limit, before the route could refuse it. The answer comes at once instead.
-    const auto refused = api.raw_request("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                                         "Connection: close\r\n\r\n40000000\r\n");
+    const auto refused = api.raw_request(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n40000000\r\n");
     INFO(refused);
     CHECK(refused.rfind("HTTP/1.1 411", 0) == 0);
     CHECK(refused.find("\"error\":\"length-required\"") != std::string::npos);

@@ -237,7 +237,8 @@ TEST_CASE("proof ingest resumes after the broker restarts under the controller's
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (committed != seq && std::chrono::steady_clock::now() < deadline) {
             fleet.pump(std::chrono::milliseconds(50));
-            if (auto ack = device.wait_for_message("bantin/v1/dev/screen-1/ack", std::chrono::milliseconds(10))) {
+            if (auto ack =
+                    device.wait_for_message("bantin/v1/dev/screen-1/ack", std::chrono::milliseconds(10))) {
                 auto verified = protocol::verify_ack(ack->payload, fleet.trusted(), "screen-1");
                 REQUIRE(verified);
                 committed = verified->committed_seq;
@@ -265,17 +266,17 @@ TEST_CASE("proof ingest resumes after the broker restarts under the controller's
     prove(2);
     prove(3);
     CHECK(fleet.ingest->counters().rows_inserted == 3);
-    auto progress = fleet.store->read_value<ProofProgress>([](StoreTransaction& transaction) {
-        return transaction.proof_progress("screen-1", 1700000000000);
-    });
+    auto progress = fleet.store->read_value<ProofProgress>(
+        [](StoreTransaction& transaction) { return transaction.proof_progress("screen-1", 1700000000000); });
     REQUIRE(progress);
     CHECK(progress->contiguous == 3);
     CHECK(progress->gaps.empty());
 }
 
-TEST_CASE("a broker killed before its autosave loses retained bundles and alerts, and a device behind gets both "
-          "back from its status",
-          "[fleet][integration][broker-restart]") {
+TEST_CASE(
+    "a broker killed before its autosave loses retained bundles and alerts, and a device behind gets both "
+    "back from its status",
+    "[fleet][integration][broker-restart]") {
     BrokerFleet fleet;
     INFO(fleet.broker->log_tail());
     auto screen = fleet.register_device("screen-1", "zone-1");
@@ -283,8 +284,8 @@ TEST_CASE("a broker killed before its autosave loses retained bundles and alerts
     fleet.connect_controller();
     TextAsSpeech speech{fleet.clock};
     AlertServiceOptions alert_options;
-    AlertService alerts{*fleet.store, fleet.clock, fleet.keys.secret, *fleet.sink, speech, fleet.publisher.get(),
-                        alert_options};
+    AlertService alerts{*fleet.store, fleet.clock,           fleet.keys.secret, *fleet.sink,
+                        speech,       fleet.publisher.get(), alert_options};
     DeliveryRepair repair{*fleet.store, fleet.clock, *fleet.publisher, &alerts};
     std::vector<RepairReport> repairs;
     fleet.ingest->on_statuses = [&](const std::vector<CommittedStatus>& statuses) {
@@ -347,11 +348,13 @@ TEST_CASE("a broker killed before its autosave loses retained bundles and alerts
         if (!bundle)
             bundle = device.wait_for_message("bantin/v1/dev/screen-1/bundle", std::chrono::milliseconds(10));
         if (!alert_message)
-            alert_message = device.wait_for_message("bantin/v1/alert/zone/zone-1", std::chrono::milliseconds(10));
+            alert_message =
+                device.wait_for_message("bantin/v1/alert/zone/zone-1", std::chrono::milliseconds(10));
     }
     REQUIRE(bundle);
     REQUIRE(alert_message);
-    auto verified = protocol::verify_bundle(bundle->payload, fleet.trusted(), "screen-1", 0, fleet.clock.wall());
+    auto verified =
+        protocol::verify_bundle(bundle->payload, fleet.trusted(), "screen-1", 0, fleet.clock.wall());
     REQUIRE(verified);
     CHECK(verified->version == static_cast<std::uint64_t>(desired));  // the same version, not a new one
     CHECK(fleet.device("screen-1").desired_version == desired);
@@ -361,7 +364,8 @@ TEST_CASE("a broker killed before its autosave loses retained bundles and alerts
     REQUIRE(std::holds_alternative<protocol::AlertMessage>(*verified_alert));
     CHECK(std::get<protocol::AlertMessage>(*verified_alert).alert.id == alert->alert.id);
     // One repair: a status seen again (a retained copy) within 30 s publishes nothing more.
-    std::erase_if(repairs, [](const RepairReport& report) { return report.bundles.empty() && report.alerts.empty(); });
+    std::erase_if(repairs,
+                  [](const RepairReport& report) { return report.bundles.empty() && report.alerts.empty(); });
     REQUIRE(repairs.size() == 1);
     CHECK(repairs[0].bundles == std::vector<std::string>{"screen-1"});
     CHECK(repairs[0].alerts == std::vector<std::string>{alert->alert.id});

@@ -72,7 +72,8 @@ TEST_CASE("hostile corpus: raw HTTP requests are refused as listed and the conne
     }
 }
 
-TEST_CASE("hostile corpus: API bodies get the listed answer and the server goes on", "[http][hostile][corpus]") {
+TEST_CASE("hostile corpus: API bodies get the listed answer and the server goes on",
+          "[http][hostile][corpus]") {
     ApiFixture api;
     const std::string editor = api.sign_in("editor", controller::Role::Editor);
     const std::string admin = api.sign_in("admin", controller::Role::Admin);
@@ -86,7 +87,8 @@ TEST_CASE("hostile corpus: API bodies get the listed answer and the server goes 
             else if (role == "admin")
                 headers = ApiFixture::bearer(admin);
             const std::string target = entry.at("target");
-            auto answer = api.client->Post(target.c_str(), headers, testing::hostile_content(entry), "application/json");
+            auto answer = api.client->Post(target.c_str(), headers, testing::hostile_content(entry),
+                                           "application/json");
             REQUIRE(answer);
             check_answer(entry, answer->status, answer->body);
             CHECK(answer->get_header_value("X-Content-Type-Options") == "nosniff");

@@ -116,7 +116,8 @@ std::string status_line(const std::string& response) {
     return response.substr(0, response.find("\r\n"));
 }
 
-const std::string normal_request = "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\nConnection: close\r\n\r\n";
+const std::string normal_request =
+    "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\nConnection: close\r\n\r\n";
 
 }  // namespace
 
@@ -183,11 +184,13 @@ TEST_CASE("the front refuses ambiguous framing with 400 and closes, and the back
     const std::string huge_get = fixture.exchange(
         "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\nContent-Length: 100000000000\r\n\r\nxxxx", &closed);
     const std::string huge_status = status_line(huge_get);
-    CHECK((huge_status == "HTTP/1.1 400 Bad Request" || huge_status == "HTTP/1.1 413 Request Entity Too Large"));
+    CHECK((huge_status == "HTTP/1.1 400 Bad Request" ||
+           huge_status == "HTTP/1.1 413 Request Entity Too Large"));
     CHECK(closed);
 
     const std::string chunked_get = fixture.exchange(
-        "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
         &closed);
     CHECK(status_line(chunked_get) == "HTTP/1.1 400 Bad Request");
     CHECK(fixture.requests_handled.load() == before);
@@ -228,12 +231,13 @@ TEST_CASE("an unauthenticated upload is refused with 401 before nginx reads its 
 
     // A reader may list media through the same location, but not upload.
     const std::string token = fixture.sign_in("reader", controller::Role::Operator);
-    const std::string listed = fixture.exchange("GET /api/v1/media HTTP/1.1\r\nHost: bantin\r\nAuthorization: Bearer " +
-                                                token + "\r\nConnection: close\r\n\r\n");
+    const std::string listed =
+        fixture.exchange("GET /api/v1/media HTTP/1.1\r\nHost: bantin\r\nAuthorization: Bearer " + token +
+                         "\r\nConnection: close\r\n\r\n");
     CHECK(status_line(listed) == "HTTP/1.1 200 OK");
-    const std::string forbidden = fixture.exchange(
-        "POST /api/v1/media?name=x.png HTTP/1.1\r\nHost: bantin\r\nAuthorization: Bearer " + token +
-        "\r\nContent-Type: image/png\r\nContent-Length: 900000\r\n\r\n");
+    const std::string forbidden =
+        fixture.exchange("POST /api/v1/media?name=x.png HTTP/1.1\r\nHost: bantin\r\nAuthorization: Bearer " +
+                         token + "\r\nContent-Type: image/png\r\nContent-Length: 900000\r\n\r\n");
     CHECK(status_line(forbidden) == "HTTP/1.1 403 Forbidden");
 
     // An editor's upload goes through, its body buffered by nginx and handed on whole.
@@ -241,8 +245,8 @@ TEST_CASE("an unauthenticated upload is refused with 401 before nginx reads its 
     const std::string text = "not really a picture";
     const std::string uploaded = fixture.exchange(
         "POST /api/v1/media?name=notes.txt HTTP/1.1\r\nHost: bantin\r\nAuthorization: Bearer " + editor +
-        "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " + std::to_string(text.size()) +
-        "\r\n\r\n" + text);
+        "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(text.size()) + "\r\n\r\n" + text);
     // The backend answered (its own verdict on the file type), not the front.
     CHECK(uploaded.find("\"error\":\"unauthenticated\"") == std::string::npos);
     CHECK(uploaded.find("\"error\":\"permission-denied\"") == std::string::npos);
@@ -277,8 +281,9 @@ TEST_CASE("the front limits the connections of one client address but not of 127
     for (int index = 0; index < 16; ++index) {
         held.push_back(std::make_unique<Socket>(fixture.port, "127.0.0.2"));
         REQUIRE(held.back()->connected());
-        REQUIRE(held.back()->send("POST /api/v1/auth/login HTTP/1.1\r\nHost: bantin\r\n"
-                                  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
+        REQUIRE(
+            held.back()->send("POST /api/v1/auth/login HTTP/1.1\r\nHost: bantin\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
     }
     // Each held connection is a request whose body is being read: nginx counts it (limit_conn
     // counts requests past their header; a header still arriving is bounded by

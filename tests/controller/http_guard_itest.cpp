@@ -40,8 +40,8 @@ void check_refused_and_closed(const testing::RawExchange& exchange, int status) 
 }
 
 std::string post(const std::string& target, const std::string& extra_headers, const std::string& body) {
-    return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra_headers +
-           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+           extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace
@@ -49,7 +49,8 @@ std::string post(const std::string& target, const std::string& extra_headers, co
 TEST_CASE("a path holding bytes that are not UTF-8 gets a JSON 404 and the server lives", "[http][hostile]") {
     ApiFixture api;
     for (const std::string target : {"/%ff", "/api/v1/%ff%fe%c3", "/api/v1/media/%ed%a0%80"}) {
-        auto exchange = raw_exchange(api.server->port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled);
+        auto exchange =
+            raw_exchange(api.server->port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled);
         auto responses = exchange.responses();
         INFO(exchange.bytes);
         REQUIRE_FALSE(responses.empty());
@@ -63,7 +64,8 @@ TEST_CASE("a path holding bytes that are not UTF-8 gets a JSON 404 and the serve
     }
 }
 
-TEST_CASE("100000-level nested JSON is refused naming the depth limit before it is parsed", "[http][hostile]") {
+TEST_CASE("100000-level nested JSON is refused naming the depth limit before it is parsed",
+          "[http][hostile]") {
     ApiFixture api;
     const std::string token = api.sign_in("admin", controller::Role::Admin);
     const std::string arrays = std::string(100'000, '[') + std::string(100'000, ']');
@@ -95,8 +97,8 @@ TEST_CASE("numbers out of range are refused naming the offset or the field, neve
     CHECK_THAT(detail, Catch::Contains("1e400"));
     CHECK(detail.find("json.exception") == std::string::npos);
 
-    auto huge = raw_exchange(api.server->port(),
-                             post("/api/v1/auth/login", "", R"({"name":99999999999999999999999,"password":"x"})"));
+    auto huge = raw_exchange(api.server->port(), post("/api/v1/auth/login", "",
+                                                      R"({"name":99999999999999999999999,"password":"x"})"));
     auto responses = huge.responses();
     REQUIRE(responses.size() == 1);
     CHECK(responses[0].status >= 400);
@@ -108,11 +110,13 @@ TEST_CASE("numbers out of range are refused naming the offset or the field, neve
 TEST_CASE("malformed or repeated Content-Length is refused before any body byte is read", "[http][hostile]") {
     ApiFixture api;
     const std::string body = smuggled;  // the body, if read as a request, would be answered
-    for (const std::string length : {"+5", "-1", "0x10", "5, 5", "5 5", "1e3", "abc", "99999999999999999999999"}) {
+    for (const std::string length :
+         {"+5", "-1", "0x10", "5, 5", "5 5", "1e3", "abc", "99999999999999999999999"}) {
         DYNAMIC_SECTION("Content-Length: " << length) {
             auto exchange =
-                raw_exchange(api.server->port(), "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                                                     length + "\r\n\r\n" + body);
+                raw_exchange(api.server->port(),
+                             "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: " + length +
+                                 "\r\n\r\n" + body);
             check_refused_and_closed(exchange, 400);
             CHECK_THAT(exchange.responses()[0].body, Catch::Contains("Content-Length"));
             require_alive(api);
@@ -134,13 +138,17 @@ TEST_CASE("Content-Length with Transfer-Encoding, unknown codings and GET bodies
     ApiFixture api;
     const int port = api.server->port();
     SECTION("Content-Length and Transfer-Encoding together") {
-        auto exchange = raw_exchange(port, "POST /api/v1/media HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                                           "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
+        auto exchange = raw_exchange(port,
+                                     "POST /api/v1/media HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+                                         smuggled);
         check_refused_and_closed(exchange, 400);
     }
     SECTION("a coding other than chunked") {
-        auto exchange = raw_exchange(port, "POST /api/v1/media HTTP/1.1\r\nHost: x\r\n"
-                                           "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled);
+        auto exchange = raw_exchange(port,
+                                     "POST /api/v1/media HTTP/1.1\r\nHost: x\r\n"
+                                     "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" +
+                                         smuggled);
         check_refused_and_closed(exchange, 400);
     }
     SECTION("a GET with a Content-Length body") {
@@ -149,21 +157,24 @@ TEST_CASE("Content-Length with Transfer-Encoding, unknown codings and GET bodies
         check_refused_and_closed(exchange, 400);
     }
     SECTION("a HEAD with a chunked body") {
-        auto exchange = raw_exchange(port, "HEAD /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                               std::string{"5\r\nhello\r\n0\r\n\r\n"} + smuggled);
+        auto exchange = raw_exchange(
+            port, "HEAD /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                      std::string{"5\r\nhello\r\n0\r\n\r\n"} + smuggled);
         INFO(exchange.bytes);
         CHECK(exchange.bytes.rfind("HTTP/1.1 400", 0) == 0);
         CHECK(exchange.bytes.find("HTTP/1.1", 1) == std::string::npos);
         CHECK(exchange.closed);
     }
     SECTION("a chunked JSON body") {
-        auto exchange = raw_exchange(port, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                               std::string{"5\r\n{}{}{\r\n0\r\n\r\n"} + smuggled);
+        auto exchange = raw_exchange(
+            port, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                      std::string{"5\r\n{}{}{\r\n0\r\n\r\n"} + smuggled);
         check_refused_and_closed(exchange, 411);
     }
     SECTION("a request head over 64 KiB") {
         std::string head = "GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\n";
-        for (int i = 0; i < 12; ++i) head += "X-Padding-" + std::to_string(i) + ": " + std::string(6000, 'a') + "\r\n";
+        for (int i = 0; i < 12; ++i)
+            head += "X-Padding-" + std::to_string(i) + ": " + std::string(6000, 'a') + "\r\n";
         auto exchange = raw_exchange(port, head + "\r\n");
         check_refused_and_closed(exchange, 400);
     }
@@ -182,13 +193,16 @@ TEST_CASE("refusals close the connection so an unread body is never the next req
     }
     SECTION("401 on an upload, before its body is read") {
         RawConnection connection(port);
-        connection.send("POST /api/v1/media HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
-                        "Content-Length: 500000\r\n\r\n" + smuggled);
+        connection.send(
+            "POST /api/v1/media HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
+            "Content-Length: 500000\r\n\r\n" +
+            smuggled);
         check_refused_and_closed(connection.read_to_close(), 401);
     }
     SECTION("a second request on a refused connection is not answered") {
         RawConnection connection(port);
-        connection.send("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n");
+        connection.send(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n");
         auto first = connection.read_until(1);
         REQUIRE(first.responses().size() == 1);
         connection.send(smuggled);

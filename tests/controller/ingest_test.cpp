@@ -200,7 +200,8 @@ protocol::MqttMessage status_message(const std::string& device, bool online, boo
     status.boot_id = "boot-1";
     status.software_version = "0.1";
     if (playing)
-        status.now_playing = protocol::NowPlaying{protocol::SourceKind::Campaign, "camp-1", std::string(64, 'b'), at};
+        status.now_playing =
+            protocol::NowPlaying{protocol::SourceKind::Campaign, "camp-1", std::string(64, 'b'), at};
     return protocol::MqttMessage{"bantin/v1/dev/" + device + "/status", protocol::encode(status)};
 }
 

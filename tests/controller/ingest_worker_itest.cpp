@@ -92,12 +92,14 @@ TEST_CASE("an ingest worker shares the pop subscription with the controller and 
     std::size_t by_worker = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (seen.size() < count && std::chrono::steady_clock::now() < deadline) {
-        for (auto& message : controller.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
+        for (auto& message :
+             controller.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
             auto batch = protocol::decode_proof_of_play(message.payload);
             REQUIRE(batch);
             seen.insert(batch->rows.at(0).seq);
         }
-        for (auto& message : worker.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
+        for (auto& message :
+             worker.collect_messages("bantin/v1/dev/screen-1/pop", std::chrono::milliseconds(50))) {
             auto batch = protocol::decode_proof_of_play(message.payload);
             REQUIRE(batch);
             seen.insert(batch->rows.at(0).seq);
@@ -194,7 +196,8 @@ TEST_CASE("ingest worker accounts: names are checked, duplicates refused, hashes
     auto verified = protocol::verify_broker_password((*loaded)[0].password_hash, *password);
     REQUIRE(verified);
     CHECK(*verified);
-    CHECK((fs::status(file).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK((fs::status(file).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
     std::ifstream in(file);
     std::string text((std::istreambuf_iterator<char>(in)), {});
     CHECK(text.find(*password) == std::string::npos);
@@ -207,15 +210,17 @@ TEST_CASE("ingest worker accounts: names are checked, duplicates refused, hashes
 TEST_CASE("a worker named like a device is refused when the broker files are written",
           "[fleet][ingest-worker][integration]") {
     WorkerBroker fleet{"screen-1"};
-    auto started = fleet.broker->start({protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}});
+    auto started =
+        fleet.broker->start({protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}});
     REQUIRE_FALSE(started);
     CHECK(started.error().code == Errc::InvalidInput);
     CHECK(started.error().detail.find("screen-1") != std::string::npos);
 }
 
-TEST_CASE("a device named like an ingest worker or the controller is refused at registration, so revocation "
-          "still reaches the broker",
-          "[fleet][ingest-worker][integration]") {
+TEST_CASE(
+    "a device named like an ingest worker or the controller is refused at registration, so revocation "
+    "still reaches the broker",
+    "[fleet][ingest-worker][integration]") {
     WorkerBroker fleet;
     REQUIRE(fleet.broker->start({}));
     INFO(fleet.broker->log_tail());

@@ -14,7 +14,8 @@ namespace {
 
 // Rows for screen-1 (zone-1) and screen-3 (zone-2): camp-1 plays at 07:00, 07:00:15 ... local.
 void insert_plays(FleetFixture& fixture, const std::string& device, int count, PlayOutcome outcome,
-                  TimePoint first, std::int64_t first_seq, std::optional<std::int64_t> duration_ms = std::nullopt) {
+                  TimePoint first, std::int64_t first_seq,
+                  std::optional<std::int64_t> duration_ms = std::nullopt) {
     std::vector<ProofOfPlayRow> rows;
     for (int i = 0; i < count; ++i) {
         ProofOfPlayRow row;
@@ -96,12 +97,15 @@ TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short
     fixture.approve_campaign("camp-1", {"zone-1"});  // one 15 s item: 13.5 s is 0.9 of the slot
     const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
     insert_plays(fixture, "screen-1", 2, PlayOutcome::Completed, hour.from, 1, 15'000);
-    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{1}, 3, 13'500);
-    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{2}, 4, 13'499);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{1}, 3,
+                 13'500);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{2}, 4,
+                 13'499);
     insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{3}, 5, 360);
     // Stored before durations were kept: the outcome alone counts.
     insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{4}, 6);
-    insert_plays(fixture, "screen-1", 1, PlayOutcome::Interrupted, hour.from + std::chrono::minutes{5}, 7, 700);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Interrupted, hour.from + std::chrono::minutes{5}, 7,
+                 700);
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
     ReportService reports{*fixture.store, **query, nullptr};
@@ -150,7 +154,8 @@ TEST_CASE("reports through the Store interface equal reports through the second 
     REQUIRE(rows_store);
     CHECK(rows_store->size() == 157);
     CHECK(*rows_store == *rows_connection);
-    for (std::size_t i = 1; i < rows_store->size(); ++i) CHECK((*rows_store)[i - 1].started <= (*rows_store)[i].started);
+    for (std::size_t i = 1; i < rows_store->size(); ++i)
+        CHECK((*rows_store)[i - 1].started <= (*rows_store)[i].started);
 
     auto plays_connection = by_connection.plays(range);
     auto plays_store = by_store.plays(range);

@@ -43,7 +43,8 @@ TEST_CASE("web root: a configured web_root without index.html is not served", "[
 TEST_CASE("web root: an installed prefix's share/bantin/web is found from bin/", "[web]") {
     TemporaryDirectory temporary;
     make_console(temporary.path() / "usr" / "share" / "bantin" / "web");
-    auto root = find_web_root(config::ControllerConfig{}, temporary.path() / "usr" / "bin" / "bantin-controller");
+    auto root =
+        find_web_root(config::ControllerConfig{}, temporary.path() / "usr" / "bin" / "bantin-controller");
     REQUIRE(root);
     CHECK(*root == temporary.path() / "usr" / "share" / "bantin" / "web");
 }

@@ -64,7 +64,8 @@ public:
         std::istringstream in(player_log(device_id));
         std::string out;
         for (std::string line; std::getline(in, line);) {
-            for (const char* topic : {"playback", "proof ", "runner:", "bundle", "alert", "mpv", "renderer", "media "}) {
+            for (const char* topic :
+                 {"playback", "proof ", "runner:", "bundle", "alert", "mpv", "renderer", "media "}) {
                 if (line.find(topic) != std::string::npos) {
                     out += line + "\n";
                     break;

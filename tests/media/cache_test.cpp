@@ -143,7 +143,8 @@ TEST_CASE("reopening the cache keeps last-use order and drops rows of deleted fi
     {
         auto cache = MediaCache::open(*store, options, clock);
         REQUIRE(cache);
-        for (auto [seed, digest] : {std::pair{'a', &first}, std::pair{'b', &second}, std::pair{'c', &third}}) {
+        for (auto [seed, digest] :
+             {std::pair{'a', &first}, std::pair{'b', &second}, std::pair{'c', &third}}) {
             auto stored = store->put_bytes(std::string(10, seed));
             REQUIRE(stored);
             REQUIRE((*cache)->record(*stored));

@@ -90,7 +90,8 @@ std::string fill_the_disk(const std::filesystem::path& root) {
 
 }  // namespace
 
-TEST_CASE("a full disk fails the put clearly and damages nothing already stored", "[media][store][disk-full]") {
+TEST_CASE("a full disk fails the put clearly and damages nothing already stored",
+          "[media][store][disk-full]") {
     TemporaryDirectory directory;
     int report[2];
     REQUIRE(::pipe(report) == 0);

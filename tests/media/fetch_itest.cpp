@@ -69,16 +69,18 @@ struct FetchFixture {
 TEST_CASE("fetch downloads, verifies and stores a file", "[media][fetch]") {
     FetchFixture fixture;
     const std::string content = make_content(1'000'000);
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.set_content(content, "application/octet-stream");
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.set_content(content, "application/octet-stream");
+                                });
     fixture.server.start();
 
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
     std::vector<FetchProgress> reports;
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), content.size()},
-                                 CancelToken{}, [&](const FetchProgress& progress) { reports.push_back(progress); });
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), content.size()}, CancelToken{},
+                      [&](const FetchProgress& progress) { reports.push_back(progress); });
     REQUIRE(fetched);
     CHECK(fetched->sha256 == sha256_hex(content));
     CHECK(fetched->size == content.size());
@@ -93,43 +95,47 @@ TEST_CASE("fetch downloads, verifies and stores a file", "[media][fetch]") {
 
 TEST_CASE("fetch skips the download when the digest is already stored", "[media][fetch]") {
     FetchFixture fixture;
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.status = 500;
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.status = 500;
+                                });
     fixture.server.start();
     auto stored = fixture.store.put_bytes("already here");
     REQUIRE(stored);
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), stored->sha256, stored->size}, CancelToken{});
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), stored->sha256, stored->size}, CancelToken{});
     REQUIRE(fetched);
     CHECK(fetched->already_present);
     CHECK(fixture.log.count() == 0);
 }
 
-TEST_CASE("fetch resumes with a Range request after the server drops the connection midway", "[media][fetch]") {
+TEST_CASE("fetch resumes with a Range request after the server drops the connection midway",
+          "[media][fetch]") {
     FetchFixture fixture;
     const std::string content = make_content(600'000);
     const std::size_t cut = 250'000;
     std::atomic<bool> drop_next{true};
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        const bool drop = drop_next.exchange(false);
-        response.set_content_provider(
-            content.size(), "application/octet-stream",
-            [&content, drop, cut](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                if (drop) {
-                    // Serve part of the body, then close the connection.
-                    if (offset < cut) {
-                        sink.write(content.data() + offset, std::min(length, cut - offset));
-                        return true;
+    fixture.server.routes().Get(
+        "/media/file", [&](const httplib::Request& request, httplib::Response& response) {
+            fixture.log.add(request);
+            const bool drop = drop_next.exchange(false);
+            response.set_content_provider(
+                content.size(), "application/octet-stream",
+                [&content, drop, cut](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                    if (drop) {
+                        // Serve part of the body, then close the connection.
+                        if (offset < cut) {
+                            sink.write(content.data() + offset, std::min(length, cut - offset));
+                            return true;
+                        }
+                        return false;
                     }
-                    return false;
-                }
-                sink.write(content.data() + offset, std::min<std::size_t>(length, 64 * 1024));
-                return true;
-            });
-    });
+                    sink.write(content.data() + offset, std::min<std::size_t>(length, 64 * 1024));
+                    return true;
+                });
+        });
     fixture.server.start();
 
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
@@ -146,10 +152,11 @@ TEST_CASE("fetch resumes with a Range request after the server drops the connect
 TEST_CASE("fetch resumes a partial file left by an earlier run", "[media][fetch]") {
     FetchFixture fixture;
     const std::string content = make_content(100'000);
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.set_content(content, "application/octet-stream");  // httplib honours Range
-    });
+    fixture.server.routes().Get(
+        "/media/file", [&](const httplib::Request& request, httplib::Response& response) {
+            fixture.log.add(request);
+            response.set_content(content, "application/octet-stream");  // httplib honours Range
+        });
     fixture.server.start();
     const std::string digest = sha256_hex(content);
     write_file(*fixture.store.partial_path(digest), std::string_view{content}.substr(0, 40'000));
@@ -166,14 +173,16 @@ TEST_CASE("a download whose sha256 does not match is deleted and never stored", 
     FetchFixture fixture;
     const std::string content = make_content(50'000);
     const std::string expected = sha256_hex("something else entirely");
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.set_content(content, "application/octet-stream");
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.set_content(content, "application/octet-stream");
+                                });
     fixture.server.start();
 
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), expected, content.size()}, CancelToken{});
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), expected, content.size()}, CancelToken{});
     REQUIRE_FALSE(fetched);
     CHECK(fetched.error().code == Errc::Crypto);
     CHECK(fetched.error().detail.find("sha256 mismatch") != std::string::npos);
@@ -191,7 +200,8 @@ TEST_CASE("a body longer than the manifest size is refused without reading it al
     });
     fixture.server.start();
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), 1'000}, CancelToken{});
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), 1'000}, CancelToken{});
     REQUIRE_FALSE(fetched);
     CHECK(fetched.error().code == Errc::Crypto);
     CHECK(count_files(fixture.directory.path()) == 0);
@@ -199,10 +209,11 @@ TEST_CASE("a body longer than the manifest size is refused without reading it al
 
 TEST_CASE("a 404 is retried with growing delays, then reported as not found", "[media][fetch]") {
     FetchFixture fixture;
-    fixture.server.routes().Get("/media/missing", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.status = 404;
-    });
+    fixture.server.routes().Get("/media/missing",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.status = 404;
+                                });
     fixture.server.start();
     FetchOptions options = quick_options();
     options.retry.jitter = 0.0;
@@ -221,14 +232,15 @@ TEST_CASE("a 500 is retried and the download succeeds once the server recovers",
     FetchFixture fixture;
     const std::string content = make_content(10'000);
     std::atomic<int> failures_left{2};
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        if (failures_left.fetch_sub(1) > 0) {
-            response.status = 500;
-            return;
-        }
-        response.set_content(content, "application/octet-stream");
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    if (failures_left.fetch_sub(1) > 0) {
+                                        response.status = 500;
+                                        return;
+                                    }
+                                    response.set_content(content, "application/octet-stream");
+                                });
     fixture.server.start();
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
     auto fetched = fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), content.size()},
@@ -245,13 +257,15 @@ TEST_CASE("a 500 is retried and the download succeeds once the server recovers",
 
 TEST_CASE("a 500 on every attempt ends in a clear network error", "[media][fetch]") {
     FetchFixture fixture;
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.status = 503;
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.status = 503;
+                                });
     fixture.server.start();
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), std::string(64, 'b'), 10}, CancelToken{});
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), std::string(64, 'b'), 10}, CancelToken{});
     REQUIRE_FALSE(fetched);
     CHECK(fetched.error().code == Errc::Network);
     CHECK(fetched.error().message().find("HTTP 503") != std::string::npos);
@@ -273,14 +287,15 @@ TEST_CASE("a refused connection is retried and reported as a network error", "[m
 TEST_CASE("the bearer token is sent and a 401 is not retried", "[media][fetch][auth]") {
     FetchFixture fixture;
     const std::string content = make_content(1'000);
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        if (request.get_header_value("Authorization") != "Bearer device-secret") {
-            response.status = 401;
-            return;
-        }
-        response.set_content(content, "application/octet-stream");
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    if (request.get_header_value("Authorization") != "Bearer device-secret") {
+                                        response.status = 401;
+                                        return;
+                                    }
+                                    response.set_content(content, "application/octet-stream");
+                                });
     fixture.server.start();
     const FetchRequest request{fixture.server.url("/media/file"), sha256_hex(content), content.size()};
 
@@ -303,15 +318,17 @@ TEST_CASE("the bearer token is sent and a 401 is not retried", "[media][fetch][a
 TEST_CASE("basic auth sends the user and password", "[media][fetch][auth]") {
     FetchFixture fixture;
     const std::string content = make_content(1'000);
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.set_content(content, "application/octet-stream");
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.set_content(content, "application/octet-stream");
+                                });
     fixture.server.start();
     FetchOptions options = quick_options();
     options.auth = FetchAuth::basic("device-7", "pa55");
     Fetcher fetcher{fixture.store, options, fixture.sleeper};
-    REQUIRE(fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), content.size()}, CancelToken{}));
+    REQUIRE(fetcher.fetch({fixture.server.url("/media/file"), sha256_hex(content), content.size()},
+                          CancelToken{}));
     CHECK(fixture.log.authorizations.at(0) == "Basic ZGV2aWNlLTc6cGE1NQ==");
 }
 
@@ -341,7 +358,8 @@ TEST_CASE("fetch_all never runs more transfers at once than allowed", "[media][f
     }
     std::atomic<int> in_flight{0};
     std::atomic<int> most_in_flight{0};
-    fixture.server.routes().Get(R"(/media/(\d+))", [&](const httplib::Request& request, httplib::Response& response) {
+    fixture.server.routes().Get(R"(/media/(\d+))", [&](const httplib::Request& request,
+                                                       httplib::Response& response) {
         const int now = ++in_flight;
         int seen = most_in_flight.load();
         while (now > seen && !most_in_flight.compare_exchange_weak(seen, now)) {
@@ -355,8 +373,8 @@ TEST_CASE("fetch_all never runs more transfers at once than allowed", "[media][f
     std::vector<FetchRequest> requests;
     std::uint64_t total = 0;
     for (std::size_t index = 0; index < contents.size(); ++index) {
-        requests.push_back({fixture.server.url("/media/" + std::to_string(index)), sha256_hex(contents[index]),
-                            contents[index].size()});
+        requests.push_back({fixture.server.url("/media/" + std::to_string(index)),
+                            sha256_hex(contents[index]), contents[index].size()});
         total += contents[index].size();
     }
     requests.push_back(requests.front());  // a duplicate is downloaded once
@@ -365,7 +383,8 @@ TEST_CASE("fetch_all never runs more transfers at once than allowed", "[media][f
     options.parallel_transfers = 2;
     Fetcher fetcher{fixture.store, options, fixture.sleeper};
     FetchProgress last;
-    auto outcomes = fetcher.fetch_all(requests, CancelToken{}, [&](const FetchProgress& progress) { last = progress; });
+    auto outcomes =
+        fetcher.fetch_all(requests, CancelToken{}, [&](const FetchProgress& progress) { last = progress; });
     REQUIRE(outcomes.size() == requests.size());
     for (const FetchOutcome& outcome : outcomes) {
         CHECK(outcome.result);
@@ -383,18 +402,17 @@ TEST_CASE("cancel stops a stalled transfer and keeps its partial file", "[media]
     const std::string content = make_content(1'000'000);
     std::atomic<bool> stop_serving{false};
     fixture.server.routes().Get("/media/slow", [&](const httplib::Request&, httplib::Response& response) {
-        response.set_content_provider(
-            content.size(), "application/octet-stream",
-            [&](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                if (offset == 0) {
-                    sink.write(content.data(), 1'000);
-                    return true;
-                }
-                while (!stop_serving) {
-                    std::this_thread::sleep_for(20ms);
-                }
-                return false;
-            });
+        response.set_content_provider(content.size(), "application/octet-stream",
+                                      [&](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                          if (offset == 0) {
+                                              sink.write(content.data(), 1'000);
+                                              return true;
+                                          }
+                                          while (!stop_serving) {
+                                              std::this_thread::sleep_for(20ms);
+                                          }
+                                          return false;
+                                      });
     });
     fixture.server.start();
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper};
@@ -435,8 +453,8 @@ TEST_CASE("a stalled server is abandoned after the low-speed window", "[media][f
     options.low_speed_window = 1s;
     options.low_speed_bytes_per_second = 100;
     Fetcher fetcher{fixture.store, options, fixture.sleeper};
-    auto fetched =
-        fetcher.fetch({fixture.server.url("/media/stall"), sha256_hex(content), content.size()}, CancelToken{});
+    auto fetched = fetcher.fetch({fixture.server.url("/media/stall"), sha256_hex(content), content.size()},
+                                 CancelToken{});
     stop_serving = true;
     REQUIRE_FALSE(fetched);
     CHECK(fetched.error().code == Errc::Timeout);
@@ -476,13 +494,15 @@ TEST_CASE("fetch through a cache full of pinned media fails without a request", 
     REQUIRE(pinned);
     REQUIRE((*cache)->record(*pinned));
     REQUIRE((*cache)->pin({pinned->sha256}));
-    fixture.server.routes().Get("/media/file", [&](const httplib::Request& request, httplib::Response& response) {
-        fixture.log.add(request);
-        response.status = 500;
-    });
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.status = 500;
+                                });
     fixture.server.start();
     Fetcher fetcher{fixture.store, quick_options(), fixture.sleeper, cache->get()};
-    auto fetched = fetcher.fetch({fixture.server.url("/media/file"), std::string(64, 'a'), 10'000}, CancelToken{});
+    auto fetched =
+        fetcher.fetch({fixture.server.url("/media/file"), std::string(64, 'a'), 10'000}, CancelToken{});
     REQUIRE_FALSE(fetched);
     CHECK(fetched.error().code == Errc::TooLarge);
     CHECK(fixture.log.count() == 0);

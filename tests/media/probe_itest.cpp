@@ -24,8 +24,8 @@ struct GeneratedMedia {
 
     GeneratedMedia() {
         ffmpeg({"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i",
-                "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-shortest", video.string()});
+                "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt",
+                "yuv420p", "-c:a", "aac", "-shortest", video.string()});
         ffmpeg({"-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1", image.string()});
         ffmpeg({"-f", "lavfi", "-i", "sine=frequency=660:duration=1", audio.string()});
     }
@@ -121,8 +121,9 @@ TEST_CASE("probe refuses a truncated video", "[media][probe]") {
 
 TEST_CASE("probe refuses an HLS playlist that points elsewhere", "[media][probe]") {
     TemporaryDirectory directory;
-    write_file(directory.path() / "list.m3u8",
-               "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:1/segment.ts\n#EXT-X-ENDLIST\n");
+    write_file(
+        directory.path() / "list.m3u8",
+        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:1/segment.ts\n#EXT-X-ENDLIST\n");
     auto probed = probe_media(directory.path() / "list.m3u8");
     REQUIRE_FALSE(probed);
     CHECK(probed.error().code == Errc::Unsupported);

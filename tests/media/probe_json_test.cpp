@@ -65,7 +65,8 @@ TEST_CASE("a file without streams is refused", "[media][probe]") {
 TEST_CASE("text and playlist formats are refused even with streams", "[media][probe]") {
     for (const char* format : {"tty", "hls", "concat"}) {
         const std::string json = std::string{R"({"streams": [{"codec_type": "video", "codec_name": "ansi",
-            "width": 640, "height": 400}], "format": {"format_name": ")"} + format + R"(", "duration": "1"}})";
+            "width": 640, "height": 400}], "format": {"format_name": ")"} +
+                                 format + R"(", "duration": "1"}})";
         auto probed = interpret_probe_json(json);
         REQUIRE_FALSE(probed);
         CHECK(probed.error().code == Errc::Unsupported);

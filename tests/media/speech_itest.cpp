@@ -55,8 +55,8 @@ TEST_CASE("speech in WAV is larger than the same speech in Opus", "[media][speec
     REQUIRE(wav);
     REQUIRE(opus);
     CHECK(wav->object.size > 5 * opus->object.size);
-    const auto difference = wav->duration > opus->duration ? wav->duration - opus->duration
-                                                          : opus->duration - wav->duration;
+    const auto difference =
+        wav->duration > opus->duration ? wav->duration - opus->duration : opus->duration - wav->duration;
     CHECK(difference < 200ms);
 }
 
@@ -89,7 +89,8 @@ TEST_CASE("text that looks like options or shell is spoken, not run", "[media][s
     auto store = ContentStore::open(directory.path());
     REQUIRE(store);
     const auto marker = directory.path() / "owned";
-    auto speech = synthesize_speech("-w " + marker.string() + " $(touch " + marker.string() + ") ; `id`", *store);
+    auto speech =
+        synthesize_speech("-w " + marker.string() + " $(touch " + marker.string() + ") ; `id`", *store);
     REQUIRE(speech);
     CHECK(speech->duration > 0ms);
     CHECK_FALSE(std::filesystem::exists(marker));

@@ -1,5 +1,5 @@
-#include "bantin/media/sha256.hpp"
 #include "bantin/media/store.hpp"
+#include "bantin/media/sha256.hpp"
 #include "media_test_support.hpp"
 
 #include <catch2/catch.hpp>

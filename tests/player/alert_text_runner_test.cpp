@@ -18,7 +18,9 @@ const std::string text_sha = std::string(64, 'e');
 const std::string speech_sha = std::string(64, 'd');
 const std::string words = "Bão số 9 đổ bộ\n\nNgười dân không ra khỏi nhà từ 12 giờ.";
 
-TimePoint issued() { return *parse_utc("2026-11-27T05:30:00Z"); }
+TimePoint issued() {
+    return *parse_utc("2026-11-27T05:30:00Z");
+}
 
 // The message the controller publishes for a text-only alert: [text notice], its speech beside it.
 protocol::AlertMessage text_alert() {
@@ -45,8 +47,10 @@ protocol::AlertMessage text_alert() {
     speech.duration = Duration{12'000};
     message.media = {speech, text};
     message.manifest = {
-        protocol::MediaEntry{speech_sha, 9000, scheduler::MediaType::Audio, Duration{12'000}, "http://c/" + speech_sha},
-        protocol::MediaEntry{text_sha, words.size(), scheduler::MediaType::Text, Duration{12'000}, "http://c/" + text_sha},
+        protocol::MediaEntry{speech_sha, 9000, scheduler::MediaType::Audio, Duration{12'000},
+                             "http://c/" + speech_sha},
+        protocol::MediaEntry{text_sha, words.size(), scheduler::MediaType::Text, Duration{12'000},
+                             "http://c/" + text_sha},
     };
     return message;
 }
@@ -71,7 +75,8 @@ public:
     EntryFeeder::Locator locator() const {
         return [this](std::string_view sha256) -> std::optional<std::filesystem::path> {
             auto path = m_root / std::string(sha256);
-            if (!std::filesystem::exists(path)) return std::nullopt;
+            if (!std::filesystem::exists(path))
+                return std::nullopt;
             return path;
         };
     }
@@ -87,7 +92,8 @@ private:
 
 Plan plan_for(scheduler::DeviceKind kind, const protocol::Bundle* bundle = nullptr) {
     auto plan = Plan::create(bundle, {text_alert()}, {}, {"device-1", "phuong-1", kind});
-    if (!plan) FAIL(plan.error().detail);
+    if (!plan)
+        FAIL(plan.error().detail);
     return std::move(*plan);
 }
 

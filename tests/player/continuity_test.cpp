@@ -15,7 +15,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-TimePoint at(long long seconds) { return *parse_utc("2026-11-27T08:00:00Z") + std::chrono::seconds{seconds}; }
+TimePoint at(long long seconds) {
+    return *parse_utc("2026-11-27T08:00:00Z") + std::chrono::seconds{seconds};
+}
 
 // A timeline entry's ids are views into the resolver's model; here into strings that live on.
 std::string_view lasting(std::string text) {
@@ -23,7 +25,8 @@ std::string_view lasting(std::string text) {
     return *texts.insert(std::move(text)).first;
 }
 
-scheduler::TimelineEntry entry(const std::string& campaign, std::uint32_t item, long long from, long long to) {
+scheduler::TimelineEntry entry(const std::string& campaign, std::uint32_t item, long long from,
+                               long long to) {
     scheduler::TimelineEntry timeline_entry;
     timeline_entry.source_kind = scheduler::SourceKind::Campaign;
     timeline_entry.source_id = lasting(campaign);
@@ -49,7 +52,8 @@ constexpr Duration early{500};
 
 }  // namespace
 
-TEST_CASE("continuity: the playing entry and its successor, unchanged, play on", "[player][runner][continuity]") {
+TEST_CASE("continuity: the playing entry and its successor, unchanged, play on",
+          "[player][runner][continuity]") {
     const std::vector entries = {entry("c", 0, 0, 10), entry("c", 1, 10, 20), entry("c", 2, 20, 30)};
     const EntryFacts playing = facts_of(entries[0]);
     const EntryFacts next = facts_of(entries[1]);
@@ -58,7 +62,8 @@ TEST_CASE("continuity: the playing entry and its successor, unchanged, play on",
     CHECK(continuity.rest_from == 2);
 }
 
-TEST_CASE("continuity: a changed successor is replaced, the playing entry plays on", "[player][runner][continuity]") {
+TEST_CASE("continuity: a changed successor is replaced, the playing entry plays on",
+          "[player][runner][continuity]") {
     const std::vector before = {entry("c", 0, 0, 10), entry("c", 1, 10, 20)};
     const std::vector after = {entry("c", 0, 0, 10), entry("d", 0, 10, 20)};
     const EntryFacts playing = facts_of(before[0]);
@@ -84,7 +89,8 @@ TEST_CASE("continuity: after the wall clock jumps back, an entry planned for lat
     // Playing c/6 (60-70 s) when the clock is set back by a minute: the new timeline from 5 s
     // plays c/0 now; c/6 is an entry of the future. A restart now would play c/0, so must this.
     std::vector<scheduler::TimelineEntry> entries;
-    for (std::uint32_t item = 0; item < 8; ++item) entries.push_back(entry("c", item, item * 10, item * 10 + 10));
+    for (std::uint32_t item = 0; item < 8; ++item)
+        entries.push_back(entry("c", item, item * 10, item * 10 + 10));
     const EntryFacts playing = facts_of(entries[6]);
     const auto continuity = match_held_entries({&playing}, entries, at(5), early);
     CHECK(continuity.keep == 0);
@@ -99,7 +105,8 @@ TEST_CASE("continuity: after the wall clock jumps back into a gap, the entry aft
     CHECK(continuity.keep == 0);
 }
 
-TEST_CASE("continuity: a playing entry whose planned window changed starts over", "[player][runner][continuity]") {
+TEST_CASE("continuity: a playing entry whose planned window changed starts over",
+          "[player][runner][continuity]") {
     const EntryFacts playing = facts_of(entry("c", 0, 0, 10));
     SECTION("cut earlier by an alert that now starts mid-item") {
         const std::vector entries = {entry("c", 0, 0, 6), entry("alert", 0, 6, 16)};
@@ -111,7 +118,8 @@ TEST_CASE("continuity: a playing entry whose planned window changed starts over"
     }
 }
 
-TEST_CASE("continuity: an entry the runner has no facts for does not play on", "[player][runner][continuity]") {
+TEST_CASE("continuity: an entry the runner has no facts for does not play on",
+          "[player][runner][continuity]") {
     const std::vector entries = {entry("c", 0, 0, 10)};
     CHECK(match_held_entries({nullptr}, entries, at(4), early).keep == 0);
     CHECK(match_held_entries({}, entries, at(4), early).keep == 0);

@@ -28,7 +28,8 @@ PlayItem planned(std::string id, MediaType type, const std::filesystem::path& pa
     return item;
 }
 
-std::unique_ptr<MpvRenderer> headless(const Clock& clock, std::optional<std::filesystem::path> pcm = std::nullopt) {
+std::unique_ptr<MpvRenderer> headless(const Clock& clock,
+                                      std::optional<std::filesystem::path> pcm = std::nullopt) {
     RendererConfig config;
     config.mode = OutputMode::Headless;
     config.pcm_output = std::move(pcm);
@@ -61,7 +62,8 @@ Silence silent_windows(const std::filesystem::path& capture) {
             const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
             energy += static_cast<double>(value) * value;
         }
-        if (std::sqrt(energy / window) < 300.0 && silence.windows++ == 0) silence.first = begin;
+        if (std::sqrt(energy / window) < 300.0 && silence.windows++ == 0)
+            silence.first = begin;
     }
     return silence;
 }
@@ -78,20 +80,23 @@ TEST_CASE("video, image and audio play back to back and each reports its real st
     auto renderer = headless(clock);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
     const TimePoint start = clock.wall();
-    engine.enqueue({planned("video", MediaType::Video, video, start, milliseconds{2000}),
-                    planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{1000}),
-                    planned("audio", MediaType::Audio, audio, start + milliseconds{3000}, milliseconds{1000})});
+    engine.enqueue(
+        {planned("video", MediaType::Video, video, start, milliseconds{2000}),
+         planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{1000}),
+         planned("audio", MediaType::Audio, audio, start + milliseconds{3000}, milliseconds{1000})});
     auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(3));
 
     const auto ended = ended_items(events);
     REQUIRE(ended.size() == 3);
-    const std::vector<std::pair<std::string, long long>> expected = {{"video", 2000}, {"image", 1000}, {"audio", 1000}};
+    const std::vector<std::pair<std::string, long long>> expected = {
+        {"video", 2000}, {"image", 1000}, {"audio", 1000}};
     for (std::size_t index = 0; index < 3; ++index) {
         INFO(ended[index].entry_id << ": " << ended[index].error);
         CHECK(ended[index].entry_id == expected[index].first);
         CHECK(ended[index].outcome == Outcome::Completed);
         REQUIRE(ended[index].started_monotonic);
-        const long long duration = milliseconds_between(*ended[index].started_monotonic, ended[index].ended_monotonic);
+        const long long duration =
+            milliseconds_between(*ended[index].started_monotonic, ended[index].ended_monotonic);
         INFO("duration " << duration << " ms");
         CHECK(std::llabs(duration - expected[index].second) <= 200);
         CHECK(ended[index].ended_wall >= *ended[index].started_wall);
@@ -125,9 +130,10 @@ TEST_CASE("undecodable files are reported failed and the next item plays", "[pla
     auto renderer = headless(clock);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
     const TimePoint start = clock.wall();
-    engine.enqueue({planned("truncated", MediaType::Video, truncated, start, milliseconds{1000}),
-                    planned("noise", MediaType::Video, noise, start + milliseconds{1000}, milliseconds{1000}),
-                    planned("after", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
+    engine.enqueue(
+        {planned("truncated", MediaType::Video, truncated, start, milliseconds{1000}),
+         planned("noise", MediaType::Video, noise, start + milliseconds{1000}, milliseconds{1000}),
+         planned("after", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
     auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(3));
     const auto ended = ended_items(events);
     REQUIRE(ended.size() == 3);
@@ -145,7 +151,8 @@ TEST_CASE("a missing file is reported failed at once", "[player][mpv][headless]"
     SystemClock clock;
     auto renderer = headless(clock);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
-    engine.enqueue({planned("missing", MediaType::Video, dir / "nope.mp4", clock.wall(), milliseconds{1000})});
+    engine.enqueue(
+        {planned("missing", MediaType::Video, dir / "nope.mp4", clock.wall(), milliseconds{1000})});
     auto events = run_until(*renderer, engine, milliseconds{5000}, ended_count(1));
     const auto ended = ended_items(events);
     REQUIRE(ended.size() == 1);
@@ -165,14 +172,14 @@ TEST_CASE("interrupt cuts the playing item within a fraction of a second and pla
     const TimePoint start = clock.wall();
     engine.enqueue({planned("long", MediaType::Video, video, start, milliseconds{6000}),
                     planned("next", MediaType::Image, next, start + milliseconds{6000}, milliseconds{1000})});
-    auto before = run_until(*renderer, engine, milliseconds{5000}, [](const auto& events) {
-        return !started_items(events).empty();
-    });
+    auto before = run_until(*renderer, engine, milliseconds{5000},
+                            [](const auto& events) { return !started_items(events).empty(); });
     REQUIRE(started_items(before).size() == 1);
     // Let it play a while, then preempt.
     run_until(*renderer, engine, milliseconds{1000}, [](const auto&) { return false; });
     const MonotonicTime interrupted_at = clock.monotonic();
-    const auto dropped = engine.interrupt({planned("alert", MediaType::Audio, alert, clock.wall(), milliseconds{1000})});
+    const auto dropped =
+        engine.interrupt({planned("alert", MediaType::Audio, alert, clock.wall(), milliseconds{1000})});
     CHECK(dropped == std::vector<std::string>{"next"});
     auto after = run_until(*renderer, engine, milliseconds{5000}, ended_count(2));
     const auto ended = ended_items(after);
@@ -205,9 +212,10 @@ TEST_CASE("audio items captured with ao=pcm have the planned total length and no
         options.contiguous_tolerance = milliseconds{60'000};
         PlaybackEngine engine(*renderer, clock, options);
         const TimePoint start = clock.wall();
-        engine.enqueue({planned("first", MediaType::Audio, first, start, milliseconds{1000}),
-                        planned("second", MediaType::Audio, second, start + milliseconds{1000}, milliseconds{1000}),
-                        planned("third", MediaType::Audio, third, start + milliseconds{2000}, milliseconds{1000})});
+        engine.enqueue(
+            {planned("first", MediaType::Audio, first, start, milliseconds{1000}),
+             planned("second", MediaType::Audio, second, start + milliseconds{1000}, milliseconds{1000}),
+             planned("third", MediaType::Audio, third, start + milliseconds{2000}, milliseconds{1000})});
         auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(3));
         const auto ended = ended_items(events);
         REQUIRE(ended.size() == 3);
@@ -229,16 +237,19 @@ TEST_CASE("a screenshot of the current frame is written as a PNG", "[player][mpv
     auto renderer = headless(clock);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
     engine.enqueue({planned("red", MediaType::Image, red, clock.wall(), milliseconds{2000})});
-    run_until(*renderer, engine, milliseconds{5000}, [](const auto& events) { return !started_items(events).empty(); });
+    run_until(*renderer, engine, milliseconds{5000},
+              [](const auto& events) { return !started_items(events).empty(); });
     engine.screenshot(dir / "shot.png", 7);
     auto events = run_until(*renderer, engine, milliseconds{5000}, [](const auto& so_far) {
         for (const auto& event : so_far)
-            if (std::holds_alternative<ScreenshotResult>(event)) return true;
+            if (std::holds_alternative<ScreenshotResult>(event))
+                return true;
         return false;
     });
     const ScreenshotResult* result = nullptr;
     for (const auto& event : events)
-        if (const auto* shot = std::get_if<ScreenshotResult>(&event)) result = shot;
+        if (const auto* shot = std::get_if<ScreenshotResult>(&event))
+            result = shot;
     REQUIRE(result != nullptr);
     INFO(result->error);
     REQUIRE(result->error.empty());
@@ -247,7 +258,8 @@ TEST_CASE("a screenshot of the current frame is written as a PNG", "[player][mpv
     CHECK(shot.width == 320);
     std::size_t red_pixels = 0;
     for (std::size_t index = 0; index + 2 < shot.rgb.size(); index += 3)
-        if (shot.rgb[index] > 200 && shot.rgb[index + 1] < 60 && shot.rgb[index + 2] < 60) ++red_pixels;
+        if (shot.rgb[index] > 200 && shot.rgb[index + 1] < 60 && shot.rgb[index + 2] < 60)
+            ++red_pixels;
     CHECK(red_pixels > shot.rgb.size() / 3 * 9 / 10);
 }
 
@@ -271,8 +283,9 @@ TEST_CASE("a preloaded item reports its start when it is shown, not when it was 
     const TimePoint start = clock.wall();
     // The video is handed to the renderer at once and opened paused in the idle decoder
     // while the image is held for 1.5 s.
-    engine.enqueue({planned("first", MediaType::Image, first, start, milliseconds{1500}),
-                    planned("second", MediaType::Video, second, start + milliseconds{1500}, milliseconds{1000})});
+    engine.enqueue(
+        {planned("first", MediaType::Image, first, start, milliseconds{1500}),
+         planned("second", MediaType::Video, second, start + milliseconds{1500}, milliseconds{1000})});
     auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(2));
     const auto started = started_items(events);
     const auto ended = ended_items(events);
@@ -298,7 +311,8 @@ TEST_CASE("a preloaded item reports its start when it is shown, not when it was 
     for (std::size_t index = 0; index < events.size(); ++index) {
         if (const auto* end = std::get_if<ItemEnded>(&events[index]); end && end->entry_id == "first")
             first_end_at = index;
-        if (const auto* begin = std::get_if<ItemStarted>(&events[index]); begin && begin->entry_id == "second")
+        if (const auto* begin = std::get_if<ItemStarted>(&events[index]);
+            begin && begin->entry_id == "second")
             second_start_at = index;
     }
     CHECK(first_end_at < second_start_at);
@@ -332,10 +346,12 @@ TEST_CASE("images and videos alternate on two decoders with short gaps and exact
         CHECK(ended[index].entry_id == "item" + std::to_string(index));
         CHECK(ended[index].outcome == Outcome::Completed);
         CHECK(started[index].entry_id == ended[index].entry_id);
-        if (index > 0) gaps.push_back(milliseconds_between(ended[index - 1].ended_monotonic, started[index].monotonic));
+        if (index > 0)
+            gaps.push_back(milliseconds_between(ended[index - 1].ended_monotonic, started[index].monotonic));
     }
     std::sort(gaps.begin(), gaps.end());
-    INFO("gaps (sorted): " << gaps.front() << " .. median " << gaps[gaps.size() / 2] << " .. " << gaps.back());
+    INFO("gaps (sorted): " << gaps.front() << " .. median " << gaps[gaps.size() / 2] << " .. "
+                           << gaps.back());
     CHECK(gaps.front() >= 0);
     // A switch is an unpause, not an open and a decode: generous bounds for a shared CI machine.
     CHECK(gaps[gaps.size() / 2] < 30);
@@ -355,8 +371,9 @@ TEST_CASE("two videos captured with ao=pcm join without a silent gap", "[player]
         options.contiguous_tolerance = milliseconds{60'000};
         PlaybackEngine engine(*renderer, clock, options);
         const TimePoint start = clock.wall();
-        engine.enqueue({planned("first", MediaType::Video, first, start, milliseconds{1000}),
-                        planned("second", MediaType::Video, second, start + milliseconds{1000}, milliseconds{1000})});
+        engine.enqueue(
+            {planned("first", MediaType::Video, first, start, milliseconds{1000}),
+             planned("second", MediaType::Video, second, start + milliseconds{1000}, milliseconds{1000})});
         auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(2));
         const auto ended = ended_items(events);
         REQUIRE(ended.size() == 2);
@@ -395,7 +412,8 @@ TEST_CASE("a slide with speech under it sounds the speech for the slide's length
     }
     const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
     CHECK(std::abs(seconds - 1.5) < 0.1);
-    const double peak = std::stod(run_output("sox " + quoted(capture) + " -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}'"));
+    const double peak = std::stod(
+        run_output("sox " + quoted(capture) + " -n stat 2>&1 | awk '/Maximum amplitude/ {print $3}'"));
     CHECK(peak > 0.1);
 }
 
@@ -429,8 +447,10 @@ TEST_CASE("a slide whose speech is longer than its time ends at its planned end,
     CHECK(seconds > 0.5);
 }
 
-TEST_CASE("a recompute that changes the preloaded successor never shows it, and the new one is preloaded in its place",
-          "[player][mpv][headless][preload][continuity]") {
+TEST_CASE(
+    "a recompute that changes the preloaded successor never shows it, and the new one is preloaded in its "
+    "place",
+    "[player][mpv][headless][preload][continuity]") {
     TempDir dir;
     const auto current = make_image(dir, "current.png", "red");
     const auto stale = make_video(dir, "stale.mp4", 2.0);
@@ -440,12 +460,13 @@ TEST_CASE("a recompute that changes the preloaded successor never shows it, and 
     REQUIRE(renderer->decoders() == 2);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
     const TimePoint start = clock.wall();
-    engine.enqueue({planned("current", MediaType::Image, current, start, milliseconds{1500}),
-                    planned("stale", MediaType::Video, stale, start + milliseconds{1500}, milliseconds{1000})});
+    engine.enqueue(
+        {planned("current", MediaType::Image, current, start, milliseconds{1500}),
+         planned("stale", MediaType::Video, stale, start + milliseconds{1500}, milliseconds{1000})});
     // The image is playing and the video has been opened, paused, in the other decoder.
-    auto events = run_until(*renderer, engine, milliseconds{5000}, [](const std::vector<PlaybackEvent>& seen) {
-        return !started_items(seen).empty();
-    });
+    auto events =
+        run_until(*renderer, engine, milliseconds{5000},
+                  [](const std::vector<PlaybackEvent>& seen) { return !started_items(seen).empty(); });
     REQUIRE(started_items(events).size() == 1);
     run_until(*renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
     REQUIRE(engine.loaded_entries().size() == 2);
@@ -489,17 +510,20 @@ TEST_CASE("one decoder removes played entries from mpv's playlist and keeps ever
         std::vector<PlayItem> items;
         TimePoint at = clock.wall();
         for (std::size_t index = 0; index < count; ++index) {
-            items.push_back(planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{300}));
+            items.push_back(
+                planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{300}));
             at += milliseconds{300};
         }
         engine.enqueue(items);
         std::int64_t most = 0;
-        auto events = run_until(*renderer, engine, milliseconds{20'000}, [&](const std::vector<PlaybackEvent>& seen) {
-            most = std::max(most, renderer->playlist_count());
-            return ended_items(seen).size() >= count;
-        });
+        auto events =
+            run_until(*renderer, engine, milliseconds{20'000}, [&](const std::vector<PlaybackEvent>& seen) {
+                most = std::max(most, renderer->playlist_count());
+                return ended_items(seen).size() >= count;
+            });
         // Let the last trim (asynchronous, after the last item's start) reach mpv.
-        run_until(*renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
+        run_until(*renderer, engine, milliseconds{300},
+                  [](const std::vector<PlaybackEvent>&) { return false; });
         const std::int64_t left = renderer->playlist_count();
         INFO("mpv's playlist held at most " << most << " entries, " << left << " at the end");
         CHECK(left <= 3);
@@ -518,8 +542,10 @@ TEST_CASE("one decoder removes played entries from mpv's playlist and keeps ever
         // Each item's end is reported before the next one's start.
         std::vector<std::string> order;
         for (const auto& event : events) {
-            if (const auto* begin = std::get_if<ItemStarted>(&event)) order.push_back("start " + begin->entry_id);
-            if (const auto* end = std::get_if<ItemEnded>(&event)) order.push_back("end " + end->entry_id);
+            if (const auto* begin = std::get_if<ItemStarted>(&event))
+                order.push_back("start " + begin->entry_id);
+            if (const auto* end = std::get_if<ItemEnded>(&event))
+                order.push_back("end " + end->entry_id);
         }
         std::vector<std::string> expected;
         for (std::size_t index = 0; index < count; ++index) {
@@ -556,20 +582,23 @@ TEST_CASE("one decoder: an interrupt after played entries were removed plays the
     std::vector<PlayItem> items;
     TimePoint at = clock.wall();
     for (int index = 0; index < 6; ++index) {
-        items.push_back(planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{400}));
+        items.push_back(
+            planned("tone" + std::to_string(index), MediaType::Audio, tone, at, milliseconds{400}));
         at += milliseconds{400};
     }
     engine.enqueue(items);
-    auto events = run_until(renderer, engine, milliseconds{10'000}, [](const std::vector<PlaybackEvent>& seen) {
-        return started_items(seen).size() >= 4;
-    });
+    auto events =
+        run_until(renderer, engine, milliseconds{10'000},
+                  [](const std::vector<PlaybackEvent>& seen) { return started_items(seen).size() >= 4; });
     REQUIRE(started_items(events).size() == 4);
     engine.interrupt({planned("alert", MediaType::Audio, alert, clock.wall(), milliseconds{600})});
-    auto after = run_until(renderer, engine, milliseconds{10'000}, [](const std::vector<PlaybackEvent>& seen) {
-        for (const auto& end : ended_items(seen))
-            if (end.entry_id == "alert") return true;
-        return false;
-    });
+    auto after =
+        run_until(renderer, engine, milliseconds{10'000}, [](const std::vector<PlaybackEvent>& seen) {
+            for (const auto& end : ended_items(seen))
+                if (end.entry_id == "alert")
+                    return true;
+            return false;
+        });
     events.insert(events.end(), after.begin(), after.end());
     run_until(renderer, engine, milliseconds{300}, [](const std::vector<PlaybackEvent>&) { return false; });
     CHECK(renderer.playlist_count() <= 1);
@@ -585,7 +614,8 @@ TEST_CASE("one decoder: an interrupt after played entries were removed plays the
     CHECK(ended[4].entry_id == "alert");
     CHECK(ended[4].outcome == Outcome::Completed);
     REQUIRE(ended[4].started_monotonic);
-    const long long alert_length = milliseconds_between(*ended[4].started_monotonic, ended[4].ended_monotonic);
+    const long long alert_length =
+        milliseconds_between(*ended[4].started_monotonic, ended[4].ended_monotonic);
     INFO("alert played " << alert_length << " ms");
     CHECK(std::llabs(alert_length - 600) <= 200);
 }
@@ -617,10 +647,12 @@ TEST_CASE("a screen whose audio output cannot open shows a video with sound and 
     auto renderer = without_audio_output(clock, OutputMode::Headless);
     PlaybackEngine engine(*renderer, clock, EngineOptions{});
     const TimePoint start = clock.wall();
-    PlayItem notice = planned("notice", MediaType::Image, slide, start + milliseconds{1000}, milliseconds{1000});
+    PlayItem notice =
+        planned("notice", MediaType::Image, slide, start + milliseconds{1000}, milliseconds{1000});
     notice.audio_location = speech.string();
-    engine.enqueue({planned("video", MediaType::Video, video, start, milliseconds{1000}), notice,
-                    planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
+    engine.enqueue(
+        {planned("video", MediaType::Video, video, start, milliseconds{1000}), notice,
+         planned("image", MediaType::Image, image, start + milliseconds{2000}, milliseconds{700})});
     auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(3));
 
     const auto ended = ended_items(events);
@@ -655,8 +687,9 @@ TEST_CASE("a speaker whose audio output cannot open proves no play: its items fa
     options.device_kind = scheduler::DeviceKind::Speaker;
     PlaybackEngine engine(*renderer, clock, options);
     const TimePoint start = clock.wall();
-    engine.enqueue({planned("first", MediaType::Audio, first, start, milliseconds{500}),
-                    planned("second", MediaType::Audio, second, start + milliseconds{500}, milliseconds{500})});
+    engine.enqueue(
+        {planned("first", MediaType::Audio, first, start, milliseconds{500}),
+         planned("second", MediaType::Audio, second, start + milliseconds{500}, milliseconds{500})});
     auto events = run_until(*renderer, engine, milliseconds{15'000}, ended_count(2));
 
     const auto ended = ended_items(events);

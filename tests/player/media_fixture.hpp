@@ -20,7 +20,8 @@ class TempDir {
 public:
     TempDir() {
         m_path = std::filesystem::temp_directory_path() /
-                 ("bantin-player-" + std::to_string(std::random_device{}()) + std::to_string(std::random_device{}()));
+                 ("bantin-player-" + std::to_string(std::random_device{}()) +
+                  std::to_string(std::random_device{}()));
         std::filesystem::create_directories(m_path);
     }
     TempDir(const TempDir&) = delete;
@@ -39,30 +40,37 @@ private:
 inline std::string run_output(const std::string& command) {
     std::string output;
     FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+    if (pipe == nullptr)
+        throw std::runtime_error("cannot run: " + command);
     char buffer[4096];
     std::size_t count = 0;
     while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, count);
     const int status = pclose(pipe);
-    if (status != 0) throw std::runtime_error("failed (" + std::to_string(status) + "): " + command);
+    if (status != 0)
+        throw std::runtime_error("failed (" + std::to_string(status) + "): " + command);
     return output;
 }
 
-inline void run(const std::string& command) { run_output(command + " >/dev/null 2>&1"); }
+inline void run(const std::string& command) {
+    run_output(command + " >/dev/null 2>&1");
+}
 
-inline std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+inline std::string quoted(const std::filesystem::path& path) {
+    return "'" + path.string() + "'";
+}
 
 // A test-pattern video with a tone, H.264 + AAC in MP4.
 inline std::filesystem::path make_video(const TempDir& dir, const std::string& name, double seconds) {
     const auto path = dir / name;
     run("ffmpeg -v error -y -f lavfi -i testsrc=duration=" + std::to_string(seconds) +
         ":size=320x240:rate=25 -f lavfi -i sine=frequency=600:duration=" + std::to_string(seconds) +
-        ":sample_rate=48000 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest " + quoted(path));
+        ":sample_rate=48000 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest " +
+        quoted(path));
     return path;
 }
 
-inline std::filesystem::path make_image(const TempDir& dir, const std::string& name, const std::string& colour,
-                                        int width = 320, int height = 240) {
+inline std::filesystem::path make_image(const TempDir& dir, const std::string& name,
+                                        const std::string& colour, int width = 320, int height = 240) {
     const auto path = dir / name;
     run("ffmpeg -v error -y -f lavfi -i color=" + colour + ":size=" + std::to_string(width) + "x" +
         std::to_string(height) + " -frames:v 1 " + quoted(path));
@@ -70,7 +78,8 @@ inline std::filesystem::path make_image(const TempDir& dir, const std::string& n
 }
 
 // A 48 kHz mono sine tone in WAV.
-inline std::filesystem::path make_tone(const TempDir& dir, const std::string& name, double seconds, int frequency) {
+inline std::filesystem::path make_tone(const TempDir& dir, const std::string& name, double seconds,
+                                       int frequency) {
     const auto path = dir / name;
     run("sox -n -r 48000 -c 1 -b 16 " + quoted(path) + " synth " + std::to_string(seconds) + " sine " +
         std::to_string(frequency));
@@ -85,11 +94,12 @@ struct Decoded {
 
 inline Decoded decode_image(const std::filesystem::path& path) {
     Decoded image;
-    const std::string size = run_output("ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 " +
-                                        quoted(path));
+    const std::string size = run_output(
+        "ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 " + quoted(path));
     if (std::sscanf(size.c_str(), "%d,%d", &image.width, &image.height) != 2)
         throw std::runtime_error("cannot read the size of " + path.string());
-    const std::string raw = run_output("ffmpeg -v error -i " + quoted(path) + " -f rawvideo -pix_fmt rgb24 -");
+    const std::string raw =
+        run_output("ffmpeg -v error -i " + quoted(path) + " -f rawvideo -pix_fmt rgb24 -");
     image.rgb.assign(raw.begin(), raw.end());
     return image;
 }
@@ -113,17 +123,21 @@ std::vector<player::PlaybackEvent> run_until(player::Renderer& renderer, player:
 inline std::vector<player::ItemEnded> ended_items(const std::vector<player::PlaybackEvent>& events) {
     std::vector<player::ItemEnded> out;
     for (const auto& event : events)
-        if (const auto* end = std::get_if<player::ItemEnded>(&event)) out.push_back(*end);
+        if (const auto* end = std::get_if<player::ItemEnded>(&event))
+            out.push_back(*end);
     return out;
 }
 
 inline std::vector<player::ItemStarted> started_items(const std::vector<player::PlaybackEvent>& events) {
     std::vector<player::ItemStarted> out;
     for (const auto& event : events)
-        if (const auto* start = std::get_if<player::ItemStarted>(&event)) out.push_back(*start);
+        if (const auto* start = std::get_if<player::ItemStarted>(&event))
+            out.push_back(*start);
     return out;
 }
 
-inline long long milliseconds_between(MonotonicTime from, MonotonicTime to) { return (to - from).count(); }
+inline long long milliseconds_between(MonotonicTime from, MonotonicTime to) {
+    return (to - from).count();
+}
 
 }  // namespace bantin::testing

@@ -13,7 +13,8 @@ constexpr std::string_view vietnamese_notice = "Thông báo: Lịch tiêm chủn
 std::size_t ink_pixels(const RgbImage& image) {
     std::size_t count = 0;
     for (std::size_t index = 0; index + 2 < image.pixels.size(); index += 3)
-        if (image.pixels[index] > 200 && image.pixels[index + 1] > 200 && image.pixels[index + 2] > 200) ++count;
+        if (image.pixels[index] > 200 && image.pixels[index + 1] > 200 && image.pixels[index + 2] > 200)
+            ++count;
     return count;
 }
 
@@ -35,8 +36,8 @@ TEST_CASE("a notice renders its text onto a full frame", "[player][notice]") {
     CHECK(image->height == 720);
     CHECK(image->pixels.size() == 1280u * 720u * 3u);
     const std::size_t ink = ink_pixels(*image);
-    CHECK(ink > 2000);                    // not blank
-    CHECK(ink < 1280u * 720u / 4u);       // and not a white frame
+    CHECK(ink > 2000);               // not blank
+    CHECK(ink < 1280u * 720u / 4u);  // and not a white frame
     // The corner is background: dark blue 0x0b3d91.
     CHECK(image->pixels[0] == 0x0b);
     CHECK(image->pixels[1] == 0x3d);

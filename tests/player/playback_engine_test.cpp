@@ -1,5 +1,5 @@
-#include "bantin/player/notice_renderer.hpp"
 #include "bantin/player/playback_engine.hpp"
+#include "bantin/player/notice_renderer.hpp"
 #include "support/fake_renderer.hpp"
 #include "support/simulated_clock.hpp"
 
@@ -41,13 +41,15 @@ struct Rig {
     std::vector<ItemEnded> ended() const {
         std::vector<ItemEnded> out;
         for (const auto& event : events)
-            if (const auto* end = std::get_if<ItemEnded>(&event)) out.push_back(*end);
+            if (const auto* end = std::get_if<ItemEnded>(&event))
+                out.push_back(*end);
         return out;
     }
     std::vector<ItemStarted> started() const {
         std::vector<ItemStarted> out;
         for (const auto& event : events)
-            if (const auto* start = std::get_if<ItemStarted>(&event)) out.push_back(*start);
+            if (const auto* start = std::get_if<ItemStarted>(&event))
+                out.push_back(*start);
         return out;
     }
 };
@@ -66,7 +68,8 @@ TEST_CASE("contiguous items are handed to the renderer ahead of time, two at mos
     CHECK(rig.engine.queued() == 3);
 }
 
-TEST_CASE("images hold through image-display-duration, video and audio are cut with length", "[player][engine]") {
+TEST_CASE("images hold through image-display-duration, video and audio are cut with length",
+          "[player][engine]") {
     Rig rig;
     rig.engine.enqueue({rig.item("v", MediaType::Video, milliseconds{0}, milliseconds{2500}),
                         rig.item("i", MediaType::Image, milliseconds{2500}, milliseconds{1250})});
@@ -139,7 +142,8 @@ TEST_CASE("interrupt cuts the current item, drops the queue and replaces the pla
     rig.renderer.first_frame();
     rig.pump();
     rig.clock.advance(milliseconds{1500});
-    auto dropped = rig.engine.interrupt({rig.item("alert", MediaType::Audio, milliseconds{0}, milliseconds{3000})});
+    auto dropped =
+        rig.engine.interrupt({rig.item("alert", MediaType::Audio, milliseconds{0}, milliseconds{3000})});
     CHECK(dropped == std::vector<std::string>{"c", "b"});
     REQUIRE(rig.renderer.loads().size() == 3);
     CHECK(rig.renderer.loads()[2].request.location == "/media/alert");
@@ -481,7 +485,8 @@ TEST_CASE("an early end is absorbed by the next item's length", "[player][engine
     CHECK(rig.renderer.loads()[2].option("image-display-duration") == "2.200");
 }
 
-TEST_CASE("a preloaded entry's start is the renderer's restart, however early it was loaded", "[player][engine]") {
+TEST_CASE("a preloaded entry's start is the renderer's restart, however early it was loaded",
+          "[player][engine]") {
     Rig rig;
     rig.engine.enqueue({rig.item("a", MediaType::Image, milliseconds{0}, milliseconds{1000}),
                         rig.item("b", MediaType::Video, milliseconds{1000}, milliseconds{1000})});
@@ -530,7 +535,8 @@ TEST_CASE("replace_upcoming keeps the playing item and its preloaded successor, 
     CHECK(loaded[0].started);
     CHECK(loaded[1].entry_id == "b");
     CHECK_FALSE(loaded[1].started);
-    auto dropped = rig.engine.replace_upcoming(2, {rig.item("c2", MediaType::Image, milliseconds{8500}, milliseconds{5000})});
+    auto dropped = rig.engine.replace_upcoming(
+        2, {rig.item("c2", MediaType::Image, milliseconds{8500}, milliseconds{5000})});
     CHECK(dropped == std::vector<std::string>{"c"});
     CHECK(rig.renderer.stops() == 0);
     REQUIRE(rig.renderer.loads().size() == 2);  // nothing reloaded, nothing replaced
@@ -557,7 +563,8 @@ TEST_CASE("replace_upcoming with a changed successor lets the current item end, 
     rig.renderer.first_frame();
     rig.pump();
     rig.clock.advance(milliseconds{2000});
-    auto dropped = rig.engine.replace_upcoming(1, {rig.item("x", MediaType::Image, milliseconds{3000}, milliseconds{4000})});
+    auto dropped = rig.engine.replace_upcoming(
+        1, {rig.item("x", MediaType::Image, milliseconds{3000}, milliseconds{4000})});
     CHECK(dropped == std::vector<std::string>{"b"});
     CHECK(rig.renderer.stops() == 0);
     CHECK(rig.renderer.loads().size() == 2);  // "x" waits until "a" has ended

@@ -19,8 +19,8 @@
 #include "protocol/mqtt_itest_support.hpp"
 #include "support/mosquitto_broker.hpp"
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -43,9 +43,13 @@ namespace {
 const std::string device_id = "dev-1";
 const std::string zone_id = "zone-a";
 
-std::string read_file(const std::filesystem::path& path) { return test::read_text_file(path); }
+std::string read_file(const std::filesystem::path& path) {
+    return test::read_text_file(path);
+}
 
-TimePoint wall_now() { return SystemClock{}.wall(); }
+TimePoint wall_now() {
+    return SystemClock{}.wall();
+}
 
 // Media files made once per process with ffmpeg.
 struct MediaSet {
@@ -60,22 +64,24 @@ struct MediaSet {
 private:
     static MediaSet make() {
         MediaSet set;
-        set.directory = std::filesystem::temp_directory_path() / ("bantin-daemon-media-" + std::to_string(::getpid()));
+        set.directory =
+            std::filesystem::temp_directory_path() / ("bantin-daemon-media-" + std::to_string(::getpid()));
         std::filesystem::create_directories(set.directory);
         auto run = [&](std::vector<std::string> arguments) {
             auto result = test::run_command(arguments, set.directory / "ffmpeg.log", 60s);
-            if (result.exit_code != 0) FAIL("ffmpeg failed: " << result.output);
+            if (result.exit_code != 0)
+                FAIL("ffmpeg failed: " << result.output);
         };
         const auto dir = set.directory;
-        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=320x240", "-frames:v", "1",
-             (dir / "image.png").string()});
-        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi",
-             "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:v", "mpeg4", "-c:a", "aac",
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=320x240", "-frames:v",
+             "1", (dir / "image.png").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f",
+             "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:v", "mpeg4", "-c:a", "aac",
              (dir / "video.mp4").string()});
-        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000", "-t",
-             "3", (dir / "audio.wav").string()});
-        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=880:sample_rate=48000", "-t",
-             "3", (dir / "speech.wav").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+             "sine=frequency=660:sample_rate=48000", "-t", "3", (dir / "audio.wav").string()});
+        run({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+             "sine=frequency=880:sample_rate=48000", "-t", "3", (dir / "speech.wav").string()});
         set.image = read_file(dir / "image.png");
         set.speech = read_file(dir / "speech.wav");
         set.video = read_file(dir / "video.mp4");
@@ -100,27 +106,31 @@ public:
 
     void start() {
         m_server = std::make_unique<httplib::Server>();
-        m_server->Get(R"(/media/([0-9a-f]{64}))", [this](const httplib::Request& request, httplib::Response& response) {
-            std::lock_guard lock(m_mutex);
-            auto found = m_files.find(request.matches[1]);
-            if (found == m_files.end()) {
-                response.status = 404;
-                return;
-            }
-            response.set_content(found->second, "application/octet-stream");
-        });
-        m_server->Put(R"(/upload/([a-z0-9.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
-            std::lock_guard lock(m_mutex);
-            m_uploads[request.matches[1]] = Upload{request.body, request.get_header_value("Content-Type"),
-                                                   request.get_header_value("Authorization")};
-            response.status = 201;
-        });
+        m_server->Get(R"(/media/([0-9a-f]{64}))",
+                      [this](const httplib::Request& request, httplib::Response& response) {
+                          std::lock_guard lock(m_mutex);
+                          auto found = m_files.find(request.matches[1]);
+                          if (found == m_files.end()) {
+                              response.status = 404;
+                              return;
+                          }
+                          response.set_content(found->second, "application/octet-stream");
+                      });
+        m_server->Put(
+            R"(/upload/([a-z0-9.-]+))", [this](const httplib::Request& request, httplib::Response& response) {
+                std::lock_guard lock(m_mutex);
+                m_uploads[request.matches[1]] = Upload{request.body, request.get_header_value("Content-Type"),
+                                                       request.get_header_value("Authorization")};
+                response.status = 201;
+            });
         m_thread = std::thread([this] { m_server->listen("127.0.0.1", m_port); });
         for (int i = 0; i < 200 && !m_server->is_running(); ++i) std::this_thread::sleep_for(10ms);
     }
     void stop() {
-        if (m_server) m_server->stop();
-        if (m_thread.joinable()) m_thread.join();
+        if (m_server)
+            m_server->stop();
+        if (m_thread.joinable())
+            m_thread.join();
         m_server.reset();
     }
 
@@ -135,7 +145,8 @@ public:
     std::optional<Upload> upload(const std::string& name) {
         std::lock_guard lock(m_mutex);
         auto found = m_uploads.find(name);
-        if (found == m_uploads.end()) return std::nullopt;
+        if (found == m_uploads.end())
+            return std::nullopt;
         return found->second;
     }
 
@@ -161,7 +172,8 @@ public:
         auto client = protocol::MqttClient::create(options);
         REQUIRE(client);
         m_client.emplace(std::move(*client));
-        REQUIRE(m_client->subscribe(*protocol::device_topic(device_id, protocol::DeviceChannel::ProofOfPlay)));
+        REQUIRE(
+            m_client->subscribe(*protocol::device_topic(device_id, protocol::DeviceChannel::ProofOfPlay)));
         REQUIRE(m_client->subscribe(*protocol::device_topic(device_id, protocol::DeviceChannel::Status)));
         REQUIRE(m_client->start());
     }
@@ -177,12 +189,14 @@ public:
     void publish_alert(const protocol::AlertMessage& alert) {
         protocol::PublishOptions retained;
         retained.retain = protocol::Retain::Yes;
-        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret), retained));
+        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret),
+                                  retained));
     }
     void publish_cancel(const protocol::AlertCancel& cancel) {
         protocol::PublishOptions retained;
         retained.retain = protocol::Retain::Yes;
-        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret), retained));
+        REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret),
+                                  retained));
     }
     void send_command(const protocol::Command& command) {
         REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Command),
@@ -194,7 +208,8 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + duration;
         do {
             for (auto& event : m_client->poll(50ms)) {
-                if (auto* message = std::get_if<protocol::MqttMessage>(&event)) handle(*message);
+                if (auto* message = std::get_if<protocol::MqttMessage>(&event))
+                    handle(*message);
             }
         } while (std::chrono::steady_clock::now() < deadline);
     }
@@ -220,7 +235,8 @@ public:
     std::optional<protocol::Status> status() const { return m_status; }
     std::optional<protocol::CommandReply> reply(const std::string& command_id) const {
         auto found = m_replies.find(command_id);
-        if (found == m_replies.end()) return std::nullopt;
+        if (found == m_replies.end())
+            return std::nullopt;
         return found->second;
     }
     std::string epoch() const { return m_epoch; }
@@ -228,17 +244,20 @@ public:
 private:
     void handle(const protocol::MqttMessage& message) {
         if (message.topic.ends_with("/status")) {
-            if (auto status = protocol::decode_status(message.payload)) m_status = *status;
+            if (auto status = protocol::decode_status(message.payload))
+                m_status = *status;
             return;
         }
         auto uplink = protocol::decode_uplink(message.payload);
         REQUIRE(uplink);
         if (auto* batch = std::get_if<protocol::ProofOfPlayBatch>(&*uplink)) {
-            if (m_epoch.empty()) m_epoch = batch->install_epoch;
+            if (m_epoch.empty())
+                m_epoch = batch->install_epoch;
             CHECK(batch->install_epoch == m_epoch);
             for (const auto& row : batch->rows) {
                 auto [it, inserted] = m_rows.emplace(row.seq, row);
-                if (!inserted && !(it->second == row)) ++m_conflicts;
+                if (!inserted && !(it->second == row))
+                    ++m_conflicts;
             }
         } else {
             const auto& reply = std::get<protocol::CommandReply>(*uplink);
@@ -286,8 +305,8 @@ struct Rig {
 
     // `playback`: the player config's [playback] table (headless unless a test says otherwise).
     explicit Rig(std::string extra_config = "", std::string playback = "mode = \"headless\"\n") {
-        directory = std::filesystem::temp_directory_path() /
-                    ("bantin-daemon-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        directory = std::filesystem::temp_directory_path() / ("bantin-daemon-" + std::to_string(::getpid()) +
+                                                              "-" + std::to_string(std::random_device{}()));
         std::filesystem::create_directories(directory);
         REQUIRE(broker.start());
         server.start();
@@ -299,10 +318,11 @@ struct Rig {
         provisioning.controller_keys = {protocol::trusted_key(controller->keys().public_key)};
         REQUIRE(protocol::write_provisioning_file(directory / "provisioning.json", provisioning));
         config_file = directory / "player.toml";
-        std::ofstream(config_file) << "provisioning_file = \"" << (directory / "provisioning.json").string() << "\"\n"
+        std::ofstream(config_file) << "provisioning_file = \"" << (directory / "provisioning.json").string()
+                                   << "\"\n"
                                    << "[state]\ndir = \"" << (directory / "state").string() << "\"\n"
-                                   << "[playback]\n" << playback
-                                   << "[proof]\nflush_interval_s = 1\n"
+                                   << "[playback]\n"
+                                   << playback << "[proof]\nflush_interval_s = 1\n"
                                    << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
                                    << extra_config;
     }
@@ -310,19 +330,22 @@ struct Rig {
         player.kill_and_wait();
         server.stop();
         std::error_code ignored;
-        if (std::getenv("BANTIN_KEEP_TEST_FILES") == nullptr) std::filesystem::remove_all(directory, ignored);
+        if (std::getenv("BANTIN_KEEP_TEST_FILES") == nullptr)
+            std::filesystem::remove_all(directory, ignored);
     }
 
     // `prefix`: a command the player runs under (e.g. unshare to give it a small disk).
     void start_player(std::vector<std::string> prefix = {}) {
         prefix.insert(prefix.end(), {BANTIN_PLAYER_EXECUTABLE, "--config", config_file.string()});
-        auto child = test::ChildProcess::spawn(prefix, directory / ("player-" + std::to_string(++starts) + ".log"));
+        auto child =
+            test::ChildProcess::spawn(prefix, directory / ("player-" + std::to_string(++starts) + ".log"));
         REQUIRE(child);
         player = std::move(*child);
     }
     std::string log() const {
         std::string text;
-        for (int i = 1; i <= starts; ++i) text += read_file(directory / ("player-" + std::to_string(i) + ".log"));
+        for (int i = 1; i <= starts; ++i)
+            text += read_file(directory / ("player-" + std::to_string(i) + ".log"));
         return text;
     }
 
@@ -406,7 +429,8 @@ protocol::Command make_command(std::string id, protocol::CommandKind kind, std::
     return command;
 }
 
-std::vector<scheduler::TimelineEntry> expected_timeline(const player::Plan& plan, TimePoint from, TimePoint to) {
+std::vector<scheduler::TimelineEntry> expected_timeline(const player::Plan& plan, TimePoint from,
+                                                        TimePoint to) {
     auto entries = plan.entries(from, to);
     REQUIRE(entries);
     return *entries;
@@ -415,7 +439,8 @@ std::vector<scheduler::TimelineEntry> expected_timeline(const player::Plan& plan
 // The index of the entry that was due when `at` happened (its start within 200 ms, or it spans `at`).
 std::optional<std::size_t> entry_at(const std::vector<scheduler::TimelineEntry>& entries, TimePoint at) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (entries[i].start - 200ms <= at && at < entries[i].end - 200ms) return i;
+        if (entries[i].start - 200ms <= at && at < entries[i].end - 200ms)
+            return i;
     }
     return std::nullopt;
 }
@@ -452,7 +477,8 @@ public:
 
     // The command a player runs under to see the small disk.
     std::vector<std::string> prefix() const {
-        return {"nsenter", "--target", std::to_string(m_holder.pid()), "--user", "--mount", "--preserve-credentials"};
+        return {"nsenter", "--target", std::to_string(m_holder.pid()),
+                "--user",  "--mount",  "--preserve-credentials"};
     }
     std::filesystem::path inside(const std::filesystem::path& path) const {
         return "/proc/" + std::to_string(m_holder.pid()) + "/root" + path.string();
@@ -466,7 +492,8 @@ public:
         std::size_t written = 0;
         while (true) {
             const auto n = ::write(fd, chunk.data(), chunk.size());
-            if (n <= 0) break;
+            if (n <= 0)
+                break;
             written += static_cast<std::size_t>(n);
         }
         const int error = errno;
@@ -491,14 +518,18 @@ void stop_player(Rig& rig) {
 
 }  // namespace
 
-TEST_CASE("a signed bundle is fetched, verified and played in the resolved order, and proof rows match the timeline",
-          "[player][daemon][e2e]") {
+TEST_CASE(
+    "a signed bundle is fetched, verified and played in the resolved order, and proof rows match the "
+    "timeline",
+    "[player][daemon][e2e]") {
     Rig rig;
     const auto& set = MediaSet::get();
-    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
-                                             rig.serve(set.video, scheduler::MediaType::Video),
-                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
-    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
+    const auto bundle = make_bundle(
+        rig, 1,
+        {rig.serve(set.image, scheduler::MediaType::Image), rig.serve(set.video, scheduler::MediaType::Video),
+         rig.serve(set.audio, scheduler::MediaType::Audio)});
+    const auto plan =
+        player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
     REQUIRE(plan);
     rig.start_player();
     rig.controller->publish_bundle(bundle);
@@ -526,7 +557,8 @@ TEST_CASE("a signed bundle is fetched, verified and played in the resolved order
         CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
         CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
         CHECK(row.bundle_version == 1);
-        if (previous) CHECK(*index == *previous + 1);
+        if (previous)
+            CHECK(*index == *previous + 1);
         previous = index;
     }
     REQUIRE(status);
@@ -540,8 +572,9 @@ TEST_CASE("offline: with the broker and media server gone playback goes on, and 
           "[player][daemon][e2e]") {
     Rig rig;
     const auto& set = MediaSet::get();
-    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
-                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
+    const auto bundle = make_bundle(rig, 1,
+                                    {rig.serve(set.image, scheduler::MediaType::Image),
+                                     rig.serve(set.audio, scheduler::MediaType::Audio)});
     rig.start_player();
     rig.controller->publish_bundle(bundle);
     REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 30s));
@@ -569,17 +602,21 @@ TEST_CASE("offline: with the broker and media server gone playback goes on, and 
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
 }
 
-TEST_CASE("crash: after kill -9 at random moments the player resumes the right item and no row is lost or doubled",
-          "[player][daemon][e2e]") {
+TEST_CASE(
+    "crash: after kill -9 at random moments the player resumes the right item and no row is lost or doubled",
+    "[player][daemon][e2e]") {
     Rig rig;
     const auto& set = MediaSet::get();
-    const auto bundle = make_bundle(rig, 1, {rig.serve(set.image, scheduler::MediaType::Image),
-                                             rig.serve(set.video, scheduler::MediaType::Video),
-                                             rig.serve(set.audio, scheduler::MediaType::Audio)});
-    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
+    const auto bundle = make_bundle(
+        rig, 1,
+        {rig.serve(set.image, scheduler::MediaType::Image), rig.serve(set.video, scheduler::MediaType::Video),
+         rig.serve(set.audio, scheduler::MediaType::Audio)});
+    const auto plan =
+        player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
     REQUIRE(plan);
     int rounds = 20;
-    if (const char* text = std::getenv("BANTIN_CRASH_ROUNDS")) rounds = std::max(1, std::atoi(text));
+    if (const char* text = std::getenv("BANTIN_CRASH_ROUNDS"))
+        rounds = std::max(1, std::atoi(text));
     std::mt19937 random(20261127);
     // Kill moments spread over more than one 2 s item (every phase of an item gets hit), and
     // long enough after a restart for the player to be playing again (start-up is ~0.3 s).
@@ -611,8 +648,9 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
     CHECK(rig.controller->contiguous() == rows.size());
     const auto timeline = expected_timeline(*plan, rows.front().started_at - 10s, end + 10s);
     for (const auto restart : restarts) {
-        auto first = std::find_if(rows.begin(), rows.end(),
-                                  [&](const protocol::ProofOfPlayRow& row) { return row.started_at >= restart; });
+        auto first = std::find_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+            return row.started_at >= restart;
+        });
         REQUIRE(first != rows.end());
         INFO("restart at " << format_utc(restart) << ", first row " << first->seq << " at "
                            << format_utc(first->started_at));
@@ -620,17 +658,18 @@ TEST_CASE("crash: after kill -9 at random moments the player resumes the right i
         REQUIRE(index);
         INFO("row: " << first->source_id << " item " << first->item_index << " " << first->media.substr(0, 8)
                      << "; timeline: item " << timeline[*index].item_index << " "
-                     << timeline[*index].media.substr(0, 8) << " " << format_utc(timeline[*index].start) << ".."
-                     << format_utc(timeline[*index].end));
+                     << timeline[*index].media.substr(0, 8) << " " << format_utc(timeline[*index].start)
+                     << ".." << format_utc(timeline[*index].end));
         // The entry in progress, or the next one when less than the runner's 300 ms of it was
         // left (the engine may then start the next up to its contiguous tolerance early).
-        const bool next_instead = timeline[*index].end - first->started_at < 500ms && *index + 1 < timeline.size() &&
-                                  matches(*first, timeline[*index + 1]);
+        const bool next_instead = timeline[*index].end - first->started_at < 500ms &&
+                                  *index + 1 < timeline.size() && matches(*first, timeline[*index + 1]);
         // Or the entry in progress started late, inside its own slot's last 200 ms (mpv slow
         // to start on a loaded machine): a fragment, so never `completed`.
         const bool late_in_own_slot = *index > 0 && first->started_at < timeline[*index - 1].end &&
                                       matches(*first, timeline[*index - 1]);
-        if (late_in_own_slot) CHECK(first->outcome == protocol::Outcome::Interrupted);
+        if (late_in_own_slot)
+            CHECK(first->outcome == protocol::Outcome::Interrupted);
         CHECK((matches(*first, timeline[*index]) || next_instead || late_in_own_slot));
     }
     // Rows never overlap: none was written twice under different seqs.
@@ -645,7 +684,8 @@ TEST_CASE("a media file whose sha256 does not match is never played and the last
     const auto good = make_bundle(rig, 1, {image});
     const std::string bogus_sha = media::sha256_hex("not the audio the controller meant");
     rig.server.add_with_digest(bogus_sha, set.audio);
-    const auto bad = make_bundle(rig, 2, {image, Media{bogus_sha, scheduler::MediaType::Audio, set.audio.size()}});
+    const auto bad =
+        make_bundle(rig, 2, {image, Media{bogus_sha, scheduler::MediaType::Audio, set.audio.size()}});
     rig.start_player();
     rig.controller->publish_bundle(good);
     REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 1; }, 30s));
@@ -682,11 +722,15 @@ TEST_CASE("a truncated video gives a failed row and the next item plays", "[play
         });
     };
     REQUIRE(rig.controller->pump_until(
-        [&] { return has(broken.sha256, protocol::Outcome::Failed) && has(image.sha256, protocol::Outcome::Completed); },
+        [&] {
+            return has(broken.sha256, protocol::Outcome::Failed) &&
+                   has(image.sha256, protocol::Outcome::Completed);
+        },
         30s));
     INFO(rig.log());
     for (const auto& row : rig.controller->rows())
-        if (row.media == broken.sha256) CHECK(row.outcome == protocol::Outcome::Failed);
+        if (row.media == broken.sha256)
+            CHECK(row.outcome == protocol::Outcome::Failed);
 }
 
 TEST_CASE("an alert preempts within a second, plays until it expires, and the schedule resumes",
@@ -726,7 +770,8 @@ TEST_CASE("an alert preempts within a second, plays until it expires, and the sc
     });
     CHECK(alert_rows >= 2);  // repeats while it lasts
     for (const auto& row : rows)
-        if (row.source == protocol::SourceKind::Alert) CHECK(row.started_at < alert.alert.expires);
+        if (row.source == protocol::SourceKind::Alert)
+            CHECK(row.started_at < alert.alert.expires);
 }
 
 TEST_CASE("an alert that cannot be resolved is refused in status and later bundles still apply",
@@ -747,7 +792,8 @@ TEST_CASE("an alert that cannot be resolved is refused in status and later bundl
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto status = rig.controller->status();
-            return status && status->last_error && status->last_error->find("alert al-storm refused") != std::string::npos;
+            return status && status->last_error &&
+                   status->last_error->find("alert al-storm refused") != std::string::npos;
         },
         20s));
     rig.controller->publish_bundle(make_bundle(rig, 2, {image, audio}));
@@ -761,18 +807,20 @@ TEST_CASE("an alert that cannot be resolved is refused in status and later bundl
     REQUIRE(rig.controller->pump_until(
         [&] {
             for (const auto& row : rig.controller->rows())
-                if (row.bundle_version == 2) return true;
+                if (row.bundle_version == 2)
+                    return true;
             return false;
         },
         30s));
     for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Campaign);
 }
 
-TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks otherwise", "[player][daemon][e2e]") {
+TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks otherwise",
+          "[player][daemon][e2e]") {
     // Quiet hours around now, in UTC minutes (the test device's zone is UTC).
-    const auto minutes = static_cast<int>(
-        (std::chrono::floor<std::chrono::minutes>(wall_now()) - std::chrono::floor<std::chrono::days>(wall_now()))
-            .count());
+    const auto minutes = static_cast<int>((std::chrono::floor<std::chrono::minutes>(wall_now()) -
+                                           std::chrono::floor<std::chrono::days>(wall_now()))
+                                              .count());
     auto hhmm = [](int minute) {
         char text[8];
         std::snprintf(text, sizeof text, "%02d:%02d", (minute / 60) % 24, minute % 60);
@@ -786,7 +834,8 @@ TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks 
     rig.start_player();
     rig.controller->publish_bundle(make_bundle(rig, 1, {image}, 100));
     REQUIRE(rig.controller->pump_until(
-        [&] { return rig.controller->status() && rig.controller->status()->applied_bundle_version == 1; }, 30s));
+        [&] { return rig.controller->status() && rig.controller->status()->applied_bundle_version == 1; },
+        30s));
     rig.controller->send_command(make_command("cmd-ping", protocol::CommandKind::Ping));
     rig.controller->send_command(make_command("cmd-loud", protocol::CommandKind::SetVolume, 100));
     REQUIRE(rig.controller->pump_until(
@@ -802,8 +851,9 @@ TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks 
     for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Alert);
 }
 
-TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, media for later may still be missing",
-          "[player][daemon][e2e][activation]") {
+TEST_CASE(
+    "a bundle activates once what it plays in the next 24 h is on disk, media for later may still be missing",
+    "[player][daemon][e2e][activation]") {
     Rig rig;
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
@@ -817,7 +867,8 @@ TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, me
     later_ref.duration = Duration{2000};
     later_ref.has_audio = false;
     bundle.model.media.push_back(later_ref);
-    bundle.manifest.push_back({later_sha, 1234, scheduler::MediaType::Image, Duration{2000}, rig.server.url(later_sha)});
+    bundle.manifest.push_back(
+        {later_sha, 1234, scheduler::MediaType::Image, Duration{2000}, rig.server.url(later_sha)});
     scheduler::Playlist later_playlist;
     later_playlist.id = "pl-later";
     later_playlist.items = {{later_sha, Duration{2000}, 1}};
@@ -826,9 +877,11 @@ TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, me
     later.id = "cp-later";
     later.playlist = later_playlist.id;
     later.approval = scheduler::ApprovalState::Approved;
-    later.valid_from = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(wall_now() + std::chrono::hours{48})};
+    later.valid_from = std::chrono::year_month_day{
+        std::chrono::floor<std::chrono::days>(wall_now() + std::chrono::hours{48})};
     bundle.model.campaigns.push_back(later);
-    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
+    const auto plan =
+        player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Screen});
     REQUIRE(plan);
 
     rig.start_player();
@@ -841,7 +894,8 @@ TEST_CASE("a bundle activates once what it plays in the next 24 h is on disk, me
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
         // The first entry is joined in progress: a fragment of its slot is interrupted.
-        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
+        if (row.seq > 1)
+            CHECK(row.outcome == protocol::Outcome::Completed);
     }
     REQUIRE(rig.controller->pump_until(
         [&] {
@@ -860,11 +914,13 @@ TEST_CASE("a bundle still waits for an item it plays within 24 h", "[player][dae
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
     const std::string absent_sha = media::sha256_hex("a clip the server lost");
     rig.start_player();
-    rig.controller->publish_bundle(make_bundle(rig, 1, {image, Media{absent_sha, scheduler::MediaType::Image, 99}}));
+    rig.controller->publish_bundle(
+        make_bundle(rig, 1, {image, Media{absent_sha, scheduler::MediaType::Image, 99}}));
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto status = rig.controller->status();
-            return status && status->last_error && status->last_error->find("waits for 1 media") != std::string::npos;
+            return status && status->last_error &&
+                   status->last_error->find("waits for 1 media") != std::string::npos;
         },
         20s));
     INFO(rig.log());
@@ -896,8 +952,9 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();
-            return std::count_if(rows.begin(), rows.end(),
-                                 [](const protocol::ProofOfPlayRow& row) { return row.bundle_version == 2; }) >= 2;
+            return std::count_if(rows.begin(), rows.end(), [](const protocol::ProofOfPlayRow& row) {
+                       return row.bundle_version == 2;
+                   }) >= 2;
         },
         20s));
     INFO(rig.log());
@@ -905,7 +962,8 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
     // The first entry is joined in progress (a fragment of its slot: interrupted); every
     // later one, the one spanning the republication too, plays its whole slot.
     for (const auto& row : rows)
-        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);
+        if (row.seq > 1)
+            CHECK(row.outcome == protocol::Outcome::Completed);
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].started_at >= rows[i - 1].ended_at - 50ms);
     // Exactly one row spans the republication, and it ran its full two seconds.
     const auto spanning = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
@@ -920,7 +978,8 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
     }
 }
 
-TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays once", "[player][daemon][e2e][continuity]") {
+TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays once",
+          "[player][daemon][e2e][continuity]") {
     Rig rig;
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
@@ -935,30 +994,35 @@ TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays o
     alert.media.front().sha256 = image.sha256;
     alert.media.front().type = scheduler::MediaType::Image;
     alert.media.front().has_audio = false;
-    alert.manifest = {{image.sha256, image.size, scheduler::MediaType::Image, Duration{4000}, rig.server.url(image.sha256)}};
+    alert.manifest = {{image.sha256, image.size, scheduler::MediaType::Image, Duration{4000},
+                       rig.server.url(image.sha256)}};
     rig.controller->publish_alert(alert);
     rig.controller->pump(1500ms);
     rig.controller->publish_bundle(make_bundle(rig, 2, {video}));
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();
-            return !rows.empty() && rows.back().bundle_version == 2 && rows.back().source == protocol::SourceKind::Campaign;
+            return !rows.empty() && rows.back().bundle_version == 2 &&
+                   rows.back().source == protocol::SourceKind::Campaign;
         },
         30s));
     INFO(rig.log());
     const auto rows = rig.controller->rows();
     std::vector<protocol::ProofOfPlayRow> alert_rows;
     for (const auto& row : rows)
-        if (row.source == protocol::SourceKind::Alert) alert_rows.push_back(row);
+        if (row.source == protocol::SourceKind::Alert)
+            alert_rows.push_back(row);
     REQUIRE(alert_rows.size() == 1);
     CHECK(alert_rows[0].outcome == protocol::Outcome::Completed);
     CHECK(alert_rows[0].ended_at - alert_rows[0].started_at >= 3500ms);
     for (const auto& row : rows)
-        if (row.bundle_version == 2) CHECK(row.media == video.sha256);
+        if (row.bundle_version == 2)
+            CHECK(row.media == video.sha256);
 }
 
-TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says so and the last good bundle plays",
-          "[player][daemon][e2e][disk-full]") {
+TEST_CASE(
+    "a full disk: the new bundle's media cannot be stored, the status says so and the last good bundle plays",
+    "[player][daemon][e2e][disk-full]") {
     // A real ENOSPC, as tests/media/disk_full_itest.cpp makes it: the player runs in a mount
     // namespace of its own where its cache directory is a 256 KiB tmpfs.
     if (test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
@@ -995,14 +1059,16 @@ TEST_CASE("a full disk: the new bundle's media cannot be stored, the status says
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();
-            return std::count_if(rows.begin(), rows.end(),
-                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > full; }) >= 2;
+            return std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+                       return row.started_at > full;
+                   }) >= 2;
         },
         15s));
     for (const auto& row : rig.controller->rows()) {
         CHECK(row.media == image.sha256);
         CHECK(row.bundle_version == 1);
-        if (row.seq > 1) CHECK(row.outcome == protocol::Outcome::Completed);  // the first is joined in progress
+        if (row.seq > 1)
+            CHECK(row.outcome == protocol::Outcome::Completed);  // the first is joined in progress
     }
 }
 
@@ -1026,11 +1092,13 @@ TEST_CASE("a speaker plays audio items and the speech of text notices, and proof
     }
     // The playlist: the audio item, then the notice; the speech is only the notice's voice.
     auto& items = bundle.model.playlists.front().items;
-    items.erase(std::remove_if(items.begin(), items.end(),
-                               [&](const scheduler::PlaylistItem& item) { return item.media == speech.sha256; }),
-                items.end());
+    items.erase(
+        std::remove_if(items.begin(), items.end(),
+                       [&](const scheduler::PlaylistItem& item) { return item.media == speech.sha256; }),
+        items.end());
     REQUIRE(items.size() == 2);
-    const auto plan = player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Speaker});
+    const auto plan =
+        player::Plan::create(&bundle, {}, {}, {device_id, zone_id, scheduler::DeviceKind::Speaker});
     REQUIRE(plan);
 
     rig.start_player();
@@ -1055,7 +1123,8 @@ TEST_CASE("a speaker plays audio items and the speech of text notices, and proof
         CHECK(row.outcome == protocol::Outcome::Completed);
         CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
         CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
-        if (previous) CHECK(*index == *previous + 1);
+        if (previous)
+            CHECK(*index == *previous + 1);
         previous = index;
         played.insert(row.media);
     }
@@ -1129,17 +1198,21 @@ TEST_CASE("a screenshot upload that fails is answered with the error and the PNG
 }
 
 TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero", "[player][daemon]") {
-    const auto directory = std::filesystem::temp_directory_path() / ("bantin-daemon-cfg-" + std::to_string(::getpid()));
+    const auto directory =
+        std::filesystem::temp_directory_path() / ("bantin-daemon-cfg-" + std::to_string(::getpid()));
     std::filesystem::create_directories(directory);
-    std::ofstream(directory / "bad.toml") << "provisioning_file = \"/nonexistent/provisioning.json\"\n[cache]\nmax_mb = 0\n";
-    auto checked = test::run_command({BANTIN_PLAYER_EXECUTABLE, "--check-config", (directory / "bad.toml").string()},
-                                     directory / "out.log");
+    std::ofstream(directory / "bad.toml")
+        << "provisioning_file = \"/nonexistent/provisioning.json\"\n[cache]\nmax_mb = 0\n";
+    auto checked =
+        test::run_command({BANTIN_PLAYER_EXECUTABLE, "--check-config", (directory / "bad.toml").string()},
+                          directory / "out.log");
     CHECK(checked.exit_code == 1);
     CHECK(checked.output.find("max_mb") != std::string::npos);
-    auto started =
-        test::run_command({BANTIN_PLAYER_EXECUTABLE, "--config", (directory / "bad.toml").string()}, directory / "out.log");
+    auto started = test::run_command(
+        {BANTIN_PLAYER_EXECUTABLE, "--config", (directory / "bad.toml").string()}, directory / "out.log");
     CHECK(started.exit_code == 1);
-    auto defaults = test::run_command({BANTIN_PLAYER_EXECUTABLE, "--print-default-config"}, directory / "out.log");
+    auto defaults =
+        test::run_command({BANTIN_PLAYER_EXECUTABLE, "--print-default-config"}, directory / "out.log");
     CHECK(defaults.exit_code == 0);
     CHECK(defaults.output.find("provisioning_file") != std::string::npos);
     std::filesystem::remove_all(directory);
@@ -1165,7 +1238,8 @@ TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback 
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto status = rig.controller->status();
-            return status && status->last_error && status->last_error->find("wait in memory") != std::string::npos;
+            return status && status->last_error &&
+                   status->last_error->find("wait in memory") != std::string::npos;
         },
         30s));
     rig.controller->pump(8s);
@@ -1191,7 +1265,8 @@ TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback 
     const auto while_full = std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
         return row.started_at > full && row.ended_at < emptied;
     });
-    INFO("rows published before the disk emptied: " << during_full << ", rows of the full period: " << while_full);
+    INFO("rows published before the disk emptied: " << during_full
+                                                    << ", rows of the full period: " << while_full);
     CHECK(while_full >= 3);  // 8 s and more of 2 s items
     for (const auto& row : rows) {
         CHECK(row.source_id != player::proof_gap_source_id);
@@ -1206,8 +1281,9 @@ TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback 
     }
 }
 
-TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its replay after restart is not completed",
-          "[player][daemon][e2e][crash]") {
+TEST_CASE(
+    "crash: a play cut by kill -9 becomes an interrupted row, and its replay after restart is not completed",
+    "[player][daemon][e2e][crash]") {
     Rig rig;
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
@@ -1220,7 +1296,8 @@ TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its repl
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto status = rig.controller->status();
-            return status && status->now_playing && status->now_playing->started_at > rig.controller->rows().back().ended_at - 100ms;
+            return status && status->now_playing &&
+                   status->now_playing->started_at > rig.controller->rows().back().ended_at - 100ms;
         },
         10s));
     const auto playing = *rig.controller->status()->now_playing;
@@ -1232,8 +1309,9 @@ TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its repl
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();
-            return std::count_if(rows.begin(), rows.end(),
-                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > killed; }) >= 2;
+            return std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+                       return row.started_at > killed;
+                   }) >= 2;
         },
         40s));
     stop_player(rig);
@@ -1255,8 +1333,9 @@ TEST_CASE("crash: a play cut by kill -9 becomes an interrupted row, and its repl
     CHECK(cut.duration_ms == static_cast<std::uint64_t>((cut.ended_at - cut.started_at).count()));
     // Its replay after the restart ran what was left of its slot: interrupted, with its real length.
     const auto& replay = rows[before + 1];
-    INFO("replay row " << replay.seq << " " << replay.media.substr(0, 8) << " " << format_utc(replay.started_at)
-                       << ".." << format_utc(replay.ended_at) << " " << replay.duration_ms << " ms");
+    INFO("replay row " << replay.seq << " " << replay.media.substr(0, 8) << " "
+                       << format_utc(replay.started_at) << ".." << format_utc(replay.ended_at) << " "
+                       << replay.duration_ms << " ms");
     CHECK(replay.started_at > killed);
     CHECK(replay.media == playing.media);
     CHECK(replay.outcome == protocol::Outcome::Interrupted);
@@ -1286,7 +1365,8 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
     REQUIRE(rig.controller->pump_until(
         [&] {
             for (const auto& row : rig.controller->rows())
-                if (row.source == protocol::SourceKind::Alert) return true;
+                if (row.source == protocol::SourceKind::Alert)
+                    return true;
             return false;
         },
         30s));
@@ -1302,8 +1382,8 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto status = rig.controller->status();
-            return status && status->now_playing && status->now_playing->source == protocol::SourceKind::Campaign &&
-                   status->last_error;
+            return status && status->now_playing &&
+                   status->now_playing->source == protocol::SourceKind::Campaign && status->last_error;
         },
         30s));
 
@@ -1315,22 +1395,25 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();
-            return std::count_if(rows.begin(), rows.end(),
-                                 [&](const protocol::ProofOfPlayRow& row) { return row.started_at > restarted; }) >= 3;
+            return std::count_if(rows.begin(), rows.end(), [&](const protocol::ProofOfPlayRow& row) {
+                       return row.started_at > restarted;
+                   }) >= 3;
         },
         40s));
     stop_player(rig);
     rig.controller->pump(1500ms);
 
     INFO(rig.log());
-    CHECK(read_file(rig.directory / "player-1.log").find("alert al-storm cancel not saved") != std::string::npos);
+    CHECK(read_file(rig.directory / "player-1.log").find("alert al-storm cancel not saved") !=
+          std::string::npos);
     const std::string second_run = read_file(rig.directory / "player-2.log");
     CHECK(second_run.find("1 alerts") != std::string::npos);  // restored from the state database
     CHECK(second_run.find("alert al-storm cancelled") != std::string::npos);  // the retained cancel
     CHECK(second_run.find("resumed after start-up") == std::string::npos);
     CHECK(second_run.find("the cancel is saved") == std::string::npos);  // saved at once: the disk has room
     for (const auto& row : rig.controller->rows()) {
-        if (row.started_at > restarted) CHECK(row.source == protocol::SourceKind::Campaign);
+        if (row.started_at > restarted)
+            CHECK(row.source == protocol::SourceKind::Campaign);
     }
 }
 

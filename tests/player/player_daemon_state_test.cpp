@@ -32,7 +32,8 @@ protocol::ProofOfPlayRow row(std::string source_id) {
 
 }  // namespace
 
-TEST_CASE("outbox seqs are contiguous across reopening and rows go only when acked", "[player][daemon][outbox]") {
+TEST_CASE("outbox seqs are contiguous across reopening and rows go only when acked",
+          "[player][daemon][outbox]") {
     const auto path = temporary_database();
     std::string epoch;
     {
@@ -94,7 +95,7 @@ TEST_CASE("rows the database cannot write keep their seq in memory and are writt
         CHECK(appended.row.source_id == id);
     }
     CHECK(outbox->unwritten() == 3);
-    CHECK_FALSE(outbox->write_unwritten());  // retried on a loop pass: still refused
+    CHECK_FALSE(outbox->write_unwritten());                         // retried on a loop pass: still refused
     CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{1});  // only durable rows are published
     CHECK(*outbox->last_seq() == 1);
     refuse_writes(*state, false);
@@ -124,7 +125,8 @@ TEST_CASE("rows beyond the memory queue are counted in one gap marker and seqs s
     auto outbox = player::ProofOutbox::open(state->database(), 3);
     REQUIRE(outbox);
     refuse_writes(*state, true);
-    for (int i = 0; i < 3; ++i) CHECK(outbox->append(row("r" + std::to_string(i))).row.seq == std::uint64_t(i + 1));
+    for (int i = 0; i < 3; ++i)
+        CHECK(outbox->append(row("r" + std::to_string(i))).row.seq == std::uint64_t(i + 1));
     auto lost = row("lost1");
     lost.started_at = from_unix_ms(10'000);
     lost.ended_at = from_unix_ms(12'000);
@@ -228,7 +230,8 @@ TEST_CASE("a play is completed only when it ran its whole slot", "[player][daemo
     // A replay after a restart that ran 0.36 s of its 2 s slot.
     CHECK(player::proof_outcome(Outcome::Completed, Duration{360}, slot) == protocol::Outcome::Interrupted);
     CHECK(player::proof_outcome(Outcome::Completed, Duration{1400}, slot) == protocol::Outcome::Interrupted);
-    CHECK(player::proof_outcome(Outcome::Interrupted, Duration{2000}, slot) == protocol::Outcome::Interrupted);
+    CHECK(player::proof_outcome(Outcome::Interrupted, Duration{2000}, slot) ==
+          protocol::Outcome::Interrupted);
     CHECK(player::proof_outcome(Outcome::Failed, Duration{0}, slot) == protocol::Outcome::Failed);
 }
 
@@ -248,16 +251,19 @@ TEST_CASE("an alert cancel the state cannot save is refused, and saved once writ
     std::filesystem::remove_all(path.parent_path());
 }
 
-TEST_CASE("outbox rows keep their note, also in an outbox made before rows had one", "[player][daemon][outbox]") {
+TEST_CASE("outbox rows keep their note, also in an outbox made before rows had one",
+          "[player][daemon][outbox]") {
     const auto path = temporary_database();
     auto state = player::PlayerState::open(path);
     REQUIRE(state);
     // The table as earlier versions created it, with a row waiting in it.
     REQUIRE(state->database().execute(
         "CREATE TABLE proof_outbox (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, "
-        "item_index INTEGER NOT NULL, media TEXT NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER "
+        "item_index INTEGER NOT NULL, media TEXT NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms "
+        "INTEGER "
         "NOT NULL, duration_ms INTEGER NOT NULL, outcome TEXT NOT NULL, bundle_version INTEGER NOT NULL);"
-        "INSERT INTO proof_outbox VALUES (1, 'campaign', 'old', 0, '" + std::string(64, 'a') +
+        "INSERT INTO proof_outbox VALUES (1, 'campaign', 'old', 0, '" +
+        std::string(64, 'a') +
         "', 1000, 3000, 2000, 'completed', 1);"
         "CREATE TABLE proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);"
         "INSERT INTO proof_counter VALUES (1, 1);"));

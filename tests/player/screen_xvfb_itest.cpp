@@ -7,11 +7,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+#include <csignal>
+#include <thread>
 
 using namespace bantin;
 using namespace bantin::player;
@@ -28,7 +28,8 @@ public:
         for (int number = 90; number < 190; ++number) {
             const std::string lock = "/tmp/.X" + std::to_string(number) + "-lock";
             const std::string socket = "/tmp/.X11-unix/X" + std::to_string(number);
-            if (std::filesystem::exists(lock) || std::filesystem::exists(socket)) continue;
+            if (std::filesystem::exists(lock) || std::filesystem::exists(socket))
+                continue;
             const std::string display = ":" + std::to_string(number);
             m_pid = fork();
             if (m_pid == 0) {
@@ -48,7 +49,8 @@ public:
                 }
                 std::this_thread::sleep_for(milliseconds{50});
             }
-            if (m_pid > 0) return;
+            if (m_pid > 0)
+                return;
         }
     }
     Xvfb(const Xvfb&) = delete;
@@ -103,7 +105,8 @@ struct Screen {
         engine.screenshot(dir / "shot.png", 1);
         auto shots = run_until(*renderer, engine, milliseconds{5000}, [](const auto& so_far) {
             for (const auto& event : so_far)
-                if (std::holds_alternative<ScreenshotResult>(event)) return true;
+                if (std::holds_alternative<ScreenshotResult>(event))
+                    return true;
             return false;
         });
         for (const auto& event : shots)
@@ -111,12 +114,14 @@ struct Screen {
                 INFO(shot->error);
                 REQUIRE(shot->error.empty());
             }
-        run("xwd -root -silent -display " + xvfb.display() + " | convert xwd:- " + quoted(dir / "screen.png"));
+        run("xwd -root -silent -display " + xvfb.display() + " | convert xwd:- " +
+            quoted(dir / "screen.png"));
         return {decode_image(dir / "shot.png"), decode_image(dir / "screen.png")};
     }
 };
 
-PlayItem planned(std::string id, MediaType type, std::string location, const Clock& clock, milliseconds length) {
+PlayItem planned(std::string id, MediaType type, std::string location, const Clock& clock,
+                 milliseconds length) {
     PlayItem item;
     item.entry_id = std::move(id);
     item.type = type;
@@ -129,7 +134,8 @@ PlayItem planned(std::string id, MediaType type, std::string location, const Clo
 double red_share(const Decoded& image) {
     std::size_t red = 0;
     for (std::size_t index = 0; index + 2 < image.rgb.size(); index += 3)
-        if (image.rgb[index] > 200 && image.rgb[index + 1] < 60 && image.rgb[index + 2] < 60) ++red;
+        if (image.rgb[index] > 200 && image.rgb[index + 1] < 60 && image.rgb[index + 2] < 60)
+            ++red;
     return static_cast<double>(red) / static_cast<double>(image.rgb.size() / 3);
 }
 
@@ -144,7 +150,8 @@ std::size_t differing_pixels(const std::vector<std::uint8_t>& left, const std::v
     std::size_t count = 0;
     for (std::size_t index = 0; index + 2 < left.size(); index += 3)
         for (std::size_t channel = 0; channel < 3; ++channel)
-            if (std::abs(static_cast<int>(left[index + channel]) - static_cast<int>(right[index + channel])) > 64) {
+            if (std::abs(static_cast<int>(left[index + channel]) - static_cast<int>(right[index + channel])) >
+                64) {
                 ++count;
                 break;
             }
@@ -154,7 +161,8 @@ std::size_t differing_pixels(const std::vector<std::uint8_t>& left, const std::v
 std::size_t ink(const std::vector<std::uint8_t>& rgb) {
     std::size_t count = 0;
     for (std::size_t index = 0; index + 2 < rgb.size(); index += 3)
-        if (rgb[index] > 200 && rgb[index + 1] > 200 && rgb[index + 2] > 200) ++count;
+        if (rgb[index] > 200 && rgb[index + 1] > 200 && rgb[index + 2] > 200)
+            ++count;
     return count;
 }
 
@@ -164,8 +172,8 @@ TEST_CASE("the window shows a solid red image", "[player][mpv][screen][xvfb]") {
     Screen screen;
     const auto red = make_image(screen.dir, "red.png", "red", 1280, 720);
     PlaybackEngine engine(*screen.renderer, screen.clock, EngineOptions{});
-    auto [shot, captured] =
-        screen.show_and_capture(engine, planned("red", MediaType::Image, red.string(), screen.clock, milliseconds{5000}));
+    auto [shot, captured] = screen.show_and_capture(
+        engine, planned("red", MediaType::Image, red.string(), screen.clock, milliseconds{5000}));
     CHECK(shot.width == 1280);
     CHECK(red_share(shot) > 0.95);
     // What the X server shows: the window covers the 1280x720 screen.
@@ -233,11 +241,13 @@ TEST_CASE("on two decoders the window switches to the preloaded image at the fir
     CHECK(gap >= 0);
     CHECK(gap < 100);
     run_until(*screen.renderer, engine, milliseconds{500}, [](const auto&) { return false; });
-    run("xwd -root -silent -display " + screen.xvfb.display() + " | convert xwd:- " + quoted(screen.dir / "screen.png"));
+    run("xwd -root -silent -display " + screen.xvfb.display() + " | convert xwd:- " +
+        quoted(screen.dir / "screen.png"));
     const Decoded captured = decode_image(screen.dir / "screen.png");
     std::size_t blue_pixels = 0;
     for (std::size_t index = 0; index + 2 < captured.rgb.size(); index += 3)
-        if (captured.rgb[index] < 60 && captured.rgb[index + 1] < 60 && captured.rgb[index + 2] > 200) ++blue_pixels;
+        if (captured.rgb[index] < 60 && captured.rgb[index + 1] < 60 && captured.rgb[index + 2] > 200)
+            ++blue_pixels;
     CHECK(blue_pixels > captured.rgb.size() / 3 * 9 / 10);
     CHECK(red_share(captured) < 0.01);
 }

@@ -47,11 +47,22 @@ std::filesystem::path next_output(const MosquittoBroker& broker) {
 }
 
 // mosquitto_pub -V mqttv5 -q 1: prints "Publish 1 failed: Not authorized" on a v5 PUBACK refusal.
-CommandResult mosquitto_pub(const MosquittoBroker& broker, const std::string& username, const std::string& password,
-                            const std::string& topic, const std::string& payload,
+CommandResult mosquitto_pub(const MosquittoBroker& broker, const std::string& username,
+                            const std::string& password, const std::string& topic, const std::string& payload,
                             std::vector<std::string> extra = {}) {
-    std::vector<std::string> arguments = {"mosquitto_pub", "-h", broker.host(), "-p", std::to_string(broker.port()),
-                                          "-V", "mqttv5", "-q", "1", "-t", topic, "-m", payload};
+    std::vector<std::string> arguments = {"mosquitto_pub",
+                                          "-h",
+                                          broker.host(),
+                                          "-p",
+                                          std::to_string(broker.port()),
+                                          "-V",
+                                          "mqttv5",
+                                          "-q",
+                                          "1",
+                                          "-t",
+                                          topic,
+                                          "-m",
+                                          payload};
     auto login = credentials(username, password);
     arguments.insert(arguments.end(), login.begin(), login.end());
     arguments.insert(arguments.end(), extra.begin(), extra.end());
@@ -59,10 +70,21 @@ CommandResult mosquitto_pub(const MosquittoBroker& broker, const std::string& us
 }
 
 // Subscribes for `seconds` and returns what arrived ("topic payload" lines).
-CommandResult mosquitto_sub(const MosquittoBroker& broker, const std::string& username, const std::string& password,
-                            const std::vector<std::string>& topics, int seconds = 2) {
-    std::vector<std::string> arguments = {"mosquitto_sub", "-h", broker.host(), "-p", std::to_string(broker.port()),
-                                          "-V", "mqttv5", "-q", "1", "-v", "-W", std::to_string(seconds)};
+CommandResult mosquitto_sub(const MosquittoBroker& broker, const std::string& username,
+                            const std::string& password, const std::vector<std::string>& topics,
+                            int seconds = 2) {
+    std::vector<std::string> arguments = {"mosquitto_sub",
+                                          "-h",
+                                          broker.host(),
+                                          "-p",
+                                          std::to_string(broker.port()),
+                                          "-V",
+                                          "mqttv5",
+                                          "-q",
+                                          "1",
+                                          "-v",
+                                          "-W",
+                                          std::to_string(seconds)};
     for (const auto& topic : topics) {
         arguments.insert(arguments.end(), {"-t", topic});
     }
@@ -78,8 +100,9 @@ void publish_retained(const MosquittoBroker& broker, const std::vector<std::stri
     EventWaiter events(*controller);
     events.connect_and_subscribe({});
     for (const auto& topic : topics) {
-        REQUIRE(controller->publish(topic, "retained:" + topic,
-                                    PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, std::nullopt}));
+        REQUIRE(
+            controller->publish(topic, "retained:" + topic,
+                                PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, std::nullopt}));
     }
     for (std::size_t i = 0; i < topics.size(); ++i) {
         auto done = events.wait_for<bantin::protocol::MqttPublishCompleted>(5s);
@@ -90,19 +113,22 @@ void publish_retained(const MosquittoBroker& broker, const std::vector<std::stri
 
 }  // namespace
 
-TEST_CASE("ACL: a device reads its own bundle, cmd and ack, alert/all and its zones, nothing of another device",
-          "[acl][read]") {
+TEST_CASE(
+    "ACL: a device reads its own bundle, cmd and ack, alert/all and its zones, nothing of another device",
+    "[acl][read]") {
     MosquittoBroker broker(fleet());
     REQUIRE(broker.start());
     INFO(broker.log());
-    publish_retained(broker, {"bantin/v1/dev/dev-a/bundle", "bantin/v1/dev/dev-a/cmd", "bantin/v1/dev/dev-a/ack",
-                              "bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-b/cmd", "bantin/v1/dev/dev-b/ack",
-                              "bantin/v1/alert/all", "bantin/v1/alert/zone/zone-north",
-                              "bantin/v1/alert/zone/zone-south", "bantin/v1/dev/dev-b/status"});
+    publish_retained(
+        broker, {"bantin/v1/dev/dev-a/bundle", "bantin/v1/dev/dev-a/cmd", "bantin/v1/dev/dev-a/ack",
+                 "bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-b/cmd", "bantin/v1/dev/dev-b/ack",
+                 "bantin/v1/alert/all", "bantin/v1/alert/zone/zone-north", "bantin/v1/alert/zone/zone-south",
+                 "bantin/v1/dev/dev-b/status"});
 
-    auto own = mosquitto_sub(broker, "dev-a", "password-a",
-                             {"bantin/v1/dev/dev-a/bundle", "bantin/v1/dev/dev-a/cmd", "bantin/v1/dev/dev-a/ack",
-                              "bantin/v1/alert/all", "bantin/v1/alert/zone/zone-north"});
+    auto own =
+        mosquitto_sub(broker, "dev-a", "password-a",
+                      {"bantin/v1/dev/dev-a/bundle", "bantin/v1/dev/dev-a/cmd", "bantin/v1/dev/dev-a/ack",
+                       "bantin/v1/alert/all", "bantin/v1/alert/zone/zone-north"});
     INFO(own.output);
     CHECK_THAT(own.output, Catch::Contains("bantin/v1/dev/dev-a/bundle retained:bantin/v1/dev/dev-a/bundle"));
     CHECK_THAT(own.output, Catch::Contains("bantin/v1/dev/dev-a/cmd retained:bantin/v1/dev/dev-a/cmd"));
@@ -111,8 +137,9 @@ TEST_CASE("ACL: a device reads its own bundle, cmd and ack, alert/all and its zo
     CHECK_THAT(own.output,
                Catch::Contains("bantin/v1/alert/zone/zone-north retained:bantin/v1/alert/zone/zone-north"));
 
-    for (const std::string topic : {"bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-b/cmd", "bantin/v1/dev/dev-b/ack",
-                                    "bantin/v1/alert/zone/zone-south", "bantin/v1/dev/dev-b/status"}) {
+    for (const std::string topic :
+         {"bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-b/cmd", "bantin/v1/dev/dev-b/ack",
+          "bantin/v1/alert/zone/zone-south", "bantin/v1/dev/dev-b/status"}) {
         auto other = mosquitto_sub(broker, "dev-a", "password-a", {topic}, 1);
         INFO(topic << ": " << other.output);
         CHECK_THAT(other.output, !Catch::Contains("retained:"));
@@ -144,9 +171,9 @@ TEST_CASE("ACL: a device publishes only its own status and pop", "[acl][write]")
     }
 
     const std::vector<std::string> forbidden = {
-        "bantin/v1/dev/dev-b/status", "bantin/v1/dev/dev-b/pop",  "bantin/v1/dev/dev-a/bundle",
-        "bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-a/cmd",  "bantin/v1/dev/dev-b/cmd",
-        "bantin/v1/dev/dev-a/ack",    "bantin/v1/alert/all",      "bantin/v1/alert/zone/zone-north",
+        "bantin/v1/dev/dev-b/status", "bantin/v1/dev/dev-b/pop", "bantin/v1/dev/dev-a/bundle",
+        "bantin/v1/dev/dev-b/bundle", "bantin/v1/dev/dev-a/cmd", "bantin/v1/dev/dev-b/cmd",
+        "bantin/v1/dev/dev-a/ack",    "bantin/v1/alert/all",     "bantin/v1/alert/zone/zone-north",
         "bantin/v1/dev/dev-a/other",  "somewhere/else"};
     for (const auto& topic : forbidden) {
         auto denied = mosquitto_pub(broker, "dev-a", "password-a", topic, "forged-by-a");
@@ -172,9 +199,11 @@ TEST_CASE("ACL: anonymous, unknown and wrong-password connections are refused", 
     struct Login {
         std::string name, username, password;
     };
-    for (const auto& login : {Login{"anonymous", "", ""}, Login{"wrong password", "dev-a", "password-b"},
-                              Login{"unknown user", "dev-z", "password-a"}, Login{"no password", "dev-a", ""}}) {
-        auto refused = mosquitto_pub(broker, login.username, login.password, "bantin/v1/dev/dev-a/status", "x");
+    for (const auto& login :
+         {Login{"anonymous", "", ""}, Login{"wrong password", "dev-a", "password-b"},
+          Login{"unknown user", "dev-z", "password-a"}, Login{"no password", "dev-a", ""}}) {
+        auto refused =
+            mosquitto_pub(broker, login.username, login.password, "bantin/v1/dev/dev-a/status", "x");
         INFO(login.name << ": " << refused.output);
         CHECK(refused.exit_code != 0);
         CHECK_THAT(refused.output, Catch::Contains("Connection error: Not authorized"));
@@ -195,7 +224,8 @@ TEST_CASE("a device cannot take over another device's session by sending its cli
 
     // dev-a's credentials with dev-b's client id: the broker names the session after the
     // username (use_username_as_clientid), so dev-b's connection is untouched.
-    auto impostor = mosquitto_pub(broker, "dev-a", "password-a", "bantin/v1/dev/dev-a/status", "x", {"-i", "dev-b"});
+    auto impostor =
+        mosquitto_pub(broker, "dev-a", "password-a", "bantin/v1/dev/dev-a/status", "x", {"-i", "dev-b"});
     INFO(impostor.output);
     CHECK(impostor.exit_code == 0);
     CHECK_FALSE(victim_events.wait_for<MqttDisconnected>(1s));
@@ -203,7 +233,8 @@ TEST_CASE("a device cannot take over another device's session by sending its cli
     CHECK_THAT(broker.log(), Catch::Contains("as dev-a (p5"));
 
     // Still the live session: a command for dev-b reaches it.
-    auto controller_command = mosquitto_pub(broker, "controller", "controller-secret", "bantin/v1/dev/dev-b/cmd", "ping");
+    auto controller_command =
+        mosquitto_pub(broker, "controller", "controller-secret", "bantin/v1/dev/dev-b/cmd", "ping");
     CHECK(controller_command.exit_code == 0);
     auto command = victim_events.wait_for_message("bantin/v1/dev/dev-b/cmd", 5s);
     REQUIRE(command);

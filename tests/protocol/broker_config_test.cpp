@@ -29,7 +29,8 @@ namespace {
 
 // A line `mosquitto_passwd -b passwd dev-a secret` wrote (Mosquitto 2.0.11).
 constexpr const char* kMosquittoPasswdHash =
-    "$7$101$M1Q8OvxByDGpJE5E$ZTZgBDxPXE7/U+cgk0mnn8tqw70t8uXyT/mC0ot8fXqrREHusVpgndDLPuP9B9dktNO7VuSWE9PJOsolPxkGJQ==";
+    "$7$101$M1Q8OvxByDGpJE5E$ZTZgBDxPXE7/U+cgk0mnn8tqw70t8uXyT/"
+    "mC0ot8fXqrREHusVpgndDLPuP9B9dktNO7VuSWE9PJOsolPxkGJQ==";
 
 BrokerAccounts sample_accounts() {
     BrokerAccounts accounts;
@@ -100,7 +101,8 @@ const std::set<std::string> kBrokerFileNames = {"mosquitto.conf", "passwd", "acl
 }  // namespace
 
 TEST_CASE("hash_broker_password reproduces a mosquitto_passwd hash from its salt", "[broker][password]") {
-    const std::array<unsigned char, 12> salt = {0x33, 0x54, 0x3c, 0x3a, 0xfc, 0x41, 0xc8, 0x31, 0xa9, 0x24, 0x4e, 0x44};
+    const std::array<unsigned char, 12> salt = {0x33, 0x54, 0x3c, 0x3a, 0xfc, 0x41,
+                                                0xc8, 0x31, 0xa9, 0x24, 0x4e, 0x44};
     CHECK(hash_broker_password("secret", salt, 101) == kMosquittoPasswdHash);
 }
 
@@ -126,7 +128,8 @@ TEST_CASE("a fresh hash uses a random salt, 101 iterations and verifies", "[brok
 }
 
 TEST_CASE("verify_broker_password rejects hashes that are not $7$", "[broker][password]") {
-    for (const char* bad : {"plain", "$6$abc$def", "$7$101$onlysalt", "$7$x$AAAA$BBBB", "$7$101$AAAA$c2hvcnQ="}) {
+    for (const char* bad :
+         {"plain", "$6$abc$def", "$7$101$onlysalt", "$7$x$AAAA$BBBB", "$7$101$AAAA$c2hvcnQ="}) {
         auto result = verify_broker_password(bad, "secret");
         INFO(bad);
         REQUIRE_FALSE(result);
@@ -137,14 +140,14 @@ TEST_CASE("verify_broker_password rejects hashes that are not $7$", "[broker][pa
 TEST_CASE("the ACL grants devices their own topics by pattern and zones per user", "[broker][acl]") {
     auto acl = render_acl_file(sample_accounts());
     REQUIRE(acl);
-    for (const char* line : {"pattern read bantin/v1/dev/%u/bundle\n", "pattern read bantin/v1/dev/%u/cmd\n",
-                             "pattern read bantin/v1/dev/%u/ack\n", "pattern write bantin/v1/dev/%u/status\n",
-                             "pattern write bantin/v1/dev/%u/pop\n",
-                             "user controller\ntopic readwrite bantin/#\n",
-                             "user dev-a\ntopic read bantin/v1/alert/all\n"
-                             "topic read bantin/v1/alert/zone/zone-north\n"
-                             "topic read bantin/v1/alert/zone/zone-east\n",
-                             "user dev-b\ntopic read bantin/v1/alert/all\n"}) {
+    for (const char* line :
+         {"pattern read bantin/v1/dev/%u/bundle\n", "pattern read bantin/v1/dev/%u/cmd\n",
+          "pattern read bantin/v1/dev/%u/ack\n", "pattern write bantin/v1/dev/%u/status\n",
+          "pattern write bantin/v1/dev/%u/pop\n", "user controller\ntopic readwrite bantin/#\n",
+          "user dev-a\ntopic read bantin/v1/alert/all\n"
+          "topic read bantin/v1/alert/zone/zone-north\n"
+          "topic read bantin/v1/alert/zone/zone-east\n",
+          "user dev-b\ntopic read bantin/v1/alert/all\n"}) {
         INFO(line);
         CHECK_THAT(*acl, Catch::Contains(line));
     }
@@ -175,16 +178,18 @@ TEST_CASE("ids and zones that cannot be one topic level are refused, all at once
     CHECK_FALSE(render_acl_file(accounts));
 }
 
-TEST_CASE("mosquitto.conf locks the broker down and enables the TLS listener when asked", "[broker][config]") {
+TEST_CASE("mosquitto.conf locks the broker down and enables the TLS listener when asked",
+          "[broker][config]") {
     BrokerConfig config;
     config.directory = "/var/lib/bantin/broker";
     config.port = 1884;
     std::string text = render_mosquitto_conf(config);
     for (const char* line :
          {"listener 1884 127.0.0.1\n", "allow_anonymous false\n", "persistence true\n",
-          "persistence_location /var/lib/bantin/broker/persistence/\n", "password_file /var/lib/bantin/broker/passwd\n",
-          "acl_file /var/lib/bantin/broker/acl\n", "use_username_as_clientid true\n", "per_listener_settings false\n",
-          "max_queued_messages 1000\n", "message_size_limit 16777216\n"}) {
+          "persistence_location /var/lib/bantin/broker/persistence/\n",
+          "password_file /var/lib/bantin/broker/passwd\n", "acl_file /var/lib/bantin/broker/acl\n",
+          "use_username_as_clientid true\n", "per_listener_settings false\n", "max_queued_messages 1000\n",
+          "message_size_limit 16777216\n"}) {
         INFO(line);
         CHECK_THAT(text, Catch::Contains(line));
     }
@@ -192,18 +197,23 @@ TEST_CASE("mosquitto.conf locks the broker down and enables the TLS listener whe
     // The broker refuses oversized PUBLISHes, but never a legitimate signed bundle.
     CHECK(envelope_limit(MessageType::Bundle) < config.message_size_limit);
 
-    config.tls = BrokerTlsListener{"0.0.0.0", 8883, "/etc/bantin/ca.pem", "/etc/bantin/broker.pem",
-                                   "/etc/bantin/broker.key", ClientCertificate::Required};
+    config.tls = BrokerTlsListener{"0.0.0.0",
+                                   8883,
+                                   "/etc/bantin/ca.pem",
+                                   "/etc/bantin/broker.pem",
+                                   "/etc/bantin/broker.key",
+                                   ClientCertificate::Required};
     text = render_mosquitto_conf(config);
-    for (const char* line : {"listener 8883 0.0.0.0\n", "cafile /etc/bantin/ca.pem\n", "certfile /etc/bantin/broker.pem\n",
-                             "keyfile /etc/bantin/broker.key\n", "require_certificate true\n",
-                             "use_identity_as_username true\n"}) {
+    for (const char* line : {"listener 8883 0.0.0.0\n", "cafile /etc/bantin/ca.pem\n",
+                             "certfile /etc/bantin/broker.pem\n", "keyfile /etc/bantin/broker.key\n",
+                             "require_certificate true\n", "use_identity_as_username true\n"}) {
         INFO(line);
         CHECK_THAT(text, Catch::Contains(line));
     }
 }
 
-TEST_CASE("passwd and acl are written 0600, mosquitto.conf 0644, and no temporary file is left", "[broker][files]") {
+TEST_CASE("passwd and acl are written 0600, mosquitto.conf 0644, and no temporary file is left",
+          "[broker][files]") {
     TemporaryDirectory directory;
     const mode_t old_umask = ::umask(0);  // the modes must not depend on the caller's umask
     auto files = write_broker_files(config_in(directory.path()), sample_accounts());
@@ -269,14 +279,15 @@ TEST_CASE("replace_file skips temporary names taken by a symlink or a file and w
     CHECK_FALSE(fs::exists(directory.path() / "fourth.tmp"));  // renamed into place
 }
 
-TEST_CASE("replace_file gives up when every temporary name is taken and leaves the target alone", "[broker][files]") {
+TEST_CASE("replace_file gives up when every temporary name is taken and leaves the target alone",
+          "[broker][files]") {
     TemporaryDirectory directory;
     const fs::path target = directory.path() / "passwd";
     write_text(target, "old\n");
     fs::create_symlink(directory.path() / "victim", directory.path() / "taken.tmp");
-    auto replaced = bantin::protocol::detail::replace_file(target, "new\n",
-                                                           bantin::protocol::detail::FileAccess::OwnerOnly, std::nullopt,
-                                                           [](unsigned) { return std::string("taken.tmp"); });
+    auto replaced = bantin::protocol::detail::replace_file(
+        target, "new\n", bantin::protocol::detail::FileAccess::OwnerOnly, std::nullopt,
+        [](unsigned) { return std::string("taken.tmp"); });
     REQUIRE_FALSE(replaced);
     CHECK(replaced.error().code == Errc::Io);
     CHECK_THAT(replaced.error().detail, Catch::Contains("no free temporary name"));
@@ -284,7 +295,8 @@ TEST_CASE("replace_file gives up when every temporary name is taken and leaves t
     CHECK_FALSE(fs::exists(directory.path() / "victim"));
 }
 
-TEST_CASE("a write that fails part-way leaves the old passwd intact and no temporary file", "[broker][files]") {
+TEST_CASE("a write that fails part-way leaves the old passwd intact and no temporary file",
+          "[broker][files]") {
     TemporaryDirectory directory;
     auto files = write_broker_files(config_in(directory.path()), sample_accounts());
     REQUIRE(files);
@@ -322,7 +334,8 @@ TEST_CASE("a rename that fails leaves no temporary file behind", "[broker][files
     CHECK(names_in(directory.path()) == std::set<std::string>{"passwd", "persistence"});
 }
 
-TEST_CASE("run as root, passwd, acl and persistence/ go to the account Mosquitto drops to", "[broker][files][root]") {
+TEST_CASE("run as root, passwd, acl and persistence/ go to the account Mosquitto drops to",
+          "[broker][files][root]") {
     if (::geteuid() != 0) {
         WARN("not root: Mosquitto runs as the invoking user and the files stay theirs; nothing to hand over");
         return;

@@ -34,7 +34,8 @@ Command screenshot_command() {
     auto command = samples::command("cmd-000124");
     command.kind = CommandKind::Screenshot;
     command.volume.reset();
-    command.upload_url = "https://bantin.example/api/v1/devices/" + std::string(samples::device) + "/screenshot";
+    command.upload_url =
+        "https://bantin.example/api/v1/devices/" + std::string(samples::device) + "/screenshot";
     return command;
 }
 
@@ -93,7 +94,8 @@ TEST_CASE("screenshot upload URL of exactly 2048 bytes is accepted", "[protocol]
     CHECK(decoded->upload_url == url);
 }
 
-TEST_CASE("every screenshot upload URL refusal names command.args.upload_url", "[protocol][codec][screenshot]") {
+TEST_CASE("every screenshot upload URL refusal names command.args.upload_url",
+          "[protocol][codec][screenshot]") {
     auto base = encode(screenshot_command());
     std::string too_long = "https://bantin.example/" + std::string(2048, 'a');
     std::vector<std::pair<std::function<void(json&)>, std::string>> cases{
@@ -101,16 +103,20 @@ TEST_CASE("every screenshot upload URL refusal names command.args.upload_url", "
         {[](json& j) { j["args"]["upload_url"] = nullptr; }, "command.args.upload_url"},
         {[](json& j) { j["args"]["upload_url"] = "ftp://bantin.example/x"; },
          "command.args.upload_url: expected an http:// or https:// URL"},
-        {[](json& j) { j["args"]["upload_url"] = "file:///etc/passwd"; }, "command.args.upload_url: expected an http"},
+        {[](json& j) { j["args"]["upload_url"] = "file:///etc/passwd"; },
+         "command.args.upload_url: expected an http"},
         {[](json& j) { j["args"]["upload_url"] = "/api/v1/devices/d/screenshot"; },
          "command.args.upload_url: expected an http"},
-        {[](json& j) { j["args"]["upload_url"] = "https://"; }, "command.args.upload_url: the URL has no host"},
-        {[](json& j) { j["args"]["upload_url"] = "http:///x"; }, "command.args.upload_url: the URL has no host"},
+        {[](json& j) { j["args"]["upload_url"] = "https://"; },
+         "command.args.upload_url: the URL has no host"},
+        {[](json& j) { j["args"]["upload_url"] = "http:///x"; },
+         "command.args.upload_url: the URL has no host"},
         {[](json& j) { j["args"]["upload_url"] = "https://a.example/x y"; },
          "command.args.upload_url: spaces and control characters"},
         {[](json& j) { j["args"]["upload_url"] = "https://a.example/x\r\nHost: evil"; },
          "command.args.upload_url: spaces and control characters"},
-        {[too_long](json& j) { j["args"]["upload_url"] = too_long; }, "command.args.upload_url: 2071 bytes, at most 2048"},
+        {[too_long](json& j) { j["args"]["upload_url"] = too_long; },
+         "command.args.upload_url: 2071 bytes, at most 2048"},
         {[](json& j) { j["args"]["extra"] = 1; }, "command.args.extra: unknown field"},
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -133,7 +139,8 @@ TEST_CASE("upload_url is refused on every command kind but screenshot", "[protoc
     check_error(decode_command, set_volume, Errc::InvalidInput, "command.args.upload_url: unknown field");
 }
 
-TEST_CASE("the screenshot command example in docs/protocol.md is these bytes", "[protocol][codec][docs][screenshot]") {
+TEST_CASE("the screenshot command example in docs/protocol.md is these bytes",
+          "[protocol][codec][docs][screenshot]") {
     auto page_path = std::filesystem::path(BANTIN_SOURCE_DIR) / "docs" / "protocol.md";
     std::ifstream in(page_path);
     std::ostringstream page;
@@ -193,7 +200,8 @@ TEST_CASE("a row note, a replayed-bundle count and an unhealthy reason round tri
     CHECK(plain.find("replayed_bundles") == std::string::npos);
     CHECK(plain.find("unhealthy") == std::string::npos);
     status.replayed_bundles = 3;
-    status.unhealthy = "không mở được đầu ra âm thanh / audio output unavailable: audio output initialization failed";
+    status.unhealthy =
+        "không mở được đầu ra âm thanh / audio output unavailable: audio output initialization failed";
     auto decoded_status = decode_status(encode(status));
     REQUIRE(decoded_status.has_value());
     CHECK(*decoded_status == status);
@@ -205,8 +213,8 @@ TEST_CASE("a row note, a replayed-bundle count and an unhealthy reason round tri
                 Errc::InvalidInput, "pop.rows[0].note: longer than");
     check_error(decode_status, edited(encode(status), [](json& j) { j["replayed_bundles"] = -1; }),
                 Errc::InvalidInput, "status.replayed_bundles");
-    check_error(decode_status, edited(encode(status), [](json& j) { j["unhealthy"] = false; }), Errc::InvalidInput,
-                "status.unhealthy");
+    check_error(decode_status, edited(encode(status), [](json& j) { j["unhealthy"] = false; }),
+                Errc::InvalidInput, "status.unhealthy");
 }
 
 TEST_CASE("command reply round trips", "[protocol][codec]") {
@@ -305,7 +313,8 @@ TEST_CASE("every bundle decode error names its field", "[protocol][codec]") {
         {[](json& j) { j["manifest"][0]["type"] = "hologram"; }, "bundle.manifest[0].type"},
         {[](json& j) { j["manifest"][0]["url"] = "ftp://x"; }, "bundle.manifest[0].url"},
         {[](json& j) { j["manifest"][0]["duration_ms"] = -1; }, "bundle.manifest[0].duration_ms"},
-        {[](json& j) { j["manifest"].push_back(j["manifest"][0]); }, "bundle.manifest[1].sha256: listed twice"},
+        {[](json& j) { j["manifest"].push_back(j["manifest"][0]); },
+         "bundle.manifest[1].sha256: listed twice"},
         {[](json& j) { j["model"]["devices"][0]["id"] = "someone-else"; }, "bundle.model.devices"},
         {[](json& j) { j["model"]["campaigns"][0]["mode"] = 5; }, "bundle.model.campaigns[0]"},
         {[](json& j) { j.erase("model"); }, "bundle.model: missing"},
@@ -350,7 +359,8 @@ TEST_CASE("every alert and alert cancel decode error names its field", "[protoco
     };
     for (std::size_t i = 0; i < alert_cases.size(); ++i) {
         INFO("case " << i << ", expected " << alert_cases[i].second);
-        check_error(decode_alert, edited(alert, alert_cases[i].first), Errc::InvalidInput, alert_cases[i].second);
+        check_error(decode_alert, edited(alert, alert_cases[i].first), Errc::InvalidInput,
+                    alert_cases[i].second);
     }
     auto cancel = encode(samples::alert_cancel());
     std::vector<std::pair<std::function<void(json&)>, std::string>> cancel_cases{
@@ -445,5 +455,6 @@ TEST_CASE("the one proof outcome type reads back every name it writes and refuse
     auto unknown = bantin::protocol::parse_outcome("played");
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().code == bantin::Errc::InvalidInput);
-    CHECK(unknown.error().detail == "outcome: unknown value \"played\" (expected completed, interrupted, failed)");
+    CHECK(unknown.error().detail ==
+          "outcome: unknown value \"played\" (expected completed, interrupted, failed)");
 }

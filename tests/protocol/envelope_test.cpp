@@ -12,7 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-TrustedKeys trusted() { return {trusted_key(samples::controller_key().public_key)}; }
+TrustedKeys trusted() {
+    return {trusted_key(samples::controller_key().public_key)};
+}
 
 std::string sealed_bundle(std::uint64_t version = 7) {
     return seal(samples::bundle(version), samples::controller_key().secret);
@@ -42,8 +44,9 @@ TEST_CASE("a sealed bundle verifies and decodes to the same bundle", "[protocol]
 
 TEST_CASE("the envelope has v, kid, payload and base64 sig in that order", "[protocol][envelope]") {
     auto envelope = sealed_bundle();
-    CHECK_THAT(envelope, Catch::StartsWith(R"({"v":1,"kid":")" + key_id(samples::controller_key().public_key) +
-                                           R"(","payload":"{\"v\":1,\"type\":\"bundle\",)"));
+    CHECK_THAT(envelope,
+               Catch::StartsWith(R"({"v":1,"kid":")" + key_id(samples::controller_key().public_key) +
+                                 R"(","payload":"{\"v\":1,\"type\":\"bundle\",)"));
     auto opened = open_envelope(envelope, envelope_limit(MessageType::Bundle));
     REQUIRE(opened.has_value());
     CHECK(opened->payload == encode(samples::bundle()));
@@ -70,17 +73,18 @@ TEST_CASE("refused: tampered payload is a bad signature", "[protocol][envelope][
         payload.replace(at, 11, "\"version\":9");
         j["payload"] = payload;
     });
-    check_refused(verify_bundle(tampered, trusted(), samples::device, 6, samples::now()), Refusal::BadSignature,
-                  "does not verify");
+    check_refused(verify_bundle(tampered, trusted(), samples::device, 6, samples::now()),
+                  Refusal::BadSignature, "does not verify");
 }
 
-TEST_CASE("refused: a single flipped bit in the signature is a bad signature", "[protocol][envelope][refusal]") {
+TEST_CASE("refused: a single flipped bit in the signature is a bad signature",
+          "[protocol][envelope][refusal]") {
     auto envelope = sealed_bundle();
     auto opened = open_envelope(envelope, envelope_limit(MessageType::Bundle)).value();
     opened.signature[10] = static_cast<char>(opened.signature[10] ^ 0x01);
     auto flipped = with_envelope(envelope, [&](json& j) { j["sig"] = base64_encode(opened.signature); });
-    check_refused(verify_bundle(flipped, trusted(), samples::device, 6, samples::now()), Refusal::BadSignature,
-                  "envelope.sig");
+    check_refused(verify_bundle(flipped, trusted(), samples::device, 6, samples::now()),
+                  Refusal::BadSignature, "envelope.sig");
 }
 
 TEST_CASE("refused: unsigned envelope, missing or empty sig", "[protocol][envelope][refusal]") {
@@ -105,9 +109,8 @@ TEST_CASE("refused: a bare message without an envelope is malformed", "[protocol
 TEST_CASE("refused: signed with a key whose id is trusted but bytes differ (wrong key)",
           "[protocol][envelope][refusal]") {
     // The other key signs, but the envelope claims the trusted key id.
-    auto forged = with_envelope(seal(samples::bundle(), samples::other_key().secret), [](json& j) {
-        j["kid"] = key_id(samples::controller_key().public_key);
-    });
+    auto forged = with_envelope(seal(samples::bundle(), samples::other_key().secret),
+                                [](json& j) { j["kid"] = key_id(samples::controller_key().public_key); });
     check_refused(verify_bundle(forged, trusted(), samples::device, 6, samples::now()), Refusal::BadSignature,
                   "does not verify with key");
 }
@@ -119,7 +122,8 @@ TEST_CASE("refused: unknown key id", "[protocol][envelope][refusal]") {
 }
 
 TEST_CASE("key rotation: either of two trusted keys verifies", "[protocol][envelope]") {
-    TrustedKeys both{trusted_key(samples::controller_key().public_key), trusted_key(samples::other_key().public_key)};
+    TrustedKeys both{trusted_key(samples::controller_key().public_key),
+                     trusted_key(samples::other_key().public_key)};
     CHECK(verify_bundle(sealed_bundle(), both, samples::device, 6, samples::now()).has_value());
     CHECK(verify_bundle(seal(samples::bundle(), samples::other_key().secret), both, samples::device, 6,
                         samples::now())
@@ -127,8 +131,8 @@ TEST_CASE("key rotation: either of two trusted keys verifies", "[protocol][envel
 }
 
 TEST_CASE("refused: bundle for another device is wrong device", "[protocol][envelope][refusal]") {
-    check_refused(verify_bundle(sealed_bundle(), trusted(), "loa-phuong-2", 6, samples::now()), Refusal::WrongDevice,
-                  "bundle.device");
+    check_refused(verify_bundle(sealed_bundle(), trusted(), "loa-phuong-2", 6, samples::now()),
+                  Refusal::WrongDevice, "bundle.device");
 }
 
 TEST_CASE("refused: command for another device is wrong device", "[protocol][envelope][refusal]") {
@@ -155,13 +159,13 @@ TEST_CASE("refused: ack for another device is wrong device", "[protocol][envelop
 }
 
 TEST_CASE("refused: replayed bundle of an older version", "[protocol][envelope][refusal]") {
-    check_refused(verify_bundle(sealed_bundle(5), trusted(), samples::device, 6, samples::now()), Refusal::Replay,
-                  "bundle.version: 5 is not newer than the applied 6");
+    check_refused(verify_bundle(sealed_bundle(5), trusted(), samples::device, 6, samples::now()),
+                  Refusal::Replay, "bundle.version: 5 is not newer than the applied 6");
 }
 
 TEST_CASE("refused: replayed bundle of the equal version", "[protocol][envelope][refusal]") {
-    check_refused(verify_bundle(sealed_bundle(7), trusted(), samples::device, 7, samples::now()), Refusal::Replay,
-                  "bundle.version: 7 is not newer than the applied 7");
+    check_refused(verify_bundle(sealed_bundle(7), trusted(), samples::device, 7, samples::now()),
+                  Refusal::Replay, "bundle.version: 7 is not newer than the applied 7");
 }
 
 TEST_CASE("a first bundle is accepted when nothing is applied", "[protocol][envelope]") {
@@ -179,7 +183,8 @@ TEST_CASE("refused: repeated command id", "[protocol][envelope][refusal]") {
                   "command.id: \"cmd-000123\" was already carried out");
 }
 
-TEST_CASE("refused: command issued before the forgotten ids of a full memory", "[protocol][envelope][refusal]") {
+TEST_CASE("refused: command issued before the forgotten ids of a full memory",
+          "[protocol][envelope][refusal]") {
     SeenCommands seen(2);
     seen.remember("cmd-a", samples::at("2026-11-27T05:50:00Z"));
     seen.remember("cmd-b", samples::at("2026-11-27T05:55:00Z"));
@@ -217,8 +222,9 @@ TEST_CASE("refused: alert that was cancelled is a replay", "[protocol][envelope]
 }
 
 TEST_CASE("refused: expired bundle", "[protocol][envelope][refusal]") {
-    check_refused(verify_bundle(sealed_bundle(), trusted(), samples::device, 6, samples::at("2026-12-04T05:00:00Z")),
-                  Refusal::Expired, "bundle expired at 2026-12-04T05:00:00.000Z");
+    check_refused(
+        verify_bundle(sealed_bundle(), trusted(), samples::device, 6, samples::at("2026-12-04T05:00:00Z")),
+        Refusal::Expired, "bundle expired at 2026-12-04T05:00:00.000Z");
 }
 
 TEST_CASE("refused: expired command", "[protocol][envelope][refusal]") {
@@ -230,8 +236,8 @@ TEST_CASE("refused: expired command", "[protocol][envelope][refusal]") {
 
 TEST_CASE("refused: expired alert and alert cancel", "[protocol][envelope][refusal]") {
     auto later = samples::at("2026-11-27T12:00:00Z");
-    check_refused(verify_alert(seal(samples::alert(), samples::controller_key().secret), trusted(), samples::zone, {},
-                               later),
+    check_refused(verify_alert(seal(samples::alert(), samples::controller_key().secret), trusted(),
+                               samples::zone, {}, later),
                   Refusal::Expired, "alert expired");
     check_refused(verify_alert(seal(samples::alert_cancel(), samples::controller_key().secret), trusted(),
                                samples::zone, {}, later),
@@ -240,8 +246,8 @@ TEST_CASE("refused: expired alert and alert cancel", "[protocol][envelope][refus
 
 TEST_CASE("refused: oversized envelope", "[protocol][envelope][refusal]") {
     std::string huge(envelope_limit(MessageType::Command) + 1, ' ');
-    check_refused(verify_command(huge, trusted(), samples::device, SeenCommands{}, samples::now()), Refusal::TooLarge,
-                  "over the limit");
+    check_refused(verify_command(huge, trusted(), samples::device, SeenCommands{}, samples::now()),
+                  Refusal::TooLarge, "over the limit");
 }
 
 TEST_CASE("refused: oversized payload inside a small-enough envelope", "[protocol][envelope][refusal]") {
@@ -256,7 +262,8 @@ TEST_CASE("refused: oversized payload inside a small-enough envelope", "[protoco
 TEST_CASE("refused: malformed envelopes", "[protocol][envelope][refusal]") {
     auto check = [](const std::string& bytes, const std::string& detail) {
         INFO("bytes: " << bytes.substr(0, 80));
-        check_refused(verify_bundle(bytes, trusted(), samples::device, 0, samples::now()), Refusal::Malformed, detail);
+        check_refused(verify_bundle(bytes, trusted(), samples::device, 0, samples::now()), Refusal::Malformed,
+                      detail);
     };
     check("", "not JSON");
     check("not json", "not JSON");
@@ -265,7 +272,8 @@ TEST_CASE("refused: malformed envelopes", "[protocol][envelope][refusal]") {
     check(with_envelope(sealed_bundle(), [](json& j) { j.erase("payload"); }), "envelope.payload: missing");
     check(with_envelope(sealed_bundle(), [](json& j) { j["payload"] = json::object(); }), "envelope.payload");
     check(with_envelope(sealed_bundle(), [](json& j) { j["kid"] = 5; }), "envelope.kid");
-    check(with_envelope(sealed_bundle(), [](json& j) { j["extra"] = true; }), "envelope.extra: unknown field");
+    check(with_envelope(sealed_bundle(), [](json& j) { j["extra"] = true; }),
+          "envelope.extra: unknown field");
     check(with_envelope(sealed_bundle(), [](json& j) { j["sig"] = 12; }), "envelope.sig");
 }
 
@@ -278,7 +286,8 @@ TEST_CASE("refused: signed payload that does not decode is malformed and names i
                   "bundle.manifest[0].sha256");
 }
 
-TEST_CASE("refused: a command signed and sent on the bundle topic is malformed", "[protocol][envelope][refusal]") {
+TEST_CASE("refused: a command signed and sent on the bundle topic is malformed",
+          "[protocol][envelope][refusal]") {
     auto envelope = seal(samples::command(), samples::controller_key().secret);
     check_refused(verify_bundle(envelope, trusted(), samples::device, 0, samples::now()), Refusal::Malformed,
                   "bundle.type");
@@ -286,8 +295,8 @@ TEST_CASE("refused: a command signed and sent on the bundle topic is malformed",
 
 TEST_CASE("refused: unsupported envelope version", "[protocol][envelope][refusal]") {
     auto v2 = with_envelope(sealed_bundle(), [](json& j) { j["v"] = 2; });
-    check_refused(verify_bundle(v2, trusted(), samples::device, 6, samples::now()), Refusal::UnsupportedVersion,
-                  "envelope.v: version 2");
+    check_refused(verify_bundle(v2, trusted(), samples::device, 6, samples::now()),
+                  Refusal::UnsupportedVersion, "envelope.v: version 2");
 }
 
 TEST_CASE("refused: unsupported payload version inside a valid signature", "[protocol][envelope][refusal]") {

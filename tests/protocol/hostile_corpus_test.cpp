@@ -7,9 +7,9 @@
 // Each must be refused with the reason (and detail) its manifest entry names. The clock, the
 // device, its zone and remembered state are those of the fuzz targets.
 
+#include "support/hostile_corpus.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/keys.hpp"
-#include "support/hostile_corpus.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -64,7 +64,9 @@ void check(const nlohmann::json& entry, const std::pair<std::string, std::string
 TEST_CASE("hostile corpus: envelopes from the broker are refused as listed", "[protocol][hostile][corpus]") {
     for (const auto& entry : testing::hostile_manifest().at("envelopes")) {
         const std::string file = entry.at("file");
-        DYNAMIC_SECTION(file) { check(entry, verify(entry.at("message"), testing::hostile_content(entry))); }
+        DYNAMIC_SECTION(file) {
+            check(entry, verify(entry.at("message"), testing::hostile_content(entry)));
+        }
     }
 }
 

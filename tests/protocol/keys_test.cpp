@@ -3,10 +3,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 using namespace bantin;
 using namespace bantin::protocol;
@@ -87,8 +87,9 @@ TEST_CASE("secret key PEM is PKCS#8 and round trips", "[protocol][keys]") {
 }
 
 TEST_CASE("PEM that is not an Ed25519 key is refused", "[protocol][keys]") {
-    auto rsa_like = "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf\n"
-                    "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END PUBLIC KEY-----\n";
+    auto rsa_like =
+        "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf\n"
+        "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END PUBLIC KEY-----\n";
     auto parsed = public_key_from_pem(rsa_like);
     REQUIRE_FALSE(parsed.has_value());
     CHECK_THAT(parsed.error().detail, Catch::Contains("not an Ed25519 public key"));

@@ -37,7 +37,9 @@ namespace {
 using bantin::MonotonicTime;
 using bantin::protocol::ReconnectBackoff;
 
-MonotonicTime at(std::chrono::milliseconds offset) { return MonotonicTime{} + offset; }
+MonotonicTime at(std::chrono::milliseconds offset) {
+    return MonotonicTime{} + offset;
+}
 
 }  // namespace
 

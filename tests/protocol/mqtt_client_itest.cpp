@@ -44,9 +44,10 @@ TEST_CASE("a retained bundle reaches a device that subscribes after it was publi
     controller_events.connect_and_subscribe({});
 
     std::optional<MqttPublishCompleted> completion;
-    auto published = controller->publish("bantin/v1/dev/dev-a/bundle", R"({"version":7})",
-                                         PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, std::nullopt},
-                                         [&](const MqttPublishCompleted& done) { completion = done; });
+    auto published =
+        controller->publish("bantin/v1/dev/dev-a/bundle", R"({"version":7})",
+                            PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, std::nullopt},
+                            [&](const MqttPublishCompleted& done) { completion = done; });
     REQUIRE(published);
     auto acknowledged = controller_events.wait_for<MqttPublishCompleted>(5s);
     REQUIRE(acknowledged);
@@ -126,7 +127,8 @@ TEST_CASE("the Last Will marks a SIGKILLed device offline, retained", "[mqtt][wi
     REQUIRE(child >= 0);
     if (child == 0) {
         auto options = bantin::test::options_for(broker, "dev-a", "password-a");
-        options.will = bantin::protocol::MqttWill{status, "offline", Retain::Yes, QualityOfService::AtLeastOnce};
+        options.will =
+            bantin::protocol::MqttWill{status, "offline", Retain::Yes, QualityOfService::AtLeastOnce};
         auto device = MqttClient::create(options);
         if (!device || !device->start()) {
             ::_exit(2);
@@ -134,7 +136,8 @@ TEST_CASE("the Last Will marks a SIGKILLed device offline, retained", "[mqtt][wi
         for (int i = 0; i < 500; ++i) {
             for (const auto& event : device->poll(100ms)) {
                 if (std::holds_alternative<MqttConnected>(event)) {
-                    (void)device->publish(status, "online", PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, {}});
+                    (void)device->publish(status, "online",
+                                          PublishOptions{QualityOfService::AtLeastOnce, Retain::Yes, {}});
                 }
             }
         }
@@ -213,8 +216,9 @@ TEST_CASE("after a broker restart the client reconnects and gets the QoS 1 messa
     // Published while the broker is down: libmosquitto keeps them and sends them later.
     std::vector<int> reasons;
     for (int i = 1; i <= 3; ++i) {
-        auto queued = controller->publish(command_topic, "command-" + std::to_string(i), {},
-                                          [&](const MqttPublishCompleted& done) { reasons.push_back(done.reason_code); });
+        auto queued = controller->publish(
+            command_topic, "command-" + std::to_string(i), {},
+            [&](const MqttPublishCompleted& done) { reasons.push_back(done.reason_code); });
         REQUIRE(queued);
     }
 
@@ -357,7 +361,8 @@ TEST_CASE("the wakeup hook runs for every queued event and events arrive through
     REQUIRE(broker.start());
     INFO(broker.log());
     std::atomic<int> wakeups{0};
-    auto device = MqttClient::create(bantin::test::options_for(broker, "dev-a", "password-a"), [&] { ++wakeups; });
+    auto device =
+        MqttClient::create(bantin::test::options_for(broker, "dev-a", "password-a"), [&] { ++wakeups; });
     REQUIRE(device);
     EventWaiter events(*device);
     events.connect_and_subscribe({"bantin/v1/dev/dev-a/cmd"});

@@ -53,7 +53,8 @@ public:
             int error = 0;
             socklen_t error_length = sizeof error;
             const bool completed = ::poll(&waiting, 1, 300) == 1 &&
-                                   ::getsockopt(filler, SOL_SOCKET, SO_ERROR, &error, &error_length) == 0 && error == 0;
+                                   ::getsockopt(filler, SOL_SOCKET, SO_ERROR, &error, &error_length) == 0 &&
+                                   error == 0;
             if (!completed) {
                 ::close(filler);
                 m_black_hole = true;
@@ -109,7 +110,8 @@ public:
         m_directory = pattern;
         auto made = bantin::test::run_command(
             {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", (m_directory / "ca.key").string(), "-out", pem(), "-days", "2", "-subj", "/CN=test-ca"},
+             "-keyout", (m_directory / "ca.key").string(), "-out", pem(), "-days", "2", "-subj",
+             "/CN=test-ca"},
             m_directory / "openssl.log", 30s);
         INFO(made.output);
         REQUIRE(made.exit_code == 0);
@@ -180,7 +182,9 @@ private:
     std::thread m_thread;
 };
 
-double process_cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+double process_cpu_seconds() {
+    return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
 
 }  // namespace
 
@@ -281,7 +285,8 @@ TEST_CASE("two clients sharing a client id take over each other with growing del
     int connects = 0;
     const auto deadline = std::chrono::steady_clock::now() + 8s;
     while (std::chrono::steady_clock::now() < deadline) {
-        for (auto [client, delays] : {std::pair{&*first, &first_delays}, std::pair{&*second, &second_delays}}) {
+        for (auto [client, delays] :
+             {std::pair{&*first, &first_delays}, std::pair{&*second, &second_delays}}) {
             for (const MqttEvent& event : client->poll(20ms)) {
                 if (const auto* lost = std::get_if<MqttDisconnected>(&event)) {
                     delays->push_back(lost->reconnect_delay);
@@ -294,7 +299,8 @@ TEST_CASE("two clients sharing a client id take over each other with growing del
     first->stop();
     second->stop();
 
-    INFO("connects " << connects << ", first kicked " << first_delays.size() << ", second " << second_delays.size());
+    INFO("connects " << connects << ", first kicked " << first_delays.size() << ", second "
+                     << second_delays.size());
     // Growing delays: 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + ... allow at most about 8 reconnects per
     // client in 8 s; with the delay reset on every CONNACK it was about 80. Load only lowers
     // the count.
@@ -304,7 +310,8 @@ TEST_CASE("two clients sharing a client id take over each other with growing del
         for (std::size_t k = 0; k < delays->size(); ++k) {
             const auto ceiling =
                 std::min<std::chrono::milliseconds>(1600ms, 100ms * (1LL << std::min<std::size_t>(k, 20)));
-            INFO("takeover " << k << ": delay " << (*delays)[k].count() << " ms, ceiling " << ceiling.count());
+            INFO("takeover " << k << ": delay " << (*delays)[k].count() << " ms, ceiling "
+                             << ceiling.count());
             CHECK((*delays)[k] >= ceiling / 2);
             CHECK((*delays)[k] <= ceiling);
         }
@@ -391,4 +398,3 @@ TEST_CASE("a broker that goes away is a lost connection, not a DISCONNECT the br
     CHECK_THAT(lost->error.detail, !Catch::Contains("DISCONNECT"));
     REQUIRE(events.wait_for<MqttConnected>(10s));  // and it is back soon
 }
-

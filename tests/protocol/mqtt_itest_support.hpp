@@ -43,7 +43,8 @@ public:
     explicit EventWaiter(protocol::MqttClient& client) : m_client(client) {}
 
     template <class Event>
-    std::optional<Event> wait_for(std::chrono::milliseconds timeout, std::function<bool(const Event&)> accept = {}) {
+    std::optional<Event> wait_for(std::chrono::milliseconds timeout,
+                                  std::function<bool(const Event&)> accept = {}) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (true) {
             for (auto it = m_backlog.begin(); it != m_backlog.end(); ++it) {
@@ -57,20 +58,23 @@ public:
             if (now >= deadline) {
                 return std::nullopt;
             }
-            auto events = m_client.poll(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+            auto events =
+                m_client.poll(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
             for (auto& event : events) {
                 m_backlog.push_back(std::move(event));
             }
         }
     }
 
-    std::optional<protocol::MqttMessage> wait_for_message(const std::string& topic, std::chrono::milliseconds timeout) {
+    std::optional<protocol::MqttMessage> wait_for_message(const std::string& topic,
+                                                          std::chrono::milliseconds timeout) {
         return wait_for<protocol::MqttMessage>(
             timeout, [&](const protocol::MqttMessage& message) { return message.topic == topic; });
     }
 
     // Every message on `topic` received within `duration`.
-    std::vector<protocol::MqttMessage> collect_messages(const std::string& topic, std::chrono::milliseconds duration) {
+    std::vector<protocol::MqttMessage> collect_messages(const std::string& topic,
+                                                        std::chrono::milliseconds duration) {
         std::vector<protocol::MqttMessage> messages;
         const auto deadline = std::chrono::steady_clock::now() + duration;
         while (true) {
@@ -78,7 +82,8 @@ public:
             if (now >= deadline) {
                 return messages;
             }
-            auto message = wait_for_message(topic, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+            auto message = wait_for_message(
+                topic, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
             if (message) {
                 messages.push_back(*message);
             }

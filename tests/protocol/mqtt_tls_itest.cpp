@@ -33,10 +33,10 @@ public:
     void make_signed(const std::string& name, const std::string& common_name, const std::string& ca,
                      const std::string& extensions) {
         const std::string csr = (m_directory / (name + ".csr")).string();
-        run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-             key(name), "-out", csr, "-subj", "/CN=" + common_name});
-        run({"openssl", "x509", "-req", "-in", csr, "-CA", pem(ca), "-CAkey", key(ca), "-CAcreateserial", "-out",
-             pem(name), "-days", "2", "-extfile", (m_directory / extensions).string()});
+        run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", key(name), "-out", csr, "-subj", "/CN=" + common_name});
+        run({"openssl", "x509", "-req", "-in", csr, "-CA", pem(ca), "-CAkey", key(ca), "-CAcreateserial",
+             "-out", pem(name), "-days", "2", "-extfile", (m_directory / extensions).string()});
     }
 
     std::string pem(const std::string& name) const { return (m_directory / (name + ".pem")).string(); }
@@ -60,9 +60,10 @@ struct TlsSetup {
     static MosquittoBrokerOptions options(const TestPki& pki) {
         MosquittoBrokerOptions options;
         options.devices = {TestDevice{"dev-a", "password-a", {}}, TestDevice{"dev-b", "password-b", {}}};
-        options.tls = bantin::protocol::BrokerTlsListener{"127.0.0.1", 0, pki.pem("ca"), pki.pem("server"),
-                                                          pki.key("server"),
-                                                          bantin::protocol::ClientCertificate::Required};
+        options.tls = bantin::protocol::BrokerTlsListener{
+            "127.0.0.1",       0,
+            pki.pem("ca"),     pki.pem("server"),
+            pki.key("server"), bantin::protocol::ClientCertificate::Required};
         return options;
     }
 

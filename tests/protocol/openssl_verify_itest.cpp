@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace bantin;
 using namespace bantin::protocol;
@@ -63,8 +63,9 @@ CommandResult run(const std::string& command_line, const TemporaryDirectory& dir
 }
 
 std::string verify_command_line(const TemporaryDirectory& directory) {
-    return "openssl pkeyutl -verify -pubin -inkey '" + (directory / "controller.pem").string() + "' -rawin -in '" +
-           (directory / "payload.bin").string() + "' -sigfile '" + (directory / "sig.bin").string() + "'";
+    return "openssl pkeyutl -verify -pubin -inkey '" + (directory / "controller.pem").string() +
+           "' -rawin -in '" + (directory / "payload.bin").string() + "' -sigfile '" +
+           (directory / "sig.bin").string() + "'";
 }
 
 // Writes what a third party extracts from an envelope: the payload bytes and the raw signature.
@@ -109,15 +110,16 @@ TEST_CASE("openssl verifies a command signed for a device too", "[protocol][open
     CHECK(result.exit_code == 0);
 }
 
-TEST_CASE("openssl reads the PKCS#8 secret key and makes the same signature", "[protocol][openssl][integration]") {
+TEST_CASE("openssl reads the PKCS#8 secret key and makes the same signature",
+          "[protocol][openssl][integration]") {
     // Ed25519 is deterministic: the same key and bytes give the same signature, so this proves
     // the key file is the key OpenSSL understands, not merely a file it parses.
     TemporaryDirectory directory;
     auto envelope = seal(samples::bundle(), samples::controller_key().secret);
     extract(envelope, directory);
     write_bytes(directory / "controller.key", to_pem(samples::controller_key().secret));
-    auto result = run("openssl pkeyutl -sign -inkey '" + (directory / "controller.key").string() + "' -rawin -in '" +
-                          (directory / "payload.bin").string() + "' -out '" +
+    auto result = run("openssl pkeyutl -sign -inkey '" + (directory / "controller.key").string() +
+                          "' -rawin -in '" + (directory / "payload.bin").string() + "' -out '" +
                           (directory / "openssl-sig.bin").string() + "'",
                       directory);
     INFO(result.output);
@@ -125,10 +127,12 @@ TEST_CASE("openssl reads the PKCS#8 secret key and makes the same signature", "[
     CHECK(read_bytes(directory / "openssl-sig.bin") == read_bytes(directory / "sig.bin"));
 }
 
-TEST_CASE("openssl derives the same public key and key id from the key files", "[protocol][openssl][integration]") {
+TEST_CASE("openssl derives the same public key and key id from the key files",
+          "[protocol][openssl][integration]") {
     TemporaryDirectory directory;
     write_bytes(directory / "controller.key", to_pem(samples::controller_key().secret));
-    auto result = run("openssl pkey -in '" + (directory / "controller.key").string() + "' -pubout", directory);
+    auto result =
+        run("openssl pkey -in '" + (directory / "controller.key").string() + "' -pubout", directory);
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
     CHECK(result.output == to_pem(samples::controller_key().public_key));

@@ -55,7 +55,9 @@ std::vector<Example> examples() {
     };
 }
 
-std::string fenced(const Example& example) { return "```" + example.language + "\n" + example.bytes + "\n```"; }
+std::string fenced(const Example& example) {
+    return "```" + example.language + "\n" + example.bytes + "\n```";
+}
 
 std::string read_protocol_page() {
     auto page = std::filesystem::path(BANTIN_SOURCE_DIR) / "docs" / "protocol.md";
@@ -69,7 +71,8 @@ std::string read_protocol_page() {
 
 TEST_CASE("docs/protocol.md shows every example message byte for byte", "[protocol][docs]") {
     if (std::getenv("BANTIN_PRINT_PROTOCOL_EXAMPLES") != nullptr) {
-        for (const auto& example : examples()) std::cout << "<!-- " << example.name << " -->\n" << fenced(example) << "\n\n";
+        for (const auto& example : examples())
+            std::cout << "<!-- " << example.name << " -->\n" << fenced(example) << "\n\n";
     }
     auto page = read_protocol_page();
     REQUIRE_FALSE(page.empty());
@@ -81,10 +84,10 @@ TEST_CASE("docs/protocol.md shows every example message byte for byte", "[protoc
 
 TEST_CASE("the documented examples decode and verify", "[protocol][docs]") {
     TrustedKeys keys{trusted_key(samples::controller_key().public_key)};
-    auto bundle = verify_bundle(seal(samples::bundle(), samples::controller_key().secret), keys, samples::device, 0,
-                                samples::now());
+    auto bundle = verify_bundle(seal(samples::bundle(), samples::controller_key().secret), keys,
+                                samples::device, 0, samples::now());
     REQUIRE(bundle.has_value());
-    auto command = verify_command(seal(samples::command(), samples::controller_key().secret), keys, samples::device,
-                                  SeenCommands{}, samples::now());
+    auto command = verify_command(seal(samples::command(), samples::controller_key().secret), keys,
+                                  samples::device, SeenCommands{}, samples::now());
     REQUIRE(command.has_value());
 }

@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <functional>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <filesystem>
+#include <functional>
 
 using namespace bantin;
 using namespace bantin::protocol;
@@ -101,7 +101,8 @@ TEST_CASE("every provisioning error names its field", "[protocol][provisioning]"
         {[](json& j) { j["mqtt"]["password"] = ""; }, "provisioning.mqtt.password"},
         {[](json& j) { j["mqtt"]["tls_ca_pem"] = "hello"; }, "provisioning.mqtt.tls_ca_pem"},
         {[](json& j) { j["controller_keys"] = json::array(); }, "provisioning.controller_keys"},
-        {[](json& j) { j["controller_keys"][1]["kid"] = "0000000000000000"; }, "provisioning.controller_keys[1].kid"},
+        {[](json& j) { j["controller_keys"][1]["kid"] = "0000000000000000"; },
+         "provisioning.controller_keys[1].kid"},
         {[](json& j) { j["controller_keys"][0]["public_key"] = "AAAA"; },
          "provisioning.controller_keys[0].public_key"},
         {[](json& j) { j["mqtt"]["keepalive"] = 60; }, "provisioning.mqtt.keepalive: unknown field"},

@@ -10,7 +10,9 @@
 
 namespace bantin::protocol::samples {
 
-inline TimePoint at(std::string_view utc) { return *parse_utc(utc); }
+inline TimePoint at(std::string_view utc) {
+    return *parse_utc(utc);
+}
 
 inline const std::string device = "loa-phuong-1-cong-uy-ban";
 inline const std::string zone = "phuong-1";
@@ -31,7 +33,9 @@ inline KeyPair other_key() {
     return key_pair_from_seed(seed);
 }
 
-inline TimePoint now() { return at("2026-11-27T06:00:00Z"); }
+inline TimePoint now() {
+    return at("2026-11-27T06:00:00Z");
+}
 
 inline Bundle bundle(std::uint64_t version = 7) {
     using namespace scheduler;
@@ -132,7 +136,8 @@ inline Status status() {
     status.uptime_ms = 86'400'000;
     status.desired_bundle_version = 7;
     status.applied_bundle_version = 6;
-    status.now_playing = NowPlaying{SourceKind::Campaign, "cd-tiem-chung-11", audio_sha, at("2026-11-27T06:00:00Z")};
+    status.now_playing =
+        NowPlaying{SourceKind::Campaign, "cd-tiem-chung-11", audio_sha, at("2026-11-27T06:00:00Z")};
     status.download = DownloadProgress{0, 1, 524'288, 1'523'114};
     status.cache_used_bytes = 734'003'200;
     status.cache_capacity_bytes = 4'294'967'296;

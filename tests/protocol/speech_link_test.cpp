@@ -1,7 +1,7 @@
 // Text notices and their speech on the wire and on the device kind that plays them.
 
-#include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/speech_link.hpp"
+#include "bantin/protocol/codec.hpp"
 #include "protocol/sample_messages.hpp"
 
 #include <catch2/catch.hpp>
@@ -61,7 +61,8 @@ TEST_CASE("an alert naming speech on audio media is refused with the field's pat
     auto decoded = decode_alert(document.dump());
     REQUIRE_FALSE(decoded);
     CHECK(decoded.error().code == Errc::InvalidInput);
-    CHECK(decoded.error().detail == "alert.media[0].speech: only a text notice has speech, this media is audio");
+    CHECK(decoded.error().detail ==
+          "alert.media[0].speech: only a text notice has speech, this media is audio");
 }
 
 TEST_CASE("a speaker plays a linked text notice as its speech audio", "[speech]") {
@@ -92,7 +93,8 @@ TEST_CASE("a screen keeps the text notice and its link", "[speech]") {
 TEST_CASE("a text notice without speech, or whose speech is not in the model, stays as it is", "[speech]") {
     scheduler::Model model;
     model.media = {text_notice(text_sha, std::nullopt), text_notice(other_text_sha, samples::audio_sha)};
-    model.playlists = {scheduler::Playlist{"p", "", {{text_sha, std::nullopt, 1}, {other_text_sha, std::nullopt, 1}}}};
+    model.playlists = {
+        scheduler::Playlist{"p", "", {{text_sha, std::nullopt, 1}, {other_text_sha, std::nullopt, 1}}}};
     const scheduler::Model before = model;
     CHECK(speak_text_notices(model, scheduler::DeviceKind::Speaker).empty());
     CHECK(model == before);

@@ -106,7 +106,8 @@ public:
         }
         test::ApiUser editor(port, test::login(port, "editor", "editor-reliability-password"));
         test::ApiUser approver(port, test::login(port, "approver", "approver-reliability-password"));
-        m_operator = std::make_unique<test::ApiUser>(port, test::login(port, "operator", "operator-reliability-password"));
+        m_operator = std::make_unique<test::ApiUser>(
+            port, test::login(port, "operator", "operator-reliability-password"));
 
         auto zone = m_operator->post("/api/v1/zones", {{"id", zone_id}, {"name", "Bạch Đằng"}});
         INFO(zone.text);
@@ -115,12 +116,14 @@ public:
         REQUIRE(pictures.size() == 2);
         Json items = Json::array();
         for (std::size_t index = 0; index < pictures.size(); ++index) {
-            auto uploaded = editor.upload("/api/v1/media?name=picture-" + std::to_string(index) + ".png", pictures[index]);
+            auto uploaded = editor.upload("/api/v1/media?name=picture-" + std::to_string(index) + ".png",
+                                          pictures[index]);
             INFO(uploaded.text);
             REQUIRE(uploaded.status == 201);
             items.push_back({{"media", uploaded.body["sha256"]}, {"duration_ms", 1000}});
         }
-        auto playlist = editor.post("/api/v1/playlists", {{"id", "pl-reliability"}, {"name", "Reliability"}, {"items", items}});
+        auto playlist = editor.post("/api/v1/playlists",
+                                    {{"id", "pl-reliability"}, {"name", "Reliability"}, {"items", items}});
         INFO(playlist.text);
         REQUIRE(playlist.status == 201);
         auto campaign = editor.post("/api/v1/campaigns", {{"id", campaign_id},
@@ -216,7 +219,8 @@ public:
     }
 
     // One line of the table, printed and appended to BANTIN_RELIABILITY_REPORT.
-    static void report(const std::string& fault, int injected, const Tally& tally, std::chrono::milliseconds recovery) {
+    static void report(const std::string& fault, int injected, const Tally& tally,
+                       std::chrono::milliseconds recovery) {
         std::ostringstream line;
         line << std::left << std::setw(44) << fault << std::right << std::setw(6) << injected << std::setw(10)
              << tally.expected << std::setw(8) << tally.found << std::setw(6) << tally.lost << std::setw(9)
@@ -233,7 +237,6 @@ private:
     std::vector<std::string> m_devices;
     std::unique_ptr<test::ApiUser> m_operator;
 };
-
 
 // Waits until `condition` and returns how long it took (the recovery time of one fault).
 std::chrono::milliseconds time_to(std::chrono::milliseconds bound, const std::function<bool()>& condition) {

@@ -11,7 +11,8 @@ using namespace bantin::scheduler::testing;
 
 namespace {
 
-const std::chrono::year_month_day monday{std::chrono::year{2026}, std::chrono::November, std::chrono::day{23}};
+const std::chrono::year_month_day monday{std::chrono::year{2026}, std::chrono::November,
+                                         std::chrono::day{23}};
 
 std::vector<Conflict> conflicts_of(const Model& model, std::string_view campaign) {
     const auto resolver = make_resolver(model, ResolveOptions{true});
@@ -21,8 +22,8 @@ std::vector<Conflict> conflicts_of(const Model& model, std::string_view campaign
 }
 
 std::size_t count(const std::vector<Conflict>& conflicts, ConflictKind kind) {
-    return static_cast<std::size_t>(
-        std::count_if(conflicts.begin(), conflicts.end(), [kind](const Conflict& c) { return c.kind == kind; }));
+    return static_cast<std::size_t>(std::count_if(conflicts.begin(), conflicts.end(),
+                                                  [kind](const Conflict& c) { return c.kind == kind; }));
 }
 
 }  // namespace
@@ -50,7 +51,8 @@ TEST_CASE("conflict: fixed-time campaigns of different levels do not collide", "
     CHECK(count(conflicts_of(model, "urgent"), ConflictKind::FixedTimeCollision) == 0);
 }
 
-TEST_CASE("conflict: fixed-time runs of one level but different ranks: the higher cuts the lower", "[conflicts]") {
+TEST_CASE("conflict: fixed-time runs of one level but different ranks: the higher cuts the lower",
+          "[conflicts]") {
     Model model = town();
     model.playlists = {playlist("p", {item(audio), item(audio)})};
     model.campaigns = {fixed("news", "p", {6 * 60}), fixed("weather", "p", {6 * 60})};

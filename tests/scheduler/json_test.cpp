@@ -21,7 +21,8 @@ Model sample() {
     Campaign news = fixed("news", "p", {6 * 60, 17 * 60 + 30}, Level::Priority);
     news.targets.zones = {"z1"};
     news.targets.kinds = {DeviceKind::Speaker};
-    news.valid_from = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::December, std::chrono::day{1}};
+    news.valid_from =
+        std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::December, std::chrono::day{1}};
     news.weekdays = 0x1f;
     Campaign ad = share("ad", "p", 6);
     ad.windows = {{7 * 60, 9 * 60}, {22 * 60, 1 * 60}};
@@ -70,8 +71,8 @@ TEST_CASE("decode errors name the field path", "[json]") {
           "campaigns[0].windows[0]: expected \"HH:MM-HH:MM\", got \"6-8\"");
     CHECK(error_of(R"({"playlists":[{"id":"p","items":[{"media":"x","duration_ms":"10"}]}]})") ==
           "playlists[0].items[0].duration_ms: expected an integer of milliseconds, got string");
-    CHECK(error_of(R"({"alerts":[{"id":"a","status":"actual","issued":"tomorrow"}]})").starts_with(
-        "alerts[0].issued: expected a UTC time"));
+    CHECK(error_of(R"({"alerts":[{"id":"a","status":"actual","issued":"tomorrow"}]})")
+              .starts_with("alerts[0].issued: expected a UTC time"));
     CHECK(error_of(R"({"devices":[{"kind":"screen","zone":"z"}]})") == "devices[0].id: is required");
     CHECK(error_of(R"({"campaigns":[{"id":"c","playlist":"p","mode":"fixed_time","fixed_times":["25:00"]}]})")
               .starts_with("campaigns[0].fixed_times[0]: expected \"HH:MM\""));
@@ -117,9 +118,12 @@ TEST_CASE("validation refuses volume_schedule windows outside 00:00-24:00 and vo
     REQUIRE_FALSE(result);
     const std::string& text = result.error().detail;
     CHECK(text.find("devices[0].volume_schedule[0]") == std::string::npos);
-    CHECK(text.find("devices[0].volume_schedule[1].window: window must lie within 00:00-24:00") != std::string::npos);
-    CHECK(text.find("devices[0].volume_schedule[2].window: window must lie within 00:00-24:00") != std::string::npos);
-    CHECK(text.find("devices[0].volume_schedule[3].window: window must lie within 00:00-24:00") != std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[1].window: window must lie within 00:00-24:00") !=
+          std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[2].window: window must lie within 00:00-24:00") !=
+          std::string::npos);
+    CHECK(text.find("devices[0].volume_schedule[3].window: window must lie within 00:00-24:00") !=
+          std::string::npos);
     CHECK(text.find("devices[0].volume_schedule[4].volume: must be 0..100") != std::string::npos);
     CHECK(text.starts_with("4 problems"));
 }
@@ -130,7 +134,8 @@ TEST_CASE("validation refuses duplicate fixed_times, naming the repeated time", 
     model.campaigns = {fixed("news", "p", {6 * 60, 11 * 60, 6 * 60})};
     auto result = validate(model);
     REQUIRE_FALSE(result);
-    CHECK(result.error().detail.find("campaigns[0].fixed_times[2]: 06:00 is listed twice") != std::string::npos);
+    CHECK(result.error().detail.find("campaigns[0].fixed_times[2]: 06:00 is listed twice") !=
+          std::string::npos);
     CHECK(result.error().detail.find("fixed_times[0]") == std::string::npos);
     CHECK(result.error().detail.find("fixed_times[1]") == std::string::npos);
     model.campaigns[0].fixed_times = {6 * 60, 11 * 60};
@@ -155,8 +160,10 @@ TEST_CASE("validation bounds lengths: under 0.1 s or over 24 h is refused", "[js
     model.playlists[0].items[1].duration = Duration{std::numeric_limits<std::int64_t>::max() - 1000};
     auto result = validate(model);
     REQUIRE_FALSE(result);
-    CHECK(result.error().detail.find("playlists[0].items[0].duration_ms: must be 100..86400000") != std::string::npos);
-    CHECK(result.error().detail.find("playlists[0].items[1].duration_ms: must be 100..86400000") != std::string::npos);
+    CHECK(result.error().detail.find("playlists[0].items[0].duration_ms: must be 100..86400000") !=
+          std::string::npos);
+    CHECK(result.error().detail.find("playlists[0].items[1].duration_ms: must be 100..86400000") !=
+          std::string::npos);
 }
 
 TEST_CASE("a text notice's speech link round-trips and is absent when unset", "[json][speech]") {
@@ -193,8 +200,8 @@ TEST_CASE("validation names a text notice's speech that is unknown, not audio, o
     auto unknown = validate(model);
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().detail.find("media[4].speech: unknown media " + digest('9')) != std::string::npos);
-    CHECK(unknown.error().detail.find("media[0].speech: only a text notice has speech, this media is video") !=
-          std::string::npos);
+    CHECK(unknown.error().detail.find(
+              "media[0].speech: only a text notice has speech, this media is video") != std::string::npos);
 
     model.media[0].speech.reset();
     model.media[4].speech = image;  // known, but pictures are not speech
@@ -206,7 +213,8 @@ TEST_CASE("validation names a text notice's speech that is unknown, not audio, o
     model.media[4].speech = "ABC";
     auto malformed = validate(model);
     REQUIRE_FALSE(malformed);
-    CHECK(malformed.error().detail.find("media[4].speech: must be 64 lowercase hex digits") != std::string::npos);
+    CHECK(malformed.error().detail.find("media[4].speech: must be 64 lowercase hex digits") !=
+          std::string::npos);
 }
 
 TEST_CASE("every enum name table names each value once and reads back what it writes", "[json][names]") {
@@ -215,7 +223,8 @@ TEST_CASE("every enum name table names each value once and reads back what it wr
             INFO(name);
             CHECK(bantin::scheduler::name_in(table, value) == name);
             CHECK(bantin::scheduler::value_in(table, name) == value);
-            CHECK(std::count_if(table.begin(), table.end(), [&](const auto& entry) { return entry.second == name; }) == 1);
+            CHECK(std::count_if(table.begin(), table.end(),
+                                [&](const auto& entry) { return entry.second == name; }) == 1);
         }
         CHECK_FALSE(bantin::scheduler::value_in(table, "none of these"));
     };

@@ -13,7 +13,9 @@
 
 namespace bantin::scheduler::testing {
 
-inline std::string digest(char fill) { return std::string(64, fill); }
+inline std::string digest(char fill) {
+    return std::string(64, fill);
+}
 
 // Media: V video 30 s with sound, S silent video 20 s, I image (no length), A audio 20 s,
 // T text notice 15 s, P picture stream, R radio stream.
@@ -71,7 +73,8 @@ inline Playlist playlist(std::string id, std::vector<PlaylistItem> items) {
     return Playlist{std::move(id), "", std::move(items)};
 }
 
-inline PlaylistItem item(const std::string& media, std::optional<int> seconds = std::nullopt, int weight = 1) {
+inline PlaylistItem item(const std::string& media, std::optional<int> seconds = std::nullopt,
+                         int weight = 1) {
     PlaylistItem entry;
     entry.media = media;
     if (seconds) {
@@ -92,7 +95,8 @@ inline Campaign loop(std::string id, std::string playlist_id, Level level = Leve
     return campaign;
 }
 
-inline Campaign fixed(std::string id, std::string playlist_id, std::vector<int> minutes, Level level = Level::Normal) {
+inline Campaign fixed(std::string id, std::string playlist_id, std::vector<int> minutes,
+                      Level level = Level::Normal) {
     Campaign campaign = loop(std::move(id), std::move(playlist_id), level);
     campaign.mode = Mode::FixedTime;
     campaign.fixed_times = std::move(minutes);

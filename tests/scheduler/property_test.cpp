@@ -7,9 +7,9 @@
 #include "model_builder.hpp"
 
 #include <cstdlib>
-#include <set>
 #include <map>
 #include <random>
+#include <set>
 
 using namespace bantin;
 using namespace bantin::scheduler;
@@ -80,9 +80,11 @@ public:
     Case make(bool with_alerts = true) {
         Case c;
         c.model = town();
-        c.device = chance(0.5) ? screen("dev", chance(0.8) ? "z1" : "z2") : speaker("dev", chance(0.8) ? "z1" : "z2");
+        c.device = chance(0.5) ? screen("dev", chance(0.8) ? "z1" : "z2")
+                               : speaker("dev", chance(0.8) ? "z1" : "z2");
         c.device.has_speaker = c.device.kind == DeviceKind::Speaker || chance(0.5);
-        c.device.time_zone = pick(std::vector<std::string>{"Asia/Ho_Chi_Minh", "America/New_York", "Europe/Berlin"});
+        c.device.time_zone =
+            pick(std::vector<std::string>{"Asia/Ho_Chi_Minh", "America/New_York", "Europe/Berlin"});
         if (chance(0.5)) {
             c.device.on_hours = {window()};
         }
@@ -104,21 +106,21 @@ public:
             Campaign campaign = loop("c" + std::to_string(i), "p" + std::to_string(uniform(0, playlists - 1)),
                                      static_cast<Level>(uniform(0, 2)), uniform(0, 1));
             switch (uniform(0, 2)) {
-            case 0:
-                campaign.windows = windows(2);
-                campaign.weight = uniform(1, 4);
-                break;
-            case 1:
-                campaign.mode = Mode::FixedTime;
-                for (int k = uniform(1, 4); k > 0; --k) {
-                    campaign.fixed_times.push_back(uniform(0, 24 * 60 - 1));
-                }
-                break;
-            default:
-                campaign.mode = Mode::ShareOfVoice;
-                campaign.plays_per_hour = uniform(1, 12);
-                campaign.windows = windows(2);
-                break;
+                case 0:
+                    campaign.windows = windows(2);
+                    campaign.weight = uniform(1, 4);
+                    break;
+                case 1:
+                    campaign.mode = Mode::FixedTime;
+                    for (int k = uniform(1, 4); k > 0; --k) {
+                        campaign.fixed_times.push_back(uniform(0, 24 * 60 - 1));
+                    }
+                    break;
+                default:
+                    campaign.mode = Mode::ShareOfVoice;
+                    campaign.plays_per_hour = uniform(1, 12);
+                    campaign.windows = windows(2);
+                    break;
             }
             if (chance(0.2)) {
                 campaign.targets.zones = {"z2"};
@@ -137,11 +139,13 @@ public:
             const int alerts = uniform(0, 2);
             for (int i = 0; i < alerts; ++i) {
                 const TimePoint issued = c.from + std::chrono::minutes{uniform(-120, 24 * 60)};
-                Alert value = alert("a" + std::to_string(i), "p" + std::to_string(uniform(0, playlists - 1)), issued,
-                                    issued + std::chrono::minutes{uniform(1, 90)}, {chance(0.8) ? "z1" : "z2"});
+                Alert value =
+                    alert("a" + std::to_string(i), "p" + std::to_string(uniform(0, playlists - 1)), issued,
+                          issued + std::chrono::minutes{uniform(1, 90)}, {chance(0.8) ? "z1" : "z2"});
                 value.severity = static_cast<Severity>(uniform(0, 3));
                 value.status = chance(0.7) ? AlertStatus::Actual : AlertStatus::Exercise;
-                value.repeat = RepeatPolicy{uniform(0, 3), std::chrono::minutes{chance(0.5) ? 0 : uniform(1, 20)}};
+                value.repeat =
+                    RepeatPolicy{uniform(0, 3), std::chrono::minutes{chance(0.5) ? 0 : uniform(1, 20)}};
                 if (chance(0.2)) {
                     value.cancelled = issued + std::chrono::minutes{uniform(0, 30)};
                 }
@@ -194,7 +198,8 @@ bool repeated_hour(const Device& device, TimePoint t) {
 
 bool in_any(const std::vector<DailyWindow>& windows, int m) {
     int back = 0;
-    return std::any_of(windows.begin(), windows.end(), [&](const DailyWindow& w) { return in_window(w, m, back); });
+    return std::any_of(windows.begin(), windows.end(),
+                       [&](const DailyWindow& w) { return in_window(w, m, back); });
 }
 
 bool campaign_date_ok(const Campaign& campaign, date::local_days day) {
@@ -217,7 +222,8 @@ bool campaign_window_open(const Campaign& campaign, const Device& device, TimePo
     }
     for (const auto& window : campaign.windows) {
         int back = 0;
-        if (in_window(window, clock.minute, back) && campaign_date_ok(campaign, clock.day - date::days{back})) {
+        if (in_window(window, clock.minute, back) &&
+            campaign_date_ok(campaign, clock.day - date::days{back})) {
             return true;
         }
     }
@@ -319,7 +325,8 @@ TEST_CASE("property: campaign entries stay inside windows, on-hours and out of q
                 const Alert* value = alert_of(c.model, entry.source_id);
                 REQUIRE(value != nullptr);
                 REQUIRE(entry.start >= value->issued);
-                REQUIRE(entry.end <= (value->cancelled ? std::min(value->expires, *value->cancelled) : value->expires));
+                REQUIRE(entry.end <=
+                        (value->cancelled ? std::min(value->expires, *value->cancelled) : value->expires));
                 if (value->status == AlertStatus::Exercise) {
                     REQUIRE(device_open(c.device, entry.start));
                     REQUIRE(device_open(c.device, last));
@@ -348,7 +355,8 @@ TEST_CASE("property: levels are respected and live alerts own their time", "[pro
             // while a campaign plays.
             if (entry.source_kind == SourceKind::Campaign) {
                 for (const auto& value : c.model.alerts) {
-                    const TimePoint end = value.cancelled ? std::min(value.expires, *value.cancelled) : value.expires;
+                    const TimePoint end =
+                        value.cancelled ? std::min(value.expires, *value.cancelled) : value.expires;
                     const bool active = value.issued <= entry.start && entry.start < end;
                     // A continuous alert always covers its span; a finite one only its runs.
                     if (active && value.status == AlertStatus::Actual && covers(value, c.device) &&
@@ -366,9 +374,11 @@ TEST_CASE("property: levels are respected and live alerts own their time", "[pro
                         !plays_anything(c.model, other.playlist, c.device)) {
                         continue;
                     }
-                    const bool higher = std::pair{other.level, other.rank} > std::pair{mine->level, mine->rank};
+                    const bool higher =
+                        std::pair{other.level, other.rank} > std::pair{mine->level, mine->rank};
                     if (higher && campaign_window_open(other, c.device, entry.start)) {
-                        FAIL_CHECK("loop " << mine->id << " plays while higher loop " << other.id << " is open");
+                        FAIL_CHECK("loop " << mine->id << " plays while higher loop " << other.id
+                                           << " is open");
                     }
                 }
             }
@@ -380,14 +390,17 @@ TEST_CASE("property: share-of-voice plays never exceed N in a clock hour", "[pro
     for_each_case([](const Case& c, const Resolver& resolver, Generator&) {
         // Counted as heard: every entry is a play, in the clock hour of the local day it starts
         // in (c.from is local midnight). A cut play is not resumed, so a play is one entry.
-        const auto hour_of = [&c](TimePoint t) { return std::chrono::floor<std::chrono::hours>(t - c.from).count(); };
+        const auto hour_of = [&c](TimePoint t) {
+            return std::chrono::floor<std::chrono::hours>(t - c.from).count();
+        };
         std::map<std::pair<std::string_view, long>, int> plays;
         std::set<std::pair<std::string_view, TimePoint>> dues;
         for (const auto& entry : resolve(resolver, c.device, c.from, c.to)) {
             if (entry.reason != Reason::ShareOfVoice) {
                 continue;
             }
-            INFO(entry.source_id << " due " << format_utc(entry.due) << " starts " << format_utc(entry.start));
+            INFO(entry.source_id << " due " << format_utc(entry.due) << " starts "
+                                 << format_utc(entry.start));
             REQUIRE(hour_of(entry.start) == hour_of(entry.due));
             REQUIRE(dues.insert({entry.source_id, entry.due}).second);
             plays[{entry.source_id, hour_of(entry.start)}] += 1;
@@ -424,8 +437,8 @@ TEST_CASE("property: share-of-voice counts are exact when nothing outranks them"
         for (TimePoint hour = c.from; hour < c.to; hour += 1h) {
             for (int k = 0; k < per_hour; ++k) {
                 const TimePoint due = hour + spacing * k + spacing / 2;
-                if (due < std::min(hour + 1h, c.to) && !repeated_hour(c.device, due) && device_open(c.device, due) &&
-                    campaign_window_open(ad, c.device, due)) {
+                if (due < std::min(hour + 1h, c.to) && !repeated_hour(c.device, due) &&
+                    device_open(c.device, due) && campaign_window_open(ad, c.device, due)) {
                     ++expected;
                 }
             }

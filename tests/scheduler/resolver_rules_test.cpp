@@ -26,7 +26,8 @@ const TimelineEntry* entry_at(const std::vector<TimelineEntry>& timeline, TimePo
 
 TEST_CASE("fixed-time run starts exactly at its local time and cuts the loop", "[rules][fixed]") {
     Model model = town();
-    model.playlists = {playlist("p-loop", {item(image, 10), item(image, 25)}), playlist("p-news", {item(video)})};
+    model.playlists = {playlist("p-loop", {item(image, 10), item(image, 25)}),
+                       playlist("p-news", {item(video)})};
     model.campaigns = {loop("loop", "p-loop"), fixed("news", "p-news", {6 * 60})};
     const auto resolver = make_resolver(model);
     const auto timeline = resolve(resolver, screen(), hcm(5, 59), hcm(6, 2));
@@ -89,7 +90,8 @@ TEST_CASE("fixed-time runs of equal level and rank defer to the one already due"
 
 TEST_CASE("a higher level preempts a lower one, which resumes after", "[rules][levels]") {
     Model model = town();
-    model.playlists = {playlist("p-normal", {item(image, 7), item(image, 12)}), playlist("p-high", {item(image, 10)})};
+    model.playlists = {playlist("p-normal", {item(image, 7), item(image, 12)}),
+                       playlist("p-high", {item(image, 10)})};
     Campaign high = loop("high", "p-high", Level::Priority);
     high.windows = {{10 * 60 + 0, 11 * 60}};
     model.campaigns = {loop("normal", "p-normal"), high};
@@ -226,7 +228,8 @@ TEST_CASE("share of voice never exceeds N in an hour, even when plays are late",
     require_no_overlap(timeline);
 }
 
-TEST_CASE("share of voice: a play counts in the hour it starts and a cut play is not resumed", "[rules][share]") {
+TEST_CASE("share of voice: a play counts in the hour it starts and a cut play is not resumed",
+          "[rules][share]") {
     Model model = town();
     model.playlists = {playlist("p-ad", {item(image, 10 * 60), item(image, 60)}),
                        playlist("p-news", {item(image, 30 * 60)})};
@@ -324,7 +327,8 @@ TEST_CASE("live alerts pass off-hours too", "[rules][hours][alerts]") {
 
 TEST_CASE("speakers never get visual-only items", "[rules][capability]") {
     Model model = town();
-    model.playlists = {playlist("p", {item(image, 10), item(video), item(silent_video), item(audio), item(text)})};
+    model.playlists = {
+        playlist("p", {item(image, 10), item(video), item(silent_video), item(audio), item(text)})};
     model.campaigns = {loop("mix", "p")};
     const auto timeline_resolver = make_resolver(model);
     const auto timeline = resolve(timeline_resolver, speaker(), hcm(8), hcm(9));
@@ -336,7 +340,8 @@ TEST_CASE("speakers never get visual-only items", "[rules][capability]") {
 
 TEST_CASE("screens get audio-only items only when they have a speaker", "[rules][capability]") {
     Model model = town();
-    model.playlists = {playlist("p", {item(image, 10), item(video), item(silent_video), item(audio), item(text)})};
+    model.playlists = {
+        playlist("p", {item(image, 10), item(video), item(silent_video), item(audio), item(text)})};
     model.campaigns = {loop("mix", "p")};
     const auto resolver = make_resolver(model);
     for (const auto& entry : resolve(resolver, screen(), hcm(8), hcm(9))) {
@@ -404,11 +409,13 @@ TEST_CASE("alert repeat policy: N runs at an interval from the issue time", "[ru
     CHECK(timeline[5].end == hcm(14, 20, 45));
 }
 
-TEST_CASE("alert passes longer than the interval: each starts at max(due, previous end), none overlap or pile up",
-          "[rules][alerts]") {
+TEST_CASE(
+    "alert passes longer than the interval: each starts at max(due, previous end), none overlap or pile up",
+    "[rules][alerts]") {
     Model model = town();
     // A pass is 90 s (two 45 s items); the policy asks for one every minute.
-    model.playlists = {playlist("p-alert", {item(image, 45), item(image, 45)}), playlist("p-loop", {item(image, 10)})};
+    model.playlists = {playlist("p-alert", {item(image, 45), item(image, 45)}),
+                       playlist("p-loop", {item(image, 10)})};
     model.campaigns = {loop("loop", "p-loop")};
     const auto passes_of = [](const std::vector<TimelineEntry>& timeline) {
         std::vector<TimelineEntry> firsts;
@@ -524,7 +531,8 @@ TEST_CASE("validity dates and weekdays are local dates", "[rules][time]") {
     Campaign weekly = loop("mondays", "p");
     weekly.weekdays = 0x01;  // Monday
     Campaign dated = loop("dated", "p");
-    dated.valid_from = std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::November, std::chrono::day{24}};
+    dated.valid_from =
+        std::chrono::year_month_day{std::chrono::year{2026}, std::chrono::November, std::chrono::day{24}};
     dated.valid_to = dated.valid_from;
     model.campaigns = {weekly, dated};
     const auto resolver = make_resolver(model);
@@ -662,7 +670,8 @@ TEST_CASE("playlist item weights spread repeats evenly", "[rules][weights]") {
     CHECK(order == std::vector<std::size_t>{0, 1, 0, 0, 1, 0});
 }
 
-TEST_CASE("a weighted playlist shared by many campaigns is expanded once per resolver", "[rules][weights][performance]") {
+TEST_CASE("a weighted playlist shared by many campaigns is expanded once per resolver",
+          "[rules][weights][performance]") {
     Model model = town();
     std::vector<PlaylistItem> items;
     for (int i = 0; i < 200; ++i) {

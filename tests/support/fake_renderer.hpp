@@ -35,7 +35,8 @@ public:
 
         std::optional<std::string> option(std::string_view name) const {
             for (const auto& [key, value] : request.options)
-                if (key == name) return value;
+                if (key == name)
+                    return value;
             return std::nullopt;
         }
     };
@@ -62,7 +63,8 @@ public:
             end_current(player::EndReason::Stop, "");
         }
         m_playlist.push_back(id);
-        if (!m_current) advance();
+        if (!m_current)
+            advance();
     }
     void set_volume(int percent) override { m_volumes.push_back(percent); }
     void screenshot(const std::filesystem::path& path, std::uint64_t tag) override {
@@ -70,7 +72,8 @@ public:
         auto event = make(m_current ? player::RendererEvent::Kind::ScreenshotDone
                                     : player::RendererEvent::Kind::ScreenshotFailed);
         event.tag = tag;
-        if (!m_current) event.error = "no video";
+        if (!m_current)
+            event.error = "no video";
         m_pending.push_back(event);
     }
     void stop() override {
@@ -124,18 +127,22 @@ private:
         return event;
     }
     void end_current(player::EndReason reason, std::string error, bool audio_unavailable = false) {
-        if (!m_current) return;
+        if (!m_current)
+            return;
         auto event = make(player::RendererEvent::Kind::EndFile);
         event.playlist_entry_id = *m_current;
         event.end_reason = reason;
         event.error = std::move(error);
         event.audio_unavailable = audio_unavailable;
-        if (m_defer_stop_ends && reason == player::EndReason::Stop) m_stopped.push_back(event);
-        else m_pending.push_back(event);
+        if (m_defer_stop_ends && reason == player::EndReason::Stop)
+            m_stopped.push_back(event);
+        else
+            m_pending.push_back(event);
         m_current.reset();
     }
     void advance() {
-        if (m_current || m_playlist.empty()) return;
+        if (m_current || m_playlist.empty())
+            return;
         m_current = m_playlist.front();
         m_playlist.pop_front();
         auto event = make(player::RendererEvent::Kind::StartFile);

@@ -67,7 +67,8 @@ inline std::vector<std::string> unlisted_corpus_files() {
     for (const auto& item : std::filesystem::recursive_directory_iterator(hostile_corpus_dir())) {
         if (!item.is_regular_file())
             continue;
-        const std::string relative = std::filesystem::relative(item.path(), hostile_corpus_dir()).generic_string();
+        const std::string relative =
+            std::filesystem::relative(item.path(), hostile_corpus_dir()).generic_string();
         if (relative != "manifest.json" && !listed.contains(relative))
             unlisted.push_back(relative);
     }

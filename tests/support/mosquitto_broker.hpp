@@ -72,7 +72,8 @@ public:
                                       const std::filesystem::path& output_file) {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
         posix_spawn_file_actions_adddup2(&actions, 1, 2);
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
         std::vector<char*> argv;
@@ -146,7 +147,8 @@ struct CommandResult {
     int exit_code = -1;  // -1: timed out and killed
     std::string output;
 };
-inline CommandResult run_command(const std::vector<std::string>& arguments, const std::filesystem::path& output_file,
+inline CommandResult run_command(const std::vector<std::string>& arguments,
+                                 const std::filesystem::path& output_file,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     auto child = ChildProcess::spawn(arguments, output_file);
     if (!child) {
@@ -234,7 +236,8 @@ public:
         if (auto written = write_files(); !written) {
             return written;
         }
-        auto child = ChildProcess::spawn({kExecutable, "-c", m_files.config_file.string()}, m_directory / "stderr.log");
+        auto child = ChildProcess::spawn({kExecutable, "-c", m_files.config_file.string()},
+                                         m_directory / "stderr.log");
         if (!child) {
             return std::unexpected(child.error());
         }
@@ -249,8 +252,8 @@ public:
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        return fail(Errc::Timeout, "test broker did not accept connections on port " + std::to_string(m_port) +
-                                       " within 10 s:\n" + log());
+        return fail(Errc::Timeout, "test broker did not accept connections on port " +
+                                       std::to_string(m_port) + " within 10 s:\n" + log());
     }
 
     // SIGTERM (Mosquitto saves its persistence file on the way out), SIGKILL after 5 s.

@@ -26,7 +26,8 @@ struct ForeignListener {
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
         ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-        listening = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
+        listening =
+            ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 8) == 0;
     }
     ~ForeignListener() { ::close(fd); }
     ForeignListener(const ForeignListener&) = delete;

@@ -34,7 +34,8 @@ struct RawResponse {
         while (at != std::string::npos && at + 2 < head.size()) {
             const std::size_t start = at + 2;
             const std::size_t end = head.find("\r\n", start);
-            const std::string line = head.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            const std::string line =
+                head.substr(start, end == std::string::npos ? std::string::npos : end - start);
             const std::size_t colon = line.find(':');
             if (colon != std::string::npos && colon == name.size()) {
                 bool same = true;

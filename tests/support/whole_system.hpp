@@ -123,8 +123,9 @@ private:
 inline std::string login(std::uint16_t port, const std::string& name, const std::string& password) {
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(30, 0);
-    auto result = client.Post("/api/v1/auth/login",
-                              nlohmann::json{{"name", name}, {"password", password}}.dump(), "application/json");
+    auto result =
+        client.Post("/api/v1/auth/login", nlohmann::json{{"name", name}, {"password", password}}.dump(),
+                    "application/json");
     if (!result || result->status != 200)
         return {};
     auto body = nlohmann::json::parse(result->body, nullptr, false);
@@ -193,21 +194,25 @@ public:
 
     std::filesystem::path root() const { return m_directory.path(); }
     std::filesystem::path controller_dir() const { return root() / "controller"; }
-    std::filesystem::path player_dir(const std::string& device) const { return root() / ("player-" + device); }
+    std::filesystem::path player_dir(const std::string& device) const {
+        return root() / ("player-" + device);
+    }
     std::filesystem::path controller_config() const { return root() / "controller.toml"; }
     std::filesystem::path database() const { return controller_dir() / "bantin.sqlite3"; }
     std::uint16_t http_port() const { return m_http_port; }
     std::uint16_t broker_port() const { return m_broker_port; }
 
     // Runs `bantin-controller --config <file> extra...` to completion with `stdin_text`.
-    CommandResult controller_command(const std::vector<std::string>& extra, const std::string& stdin_text = {}) {
+    CommandResult controller_command(const std::vector<std::string>& extra,
+                                     const std::string& stdin_text = {}) {
         const auto input = root() / "stdin.txt";
         write_file(input, stdin_text, 0600);
         std::string command =
             "exec '" + controller_executable + "' --config '" + controller_config().string() + "'";
         for (const auto& argument : extra) command += " '" + argument + "'";
         command += " < '" + input.string() + "'";
-        auto result = run_command({"/bin/sh", "-c", command}, root() / "command.log", std::chrono::seconds(30));
+        auto result =
+            run_command({"/bin/sh", "-c", command}, root() / "command.log", std::chrono::seconds(30));
         std::filesystem::remove(input);
         return result;
     }
@@ -235,8 +240,9 @@ public:
         if (!child)
             return std::unexpected(child.error());
         m_controller = std::move(*child);
-        const bool up = eventually(std::chrono::seconds(30),
-                                   [&] { return !m_controller.running() || MosquittoBroker::port_accepts(m_http_port); });
+        const bool up = eventually(std::chrono::seconds(30), [&] {
+            return !m_controller.running() || MosquittoBroker::port_accepts(m_http_port);
+        });
         if (!up || !m_controller.running())
             return fail(Errc::Io, "bantin-controller did not start:\n" + tail(controller_log()));
         return {};
@@ -285,15 +291,17 @@ public:
                << m_options.player_config_extra;
         const auto config_file = directory / "player.toml";
         write_file(config_file, config.str());
-        auto checked = run_command({player_executable, "--check-config", config_file.string()}, directory / "check.log");
+        auto checked =
+            run_command({player_executable, "--check-config", config_file.string()}, directory / "check.log");
         if (checked.exit_code != 0)
             return fail(Errc::InvalidInput, "player --check-config: " + checked.output);
         return restart_player(device);
     }
     // Starts the player of a device whose files start_player() wrote (after a kill or a stop).
     Result<void> restart_player(const std::string& device) {
-        auto child = spawn_appending({player_executable, "--config", (player_dir(device) / "player.toml").string()},
-                                     player_log_file(device));
+        auto child =
+            spawn_appending({player_executable, "--config", (player_dir(device) / "player.toml").string()},
+                            player_log_file(device));
         if (!child)
             return std::unexpected(child.error());
         m_players[device] = std::move(*child);
@@ -309,9 +317,13 @@ public:
     void kill_player(const std::string& device) { m_players[device].kill_and_wait(); }
     bool player_running(const std::string& device) { return m_players[device].running(); }
 
-    std::filesystem::path player_log_file(const std::string& device) const { return root() / ("player-" + device + ".log"); }
+    std::filesystem::path player_log_file(const std::string& device) const {
+        return root() / ("player-" + device + ".log");
+    }
     std::string controller_log() const { return read_text_file(root() / "controller.log"); }
-    std::string player_log(const std::string& device) const { return read_text_file(player_log_file(device)); }
+    std::string player_log(const std::string& device) const {
+        return read_text_file(player_log_file(device));
+    }
     std::string logs() const {
         std::string text = "--- controller log ---\n" + tail(controller_log());
         for (const auto& [device, player] : m_players)
@@ -327,7 +339,8 @@ public:
         if (!connection)
             return rows;
         auto statement = connection->prepare(
-            "SELECT install_epoch, seq, campaign_id, alert_id, item, outcome, started_at, ended_at, bundle_version "
+            "SELECT install_epoch, seq, campaign_id, alert_id, item, outcome, started_at, ended_at, "
+            "bundle_version "
             "FROM proof_of_play WHERE device_id = ? ORDER BY started_at, seq");
         if (!statement)
             return rows;
@@ -336,10 +349,10 @@ public:
             auto step = statement->step();
             if (!step || *step == sqlite::Step::Done)
                 break;
-            rows.push_back(ProofRow{statement->column_int64(0), statement->column_int64(1), statement->column_text(2),
-                                    statement->column_text(3), statement->column_int64(4), statement->column_text(5),
-                                    statement->column_int64(6), statement->column_int64(7),
-                                    statement->column_int64(8)});
+            rows.push_back(
+                ProofRow{statement->column_int64(0), statement->column_int64(1), statement->column_text(2),
+                         statement->column_text(3), statement->column_int64(4), statement->column_text(5),
+                         statement->column_int64(6), statement->column_int64(7), statement->column_int64(8)});
         }
         return rows;
     }
@@ -378,8 +391,8 @@ public:
         for (int index = 0; index < count; ++index) {
             const auto file = media / ("picture-" + std::to_string(index) + ".png");
             auto made = run_command({"ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-                                     std::string{"color=c="} + colours[index % 6] + ":s=160x120", "-frames:v", "1",
-                                     file.string()},
+                                     std::string{"color=c="} + colours[index % 6] + ":s=160x120", "-frames:v",
+                                     "1", file.string()},
                                     media / "ffmpeg.log", std::chrono::seconds(60));
             if (made.exit_code != 0)
                 return {};

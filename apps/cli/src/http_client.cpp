@@ -19,20 +19,14 @@ namespace {
 
 std::string describe(httplib::Error error) {
     switch (error) {
-    case httplib::Error::Connection:
-        return "connection refused or host unreachable";
-    case httplib::Error::ConnectionTimeout:
-        return "connection timed out";
-    case httplib::Error::Read:
-        return "the connection closed before an answer came";
-    case httplib::Error::Write:
-        return "the connection closed while sending";
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-    case httplib::Error::SSLLoadingCerts:
-        return "TLS failed (" + httplib::to_string(error) + ")";
-    default:
-        return httplib::to_string(error);
+        case httplib::Error::Connection: return "connection refused or host unreachable";
+        case httplib::Error::ConnectionTimeout: return "connection timed out";
+        case httplib::Error::Read: return "the connection closed before an answer came";
+        case httplib::Error::Write: return "the connection closed while sending";
+        case httplib::Error::SSLConnection:
+        case httplib::Error::SSLServerVerification:
+        case httplib::Error::SSLLoadingCerts: return "TLS failed (" + httplib::to_string(error) + ")";
+        default: return httplib::to_string(error);
     }
 }
 
@@ -56,17 +50,17 @@ std::string percent_encode(const std::string& text) {
 
 Outcome<ApiClient> ApiClient::create(const std::string& server_url) {
     std::string url = server_url;
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
+    while (!url.empty() && url.back() == '/') url.pop_back();
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string::npos)
         return refuse(ExitStatus::Usage, "--server: expected http://host[:port], got \"" + server_url + "\"");
     const std::string scheme = url.substr(0, scheme_end);
     if (scheme != "http" && scheme != "https")
-        return refuse(ExitStatus::Usage, "--server: only http and https are spoken, got \"" + server_url + "\"");
+        return refuse(ExitStatus::Usage,
+                      "--server: only http and https are spoken, got \"" + server_url + "\"");
     const auto path_start = url.find('/', scheme_end + 3);
-    const std::string authority =
-        url.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
+    const std::string authority = url.substr(
+        scheme_end + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
     if (authority.empty())
         return refuse(ExitStatus::Usage, "--server: no host in \"" + server_url + "\"");
     std::string prefix = path_start == std::string::npos ? "" : url.substr(path_start);
@@ -107,8 +101,8 @@ httplib::Headers headers_for(const std::string& token) {
 Outcome<Reply> answer(const std::string& server_url, const char* method, const std::string& path,
                       httplib::Result& result) {
     if (!result) {
-        return refuse(ExitStatus::Unreachable, "cannot reach " + server_url + " (" + method + " /api/v1" + path +
-                                                   "): " + describe(result.error()));
+        return refuse(ExitStatus::Unreachable, "cannot reach " + server_url + " (" + method + " /api/v1" +
+                                                   path + "): " + describe(result.error()));
     }
     return Reply{result->status, std::move(result->body), result->get_header_value("Content-Type"),
                  result->get_header_value("X-Screenshot-Received")};
@@ -122,16 +116,19 @@ Outcome<Reply> ApiClient::get(const std::string& path, const Query& query) {
 }
 
 Outcome<Reply> ApiClient::post(const std::string& path, const nlohmann::json& body) {
-    auto result = m_connection->client.Post(target(path, {}), headers_for(m_token), body.dump(), "application/json");
+    auto result =
+        m_connection->client.Post(target(path, {}), headers_for(m_token), body.dump(), "application/json");
     return answer(m_server_url, "POST", path, result);
 }
 
 Outcome<Reply> ApiClient::put(const std::string& path, const nlohmann::json& body) {
-    auto result = m_connection->client.Put(target(path, {}), headers_for(m_token), body.dump(), "application/json");
+    auto result =
+        m_connection->client.Put(target(path, {}), headers_for(m_token), body.dump(), "application/json");
     return answer(m_server_url, "PUT", path, result);
 }
 
-Outcome<Reply> ApiClient::post_file(const std::string& path, const Query& query, const std::filesystem::path& file) {
+Outcome<Reply> ApiClient::post_file(const std::string& path, const Query& query,
+                                    const std::filesystem::path& file) {
     std::error_code error;
     const auto size = std::filesystem::file_size(file, error);
     if (error)
@@ -149,8 +146,9 @@ Outcome<Reply> ApiClient::post_file(const std::string& path, const Query& query,
             return false;  // the file shrank under us: abort rather than send a short body
         return sink.write(buffer, static_cast<std::size_t>(got));
     };
-    auto result = m_connection->client.Post(target(path, query), headers_for(m_token), static_cast<std::size_t>(size),
-                                            provider, "application/octet-stream");
+    auto result =
+        m_connection->client.Post(target(path, query), headers_for(m_token), static_cast<std::size_t>(size),
+                                  provider, "application/octet-stream");
     return answer(m_server_url, "POST", path, result);
 }
 
@@ -159,7 +157,8 @@ Outcome<nlohmann::json> json_body(const Reply& reply) {
         return nlohmann::json{};
     auto parsed = nlohmann::json::parse(reply.body, nullptr, false);
     if (parsed.is_discarded())
-        return refuse(ExitStatus::Refused, std::to_string(reply.status) + ": the server's answer is not JSON");
+        return refuse(ExitStatus::Refused,
+                      std::to_string(reply.status) + ": the server's answer is not JSON");
     return parsed;
 }
 

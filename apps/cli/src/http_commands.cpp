@@ -101,10 +101,10 @@ Outcome<ApiClient*> Context::signed_in() {
             return refuse(ExitStatus::Unreachable,
                           "not signed in: no token in " + path + " (run `bantin login --user NAME`)");
         std::getline(input, token);
-        while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
-            token.pop_back();
+        while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
         if (token.empty())
-            return refuse(ExitStatus::Unreachable, "not signed in: " + path + " is empty (run `bantin login`)");
+            return refuse(ExitStatus::Unreachable,
+                          "not signed in: " + path + " is empty (run `bantin login`)");
     }
     (*client)->set_token(std::move(token));
     m_has_token = true;
@@ -157,8 +157,7 @@ std::string command_path(const CLI::App& command) {
     for (const CLI::App* at = &command; at != nullptr; at = at->get_parent())
         names.push_back(at->get_parent() == nullptr ? "bantin" : at->get_name());
     std::string path;
-    for (auto it = names.rbegin(); it != names.rend(); ++it)
-        path += (path.empty() ? "" : " ") + *it;
+    for (auto it = names.rbegin(); it != names.rend(); ++it) path += (path.empty() ? "" : " ") + *it;
     return path;
 }
 
@@ -207,8 +206,7 @@ std::string cell(const nlohmann::json& value) {
         return value.get<bool>() ? "yes" : "no";
     if (value.is_array()) {
         std::string joined;
-        for (const auto& item : value)
-            joined += (joined.empty() ? "" : ",") + cell(item);
+        for (const auto& item : value) joined += (joined.empty() ? "" : ",") + cell(item);
         return joined.empty() ? "-" : joined;
     }
     return value.dump();
@@ -225,8 +223,7 @@ namespace {
 // Width in characters, not bytes: names are Vietnamese UTF-8.
 std::size_t characters(const std::string& text) {
     std::size_t count = 0;
-    for (char c : text)
-        count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     return count;
 }
 
@@ -235,8 +232,7 @@ std::size_t characters(const std::string& text) {
 void print_table(std::ostream& out, const std::vector<std::string>& headers,
                  const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths;
-    for (const auto& header : headers)
-        widths.push_back(characters(header));
+    for (const auto& header : headers) widths.push_back(characters(header));
     for (const auto& row : rows)
         for (std::size_t column = 0; column < row.size() && column < widths.size(); ++column)
             widths[column] = std::max(widths[column], characters(row[column]));
@@ -250,8 +246,7 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers,
         out << line << "\n";
     };
     print_row(headers);
-    for (const auto& row : rows)
-        print_row(row);
+    for (const auto& row : rows) print_row(row);
 }
 
 void add_page_options(CLI::App* command, PageOptions& options) {
@@ -279,7 +274,8 @@ Outcome<void> write_private_file(const std::string& path, const std::string& byt
         std::error_code error;
         fs::create_directories(target.parent_path(), error);
         if (error)
-            return refuse(ExitStatus::Refused, target.parent_path().string() + ": cannot create: " + error.message());
+            return refuse(ExitStatus::Refused,
+                          target.parent_path().string() + ": cannot create: " + error.message());
         fs::permissions(target.parent_path(), fs::perms::owner_all, error);
     }
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
@@ -369,8 +365,7 @@ Outcome<std::string> read_password(PasswordSource source, const std::string& pro
         }
         terminal << "\n" << std::flush;
     }
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-        password.pop_back();
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
     if (password.empty())
         return refuse(ExitStatus::Usage, "empty password");
     return password;
@@ -412,7 +407,8 @@ Outcome<void> login(Context& context, const LoginOptions& options) {
     }
     const auto& user = (*body)["user"];
     context.out() << "signed in to " << (*client)->server_url() << " as " << cell(user, "name") << " ("
-                << cell(user, "role") << ") until " << cell(*body, "expires") << "; token in " << path << "\n";
+                  << cell(user, "role") << ") until " << cell(*body, "expires") << "; token in " << path
+                  << "\n";
     return {};
 }
 
@@ -438,7 +434,7 @@ Outcome<void> whoami(Context& context) {
         return {};
     const auto& user = (*body)["user"];
     context.out() << cell(user, "name") << " (" << cell(user, "display_name") << "), " << cell(user, "role")
-                << ", user " << cell(user, "id") << ", session until " << cell(*body, "expires") << "\n";
+                  << ", user " << cell(user, "id") << ", session until " << cell(*body, "expires") << "\n";
     return {};
 }
 
@@ -469,8 +465,8 @@ Outcome<void> user_create(Context& context, const UserCreateOptions& options) {
         return std::unexpected(body.error());
     if (context.print_json(*body))
         return {};
-    context.out() << "created user " << cell(*body, "id") << " " << cell(*body, "name") << " (" << cell(*body, "role")
-                << ")\n";
+    context.out() << "created user " << cell(*body, "id") << " " << cell(*body, "name") << " ("
+                  << cell(*body, "role") << ")\n";
     return {};
 }
 
@@ -539,20 +535,21 @@ void register_session_commands(Registrar& registrar) {
 
     CLI::App* user = registrar.group(registrar.root, "user", "Manage users (admin)");
     auto create_options = std::make_shared<UserCreateOptions>();
-    CLI::App* create = registrar.command(*user, "create", "Create a user; asks the password",
-                                         [create_options](Context& context) {
-                                             return user_create(context, *create_options);
-                                         });
+    CLI::App* create = registrar.command(
+        *user, "create", "Create a user; asks the password",
+        [create_options](Context& context) { return user_create(context, *create_options); });
     create->add_option("name", create_options->name, "User name")->required();
     create->add_option("--role", create_options->role, "editor, approver, operator or admin")
         ->required()
         ->check(CLI::IsMember({"editor", "approver", "operator", "admin"}));
     create->add_option("--display-name", create_options->display_name, "Name shown to people");
-    create->add_flag("--password-stdin", create_options->password_stdin, "Read the password from standard input");
+    create->add_flag("--password-stdin", create_options->password_stdin,
+                     "Read the password from standard input");
 
     auto page_options = std::make_shared<PageOptions>();
-    CLI::App* list = registrar.command(*user, "list", "List users",
-                                       [page_options](Context& context) { return user_list(context, *page_options); });
+    CLI::App* list = registrar.command(*user, "list", "List users", [page_options](Context& context) {
+        return user_list(context, *page_options);
+    });
     add_page_options(list, *page_options);
 
     for (const bool disabled : {true, false}) {

@@ -42,9 +42,9 @@ Outcome<void> media_upload(Context& context, const UploadOptions& options) {
         return std::unexpected(body.error());
     if (context.print_json(*body))
         return {};
-    context.out() << cell(*body, "sha256") << "  " << cell(*body, "type") << "  " << cell(*body, "duration_ms")
-                << " ms  " << cell(*body, "name") << (reply->status == 200 ? "  (already stored)" : "  (stored)")
-                << "\n";
+    context.out() << cell(*body, "sha256") << "  " << cell(*body, "type") << "  "
+                  << cell(*body, "duration_ms") << " ms  " << cell(*body, "name")
+                  << (reply->status == 200 ? "  (already stored)" : "  (stored)") << "\n";
     return {};
 }
 
@@ -56,8 +56,8 @@ Outcome<void> media_list(Context& context, const PageOptions& page_options) {
         return {};
     std::vector<std::vector<std::string>> rows;
     for (const auto& media : (*page)["items"])
-        rows.push_back({cell(media, "sha256"), cell(media, "type"), cell(media, "duration_ms"), cell(media, "size"),
-                        cell(media, "name"), cell(media, "created")});
+        rows.push_back({cell(media, "sha256"), cell(media, "type"), cell(media, "duration_ms"),
+                        cell(media, "size"), cell(media, "name"), cell(media, "created")});
     print_table(context.out(), {"SHA256", "TYPE", "DURATION_MS", "SIZE", "NAME", "CREATED"}, rows);
     print_more(context.out(), *page);
     return {};
@@ -83,7 +83,7 @@ Outcome<void> notice_create(Context& context, const NoticeOptions& options) {
     if (context.print_json(*body))
         return {};
     context.out() << "notice " << cell(*body, "sha256") << ", spoken as " << cell(*body, "tts_media") << " ("
-                << cell(*body, "duration_ms") << " ms)\n";
+                  << cell(*body, "duration_ms") << " ms)\n";
     return {};
 }
 
@@ -111,12 +111,11 @@ Outcome<nlohmann::json> parse_item(const std::string& text) {
     std::vector<std::string> parts;
     std::string part;
     std::istringstream input{text};
-    while (std::getline(input, part, ':'))
-        parts.push_back(part);
+    while (std::getline(input, part, ':')) parts.push_back(part);
     if (parts.empty() || parts.size() > 3 || !is_sha256(parts[0]))
         return refuse(ExitStatus::Usage,
-                      "--item: expected SHA256[:duration_ms[:weight]] with 64 lowercase hex digits, got \"" + text +
-                          "\"");
+                      "--item: expected SHA256[:duration_ms[:weight]] with 64 lowercase hex digits, got \"" +
+                          text + "\"");
     nlohmann::json item{{"media", parts[0]}};
     if (parts.size() > 1 && !parts[1].empty()) {
         auto duration = positive_number(parts[1], "--item " + text + ": duration_ms");
@@ -145,8 +144,7 @@ std::string id_from_name(const std::string& name) {
         else if (!id.empty() && id.back() != '-')
             id.push_back('-');
     }
-    while (!id.empty() && id.back() == '-')
-        id.pop_back();
+    while (!id.empty() && id.back() == '-') id.pop_back();
     return id.size() > 64 ? std::string{} : id;
 }
 
@@ -167,7 +165,7 @@ Outcome<void> playlist_create(Context& context, const PlaylistOptions& options) 
     if (context.print_json(*body))
         return {};
     context.out() << "created playlist " << cell(*body, "id") << " (" << (*body)["items"].size()
-                << " items, version " << cell(*body, "version") << ")\n";
+                  << " items, version " << cell(*body, "version") << ")\n";
     return {};
 }
 
@@ -179,8 +177,9 @@ Outcome<void> playlist_list(Context& context, const PageOptions& page_options) {
         return {};
     std::vector<std::vector<std::string>> rows;
     for (const auto& playlist : (*page)["items"])
-        rows.push_back({cell(playlist, "id"), cell(playlist, "name"), std::to_string(playlist["items"].size()),
-                        cell(playlist, "version"), cell(playlist, "updated")});
+        rows.push_back({cell(playlist, "id"), cell(playlist, "name"),
+                        std::to_string(playlist["items"].size()), cell(playlist, "version"),
+                        cell(playlist, "updated")});
     print_table(context.out(), {"ID", "NAME", "ITEMS", "VERSION", "UPDATED"}, rows);
     print_more(context.out(), *page);
     return {};
@@ -258,7 +257,8 @@ Outcome<nlohmann::json> campaign_body(const CampaignOptions& options) {
         campaign["rank"] = *options.rank;
     if (options.weight)
         campaign["weight"] = *options.weight;
-    if (!options.zones.empty() || !options.kinds.empty() || !options.tags.empty() || !options.devices.empty()) {
+    if (!options.zones.empty() || !options.kinds.empty() || !options.tags.empty() ||
+        !options.devices.empty()) {
         if (!campaign.contains("targets") || !campaign["targets"].is_object())
             campaign["targets"] = nlohmann::json::object();
         set_list(campaign["targets"], "zones", options.zones);
@@ -277,8 +277,8 @@ Outcome<nlohmann::json> campaign_body(const CampaignOptions& options) {
 }
 
 void print_campaign_line(Context& context, const std::string& what, const nlohmann::json& campaign) {
-    context.out() << what << " campaign " << cell(campaign, "id") << " (" << cell(campaign, "approval") << ", version "
-                << cell(campaign, "version") << ")\n";
+    context.out() << what << " campaign " << cell(campaign, "id") << " (" << cell(campaign, "approval")
+                  << ", version " << cell(campaign, "version") << ")\n";
 }
 
 Outcome<void> campaign_create(Context& context, const CampaignOptions& options) {
@@ -325,9 +325,10 @@ Outcome<void> campaign_show(Context& context, const std::string& id) {
         return {};
     const auto& campaign = *body;
     std::vector<std::vector<std::string>> rows;
-    for (const char* key : {"id", "name", "playlist", "approval", "version", "mode", "level", "rank", "weight",
-                            "windows", "weekdays", "fixed_times", "plays_per_hour", "valid_from", "valid_to",
-                            "author", "submitted_by", "decided_by", "decision_note", "created", "updated"})
+    for (const char* key :
+         {"id",       "name",   "playlist",     "approval",   "version",       "mode",           "level",
+          "rank",     "weight", "windows",      "weekdays",   "fixed_times",   "plays_per_hour", "valid_from",
+          "valid_to", "author", "submitted_by", "decided_by", "decision_note", "created",        "updated"})
         rows.push_back({key, cell(campaign, key)});
     if (campaign.contains("targets"))
         for (const auto& [key, value] : campaign["targets"].items())
@@ -359,23 +360,22 @@ Outcome<void> campaign_step(Context& context, Step step, const StepOptions& opti
     const char* verb = "submit";
     const char* done = "submitted";
     switch (step) {
-    case Step::Submit:
-        break;
-    case Step::Approve:
-        verb = "approve";
-        done = "approved";
-        if (!options.note.empty())
-            request["note"] = options.note;
-        break;
-    case Step::Reject:
-        verb = "reject";
-        done = "rejected";
-        request["reason"] = options.reason;
-        break;
-    case Step::Archive:
-        verb = "archive";
-        done = "archived";
-        break;
+        case Step::Submit: break;
+        case Step::Approve:
+            verb = "approve";
+            done = "approved";
+            if (!options.note.empty())
+                request["note"] = options.note;
+            break;
+        case Step::Reject:
+            verb = "reject";
+            done = "rejected";
+            request["reason"] = options.reason;
+            break;
+        case Step::Archive:
+            verb = "archive";
+            done = "archived";
+            break;
     }
     auto body = context.post("/campaigns/" + options.id + "/" + verb, request);
     if (!body)
@@ -403,7 +403,7 @@ Outcome<void> campaign_conflicts(Context& context, const ConflictOptions& option
     const auto& conflicts = (*body)["conflicts"];
     if (conflicts.empty()) {
         context.out() << "no conflicts for " << options.id << " in " << cell(*body, "days") << " days from "
-                    << cell(*body, "first_day") << "\n";
+                      << cell(*body, "first_day") << "\n";
         return {};
     }
     std::vector<std::vector<std::string>> rows;
@@ -420,33 +420,34 @@ void register_content_commands(Registrar& registrar) {
     // media
     CLI::App* media = registrar.group(registrar.root, "media", "Upload and list media");
     auto upload_options = std::make_shared<UploadOptions>();
-    CLI::App* upload = registrar.command(*media, "upload", "Upload a media file (streamed; stored once by sha256)",
-                                         [upload_options](Context& context) {
-                                             return media_upload(context, *upload_options);
-                                         });
+    CLI::App* upload = registrar.command(
+        *media, "upload", "Upload a media file (streamed; stored once by sha256)",
+        [upload_options](Context& context) { return media_upload(context, *upload_options); });
     upload->add_option("file", upload_options->file, "The file")->required();
     upload->add_option("--name", upload_options->name, "Label (default: the file name)");
     auto media_page = std::make_shared<PageOptions>();
-    add_page_options(registrar.command(*media, "list", "List media, newest first",
-                                       [media_page](Context& context) { return media_list(context, *media_page); }),
-                     *media_page);
+    add_page_options(
+        registrar.command(*media, "list", "List media, newest first",
+                          [media_page](Context& context) { return media_list(context, *media_page); }),
+        *media_page);
 
     // notice
     CLI::App* notice = registrar.group(registrar.root, "notice", "Text notices spoken by text-to-speech");
     auto notice_options = std::make_shared<NoticeOptions>();
-    CLI::App* notice_create_command =
-        registrar.command(*notice, "create", "Store a text notice and its speech",
-                          [notice_options](Context& context) { return notice_create(context, *notice_options); });
+    CLI::App* notice_create_command = registrar.command(
+        *notice, "create", "Store a text notice and its speech",
+        [notice_options](Context& context) { return notice_create(context, *notice_options); });
     notice_create_command->add_option("--text", notice_options->text, "The notice (UTF-8)")->required();
-    notice_create_command->add_option("--voice", notice_options->voice, "espeak-ng voice (default: the server's)");
+    notice_create_command->add_option("--voice", notice_options->voice,
+                                      "espeak-ng voice (default: the server's)");
     notice_create_command->add_option("--name", notice_options->name, "Label");
 
     // playlist
     CLI::App* playlist = registrar.group(registrar.root, "playlist", "Create and list playlists");
     auto playlist_options = std::make_shared<PlaylistOptions>();
-    CLI::App* playlist_create_command =
-        registrar.command(*playlist, "create", "Create a playlist",
-                          [playlist_options](Context& context) { return playlist_create(context, *playlist_options); });
+    CLI::App* playlist_create_command = registrar.command(
+        *playlist, "create", "Create a playlist",
+        [playlist_options](Context& context) { return playlist_create(context, *playlist_options); });
     playlist_create_command->add_option("--name", playlist_options->name, "Name")->required();
     playlist_create_command->add_option("--id", playlist_options->id, "Id (default: from an ASCII name)");
     playlist_create_command
@@ -462,9 +463,9 @@ void register_content_commands(Registrar& registrar) {
     // campaign
     CLI::App* campaign = registrar.group(registrar.root, "campaign", "Campaigns and their approval");
     auto create_options = std::make_shared<CampaignOptions>();
-    CLI::App* create =
-        registrar.command(*campaign, "create", "Create a draft campaign from a JSON file and/or flags",
-                          [create_options](Context& context) { return campaign_create(context, *create_options); });
+    CLI::App* create = registrar.command(
+        *campaign, "create", "Create a draft campaign from a JSON file and/or flags",
+        [create_options](Context& context) { return campaign_create(context, *create_options); });
     create->add_option("--file", create_options->file, "Campaign JSON (docs/model.md); - for stdin");
     create->add_option("--id", create_options->id, "Campaign id");
     create->add_option("--name", create_options->name, "Name");
@@ -487,8 +488,9 @@ void register_content_commands(Registrar& registrar) {
     create->add_option("--weight", create_options->weight, "Loop share 1..1000");
 
     auto list_options = std::make_shared<CampaignListOptions>();
-    CLI::App* list = registrar.command(*campaign, "list", "List campaigns",
-                                       [list_options](Context& context) { return campaign_list(context, *list_options); });
+    CLI::App* list = registrar.command(*campaign, "list", "List campaigns", [list_options](Context& context) {
+        return campaign_list(context, *list_options);
+    });
     add_page_options(list, list_options->page);
     list->add_option("--approval", list_options->approval, "Only this state")
         ->check(CLI::IsMember({"draft", "submitted", "approved", "rejected", "archived"}));
@@ -508,11 +510,12 @@ void register_content_commands(Registrar& registrar) {
     for (const auto& [step, name, description] : steps) {
         auto options = std::make_shared<StepOptions>();
         const Step chosen = step;
-        CLI::App* command = registrar.command(*campaign, name, description, [options, chosen](Context& context) {
-            return campaign_step(context, chosen, *options);
-        });
+        CLI::App* command = registrar.command(
+            *campaign, name, description,
+            [options, chosen](Context& context) { return campaign_step(context, chosen, *options); });
         command->add_option("id", options->id, "Campaign id")->required();
-        command->add_option("--version", options->version, "The version you reviewed (default: the current one)");
+        command->add_option("--version", options->version,
+                            "The version you reviewed (default: the current one)");
         if (step == Step::Approve)
             command->add_option("--note", options->note, "A note kept with the decision");
         if (step == Step::Reject)
@@ -520,10 +523,9 @@ void register_content_commands(Registrar& registrar) {
     }
 
     auto conflict_options = std::make_shared<ConflictOptions>();
-    CLI::App* conflicts = registrar.command(*campaign, "conflicts", "Scheduling conflicts of a campaign",
-                                            [conflict_options](Context& context) {
-                                                return campaign_conflicts(context, *conflict_options);
-                                            });
+    CLI::App* conflicts = registrar.command(
+        *campaign, "conflicts", "Scheduling conflicts of a campaign",
+        [conflict_options](Context& context) { return campaign_conflicts(context, *conflict_options); });
     conflicts->add_option("id", conflict_options->id, "Campaign id")->required();
     conflicts->add_option("--day", conflict_options->day, "First local day YYYY-MM-DD (default: today)");
     conflicts->add_option("--days", conflict_options->days, "How many days (1..62)")->capture_default_str();

@@ -38,13 +38,15 @@ public:
         const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (descriptor < 0) {
             if (errno == EEXIST)
-                return refuse(ExitStatus::Usage, "--out " + path + ": already exists; remove it or choose another");
+                return refuse(ExitStatus::Usage,
+                              "--out " + path + ": already exists; remove it or choose another");
             return refuse(ExitStatus::Usage, "--out " + path + ": cannot create: " + std::strerror(errno));
         }
         return ProvisioningFile{path, descriptor};
     }
     ProvisioningFile(ProvisioningFile&& other) noexcept
-        : m_path(std::move(other.m_path)), m_descriptor(std::exchange(other.m_descriptor, -1)),
+        : m_path(std::move(other.m_path)),
+          m_descriptor(std::exchange(other.m_descriptor, -1)),
           m_kept(other.m_kept) {}
     ProvisioningFile& operator=(ProvisioningFile&&) = delete;
     ~ProvisioningFile() {
@@ -105,8 +107,8 @@ Outcome<void> device_add(Context& context, const DeviceAddOptions& options) {
     }
     const auto& device = (*body)["device"];
     context.out() << "registered " << cell(device, "kind") << " " << cell(device, "id") << " in zone "
-                << cell(device, "zone") << "; provisioning file " << options.out
-                << " (mode 0600, holds the device's password: copy it to the device, then delete it)\n";
+                  << cell(device, "zone") << "; provisioning file " << options.out
+                  << " (mode 0600, holds the device's password: copy it to the device, then delete it)\n";
     return {};
 }
 
@@ -116,7 +118,7 @@ Outcome<void> device_revoke(Context& context, const std::string& id) {
         return std::unexpected(body.error());
     if (!context.print_json(*body))
         context.out() << "revoked " << cell(*body, "id") << " at " << cell(*body, "revoked")
-                    << "; its credentials no longer work\n";
+                      << "; its credentials no longer work\n";
     return {};
 }
 
@@ -134,8 +136,8 @@ Outcome<void> device_command(Context& context, const DeviceCommandOptions& optio
     if (!body)
         return std::unexpected(body.error());
     if (!context.print_json(*body)) {
-        context.out() << "sent " << cell(*body, "kind") << " " << cell(*body, "id") << " to " << cell(*body, "device")
-                      << " (valid until " << cell(*body, "expires_at") << ")";
+        context.out() << "sent " << cell(*body, "kind") << " " << cell(*body, "id") << " to "
+                      << cell(*body, "device") << " (valid until " << cell(*body, "expires_at") << ")";
         if (body->contains("upload_url") && (*body)["upload_url"].is_string())
             context.out() << "; the device uploads to " << (*body)["upload_url"].get<std::string>();
         context.out() << "\n";
@@ -198,10 +200,10 @@ Outcome<void> device_list(Context& context, const PageOptions& page_options) {
         return {};
     std::vector<std::vector<std::string>> rows;
     for (const auto& device : (*page)["items"])
-        rows.push_back({cell(device, "id"), cell(device, "kind"), cell(device, "zone"), cell(device, "tags"),
-                        device["revoked"].is_null() ? (device.value("online", false) ? "online" : "offline")
-                                                    : "revoked",
-                        cell(device, "last_seen"), cell(device, "delivery")});
+        rows.push_back(
+            {cell(device, "id"), cell(device, "kind"), cell(device, "zone"), cell(device, "tags"),
+             device["revoked"].is_null() ? (device.value("online", false) ? "online" : "offline") : "revoked",
+             cell(device, "last_seen"), cell(device, "delivery")});
     print_table(context.out(), {"ID", "KIND", "ZONE", "TAGS", "STATE", "LAST SEEN", "DELIVERY"}, rows);
     print_more(context.out(), *page);
     return {};
@@ -242,7 +244,8 @@ Outcome<void> device_timeline(Context& context, const TimelineOptions& options) 
         zone = nullptr;  // times stay in UTC
     }
     context.out() << cell(*body, "device") << " on " << cell(*body, "day") << " (" << cell(*body, "time_zone")
-                << (body->value("drafts_included", false) ? ", drafts included" : ", approved only") << ")\n";
+                  << (body->value("drafts_included", false) ? ", drafts included" : ", approved only")
+                  << ")\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& entry : (*body)["entries"])
         rows.push_back({local_clock(zone, entry["start"]), local_clock(zone, entry["end"]),
@@ -280,10 +283,14 @@ Outcome<std::int64_t> parse_duration(const std::string& text) {
                 return refuse(ExitStatus::Usage, "--expires-in: too long: \"" + text + "\"");
             continue;
         }
-        const std::int64_t unit = c == 's' ? 1000 : c == 'm' ? 60'000 : c == 'h' ? 3'600'000 : c == 'd' ? 86'400'000 : 0;
+        const std::int64_t unit = c == 's'   ? 1000
+                                  : c == 'm' ? 60'000
+                                  : c == 'h' ? 3'600'000
+                                  : c == 'd' ? 86'400'000
+                                             : 0;
         if (!digits || unit == 0)
-            return refuse(ExitStatus::Usage, "--expires-in: expected a duration like 30m, 2h or 1h30m, got \"" +
-                                                 text + "\"");
+            return refuse(ExitStatus::Usage,
+                          "--expires-in: expected a duration like 30m, 2h or 1h30m, got \"" + text + "\"");
         total += number * unit;
         number = 0;
         digits = false;
@@ -298,9 +305,10 @@ void print_alert(Context& context, const nlohmann::json& alert) {
     const bool live = alert.value("live", false);
     const std::string state = cell(alert, "state");
     context.out() << "alert " << cell(alert, "id") << " (" << (live ? "LIVE" : "EXERCISE") << ", "
-                << cell(alert, "severity") << ", "
-                << (alert.value("all_zones", false) ? std::string{"all zones"} : "zones " + cell(alert, "zones"))
-                << "): " << state << ", expires " << cell(alert, "expires");
+                  << cell(alert, "severity") << ", "
+                  << (alert.value("all_zones", false) ? std::string{"all zones"}
+                                                      : "zones " + cell(alert, "zones"))
+                  << "): " << state << ", expires " << cell(alert, "expires");
     if (state == "awaiting-confirmation")
         context.out() << "; a second operator must run: bantin alert confirm " << cell(alert, "id");
     context.out() << "\n";
@@ -356,8 +364,8 @@ Outcome<void> alert_show(Context& context, const std::string& id) {
     print_alert(context, *body);
     context.out() << "headline: " << cell(*body, "headline") << "\ntext: " << cell(*body, "text") << "\n";
     for (const auto& confirmation : (*body)["confirmations"])
-        context.out() << "confirmed by user " << cell(confirmation, "user") << " at " << cell(confirmation, "at")
-                    << "\n";
+        context.out() << "confirmed by user " << cell(confirmation, "user") << " at "
+                      << cell(confirmation, "at") << "\n";
     return {};
 }
 
@@ -369,8 +377,9 @@ Outcome<void> alert_list(Context& context) {
         return {};
     std::vector<std::vector<std::string>> rows;
     for (const auto& alert : (*body)["items"])
-        rows.push_back({cell(alert, "id"), alert.value("live", false) ? "live" : "exercise", cell(alert, "state"),
-                        cell(alert, "severity"), alert.value("all_zones", false) ? "all" : cell(alert, "zones"),
+        rows.push_back({cell(alert, "id"), alert.value("live", false) ? "live" : "exercise",
+                        cell(alert, "state"), cell(alert, "severity"),
+                        alert.value("all_zones", false) ? "all" : cell(alert, "zones"),
                         cell(alert, "expires"), cell(alert, "headline")});
     print_table(context.out(), {"ID", "STATUS", "STATE", "SEVERITY", "ZONES", "EXPIRES", "HEADLINE"}, rows);
     return {};
@@ -429,7 +438,8 @@ Outcome<void> report(Context& context, const std::string& name, const ReportOpti
         output << reply->body;
         output.close();
         if (!output)
-            return refuse(ExitStatus::Refused, "--csv " + options.csv + ": cannot write: " + std::strerror(errno));
+            return refuse(ExitStatus::Refused,
+                          "--csv " + options.csv + ": cannot write: " + std::strerror(errno));
         const auto lines = std::count(reply->body.begin(), reply->body.end(), '\n');
         context.out() << "wrote " << options.csv << " (" << (lines > 0 ? lines - 1 : 0) << " rows)\n";
         return {};
@@ -445,18 +455,19 @@ Outcome<void> report(Context& context, const std::string& name, const ReportOpti
     if (name == "plays") {
         headers = {"CAMPAIGN", "DAY", "ZONE", "COMPLETED", "INTERRUPTED", "FAILED"};
         for (const auto& row : items)
-            rows.push_back({cell(row, "campaign"), cell(row, "day"), cell(row, "zone"), cell(row, "completed"),
-                            cell(row, "interrupted"), cell(row, "failed")});
+            rows.push_back({cell(row, "campaign"), cell(row, "day"), cell(row, "zone"),
+                            cell(row, "completed"), cell(row, "interrupted"), cell(row, "failed")});
     } else if (name == "delivery") {
         headers = {"CAMPAIGN", "PLANNED", "DELIVERED", "RATIO", "UNDER-DELIVERED"};
         for (const auto& row : items)
-            rows.push_back({cell(row, "campaign"), cell(row, "planned"), cell(row, "delivered"), cell(row, "ratio"),
-                            cell(row, "under_delivered")});
+            rows.push_back({cell(row, "campaign"), cell(row, "planned"), cell(row, "delivered"),
+                            cell(row, "ratio"), cell(row, "under_delivered")});
     } else {
         headers = {"DEVICE", "ZONE", "ONLINE", "LAST SEEN", "ONLINE_S", "OBSERVED_S", "UPTIME"};
         for (const auto& row : items)
-            rows.push_back({cell(row, "device"), cell(row, "zone"), cell(row, "online"), cell(row, "last_seen"),
-                            cell(row, "online_s"), cell(row, "observed_s"), cell(row, "uptime")});
+            rows.push_back({cell(row, "device"), cell(row, "zone"), cell(row, "online"),
+                            cell(row, "last_seen"), cell(row, "online_s"), cell(row, "observed_s"),
+                            cell(row, "uptime")});
     }
     print_table(context.out(), headers, rows);
     return {};
@@ -468,8 +479,9 @@ void register_fleet_commands(Registrar& registrar) {
     // device
     CLI::App* device = registrar.group(registrar.root, "device", "Register, revoke and inspect devices");
     auto add_options = std::make_shared<DeviceAddOptions>();
-    CLI::App* add = registrar.command(*device, "add", "Register a device and write its provisioning file",
-                                      [add_options](Context& context) { return device_add(context, *add_options); });
+    CLI::App* add =
+        registrar.command(*device, "add", "Register a device and write its provisioning file",
+                          [add_options](Context& context) { return device_add(context, *add_options); });
     add->add_option("id", add_options->id, "Device id ([A-Za-z0-9._-], 1-64)")->required();
     add->add_option("--kind", add_options->kind, "screen or speaker")
         ->required()
@@ -479,7 +491,8 @@ void register_fleet_commands(Registrar& registrar) {
     add->add_option("--name", add_options->name, "Name for people (default: the id)");
     add->add_option("--time-zone", add_options->time_zone, "IANA time zone (default: the server's)");
     add->add_option("--volume", add_options->volume, "Default volume 0..100");
-    add->add_option("--out", add_options->out, "Where to write the provisioning file (mode 0600)")->required();
+    add->add_option("--out", add_options->out, "Where to write the provisioning file (mode 0600)")
+        ->required();
 
     auto revoke_id = std::make_shared<std::string>();
     registrar
@@ -489,10 +502,9 @@ void register_fleet_commands(Registrar& registrar) {
         ->required();
 
     auto command_options = std::make_shared<DeviceCommandOptions>();
-    CLI::App* send_command = registrar.command(*device, "command", "Send a signed command to one device (operator)",
-                                          [command_options](Context& context) {
-                                              return device_command(context, *command_options);
-                                          });
+    CLI::App* send_command = registrar.command(
+        *device, "command", "Send a signed command to one device (operator)",
+        [command_options](Context& context) { return device_command(context, *command_options); });
     send_command->add_option("id", command_options->id, "Device id")->required();
     send_command->add_option("kind", command_options->kind, "ping, set-volume, reload or screenshot")
         ->required()
@@ -500,34 +512,35 @@ void register_fleet_commands(Registrar& registrar) {
     send_command->add_option("--volume", command_options->volume, "0..100, for set-volume");
 
     auto screenshot_options = std::make_shared<ScreenshotOptions>();
-    CLI::App* screenshot = registrar.command(*device, "screenshot",
-                                             "Save the latest screenshot a device uploaded (after `device command ID "
-                                             "screenshot`)",
-                                             [screenshot_options](Context& context) {
-                                                 return device_screenshot(context, *screenshot_options);
-                                             });
+    CLI::App* screenshot = registrar.command(
+        *device, "screenshot",
+        "Save the latest screenshot a device uploaded (after `device command ID "
+        "screenshot`)",
+        [screenshot_options](Context& context) { return device_screenshot(context, *screenshot_options); });
     screenshot->add_option("id", screenshot_options->id, "Device id")->required();
     screenshot->add_option("--out", screenshot_options->out, "A new PNG file")->required();
 
     auto device_page = std::make_shared<PageOptions>();
-    add_page_options(registrar.command(*device, "list", "List devices",
-                                       [device_page](Context& context) { return device_list(context, *device_page); }),
-                     *device_page);
+    add_page_options(
+        registrar.command(*device, "list", "List devices",
+                          [device_page](Context& context) { return device_list(context, *device_page); }),
+        *device_page);
 
     auto timeline_options = std::make_shared<TimelineOptions>();
-    CLI::App* timeline = registrar.command(*device, "timeline", "What a device plays on a local day",
-                                           [timeline_options](Context& context) {
-                                               return device_timeline(context, *timeline_options);
-                                           });
+    CLI::App* timeline = registrar.command(
+        *device, "timeline", "What a device plays on a local day",
+        [timeline_options](Context& context) { return device_timeline(context, *timeline_options); });
     timeline->add_option("id", timeline_options->id, "Device id")->required();
     timeline->add_option("--day", timeline_options->day, "Local day YYYY-MM-DD (default: today there)");
-    timeline->add_flag("--approved-only", timeline_options->approved_only, "Leave out drafts and submitted campaigns");
+    timeline->add_flag("--approved-only", timeline_options->approved_only,
+                       "Leave out drafts and submitted campaigns");
 
     // alert
     CLI::App* alert = registrar.group(registrar.root, "alert", "Send, confirm and cancel alerts");
     auto send_options = std::make_shared<AlertOptions>();
-    CLI::App* send = registrar.command(*alert, "send", "Create an alert (a live one waits for a second operator)",
-                                       [send_options](Context& context) { return alert_send(context, *send_options); });
+    CLI::App* send =
+        registrar.command(*alert, "send", "Create an alert (a live one waits for a second operator)",
+                          [send_options](Context& context) { return alert_send(context, *send_options); });
     send->add_option("--zones", send_options->zones, "Zones")->delimiter(',');
     send->add_flag("--all", send_options->all_zones, "Every zone");
     send->add_option("--severity", send_options->severity, "minor, moderate, severe or extreme")
@@ -535,15 +548,16 @@ void register_fleet_commands(Registrar& registrar) {
         ->check(CLI::IsMember({"minor", "moderate", "severe", "extreme"}));
     send->add_option("--text", send_options->text, "Text shown and spoken")->required();
     send->add_option("--headline", send_options->headline, "Headline (default: the text)");
-    send->add_option("--expires-in", send_options->expires_in, "Lifetime, e.g. 30m, 2h (default: the server's)");
+    send->add_option("--expires-in", send_options->expires_in,
+                     "Lifetime, e.g. 30m, 2h (default: the server's)");
     send->add_flag("--exercise", send_options->exercise, "A drill (CAP Exercise), not a live alert");
     send->add_option("--id", send_options->id, "Alert id (default: the server makes one)");
     send->add_option("--media", send_options->media, "Media sha256 to play with it");
     send->add_option("--repeat", send_options->repeat, "How many times to play it (0..100)");
 
-    for (const auto& [verb, description] :
-         std::vector<std::pair<const char*, const char*>>{{"confirm", "Confirm a live alert (a second operator)"},
-                                                          {"cancel", "Cancel an alert at once"}}) {
+    for (const auto& [verb, description] : std::vector<std::pair<const char*, const char*>>{
+             {"confirm", "Confirm a live alert (a second operator)"},
+             {"cancel", "Cancel an alert at once"}}) {
         auto id = std::make_shared<std::string>();
         const char* chosen = verb;
         registrar
@@ -574,10 +588,11 @@ void register_fleet_commands(Registrar& registrar) {
              {"uptime", "Device online history and uptime"}}) {
         auto options = std::make_shared<ReportOptions>();
         const std::string chosen = name;
-        CLI::App* command = registrar.command(*report_group, name, description, [options, chosen](Context& context) {
-            return report(context, chosen, *options);
-        });
-        command->add_option("--from", options->from, "Start, UTC: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")->required();
+        CLI::App* command = registrar.command(
+            *report_group, name, description,
+            [options, chosen](Context& context) { return report(context, chosen, *options); });
+        command->add_option("--from", options->from, "Start, UTC: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+            ->required();
         command->add_option("--to", options->to, "End, same forms")->required();
         command->add_option("--csv", options->csv, "Write CSV to this file (- for stdout)");
     }

@@ -33,7 +33,8 @@ public:
 
     // Sends and checks: the parsed 2xx body or the server's error as one line.
     Outcome<nlohmann::json> get(const std::string& path, const Query& query = {});
-    Outcome<nlohmann::json> post(const std::string& path, const nlohmann::json& body = nlohmann::json::object());
+    Outcome<nlohmann::json> post(const std::string& path,
+                                 const nlohmann::json& body = nlohmann::json::object());
     Outcome<nlohmann::json> put(const std::string& path, const nlohmann::json& body);
 
     // With --json: the server's JSON, pretty; otherwise nothing (the caller prints for people).
@@ -56,7 +57,8 @@ struct Registrar {
     // A command group (`campaign`): needs one of its subcommands.
     CLI::App* group(CLI::App& parent, const std::string& name, const std::string& description);
     // A command that runs `action`; the global options are accepted after it too.
-    CLI::App* command(CLI::App& parent, const std::string& name, const std::string& description, Action action);
+    CLI::App* command(CLI::App& parent, const std::string& name, const std::string& description,
+                      Action action);
 };
 
 // Runs an action and reports: one line `bantin <path>: <line>` on stderr on failure.

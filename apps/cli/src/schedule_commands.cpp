@@ -73,7 +73,8 @@ std::string media_label(const Model& model, std::string_view digest) {
 std::string why(const date::time_zone& zone, const TimelineEntry& entry) {
     std::string text{to_string(entry.reason)};
     if (entry.reason == Reason::FixedTime || entry.reason == Reason::ShareOfVoice) {
-        text += " due " + local_clock(zone, entry.due).substr(0, 5 + (entry.reason == Reason::ShareOfVoice ? 3 : 0));
+        text += " due " +
+                local_clock(zone, entry.due).substr(0, 5 + (entry.reason == Reason::ShareOfVoice ? 3 : 0));
     }
     if (entry.ending == Ending::Cut) {
         text += ", cut";
@@ -115,8 +116,9 @@ int run_schedule(const ScheduleOptions& options, std::ostream& out, std::ostream
     auto to_minute = parse_clock(options.to);
     if (!day || !from_minute || !to_minute) {
         err << "bantin schedule: "
-            << (!day ? day.error().detail
-                     : !from_minute ? "--from: " + from_minute.error().detail : "--to: " + to_minute.error().detail)
+            << (!day           ? day.error().detail
+                : !from_minute ? "--from: " + from_minute.error().detail
+                               : "--to: " + to_minute.error().detail)
             << "\n";
         return 2;
     }
@@ -157,17 +159,17 @@ int run_schedule(const ScheduleOptions& options, std::ostream& out, std::ostream
             << "\n";
         return 0;
     }
-    out << "Timeline of " << device_copy.id << " (" << to_string(device_copy.kind) << ", zone " << device_copy.zone
-        << ", " << device_copy.time_zone << ") on " << options.day << ", " << options.from << "-" << options.to
-        << " local\n";
+    out << "Timeline of " << device_copy.id << " (" << to_string(device_copy.kind) << ", zone "
+        << device_copy.zone << ", " << device_copy.time_zone << ") on " << options.day << ", " << options.from
+        << "-" << options.to << " local\n";
     out << std::left << std::setw(10) << "start" << std::setw(10) << "end" << std::setw(9) << "length"
         << std::setw(26) << "source" << std::setw(6) << "item" << std::setw(28) << "media"
         << "why\n";
     Duration played{0};
     for (const auto& entry : *timeline) {
         std::ostringstream length;
-        length << std::fixed << std::setprecision(1) << static_cast<double>((entry.end - entry.start).count()) / 1000.0
-               << "s";
+        length << std::fixed << std::setprecision(1)
+               << static_cast<double>((entry.end - entry.start).count()) / 1000.0 << "s";
         std::string source{entry.source_id};
         if (entry.source_kind == SourceKind::Alert) {
             source = "ALERT " + source;
@@ -232,8 +234,8 @@ int run_conflicts(const ConflictOptions& options, std::ostream& out, std::ostrea
         out << list.dump(2) << "\n";
         return 0;
     }
-    out << "Conflict report" << (options.campaign.empty() ? std::string{} : " for " + options.campaign) << ", "
-        << options.days << " days from " << options.day << "\n";
+    out << "Conflict report" << (options.campaign.empty() ? std::string{} : " for " + options.campaign)
+        << ", " << options.days << " days from " << options.day << "\n";
     for (const auto& conflict : *conflicts) {
         out << "  " << std::left << std::setw(8) << to_string(conflict.severity) << std::setw(24)
             << to_string(conflict.kind) << conflict.campaign << ": " << conflict.message << "\n";
@@ -245,7 +247,8 @@ int run_conflicts(const ConflictOptions& options, std::ostream& out, std::ostrea
 void add_schedule_commands(CLI::App& app, int& status) {
     auto schedule_options = std::make_shared<ScheduleOptions>();
     CLI::App* schedule = app.add_subcommand("schedule", "Print a device's timeline for one local day");
-    schedule->add_option("--model", schedule_options->model_path, "Model JSON file (docs/model.md)")->required();
+    schedule->add_option("--model", schedule_options->model_path, "Model JSON file (docs/model.md)")
+        ->required();
     schedule->add_option("--device", schedule_options->device, "Device id")->required();
     schedule->add_option("--day", schedule_options->day, "Local date, YYYY-MM-DD")->required();
     schedule->add_option("--from", schedule_options->from, "Local start time HH:MM (default 00:00)");
@@ -253,11 +256,13 @@ void add_schedule_commands(CLI::App& app, int& status) {
     schedule->add_flag("--json", schedule_options->json, "Print JSON instead of a table");
     schedule->add_flag("--include-drafts", schedule_options->include_drafts,
                        "Preview draft and submitted campaigns too");
-    schedule->callback([schedule_options, &status] { status = run_schedule(*schedule_options, std::cout, std::cerr); });
+    schedule->callback(
+        [schedule_options, &status] { status = run_schedule(*schedule_options, std::cout, std::cerr); });
 
     auto conflict_options = std::make_shared<ConflictOptions>();
     CLI::App* conflicts = app.add_subcommand("conflicts", "Report scheduling conflicts before publishing");
-    conflicts->add_option("--model", conflict_options->model_path, "Model JSON file (docs/model.md)")->required();
+    conflicts->add_option("--model", conflict_options->model_path, "Model JSON file (docs/model.md)")
+        ->required();
     conflicts->add_option("--campaign", conflict_options->campaign, "Only this campaign");
     conflicts->add_option("--day", conflict_options->day, "First local date, YYYY-MM-DD")->required();
     conflicts->add_option("--days", conflict_options->days, "How many days to check (default 14)");

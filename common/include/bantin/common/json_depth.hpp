@@ -26,6 +26,7 @@ struct JsonDepthProblem {
 };
 
 // nullopt: no container nests deeper than max_depth.
-std::optional<JsonDepthProblem> json_depth_problem(std::string_view text, std::size_t max_depth = max_json_depth);
+std::optional<JsonDepthProblem> json_depth_problem(std::string_view text,
+                                                   std::size_t max_depth = max_json_depth);
 
 }  // namespace bantin

@@ -18,8 +18,12 @@ namespace bantin {
 using Duration = std::chrono::milliseconds;
 using TimePoint = std::chrono::sys_time<Duration>;
 
-inline TimePoint from_unix_ms(std::int64_t ms) { return TimePoint{Duration{ms}}; }
-inline std::int64_t to_unix_ms(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint from_unix_ms(std::int64_t ms) {
+    return TimePoint{Duration{ms}};
+}
+inline std::int64_t to_unix_ms(TimePoint t) {
+    return t.time_since_epoch().count();
+}
 
 // "2026-11-27T06:00:00.000Z"
 std::string format_utc(TimePoint t);

@@ -115,14 +115,15 @@ struct BrokerConfig {
     std::string listen_address = "127.0.0.1";
     int port = 1883;
     int max_queued_messages = 10000;  // per client; the controller's session must hold a status per device
-    std::string run_as_user;  // Mosquitto's `user`; empty: its default
+    std::string run_as_user;          // Mosquitto's `user`; empty: its default
     BrokerLogLevel log_level = BrokerLogLevel::Normal;
     BrokerTlsConfig tls;
     // The broker's host as devices reach it, written into provisioning files. Empty: the
     // address of the listener devices use (the TLS one when TLS is on).
     std::string public_host;
     std::string device_host() const {
-        if (!public_host.empty()) return public_host;
+        if (!public_host.empty())
+            return public_host;
         return tls.enabled ? tls.listen_address : listen_address;
     }
     bool operator==(const BrokerConfig&) const = default;

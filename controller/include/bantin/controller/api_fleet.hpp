@@ -32,10 +32,10 @@ struct FleetServices {
     DeviceRegistry& registry;
     AlertService& alerts;
     ReportService& reports;
-    Publisher* publisher = nullptr;  // rebuilds a device's bundle after registration
-    DeviceCommands* commands = nullptr;             // POST /devices/{id}/commands; absent: 503
-    const ScreenshotStore* screenshots = nullptr;   // PUT/GET /devices/{id}/screenshot
-    const ProofStallWatch* stalls = nullptr;        // "proof_stalled_since" of each device; absent: null
+    Publisher* publisher = nullptr;                // rebuilds a device's bundle after registration
+    DeviceCommands* commands = nullptr;            // POST /devices/{id}/commands; absent: 503
+    const ScreenshotStore* screenshots = nullptr;  // PUT/GET /devices/{id}/screenshot
+    const ProofStallWatch* stalls = nullptr;       // "proof_stalled_since" of each device; absent: null
     // GET /fleet/status "services"; absent: an empty list.
     std::function<std::vector<ServiceHealth>()> services_health;
 };

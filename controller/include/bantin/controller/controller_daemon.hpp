@@ -43,7 +43,8 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
 // Adds a proof-of-play ingest worker broker account (fleet_broker.hpp, IngestWorkerAccount)
 // and returns its password. Refuses the controller's username and every device id. The broker
 // files gain it at the controller's next start or device change.
-Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config, const std::string& name);
+Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
+                                              const std::string& name);
 
 // The controller's MQTT password: [mqtt] password, else the first line of password_file,
 // else (only when the controller manages the broker) <data_dir>/keys/mqtt-password, created

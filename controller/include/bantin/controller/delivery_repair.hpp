@@ -43,7 +43,8 @@ public:
     Result<RepairReport> on_broker_connected();
 
 private:
-    bool due(std::map<std::string, MonotonicTime, std::less<>>& last, const std::string& key, MonotonicTime now);
+    bool due(std::map<std::string, MonotonicTime, std::less<>>& last, const std::string& key,
+             MonotonicTime now);
 
     Store& m_store;
     const Clock& m_clock;

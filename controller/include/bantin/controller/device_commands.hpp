@@ -54,7 +54,8 @@ public:
                    DeviceCommandsOptions options);
 
     // The command as it was published.
-    Result<protocol::Command> issue(const User& actor, std::string_view device_id, const CommandRequest& request);
+    Result<protocol::Command> issue(const User& actor, std::string_view device_id,
+                                    const CommandRequest& request);
 
     // `{public_base_url}/api/v1/devices/{device}/screenshot`
     std::string screenshot_url(std::string_view device_id) const;

@@ -46,8 +46,8 @@ public:
 
 // A further proof-of-play ingest worker and its ACL block: written with the other broker
 // accounts by protocol::write_broker_files.
-using protocol::IngestWorkerAccount;
 using protocol::ingest_worker_acl;
+using protocol::IngestWorkerAccount;
 
 // The accounts file: one "<username>:<$7$ hash>" line per worker, mode 0600, kept by the
 // controller (default <storage.data_dir>/keys/ingest-workers). A missing file is no workers.

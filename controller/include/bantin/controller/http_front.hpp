@@ -44,11 +44,11 @@ struct ApiContext;
 struct HttpFrontOptions {
     std::string listen_address = "127.0.0.1";
     std::uint16_t port = 0;
-    std::uint16_t backend_port = 0;        // the API server on 127.0.0.1
-    std::filesystem::path directory;       // nginx.conf, nginx.pid, error.log, tmp/
+    std::uint16_t backend_port = 0;   // the API server on 127.0.0.1
+    std::filesystem::path directory;  // nginx.conf, nginx.pid, error.log, tmp/
     std::filesystem::path nginx_binary = "/usr/sbin/nginx";
-    std::uint64_t max_body_bytes = 0;      // client_max_body_size: the upload limit
-    int connections_per_address = 256;     // limit_conn; 127.0.0.1 is not limited
+    std::uint64_t max_body_bytes = 0;   // client_max_body_size: the upload limit
+    int connections_per_address = 256;  // limit_conn; 127.0.0.1 is not limited
 };
 
 // Timeouts written into nginx.conf (documented in docs/api.md).

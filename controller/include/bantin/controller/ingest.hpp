@@ -111,8 +111,8 @@ private:
 // A status as committed by flush(), with what the controller knew of the device just before.
 struct CommittedStatus {
     protocol::Status status;
-    bool was_online = false;             // the device's online flag before this status
-    std::int64_t desired_version = 0;    // the controller's desired bundle version for it
+    bool was_online = false;           // the device's online flag before this status
+    std::int64_t desired_version = 0;  // the controller's desired bundle version for it
 };
 
 struct DeviceGaps {

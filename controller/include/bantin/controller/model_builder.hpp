@@ -15,8 +15,8 @@
 namespace bantin::controller {
 
 enum class CampaignSelection {
-    Approved,       // what devices get: approved campaigns only
-    NotArchived,    // preview and conflicts for people: drafts, submitted, approved, rejected
+    Approved,     // what devices get: approved campaigns only
+    NotArchived,  // preview and conflicts for people: drafts, submitted, approved, rejected
 };
 
 enum class RevokedDevices { Exclude, Include };

@@ -48,7 +48,7 @@ Result<int> migrate(sqlite::Database& database, std::span<const Migration> steps
 // query behind SqliteTransaction::list_proof_of_play and SqliteProofQuery, so the reports get
 // the same rows through either.
 Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
-                                                                  TimePoint to);
+                                                                 TimePoint to);
 
 class SqliteStore final : public Store {
 public:

@@ -47,7 +47,7 @@ struct CacheUsage {
     std::uint64_t max_bytes = 0;
     std::uint64_t pinned_bytes = 0;  // of pinned objects that are present
     std::size_t items = 0;
-    std::size_t pinned_items = 0;   // present pinned objects
+    std::size_t pinned_items = 0;    // present pinned objects
     std::size_t missing_pinned = 0;  // pinned digests not yet cached
 };
 

@@ -113,8 +113,8 @@ struct FetchOptions {
 };
 
 struct FetchRequest {
-    std::string url;     // http:// or https://
-    std::string sha256;  // expected digest
+    std::string url;         // http:// or https://
+    std::string sha256;      // expected digest
     std::uint64_t size = 0;  // expected size in bytes (from the manifest)
 };
 

@@ -31,10 +31,10 @@ std::string_view to_string(MediaKind kind);
 struct ProbeResult {
     MediaKind kind = MediaKind::Video;
     std::optional<Duration> duration;  // always set for video and audio; unset for still images
-    int width = 0;   // pixels, 0 when there is no picture
+    int width = 0;                     // pixels, 0 when there is no picture
     int height = 0;
     bool has_audio = false;
-    bool has_video = false;  // a moving picture (a still image or cover art does not count)
+    bool has_video = false;   // a moving picture (a still image or cover art does not count)
     std::string format_name;  // ffprobe's, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
     std::string video_codec;  // e.g. "h264", "png"
     std::string audio_codec;  // e.g. "aac", "opus"

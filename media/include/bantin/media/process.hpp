@@ -23,15 +23,15 @@
 namespace bantin::media {
 
 struct ProcessRequest {
-    std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it contains '/'
+    std::vector<std::string> argv;                    // argv[0] is looked up in PATH unless it contains '/'
     std::optional<std::filesystem::path> stdin_file;  // default: /dev/null
     Duration timeout = std::chrono::seconds{30};
     std::size_t max_output_bytes = 16 * 1024 * 1024;  // per stream; the rest is dropped
 };
 
 struct ProcessResult {
-    int exit_code = -1;      // valid when `signal == 0`
-    int signal = 0;          // the signal that ended the child, if any
+    int exit_code = -1;  // valid when `signal == 0`
+    int signal = 0;      // the signal that ended the child, if any
     bool output_truncated = false;
     std::string standard_output;
     std::string standard_error;

@@ -51,8 +51,8 @@ struct ListenPort {
 };
 
 struct SupervisedProcessOptions {
-    std::string name;                // in logs and errors: "mosquitto", "nginx"
-    std::vector<std::string> argv;   // argv[0] must be a path (no PATH lookup)
+    std::string name;                   // in logs and errors: "mosquitto", "nginx"
+    std::vector<std::string> argv;      // argv[0] must be a path (no PATH lookup)
     std::filesystem::path output_file;  // stdout and stderr (truncated at the first start)
     std::vector<ListenPort> listens;    // must be free before, and ours after, every start
     std::chrono::milliseconds ready_timeout{10000};
@@ -69,8 +69,8 @@ struct ProcessHealth {
     bool up = false;
     pid_t pid = -1;
     int restarts = 0;
-    std::string last_exit;  // "exit status 1", "killed by signal 9", empty before any exit
-    std::string last_error; // why the last (re)start failed, empty when up
+    std::string last_exit;   // "exit status 1", "killed by signal 9", empty before any exit
+    std::string last_error;  // why the last (re)start failed, empty when up
 };
 
 class SupervisedProcess {

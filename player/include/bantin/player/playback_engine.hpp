@@ -88,7 +88,7 @@ struct ItemEnded {
     // The audio output could not be opened: a screen's item whose pictures were shown is
     // Completed with note "audio: unavailable"; a speaker's is Failed (nobody heard it).
     bool audio_unavailable = false;
-    std::string note;   // for the proof row, e.g. "audio: unavailable"
+    std::string note;         // for the proof row, e.g. "audio: unavailable"
     std::string audio_error;  // audio_unavailable: the backend's words
 };
 
@@ -181,7 +181,7 @@ private:
         std::int64_t playlist_entry_id = 0;  // 0 until LoadAccepted
         Duration length{0};
         TimePoint estimated_start;
-        bool opened = false;  // StartFile seen
+        bool opened = false;   // StartFile seen
         bool started = false;  // PlaybackRestart seen
         bool preempted = false;
         TimePoint started_wall;
@@ -193,9 +193,9 @@ private:
     const Clock& m_clock;
     EngineOptions m_options;
     NoticeRenderer* m_notices;
-    std::deque<PlayItem> m_queue;    // not yet handed to the renderer
-    std::deque<Loaded> m_loaded;     // handed to the renderer, not yet ended, in order
-    std::vector<Loaded> m_orphans;   // dropped by interrupt() before they started
+    std::deque<PlayItem> m_queue;         // not yet handed to the renderer
+    std::deque<Loaded> m_loaded;          // handed to the renderer, not yet ended, in order
+    std::vector<Loaded> m_orphans;        // dropped by interrupt() before they started
     std::vector<PlaybackEvent> m_outbox;  // returned by the next handle() or tick()
     std::map<std::uint64_t, std::filesystem::path> m_screenshots;
     std::uint64_t m_next_tag = 1;

@@ -63,8 +63,8 @@ struct RendererEvent {
         PlaybackRestart,  // the current entry's first frame/audio is out and playing (no id: the current one)
         EndFile,          // playlist_entry_id, end_reason, error (for Error)
         ScreenshotDone,   // tag
-        ScreenshotFailed, // tag, error
-        Shutdown,         // the backend is gone (window closed, mpv quit)
+        ScreenshotFailed,  // tag, error
+        Shutdown,          // the backend is gone (window closed, mpv quit)
     };
     Kind kind = Kind::StartFile;
     std::uint64_t tag = 0;

@@ -57,7 +57,8 @@ struct DeviceIdentity {
 class Plan {
 public:
     // `bundle` may be null (nothing scheduled; alerts still play).
-    static Result<Plan> create(const protocol::Bundle* bundle, const std::vector<protocol::AlertMessage>& alerts,
+    static Result<Plan> create(const protocol::Bundle* bundle,
+                               const std::vector<protocol::AlertMessage>& alerts,
                                const LocalInterlocks& interlocks, const DeviceIdentity& identity);
 
     // Timeline entries overlapping [from, to), ordered.
@@ -76,7 +77,9 @@ public:
 
 private:
     Plan(scheduler::Resolver resolver, scheduler::Device device, std::uint64_t bundle_version, int max_volume)
-        : m_resolver(std::move(resolver)), m_device(std::move(device)), m_bundle_version(bundle_version),
+        : m_resolver(std::move(resolver)),
+          m_device(std::move(device)),
+          m_bundle_version(bundle_version),
           m_max_volume(max_volume) {}
     scheduler::Resolver m_resolver;
     scheduler::Device m_device;

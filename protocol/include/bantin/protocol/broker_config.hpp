@@ -16,8 +16,8 @@
 //
 // Threads: everything here is a pure function or a file write; call from any thread.
 // Errors: InvalidInput for an id or zone that cannot be a single topic level, for a
-// malformed hash or (when run as root) an unknown run_as_user, Io for a file that cannot be written, Crypto when the random source or
-// the hash fails, NotFound/Io from reload_broker.
+// malformed hash or (when run as root) an unknown run_as_user, Io for a file that cannot be written, Crypto
+// when the random source or the hash fails, NotFound/Io from reload_broker.
 
 #include "bantin/common/error.hpp"
 

@@ -132,7 +132,8 @@ Verified<Command> verify_command(std::string_view bytes, const TrustedKeys& keys
 // An alert or cancel from bantin/v1/alert/all or .../alert/zone/{zone}. WrongDevice if it does
 // not cover `zone`; Replay if it is an alert whose id the device has seen cancelled. A retained
 // alert arriving again is not a replay: the player treats alert ids idempotently.
-Verified<AlertTopicMessage> verify_alert(std::string_view bytes, const TrustedKeys& keys, std::string_view zone,
+Verified<AlertTopicMessage> verify_alert(std::string_view bytes, const TrustedKeys& keys,
+                                         std::string_view zone,
                                          const std::vector<std::string>& cancelled_alerts, TimePoint now);
 
 // Acks carry no expiry: a late ack only confirms what was committed.

@@ -62,8 +62,8 @@ std::string key_id(const PublicKey& key);
 std::string to_base64(const PublicKey& key);
 Result<PublicKey> public_key_from_base64(std::string_view text);
 
-std::string to_pem(const PublicKey& key);     // "-----BEGIN PUBLIC KEY-----..."
-std::string to_pem(const SecretKey& key);     // "-----BEGIN PRIVATE KEY-----..."
+std::string to_pem(const PublicKey& key);  // "-----BEGIN PUBLIC KEY-----..."
+std::string to_pem(const SecretKey& key);  // "-----BEGIN PRIVATE KEY-----..."
 Result<PublicKey> public_key_from_pem(std::string_view pem);
 Result<SecretKey> secret_key_from_pem(std::string_view pem);
 

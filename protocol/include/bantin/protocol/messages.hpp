@@ -25,7 +25,7 @@ inline constexpr int message_version = 1;
 // One file the device must hold to play its schedule, fetched over HTTP by `url` and
 // verified by `sha256` and `size` before it is ever played.
 struct MediaEntry {
-    std::string sha256;  // 64 lowercase hex digits
+    std::string sha256;      // 64 lowercase hex digits
     std::uint64_t size = 0;  // bytes
     scheduler::MediaType type = scheduler::MediaType::Video;
     std::optional<Duration> duration;

@@ -16,8 +16,8 @@
 // does: connecting is non-blocking (TCP connect, TLS handshake and CONNACK all happen in
 // the interruptible loop), and an attempt without a CONNACK within connect_timeout is
 // abandoned. The one blocking step left is the host name lookup (getaddrinfo) of a host
-// given by name, bounded by the resolver's own timeout; give an address to avoid it. The process must hold a MosquittoLibrary guard for
-// the lifetime of every client (construct it first thing in main).
+// given by name, bounded by the resolver's own timeout; give an address to avoid it. The process must hold a
+// MosquittoLibrary guard for the lifetime of every client (construct it first thing in main).
 //
 // Threads. The network thread never runs user code. It turns libmosquitto's callbacks into
 // MqttEvent values, pushes them onto a locked queue and, still holding that lock (so the hook has run before
@@ -123,7 +123,7 @@ struct MqttConnected {
     bool session_present = false;
 };
 struct MqttDisconnected {
-    Error error;  // see the header comment for the codes
+    Error error;                                   // see the header comment for the codes
     std::chrono::milliseconds reconnect_delay{0};  // how long the client waits before its next attempt
 };
 struct MqttMessage {
@@ -142,7 +142,8 @@ struct MqttSubscribed {
     std::vector<std::string> filters;
     std::vector<int> granted;  // per filter: granted QoS, or a v5 reason >= 128 (refused)
 };
-using MqttEvent = std::variant<MqttConnected, MqttDisconnected, MqttMessage, MqttPublishCompleted, MqttSubscribed>;
+using MqttEvent =
+    std::variant<MqttConnected, MqttDisconnected, MqttMessage, MqttPublishCompleted, MqttSubscribed>;
 
 struct PublishOptions {
     QualityOfService qos = QualityOfService::AtLeastOnce;

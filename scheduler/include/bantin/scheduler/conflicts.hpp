@@ -11,13 +11,13 @@
 namespace bantin::scheduler {
 
 enum class ConflictKind {
-    FixedTimeCollision,    // two fixed-time campaigns of the same level overlap on a device
-    FixedTimeOverrun,      // a fixed-time playlist is longer than the gap to its next time
-    NoTargetDevice,        // the campaign selects no device
-    WindowInQuietHours,    // a window or fixed time falls (partly) in quiet hours or off-hours
-    UnplayableMedia,       // an item no targeted device can play
-    EmptyForDevice,        // a targeted device can play none of the playlist's items
-    Shadowed,              // loops of a higher level or rank cover all the time a campaign could play
+    FixedTimeCollision,  // two fixed-time campaigns of the same level overlap on a device
+    FixedTimeOverrun,    // a fixed-time playlist is longer than the gap to its next time
+    NoTargetDevice,      // the campaign selects no device
+    WindowInQuietHours,  // a window or fixed time falls (partly) in quiet hours or off-hours
+    UnplayableMedia,     // an item no targeted device can play
+    EmptyForDevice,      // a targeted device can play none of the playlist's items
+    Shadowed,            // loops of a higher level or rank cover all the time a campaign could play
 };
 
 enum class ConflictSeverity { Warning, Error };

@@ -78,9 +78,9 @@ struct MediaRef {
 };
 
 struct PlaylistItem {
-    std::string media;  // sha256 of a MediaRef
+    std::string media;                 // sha256 of a MediaRef
     std::optional<Duration> duration;  // overrides the media's own
-    int weight = 1;  // plays per cycle, spread evenly (smooth weighted round robin)
+    int weight = 1;                    // plays per cycle, spread evenly (smooth weighted round robin)
     bool operator==(const PlaylistItem&) const = default;
 };
 
@@ -92,10 +92,10 @@ struct Playlist {
 };
 
 struct Targets {
-    std::vector<std::string> zones;       // any of; empty = every zone
-    std::vector<DeviceKind> kinds;        // any of; empty = both kinds
-    std::vector<std::string> tags;        // any of; empty = no tag needed
-    std::vector<std::string> device_ids;  // these devices too, whatever the rules above say
+    std::vector<std::string> zones;               // any of; empty = every zone
+    std::vector<DeviceKind> kinds;                // any of; empty = both kinds
+    std::vector<std::string> tags;                // any of; empty = no tag needed
+    std::vector<std::string> device_ids;          // these devices too, whatever the rules above say
     std::vector<std::string> exclude_device_ids;  // never these
     bool operator==(const Targets&) const = default;
 };
@@ -108,7 +108,7 @@ struct Campaign {
     // Local dates, inclusive; absent = unbounded.
     std::optional<std::chrono::year_month_day> valid_from;
     std::optional<std::chrono::year_month_day> valid_to;
-    std::uint8_t weekdays = 0x7f;  // bit 0 = Monday ... bit 6 = Sunday
+    std::uint8_t weekdays = 0x7f;      // bit 0 = Monday ... bit 6 = Sunday
     std::vector<DailyWindow> windows;  // loop and share-of-voice; empty = all day
     Mode mode = Mode::Loop;
     std::vector<int> fixed_times;  // FixedTime: local minutes after midnight
@@ -121,8 +121,8 @@ struct Campaign {
 };
 
 struct RepeatPolicy {
-    int count = 1;              // playlist runs; 0 = until the alert ends
-    Duration interval{0};       // between run starts; 0 = back to back
+    int count = 1;         // playlist runs; 0 = until the alert ends
+    Duration interval{0};  // between run starts; 0 = back to back
     bool operator==(const RepeatPolicy&) const = default;
 };
 
@@ -159,19 +159,19 @@ using NameTable = std::array<std::pair<Enum, std::string_view>, Count>;
 inline constexpr NameTable<DeviceKind, 2> device_kind_names{
     {{DeviceKind::Screen, "screen"}, {DeviceKind::Speaker, "speaker"}}};
 inline constexpr NameTable<MediaType, 5> media_type_names{{{MediaType::Video, "video"},
-                                                            {MediaType::Image, "image"},
-                                                            {MediaType::Audio, "audio"},
-                                                            {MediaType::Text, "text"},
-                                                            {MediaType::Stream, "stream"}}};
+                                                           {MediaType::Image, "image"},
+                                                           {MediaType::Audio, "audio"},
+                                                           {MediaType::Text, "text"},
+                                                           {MediaType::Stream, "stream"}}};
 inline constexpr NameTable<Level, 3> level_names{
     {{Level::Normal, "normal"}, {Level::Priority, "priority"}, {Level::Emergency, "emergency"}}};
 inline constexpr NameTable<Mode, 3> mode_names{
     {{Mode::Loop, "loop"}, {Mode::FixedTime, "fixed_time"}, {Mode::ShareOfVoice, "share_of_voice"}}};
 inline constexpr NameTable<ApprovalState, 5> approval_state_names{{{ApprovalState::Draft, "draft"},
-                                                                    {ApprovalState::Submitted, "submitted"},
-                                                                    {ApprovalState::Approved, "approved"},
-                                                                    {ApprovalState::Rejected, "rejected"},
-                                                                    {ApprovalState::Archived, "archived"}}};
+                                                                   {ApprovalState::Submitted, "submitted"},
+                                                                   {ApprovalState::Approved, "approved"},
+                                                                   {ApprovalState::Rejected, "rejected"},
+                                                                   {ApprovalState::Archived, "archived"}}};
 inline constexpr NameTable<Severity, 4> severity_names{{{Severity::Minor, "minor"},
                                                         {Severity::Moderate, "moderate"},
                                                         {Severity::Severe, "severe"},
@@ -183,7 +183,8 @@ inline constexpr NameTable<AlertStatus, 2> alert_status_names{
 template <class Enum, std::size_t Count>
 constexpr std::string_view name_in(const NameTable<Enum, Count>& table, Enum value) {
     for (const auto& [candidate, name] : table) {
-        if (candidate == value) return name;
+        if (candidate == value)
+            return name;
     }
     return "?";
 }
@@ -191,7 +192,8 @@ constexpr std::string_view name_in(const NameTable<Enum, Count>& table, Enum val
 template <class Enum, std::size_t Count>
 constexpr std::optional<Enum> value_in(const NameTable<Enum, Count>& table, std::string_view text) {
     for (const auto& [candidate, name] : table) {
-        if (name == text) return candidate;
+        if (name == text)
+            return candidate;
     }
     return std::nullopt;
 }

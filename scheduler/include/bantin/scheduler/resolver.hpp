@@ -63,7 +63,8 @@ public:
     // The device need not be in the model (a bundle carries its own device).
     Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to) const&;
     // Entries point into the Resolver: resolving on a temporary would return dangling ones.
-    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to) const&& = delete;
+    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from,
+                                               TimePoint to) const&& = delete;
 
     // The volume (percent) the device's schedule asks for at `at`.
     static Result<int> volume_at(const Device& device, TimePoint at);

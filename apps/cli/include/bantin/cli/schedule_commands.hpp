@@ -14,7 +14,7 @@ namespace bantin::cli {
 struct ScheduleOptions {
     std::string model_path;
     std::string device;
-    std::string day;   // local date YYYY-MM-DD in the device's time zone
+    std::string day;  // local date YYYY-MM-DD in the device's time zone
     std::string from = "00:00";
     std::string to = "24:00";
     bool json = false;
