@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with -Werror, and runs every test; then runs the unit
-# tests again under AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+# Installs what is missing, checks the layout (.clang-format), builds with -Werror, and runs every
+# test; then runs the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer and
+# fuzzes the wire decoders. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -8,6 +9,8 @@ bash scripts/install-deps.sh
 jobs=$(nproc)
 started=$SECONDS
 stage() { echo "== $1 ($(( (SECONDS - started) / 60 )) min in)"; }
+stage "layout (.clang-format)"
+bash scripts/format.sh --check
 stage "build (warnings are errors)"
 # Line tables (-g1) keep backtraces readable and build a third faster than full debug info.
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_WERROR=ON \
