@@ -404,6 +404,13 @@ ApiServer::ApiServer(ApiServerOptions options)
     : m_options(std::move(options)),
       m_server(std::make_unique<GuardedServer>(m_options.max_json_body_bytes, m_options.max_body_bytes)) {
     m_server->set_payload_max_length(static_cast<std::size_t>(m_options.max_body_bytes));
+    // httplib's default sets SO_REUSEPORT on Linux, which lets a second process bind the same
+    // port and take half the connections silently (a stale backend, a second controller).
+    // SO_REUSEADDR alone still allows a restart over connections in TIME_WAIT.
+    m_server->set_socket_options([](socket_t socket) {
+        int yes = 1;
+        ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     // listen_after_bind() sets is_running and then makes its task queue: from then on
     // httplib's stop() is heard. start() waits for this.
     auto make_queue = m_server->new_task_queue;

@@ -39,8 +39,7 @@ TEST_CASE("stop works before start and after a failed start and twice", "[http][
     first.stop();
     auto port = first.start();
     REQUIRE(port);
-    // An address no interface here has (TEST-NET-1): bind fails. (A taken port would not:
-    // httplib sets SO_REUSEPORT.)
+    // An address no interface here has (TEST-NET-1): bind fails.
     controller::ApiServerOptions elsewhere;
     elsewhere.address = "192.0.2.1";
     controller::ApiServer second(elsewhere);
@@ -51,4 +50,28 @@ TEST_CASE("stop works before start and after a failed start and twice", "[http][
     first.stop();
     first.stop();
     CHECK_FALSE(first.running());
+}
+
+TEST_CASE("a second API server on a port in use is refused, not sharing it", "[http][lifecycle]") {
+    controller::ApiServer first({});
+    first.http().Get("/who", [](const httplib::Request&, httplib::Response& response) {
+        controller::send_json(response, 200, {{"server", "first"}});
+    });
+    auto port = first.start();
+    REQUIRE(port);
+    controller::ApiServerOptions same;
+    same.port = *port;
+    controller::ApiServer second(same);
+    auto refused = second.start();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Network);
+    CHECK(refused.error().detail == "cannot bind the API server to 127.0.0.1:" + std::to_string(*port));
+    // Every connection still reaches the first server.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        httplib::Client client("127.0.0.1", *port);
+        auto reply = client.Get("/who");
+        REQUIRE(reply);
+        CHECK(reply->body == R"({"server":"first"})");
+    }
+    first.stop();
 }
