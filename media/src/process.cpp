@@ -1,5 +1,7 @@
 #include "bantin/media/process.hpp"
 
+#include "bantin/common/file_descriptor.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -18,35 +20,6 @@ extern char** environ;
 namespace bantin::media {
 
 namespace {
-
-// Owns a file descriptor.
-class Descriptor {
-public:
-    Descriptor() = default;
-    explicit Descriptor(int descriptor) : m_descriptor(descriptor) {}
-    Descriptor(Descriptor&& other) noexcept : m_descriptor(std::exchange(other.m_descriptor, -1)) {}
-    Descriptor& operator=(Descriptor&& other) noexcept {
-        if (this != &other) {
-            reset();
-            m_descriptor = std::exchange(other.m_descriptor, -1);
-        }
-        return *this;
-    }
-    Descriptor(const Descriptor&) = delete;
-    Descriptor& operator=(const Descriptor&) = delete;
-    ~Descriptor() { reset(); }
-
-    int get() const { return m_descriptor; }
-    void reset() {
-        if (m_descriptor >= 0) {
-            ::close(m_descriptor);
-            m_descriptor = -1;
-        }
-    }
-
-private:
-    int m_descriptor = -1;
-};
 
 class SpawnActions {
 public:
@@ -119,13 +92,13 @@ Result<ProcessResult> run_process(const ProcessRequest& request) {
     if (::pipe2(output_pipe, O_CLOEXEC) != 0) {
         return fail(Errc::Io, std::string{"pipe: "} + std::strerror(errno));
     }
-    Descriptor output_read{output_pipe[0]};
-    Descriptor output_write{output_pipe[1]};
+    FileDescriptor output_read{output_pipe[0]};
+    FileDescriptor output_write{output_pipe[1]};
     if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
         return fail(Errc::Io, std::string{"pipe: "} + std::strerror(errno));
     }
-    Descriptor error_read{error_pipe[0]};
-    Descriptor error_write{error_pipe[1]};
+    FileDescriptor error_read{error_pipe[0]};
+    FileDescriptor error_write{error_pipe[1]};
 
     const std::string input_path = request.stdin_file ? request.stdin_file->string() : "/dev/null";
     if (::access(input_path.c_str(), R_OK) != 0) {
@@ -169,8 +142,8 @@ Result<ProcessResult> run_process(const ProcessRequest& request) {
         return fail(spawn_error == ENOENT ? Errc::NotFound : Errc::Io,
                     "cannot run " + program + ": " + std::strerror(spawn_error));
     }
-    output_write.reset();
-    error_write.reset();
+    output_write.close();
+    error_write.close();
 
     ProcessResult result;
     const auto deadline = std::chrono::steady_clock::now() + request.timeout;
