@@ -17,23 +17,6 @@ cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_WERRO
       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build build/ci -j "$jobs"
 
-# The sanitizer and fuzz trees build at the lowest CPU priority while the tests below run:
-# the real-time tests mostly wait on timers and sockets, and a nice-19 compiler only gets
-# the CPU they leave idle.
-mkdir -p build
-# setsid gives the builds their own process group, so a failing test stage stops them too.
-BANTIN_JOBS="$jobs" setsid nice -n 19 bash -c '
-  set -e
-  cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
-        -DBANTIN_BUILD_BENCH=OFF -DBANTIN_INTEGRATION_TESTS=OFF
-  cmake --build build/sanitize -j "$BANTIN_JOBS"
-  CC=clang-16 CXX=clang++-16 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_FUZZ=ON \
-        -DBANTIN_BUILD_TESTS=OFF -DBANTIN_BUILD_BENCH=OFF
-  cmake --build build/fuzz -j "$BANTIN_JOBS" --target fuzz_envelope fuzz_messages
-' >build/later-builds.log 2>&1 &
-later_pid=$!
-trap 'kill -- "-$later_pid" 2>/dev/null || true' EXIT
-
 stage "all tests"
 # The fault suite (label reliability) appends one line per fault to this table.
 report="$PWD/build/ci/reliability-table.txt"
@@ -44,13 +27,13 @@ echo "== fault suite (docs/reliability.md): proof rows per (device, install epoc
 printf '%-44s%6s%10s%8s%6s%9s%13s%13s\n' fault count expected found lost doubled interrupted recovery_ms
 cat "$report" 2>/dev/null || echo "(no fault-suite lines: the reliability tests did not run)"
 
-stage "sanitizer and fuzz builds (started beside the tests)"
-if ! wait "$later_pid"; then
-  tail -n 60 build/later-builds.log
-  echo "the sanitizer or fuzz build failed (whole log: build/later-builds.log)"
-  exit 1
-fi
-trap - EXIT
+stage "sanitizer and fuzz builds"
+cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
+      -DBANTIN_BUILD_BENCH=OFF -DBANTIN_INTEGRATION_TESTS=OFF >/dev/null
+cmake --build build/sanitize -j "$jobs"
+CC=clang-16 CXX=clang++-16 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_FUZZ=ON \
+      -DBANTIN_BUILD_TESTS=OFF -DBANTIN_BUILD_BENCH=OFF >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzz_envelope fuzz_messages
 
 stage "unit tests under ASan+UBSan"
 # The release pass above runs 1,000 property cases per invariant; 200 suffice under sanitizers.
