@@ -41,17 +41,17 @@ BANTIN_PROPERTY_CASES=200 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPT
   ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit --timeout 600 | tee build/sanitize/ctest.log
 
 stage "fuzz the wire decoders (libFuzzer, ${BANTIN_FUZZ_SECONDS:-60} s per target, side by side)"
-fuzz_pids=()
-for target in envelope messages; do
+fuzz_targets=(envelope messages)
+declare -A fuzz_pid
+for target in "${fuzz_targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$target"
   "build/fuzz/fuzz/fuzz_$target" -max_total_time="${BANTIN_FUZZ_SECONDS:-60}" -print_final_stats=1 \
     "build/fuzz/corpus/$target" "fuzz/corpus/$target" >"build/fuzz/fuzz_$target.log" 2>&1 &
-  fuzz_pids+=("$!")
+  fuzz_pid[$target]=$!
 done
 fuzz_failed=0
-for index in 0 1; do
-  target=$([[ $index -eq 0 ]] && echo envelope || echo messages)
-  if wait "${fuzz_pids[$index]}"; then
+for target in "${fuzz_targets[@]}"; do
+  if wait "${fuzz_pid[$target]}"; then
     tail -n 12 "build/fuzz/fuzz_$target.log"
   else
     tail -n 40 "build/fuzz/fuzz_$target.log"
