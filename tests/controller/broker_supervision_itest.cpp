@@ -47,7 +47,13 @@ TEST_CASE("a managed broker killed with SIGKILL is restarted and the controller'
     REQUIRE(waiter.wait_for<protocol::MqttDisconnected>(10s));
     // The supervisor restarts it (0.5 s back-off) and the client's reconnect finds it.
     REQUIRE(waiter.wait_for<protocol::MqttConnected>(30s));
-    const auto health = fleet.broker->health();
+    // The client can connect to the new broker before the supervisor's readiness poll (every
+    // 20 ms) has seen it listen and marked it up: wait for the supervisor's view, not a sleep.
+    auto health = fleet.broker->health();
+    for (const auto deadline = std::chrono::steady_clock::now() + 10s;
+         !(health.up && health.restarts >= 1) && std::chrono::steady_clock::now() < deadline;
+         health = fleet.broker->health())
+        std::this_thread::sleep_for(10ms);
     CHECK(health.up);
     CHECK(health.restarts == 1);
     CHECK(health.last_exit == "killed by signal 9");
