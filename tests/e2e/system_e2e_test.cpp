@@ -289,16 +289,21 @@ TEST_CASE(
     INFO(view.dump());
     if (!alert_playing)
         FAIL_CHECK("the player's status never showed the alert playing\n" << system.logs());
-    // The campaign item that was playing ends as interrupted within a few seconds of the confirmation.
+    // The campaign item that was playing ends within a few seconds of the confirmation: cut short
+    // by the alert (interrupted), or at its own end when that came first. A 2 s item can reach its
+    // end while the alert's notice is rendered and loaded; the old picture stays up until the new
+    // one's first frame, so it then played whole and is rightly completed. That no campaign row
+    // runs alongside the alert is checked below, once the alert's first start is known.
     const bool preempted = eventually(10s, [&] {
         rows = system.proof_rows();
         return std::any_of(rows.begin(), rows.end(), [&](const ProofRow& row) {
-            return row.campaign == campaign_id && row.outcome == "interrupted" &&
+            return row.campaign == campaign_id &&
+                   (row.outcome == "interrupted" || row.outcome == "completed") &&
                    row.ended_at >= confirmed_at - 1000 && row.ended_at <= confirmed_at + 5000;
         });
     });
     if (!preempted)
-        FAIL_CHECK("no campaign row ended interrupted around the alert's start; the player's log:\n"
+        FAIL_CHECK("no campaign row ended around the alert's start; the player's log:\n"
                    << system.player_play_log());
 
     // --- cancel: one person, at once; the schedule resumes ---
@@ -328,6 +333,14 @@ TEST_CASE(
         if (row.alert == "canh-bao-e2e")
             first_alert_start = std::min(first_alert_start, row.started_at);
     CHECK(first_alert_start <= confirmed_at + 3000);
+    // No campaign play overlaps the alert: every campaign row that began before the cancel ended
+    // by the alert's first frame (the cut and the first frame are one renderer event).
+    for (const auto& row : rows)
+        if (row.campaign == campaign_id && row.started_at < cancelled_at) {
+            INFO("campaign row seq " << row.seq << " " << row.outcome << " " << row.started_at << ".."
+                                     << row.ended_at << ", alert from " << first_alert_start);
+            CHECK(row.ended_at <= first_alert_start + 500);
+        }
     bool any_failed = false;
     for (const auto& row : rows) {
         INFO("seq " << row.seq << " campaign " << row.campaign << " alert " << row.alert << " "
