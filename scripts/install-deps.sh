@@ -12,7 +12,7 @@ packages=(
   libsdl2-dev libsdl2-ttf-dev libmpv-dev libmosquitto-dev libsqlite3-dev
   libspdlog-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev libcli11-dev
-  libexpat1-dev
+  libexpat1-dev libpng-dev
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   # nginx: the controller's HTTP front (docs/api.md); Debian 12's `nginx` holds the binary with
   # proxy, limit_conn, auth_request (nginx-light only adds the echo module to it)

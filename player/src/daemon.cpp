@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -253,8 +254,22 @@ struct Daemon::Impl {
         return *path;
     }
 
+    // The interlocks with every alert cancel this device knows of (saved, or applied and not
+    // saved), and with the restored alerts still held: the active bundle's copy of a held alert
+    // waits with it for a retained cancel (a cancel not saved before a power cut).
+    LocalInterlocks with_cancels() {
+        LocalInterlocks local = interlocks;
+        if (auto saved = state->cancelled_alerts(); saved)
+            local.cancelled_alerts.insert(saved->begin(), saved->end());
+        else
+            report_error("state: " + saved.error().message());
+        local.cancelled_alerts.insert(unsaved_cancels.begin(), unsaved_cancels.end());
+        for (const auto& held : held_alerts) local.cancelled_alerts.insert(held.alert.id);
+        return local;
+    }
+
     void rebuild_plan() {
-        auto built = Plan::create(active ? &*active : nullptr, alerts, interlocks, identity);
+        auto built = Plan::create(active ? &*active : nullptr, alerts, with_cancels(), identity);
         if (!built) {
             report_error("schedule: " + built.error().message());
             return;
@@ -588,7 +603,7 @@ struct Daemon::Impl {
     // alerts: an alert that hides campaign items now must not let the bundle in without them
     // once the alert ends. Alert media come with the alert and are fetched on their own.
     std::optional<std::set<std::string>> activation_media() {
-        auto desired_plan = Plan::create(&*desired, {}, interlocks, identity);
+        auto desired_plan = Plan::create(&*desired, {}, with_cancels(), identity);
         if (!desired_plan) {
             report_error("bundle " + std::to_string(desired->version) +
                          " refused: " + desired_plan.error().message());
@@ -1184,6 +1199,13 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     engine_options.device_kind = d.identity.kind;
     engine_options.max_volume = config.safety.max_volume;
     engine_options.notice_directory = config.state.dir / "notices";
+    // A full state disk must not keep an alert's text off the screen: memory-backed /dev/shm
+    // takes the notice then (the system's temporary directory where there is none).
+    std::error_code no_shm;
+    engine_options.notice_fallback_directory =
+        (std::filesystem::is_directory("/dev/shm", no_shm) ? std::filesystem::path{"/dev/shm"}
+                                                           : std::filesystem::temp_directory_path(no_shm)) /
+        ("bantin-notices-" + std::to_string(::getuid()));
     d.engine = std::make_unique<PlaybackEngine>(*d.renderer, clock, engine_options, d.notices.get());
 
     auto topic = [&](protocol::DeviceChannel channel) {

@@ -2,6 +2,7 @@
 
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_ttf.h>
+#include <png.h>
 
 #include <cstring>
 
@@ -164,18 +165,26 @@ Result<void> NoticeRenderer::render_to_file(std::string_view text, const std::fi
     auto image = render(text);
     if (!image)
         return std::unexpected(image.error());
-    SurfacePointer surface(SDL_CreateRGBSurfaceWithFormatFrom(
-        image->pixels.data(), image->width, image->height, 24, image->width * 3, SDL_PIXELFORMAT_RGB24));
-    if (!surface)
-        return fail(Errc::Internal, std::string("SDL_CreateRGBSurfaceFrom: ") + SDL_GetError());
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
+    png.width = static_cast<png_uint_32>(image->width);
+    png.height = static_cast<png_uint_32>(image->height);
+    png.format = PNG_FORMAT_RGB;
     // Written beside the target and renamed, so mpv never reads a half-written file.
     const std::filesystem::path partial = path.string() + ".partial";
-    if (SDL_SaveBMP(surface.get(), partial.c_str()) != 0)
-        return fail(Errc::Io, partial.string() + ": " + SDL_GetError());
     std::error_code error;
+    if (png_image_write_to_file(&png, partial.c_str(), 0, image->pixels.data(), image->width * 3, nullptr) ==
+        0) {
+        const std::string reason = png.message;
+        png_image_free(&png);
+        std::filesystem::remove(partial, error);
+        return fail(Errc::Io, partial.string() + ": " + reason);
+    }
     std::filesystem::rename(partial, path, error);
-    if (error)
+    if (error) {
+        std::filesystem::remove(partial, error);
         return fail(Errc::Io, path.string() + ": " + error.message());
+    }
     return {};
 }
 

@@ -155,18 +155,12 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
             fail_item(item, "text notice on a screen, but no notice renderer was given");
             return std::nullopt;
         }
-        std::error_code ignored;
-        std::filesystem::create_directories(m_options.notice_directory, ignored);
-        char name[40];
-        std::snprintf(name, sizeof name, "notice-%016zx.bmp", std::hash<std::string>{}(item.text));
-        const std::filesystem::path path = m_options.notice_directory / name;
-        if (!std::filesystem::exists(path)) {
-            if (auto written = m_notices->render_to_file(item.text, path); !written) {
-                fail_item(item, written.error().message());
-                return std::nullopt;
-            }
+        auto rendered = notice_file(item.text);
+        if (!rendered) {
+            fail_item(item, rendered.error().message());
+            return std::nullopt;
         }
-        request.location = path.string();
+        request.location = rendered->string();
     }
     if (request.location.empty()) {
         fail_item(item, "no file or URL to play");
@@ -186,6 +180,29 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
         request.options.emplace_back("length", seconds_text(length));
     }
     return request;
+}
+
+Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& text) const {
+    char name[40];
+    std::snprintf(name, sizeof name, "notice-%016zx.png", std::hash<std::string>{}(text));
+    std::string errors;
+    for (const auto* directory : {&m_options.notice_directory, &m_options.notice_fallback_directory}) {
+        if (directory->empty())
+            continue;
+        std::error_code ignored;
+        std::filesystem::create_directories(*directory, ignored);
+        const std::filesystem::path path = *directory / name;
+        if (std::filesystem::exists(path, ignored))
+            return path;
+        auto written = m_notices->render_to_file(text, path);
+        if (written) {
+            if (directory == &m_options.notice_fallback_directory)
+                spdlog::warn("playback: notice written to {} ({})", path.string(), errors);
+            return path;
+        }
+        errors += (errors.empty() ? "" : "; ") + written.error().message();
+    }
+    return fail(Errc::Io, "the notice could not be written: " + errors);
 }
 
 void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {

@@ -65,6 +65,10 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
     for (const auto& window : interlocks.quiet_hours) device.quiet_hours.push_back(window);
     model.devices = {device};
     for (const auto& alert : alerts) add_alert(model, alert);
+    // A cancelled alert plays no more, whichever copy (bundle or alert message) names it.
+    std::erase_if(model.alerts, [&](const scheduler::Alert& alert) {
+        return interlocks.cancelled_alerts.contains(alert.id);
+    });
     protocol::speak_text_notices(model, device.kind);  // alert text notices: spoken on speakers
     auto resolver = scheduler::Resolver::create(std::move(model));
     if (!resolver)

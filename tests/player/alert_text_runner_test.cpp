@@ -191,3 +191,41 @@ TEST_CASE("a screen without a speaker shows the alert's text silently", "[runner
     for (const auto& item : items_of(plan, cache)) CHECK(item.audio_location.empty());
     CHECK_FALSE(plan.speech_under_slide(text_sha));
 }
+
+TEST_CASE("a cancelled alert that the active bundle still carries plays no more", "[runner][alert]") {
+    // The bundle built while the alert was active carries it; the cancel reaches the device
+    // before the next bundle can activate (a full state disk holds that one back).
+    const auto message = text_alert();
+    protocol::Bundle bundle;
+    bundle.device = "device-1";
+    bundle.version = 7;
+    scheduler::Device screen;
+    screen.id = "device-1";
+    screen.zone = "phuong-1";
+    screen.kind = scheduler::DeviceKind::Screen;
+    bundle.model.devices = {screen};
+    bundle.model.alerts = {message.alert};
+    bundle.model.playlists = {message.playlist};
+    bundle.model.media = message.media;
+    const DeviceIdentity identity{"device-1", "phuong-1", scheduler::DeviceKind::Screen};
+    auto alert_entries = [&](const LocalInterlocks& interlocks) {
+        auto plan = Plan::create(&bundle, {}, interlocks, identity);
+        REQUIRE(plan);
+        auto entries = plan->entries(issued(), issued() + std::chrono::minutes{5});
+        REQUIRE(entries);
+        return std::count_if(entries->begin(), entries->end(), [&](const scheduler::TimelineEntry& entry) {
+            return entry.source_kind == scheduler::SourceKind::Alert && entry.source_id == message.alert.id;
+        });
+    };
+    CHECK(alert_entries({}) == 2);  // two passes
+    LocalInterlocks cancelled;
+    cancelled.cancelled_alerts = {message.alert.id};
+    CHECK(alert_entries(cancelled) == 0);
+
+    // The same for a copy that came as an alert message (retained) beside the bundle.
+    auto plan = Plan::create(nullptr, {message}, cancelled, identity);
+    REQUIRE(plan);
+    auto entries = plan->entries(issued(), issued() + std::chrono::minutes{5});
+    REQUIRE(entries);
+    CHECK(entries->empty());
+}

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -399,9 +400,57 @@ TEST_CASE("a text notice on a screen is rendered to an image and shown as one", 
     REQUIRE(renderer.loads().size() == 1);
     const std::filesystem::path image = renderer.loads()[0].request.location;
     CHECK(image.parent_path() == directory);
-    CHECK(std::filesystem::file_size(image) > 1280u * 720u * 3u);
+    CHECK(image.extension() == ".png");
+    std::ifstream file(image, std::ios::binary);
+    std::string signature(8, '\0');
+    file.read(signature.data(), 8);
+    CHECK(signature == "\x89PNG\r\n\x1a\n");
+    // A flat background and one block of text: far smaller than the raw 1280x720 RGB frame.
+    CHECK(std::filesystem::file_size(image) < 1280u * 720u * 3u / 10u);
     CHECK(renderer.loads()[0].option("image-display-duration") == "3.000");
+    CHECK_FALSE(std::filesystem::exists(image.string() + ".partial"));
     std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a notice the notice directory cannot take is written to the fallback directory and shown",
+          "[player][engine][notice]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    const auto root = std::filesystem::temp_directory_path() /
+                      ("bantin-notice-fallback-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(root);
+    std::ofstream(root / "not-a-directory") << "x";  // the notice directory cannot be made under it
+    EngineOptions options;
+    options.notice_directory = root / "not-a-directory" / "notices";
+    options.notice_fallback_directory = root / "fallback";
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer(clock);
+    PlaybackEngine engine(renderer, clock, options, &*notices);
+    PlayItem notice;
+    notice.entry_id = "n";
+    notice.type = MediaType::Text;
+    notice.text = "Cảnh báo: nước dâng cao";
+    notice.planned_start = clock.wall();
+    notice.planned_end = clock.wall() + milliseconds{3000};
+    engine.enqueue({notice});
+    REQUIRE(renderer.loads().size() == 1);
+    CHECK(std::filesystem::path(renderer.loads()[0].request.location).parent_path() == root / "fallback");
+    CHECK(std::filesystem::exists(renderer.loads()[0].request.location));
+
+    // With neither directory writable the item fails, naming both reasons.
+    options.notice_fallback_directory = root / "not-a-directory" / "fallback";
+    PlaybackEngine stuck(renderer, clock, options, &*notices);
+    notice.entry_id = "m";
+    notice.text = "Một thông báo khác";
+    stuck.enqueue({notice});
+    std::vector<ItemEnded> ended;
+    for (const auto& event : stuck.tick())
+        if (const auto* end = std::get_if<ItemEnded>(&event))
+            ended.push_back(*end);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Failed);
+    CHECK_THAT(ended[0].error, Catch::Contains("the notice could not be written"));
+    std::filesystem::remove_all(root);
 }
 
 TEST_CASE("a text notice with speech on a screen with a speaker plays the speech under its slide",

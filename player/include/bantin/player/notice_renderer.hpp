@@ -50,7 +50,9 @@ public:
 
     // The text (UTF-8), word-wrapped and centred on the background.
     Result<RgbImage> render(std::string_view text) const;
-    // render() written as a 24-bit BMP (lossless; written by SDL itself, read by mpv/FFmpeg).
+    // render() written as a PNG (lossless, with libpng: a full-HD notice is tens of KB where a
+    // BMP was 6 MB, which alone could fill a small state disk). Written beside `path` and
+    // renamed; a failed write leaves no partial file behind.
     Result<void> render_to_file(std::string_view text, const std::filesystem::path& path) const;
     // Code points of `text` the font has no glyph for.
     std::vector<char32_t> missing_glyphs(std::string_view text) const;

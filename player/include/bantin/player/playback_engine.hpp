@@ -114,6 +114,9 @@ struct EngineOptions {
     Duration minimum_length{100};
     // Where rendered text notices are written (screen mode); created if missing.
     std::filesystem::path notice_directory;
+    // Where a notice is written when notice_directory cannot take it (a full state disk): an
+    // alert's text must still show. Empty: no second try.
+    std::filesystem::path notice_fallback_directory;
 };
 
 class PlaybackEngine {
@@ -168,6 +171,8 @@ private:
     void refill();
     std::optional<LoadRequest> prepare(const PlayItem& item, Duration length);
     void fail_item(const PlayItem& item, std::string error);
+    // The rendered notice of `text`: in notice_directory, else in notice_fallback_directory.
+    Result<std::filesystem::path> notice_file(const std::string& text) const;
     TimePoint estimated_free_at() const;
     Loaded* find_by_tag(std::uint64_t tag);
     std::vector<std::string> drop_all_unstarted();

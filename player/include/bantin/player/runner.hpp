@@ -34,6 +34,10 @@ namespace bantin::player {
 struct LocalInterlocks {
     std::vector<scheduler::DailyWindow> quiet_hours;
     int max_volume = 100;
+    // Alerts this device knows are cancelled (saved in its state, or applied and not yet saved).
+    // A bundle carries the alerts active when it was built; until the bundle built after the
+    // cancel activates (it cannot while the state disk is full), its copy would play on.
+    std::set<std::string> cancelled_alerts;
 };
 
 // What a proof row needs to know about an entry the engine played.
