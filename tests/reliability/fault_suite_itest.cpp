@@ -24,8 +24,11 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <random>
 #include <set>
 #include <tuple>
@@ -401,4 +404,290 @@ TEST_CASE("reliability: players cut from the broker keep playing and deliver eve
     CHECK(all_online(town));
     CHECK(tally.lost == 0);
     CHECK(tally.doubled == 0);
+}
+
+namespace {
+
+// A small disk for a full-disk fault. A fault test that cannot make its fault fails: a skipped
+// case would print a table line that proves nothing.
+std::unique_ptr<test::SmallDisk> small_disk(const std::filesystem::path& directory, const std::string& size) {
+    INFO("user and mount namespaces (unshare --user --map-root-user --mount) are needed for a small disk");
+    REQUIRE(test::SmallDisk::available());
+    auto disk = std::make_unique<test::SmallDisk>(directory, size);
+    INFO(disk->error());
+    REQUIRE(disk->ok());
+    return disk;
+}
+
+void fill(test::SmallDisk& disk) {
+    REQUIRE(disk.fill() > 0);
+    REQUIRE(disk.errno_seen() == ENOSPC);
+}
+
+// The last status a device reported, as the operator's device view shows it.
+Json device_status(Town& town, const std::string& device) {
+    auto view = town.operator_user().get("/api/v1/devices/" + device);
+    return view.status == 200 && view.body.contains("status") && view.body["status"].is_object()
+               ? view.body["status"]
+               : Json::object();
+}
+
+std::string now_playing_source(Town& town, const std::string& device) {
+    const auto status = device_status(town, device);
+    return status.contains("now_playing") && status["now_playing"].is_object()
+               ? status["now_playing"].value("source_id", "")
+               : "";
+}
+
+std::int64_t milliseconds_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Rows of `device` the controller committed that started after `since` (ms since the epoch).
+std::vector<test::ProofRow> rows_after(Town& town, const std::string& device, std::int64_t since) {
+    std::vector<test::ProofRow> rows;
+    for (auto& row : town.system().proof_rows(device))
+        if (row.started_at > since)
+            rows.push_back(std::move(row));
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("reliability: a player's state disk that fills and empties loses no proof row and stops no play",
+          "[reliability][disk-full]") {
+    Town town(2);
+    const std::string device = town.devices().front();
+    auto disk = small_disk(town.system().player_dir(device) / "state", "4m");
+    town.system().put_player_on(device, *disk);
+    town.bring_up();
+    const int faults = rounds(2);
+    std::chrono::milliseconds worst{0};
+    std::int64_t plays_while_full = 0;
+    for (int round = 0; round < faults; ++round) {
+        fill(*disk);
+        const std::int64_t full = milliseconds_now();
+        // The player notices (rows wait in memory, numbered) and says so in its status.
+        const bool noticed = test::eventually(30s, [&] {
+            return device_status(town, device).value("last_error", "").find("wait in memory") !=
+                   std::string::npos;
+        });
+        INFO("round " << round << "\n" << town.system().logs());
+        REQUIRE(noticed);
+        std::this_thread::sleep_for(8s);
+        REQUIRE(disk->empty());
+        const std::int64_t emptied = milliseconds_now();
+        // Recovered: the rows of the full period are written and delivered, fresh plays follow
+        // them, and the error is gone.
+        const auto recovery = time_to(60s, [&] {
+            return !rows_after(town, device, emptied).empty() &&
+                   !device_status(town, device).contains("last_error");
+        });
+        worst = std::max(worst, recovery);
+        REQUIRE(!rows_after(town, device, emptied).empty());
+        for (const auto& row : rows_after(town, device, full))
+            plays_while_full += row.ended_at < emptied ? 1 : 0;
+    }
+    const auto tally = town.settle_and_count();
+    INFO(tally.detail << "\n" << town.system().logs());
+    Town::report("player state disk full, then emptied", faults, tally, worst);
+    CHECK(town.system().player_log(device).find("database or disk is full") != std::string::npos);  // real
+    // Playback went on while the disk was full: 8 s and more of one-second pictures a round.
+    CHECK(plays_while_full >= 5 * faults);
+    CHECK(tally.lost == 0);
+    CHECK(tally.doubled == 0);
+}
+
+TEST_CASE("reliability: the controller's data disk that fills and empties acks nothing it did not commit",
+          "[reliability][disk-full]") {
+    Town town(2);
+    auto disk = small_disk(town.system().controller_dir(), "32m");
+    town.system().put_controller_on(*disk);
+    town.bring_up();
+    const int faults = rounds(2);
+    std::chrono::milliseconds worst{0};
+    for (int round = 0; round < faults; ++round) {
+        fill(*disk);
+        const auto before = player_marks(town);
+        std::this_thread::sleep_for(10s);
+        // Nothing was acked that could not be committed: each player still holds rows.
+        for (const auto& device : town.devices()) {
+            const auto ledger = town.system().player_ledger(device);
+            INFO("round " << round << ": " << device << " numbered " << ledger.last_seq - before.at(device)
+                          << " rows while the controller's disk was full, " << ledger.pending << " unacked");
+            CHECK(ledger.last_seq > before.at(device));
+            CHECK(ledger.pending > 0);
+        }
+        INFO(town.system().logs());
+        REQUIRE(town.system().controller_running());
+        REQUIRE(disk->empty());
+        const auto marks = player_marks(town);
+        const auto recovery = time_to(60s, [&] { return proving_again(town, marks); });
+        worst = std::max(worst, recovery);
+        REQUIRE(proving_again(town, marks));
+    }
+    const auto tally = town.settle_and_count();
+    INFO(tally.detail << "\n" << town.system().logs());
+    Town::report("controller data disk full, then emptied", faults, tally, worst);
+    CHECK(town.system().controller_log().find("disk is full") != std::string::npos);  // the fault was real
+    CHECK(town.system().controller_running());
+    CHECK(all_online(town));
+    CHECK(tally.lost == 0);
+    CHECK(tally.doubled == 0);
+}
+
+TEST_CASE("reliability: an alert cancel the player could not save does not come back after a power cut",
+          "[reliability][disk-full][alert]") {
+    Town town(2);
+    const std::string device = town.devices().front();
+    auto disk = small_disk(town.system().player_dir(device) / "state", "4m");
+    town.system().put_player_on(device, *disk);
+    town.bring_up();
+    const std::string alert_id = "canh-bao-reliability";
+    auto sent = town.operator_user().post("/api/v1/alerts", {{"id", alert_id},
+                                                             {"zones", {zone_id}},
+                                                             {"severity", "severe"},
+                                                             {"status", "exercise"},
+                                                             {"headline", "Diễn tập"},
+                                                             {"text", "Diễn tập cảnh báo ngập."},
+                                                             {"repeat_count", 0}});  // until cancelled
+    INFO(sent.text);
+    REQUIRE(sent.status == 201);
+    const bool alerting = test::eventually(30s, [&] { return now_playing_source(town, device) == alert_id; });
+    INFO(town.operator_user().get("/api/v1/devices/" + device).text);
+    INFO(town.system().logs());
+    REQUIRE(alerting);
+
+    fill(*disk);
+    auto cancelled = town.operator_user().post("/api/v1/alerts/" + alert_id + "/cancel", Json::object());
+    INFO(cancelled.text);
+    REQUIRE(cancelled.status == 200);
+    // The alert stops at once although the cancel could not be saved.
+    const bool stopped =
+        test::eventually(30s, [&] { return now_playing_source(town, device) == campaign_id; });
+    INFO(town.system().logs());
+    REQUIRE(stopped);
+
+    // A power cut before the disk had room again: the state database still holds the alert.
+    town.system().kill_player(device);
+    REQUIRE(disk->empty());
+    const std::int64_t restarted = milliseconds_now();
+    auto again = town.system().restart_player(device);
+    if (!again)
+        FAIL(again.error().message());
+    const auto recovery = time_to(60s, [&] { return rows_after(town, device, restarted).size() >= 3; });
+    REQUIRE(rows_after(town, device, restarted).size() >= 3);
+    const auto tally = town.settle_and_count();
+    INFO(tally.detail << "\n" << town.system().logs());
+    Town::report("alert cancel unsaved, then kill -9", 1, tally, recovery);
+    const std::string log = town.system().player_log(device);
+    CHECK(log.find("alert " + alert_id + " cancel not saved") != std::string::npos);  // the fault was real
+    for (const auto& row : rows_after(town, device, restarted)) {
+        INFO("seq " << row.seq << " campaign " << row.campaign << " alert " << row.alert);
+        CHECK(row.alert.empty());  // the cancelled alert never played again
+    }
+    CHECK(tally.lost == 0);
+    CHECK(tally.doubled == 0);
+}
+
+namespace {
+
+// What /proc says of one process: resident memory, open files, threads. Zeros once it is gone.
+struct ProcessSample {
+    long rss_kb = 0;
+    long open_files = 0;
+    long threads = 0;
+};
+
+ProcessSample sample(pid_t pid) {
+    ProcessSample result;
+    if (pid <= 0)
+        return result;
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:"))
+            result.rss_kb = std::strtol(line.c_str() + 6, nullptr, 10);
+        else if (line.starts_with("Threads:"))
+            result.threads = std::strtol(line.c_str() + 8, nullptr, 10);
+    }
+    std::error_code error;
+    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error);
+         !error && it != std::filesystem::directory_iterator(); it.increment(error))
+        ++result.open_files;
+    return result;
+}
+
+}  // namespace
+
+// The soak: the town plays for BANTIN_SOAK_MINUTES (120 by default) with one player killed and
+// restarted every BANTIN_SOAK_KILL_EVERY_MINUTES (10; 0: never), sampling each process once a
+// minute. Hidden from ctest (tag [.soak]); run it with
+//   BANTIN_SOAK_MINUTES=120 build/ci/tests/reliability/reliability_itests '[soak]'
+// It prints one line per minute and requires lost = 0, doubled = 0, and no growth that a leak
+// would show: open files and threads at the end no more than at the sample after a minute of
+// warm-up (+4 for a reconnect in flight), resident memory no more than 1.5x (+8 MB) of it.
+TEST_CASE("reliability: a two-hour soak keeps memory, open files and threads flat and loses no row",
+          "[.soak][reliability]") {
+    const long minutes = [] {
+        const char* text = std::getenv("BANTIN_SOAK_MINUTES");
+        const long value = text != nullptr ? std::strtol(text, nullptr, 10) : 120;
+        return value > 0 ? value : 120;
+    }();
+    const long kill_every = [] {
+        const char* text = std::getenv("BANTIN_SOAK_KILL_EVERY_MINUTES");
+        return text != nullptr ? std::max(0L, std::strtol(text, nullptr, 10)) : 10L;
+    }();
+    Town town(2);
+    town.bring_up();
+    const auto processes = [&] {
+        std::vector<std::pair<std::string, pid_t>> list{{"controller", town.system().controller_pid()},
+                                                        {"broker", town.system().broker_pid()}};
+        for (const auto& device : town.devices()) list.emplace_back(device, town.system().player_pid(device));
+        return list;
+    };
+    std::cout << "soak: " << minutes << " min, a player killed every " << kill_every
+              << " min; per process: rss_kb/open_files/threads\n";
+    std::map<std::string, ProcessSample> first;
+    std::map<std::string, ProcessSample> last;
+    // A process's baseline is its sample after a minute of warm-up: minute 2 for all, and the
+    // first minute after a restart for a killed player.
+    std::set<std::string> warming;
+    int kills = 0;
+    for (long minute = 1; minute <= minutes; ++minute) {
+        std::this_thread::sleep_for(60s);
+        std::ostringstream line;
+        line << "minute " << std::setw(4) << minute;
+        for (const auto& [name, pid] : processes()) {
+            const auto now = sample(pid);
+            line << "  " << name << " " << now.rss_kb << "/" << now.open_files << "/" << now.threads;
+            if (minute <= 2 || warming.erase(name) > 0)
+                first[name] = now;
+            last[name] = now;
+        }
+        std::cout << line.str() << std::endl;
+        if (kill_every > 0 && minute % kill_every == 0 && minute < minutes) {
+            const auto& device = town.devices()[static_cast<std::size_t>(kills++) % town.devices().size()];
+            town.system().kill_player(device);
+            auto restarted = town.system().restart_player(device);
+            if (!restarted)
+                FAIL(restarted.error().message());
+            warming.insert(device);
+        }
+    }
+    const auto tally = town.settle_and_count();
+    INFO(tally.detail << "\n" << town.system().logs());
+    Town::report("soak (" + std::to_string(minutes) + " min)", kills, tally, 0ms);
+    CHECK(tally.lost == 0);
+    CHECK(tally.doubled == 0);
+    for (const auto& [name, end] : last) {
+        const auto& start = first[name];
+        INFO(name << ": rss " << start.rss_kb << " -> " << end.rss_kb << " kB, open files "
+                  << start.open_files << " -> " << end.open_files << ", threads " << start.threads << " -> "
+                  << end.threads);
+        CHECK(end.rss_kb <= start.rss_kb * 3 / 2 + 8192);
+        CHECK(end.open_files <= start.open_files + 4);
+        CHECK(end.threads <= start.threads + 4);
+    }
 }

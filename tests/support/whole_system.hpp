@@ -9,6 +9,8 @@
 // controller.log and player-N.log. Processes are started and stopped (SIGTERM) or killed
 // (SIGKILL) one by one, so a test can inject the faults a real deployment sees. The
 // destructor stops everything; BANTIN_KEEP_E2E_DIR=DIR keeps a copy for a post-mortem.
+// put_controller_on() and put_player_on() run a daemon on a small disk (support/small_disk.hpp)
+// for the full-disk faults; the files are then read through the disk's namespace.
 //
 // ApiUser is one person's bearer session over the HTTP API; eventually() polls a condition
 // with a bound. Header-only; link with bantin::sqlite, bantin::protocol, cpp-httplib and
@@ -18,6 +20,7 @@
 #include "bantin/sqlite/database.hpp"
 #include "sqlite/temporary_directory.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/small_disk.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -166,14 +169,7 @@ public:
         m_broker_port = MosquittoBroker::free_port();
         while (m_broker_port == m_http_port) m_broker_port = MosquittoBroker::free_port();
         std::filesystem::create_directories(controller_dir());
-        std::ostringstream config;
-        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port << "\n"
-               << "[storage]\ndata_dir = \"" << controller_dir().string() << "\"\n"
-               << "[mqtt]\nport = " << m_broker_port << "\nreconnect_min_ms = 100\nreconnect_max_ms = 1000\n"
-               << "[broker]\nport = " << m_broker_port << "\n"
-               << (::geteuid() == 0 ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \""
-               << m_options.log_level << "\"\n";
-        write_file(controller_config(), config.str());
+        write_controller_config(::geteuid() == 0);
     }
     ~WholeSystem() {
         for (auto& [name, player] : m_players) {
@@ -198,7 +194,18 @@ public:
         return root() / ("player-" + device);
     }
     std::filesystem::path controller_config() const { return root() / "controller.toml"; }
+    // The controller's database (a path the controller sees; see proof_rows() to read it).
     std::filesystem::path database() const { return controller_dir() / "bantin.sqlite3"; }
+
+    // Runs the controller (and the Mosquitto it manages) on `disk`, a small disk mounted on
+    // controller_dir(); before prepare_controller(). `disk` must outlive this system's use of it.
+    void put_controller_on(const SmallDisk& disk) {
+        m_controller_disk = &disk;
+        write_controller_config(true);  // root of the disk's user namespace
+    }
+    // Runs the player of `device` on `disk`, a small disk mounted on its state directory
+    // (player_dir(device) / "state"), without the cache's free-space floor; before start_player().
+    void put_player_on(const std::string& device, const SmallDisk& disk) { m_player_disks[device] = &disk; }
     std::uint16_t http_port() const { return m_http_port; }
     std::uint16_t broker_port() const { return m_broker_port; }
 
@@ -207,8 +214,9 @@ public:
                                      const std::string& stdin_text = {}) {
         const auto input = root() / "stdin.txt";
         write_file(input, stdin_text, 0600);
-        std::string command =
-            "exec '" + controller_executable + "' --config '" + controller_config().string() + "'";
+        std::string command = "exec";
+        for (const auto& word : controller_prefix()) command += " '" + word + "'";
+        command += " '" + controller_executable + "' --config '" + controller_config().string() + "'";
         for (const auto& argument : extra) command += " '" + argument + "'";
         command += " < '" + input.string() + "'";
         auto result =
@@ -235,8 +243,9 @@ public:
     // Starts the daemon (its log is appended to, so restarts keep the history) and waits until
     // its HTTP port accepts.
     Result<void> start_controller() {
-        auto child = spawn_appending({controller_executable, "--config", controller_config().string()},
-                                     root() / "controller.log");
+        auto arguments = controller_prefix();
+        arguments.insert(arguments.end(), {controller_executable, "--config", controller_config().string()});
+        auto child = spawn_appending(arguments, root() / "controller.log");
         if (!child)
             return std::unexpected(child.error());
         m_controller = std::move(*child);
@@ -262,7 +271,8 @@ public:
     // The pid of the Mosquitto the controller manages (from its pid file), or -1.
     pid_t broker_pid() const {
         std::error_code error;
-        for (auto it = std::filesystem::recursive_directory_iterator(controller_dir(), error);
+        for (auto it =
+                 std::filesystem::recursive_directory_iterator(controller_view(controller_dir()), error);
              !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
             if (it->path().filename() == "mosquitto.pid") {
                 std::ifstream in(it->path());
@@ -288,6 +298,9 @@ public:
                << "[fetch]\nretry_min_ms = 200\nretry_max_ms = 2000\n"
                << "[mqtt]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n"
                << "[proof]\nflush_interval_s = 1\n"
+               // On a small disk the disk itself is the fault: the cache's free-space floor
+               // (256 MB by default) would refuse every download there.
+               << (m_player_disks.contains(device) ? "[cache]\nmin_free_disk_mb = 0\n" : "")
                << m_options.player_config_extra;
         const auto config_file = directory / "player.toml";
         write_file(config_file, config.str());
@@ -299,9 +312,12 @@ public:
     }
     // Starts the player of a device whose files start_player() wrote (after a kill or a stop).
     Result<void> restart_player(const std::string& device) {
-        auto child =
-            spawn_appending({player_executable, "--config", (player_dir(device) / "player.toml").string()},
-                            player_log_file(device));
+        std::vector<std::string> arguments;
+        if (auto disk = m_player_disks.find(device); disk != m_player_disks.end())
+            arguments = disk->second->prefix();
+        arguments.insert(arguments.end(),
+                         {player_executable, "--config", (player_dir(device) / "player.toml").string()});
+        auto child = spawn_appending(arguments, player_log_file(device));
         if (!child)
             return std::unexpected(child.error());
         m_players[device] = std::move(*child);
@@ -316,6 +332,7 @@ public:
     }
     void kill_player(const std::string& device) { m_players[device].kill_and_wait(); }
     bool player_running(const std::string& device) { return m_players[device].running(); }
+    pid_t player_pid(const std::string& device) { return m_players[device].pid(); }
 
     std::filesystem::path player_log_file(const std::string& device) const {
         return root() / ("player-" + device + ".log");
@@ -335,50 +352,37 @@ public:
     // connection (WAL: never blocks the ingest). Empty when the database cannot be read.
     std::vector<ProofRow> proof_rows(const std::string& device) const {
         std::vector<ProofRow> rows;
-        auto connection = sqlite::Database::open(database().string(), {sqlite::OpenMode::ReadOnly});
-        if (!connection)
+        const auto table =
+            query(controller_dir() / "bantin.sqlite3", m_controller_disk,
+                  "SELECT install_epoch, seq, coalesce(campaign_id, ''), coalesce(alert_id, ''), "
+                  "item, outcome, started_at, ended_at, bundle_version "
+                  "FROM proof_of_play WHERE device_id = '" +
+                      device + "' ORDER BY started_at, seq");
+        if (!table)
             return rows;
-        auto statement = connection->prepare(
-            "SELECT install_epoch, seq, campaign_id, alert_id, item, outcome, started_at, ended_at, "
-            "bundle_version "
-            "FROM proof_of_play WHERE device_id = ? ORDER BY started_at, seq");
-        if (!statement)
-            return rows;
-        statement->bind(1, device);
-        while (true) {
-            auto step = statement->step();
-            if (!step || *step == sqlite::Step::Done)
-                break;
-            rows.push_back(
-                ProofRow{statement->column_int64(0), statement->column_int64(1), statement->column_text(2),
-                         statement->column_text(3), statement->column_int64(4), statement->column_text(5),
-                         statement->column_int64(6), statement->column_int64(7), statement->column_int64(8)});
-        }
+        for (const auto& row : *table)
+            if (row.size() == 9)
+                rows.push_back(ProofRow{number(row[0]), number(row[1]), row[2], row[3], number(row[4]),
+                                        row[5], number(row[6]), number(row[7]), number(row[8])});
         return rows;
     }
 
     // The player's own numbering, read from its state database (read-only; WAL).
     PlayerLedger player_ledger(const std::string& device) const {
         PlayerLedger ledger;
-        const auto path = player_dir(device) / "state" / "player.sqlite3";
-        auto connection = sqlite::Database::open(path.string(), {sqlite::OpenMode::ReadOnly});
-        if (!connection)
-            return ledger;
-        auto epoch = connection->prepare("SELECT value FROM meta WHERE key = 'install_epoch'");
-        auto counter = connection->prepare("SELECT last_seq FROM proof_counter WHERE id = 1");
-        auto pending = connection->prepare("SELECT count(*) FROM proof_outbox");
-        if (!epoch || !counter || !pending)
-            return ledger;
-        auto epoch_step = epoch->step();
-        auto counter_step = counter->step();
-        auto pending_step = pending->step();
-        if (!epoch_step || !counter_step || !pending_step || *epoch_step != sqlite::Step::Row ||
-            *counter_step != sqlite::Step::Row || *pending_step != sqlite::Step::Row)
+        const auto disk = m_player_disks.find(device);
+        const auto table = query(player_dir(device) / "state" / "player.sqlite3",
+                                 disk != m_player_disks.end() ? disk->second : nullptr,
+                                 "SELECT (SELECT value FROM meta WHERE key = 'install_epoch'), "
+                                 "(SELECT last_seq FROM proof_counter WHERE id = 1), "
+                                 "(SELECT count(*) FROM proof_outbox)");
+        if (!table || table->size() != 1 || table->front().size() != 3 || table->front()[0].empty() ||
+            table->front()[1].empty())
             return ledger;
         ledger.readable = true;
-        ledger.install_epoch = epoch->column_text(0);
-        ledger.last_seq = counter->column_int64(0);
-        ledger.pending = pending->column_int64(0);
+        ledger.install_epoch = table->front()[0];
+        ledger.last_seq = number(table->front()[1]);
+        ledger.pending = number(table->front()[2]);
         return ledger;
     }
 
@@ -402,6 +406,58 @@ public:
     }
 
 private:
+    static std::int64_t number(const std::string& text) {
+        return text.empty() ? 0 : std::strtoll(text.c_str(), nullptr, 10);
+    }
+    // Runs `sql` read-only on the database at `path`: directly, or inside `disk`'s namespace.
+    // Every column comes back as text (NULL as empty). nullopt when it cannot be read.
+    static std::optional<std::vector<std::vector<std::string>>> query(const std::filesystem::path& path,
+                                                                      const SmallDisk* disk,
+                                                                      const std::string& sql) {
+        if (disk != nullptr)
+            return disk->query(path, sql);
+        auto connection = sqlite::Database::open(path.string(), {sqlite::OpenMode::ReadOnly});
+        if (!connection)
+            return std::nullopt;
+        auto statement = connection->prepare(sql);
+        if (!statement)
+            return std::nullopt;
+        std::vector<std::vector<std::string>> rows;
+        while (true) {
+            auto step = statement->step();
+            if (!step)
+                return std::nullopt;
+            if (*step == sqlite::Step::Done)
+                return rows;
+            std::vector<std::string> row;
+            for (int column = 0; column < statement->column_count(); ++column)
+                row.push_back(statement->column_text(column));
+            rows.push_back(std::move(row));
+        }
+    }
+
+    void write_controller_config(bool broker_as_root) {
+        std::ostringstream config;
+        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port
+               << "\n"
+               // In a user namespace only root exists: nginx could not hand its files to its workers.
+               << (m_controller_disk != nullptr && SmallDisk::as_root_of_user_namespace()
+                       ? "front = \"none\"\n"
+                       : "")
+               << "[storage]\ndata_dir = \"" << controller_dir().string() << "\"\n"
+               << "[mqtt]\nport = " << m_broker_port << "\nreconnect_min_ms = 100\nreconnect_max_ms = 1000\n"
+               << "[broker]\nport = " << m_broker_port << "\n"
+               << (broker_as_root ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \""
+               << m_options.log_level << "\"\n";
+        write_file(controller_config(), config.str());
+    }
+    std::vector<std::string> controller_prefix() const {
+        return m_controller_disk != nullptr ? m_controller_disk->prefix() : std::vector<std::string>{};
+    }
+    std::filesystem::path controller_view(const std::filesystem::path& path) const {
+        return m_controller_disk != nullptr ? m_controller_disk->inside(path) : path;
+    }
+
     // Like ChildProcess::spawn, but the log is appended to, so a restarted process keeps what
     // the killed one wrote.
     static Result<ChildProcess> spawn_appending(const std::vector<std::string>& arguments,
@@ -418,6 +474,8 @@ private:
     std::uint16_t m_broker_port = 0;
     ChildProcess m_controller;
     std::map<std::string, ChildProcess> m_players;
+    const SmallDisk* m_controller_disk = nullptr;
+    std::map<std::string, const SmallDisk*> m_player_disks;
 };
 
 }  // namespace bantin::test
