@@ -2,7 +2,10 @@
 
 #include "sqlite_handle.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace bantin::media {
@@ -26,11 +29,25 @@ std::string format_bytes(std::uint64_t bytes) {
     return std::to_string(bytes) + " bytes";
 }
 
+// Bytes an unprivileged process may still write on the file system holding `path`.
+std::optional<std::uint64_t> disk_free_bytes(const std::filesystem::path& path) {
+    struct statvfs info {};
+    if (::statvfs(path.c_str(), &info) != 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(info.f_bavail) * static_cast<std::uint64_t>(info.f_frsize);
+}
+
 }  // namespace
 
-MediaCache::MediaCache(const ContentStore& store, std::uint64_t max_bytes, const Clock& clock,
+MediaCache::MediaCache(const ContentStore& store, const CacheOptions& options, const Clock& clock,
                        std::unique_ptr<Database> database)
-    : m_store(store), m_max_bytes(max_bytes), m_clock(clock), m_database(std::move(database)) {}
+    : m_store(store),
+      m_max_bytes(options.max_bytes),
+      m_min_free_bytes(options.min_free_bytes),
+      m_free_bytes(options.free_bytes),
+      m_clock(clock),
+      m_database(std::move(database)) {}
 
 MediaCache::~MediaCache() = default;
 
@@ -55,7 +72,7 @@ Result<std::unique_ptr<MediaCache>> MediaCache::open(const ContentStore& store, 
         return std::unexpected(created.error());
     }
     auto database = std::make_unique<Database>(Database{std::move(*connection)});
-    std::unique_ptr<MediaCache> cache{new MediaCache(store, options.max_bytes, clock, std::move(database))};
+    std::unique_ptr<MediaCache> cache{new MediaCache(store, options, clock, std::move(database))};
     auto reconciled = cache->reconcile();
     if (!reconciled) {
         return std::unexpected(reconciled.error());
@@ -209,7 +226,20 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
     }
     // Other downloads in flight will land in the cache too: make room for them as well.
     const std::uint64_t incoming_bytes = requested_bytes + m_in_flight_bytes;
-    if (*used + incoming_bytes <= m_max_bytes) {
+    const std::uint64_t over_cache =
+        *used + incoming_bytes > m_max_bytes ? *used + incoming_bytes - m_max_bytes : 0;
+    // The disk keeps min_free_bytes free whatever the cache limit says: the state database
+    // beside the cache must always be able to write (a downloaded file alone filled the disk).
+    std::uint64_t over_disk = 0;
+    std::optional<std::uint64_t> free;
+    if (m_min_free_bytes > 0) {
+        free = m_free_bytes ? m_free_bytes() : disk_free_bytes(m_store.root());
+        if (free && *free < incoming_bytes + m_min_free_bytes) {
+            over_disk = incoming_bytes + m_min_free_bytes - *free;
+        }
+    }
+    const std::uint64_t to_evict = std::max(over_cache, over_disk);
+    if (to_evict == 0) {
         m_in_flight_bytes += requested_bytes;
         return std::vector<std::string>{};
     }
@@ -217,13 +247,23 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
     if (!pinned) {
         return std::unexpected(pinned.error());
     }
-    if (*pinned + incoming_bytes > m_max_bytes) {
-        std::string detail = "media cache full: pinned media take " + format_bytes(*pinned) + " and " +
-                             format_bytes(requested_bytes) + " more are needed";
+    const std::uint64_t evictable = *used > *pinned ? *used - *pinned : 0;
+    if (to_evict > evictable) {
+        std::string in_flight;
         if (m_in_flight_bytes > 0) {
-            detail += " (plus " + format_bytes(m_in_flight_bytes) + " for downloads in progress)";
+            in_flight = " (plus " + format_bytes(m_in_flight_bytes) + " for downloads in progress)";
         }
-        return fail(Errc::TooLarge, detail + ", over the limit of " + format_bytes(m_max_bytes));
+        if (over_cache > evictable) {
+            return fail(Errc::TooLarge, "media cache full: pinned media take " + format_bytes(*pinned) +
+                                            " and " + format_bytes(requested_bytes) + " more are needed" +
+                                            in_flight + ", over the limit of " + format_bytes(m_max_bytes));
+        }
+        return fail(Errc::TooLarge, "disk nearly full (đĩa sắp đầy): " + format_bytes(*free) + " free, " +
+                                        format_bytes(requested_bytes) + " more are needed" + in_flight +
+                                        " and " + format_bytes(m_min_free_bytes) +
+                                        " stay free (cache.min_free_disk_mb); evicting every unpinned "
+                                        "object would free only " +
+                                        format_bytes(evictable));
     }
 
     auto select = m_database->connection.prepare(
@@ -247,9 +287,9 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
     }
 
     std::vector<std::string> evicted;
-    std::uint64_t total = *used;
+    std::uint64_t freed = 0;
     for (const auto& [sha256, size] : candidates) {
-        if (total + incoming_bytes <= m_max_bytes) {
+        if (freed >= to_evict) {
             break;
         }
         // The file goes first: a row without a file is repaired by reconcile(), a file
@@ -266,7 +306,7 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
         if (!done) {
             return std::unexpected(done.error());
         }
-        total -= size;
+        freed += size;
         evicted.push_back(sha256);
     }
     m_in_flight_bytes += requested_bytes;

@@ -1153,6 +1153,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     media::CacheOptions cache_options;
     cache_options.database = config.database_path();
     cache_options.max_bytes = static_cast<std::uint64_t>(config.cache.max_mb) * 1024 * 1024;
+    cache_options.min_free_bytes = static_cast<std::uint64_t>(config.cache.min_free_disk_mb) * 1024 * 1024;
     auto cache = media::MediaCache::open(*d.store, cache_options, clock);
     if (!cache)
         return std::unexpected(cache.error());

@@ -23,6 +23,23 @@ struct CacheFixture {
         REQUIRE(opened);
         cache = std::move(*opened);
     }
+    // A cache on a fake disk of `disk_bytes` that holds only the store's files.
+    CacheFixture(std::uint64_t max_bytes, std::uint64_t disk_bytes, std::uint64_t min_free_bytes) {
+        CacheOptions options{directory.path() / "state.sqlite", max_bytes};
+        options.min_free_bytes = min_free_bytes;
+        options.free_bytes = [this, disk_bytes]() -> std::optional<std::uint64_t> {
+            ++free_space_asked;
+            std::uint64_t stored = 0;
+            for (const auto& entry : std::filesystem::recursive_directory_iterator(store.root()))
+                if (entry.is_regular_file())
+                    stored += entry.file_size();
+            return stored < disk_bytes ? disk_bytes - stored : 0;
+        };
+        auto opened = MediaCache::open(store, options, clock);
+        REQUIRE(opened);
+        cache = std::move(*opened);
+    }
+    int free_space_asked = 0;
 
     // Stores `size` bytes derived from `seed` through the cache, then moves time on.
     std::string add(char seed, std::size_t size) {
@@ -203,4 +220,63 @@ TEST_CASE("reservations of downloads in flight count against the limit", "[media
     CHECK(third.error().code == Errc::TooLarge);
     fixture.cache->release(150);
     CHECK(fixture.cache->reserve(100));
+}
+
+TEST_CASE("a reservation evicts until the disk keeps its free floor, whatever room the cache limit leaves",
+          "[media][cache][disk]") {
+    // The cache limit is far away; the disk (1000 bytes) must keep 300 free after each download.
+    CacheFixture fixture{10'000, 1000, 300};
+    const std::string first = fixture.add('a', 200);
+    const std::string second = fixture.add('b', 200);
+    const std::string third = fixture.add('c', 200);  // 400 free: 200 + 300 would not fit
+    auto evicted = fixture.cache->reserve(200);
+    REQUIRE(evicted);
+    CHECK(*evicted == std::vector<std::string>{first});  // least recently used, and enough
+    CHECK(fixture.store.contains(second));
+    CHECK(fixture.store.contains(third));
+    CHECK(fixture.free_space_asked > 0);
+}
+
+TEST_CASE("a reservation the disk cannot take even after evicting is refused, naming the floor",
+          "[media][cache][disk]") {
+    CacheFixture fixture{10'000, 1000, 300};
+    const std::string first = fixture.add('a', 200);
+    const std::string second = fixture.add('b', 200);
+    const std::string third = fixture.add('c', 200);
+    REQUIRE(fixture.cache->pin({first, second}));
+    auto reserved = fixture.cache->reserve(400);  // needs 700 free; evicting `third` leaves 600
+    REQUIRE_FALSE(reserved);
+    CHECK(reserved.error().code == Errc::TooLarge);
+    CHECK_THAT(reserved.error().detail, Catch::Contains("disk nearly full"));
+    CHECK_THAT(reserved.error().detail, Catch::Contains("cache.min_free_disk_mb"));
+    CHECK_THAT(reserved.error().detail, Catch::Contains("400 bytes more are needed"));
+    CHECK(fixture.store.contains(third));  // nothing evicted for a reservation that cannot succeed
+    // A smaller one fits once the unpinned object goes.
+    auto smaller = fixture.cache->reserve(300);
+    REQUIRE(smaller);
+    CHECK(*smaller == std::vector<std::string>{third});
+}
+
+TEST_CASE("without a free-space floor the disk is not asked", "[media][cache][disk]") {
+    CacheFixture fixture{10'000, 1000, 0};
+    fixture.add('a', 200);
+    REQUIRE(fixture.cache->reserve(5000));  // the fake disk is too small, but no floor is set
+    CHECK(fixture.free_space_asked == 0);
+}
+
+TEST_CASE("the free-space floor is read from the real disk by default", "[media][cache][disk]") {
+    TemporaryDirectory directory;
+    SettableClock clock;
+    ContentStore store = *ContentStore::open(directory.path() / "media");
+    CacheOptions options{directory.path() / "state.sqlite", 1000};
+    options.min_free_bytes = std::uint64_t{1} << 62;  // more than any disk here has free
+    auto cache = MediaCache::open(store, options, clock);
+    REQUIRE(cache);
+    auto reserved = (*cache)->reserve(10);
+    REQUIRE_FALSE(reserved);
+    CHECK_THAT(reserved.error().detail, Catch::Contains("disk nearly full"));
+    options.min_free_bytes = 1;
+    auto roomy = MediaCache::open(store, options, clock);
+    REQUIRE(roomy);
+    CHECK((*roomy)->reserve(10));
 }

@@ -12,8 +12,11 @@
 // least recently used first, until the total (with the bytes other downloads have reserved)
 // fits `max_bytes`. If the pinned objects alone
 // leave no room, it evicts nothing and returns TooLarge saying how many bytes are pinned and
-// how many are needed. A full disk (ENOSPC while storing) comes back from the store as Io
-// "disk full: ..."; the failed put leaves no file behind and cached objects are untouched.
+// how many are needed. The disk's free space is a second bound: with min_free_bytes set, a
+// reservation also evicts until the disk keeps that much free after the download (the player's
+// state database lives on the same disk), or refuses with TooLarge ("disk nearly full"). A full disk (ENOSPC
+// while storing) comes back from the store as Io "disk full: ..."; the failed put leaves no file behind and
+// cached objects are untouched.
 //
 // Threads: every method may be called from any thread; calls are serialised by a mutex (the
 // fetcher's workers share one cache). Time for "last used" comes from the injected Clock's
@@ -28,8 +31,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -40,6 +45,11 @@ namespace bantin::media {
 struct CacheOptions {
     std::filesystem::path database;  // SQLite file holding the `media_cache` table
     std::uint64_t max_bytes = 0;     // must be > 0
+    // Bytes the disk under the store keeps free (cache.min_free_disk_mb): reserve() evicts
+    // unpinned objects to keep them, or refuses. 0: no floor.
+    std::uint64_t min_free_bytes = 0;
+    // The disk's free bytes; empty: statvfs on the store's root. (Tests give a fake disk.)
+    std::function<std::optional<std::uint64_t>()> free_bytes{};
 };
 
 struct CacheUsage {
@@ -92,7 +102,7 @@ public:
 
 private:
     struct Database;
-    MediaCache(const ContentStore& store, std::uint64_t max_bytes, const Clock& clock,
+    MediaCache(const ContentStore& store, const CacheOptions& options, const Clock& clock,
                std::unique_ptr<Database> database);
     Result<void> reconcile();
     Result<std::uint64_t> used_bytes_locked() const;
@@ -100,6 +110,8 @@ private:
 
     ContentStore m_store;
     std::uint64_t m_max_bytes;
+    std::uint64_t m_min_free_bytes;
+    std::function<std::optional<std::uint64_t>()> m_free_bytes;
     const Clock& m_clock;
     std::unique_ptr<Database> m_database;
     std::set<std::string, std::less<>> m_pinned;

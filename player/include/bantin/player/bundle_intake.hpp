@@ -8,8 +8,9 @@
 //   3. fetch every item of its manifest (MediaDownloader: media::Fetcher on a worker thread,
 //      resume, sha256 check, retries with backoff, bounded concurrency, progress);
 //   4. activate it only when every item its timeline plays in the next activation horizon
-//      (24 h by default) is verified on disk (ready_to_activate); until then the active one,
-//      the last good bundle, keeps playing. A failed round is retried later.
+//      (24 h by default) is verified on disk (the daemon's activation_media(), checked with
+//      missing_media() below); until then the active one, the last good bundle, keeps playing.
+//      A failed round is retried later.
 //
 // Threads: MediaDownloader::start()/take_finished()/progress() on the daemon's loop; the
 // transfers run on the downloader's own thread, which calls `wake` when a round ends.

@@ -1,7 +1,7 @@
 #pragma once
 // The player daemon (bantin-player): wires the provisioning file, the player config, the
 // local state, the media cache and fetcher, the MQTT client, the timeline runner and the
-// playback engine into one foreground loop. docs/player-daemon.md describes the whole.
+// playback engine into one foreground loop. docs/player.md ("Player daemon") describes the whole.
 //
 // Lifecycle: create() opens the state database and the cache, builds the renderer and the
 // MQTT client (nothing is connected yet); run() connects, restores the active bundle, plays
