@@ -21,9 +21,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -54,10 +54,10 @@ public:
         const auto log = m_directory.parent_path() / (m_directory.filename().string() + ".disk.log");
         std::filesystem::remove(marker);
         auto command = unshare();
-        command.insert(command.end(),
-                       {"sh", "-c",
-                        "mount -t tmpfs -o size=" + size + " tmpfs \"$0\" && touch \"$1\" && exec sleep 100000",
-                        m_directory.string(), marker.string()});
+        command.insert(command.end(), {"sh", "-c",
+                                       "mount -t tmpfs -o size=" + size +
+                                           " tmpfs \"$0\" && touch \"$1\" && exec sleep 100000",
+                                       m_directory.string(), marker.string()});
         auto holder = ChildProcess::spawn(command, log);
         if (!holder) {
             m_error = holder.error().message();
@@ -93,8 +93,8 @@ public:
         auto command = prefix();
         command.insert(command.end(), {"sqlite3", "-readonly", "-batch", "-noheader", "-separator", "\x1f",
                                        "-newline", "\x1e", database.string(), sql});
-        const auto result = run_command(command, m_directory.parent_path() /
-                                                     (m_directory.filename().string() + ".query.log"));
+        const auto result = run_command(
+            command, m_directory.parent_path() / (m_directory.filename().string() + ".query.log"));
         if (result.exit_code != 0) {
             if (error != nullptr)
                 *error = result.output;
@@ -109,7 +109,8 @@ public:
             std::size_t from = 0;
             while (true) {
                 const auto next = line.find('\x1f', from);
-                columns.push_back(line.substr(from, next == std::string::npos ? std::string::npos : next - from));
+                columns.push_back(
+                    line.substr(from, next == std::string::npos ? std::string::npos : next - from));
                 if (next == std::string::npos)
                     break;
                 from = next + 1;

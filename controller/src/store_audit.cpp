@@ -1,0 +1,53 @@
+// The store's audit log.
+
+#include "sqlite_transaction.hpp"
+
+#include <utility>
+
+namespace bantin::controller {
+
+using namespace store_detail;
+
+namespace {
+
+constexpr std::string_view audit_columns =
+    "id, user_id, user_name, at, action, entity_type, entity_id, before_json, after_json";
+
+AuditEntry read_audit(const Statement& row) {
+    Row column{row};
+    AuditEntry entry;
+    entry.id = column.int64();
+    entry.user = column.optional_int64();
+    entry.user_name = column.text();
+    entry.at = column.time();
+    entry.action = column.text();
+    entry.entity_type = column.text();
+    entry.entity_id = column.text();
+    entry.before = column.optional_text().value_or("");
+    entry.after = column.optional_text().value_or("");
+    return entry;
+}
+
+}  // namespace
+
+Result<AuditEntry> SqliteTransaction::append_audit(AuditEntry entry) {
+    BANTIN_STORE_TRY(
+        run("INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, "
+            "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            entry.user, entry.user_name, entry.at, entry.action, entry.entity_type, entry.entity_id,
+            empty_as_null(entry.before), empty_as_null(entry.after)));
+    entry.id = m_database.last_insert_rowid();
+    return entry;
+}
+
+Result<std::vector<AuditEntry>> SqliteTransaction::list_audit(const AuditFilter& filter, Page page) {
+    return many<AuditEntry>(
+        "SELECT " + std::string{audit_columns} +
+            " FROM audit_log WHERE (?1 = '' OR entity_type = ?1) "
+            "AND (?2 = '' OR entity_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
+            "ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+        [](const Statement& row) -> Result<AuditEntry> { return read_audit(row); }, filter.entity_type,
+        filter.entity_id, filter.user, page.limit, page.offset);
+}
+
+}  // namespace bantin::controller

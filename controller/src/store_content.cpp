@@ -1,0 +1,337 @@
+// The store's content: media, playlists and campaigns.
+
+#include "sqlite_transaction.hpp"
+
+#include "columns.hpp"
+#include "names.hpp"
+
+#include <utility>
+
+namespace bantin::controller {
+
+using namespace store_detail;
+
+namespace {
+
+constexpr std::string_view media_columns =
+    "sha256, type, size, duration_ms, has_audio, has_video, name, uploaded_by, created_at, text, tts_media";
+
+Result<MediaRecord> read_media(const Statement& row) {
+    Row column{row};
+    MediaRecord record;
+    record.media.sha256 = column.text();
+    auto type = names::media_type(column.text());
+    if (!type)
+        return std::unexpected(stored_value_error(type.error(), "media", record.media.sha256));
+    record.media.type = *type;
+    record.size = column.int64();
+    if (auto duration = column.optional_int64())
+        record.media.duration = Duration{*duration};
+    record.media.has_audio = column.boolean();
+    record.media.has_video = column.boolean();
+    record.media.name = column.text();
+    record.uploaded_by = column.optional_int64();
+    record.created = column.time();
+    record.text = column.optional_text();
+    record.tts_media = column.optional_text();
+    return record;
+}
+
+constexpr std::string_view campaign_columns =
+    "id, name, playlist_id, targets_json, valid_from, valid_to, weekdays, windows_json, mode, "
+    "fixed_times_json, plays_per_hour, level, rank, weight, approval, author_id, last_editor_id, "
+    "submitted_by, decided_by, decision_note, created_at, updated_at, submitted_at, decided_at, "
+    "archived_at, version";
+
+Result<CampaignRecord> read_campaign(const Statement& row) {
+    Row column{row};
+    CampaignRecord record;
+    scheduler::Campaign& campaign = record.campaign;
+    campaign.id = column.text();
+    auto bad = [&](const Error& error) {
+        return std::unexpected(stored_value_error(error, "campaigns", campaign.id));
+    };
+    campaign.name = column.text();
+    campaign.playlist = column.text();
+    auto targets = columns::decode_targets(column.text());
+    if (!targets)
+        return bad(targets.error());
+    campaign.targets = std::move(*targets);
+    if (auto text = column.optional_text()) {
+        auto date = names::parse_date(*text);
+        if (!date)
+            return bad(date.error());
+        campaign.valid_from = *date;
+    }
+    if (auto text = column.optional_text()) {
+        auto date = names::parse_date(*text);
+        if (!date)
+            return bad(date.error());
+        campaign.valid_to = *date;
+    }
+    campaign.weekdays = static_cast<std::uint8_t>(column.integer());
+    auto windows = columns::decode_windows(column.text());
+    if (!windows)
+        return bad(windows.error());
+    campaign.windows = std::move(*windows);
+    auto mode = names::mode(column.text());
+    if (!mode)
+        return bad(mode.error());
+    campaign.mode = *mode;
+    auto fixed_times = columns::decode_ints(column.text());
+    if (!fixed_times)
+        return bad(fixed_times.error());
+    campaign.fixed_times = std::move(*fixed_times);
+    campaign.plays_per_hour = column.integer();
+    auto level = names::level(column.text());
+    if (!level)
+        return bad(level.error());
+    campaign.level = *level;
+    campaign.rank = column.integer();
+    campaign.weight = column.integer();
+    auto approval = names::approval_state(column.text());
+    if (!approval)
+        return bad(approval.error());
+    campaign.approval = *approval;
+    record.author = column.int64();
+    record.last_editor = column.optional_int64();
+    record.submitted_by = column.optional_int64();
+    record.decided_by = column.optional_int64();
+    record.decision_note = column.text();
+    record.created = column.time();
+    record.updated = column.time();
+    record.submitted = column.optional_time();
+    record.decided = column.optional_time();
+    record.archived = column.optional_time();
+    record.version = column.int64();
+    return record;
+}
+
+}  // namespace
+
+Result<bool> SqliteTransaction::insert_media(const MediaRecord& record) {
+    const auto& media = record.media;
+    std::optional<std::int64_t> duration;
+    if (media.duration)
+        duration = media.duration->count();
+    BANTIN_STORE_TRY(run("INSERT OR IGNORE INTO media (" + std::string{media_columns} +
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         media.sha256, names::of(media.type), record.size, duration, media.has_audio,
+                         media.has_video, media.name, record.uploaded_by, record.created, record.text,
+                         record.tts_media));
+    return m_database.changes() > 0;
+}
+
+Result<MediaRecord> SqliteTransaction::media_by_sha256(std::string_view sha256) {
+    return one<MediaRecord>("SELECT " + std::string{media_columns} + " FROM media WHERE sha256 = ?",
+                            read_media, "media " + std::string{sha256}, sha256);
+}
+
+Result<std::vector<MediaRecord>> SqliteTransaction::list_media(Page page) {
+    return many<MediaRecord>("SELECT " + std::string{media_columns} +
+                                 " FROM media ORDER BY created_at DESC, sha256 LIMIT ? OFFSET ?",
+                             read_media, page.limit, page.offset);
+}
+
+Result<std::vector<std::string>> SqliteTransaction::playlists_using_media(std::string_view sha256) {
+    return many<std::string>(
+        "SELECT DISTINCT playlist_id FROM playlist_items WHERE media = ? ORDER BY playlist_id",
+        [](Statement& row) -> Result<std::string> {
+            Row column{row};
+            return column.text();
+        },
+        sha256);
+}
+
+Result<void> SqliteTransaction::delete_media(std::string_view sha256) {
+    auto ran = run("DELETE FROM media WHERE sha256 = ?", sha256);
+    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+        return fail(Errc::Conflict,
+                    "media " + std::string{sha256} + " is still used by a playlist, an alert or a notice");
+    }
+    if (!ran)
+        return std::unexpected(ran.error());
+    return expect_changed("media " + std::string{sha256});
+}
+
+Result<void> SqliteTransaction::insert_playlist(const PlaylistRecord& record) {
+    auto ran =
+        run("INSERT INTO playlists (id, name, created_by, created_at, updated_at, version) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            record.playlist.id, record.playlist.name, record.created_by, record.created, record.updated,
+            record.version);
+    if (!ran)
+        return std::unexpected(on_duplicate(ran.error(), "playlist \"" + record.playlist.id + "\""));
+    return insert_playlist_items(record.playlist);
+}
+
+Result<PlaylistRecord> SqliteTransaction::playlist_by_id(std::string_view id) {
+    auto record = one<PlaylistRecord>(
+        "SELECT id, name, created_by, created_at, updated_at, version FROM playlists WHERE id = ?",
+        read_playlist_row, "playlist \"" + std::string{id} + "\"", id);
+    if (!record)
+        return record;
+    BANTIN_STORE_TRY(load_items(*record));
+    return record;
+}
+
+Result<std::vector<PlaylistRecord>> SqliteTransaction::list_playlists(Page page) {
+    auto records = many<PlaylistRecord>(
+        "SELECT id, name, created_by, created_at, updated_at, version FROM playlists ORDER BY id "
+        "LIMIT ? OFFSET ?",
+        read_playlist_row, page.limit, page.offset);
+    if (!records)
+        return records;
+    for (auto& record : *records) BANTIN_STORE_TRY(load_items(record));
+    return records;
+}
+
+Result<PlaylistRecord> SqliteTransaction::update_playlist(PlaylistRecord record,
+                                                          std::int64_t expected_version) {
+    record.version = expected_version + 1;
+    BANTIN_STORE_TRY(
+        run("UPDATE playlists SET name = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
+            record.playlist.name, record.updated, record.version, record.playlist.id, expected_version));
+    BANTIN_STORE_TRY(expect_version_matched("playlists", "playlist", record.playlist.id, expected_version));
+    BANTIN_STORE_TRY(run("DELETE FROM playlist_items WHERE playlist_id = ?", record.playlist.id));
+    BANTIN_STORE_TRY(insert_playlist_items(record.playlist));
+    return record;
+}
+
+Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
+    auto ran =
+        run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
+                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                         "?, ?, ?)",
+                     record, std::nullopt);
+    if (!ran)
+        return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
+    return {};
+}
+
+Result<CampaignRecord> SqliteTransaction::campaign_by_id(std::string_view id) {
+    return one<CampaignRecord>("SELECT " + std::string{campaign_columns} + " FROM campaigns WHERE id = ?",
+                               read_campaign, "campaign \"" + std::string{id} + "\"", id);
+}
+
+Result<std::vector<CampaignRecord>> SqliteTransaction::list_campaigns(const CampaignFilter& filter,
+                                                                      Page page) {
+    std::optional<std::string> approval;
+    if (filter.approval)
+        approval = std::string{names::of(*filter.approval)};
+    return many<CampaignRecord>("SELECT " + std::string{campaign_columns} +
+                                    " FROM campaigns WHERE (?1 IS NULL OR approval = ?1) "
+                                    "AND (?2 IS NULL OR author_id = ?2) ORDER BY created_at, id "
+                                    "LIMIT ?3 OFFSET ?4",
+                                read_campaign, approval, filter.author, page.limit, page.offset);
+}
+
+Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
+                                                          std::int64_t expected_version) {
+    record.version = expected_version + 1;
+    // The id is bound first and the expected version last, around the same 26 values as insert.
+    BANTIN_STORE_TRY(run_campaign(
+        "UPDATE campaigns SET id = ?1, name = ?2, playlist_id = ?3, targets_json = ?4, valid_from = ?5, "
+        "valid_to = ?6, weekdays = ?7, windows_json = ?8, mode = ?9, fixed_times_json = ?10, "
+        "plays_per_hour = ?11, level = ?12, rank = ?13, weight = ?14, approval = ?15, author_id = ?16, "
+        "last_editor_id = ?17, submitted_by = ?18, decided_by = ?19, decision_note = ?20, "
+        "created_at = ?21, updated_at = ?22, submitted_at = ?23, decided_at = ?24, archived_at = ?25, "
+        "version = ?26 WHERE id = ?1 AND version = ?27",
+        record, expected_version));
+    BANTIN_STORE_TRY(expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
+    return record;
+}
+
+Result<PlaylistRecord> SqliteTransaction::read_playlist_row(const Statement& row) {
+    Row column{row};
+    PlaylistRecord record;
+    record.playlist.id = column.text();
+    record.playlist.name = column.text();
+    record.created_by = column.optional_int64();
+    record.created = column.time();
+    record.updated = column.time();
+    record.version = column.int64();
+    return record;
+}
+
+Result<void> SqliteTransaction::load_items(PlaylistRecord& record) {
+    auto items = many<scheduler::PlaylistItem>(
+        "SELECT media, duration_ms, weight FROM playlist_items WHERE playlist_id = ? ORDER BY position",
+        [](const Statement& row) -> Result<scheduler::PlaylistItem> {
+            Row column{row};
+            scheduler::PlaylistItem item;
+            item.media = column.text();
+            if (auto duration = column.optional_int64())
+                item.duration = Duration{*duration};
+            item.weight = column.integer();
+            return item;
+        },
+        record.playlist.id);
+    if (!items)
+        return std::unexpected(items.error());
+    record.playlist.items = std::move(*items);
+    return {};
+}
+
+Result<void> SqliteTransaction::insert_playlist_items(const scheduler::Playlist& playlist) {
+    auto insert = m_database.prepare(
+        "INSERT INTO playlist_items (playlist_id, position, media, duration_ms, weight) VALUES (?, ?, ?, "
+        "?, ?)");
+    if (!insert)
+        return std::unexpected(insert.error());
+    int position = 0;
+    for (const auto& item : playlist.items) {
+        std::optional<std::int64_t> duration;
+        if (item.duration)
+            duration = item.duration->count();
+        insert->reset();
+        bind_all(*insert, playlist.id, position, item.media, duration, item.weight);
+        auto ran = insert->run();
+        if (!ran) {
+            Error error = ran.error();
+            if (error.detail.find("FOREIGN KEY") != std::string::npos) {
+                return fail(Errc::Conflict, "playlist \"" + playlist.id + "\" items[" +
+                                                std::to_string(position) + "]: media " + item.media +
+                                                " not found");
+            }
+            return std::unexpected(std::move(error));
+        }
+        ++position;
+    }
+    return {};
+}
+
+Result<void> SqliteTransaction::run_campaign(std::string_view sql, const CampaignRecord& record,
+                                             std::optional<std::int64_t> expected_version) {
+    const scheduler::Campaign& campaign = record.campaign;
+    std::optional<std::string> valid_from;
+    std::optional<std::string> valid_to;
+    if (campaign.valid_from)
+        valid_from = names::format_date(*campaign.valid_from);
+    if (campaign.valid_to)
+        valid_to = names::format_date(*campaign.valid_to);
+    auto statement = query(
+        sql, campaign.id, campaign.name, campaign.playlist, columns::encode(campaign.targets), valid_from,
+        valid_to, int{campaign.weekdays}, columns::encode(campaign.windows), names::of(campaign.mode),
+        columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
+        campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
+        record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
+        record.submitted, record.decided, record.archived, record.version);
+    if (!statement)
+        return std::unexpected(statement.error());
+    if (expected_version)
+        statement->bind(27, *expected_version);
+    auto ran = statement->run();
+    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+        return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +
+                                        "\" or a referenced user not found");
+    }
+    if (!ran && ran.error().detail.find("CHECK constraint failed") != std::string::npos &&
+        ran.error().detail.find("decided_by") != std::string::npos) {
+        return fail(Errc::PermissionDenied,
+                    "campaign \"" + campaign.id + "\": its author, editor or submitter cannot decide on it");
+    }
+    return ran;
+}
+
+}  // namespace bantin::controller
