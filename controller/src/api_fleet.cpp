@@ -748,7 +748,8 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
                                           {"interrupted", row.interrupted},
                                           {"failed", row.failed},
                                           {"cut_short", row.cut_short},
-                                          {"played_ms", row.played_ms}};
+                                          {"played_ms", row.played_ms},
+                                          {"muted", row.muted}};
         });
     });
     http.Get(route("/reports/delivery"), [routes](const Request& request, Response& response) {

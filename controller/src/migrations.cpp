@@ -229,6 +229,12 @@ CREATE TABLE proof_progress (
 -- stored before this version (unknown).
 ALTER TABLE proof_of_play ADD COLUMN duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0);
 )sql"},
+    {4, "proof of play: the device's note on each play",
+     R"sql(
+-- What the outcome alone does not say ("audio: unavailable": shown without sound). The protocol
+-- bounds it to 1,024 characters; '' for rows stored before this version and for plays without one.
+ALTER TABLE proof_of_play ADD COLUMN note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 1024);
+)sql"},
 };
 
 }  // namespace

@@ -172,9 +172,11 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
             entry.played_ms += *row.duration_ms;
         switch (row.outcome) {
             case PlayOutcome::Completed:
-                if (slots->ran_enough(row))
+                if (slots->ran_enough(row)) {
                     ++entry.completed;
-                else
+                    if (row.note == protocol::audio_unavailable_note)
+                        ++entry.muted;
+                } else
                     ++entry.cut_short;
                 break;
             case PlayOutcome::Interrupted: ++entry.interrupted; break;
@@ -270,12 +272,13 @@ Result<std::vector<UptimeRow>> ReportService::uptime(ReportRange range) {
 
 std::string to_csv(const std::vector<PlaysRow>& rows) {
     std::ostringstream out;
-    out << "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n";
+    out << "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n";
     for (const auto& row : rows) {
         char played[32];
         std::snprintf(played, sizeof played, "%.3f", static_cast<double>(row.played_ms) / 1000.0);
         out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed
-            << ',' << row.interrupted << ',' << row.failed << ',' << row.cut_short << ',' << played << "\r\n";
+            << ',' << row.interrupted << ',' << row.failed << ',' << row.cut_short << ',' << played << ','
+            << row.muted << "\r\n";
     }
     return out.str();
 }

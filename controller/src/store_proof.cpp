@@ -22,8 +22,8 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
     auto insert = m_database.prepare(
         "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
-        "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert)
         return std::unexpected(insert.error());
     for (const ProofOfPlayRow& row : rows) {
@@ -39,7 +39,7 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         insert->reset();
         bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item,
                  row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received,
-                 row.duration_ms);
+                 row.duration_ms, row.note);
         BANTIN_STORE_TRY(insert->run());
         ProofProgress& entry = progress[position->second];
         entry.inserted += m_database.changes();
@@ -116,7 +116,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
-        "bundle_version, duration_ms FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
+        "bundle_version, duration_ms, note FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
         "ORDER BY started_at, device_id, install_epoch, seq");
     if (!query)
         return std::unexpected(query.error());
@@ -142,6 +142,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
         row.outcome = protocol::parse_outcome(column.text()).value_or(PlayOutcome::Failed);
         row.bundle_version = column.int64();
         row.duration_ms = column.optional_int64();
+        row.note = column.text();
         rows.push_back(std::move(row));
     }
     return rows;

@@ -285,7 +285,8 @@ TEST_CASE("a zero stall_alarm never reports a stall", "[ingest][stall]") {
     CHECK_FALSE(stalls.stalled_since("screen-1", fixture.clock.wall()));
 }
 
-TEST_CASE("an interrupted row and every row's duration_ms are stored as sent", "[ingest][duration]") {
+TEST_CASE("an interrupted row, every row's duration_ms and its note are stored as sent",
+          "[ingest][duration]") {
     FleetFixture fixture;
     fixture.add_device("screen-1", "zone-1");
     RecordingSink sink;
@@ -307,6 +308,7 @@ TEST_CASE("an interrupted row and every row's duration_ms are stored as sent", "
     replay.ended_at = replay.started_at + std::chrono::seconds{2};
     replay.duration_ms = 2004;
     replay.outcome = protocol::Outcome::Completed;
+    replay.note = std::string{protocol::audio_unavailable_note};  // shown without sound
     batch.rows = {cut, replay};
     REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/screen-1/pop", protocol::encode(batch)}));
     REQUIRE(ingest.flush());
@@ -320,4 +322,7 @@ TEST_CASE("an interrupted row and every row's duration_ms are stored as sent", "
     CHECK((*rows)[0].duration_ms == std::int64_t{360});
     CHECK((*rows)[1].outcome == PlayOutcome::Completed);
     CHECK((*rows)[1].duration_ms == std::int64_t{2004});
+    // The device's note is kept with the row.
+    CHECK((*rows)[0].note.empty());
+    CHECK((*rows)[1].note == "audio: unavailable");
 }

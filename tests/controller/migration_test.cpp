@@ -85,14 +85,14 @@ TEST_CASE("opening a current database again applies nothing", "[controller][migr
     CHECK(rows->column_int64(0) == to_unix_ms(clock.wall() - std::chrono::hours{1}));
 }
 
-TEST_CASE("a database at the previous schema version is migrated and keeps its data",
+TEST_CASE("a database at an older schema version is migrated through every later step and keeps its data",
           "[controller][migration]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     {
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
-        REQUIRE(schema_version(old).value() == current_schema_version() - 1);
+        REQUIRE(schema_version(old).value() == 2);  // steps 3 (duration_ms) and 4 (note) follow
     }
     auto store = SqliteStore::open(directory.file("c.db"), clock);
     if (!store)
@@ -143,6 +143,7 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
     row.campaign = "c-tiem-chung";
     row.media = std::string(64, 'a');
     row.duration_ms = 14'500;
+    row.note = "audio: unavailable";
     auto progress = (*store)->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
         return transaction.insert_proof_of_play({&row, 1}, clock.wall());
     });
@@ -158,7 +159,11 @@ TEST_CASE("a database at the previous schema version is migrated and keeps its d
     const auto& new_play = plays->at(0).seq == 2 ? plays->at(0) : plays->at(1);
     CHECK(old_play.outcome == PlayOutcome::Completed);
     CHECK_FALSE(old_play.duration_ms);
+    CHECK(old_play.note.empty());
     CHECK(new_play.duration_ms == std::int64_t{14'500});
+    CHECK(new_play.note == "audio: unavailable");
+    sqlite::Database migrated = open_raw(directory.file("c.db"));
+    CHECK(schema_version(migrated).value() == current_schema_version());
 }
 
 TEST_CASE("a database newer than this controller is refused with a clear message",

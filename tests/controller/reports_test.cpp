@@ -15,7 +15,7 @@ namespace {
 // Rows for screen-1 (zone-1) and screen-3 (zone-2): camp-1 plays at 07:00, 07:00:15 ... local.
 void insert_plays(FleetFixture& fixture, const std::string& device, int count, PlayOutcome outcome,
                   TimePoint first, std::int64_t first_seq,
-                  std::optional<std::int64_t> duration_ms = std::nullopt) {
+                  std::optional<std::int64_t> duration_ms = std::nullopt, const std::string& note = "") {
     std::vector<ProofOfPlayRow> rows;
     for (int i = 0; i < count; ++i) {
         ProofOfPlayRow row;
@@ -28,6 +28,7 @@ void insert_plays(FleetFixture& fixture, const std::string& device, int count, P
         row.ended = row.started + std::chrono::seconds{15};
         row.outcome = outcome;
         row.duration_ms = duration_ms;
+        row.note = note;
         rows.push_back(row);
     }
     REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
@@ -63,9 +64,9 @@ TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
     CHECK((*rows)[1] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 3, 0, 0});
     CHECK((*rows)[2] == PlaysRow{"camp-1", "2026-11-27", "zone-2", 0, 2, 0});
     CHECK(to_csv(*rows) ==
-          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n"
-          "camp-1,2026-11-26,zone-1,2,0,0,0,0.000\r\ncamp-1,2026-11-27,zone-1,3,0,0,0,0.000\r\n"
-          "camp-1,2026-11-27,zone-2,0,2,0,0,0.000\r\n");
+          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
+          "camp-1,2026-11-26,zone-1,2,0,0,0,0.000,0\r\ncamp-1,2026-11-27,zone-1,3,0,0,0,0.000,0\r\n"
+          "camp-1,2026-11-27,zone-2,0,2,0,0,0.000,0\r\n");
 }
 
 TEST_CASE("planned vs delivered flags a campaign that played less than planned", "[reports]") {
@@ -115,8 +116,8 @@ TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short
     REQUIRE(plays->size() == 1);
     CHECK((*plays)[0] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 4, 1, 0, 2, 58'059});
     CHECK(to_csv(*plays) ==
-          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s\r\n"
-          "camp-1,2026-11-27,zone-1,4,1,0,2,58.059\r\n");
+          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
+          "camp-1,2026-11-27,zone-1,4,1,0,2,58.059,0\r\n");
 
     auto delivery = reports.delivery(hour);
     REQUIRE(delivery);
@@ -285,4 +286,34 @@ TEST_CASE("a completed play counts when it ran 0.9 of its slot or its slot less 
     CHECK_FALSE(ran_enough_of_slot(milliseconds{3'476}, milliseconds{3'977}));
     // A fragment after a restart is never enough.
     CHECK_FALSE(ran_enough_of_slot(milliseconds{360}, milliseconds{2'000}));
+}
+
+TEST_CASE("a play shown without sound counts as completed and as muted", "[reports][duration]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.approve_campaign("camp-1", {"zone-1"});  // one 15 s item
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    insert_plays(fixture, "screen-1", 2, PlayOutcome::Completed, hour.from, 1, 15'000);
+    insert_plays(fixture, "screen-1", 3, PlayOutcome::Completed, hour.from + std::chrono::minutes{1}, 3,
+                 15'000, std::string{protocol::audio_unavailable_note});
+    // A fragment shown without sound is cut short, not a muted play.
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::minutes{2}, 6, 360,
+                 std::string{protocol::audio_unavailable_note});
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+    auto plays = reports.plays(hour);
+    REQUIRE(plays);
+    REQUIRE(plays->size() == 1);
+    CHECK((*plays)[0].completed == 5);
+    CHECK((*plays)[0].muted == 3);
+    CHECK((*plays)[0].cut_short == 1);
+    CHECK(to_csv(*plays) ==
+          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
+          "camp-1,2026-11-27,zone-1,5,0,0,1,75.360,3\r\n");
+    // Muted plays are delivered plays: the screen showed them.
+    auto delivery = reports.delivery(hour);
+    REQUIRE(delivery);
+    REQUIRE(delivery->size() == 1);
+    CHECK((*delivery)[0].delivered == 5);
 }

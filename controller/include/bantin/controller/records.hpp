@@ -156,6 +156,9 @@ struct ProofOfPlayRow {
     // How long it ran, measured by the device (monotonic); nullopt for rows stored before
     // schema version 3.
     std::optional<std::int64_t> duration_ms;
+    // The device's remark on the play (protocol::audio_unavailable_note on a play shown without
+    // sound); empty when none, and for rows stored before schema version 4.
+    std::string note;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 

@@ -82,6 +82,7 @@ struct PlaysRow {
     std::int64_t failed = 0;
     std::int64_t cut_short = 0;  // reported completed, ran under min_completed_fraction of the slot
     std::int64_t played_ms = 0;  // sum of the known duration_ms of every play counted here
+    std::int64_t muted = 0;      // of `completed`, shown without sound (note "audio: unavailable")
     bool operator==(const PlaysRow&) const = default;
 };
 

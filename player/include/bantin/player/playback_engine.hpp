@@ -66,7 +66,7 @@ using Outcome = protocol::Outcome;
 
 // The proof-row note of a play shown without sound, and the words of a play that failed for
 // want of an audio output (Vietnamese first, as officers read it).
-inline constexpr std::string_view audio_unavailable_note = "audio: unavailable";
+inline constexpr std::string_view audio_unavailable_note = protocol::audio_unavailable_note;
 inline constexpr std::string_view audio_unavailable_error =
     "không mở được đầu ra âm thanh / audio output unavailable";
 

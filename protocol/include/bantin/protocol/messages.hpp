@@ -163,6 +163,10 @@ struct ProofOfPlayRow {
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
+// The note of a play shown without sound (a screen whose audio output could not open): still a
+// play, and the controller's reports count it as muted.
+inline constexpr std::string_view audio_unavailable_note = "audio: unavailable";
+
 // bantin/v1/dev/{device}/pop
 struct ProofOfPlayBatch {
     std::string device;
