@@ -2,6 +2,7 @@
 
 #include "bantin/media/cache.hpp"
 #include "bantin/media/store.hpp"
+#include "bantin/player/alert_book.hpp"
 #include "bantin/player/bundle_intake.hpp"
 #include "bantin/player/commands.hpp"
 #include "bantin/player/mpv_renderer.hpp"
@@ -89,7 +90,8 @@ struct Daemon::Impl {
 
     std::optional<protocol::Bundle> active;
     std::optional<protocol::Bundle> desired;
-    std::vector<protocol::AlertMessage> alerts;
+    // The alerts that play, those held after a restart, and every cancel (saved or not).
+    std::unique_ptr<AlertBook> alert_book;
     std::optional<Plan> plan;
     EntryFeeder feeder;
     TimePoint resolved_to;
@@ -121,14 +123,6 @@ struct Daemon::Impl {
     std::map<std::string, std::int64_t> started_marks;
     MonotonicTime last_alive_mark{};
     std::optional<std::string> state_write_error;
-    // Alert cancels applied but not yet saved in the state database (retried on every pass).
-    std::set<std::string> unsaved_cancels;
-    // Alerts restored from the state database wait until the retained messages of the alert
-    // topics had their chance to arrive (a cancel whose save failed before a reboot comes
-    // back that way): held_until is a moment after the alert subscriptions' SUBACK, or
-    // alert_hold_offline after start-up when the broker does not answer.
-    std::vector<protocol::AlertMessage> held_alerts;
-    MonotonicTime held_until{};
     MonotonicTime last_proof_send{};
     std::uint64_t last_sent_seq = 0;
     std::map<std::uint64_t, protocol::Command> screenshots;
@@ -181,19 +175,10 @@ struct Daemon::Impl {
     // The interlocks with every alert cancel this device knows of (saved, or applied and not
     // saved), and with the restored alerts still held: the active bundle's copy of a held alert
     // waits with it for a retained cancel (a cancel not saved before a power cut).
-    LocalInterlocks with_cancels() {
-        LocalInterlocks local = interlocks;
-        if (auto saved = state->cancelled_alerts(); saved)
-            local.cancelled_alerts.insert(saved->begin(), saved->end());
-        else
-            report_error("state: " + saved.error().message());
-        local.cancelled_alerts.insert(unsaved_cancels.begin(), unsaved_cancels.end());
-        for (const auto& held : held_alerts) local.cancelled_alerts.insert(held.alert.id);
-        return local;
-    }
+    LocalInterlocks with_cancels() const { return alert_book->interlocks(interlocks); }
 
     void rebuild_plan() {
-        auto built = Plan::create(active ? &*active : nullptr, alerts, with_cancels(), identity);
+        auto built = Plan::create(active ? &*active : nullptr, alert_book->live(), with_cancels(), identity);
         if (!built) {
             report_error("schedule: " + built.error().message());
             return;
@@ -226,7 +211,7 @@ struct Daemon::Impl {
         for (const auto& sha : missing)
             spdlog::warn("runner: media {} is not on disk; its entry is skipped", sha);
         spdlog::info("runner: timeline from {} ({} entries, {} playing on, bundle {}, {} alerts)",
-                     format_utc(now), items.size(), keep, plan->bundle_version(), alerts.size());
+                     format_utc(now), items.size(), keep, plan->bundle_version(), alert_book->live().size());
         for (const auto& dropped : engine->replace_upcoming(keep, std::move(items))) feeder.forget(dropped);
         update_volume();
     }
@@ -321,7 +306,7 @@ struct Daemon::Impl {
 
     // A write succeeded: once nothing waits any more, the error it left goes from last_error.
     void state_write_succeeded() {
-        if (!state_write_error || outbox->unwritten() > 0 || !unsaved_cancels.empty())
+        if (!state_write_error || outbox->unwritten() > 0 || alert_book->has_unsaved())
             return;
         spdlog::info("state: writes succeed again");
         if (last_error == state_write_error)
@@ -344,15 +329,12 @@ struct Daemon::Impl {
                 failed = true;
             }
         }
-        for (auto it = unsaved_cancels.begin(); it != unsaved_cancels.end();) {
-            if (auto saved = state->cancel_alert(*it); saved) {
-                spdlog::info("alert {}: the cancel is saved", *it);
-                wrote = true;
-                it = unsaved_cancels.erase(it);
+        if (alert_book->has_unsaved()) {
+            if (auto saved = alert_book->retry_saves(); saved) {
+                wrote = wrote || *saved > 0;
             } else {
-                state_write_failed("state: alert " + *it + " cancel not saved: " + saved.error().message());
+                state_write_failed("state: " + saved.error().detail);
                 failed = true;
-                break;
             }
         }
         const MonotonicTime now = clock.monotonic();
@@ -455,8 +437,8 @@ struct Daemon::Impl {
                     subscribed->filters.begin(), subscribed->filters.end(), [&](const std::string& filter) {
                         return filter == topic_zone || filter == protocol::alert_all_topic;
                     });
-                if (alert_topics && !held_alerts.empty())
-                    held_until = std::min(held_until, clock.monotonic() + alert_hold_after_subscribe);
+                if (alert_topics)
+                    alert_book->subscribed(clock.monotonic());
             } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
                 on_message(*message);
             }
@@ -514,10 +496,7 @@ struct Daemon::Impl {
             for (const auto& entry : active->manifest) pins.insert(entry.sha256);
         if (desired)
             for (const auto& entry : desired->manifest) pins.insert(entry.sha256);
-        for (const auto& alert : alerts)
-            for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
-        for (const auto& alert : held_alerts)
-            for (const auto& entry : alert.manifest) pins.insert(entry.sha256);
+        for (const auto& sha256 : alert_book->media()) pins.insert(sha256);
         if (auto pinned = cache->pin(pins); !pinned)
             report_error("cache: " + pinned.error().message());
     }
@@ -815,14 +794,8 @@ struct Daemon::Impl {
     }
 
     void on_alert(const std::string& payload) {
-        auto cancelled = state->cancelled_alerts();
-        if (!cancelled) {
-            report_error("state: " + cancelled.error().message());
-            return;
-        }
-        cancelled->insert(cancelled->end(), unsaved_cancels.begin(), unsaved_cancels.end());
         auto verified = protocol::verify_alert(payload, options.provisioning.controller_keys, identity.zone,
-                                               *cancelled, clock.wall());
+                                               alert_book->cancelled_ids(), clock.wall());
         if (!verified) {
             if (verified.error().reason != protocol::Refusal::Replay)
                 report_error("alert refused: " + verified.error().message());
@@ -832,41 +805,28 @@ struct Daemon::Impl {
             spdlog::info("alert {} cancelled", cancel->alert_id);
             // It stops now whatever the state database can write; a failed save is kept in
             // memory and retried on every pass (retry_state_writes()).
-            if (auto saved = state->cancel_alert(cancel->alert_id); !saved) {
-                unsaved_cancels.insert(cancel->alert_id);
+            if (auto saved = alert_book->cancel(cancel->alert_id); !saved)
                 state_write_failed("state: alert " + cancel->alert_id +
                                    " cancel not saved: " + saved.error().message());
-            } else {
+            else
                 state_write_succeeded();
-            }
-            std::erase_if(alerts, [&](const protocol::AlertMessage& alert) {
-                return alert.alert.id == cancel->alert_id;
-            });
-            std::erase_if(held_alerts, [&](const protocol::AlertMessage& alert) {
-                return alert.alert.id == cancel->alert_id;
-            });
             update_pins();
             rebuild_plan();
             return;
         }
         auto& message = std::get<protocol::AlertMessage>(*verified);
-        for (const auto& known : alerts)
-            if (known == message)
-                return;  // a retained copy of what plays already
+        if (!alert_book->is_new(message))
+            return;  // a retained copy of what plays already
         // An alert that cannot be resolved on its own (a playlist naming media it does not
         // carry, a dangling speech link) is refused here: kept, it would fail every later plan.
         if (auto alone = Plan::create(nullptr, {message}, interlocks, identity); !alone) {
             report_error("alert " + message.alert.id + " refused: " + alone.error().message());
             return;
         }
-        std::erase_if(
-            alerts, [&](const protocol::AlertMessage& alert) { return alert.alert.id == message.alert.id; });
-        std::erase_if(held_alerts, [&](const protocol::AlertMessage& alert) {
-            return alert.alert.id == message.alert.id;
-        });
         spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
-        (void)state->store_alert({message.alert.id, payload});
-        alerts.push_back(message);
+        if (auto stored = alert_book->add(message, payload); !stored)
+            spdlog::warn("state: alert {} not stored (it plays, but not again after a restart): {}",
+                         message.alert.id, stored.error().message());
         update_pins();
         bool all_present = true;
         for (const auto& entry : message.manifest)
@@ -876,7 +836,7 @@ struct Daemon::Impl {
             rebuild_plan();
         } else {
             std::vector<media::FetchRequest> requests;
-            for (const auto& alert : alerts)
+            for (const auto& alert : alert_book->live())
                 for (const auto& request : fetch_requests(alert.manifest)) requests.push_back(request);
             if (!alert_downloader->busy())
                 alert_downloader->start(std::move(requests));
@@ -985,6 +945,7 @@ struct Daemon::Impl {
             desired = decode_stored<protocol::Bundle>(
                 (*stored)->envelope, keys, protocol::MessageType::Bundle, &protocol::decode_bundle);
         }
+        std::vector<protocol::AlertMessage> restored;
         if (auto stored = state->alerts(); stored) {
             for (const auto& alert : *stored) {
                 auto decoded = decode_stored<protocol::AlertTopicMessage>(
@@ -992,14 +953,15 @@ struct Daemon::Impl {
                 if (decoded && std::holds_alternative<protocol::AlertMessage>(*decoded)) {
                     auto& message = std::get<protocol::AlertMessage>(*decoded);
                     if (message.alert.expires > clock.wall())
-                        held_alerts.push_back(std::move(message));
+                        restored.push_back(std::move(message));
                 }
             }
         }
-        held_until = clock.monotonic() + alert_hold_offline;
+        if (auto held = alert_book->restore(std::move(restored), clock.monotonic()); !held)
+            report_error("state: " + held.error().message());
         spdlog::info("state: install epoch {}, active bundle {}, desired bundle {}, {} alerts",
                      state->install_epoch(), applied_version(), desired ? desired->version : 0,
-                     held_alerts.size());
+                     alert_book->held().size());
         // Plays cut by a crash or a power cut (their started marks are left) become rows.
         auto recovered = outbox->recover_started();
         if (!recovered) {
@@ -1013,17 +975,10 @@ struct Daemon::Impl {
         }
     }
 
-    // Restored alerts play once the retained alert topics had their moment (held_alerts).
+    // Restored alerts play once the retained alert topics had their moment (AlertBook).
     void release_held_alerts() {
-        if (held_alerts.empty() || clock.monotonic() < held_until)
+        if (!alert_book->release(clock.monotonic(), clock.wall()))
             return;
-        for (auto& message : held_alerts) {
-            if (message.alert.expires <= clock.wall())
-                continue;
-            spdlog::info("alert {}: resumed after start-up", message.alert.id);
-            alerts.push_back(std::move(message));
-        }
-        held_alerts.clear();
         update_pins();
         rebuild_plan();
     }
@@ -1064,6 +1019,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, const Cloc
     if (!state)
         return std::unexpected(state.error());
     d.state = std::make_unique<PlayerState>(std::move(*state));
+    d.alert_book = std::make_unique<AlertBook>(
+        *d.state, AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline});
     auto outbox = ProofOutbox::open(d.state->database());
     if (!outbox)
         return std::unexpected(outbox.error());
