@@ -258,7 +258,7 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
                                             " and " + format_bytes(requested_bytes) + " more are needed" +
                                             in_flight + ", over the limit of " + format_bytes(m_max_bytes));
         }
-        return fail(Errc::TooLarge, "disk nearly full (đĩa sắp đầy): " + format_bytes(*free) + " free, " +
+        return fail(Errc::TooLarge, "đĩa sắp đầy / disk nearly full: " + format_bytes(*free) + " free, " +
                                         format_bytes(requested_bytes) + " more are needed" + in_flight +
                                         " and " + format_bytes(m_min_free_bytes) +
                                         " stay free (cache.min_free_disk_mb); evicting every unpinned "

@@ -202,7 +202,7 @@ Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& tex
         }
         errors += (errors.empty() ? "" : "; ") + written.error().message();
     }
-    return fail(Errc::Io, "the notice could not be written: " + errors);
+    return fail(Errc::Io, "không ghi được bản tin / the notice could not be written: " + errors);
 }
 
 void PlaybackEngine::fail_item(const PlayItem& item, std::string error) {

@@ -247,7 +247,8 @@ TEST_CASE("a reservation the disk cannot take even after evicting is refused, na
     auto reserved = fixture.cache->reserve(400);  // needs 700 free; evicting `third` leaves 600
     REQUIRE_FALSE(reserved);
     CHECK(reserved.error().code == Errc::TooLarge);
-    CHECK_THAT(reserved.error().detail, Catch::Contains("disk nearly full"));
+    CHECK_THAT(reserved.error().detail,
+               Catch::StartsWith("đĩa sắp đầy / disk nearly full"));  // Vietnamese first
     CHECK_THAT(reserved.error().detail, Catch::Contains("cache.min_free_disk_mb"));
     CHECK_THAT(reserved.error().detail, Catch::Contains("400 bytes more are needed"));
     CHECK(fixture.store.contains(third));  // nothing evicted for a reservation that cannot succeed
