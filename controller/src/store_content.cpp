@@ -25,8 +25,7 @@ Result<MediaRecord> read_media(const Statement& row) {
         return std::unexpected(stored_value_error(type.error(), "media", record.media.sha256));
     record.media.type = *type;
     record.size = column.int64();
-    if (auto duration = column.optional_int64())
-        record.media.duration = Duration{*duration};
+    record.media.duration = column.optional_duration();
     record.media.has_audio = column.boolean();
     record.media.has_video = column.boolean();
     record.media.name = column.text();
@@ -261,8 +260,7 @@ Result<void> SqliteTransaction::load_items(PlaylistRecord& record) {
             Row column{row};
             scheduler::PlaylistItem item;
             item.media = column.text();
-            if (auto duration = column.optional_int64())
-                item.duration = Duration{*duration};
+            item.duration = column.optional_duration();
             item.weight = column.integer();
             return item;
         },
