@@ -1,3 +1,4 @@
+#include "bantin/player/bundle_intake.hpp"
 #include "bantin/player/daemon.hpp"
 #include "bantin/player/outbox.hpp"
 #include "bantin/player/player_state.hpp"

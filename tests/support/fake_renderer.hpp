@@ -6,7 +6,8 @@
 // append-play. The test then says what the media did: first_frame() (PlaybackRestart) and
 // finish(reason) (EndFile for the current entry, then StartFile for the next one). Replace
 // and stop() end the current entry with Stop. Every event is stamped with the test's clock
-// when the engine collects it with wait(), which never blocks.
+// when the engine collects it with wait(), which never blocks (with sleep_with(), a wait with
+// nothing to tell moves the test's simulated clock instead).
 //
 // defer_stop_ends() models MpvRenderer with two decoders: the stopped entry's core reports its
 // end-file when it gets to it, while the new entry already opens (and may show its first
@@ -20,6 +21,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,7 +83,10 @@ public:
         m_playlist.clear();
         end_current(player::EndReason::Stop, "");
     }
-    std::vector<player::RendererEvent> wait(Duration) override {
+    std::vector<player::RendererEvent> wait(Duration timeout) override {
+        if (m_pending.empty() && m_sleeper && timeout > Duration{0} && !m_woken)
+            m_sleeper(timeout);
+        m_woken = false;
         std::vector<player::RendererEvent> out;
         out.swap(m_pending);
         for (auto& event : out) {
@@ -90,7 +95,12 @@ public:
         }
         return out;
     }
-    void wake() override {}
+    // Makes the next wait() return without sleeping (events wait elsewhere, e.g. MQTT).
+    void wake() override { m_woken = true; }
+
+    // With a sleeper, a wait() with nothing to tell lets `sleeper` pass its timeout (a simulated
+    // clock advancing: the timers of the loop that waits fire as time moves, not in real time).
+    void sleep_with(std::function<void(Duration)> sleeper) { m_sleeper = std::move(sleeper); }
 
     // The test's side: what the current entry does.
     void first_frame() { m_pending.push_back(make(player::RendererEvent::Kind::PlaybackRestart)); }
@@ -159,6 +169,8 @@ private:
     std::deque<std::int64_t> m_playlist;  // after the current entry
     std::optional<std::int64_t> m_current;
     std::int64_t m_next_entry_id = 1;
+    std::function<void(Duration)> m_sleeper;
+    bool m_woken = false;
     int m_stops = 0;
     bool m_refuse_next_load = false;
     bool m_defer_stop_ends = false;

@@ -1,12 +1,23 @@
 #pragma once
-// The player daemon (bantin-player): wires the provisioning file, the player config, the
-// local state, the media cache and fetcher, the MQTT client, the timeline runner and the
-// playback engine into one foreground loop. docs/player.md ("Player daemon") describes the whole.
+// The player daemon (bantin-player): the loop that wires the device's parts together.
+// docs/player.md ("Player daemon") describes the whole.
 //
-// Lifecycle: create() opens the state database and the cache, builds the renderer and the
-// MQTT client (nothing is connected yet); run() connects, restores the active bundle, plays
-// and returns when request_stop() was called, after publishing an explicit "offline" status
-// and disconnecting cleanly. A Daemon runs once.
+// Parts, each with one job: BundleIntake (verify, validate, store, fetch, activate),
+// AlertIntake (alerts, cancels, the hold after a restart), ProofUplink (proof rows: record,
+// flush, ack), CommandDesk (commands and screenshots), DeviceHealth (what the status says is
+// wrong), and the PlaybackEngine fed from the Plan. The daemon owns them and moves events
+// between them; it decides nothing the parts can decide alone.
+//
+// Injected: the renderer, the MQTT link, the clock and the random seed (DaemonParts). create()
+// makes the real ones (MpvRenderer, MqttClient, SystemClock's caller, a random seed);
+// assemble() takes any, so tests run the whole loop with the fake renderer, a scripted MQTT
+// link and simulated time: start(), then turn() after each clock step, then finish(). The state
+// database, the content store and the cache are always the real ones, under config.state.dir.
+//
+// Lifecycle: create()/assemble() open the state database and the cache and build the parts
+// (nothing is connected yet); run() = start() (restore the active bundle, subscribe, connect),
+// turn() until request_stop(), finish() (an explicit "offline" status, a clean disconnect).
+// A Daemon runs once.
 //
 // Threads: create() and run() on the thread that may own the renderer (main() for a screen).
 // request_stop() may be called from any thread (a signal-waiting thread, a test): it sets a
@@ -22,8 +33,13 @@
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
 #include "bantin/config/player_config.hpp"
+#include "bantin/player/renderer.hpp"
+#include "bantin/protocol/messages.hpp"
+#include "bantin/protocol/mqtt_client.hpp"
 #include "bantin/protocol/provisioning.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,21 +59,38 @@ struct DaemonOptions {
     Duration download_retry = std::chrono::seconds{30};
 };
 
-// The wait before the next download round after `failed_rounds` (>= 1) rounds in a row left
-// media missing: first_wait * 2^(failed_rounds - 1), capped at 15 minutes (or first_wait if
-// longer), scaled down by up to 20 % with `unit_random` in [0, 1) so that a fleet that failed
-// together does not retry together. Each round retries every item with its own backoff first.
-Duration download_round_wait(Duration first_wait, int failed_rounds, double unit_random);
+// What a daemon is wired from besides its configuration.
+struct DaemonParts {
+    const Clock* clock = nullptr;
+    std::unique_ptr<Renderer> renderer;
+    // Makes the MQTT link once the daemon knows its Last Will (an "offline" status). The link
+    // calls `wake` from its network side whenever events wait for drain().
+    std::function<Result<std::unique_ptr<protocol::MqttLink>>(protocol::MqttWill will,
+                                                              protocol::WakeupHook wake)>
+        mqtt;
+    std::uint64_t seed = 0;  // boot id and download back-off jitter
+};
 
 class Daemon {
 public:
+    // The real parts: MpvRenderer, MqttClient to the provisioned broker, a random seed.
     static Result<std::unique_ptr<Daemon>> create(DaemonOptions options, const Clock& clock);
+    static Result<std::unique_ptr<Daemon>> assemble(DaemonOptions options, DaemonParts parts);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
     Result<void> run();
     void request_stop();
+
+    // run() in steps, for tests on simulated time. turn() is one pass of the loop: it waits on
+    // the renderer at most `wait` (the fake renderer never blocks), then handles what came.
+    Result<void> start();
+    void turn(Duration wait);
+    bool stopping() const;
+    void finish();
+    // The status as it would be published now.
+    protocol::Status status() const;
 
     struct Impl;
 

@@ -74,6 +74,20 @@ private:
     std::string m_install_epoch;
 };
 
+// Reads back an envelope the state database kept: the signature is checked again (the trusted
+// keys may have changed since) and the payload decoded; nullopt when either fails.
+template <class T>
+std::optional<T> decode_stored(const std::string& envelope, const protocol::TrustedKeys& keys,
+                               protocol::MessageType type, Result<T> (*decode)(std::string_view)) {
+    auto payload = protocol::verify_signature(envelope, keys, type);
+    if (!payload)
+        return std::nullopt;
+    auto decoded = decode(*payload);
+    if (!decoded)
+        return std::nullopt;
+    return std::move(*decoded);
+}
+
 // 16 random lowercase hex digits prefixed "ie-" (from /dev/urandom via std::random_device).
 std::string new_install_epoch();
 

@@ -184,7 +184,25 @@ private:
     std::optional<MonotonicTime> m_connected_since;
 };
 
-class MqttClient {
+// What a daemon's loop does with its MQTT connection: MqttClient below over a real broker, a
+// scripted fake in tests (tests/support/fake_mqtt.hpp), so the loop runs under simulated time.
+// The contract is MqttClient's (see the header comment): publish() and subscribe() from any
+// thread, drain() and poll() from the owner's.
+class MqttLink {
+public:
+    virtual ~MqttLink() = default;
+    virtual Result<void> start() = 0;
+    virtual void stop() = 0;
+    virtual Result<int> publish(const std::string& topic, const std::string& payload,
+                                PublishOptions options = {}, PublishCallback on_complete = {}) = 0;
+    virtual Result<void> subscribe(const std::string& filter,
+                                   QualityOfService qos = QualityOfService::AtLeastOnce) = 0;
+    virtual bool connected() const = 0;
+    virtual std::vector<MqttEvent> drain() = 0;
+    virtual std::vector<MqttEvent> poll(std::chrono::milliseconds timeout) = 0;
+};
+
+class MqttClient final : public MqttLink {
 public:
     static Result<MqttClient> create(MqttClientOptions options, WakeupHook wakeup = {});
 
@@ -195,23 +213,24 @@ public:
     ~MqttClient();  // stop()
 
     // Starts the network thread (connects in the background). Conflict if already started.
-    Result<void> start();
+    Result<void> start() override;
     // Disconnects and joins the network thread; idempotent.
-    void stop();
+    void stop() override;
 
     // Queues a publish; returns its message id. For QoS 1 `on_complete` runs on PUBACK.
     Result<int> publish(const std::string& topic, const std::string& payload, PublishOptions options = {},
-                        PublishCallback on_complete = {});
+                        PublishCallback on_complete = {}) override;
     // Adds a subscription (kept across reconnections); sent now if connected.
-    Result<void> subscribe(const std::string& filter, QualityOfService qos = QualityOfService::AtLeastOnce);
+    Result<void> subscribe(const std::string& filter,
+                           QualityOfService qos = QualityOfService::AtLeastOnce) override;
     Result<void> unsubscribe(const std::string& filter);
 
-    bool connected() const;
+    bool connected() const override;
 
     // Takes every queued event without waiting (runs publish callbacks first).
-    std::vector<MqttEvent> drain();
+    std::vector<MqttEvent> drain() override;
     // Waits up to `timeout` for at least one event, then drains.
-    std::vector<MqttEvent> poll(std::chrono::milliseconds timeout);
+    std::vector<MqttEvent> poll(std::chrono::milliseconds timeout) override;
 
     class State;  // shared with the network thread; defined in mqtt_client.cpp
 

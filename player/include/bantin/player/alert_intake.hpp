@@ -1,0 +1,82 @@
+#pragma once
+// Alert intake: what the daemon does with the alert topics (bantin/v1/alert/all and the
+// device's zone), from a signed message to the plan that plays it (docs/player.md "Alerts").
+//
+//   verify   protocol::verify_alert: signature, the device's zone, not expired, not cancelled
+//            (AlertBook::cancelled_ids()). A refusal other than a replay is reported;
+//   cancel   stops the alert now whatever the state database can write (AlertBook::cancel);
+//            a failed save waits in memory and retry_saves() tries again on every pass;
+//   alert    a copy equal to one that plays is ignored (a retained copy). One that cannot be
+//            resolved on its own (a playlist naming media it does not carry) is refused: kept,
+//            it would fail every later plan. Otherwise it goes live and is stored; when its
+//            media are on disk the plan is rebuilt at once, else they are fetched first (three
+//            quick attempts each: an alert is worth little late);
+//   restart  restored alerts are held until the retained alert topics had their moment
+//            (AlertBook), then released into the plan.
+//
+// Threads: the daemon's loop; the alert downloader's transfers run on its own thread.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/media/cache.hpp"
+#include "bantin/player/alert_book.hpp"
+#include "bantin/player/bundle_intake.hpp"
+#include "bantin/player/player_state.hpp"
+#include "bantin/player/runner.hpp"
+#include "bantin/player/status.hpp"
+#include "bantin/protocol/envelope.hpp"
+
+#include <memory>
+#include <set>
+#include <string>
+
+namespace bantin::player {
+
+class AlertIntake {
+public:
+    struct Options {
+        protocol::TrustedKeys keys;
+        DeviceIdentity identity;
+        LocalInterlocks interlocks;  // the device's own (quiet hours, volume cap)
+        AlertBook::Options hold;
+    };
+    AlertIntake(PlayerState& state, media::MediaCache& cache, std::unique_ptr<MediaDownloader> downloader,
+                const Clock& clock, DeviceHealth& health, Options options);
+
+    // What the daemon must do: update the cache pins, or rebuild the plan (and the pins).
+    enum class Change { None, Pins, Replan };
+
+    // Start-up: the stored alerts still unexpired wait as held.
+    void restore();
+    // A payload from an alert topic.
+    Change receive(const std::string& payload);
+    // The alert topics' SUBACK.
+    void subscribed();
+    // Every loop pass: an alert media round that ended, or held alerts released.
+    Change pump();
+    // The cancels whose save failed, saved again.
+    struct WriteRetry {
+        bool failed = false;
+        bool wrote = false;
+    };
+    WriteRetry retry_saves();
+
+    // The device's interlocks with every cancelled and every held alert named.
+    LocalInterlocks interlocks() const { return m_book.interlocks(m_options.interlocks); }
+    const LocalInterlocks& device_interlocks() const { return m_options.interlocks; }
+    const std::vector<protocol::AlertMessage>& live() const { return m_book.live(); }
+    std::size_t held() const { return m_book.held().size(); }
+    void add_pins(std::set<std::string>& pins) const;
+
+private:
+    void fetch_media();
+
+    AlertBook m_book;
+    media::MediaCache& m_cache;
+    std::unique_ptr<MediaDownloader> m_downloader;
+    const Clock& m_clock;
+    DeviceHealth& m_health;
+    Options m_options;
+    PlayerState& m_state;
+};
+
+}  // namespace bantin::player

@@ -1,0 +1,90 @@
+#include "daemon_setup.hpp"
+
+#include "bantin/player/mpv_renderer.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+namespace bantin::player {
+
+Result<std::unique_ptr<Renderer>> make_renderer(const config::PlayerConfig& config, const Clock& clock) {
+    RendererConfig renderer_config;
+    switch (config.playback.mode) {
+        case config::PlaybackMode::Screen: renderer_config.mode = OutputMode::Screen; break;
+        case config::PlaybackMode::Speaker: renderer_config.mode = OutputMode::Speaker; break;
+        case config::PlaybackMode::Headless: renderer_config.mode = OutputMode::Headless; break;
+    }
+    renderer_config.fullscreen = config.playback.fullscreen;
+    renderer_config.window_width = config.playback.window_width;
+    renderer_config.window_height = config.playback.window_height;
+    renderer_config.audio_samplerate = config.playback.audio_samplerate;
+    renderer_config.initial_volume = std::min(80, config.safety.max_volume);
+    // mpv's audio-device ("driver/device"): "null/default" makes a speaker that needs no sound
+    // card (tests, servers), "alsa/hw:0" picks a card.
+    if (config.playback.audio_device != "auto") {
+        renderer_config.extra_options.emplace_back("audio-device", config.playback.audio_device);
+        // The null output buffers 200 ms of its own by default, which makes every audio
+        // end-file (and so every proof end) that much early; keep it at mpv's audio-buffer,
+        // as headless mode does.
+        if (config.playback.audio_device.starts_with("null/")) {
+            renderer_config.extra_options.emplace_back(
+                "ao-null-buffer", std::to_string(renderer_config.audio_buffer_ms / 1000.0));
+        }
+    }
+    auto renderer = MpvRenderer::create(renderer_config, clock);
+    if (!renderer)
+        return std::unexpected(renderer.error());
+    return std::unique_ptr<Renderer>(std::move(*renderer));
+}
+
+protocol::MqttClientOptions mqtt_client_options(const config::PlayerConfig& config,
+                                                const protocol::Provisioning& provisioning) {
+    protocol::MqttClientOptions options;
+    options.host = provisioning.mqtt.host;
+    options.port = provisioning.mqtt.port;
+    options.client_id = provisioning.device;
+    options.username = provisioning.mqtt.username;
+    options.password = provisioning.mqtt.password;
+    if (provisioning.mqtt.tls_ca_pem) {
+        const auto ca_file = config.state.dir / "broker-ca.pem";
+        std::ofstream(ca_file) << *provisioning.mqtt.tls_ca_pem;
+        options.tls = protocol::MqttTls{ca_file.string(), "", ""};
+    }
+    options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(config.mqtt.session_expiry);
+    options.keepalive = config.mqtt.keepalive;
+    options.reconnect_min = config.mqtt.reconnect.minimum;
+    options.reconnect_max = config.mqtt.reconnect.maximum;
+    return options;
+}
+
+media::FetchOptions fetch_options(const config::PlayerConfig& config,
+                                  const protocol::Provisioning& provisioning,
+                                  const std::string& software_version) {
+    media::FetchOptions options;
+    options.parallel_transfers = static_cast<std::size_t>(std::max(1, config.fetch.concurrency));
+    options.connect_timeout = std::chrono::duration_cast<Duration>(config.fetch.connect_timeout);
+    options.low_speed_window = std::chrono::duration_cast<Duration>(config.fetch.stall_timeout);
+    options.retry.initial_delay = config.fetch.retry.minimum;
+    options.retry.max_delay = config.fetch.retry.maximum;
+    options.user_agent = "bantin-player/" + software_version;
+    options.auth = media::FetchAuth::basic(provisioning.mqtt.username, provisioning.mqtt.password);
+    return options;
+}
+
+EngineOptions engine_options(const config::PlayerConfig& config, scheduler::DeviceKind kind) {
+    EngineOptions options;
+    options.device_kind = kind;
+    options.max_volume = config.safety.max_volume;
+    options.notice_directory = config.state.dir / "notices";
+    // A full state disk must not keep an alert's text off the screen: memory-backed /dev/shm
+    // takes the notice then (the system's temporary directory where there is none).
+    std::error_code no_shm;
+    options.notice_fallback_directory =
+        (std::filesystem::is_directory("/dev/shm", no_shm) ? std::filesystem::path{"/dev/shm"}
+                                                           : std::filesystem::temp_directory_path(no_shm)) /
+        ("bantin-notices-" + std::to_string(::getuid()));
+    return options;
+}
+
+}  // namespace bantin::player

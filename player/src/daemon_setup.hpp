@@ -1,0 +1,31 @@
+#pragma once
+// The real parts of a player daemon, built from its configuration (Daemon::create()), and the
+// options the daemon's own parts take from it. Internal to the player library.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/common/error.hpp"
+#include "bantin/config/player_config.hpp"
+#include "bantin/media/fetch.hpp"
+#include "bantin/player/playback_engine.hpp"
+#include "bantin/player/renderer.hpp"
+#include "bantin/protocol/mqtt_client.hpp"
+#include "bantin/protocol/provisioning.hpp"
+
+#include <memory>
+#include <string>
+
+namespace bantin::player {
+
+// MpvRenderer for the configured mode (screen, speaker, headless) and audio device.
+Result<std::unique_ptr<Renderer>> make_renderer(const config::PlayerConfig& config, const Clock& clock);
+// The broker connection of the provisioning file, with [mqtt]'s timings; the will is the daemon's.
+protocol::MqttClientOptions mqtt_client_options(const config::PlayerConfig& config,
+                                                const protocol::Provisioning& provisioning);
+// [fetch], with the device's MQTT credentials as HTTP basic auth (the controller serves media
+// to devices with them).
+media::FetchOptions fetch_options(const config::PlayerConfig& config,
+                                  const protocol::Provisioning& provisioning,
+                                  const std::string& software_version);
+EngineOptions engine_options(const config::PlayerConfig& config, scheduler::DeviceKind kind);
+
+}  // namespace bantin::player

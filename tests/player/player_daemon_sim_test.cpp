@@ -1,0 +1,555 @@
+// The player daemon on simulated time: the real daemon loop and its parts (bundle intake,
+// alert intake, the proof uplink, commands), the real state database and content store in a
+// temporary directory, and in place of libmpv and the broker the fake renderer and a scripted
+// MQTT link. Time moves only when the test moves it, so every "after 5 s" here is exact and a
+// busy machine cannot change the outcome. The media are put in the content store beforehand
+// (fetching is media/'s tests and the daemon itests' business).
+
+#include "bantin/media/sha256.hpp"
+#include "bantin/media/store.hpp"
+#include "bantin/player/daemon.hpp"
+#include "bantin/player/player_state.hpp"
+#include "bantin/protocol/codec.hpp"
+#include "bantin/protocol/envelope.hpp"
+#include "bantin/protocol/keys.hpp"
+#include "bantin/protocol/topics.hpp"
+#include "support/fake_mqtt.hpp"
+#include "support/fake_renderer.hpp"
+#include "support/simulated_clock.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+
+using namespace bantin;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string device_id = "dev-sim";
+const std::string zone_id = "zone-sim";
+
+std::string topic(protocol::DeviceChannel channel) {
+    return *protocol::device_topic(device_id, channel);
+}
+
+struct Media {
+    std::string sha256;
+    std::uint64_t size = 0;
+    scheduler::MediaType type = scheduler::MediaType::Image;
+};
+
+class Sim {
+public:
+    Sim() {
+        m_directory = std::filesystem::temp_directory_path() /
+                      ("bantin-daemon-sim-" + std::to_string(std::random_device{}()));
+        std::filesystem::create_directories(m_directory);
+        m_options.provisioning.device = device_id;
+        m_options.provisioning.zone = zone_id;
+        m_options.provisioning.mqtt = {"127.0.0.1", 1, device_id, "secret", std::nullopt};
+        m_options.provisioning.controller_keys = {protocol::trusted_key(m_keys.public_key)};
+        m_options.config.state.dir = m_directory / "state";
+        m_options.config.playback.mode = config::PlaybackMode::Headless;
+        m_options.config.proof.flush_interval = 1s;
+        m_options.config.cache.min_free_disk_mb = 0;
+        m_options.resend_interval = 10s;
+    }
+    ~Sim() {
+        m_daemon.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(m_directory, ignored);
+    }
+    Sim(const Sim&) = delete;
+    Sim& operator=(const Sim&) = delete;
+
+    player::DaemonOptions& options() { return m_options; }
+    testing::SimulatedClock& clock() { return m_clock; }
+    testing::FakeRenderer& renderer() { return *m_renderer; }
+    testing::FakeMqttLink& mqtt() { return *m_mqtt; }
+    player::Daemon& daemon() { return *m_daemon; }
+    const protocol::KeyPair& keys() const { return m_keys; }
+
+    // Media put in the content store before the daemon starts (the cache index adopts them).
+    Media media(const std::string& body, scheduler::MediaType type = scheduler::MediaType::Image) {
+        auto store = media::ContentStore::open(m_options.config.cache_path());
+        REQUIRE(store);
+        const auto file = m_directory / "incoming";
+        std::ofstream(file, std::ios::binary) << body;
+        auto stored = store->put_file(file);
+        REQUIRE(stored);
+        return {stored->sha256, stored->size, type};
+    }
+    // Media a bundle names that are not on the device (and cannot be fetched: port 1).
+    static Media absent(const std::string& body) {
+        return {media::sha256_hex(body), body.size(), scheduler::MediaType::Image};
+    }
+
+    // `configure`: the fake broker's behaviour, before the daemon starts (e.g. not answering).
+    void start(const std::function<void(testing::FakeMqttLink&)>& configure = {}) {
+        auto renderer = std::make_unique<testing::FakeRenderer>(m_clock);
+        renderer->sleep_with([this](Duration timeout) { m_clock.advance(timeout); });
+        m_renderer = renderer.get();
+        player::DaemonParts parts;
+        parts.clock = &m_clock;
+        parts.renderer = std::move(renderer);
+        parts.seed = 7;
+        parts.mqtt = [this, configure](protocol::MqttWill will, protocol::WakeupHook wake) {
+            auto link = std::make_unique<testing::FakeMqttLink>(std::move(wake));
+            m_mqtt = link.get();
+            m_will = std::move(will);
+            if (configure)
+                configure(*link);
+            return Result<std::unique_ptr<protocol::MqttLink>>(std::move(link));
+        };
+        auto daemon = player::Daemon::assemble(m_options, std::move(parts));
+        REQUIRE(daemon);
+        m_daemon = std::move(*daemon);
+        REQUIRE(m_daemon->start());
+        m_daemon->turn(0ms);
+    }
+
+    // A clean stop, then a new daemon (new renderer and broker link) on the same state.
+    void restart(const std::function<void(testing::FakeMqttLink&)>& configure = {}) {
+        m_daemon->request_stop();
+        m_daemon->finish();
+        m_daemon.reset();
+        m_framed.reset();
+        start(configure);
+    }
+
+    // Moves time on by `span`, in the steps the daemon's loop asks for: each turn() waits on the
+    // fake renderer, whose wait lets the simulated clock run to the loop's next timer (or the
+    // end of the playing entry, or of the span). The fake media play their whole length: an
+    // entry shows its first frame when it becomes current and ends when its length (the
+    // engine's image-display-duration or length option) has passed.
+    void run_for(Duration span) {
+        const auto until = m_clock.monotonic() + span;
+        int still = 0;
+        while (m_clock.monotonic() < until) {
+            const auto before = m_clock.monotonic();
+            Duration wait = until - before;
+            if (m_framed && m_framed == m_renderer->current())
+                wait = std::min(wait, std::max(Duration{0}, m_frame_at + m_length - before));
+            m_daemon->turn(wait);
+            if (m_framed && m_framed == m_renderer->current() && m_clock.monotonic() >= m_frame_at + m_length)
+                m_renderer->finish();
+            play_along();
+            still = m_clock.monotonic() == before ? still + 1 : 0;
+            REQUIRE(still < 1000);  // the loop keeps asking for no wait: it spins
+        }
+    }
+
+    protocol::Bundle bundle(std::uint64_t version, const std::vector<Media>& items,
+                            Duration slot = 2s) const {
+        protocol::Bundle bundle;
+        bundle.device = device_id;
+        bundle.version = version;
+        bundle.issued_at = m_clock.wall() - 1min;
+        bundle.expires_at = m_clock.wall() + 24h;
+        scheduler::Device device;
+        device.id = device_id;
+        device.zone = zone_id;
+        device.kind = scheduler::DeviceKind::Screen;
+        device.has_speaker = true;
+        device.time_zone = "UTC";
+        bundle.model.devices = {device};
+        scheduler::Playlist playlist;
+        playlist.id = "pl-main";
+        for (const auto& item : items) {
+            scheduler::MediaRef ref;
+            ref.sha256 = item.sha256;
+            ref.type = item.type;
+            ref.duration = slot;
+            if (std::none_of(bundle.model.media.begin(), bundle.model.media.end(),
+                             [&](const scheduler::MediaRef& known) { return known.sha256 == ref.sha256; })) {
+                bundle.model.media.push_back(ref);
+                bundle.manifest.push_back(
+                    {item.sha256, item.size, item.type, slot, "http://127.0.0.1:1/media/" + item.sha256});
+            }
+            playlist.items.push_back({item.sha256, slot, 1});
+        }
+        bundle.model.playlists = {playlist};
+        scheduler::Campaign campaign;
+        campaign.id = "cp-loop";
+        campaign.playlist = playlist.id;
+        campaign.approval = scheduler::ApprovalState::Approved;
+        bundle.model.campaigns = {campaign};
+        return bundle;
+    }
+
+    protocol::AlertMessage alert(const Media& media, Duration lasts) const {
+        protocol::AlertMessage message;
+        message.alert.id = "al-flood";
+        message.alert.zones = {zone_id};
+        message.alert.severity = scheduler::Severity::Extreme;
+        message.alert.issued = m_clock.wall();
+        message.alert.expires = m_clock.wall() + lasts;
+        message.alert.headline = "Lũ quét";
+        message.alert.text = "Di chuyển lên chỗ cao";
+        message.alert.playlist = "pl-alert";
+        message.alert.repeat.count = 0;  // until it expires or is cancelled
+        message.playlist.id = "pl-alert";
+        message.playlist.items = {{media.sha256, Duration{2000}, 1}};
+        scheduler::MediaRef ref;
+        ref.sha256 = media.sha256;
+        ref.type = media.type;
+        ref.duration = Duration{2000};
+        message.media = {ref};
+        message.manifest = {{media.sha256, media.size, media.type, Duration{2000},
+                             "http://127.0.0.1:1/media/" + media.sha256}};
+        return message;
+    }
+
+    void send(const protocol::Bundle& bundle) {
+        m_mqtt->deliver(topic(protocol::DeviceChannel::Bundle), protocol::seal(bundle, m_keys.secret));
+    }
+    void send(const protocol::AlertMessage& alert) {
+        m_mqtt->deliver(*protocol::alert_zone_topic(zone_id), protocol::seal(alert, m_keys.secret));
+    }
+    void send(const protocol::AlertCancel& cancel) {
+        m_mqtt->deliver(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret));
+    }
+    void send(const protocol::Command& command) {
+        m_mqtt->deliver(topic(protocol::DeviceChannel::Command), protocol::seal(command, m_keys.secret));
+    }
+    void ack(std::uint64_t committed, std::string epoch = "", std::vector<std::string> replied = {}) {
+        protocol::Ack ack;
+        ack.device = device_id;
+        ack.install_epoch = epoch.empty() ? install_epoch() : epoch;
+        ack.committed_seq = committed;
+        ack.replied_commands = std::move(replied);
+        ack.issued_at = m_clock.wall();
+        m_mqtt->deliver(topic(protocol::DeviceChannel::Ack), protocol::seal(ack, m_keys.secret));
+    }
+    std::string install_epoch() const { return m_daemon->status().install_epoch; }
+
+    // Every proof row published so far, by seq (a row sent again must be the same row).
+    std::map<std::uint64_t, protocol::ProofOfPlayRow> rows() const {
+        std::map<std::uint64_t, protocol::ProofOfPlayRow> rows;
+        for (const auto& message : m_mqtt->published_to(topic(protocol::DeviceChannel::ProofOfPlay))) {
+            auto uplink = protocol::decode_uplink(message.payload);
+            REQUIRE(uplink);
+            if (auto* batch = std::get_if<protocol::ProofOfPlayBatch>(&*uplink)) {
+                for (const auto& row : batch->rows) {
+                    auto [it, inserted] = rows.emplace(row.seq, row);
+                    CHECK(it->second == row);
+                }
+            }
+        }
+        return rows;
+    }
+    // The seqs of each proof batch published, in order.
+    std::vector<std::vector<std::uint64_t>> batches() const {
+        std::vector<std::vector<std::uint64_t>> batches;
+        for (const auto& message : m_mqtt->published_to(topic(protocol::DeviceChannel::ProofOfPlay))) {
+            auto uplink = protocol::decode_uplink(message.payload);
+            REQUIRE(uplink);
+            if (auto* batch = std::get_if<protocol::ProofOfPlayBatch>(&*uplink)) {
+                batches.emplace_back();
+                for (const auto& row : batch->rows) batches.back().push_back(row.seq);
+            }
+        }
+        return batches;
+    }
+    std::vector<protocol::CommandReply> replies() const {
+        std::vector<protocol::CommandReply> replies;
+        for (const auto& message : m_mqtt->published_to(topic(protocol::DeviceChannel::ProofOfPlay))) {
+            auto uplink = protocol::decode_uplink(message.payload);
+            REQUIRE(uplink);
+            if (auto* reply = std::get_if<protocol::CommandReply>(&*uplink))
+                replies.push_back(*reply);
+        }
+        return replies;
+    }
+    // The media of the loads the renderer was given, in order.
+    std::vector<std::string> played_media() const {
+        std::vector<std::string> media;
+        for (const auto& load : m_renderer->loads())
+            media.push_back(std::filesystem::path(load.request.location).filename().string());
+        return media;
+    }
+    // The media of the entry the renderer plays now ("" when idle).
+    std::string current_media() const {
+        for (const auto& load : m_renderer->loads())
+            if (load.playlist_entry_id == m_renderer->current())
+                return std::filesystem::path(load.request.location).filename().string();
+        return "";
+    }
+    const protocol::MqttWill& will() const { return m_will; }
+
+private:
+    void play_along() {
+        if (!m_renderer->current() || m_framed == m_renderer->current())
+            return;
+        m_framed = m_renderer->current();
+        for (const auto& load : m_renderer->loads()) {
+            if (load.playlist_entry_id != *m_framed)
+                continue;
+            const auto seconds =
+                load.option("image-display-duration").value_or(load.option("length").value_or("1"));
+            m_length = Duration{static_cast<std::int64_t>(std::stod(seconds) * 1000)};
+        }
+        m_frame_at = m_clock.monotonic();
+        m_renderer->first_frame();
+        m_daemon->turn(0ms);
+    }
+
+    std::filesystem::path m_directory;
+    testing::SimulatedClock m_clock{from_unix_ms(1'780'000'000'000)};
+    protocol::KeyPair m_keys = protocol::generate_key_pair();
+    player::DaemonOptions m_options;
+    testing::FakeRenderer* m_renderer = nullptr;
+    testing::FakeMqttLink* m_mqtt = nullptr;
+    protocol::MqttWill m_will;
+    std::unique_ptr<player::Daemon> m_daemon;
+    std::optional<std::int64_t> m_framed;
+    MonotonicTime m_frame_at{};
+    Duration m_length{0};
+};
+
+std::size_t count(const std::map<std::uint64_t, protocol::ProofOfPlayRow>& rows, protocol::Outcome outcome) {
+    return static_cast<std::size_t>(std::count_if(
+        rows.begin(), rows.end(), [&](const auto& entry) { return entry.second.outcome == outcome; }));
+}
+
+}  // namespace
+
+TEST_CASE("sim: a bundle whose media are on disk is validated, stored, activated and played in order",
+          "[player][daemon][sim][intake]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto blue = sim.media("blue image");
+    sim.start();
+    CHECK(sim.mqtt().started());
+    sim.send(sim.bundle(1, {red, blue}));
+    sim.run_for(100ms);
+    auto status = sim.daemon().status();
+    CHECK(status.applied_bundle_version == 1);
+    CHECK(status.desired_bundle_version == 1);
+    CHECK_FALSE(status.last_error);
+    sim.run_for(8s);
+    // Four 2 s slots: red, blue, red, blue.
+    const auto played = sim.played_media();
+    REQUIRE(played.size() >= 4);
+    CHECK(played[0] == red.sha256);
+    CHECK(played[1] == blue.sha256);
+    CHECK(played[2] == red.sha256);
+    const auto rows = sim.rows();
+    CHECK(rows.size() >= 3);
+    CHECK(count(rows, protocol::Outcome::Completed) == rows.size());
+    for (const auto& [seq, row] : rows) {
+        CHECK(row.bundle_version == 1);
+        CHECK(row.duration_ms == 2000);
+    }
+    auto state = player::PlayerState::open(sim.options().config.database_path());
+    REQUIRE(state);
+    auto active = state->active_bundle();
+    REQUIRE(active);
+    REQUIRE(*active);
+    CHECK((*active)->version == 1);
+}
+
+TEST_CASE("sim: a bundle whose timeline cannot be resolved is refused before it is stored",
+          "[player][daemon][sim][intake]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(3s);
+    auto broken = sim.bundle(2, {red});
+    broken.model.playlists.front().items.push_back(
+        {std::string(64, 'f'), Duration{2000}, 1});  // not in its media
+    sim.send(broken);
+    sim.run_for(100ms);
+    auto status = sim.daemon().status();
+    REQUIRE(status.last_error);
+    CHECK_THAT(*status.last_error, Catch::Contains("bundle 2 refused"));
+    CHECK(status.applied_bundle_version == 1);
+    CHECK(status.desired_bundle_version == 1);
+    auto state = player::PlayerState::open(sim.options().config.database_path());
+    REQUIRE(state);
+    auto desired = state->desired_bundle();
+    REQUIRE(desired);
+    CHECK_FALSE(*desired);  // never stored, so nothing had to be undone
+    // The last good bundle plays on.
+    const auto before = sim.played_media().size();
+    sim.run_for(4s);
+    CHECK(sim.played_media().size() >= before + 2);
+}
+
+TEST_CASE("sim: a bundle waiting for media stays desired while the active one plays, and replays are counted",
+          "[player][daemon][sim][intake]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto missing = Sim::absent("never fetched");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    sim.send(sim.bundle(2, {red, missing}));
+    sim.run_for(1s);
+    auto status = sim.daemon().status();
+    CHECK(status.applied_bundle_version == 1);
+    CHECK(status.desired_bundle_version == 2);
+    sim.send(sim.bundle(2, {red, missing}));  // the retained copy again
+    sim.send(sim.bundle(1, {red}));           // an older one
+    sim.run_for(100ms);
+    status = sim.daemon().status();
+    CHECK(status.replayed_bundles == 2);
+    for (const auto& media : sim.played_media()) CHECK(media == red.sha256);
+}
+
+TEST_CASE("sim: every batch carries the rows not acked yet, an ack prunes them, another epoch's ack does not",
+          "[player][daemon][sim][uplink]") {
+    using Seqs = std::vector<std::uint64_t>;
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(6100ms);
+    auto batches = sim.batches();
+    REQUIRE_FALSE(batches.empty());
+    const auto last = batches.back().back();
+    REQUIRE(last >= 2);
+    Seqs all;
+    for (std::uint64_t seq = 1; seq <= last; ++seq) all.push_back(seq);
+    CHECK(batches.back() == all);
+    sim.ack(last - 1);
+    sim.run_for(2000ms);  // the next slot ends
+    CHECK(sim.batches().back() == (Seqs{last, last + 1}));
+    sim.ack(last + 1, "ie-0000000000000000");
+    sim.run_for(2000ms);
+    CHECK(sim.batches().back() == (Seqs{last, last + 1, last + 2}));
+}
+
+TEST_CASE("sim: while disconnected rows wait, and they go at once on reconnection",
+          "[player][daemon][sim][uplink]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(100ms);
+    sim.mqtt().disconnect();
+    sim.mqtt().clear_published();
+    sim.run_for(6100ms);  // three slots
+    CHECK(sim.rows().empty());
+    sim.mqtt().connect();
+    sim.run_for(50ms);
+    auto rows = sim.rows();
+    REQUIRE(rows.size() == 3);
+    CHECK(rows.begin()->first == 1);
+    CHECK(rows.rbegin()->first == 3);
+}
+
+TEST_CASE(
+    "sim: an alert preempts at once, its cancel gives the schedule back, and the cut item is interrupted",
+    "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto siren = sim.media("siren image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}, 10s));
+    sim.run_for(3s);
+    sim.send(sim.alert(siren, 1h));
+    sim.run_for(50ms);
+    REQUIRE(sim.renderer().current());
+    CHECK(sim.current_media() == siren.sha256);
+    sim.run_for(4s);
+    protocol::AlertCancel cancel;
+    cancel.alert_id = "al-flood";
+    cancel.zones = {zone_id};
+    cancel.issued_at = sim.clock().wall();
+    cancel.expires_at = sim.clock().wall() + 1h;
+    sim.send(cancel);
+    sim.run_for(50ms);
+    CHECK(sim.current_media() == red.sha256);
+    sim.run_for(1500ms);
+    const auto rows = sim.rows();
+    REQUIRE(rows.size() >= 3);
+    CHECK(rows.at(1).source_id == "cp-loop");
+    CHECK(rows.at(1).outcome == protocol::Outcome::Interrupted);
+    CHECK(rows.at(1).duration_ms == 3000);
+    CHECK(rows.at(2).source == protocol::SourceKind::Alert);
+    CHECK(rows.at(2).outcome == protocol::Outcome::Completed);
+    // The cancel is kept: the alert's retained copy cannot bring it back.
+    sim.send(sim.alert(siren, 1h));
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == red.sha256);
+}
+
+TEST_CASE("sim: a restored alert waits 1 s after the alert topics' SUBACK, then plays",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto siren = sim.media("siren image");
+    sim.start();
+    sim.send(sim.alert(siren, 1h));
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == siren.sha256);
+    sim.restart([&](testing::FakeMqttLink& mqtt) { mqtt.connect_on_start(false); });
+    sim.run_for(3s);  // no broker: held (at most 5 s)
+    CHECK(sim.played_media().empty());
+    sim.mqtt().connect();  // CONNACK and the alert topics' SUBACK
+    sim.run_for(900ms);
+    CHECK(sim.played_media().empty());
+    sim.run_for(200ms);
+    REQUIRE_FALSE(sim.played_media().empty());
+    CHECK(sim.current_media() == siren.sha256);
+}
+
+TEST_CASE("sim: a command is answered once on the pop topic, and its reply goes until acked",
+          "[player][daemon][sim][commands]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.max_volume = 40;
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(100ms);
+    protocol::Command command;
+    command.id = "cmd-vol";
+    command.device = device_id;
+    command.kind = protocol::CommandKind::SetVolume;
+    command.volume = 90;
+    command.issued_at = sim.clock().wall();
+    command.expires_at = sim.clock().wall() + 10min;
+    sim.send(command);
+    sim.run_for(50ms);
+    auto replies = sim.replies();
+    REQUIRE(replies.size() == 1);
+    CHECK(replies.front().command_id == "cmd-vol");
+    CHECK(replies.front().detail == "volume 40 (asked 90, capped at 40)");
+    CHECK(sim.renderer().volumes().back() == 40);
+    sim.send(command);  // the same id again: refused, not answered twice
+    sim.run_for(50ms);
+    CHECK(sim.replies().size() == 1);
+    sim.mqtt().clear_published();
+    sim.run_for(10s);  // not acked: sent again
+    CHECK_FALSE(sim.replies().empty());
+    sim.ack(0, "", {"cmd-vol"});
+    sim.run_for(100ms);
+    sim.mqtt().clear_published();
+    sim.run_for(11s);
+    CHECK(sim.replies().empty());
+}
+
+TEST_CASE("sim: the Last Will is the offline status, and a clean stop publishes offline itself",
+          "[player][daemon][sim]") {
+    Sim sim;
+    sim.start();
+    auto will = protocol::decode_status(sim.will().payload);
+    REQUIRE(will);
+    CHECK(will->presence == protocol::Presence::Offline);
+    CHECK(sim.will().topic == topic(protocol::DeviceChannel::Status));
+    sim.run_for(100ms);
+    sim.daemon().request_stop();
+    CHECK(sim.daemon().stopping());
+    sim.daemon().finish();
+    const auto statuses = sim.mqtt().published_to(topic(protocol::DeviceChannel::Status));
+    REQUIRE_FALSE(statuses.empty());
+    auto last = protocol::decode_status(statuses.back().payload);
+    REQUIRE(last);
+    CHECK(last->presence == protocol::Presence::Offline);
+    CHECK(sim.mqtt().stopped());
+}
