@@ -8,7 +8,7 @@ namespace bantin::player {
 
 namespace {
 
-constexpr std::string_view schema = R"sql(
+constexpr std::string_view outbox_schema = R"sql(
 CREATE TABLE IF NOT EXISTS proof_outbox (
   seq INTEGER PRIMARY KEY,
   source TEXT NOT NULL,
@@ -45,7 +45,7 @@ Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_
 }
 
 Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
-    if (auto created = database.execute(schema); !created)
+    if (auto created = database.execute(outbox_schema); !created)
         return std::unexpected(created.error());
     // An outbox made before rows carried a note gets the column (its rows: no note).
     bool has_note = false;

@@ -7,7 +7,7 @@ namespace bantin::player {
 
 namespace {
 
-constexpr std::string_view schema = R"sql(
+constexpr std::string_view state_schema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seen_commands (id TEXT PRIMARY KEY, issued_at_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, envelope TEXT NOT NULL);
@@ -31,7 +31,7 @@ Result<PlayerState> PlayerState::open(const std::filesystem::path& database_path
     auto database = sqlite::Database::open(database_path.string());
     if (!database)
         return std::unexpected(database.error());
-    if (auto created = database->execute(schema); !created)
+    if (auto created = database->execute(state_schema); !created)
         return std::unexpected(created.error());
     PlayerState state(std::move(*database));
     auto epoch = state.meta("install_epoch");
