@@ -54,7 +54,7 @@ auto no_spaces() {
 
 // The one description of controller.toml: loading, rendering and the key list all walk it.
 template <class Visitor, class Config>
-void describe(Visitor& v, Config& c) {
+void describe_controller(Visitor& v, Config& c) {
     v.table("http", "HTTP API, web UI and media downloads for devices.", [&] {
         v.key("listen_address", c.http.listen_address, "Address the HTTP server binds to.", not_empty());
         v.key("port", c.http.port, "TCP port of the HTTP server.", port_number());
@@ -211,7 +211,7 @@ void describe(Visitor& v, Config& c) {
             [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }
 
-void cross_check(const ControllerConfig& c, detail::Loader& loader) {
+void cross_check_controller(const ControllerConfig& c, detail::Loader& loader) {
     if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
         loader.cross_issue("mqtt.password", "set either password or password_file, not both",
                            {"mqtt.password_file"});
@@ -284,7 +284,8 @@ std::filesystem::path ControllerConfig::broker_config_path() const {
 Result<ControllerConfig> load_controller_config_from_string(std::string_view text,
                                                             std::string_view source_name) {
     return detail::load_from_string<ControllerConfig>(
-        text, source_name, [](auto& visitor, auto& config) { describe(visitor, config); }, cross_check);
+        text, source_name, [](auto& visitor, auto& config) { describe_controller(visitor, config); },
+        cross_check_controller);
 }
 
 Result<ControllerConfig> load_controller_config(const std::filesystem::path& path) {
@@ -298,14 +299,14 @@ std::string render_controller_config(const ControllerConfig& config) {
     detail::Renderer renderer(
         "Bantin controller configuration. Every key is optional; a missing key takes the value shown "
         "here. Check a file with: bantin-controller --check-config FILE");
-    describe(renderer, config);
+    describe_controller(renderer, config);
     return renderer.text();
 }
 
 std::vector<std::string> controller_config_keys() {
     detail::KeyLister lister;
     const ControllerConfig config;
-    describe(lister, config);
+    describe_controller(lister, config);
     return std::move(lister).keys();
 }
 

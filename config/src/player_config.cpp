@@ -13,7 +13,7 @@ using detail::not_empty;
 
 // The one description of player.toml: loading, rendering and the key list all walk it.
 template <class Visitor, class Config>
-void describe(Visitor& v, Config& c) {
+void describe_player(Visitor& v, Config& c) {
     v.required_key("provisioning_file", c.provisioning_file,
                    "Provisioning file made by the controller for this device (device id, MQTT credentials, "
                    "broker address, controller public keys).",
@@ -45,8 +45,8 @@ void describe(Visitor& v, Config& c) {
         v.key("font_file", c.playback.font_file,
               "TrueType font for text notices; needs Vietnamese diacritics.", not_empty());
         v.key("font_size", c.playback.font_size, "Text notice font size in pixels.", between(8, 512));
-        v.key("image_duration_s", c.playback.image_duration,
-              "Seconds an image shows when its playlist item gives no duration.", between(1, 86400));
+        // Every playlist item carries its duration (the controller requires one for images).
+        v.retired_key("image_duration_s", "every playlist item carries its own duration");
     });
     v.table("safety", "Device-local limits that hold whatever a bundle asks.", [&] {
         v.key("max_volume", c.safety.max_volume,
@@ -97,7 +97,7 @@ void describe(Visitor& v, Config& c) {
             [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }
 
-void cross_check(const PlayerConfig& c, detail::Loader& loader) {
+void cross_check_player(const PlayerConfig& c, detail::Loader& loader) {
     if (c.fetch.retry.minimum > c.fetch.retry.maximum) {
         loader.cross_issue("fetch.retry_min_ms", "must not exceed fetch.retry_max_ms",
                            {"fetch.retry_max_ms"});
@@ -120,7 +120,8 @@ std::filesystem::path PlayerConfig::database_path() const {
 
 Result<PlayerConfig> load_player_config_from_string(std::string_view text, std::string_view source_name) {
     return detail::load_from_string<PlayerConfig>(
-        text, source_name, [](auto& visitor, auto& config) { describe(visitor, config); }, cross_check);
+        text, source_name, [](auto& visitor, auto& config) { describe_player(visitor, config); },
+        cross_check_player);
 }
 
 Result<PlayerConfig> load_player_config(const std::filesystem::path& path) {
@@ -134,14 +135,14 @@ std::string render_player_config(const PlayerConfig& config) {
     detail::Renderer renderer(
         "Bantin player configuration. Every key but provisioning_file is optional; a missing key takes "
         "the value shown here. Check a file with: bantin-player --check-config FILE");
-    describe(renderer, config);
+    describe_player(renderer, config);
     return renderer.text();
 }
 
 std::vector<std::string> player_config_keys() {
     detail::KeyLister lister;
     const PlayerConfig config;
-    describe(lister, config);
+    describe_player(lister, config);
     return std::move(lister).keys();
 }
 

@@ -295,6 +295,13 @@ public:
         read(*node, name, value, std::forward<Checks>(checks)...);
     }
 
+    // A key an earlier version read and this one does not: accepted (files written for the
+    // earlier version still load) and otherwise ignored; docs/config.md lists it as retired.
+    void retired_key(std::string_view name, std::string_view why) {
+        (void)why;
+        (void)find(name);
+    }
+
     template <class T>
     void required_key(std::string_view name, T& value, std::string_view help, std::string_view example) {
         (void)help;
@@ -405,6 +412,8 @@ public:
         m_path.pop_back();
     }
 
+    void retired_key(std::string_view, std::string_view) {}  // not written: nothing reads it
+
     template <class T, class... Checks>
     void key(std::string_view name, const T& value, std::string_view help, Checks&&...) {
         if constexpr (is_string_map<T>::value) {
@@ -456,6 +465,7 @@ public:
     void required_key(std::string_view name, const T&, std::string_view, std::string_view) {
         m_keys.push_back(join_path(m_path.empty() ? "" : m_path.back(), name));
     }
+    void retired_key(std::string_view, std::string_view) {}  // not a key of this version
     std::vector<std::string> keys() && { return std::move(m_keys); }
 
 private:

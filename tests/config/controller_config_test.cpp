@@ -11,14 +11,14 @@ using bantin::config::test::error_lines;
 
 namespace {
 
-auto load(std::string_view text) {
+auto load_controller(std::string_view text) {
     return load_controller_config_from_string(text, "controller.toml");
 }
 
 }  // namespace
 
 TEST_CASE("an empty controller file gives every default", "[config][controller][defaults]") {
-    auto config = load("");
+    auto config = load_controller("");
     REQUIRE(config);
     CHECK(*config == ControllerConfig{});
     CHECK(config->http.listen_address == "127.0.0.1");
@@ -32,7 +32,7 @@ TEST_CASE("an empty controller file gives every default", "[config][controller][
 }
 
 TEST_CASE("controller values in the file replace the defaults they name", "[config][controller]") {
-    auto config = load(R"([http]
+    auto config = load_controller(R"([http]
 port = 9090
 public_base_url = "https://bantin.example.vn"
 [alerts]
@@ -54,13 +54,13 @@ level = "debug"
 }
 
 TEST_CASE("the media base URL defaults to the HTTP listener", "[config][controller]") {
-    auto config = load("[http]\nlisten_address = \"10.0.0.5\"\nport = 8000\n");
+    auto config = load_controller("[http]\nlisten_address = \"10.0.0.5\"\nport = 8000\n");
     REQUIRE(config);
     CHECK(config->http.base_url() == "http://10.0.0.5:8000");
 }
 
 TEST_CASE("controller paths resolve against the data and broker directories", "[config][controller][path]") {
-    auto config = load(R"([storage]
+    auto config = load_controller(R"([storage]
 data_dir = "/srv/bantin"
 media_dir = "/mnt/media"
 [broker]
@@ -74,7 +74,7 @@ config_dir = "mosquitto"
 }
 
 TEST_CASE("a port out of range names file, line and key", "[config][controller][validation]") {
-    auto config = load("[http]\nlisten_address = \"0.0.0.0\"\nport = 0\n");
+    auto config = load_controller("[http]\nlisten_address = \"0.0.0.0\"\nport = 0\n");
     REQUIRE_FALSE(config);
     CHECK(config.error().code == bantin::Errc::InvalidInput);
     CHECK(error_lines(config) ==
@@ -83,25 +83,25 @@ TEST_CASE("a port out of range names file, line and key", "[config][controller][
 }
 
 TEST_CASE("a value of the wrong type names what was expected", "[config][controller][validation]") {
-    auto config = load("[mqtt]\nport = \"1883\"\n");
+    auto config = load_controller("[mqtt]\nport = \"1883\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: mqtt.port: expected an integer, got a string"});
 }
 
 TEST_CASE("an integer that does not fit is out of range, not wrapped", "[config][controller][validation]") {
-    auto config = load("[http]\nport = 4294975488\n");
+    auto config = load_controller("[http]\nport = 4294975488\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: http.port: integer out of range"});
 }
 
 TEST_CASE("an empty required path is refused", "[config][controller][validation]") {
-    auto config = load("\n[storage]\ndata_dir = \"\"\n");
+    auto config = load_controller("\n[storage]\ndata_dir = \"\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:3: storage.data_dir: must not be empty"});
 }
 
 TEST_CASE("an unknown enum value lists the choices", "[config][controller][validation]") {
-    auto config = load("[log]\nlevel = \"verbose\"\n");
+    auto config = load_controller("[log]\nlevel = \"verbose\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:2: log.level: expected one of \"trace\", \"debug\", \"info\", "
@@ -109,14 +109,14 @@ TEST_CASE("an unknown enum value lists the choices", "[config][controller][valid
 }
 
 TEST_CASE("an unknown time zone is refused", "[config][controller][validation]") {
-    auto config = load("[devices]\ndefault_time_zone = \"Asia/Saigon_City\"\n");
+    auto config = load_controller("[devices]\ndefault_time_zone = \"Asia/Saigon_City\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: devices.default_time_zone: unknown time zone "
                                    "\"Asia/Saigon_City\" (use an IANA name such as \"Asia/Ho_Chi_Minh\")"});
 }
 
 TEST_CASE("a public base URL must be http or https", "[config][controller][validation]") {
-    auto config = load("[http]\npublic_base_url = \"ftp://media\"\n");
+    auto config = load_controller("[http]\npublic_base_url = \"ftp://media\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:2: http.public_base_url: must start with http:// or https://, "
@@ -124,38 +124,38 @@ TEST_CASE("a public base URL must be http or https", "[config][controller][valid
 }
 
 TEST_CASE("an unknown key is an error with a suggestion", "[config][controller][unknown]") {
-    auto config = load("[mqtt]\nhost = \"broker\"\nkeepalive = 10\n");
+    auto config = load_controller("[mqtt]\nhost = \"broker\"\nkeepalive = 10\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:3: mqtt.keepalive: unknown key (did you mean \"keepalive_s\"?)"});
 }
 
 TEST_CASE("a transposed key name is suggested", "[config][controller][unknown]") {
-    auto config = load("[http]\nprot = 8081\n");
+    auto config = load_controller("[http]\nprot = 8081\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: http.prot: unknown key (did you mean \"port\"?)"});
 }
 
 TEST_CASE("a misspelt table is an error with a suggestion", "[config][controller][unknown]") {
-    auto config = load("[htpp]\nport = 8081\n");
+    auto config = load_controller("[htpp]\nport = 8081\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:1: htpp: unknown table (did you mean \"http\"?)"});
 }
 
 TEST_CASE("an unknown key far from every known one gets no suggestion", "[config][controller][unknown]") {
-    auto config = load("[tts]\npitch_semitones = 3\n");
+    auto config = load_controller("[tts]\npitch_semitones = 3\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: tts.pitch_semitones: unknown key"});
 }
 
 TEST_CASE("a section given as a value is refused", "[config][controller][validation]") {
-    auto config = load("http = 8080\n");
+    auto config = load_controller("http = 8080\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:1: http: expected a table, got an integer"});
 }
 
 TEST_CASE("a CAP geocode must map to a zone", "[config][controller][validation]") {
-    auto config = load("[cap.geocodes]\n\"VN-1\" = \"zone-1\"\n\"VN-2\" = \"\"\n\"VN 3\" = 4\n");
+    auto config = load_controller("[cap.geocodes]\n\"VN-1\" = \"zone-1\"\n\"VN-2\" = \"\"\n\"VN 3\" = 4\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:3: cap.geocodes.VN-2: must not be empty",
@@ -163,32 +163,32 @@ TEST_CASE("a CAP geocode must map to a zone", "[config][controller][validation]"
 }
 
 TEST_CASE("an MQTT client certificate needs its key", "[config][controller][cross]") {
-    auto config = load("[mqtt.tls]\nca_file = \"ca.pem\"\ncert_file = \"client.pem\"\n");
+    auto config = load_controller("[mqtt.tls]\nca_file = \"ca.pem\"\ncert_file = \"client.pem\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:3: mqtt.tls.cert_file: needs mqtt.tls.key_file as well"});
 }
 
 TEST_CASE("an MQTT client key needs its certificate", "[config][controller][cross]") {
-    auto config = load("[mqtt.tls]\nca_file = \"ca.pem\"\nkey_file = \"client.key\"\n");
+    auto config = load_controller("[mqtt.tls]\nca_file = \"ca.pem\"\nkey_file = \"client.key\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:3: mqtt.tls.key_file: needs mqtt.tls.cert_file as well"});
 }
 
 TEST_CASE("an MQTT client certificate without a CA is refused", "[config][controller][cross]") {
-    auto config = load("[mqtt.tls]\ncert_file = \"client.pem\"\nkey_file = \"client.key\"\n");
+    auto config = load_controller("[mqtt.tls]\ncert_file = \"client.pem\"\nkey_file = \"client.key\"\n");
     CHECK(error_lines(config) == std::vector<std::string>{"controller.toml:2: mqtt.tls.cert_file: needs "
                                                           "mqtt.tls.ca_file (TLS is on only with a CA)"});
 }
 
 TEST_CASE("password and password_file are exclusive", "[config][controller][cross]") {
-    auto config = load("[mqtt]\npassword_file = \"/etc/pw\"\npassword = \"secret\"\n");
+    auto config = load_controller("[mqtt]\npassword_file = \"/etc/pw\"\npassword = \"secret\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:3: mqtt.password: set either password or password_file, not both"});
 }
 
 TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][controller][cross]") {
-    auto config = load("[mqtt]\nreconnect_min_ms = 5000\nreconnect_max_ms = 1000\n");
+    auto config = load_controller("[mqtt]\nreconnect_min_ms = 5000\nreconnect_max_ms = 1000\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "controller.toml:2: mqtt.reconnect_min_ms: must not exceed reconnect_max_ms"});
@@ -196,7 +196,7 @@ TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][
 
 TEST_CASE("an enabled broker TLS listener needs a CA, a certificate and a key",
           "[config][controller][cross]") {
-    auto config = load("[broker.tls]\nenabled = true\n");
+    auto config = load_controller("[broker.tls]\nenabled = true\n");
     // None of the keys is in the file: each is reported at its table's line.
     CHECK(
         error_lines(config) ==
@@ -206,7 +206,7 @@ TEST_CASE("an enabled broker TLS listener needs a CA, a certificate and a key",
 }
 
 TEST_CASE("the broker TLS listener needs its own port", "[config][controller][cross]") {
-    auto config = load(R"([broker]
+    auto config = load_controller(R"([broker]
 port = 1883
 [broker.tls]
 enabled = true
@@ -220,23 +220,23 @@ key_file = "broker.key"
 }
 
 TEST_CASE("client certificates are optional or required", "[config][controller][validation]") {
-    auto required = load("[broker.tls]\nclient_certificate = \"required\"\n");
+    auto required = load_controller("[broker.tls]\nclient_certificate = \"required\"\n");
     REQUIRE(required);
     CHECK(required->broker.tls.client_certificate == ClientCertificate::Required);
     CHECK(ControllerConfig{}.broker.tls.client_certificate == ClientCertificate::Optional);
-    auto wrong = load("[broker.tls]\nclient_certificate = true\n");
+    auto wrong = load_controller("[broker.tls]\nclient_certificate = true\n");
     CHECK(error_lines(wrong) ==
           std::vector<std::string>{"controller.toml:2: broker.tls.client_certificate: expected one of "
                                    "\"optional\", \"required\", got a boolean"});
 }
 
 TEST_CASE("a managed broker must be the one the controller connects to", "[config][controller][cross]") {
-    auto config = load("[mqtt]\nport = 1884\n");
+    auto config = load_controller("[mqtt]\nport = 1884\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: mqtt.port: must equal broker.port (1883) while "
                                    "broker.manage is true"});
-    CHECK(load("[mqtt]\nport = 1884\n[broker]\nmanage = false\n"));
-    CHECK(load(R"([mqtt]
+    CHECK(load_controller("[mqtt]\nport = 1884\n[broker]\nmanage = false\n"));
+    CHECK(load_controller(R"([mqtt]
 port = 8883
 [broker.tls]
 enabled = true
@@ -249,13 +249,13 @@ key_file = "b.key"
 TEST_CASE("a cross-field rule stays quiet about a key already reported", "[config][controller][cross]") {
     // port = "x" leaves the default 1883 in the struct; comparing it with broker.port would
     // only confuse. Exactly one error, about the type.
-    auto config = load("[mqtt]\nport = \"x\"\n[broker]\nport = 1999\n");
+    auto config = load_controller("[mqtt]\nport = \"x\"\n[broker]\nport = 1999\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"controller.toml:2: mqtt.port: expected an integer, got a string"});
 }
 
 TEST_CASE("every controller error is reported at once, in file order", "[config][controller][many]") {
-    auto config = load(R"([http]
+    auto config = load_controller(R"([http]
 port = 70000
 lisen_address = "0.0.0.0"
 
@@ -283,7 +283,7 @@ words_per_minute = "fast"
 }
 
 TEST_CASE("a TOML syntax error names file and line", "[config][controller][syntax]") {
-    auto config = load("[http]\nport = 80\nlisten_address = \"unterminated\n");
+    auto config = load_controller("[http]\nport = 80\nlisten_address = \"unterminated\n");
     REQUIRE_FALSE(config);
     CHECK(config.error().code == bantin::Errc::InvalidInput);
     CHECK(config.error().detail.starts_with("controller.toml:3: not valid TOML: "));
@@ -291,7 +291,7 @@ TEST_CASE("a TOML syntax error names file and line", "[config][controller][synta
 
 TEST_CASE("rendered controller defaults load back to the defaults", "[config][controller][render]") {
     const std::string text = render_controller_config(ControllerConfig{});
-    auto config = load(text);
+    auto config = load_controller(text);
     INFO(text);
     REQUIRE(config);
     CHECK(*config == ControllerConfig{});
@@ -319,7 +319,7 @@ TEST_CASE("a rendered controller config with every section changed loads back eq
     original.devices.default_time_zone = "Europe/Berlin";
     original.log.level = LogLevel::Trace;
     const std::string text = render_controller_config(original);
-    auto config = load(text);
+    auto config = load_controller(text);
     INFO(text);
     REQUIRE(config);
     CHECK(*config == original);
@@ -342,16 +342,16 @@ TEST_CASE("the controller key list names nested keys with dotted paths", "[confi
 
 TEST_CASE("the delivery-repair interval is read in seconds and kept within 1 to 3600",
           "[config][controller]") {
-    auto defaults = load("");
+    auto defaults = load_controller("");
     REQUIRE(defaults);
     CHECK(defaults->devices.delivery_repair_interval == std::chrono::seconds{30});
 
-    auto set = load("[devices]\ndelivery_repair_interval_s = 5\n");
+    auto set = load_controller("[devices]\ndelivery_repair_interval_s = 5\n");
     REQUIRE(set);
     CHECK(set->devices.delivery_repair_interval == std::chrono::seconds{5});
 
     for (const char* bad : {"0", "3601"}) {
-        auto refused = load(std::string{"[devices]\ndelivery_repair_interval_s = "} + bad + "\n");
+        auto refused = load_controller(std::string{"[devices]\ndelivery_repair_interval_s = "} + bad + "\n");
         INFO(bad);
         REQUIRE_FALSE(refused);
         CHECK_THAT(refused.error().message(), Catch::Contains("devices.delivery_repair_interval_s"));

@@ -11,7 +11,7 @@ using bantin::config::test::error_lines;
 
 namespace {
 
-auto load(std::string_view text) {
+auto load_player(std::string_view text) {
     return load_player_config_from_string(text, "player.toml");
 }
 
@@ -21,7 +21,7 @@ const std::string minimal = "provisioning_file = \"/etc/bantin/provisioning.json
 
 TEST_CASE("a player file with only the provisioning file gives every other default",
           "[config][player][defaults]") {
-    auto config = load(minimal);
+    auto config = load_player(minimal);
     REQUIRE(config);
     PlayerConfig expected;
     expected.provisioning_file = "/etc/bantin/provisioning.json";
@@ -42,7 +42,7 @@ TEST_CASE("the default font file is shipped by fonts-dejavu-core", "[config][pla
 }
 
 TEST_CASE("a missing provisioning file is reported at line 1", "[config][player][required]") {
-    auto config = load("[state]\ndir = \"/tmp/p\"\n");
+    auto config = load_player("[state]\ndir = \"/tmp/p\"\n");
     REQUIRE_FALSE(config);
     CHECK(config.error().code == bantin::Errc::InvalidInput);
     CHECK(error_lines(config) ==
@@ -50,13 +50,13 @@ TEST_CASE("a missing provisioning file is reported at line 1", "[config][player]
 }
 
 TEST_CASE("an empty provisioning file path is refused", "[config][player][required]") {
-    auto config = load("\nprovisioning_file = \"\"\n");
+    auto config = load_player("\nprovisioning_file = \"\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:2: provisioning_file: must not be empty"});
 }
 
 TEST_CASE("player values in the file replace the defaults they name", "[config][player]") {
-    auto config = load(minimal + R"([playback]
+    auto config = load_player(minimal + R"([playback]
 mode = "speaker"
 audio_samplerate = 44100
 [safety]
@@ -74,26 +74,26 @@ dir = "/mnt/sd/cache"
 }
 
 TEST_CASE("the cache size must be positive", "[config][player][validation]") {
-    auto config = load(minimal + "[cache]\nmax_mb = 0\n");
+    auto config = load_player(minimal + "[cache]\nmax_mb = 0\n");
     CHECK(error_lines(config) == std::vector<std::string>{"player.toml:3: cache.max_mb: must be > 0, got 0"});
 }
 
 TEST_CASE("the volume cap is a percentage", "[config][player][validation]") {
-    auto config = load(minimal + "[safety]\nmax_volume = 101\n");
+    auto config = load_player(minimal + "[safety]\nmax_volume = 101\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:3: safety.max_volume: must be between 0 and 100, got 101"});
-    CHECK(load(minimal + "[safety]\nmax_volume = 0\n"));
+    CHECK(load_player(minimal + "[safety]\nmax_volume = 0\n"));
 }
 
 TEST_CASE("an unknown playback mode lists the choices", "[config][player][validation]") {
-    auto config = load(minimal + "[playback]\nmode = \"tv\"\n");
+    auto config = load_player(minimal + "[playback]\nmode = \"tv\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:3: playback.mode: expected one of \"screen\", \"speaker\", "
                                    "\"headless\", got \"tv\""});
 }
 
 TEST_CASE("each bad quiet-hours window is reported with its index", "[config][player][validation]") {
-    auto config = load(minimal + "[safety]\nquiet_hours = [\"22:00-05:00\", \"25:00-01:00\", 7]\n");
+    auto config = load_player(minimal + "[safety]\nquiet_hours = [\"22:00-05:00\", \"25:00-01:00\", 7]\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "player.toml:3: safety.quiet_hours[1]: expected a window \"HH:MM-HH:MM\", got \"25:00-01:00\" "
@@ -103,13 +103,14 @@ TEST_CASE("each bad quiet-hours window is reported with its index", "[config][pl
 }
 
 TEST_CASE("quiet hours must be an array", "[config][player][validation]") {
-    auto config = load(minimal + "[safety]\nquiet_hours = \"22:00-05:00\"\n");
+    auto config = load_player(minimal + "[safety]\nquiet_hours = \"22:00-05:00\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:3: safety.quiet_hours: expected an array, got a string"});
 }
 
 TEST_CASE("a quiet-hours window on its own line is reported at that line", "[config][player][validation]") {
-    auto config = load(minimal + "[safety]\nquiet_hours = [\n  \"22:00-05:00\",\n  \"12:00-12:00\",\n]\n");
+    auto config =
+        load_player(minimal + "[safety]\nquiet_hours = [\n  \"22:00-05:00\",\n  \"12:00-12:00\",\n]\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "player.toml:5: safety.quiet_hours[1]: expected a window \"HH:MM-HH:MM\", got "
@@ -117,20 +118,20 @@ TEST_CASE("a quiet-hours window on its own line is reported at that line", "[con
 }
 
 TEST_CASE("fetch concurrency and the status interval have bounds", "[config][player][validation]") {
-    auto config = load(minimal + "[fetch]\nconcurrency = 0\n[status]\ninterval_s = 1\n");
+    auto config = load_player(minimal + "[fetch]\nconcurrency = 0\n[status]\ninterval_s = 1\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:3: fetch.concurrency: must be between 1 and 16, got 0",
                                    "player.toml:5: status.interval_s: must be between 5 and 3600, got 1"});
 }
 
 TEST_CASE("the fetch retry minimum may not exceed the maximum", "[config][player][cross]") {
-    auto config = load(minimal + "[fetch]\nretry_max_ms = 1000\nretry_min_ms = 5000\n");
+    auto config = load_player(minimal + "[fetch]\nretry_max_ms = 1000\nretry_min_ms = 5000\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:4: fetch.retry_min_ms: must not exceed fetch.retry_max_ms"});
 }
 
 TEST_CASE("the MQTT reconnect minimum may not exceed the maximum", "[config][player][cross]") {
-    auto config = load(minimal + "[mqtt]\nreconnect_max_ms = 100\n");
+    auto config = load_player(minimal + "[mqtt]\nreconnect_max_ms = 100\n");
     // Only the maximum is in the file; the rule reports at the minimum's table.
     CHECK(error_lines(config) ==
           std::vector<std::string>{
@@ -138,7 +139,7 @@ TEST_CASE("the MQTT reconnect minimum may not exceed the maximum", "[config][pla
 }
 
 TEST_CASE("an unknown player key is an error with a suggestion", "[config][player][unknown]") {
-    auto config = load(minimal + "[playback]\nfulscreen = false\n[status]\ninterval = 10\n");
+    auto config = load_player(minimal + "[playback]\nfulscreen = false\n[status]\ninterval = 10\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "player.toml:3: playback.fulscreen: unknown key (did you mean \"fullscreen\"?)",
@@ -147,7 +148,7 @@ TEST_CASE("an unknown player key is an error with a suggestion", "[config][playe
 
 TEST_CASE("a misspelt top-level key is an error and the required key still missing",
           "[config][player][unknown]") {
-    auto config = load("provisoning_file = \"/etc/p.json\"\n");
+    auto config = load_player("provisoning_file = \"/etc/p.json\"\n");
     CHECK(error_lines(config) ==
           std::vector<std::string>{
               "player.toml:1: provisioning_file: required key is missing",
@@ -155,7 +156,7 @@ TEST_CASE("a misspelt top-level key is an error and the required key still missi
 }
 
 TEST_CASE("every player error is reported at once, in file order", "[config][player][many]") {
-    auto config = load(R"([cache]
+    auto config = load_player(R"([cache]
 max_mb = -5
 [playback]
 mode = "screen"
@@ -185,9 +186,9 @@ TEST_CASE("rendered player defaults mark the required key and otherwise load bac
     const std::string text = render_player_config(PlayerConfig{});
     CHECK(text.find("# provisioning_file = \"/etc/bantin/provisioning.json\"\n") != std::string::npos);
     // As printed, the default config is not yet usable: the required key must be set.
-    CHECK(error_lines(load(text)) ==
+    CHECK(error_lines(load_player(text)) ==
           std::vector<std::string>{"player.toml:1: provisioning_file: required key is missing"});
-    auto config = load(minimal + text);
+    auto config = load_player(minimal + text);
     REQUIRE(config);
     PlayerConfig expected;
     expected.provisioning_file = "/etc/bantin/provisioning.json";
@@ -211,7 +212,7 @@ TEST_CASE("a rendered player config with every section changed loads back equal"
     original.proof.batch_max_rows = 50;
     original.log.level = LogLevel::Off;
     const std::string text = render_player_config(original);
-    auto config = load(text);
+    auto config = load_player(text);
     INFO(text);
     REQUIRE(config);
     CHECK(*config == original);
@@ -222,4 +223,16 @@ TEST_CASE("the player key list starts with the required key", "[config][player][
     REQUIRE_FALSE(keys.empty());
     CHECK(keys.front() == "provisioning_file");
     CHECK(std::find(keys.begin(), keys.end(), "safety.quiet_hours") != keys.end());
+}
+
+TEST_CASE("a retired key still loads and is ignored, and is not written or listed", "[config][player]") {
+    auto config = load_player(minimal + "[playback]\nimage_duration_s = 10\n");
+    REQUIRE(config);
+    CHECK(*config == *load_player(minimal));
+    CHECK(render_player_config(*config).find("image_duration_s") == std::string::npos);
+    const auto keys = player_config_keys();
+    CHECK(std::find(keys.begin(), keys.end(), "playback.image_duration_s") == keys.end());
+    // Only retired keys: a typo next to them is still refused.
+    auto typo = load_player(minimal + "[playback]\nimage_durations = 10\n");
+    CHECK_FALSE(typo);
 }

@@ -47,7 +47,6 @@ struct PlaybackConfig {
     int audio_samplerate = 48000;
     std::filesystem::path font_file = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     int font_size = 48;
-    std::chrono::seconds image_duration{10};
     bool operator==(const PlaybackConfig&) const = default;
 };
 
