@@ -23,7 +23,9 @@ inline std::string route(std::string_view tail) {
 void register_people_routes(ApiServer& server, ApiContext& context);    // auth, users, audit
 void register_media_routes(ApiServer& server, ApiContext& context);     // media, notices
 void register_schedule_routes(ApiServer& server, ApiContext& context);  // playlists, campaigns,
-                                                                        // zones, tags, preview
+                                                                        // zones, tags
+class Routes;
+void register_preview_routes(Routes& routes);  // timeline, conflicts (api_content_preview.cpp)
 
 nlohmann::ordered_json media_json(const MediaRecord& record);
 nlohmann::ordered_json playlist_json(const PlaylistRecord& record);

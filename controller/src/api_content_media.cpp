@@ -1,6 +1,7 @@
 // Routes: /media (streamed upload, list, get, delete, ranged content) and /notices (text
 // with its spoken version).
 #include "api_content.hpp"
+#include "api_route.hpp"
 
 #include "bantin/config/controller_config.hpp"
 #include "bantin/media/font_coverage.hpp"
@@ -238,20 +239,17 @@ void upload(ApiContext& context, const Request& request, Response& response,
     send_json(response, stored->second ? 201 : 200, media_json(stored->first));
 }
 
-void list_media(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    auto page = parse_page(request);
+Answer list_media(Call& call) {
+    auto page = parse_page(call);
     if (!page)
-        return send_error(response, page.error());
-    auto rows = context.store.read_value<std::vector<MediaRecord>>(
+        return refuse(page.error());
+    auto rows = call.context.store.read_value<std::vector<MediaRecord>>(
         [&](StoreTransaction& transaction) { return transaction.list_media(page_probe(*page)); });
     if (!rows)
-        return send_error(response, rows.error());
+        return refuse(rows.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const auto& row : *rows) items.push_back(media_json(row));
-    send_page(response, *page, std::move(items));
+    return ok(page_json(*page, std::move(items)));
 }
 
 Result<MediaRecord> find_media(ApiContext& context, const std::string& sha256) {
@@ -259,35 +257,27 @@ Result<MediaRecord> find_media(ApiContext& context, const std::string& sha256) {
         [&](StoreTransaction& transaction) { return transaction.media_by_sha256(sha256); });
 }
 
-void get_media(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    auto record = find_media(context, path_match(request, 1));
+Answer get_media(Call& call) {
+    auto record = find_media(call.context, call.capture(1));
     if (!record)
-        return send_error(response, record.error());
-    send_json(response, 200, media_json(*record));
+        return refuse(record.error());
+    return ok(media_json(*record));
 }
 
-void media_content(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    auto record = find_media(context, path_match(request, 1));
+void media_content(Call& call, const Request& request, Response& response) {
+    auto record = find_media(call.context, call.capture(1));
     if (!record)
         return send_error(response, record.error());
-    auto path = context.media.lookup(record->media.sha256);
+    auto path = call.context.media.lookup(record->media.sha256);
     if (!path)
         return send_error(response, 404, "not-found",
                           "media " + record->media.sha256 + " has no stored file");
     serve_media_file(request, response, *path, content_type_for(*record));
 }
 
-void delete_media(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::EditContent);
-    if (!caller)
-        return;
-    const std::string sha256 = path_match(request, 1);
+Answer delete_media(Call& call) {
+    ApiContext& context = call.context;
+    const std::string sha256 = call.capture(1);
     std::vector<std::string> removed;
     auto done = context.store.write([&](StoreTransaction& transaction) -> Result<void> {
         auto record = transaction.media_by_sha256(sha256);
@@ -314,7 +304,7 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
                     if (auto deleted = transaction.delete_media(*record->tts_media); deleted) {
                         removed.push_back(*record->tts_media);
                         auto audited = transaction.append_audit(
-                            audit_entry(context, caller->user, "media.delete", "media", *record->tts_media,
+                            audit_entry(context, call.user.user, "media.delete", "media", *record->tts_media,
                                         media_json(*spoken).dump(-1, ' ', false,
                                                                  nlohmann::json::error_handler_t::replace),
                                         ""));
@@ -325,78 +315,65 @@ void delete_media(ApiContext& context, const Request& request, Response& respons
             }
         }
         auto audited = transaction.append_audit(audit_entry(
-            context, caller->user, "media.delete", "media", sha256,
+            context, call.user.user, "media.delete", "media", sha256,
             media_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ""));
         if (!audited)
             return std::unexpected(audited.error());
         return {};
     });
     if (!done)
-        return send_error(response, done.error());
+        return refuse(done.error());
     // Files go after the rows are gone for good; a crash in between leaves an orphan file
     // (harmless, found by ContentStore::list()), never a row without its file.
     for (const auto& sha : removed) static_cast<void>(context.media.remove(sha));
-    response.status = 204;
+    return no_content();
 }
 
-void create_notice(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::EditContent);
-    if (!caller)
-        return;
-    auto body = parse_json_body(request, response, "a JSON object with text");
-    if (!body)
-        return;
-    for (const auto& [key, value] : body->items()) {
-        if (key != "text" && key != "voice" && key != "name")
-            return send_bad_request(response, key + ": unknown field (text, voice and name are accepted)");
-    }
-    auto text = required_string(*body, "text");
-    if (!text)
-        return send_bad_request(response, text.error().detail);
-    auto voice = optional_string(*body, "voice");
-    if (!voice)
-        return send_bad_request(response, voice.error().detail);
-    auto name_field = optional_string(*body, "name");
-    if (!name_field)
-        return send_bad_request(response, name_field.error().detail);
-    if (text->find_first_not_of(" \t\r\n") == std::string::npos)
-        return send_error(response, 422, "invalid-input", "text: must not be empty");
-    if (!media::is_valid_utf8(*text))
-        return send_error(response, 422, "invalid-input", "text: not valid UTF-8");
+Answer create_notice(Call& call) {
+    ApiContext& context = call.context;
+    BodyFields fields = call.fields();
+    const std::string text = fields.required_string("text");
+    const auto voice = fields.optional_string("voice");
+    const auto name_field = fields.optional_string("name");
+    if (auto refused = fields.refusal())
+        return refuse(*refused);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return refuse(Refusal::invalid("text: must not be empty"));
+    if (!media::is_valid_utf8(text))
+        return refuse(Refusal::invalid("text: not valid UTF-8"));
     if (const media::FontCoverage* font = notice_font()) {
         // Refused here, naming the characters, rather than accepted and then failed on every
         // screen (the player draws notices with this font).
-        if (auto missing = font->missing(*text); !missing.empty())
-            return send_error(
-                response, 422, "invalid-input",
+        if (auto missing = font->missing(text); !missing.empty())
+            return refuse(Refusal::invalid(
                 "text: phông chữ của màn hình không có ký tự " + media::describe_code_points(missing) +
-                    "; the screen font (DejaVu Sans) cannot draw " + media::describe_code_points(missing));
+                "; the screen font (DejaVu Sans) cannot draw " + media::describe_code_points(missing)));
     }
     std::string name = "notice";
-    if (*name_field) {
-        auto checked = check_media_name(**name_field);
+    if (name_field) {
+        auto checked = check_media_name(*name_field);
         if (!checked)
-            return send_error(response, checked.error());
+            return refuse(checked.error());
         name = *checked;
     }
 
     media::SpeechOptions options;
-    options.voice = voice->value_or(context.config.tts.voice);
+    options.voice = voice.value_or(context.config.tts.voice);
     options.espeak = context.config.tts.espeak_binary.string();
     options.words_per_minute = context.config.tts.words_per_minute;
-    auto speech = media::synthesize_speech(*text, context.media, options);
+    auto speech = media::synthesize_speech(text, context.media, options);
     if (!speech) {
         Error error = speech.error();
         if (error.code == Errc::InvalidInput && !error.detail.starts_with("text") &&
             !error.detail.starts_with("voice"))
             error.detail = "voice or text: " + error.detail;
-        return send_error(response, error);
+        return refuse(error);
     }
-    auto text_object = context.media.put_bytes(*text);
+    auto text_object = context.media.put_bytes(text);
     if (!text_object) {
         if (!speech->object.already_present)
             static_cast<void>(context.media.remove(speech->object.sha256));
-        return send_error(response, text_object.error());
+        return refuse(text_object.error());
     }
 
     const TimePoint now = context.clock.wall();
@@ -408,7 +385,7 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
     audio.media.has_video = false;
     audio.media.name = name + " (speech)";
     audio.size = static_cast<std::int64_t>(speech->object.size);
-    audio.uploaded_by = caller->user.id;
+    audio.uploaded_by = call.user.user.id;
     audio.created = now;
 
     MediaRecord notice;
@@ -419,9 +396,9 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
     notice.media.has_video = false;
     notice.media.name = name;
     notice.size = static_cast<std::int64_t>(text_object->size);
-    notice.uploaded_by = caller->user.id;
+    notice.uploaded_by = call.user.user.id;
     notice.created = now;
-    notice.text = *text;
+    notice.text = text;
     notice.tts_media = audio.media.sha256;
 
     auto stored = context.store.write_value<std::pair<MediaRecord, bool>>(
@@ -439,7 +416,7 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
                 return std::pair{*existing, false};
             }
             auto audited = transaction.append_audit(audit_entry(
-                context, caller->user, "notice.create", "media", notice.media.sha256, "",
+                context, call.user.user, "notice.create", "media", notice.media.sha256, "",
                 media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
@@ -450,34 +427,30 @@ void create_notice(ApiContext& context, const Request& request, Response& respon
             static_cast<void>(context.media.remove(speech->object.sha256));
         if (!text_object->already_present)
             static_cast<void>(context.media.remove(text_object->sha256));
-        return send_error(response, stored.error());
+        return refuse(stored.error());
     }
     nlohmann::ordered_json json = media_json(stored->first);
     auto spoken = find_media(context, stored->first.tts_media.value_or(""));
     json["tts"] = spoken ? media_json(*spoken) : nlohmann::ordered_json(nullptr);
-    send_json(response, stored->second ? 201 : 200, json);
+    return ok(json, stored->second ? 201 : 200);
 }
 
 }  // namespace
 
 void register_media_routes(ApiServer& server, ApiContext& context) {
-    auto& http = server.http();
-    ApiContext* shared = &context;
-    auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
-        return [shared, handler](const Request& request, Response& response) {
-            handler(*shared, request, response);
-        };
-    };
-    http.Post(route("/media"),
-              [shared](const Request& request, Response& response, const httplib::ContentReader& reader) {
-                  upload(*shared, request, response, reader);
-              });
-    http.Get(route("/media"), bind(list_media));
+    // Uploads stream their body (with their own limit) and authorize before reading it.
+    server.http().Post(route("/media"), [&context](const Request& request, Response& response,
+                                                   const httplib::ContentReader& reader) {
+        upload(context, request, response, reader);
+    });
+    Routes routes(server, context);
     const std::string one = route("/media/") + std::string{sha256_pattern};
-    http.Get(one, bind(get_media));
-    http.Delete(one, bind(delete_media));
-    http.Get(one + "/content", bind(media_content));
-    http.Post(route("/notices"), bind(create_notice));
+    routes.get(route("/media"), {Action::Read}, list_media);
+    routes.get(one, {Action::Read}, get_media);
+    routes.del(one, {Action::EditContent}, delete_media);
+    routes.get_raw(one + "/content", {Action::Read}, media_content);
+    routes.post(route("/notices"), {Action::EditContent, BodyRule::Required, "a JSON object with text"},
+                create_notice);
 }
 
 }  // namespace bantin::controller::api

@@ -1,5 +1,6 @@
 // Routes: /auth (login, logout, me), /users (admin), /audit (admins and approvers).
 #include "api_content.hpp"
+#include "api_route.hpp"
 #include "bantin/controller/http_front.hpp"
 #include "bantin/controller/record_json.hpp"
 
@@ -86,213 +87,181 @@ void login(ApiContext& context, const Request& request, Response& response) {
                                      {"user", to_json(success->user)}});
 }
 
-void logout(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    if (auto done = context.auth.logout(caller->token); !done)
-        return send_error(response, done.error());
-    response.set_header("Set-Cookie", session_cookie("", 0));
-    response.status = 204;
+Answer logout(Call& call) {
+    if (auto done = call.context.auth.logout(call.user.token); !done)
+        return refuse(done.error());
+    Reply reply{204, nullptr};
+    reply.headers.emplace_back("Set-Cookie", session_cookie("", 0));
+    return reply;
 }
 
-void me(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    send_json(response, 200,
-              nlohmann::ordered_json{{"user", to_json(caller->user)},
-                                     {"expires", format_utc(caller->session.expires)},
-                                     {"csrf_token", caller->session.csrf_token}});
+Answer me(Call& call) {
+    return ok({{"user", to_json(call.user.user)},
+               {"expires", format_utc(call.user.session.expires)},
+               {"csrf_token", call.user.session.csrf_token}});
 }
 
-void list_users(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::ManageUsers);
-    if (!caller)
-        return;
-    auto page = parse_page(request);
+Answer list_users(Call& call) {
+    auto page = parse_page(call);
     if (!page)
-        return send_error(response, page.error());
-    auto users = context.store.read_value<std::vector<User>>(
+        return refuse(page.error());
+    auto users = call.context.store.read_value<std::vector<User>>(
         [&](StoreTransaction& transaction) { return transaction.list_users(page_probe(*page)); });
     if (!users)
-        return send_error(response, users.error());
+        return refuse(users.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const auto& user : *users) items.push_back(to_json(user));
-    send_page(response, *page, std::move(items));
+    return ok(page_json(*page, std::move(items)));
 }
 
-void get_user(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    auto id = parse_user_id(path_match(request, 1));
+// The user of the path: 404 for an id that cannot be one.
+std::expected<UserId, Refusal> path_user(const Call& call) {
+    auto id = parse_user_id(call.capture(1));
     if (!id)
-        return send_error(response, 404, "not-found", "no such user");
-    if (*id != caller->user.id) {
-        if (auto allowed_here = require(caller->user, Action::ManageUsers); !allowed_here)
-            return send_error(response, allowed_here.error());
-    }
-    auto user = context.store.read_value<User>(
+        return std::unexpected(Refusal(404, "not-found", "no such user"));
+    return *id;
+}
+
+Result<Role> role_named(const std::string& text) {
+    auto role = parse_role(text);
+    if (!role)
+        return fail(Errc::InvalidInput,
+                    "role: expected editor, approver, operator or admin, got \"" + text + "\"");
+    return *role;
+}
+
+Answer get_user(Call& call) {
+    auto id = path_user(call);
+    if (!id)
+        return refuse(id.error());
+    if (*id != call.user.user.id)
+        if (auto allowed_here = require(call.user.user, Action::ManageUsers); !allowed_here)
+            return refuse(allowed_here.error());
+    auto user = call.context.store.read_value<User>(
         [&](StoreTransaction& transaction) { return transaction.user_by_id(*id); });
     if (!user)
-        return send_error(response, user.error());
-    send_json(response, 200, to_json(*user));
+        return refuse(user.error());
+    return ok(to_json(*user));
 }
 
-void create_user(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::ManageUsers);
-    if (!caller)
-        return;
-    auto body = parse_json_body(request, response, "a JSON object with name, role and password");
-    if (!body)
-        return;
-    auto name = required_string(*body, "name");
-    if (!name)
-        return send_bad_request(response, name.error().detail);
-    auto display_name = optional_string(*body, "display_name");
-    if (!display_name)
-        return send_bad_request(response, display_name.error().detail);
-    auto role_text = required_string(*body, "role");
-    if (!role_text)
-        return send_bad_request(response, role_text.error().detail);
-    auto password = required_string(*body, "password");
-    if (!password)
-        return send_bad_request(response, password.error().detail);
-    for (const auto& [key, value] : body->items()) {
-        if (key != "name" && key != "display_name" && key != "role" && key != "password")
-            return send_bad_request(response, key + ": unknown field");
-    }
-    auto role = parse_role(*role_text);
+Answer create_user(Call& call) {
+    BodyFields fields = call.fields();
+    const std::string name = fields.required_string("name");
+    const auto display_name = fields.optional_string("display_name");
+    const std::string role_text = fields.required_string("role");
+    const std::string password = fields.required_string("password");
+    if (auto refused = fields.refusal())
+        return refuse(*refused);
+    auto role = role_named(role_text);
     if (!role)
-        return send_error(response, 422, "invalid-input",
-                          "role: expected editor, approver, operator or admin, got \"" + *role_text + "\"");
+        return refuse(role.error());
     auto user =
-        context.auth.create_user(caller->user, *name, display_name->value_or(*name), *role, *password);
+        call.context.auth.create_user(call.user.user, name, display_name.value_or(name), *role, password);
     if (!user)
-        return send_error(response, user.error());
-    send_json(response, 201, to_json(*user));
+        return refuse(user.error());
+    return ok(to_json(*user), 201);
 }
 
-void update_user(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::ManageUsers);
-    if (!caller)
-        return;
-    auto id = parse_user_id(path_match(request, 1));
+// Changes the role and/or disables or enables the user.
+Answer update_user(Call& call) {
+    auto id = path_user(call);
     if (!id)
-        return send_error(response, 404, "not-found", "no such user");
-    auto body = parse_json_body(request, response, "a JSON object with the fields to change");
-    if (!body)
-        return;
-    for (const auto& [key, value] : body->items()) {
-        if (key != "role" && key != "disabled")
-            return send_bad_request(response, key + ": unknown field (role and disabled can be changed)");
-    }
-    auto role_text = optional_string(*body, "role");
-    if (!role_text)
-        return send_bad_request(response, role_text.error().detail);
-    auto disabled = optional_boolean(*body, "disabled");
-    if (!disabled)
-        return send_bad_request(response, disabled.error().detail);
+        return refuse(id.error());
+    BodyFields fields = call.fields();
+    const auto role_text = fields.optional_string("role");
+    const auto disabled = fields.optional_boolean("disabled");
+    if (auto refused = fields.refusal())
+        return refuse(*refused);
     std::optional<User> result;
-    if (*role_text) {
-        auto role = parse_role(**role_text);
+    if (role_text) {
+        auto role = role_named(*role_text);
         if (!role)
-            return send_error(
-                response, 422, "invalid-input",
-                "role: expected editor, approver, operator or admin, got \"" + **role_text + "\"");
-        auto changed = context.auth.set_role(caller->user, *id, *role);
+            return refuse(role.error());
+        auto changed = call.context.auth.set_role(call.user.user, *id, *role);
         if (!changed)
-            return send_error(response, changed.error());
+            return refuse(changed.error());
         result = *changed;
     }
-    if (*disabled) {
+    if (disabled) {
         auto changed =
-            context.auth.set_disabled(caller->user, *id, **disabled ? Disabled::Yes : Disabled::No);
+            call.context.auth.set_disabled(call.user.user, *id, *disabled ? Disabled::Yes : Disabled::No);
         if (!changed)
-            return send_error(response, changed.error());
+            return refuse(changed.error());
         result = *changed;
     }
     if (!result) {
-        auto user = context.store.read_value<User>(
+        auto user = call.context.store.read_value<User>(
             [&](StoreTransaction& transaction) { return transaction.user_by_id(*id); });
         if (!user)
-            return send_error(response, user.error());
+            return refuse(user.error());
         result = *user;
     }
-    send_json(response, 200, to_json(*result));
+    return ok(to_json(*result));
 }
 
-void change_password(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    auto id = parse_user_id(path_match(request, 1));
+Answer change_password(Call& call) {
+    auto id = path_user(call);
     if (!id)
-        return send_error(response, 404, "not-found", "no such user");
-    auto body = parse_json_body(request, response, "a JSON object with new_password");
-    if (!body)
-        return;
-    auto current = optional_string(*body, "current_password");
-    if (!current)
-        return send_bad_request(response, current.error().detail);
-    auto next = required_string(*body, "new_password");
-    if (!next)
-        return send_bad_request(response, next.error().detail);
-    auto changed = context.auth.change_password(caller->user, *id, current->value_or(""), *next);
+        return refuse(id.error());
+    BodyFields fields = call.fields();
+    const auto current = fields.optional_string("current_password");
+    const std::string next = fields.required_string("new_password");
+    if (auto refused = fields.refusal())
+        return refuse(*refused);
+    auto changed = call.context.auth.change_password(call.user.user, *id, current.value_or(""), next);
     if (!changed)
-        return send_error(response, changed.error());
-    response.status = 204;
+        return refuse(changed.error());
+    return no_content();
 }
 
-void list_audit(ApiContext& context, const Request& request, Response& response) {
-    auto caller = authorize(context, request, response, Action::Read);
-    if (!caller)
-        return;
-    if (caller->user.role != Role::Admin && caller->user.role != Role::Approver)
-        return send_error(response, 403, "permission-denied",
-                          "user \"" + caller->user.name + "\" (" + std::string{to_string(caller->user.role)} +
-                              ") may not read the audit log; admins and approvers may");
-    auto page = parse_page(request);
+Answer list_audit(Call& call) {
+    const User& caller = call.user.user;
+    if (caller.role != Role::Admin && caller.role != Role::Approver)
+        return refuse(Refusal(403, "permission-denied",
+                              "user \"" + caller.name + "\" (" + std::string{to_string(caller.role)} +
+                                  ") may not read the audit log; admins and approvers may"));
+    auto page = parse_page(call);
     if (!page)
-        return send_error(response, page.error());
+        return refuse(page.error());
     AuditFilter filter;
-    filter.entity_type = request.get_param_value("entity_type");
-    filter.entity_id = request.get_param_value("entity_id");
-    if (request.has_param("user")) {
-        auto user = parse_user_id(request.get_param_value("user"));
+    filter.entity_type = call.parameter("entity_type").value_or("");
+    filter.entity_id = call.parameter("entity_id").value_or("");
+    if (auto user_text = call.parameter("user")) {
+        auto user = parse_user_id(*user_text);
         if (!user)
-            return send_error(response, 422, "invalid-input", "user: expected a user id");
+            return refuse(Refusal::invalid("user: expected a user id"));
         filter.user = *user;
     }
-    auto entries = context.store.read_value<std::vector<AuditEntry>>(
+    auto entries = call.context.store.read_value<std::vector<AuditEntry>>(
         [&](StoreTransaction& transaction) { return transaction.list_audit(filter, page_probe(*page)); });
     if (!entries)
-        return send_error(response, entries.error());
+        return refuse(entries.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (const auto& entry : *entries) items.push_back(audit_json(entry));
-    send_page(response, *page, std::move(items));
+    return ok(page_json(*page, std::move(items)));
 }
 
 }  // namespace
 
 void register_people_routes(ApiServer& server, ApiContext& context) {
-    auto& http = server.http();
-    ApiContext* shared = &context;
-    auto bind = [shared](void (*handler)(ApiContext&, const Request&, Response&)) {
-        return [shared, handler](const Request& request, Response& response) {
-            handler(*shared, request, response);
-        };
-    };
-    http.Post(route("/auth/login"), bind(login));
-    http.Post(route("/auth/logout"), bind(logout));
-    http.Get(route("/auth/me"), bind(me));
-    http.Get(route("/users"), bind(list_users));
-    http.Post(route("/users"), bind(create_user));
-    http.Get(route("/users/([0-9]{1,18})"), bind(get_user));
-    http.Put(route("/users/([0-9]{1,18})"), bind(update_user));
-    http.Post(route("/users/([0-9]{1,18})/password"), bind(change_password));
-    http.Get(route("/audit"), bind(list_audit));
+    // Signing in is the one route without a session.
+    server.http().Post(route("/auth/login"), [&context](const Request& request, Response& response) {
+        login(context, request, response);
+    });
+    Routes routes(server, context);
+    const std::string user = route("/users/([0-9]{1,18})");
+    routes.post(route("/auth/logout"), {Action::Read}, logout);
+    routes.get(route("/auth/me"), {Action::Read}, me);
+    routes.get(route("/users"), {Action::ManageUsers}, list_users);
+    routes.post(route("/users"),
+                {Action::ManageUsers, BodyRule::Required, "a JSON object with name, role and password"},
+                create_user);
+    routes.get(user, {Action::Read}, get_user);
+    routes.put(user, {Action::ManageUsers, BodyRule::Required, "a JSON object with the fields to change"},
+               update_user);
+    routes.post(user + "/password", {Action::Read, BodyRule::Required, "a JSON object with new_password"},
+                change_password);
+    routes.get(route("/audit"), {Action::Read}, list_audit);
 }
 
 }  // namespace bantin::controller::api

@@ -1,0 +1,272 @@
+// Alerts (with CAP import) and reports with CSV export: the routes of docs/api.md "Alerts" and
+// "Reports", as plain handlers of a Call (api_route.hpp).
+
+#include "api_content.hpp"
+#include "api_fleet_routes.hpp"
+#include "api_route.hpp"
+
+#include "bantin/config/controller_config.hpp"
+#include "bantin/controller/cap.hpp"
+
+#include <httplib.h>
+
+namespace bantin::controller::api {
+
+namespace {
+
+nlohmann::ordered_json alert_view(const AlertRecord& record,
+                                  const std::vector<AlertConfirmation>& confirmations) {
+    const auto& alert = record.alert;
+    nlohmann::ordered_json json;
+    json["id"] = alert.id;
+    json["state"] = to_string(record.state);
+    json["status"] = scheduler::to_string(alert.status);
+    json["live"] = alert.status == scheduler::AlertStatus::Actual;
+    json["severity"] = scheduler::to_string(alert.severity);
+    json["all_zones"] = alert.all_zones;
+    json["zones"] = alert.zones;
+    json["headline"] = alert.headline;
+    json["text"] = alert.text;
+    json["issued"] = format_utc(alert.issued);
+    json["expires"] = format_utc(alert.expires);
+    json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
+    json["media"] =
+        record.media.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(record.media);
+    json["created_by"] = record.created_by;
+    auto confirmed = nlohmann::ordered_json::array();
+    for (const auto& confirmation : confirmations)
+        confirmed.push_back({{"user", confirmation.user}, {"at", format_utc(confirmation.at)}});
+    json["confirmations"] = confirmed;
+    return json;
+}
+
+Result<scheduler::Severity> parse_severity(std::string_view text) {
+    if (text == "minor")
+        return scheduler::Severity::Minor;
+    if (text == "moderate")
+        return scheduler::Severity::Moderate;
+    if (text == "severe")
+        return scheduler::Severity::Severe;
+    if (text == "extreme")
+        return scheduler::Severity::Extreme;
+    return fail(Errc::InvalidInput, "severity: expected minor, moderate, severe or extreme");
+}
+
+Result<ReportRange> parse_range(const Call& call) {
+    const auto from_text = call.parameter("from");
+    const auto to_text = call.parameter("to");
+    if (!from_text || !to_text)
+        return fail(Errc::InvalidInput, "from, to: both are required (RFC 3339 UTC)");
+    auto from = parse_utc(*from_text);
+    if (!from)
+        return fail(Errc::InvalidInput, "from: " + from.error().detail);
+    auto to = parse_utc(*to_text);
+    if (!to)
+        return fail(Errc::InvalidInput, "to: " + to.error().detail);
+    ReportRange range{*from, *to};
+    if (auto valid = check_range(range); !valid)
+        return std::unexpected(valid.error());
+    return range;
+}
+
+// The alert a POST /alerts body asks for: every field problem at once (400), then the values
+// the rules refuse (422).
+std::expected<AlertRequest, Refusal> alert_from_body(const Call& call) {
+    BodyFields fields = call.fields();
+    AlertRequest alert;
+    auto id = fields.optional_string("id");
+    alert.headline = fields.required_string("headline");
+    alert.text = fields.optional_string("text").value_or("");
+    alert.media = fields.optional_string("media");
+    alert.all_zones = fields.optional_boolean("all_zones").value_or(false);
+    auto expires = fields.optional_string("expires");
+    const std::string severity = fields.required_string("severity");
+    const std::string status = fields.required_string("status");
+    auto repeat = fields.optional_integer("repeat_count");
+    if (auto zones = fields.optional_strings("zones"))
+        alert.zones = std::move(*zones);
+    if (auto refused = fields.refusal())
+        return std::unexpected(*refused);
+    alert.id = id;
+    if (status == "actual")
+        alert.status = scheduler::AlertStatus::Actual;
+    else if (status == "exercise")
+        alert.status = scheduler::AlertStatus::Exercise;
+    else
+        return std::unexpected(Refusal::invalid("status: expected actual or exercise"));
+    auto parsed_severity = parse_severity(severity);
+    if (!parsed_severity)
+        return std::unexpected(parsed_severity.error());
+    alert.severity = *parsed_severity;
+    if (repeat) {
+        if (*repeat < 0 || *repeat > 100)
+            return std::unexpected(Refusal::invalid("repeat_count: must be 0..100"));
+        alert.repeat.count = static_cast<int>(*repeat);
+    }
+    if (expires) {
+        auto at = parse_utc(*expires);
+        if (!at)
+            return std::unexpected(Refusal::invalid("expires: " + at.error().detail));
+        alert.expires = *at;
+    }
+    return alert;
+}
+
+Answer list_alerts(FleetServices& fleet, Call&) {
+    auto active = fleet.alerts.active();
+    if (!active)
+        return refuse(active.error());
+    auto items = nlohmann::ordered_json::array();
+    for (const auto& record : *active) items.push_back(alert_view(record, {}));
+    return ok({{"items", items}});
+}
+
+Answer get_alert(FleetServices& fleet, Call& call) {
+    auto view = fleet.alerts.get(call.capture(1));
+    if (!view)
+        return refuse(view.error());
+    return ok(alert_view(view->record, view->confirmations));
+}
+
+Answer create_alert(FleetServices& fleet, Call& call) {
+    auto alert = alert_from_body(call);
+    if (!alert)
+        return refuse(alert.error());
+    auto created = fleet.alerts.create(call.user.user, std::move(*alert));
+    if (!created)
+        return refuse(created.error());
+    return ok(alert_view(*created, {}), 201);
+}
+
+Answer confirm_alert(FleetServices& fleet, Call& call) {
+    auto confirmed = fleet.alerts.confirm(call.user.user, call.capture(1));
+    if (!confirmed)
+        return refuse(confirmed.error());
+    return ok(alert_view(*confirmed, {}));
+}
+
+Answer cancel(FleetServices& fleet, Call& call, const std::string& id) {
+    auto cancelled = fleet.alerts.cancel(call.user.user, id);
+    if (!cancelled)
+        return refuse(cancelled.error());
+    return ok(alert_view(*cancelled, {}));
+}
+
+Answer cancel_alert(FleetServices& fleet, Call& call) {
+    return cancel(fleet, call, call.capture(1));
+}
+
+Answer import_cap(FleetServices& fleet, Call& call) {
+    CapMapping mapping;
+    mapping.geocodes = call.context.config.cap.geocodes;
+    mapping.match_area_desc = call.context.config.cap.match_area_desc;
+    auto zones = call.context.store.read_value<std::vector<ZoneRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_zones(); });
+    if (!zones)
+        return refuse(zones.error());
+    for (const auto& zone : *zones) mapping.zones.push_back(CapZone{zone.id, zone.name});
+    auto parsed = parse_cap(call.raw_body, mapping);
+    if (!parsed)
+        return refuse(Refusal::bad_request(parsed.error().detail));
+    if (parsed->action == CapAction::Cancel)
+        return cancel(fleet, call, parsed->cancel_alert_id);
+    auto created = fleet.alerts.create(call.user.user, std::move(parsed->request));
+    if (!created)
+        return refuse(created.error());
+    return ok(alert_view(*created, {}), 201);
+}
+
+// A report as JSON, or as CSV with ?format=csv (Vietnamese headers first; reports.hpp).
+template <class Rows, class Json>
+void report(FleetServices& fleet, Call& call, httplib::Response& response, const std::string& name,
+            Result<Rows> (ReportService::*make)(ReportRange), Json&& to_json_row) {
+    auto range = parse_range(call);
+    if (!range)
+        return send_error(response, range.error());
+    auto rows = (fleet.reports.*make)(*range);
+    if (!rows)
+        return send_error(response, rows.error());
+    const std::string format = call.parameter("format").value_or("json");
+    if (format == "csv") {
+        response.status = 200;
+        response.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
+        response.set_content(to_csv(*rows), "text/csv; charset=utf-8");
+        return;
+    }
+    if (format != "json")
+        return send_error(response, 422, "invalid-input", "format: expected json or csv");
+    auto items = nlohmann::ordered_json::array();
+    for (const auto& row : *rows) items.push_back(to_json_row(row));
+    send_json(response, 200,
+              {{"from", format_utc(range->from)}, {"to", format_utc(range->to)}, {"items", items}});
+}
+
+nlohmann::ordered_json plays_json(const PlaysRow& row) {
+    return {{"campaign", row.campaign},
+            {"day", row.day},
+            {"zone", row.zone},
+            {"completed", row.completed},
+            {"interrupted", row.interrupted},
+            {"failed", row.failed},
+            {"cut_short", row.cut_short},
+            {"played_ms", row.played_ms},
+            {"muted", row.muted}};
+}
+
+nlohmann::ordered_json delivery_json(const DeliveryRow& row) {
+    return {{"campaign", row.campaign},
+            {"planned", row.planned},
+            {"delivered", row.delivered},
+            {"ratio", row.ratio},
+            {"under_delivered", row.under_delivered}};
+}
+
+nlohmann::ordered_json uptime_json(const UptimeRow& row) {
+    auto changes = nlohmann::ordered_json::array();
+    for (const auto& change : row.changes)
+        changes.push_back({{"at", format_utc(change.at)}, {"online", change.online}});
+    using std::chrono::duration_cast;
+    using std::chrono::seconds;
+    return {{"device", row.device},
+            {"zone", row.zone},
+            {"online", row.online},
+            {"last_seen", row.last_seen ? nlohmann::ordered_json(format_utc(*row.last_seen)) : nullptr},
+            {"online_s", duration_cast<seconds>(row.online_time).count()},
+            {"observed_s", duration_cast<seconds>(row.observed_time).count()},
+            {"uptime", row.uptime},
+            {"changes", changes}};
+}
+
+}  // namespace
+
+void register_alert_routes(Routes& routes, FleetServices& fleet) {
+    auto with = [&fleet](Answer (*handler)(FleetServices&, Call&)) {
+        return [&fleet, handler](Call& call) { return handler(fleet, call); };
+    };
+    const RouteRule read{Action::Read};
+    const RouteRule manage{Action::ManageAlerts, BodyRule::None};
+    routes.get(route("/alerts"), read, with(list_alerts));
+    routes.post(
+        route("/alerts"),
+        {Action::ManageAlerts, BodyRule::Required, "a JSON object with severity, status and headline"},
+        with(create_alert));
+    routes.post(route("/alerts/cap"), {Action::ManageAlerts, BodyRule::Raw}, with(import_cap));
+    routes.get(route("/alerts/" + std::string{id_pattern}), read, with(get_alert));
+    routes.post(route("/alerts/" + std::string{id_pattern} + "/confirm"), manage, with(confirm_alert));
+    routes.post(route("/alerts/" + std::string{id_pattern} + "/cancel"), manage, with(cancel_alert));
+
+    routes.get_raw(route("/reports/plays"), read,
+                   [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
+                       report(fleet, call, out, "plays", &ReportService::plays, plays_json);
+                   });
+    routes.get_raw(route("/reports/delivery"), read,
+                   [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
+                       report(fleet, call, out, "delivery", &ReportService::delivery, delivery_json);
+                   });
+    routes.get_raw(route("/reports/uptime"), read,
+                   [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
+                       report(fleet, call, out, "uptime", &ReportService::uptime, uptime_json);
+                   });
+}
+
+}  // namespace bantin::controller::api
