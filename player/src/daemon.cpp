@@ -259,8 +259,10 @@ struct Daemon::Impl {
 
     void on_ended(const ItemEnded& ended) {
         const EntryFacts* facts = feeder.facts(ended.entry_id);
-        if (facts == nullptr)
+        if (facts == nullptr) {
+            uplink->forget(ended.entry_id);
             return;
+        }
         uplink->ended(ended, *facts);
         if (ended.audio_unavailable)
             health.audio_unavailable(ended.audio_error);

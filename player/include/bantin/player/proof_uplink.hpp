@@ -52,6 +52,9 @@ public:
 
     void started(const std::string& entry_id, const EntryFacts& facts, TimePoint wall);
     void ended(const ItemEnded& ended, const EntryFacts& facts);
+    // An entry ended that the runner no longer knows (no row can be made): its started mark is
+    // no longer refreshed, and becomes an `interrupted` row at the next start.
+    void forget(const std::string& entry_id) { m_started_marks.erase(entry_id); }
 
     struct WriteRetry {
         bool failed = false;
