@@ -148,7 +148,7 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
         const auto& row = waiting.row;
         insert->reset();
         insert->bind(1, static_cast<std::int64_t>(row.seq))
-            .bind(2, protocol::to_string(row.source))
+            .bind(2, scheduler::to_string(row.source))
             .bind(3, row.source_id)
             .bind(4, static_cast<std::int64_t>(row.item_index))
             .bind(5, row.media)
@@ -187,7 +187,7 @@ Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& r
         "alive_at_ms, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7)");
     if (!insert)
         return std::unexpected(insert.error());
-    insert->bind(1, protocol::to_string(row.source))
+    insert->bind(1, scheduler::to_string(row.source))
         .bind(2, row.source_id)
         .bind(3, static_cast<std::int64_t>(row.item_index))
         .bind(4, row.media)
@@ -232,8 +232,8 @@ Result<std::size_t> ProofOutbox::recover_started() {
         if (*step == sqlite::Step::Done)
             break;
         protocol::ProofOfPlayRow row;
-        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert
-                                                          : protocol::SourceKind::Campaign;
+        row.source = statement->column_text(1) == "alert" ? scheduler::SourceKind::Alert
+                                                          : scheduler::SourceKind::Campaign;
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);
@@ -268,8 +268,8 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
             break;
         protocol::ProofOfPlayRow row;
         row.seq = static_cast<std::uint64_t>(statement->column_int64(0));
-        row.source = statement->column_text(1) == "alert" ? protocol::SourceKind::Alert
-                                                          : protocol::SourceKind::Campaign;
+        row.source = statement->column_text(1) == "alert" ? scheduler::SourceKind::Alert
+                                                          : scheduler::SourceKind::Campaign;
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);

@@ -78,7 +78,7 @@ void ProofUplink::ended(const ItemEnded& ended, const EntryFacts& facts) {
                       stored.row.seq, stored.row.item_index);
     } else {
         spdlog::info("proof {}: {} {} item {} {} {}..{}{}{}{}", stored.row.seq,
-                     protocol::to_string(row.source), row.source_id, row.item_index,
+                     scheduler::to_string(row.source), row.source_id, row.item_index,
                      protocol::to_string(row.outcome), format_utc(row.started_at), format_utc(row.ended_at),
                      row.note.empty() ? "" : " ", row.note, stored.durable ? "" : " (waits in memory)");
     }

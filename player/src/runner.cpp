@@ -152,8 +152,7 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         item.planned_start = entry.start;
         item.planned_end = entry.end;
         EntryFacts facts;
-        facts.source = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
-                                                                         : protocol::SourceKind::Campaign;
+        facts.source = entry.source_kind;
         facts.source_id = std::string(entry.source_id);
         facts.item_index = static_cast<std::uint32_t>(entry.item_index);
         facts.media = std::string(entry.media);
@@ -178,9 +177,7 @@ void EntryFeeder::forget(const std::string& entry_id) {
 namespace {
 
 bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
-    const auto kind = entry.source_kind == scheduler::SourceKind::Alert ? protocol::SourceKind::Alert
-                                                                        : protocol::SourceKind::Campaign;
-    return facts.source == kind && facts.source_id == entry.source_id &&
+    return facts.source == entry.source_kind && facts.source_id == entry.source_id &&
            facts.item_index == entry.item_index && facts.media == entry.media &&
            facts.planned_start == entry.start && facts.planned_end == entry.end;
 }

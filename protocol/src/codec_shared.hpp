@@ -67,7 +67,7 @@ inline std::string_view presence_name(Presence value) {
     return to_string(value);
 }
 inline std::string_view source_kind_name(SourceKind value) {
-    return to_string(value);
+    return scheduler::to_string(value);
 }
 inline std::string_view outcome_name(Outcome value) {
     return to_string(value);

@@ -20,14 +20,6 @@ std::string_view to_string(Presence presence) {
     return "?";
 }
 
-std::string_view to_string(SourceKind source) {
-    switch (source) {
-        case SourceKind::Campaign: return "campaign";
-        case SourceKind::Alert: return "alert";
-    }
-    return "?";
-}
-
 std::string_view to_string(Outcome outcome) {
     switch (outcome) {
         case Outcome::Completed: return "completed";

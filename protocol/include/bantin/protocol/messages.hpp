@@ -95,7 +95,7 @@ struct AlertCancel {
 };
 
 enum class Presence { Online, Offline };
-enum class SourceKind { Campaign, Alert };
+using SourceKind = scheduler::SourceKind;  // one type: the resolver's entries carry it too
 
 struct NowPlaying {
     SourceKind source = SourceKind::Campaign;
@@ -203,7 +203,6 @@ struct Ack {
 // Wire names: "ping", "set-volume", "online", "campaign", "completed", "ok", ...
 std::string_view to_string(CommandKind kind);
 std::string_view to_string(Presence presence);
-std::string_view to_string(SourceKind source);
 std::string_view to_string(Outcome outcome);
 // "completed" | "interrupted" | "failed"; anything else is InvalidInput naming the text.
 Result<Outcome> parse_outcome(std::string_view text);

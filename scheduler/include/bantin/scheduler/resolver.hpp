@@ -22,7 +22,6 @@
 
 namespace bantin::scheduler {
 
-enum class SourceKind { Campaign, Alert };
 enum class Reason { Loop, FixedTime, ShareOfVoice, Alert };
 // How an entry ends: it ran to its natural end, or something cut it short (a higher source
 // preempted it, its window or on-hours ended, the local day ended). A cut item is played
@@ -79,6 +78,5 @@ private:
 
 std::string_view to_string(Reason);
 std::string_view to_string(Ending);
-std::string_view to_string(SourceKind);
 
 }  // namespace bantin::scheduler
