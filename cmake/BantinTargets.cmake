@@ -39,15 +39,19 @@ function(bantin_test name)
     target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
     return()
   endif()
-  # ctest splits discovered names on ';': such a test would run no case and still pass.
+  # The discovered names go through CMake lists: ';' splits a name, and an unbalanced '[' or
+  # ']' keeps every later name of the executable in one list element. Either way ctest then
+  # runs test specs that match no case. A name with one of them is refused here, and every
+  # discovered test runs with --warn NoTests, so a spec that matches nothing fails instead of
+  # passing with "No tests ran".
   foreach(source IN LISTS ARG_SOURCES)
-    file(STRINGS ${source} cases REGEX "TEST_CASE\\(\"[^\"]*;")
+    file(STRINGS ${source} cases REGEX "TEST_CASE\\(\"[^\"]*[][;]")
     if(cases)
-      message(FATAL_ERROR "${source}: a TEST_CASE name contains ';', which ctest cannot run: ${cases}")
+      message(FATAL_ERROR "${source}: a TEST_CASE name contains ';', '[' or ']', which ctest cannot run: ${cases}")
     endif()
   endforeach()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers)
-  catch_discover_tests(${name} TEST_PREFIX "${name}." PROPERTIES LABELS ${ARG_LABEL}
-                       DISCOVERY_TIMEOUT 60)
+  catch_discover_tests(${name} TEST_PREFIX "${name}." EXTRA_ARGS --warn NoTests
+                       PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 60)
 endfunction()

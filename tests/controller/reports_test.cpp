@@ -171,7 +171,7 @@ TEST_CASE("reports through the Store interface equal reports through the second 
     CHECK(to_csv(*delivery_store) == to_csv(*delivery_connection));
 }
 
-TEST_CASE("list_proof_of_play takes plays started in [from, to)", "[reports][store]") {
+TEST_CASE("list_proof_of_play takes plays started from `from` up to but not at `to`", "[reports][store]") {
     FleetFixture fixture;
     fixture.add_device("screen-1", "zone-1");
     insert_plays(fixture, "screen-1", 4, PlayOutcome::Completed, utc("2026-11-27T00:00:00Z"), 1);
