@@ -5,7 +5,7 @@
 #include "managed_broker_fixture.hpp"
 #include "protocol/mqtt_itest_support.hpp"
 #include "support/process_probes.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 

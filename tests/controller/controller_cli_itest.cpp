@@ -3,7 +3,7 @@
 
 #include "support/mosquitto_broker.hpp"
 #include "support/process_probes.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 

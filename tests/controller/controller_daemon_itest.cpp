@@ -6,7 +6,7 @@
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/provisioning.hpp"
 #include "protocol/mqtt_itest_support.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>

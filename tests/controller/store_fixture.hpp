@@ -5,7 +5,7 @@
 #include "bantin/controller/auth.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 #include "support/simulated_clock.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // (docs/web.md). The HTTP side (headers, traversal attempts) is tests/web/console.test.mjs.
 #include "bantin/controller/web_console.hpp"
 
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -4,6 +4,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/media/fetch.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -15,26 +16,7 @@
 
 namespace bantin::media::testing {
 
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "bantin-media-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            std::abort();
-        }
-        m_path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TemporaryDirectory(const TemporaryDirectory&) = delete;
-    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
+using bantin::testing::TemporaryDirectory;
 
 class SettableClock final : public Clock {
 public:

@@ -4,6 +4,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/player/playback_engine.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,26 +17,7 @@
 
 namespace bantin::testing {
 
-class TempDir {
-public:
-    TempDir() {
-        m_path = std::filesystem::temp_directory_path() /
-                 ("bantin-player-" + std::to_string(std::random_device{}()) +
-                  std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(m_path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    const std::filesystem::path& path() const { return m_path; }
-    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-    std::filesystem::path m_path;
-};
+using TempDir = bantin::testing::TemporaryDirectory;
 
 inline std::string run_output(const std::string& command) {
     std::string output;

@@ -3,6 +3,7 @@
 
 #include "bantin/protocol/broker_config.hpp"
 #include "bantin/protocol/envelope.hpp"
+#include "support/temporary_directory.hpp"
 
 // The internal writer under write_broker_files, tested here with forced temporary names.
 #include "../../protocol/src/private_file.hpp"
@@ -43,24 +44,7 @@ BrokerAccounts sample_accounts() {
 namespace fs = std::filesystem;
 
 // A fresh directory, removed with its content at the end of the test.
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        std::string pattern = (fs::temp_directory_path() / "bantin-broker-files-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    TemporaryDirectory(const TemporaryDirectory&) = delete;
-    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using bantin::testing::TemporaryDirectory;
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);

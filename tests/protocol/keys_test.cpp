@@ -1,5 +1,6 @@
 #include "bantin/protocol/keys.hpp"
 #include "protocol/sample_messages.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,22 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory under the system temp dir, removed at scope exit.
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        std::string pattern = (fs::temp_directory_path() / "bantin-keys-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using bantin::testing::TemporaryDirectory;
 
 unsigned mode_of(const fs::path& path) {
     struct stat info {};

@@ -3,6 +3,7 @@
 
 #include "bantin/protocol/envelope.hpp"
 #include "protocol/sample_messages.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,22 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        std::string pattern = (fs::temp_directory_path() / "bantin-openssl-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    fs::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-    fs::path m_path;
-};
+using bantin::testing::TemporaryDirectory;
 
 void write_bytes(const fs::path& path, std::string_view bytes) {
     std::ofstream out(path, std::ios::binary);

@@ -1,5 +1,6 @@
 #include "bantin/protocol/provisioning.hpp"
 #include "protocol/sample_messages.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -30,22 +31,7 @@ Provisioning sample() {
     return provisioning;
 }
 
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        std::string pattern = (fs::temp_directory_path() / "bantin-prov-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using bantin::testing::TemporaryDirectory;
 
 }  // namespace
 

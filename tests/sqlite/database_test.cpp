@@ -1,6 +1,6 @@
 #include "bantin/sqlite/database.hpp"
 
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 

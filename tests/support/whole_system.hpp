@@ -18,9 +18,9 @@
 // One test thread.
 
 #include "bantin/sqlite/database.hpp"
-#include "sqlite/temporary_directory.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/small_disk.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>

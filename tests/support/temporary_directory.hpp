@@ -1,5 +1,6 @@
 #pragma once
 // A fresh directory under the system temp path, removed with everything in it on destruction.
+// The one temporary directory of the tests (each suite used to carry its own copy).
 
 #include <filesystem>
 #include <random>
@@ -27,6 +28,7 @@ public:
 
     const std::filesystem::path& path() const { return m_path; }
     std::string file(const std::string& name) const { return (m_path / name).string(); }
+    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
 
 private:
     std::filesystem::path m_path;
