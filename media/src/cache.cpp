@@ -1,6 +1,6 @@
 #include "bantin/media/cache.hpp"
 
-#include "sqlite_handle.hpp"
+#include "bantin/sqlite/database.hpp"
 
 #include <sys/statvfs.h>
 
@@ -56,16 +56,13 @@ Result<std::unique_ptr<MediaCache>> MediaCache::open(const ContentStore& store, 
     if (options.max_bytes == 0) {
         return fail(Errc::InvalidInput, "media cache: max_bytes must be > 0");
     }
-    auto connection = sqlite::Database::open(options.database);
+    // WAL (set by sqlite::Database::open): the player's other connection to the same file keeps
+    // reading while this one writes. NORMAL: the index is rebuilt from the files if it is lost.
+    sqlite::OpenOptions open_options;
+    open_options.synchronous = sqlite::Synchronous::Normal;
+    auto connection = sqlite::Database::open(options.database.string(), open_options);
     if (!connection) {
         return std::unexpected(connection.error());
-    }
-    // WAL: the player's other connection to the same file keeps reading while we write.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;"}) {
-        auto done = connection->execute(pragma);
-        if (!done) {
-            return std::unexpected(done.error());
-        }
     }
     auto created = connection->execute(std::string{schema});
     if (!created) {
@@ -111,10 +108,10 @@ Result<void> MediaCache::reconcile() {
             if (!row) {
                 return rollback_on_error(row.error());
             }
-            if (!*row) {
+            if (*row == sqlite::Step::Done) {
                 break;
             }
-            indexed.emplace(select->column_text(0), static_cast<std::uint64_t>(select->column_int(1)));
+            indexed.emplace(select->column_text(0), static_cast<std::uint64_t>(select->column_int64(1)));
         }
     }
     for (const auto& [sha256, size] : indexed) {
@@ -191,7 +188,7 @@ Result<std::uint64_t> MediaCache::used_bytes_locked() const {
     if (!row) {
         return std::unexpected(row.error());
     }
-    return static_cast<std::uint64_t>(select->column_int(0));
+    return static_cast<std::uint64_t>(select->column_int64(0));
 }
 
 Result<std::uint64_t> MediaCache::pinned_present_bytes_locked() const {
@@ -206,8 +203,8 @@ Result<std::uint64_t> MediaCache::pinned_present_bytes_locked() const {
         if (!row) {
             return std::unexpected(row.error());
         }
-        if (*row) {
-            total += static_cast<std::uint64_t>(statement->column_int(0));
+        if (*row == sqlite::Step::Row) {
+            total += static_cast<std::uint64_t>(statement->column_int64(0));
         }
     }
     return total;
@@ -277,12 +274,12 @@ Result<std::vector<std::string>> MediaCache::reserve(std::uint64_t requested_byt
         if (!row) {
             return std::unexpected(row.error());
         }
-        if (!*row) {
+        if (*row == sqlite::Step::Done) {
             break;
         }
         std::string sha256 = select->column_text(0);
         if (m_pinned.find(sha256) == m_pinned.end()) {
-            candidates.emplace_back(std::move(sha256), static_cast<std::uint64_t>(select->column_int(1)));
+            candidates.emplace_back(std::move(sha256), static_cast<std::uint64_t>(select->column_int64(1)));
         }
     }
 
@@ -391,10 +388,10 @@ Result<CacheUsage> MediaCache::usage() const {
         if (!row) {
             return std::unexpected(row.error());
         }
-        if (!*row) {
+        if (*row == sqlite::Step::Done) {
             break;
         }
-        const auto size = static_cast<std::uint64_t>(select->column_int(1));
+        const auto size = static_cast<std::uint64_t>(select->column_int64(1));
         usage.used_bytes += size;
         ++usage.items;
         if (m_pinned.find(select->column_text(0)) != m_pinned.end()) {
@@ -419,7 +416,7 @@ Result<std::vector<std::string>> MediaCache::by_age() const {
         if (!row) {
             return std::unexpected(row.error());
         }
-        if (!*row) {
+        if (*row == sqlite::Step::Done) {
             break;
         }
         digests.push_back(select->column_text(0));
