@@ -1,6 +1,7 @@
 #include "bantin/controller/alerts.hpp"
 
 #include "bantin/controller/bundle_builder.hpp"
+#include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/roles.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
@@ -15,30 +16,13 @@ namespace bantin::controller {
 namespace {
 
 std::string random_alert_id() {
-    if (sodium_init() < 0)
-        std::abort();
-    std::array<unsigned char, 8> bytes{};
-    randombytes_buf(bytes.data(), bytes.size());
-    std::array<char, 17> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
-    return "alert-" + std::string(hex.data(), 16);
+    return random_id("alert-");
 }
 
 nlohmann::ordered_json alert_json(const AlertRecord& record) {
-    const auto& alert = record.alert;
     nlohmann::ordered_json json;
-    json["id"] = alert.id;
-    json["state"] = to_string(record.state);
-    json["status"] = scheduler::to_string(alert.status);
-    json["severity"] = scheduler::to_string(alert.severity);
-    json["all_zones"] = alert.all_zones;
-    json["zones"] = alert.zones;
-    json["headline"] = alert.headline;
-    json["text"] = alert.text;
-    json["issued"] = format_utc(alert.issued);
-    json["expires"] = format_utc(alert.expires);
-    json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
-    json["playlist"] = alert.playlist;
+    add_alert_fields(json, record);
+    json["playlist"] = record.alert.playlist;
     json["media"] = record.media;
     json["created_by"] = record.created_by;
     json["cancelled_by"] = record.cancelled_by ? nlohmann::ordered_json(*record.cancelled_by) : nullptr;
@@ -66,6 +50,21 @@ std::chrono::seconds expiry_from(TimePoint now, TimePoint expires) {
 }
 
 }  // namespace
+
+void add_alert_fields(nlohmann::ordered_json& json, const AlertRecord& record) {
+    const auto& alert = record.alert;
+    json["id"] = alert.id;
+    json["state"] = to_string(record.state);
+    json["status"] = scheduler::to_string(alert.status);
+    json["severity"] = scheduler::to_string(alert.severity);
+    json["all_zones"] = alert.all_zones;
+    json["zones"] = alert.zones;
+    json["headline"] = alert.headline;
+    json["text"] = alert.text;
+    json["issued"] = format_utc(alert.issued);
+    json["expires"] = format_utc(alert.expires);
+    json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
+}
 
 Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
     auto audio = media::synthesize_speech(text, m_store, m_options);

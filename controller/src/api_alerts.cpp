@@ -16,20 +16,9 @@ namespace {
 
 nlohmann::ordered_json alert_view(const AlertRecord& record,
                                   const std::vector<AlertConfirmation>& confirmations) {
-    const auto& alert = record.alert;
     nlohmann::ordered_json json;
-    json["id"] = alert.id;
-    json["state"] = to_string(record.state);
-    json["status"] = scheduler::to_string(alert.status);
-    json["live"] = alert.status == scheduler::AlertStatus::Actual;
-    json["severity"] = scheduler::to_string(alert.severity);
-    json["all_zones"] = alert.all_zones;
-    json["zones"] = alert.zones;
-    json["headline"] = alert.headline;
-    json["text"] = alert.text;
-    json["issued"] = format_utc(alert.issued);
-    json["expires"] = format_utc(alert.expires);
-    json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
+    add_alert_fields(json, record);
+    json["live"] = record.alert.status == scheduler::AlertStatus::Actual;
     json["media"] =
         record.media.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(record.media);
     json["created_by"] = record.created_by;

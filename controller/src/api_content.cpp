@@ -1,5 +1,7 @@
 #include "api_content.hpp"
 
+#include "bantin/controller/record_json.hpp"
+
 #include "bantin/scheduler/json.hpp"
 
 namespace bantin::controller {
@@ -11,22 +13,6 @@ void register_content_routes(ApiServer& server, ApiContext& context) {
 }
 
 namespace api {
-
-namespace {
-
-nlohmann::ordered_json optional_time(const std::optional<TimePoint>& time) {
-    if (!time)
-        return nullptr;
-    return format_utc(*time);
-}
-
-nlohmann::ordered_json optional_user(const std::optional<UserId>& user) {
-    if (!user)
-        return nullptr;
-    return *user;
-}
-
-}  // namespace
 
 nlohmann::ordered_json media_json(const MediaRecord& record) {
     const scheduler::MediaRef& media = record.media;
@@ -58,16 +44,7 @@ nlohmann::ordered_json playlist_json(const PlaylistRecord& record) {
 nlohmann::ordered_json campaign_json(const CampaignRecord& record) {
     nlohmann::ordered_json json = scheduler::to_json(record.campaign);
     json["version"] = record.version;
-    json["author"] = record.author;
-    json["last_editor"] = optional_user(record.last_editor);
-    json["submitted_by"] = optional_user(record.submitted_by);
-    json["decided_by"] = optional_user(record.decided_by);
-    json["decision_note"] = record.decision_note;
-    json["created"] = format_utc(record.created);
-    json["updated"] = format_utc(record.updated);
-    json["submitted"] = optional_time(record.submitted);
-    json["decided"] = optional_time(record.decided);
-    json["archived"] = optional_time(record.archived);
+    add_record_fields(json, record);
     return json;
 }
 

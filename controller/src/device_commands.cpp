@@ -43,14 +43,18 @@ std::string command_summary(const protocol::Command& command) {
 
 }  // namespace
 
-std::string random_command_id() {
+std::string random_id(std::string_view prefix) {
     if (sodium_init() < 0)
-        std::abort();
+        std::abort();  // libsodium cannot start: nothing here can be made safe
     std::array<unsigned char, 8> bytes{};
     randombytes_buf(bytes.data(), bytes.size());
     std::array<char, 17> hex{};
     sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
-    return "cmd-" + std::string(hex.data(), 16);
+    return std::string{prefix} + std::string(hex.data(), 16);
+}
+
+std::string random_command_id() {
+    return random_id("cmd-");
 }
 
 DeviceCommands::DeviceCommands(Store& store, const Clock& clock, const protocol::SecretKey& key,

@@ -8,18 +8,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json optional_time(const std::optional<TimePoint>& time) {
-    if (!time)
-        return nullptr;
-    return format_utc(*time);
-}
-
-ordered_json optional_id(const std::optional<UserId>& id) {
-    if (!id)
-        return nullptr;
-    return *id;
-}
-
 ordered_json windows_json(const std::vector<scheduler::DailyWindow>& windows) {
     ordered_json array = ordered_json::array();
     for (const auto& window : windows) {
@@ -66,18 +54,34 @@ ordered_json to_json(const CampaignRecord& record) {
     json["rank"] = campaign.rank;
     json["weight"] = campaign.weight;
     json["approval"] = std::string{names::of(campaign.approval)};
+    add_record_fields(json, record);
+    json["version"] = record.version;
+    return json;
+}
+
+void add_record_fields(ordered_json& json, const CampaignRecord& record) {
     json["author"] = record.author;
-    json["last_editor"] = optional_id(record.last_editor);
-    json["submitted_by"] = optional_id(record.submitted_by);
-    json["decided_by"] = optional_id(record.decided_by);
+    json["last_editor"] = optional_user(record.last_editor);
+    json["submitted_by"] = optional_user(record.submitted_by);
+    json["decided_by"] = optional_user(record.decided_by);
     json["decision_note"] = record.decision_note;
     json["created"] = format_utc(record.created);
     json["updated"] = format_utc(record.updated);
     json["submitted"] = optional_time(record.submitted);
     json["decided"] = optional_time(record.decided);
     json["archived"] = optional_time(record.archived);
-    json["version"] = record.version;
-    return json;
+}
+
+ordered_json optional_time(const std::optional<TimePoint>& time) {
+    if (!time)
+        return nullptr;
+    return format_utc(*time);
+}
+
+ordered_json optional_user(const std::optional<UserId>& user) {
+    if (!user)
+        return nullptr;
+    return *user;
 }
 
 }  // namespace bantin::controller

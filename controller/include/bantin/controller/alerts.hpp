@@ -28,6 +28,8 @@
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -120,5 +122,9 @@ private:
 
 // "DIỄN TẬP" (drill), the marker an exercise's headline and spoken text begin with.
 inline constexpr std::string_view exercise_marker = "DI\u1EC4N T\u1EACP";
+
+// The alert's own fields (id, state, status, severity, zones, headline, text, issued, expires,
+// cancelled) added to `json`: the audit log's view and the API's view share them.
+void add_alert_fields(nlohmann::ordered_json& json, const AlertRecord& record);
 
 }  // namespace bantin::controller

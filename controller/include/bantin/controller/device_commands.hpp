@@ -70,6 +70,8 @@ private:
 
 // "cmd-" and 16 random hex digits.
 std::string random_command_id();
+// `prefix` and 16 random hex digits (libsodium's generator): "cmd-…", "alert-…".
+std::string random_id(std::string_view prefix);
 
 inline constexpr std::size_t max_screenshot_bytes = 8 * 1024 * 1024;
 
