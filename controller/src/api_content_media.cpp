@@ -240,16 +240,9 @@ void upload(ApiContext& context, const Request& request, Response& response,
 }
 
 Answer list_media(Call& call) {
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
-    auto rows = call.context.store.read_value<std::vector<MediaRecord>>(
-        [&](StoreTransaction& transaction) { return transaction.list_media(page_probe(*page)); });
-    if (!rows)
-        return refuse(rows.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& row : *rows) items.push_back(media_json(row));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<MediaRecord>(
+        call, [](StoreTransaction& transaction, Page page) { return transaction.list_media(page); },
+        media_json);
 }
 
 Result<MediaRecord> find_media(ApiContext& context, const std::string& sha256) {

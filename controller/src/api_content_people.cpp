@@ -102,16 +102,9 @@ Answer me(Call& call) {
 }
 
 Answer list_users(Call& call) {
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
-    auto users = call.context.store.read_value<std::vector<User>>(
-        [&](StoreTransaction& transaction) { return transaction.list_users(page_probe(*page)); });
-    if (!users)
-        return refuse(users.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& user : *users) items.push_back(to_json(user));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<User>(
+        call, [](StoreTransaction& transaction, Page page) { return transaction.list_users(page); },
+        [](const User& user) { return to_json(user); });
 }
 
 // The user of the path: 404 for an id that cannot be one.
@@ -220,9 +213,6 @@ Answer list_audit(Call& call) {
         return refuse(Refusal(403, "permission-denied",
                               "user \"" + caller.name + "\" (" + std::string{to_string(caller.role)} +
                                   ") may not read the audit log; admins and approvers may"));
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
     AuditFilter filter;
     filter.entity_type = call.parameter("entity_type").value_or("");
     filter.entity_id = call.parameter("entity_id").value_or("");
@@ -232,13 +222,9 @@ Answer list_audit(Call& call) {
             return refuse(Refusal::invalid("user: expected a user id"));
         filter.user = *user;
     }
-    auto entries = call.context.store.read_value<std::vector<AuditEntry>>(
-        [&](StoreTransaction& transaction) { return transaction.list_audit(filter, page_probe(*page)); });
-    if (!entries)
-        return refuse(entries.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& entry : *entries) items.push_back(audit_json(entry));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<AuditEntry>(
+        call, [&](StoreTransaction& transaction, Page page) { return transaction.list_audit(filter, page); },
+        audit_json);
 }
 
 }  // namespace

@@ -75,16 +75,9 @@ Result<std::vector<std::string>> signed_off_users_of(StoreTransaction& transacti
 // ---- playlists ----
 
 Answer list_playlists(Call& call) {
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
-    auto rows = call.context.store.read_value<std::vector<PlaylistRecord>>(
-        [&](StoreTransaction& transaction) { return transaction.list_playlists(page_probe(*page)); });
-    if (!rows)
-        return refuse(rows.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& row : *rows) items.push_back(playlist_json(row));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<PlaylistRecord>(
+        call, [](StoreTransaction& transaction, Page page) { return transaction.list_playlists(page); },
+        playlist_json);
 }
 
 Answer get_playlist(Call& call) {
@@ -165,9 +158,6 @@ Answer update_playlist(Call& call) {
 // ---- campaigns ----
 
 Answer list_campaigns(Call& call) {
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
     CampaignFilter filter;
     if (auto state = call.parameter("approval")) {
         for (auto candidate : {scheduler::ApprovalState::Draft, scheduler::ApprovalState::Submitted,
@@ -179,13 +169,10 @@ Answer list_campaigns(Call& call) {
             return refuse(
                 Refusal::invalid("approval: expected draft, submitted, approved, rejected or archived"));
     }
-    auto rows = call.context.store.read_value<std::vector<CampaignRecord>>(
-        [&](StoreTransaction& transaction) { return transaction.list_campaigns(filter, page_probe(*page)); });
-    if (!rows)
-        return refuse(rows.error());
-    nlohmann::ordered_json items = nlohmann::ordered_json::array();
-    for (const auto& row : *rows) items.push_back(campaign_json(row));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<CampaignRecord>(
+        call,
+        [&](StoreTransaction& transaction, Page page) { return transaction.list_campaigns(filter, page); },
+        campaign_json);
 }
 
 Answer get_campaign(Call& call) {

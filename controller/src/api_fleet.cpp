@@ -128,16 +128,9 @@ std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body,
 }
 
 Answer list_devices(FleetServices&, Call& call) {
-    auto page = parse_page(call);
-    if (!page)
-        return refuse(page.error());
-    auto devices = call.context.store.read_value<std::vector<DeviceRecord>>(
-        [&](StoreTransaction& transaction) { return transaction.list_devices(page_probe(*page)); });
-    if (!devices)
-        return refuse(devices.error());
-    auto items = nlohmann::ordered_json::array();
-    for (const auto& device : *devices) items.push_back(device_to_json(device));
-    return ok(page_json(*page, std::move(items)));
+    return list_page<DeviceRecord>(
+        call, [](StoreTransaction& transaction, Page page) { return transaction.list_devices(page); },
+        [](const DeviceRecord& device) { return device_to_json(device); });
 }
 
 Answer get_device(FleetServices& fleet, Call& call) {

@@ -116,6 +116,22 @@ Result<Page> parse_page(const Call& call);
 // {"items": [...], "next_cursor": ...} for a page fetched with page_probe().
 nlohmann::ordered_json page_json(Page page, nlohmann::ordered_json items);
 
+// A page of rows as {"items", "next_cursor"}: `fetch(transaction, page)` reads page.limit + 1
+// rows (page_probe()), `view(row)` makes each item.
+template <class Row, class Fetch, class View>
+Answer list_page(Call& call, Fetch fetch, View view) {
+    auto page = parse_page(call);
+    if (!page)
+        return refuse(page.error());
+    auto rows = call.context.store.read_value<std::vector<Row>>(
+        [&](StoreTransaction& transaction) { return fetch(transaction, page_probe(*page)); });
+    if (!rows)
+        return refuse(rows.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const auto& row : *rows) items.push_back(view(row));
+    return ok(page_json(*page, std::move(items)));
+}
+
 enum class BodyRule {
     None,      // nothing is read (a body, if any, is ignored)
     Required,  // a JSON object
