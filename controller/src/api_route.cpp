@@ -1,5 +1,7 @@
 #include "api_route.hpp"
 
+#include "http_guard.hpp"
+
 #include <httplib.h>
 
 namespace bantin::controller::api {
@@ -120,9 +122,23 @@ std::optional<std::string> Call::parameter(std::string_view name) const {
 }
 
 Result<Page> parse_page(const Call& call) {
-    httplib::Request request;
-    for (const auto& [name, value] : call.query) request.params.emplace(name, value);
-    return controller::parse_page(request);
+    Page page;
+    page.limit = default_page_limit;
+    if (auto text = call.parameter("limit")) {
+        auto limit = parse_decimal(*text);
+        if (!limit || *limit < 1 || *limit > max_page_limit)
+            return fail(Errc::InvalidInput,
+                        "limit: expected an integer from 1 to " + std::to_string(max_page_limit));
+        page.limit = static_cast<int>(*limit);
+    }
+    const char* offset_name = call.parameter("cursor") ? "cursor" : "offset";
+    if (auto text = call.parameter(offset_name)) {
+        auto offset = parse_decimal(*text);
+        if (!offset || *offset < 0 || *offset > 1'000'000'000)
+            return fail(Errc::InvalidInput, std::string{offset_name} + ": not a cursor this server gave out");
+        page.offset = static_cast<int>(*offset);
+    }
+    return page;
 }
 
 nlohmann::ordered_json page_json(Page page, nlohmann::ordered_json items) {

@@ -111,7 +111,8 @@ struct Call {
     BodyFields fields() const { return BodyFields(body); }
 };
 
-// `?limit=` and `?cursor=` (or `?offset=`) as parse_page(Request) reads them.
+// `?limit=N` (1..max_page_limit, default default_page_limit) and `?cursor=C` (the opaque
+// next_cursor of the previous page; `?offset=N` too); InvalidInput naming a bad parameter.
 Result<Page> parse_page(const Call& call);
 // {"items": [...], "next_cursor": ...} for a page fetched with page_probe().
 nlohmann::ordered_json page_json(Page page, nlohmann::ordered_json items);

@@ -291,35 +291,6 @@ Result<std::string> required_string(const nlohmann::json& body, std::string_view
     return std::move(**value);
 }
 
-Result<std::optional<std::int64_t>> optional_integer(const nlohmann::json& body, std::string_view field) {
-    auto found = body.find(field);
-    if (found == body.end() || found->is_null())
-        return std::optional<std::int64_t>{};
-    if (!found->is_number_integer())
-        return fail(Errc::InvalidInput,
-                    field_name(field) + ": expected an integer, got " + found->type_name());
-    return std::optional<std::int64_t>{found->get<std::int64_t>()};
-}
-
-Result<std::int64_t> required_integer(const nlohmann::json& body, std::string_view field) {
-    auto value = optional_integer(body, field);
-    if (!value)
-        return std::unexpected(value.error());
-    if (!*value)
-        return fail(Errc::InvalidInput, field_name(field) + ": required");
-    return **value;
-}
-
-Result<std::optional<bool>> optional_boolean(const nlohmann::json& body, std::string_view field) {
-    auto found = body.find(field);
-    if (found == body.end() || found->is_null())
-        return std::optional<bool>{};
-    if (!found->is_boolean())
-        return fail(Errc::InvalidInput,
-                    field_name(field) + ": expected true or false, got " + found->type_name());
-    return std::optional<bool>{found->get<bool>()};
-}
-
 std::string path_match(const httplib::Request& request, std::size_t index) {
     if (index >= request.matches.size())
         return {};
@@ -328,37 +299,8 @@ std::string path_match(const httplib::Request& request, std::size_t index) {
 
 // ---- pagination ----
 
-Result<Page> parse_page(const httplib::Request& request) {
-    Page page;
-    page.limit = default_page_limit;
-    if (request.has_param("limit")) {
-        auto limit = parse_decimal(request.get_param_value("limit"));
-        if (!limit || *limit < 1 || *limit > max_page_limit)
-            return fail(Errc::InvalidInput,
-                        "limit: expected an integer from 1 to " + std::to_string(max_page_limit));
-        page.limit = static_cast<int>(*limit);
-    }
-    const char* offset_name = request.has_param("cursor") ? "cursor" : "offset";
-    if (request.has_param(offset_name)) {
-        auto offset = parse_decimal(request.get_param_value(offset_name));
-        if (!offset || *offset < 0 || *offset > 1'000'000'000)
-            return fail(Errc::InvalidInput, std::string{offset_name} + ": not a cursor this server gave out");
-        page.offset = static_cast<int>(*offset);
-    }
-    return page;
-}
-
 Page page_probe(Page page) {
     return Page{page.limit + 1, page.offset};
-}
-
-void send_page(httplib::Response& response, Page page, nlohmann::ordered_json items) {
-    nlohmann::ordered_json next = nullptr;
-    if (items.is_array() && items.size() > static_cast<std::size_t>(page.limit)) {
-        items.erase(items.begin() + page.limit, items.end());
-        next = std::to_string(page.offset + page.limit);
-    }
-    send_json(response, 200, nlohmann::ordered_json{{"items", std::move(items)}, {"next_cursor", next}});
 }
 
 // ---- files ----

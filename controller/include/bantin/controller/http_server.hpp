@@ -166,13 +166,10 @@ std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, h
 std::optional<nlohmann::json> parse_optional_json_body(const httplib::Request& request,
                                                        httplib::Response& response);
 
-// Reads typed fields of a parsed body; errors are InvalidInput naming the field
-// ("reason: expected a string"). `required` fields that are absent fail too.
+// Reads a string field of a parsed body (sign-in; the session routes use api::BodyFields);
+// errors are InvalidInput naming the field. A `required` field that is absent fails too.
 Result<std::optional<std::string>> optional_string(const nlohmann::json& body, std::string_view field);
 Result<std::string> required_string(const nlohmann::json& body, std::string_view field);
-Result<std::optional<std::int64_t>> optional_integer(const nlohmann::json& body, std::string_view field);
-Result<std::int64_t> required_integer(const nlohmann::json& body, std::string_view field);
-Result<std::optional<bool>> optional_boolean(const nlohmann::json& body, std::string_view field);
 
 // Path capture `index` (1-based) of the route's regex.
 std::string path_match(const httplib::Request& request, std::size_t index);
@@ -184,12 +181,10 @@ std::string path_match(const httplib::Request& request, std::size_t index);
 inline constexpr int default_page_limit = 100;
 inline constexpr int max_page_limit = 500;
 
-// InvalidInput naming the parameter on a bad value.
-Result<Page> parse_page(const httplib::Request& request);
-// Fetch page.limit + 1 rows with the returned Page, then call send_page with them: the extra
-// row only tells whether there is a next page.
+// Fetch page.limit + 1 rows with the Page from page_probe(): the extra row only tells whether
+// there is a next page (api::parse_page and api::page_json in controller/src/api_route.hpp read
+// the parameters and make the answer).
 Page page_probe(Page page);
-void send_page(httplib::Response& response, Page page, nlohmann::ordered_json items);
 
 // ---- files ----
 
