@@ -47,11 +47,11 @@ std::optional<std::string> BodyFields::optional_string(std::string_view field) {
 }
 
 std::string BodyFields::required_string(std::string_view field) {
-    if (m_body.contains(field) && !m_body.at(std::string{field}).is_null())
-        return optional_string(field).value_or("");
-    m_read.emplace(field);
-    problem(std::string{field} + ": required");
-    return {};
+    if (take(field) == nullptr) {
+        problem(std::string{field} + ": required");
+        return {};
+    }
+    return optional_string(field).value_or("");
 }
 
 std::optional<std::int64_t> BodyFields::optional_integer(std::string_view field) {
