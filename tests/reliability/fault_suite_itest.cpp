@@ -79,7 +79,7 @@ class Town {
 public:
     explicit Town(int players) {
         for (int index = 1; index <= players; ++index) {
-            char name[16];
+            char name[24];
             std::snprintf(name, sizeof name, "scr-rel-%02d", index);
             m_devices.emplace_back(name);
         }
