@@ -130,11 +130,9 @@ Answer get_user(Call& call) {
     if (*id != call.user.user.id)
         if (auto allowed_here = require(call.user.user, Action::ManageUsers); !allowed_here)
             return refuse(allowed_here.error());
-    auto user = call.context.store.read_value<User>(
-        [&](StoreTransaction& transaction) { return transaction.user_by_id(*id); });
-    if (!user)
-        return refuse(user.error());
-    return ok(to_json(*user));
+    return show_one<User>(
+        call, [&](StoreTransaction& transaction) { return transaction.user_by_id(*id); },
+        [](const User& user) { return to_json(user); });
 }
 
 Answer create_user(Call& call) {

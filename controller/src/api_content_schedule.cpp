@@ -2,6 +2,7 @@
 // The preview routes (a device's timeline, a campaign's conflicts) are api_content_preview.cpp.
 #include "api_content.hpp"
 #include "api_route.hpp"
+#include "api_schedule_handlers.hpp"
 
 #include "bantin/controller/model_builder.hpp"
 #include "bantin/scheduler/json.hpp"
@@ -72,6 +73,10 @@ Result<std::vector<std::string>> signed_off_users_of(StoreTransaction& transacti
     return ids;
 }
 
+}  // namespace
+
+namespace schedule {
+
 // ---- playlists ----
 
 Answer list_playlists(Call& call) {
@@ -81,11 +86,9 @@ Answer list_playlists(Call& call) {
 }
 
 Answer get_playlist(Call& call) {
-    auto row = call.context.store.read_value<PlaylistRecord>(
-        [&](StoreTransaction& transaction) { return transaction.playlist_by_id(call.capture(1)); });
-    if (!row)
-        return refuse(row.error());
-    return ok(playlist_json(*row));
+    return show_one<PlaylistRecord>(
+        call, [&](StoreTransaction& transaction) { return transaction.playlist_by_id(call.capture(1)); },
+        playlist_json);
 }
 
 Answer create_playlist(Call& call) {
@@ -176,11 +179,9 @@ Answer list_campaigns(Call& call) {
 }
 
 Answer get_campaign(Call& call) {
-    auto row = call.context.store.read_value<CampaignRecord>(
-        [&](StoreTransaction& transaction) { return transaction.campaign_by_id(call.capture(1)); });
-    if (!row)
-        return refuse(row.error());
-    return ok(campaign_json(*row));
+    return show_one<CampaignRecord>(
+        call, [&](StoreTransaction& transaction) { return transaction.campaign_by_id(call.capture(1)); },
+        campaign_json);
 }
 
 Answer create_campaign(Call& call) {
@@ -205,8 +206,6 @@ Answer update_campaign(Call& call) {
         return refuse(edited.error());
     return ok(campaign_json(*edited));
 }
-
-enum class Step { Submit, Approve, Reject, Archive };
 
 // {"version": n} makes the step refuse (409) when the campaign changed since that version was
 // read. An approver's decision must name it: it signs off what they reviewed, never a version
@@ -268,11 +267,9 @@ Answer list_zones(Call& call) {
 }
 
 Answer get_zone(Call& call) {
-    auto zone = call.context.store.read_value<ZoneRecord>(
-        [&](StoreTransaction& transaction) { return transaction.zone_by_id(call.capture(1)); });
-    if (!zone)
-        return refuse(zone.error());
-    return ok(zone_json(*zone));
+    return show_one<ZoneRecord>(
+        call, [&](StoreTransaction& transaction) { return transaction.zone_by_id(call.capture(1)); },
+        zone_json);
 }
 
 Answer create_zone(Call& call) {
@@ -353,9 +350,10 @@ Answer list_tags(Call& call) {
     return ok({{"items", std::move(items)}, {"next_cursor", nullptr}});
 }
 
-}  // namespace
+}  // namespace schedule
 
 void register_schedule_routes(ApiServer& server, ApiContext& context) {
+    using namespace schedule;
     Routes routes(server, context);
     const std::string id{id_pattern};
     const RouteRule read{Action::Read};

@@ -134,12 +134,11 @@ Answer list_devices(FleetServices&, Call& call) {
 }
 
 Answer get_device(FleetServices& fleet, Call& call) {
-    const std::string id = call.capture(1);
-    auto device = call.context.store.read_value<DeviceRecord>(
-        [&](StoreTransaction& transaction) { return transaction.device_by_id(id); });
-    if (!device)
-        return refuse(device.error());
-    return ok(device_view(call.context.store, *device, fleet.stalls, call.context.clock.wall()));
+    return show_one<DeviceRecord>(
+        call, [&](StoreTransaction& transaction) { return transaction.device_by_id(call.capture(1)); },
+        [&](const DeviceRecord& device) {
+            return device_view(call.context.store, device, fleet.stalls, call.context.clock.wall());
+        });
 }
 
 nlohmann::ordered_json provisioned_json(const DeviceRecord& device,

@@ -133,6 +133,17 @@ Answer list_page(Call& call, Fetch fetch, View view) {
     return ok(page_json(*page, std::move(items)));
 }
 
+// One row as JSON: `fetch(transaction)` reads it (a missing row is the store's 404), `view(row)`
+// shows it.
+template <class Row, class Fetch, class View>
+Answer show_one(Call& call, Fetch fetch, View view) {
+    auto row =
+        call.context.store.read_value<Row>([&](StoreTransaction& transaction) { return fetch(transaction); });
+    if (!row)
+        return refuse(row.error());
+    return ok(view(*row));
+}
+
 enum class BodyRule {
     None,      // nothing is read (a body, if any, is ignored)
     Required,  // a JSON object

@@ -1,17 +1,12 @@
 #pragma once
-// A controller API server on a free 127.0.0.1 port over a real SQLite file and a real media
-// store in a temporary directory, with an httplib client and helpers to sign people in and to
-// make media files with ffmpeg. Route tests of every API file can reuse it: register more
-// routes with `register_extra` before `start()`.
+// A controller API server on a free 127.0.0.1 port serving ApiContextFixture's context (a real
+// SQLite file and a real media store in a temporary directory), with an httplib client and
+// helpers to sign people in and to make media files with ffmpeg. Route tests of every API file
+// can reuse it: register more routes with `register_extra` before `start()`.
 
-#include "bantin/config/controller_config.hpp"
-#include "bantin/controller/approval.hpp"
-#include "bantin/controller/auth.hpp"
+#include "api_context_fixture.hpp"
 #include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
-#include "bantin/controller/sqlite_store.hpp"
-#include "bantin/media/store.hpp"
-#include "store_fixture.hpp"
 
 #include <httplib.h>
 #include <catch2/catch.hpp>
@@ -27,21 +22,9 @@
 
 namespace bantin::testing {
 
-class ApiFixture : public StoreFixture {
+class ApiFixture : public ApiContextFixture {
 public:
     ApiFixture() {
-        config.storage.data_dir = directory.path();
-        config.storage.max_upload_mb = 1;
-        auto media_store = media::ContentStore::open(directory.path() / "media");
-        if (!media_store)
-            FAIL(media_store.error().message());
-        content.emplace(std::move(*media_store));
-        auth = std::make_unique<controller::Auth>(*store, clock, cheap_auth_policy());
-        approval = std::make_unique<controller::ApprovalService>(*store, clock);
-        context = std::make_unique<controller::ApiContext>(controller::ApiContext{
-            *store, *auth, *approval, clock, config, *content, [this](std::vector<std::string> ids) {
-                for (auto& id : ids) changed_campaigns.push_back(std::move(id));
-            }});
         controller::ApiServerOptions options;
         options.address = "127.0.0.1";
         options.port = 0;
@@ -124,14 +107,8 @@ public:
         return static_cast<std::int64_t>(rows->size());
     }
 
-    config::ControllerConfig config;
-    std::optional<media::ContentStore> content;
-    std::unique_ptr<controller::Auth> auth;
-    std::unique_ptr<controller::ApprovalService> approval;
-    std::unique_ptr<controller::ApiContext> context;
     std::unique_ptr<controller::ApiServer> server;
     std::unique_ptr<httplib::Client> client;
-    std::vector<std::string> changed_campaigns;
 };
 
 inline nlohmann::json body_of(const httplib::Result& response) {
