@@ -32,18 +32,6 @@ auto absolute_or_empty() {
     };
 }
 
-auto known_time_zone() {
-    return [](const std::string& value) -> std::optional<std::string> {
-        try {
-            (void)date::locate_zone(value);
-            return std::nullopt;
-        } catch (const std::exception&) {
-            return "unknown time zone " + detail::quote(value) +
-                   " (use an IANA name such as \"Asia/Ho_Chi_Minh\")";
-        }
-    };
-}
-
 auto no_spaces() {
     return [](const std::string& value) -> std::optional<std::string> {
         if (value.find_first_of(" \t\r\n") != std::string::npos)
@@ -191,7 +179,7 @@ void describe_controller(Visitor& v, Config& c) {
     });
     v.table("devices", "Defaults and limits for devices and what is sent to them.", [&] {
         v.key("default_time_zone", c.devices.default_time_zone,
-              "IANA time zone of devices registered without one.", known_time_zone());
+              "IANA time zone of devices registered without one.", detail::known_time_zone(false));
         v.key("bundle_validity_days", c.devices.bundle_validity,
               "Days a published bundle stays valid; a device offline longer stops playing it.",
               between(1, 365));

@@ -52,9 +52,14 @@ void describe_player(Visitor& v, Config& c) {
         v.key("max_volume", c.safety.max_volume,
               "Volume cap in percent; the lower of this and the provisioning file's cap applies.",
               between(0, 100));
-        v.key("quiet_hours", c.safety.quiet_hours,
-              "Local-time windows \"HH:MM-HH:MM\" (may cross midnight) in which only emergency alerts play, "
-              "added to the bundle's own quiet hours.");
+        v.key(
+            "quiet_hours", c.safety.quiet_hours,
+            "Windows \"HH:MM-HH:MM\" (may cross midnight) of local time in time_zone in which only emergency "
+            "alerts play, added to the bundle's own quiet hours.");
+        v.key("time_zone", c.safety.time_zone,
+              "IANA time zone quiet_hours are read in; empty: the system's. Never the zone a bundle names, "
+              "so a bundle cannot move the device's quiet hours.",
+              detail::known_time_zone(true));
     });
     v.table("status", "Status reports to the controller.", [&] {
         v.key("interval_s", c.status.interval, "Seconds between status reports (also sent on every change).",

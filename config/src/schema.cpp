@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include <date/tz.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -48,6 +50,19 @@ bool is_bare_key_char(char c) {
 }
 
 }  // namespace
+
+std::function<std::optional<std::string>(const std::string&)> known_time_zone(bool empty_allowed) {
+    return [empty_allowed](const std::string& value) -> std::optional<std::string> {
+        if (value.empty() && empty_allowed)
+            return std::nullopt;
+        try {
+            (void)date::locate_zone(value);
+            return std::nullopt;
+        } catch (const std::exception&) {
+            return "unknown time zone " + quote(value) + " (use an IANA name such as \"Asia/Ho_Chi_Minh\")";
+        }
+    };
+}
 
 std::optional<std::string> closest_match(std::string_view name, std::span<const std::string> candidates) {
     // A typo of a short key is at most one edit; longer keys allow a little more.

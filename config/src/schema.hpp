@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <map>
@@ -244,6 +245,9 @@ inline auto port_number() {
         return std::nullopt;
     };
 }
+
+// A validator: an IANA time zone the tz database knows ("" too when `empty_allowed`).
+std::function<std::optional<std::string>(const std::string&)> known_time_zone(bool empty_allowed);
 
 inline auto not_empty() {
     return [](const auto& value) -> std::optional<std::string> {

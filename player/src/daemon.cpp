@@ -523,6 +523,7 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
     interlocks.max_volume = config.safety.max_volume;
     for (const auto& window : config.safety.quiet_hours)
         interlocks.quiet_hours.push_back(to_scheduler(window));
+    interlocks.time_zone = safety_time_zone(config.safety);
     media::FetchOptions alert_fetch = fetch;
     alert_fetch.retry.max_attempts = 3;
     alert_fetch.retry.initial_delay = Duration{200};

@@ -2,6 +2,9 @@
 
 #include "bantin/player/mpv_renderer.hpp"
 
+#include <date/tz.h>
+#include <spdlog/spdlog.h>
+
 #include <unistd.h>
 
 #include <fstream>
@@ -85,6 +88,20 @@ EngineOptions engine_options(const config::PlayerConfig& config, scheduler::Devi
                                                            : std::filesystem::temp_directory_path(no_shm)) /
         ("bantin-notices-" + std::to_string(::getuid()));
     return options;
+}
+
+std::string safety_time_zone(const config::SafetyConfig& safety) {
+    if (!safety.time_zone.empty())
+        return safety.time_zone;  // checked by the config loader
+    try {
+        return std::string{date::current_zone()->name()};
+    } catch (const std::exception& error) {
+        spdlog::warn(
+            "safety: the system has no time zone ({}); quiet hours are read in {} "
+            "(set [safety] time_zone)",
+            error.what(), scheduler::default_time_zone);
+        return std::string{scheduler::default_time_zone};
+    }
 }
 
 }  // namespace bantin::player

@@ -27,5 +27,8 @@ media::FetchOptions fetch_options(const config::PlayerConfig& config,
                                   const protocol::Provisioning& provisioning,
                                   const std::string& software_version);
 EngineOptions engine_options(const config::PlayerConfig& config, scheduler::DeviceKind kind);
+// The zone [safety] quiet hours are read in: safety.time_zone, else the system's (/etc/localtime,
+// or TZ), else Asia/Ho_Chi_Minh with a warning. Never the zone a bundle names.
+std::string safety_time_zone(const config::SafetyConfig& safety);
 
 }  // namespace bantin::player

@@ -61,8 +61,9 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
         device.zone = identity.zone;
         device.kind = identity.kind;
     }
-    // The local interlock sits on top of whatever the bundle says.
-    for (const auto& window : interlocks.quiet_hours) device.quiet_hours.push_back(window);
+    // The local interlock sits on top of whatever the bundle says, in the device's own zone.
+    device.local_quiet_hours = interlocks.quiet_hours;
+    device.local_time_zone = interlocks.time_zone;
     model.devices = {device};
     for (const auto& alert : alerts) add_alert(model, alert);
     // A cancelled alert plays no more, whichever copy (bundle or alert message) names it.

@@ -121,14 +121,40 @@ bool campaign_runs_on(const Campaign& campaign, date::local_days day) {
     return (campaign.weekdays & (1u << (iso - 1))) != 0;
 }
 
+namespace {
+
+IntervalSet local_quiet_occurrences(const date::time_zone& zone, const LocalDay& day, const Device& device) {
+    const date::time_zone* local =
+        device.local_time_zone.empty() ? &zone : find_time_zone(device.local_time_zone);
+    if (device.local_quiet_hours.empty() || local == nullptr) {
+        return {};
+    }
+    // Every day of the local zone that overlaps this day of the device's zone: the two zones'
+    // days need not line up.
+    const auto every_day = [](date::local_days) { return true; };
+    std::vector<Interval> quiet;
+    for (LocalDay local_day_now = local_day_of(*local, day.start); local_day_now.start < day.end;
+         local_day_now = local_day(*local, local_day_now.day + date::days{1})) {
+        const auto occurrences =
+            window_occurrences(*local, local_day_now, device.local_quiet_hours, every_day);
+        quiet.insert(quiet.end(), occurrences.intervals().begin(), occurrences.intervals().end());
+    }
+    return IntervalSet(std::move(quiet)).intersect(IntervalSet{{{day.start, day.end}}});
+}
+
+}  // namespace
+
 IntervalSet device_availability(const date::time_zone& zone, const LocalDay& day, const Device& device) {
     const auto every_day = [](date::local_days) { return true; };
     IntervalSet on = device.on_hours.empty() ? IntervalSet{{{day.start, day.end}}}
                                              : window_occurrences(zone, day, device.on_hours, every_day);
-    if (device.quiet_hours.empty()) {
-        return on;
+    if (!device.quiet_hours.empty()) {
+        on = on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
     }
-    return on.subtract(window_occurrences(zone, day, device.quiet_hours, every_day));
+    if (!device.local_quiet_hours.empty()) {
+        on = on.subtract(local_quiet_occurrences(zone, day, device));
+    }
+    return on;
 }
 
 }  // namespace bantin::scheduler

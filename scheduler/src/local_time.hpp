@@ -53,7 +53,8 @@ LocalDay local_day(const date::time_zone& zone, date::local_days day);
 // Whether a campaign may run on a local date: validity dates (inclusive) and weekdays.
 bool campaign_runs_on(const Campaign& campaign, date::local_days day);
 
-// The device's on-hours minus its quiet hours on one local day.
+// The device's on-hours minus its quiet hours and its local quiet hours (evaluated in its
+// local_time_zone) on one local day of `zone`.
 IntervalSet device_availability(const date::time_zone& zone, const LocalDay& day, const Device& device);
 
 // Local wall time -> UTC. A time skipped by a DST change maps to the instant of the change;

@@ -178,6 +178,10 @@ Result<void> validate(const Model& model) {
         }
         check_windows(problems, path + ".on_hours", device.on_hours);
         check_windows(problems, path + ".quiet_hours", device.quiet_hours);
+        if (!device.local_time_zone.empty() && !find_time_zone(device.local_time_zone)) {
+            problems.add(path + ".local_time_zone", "unknown time zone \"" + device.local_time_zone + "\"");
+        }
+        check_windows(problems, path + ".local_quiet_hours", device.local_quiet_hours);
         if (device.default_volume < 0 || device.default_volume > 100) {
             problems.add(path + ".default_volume", "must be 0..100");
         }

@@ -85,6 +85,20 @@ TEST_CASE("the volume cap is a percentage", "[config][player][validation]") {
     CHECK(load_player(minimal + "[safety]\nmax_volume = 0\n"));
 }
 
+TEST_CASE("the quiet hours' time zone is an IANA zone the tz database knows, or empty for the system's",
+          "[config][player][validation]") {
+    auto config = load_player(minimal + "[safety]\ntime_zone = \"Asia/Tan_Uyen\"\n");
+    CHECK(error_lines(config) ==
+          std::vector<std::string>{"player.toml:3: safety.time_zone: unknown time zone \"Asia/Tan_Uyen\" "
+                                   "(use an IANA name such as \"Asia/Ho_Chi_Minh\")"});
+    auto set = load_player(minimal + "[safety]\ntime_zone = \"Asia/Ho_Chi_Minh\"\n");
+    REQUIRE(set);
+    CHECK(set->safety.time_zone == "Asia/Ho_Chi_Minh");
+    auto system = load_player(minimal);
+    REQUIRE(system);
+    CHECK(system->safety.time_zone.empty());
+}
+
 TEST_CASE("an unknown playback mode lists the choices", "[config][player][validation]") {
     auto config = load_player(minimal + "[playback]\nmode = \"tv\"\n");
     CHECK(error_lines(config) ==

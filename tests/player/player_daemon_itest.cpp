@@ -742,83 +742,6 @@ TEST_CASE("an alert preempts within a second, plays until it expires, and the sc
             CHECK(row.started_at < alert.alert.expires);
 }
 
-TEST_CASE("an alert that cannot be resolved is refused in status and later bundles still apply",
-          "[player][daemon][e2e][alert]") {
-    Rig rig;
-    const auto& set = MediaSet::get();
-    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
-    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
-    rig.start_player();
-    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
-    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
-    // Signed by the controller and well formed, but its text notice links speech it does not carry.
-    auto broken = make_alert(rig, audio, Duration{60'000});
-    broken.media.front().type = scheduler::MediaType::Text;
-    broken.media.front().speech = media::sha256_hex("speech the alert does not carry");
-    broken.manifest.front().type = scheduler::MediaType::Text;
-    rig.controller->publish_alert(broken);
-    REQUIRE(rig.controller->pump_until(
-        [&] {
-            auto status = rig.controller->status();
-            return status && status->last_error &&
-                   status->last_error->find("alert al-storm refused") != std::string::npos;
-        },
-        20s));
-    rig.controller->publish_bundle(make_bundle(rig, 2, {image, audio}));
-    REQUIRE(rig.controller->pump_until(
-        [&] {
-            auto status = rig.controller->status();
-            return status && status->applied_bundle_version == 2;
-        },
-        30s));
-    INFO(rig.log());
-    REQUIRE(rig.controller->pump_until(
-        [&] {
-            for (const auto& row : rig.controller->rows())
-                if (row.bundle_version == 2)
-                    return true;
-            return false;
-        },
-        30s));
-    for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Campaign);
-}
-
-TEST_CASE("local quiet hours and the volume cap hold against a bundle that asks otherwise",
-          "[player][daemon][e2e]") {
-    // Quiet hours around now, in UTC minutes (the test device's zone is UTC).
-    const auto minutes = static_cast<int>((std::chrono::floor<std::chrono::minutes>(wall_now()) -
-                                           std::chrono::floor<std::chrono::days>(wall_now()))
-                                              .count());
-    auto hhmm = [](int minute) {
-        char text[8];
-        std::snprintf(text, sizeof text, "%02d:%02d", (minute / 60) % 24, minute % 60);
-        return std::string(text);
-    };
-    const std::string window = hhmm((minutes + 1440 - 2) % 1440) + "-" + hhmm((minutes + 10) % 1440);
-    Rig rig("[safety]\nmax_volume = 30\nquiet_hours = [\"" + window + "\"]\n");
-    const auto& set = MediaSet::get();
-    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
-    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
-    rig.start_player();
-    rig.controller->publish_bundle(make_bundle(rig, 1, {image}, 100));
-    REQUIRE(rig.controller->pump_until(
-        [&] { return rig.controller->status() && rig.controller->status()->applied_bundle_version == 1; },
-        30s));
-    rig.controller->send_command(make_command("cmd-ping", protocol::CommandKind::Ping));
-    rig.controller->send_command(make_command("cmd-loud", protocol::CommandKind::SetVolume, 100));
-    REQUIRE(rig.controller->pump_until(
-        [&] { return rig.controller->reply("cmd-ping") && rig.controller->reply("cmd-loud"); }, 10s));
-    INFO(rig.log());
-    CHECK(rig.controller->reply("cmd-ping")->detail.find("volume 30") != std::string::npos);
-    CHECK(rig.controller->reply("cmd-loud")->detail == "volume 30 (asked 100, capped at 30)");
-    rig.controller->pump(3s);
-    CHECK(rig.controller->rows().empty());  // the campaign is silent in quiet hours
-
-    rig.controller->publish_alert(make_alert(rig, audio, Duration{4000}));
-    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 10s));
-    for (const auto& row : rig.controller->rows()) CHECK(row.source == protocol::SourceKind::Alert);
-}
-
 TEST_CASE(
     "a bundle activates once what it plays in the next 24 h is on disk, media for later may still be missing",
     "[player][daemon][e2e][activation]") {
@@ -944,48 +867,6 @@ TEST_CASE("continuity: the same content republished mid-item does not restart th
             CHECK(row.bundle_version == 1);
         }
     }
-}
-
-TEST_CASE("continuity: an alert playing when an unrelated bundle arrives plays once",
-          "[player][daemon][e2e][continuity]") {
-    Rig rig;
-    const auto& set = MediaSet::get();
-    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
-    const Media audio = rig.serve(set.audio, scheduler::MediaType::Audio);
-    const Media video = rig.serve(set.video, scheduler::MediaType::Video);
-    rig.start_player();
-    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
-    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
-    auto alert = make_alert(rig, audio, Duration{30'000});
-    alert.alert.repeat.count = 1;  // one pass of a 4 s item
-    alert.playlist.items = {{image.sha256, Duration{4000}, 1}};
-    alert.media.front().sha256 = image.sha256;
-    alert.media.front().type = scheduler::MediaType::Image;
-    alert.media.front().has_audio = false;
-    alert.manifest = {{image.sha256, image.size, scheduler::MediaType::Image, Duration{4000},
-                       rig.server.url(image.sha256)}};
-    rig.controller->publish_alert(alert);
-    rig.controller->pump(1500ms);
-    rig.controller->publish_bundle(make_bundle(rig, 2, {video}));
-    REQUIRE(rig.controller->pump_until(
-        [&] {
-            auto rows = rig.controller->rows();
-            return !rows.empty() && rows.back().bundle_version == 2 &&
-                   rows.back().source == protocol::SourceKind::Campaign;
-        },
-        30s));
-    INFO(rig.log());
-    const auto rows = rig.controller->rows();
-    std::vector<protocol::ProofOfPlayRow> alert_rows;
-    for (const auto& row : rows)
-        if (row.source == protocol::SourceKind::Alert)
-            alert_rows.push_back(row);
-    REQUIRE(alert_rows.size() == 1);
-    CHECK(alert_rows[0].outcome == protocol::Outcome::Completed);
-    CHECK(alert_rows[0].ended_at - alert_rows[0].started_at >= 3500ms);
-    for (const auto& row : rows)
-        if (row.bundle_version == 2)
-            CHECK(row.media == video.sha256);
 }
 
 TEST_CASE(

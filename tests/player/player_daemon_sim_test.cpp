@@ -553,3 +553,117 @@ TEST_CASE("sim: the Last Will is the offline status, and a clean stop publishes 
     CHECK(last->presence == protocol::Presence::Offline);
     CHECK(sim.mqtt().stopped());
 }
+
+TEST_CASE("sim: an alert that cannot be resolved is refused in status, and later bundles still apply",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto blue = sim.media("blue image");
+    const auto notice = sim.media("Thông báo", scheduler::MediaType::Text);
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    // Signed and well formed, but its text notice links speech the alert does not carry.
+    auto broken = sim.alert(notice, 1h);
+    broken.media.front().speech = media::sha256_hex("speech the alert does not carry");
+    sim.send(broken);
+    sim.run_for(100ms);
+    auto status = sim.daemon().status();
+    REQUIRE(status.last_error);
+    CHECK_THAT(*status.last_error, Catch::Contains("alert al-flood refused"));
+    CHECK(sim.current_media() == red.sha256);
+    sim.send(sim.bundle(2, {blue}));
+    sim.run_for(5s);
+    CHECK(sim.daemon().status().applied_bundle_version == 2);
+    const auto rows = sim.rows();
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows.rbegin()->second.bundle_version == 2);
+    CHECK(rows.rbegin()->second.media == blue.sha256);
+    for (const auto& [seq, row] : rows) CHECK(row.source == protocol::SourceKind::Campaign);
+}
+
+TEST_CASE("sim: an alert playing when an unrelated bundle arrives plays once, whole",
+          "[player][daemon][sim][alerts][continuity]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto blue = sim.media("blue image");
+    const auto siren = sim.media("siren image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    auto alert = sim.alert(siren, 30s);
+    alert.alert.repeat.count = 1;  // one pass of a 4 s item
+    alert.playlist.items = {{siren.sha256, Duration{4000}, 1}};
+    alert.media.front().duration = Duration{4000};
+    alert.manifest.front().duration = Duration{4000};
+    sim.send(alert);
+    sim.run_for(1500ms);
+    CHECK(sim.current_media() == siren.sha256);
+    sim.send(sim.bundle(2, {blue}));
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == siren.sha256);  // the new bundle does not cut the alert
+    sim.run_for(8s);
+    const auto rows = sim.rows();
+    std::vector<protocol::ProofOfPlayRow> alert_rows;
+    for (const auto& [seq, row] : rows)
+        if (row.source == protocol::SourceKind::Alert)
+            alert_rows.push_back(row);
+    REQUIRE(alert_rows.size() == 1);
+    CHECK(alert_rows[0].outcome == protocol::Outcome::Completed);
+    CHECK(alert_rows[0].duration_ms == 4000);
+    REQUIRE(rows.rbegin()->second.source == protocol::SourceKind::Campaign);
+    CHECK(rows.rbegin()->second.bundle_version == 2);
+    CHECK(rows.rbegin()->second.media == blue.sha256);
+}
+
+TEST_CASE(
+    "sim: in local quiet hours a campaign is silent, an alert still plays, and a ping tells the capped "
+    "volume",
+    "[player][daemon][sim][safety]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto siren = sim.media("siren image");
+    // Quiet all day in the device's time zone (UTC in these bundles).
+    sim.options().config.safety.quiet_hours = {config::DailyWindow{0, 24 * 60}};
+    sim.options().config.safety.max_volume = 30;
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(5s);
+    CHECK(sim.daemon().status().applied_bundle_version == 1);
+    CHECK(sim.played_media().empty());
+    CHECK(sim.rows().empty());
+    sim.send(sim.alert(siren, 3s));
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == siren.sha256);
+    protocol::Command ping;
+    ping.id = "cmd-ping";
+    ping.device = device_id;
+    ping.kind = protocol::CommandKind::Ping;
+    ping.issued_at = sim.clock().wall();
+    ping.expires_at = sim.clock().wall() + 10min;
+    sim.send(ping);
+    sim.run_for(50ms);
+    const auto replies = sim.replies();
+    REQUIRE(replies.size() == 1);
+    CHECK(replies.front().detail == "pong; volume 30; playing al-flood " + siren.sha256.substr(0, 8));
+    sim.run_for(4s);
+    const auto rows = sim.rows();
+    REQUIRE_FALSE(rows.empty());
+    for (const auto& [seq, row] : rows) CHECK(row.source == protocol::SourceKind::Alert);
+    CHECK(sim.current_media().empty());  // the alert expired: quiet again
+}
+
+TEST_CASE("sim: a bundle that says UTC cannot make the device sound in its local quiet hours",
+          "[player][daemon][sim][safety]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    // The simulated clock starts at 20:26 UTC, 03:26 in Tân Uyên: inside 22:30-05:00 there, not in UTC.
+    sim.options().config.safety.quiet_hours = {config::DailyWindow{22 * 60 + 30, 5 * 60}};
+    sim.options().config.safety.time_zone = "Asia/Ho_Chi_Minh";
+    sim.start();
+    sim.send(sim.bundle(1, {red}));  // its device's time_zone is "UTC"
+    sim.run_for(10s);
+    CHECK(sim.daemon().status().applied_bundle_version == 1);
+    CHECK(sim.played_media().empty());
+    CHECK(sim.rows().empty());
+}

@@ -316,7 +316,8 @@ TEST_CASE("local quiet hours silence a campaign the bundle plays all day", "[pla
     bundle.model.campaigns = {campaign};
     const TimePoint midnight = from_unix_ms(1'767'225'600'000);  // 2026-01-01T00:00Z
     player::LocalInterlocks interlocks;
-    interlocks.quiet_hours = {{0, 60}};  // 00:00-01:00 UTC
+    interlocks.quiet_hours = {{0, 60}};  // 00:00-01:00 on the device's own clock
+    interlocks.time_zone = "UTC";        // which here is UTC
     auto plan = player::Plan::create(&bundle, {}, interlocks, {"dev-1", "z", scheduler::DeviceKind::Screen});
     REQUIRE(plan);
     auto quiet = plan->entries(midnight, midnight + std::chrono::minutes{60});

@@ -299,6 +299,46 @@ TEST_CASE("quiet hours block campaigns, including fixed-time ones", "[rules][hou
     }
 }
 
+TEST_CASE("local quiet hours hold in the device's own zone whatever zone the bundle gives it",
+          "[rules][hours][safety]") {
+    Model model = town();
+    model.playlists = {playlist("p", {item(audio)})};
+    model.campaigns = {loop("music", "p"), fixed("night", "p", {20 * 60})};  // 20:00 "UTC" is 03:00 here
+    model.alerts = {alert("flood", "p", hcm(3, 10), hcm(3, 20))};
+    Device device = speaker();
+    device.time_zone = "UTC";  // a hostile or mis-set bundle
+    device.local_time_zone = "Asia/Ho_Chi_Minh";
+    device.local_quiet_hours = {{22 * 60 + 30, 5 * 60}};
+    model.devices = {device};
+    const auto timeline_resolver = make_resolver(model);
+    const auto timeline = resolve(timeline_resolver, device, hcm(0), hcm(24));
+    for (const auto& entry : timeline) {
+        if (entry.source_id == "flood")
+            continue;
+        INFO(entry.source_id << " at " << format_utc(entry.start));
+        CHECK((entry.end <= hcm(22, 30) && entry.start >= hcm(5)));
+    }
+    CHECK(total_for(timeline, "night") == 0s);
+    CHECK(total_for(timeline, "music") == 17h + 30min);
+    CHECK(total_for(timeline, "flood") == 10min);  // a live alert still sounds
+
+    // The same windows read in the bundle's zone (what a device did before) would have let the
+    // 03:00 programme play: 22:30-05:00 UTC is 05:30-12:00 here.
+    Device naive = device;
+    naive.local_time_zone = "UTC";
+    const auto shifted = resolve(timeline_resolver, naive, hcm(0), hcm(24));
+    CHECK(total_for(shifted, "night") > 0s);
+}
+
+TEST_CASE("a device-local time zone the tz database does not know is refused", "[rules][hours][safety]") {
+    Model model = town();
+    model.devices[1].local_time_zone = "Asia/Tan_Uyen";
+    model.devices[1].local_quiet_hours = {{22 * 60, 5 * 60}};
+    const auto resolver = Resolver::create(model);
+    REQUIRE_FALSE(resolver);
+    CHECK(resolver.error().detail.find("local_time_zone") != std::string::npos);
+}
+
 TEST_CASE("quiet hours pass live alerts but not exercises", "[rules][hours][alerts]") {
     Model model = town();
     model.playlists = {playlist("p-alert", {item(audio)})};

@@ -53,7 +53,10 @@ struct PlaybackConfig {
 // Device-local interlocks that hold whatever a bundle asks.
 struct SafetyConfig {
     int max_volume = 100;                  // percent
-    std::vector<DailyWindow> quiet_hours;  // local time; only emergency alerts play
+    std::vector<DailyWindow> quiet_hours;  // in time_zone; only emergency alerts play
+    // IANA name of the zone quiet_hours are read in. Empty in the file: the system's zone (the
+    // loader fills it in); never the zone a bundle names.
+    std::string time_zone;
     bool operator==(const SafetyConfig&) const = default;
 };
 

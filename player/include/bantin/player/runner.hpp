@@ -32,7 +32,9 @@
 namespace bantin::player {
 
 struct LocalInterlocks {
+    // Read in `time_zone` (player.toml [safety]), never in the zone a bundle gives the device.
     std::vector<scheduler::DailyWindow> quiet_hours;
+    std::string time_zone = std::string{scheduler::default_time_zone};
     int max_volume = 100;
     // Alerts this device knows are cancelled (saved in its state, or applied and not yet saved).
     // A bundle carries the alerts active when it was built; until the bundle built after the

@@ -61,6 +61,11 @@ struct Device {
     int default_volume = 80;               // percent, when no volume step applies
     std::vector<VolumeStep> volume_schedule;
     bool has_speaker = false;  // screens only; speakers always play sound
+    // The device's own quiet hours (player.toml [safety]) in its own time zone, which no bundle
+    // can move: a bundle that gives the device "UTC" still cannot make a speaker in Vietnam sound
+    // at 03:00 local time. Set by the player after it reads a bundle; never on the wire.
+    std::vector<DailyWindow> local_quiet_hours;
+    std::string local_time_zone;  // IANA name; empty: time_zone
     bool operator==(const Device&) const = default;
 };
 
