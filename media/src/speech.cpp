@@ -1,4 +1,5 @@
 #include "bantin/media/speech.hpp"
+#include "bantin/media/speech_text.hpp"
 
 #include "bantin/media/process.hpp"
 
@@ -172,8 +173,11 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
     }
     const fs::path text_file = work->path() / "notice.txt";
     {
+        // Vietnamese voices read numbers, times, dates and abbreviations as words (speech_text.hpp).
+        const std::string spoken =
+            options.voice.starts_with("vi") ? speakable_vietnamese(text) : std::string{text};
         std::ofstream out{text_file, std::ios::binary};
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        out.write(spoken.data(), static_cast<std::streamsize>(spoken.size()));
         out.put('\n');
         if (!out) {
             return fail(Errc::Io, "cannot write " + text_file.string());

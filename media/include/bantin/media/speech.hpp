@@ -7,6 +7,9 @@
 // loudspeaker, and mpv plays it natively. SpeechFormat::Wav keeps espeak-ng's output as is
 // (for debugging, or a player without Opus).
 //
+// For a Vietnamese voice the text is first made speakable (numbers, times, dates, money and the
+// abbreviations of local government as words: speech_text.hpp).
+//
 // The text (UTF-8, Vietnamese with diacritics) is written to a file and read by espeak-ng with
 // `-b 1 -f <file>`: it never passes through a shell or an argument. The voice must be one that
 // `espeak-ng --voices=<language>` lists; an unknown voice is InvalidInput naming the voices
