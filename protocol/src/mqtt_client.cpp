@@ -1,17 +1,14 @@
 #include "bantin/protocol/mqtt_client.hpp"
 
+#include "mqtt_socket.hpp"
+
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
-#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -22,81 +19,10 @@
 
 namespace bantin::protocol {
 
-MosquittoLibrary::MosquittoLibrary() {
-    mosquitto_lib_init();
-}
-MosquittoLibrary::~MosquittoLibrary() {
-    mosquitto_lib_cleanup();
-}
-
-std::chrono::milliseconds reconnect_delay(unsigned failed_attempts, std::chrono::milliseconds minimum,
-                                          std::chrono::milliseconds maximum, double unit) {
-    const double exponent = std::min(failed_attempts, 40u);
-    const double ceiling = std::min(static_cast<double>(maximum.count()),
-                                    static_cast<double>(minimum.count()) * std::pow(2.0, exponent));
-    const double clamped_unit = std::clamp(unit, 0.0, 1.0);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(ceiling / 2.0 + clamped_unit * ceiling / 2.0));
-}
-
-ReconnectBackoff::ReconnectBackoff(std::chrono::milliseconds minimum, std::chrono::milliseconds maximum,
-                                   std::chrono::milliseconds stable_period)
-    : m_minimum(minimum), m_maximum(maximum), m_stable_period(stable_period) {}
-
-void ReconnectBackoff::connected(MonotonicTime now) {
-    m_connected_since = now;
-}
-
-std::chrono::milliseconds ReconnectBackoff::next_delay(MonotonicTime now, double unit) {
-    if (m_connected_since && now - *m_connected_since >= m_stable_period) {
-        m_failed_attempts = 0;
-    }
-    m_connected_since.reset();
-    const auto delay = reconnect_delay(m_failed_attempts, m_minimum, m_maximum, unit);
-    m_failed_attempts = std::min(m_failed_attempts + 1, 64u);
-    return delay;
-}
-
 namespace {
 
 // How long one mosquitto_loop() call may wait: the bound on how late stop() is noticed.
 constexpr int kLoopTimeoutMs = 200;
-
-// Errors of the TCP connection itself (as opposed to EAGAIN, EPIPE on an already dead socket).
-bool is_connection_errno(int error_number) {
-    switch (error_number) {
-        case ECONNREFUSED:
-        case ECONNRESET:
-        case ECONNABORTED:
-        case ETIMEDOUT:
-        case EHOSTUNREACH:
-        case ENETUNREACH:
-        case EHOSTDOWN:
-        case ENETDOWN: return true;
-        default: return false;
-    }
-}
-
-// True when the handle's TCP socket exists, is closed (the connect was refused or the
-// connection reset; a pending connect is SYN_SENT, a peer's orderly close CLOSE_WAIT) and
-// has nothing left to read.
-bool tcp_connection_closed(mosquitto* handle) {
-    const int descriptor = mosquitto_socket(handle);
-    if (descriptor < 0) {
-        return false;
-    }
-    tcp_info info{};
-    socklen_t length = sizeof info;
-    if (::getsockopt(descriptor, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
-        return false;
-    }
-    if (info.tcpi_state != TCP_CLOSE) {
-        return false;
-    }
-    // Bytes still queued (a TLS alert sent before the reset) are read by the next loop,
-    // which then reports the TLS failure itself.
-    int pending = 0;
-    return ::ioctl(descriptor, FIONREAD, &pending) == 0 && pending == 0;
-}
 
 MonotonicTime monotonic_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
@@ -407,19 +333,19 @@ private:
             int rc = mosquitto_connect_bind_async(handle, m_options.host.c_str(), m_options.port,
                                                   static_cast<int>(m_options.keepalive.count()), nullptr);
             int saved_errno = errno;
-            int connection_errno = is_connection_errno(saved_errno) ? saved_errno : 0;
+            int connection_errno = detail::is_connection_errno(saved_errno) ? saved_errno : 0;
             bool was_connected = false;
             bool timed_out = false;
             bool closed_during_handshake = false;
             while (rc == MOSQ_ERR_SUCCESS && !m_stopping) {
                 rc = mosquitto_loop(handle, kLoopTimeoutMs, 1);
                 saved_errno = errno;
-                if (connection_errno == 0 && is_connection_errno(saved_errno)) {
+                if (connection_errno == 0 && detail::is_connection_errno(saved_errno)) {
                     connection_errno = saved_errno;
                 }
                 was_connected = was_connected || m_connected;
                 if (!was_connected && rc == MOSQ_ERR_SUCCESS && m_options.tls &&
-                    tcp_connection_closed(handle)) {
+                    detail::tcp_connection_closed(handle)) {
                     // libmosquitto 2.0 takes a socket error during the non-blocking TLS
                     // handshake (SSL_ERROR_SYSCALL: refused, reset) for "try again" and
                     // would spin on the dead socket until connect_timeout.
