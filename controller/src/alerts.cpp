@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 namespace bantin::controller {
 namespace {
@@ -64,6 +65,7 @@ void add_alert_fields(nlohmann::ordered_json& json, const AlertRecord& record) {
     json["issued"] = format_utc(alert.issued);
     json["expires"] = format_utc(alert.expires);
     json["cancelled"] = alert.cancelled ? nlohmann::ordered_json(format_utc(*alert.cancelled)) : nullptr;
+    json["replaces"] = record.replaces;
 }
 
 Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
@@ -144,15 +146,22 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
     std::string id = request.id.value_or(random_alert_id());
     if (auto valid = protocol::validate_id(id, "id"); !valid)
         return std::unexpected(valid.error());
+    for (const auto& replaced : request.replaces) {
+        if (auto valid = protocol::validate_id(replaced, "replaces"); !valid)
+            return std::unexpected(valid.error());
+        if (replaced == id)
+            return fail(Errc::InvalidInput, "replaces: an alert cannot replace itself (\"" + id + "\")");
+    }
 
     const bool exercise = request.status == scheduler::AlertStatus::Exercise;
-    std::string headline = request.headline;
-    std::string spoken = request.text;
-    if (exercise) {
-        headline = std::string{exercise_marker} + ": " + headline;
-        if (!spoken.empty())
-            spoken = std::string{exercise_marker} + ". " + spoken;
-    }
+    // The words as the alert carries them; a device that cannot fetch the notice or its speech
+    // makes them from these (protocol/speech_link.hpp).
+    scheduler::Alert words;
+    words.status = request.status;
+    words.headline = exercise ? std::string{exercise_marker} + ": " + request.headline : request.headline;
+    words.text = request.text;
+    const std::string& headline = words.headline;
+    const std::string spoken = protocol::alert_spoken_text(words);
     std::optional<MediaRecord> speech;
     std::optional<MediaRecord> notice;  // the words on screens, spoken by `speech`
     if (!spoken.empty()) {
@@ -160,7 +169,7 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
         if (!rendered)
             return std::unexpected(rendered.error());
         speech = std::move(*rendered);
-        auto stored = m_speech.store_text(headline + "\n\n" + request.text);
+        auto stored = m_speech.store_text(protocol::alert_notice_text(words));
         if (stored) {
             notice = std::move(*stored);
             notice->media.type = scheduler::MediaType::Text;
@@ -201,6 +210,14 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
         for (const auto& zone : record.alert.zones)
             if (auto found = transaction.zone_by_id(zone); !found)
                 return fail(Errc::InvalidInput, "zones: \"" + zone + "\" does not exist");
+        record.replaces.clear();
+        for (const auto& replaced : request.replaces) {
+            auto found = transaction.alert_by_id(replaced);
+            if (!found && found.error().code != Errc::NotFound)
+                return std::unexpected(found.error());
+            if (found && std::ranges::find(record.replaces, replaced) == record.replaces.end())
+                record.replaces.push_back(replaced);
+        }
         PlaylistRecord playlist;
         playlist.playlist.id = record.alert.playlist;
         playlist.playlist.name = "Alert " + id;
@@ -238,11 +255,9 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
     });
     if (!stored)
         return std::unexpected(stored.error());
-    if (record.state == AlertState::Sent) {
-        if (auto published = publish_alert(record); !published)
-            return std::unexpected(published.error());
-        rebuild_bundles(record.alert);
-    }
+    if (record.state == AlertState::Sent)
+        if (auto sent = send(actor, record); !sent)
+            return std::unexpected(sent.error());
     return record;
 }
 
@@ -284,15 +299,96 @@ Result<AlertRecord> AlertService::confirm(const User& actor, std::string_view al
         });
     if (!confirmed)
         return confirmed;
-    if (auto published = publish_alert(*confirmed); !published)
-        return std::unexpected(published.error());
-    rebuild_bundles(confirmed->alert);
+    if (auto sent = send(actor, *confirmed); !sent)
+        return std::unexpected(sent.error());
     return confirmed;
+}
+
+Result<void> AlertService::send(const User& actor, const AlertRecord& record) {
+    for (const auto& replaced : record.replaces) {
+        auto retired = cancel_one(actor, replaced, "alert.replace");
+        // Cancelled or deleted meanwhile: nothing left to replace.
+        if (!retired && retired.error().code != Errc::Conflict && retired.error().code != Errc::NotFound)
+            return std::unexpected(retired.error());
+    }
+    if (auto published = publish_alert(record); !published)
+        return published;
+    rebuild_bundles(record.alert);
+    return {};
 }
 
 Result<AlertRecord> AlertService::cancel(const User& actor, std::string_view alert_id) {
     if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
         return std::unexpected(allowed_to.error());
+    return cancel_one(actor, alert_id, "alert.cancel");
+}
+
+Result<std::vector<AlertRecord>> AlertService::cancel_chain(const User& actor,
+                                                            const std::vector<std::string>& alert_ids) {
+    if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
+        return std::unexpected(allowed_to.error());
+    if (alert_ids.empty())
+        return fail(Errc::InvalidInput, "name at least one alert to cancel");
+    std::vector<std::string> chain;
+    auto known = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
+        for (const auto& id : alert_ids) {
+            auto found = transaction.alert_by_id(id);
+            if (!found && found.error().code != Errc::NotFound)
+                return std::unexpected(found.error());
+            if (found && std::ranges::find(chain, id) == chain.end())
+                chain.push_back(id);
+        }
+        if (chain.empty())
+            return fail(Errc::NotFound, "alert \"" + alert_ids.front() + "\" not found");
+        // An active alert whose replaces lead back, through earlier updates (cancelled when it
+        // was sent), to a named alert continues the same event and ends with it.
+        const std::vector<std::string> named = chain;
+        auto active = transaction.list_active_alerts(m_clock.wall());
+        if (!active)
+            return std::unexpected(active.error());
+        for (const auto& record : *active) {
+            if (std::ranges::find(chain, record.alert.id) != chain.end())
+                continue;
+            std::vector<std::string> earlier = record.replaces;
+            std::set<std::string> seen;
+            bool continues = false;
+            while (!earlier.empty() && !continues && seen.size() < 1024) {
+                const std::string id = std::move(earlier.back());
+                earlier.pop_back();
+                if (!seen.insert(id).second)
+                    continue;
+                if (std::ranges::find(named, id) != named.end()) {
+                    continues = true;
+                    break;
+                }
+                auto found = transaction.alert_by_id(id);
+                if (!found && found.error().code != Errc::NotFound)
+                    return std::unexpected(found.error());
+                if (found)
+                    earlier.insert(earlier.end(), found->replaces.begin(), found->replaces.end());
+            }
+            if (continues)
+                chain.push_back(record.alert.id);
+        }
+        return {};
+    });
+    if (!known)
+        return std::unexpected(known.error());
+    std::vector<AlertRecord> cancelled;
+    for (const auto& id : chain) {
+        auto one = cancel_one(actor, id, "alert.cancel");
+        if (one)
+            cancelled.push_back(std::move(*one));
+        else if (one.error().code != Errc::Conflict)
+            return std::unexpected(one.error());
+    }
+    if (cancelled.empty())
+        return fail(Errc::Conflict, "alert \"" + chain.front() + "\" is already cancelled");
+    return cancelled;
+}
+
+Result<AlertRecord> AlertService::cancel_one(const User& actor, std::string_view alert_id,
+                                             std::string action) {
     const TimePoint now = m_clock.wall();
     bool was_sent = false;
     auto cancelled =
@@ -309,7 +405,7 @@ Result<AlertRecord> AlertService::cancel(const User& actor, std::string_view ale
             after.cancelled_by = actor.id;
             if (auto updated = transaction.update_alert(after); !updated)
                 return std::unexpected(updated.error());
-            auto audited = transaction.append_audit(alert_audit(actor, "alert.cancel", *before, after, now));
+            auto audited = transaction.append_audit(alert_audit(actor, action, *before, after, now));
             if (!audited)
                 return std::unexpected(audited.error());
             return after;

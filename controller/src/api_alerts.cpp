@@ -74,6 +74,8 @@ std::expected<AlertRequest, Refusal> alert_from_body(const Call& call) {
     auto repeat = fields.optional_integer("repeat_count");
     if (auto zones = fields.optional_strings("zones"))
         alert.zones = std::move(*zones);
+    if (auto replaces = fields.optional_strings("replaces"))
+        alert.replaces = std::move(*replaces);
     if (auto refused = fields.refusal())
         return std::unexpected(*refused);
     alert.id = id;
@@ -157,8 +159,17 @@ Answer import_cap(FleetServices& fleet, Call& call) {
     auto parsed = parse_cap(call.raw_body, mapping);
     if (!parsed)
         return refuse(Refusal::bad_request(parsed.error().detail));
-    if (parsed->action == CapAction::Cancel)
-        return cancel(fleet, call, parsed->cancel_alert_id);
+    if (parsed->action == CapAction::Cancel) {
+        auto cancelled = fleet.alerts.cancel_chain(call.user.user, parsed->cancel_alert_ids);
+        if (!cancelled)
+            return refuse(cancelled.error());
+        // The first alert cancelled, and the ids of the others of its chain.
+        auto view = alert_view(cancelled->front(), {});
+        auto others = nlohmann::ordered_json::array();
+        for (std::size_t i = 1; i < cancelled->size(); ++i) others.push_back((*cancelled)[i].alert.id);
+        view["also_cancelled"] = others;
+        return ok(view);
+    }
     auto created = fleet.alerts.create(call.user.user, std::move(parsed->request));
     if (!created)
         return refuse(created.error());

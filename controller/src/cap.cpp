@@ -250,24 +250,56 @@ Result<CapImport> parse_cap(std::string_view xml, const CapMapping& mapping) {
     else
         return fail(Errc::InvalidInput, "cap: alert/status: \"" + *status + "\" is not a CAP 1.2 status");
 
+    // <references>: "sender,identifier,sent" triples separated by whitespace, each naming an
+    // earlier message; their Bantin alert ids, in order.
+    const auto referenced = [&](const std::string& references) -> Result<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        std::size_t at = 0;
+        while (at < references.size()) {
+            const auto end = std::min(references.find_first_of(" \t\r\n", at), references.size());
+            const std::string triple = references.substr(at, end - at);
+            at = end + 1;
+            if (triple.empty())
+                continue;
+            const auto comma = triple.find(',');
+            const auto second = comma == std::string::npos ? std::string::npos : triple.find(',', comma + 1);
+            if (comma == 0 || second == std::string::npos || second == comma + 1)
+                return fail(Errc::InvalidInput,
+                            "cap: alert/references: expected sender,identifier,sent, got \"" +
+                                triple.substr(0, 200) + "\"");
+            std::string id =
+                alert_id_for(triple.substr(0, comma), triple.substr(comma + 1, second - comma - 1));
+            if (std::find(ids.begin(), ids.end(), id) == ids.end())
+                ids.push_back(std::move(id));
+        }
+        if (ids.empty())
+            return fail(Errc::InvalidInput, "cap: alert/references: expected sender,identifier,sent");
+        return ids;
+    };
+
     if (*message_type == "Cancel") {
         auto references = required_text(alert, "references", "alert");
         if (!references)
             return std::unexpected(references.error());
-        // "sender,identifier,sent" triples separated by spaces; the first names the alert.
-        const std::string first = references->substr(0, references->find(' '));
-        const auto comma = first.find(',');
-        const auto second_comma = comma == std::string::npos ? std::string::npos : first.find(',', comma + 1);
-        if (comma == std::string::npos || second_comma == std::string::npos)
-            return fail(Errc::InvalidInput, "cap: alert/references: expected sender,identifier,sent");
+        auto ids = referenced(*references);
+        if (!ids)
+            return std::unexpected(ids.error());
         result.action = CapAction::Cancel;
-        result.cancel_alert_id =
-            alert_id_for(first.substr(0, comma), first.substr(comma + 1, second_comma - comma - 1));
+        result.cancel_alert_ids = std::move(*ids);
         return result;
     }
-    if (*message_type != "Alert" && *message_type != "Update")
+    if (*message_type == "Update") {
+        auto references = required_text(alert, "references", "alert");
+        if (!references)
+            return std::unexpected(references.error());
+        auto ids = referenced(*references);
+        if (!ids)
+            return std::unexpected(ids.error());
+        result.request.replaces = std::move(*ids);
+    } else if (*message_type != "Alert") {
         return fail(Errc::InvalidInput,
                     "cap: alert/msgType: \"" + *message_type + "\" is not imported (Alert, Update, Cancel)");
+    }
 
     const Element* info = alert.child("info");
     if (!info)

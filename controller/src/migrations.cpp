@@ -235,6 +235,12 @@ ALTER TABLE proof_of_play ADD COLUMN duration_ms INTEGER CHECK (duration_ms IS N
 -- bounds it to 1,024 characters; '' for rows stored before this version and for plays without one.
 ALTER TABLE proof_of_play ADD COLUMN note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 1024);
 )sql"},
+    {5, "alerts: the alerts an update replaces",
+     R"sql(
+-- The ids of the alerts this one replaces (a CAP Update's references), cancelled when it is sent;
+-- a CAP Cancel of any of them reaches this one too. '[]' for alerts stored before this version.
+ALTER TABLE alerts ADD COLUMN replaces_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(replaces_json));
+)sql"},
 };
 
 }  // namespace

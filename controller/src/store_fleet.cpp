@@ -65,7 +65,8 @@ Result<DeviceRecord> read_device(const Statement& row) {
 
 constexpr std::string_view alert_columns =
     "id, zones_json, all_zones, severity, status, issued_at, expires_at, cancelled_at, headline, text, "
-    "playlist_id, repeat_count, repeat_interval_ms, media, state, created_by, cancelled_by, created_at";
+    "playlist_id, repeat_count, repeat_interval_ms, media, state, created_by, cancelled_by, created_at, "
+    "replaces_json";
 
 Result<AlertRecord> read_alert(const Statement& row) {
     Row column{row};
@@ -104,6 +105,10 @@ Result<AlertRecord> read_alert(const Statement& row) {
     record.created_by = column.int64();
     record.cancelled_by = column.optional_int64();
     record.created = column.time();
+    auto replaces = columns::decode_strings(column.text());
+    if (!replaces)
+        return bad(replaces.error());
+    record.replaces = std::move(*replaces);
     return record;
 }
 
@@ -163,7 +168,7 @@ Result<void> SqliteTransaction::update_device(const DeviceRecord& record) {
 
 Result<void> SqliteTransaction::insert_alert(const AlertRecord& record) {
     auto ran = run_alert("INSERT INTO alerts (" + std::string{alert_columns} +
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          record);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "alert \"" + record.alert.id + "\""));
@@ -180,7 +185,7 @@ Result<void> SqliteTransaction::update_alert(const AlertRecord& record) {
         "UPDATE alerts SET zones_json = ?2, all_zones = ?3, severity = ?4, status = ?5, issued_at = ?6, "
         "expires_at = ?7, cancelled_at = ?8, headline = ?9, text = ?10, playlist_id = ?11, "
         "repeat_count = ?12, repeat_interval_ms = ?13, media = ?14, state = ?15, created_by = ?16, "
-        "cancelled_by = ?17, created_at = ?18 WHERE id = ?1",
+        "cancelled_by = ?17, created_at = ?18, replaces_json = ?19 WHERE id = ?1",
         record));
     return expect_changed("alert \"" + record.alert.id + "\"");
 }
@@ -243,7 +248,7 @@ Result<void> SqliteTransaction::run_alert(std::string_view sql, const AlertRecor
                    names::of(alert.status), alert.issued, alert.expires, alert.cancelled, alert.headline,
                    alert.text, empty_as_null(alert.playlist), alert.repeat.count,
                    alert.repeat.interval.count(), empty_as_null(record.media), to_string(record.state),
-                   record.created_by, record.cancelled_by, record.created);
+                   record.created_by, record.cancelled_by, record.created, columns::encode(record.replaces));
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict, "alert \"" + alert.id + "\": playlist, media or user not found");
     }

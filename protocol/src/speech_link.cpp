@@ -36,4 +36,14 @@ void drop_manifest_entries(std::vector<MediaEntry>& manifest, const std::set<std
     std::erase_if(manifest, [&](const MediaEntry& entry) { return digests.contains(entry.sha256); });
 }
 
+std::string alert_notice_text(const scheduler::Alert& alert) {
+    return alert.headline + "\n\n" + alert.text;
+}
+
+std::string alert_spoken_text(const scheduler::Alert& alert) {
+    if (alert.text.empty() || alert.status != scheduler::AlertStatus::Exercise)
+        return alert.text;
+    return std::string{exercise_marker} + ". " + alert.text;
+}
+
 }  // namespace bantin::protocol

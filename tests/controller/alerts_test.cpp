@@ -290,7 +290,198 @@ TEST_CASE("a CAP exercise stays an exercise and a CAP cancel names the alert", "
     auto cancelled = parse_cap(cancel, mapping());
     REQUIRE(cancelled);
     CHECK(cancelled->action == CapAction::Cancel);
-    CHECK(cancelled->cancel_alert_id == "cap-VN-KTTV-2026-1127-01");
+    CHECK(cancelled->cancel_alert_ids == std::vector<std::string>{"cap-VN-KTTV-2026-1127-01"});
+}
+
+TEST_CASE("a CAP Update replaces the alerts its references name, a Cancel names every one", "[alerts][cap]") {
+    std::string update = good_cap;
+    update.replace(update.find("VN-KTTV-2026-1127-01"), 20, "VN-KTTV-2026-1127-03");
+    update.replace(update.find("<msgType>Alert"), 14, "<msgType>Update");
+    const std::string references =
+        "<references>kttv@nchmf.gov.vn,VN-KTTV-2026-1127-01,2026-11-27T13:00:00+07:00\n"
+        "  kttv@nchmf.gov.vn,VN-KTTV-2026-1127-02,2026-11-27T13:30:00+07:00 "
+        "kttv@nchmf.gov.vn,VN-KTTV-2026-1127-01,2026-11-27T13:00:00+07:00</references>";
+    update.insert(update.find("<info>"), references);
+    auto imported = parse_cap(update, mapping());
+    REQUIRE(imported);
+    CHECK(imported->action == CapAction::Raise);
+    CHECK(imported->request.id == std::optional<std::string>{"cap-VN-KTTV-2026-1127-03"});
+    CHECK(imported->request.replaces ==
+          std::vector<std::string>{"cap-VN-KTTV-2026-1127-01", "cap-VN-KTTV-2026-1127-02"});
+
+    std::string without = good_cap;
+    without.replace(without.find("<msgType>Alert"), 14, "<msgType>Update");
+    auto missing = parse_cap(without, mapping());
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().detail == "cap: alert/references: missing");
+
+    std::string cancel = update;
+    cancel.replace(cancel.find("<msgType>Update"), 15, "<msgType>Cancel");
+    auto cancelled = parse_cap(cancel, mapping());
+    REQUIRE(cancelled);
+    CHECK(cancelled->action == CapAction::Cancel);
+    CHECK(cancelled->cancel_alert_ids ==
+          std::vector<std::string>{"cap-VN-KTTV-2026-1127-01", "cap-VN-KTTV-2026-1127-02"});
+
+    std::string broken = update;
+    broken.replace(broken.find("<references>"), 12, "<references>nobody ");
+    auto refused = parse_cap(broken, mapping());
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().detail == "cap: alert/references: expected sender,identifier,sent, got \"nobody\"");
+}
+
+namespace {
+
+std::vector<std::string> audit_actions(AlertsFixture& fixture, const std::string& alert_id) {
+    auto entries = fixture.store->read_value<std::vector<AuditEntry>>([&](StoreTransaction& transaction) {
+        return transaction.list_audit({"alert", alert_id, std::nullopt}, {});
+    });
+    REQUIRE(entries);
+    std::vector<std::string> actions;
+    for (const auto& entry : *entries) actions.push_back(entry.action);
+    std::ranges::sort(actions);
+    return actions;
+}
+
+// What went out on `topic`, in order: "alert <id>" or "cancel <id>".
+std::vector<std::string> sent_on(AlertsFixture& fixture, const std::string& topic) {
+    std::vector<std::string> sent;
+    for (const auto& message : fixture.sink.on(topic)) {
+        auto verified =
+            protocol::verify_alert(message.payload, fixture.trusted(), "zone-1", {}, fixture.clock.wall());
+        REQUIRE(verified);
+        if (const auto* alert = std::get_if<protocol::AlertMessage>(&*verified))
+            sent.push_back("alert " + alert->alert.id);
+        else
+            sent.push_back("cancel " + std::get<protocol::AlertCancel>(*verified).alert_id);
+    }
+    return sent;
+}
+
+AlertState state_of(AlertsFixture& fixture, const std::string& id) {
+    auto view = fixture.service.get(id);
+    REQUIRE(view);
+    return view->record.state;
+}
+
+}  // namespace
+
+TEST_CASE("an update cancels the alert it replaces before it goes out, so the retained message is the update",
+          "[alerts][update]") {
+    AlertsFixture fixture{true};
+    auto first = fixture.flood();
+    first.id = "al-storm";
+    REQUIRE(fixture.service.create(fixture.operator_one, first));
+
+    auto update = fixture.flood();
+    update.id = "al-storm-2";
+    update.zones = {"zone-1"};
+    update.headline = "Lũ quét: mực nước đã lên 2 m";
+    update.replaces = {"al-storm", "al-never-imported"};
+    auto sent = fixture.service.create(fixture.operator_one, update);
+    REQUIRE(sent);
+    CHECK(sent->state == AlertState::Sent);
+    CHECK(sent->replaces == std::vector<std::string>{"al-storm"});  // an unknown id is dropped
+    CHECK(state_of(fixture, "al-storm") == AlertState::Cancelled);
+    CHECK(sent_on(fixture, "bantin/v1/alert/zone/zone-1") ==
+          std::vector<std::string>{"alert al-storm", "cancel al-storm", "alert al-storm-2"});
+    CHECK(sent_on(fixture, "bantin/v1/alert/zone/zone-2") ==
+          std::vector<std::string>{"alert al-storm", "cancel al-storm"});
+    CHECK(audit_actions(fixture, "al-storm") == std::vector<std::string>{"alert.create", "alert.replace"});
+    auto active = fixture.service.active();
+    REQUIRE(active);
+    REQUIRE(active->size() == 1);
+    CHECK(active->front().alert.id == "al-storm-2");
+    CHECK(active->front().replaces == std::vector<std::string>{"al-storm"});
+
+    update.id = "al-storm-3";
+    update.replaces = {"al-storm-3"};
+    auto itself = fixture.service.create(fixture.operator_one, update);
+    REQUIRE_FALSE(itself);
+    CHECK(itself.error().code == Errc::InvalidInput);
+}
+
+TEST_CASE("a live update awaiting confirmation leaves the alert it replaces sounding until it is confirmed",
+          "[alerts][update]") {
+    AlertsFixture fixture;
+    auto first = fixture.flood();
+    first.id = "al-storm";
+    REQUIRE(fixture.service.create(fixture.operator_one, first));
+    REQUIRE(fixture.service.confirm(fixture.operator_two, "al-storm"));
+
+    auto update = fixture.flood();
+    update.id = "al-storm-2";
+    update.replaces = {"al-storm"};
+    auto waiting = fixture.service.create(fixture.operator_one, update);
+    REQUIRE(waiting);
+    CHECK(waiting->state == AlertState::AwaitingConfirmation);
+    CHECK(state_of(fixture, "al-storm") == AlertState::Sent);
+    CHECK(sent_on(fixture, "bantin/v1/alert/zone/zone-1") == std::vector<std::string>{"alert al-storm"});
+
+    REQUIRE(fixture.service.confirm(fixture.operator_two, "al-storm-2"));
+    CHECK(state_of(fixture, "al-storm") == AlertState::Cancelled);
+    CHECK(sent_on(fixture, "bantin/v1/alert/zone/zone-1") ==
+          std::vector<std::string>{"alert al-storm", "cancel al-storm", "alert al-storm-2"});
+}
+
+TEST_CASE("a cancel of the chain ends every alert that replaced the one it names", "[alerts][update]") {
+    AlertsFixture fixture{true};
+    auto first = fixture.flood();
+    first.id = "al-storm";
+    REQUIRE(fixture.service.create(fixture.operator_one, first));
+    auto second = fixture.flood();
+    second.id = "al-storm-2";
+    second.replaces = {"al-storm"};
+    REQUIRE(fixture.service.create(fixture.operator_one, second));
+    auto third = fixture.flood();
+    third.id = "al-storm-3";
+    third.replaces = {"al-storm-2"};
+    REQUIRE(fixture.service.create(fixture.operator_one, third));
+    CHECK(state_of(fixture, "al-storm-2") == AlertState::Cancelled);
+
+    // A CAP Cancel that still names the first message of the event.
+    auto cancelled = fixture.service.cancel_chain(fixture.operator_two, {"al-storm"});
+    REQUIRE(cancelled);
+    REQUIRE(cancelled->size() == 1);
+    CHECK(cancelled->front().alert.id == "al-storm-3");
+    CHECK(state_of(fixture, "al-storm-3") == AlertState::Cancelled);
+    auto active = fixture.service.active();
+    REQUIRE(active);
+    CHECK(active->empty());
+
+    auto again = fixture.service.cancel_chain(fixture.operator_two, {"al-storm"});
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::Conflict);
+    auto unknown = fixture.service.cancel_chain(fixture.operator_two, {"al-nowhere"});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == Errc::NotFound);
+    auto editor = fixture.service.cancel_chain(fixture.editor, {"al-storm"});
+    REQUIRE_FALSE(editor);
+    CHECK(editor.error().code == Errc::PermissionDenied);
+}
+
+TEST_CASE("a cancel of an alert whose update awaits confirmation ends both", "[alerts][update]") {
+    AlertsFixture fixture;
+    auto first = fixture.flood();
+    first.id = "al-storm";
+    REQUIRE(fixture.service.create(fixture.operator_one, first));
+    REQUIRE(fixture.service.confirm(fixture.operator_two, "al-storm"));
+    auto update = fixture.flood();
+    update.id = "al-storm-2";
+    update.replaces = {"al-storm"};
+    REQUIRE(fixture.service.create(fixture.operator_one, update));
+
+    auto cancelled = fixture.service.cancel_chain(fixture.operator_two, {"al-storm"});
+    REQUIRE(cancelled);
+    REQUIRE(cancelled->size() == 2);
+    CHECK(cancelled->at(0).alert.id == "al-storm");
+    CHECK(cancelled->at(1).alert.id == "al-storm-2");
+    // The update was never sent: only the first alert's cancel goes out.
+    CHECK(sent_on(fixture, "bantin/v1/alert/zone/zone-1") ==
+          std::vector<std::string>{"alert al-storm", "cancel al-storm"});
+    auto late = fixture.service.confirm(fixture.operator_two, "al-storm-2");
+    REQUIRE_FALSE(late);
+    CHECK(late.error().code == Errc::Conflict);
 }
 
 TEST_CASE("malformed CAP documents are refused with the reason", "[alerts][cap]") {

@@ -92,7 +92,14 @@ TEST_CASE("a database at an older schema version is migrated through every later
     {
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
-        REQUIRE(schema_version(old).value() == 2);  // steps 3 (duration_ms) and 4 (note) follow
+        REQUIRE(schema_version(old).value() == 2);  // steps 3 (duration_ms), 4 (note), 5 (replaces) follow
+        // An alert stored at version 2, before alerts could replace others.
+        REQUIRE(old.execute(
+            "INSERT INTO alerts (id, zones_json, all_zones, severity, status, issued_at, expires_at, "
+            "cancelled_at, headline, text, playlist_id, repeat_count, repeat_interval_ms, media, state, "
+            "created_by, cancelled_by, created_at) VALUES ('canh-bao-cu', '[\"phuong-1\"]', 0, 'severe', "
+            "'actual', 1767225600000, 1767229200000, NULL, 'Bão', 'Ở trong nhà.', NULL, 3, 0, NULL, 'sent', "
+            "1, NULL, 1767225600000)"));
     }
     auto store = SqliteStore::open(directory.file("c.db"), clock);
     if (!store)
@@ -131,6 +138,11 @@ TEST_CASE("a database at an older schema version is migrated through every later
         auto audit = transaction.list_audit({"campaign", "c-tiem-chung", std::nullopt}, {});
         REQUIRE(audit);
         CHECK(audit->size() == 1);
+
+        auto alert = transaction.alert_by_id("canh-bao-cu");
+        REQUIRE(alert);
+        CHECK(alert->alert.headline == "Bão");
+        CHECK(alert->replaces.empty());
         return {};
     });
     REQUIRE(checked);

@@ -16,6 +16,13 @@
 // covered devices are rebuilt after each change, so a device that was offline gets it too.
 // Every change is audited.
 //
+// Updates: an alert may name the alerts it `replaces` (a CAP Update's references, or a
+// correction raised from the console). They keep sounding while it awaits confirmation; when it
+// is sent, each is cancelled first (audited "alert.replace", its cancel published before the
+// new alert, so the retained message on a zone topic both share ends as the new alert) and
+// then it goes out. cancel_chain() (a CAP Cancel) cancels the named alerts and every alert that
+// replaces one of them, so a Cancel that names the first message of an event still ends it.
+//
 // Threads: any thread. Errors: PermissionDenied (role; the author confirming their own alert),
 // InvalidInput (zones, text, expiry), NotFound, Conflict (wrong state, confirmation window
 // passed), plus the speech renderer's and the store's errors.
@@ -27,6 +34,7 @@
 #include "bantin/media/speech.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
+#include "bantin/protocol/speech_link.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -72,6 +80,9 @@ struct AlertRequest {
     std::optional<std::string> media;  // sha256 of stored media played after the text notice
     std::optional<TimePoint> expires;  // default: now + default_expiry
     scheduler::RepeatPolicy repeat{3, std::chrono::minutes{0}};
+    // Alerts this one replaces; ids no alert has are dropped (an update of a message never
+    // imported is a new alert).
+    std::vector<std::string> replaces;
 };
 
 struct AlertServiceOptions {
@@ -94,6 +105,11 @@ public:
     Result<AlertRecord> create(const User& actor, AlertRequest request);
     Result<AlertRecord> confirm(const User& actor, std::string_view alert_id);
     Result<AlertRecord> cancel(const User& actor, std::string_view alert_id);
+    // Cancels each of `alert_ids` and every alert replacing one of them, directly or through
+    // another update, that is not cancelled yet; returns them in that order. NotFound when no
+    // alert has any of the ids, Conflict when all of them are cancelled already.
+    Result<std::vector<AlertRecord>> cancel_chain(const User& actor,
+                                                  const std::vector<std::string>& alert_ids);
     Result<AlertView> get(std::string_view alert_id);
     Result<std::vector<AlertRecord>> active();
 
@@ -107,6 +123,10 @@ public:
     static Result<std::vector<std::string>> topics_of(const scheduler::Alert& alert);
 
 private:
+    // Cancels one alert, audited as `action`, and publishes the cancel if it had been sent.
+    Result<AlertRecord> cancel_one(const User& actor, std::string_view alert_id, std::string action);
+    // A stored alert goes out: the alerts it replaces are cancelled first, then it is published.
+    Result<void> send(const User& actor, const AlertRecord& record);
     Result<void> publish_alert(const AlertRecord& record);
     Result<void> publish_cancel(const AlertRecord& record);
     void rebuild_bundles(const scheduler::Alert& alert);
@@ -121,7 +141,7 @@ private:
 };
 
 // "DIỄN TẬP" (drill), the marker an exercise's headline and spoken text begin with.
-inline constexpr std::string_view exercise_marker = "DI\u1EC4N T\u1EACP";
+using protocol::exercise_marker;
 
 // The alert's own fields (id, state, status, severity, zones, headline, text, issued, expires,
 // cancelled) added to `json`: the audit log's view and the API's view share them.

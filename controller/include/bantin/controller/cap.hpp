@@ -3,8 +3,9 @@
 // warning system becomes a Bantin alert request, or the cancel of one.
 //
 // Mapping: <status> Actual -> live, Exercise -> exercise (System, Test and Draft are refused:
-// they are not for the public); <msgType> Alert and Update raise an alert, Cancel cancels the
-// alert named by <references> (its identifier); the first <info> gives severity (Extreme,
+// they are not for the public); <msgType> Alert raises an alert, Update raises one that replaces
+// the alerts its <references> name, Cancel cancels them (AlertService::cancel_chain: and the
+// updates that replaced them); the first <info> gives severity (Extreme,
 // Severe, Moderate, Minor; Unknown -> Minor), <headline> (else <event>), <description> and
 // <instruction> (the text), <expires>. Each <area>'s <geocode> values map to zones through the
 // configured table; with match_area_desc an <areaDesc> equal to a zone id or name (ignoring
@@ -41,9 +42,9 @@ enum class CapAction { Raise, Cancel };
 
 struct CapImport {
     CapAction action = CapAction::Raise;
-    AlertRequest request;         // Raise
-    std::string cancel_alert_id;  // Cancel
-    std::string identifier;       // the CAP identifier, for the audit log
+    AlertRequest request;                       // Raise (an Update: request.replaces)
+    std::vector<std::string> cancel_alert_ids;  // Cancel: every alert <references> names
+    std::string identifier;                     // the CAP identifier, for the audit log
 };
 
 inline constexpr std::size_t max_cap_size = 256 * 1024;

@@ -126,6 +126,8 @@ struct AlertRecord {
     std::optional<UserId> cancelled_by;
     std::string media;  // optional sha256 of attached media; "" if none
     TimePoint created;
+    // The alerts this one replaces (a CAP Update's references): they are cancelled when it is sent.
+    std::vector<std::string> replaces;
     bool operator==(const AlertRecord&) const = default;
 };
 

@@ -17,6 +17,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bantin::protocol {
@@ -30,5 +31,16 @@ std::set<std::string> speak_text_notices(scheduler::Model& model, scheduler::Dev
 
 // Removes the manifest entries of `digests` (the text notices a speaker no longer plays).
 void drop_manifest_entries(std::vector<MediaEntry>& manifest, const std::set<std::string>& digests);
+
+// "DIỄN TẬP" (drill): an exercise's headline and spoken text begin with it, so nobody takes
+// it for a live alert.
+inline constexpr std::string_view exercise_marker = "DI\u1EC4N T\u1EACP";
+
+// An alert's own words, as the controller stores them and a device can make them again when
+// they cannot be fetched: the bytes of its text notice (headline, a blank line, text: the same
+// bytes, so the same digest) and what its speech says (the text, after the drill marker for an
+// exercise; empty when the alert has no text). `alert.headline` already carries the marker.
+std::string alert_notice_text(const scheduler::Alert& alert);
+std::string alert_spoken_text(const scheduler::Alert& alert);
 
 }  // namespace bantin::protocol
