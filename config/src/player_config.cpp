@@ -52,6 +52,10 @@ void describe_player(Visitor& v, Config& c) {
         v.key("max_volume", c.safety.max_volume,
               "Volume cap in percent; the lower of this and the provisioning file's cap applies.",
               between(0, 100));
+        v.key("emergency_volume", c.safety.emergency_volume,
+              "Least volume in percent of a live (not exercise) alert, whatever the volume schedule or a "
+              "set-volume command says; max_volume still caps it.",
+              between(0, 100));
         v.key(
             "quiet_hours", c.safety.quiet_hours,
             "Windows \"HH:MM-HH:MM\" (may cross midnight) of local time in time_zone in which only emergency "
@@ -60,6 +64,24 @@ void describe_player(Visitor& v, Config& c) {
               "IANA time zone quiet_hours are read in; empty: the system's. Never the zone a bundle names, "
               "so a bundle cannot move the device's quiet hours.",
               detail::known_time_zone(true));
+        v.key("alert_speech_after_s", c.safety.alert_words_after,
+              "Seconds an alert waits for its notice and speech from the controller before the device "
+              "makes them itself (espeak-ng), so an emergency is heard with the controller's web server "
+              "down; 0: never.",
+              between(0, 600));
+        v.key(
+            "alert_voice", c.safety.alert_voice,
+            "The espeak-ng voice a device speaks an alert in when it makes the speech itself.",
+            [](const std::string& voice) -> std::optional<std::string> {
+                const bool plain =
+                    !voice.empty() && voice.size() <= 64 &&
+                    voice.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_+") == std::string::npos;
+                if (plain)
+                    return std::nullopt;
+                return "expected an espeak-ng voice name such as \"vi-vn-x-south\" (espeak-ng --voices=vi), "
+                       "got \"" +
+                       voice.substr(0, 64) + "\"";
+            });
     });
     v.table("status", "Status reports to the controller.", [&] {
         v.key("interval_s", c.status.interval, "Seconds between status reports (also sent on every change).",

@@ -4,6 +4,7 @@
 #include "bantin/media/process.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -14,6 +15,53 @@ namespace bantin::media {
 namespace fs = std::filesystem;
 
 namespace {
+
+std::uint32_t little_endian(const unsigned char* bytes, int count) {
+    std::uint32_t value = 0;
+    for (int i = count - 1; i >= 0; --i) value = (value << 8) | bytes[i];
+    return value;
+}
+
+// The length of a PCM WAV file from its own header (RIFF "fmt " byte rate, "data" size), so a
+// device that speaks alerts itself needs espeak-ng only, not ffprobe. A data size that is 0 or
+// runs past the end (a writer that never went back to fix it) counts the bytes that are there.
+Result<Duration> wav_duration(const fs::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    unsigned char riff[12];
+    if (!in.read(reinterpret_cast<char*>(riff), sizeof riff) || std::memcmp(riff, "RIFF", 4) != 0 ||
+        std::memcmp(riff + 8, "WAVE", 4) != 0)
+        return fail(Errc::Internal, path.string() + ": not a RIFF/WAVE file");
+    std::error_code size_error;
+    const auto file_size = fs::file_size(path, size_error);
+    if (size_error)
+        return fail(Errc::Io, path.string() + ": " + size_error.message());
+    std::uint32_t byte_rate = 0;
+    std::uint64_t offset = sizeof riff;
+    for (int chunks = 0; chunks < 64; ++chunks) {
+        unsigned char header[8];
+        if (!in.read(reinterpret_cast<char*>(header), sizeof header))
+            break;
+        offset += sizeof header;
+        const std::uint32_t size = little_endian(header + 4, 4);
+        if (std::memcmp(header, "fmt ", 4) == 0 && size >= 16) {
+            unsigned char format[16];
+            if (!in.read(reinterpret_cast<char*>(format), sizeof format))
+                break;
+            byte_rate = little_endian(format + 8, 4);
+            in.seekg(static_cast<std::streamoff>(size - 16 + (size & 1)), std::ios::cur);
+        } else if (std::memcmp(header, "data", 4) == 0) {
+            if (byte_rate == 0)
+                break;
+            const std::uint64_t there = file_size > offset ? file_size - offset : 0;
+            const std::uint64_t bytes = size == 0 || size > there ? there : size;
+            return Duration{static_cast<std::int64_t>(bytes * 1000 / byte_rate)};
+        } else {
+            in.seekg(static_cast<std::streamoff>(size + (size & 1)), std::ios::cur);
+        }
+        offset += size + (size & 1);
+    }
+    return fail(Errc::Internal, path.string() + ": no PCM format or data chunk");
+}
 
 // A private work directory, removed with everything in it when this goes out of scope.
 class WorkDirectory {
@@ -227,18 +275,30 @@ Result<SpeechAudio> synthesize_speech(std::string_view text, const ContentStore&
         }
     }
 
-    auto probed = probe_media(output, options.probe);
-    if (!probed) {
-        return fail(Errc::Internal, "the speech audio did not probe as audio: " + probed.error().message());
+    Duration duration{};
+    if (options.format == SpeechFormat::Wav) {
+        auto length = wav_duration(output);
+        if (!length)
+            return std::unexpected(length.error());
+        duration = *length;
+    } else {
+        auto probed = probe_media(output, options.probe);
+        if (!probed) {
+            return fail(Errc::Internal,
+                        "the speech audio did not probe as audio: " + probed.error().message());
+        }
+        if (probed->kind != MediaKind::Audio || !probed->duration) {
+            return fail(Errc::Internal, "the speech audio probed as " + std::string{to_string(probed->kind)});
+        }
+        duration = *probed->duration;
     }
-    if (probed->kind != MediaKind::Audio || !probed->duration) {
-        return fail(Errc::Internal, "the speech audio probed as " + std::string{to_string(probed->kind)});
-    }
+    if (duration <= Duration{0})
+        return fail(Errc::Internal, "espeak-ng wrote no speech");
     auto stored = store.put_file(output);
     if (!stored) {
         return std::unexpected(stored.error());
     }
-    return SpeechAudio{std::move(*stored), *probed->duration, options.format};
+    return SpeechAudio{std::move(*stored), duration, options.format};
 }
 
 }  // namespace bantin::media

@@ -1,6 +1,11 @@
 #include "bantin/player/alert_intake.hpp"
 
+#include "bantin/media/sha256.hpp"
+#include "bantin/protocol/speech_link.hpp"
+
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace bantin::player {
 
@@ -61,6 +66,7 @@ AlertIntake::Change AlertIntake::receive(const std::string& payload) {
         return Change::None;
     }
     spdlog::info("alert {}: {}", message.alert.id, message.alert.headline);
+    m_arrived[message.alert.id] = m_clock.monotonic();
     if (auto stored = m_book.add(message, payload); !stored)
         spdlog::warn("state: alert {} not stored (it plays, but not again after a restart): {}",
                      message.alert.id, stored.error().message());
@@ -88,14 +94,105 @@ void AlertIntake::subscribed() {
 
 AlertIntake::Change AlertIntake::pump() {
     Change change = Change::None;
+    bool round_failed = false;
     if (auto round = m_downloader->take_finished()) {
-        if (const std::string failures = describe_failures(*round); !failures.empty())
+        if (const std::string failures = describe_failures(*round); !failures.empty()) {
             m_health.report("alert " + failures);
+            round_failed = true;
+        }
         change = Change::Replan;
     }
     if (m_book.release(m_clock.monotonic(), m_clock.wall()))
         change = Change::Replan;
+    if (make_missing_words(round_failed) == Change::Replan)
+        change = Change::Replan;
     return change;
+}
+
+bool AlertIntake::words_missing(const protocol::AlertMessage& message) const {
+    return std::ranges::any_of(message.media, [&](const scheduler::MediaRef& ref) {
+        const bool notice_missing = ref.type == scheduler::MediaType::Text && !m_cache.contains(ref.sha256);
+        const bool speech_missing =
+            ref.speech && !m_cache.contains(*ref.speech) && !m_substitutes.contains(*ref.speech);
+        return notice_missing || speech_missing;
+    });
+}
+
+AlertIntake::Change AlertIntake::make_missing_words(bool round_failed) {
+    if (m_options.words_after <= Duration{0})
+        return Change::None;
+    const MonotonicTime now = m_clock.monotonic();
+    const auto& live = m_book.live();
+    const auto gone = [&](const std::string& id) {
+        return std::ranges::none_of(
+            live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == id; });
+    };
+    std::erase_if(m_arrived, [&](const auto& entry) { return gone(entry.first); });
+    std::erase_if(m_words_tried, gone);
+    bool made = false;
+    for (const auto& message : live) {
+        const std::string& id = message.alert.id;
+        if (m_words_tried.contains(id) || !words_missing(message))
+            continue;
+        const auto arrived = m_arrived.find(id);
+        const bool late = arrived == m_arrived.end() || now - arrived->second >= m_options.words_after;
+        if (!late && !round_failed)
+            continue;
+        m_words_tried.insert(id);
+        made = make_words(message) || made;
+    }
+    return made ? Change::Replan : Change::None;
+}
+
+bool AlertIntake::make_words(const protocol::AlertMessage& message) {
+    const std::string& id = message.alert.id;
+    bool made = false;
+    for (const auto& ref : message.media) {
+        if (ref.type != scheduler::MediaType::Text)
+            continue;
+        if (!m_cache.contains(ref.sha256)) {
+            const std::string words = protocol::alert_notice_text(message.alert);
+            if (media::sha256_hex(words) != ref.sha256) {
+                m_health.report("alert " + id + ": its notice " + ref.sha256.substr(0, 8) +
+                                " is not its own headline and text; it cannot be made on the device");
+            } else if (auto stored = m_cache.store().put_bytes(words); !stored) {
+                m_health.report("alert " + id + ": notice not stored: " + stored.error().message());
+            } else if (auto recorded = m_cache.record(*stored); !recorded) {
+                m_health.report("alert " + id + ": notice not recorded: " + recorded.error().message());
+            } else {
+                spdlog::warn("alert {}: its notice could not be fetched in time; made on the device", id);
+                made = true;
+            }
+        }
+        if (!ref.speech || m_cache.contains(*ref.speech) || m_substitutes.contains(*ref.speech))
+            continue;
+        const std::string spoken = protocol::alert_spoken_text(message.alert);
+        if (spoken.empty())
+            continue;
+        auto audio = media::synthesize_speech(spoken, m_cache.store(), m_options.speech);
+        if (!audio) {
+            m_health.report("alert " + id + ": its speech could not be fetched, nor made on the device: " +
+                            audio.error().message());
+            continue;
+        }
+        if (auto recorded = m_cache.record(audio->object); !recorded) {
+            m_health.report("alert " + id + ": speech not recorded: " + recorded.error().message());
+            continue;
+        }
+        spdlog::warn(
+            "alert {}: its speech could not be fetched in time; the device speaks it itself ({}, {} ms)", id,
+            m_options.speech.voice, audio->duration.count());
+        m_substitutes[*ref.speech] = audio->object.sha256;
+        made = true;
+    }
+    return made;
+}
+
+std::optional<std::string> AlertIntake::substitute(std::string_view sha256) const {
+    auto found = m_substitutes.find(sha256);
+    if (found == m_substitutes.end())
+        return std::nullopt;
+    return found->second;
 }
 
 AlertIntake::WriteRetry AlertIntake::retry_saves() {
@@ -113,6 +210,9 @@ AlertIntake::WriteRetry AlertIntake::retry_saves() {
 
 void AlertIntake::add_pins(std::set<std::string>& pins) const {
     for (const auto& sha256 : m_book.media()) pins.insert(sha256);
+    for (const auto& [theirs, ours] : m_substitutes)
+        if (pins.contains(theirs))
+            pins.insert(ours);
 }
 
 }  // namespace bantin::player

@@ -21,8 +21,11 @@ protocol::CommandReply make_reply(const std::string& device, const protocol::Com
 
 std::string describe_volume(int applied, int asked, int cap) {
     std::string text = "volume " + std::to_string(applied);
-    if (asked != applied)
+    if (asked > applied)
         text += " (asked " + std::to_string(asked) + ", capped at " + std::to_string(cap) + ")";
+    else if (asked < applied)
+        text += " (asked " + std::to_string(asked) + "; a live alert plays at no less than " +
+                std::to_string(applied) + ")";
     return text;
 }
 

@@ -19,9 +19,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <memory>
-#include <random>
 #include <set>
 
 namespace bantin::player {
@@ -40,36 +38,16 @@ scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
 }
 
-std::string boot_id_from(std::uint64_t seed) {
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(std::mt19937_64{seed}()));
-    return text;
-}
-
-struct Topics {
-    std::string status, pop, bundle, command, ack, zone;
-};
-
-Result<Topics> device_topics(const std::string& device, const std::string& zone) {
-    Topics topics;
-    const std::pair<protocol::DeviceChannel, std::string*> channels[] = {
-        {protocol::DeviceChannel::Status, &topics.status},
-        {protocol::DeviceChannel::ProofOfPlay, &topics.pop},
-        {protocol::DeviceChannel::Bundle, &topics.bundle},
-        {protocol::DeviceChannel::Command, &topics.command},
-        {protocol::DeviceChannel::Ack, &topics.ack},
-    };
-    for (const auto& [channel, target] : channels) {
-        auto topic = protocol::device_topic(device, channel);
-        if (!topic)
-            return std::unexpected(topic.error());
-        *target = std::move(*topic);
-    }
-    auto zone_topic = protocol::alert_zone_topic(zone);
-    if (!zone_topic)
-        return std::unexpected(zone_topic.error());
-    topics.zone = std::move(*zone_topic);
-    return topics;
+AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
+                                   const LocalInterlocks& interlocks, const config::SafetyConfig& safety) {
+    AlertIntake::Options options;
+    options.keys = keys;
+    options.identity = identity;
+    options.interlocks = interlocks;
+    options.hold = AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline};
+    options.words_after = std::chrono::duration_cast<Duration>(safety.alert_words_after);
+    options.speech.voice = safety.alert_voice;
+    return options;
 }
 
 }  // namespace
@@ -80,7 +58,7 @@ struct Daemon::Impl {
     DeviceIdentity identity;
     std::string boot_id;
     MonotonicTime started_monotonic;
-    Topics topics;
+    DeviceTopics topics;
 
     // Declared in dependency order: destroyed in reverse (the MQTT link and the downloaders'
     // threads go before the renderer their wakeups poke).
@@ -123,8 +101,12 @@ struct Daemon::Impl {
     // full state disk) is logged, never a reason to skip the entry.
     std::optional<std::filesystem::path> locate(std::string_view sha256) {
         auto path = store->lookup(sha256);
-        if (!path)
+        if (!path) {
+            // An alert's speech the device made itself stands in for the controller's.
+            if (auto ours = alerts->substitute(sha256))
+                return locate(*ours);
             return std::nullopt;
+        }
         if (auto touched = cache->touch(sha256); !touched)
             spdlog::debug("cache: last use of {} not recorded: {}", sha256.substr(0, 8),
                           touched.error().message());
@@ -218,8 +200,11 @@ struct Daemon::Impl {
     void update_volume() {
         if (!plan)
             return;
-        const int wanted = effective_volume(plan->volume_at(clock.wall()), volume_override,
-                                            alerts->device_interlocks().max_volume);
+        const auto& local = alerts->device_interlocks();
+        const TimePoint now = clock.wall();
+        int wanted = effective_volume(plan->volume_at(now), volume_override, local.max_volume);
+        if (plan->live_alert_at(now))
+            wanted = emergency_volume(wanted, local.emergency_volume, local.max_volume);
         if (wanted != applied_volume)
             applied_volume = engine->set_volume(wanted);
     }
@@ -248,6 +233,7 @@ struct Daemon::Impl {
                     now_playing =
                         protocol::NowPlaying{facts->source, facts->source_id, facts->media, started->wall};
                     uplink->started(started->entry_id, *facts, started->wall);
+                    update_volume();  // an alert's emergency volume begins and ends with its plays
                 }
             } else if (const auto* ended = std::get_if<ItemEnded>(&event)) {
                 on_ended(*ended);
@@ -521,6 +507,7 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
     const auto fetch = fetch_options(config, provisioning, d.options.software_version);
     LocalInterlocks interlocks;
     interlocks.max_volume = config.safety.max_volume;
+    interlocks.emergency_volume = config.safety.emergency_volume;
     for (const auto& window : config.safety.quiet_hours)
         interlocks.quiet_hours.push_back(to_scheduler(window));
     interlocks.time_zone = safety_time_zone(config.safety);
@@ -529,9 +516,7 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
     alert_fetch.retry.initial_delay = Duration{200};
     d.alerts = std::make_unique<AlertIntake>(
         *d.state, *d.cache, std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), wake),
-        clock, d.health,
-        AlertIntake::Options{provisioning.controller_keys, d.identity, interlocks,
-                             AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline}});
+        clock, d.health, alert_options(provisioning.controller_keys, d.identity, interlocks, config.safety));
     BundleIntake::Options intake;
     intake.keys = provisioning.controller_keys;
     intake.identity = d.identity;

@@ -1,13 +1,16 @@
 #include "daemon_setup.hpp"
 
 #include "bantin/player/mpv_renderer.hpp"
+#include "bantin/protocol/topics.hpp"
 
 #include <date/tz.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <random>
 
 namespace bantin::player {
 
@@ -102,6 +105,34 @@ std::string safety_time_zone(const config::SafetyConfig& safety) {
             error.what(), scheduler::default_time_zone);
         return std::string{scheduler::default_time_zone};
     }
+}
+
+std::string boot_id_from(std::uint64_t seed) {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(std::mt19937_64{seed}()));
+    return text;
+}
+
+Result<DeviceTopics> device_topics(const std::string& device, const std::string& zone) {
+    DeviceTopics topics;
+    const std::pair<protocol::DeviceChannel, std::string*> channels[] = {
+        {protocol::DeviceChannel::Status, &topics.status},
+        {protocol::DeviceChannel::ProofOfPlay, &topics.pop},
+        {protocol::DeviceChannel::Bundle, &topics.bundle},
+        {protocol::DeviceChannel::Command, &topics.command},
+        {protocol::DeviceChannel::Ack, &topics.ack},
+    };
+    for (const auto& [channel, target] : channels) {
+        auto topic = protocol::device_topic(device, channel);
+        if (!topic)
+            return std::unexpected(topic.error());
+        *target = std::move(*topic);
+    }
+    auto zone_topic = protocol::alert_zone_topic(zone);
+    if (!zone_topic)
+        return std::unexpected(zone_topic.error());
+    topics.zone = std::move(*zone_topic);
+    return topics;
 }
 
 }  // namespace bantin::player

@@ -11,6 +11,7 @@
 #include "bantin/protocol/mqtt_client.hpp"
 #include "bantin/protocol/provisioning.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,5 +31,13 @@ EngineOptions engine_options(const config::PlayerConfig& config, scheduler::Devi
 // The zone [safety] quiet hours are read in: safety.time_zone, else the system's (/etc/localtime,
 // or TZ), else Asia/Ho_Chi_Minh with a warning. Never the zone a bundle names.
 std::string safety_time_zone(const config::SafetyConfig& safety);
+
+// The device's own topics (docs/protocol.md) and its zone's alert topic.
+struct DeviceTopics {
+    std::string status, pop, bundle, command, ack, zone;
+};
+Result<DeviceTopics> device_topics(const std::string& device, const std::string& zone);
+// The boot id the status carries: 16 hex digits drawn from the daemon's seed.
+std::string boot_id_from(std::uint64_t seed);
 
 }  // namespace bantin::player

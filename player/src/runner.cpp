@@ -99,6 +99,17 @@ int Plan::volume_at(TimePoint at) const {
     return std::min(volume ? *volume : m_device.default_volume, m_max_volume);
 }
 
+bool Plan::live_alert_at(TimePoint at) const {
+    auto now = entries(at, at + Duration{1});
+    if (!now || now->empty() || now->front().source_kind != scheduler::SourceKind::Alert)
+        return false;
+    const auto& alerts = m_resolver.model().alerts;
+    const auto alert = std::find_if(alerts.begin(), alerts.end(), [&](const scheduler::Alert& candidate) {
+        return candidate.id == now->front().source_id;
+    });
+    return alert != alerts.end() && alert->status == scheduler::AlertStatus::Actual;
+}
+
 std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) const {
     for (const auto& media : m_resolver.model().media)
         if (media.sha256 == sha256)
@@ -214,6 +225,10 @@ Continuity match_held_entries(const std::vector<const EntryFacts*>& held,
 
 int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume) {
     return std::clamp(override_volume.value_or(scheduled), 0, std::clamp(max_volume, 0, 100));
+}
+
+int emergency_volume(int volume, int floor, int max_volume) {
+    return std::clamp(std::max(volume, floor), 0, std::clamp(max_volume, 0, 100));
 }
 
 }  // namespace bantin::player

@@ -32,6 +32,9 @@ TEST_CASE("a player file with only the provisioning file gives every other defau
           std::filesystem::path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
     CHECK(config->status.interval == std::chrono::seconds{30});
     CHECK(config->safety.max_volume == 100);
+    CHECK(config->safety.emergency_volume == 90);
+    CHECK(config->safety.alert_words_after == std::chrono::seconds{5});
+    CHECK(config->safety.alert_voice == "vi-vn-x-south");
     CHECK(config->safety.quiet_hours.empty());
     CHECK(config->cache_path() == std::filesystem::path("/var/lib/bantin-player/cache"));
     CHECK(config->database_path() == std::filesystem::path("/var/lib/bantin-player/player.sqlite3"));
@@ -61,6 +64,7 @@ mode = "speaker"
 audio_samplerate = 44100
 [safety]
 max_volume = 70
+emergency_volume = 65
 quiet_hours = ["22:00-05:00", "12:00-13:30"]
 [cache]
 dir = "/mnt/sd/cache"
@@ -69,6 +73,7 @@ dir = "/mnt/sd/cache"
     CHECK(config->playback.mode == PlaybackMode::Speaker);
     CHECK(config->playback.audio_samplerate == 44100);
     CHECK(config->safety.max_volume == 70);
+    CHECK(config->safety.emergency_volume == 65);
     CHECK(config->safety.quiet_hours == std::vector<DailyWindow>{{22 * 60, 5 * 60}, {12 * 60, 13 * 60 + 30}});
     CHECK(config->cache_path() == std::filesystem::path("/mnt/sd/cache"));
 }
@@ -83,6 +88,16 @@ TEST_CASE("the volume cap is a percentage", "[config][player][validation]") {
     CHECK(error_lines(config) ==
           std::vector<std::string>{"player.toml:3: safety.max_volume: must be between 0 and 100, got 101"});
     CHECK(load_player(minimal + "[safety]\nmax_volume = 0\n"));
+    CHECK(error_lines(load_player(minimal + "[safety]\nalert_voice = \"vi; rm -rf /\"\n")) ==
+          std::vector<std::string>{
+              "player.toml:3: safety.alert_voice: expected an espeak-ng voice name such as "
+              "\"vi-vn-x-south\" (espeak-ng --voices=vi), got \"vi; rm -rf /\""});
+    CHECK(error_lines(load_player(minimal + "[safety]\nalert_speech_after_s = 601\n")) ==
+          std::vector<std::string>{
+              "player.toml:3: safety.alert_speech_after_s: must be between 0 and 600, got 601"});
+    CHECK(error_lines(load_player(minimal + "[safety]\nemergency_volume = -1\n")) ==
+          std::vector<std::string>{
+              "player.toml:3: safety.emergency_volume: must be between 0 and 100, got -1"});
 }
 
 TEST_CASE("the quiet hours' time zone is an IANA zone the tz database knows, or empty for the system's",

@@ -60,6 +60,27 @@ TEST_CASE("speech in WAV is larger than the same speech in Opus", "[media][speec
     CHECK(difference < 200ms);
 }
 
+TEST_CASE("speech in WAV needs no ffmpeg: its length comes from the WAV header, as ffprobe reads it",
+          "[media][speech]") {
+    TemporaryDirectory directory;
+    auto store = ContentStore::open(directory.path());
+    REQUIRE(store);
+    SpeechOptions device;  // what a player has: espeak-ng, and no ffmpeg or ffprobe
+    device.format = SpeechFormat::Wav;
+    device.ffmpeg = "/nonexistent/ffmpeg";
+    device.probe.ffprobe = "/nonexistent/ffprobe";
+    auto wav = synthesize_speech(notice, *store, device);
+    REQUIRE(wav);
+    auto path = store->lookup(wav->object.sha256);
+    REQUIRE(path);
+    auto probed = probe_media(*path);
+    REQUIRE(probed);
+    REQUIRE(probed->duration);
+    const auto difference = wav->duration > *probed->duration ? wav->duration - *probed->duration
+                                                              : *probed->duration - wav->duration;
+    CHECK(difference <= 1ms);
+}
+
 TEST_CASE("the same notice renders to the same stored object", "[media][speech]") {
     TemporaryDirectory directory;
     auto store = ContentStore::open(directory.path());

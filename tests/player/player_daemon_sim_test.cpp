@@ -12,6 +12,7 @@
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/keys.hpp"
+#include "bantin/protocol/speech_link.hpp"
 #include "bantin/protocol/topics.hpp"
 #include "support/fake_mqtt.hpp"
 #include "support/fake_renderer.hpp"
@@ -623,7 +624,7 @@ TEST_CASE(
     Sim sim;
     const auto red = sim.media("red image");
     const auto siren = sim.media("siren image");
-    // Quiet all day in the device's time zone (UTC in these bundles).
+    // Quiet all day, in whatever zone.
     sim.options().config.safety.quiet_hours = {config::DailyWindow{0, 24 * 60}};
     sim.options().config.safety.max_volume = 30;
     sim.start();
@@ -666,4 +667,145 @@ TEST_CASE("sim: a bundle that says UTC cannot make the device sound in its local
     CHECK(sim.daemon().status().applied_bundle_version == 1);
     CHECK(sim.played_media().empty());
     CHECK(sim.rows().empty());
+}
+
+TEST_CASE("sim: a live alert sounds at the emergency volume whatever the night step or a set-volume says",
+          "[player][daemon][sim][safety]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto siren = sim.media("siren image");
+    sim.options().config.safety.emergency_volume = 85;
+    sim.start();
+    auto night = sim.bundle(1, {red});
+    night.settings.default_volume = 20;  // the quiet night-time step
+    sim.send(night);
+    sim.run_for(3s);
+    REQUIRE(sim.current_media() == red.sha256);
+    CHECK(sim.renderer().volumes().back() == 20);
+
+    sim.send(sim.alert(siren, 6s));
+    sim.run_for(100ms);
+    REQUIRE(sim.current_media() == siren.sha256);
+    CHECK(sim.renderer().volumes().back() == 85);
+
+    // An operator turning the volume down does not silence the alert; after it, the order holds.
+    protocol::Command quieter;
+    quieter.id = "cmd-quieter";
+    quieter.device = device_id;
+    quieter.kind = protocol::CommandKind::SetVolume;
+    quieter.volume = 10;
+    quieter.issued_at = sim.clock().wall();
+    quieter.expires_at = sim.clock().wall() + 10min;
+    sim.send(quieter);
+    sim.run_for(50ms);
+    auto replies = sim.replies();
+    REQUIRE(replies.size() == 1);
+    CHECK(replies.front().detail == "volume 85 (asked 10; a live alert plays at no less than 85)");
+    CHECK(sim.renderer().volumes().back() == 85);
+
+    sim.run_for(7s);  // the alert expired; the campaign plays again
+    CHECK(sim.current_media() == red.sha256);
+    CHECK(sim.renderer().volumes().back() == 10);
+}
+
+TEST_CASE("sim: an exercise alert keeps the scheduled volume, and max_volume caps the emergency volume",
+          "[player][daemon][sim][safety]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto siren = sim.media("siren image");
+    sim.options().config.safety.emergency_volume = 95;
+    sim.options().config.safety.max_volume = 60;
+    sim.start();
+    auto night = sim.bundle(1, {red});
+    night.settings.default_volume = 20;
+    sim.send(night);
+    sim.run_for(3s);
+    CHECK(sim.renderer().volumes().back() == 20);
+
+    auto drill = sim.alert(siren, 3s);
+    drill.alert.id = "al-drill";
+    drill.alert.status = scheduler::AlertStatus::Exercise;
+    sim.send(drill);
+    sim.run_for(100ms);
+    REQUIRE(sim.current_media() == siren.sha256);
+    CHECK(sim.renderer().volumes().back() == 20);
+    sim.run_for(4s);
+
+    sim.send(sim.alert(siren, 3s));
+    sim.run_for(100ms);
+    REQUIRE(sim.current_media() == siren.sha256);
+    CHECK(sim.renderer().volumes().back() == 60);
+}
+
+TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with words the device makes",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.start();
+    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    // An alert as the controller sends it: a text notice linked to its speech; the controller's
+    // web server does not answer (port 1), MQTT does.
+    protocol::AlertMessage message;
+    message.alert.id = "al-lu-quet";
+    message.alert.zones = {zone_id};
+    message.alert.severity = scheduler::Severity::Extreme;
+    message.alert.issued = sim.clock().wall();
+    message.alert.expires = sim.clock().wall() + 1min;
+    message.alert.headline = "Lũ quét";
+    message.alert.text = "Nước sông dâng cao lúc 17h30, di chuyển lên chỗ cao ngay.";
+    message.alert.playlist = "pl-alert";
+    message.alert.repeat.count = 0;  // until it expires
+    const std::string notice = protocol::alert_notice_text(message.alert);
+    const std::string notice_sha = media::sha256_hex(notice);
+    const std::string their_speech = media::sha256_hex("the controller's speech");
+    scheduler::MediaRef text;
+    text.sha256 = notice_sha;
+    text.type = scheduler::MediaType::Text;
+    text.duration = Duration{4000};
+    text.has_audio = true;
+    text.speech = their_speech;
+    scheduler::MediaRef speech;
+    speech.sha256 = their_speech;
+    speech.type = scheduler::MediaType::Audio;
+    speech.duration = Duration{4000};
+    message.media = {text, speech};
+    message.playlist.id = "pl-alert";
+    message.playlist.items = {{notice_sha, std::nullopt, 1}};
+    message.manifest = {{notice_sha, notice.size(), scheduler::MediaType::Text, Duration{4000},
+                         "http://127.0.0.1:1/media/" + notice_sha},
+                        {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
+                         "http://127.0.0.1:1/media/" + their_speech}};
+    sim.send(message);
+    sim.run_for(1s);
+    CHECK(sim.current_media() == red.sha256);  // the alert waits for the controller's files
+
+    sim.run_for(2500ms);  // past alert_speech_after_s: the device makes them
+    REQUIRE(sim.renderer().loads().size() > loads_before);
+    std::optional<std::string> spoken;  // the slide's speech track
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
+        if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
+            spoken = track;
+    REQUIRE(spoken);
+    const std::string our_speech = std::filesystem::path(*spoken).filename().string();
+    CHECK(our_speech != their_speech);
+    std::ifstream wav(*spoken, std::ios::binary);
+    std::string riff(4, '\0');
+    wav.read(riff.data(), 4);
+    CHECK(riff == "RIFF");
+
+    sim.run_for(10s);
+    std::vector<protocol::ProofOfPlayRow> alert_rows;
+    for (const auto& [seq, row] : sim.rows())
+        if (row.source == protocol::SourceKind::Alert)
+            alert_rows.push_back(row);
+    REQUIRE(alert_rows.size() >= 2);
+    for (const auto& row : alert_rows) {
+        CHECK(row.media == notice_sha);  // the notice the controller sent, made here
+        CHECK(row.outcome != protocol::Outcome::Failed);
+    }
+    CHECK(alert_rows.back().outcome == protocol::Outcome::Completed);
+    CHECK(alert_rows.back().duration_ms == 4000);
 }

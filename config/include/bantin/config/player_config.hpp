@@ -52,7 +52,15 @@ struct PlaybackConfig {
 
 // Device-local interlocks that hold whatever a bundle asks.
 struct SafetyConfig {
-    int max_volume = 100;                  // percent
+    int max_volume = 100;  // percent
+    // The least volume of a live alert (percent), whatever the volume schedule or a set-volume
+    // command says; max_volume still caps it. Exercise alerts and campaigns keep the schedule's.
+    int emergency_volume = 90;
+    // An alert whose notice or speech is not on disk this long after it arrived (or whose
+    // download failed) gets them from the device itself, spoken with espeak-ng in alert_voice;
+    // zero: never.
+    std::chrono::seconds alert_words_after{5};
+    std::string alert_voice = "vi-vn-x-south";
     std::vector<DailyWindow> quiet_hours;  // in time_zone; only emergency alerts play
     // IANA name of the zone quiet_hours are read in. Empty in the file: the system's zone (the
     // loader fills it in); never the zone a bundle names.

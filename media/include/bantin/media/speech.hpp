@@ -4,8 +4,9 @@
 //
 // Why Opus: espeak-ng writes 16-bit mono WAV at 22.05 kHz (about 44 kB per second of speech);
 // Opus at 32 kbit/s is about 4 kB per second, ten times less to push over a 3G link to every
-// loudspeaker, and mpv plays it natively. SpeechFormat::Wav keeps espeak-ng's output as is
-// (for debugging, or a player without Opus).
+// loudspeaker, and mpv plays it natively. SpeechFormat::Wav keeps espeak-ng's output as is and
+// reads its length from the WAV header: it needs espeak-ng only (no ffmpeg, no ffprobe), which is
+// what a player speaking an alert itself uses.
 //
 // For a Vietnamese voice the text is first made speakable (numbers, times, dates, money and the
 // abbreviations of local government as words: speech_text.hpp).

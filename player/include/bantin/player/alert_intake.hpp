@@ -12,12 +12,20 @@
 //            media are on disk the plan is rebuilt at once, else they are fetched first (three
 //            quick attempts each: an alert is worth little late);
 //   restart  restored alerts are held until the retained alert topics had their moment
-//            (AlertBook), then released into the plan.
+//            (AlertBook), then released into the plan;
+//   words    an alert whose text notice or speech is still not on disk `words_after` after it
+//            arrived, or whose download round failed (the controller's HTTP is down, MQTT is
+//            not), gets them from the device itself, once: the notice's bytes from the alert's
+//            own headline and text (the bytes the controller stored, so the same digest) and
+//            its speech from espeak-ng (a WAV: another digest, which substitute() maps the
+//            controller's to; the plan keeps the controller's timeline). An emergency is heard
+//            with the controller's web server down.
 //
 // Threads: the daemon's loop; the alert downloader's transfers run on its own thread.
 
 #include "bantin/common/clock.hpp"
 #include "bantin/media/cache.hpp"
+#include "bantin/media/speech.hpp"
 #include "bantin/player/alert_book.hpp"
 #include "bantin/player/bundle_intake.hpp"
 #include "bantin/player/player_state.hpp"
@@ -25,19 +33,30 @@
 #include "bantin/player/status.hpp"
 #include "bantin/protocol/envelope.hpp"
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace bantin::player {
 
 class AlertIntake {
 public:
+    // espeak-ng's WAV, with its length from the header: what a player can make without ffmpeg.
+    static media::SpeechOptions wav_speech() {
+        media::SpeechOptions options;
+        options.format = media::SpeechFormat::Wav;
+        return options;
+    }
     struct Options {
         protocol::TrustedKeys keys;
         DeviceIdentity identity;
         LocalInterlocks interlocks;  // the device's own (quiet hours, volume cap)
         AlertBook::Options hold;
+        Duration words_after{5000};  // 0: never make the words on the device
+        media::SpeechOptions speech = wav_speech();
     };
     AlertIntake(PlayerState& state, media::MediaCache& cache, std::unique_ptr<MediaDownloader> downloader,
                 const Clock& clock, DeviceHealth& health, Options options);
@@ -66,9 +85,14 @@ public:
     const std::vector<protocol::AlertMessage>& live() const { return m_book.live(); }
     std::size_t held() const { return m_book.held().size(); }
     void add_pins(std::set<std::string>& pins) const;
+    // The device's own file standing in for `sha256` (an alert's speech made here), if any.
+    std::optional<std::string> substitute(std::string_view sha256) const;
 
 private:
     void fetch_media();
+    bool words_missing(const protocol::AlertMessage& message) const;
+    Change make_missing_words(bool round_failed);
+    bool make_words(const protocol::AlertMessage& message);
 
     AlertBook m_book;
     media::MediaCache& m_cache;
@@ -77,6 +101,9 @@ private:
     DeviceHealth& m_health;
     Options m_options;
     PlayerState& m_state;
+    std::map<std::string, MonotonicTime> m_arrived;  // alert id -> when it arrived
+    std::set<std::string> m_words_tried;             // alert ids whose words were made (or tried)
+    std::map<std::string, std::string, std::less<>> m_substitutes;  // controller's digest -> device's
 };
 
 }  // namespace bantin::player

@@ -36,6 +36,8 @@ struct LocalInterlocks {
     std::vector<scheduler::DailyWindow> quiet_hours;
     std::string time_zone = std::string{scheduler::default_time_zone};
     int max_volume = 100;
+    // The least volume of a live alert; max_volume caps it (emergency_volume()).
+    int emergency_volume = 90;
     // Alerts this device knows are cancelled (saved in its state, or applied and not yet saved).
     // A bundle carries the alerts active when it was built; until the bundle built after the
     // cancel activates (it cannot while the state disk is full), its copy would play on.
@@ -73,6 +75,9 @@ public:
     Result<std::set<std::string>> needed_media(TimePoint from, TimePoint to) const;
     // Volume the schedule asks for at `at`, capped by the interlock.
     int volume_at(TimePoint at) const;
+    // True when the timeline's entry at `at` is an alert whose status is Actual (a live
+    // emergency, not an exercise).
+    bool live_alert_at(TimePoint at) const;
 
     std::uint64_t bundle_version() const { return m_bundle_version; }
     const scheduler::Device& device() const { return m_device; }
@@ -130,5 +135,8 @@ Continuity match_held_entries(const std::vector<const EntryFacts*>& held,
 
 // The engine's volume: a set-volume override if any, else the schedule's; never above the cap.
 int effective_volume(int scheduled, std::optional<int> override_volume, int max_volume);
+// The engine's volume while a live alert plays: never below `floor` (safety.emergency_volume),
+// whatever the schedule or an override made of `volume`; never above the cap.
+int emergency_volume(int volume, int floor, int max_volume);
 
 }  // namespace bantin::player
