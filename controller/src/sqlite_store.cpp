@@ -24,6 +24,19 @@ private:
     bool m_ok = false;
 };
 
+// `work` in one transaction of `mode`, committed when it succeeds (rolled back otherwise).
+Result<void> run_in_transaction(sqlite::Database& database, sqlite::TransactionMode mode,
+                                const Store::Work& work) {
+    auto transaction = sqlite::Transaction::begin(database, mode);
+    if (!transaction)
+        return std::unexpected(transaction.error());
+    SqliteTransaction store_transaction{database};
+    auto done = work(store_transaction);
+    if (!done)
+        return done;
+    return transaction->commit();
+}
+
 }  // namespace
 
 Result<void> SqliteTransaction::expect_changed(const std::string& what) {
@@ -66,26 +79,12 @@ Result<void> SqliteStore::read(const Work& work) {
     QueryOnlyGuard guard{m_database};
     if (!guard.ok())
         return fail(Errc::Io, "sqlite: cannot make the read transaction read-only");
-    auto transaction = sqlite::Transaction::begin(m_database, sqlite::TransactionMode::Deferred);
-    if (!transaction)
-        return std::unexpected(transaction.error());
-    SqliteTransaction store_transaction{m_database};
-    auto done = work(store_transaction);
-    if (!done)
-        return done;
-    return transaction->commit();
+    return run_in_transaction(m_database, sqlite::TransactionMode::Deferred, work);
 }
 
 Result<void> SqliteStore::write(const Work& work) {
     std::lock_guard lock{m_mutex};
-    auto transaction = sqlite::Transaction::begin(m_database, sqlite::TransactionMode::Immediate);
-    if (!transaction)
-        return std::unexpected(transaction.error());
-    SqliteTransaction store_transaction{m_database};
-    auto done = work(store_transaction);
-    if (!done)
-        return done;
-    return transaction->commit();
+    return run_in_transaction(m_database, sqlite::TransactionMode::Immediate, work);
 }
 
 }  // namespace bantin::controller

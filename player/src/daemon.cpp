@@ -38,18 +38,6 @@ scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
 }
 
-AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
-                                   const LocalInterlocks& interlocks, const config::SafetyConfig& safety) {
-    AlertIntake::Options options;
-    options.keys = keys;
-    options.identity = identity;
-    options.interlocks = interlocks;
-    options.hold = AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline};
-    options.words_after = std::chrono::duration_cast<Duration>(safety.alert_words_after);
-    options.speech.voice = safety.alert_voice;
-    return options;
-}
-
 }  // namespace
 
 struct Daemon::Impl {
@@ -516,7 +504,9 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
     alert_fetch.retry.initial_delay = Duration{200};
     d.alerts = std::make_unique<AlertIntake>(
         *d.state, *d.cache, std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), wake),
-        clock, d.health, alert_options(provisioning.controller_keys, d.identity, interlocks, config.safety));
+        clock, d.health,
+        alert_options(provisioning.controller_keys, d.identity, interlocks, config.safety,
+                      AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline}));
     BundleIntake::Options intake;
     intake.keys = provisioning.controller_keys;
     intake.identity = d.identity;

@@ -135,4 +135,17 @@ Result<DeviceTopics> device_topics(const std::string& device, const std::string&
     return topics;
 }
 
+AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
+                                   const LocalInterlocks& interlocks, const config::SafetyConfig& safety,
+                                   AlertBook::Options hold) {
+    AlertIntake::Options options;
+    options.keys = keys;
+    options.identity = identity;
+    options.interlocks = interlocks;
+    options.hold = hold;
+    options.words_after = std::chrono::duration_cast<Duration>(safety.alert_words_after);
+    options.speech.voice = safety.alert_voice;
+    return options;
+}
+
 }  // namespace bantin::player

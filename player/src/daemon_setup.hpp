@@ -6,6 +6,7 @@
 #include "bantin/common/error.hpp"
 #include "bantin/config/player_config.hpp"
 #include "bantin/media/fetch.hpp"
+#include "bantin/player/alert_intake.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "bantin/player/renderer.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
@@ -31,6 +32,12 @@ EngineOptions engine_options(const config::PlayerConfig& config, scheduler::Devi
 // The zone [safety] quiet hours are read in: safety.time_zone, else the system's (/etc/localtime,
 // or TZ), else Asia/Ho_Chi_Minh with a warning. Never the zone a bundle names.
 std::string safety_time_zone(const config::SafetyConfig& safety);
+
+// What alert intake takes from [safety]: the words made on the device (alert_speech_after_s,
+// alert_voice), beside the keys, the identity, the interlocks and the restart hold.
+AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
+                                   const LocalInterlocks& interlocks, const config::SafetyConfig& safety,
+                                   AlertBook::Options hold);
 
 // The device's own topics (docs/protocol.md) and its zone's alert topic.
 struct DeviceTopics {
