@@ -129,6 +129,14 @@ AlertIntake::Change AlertIntake::make_missing_words(bool round_failed) {
     };
     std::erase_if(m_arrived, [&](const auto& entry) { return gone(entry.first); });
     std::erase_if(m_words_tried, gone);
+    // A substitute stands in while an alert that names the controller's file is live.
+    std::erase_if(m_substitutes, [&](const auto& entry) {
+        return std::ranges::none_of(live, [&](const protocol::AlertMessage& alert) {
+            return std::ranges::any_of(alert.media, [&](const scheduler::MediaRef& ref) {
+                return ref.speech && *ref.speech == entry.first;
+            });
+        });
+    });
     bool made = false;
     for (const auto& message : live) {
         const std::string& id = message.alert.id;
