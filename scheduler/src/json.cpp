@@ -65,6 +65,12 @@ ordered_json to_json(const MediaRef& media) {
     if (media.speech) {
         out["speech"] = *media.speech;
     }
+    if (media.url) {
+        out["url"] = *media.url;
+    }
+    if (media.filler) {
+        out["filler"] = *media.filler;
+    }
     return out;
 }
 

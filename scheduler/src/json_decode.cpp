@@ -72,6 +72,22 @@ Result<MediaRef> media_from_json(const json& value, std::string_view path) {
             media.speech = speech->get<std::string>();
         }
     }
+    for (const auto& [key, field, what] :
+         {std::tuple{"url", &media.url, "the stream's http:// or https:// URL"},
+          std::tuple{"filler", &media.filler, "the sha256 of the filler media"}}) {
+        const json* found = reader.get(key, false);
+        if (found == nullptr) {
+            continue;
+        }
+        if (!found->is_string()) {
+            reader.fail_at(key, std::string{"expected "} + what + ", got " + type_name(*found));
+        } else if (media.type != MediaType::Stream) {
+            reader.fail_at(key, std::string{"only a stream has "} + key + ", this media is " +
+                                    std::string{to_string(media.type)});
+        } else {
+            *field = found->get<std::string>();
+        }
+    }
     reader.finish();
     if (!reader.ok()) {
         return std::unexpected(reader.error());

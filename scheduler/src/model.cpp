@@ -38,6 +38,32 @@ std::string_view to_string(AlertStatus status) {
     return name_in(alert_status_names, status);
 }
 
+std::string stream_url_problem(std::string_view url) {
+    if (url.size() > 2048) {
+        return "a stream's URL is at most 2048 bytes";
+    }
+    if (std::any_of(url.begin(), url.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) == 0x7f;
+        })) {
+        return "a stream's URL has no spaces or control characters";
+    }
+    std::string_view rest;
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (url.size() > scheme.size() &&
+            std::equal(scheme.begin(), scheme.end(), url.begin(),
+                       [](char a, char b) { return a == (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b); })) {
+            rest = url.substr(scheme.size());
+        }
+    }
+    if (rest.empty()) {
+        return "a stream's URL starts with http:// or https:// and names a host";
+    }
+    if (rest.front() == '/' || rest.front() == ':' || rest.front() == '?' || rest.front() == '#') {
+        return "a stream's URL names a host";
+    }
+    return {};
+}
+
 namespace {
 
 bool has_picture(const MediaRef& media) {
@@ -217,6 +243,38 @@ Result<void> validate(const Model& model) {
         }
         if (media.type == MediaType::Stream && !media.has_audio && !media.has_video) {
             problems.add(path, "a stream must carry sound or pictures");
+        }
+        if (media.type == MediaType::Stream && !media.url) {
+            problems.add(path + ".url", "a stream needs the URL it is relayed from");
+        } else if (media.url && media.type != MediaType::Stream) {
+            problems.add(path + ".url",
+                         "only a stream has a URL, this media is " + std::string{to_string(media.type)});
+        } else if (media.url) {
+            if (auto problem = stream_url_problem(*media.url); !problem.empty()) {
+                problems.add(path + ".url", problem);
+            }
+        }
+    }
+    // A stream's filler: checked once every media of the model is known.
+    for (std::size_t i = 0; i < model.media.size(); ++i) {
+        const auto& media = model.media[i];
+        if (!media.filler) {
+            continue;
+        }
+        const std::string path = "media[" + std::to_string(i) + "].filler";
+        if (media.type != MediaType::Stream) {
+            problems.add(path,
+                         "only a stream has a filler, this media is " + std::string{to_string(media.type)});
+            continue;
+        }
+        const auto found = media_by_digest.find(*media.filler);
+        if (!valid_sha256(*media.filler)) {
+            problems.add(path, "must be 64 lowercase hex digits");
+        } else if (found == media_by_digest.end()) {
+            problems.add(path, "unknown media " + *media.filler);
+        } else if (found->second->type != MediaType::Audio && found->second->type != MediaType::Video) {
+            problems.add(path, "must name audio or video media; " + media.filler->substr(0, 12) + " is " +
+                                   std::string{to_string(found->second->type)});
         }
     }
     // A text notice's speech: checked once every media of the model is known.

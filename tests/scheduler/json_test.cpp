@@ -217,6 +217,81 @@ TEST_CASE("validation names a text notice's speech that is unknown, not audio, o
           std::string::npos);
 }
 
+TEST_CASE("a stream's URL and filler round-trip", "[json][stream]") {
+    Model model = town();
+    const std::string radio = digest('f');
+    MediaRef stream{radio, MediaType::Stream, std::nullopt, true, false, "VOV1"};
+    stream.url = "http://127.0.0.1:8000/vov1.mp3";
+    stream.filler = audio;
+    model.media.push_back(stream);
+    model.playlists = {playlist("p", {item(radio, 1800)})};
+    model.campaigns = {fixed("relay", "p", {5 * 60 + 30})};
+    REQUIRE(validate(model));
+    const auto json = to_json(model);
+    CHECK(json["media"][5]["url"] == "http://127.0.0.1:8000/vov1.mp3");
+    CHECK(json["media"][5]["filler"] == audio);
+    CHECK_FALSE(json["media"][3].contains("url"));
+    auto parsed = parse_model(json.dump());
+    REQUIRE(parsed);
+    CHECK(*parsed == model);
+}
+
+TEST_CASE("url and filler are refused on media that is not a stream, and when not strings",
+          "[json][stream]") {
+    const std::string on_audio = R"({"media":[{"sha256":")" + audio +
+                                 R"(","type":"audio","duration_ms":20000,"url":"http://x/a.mp3"}]})";
+    CHECK(error_of(on_audio) == "media[0].url: only a stream has url, this media is audio");
+    const std::string as_number =
+        R"({"media":[{"sha256":")" + audio + R"(","type":"stream","url":"http://x/","filler":7}]})";
+    CHECK(error_of(as_number) == "media[0].filler: expected the sha256 of the filler media, got number");
+}
+
+TEST_CASE("validation wants a stream's URL, names a bad one and a filler that is unknown or not playable",
+          "[json][validate][stream]") {
+    Model model = town();
+    const std::string radio = digest('f');
+    model.media.push_back(MediaRef{radio, MediaType::Stream, std::nullopt, true, false, "VOV1"});
+    auto no_url = validate(model);
+    REQUIRE_FALSE(no_url);
+    CHECK(no_url.error().detail.find("media[5].url: a stream needs the URL it is relayed from") !=
+          std::string::npos);
+
+    const std::vector<std::pair<std::string, std::string>> bad_urls{
+        {"ftp://host/a", "starts with http:// or https://"},
+        {"http://", "starts with http:// or https://"},
+        {"http:///a", "names a host"},
+        {"http://host/a b", "no spaces or control characters"},
+        {std::string{"http://host/"} + '\x01', "no spaces or control characters"}};
+    for (const auto& [url, problem] : bad_urls) {
+        model.media[5].url = url;
+        auto refused = validate(model);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().detail.find(problem) != std::string::npos);
+    }
+    model.media[5].url = "http://host/" + std::string(2100, 'a');
+    CHECK_FALSE(validate(model));
+    model.media[5].url = "HTTPS://radio.example.vn:8443/vov1.m3u8?k=1";
+    CHECK(validate(model));
+    CHECK(stream_url_problem("https://[::1]:8000/live").empty());
+
+    model.media[5].filler = digest('9');
+    auto unknown = validate(model);
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().detail.find("media[5].filler: unknown media " + digest('9')) != std::string::npos);
+    model.media[5].filler = image;
+    auto not_sound = validate(model);
+    REQUIRE_FALSE(not_sound);
+    CHECK(not_sound.error().detail.find(
+              "media[5].filler: must name audio or video media; cccccccccccc is image") != std::string::npos);
+    model.media[5].filler = audio;
+    CHECK(validate(model));
+    model.media[3].url = "http://host/a.mp3";
+    auto on_audio = validate(model);
+    REQUIRE_FALSE(on_audio);
+    CHECK(on_audio.error().detail.find("media[3].url: only a stream has a URL, this media is audio") !=
+          std::string::npos);
+}
+
 TEST_CASE("every enum name table names each value once and reads back what it writes", "[json][names]") {
     auto check = [](const auto& table) {
         for (const auto& [value, name] : table) {

@@ -82,6 +82,12 @@ struct MediaRef {
     // speaker plays that audio in the text's place (speak_text_notices in
     // bantin/protocol/speech_link.hpp); a screen shows the text.
     std::optional<std::string> speech = std::nullopt;
+    // Stream only: where it is relayed from, an http:// or https:// URL (an Icecast mount, an
+    // HLS playlist). The controller names a stream by the sha256 of this URL.
+    std::optional<std::string> url = std::nullopt;
+    // Stream only: the sha256 of an audio or video media of the same model that a device plays
+    // while the stream's source is down, so listeners hear a filler and not silence.
+    std::optional<std::string> filler = std::nullopt;
     bool operator==(const MediaRef&) const = default;
 };
 
@@ -218,6 +224,10 @@ std::string_view to_string(AlertStatus);
 // Whether a device of this shape can play this media at all (docs/scheduling.md, "Who plays
 // what"): speakers need sound, screens need pictures or a speaker.
 bool can_play(const Device& device, const MediaRef& media);
+
+// Whether `url` may be a stream's source: http:// or https://, a host, at most 2048 bytes, no
+// spaces or control characters. The reason it may not, or empty.
+std::string stream_url_problem(std::string_view url);
 
 // Whether a campaign's targets select this device (approval state and dates not considered).
 bool targets(const Targets& targets, const Device& device);
