@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -336,6 +338,66 @@ AttemptResult Fetcher::Transfer::run(const std::filesystem::path& partial) {
     }
 }
 
+// ------------------------------------------------------------------------------ DigestLock
+
+namespace {
+
+// One download of a digest at a time, across every Fetcher of the process and across
+// processes: two fetchers of one file (a bundle's and an alert's, at the same moment) would
+// otherwise write the same partial file, and the one that finished second found it renamed
+// away ("body ended after 0 of N bytes"). The lock is `partial/<sha>.lock`, flock()ed; its
+// holder removes it on release. Whoever locked a path that was removed meanwhile locks again.
+class DigestLock {
+public:
+    static Result<DigestLock> acquire(const std::filesystem::path& partial, Sleeper& sleeper,
+                                      const CancelToken& cancel, const std::string& url) {
+        std::filesystem::path path = partial;
+        path.replace_extension(".lock");
+        bool told = false;
+        for (;;) {
+            FileDescriptor file{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
+            if (!file.valid()) {
+                return fail(Errc::Io, "cannot open " + path.string() + ": " + std::strerror(errno));
+            }
+            if (::flock(file.get(), LOCK_EX | LOCK_NB) == 0) {
+                struct stat held {};
+                struct stat named {};
+                if (::fstat(file.get(), &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
+                    held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+                    return DigestLock{std::move(path), std::move(file)};
+                }
+                continue;  // the previous holder removed this path after we opened it
+            }
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                return fail(Errc::Io, "cannot lock " + path.string() + ": " + std::strerror(errno));
+            }
+            if (!told) {
+                spdlog::info("media fetch {}: another download of this file is running; waiting for it",
+                             path.stem().string());
+                told = true;
+            }
+            if (!sleeper.sleep(std::chrono::milliseconds{20}, cancel)) {
+                return fail(Errc::Timeout, url + ": cancelled");
+            }
+        }
+    }
+    DigestLock(DigestLock&&) noexcept = default;
+    DigestLock& operator=(DigestLock&&) noexcept = default;
+    ~DigestLock() {
+        if (m_file.valid()) {
+            ::unlink(m_path.c_str());  // still locked: nobody else holds this path now
+        }
+    }
+
+private:
+    DigestLock(std::filesystem::path path, FileDescriptor file)
+        : m_path(std::move(path)), m_file(std::move(file)) {}
+    std::filesystem::path m_path;
+    FileDescriptor m_file;
+};
+
+}  // namespace
+
 // ------------------------------------------------------------------------------ Fetcher
 
 Fetcher::Fetcher(ContentStore store, FetchOptions options, Sleeper& sleeper, MediaCache* cache)
@@ -383,8 +445,12 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
         return finish(fail(Errc::InvalidInput, "device credentials contain a line break"), 0);
     }
 
-    // Already stored: nothing to download.
-    if (auto size = m_store.size_of(request.sha256); size && *size == request.size) {
+    // Already stored: nothing to download (checked again once the digest's lock is held).
+    auto stored_already = [&]() -> std::optional<FetchOutcome> {
+        auto size = m_store.size_of(request.sha256);
+        if (!size || *size != request.size) {
+            return std::nullopt;
+        }
         StoredObject object{request.sha256, *size, true};
         if (m_cache) {
             if (auto recorded = m_cache->record(object); !recorded) {
@@ -392,11 +458,22 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
             }
         }
         return finish(object, request.size);
+    };
+    if (auto done = stored_already()) {
+        return std::move(*done);
     }
 
     auto partial = m_store.partial_path(request.sha256);
     if (!partial) {
         return finish(std::unexpected(partial.error()), 0);
+    }
+    auto lock = DigestLock::acquire(*partial, m_sleeper, cancel, request.url);
+    if (!lock) {
+        return finish(std::unexpected(lock.error()), 0);
+    }
+    // Another fetch of this digest may have finished while this one waited for the lock.
+    if (auto done = stored_already()) {
+        return std::move(*done);
     }
     if (file_size_or_zero(*partial) > request.size) {
         ::unlink(partial->c_str());

@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 using namespace bantin;
 using namespace bantin::media;
@@ -395,6 +397,79 @@ TEST_CASE("fetch_all never runs more transfers at once than allowed", "[media][f
     CHECK(last.items_total == contents.size());
     CHECK(last.bytes_done == total);
     CHECK(last.bytes_total == total);
+}
+
+TEST_CASE("two fetchers of one file download it once: the second waits and finds it stored",
+          "[media][fetch]") {
+    FetchFixture fixture;
+    const std::string content = make_content(300'000, 11);
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool first_request_seen = false;
+    bool body_may_go = false;
+    fixture.server.routes().Get("/media/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    std::unique_lock lock{mutex};
+                                    first_request_seen = true;
+                                    changed.notify_all();
+                                    changed.wait(lock, [&] { return body_may_go; });
+                                    response.set_content(content, "application/octet-stream");
+                                });
+    fixture.server.start();
+
+    // The second fetcher says when it is waiting for the first (its first sleep), then waits
+    // for real.
+    class WaitingSleeper final : public Sleeper {
+    public:
+        WaitingSleeper(std::mutex& mutex, std::condition_variable& changed, bool& waiting)
+            : m_mutex(mutex), m_changed(changed), m_waiting(waiting) {}
+        bool sleep(Duration delay, const CancelToken& cancel) override {
+            {
+                std::lock_guard lock{m_mutex};
+                m_waiting = true;
+            }
+            m_changed.notify_all();
+            return !cancel.wait_for(delay);
+        }
+
+    private:
+        std::mutex& m_mutex;
+        std::condition_variable& m_changed;
+        bool& m_waiting;
+    };
+    bool second_waiting = false;
+    WaitingSleeper waiting_sleeper{mutex, changed, second_waiting};
+
+    const FetchRequest request{fixture.server.url("/media/file"), sha256_hex(content), content.size()};
+    Fetcher first{fixture.store, quick_options(), fixture.sleeper};
+    Fetcher second{fixture.store, quick_options(), waiting_sleeper};
+    Result<StoredObject> first_result = fail(Errc::Internal, "not run");
+    Result<StoredObject> second_result = fail(Errc::Internal, "not run");
+    std::thread first_thread{[&] { first_result = first.fetch(request, CancelToken{}); }};
+    {
+        std::unique_lock lock{mutex};
+        changed.wait(lock, [&] { return first_request_seen; });
+    }
+    std::thread second_thread{[&] { second_result = second.fetch(request, CancelToken{}); }};
+    {
+        std::unique_lock lock{mutex};
+        // Without the digest's lock the second fetcher never waits: it downloads on its own.
+        const bool waited = changed.wait_for(lock, 30s, [&] { return second_waiting; });
+        body_may_go = true;
+        CHECK(waited);
+    }
+    changed.notify_all();
+    first_thread.join();
+    second_thread.join();
+
+    REQUIRE(first_result);
+    REQUIRE(second_result);
+    CHECK_FALSE(first_result->already_present);
+    CHECK(second_result->already_present);
+    CHECK(fixture.log.count() == 1);
+    CHECK(read_file(*fixture.store.lookup(request.sha256)) == content);
+    CHECK(count_files(fixture.directory.path() / "partial") == 0);  // no .part, no .lock left
 }
 
 TEST_CASE("cancel stops a stalled transfer and keeps its partial file", "[media][fetch]") {
