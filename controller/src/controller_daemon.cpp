@@ -307,7 +307,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 "delivery repair: {} bundles and {} alerts published again for devices behind or back online",
                 repaired->bundles.size(), repaired->alerts.size());
     };
-    impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get());
+    impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
 
     AuthPolicy policy;
     policy.session_lifetime = config.auth.session_ttl;

@@ -33,7 +33,7 @@ bool selected(CampaignSelection selection, scheduler::ApprovalState state) {
 
 }  // namespace
 
-Result<scheduler::Model> build_model(Store& store, const ModelOptions& options) {
+Result<scheduler::Model> build_model(Store& store, const ModelOptions& options, ModelInstants* instants) {
     return store.read_value<scheduler::Model>([&](StoreTransaction& transaction) -> Result<scheduler::Model> {
         scheduler::Model model;
 
@@ -43,6 +43,8 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options) 
         for (auto& record : *devices) {
             if (record.revoked && options.revoked == RevokedDevices::Exclude)
                 continue;
+            if (instants)
+                instants->device_registered[record.device.id] = record.created;
             model.devices.push_back(std::move(record.device));
         }
 
@@ -65,8 +67,11 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options) 
         if (!campaigns)
             return std::unexpected(campaigns.error());
         for (auto& record : *campaigns) {
-            if (selected(options.campaigns, record.campaign.approval))
-                model.campaigns.push_back(std::move(record.campaign));
+            if (!selected(options.campaigns, record.campaign.approval))
+                continue;
+            if (instants && record.campaign.approval == scheduler::ApprovalState::Approved)
+                instants->campaign_approved[record.campaign.id] = record.decided.value_or(record.updated);
+            model.campaigns.push_back(std::move(record.campaign));
         }
 
         if (options.active_alerts_at) {

@@ -194,7 +194,8 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     ModelOptions options;
     options.campaigns = CampaignSelection::Approved;
     options.revoked = RevokedDevices::Exclude;
-    auto model = build_model(m_store, options);
+    ModelInstants instants;
+    auto model = build_model(m_store, options, &instants);
     if (!model)
         return std::unexpected(model.error());
     const auto devices = model->devices;
@@ -205,17 +206,31 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
         return std::unexpected(resolver.error());
     std::map<std::string, DeliveryRow, std::less<>> rows;
     for (const auto& id : campaign_ids) rows[id].campaign = id;
+    // Planned: what should have played by now, while the campaign was approved and the device
+    // registered. An entry counts when it starts in the range, at or after both instants, and
+    // has ended by now (its proof cannot have come before); plays are counted by their start too.
+    const TimePoint now = m_clock.wall();
+    const auto since = [](const auto& instants_of, std::string_view id, TimePoint otherwise) {
+        const auto found = instants_of.find(id);
+        return found == instants_of.end() ? otherwise : std::max(found->second, otherwise);
+    };
     for (const auto& device : devices) {
-        auto timeline = resolver->resolve(device, range.from, range.to);
+        const TimePoint device_from = since(instants.device_registered, device.id, range.from);
+        const TimePoint until = std::min(range.to, now);
+        if (until <= device_from)
+            continue;
+        auto timeline = resolver->resolve(device, device_from, until);
         if (!timeline)
             return std::unexpected(timeline.error());
         for (const auto& entry : *timeline) {
-            // Entries that start in the range, as plays are counted by their start.
-            if (entry.source_kind != scheduler::SourceKind::Campaign || entry.start < range.from)
+            if (entry.source_kind != scheduler::SourceKind::Campaign || entry.start < device_from ||
+                entry.end > now)
                 continue;
             auto found = rows.find(entry.source_id);
-            if (found != rows.end())
-                ++found->second.planned;
+            if (found == rows.end() ||
+                entry.start < since(instants.campaign_approved, entry.source_id, range.from))
+                continue;
+            ++found->second.planned;
         }
     }
     auto plays = m_proofs.plays_between(range.from, range.to);

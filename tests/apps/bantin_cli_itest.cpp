@@ -64,7 +64,7 @@ public:
         auto opened_history = controller::SqliteFleetHistory::open(directory.file("fleet.db"));
         REQUIRE(opened_history);
         history = std::move(*opened_history);
-        reports = std::make_unique<controller::ReportService>(*store, *proofs, history.get());
+        reports = std::make_unique<controller::ReportService>(*store, *proofs, history.get(), clock);
         controller::DeviceCommandsOptions command_options;
         command_options.public_base_url = "https://signs.example.org";
         commands =

@@ -68,7 +68,7 @@ struct DeviceApi : FleetFixture {
         auto opened_proofs = SqliteProofQuery::open(path());
         REQUIRE(opened_proofs);
         proofs = std::move(*opened_proofs);
-        reports = std::make_unique<ReportService>(*store, *proofs, nullptr);
+        reports = std::make_unique<ReportService>(*store, *proofs, nullptr, clock);
         services = std::make_unique<FleetServices>(FleetServices{
             *registry, *alerts, *reports, publisher.get(), commands.get(), &*screenshots, nullptr, {}});
         server = std::make_unique<ApiServer>(ApiServerOptions{});

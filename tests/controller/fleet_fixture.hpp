@@ -132,9 +132,13 @@ public:
 
     // Creates, submits and approves a campaign for these zones.
     controller::CampaignRecord approve_campaign(const std::string& id, std::vector<std::string> zones) {
-        controller::ApprovalService approval{*store, clock};
         scheduler::Campaign draft = campaign(id);
         draft.targets.zones = std::move(zones);
+        return approve_campaign(draft);
+    }
+    controller::CampaignRecord approve_campaign(const scheduler::Campaign& draft) {
+        const std::string& id = draft.id;
+        controller::ApprovalService approval{*store, clock};
         auto created = approval.create(editor, draft);
         REQUIRE(created);
         auto submitted = approval.submit(editor, id, created->version);

@@ -413,7 +413,7 @@ TEST_CASE("devices fetch media over HTTP with their own credentials and Range re
     AlertService alerts{*fleet.store, fleet.clock, fleet.keys.secret, sink, speech, nullptr, {}};
     auto proofs = SqliteProofQuery::open(fleet.path());
     REQUIRE(proofs);
-    ReportService reports{*fleet.store, **proofs, nullptr};
+    ReportService reports{*fleet.store, **proofs, nullptr, fleet.clock};
     FleetServices services{*fleet.registry, alerts, reports, nullptr, nullptr, nullptr, nullptr, {}};
     ApiServer server{ApiServerOptions{}};
     register_fleet_routes(server, context, services);

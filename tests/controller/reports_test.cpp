@@ -56,7 +56,7 @@ TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
     insert_plays(fixture, "screen-3", 2, PlayOutcome::Interrupted, utc("2026-11-27T01:00:00Z"), 1);
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
     auto rows = reports.plays({utc("2026-11-26T00:00:00Z"), utc("2026-11-28T00:00:00Z")});
     REQUIRE(rows);
     REQUIRE(rows->size() == 3);
@@ -77,9 +77,10 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
     const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
     insert_plays(fixture, "screen-1", 200, PlayOutcome::Completed, hour.from, 1);
     insert_plays(fixture, "screen-1", 10, PlayOutcome::Failed, hour.from + std::chrono::minutes{50}, 201);
+    fixture.clock.set_wall(hour.to);  // the hour is over
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
     auto rows = reports.delivery(hour);
     REQUIRE(rows);
     REQUIRE(rows->size() == 1);
@@ -89,6 +90,45 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
     CHECK((*rows)[0].under_delivered);
     CHECK(to_csv(*rows) ==
           "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
+}
+
+TEST_CASE(
+    "planned counts only time that has passed since the campaign's approval and the device's registration",
+    "[reports][planned]") {
+    FleetFixture fixture;
+    const TimePoint morning = utc("2026-11-27T00:00:00Z");  // 07:00 local
+    fixture.clock.set_wall(morning);
+    fixture.add_device("screen-1", "zone-1");
+    scheduler::Campaign advert = FleetFixture::campaign("camp-1");
+    advert.mode = scheduler::Mode::ShareOfVoice;
+    advert.plays_per_hour = 60;
+    advert.windows = {};  // all day
+    fixture.approve_campaign(advert);
+    const ReportRange day{utc("2026-11-26T17:00:00Z"), utc("2026-11-27T17:00:00Z")};  // the local day
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+
+    // Approved this instant: nothing has been due yet, whatever the range says.
+    auto at_approval = reports.delivery(day);
+    REQUIRE(at_approval);
+    REQUIRE(at_approval->size() == 1);
+    CHECK((*at_approval)[0].planned == 0);
+    CHECK_FALSE((*at_approval)[0].under_delivered);
+
+    // An hour later: the hour's 60 plays, not the day's 1,440.
+    fixture.clock.set_wall(morning + std::chrono::hours{1});
+    auto an_hour_on = reports.delivery(day);
+    REQUIRE(an_hour_on);
+    CHECK((*an_hour_on)[0].planned == 60);
+
+    // A second device registered half an hour in plans only its own half hour.
+    fixture.clock.set_wall(morning + std::chrono::minutes{30});
+    fixture.add_device("screen-2", "zone-1");
+    fixture.clock.set_wall(morning + std::chrono::hours{1});
+    auto two_devices = reports.delivery(day);
+    REQUIRE(two_devices);
+    CHECK((*two_devices)[0].planned == 60 + 30);
 }
 
 TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short, not delivered",
@@ -109,7 +149,7 @@ TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short
                  700);
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
 
     auto plays = reports.plays(hour);
     REQUIRE(plays);
@@ -142,12 +182,13 @@ TEST_CASE("reports through the Store interface equal reports through the second 
     insert_plays(fixture, "screen-1", 7, PlayOutcome::Failed, utc("2026-11-27T00:10:00Z"), 121);
     insert_plays(fixture, "screen-3", 30, PlayOutcome::Interrupted, utc("2026-11-27T01:00:00Z"), 1);
     const ReportRange range{utc("2026-11-26T00:00:00Z"), utc("2026-11-28T00:00:00Z")};
+    fixture.clock.set_wall(range.to);
 
     auto connection = SqliteProofQuery::open(fixture.path());
     REQUIRE(connection);
     StoreProofQuery through_store{*fixture.store};
-    ReportService by_connection{*fixture.store, **connection, nullptr};
-    ReportService by_store{*fixture.store, through_store, nullptr};
+    ReportService by_connection{*fixture.store, **connection, nullptr, fixture.clock};
+    ReportService by_store{*fixture.store, through_store, nullptr, fixture.clock};
 
     auto rows_connection = (*connection)->plays_between(range.from, range.to);
     auto rows_store = through_store.plays_between(range.from, range.to);
@@ -301,7 +342,7 @@ TEST_CASE("a play shown without sound counts as completed and as muted", "[repor
                  std::string{protocol::audio_unavailable_note});
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
     auto plays = reports.plays(hour);
     REQUIRE(plays);
     REQUIRE(plays->size() == 1);

@@ -10,7 +10,9 @@
 #include "bantin/controller/store.hpp"
 #include "bantin/scheduler/model.hpp"
 
+#include <map>
 #include <optional>
+#include <string>
 
 namespace bantin::controller {
 
@@ -28,6 +30,15 @@ struct ModelOptions {
     std::optional<TimePoint> active_alerts_at;
 };
 
-Result<scheduler::Model> build_model(Store& store, const ModelOptions& options = {});
+// Since when each part of a model was in force, read with it: a device since it was registered,
+// a campaign since it was approved (its last decision). Reports plan only from these instants.
+struct ModelInstants {
+    std::map<std::string, TimePoint, std::less<>> device_registered;
+    std::map<std::string, TimePoint, std::less<>> campaign_approved;
+};
+
+// `instants`, when given, is filled for the devices and approved campaigns of the model.
+Result<scheduler::Model> build_model(Store& store, const ModelOptions& options = {},
+                                     ModelInstants* instants = nullptr);
 
 }  // namespace bantin::controller

@@ -3,7 +3,9 @@
 //   - plays per campaign per local day per zone (completed, cut short, interrupted, failed, and
 //     the milliseconds played);
 //   - planned vs delivered per campaign: planned = the entries the shared scheduler resolves
-//     for every targeted device over the range (the same Resolver the devices run), delivered =
+//     for every targeted device over the range (the same Resolver the devices run), counting
+//     only what has ended by now (the Clock), started after the campaign's approval and after
+//     the device's registration (an archived campaign plans nothing), delivered =
 //     the completed plays reported that ran at least `min_completed_fraction` of their slot; a
 //     campaign below `under_delivery_threshold` of its plan is flagged;
 // A play's slot is its playlist item's duration, else its media's own length, in the current
@@ -26,6 +28,7 @@
 // Threads: any thread. Errors: those of the store, the query and the resolver (InvalidInput for
 // a range with to <= from or longer than 92 days).
 
+#include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
 #include "bantin/controller/fleet_history.hpp"
 #include "bantin/controller/store.hpp"
@@ -112,9 +115,13 @@ struct ReportRange {
 
 class ReportService {
 public:
-    ReportService(Store& store, ProofQuery& proofs, FleetHistory* history,
+    ReportService(Store& store, ProofQuery& proofs, FleetHistory* history, const Clock& clock,
                   double under_delivery_threshold = 0.9)
-        : m_store(store), m_proofs(proofs), m_history(history), m_threshold(under_delivery_threshold) {}
+        : m_store(store),
+          m_proofs(proofs),
+          m_history(history),
+          m_clock(clock),
+          m_threshold(under_delivery_threshold) {}
 
     Result<std::vector<PlaysRow>> plays(ReportRange range);
     Result<std::vector<DeliveryRow>> delivery(ReportRange range);
@@ -124,6 +131,7 @@ private:
     Store& m_store;
     ProofQuery& m_proofs;
     FleetHistory* m_history;
+    const Clock& m_clock;
     double m_threshold;
 };
 
