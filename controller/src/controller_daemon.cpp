@@ -12,6 +12,7 @@
 #include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
+#include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/sqlite_store.hpp"
@@ -352,6 +353,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     register_content_routes(*impl->server, *impl->context);
     register_front_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
+    register_public_board(*impl->server, *impl->context);
     register_web_console(*impl->server, impl->config);
     return std::unique_ptr<ControllerDaemon>(new ControllerDaemon(std::move(impl)));
 }
