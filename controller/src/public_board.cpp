@@ -274,18 +274,23 @@ Result<PublicBoard> build_public_board(Store& store, TimePoint now) {
         std::sort(board.zones.begin(), board.zones.end(),
                   [](const BoardZone& a, const BoardZone& b) { return a.name < b.name; });
 
-        std::map<std::string, MediaRecord, std::less<>> media;
-        auto playlists_cache = std::map<std::string, scheduler::Playlist, std::less<>>{};
+        // Every media row once: a playlist may name a notice or only its speech (a loudspeaker
+        // playlist often does); either way the notice is what residents heard.
+        auto all_media = read_all<MediaRecord>([&](Page page) { return transaction.list_media(page); });
+        if (!all_media)
+            return std::unexpected(all_media.error());
+        std::map<std::string, const MediaRecord*, std::less<>> media;
+        std::map<std::string, const MediaRecord*, std::less<>> notice_of_speech;
+        for (const auto& record : *all_media) {
+            media.emplace(record.media.sha256, &record);
+            if (record.media.type == scheduler::MediaType::Text && record.text && record.tts_media)
+                notice_of_speech.emplace(*record.tts_media, &record);
+        }
         auto media_of = [&](const std::string& sha256) -> const MediaRecord* {
-            auto found = media.find(sha256);
-            if (found == media.end()) {
-                auto record = transaction.media_by_sha256(sha256);
-                if (!record)
-                    return nullptr;
-                found = media.emplace(sha256, std::move(*record)).first;
-            }
-            return &found->second;
+            const auto found = media.find(sha256);
+            return found == media.end() ? nullptr : found->second;
         };
+        auto playlists_cache = std::map<std::string, scheduler::Playlist, std::less<>>{};
         auto playlist_of = [&](const std::string& id) -> const scheduler::Playlist* {
             auto found = playlists_cache.find(id);
             if (found == playlists_cache.end()) {
@@ -329,6 +334,8 @@ Result<PublicBoard> build_public_board(Store& store, TimePoint now) {
                 continue;
             for (const auto& item : playlist->items) {
                 const MediaRecord* notice = media_of(item.media);
+                if (const auto spoken = notice_of_speech.find(item.media); spoken != notice_of_speech.end())
+                    notice = spoken->second;
                 if (!notice || notice->media.type != scheduler::MediaType::Text || !notice->text)
                     continue;
                 const TimePoint since = record.decided.value_or(record.updated);
@@ -434,9 +441,19 @@ std::string render_board_html(const PublicBoard& board, const BoardZone* zone, T
         for (const BoardNotice* notice : list) {
             out << "<article>\n<h3>";
             escape(out, first_line(notice->text));
-            out << "</h3>\n<p>";
-            escape_lines(out, notice->text);
-            out << "</p>\n<p class=\"when\">Từ " << local_text(notice->since, time_zone);
+            out << "</h3>\n";
+            // The heading is the first line when it is whole; the rest (or, for a first line
+            // too long for a heading, all of it) follows, so every word is on the page once.
+            const std::string_view text = notice->text;
+            const std::size_t line_end = std::min(text.find('\n'), text.size());
+            const std::string_view body =
+                first_line(text).size() == line_end ? text.substr(std::min(line_end + 1, text.size())) : text;
+            if (!body.empty()) {
+                out << "<p>";
+                escape_lines(out, body);
+                out << "</p>\n";
+            }
+            out << "<p class=\"when\">Từ " << local_text(notice->since, time_zone);
             if (notice->valid_to)
                 out << " đến hết ngày " << date_text(*notice->valid_to);
             if (!zone)

@@ -181,7 +181,7 @@ TEST_CASE("a zone's board shows its alerts first, its approved notices with spee
     CHECK(has(page, "<span class=\"exercise\">DIỄN TẬP</span> CẢNH BÁO KHẨN CẤP: Diễn tập sơ tán"));
     CHECK_FALSE(has(page, "Lũ khẩn cấp"));
     CHECK(has(page, "<h3>Thông báo cắt điện</h3>"));
-    CHECK(has(page, "Thông báo cắt điện<br>Từ 8h00 đến 11h00 ngày 06/12 tại khu phố 3."));
+    CHECK(has(page, "<h3>Thông báo cắt điện</h3>\n<p>Từ 8h00 đến 11h00 ngày 06/12 tại khu phố 3.</p>"));
     CHECK(has(page, "src=\"/cong-khai/am-thanh/" + fixture.notice_speech + ".ogg\""));
     // The loudspeaker programme, in time order, in local time.
     const auto six = page.find("<tr><td>06:00</td><td>Bản tin sáng</td></tr>");
@@ -224,6 +224,32 @@ TEST_CASE("a notice stays on the board as recent for a week after its last day",
     const std::string later =
         render_board_html(ended, ended.zone("uyen-hung"), fixture.clock.wall() + std::chrono::days{7});
     CHECK_FALSE(has(later, "Thông báo cắt điện"));
+
+    // A first line too long for a heading is cut there (at a character, not inside one) and
+    // the notice is shown whole below it.
+    PublicBoard long_line = *board;
+    std::string words;
+    while (words.size() < 120) words += "Đường ĐT746 ";
+    long_line.notices.front().text = words;
+    const std::string shown = render_board_html(long_line, long_line.zone("uyen-hung"), fixture.clock.wall());
+    CHECK(has(shown, "…</h3>"));
+    CHECK(has(shown, "<p>" + words + "</p>"));
+}
+
+TEST_CASE("a playlist that names only a notice's speech puts the notice on the board", "[public-board]") {
+    Board fixture;
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) {
+        PlaylistRecord spoken;
+        spoken.playlist = scheduler::Playlist{"pl-spoken", "", {{fixture.alert_speech, std::nullopt, 1}}};
+        spoken.created = spoken.updated = fixture.clock.wall();
+        return transaction.insert_playlist(spoken);
+    }));
+    fixture.approve("loa-lu", "pl-spoken", scheduler::Mode::Loop, {"bach-dang"});
+    auto board = build_public_board(*fixture.store, fixture.clock.wall());
+    REQUIRE(board);
+    const std::string page = render_board_html(*board, board->zone("bach-dang"), fixture.clock.wall());
+    CHECK(has(page, "<h3>Lũ trên sông Đồng Nai</h3>"));
+    CHECK(has(page, "src=\"/cong-khai/am-thanh/" + fixture.alert_speech + ".ogg\""));
 }
 
 TEST_CASE("the Atom feed is well-formed XML a real parser reads, and escapes what editors write",

@@ -366,6 +366,43 @@ test('the approver sees the conflicts and approves the campaign', async () => {
   await signOut();
 });
 
+test('a resident reads the approved notice on the commune\'s public board, on a phone and a desktop, signed in nowhere', async () => {
+  // A browser of its own: no cookie of the office's people.
+  const browser = await chromium.launch({
+    executablePath: chromiumBinary,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    for (const viewport of [{ width: 390, height: 844 }, { width: 1366, height: 768 }]) {
+      const resident = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', javaScriptEnabled: false });
+      const board = await resident.newPage();
+      const response = await board.goto(baseUrl + '/cong-khai/phuong-1');
+      assert.equal(response.status(), 200);
+      assert.equal(response.headers()['set-cookie'], undefined);
+      assert.equal(await board.locator('html').getAttribute('lang'), 'vi');
+      await board.getByRole('heading', { level: 1, name: 'Phường 1' }).waitFor();
+      await board.getByText('Thông báo: sáng mai cắt điện từ 7 giờ đến 9 giờ.').first().waitFor();
+      assert.match(await board.locator('audio').first().getAttribute('src'), /^\/cong-khai\/am-thanh\/[0-9a-f]{64}\.ogg$/);
+      const widths = await board.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+      assert.ok(widths.page <= widths.view, `the board is ${widths.page} px wide in a ${widths.view} px window`);
+      const speech = await resident.request.get(baseUrl + (await board.locator('audio').first().getAttribute('src')));
+      assert.equal(speech.status(), 200);
+      assert.equal(speech.headers()['content-type'], 'audio/ogg');
+      const feed = await resident.request.get(baseUrl + '/cong-khai/phuong-1/atom.xml');
+      assert.equal(feed.status(), 200);
+      assert.match(await feed.text(), /sáng mai cắt điện/);
+      const file = path.join(outputDirectory, `public-board-${viewport.width}.png`);
+      await board.screenshot({ path: file, fullPage: true });
+      console.log('screenshot: ' + file);
+      assert.deepEqual(await resident.cookies(), []);
+      await resident.close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
+
 test('an operator raises an exercise alert, sees it marked as an exercise, and cancels it in one click', async () => {
   await signIn(people.operator.name, people.operator.password);
   await openSection('Alerts');
