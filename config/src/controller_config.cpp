@@ -66,6 +66,12 @@ void describe_controller(Visitor& v, Config& c) {
               "Directory of the web console's files, served under /. Empty: <prefix>/share/bantin/web or "
               "the source tree's web/, found from the executable's path.",
               absolute_or_empty());
+        v.key("public_requests_per_s", c.http.public_requests_per_s,
+              "Requests one client address may make to the public notice board per second on average.",
+              between(1, 1000000));
+        v.key("public_burst", c.http.public_burst,
+              "Requests one client address may make to the public notice board at once.",
+              between(1, 1000000));
     });
     v.table("auth", "Sessions and login limits.", [&] {
         v.key("session_ttl_h", c.auth.session_ttl, "Hours a login session stays valid.", between(1, 24 * 30));

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,8 @@
 namespace bantin::controller {
 
 namespace {
+
+constexpr int listen_backlog = 1024;
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -77,9 +80,10 @@ ApiServer::ApiServer(ApiServerOptions options)
     // httplib's default sets SO_REUSEPORT on Linux, which lets a second process bind the same
     // port and take half the connections silently (a stale backend, a second controller).
     // SO_REUSEADDR alone still allows a restart over connections in TIME_WAIT.
-    m_server->set_socket_options([](socket_t socket) {
+    m_server->set_socket_options([this](socket_t socket) {
         int yes = 1;
         ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        m_listen_socket.store(socket);
     });
     // listen_after_bind() sets is_running and then makes its task queue: from then on
     // httplib's stop() is heard. start() waits for this.
@@ -117,6 +121,14 @@ Result<int> ApiServer::start() {
                     "cannot bind the API server to " + m_options.address + ":" + std::to_string(port));
     }
     m_port = port;
+    // Debian's libcpp-httplib listens with a backlog of 5 (compiled in). Behind the HTTP front,
+    // which opens a backend connection per request, a crowd overflowed it: the kernel dropped
+    // SYNs and each one cost the client's 1 s retransmit (a public board page took 1,000 ms at
+    // p99 under 100 clients, some 5 s). listen() again on the bound socket sets a real backlog
+    // (the kernel caps it at net.core.somaxconn).
+    if (const int socket = m_listen_socket.load(); socket >= 0 && ::listen(socket, listen_backlog) != 0)
+        spdlog::warn("api server: cannot raise the listen backlog to {}: {}", listen_backlog,
+                     std::strerror(errno));
     {
         std::lock_guard lock(m_ready_mutex);
         m_listening = false;

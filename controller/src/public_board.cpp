@@ -1,5 +1,6 @@
 #include "bantin/controller/public_board.hpp"
 
+#include "bantin/config/controller_config.hpp"
 #include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
 #include "bantin/media/sha256.hpp"
@@ -217,6 +218,14 @@ ZoneView view_of(const PublicBoard& board, const BoardZone* zone, TimePoint now)
     return view;
 }
 
+TimePoint newest(const ZoneView& view) {
+    TimePoint latest{};
+    for (const BoardAlert* alert : view.alerts) latest = std::max(latest, alert->issued);
+    for (const auto* list : {&view.current, &view.recent})
+        for (const BoardNotice* notice : *list) latest = std::max(latest, notice->since);
+    return latest;
+}
+
 constexpr std::string_view style =
     R"(body{font-family:"Noto Sans","Roboto",sans-serif;margin:0;line-height:1.5;color:#111;background:#fff}
 header,main,footer{max-width:48rem;margin:0 auto;padding:0.75rem 1rem}
@@ -407,8 +416,12 @@ std::string render_board_html(const PublicBoard& board, const BoardZone* zone, T
         << "</style>\n</head>\n<body>\n<header>\n"
         << "<p><a href=\"" << base << "\">Bảng tin công khai</a></p>\n<h1>";
     escape(out, place);
-    out << "</h1>\n<p class=\"when\">Cập nhật lúc " << local_text(now, time_zone)
-        << "</p>\n</header>\n<main>\n";
+    // The newest change of what the page shows, not the time it was made: the page (and its
+    // ETag) stays the same until something on it changes, so a phone that comes back gets 304.
+    out << "</h1>\n<p class=\"when\">Ngày " << date_text(local_day(now, time_zone));
+    if (const TimePoint latest = newest(view); latest != TimePoint{})
+        out << " · tin mới nhất lúc " << local_text(latest, time_zone);
+    out << "</p>\n</header>\n<main>\n";
 
     out << "<section aria-labelledby=\"canh-bao\">\n<h2 id=\"canh-bao\">Cảnh báo đang có hiệu lực</h2>\n";
     if (view.alerts.empty())
@@ -507,12 +520,9 @@ std::string render_board_atom(const PublicBoard& board, const BoardZone* zone, T
     const ZoneView view = view_of(board, zone, now);
     const std::string place = zone ? zone->name : "Thị xã Tân Uyên";
     const std::string feed_id = "tag:bantin,2026:cong-khai" + (zone ? ":" + zone->id : std::string{});
-    TimePoint updated = TimePoint{};
-    for (const BoardAlert* alert : view.alerts) updated = std::max(updated, alert->issued);
-    for (const auto* list : {&view.current, &view.recent})
-        for (const BoardNotice* notice : *list) updated = std::max(updated, notice->since);
+    TimePoint updated = newest(view);
     if (updated == TimePoint{})
-        updated = board.built;
+        updated = std::chrono::floor<std::chrono::days>(now);  // stable through the day: the feed's ETag too
     std::ostringstream out;
     out << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" "
            "xml:lang=\"vi\">\n"
@@ -563,6 +573,7 @@ namespace {
 // Per client address: `rate` requests a second on average, bursts of `burst`.
 class RequestBuckets {
 public:
+    RequestBuckets(double rate_per_s, double most) : rate(rate_per_s), burst(most) {}
     bool take(const std::string& client, MonotonicTime now) {
         std::lock_guard lock{m_mutex};
         if (m_buckets.size() > 50'000)
@@ -579,8 +590,8 @@ public:
         bucket.tokens -= 1.0;
         return true;
     }
-    static constexpr double rate = 10.0;
-    static constexpr double burst = 40.0;
+    const double rate;
+    const double burst;
 
 private:
     struct Bucket {
@@ -657,7 +668,8 @@ std::string message_page(std::string_view title, std::string_view text) {
 void register_public_board(ApiServer& server, ApiContext& context) {
     auto& http = server.http();
     auto snapshot = std::make_shared<BoardSnapshot>(context);
-    auto buckets = std::make_shared<RequestBuckets>();
+    auto buckets = std::make_shared<RequestBuckets>(context.config.http.public_requests_per_s,
+                                                    context.config.http.public_burst);
 
     // Answers false (after writing the refusal) when the request may not go on.
     auto admitted = [&context, buckets](const httplib::Request& request, httplib::Response& response) {

@@ -176,7 +176,10 @@ TEST_CASE("a zone's board shows its alerts first, its approved notices with spee
     const std::string page = render_board_html(*board, uyen_hung, fixture.clock.wall());
     CHECK(has(page, "<html lang=\"vi\">"));
     CHECK(has(page, "<h1>Phường Uyên Hưng</h1>"));
-    CHECK(has(page, "Cập nhật lúc 06:30 05/12/2026"));
+    // The newest thing on it: the notice approved at 06:30 (the exercise was sent at 06:20); the
+    // page stays the same (and so its ETag) while nothing on it changes.
+    CHECK(has(page, "Ngày 05/12/2026 · tin mới nhất lúc 06:30 05/12/2026"));
+    CHECK(render_board_html(*board, uyen_hung, fixture.clock.wall() + std::chrono::minutes{20}) == page);
     // The exercise for every zone, marked; Bạch Đằng's live alert is not Uyên Hưng's.
     CHECK(has(page, "<span class=\"exercise\">DIỄN TẬP</span> CẢNH BÁO KHẨN CẤP: Diễn tập sơ tán"));
     CHECK_FALSE(has(page, "Lũ khẩn cấp"));

@@ -49,6 +49,10 @@ struct HttpConfig {
     // The web console's files (index.html, *.js, *.css), served under `/`. Empty: the installed
     // <prefix>/share/bantin/web, or the source tree's web/, found from the executable's path.
     std::filesystem::path web_root;
+    // The public notice board (/cong-khai): requests one client address may make, on average per
+    // second and in a burst, before it is answered 429.
+    int public_requests_per_s = 10;
+    int public_burst = 40;
     std::string base_url() const;
     bool operator==(const HttpConfig&) const = default;
 };

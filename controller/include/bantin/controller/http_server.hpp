@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -110,6 +111,8 @@ private:
     std::unique_ptr<httplib::Server> m_server;
     std::thread m_listener;
     int m_port = 0;
+    // The listening socket, as httplib's socket-options hook saw it (see start()).
+    std::atomic<int> m_listen_socket{-1};
     std::mutex m_ready_mutex;
     std::condition_variable m_ready;
     bool m_listening = false;      // the accept loop runs: httplib's stop() is heard
