@@ -59,12 +59,18 @@ using bench::die;
 using bench::must;
 
 const std::vector<std::pair<std::string, std::string>> tan_uyen = {
-    {"uyen-hung", "Phường Uyên Hưng"},     {"tan-phuoc-khanh", "Phường Tân Phước Khánh"},
-    {"thai-hoa", "Phường Thái Hòa"},       {"thanh-phuoc", "Phường Thạnh Phước"},
-    {"tan-hiep", "Phường Tân Hiệp"},       {"khanh-binh", "Phường Khánh Bình"},
-    {"vinh-tan", "Phường Vĩnh Tân"},       {"hoi-nghia", "Phường Hội Nghĩa"},
-    {"tan-vinh-hiep", "Phường Tân Vĩnh Hiệp"}, {"phu-chanh", "Phường Phú Chánh"},
-    {"bach-dang", "Xã Bạch Đằng"},         {"thanh-hoi", "Xã Thạnh Hội"}};
+    {"uyen-hung", "Phường Uyên Hưng"},
+    {"tan-phuoc-khanh", "Phường Tân Phước Khánh"},
+    {"thai-hoa", "Phường Thái Hòa"},
+    {"thanh-phuoc", "Phường Thạnh Phước"},
+    {"tan-hiep", "Phường Tân Hiệp"},
+    {"khanh-binh", "Phường Khánh Bình"},
+    {"vinh-tan", "Phường Vĩnh Tân"},
+    {"hoi-nghia", "Phường Hội Nghĩa"},
+    {"tan-vinh-hiep", "Phường Tân Vĩnh Hiệp"},
+    {"phu-chanh", "Phường Phú Chánh"},
+    {"bach-dang", "Xã Bạch Đằng"},
+    {"thanh-hoi", "Xã Thạnh Hội"}};
 
 double rss_mb() {
     std::ifstream status{"/proc/self/status"};
@@ -95,12 +101,14 @@ Load crowd(std::uint16_t port, int clients, int total, bool conditional, const s
             http.set_keep_alive(true);
             std::vector<double> mine;
             for (int index = 0; index < each; ++index) {
-                const std::string& zone = tan_uyen[static_cast<std::size_t>(client + index) % tan_uyen.size()].first;
+                const std::string& zone =
+                    tan_uyen[static_cast<std::size_t>(client + index) % tan_uyen.size()].first;
                 httplib::Headers headers;
                 if (conditional)
                     headers.emplace("If-None-Match", tag);
                 const auto sent = Steady::now();
-                auto response = http.Get(conditional ? "/cong-khai/uyen-hung" : "/cong-khai/" + zone, headers);
+                auto response =
+                    http.Get(conditional ? "/cong-khai/uyen-hung" : "/cong-khai/" + zone, headers);
                 mine.push_back(std::chrono::duration<double, std::milli>(Steady::now() - sent).count());
                 if (!response || response->status != (conditional ? 304 : 200)) {
                     if (failures.fetch_add(1) == 0) {
@@ -119,7 +127,8 @@ Load crowd(std::uint16_t port, int clients, int total, bool conditional, const s
     for (auto& thread : threads) thread.join();
     const double seconds = std::chrono::duration<double>(Steady::now() - start).count();
     if (failures.load() > 0)
-        die("public board: " + std::to_string(failures.load()) + " requests failed, the first: " + first_failure);
+        die("public board: " + std::to_string(failures.load()) +
+            " requests failed, the first: " + first_failure);
     std::sort(samples.begin(), samples.end());
     auto at = [&](double fraction) {
         const auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1) + 0.5);
@@ -168,47 +177,52 @@ int main(int argc, char** argv) {
         must(auth.create_user(admin, "duyet", "Duyệt", Role::Approver, "bench-password-123"), "approver");
 
     must(store->write([&](StoreTransaction& transaction) -> Result<void> {
-             for (const auto& [id, name] : tan_uyen) {
-                 if (auto done = transaction.insert_zone(ZoneRecord{id, name}); !done)
-                     return done;
-                 for (const auto kind : {scheduler::DeviceKind::Speaker, scheduler::DeviceKind::Screen}) {
-                     DeviceRecord device;
-                     device.device.id = (kind == scheduler::DeviceKind::Speaker ? "loa-" : "man-hinh-") + id;
-                     device.device.zone = id;
-                     device.device.kind = kind;
-                     device.mqtt_password_hash = "$7$101$unused$unused";
-                     device.created = clock.wall();
-                     if (auto added = transaction.insert_device(device); !added)
-                         return added;
-                 }
-                 const std::string text = "Thông báo của " + name + "\nLịch cắt điện, tiêm chủng và họp dân tuần này: "
-                                          "sáng thứ Hai từ 7h30 đến 11h00 tại nhà văn hóa khu phố.";
-                 const auto speech = media.put_bytes("speech of " + id);
-                 if (!speech)
-                     return std::unexpected(speech.error());
-                 MediaRecord audio;
-                 audio.media = scheduler::MediaRef{speech->sha256, scheduler::MediaType::Audio, Duration{9000},
-                                                   true, false, id + " (speech)"};
-                 audio.size = static_cast<std::int64_t>(speech->size);
-                 audio.created = clock.wall();
-                 if (auto added = transaction.insert_media(audio); !added)
-                     return std::unexpected(added.error());
-                 MediaRecord notice;
-                 notice.media = scheduler::MediaRef{media::sha256_hex(text), scheduler::MediaType::Text,
-                                                    Duration{9000}, true, false, id + ".txt"};
-                 notice.text = text;
-                 notice.tts_media = speech->sha256;
-                 notice.created = clock.wall();
-                 if (auto added = transaction.insert_media(notice); !added)
-                     return std::unexpected(added.error());
-                 PlaylistRecord playlist;
-                 playlist.playlist = scheduler::Playlist{"pl-" + id, "", {{notice.media.sha256, std::nullopt, 1}}};
-                 playlist.created = playlist.updated = clock.wall();
-                 if (auto added = transaction.insert_playlist(playlist); !added)
-                     return added;
-             }
-             return {};
-         }),
+        for (const auto& [id, name] : tan_uyen) {
+            if (auto done = transaction.insert_zone(ZoneRecord{id, name}); !done)
+                return done;
+            for (const auto kind : {scheduler::DeviceKind::Speaker, scheduler::DeviceKind::Screen}) {
+                DeviceRecord device;
+                device.device.id = (kind == scheduler::DeviceKind::Speaker ? "loa-" : "man-hinh-") + id;
+                device.device.zone = id;
+                device.device.kind = kind;
+                device.mqtt_password_hash = "$7$101$unused$unused";
+                device.created = clock.wall();
+                if (auto added = transaction.insert_device(device); !added)
+                    return added;
+            }
+            const std::string text = "Thông báo của " + name +
+                                     "\nLịch cắt điện, tiêm chủng và họp dân tuần này: "
+                                     "sáng thứ Hai từ 7h30 đến 11h00 tại nhà văn hóa khu phố.";
+            const auto speech = media.put_bytes("speech of " + id);
+            if (!speech)
+                return std::unexpected(speech.error());
+            MediaRecord audio;
+            audio.media = scheduler::MediaRef{
+                speech->sha256, scheduler::MediaType::Audio, Duration{9000}, true, false, id + " (speech)"};
+            audio.size = static_cast<std::int64_t>(speech->size);
+            audio.created = clock.wall();
+            if (auto added = transaction.insert_media(audio); !added)
+                return std::unexpected(added.error());
+            MediaRecord notice;
+            notice.media = scheduler::MediaRef{media::sha256_hex(text),
+                                               scheduler::MediaType::Text,
+                                               Duration{9000},
+                                               true,
+                                               false,
+                                               id + ".txt"};
+            notice.text = text;
+            notice.tts_media = speech->sha256;
+            notice.created = clock.wall();
+            if (auto added = transaction.insert_media(notice); !added)
+                return std::unexpected(added.error());
+            PlaylistRecord playlist;
+            playlist.playlist = scheduler::Playlist{"pl-" + id, "", {{notice.media.sha256, std::nullopt, 1}}};
+            playlist.created = playlist.updated = clock.wall();
+            if (auto added = transaction.insert_playlist(playlist); !added)
+                return added;
+        }
+        return {};
+    }),
          "store the town");
     for (const auto& [id, name] : tan_uyen) {
         scheduler::Campaign campaign;
@@ -232,7 +246,8 @@ int main(int argc, char** argv) {
     flood.state = AlertState::Sent;
     flood.created_by = approver.id;
     flood.created = clock.wall();
-    must(store->write([&](StoreTransaction& transaction) { return transaction.insert_alert(flood); }), "alert");
+    must(store->write([&](StoreTransaction& transaction) { return transaction.insert_alert(flood); }),
+         "alert");
 
     ApiContext context{*store, auth, approval, clock, config, media};
     ApiServerOptions options;
