@@ -27,6 +27,21 @@ bool shows_as_image(const PlayItem& item, scheduler::DeviceKind kind) {
 
 }  // namespace
 
+namespace {
+
+std::string relay_note(Duration relayed, Duration filler, int losses) {
+    char text[200];
+    std::snprintf(
+        text, sizeof text,
+        "tiếp sóng %.1f s, nguồn mất %d lần, phát bù %.1f s / relayed %.1f s, source lost %d times, "
+        "filler %.1f s",
+        static_cast<double>(relayed.count()) / 1000.0, losses, static_cast<double>(filler.count()) / 1000.0,
+        static_cast<double>(relayed.count()) / 1000.0, losses, static_cast<double>(filler.count()) / 1000.0);
+    return text;
+}
+
+}  // namespace
+
 PlaybackEngine::PlaybackEngine(Renderer& renderer, const Clock& clock, EngineOptions options,
                                NoticeRenderer* notices)
     : m_renderer(renderer), m_clock(clock), m_options(std::move(options)), m_notices(notices) {}
@@ -38,7 +53,13 @@ void PlaybackEngine::enqueue(std::vector<PlayItem> items) {
 
 std::vector<std::string> PlaybackEngine::drop_all_unstarted() {
     std::vector<std::string> dropped;
-    for (const auto& item : m_queue) dropped.push_back(item.entry_id);
+    std::vector<PlayItem> continuations;
+    for (auto& item : m_queue) {
+        if (item.relay_continuation)
+            continuations.push_back(std::move(item));
+        else
+            dropped.push_back(item.entry_id);
+    }
     m_queue.clear();
     std::deque<Loaded> kept;
     for (auto& loaded : m_loaded) {
@@ -52,6 +73,7 @@ std::vector<std::string> PlaybackEngine::drop_all_unstarted() {
         }
     }
     m_loaded = std::move(kept);
+    end_dropped_relays(continuations);
     return dropped;
 }
 
@@ -81,7 +103,13 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
     if (keep == 0)
         return interrupt(std::move(items));
     std::vector<std::string> dropped;
-    for (const auto& item : m_queue) dropped.push_back(item.entry_id);
+    std::vector<PlayItem> continuations;
+    for (auto& item : m_queue) {
+        if (item.relay_continuation)
+            continuations.push_back(std::move(item));
+        else
+            dropped.push_back(item.entry_id);
+    }
     m_queue.clear();
     std::deque<Loaded> kept;
     std::size_t live = 0;
@@ -103,6 +131,7 @@ std::vector<std::string> PlaybackEngine::replace_upcoming(std::size_t keep, std:
         m_replace_after_kept = true;
     }
     m_loaded = std::move(kept);
+    end_dropped_relays(continuations);
     for (auto& item : items) m_queue.push_back(std::move(item));
     refill();
     return dropped;
@@ -220,6 +249,11 @@ void PlaybackEngine::refill() {
     while (!m_queue.empty() && m_loaded.size() < m_options.lookahead + 1) {
         if (waits_for_kept())
             break;
+        // After a relay nothing is appended: if its source stops, the relay's own filler and
+        // retry come next, not the next entry early.
+        if (std::any_of(m_loaded.begin(), m_loaded.end(),
+                        [](const Loaded& loaded) { return loaded.item.relay && !loaded.preempted; }))
+            break;
         const PlayItem& head = m_queue.front();
         const TimePoint now = m_clock.wall();
         const TimePoint free_at = estimated_free_at();
@@ -275,7 +309,84 @@ PlaybackEngine::Loaded* PlaybackEngine::find_by_tag(std::uint64_t tag) {
     return nullptr;
 }
 
+bool PlaybackEngine::continue_relay(const Loaded& loaded, const RendererEvent& event) {
+    RelayRun& run = m_relays[loaded.item.entry_id];
+    if (!loaded.item.relay_continuation)
+        run.end = loaded.item.planned_end;
+    const Duration played = loaded.started ? event.monotonic - loaded.started_monotonic : Duration{0};
+    (loaded.item.relay_filler ? run.filler : run.relayed) += std::max(played, Duration{0});
+    if (loaded.started && !run.started_wall) {
+        run.started_wall = loaded.started_wall;
+        run.started_monotonic = loaded.started_monotonic;
+    }
+    if (!event.error.empty())
+        run.last_error = event.error;
+    const bool stopped = event.end_reason == EndReason::Stop || event.end_reason == EndReason::Quit ||
+                         event.end_reason == EndReason::Redirect || loaded.preempted;
+    if (stopped || event.wall + m_options.contiguous_tolerance >= run.end)
+        return false;
+    if (loaded.item.relay_filler)
+        return true;  // its time is over: the source's retry is queued behind it
+    // The source stopped, or could not be reached: the filler, then the source again.
+    ++run.losses;
+    const TimePoint retry_at = std::min(event.wall + run.next_retry, run.end);
+    spdlog::warn("playback: relay {} lost its source ({}); filler until {}, then the source again",
+                 loaded.item.entry_id,
+                 event.error.empty() ? std::string{to_string(event.end_reason)} : event.error,
+                 format_utc(retry_at));
+    run.next_retry = std::min(run.next_retry * 2, relay_retry_ceiling);
+    const bool retry = retry_at + m_options.minimum_length < run.end;
+    if (retry) {
+        PlayItem again = loaded.item;
+        again.relay_filler = false;
+        again.relay_continuation = true;
+        again.planned_start = retry_at;
+        again.planned_end = run.end;
+        m_queue.push_front(std::move(again));
+    }
+    const bool fill = !loaded.item.filler_location.empty() && retry_at > event.wall;
+    if (fill) {
+        PlayItem filler = loaded.item;
+        filler.type = loaded.item.filler_type;
+        filler.location = loaded.item.filler_location;
+        filler.relay_filler = true;
+        filler.relay_continuation = true;
+        filler.planned_start = event.wall;
+        filler.planned_end = retry_at;
+        m_queue.push_front(std::move(filler));
+    }
+    return retry || fill;  // nothing left to play in its slot: it ends here
+}
+
+void PlaybackEngine::end_dropped_relays(const std::vector<PlayItem>& dropped) {
+    for (const PlayItem& item : dropped) {
+        auto run = m_relays.find(item.entry_id);
+        if (run == m_relays.end())
+            continue;
+        const bool still_loaded = std::any_of(m_loaded.begin(), m_loaded.end(), [&](const Loaded& loaded) {
+            return loaded.item.entry_id == item.entry_id;
+        });
+        if (still_loaded)
+            continue;  // its playing part ends it
+        ItemEnded ended;
+        ended.entry_id = item.entry_id;
+        ended.outcome = Outcome::Interrupted;
+        ended.started_wall = run->second.started_wall;
+        ended.started_monotonic = run->second.started_monotonic;
+        ended.ended_wall = m_clock.wall();
+        ended.ended_monotonic = m_clock.monotonic();
+        ended.relayed = run->second.relayed;
+        ended.filler = run->second.filler;
+        ended.source_losses = run->second.losses;
+        ended.note = relay_note(run->second.relayed, run->second.filler, run->second.losses);
+        m_relays.erase(run);
+        m_outbox.emplace_back(std::move(ended));
+    }
+}
+
 void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
+    if (loaded.item.relay && continue_relay(loaded, event))
+        return;
     ItemEnded ended;
     ended.entry_id = loaded.item.entry_id;
     ended.ended_wall = event.wall;
@@ -283,6 +394,30 @@ void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
     if (loaded.started) {
         ended.started_wall = loaded.started_wall;
         ended.started_monotonic = loaded.started_monotonic;
+    }
+    if (loaded.item.relay) {
+        RelayRun run = std::move(m_relays[loaded.item.entry_id]);
+        m_relays.erase(loaded.item.entry_id);
+        ended.started_wall = run.started_wall;
+        ended.started_monotonic = run.started_monotonic;
+        ended.relayed = run.relayed;
+        ended.filler = run.filler;
+        ended.source_losses = run.losses;
+        const bool stopped = event.end_reason == EndReason::Stop || event.end_reason == EndReason::Quit ||
+                             event.end_reason == EndReason::Redirect || loaded.preempted;
+        if (run.relayed == Duration{0} && !stopped) {
+            ended.outcome = Outcome::Failed;
+            ended.error = "không tiếp sóng được / the source could not be relayed" +
+                          (run.last_error.empty() ? std::string{} : ": " + run.last_error);
+        } else {
+            ended.outcome = stopped || run.losses > 0 ? Outcome::Interrupted : Outcome::Completed;
+        }
+        if (run.losses > 0 || run.filler > Duration{0})
+            ended.note = relay_note(run.relayed, run.filler, run.losses);
+        if (ended.outcome == Outcome::Failed)
+            spdlog::warn("playback: {} failed: {}", ended.entry_id, ended.error);
+        m_outbox.emplace_back(std::move(ended));
+        return;
     }
     switch (event.end_reason) {
         case EndReason::Eof:

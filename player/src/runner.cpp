@@ -87,6 +87,13 @@ Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) c
         return std::unexpected(timeline.error());
     std::set<std::string> needed;
     for (const auto& entry : *timeline) {
+        // A stream has no file; its filler does (without it the relay is silent while the
+        // source is down, so it is waited for like any file).
+        if (const scheduler::MediaRef* relayed = stream(entry.media)) {
+            if (relayed->filler)
+                needed.insert(*relayed->filler);
+            continue;
+        }
         needed.insert(std::string(entry.media));
         if (auto speech = speech_under_slide(entry.media))
             needed.insert(std::move(*speech));
@@ -117,6 +124,13 @@ std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) co
     return std::nullopt;
 }
 
+const scheduler::MediaRef* Plan::stream(std::string_view sha256) const {
+    for (const auto& media : m_resolver.model().media)
+        if (media.sha256 == sha256)
+            return media.type == scheduler::MediaType::Stream && media.url ? &media : nullptr;
+    return nullptr;
+}
+
 std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) const {
     if (m_device.kind != scheduler::DeviceKind::Screen || !m_device.has_speaker)
         return std::nullopt;
@@ -139,7 +153,10 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                                               const Locator& locate, std::vector<std::string>* missing) {
     std::vector<PlayItem> items;
     for (const auto& entry : entries) {
-        auto path = locate(entry.media);
+        // A stream is relayed from its URL: there is no file of it, only of its filler.
+        const scheduler::MediaRef* stream = plan.stream(entry.media);
+        auto path =
+            stream != nullptr ? std::optional<std::filesystem::path>{*stream->url} : locate(entry.media);
         if (!path) {
             if (missing != nullptr)
                 missing->push_back(std::string(entry.media));
@@ -149,6 +166,15 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         item.entry_id = "e" + std::to_string(m_next++);
         item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
         item.location = path->string();
+        if (stream != nullptr) {
+            item.relay = true;
+            if (stream->filler) {
+                if (auto filler = locate(*stream->filler)) {
+                    item.filler_location = filler->string();
+                    item.filler_type = plan.media_type(*stream->filler).value_or(scheduler::MediaType::Audio);
+                }
+            }
+        }
         if (item.type == scheduler::MediaType::Text && plan.device().kind == scheduler::DeviceKind::Screen) {
             // A text notice's content-addressed file is its UTF-8 text: the engine renders it
             // (NoticeRenderer) when the location is empty; mpv cannot play a text file.

@@ -809,3 +809,48 @@ TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with 
     CHECK(alert_rows.back().outcome == protocol::Outcome::Completed);
     CHECK(alert_rows.back().duration_ms == 4000);
 }
+
+TEST_CASE("sim: a relay plays the station's URL, its filler while the source is down, and proves it once",
+          "[player][daemon][sim][relay]") {
+    Sim sim;
+    const auto filler = sim.media("filler music", scheduler::MediaType::Audio);
+    sim.start();
+    auto bundle = sim.bundle(1, {filler});
+    scheduler::MediaRef station;
+    station.sha256 = media::sha256_hex("http://127.0.0.1:8000/vov1.mp3");
+    station.type = scheduler::MediaType::Stream;
+    station.name = "VOV1";
+    station.url = "http://127.0.0.1:8000/vov1.mp3";
+    station.filler = filler.sha256;
+    bundle.model.media.push_back(station);
+    bundle.model.playlists[0].items = {
+        {station.sha256, 60s, 1}};  // the filler is in the manifest, not played
+    sim.send(bundle);
+    sim.run_for(100ms);
+    REQUIRE(sim.daemon().status().applied_bundle_version == 1);
+    // The loop's minutes are whole minutes: the device joins the first one 40 s in.
+    REQUIRE_FALSE(sim.renderer().loads().empty());
+    CHECK(sim.renderer().loads().back().request.location == "http://127.0.0.1:8000/vov1.mp3");
+    CHECK_FALSE(sim.renderer().loads().back().request.preload);
+    CHECK(sim.renderer().loads().back().option("length") == "20.000");
+    sim.run_for(10s);
+    sim.renderer().finish(player::EndReason::Error, "Connection reset by peer");  // the station dies
+    sim.run_for(100ms);
+    CHECK(sim.renderer().loads().back().option("length") == "5.000");
+    CHECK(sim.renderer().loads().back().request.location.ends_with(filler.sha256));
+    sim.run_for(6s);
+    CHECK(sim.renderer().loads().back().request.location == "http://127.0.0.1:8000/vov1.mp3");
+    sim.run_for(70s);  // the rest of that minute, and the next one whole
+    std::vector<protocol::ProofOfPlayRow> relays;
+    for (const auto& [seq, row] : sim.rows())
+        if (row.media == station.sha256)
+            relays.push_back(row);
+    REQUIRE(relays.size() >= 2);
+    CHECK(relays[0].outcome == protocol::Outcome::Interrupted);
+    CHECK(relays[0].note.starts_with("tiếp sóng "));
+    CHECK(relays[0].note.find("nguồn mất 1 lần, phát bù 5.0 s") != std::string::npos);
+    CHECK(relays[0].duration_ms >= 19'000);
+    CHECK(relays[1].outcome == protocol::Outcome::Completed);
+    CHECK(relays[1].note.empty());
+    CHECK(relays[1].duration_ms == 60'000);
+}

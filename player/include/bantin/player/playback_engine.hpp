@@ -60,7 +60,22 @@ struct PlayItem {
     std::string audio_location;
     TimePoint planned_start;
     TimePoint planned_end;
+    // A scheduled relay (a campaign's stream): when its source stops or cannot be reached
+    // before planned_end, the engine plays `filler_location` (of `filler_type`; empty: silence)
+    // and tries the source again after relay_first_retry (doubling up to relay_retry_ceiling),
+    // until planned_end. Nothing is appended after a relay in the renderer's playlist, so the
+    // next entry never starts early when the source stops. The entry is reported once
+    // (ItemEnded::relayed says how much of it was the station).
+    bool relay = false;
+    std::string filler_location;
+    scheduler::MediaType filler_type = scheduler::MediaType::Audio;
+    // Set by the engine on the parts of a relay it plays after a loss; never by its owner.
+    bool relay_filler = false;
+    bool relay_continuation = false;
 };
+
+inline constexpr Duration relay_first_retry{5'000};
+inline constexpr Duration relay_retry_ceiling{30'000};
 
 using Outcome = protocol::Outcome;
 
@@ -90,6 +105,10 @@ struct ItemEnded {
     bool audio_unavailable = false;
     std::string note;         // for the proof row, e.g. "audio: unavailable"
     std::string audio_error;  // audio_unavailable: the backend's words
+    // A relay: the time the station was heard, the filler's, and how often the source stopped.
+    std::optional<Duration> relayed;
+    Duration filler{0};
+    int source_losses = 0;
 };
 
 struct ScreenshotResult {
@@ -178,6 +197,10 @@ private:
     std::vector<std::string> drop_all_unstarted();
     void handle_one(const RendererEvent& event);
     void end_item(Loaded loaded, const RendererEvent& event);
+    // A relay segment ended: true when its entry goes on (filler and a retry are queued).
+    bool continue_relay(const Loaded& loaded, const RendererEvent& event);
+    // Continuation segments dropped by a preemption end their entry if nothing of it remains.
+    void end_dropped_relays(const std::vector<PlayItem>& dropped);
     bool waits_for_kept() const;
 
     struct Loaded {
@@ -203,6 +226,17 @@ private:
     std::vector<Loaded> m_orphans;        // dropped by interrupt() before they started
     std::vector<PlaybackEvent> m_outbox;  // returned by the next handle() or tick()
     std::map<std::uint64_t, std::filesystem::path> m_screenshots;
+    struct RelayRun {
+        TimePoint end;
+        Duration relayed{0};
+        Duration filler{0};
+        int losses = 0;
+        Duration next_retry = relay_first_retry;
+        std::optional<TimePoint> started_wall;
+        std::optional<MonotonicTime> started_monotonic;
+        std::string last_error;
+    };
+    std::map<std::string, RelayRun> m_relays;  // by entry id, while a relay runs
     std::uint64_t m_next_tag = 1;
     LoadMode m_next_mode = LoadMode::Append;
     // replace_upcoming() dropped an entry the renderer holds: the next load replaces the

@@ -82,6 +82,8 @@ public:
     std::uint64_t bundle_version() const { return m_bundle_version; }
     const scheduler::Device& device() const { return m_device; }
     std::optional<scheduler::MediaType> media_type(std::string_view sha256) const;
+    // The stream (with its URL) this digest names, if it is one: a relay plays from its URL.
+    const scheduler::MediaRef* stream(std::string_view sha256) const;
     // The speech of a text notice that this device plays under the notice's slide: only a
     // screen with a speaker, only a notice whose speech is in the plan.
     std::optional<std::string> speech_under_slide(std::string_view sha256) const;
