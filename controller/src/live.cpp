@@ -116,7 +116,7 @@ Result<LiveRecord> LiveService::open(const User& actor, LiveRequest request) {
     record.start.id = random_id("live-");
     record.start.zones = request.zones;
     record.start.level = request.level;
-    record.mount = "/" + record.start.id + ".mp3";
+    record.mount = "/" + record.start.id + ".opus";  // Opus in Ogg: what bantin live sends
     const std::string base = without_trailing_slash(m_options.icecast_url);
     record.start.url = base + record.mount;
     record.start.started_at = now;

@@ -252,8 +252,10 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         item.entry_id = "e" + std::to_string(m_next++);
         item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
         item.location = path->string();
-        if (entry.source_kind == scheduler::SourceKind::Live)
+        if (entry.source_kind == scheduler::SourceKind::Live) {
             item.type = scheduler::MediaType::Stream;
+            item.live = true;
+        }
         if (item.type == scheduler::MediaType::Text && plan.device().kind == scheduler::DeviceKind::Screen) {
             // A text notice's content-addressed file is its UTF-8 text: the engine renders it
             // (NoticeRenderer) when the location is empty; mpv cannot play a text file.

@@ -82,9 +82,10 @@ struct LiveApi : FleetFixture {
 TEST_CASE("an operator opens a live channel, devices of its zones verify it, and close ends it",
           "[live][api][integration]") {
     LiveApi api;
-    auto opened = api.post("/api/v1/live",
-                           json{{"zones", {"zone-2", "zone-1"}}, {"level", "emergency"}, {"duration_s", 600}}.dump(),
-                           api.operator_token);
+    auto opened =
+        api.post("/api/v1/live",
+                 json{{"zones", {"zone-2", "zone-1"}}, {"level", "emergency"}, {"duration_s", 600}}.dump(),
+                 api.operator_token);
     REQUIRE(opened);
     INFO(opened->body);
     REQUIRE(opened->status == 201);
@@ -93,9 +94,9 @@ TEST_CASE("an operator opens a live channel, devices of its zones verify it, and
     CHECK(id.starts_with("live-"));
     CHECK(channel.at("zones") == json({"zone-1", "zone-2"}));
     CHECK(channel.at("level") == "emergency");
-    CHECK(channel.at("mount") == "/" + id + ".mp3");
-    CHECK(channel.at("url") == "http://radio.test:8000/" + id + ".mp3");
-    CHECK(channel.at("source_url") == "icecast://source:hack%20me%2F%40@radio.test:8000/" + id + ".mp3");
+    CHECK(channel.at("mount") == "/" + id + ".opus");
+    CHECK(channel.at("url") == "http://radio.test:8000/" + id + ".opus");
+    CHECK(channel.at("source_url") == "icecast://source:hack%20me%2F%40@radio.test:8000/" + id + ".opus");
     CHECK(channel.at("ends_at") == format_utc(api.clock.wall() + std::chrono::minutes{10}));
 
     for (const std::string zone : {"zone-1", "zone-2"}) {
@@ -144,7 +145,8 @@ TEST_CASE("an operator opens a live channel, devices of its zones verify it, and
     CHECK(actions == std::vector<std::string>{"live.close", "live.open"});
 }
 
-TEST_CASE("live channel refusals: role, zones, level, duration, hostile bodies", "[live][api][integration][hostile]") {
+TEST_CASE("live channel refusals: role, zones, level, duration, hostile bodies",
+          "[live][api][integration][hostile]") {
     LiveApi api;
     const std::vector<std::tuple<std::string, std::string, int>> cases{
         {json{{"zones", {"zone-1"}}}.dump(), api.editor_token, 403},

@@ -8,6 +8,7 @@
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/player/daemon.hpp"
+#include "bantin/player/playback_engine.hpp"
 #include "bantin/player/player_state.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -869,6 +870,10 @@ TEST_CASE(
     sim.run_for(100ms);
     CHECK(sim.current_media() == "live-1.mp3");
     REQUIRE(loads_of(sim.renderer(), start.url) == 1);
+    const auto& load = sim.renderer().loads().back();
+    CHECK_FALSE(load.request.preload);
+    for (const auto& [name, value] : player::live_stream_options)
+        CHECK(load.option(name) == std::string(value));
     sim.send(start);  // the retained copy again: nothing changes
     sim.run_for(5s);
     CHECK(loads_of(sim.renderer(), start.url) == 1);

@@ -60,9 +60,31 @@ Outcome<std::int64_t> duration_seconds(const std::string& text) {
 
 }  // namespace
 
+}  // namespace bantin::cli::detail
+
+namespace bantin::cli {
+
+std::vector<std::string> live_encoder_arguments(const std::string& bitrate) {
+    return {"-vn",       "-ac",
+            "1",         "-ar",
+            "48000",     "-c:a",
+            "libopus",   "-b:a",
+            bitrate,     "-application",
+            "lowdelay",  "-frame_duration",
+            "10",        "-page_duration",
+            "20000",     "-flush_packets",
+            "1",         "-content_type",
+            "audio/ogg", "-f",
+            "ogg"};
+}
+
+}  // namespace bantin::cli
+
+namespace bantin::cli::detail {
+
 // The ffmpeg command that feeds `source_url` from `input`: a file that exists is read at its own
-// pace (-re); anything else is an ALSA capture device ("hw:1,0", "default"). Low latency: no
-// input buffering, every packet flushed, MP3 at 44.1 kHz mono.
+// pace (-re); anything else is an ALSA capture device ("hw:1,0", "default"); input buffering off;
+// then live_encoder_arguments().
 std::vector<std::string> live_ffmpeg_argv(const std::string& ffmpeg, const std::string& input,
                                           const std::string& source_url, const std::string& bitrate) {
     std::vector<std::string> argv{ffmpeg,     "-hide_banner", "-loglevel", "warning",
@@ -73,8 +95,9 @@ std::vector<std::string> live_ffmpeg_argv(const std::string& ffmpeg, const std::
     } else {
         argv.insert(argv.end(), {"-f", "alsa", "-i", input});
     }
-    argv.insert(argv.end(), {"-vn", "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", bitrate,
-                             "-flush_packets", "1", "-content_type", "audio/mpeg", "-f", "mp3", source_url});
+    const auto encoder = live_encoder_arguments(bitrate);
+    argv.insert(argv.end(), encoder.begin(), encoder.end());
+    argv.push_back(source_url);
     return argv;
 }
 
@@ -210,7 +233,7 @@ void register_live_commands(Registrar& registrar) {
     live->add_option("--duration", options->duration,
                      "Longest the channel stays open (30m, 1h); default: the controller's");
     live->add_option("--ffmpeg", options->ffmpeg, "The ffmpeg program (default: ffmpeg in PATH)");
-    live->add_option("--bitrate", options->bitrate, "MP3 bitrate (default 64k)");
+    live->add_option("--bitrate", options->bitrate, "Opus bitrate (default 64k)");
 }
 
 }  // namespace bantin::cli::detail

@@ -4,7 +4,7 @@
 // open() takes zones (each known to the store), a level (normal, priority, emergency: how far
 // the channel preempts, docs/scheduling.md "Live channels") and an optional duration (at most
 // LiveOptions::max_duration, the safety net that ends a channel nobody closes). It names the
-// channel ("live-<16 hex>") and its Icecast mount ("/<id>.mp3"), publishes a signed LiveStart
+// channel ("live-<16 hex>") and its Icecast mount ("/<id>.opus"), publishes a signed LiveStart
 // (protocol::LiveStart) retained, QoS 1, with a v5 message expiry at its end, on
 // bantin/v1/live/zone/{zone} of each zone, and answers with the URL devices listen on and the
 // one the operator's encoder publishes to (with the source credentials: operators may open
@@ -52,7 +52,7 @@ struct LiveRequest {
 
 struct LiveRecord {
     protocol::LiveStart start;  // id, zones, level, listen url, started_at, ends_at
-    std::string mount;          // "/live-....mp3"
+    std::string mount;          // "/live-....opus"
     std::string source_url;     // icecast://user:password@host:port/mount, for the encoder
     std::string opened_by;
     bool operator==(const LiveRecord&) const = default;
