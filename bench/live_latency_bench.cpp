@@ -9,8 +9,9 @@
 //   encoder  ffmpeg with the encoder arguments `bantin live` gives it
 //            (cli::live_encoder_arguments: Opus in Ogg, 64 kb/s, low delay, 10 ms frames, 20 ms
 //            pages, every packet flushed), publishing to an Icecast mount;
-//   server   a real icecast2 on a free loopback port, tuned for latency (no burst on connect,
-//            small queue);
+//   server   a real icecast2 the bench is pointed at (--icecast), tuned for latency: in its
+//            <limits>, <burst-on-connect>0</burst-on-connect>, <burst-size>0</burst-size> and
+//            <queue-size>65536</queue-size> (docs/api.md "Live channels");
 //   speaker  libmpv with the options a device opens a live channel with
 //            (player::live_stream_options: no cache, no read-ahead, small probe, no input
 //            buffering), ao=pcm writing what it decodes to a file.
@@ -21,7 +22,8 @@
 // with no device buffer behind it, so a real speaker adds its own output buffer (mpv's
 // audio-buffer, `[playback] audio_buffer_ms` on a device) on top of these figures.
 //
-//   bench/live_latency_bench [--bursts 40] [--period-ms 1000] [--mpv NAME=VALUE]... [--ffmpeg ARG]...
+//   bench/live_latency_bench --icecast http://127.0.0.1:PORT --source-password PW
+//                            [--bursts 40] [--period-ms 1000] [--mpv NAME=VALUE]... [--ffmpeg ARG]...
 //
 // --mpv and --ffmpeg add options after the device's and bantin live's own (the later wins), to
 // compare: `--ffmpeg -c:a --ffmpeg libmp3lame --ffmpeg -f --ffmpeg mp3` measures MP3.
@@ -32,7 +34,6 @@
 #include "bantin/cli/http_commands.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "bench_support.hpp"
-#include "support/icecast_server.hpp"
 
 #include <mpv/client.h>
 
@@ -185,6 +186,8 @@ private:
 int main(int argc, char** argv) {
     int bursts = 40;
     int period_ms = 1000;
+    std::string icecast;  // http://host:port
+    std::string password;
     std::vector<std::pair<std::string, std::string>> extra_options;  // --mpv name=value, for tuning
     std::vector<std::string> encoder_options;                        // --ffmpeg "-opt value", for tuning
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -198,14 +201,25 @@ int main(int argc, char** argv) {
             extra_options.emplace_back(value.substr(0, value.find('=')), value.substr(value.find('=') + 1));
         else if (flag == "--ffmpeg")
             encoder_options.push_back(value);
+        else if (flag == "--icecast")
+            icecast = value;
+        else if (flag == "--source-password")
+            password = value;
         else
-            die("unknown option " + flag + " (--bursts N, --period-ms MS, --mpv NAME=VALUE, --ffmpeg ARG)");
+            die("unknown option " + flag +
+                " (--icecast URL, --source-password PW, --bursts N, --period-ms MS, --mpv NAME=VALUE, "
+                "--ffmpeg ARG)");
     }
+    if (!icecast.starts_with("http://") || password.empty())
+        die("give --icecast http://host:port and --source-password of a running icecast2 tuned for latency");
+    while (icecast.ends_with("/")) icecast.pop_back();
     ::signal(SIGPIPE, SIG_IGN);
 
-    bantin::testing::IcecastServer icecast = bantin::testing::IcecastServer::start();
-    const std::string mount = "/live-bench.opus";
-    Encoder encoder = start_encoder(icecast.source_url(mount), encoder_options);
+    const std::string mount = "/live-bench-" + std::to_string(::getpid()) + ".opus";
+    const std::string url = icecast + mount;
+    Encoder encoder = start_encoder(
+        "icecast://source:" + password + "@" + icecast.substr(std::string("http://").size()) + mount,
+        encoder_options);
 
     // The mouth: silence until told, tone bursts at known instants.
     std::atomic<bool> speaking{false};
@@ -265,7 +279,6 @@ int main(int argc, char** argv) {
     if (mpv_initialize(mpv) < 0)
         die("mpv_initialize failed");
     std::this_thread::sleep_for(std::chrono::milliseconds{1500});  // the source is on the mount
-    const std::string url = icecast.listen_url(mount);
     const char* command[] = {"loadfile", url.c_str(), nullptr};
     if (mpv_command(mpv, command) < 0)
         die("mpv loadfile " + url + " failed");
