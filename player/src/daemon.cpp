@@ -250,7 +250,18 @@ struct Daemon::Impl {
             uplink->forget(ended.entry_id);
             return;
         }
-        uplink->ended(ended, *facts);
+        // A live entry that ended by itself well before its planned end: its source stopped. The
+        // play is a fragment of its slot, so its row says interrupted, not completed.
+        const bool source_lost = facts->source == protocol::SourceKind::Live &&
+                                 ended.outcome != Outcome::Interrupted &&
+                                 ended.ended_wall + protocol::completed_tolerance < facts->planned_end;
+        if (source_lost && ended.outcome == Outcome::Completed) {
+            ItemEnded fragment = ended;
+            fragment.outcome = Outcome::Interrupted;
+            uplink->ended(fragment, *facts);
+        } else {
+            uplink->ended(ended, *facts);
+        }
         if (ended.audio_unavailable)
             health.audio_unavailable(ended.audio_error);
         else if (ended.outcome == Outcome::Completed)
@@ -259,10 +270,6 @@ struct Daemon::Impl {
             health.report("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
         if (now_playing && now_playing->media == facts->media && now_playing->source_id == facts->source_id)
             now_playing.reset();
-        // A live entry that ended by itself well before its planned end: its source stopped.
-        const bool source_lost = facts->source == protocol::SourceKind::Live &&
-                                 ended.outcome != Outcome::Interrupted &&
-                                 ended.ended_wall + protocol::completed_tolerance < facts->planned_end;
         const std::string live_id = facts->source_id;
         const Duration heard_for =
             ended.started_monotonic

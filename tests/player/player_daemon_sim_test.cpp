@@ -978,6 +978,10 @@ TEST_CASE("sim: a live channel whose source stops is tried again, then the devic
     sim.run_for(5s);
     CHECK(loads_of(sim.renderer(), start.url) == 3);
     CHECK(sim.current_media() == red.sha256);
+    const auto live = live_rows(sim.rows());
+    REQUIRE(live.size() == 3);
+    CHECK(live[0].outcome == protocol::Outcome::Interrupted);  // 2 s heard of a 1 h channel
+    CHECK(live[0].duration_ms >= 2000);
     const auto status = sim.daemon().status();
     REQUIRE(status.last_error);
     CHECK_THAT(*status.last_error, Catch::Contains("live live-1"));
