@@ -39,6 +39,7 @@ void verify_all(std::string_view bytes) {
     }
 
     (void)verify_alert(bytes, keys, zone, {"canh-bao-cu"}, now);
+    (void)verify_live(bytes, keys, zone, now);
     auto ack = verify_ack(bytes, keys, device);
     if (ack && ack->device != device)
         fuzz::broken("verify_ack accepted another device's ack");

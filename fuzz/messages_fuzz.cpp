@@ -35,8 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     round_trip(text, decode_proof_of_play, "pop round trip");
     round_trip(text, decode_command_reply, "command-reply round trip");
     round_trip(text, decode_ack, "ack round trip");
+    round_trip(text, decode_live_start, "live-start round trip");
+    round_trip(text, decode_live_end, "live-end round trip");
     round_trip(text, decode_provisioning, "provisioning round trip");
     (void)decode_alert_topic(text);
+    (void)decode_live_topic(text);
     (void)decode_uplink(text);
     (void)peek_type(text);
     return 0;

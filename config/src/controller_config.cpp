@@ -173,6 +173,16 @@ void describe_controller(Visitor& v, Config& c) {
         v.key("confirm_timeout_min", c.alerts.confirm_timeout,
               "Minutes a live alert waits for its confirmation before it lapses.", between(1, 24 * 60));
     });
+    v.table("live", "Live channels: an operator speaks to chosen zones through an Icecast server.", [&] {
+        v.key("icecast_url", c.live.icecast_url,
+              "Icecast server as devices reach it, \"http://host:port\"; empty: live channels are off.",
+              no_spaces());
+        v.key("source_user", c.live.source_user, "Icecast source user name.", not_empty(), no_spaces());
+        v.key("source_password_file", c.live.source_password_file,
+              "File whose first line is Icecast's source password (relative to storage.data_dir).");
+        v.key("max_duration_min", c.live.max_duration,
+              "Minutes after which a channel nobody closed ends by itself.", between(1, 12 * 60));
+    });
     v.table("tts", "Text-to-speech for notices and alerts (espeak-ng).", [&] {
         v.key("voice", c.tts.voice, "espeak-ng voice.", not_empty(), no_spaces());
         v.key("espeak_binary", c.tts.espeak_binary, "espeak-ng executable.", not_empty());
@@ -209,6 +219,14 @@ void cross_check_controller(const ControllerConfig& c, detail::Loader& loader) {
     if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
         loader.cross_issue("mqtt.password", "set either password or password_file, not both",
                            {"mqtt.password_file"});
+    }
+    if (!c.live.icecast_url.empty() && c.live.source_password_file.empty()) {
+        loader.cross_issue("live.source_password_file", "required when live.icecast_url is set",
+                           {"live.icecast_url"});
+    }
+    if (!c.live.icecast_url.empty() && !c.live.icecast_url.starts_with("http://") &&
+        !c.live.icecast_url.starts_with("https://")) {
+        loader.cross_issue("live.icecast_url", "must start with http:// or https://");
     }
     if (c.mqtt.reconnect.minimum > c.mqtt.reconnect.maximum) {
         loader.cross_issue("mqtt.reconnect_min_ms", "must not exceed reconnect_max_ms",
@@ -273,6 +291,9 @@ std::filesystem::path ControllerConfig::signing_key_path() const {
 }
 std::filesystem::path ControllerConfig::broker_config_path() const {
     return resolve_path(storage.data_dir, broker.config_dir);
+}
+std::filesystem::path ControllerConfig::live_source_password_path() const {
+    return resolve_path(storage.data_dir, live.source_password_file);
 }
 
 Result<ControllerConfig> load_controller_config_from_string(std::string_view text,

@@ -13,6 +13,7 @@
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/public_board.hpp"
+#include "bantin/controller/live.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/sqlite_store.hpp"
@@ -150,6 +151,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<DeviceRegistry> registry;
     std::unique_ptr<EspeakSpeechRenderer> speech;
     std::unique_ptr<AlertService> alerts;
+    std::unique_ptr<LiveService> live;
     std::unique_ptr<DeliveryRepair> repair;
     std::unique_ptr<ReportService> reports;
     std::unique_ptr<Auth> auth;
@@ -296,6 +298,20 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.media_base_url = config.http.base_url();
     impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
                                                   impl->publisher.get(), alert_options);
+    LiveOptions live_options;
+    live_options.icecast_url = config.live.icecast_url;
+    live_options.source_user = config.live.source_user;
+    live_options.max_duration = config.live.max_duration;
+    if (!config.live.icecast_url.empty()) {
+        const auto password_path = impl->config.live_source_password_path();
+        if (!std::filesystem::exists(password_path))
+            return fail(Errc::NotFound,
+                        password_path.string() + ": live.source_password_file does not exist");
+        live_options.source_password = first_line(password_path);
+        if (live_options.source_password.empty())
+            return fail(Errc::InvalidInput, password_path.string() + ": the first line is empty");
+    }
+    impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->sink, live_options);
     impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get(),
                                                     config.devices.delivery_repair_interval);
     DeliveryRepair* repair = impl->repair.get();
@@ -354,6 +370,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     register_front_routes(*impl->server, *impl->context);
     register_fleet_routes(*impl->server, *impl->context, *impl->fleet);
     register_public_board(*impl->server, *impl->context);
+    register_live_routes(*impl->server, *impl->context, *impl->live);
     register_web_console(*impl->server, impl->config);
     return std::unique_ptr<ControllerDaemon>(new ControllerDaemon(std::move(impl)));
 }

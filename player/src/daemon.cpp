@@ -5,6 +5,7 @@
 #include "bantin/player/alert_intake.hpp"
 #include "bantin/player/bundle_intake.hpp"
 #include "bantin/player/commands.hpp"
+#include "bantin/player/live_intake.hpp"
 #include "bantin/player/notice_renderer.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "bantin/player/player_state.hpp"
@@ -33,6 +34,10 @@ constexpr Duration minimum_remaining{300};
 // most alert_hold_offline after start-up (docs/player.md "Alerts after a restart").
 constexpr Duration alert_hold_after_subscribe{1000};
 constexpr Duration alert_hold_offline{5000};
+// A live channel whose source stopped is tried again after live_retry_wait; after
+// live_source_retries losses in a row the device returns to its schedule (docs/player.md).
+constexpr int live_source_retries = 3;
+constexpr Duration live_retry_wait{1000};
 
 scheduler::DailyWindow to_scheduler(const config::DailyWindow& window) {
     return {window.start_minute, window.end_minute};
@@ -61,6 +66,7 @@ struct Daemon::Impl {
     std::unique_ptr<ProofUplink> uplink;
     std::unique_ptr<BundleIntake> bundles;
     std::unique_ptr<AlertIntake> alerts;
+    std::unique_ptr<LiveIntake> live;
     std::unique_ptr<CommandDesk> commands;
 
     std::optional<Plan> plan;
@@ -110,7 +116,9 @@ struct Daemon::Impl {
     }
 
     void rebuild_plan() {
-        auto built = Plan::create(bundles->active(), alerts->live(), alerts->interlocks(), identity);
+        const auto channel = live->channel();
+        auto built = Plan::create(bundles->active(), alerts->live(), alerts->interlocks(), identity,
+                                  channel ? &*channel : nullptr);
         if (!built) {
             health.report("schedule: " + built.error().message());
             return;
@@ -206,6 +214,11 @@ struct Daemon::Impl {
         }
     }
 
+    void on_live_change(LiveIntake::Change change) {
+        if (change == LiveIntake::Change::Replan)
+            rebuild_plan();
+    }
+
     void on_alert_change(AlertIntake::Change change) {
         if (change == AlertIntake::Change::Replan)
             replan();
@@ -237,7 +250,18 @@ struct Daemon::Impl {
             uplink->forget(ended.entry_id);
             return;
         }
-        uplink->ended(ended, *facts);
+        // A live entry that ended by itself well before its planned end: its source stopped. The
+        // play is a fragment of its slot, so its row says interrupted, not completed.
+        const bool source_lost = facts->source == protocol::SourceKind::Live &&
+                                 ended.outcome != Outcome::Interrupted &&
+                                 ended.ended_wall + protocol::completed_tolerance < facts->planned_end;
+        if (source_lost && ended.outcome == Outcome::Completed) {
+            ItemEnded fragment = ended;
+            fragment.outcome = Outcome::Interrupted;
+            uplink->ended(fragment, *facts);
+        } else {
+            uplink->ended(ended, *facts);
+        }
         if (ended.audio_unavailable)
             health.audio_unavailable(ended.audio_error);
         else if (ended.outcome == Outcome::Completed)
@@ -246,7 +270,14 @@ struct Daemon::Impl {
             health.report("media " + facts->media.substr(0, 8) + " failed: " + ended.error);
         if (now_playing && now_playing->media == facts->media && now_playing->source_id == facts->source_id)
             now_playing.reset();
+        const std::string live_id = facts->source_id;
+        const Duration heard_for =
+            ended.started_monotonic
+                ? std::chrono::duration_cast<Duration>(ended.ended_monotonic - *ended.started_monotonic)
+                : Duration{0};
         feeder.forget(ended.entry_id);
+        if (source_lost)
+            on_live_change(live->lost(live_id, heard_for));
     }
 
     // State writes that failed (a full or read-only state disk) are retried on every pass; the
@@ -295,6 +326,8 @@ struct Daemon::Impl {
                 spdlog::warn("ack refused: {}", verified.error().message());
         } else if (message.topic == protocol::alert_all_topic || message.topic == topics.zone) {
             on_alert_change(alerts->receive(message.payload));
+        } else if (message.topic == topics.live) {
+            on_live_change(live->receive(message.payload));
         }
     }
 
@@ -522,6 +555,9 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
                                                 fetch.connect_timeout, fetch.user_agent}};
     d.commands =
         std::make_unique<CommandDesk>(*d.state, *d.store, *d.cache, *d.uplink, clock, d.health, wake, desk);
+    d.live = std::make_unique<LiveIntake>(clock, d.health,
+                                          LiveIntake::Options{provisioning.controller_keys, d.identity.zone,
+                                                              live_source_retries, live_retry_wait});
     return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -536,7 +572,7 @@ Result<void> Daemon::start() {
     d.uplink->recover();
     d.replan();
     for (const auto& filter : {d.topics.bundle, d.topics.command, d.topics.ack,
-                               std::string(protocol::alert_all_topic), d.topics.zone}) {
+                               std::string(protocol::alert_all_topic), d.topics.zone, d.topics.live}) {
         if (auto subscribed = d.mqtt->subscribe(filter); !subscribed)
             return std::unexpected(subscribed.error());
     }
@@ -549,7 +585,8 @@ Result<void> Daemon::start() {
 
 void Daemon::turn(Duration wait) {
     Impl& d = *m_impl;
-    const Duration timeout = std::min(d.engine->time_until_next_action(Duration{1000}), wait);
+    const Duration timeout = std::min(
+        {d.engine->time_until_next_action(Duration{1000}), d.live->time_until_next(Duration{1000}), wait});
     auto renderer_events = d.renderer->wait(timeout);
     for (const auto& event : renderer_events) {
         if (event.kind == RendererEvent::Kind::Shutdown) {
@@ -563,6 +600,7 @@ void Daemon::turn(Duration wait) {
     d.commands->pump();
     d.on_bundle_change(d.bundles->pump());
     d.on_alert_change(d.alerts->pump());
+    d.on_live_change(d.live->pump());
     d.check_clock_jump();
     d.refill();
     d.update_volume();

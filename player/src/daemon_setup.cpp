@@ -132,6 +132,10 @@ Result<DeviceTopics> device_topics(const std::string& device, const std::string&
     if (!zone_topic)
         return std::unexpected(zone_topic.error());
     topics.zone = std::move(*zone_topic);
+    auto live_topic = protocol::live_zone_topic(zone);
+    if (!live_topic)
+        return std::unexpected(live_topic.error());
+    topics.live = std::move(*live_topic);
     return topics;
 }
 

@@ -39,9 +39,9 @@ AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const Devi
                                    const LocalInterlocks& interlocks, const config::SafetyConfig& safety,
                                    AlertBook::Options hold);
 
-// The device's own topics (docs/protocol.md) and its zone's alert topic.
+// The device's own topics (docs/protocol.md), its zone's alert topic and its zone's live topic.
 struct DeviceTopics {
-    std::string status, pop, bundle, command, ack, zone;
+    std::string status, pop, bundle, command, ack, zone, live;
 };
 Result<DeviceTopics> device_topics(const std::string& device, const std::string& zone);
 // The boot id the status carries: 16 hex digits drawn from the daemon's seed.

@@ -8,6 +8,15 @@ namespace bantin::player {
 
 namespace {
 
+// The source column as to_string(SourceKind) wrote it.
+scheduler::SourceKind source_kind_of(std::string_view text) {
+    if (text == "alert")
+        return scheduler::SourceKind::Alert;
+    if (text == "live")
+        return scheduler::SourceKind::Live;
+    return scheduler::SourceKind::Campaign;
+}
+
 constexpr std::string_view outbox_schema = R"sql(
 CREATE TABLE IF NOT EXISTS proof_outbox (
   seq INTEGER PRIMARY KEY,
@@ -232,8 +241,7 @@ Result<std::size_t> ProofOutbox::recover_started() {
         if (*step == sqlite::Step::Done)
             break;
         protocol::ProofOfPlayRow row;
-        row.source = statement->column_text(1) == "alert" ? scheduler::SourceKind::Alert
-                                                          : scheduler::SourceKind::Campaign;
+        row.source = source_kind_of(statement->column_text(1));
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);
@@ -268,8 +276,7 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
             break;
         protocol::ProofOfPlayRow row;
         row.seq = static_cast<std::uint64_t>(statement->column_int64(0));
-        row.source = statement->column_text(1) == "alert" ? scheduler::SourceKind::Alert
-                                                          : scheduler::SourceKind::Campaign;
+        row.source = source_kind_of(statement->column_text(1));
         row.source_id = statement->column_text(2);
         row.item_index = static_cast<std::uint32_t>(statement->column_int64(3));
         row.media = statement->column_text(4);

@@ -196,6 +196,8 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
         return std::nullopt;
     }
     request.preload = item.type != scheduler::MediaType::Stream;
+    if (item.live)
+        for (const auto& [name, value] : live_stream_options) request.options.emplace_back(name, value);
     if (shows_as_image(item, m_options.device_kind)) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
         if (!item.audio_location.empty()) {

@@ -31,7 +31,8 @@ void add_alert(scheduler::Model& model, const protocol::AlertMessage& message) {
 }  // namespace
 
 Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<protocol::AlertMessage>& alerts,
-                          const LocalInterlocks& interlocks, const DeviceIdentity& identity) {
+                          const LocalInterlocks& interlocks, const DeviceIdentity& identity,
+                          const LiveChannel* live) {
     scheduler::Model model;
     scheduler::Device device;
     std::uint64_t version = 0;
@@ -74,11 +75,102 @@ Result<Plan> Plan::create(const protocol::Bundle* bundle, const std::vector<prot
     auto resolver = scheduler::Resolver::create(std::move(model));
     if (!resolver)
         return std::unexpected(resolver.error());
-    return Plan(std::move(*resolver), std::move(device), version, interlocks.max_volume);
+    Plan plan(std::move(*resolver), std::move(device), version, interlocks.max_volume);
+    if (live != nullptr)
+        plan.m_live = std::make_shared<const LiveChannel>(*live);
+    return plan;
 }
 
 Result<std::vector<scheduler::TimelineEntry>> Plan::entries(TimePoint from, TimePoint to) const {
-    return m_resolver.resolve(m_device, from, to);
+    if (!m_live || m_live->end <= from || m_live->start >= to)
+        return m_resolver.resolve(m_device, from, to);
+    // The whole channel is resolved: a higher entry past `to` must end the live entry before it.
+    auto timeline = m_resolver.resolve(m_device, from, std::max(to, m_live->end));
+    if (!timeline)
+        return timeline;
+    const auto& model = m_resolver.model();
+    auto laid = overlay_live(
+        *timeline, *m_live,
+        [&](std::string_view campaign) {
+            for (const auto& candidate : model.campaigns)
+                if (candidate.id == campaign)
+                    return candidate.level;
+            return scheduler::Level::Emergency;  // unknown: never cut
+        },
+        [&](std::string_view alert) {
+            for (const auto& candidate : model.alerts)
+                if (candidate.id == alert)
+                    return candidate.status == scheduler::AlertStatus::Exercise;
+            return false;
+        });
+    std::erase_if(
+        laid, [&](const scheduler::TimelineEntry& entry) { return entry.end <= from || entry.start >= to; });
+    return laid;
+}
+
+std::vector<scheduler::TimelineEntry> overlay_live(
+    const std::vector<scheduler::TimelineEntry>& timeline, const LiveChannel& live,
+    const std::function<scheduler::Level(std::string_view campaign)>& level_of,
+    const std::function<bool(std::string_view alert)>& exercise) {
+    using scheduler::TimelineEntry;
+    auto outranked = [&](const TimelineEntry& entry) {
+        switch (entry.source_kind) {
+            case scheduler::SourceKind::Campaign: return level_of(entry.source_id) <= live.level;
+            case scheduler::SourceKind::Alert:
+                return live.level == scheduler::Level::Emergency && exercise(entry.source_id);
+            case scheduler::SourceKind::Live: return false;
+        }
+        return false;
+    };
+    std::vector<TimelineEntry> laid;
+    std::vector<std::pair<TimePoint, TimePoint>> taken;  // inside the channel, by higher entries
+    for (const auto& entry : timeline) {
+        const bool inside = entry.start < live.end && entry.end > live.start;
+        if (!inside) {
+            laid.push_back(entry);
+            continue;
+        }
+        if (!outranked(entry)) {
+            laid.push_back(entry);
+            taken.emplace_back(std::max(entry.start, live.start), std::min(entry.end, live.end));
+            continue;
+        }
+        if (entry.start < live.start) {
+            TimelineEntry before = entry;
+            before.end = live.start;
+            before.ending = scheduler::Ending::Cut;
+            laid.push_back(before);
+        }
+        if (entry.end > live.end) {
+            TimelineEntry after = entry;
+            after.start = live.end;
+            laid.push_back(after);
+        }
+    }
+    TimePoint free_from = live.start;
+    auto add_live = [&](TimePoint start, TimePoint end, scheduler::Ending ending) {
+        if (end <= start)
+            return;
+        TimelineEntry entry;
+        entry.start = start;
+        entry.end = end;
+        entry.source_kind = scheduler::SourceKind::Live;
+        entry.source_id = live.id;
+        entry.item_index = 0;
+        entry.media = live.media;
+        entry.reason = scheduler::Reason::Live;
+        entry.ending = ending;
+        entry.due = start;
+        laid.push_back(entry);
+    };
+    for (const auto& [start, end] : taken) {
+        add_live(free_from, start, scheduler::Ending::Cut);
+        free_from = std::max(free_from, end);
+    }
+    add_live(free_from, live.end, scheduler::Ending::Completed);
+    std::stable_sort(laid.begin(), laid.end(),
+                     [](const TimelineEntry& a, const TimelineEntry& b) { return a.start < b.start; });
+    return laid;
 }
 
 Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) const {
@@ -87,6 +179,8 @@ Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) c
         return std::unexpected(timeline.error());
     std::set<std::string> needed;
     for (const auto& entry : *timeline) {
+        if (entry.source_kind == scheduler::SourceKind::Live)
+            continue;  // played from its URL, never fetched
         // A stream has no file; its filler does (without it the relay is silent while the
         // source is down, so it is waited for like any file).
         if (const scheduler::MediaRef* relayed = stream(entry.media)) {
@@ -118,6 +212,8 @@ bool Plan::live_alert_at(TimePoint at) const {
 }
 
 std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) const {
+    if (m_live && m_live->media == sha256)
+        return scheduler::MediaType::Stream;
     for (const auto& media : m_resolver.model().media)
         if (media.sha256 == sha256)
             return media.type;
@@ -153,10 +249,17 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                                               const Locator& locate, std::vector<std::string>* missing) {
     std::vector<PlayItem> items;
     for (const auto& entry : entries) {
-        // A stream is relayed from its URL: there is no file of it, only of its filler.
+        const LiveChannel* live = plan.live();
+        // A live channel and a stream (a relay) play from their URLs; they have no file (a
+        // relay's filler has).
         const scheduler::MediaRef* stream = plan.stream(entry.media);
-        auto path =
-            stream != nullptr ? std::optional<std::filesystem::path>{*stream->url} : locate(entry.media);
+        std::optional<std::filesystem::path> path;
+        if (entry.source_kind == scheduler::SourceKind::Live && live != nullptr && live->id == entry.source_id)
+            path = std::filesystem::path(live->url);
+        else if (stream != nullptr)
+            path = std::filesystem::path(*stream->url);
+        else
+            path = locate(entry.media);
         if (!path) {
             if (missing != nullptr)
                 missing->push_back(std::string(entry.media));
@@ -166,7 +269,10 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         item.entry_id = "e" + std::to_string(m_next++);
         item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
         item.location = path->string();
-        if (stream != nullptr) {
+        if (entry.source_kind == scheduler::SourceKind::Live) {
+            item.type = scheduler::MediaType::Stream;
+            item.live = true;
+        } else if (stream != nullptr) {
             item.relay = true;
             if (stream->filler) {
                 if (auto filler = locate(*stream->filler)) {

@@ -273,7 +273,8 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
         out << "\nuser " << device.device_id << "\n"
             << "topic read bantin/v1/alert/all\n";
         for (const std::string& zone : device.zones) {
-            out << "topic read bantin/v1/alert/zone/" << zone << "\n";
+            out << "topic read bantin/v1/alert/zone/" << zone << "\n"
+                << "topic read bantin/v1/live/zone/" << zone << "\n";
         }
     }
     for (const IngestWorkerAccount& worker : accounts.ingest_workers) out << ingest_worker_acl(worker);

@@ -16,6 +16,8 @@ std::string_view to_string(MessageType type) {
         case MessageType::ProofOfPlay: return "pop";
         case MessageType::CommandReply: return "command-reply";
         case MessageType::Ack: return "ack";
+        case MessageType::LiveStart: return "live-start";
+        case MessageType::LiveEnd: return "live-end";
     }
     return "?";
 }

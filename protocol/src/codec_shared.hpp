@@ -48,7 +48,7 @@ Result<Enum> parse_enum(const ObjectReader& reader, std::string_view key, const 
 inline constexpr std::array command_kinds{CommandKind::Ping, CommandKind::SetVolume, CommandKind::Reload,
                                           CommandKind::Screenshot};
 inline constexpr std::array presences{Presence::Online, Presence::Offline};
-inline constexpr std::array source_kinds{SourceKind::Campaign, SourceKind::Alert};
+inline constexpr std::array source_kinds{SourceKind::Campaign, SourceKind::Alert, SourceKind::Live};
 inline constexpr std::array outcomes{Outcome::Completed, Outcome::Interrupted, Outcome::Failed};
 inline constexpr std::array reply_results{ReplyResult::Ok, ReplyResult::Error};
 inline constexpr std::array media_types{scheduler::MediaType::Video, scheduler::MediaType::Image,

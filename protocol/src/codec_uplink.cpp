@@ -330,7 +330,8 @@ Result<MessageType> peek_type(std::string_view text) {
         return fail(Errc::InvalidInput, "message.type: expected a string");
     for (MessageType candidate :
          {MessageType::Bundle, MessageType::Command, MessageType::Alert, MessageType::AlertCancel,
-          MessageType::Status, MessageType::ProofOfPlay, MessageType::CommandReply, MessageType::Ack}) {
+          MessageType::Status, MessageType::ProofOfPlay, MessageType::CommandReply, MessageType::Ack,
+          MessageType::LiveStart, MessageType::LiveEnd}) {
         if (to_string(candidate) == type->get<std::string>())
             return candidate;
     }

@@ -103,6 +103,12 @@ std::string seal(const AlertCancel& cancel, const SecretKey& key) {
 std::string seal(const Ack& ack, const SecretKey& key) {
     return sealed(encode(ack), key);
 }
+std::string seal(const LiveStart& start, const SecretKey& key) {
+    return sealed(encode(start), key);
+}
+std::string seal(const LiveEnd& end, const SecretKey& key) {
+    return sealed(encode(end), key);
+}
 
 Verified<Envelope> open_envelope(std::string_view bytes, std::size_t limit) {
     auto json = detail::parse_document(bytes, "envelope", limit);
@@ -286,6 +292,33 @@ Verified<AlertTopicMessage> verify_alert(std::string_view bytes, const TrustedKe
         if (auto fresh = check_expiry(cancel.expires_at, now, "alert-cancel"); !fresh) {
             return std::unexpected(fresh.error());
         }
+    }
+    return std::move(*message);
+}
+
+Verified<LiveTopicMessage> verify_live(std::string_view bytes, const TrustedKeys& keys, std::string_view zone,
+                                       TimePoint now) {
+    auto payload = verify_signature(bytes, keys, MessageType::LiveStart);
+    if (!payload)
+        return std::unexpected(payload.error());
+    auto message = decode_live_topic(*payload);
+    if (!message)
+        return refuse_decoding(message.error());
+    if (const auto* start = std::get_if<LiveStart>(&*message)) {
+        if (!covers_zone(start->zones, false, zone)) {
+            return refuse(Refusal::WrongDevice, "live-start.zones: do not include this device's zone \"" +
+                                                    std::string(zone) + "\"");
+        }
+        if (auto fresh = check_expiry(start->ends_at, now, "live-start"); !fresh)
+            return std::unexpected(fresh.error());
+    } else {
+        const auto& end = std::get<LiveEnd>(*message);
+        if (!covers_zone(end.zones, false, zone)) {
+            return refuse(Refusal::WrongDevice,
+                          "live-end.zones: do not include this device's zone \"" + std::string(zone) + "\"");
+        }
+        if (auto fresh = check_expiry(end.expires_at, now, "live-end"); !fresh)
+            return std::unexpected(fresh.error());
     }
     return std::move(*message);
 }

@@ -79,6 +79,12 @@ Result<std::string> alert_zone_topic(std::string_view zone) {
     return std::string(topic_root) + "/alert/zone/" + std::string(zone);
 }
 
+Result<std::string> live_zone_topic(std::string_view zone) {
+    if (auto valid = validate_id(zone, "zone id"); !valid)
+        return std::unexpected(valid.error());
+    return std::string(topic_root) + "/live/zone/" + std::string(zone);
+}
+
 std::string all_devices_filter(DeviceChannel channel) {
     return std::string(topic_root) + "/dev/+/" + std::string(to_string(channel));
 }
@@ -102,6 +108,14 @@ Result<ParsedTopic> parse_topic(std::string_view topic) {
         if (auto valid = validate_id(zone, "zone id"); !valid)
             return refuse(valid.error().detail);
         parsed.kind = TopicKind::AlertZone;
+        parsed.zone = std::string(zone);
+        return parsed;
+    }
+    if (rest.starts_with("live/zone/")) {
+        std::string_view zone = rest.substr(std::string_view("live/zone/").size());
+        if (auto valid = validate_id(zone, "zone id"); !valid)
+            return refuse(valid.error().detail);
+        parsed.kind = TopicKind::LiveZone;
         parsed.zone = std::string(zone);
         return parsed;
     }

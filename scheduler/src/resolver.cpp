@@ -15,6 +15,7 @@ std::string_view to_string(Reason reason) {
         case Reason::FixedTime: return "fixed_time";
         case Reason::ShareOfVoice: return "share_of_voice";
         case Reason::Alert: return "alert";
+        case Reason::Live: return "live";
     }
     return "?";
 }
@@ -31,6 +32,7 @@ std::string_view to_string(SourceKind kind) {
     switch (kind) {
         case SourceKind::Campaign: return "campaign";
         case SourceKind::Alert: return "alert";
+        case SourceKind::Live: return "live";
     }
     return "?";
 }

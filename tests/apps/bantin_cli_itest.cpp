@@ -7,7 +7,9 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/device_registry.hpp"
 #include "bantin/controller/fleet_history.hpp"
+#include "bantin/controller/live.hpp"
 #include "bantin/controller/reports.hpp"
+#include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
 
 #include <sys/stat.h>
@@ -83,6 +85,11 @@ public:
         server = std::make_unique<controller::ApiServer>(options);
         controller::register_content_routes(*server, *context);
         controller::register_fleet_routes(*server, *context, *fleet);
+        controller::LiveOptions live_options;
+        live_options.icecast_url = "http://127.0.0.1:1";  // nothing listens: ffmpeg cannot publish
+        live_options.source_password = "secret";
+        live = std::make_unique<controller::LiveService>(*store, clock, keys.secret, sink, live_options);
+        controller::register_live_routes(*server, *context, *live);
         auto started = server->start();
         if (!started)
             FAIL(started.error().message());
@@ -176,6 +183,7 @@ public:
     std::unique_ptr<controller::SqliteFleetHistory> history;
     std::unique_ptr<controller::ReportService> reports;
     std::unique_ptr<controller::FleetServices> fleet;
+    std::unique_ptr<controller::LiveService> live;
     int port = 0;
 };
 
@@ -327,6 +335,7 @@ TEST_CASE("--help on every command exits 0 and prints its usage", "[cli][help]")
                                                          {"alert", "show"},
                                                          {"alert", "list"},
                                                          {"alert", "import-cap"},
+                                                         {"live"},
                                                          {"report"},
                                                          {"report", "plays"},
                                                          {"report", "delivery"},
@@ -740,4 +749,44 @@ TEST_CASE("notice create stores the text and its speech", "[cli][notice]") {
     CHECK(notice["type"] == "text");
     CHECK(notice["tts_media"].is_string());
     CHECK(notice["duration_ms"].get<int>() > 0);
+}
+
+// --- live ------------------------------------------------------------------------------------
+
+TEST_CASE("bantin live closes the channel it opened when ffmpeg cannot publish, exit 1", "[cli][live]") {
+    CliFixture fixture;
+    fixture.login("olga", controller::Role::Operator);
+    fixture.make_media("tone.wav", "-f lavfi -i sine=frequency=1000:duration=2");
+    const std::string file = fixture.directory.file("tone.wav");
+    auto run = fixture.as("olga", {"live", "--zone", "phuong-1", "--input", file, "--level", "emergency"});
+    INFO(run.out);
+    INFO(run.err);
+    CHECK(run.status == 1);
+    CHECK(run.out.find("open (emergency, zones phuong-1)") != std::string::npos);
+    CHECK(run.out.find("closed: ffmpeg exited with status") != std::string::npos);
+    const auto sent = fixture.sink.on("bantin/v1/live/zone/phuong-1");
+    REQUIRE(sent.size() == 2);
+    auto start = protocol::verify_live(sent[0].payload, {protocol::trusted_key(fixture.keys.public_key)},
+                                       "phuong-1", fixture.clock.wall());
+    REQUIRE(start);
+    CHECK(std::holds_alternative<protocol::LiveStart>(*start));
+    auto end = protocol::verify_live(sent[1].payload, {protocol::trusted_key(fixture.keys.public_key)},
+                                     "phuong-1", fixture.clock.wall());
+    REQUIRE(end);
+    CHECK(std::holds_alternative<protocol::LiveEnd>(*end));
+    CHECK(fixture.live->open_channels().empty());
+}
+
+TEST_CASE("bantin live refuses a missing zone or input before it opens anything", "[cli][live]") {
+    CliFixture fixture;
+    fixture.login("olga", controller::Role::Operator);
+    auto no_zone = fixture.as("olga", {"live", "--input", "hw:0"});
+    CHECK(no_zone.status == 2);
+    auto unknown = fixture.as("olga", {"live", "--zone", "xa-khong-co", "--input", "hw:0"});
+    CHECK(unknown.status == 1);
+    CHECK(unknown.err.find("xa-khong-co") != std::string::npos);
+    auto duration =
+        fixture.as("olga", {"live", "--zone", "phuong-1", "--input", "hw:0", "--duration", "soon"});
+    CHECK(duration.status == 2);
+    CHECK(fixture.sink.messages.empty());
 }

@@ -187,6 +187,25 @@ TEST_CASE("password and password_file are exclusive", "[config][controller][cros
               "controller.toml:3: mqtt.password: set either password or password_file, not both"});
 }
 
+TEST_CASE("live channels need the Icecast source password file and an http URL",
+          "[config][controller][cross][live]") {
+    auto missing = load_controller("[live]\nicecast_url = \"http://radio.local:8000\"\n");
+    CHECK(error_lines(missing) ==
+          std::vector<std::string>{
+              "controller.toml:1: live.source_password_file: required when live.icecast_url is set"});
+    auto scheme =
+        load_controller("[live]\nicecast_url = \"ftp://radio.local\"\nsource_password_file = \"pw\"\n");
+    CHECK(
+        error_lines(scheme) ==
+        std::vector<std::string>{"controller.toml:2: live.icecast_url: must start with http:// or https://"});
+    auto fine = load_controller(
+        "[live]\nicecast_url = \"http://radio.local:8000\"\nsource_password_file = \"keys/icecast\"\n"
+        "max_duration_min = 30\n");
+    REQUIRE(fine);
+    CHECK(fine->live.max_duration == std::chrono::minutes{30});
+    CHECK(fine->live_source_password_path().filename() == "icecast");
+}
+
 TEST_CASE("the reconnect backoff minimum may not exceed the maximum", "[config][controller][cross]") {
     auto config = load_controller("[mqtt]\nreconnect_min_ms = 5000\nreconnect_max_ms = 1000\n");
     CHECK(error_lines(config) ==

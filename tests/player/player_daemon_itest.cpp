@@ -199,6 +199,12 @@ public:
         REQUIRE(m_client->publish(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret),
                                   retained));
     }
+    void publish_live(const protocol::LiveStart& start) {
+        protocol::PublishOptions retained;
+        retained.retain = protocol::Retain::Yes;
+        REQUIRE(m_client->publish(*protocol::live_zone_topic(zone_id), protocol::seal(start, m_keys.secret),
+                                  retained));
+    }
     void send_command(const protocol::Command& command) {
         REQUIRE(m_client->publish(*protocol::device_topic(device_id, protocol::DeviceChannel::Command),
                                   protocol::seal(command, m_keys.secret)));
@@ -1322,4 +1328,60 @@ TEST_CASE("a bundle replayed with the applied version is logged at info and coun
     CHECK(log.find("[info] bundle: ") != std::string::npos);
     CHECK(log.find("(ignored; 2 so far)") != std::string::npos);
     CHECK(log.find("bundle refused") == std::string::npos);
+}
+
+TEST_CASE("a live channel plays its URL on the real player, and when its source stops the schedule returns",
+          "[player][daemon][e2e][live]") {
+    Rig rig;
+    const auto& set = MediaSet::get();
+    const Media image = rig.serve(set.image, scheduler::MediaType::Image);
+    // The channel's source: a 3 s sound served over HTTP. It ends by itself long before the
+    // channel does, as a mount ends when the operator's encoder stops.
+    const Media sound = rig.serve(set.audio, scheduler::MediaType::Audio);
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {image}));
+    REQUIRE(rig.controller->pump_until([&] { return !rig.controller->rows().empty(); }, 30s));
+    protocol::LiveStart start;
+    start.id = "live-itest";
+    start.zones = {zone_id};
+    start.level = scheduler::Level::Priority;
+    start.url = rig.server.url(sound.sha256);
+    start.started_at = wall_now();
+    start.ends_at = wall_now() + 10min;
+    rig.controller->publish_live(start);
+    auto live_rows = [&] {
+        std::vector<protocol::ProofOfPlayRow> found;
+        for (const auto& row : rig.controller->rows())
+            if (row.source == protocol::SourceKind::Live)
+                found.push_back(row);
+        return found;
+    };
+    // Three plays of the source (the first and two tries after it stopped), then the schedule.
+    REQUIRE(rig.controller->pump_until(
+        [&] {
+            const auto live = live_rows();
+            const auto rows = rig.controller->rows();
+            return live.size() >= 3 && rows.back().source == protocol::SourceKind::Campaign &&
+                   rows.back().started_at >= live.back().ended_at;
+        },
+        60s));
+    INFO(rig.log());
+    const auto live = live_rows();
+    CHECK(live.size() == 3);
+    for (const auto& row : live) {
+        CHECK(row.source_id == "live-itest");
+        CHECK(row.media == media::sha256_hex(start.url));
+        CHECK(row.duration_ms > 0);
+        CHECK(row.outcome != protocol::Outcome::Completed);  // a few seconds of a 10 min channel
+    }
+    const auto rows = rig.controller->rows();
+    auto first_live = std::find_if(rows.begin(), rows.end(), [](const protocol::ProofOfPlayRow& row) {
+        return row.source == protocol::SourceKind::Live;
+    });
+    REQUIRE(first_live != rows.begin());
+    CHECK((first_live - 1)->source == protocol::SourceKind::Campaign);  // the channel cut the loop
+    auto status = rig.controller->status();
+    REQUIRE(status);
+    REQUIRE(status->last_error);
+    CHECK(status->last_error->find("live live-itest") != std::string::npos);
 }

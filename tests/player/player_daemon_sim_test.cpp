@@ -8,6 +8,7 @@
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/player/daemon.hpp"
+#include "bantin/player/playback_engine.hpp"
 #include "bantin/player/player_state.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -213,6 +214,30 @@ public:
     }
     void send(const protocol::AlertCancel& cancel) {
         m_mqtt->deliver(*protocol::alert_zone_topic(zone_id), protocol::seal(cancel, m_keys.secret));
+    }
+    void send(const protocol::LiveStart& start) {
+        m_mqtt->deliver(*protocol::live_zone_topic(zone_id), protocol::seal(start, m_keys.secret));
+    }
+    void send(const protocol::LiveEnd& end) {
+        m_mqtt->deliver(*protocol::live_zone_topic(zone_id), protocol::seal(end, m_keys.secret));
+    }
+    protocol::LiveStart live(scheduler::Level level, Duration lasts, std::string id = "live-1") const {
+        protocol::LiveStart start;
+        start.id = id;
+        start.zones = {zone_id};
+        start.level = level;
+        start.url = "http://icecast.test:8000/" + id + ".mp3";
+        start.started_at = m_clock.wall();
+        start.ends_at = m_clock.wall() + lasts;
+        return start;
+    }
+    protocol::LiveEnd live_end(const protocol::LiveStart& start) const {
+        protocol::LiveEnd end;
+        end.live_id = start.id;
+        end.zones = start.zones;
+        end.issued_at = m_clock.wall();
+        end.expires_at = start.ends_at;
+        return end;
     }
     void send(const protocol::Command& command) {
         m_mqtt->deliver(topic(protocol::DeviceChannel::Command), protocol::seal(command, m_keys.secret));
@@ -853,4 +878,182 @@ TEST_CASE("sim: a relay plays the station's URL, its filler while the source is 
     CHECK(relays[1].outcome == protocol::Outcome::Completed);
     CHECK(relays[1].note.empty());
     CHECK(relays[1].duration_ms == 60'000);
+}
+
+// ---- live channels ------------------------------------------------------------------------
+
+namespace {
+
+std::vector<protocol::ProofOfPlayRow> live_rows(
+    const std::map<std::uint64_t, protocol::ProofOfPlayRow>& rows) {
+    std::vector<protocol::ProofOfPlayRow> live;
+    for (const auto& [seq, row] : rows)
+        if (row.source == protocol::SourceKind::Live)
+            live.push_back(row);
+    return live;
+}
+
+std::size_t loads_of(const testing::FakeRenderer& renderer, const std::string& location) {
+    return static_cast<std::size_t>(
+        std::count_if(renderer.loads().begin(), renderer.loads().end(),
+                      [&](const auto& load) { return load.request.location == location; }));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "sim: a priority live channel cuts the loop, plays its URL until it is ended, then the loop returns",
+    "[player][daemon][sim][live]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    CHECK(sim.current_media() == red.sha256);
+    const auto start = sim.live(scheduler::Level::Priority, 1h);
+    sim.send(start);
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == "live-1.mp3");
+    REQUIRE(loads_of(sim.renderer(), start.url) == 1);
+    const auto& load = sim.renderer().loads().back();
+    CHECK_FALSE(load.request.preload);
+    for (const auto& [name, value] : player::live_stream_options)
+        CHECK(load.option(name) == std::string(value));
+    sim.send(start);  // the retained copy again: nothing changes
+    sim.run_for(5s);
+    CHECK(loads_of(sim.renderer(), start.url) == 1);
+    CHECK(sim.daemon().status().now_playing->source == protocol::SourceKind::Live);
+    sim.send(sim.live_end(start));
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == red.sha256);
+    sim.send(start);  // a redelivered start of the ended channel is ignored
+    sim.run_for(3s);
+    CHECK(loads_of(sim.renderer(), start.url) == 1);
+    CHECK(sim.current_media() == red.sha256);
+    const auto live = live_rows(sim.rows());
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].source_id == "live-1");
+    CHECK(live[0].media == media::sha256_hex(start.url));
+    CHECK(live[0].outcome == protocol::Outcome::Interrupted);
+    CHECK(live[0].duration_ms >= 5000);
+    CHECK_FALSE(sim.daemon().status().last_error);
+}
+
+TEST_CASE("sim: a live channel preempts only what its level outranks", "[player][daemon][sim][live]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    auto bundle = sim.bundle(1, {red});
+    bundle.model.campaigns.front().level = scheduler::Level::Priority;
+    sim.send(bundle);
+    sim.run_for(1s);
+    const auto normal = sim.live(scheduler::Level::Normal, 1h, "live-normal");
+    sim.send(normal);
+    sim.run_for(3s);
+    CHECK(loads_of(sim.renderer(), normal.url) == 0);  // a priority campaign outranks it
+    CHECK(sim.current_media() == red.sha256);
+    const auto urgent = sim.live(scheduler::Level::Emergency, 1h, "live-urgent");
+    sim.send(urgent);
+    sim.run_for(1s);
+    CHECK(sim.current_media() == "live-urgent.mp3");  // the higher of the two open channels
+    CHECK(loads_of(sim.renderer(), normal.url) == 0);
+    sim.send(sim.live_end(urgent));
+    sim.run_for(1s);
+    CHECK(sim.current_media() == red.sha256);  // the normal channel is still below the campaign
+}
+
+TEST_CASE("sim: a live alert outranks an emergency live channel, which comes back after it",
+          "[player][daemon][sim][live][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto siren = sim.media("siren image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto start = sim.live(scheduler::Level::Emergency, 1h);
+    sim.send(start);
+    sim.run_for(1s);
+    CHECK(sim.current_media() == "live-1.mp3");
+    auto alert = sim.alert(siren, 1h);
+    alert.alert.repeat.count = 1;  // one 2 s pass
+    sim.send(alert);
+    sim.run_for(1s);
+    CHECK(sim.current_media() == siren.sha256);
+    sim.run_for(2s);
+    CHECK(sim.current_media() == "live-1.mp3");
+    CHECK(loads_of(sim.renderer(), start.url) == 2);
+}
+
+TEST_CASE("sim: a live channel nobody ends stops at its end time", "[player][daemon][sim][live]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    sim.send(sim.live(scheduler::Level::Priority, 4s));
+    sim.run_for(2s);
+    CHECK(sim.current_media() == "live-1.mp3");
+    sim.run_for(3s);
+    CHECK(sim.current_media() == red.sha256);
+    const auto live = live_rows(sim.rows());
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].outcome == protocol::Outcome::Completed);
+}
+
+TEST_CASE("sim: a live channel whose source stops is tried again, then the device returns to its schedule",
+          "[player][daemon][sim][live]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto start = sim.live(scheduler::Level::Priority, 1h);
+    sim.send(start);
+    sim.run_for(2s);
+    REQUIRE(sim.current_media() == "live-1.mp3");
+    sim.renderer().finish();  // the mount ends: EOF long before the channel's end
+    sim.run_for(100ms);
+    CHECK(sim.current_media() == red.sha256);  // the schedule while the retry waits
+    sim.run_for(1s);
+    REQUIRE(sim.current_media() == "live-1.mp3");
+    sim.renderer().finish(player::EndReason::Error, "HTTP error 404 Not Found");
+    sim.run_for(1100ms);
+    REQUIRE(sim.current_media() == "live-1.mp3");
+    sim.renderer().finish(player::EndReason::Error, "HTTP error 404 Not Found");
+    sim.run_for(5s);
+    CHECK(loads_of(sim.renderer(), start.url) == 3);
+    CHECK(sim.current_media() == red.sha256);
+    const auto live = live_rows(sim.rows());
+    REQUIRE(live.size() == 3);
+    CHECK(live[0].outcome == protocol::Outcome::Interrupted);  // 2 s heard of a 1 h channel
+    CHECK(live[0].duration_ms >= 2000);
+    const auto status = sim.daemon().status();
+    REQUIRE(status.last_error);
+    CHECK_THAT(*status.last_error, Catch::Contains("live live-1"));
+}
+
+TEST_CASE("sim: a live start for another zone or signed by an unknown key is refused in status",
+          "[player][daemon][sim][live][hostile]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    auto elsewhere = sim.live(scheduler::Level::Emergency, 1h);
+    elsewhere.zones = {"zone-other"};
+    sim.send(elsewhere);
+    sim.run_for(1s);
+    auto status = sim.daemon().status();
+    REQUIRE(status.last_error);
+    CHECK_THAT(*status.last_error, Catch::Contains("wrong-device"));
+    const auto forged =
+        protocol::seal(sim.live(scheduler::Level::Emergency, 1h), protocol::generate_key_pair().secret);
+    sim.mqtt().deliver(*protocol::live_zone_topic(zone_id), forged);
+    sim.mqtt().deliver(*protocol::live_zone_topic(zone_id), "{not json");
+    sim.run_for(1s);
+    CHECK(sim.current_media() == red.sha256);
+    CHECK(sim.renderer().loads().size() ==
+          static_cast<std::size_t>(
+              std::count_if(sim.renderer().loads().begin(), sim.renderer().loads().end(),
+                            [](const auto& load) { return !load.request.location.starts_with("http"); })));
 }

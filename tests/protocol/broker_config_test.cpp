@@ -130,7 +130,9 @@ TEST_CASE("the ACL grants devices their own topics by pattern and zones per user
           "pattern write bantin/v1/dev/%u/pop\n", "user controller\ntopic readwrite bantin/#\n",
           "user dev-a\ntopic read bantin/v1/alert/all\n"
           "topic read bantin/v1/alert/zone/zone-north\n"
-          "topic read bantin/v1/alert/zone/zone-east\n",
+          "topic read bantin/v1/live/zone/zone-north\n"
+          "topic read bantin/v1/alert/zone/zone-east\n"
+          "topic read bantin/v1/live/zone/zone-east\n",
           "user dev-b\ntopic read bantin/v1/alert/all\n"}) {
         INFO(line);
         CHECK_THAT(*acl, Catch::Contains(line));

@@ -47,6 +47,8 @@ std::vector<Example> examples() {
         {"command envelope", "json", seal(samples::command(), key.secret)},
         {"alert payload", "json", encode(samples::alert())},
         {"alert cancel payload", "json", encode(samples::alert_cancel())},
+        {"live start payload", "json", encode(samples::live_start())},
+        {"live end payload", "json", encode(samples::live_end())},
         {"ack payload", "json", encode(samples::ack())},
         {"status payload", "json", encode(samples::status())},
         {"proof-of-play payload", "json", encode(samples::proof_of_play())},

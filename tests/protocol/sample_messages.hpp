@@ -125,6 +125,26 @@ inline AlertCancel alert_cancel() {
     return cancel;
 }
 
+inline LiveStart live_start() {
+    LiveStart start;
+    start.id = "live-3f2a9c01d4e5b677";
+    start.zones = {zone, "phuong-2"};
+    start.level = scheduler::Level::Priority;
+    start.url = "http://radio.bantin.example:8000/live-3f2a9c01d4e5b677.mp3";
+    start.started_at = at("2026-11-27T06:00:00Z");
+    start.ends_at = at("2026-11-27T08:00:00Z");
+    return start;
+}
+
+inline LiveEnd live_end() {
+    LiveEnd end;
+    end.live_id = "live-3f2a9c01d4e5b677";
+    end.zones = {zone, "phuong-2"};
+    end.issued_at = at("2026-11-27T06:12:00Z");
+    end.expires_at = at("2026-11-27T08:00:00Z");
+    return end;
+}
+
 inline Status status() {
     Status status;
     status.device = device;

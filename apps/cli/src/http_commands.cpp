@@ -71,6 +71,7 @@ void add_http_commands(CLI::App& app, int& status) {
     detail::register_session_commands(registrar);
     detail::register_content_commands(registrar);
     detail::register_fleet_commands(registrar);
+    detail::register_live_commands(registrar);
 }
 
 namespace detail {

@@ -68,6 +68,11 @@ int run_action(const std::string& path, const GlobalOptions& options, const Acti
 void register_session_commands(Registrar& registrar);  // login, logout, whoami, user
 void register_content_commands(Registrar& registrar);  // media, notice, playlist, campaign
 void register_fleet_commands(Registrar& registrar);    // device, alert, report
+void register_live_commands(Registrar& registrar);     // live
+
+// The ffmpeg command `bantin live` runs (http_commands_live.cpp).
+std::vector<std::string> live_ffmpeg_argv(const std::string& ffmpeg, const std::string& input,
+                                          const std::string& source_url, const std::string& bitrate);
 
 // --- printing -------------------------------------------------------------------------------
 

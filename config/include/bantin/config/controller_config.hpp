@@ -146,6 +146,17 @@ struct AlertsConfig {
     bool operator==(const AlertsConfig&) const = default;
 };
 
+// Live channels (docs/api.md "Live channels"): the Icecast server an operator's source publishes
+// to and devices listen on.
+struct LiveConfig {
+    std::string icecast_url;  // "http://host:port", as devices reach it; empty: live channels are off
+    std::string source_user = "source";
+    std::filesystem::path
+        source_password_file;                // first line: Icecast's source password (relative to data_dir)
+    std::chrono::minutes max_duration{120};  // a channel nobody closes ends this long after it opened
+    bool operator==(const LiveConfig&) const = default;
+};
+
 struct TtsConfig {
     std::string voice = "vi-vn-x-south";
     std::filesystem::path espeak_binary = "/usr/bin/espeak-ng";
@@ -184,6 +195,7 @@ struct ControllerConfig {
     BrokerConfig broker;
     KeysConfig keys;
     AlertsConfig alerts;
+    LiveConfig live;
     TtsConfig tts;
     CapConfig cap;
     DevicesConfig devices;
@@ -195,6 +207,7 @@ struct ControllerConfig {
     std::filesystem::path media_path() const;
     std::filesystem::path signing_key_path() const;
     std::filesystem::path broker_config_path() const;
+    std::filesystem::path live_source_password_path() const;
 
     bool operator==(const ControllerConfig&) const = default;
 };

@@ -35,6 +35,7 @@
 #include "bantin/protocol/messages.hpp"
 #include "bantin/scheduler/model.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -72,10 +73,24 @@ struct PlayItem {
     // Set by the engine on the parts of a relay it plays after a loss; never by its owner.
     bool relay_filler = false;
     bool relay_continuation = false;
+    // An operator's live channel: opened with live_stream_options, so a listener hears the
+    // operator within a tenth of a second of the stream (bench/live_latency_bench).
+    bool live = false;
 };
 
 inline constexpr Duration relay_first_retry{5'000};
 inline constexpr Duration relay_retry_ceiling{30'000};
+
+// Per-file options of a live channel's stream: no cache and no read-ahead (mpv otherwise reads
+// seconds ahead before it plays), the smallest probe, and FFmpeg's input buffering off.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> live_stream_options{{
+    {"cache", "no"},
+    {"demuxer-readahead-secs", "0"},
+    {"demuxer-max-bytes", "65536"},
+    {"demuxer-lavf-probesize", "2048"},
+    {"demuxer-lavf-analyzeduration", "0.1"},
+    {"demuxer-lavf-o", "fflags=+nobuffer"},
+}};
 
 using Outcome = protocol::Outcome;
 

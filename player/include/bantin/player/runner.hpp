@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,6 +56,20 @@ struct EntryFacts {
     TimePoint planned_end;
 };
 
+// An operator's live channel as the plan lays it over the timeline (docs/player.md "Live
+// channels"): from `start` to `end` it plays `url` wherever the timeline plays something it
+// outranks, or nothing. It outranks campaigns of its level and below; at level emergency it
+// outranks exercise alerts too; nothing outranks a live (CAP Actual) alert.
+struct LiveChannel {
+    std::string id;
+    scheduler::Level level = scheduler::Level::Priority;
+    std::string url;
+    std::string media;  // what proof rows name: the sha256 of `url`
+    TimePoint start;
+    TimePoint end;
+    bool operator==(const LiveChannel&) const = default;
+};
+
 // A device to resolve for when there is no bundle yet (alerts only).
 struct DeviceIdentity {
     std::string id;
@@ -65,11 +80,13 @@ struct DeviceIdentity {
 class Plan {
 public:
     // `bundle` may be null (nothing scheduled; alerts still play).
+    // `live` (may be null): the live channel laid over the timeline.
     static Result<Plan> create(const protocol::Bundle* bundle,
                                const std::vector<protocol::AlertMessage>& alerts,
-                               const LocalInterlocks& interlocks, const DeviceIdentity& identity);
+                               const LocalInterlocks& interlocks, const DeviceIdentity& identity,
+                               const LiveChannel* live = nullptr);
 
-    // Timeline entries overlapping [from, to), ordered.
+    // Timeline entries overlapping [from, to), ordered, with the live channel laid over them.
     Result<std::vector<scheduler::TimelineEntry>> entries(TimePoint from, TimePoint to) const;
     // Every media digest the timeline of [from, to) plays.
     Result<std::set<std::string>> needed_media(TimePoint from, TimePoint to) const;
@@ -87,6 +104,8 @@ public:
     // The speech of a text notice that this device plays under the notice's slide: only a
     // screen with a speaker, only a notice whose speech is in the plan.
     std::optional<std::string> speech_under_slide(std::string_view sha256) const;
+    // The live channel the plan lays over its timeline, if any.
+    const LiveChannel* live() const { return m_live.get(); }
 
 private:
     Plan(scheduler::Resolver resolver, scheduler::Device device, std::uint64_t bundle_version, int max_volume)
@@ -98,7 +117,19 @@ private:
     scheduler::Device m_device;
     std::uint64_t m_bundle_version = 0;
     int m_max_volume = 100;
+    // Shared and immutable: live entries' string_views point into it, and a Plan moves.
+    std::shared_ptr<const LiveChannel> m_live;
 };
+
+// The live overlay on `timeline` (entries ordered, not overlapping): entries `live` outranks
+// lose their part inside [live.start, live.end) (an entry cut at live.start ends `cut`; the part
+// of one after live.end stays, from live.end); every stretch of that interval left free becomes
+// one live entry (source Live, item 0, media live.media), ending `cut` where a higher entry
+// takes over. `level_of` gives a campaign's level, `exercise` whether an alert is an exercise.
+std::vector<scheduler::TimelineEntry> overlay_live(
+    const std::vector<scheduler::TimelineEntry>& timeline, const LiveChannel& live,
+    const std::function<scheduler::Level(std::string_view campaign)>& level_of,
+    const std::function<bool(std::string_view alert)>& exercise);
 
 // Turns entries into engine items, numbering them e1, e2, ... and remembering their facts.
 // `locate` returns the verified file of a digest, or nothing if it is not on disk (the entry

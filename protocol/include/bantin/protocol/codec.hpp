@@ -18,10 +18,21 @@
 
 namespace bantin::protocol {
 
-enum class MessageType { Bundle, Command, Alert, AlertCancel, Status, ProofOfPlay, CommandReply, Ack };
+enum class MessageType {
+    Bundle,
+    Command,
+    Alert,
+    AlertCancel,
+    Status,
+    ProofOfPlay,
+    CommandReply,
+    Ack,
+    LiveStart,
+    LiveEnd
+};
 
 // The payload's "type": "bundle", "command", "alert", "alert-cancel", "status", "pop",
-// "command-reply", "ack".
+// "command-reply", "ack", "live-start", "live-end".
 std::string_view to_string(MessageType type);
 
 inline constexpr std::size_t max_bundle_size = 4 * 1024 * 1024;
@@ -38,6 +49,8 @@ std::string encode(const Status& status);
 std::string encode(const ProofOfPlayBatch& batch);
 std::string encode(const CommandReply& reply);
 std::string encode(const Ack& ack);
+std::string encode(const LiveStart& start);
+std::string encode(const LiveEnd& end);
 
 Result<Bundle> decode_bundle(std::string_view text);
 Result<Command> decode_command(std::string_view text);
@@ -47,6 +60,10 @@ Result<Status> decode_status(std::string_view text);
 Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text);
 Result<CommandReply> decode_command_reply(std::string_view text);
 Result<Ack> decode_ack(std::string_view text);
+// A live start's url must pass scheduler::stream_url_problem(); ends_at must be after
+// started_at and at most max_live_duration later.
+Result<LiveStart> decode_live_start(std::string_view text);
+Result<LiveEnd> decode_live_end(std::string_view text);
 
 // What the payload's "type" says, after the size check for the largest type and a parse.
 Result<MessageType> peek_type(std::string_view text);
@@ -54,6 +71,10 @@ Result<MessageType> peek_type(std::string_view text);
 // An alert topic carries an alert or the cancel that replaced it.
 using AlertTopicMessage = std::variant<AlertMessage, AlertCancel>;
 Result<AlertTopicMessage> decode_alert_topic(std::string_view text);
+
+// A live topic carries a live start or the end that replaced it.
+using LiveTopicMessage = std::variant<LiveStart, LiveEnd>;
+Result<LiveTopicMessage> decode_live_topic(std::string_view text);
 
 // A device's pop topic carries proof-of-play batches and command replies.
 using UplinkMessage = std::variant<ProofOfPlayBatch, CommandReply>;

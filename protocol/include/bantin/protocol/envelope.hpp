@@ -79,6 +79,8 @@ std::string seal(const Command& command, const SecretKey& key);
 std::string seal(const AlertMessage& alert, const SecretKey& key);
 std::string seal(const AlertCancel& cancel, const SecretKey& key);
 std::string seal(const Ack& ack, const SecretKey& key);
+std::string seal(const LiveStart& start, const SecretKey& key);
+std::string seal(const LiveEnd& end, const SecretKey& key);
 
 // The envelope's fields, unverified: for tools, docs and tests.
 struct Envelope {
@@ -135,6 +137,11 @@ Verified<Command> verify_command(std::string_view bytes, const TrustedKeys& keys
 Verified<AlertTopicMessage> verify_alert(std::string_view bytes, const TrustedKeys& keys,
                                          std::string_view zone,
                                          const std::vector<std::string>& cancelled_alerts, TimePoint now);
+
+// A live start or end from bantin/v1/live/zone/{zone}. WrongDevice if it does not name `zone`;
+// Expired once now >= a start's ends_at or an end's expires_at.
+Verified<LiveTopicMessage> verify_live(std::string_view bytes, const TrustedKeys& keys, std::string_view zone,
+                                       TimePoint now);
 
 // Acks carry no expiry: a late ack only confirms what was committed.
 Verified<Ack> verify_ack(std::string_view bytes, const TrustedKeys& keys, std::string_view device);

@@ -2,7 +2,8 @@
 // Message types of wire protocol v1 (docs/protocol.md, "Messages"): plain values, one per
 // payload "type". The JSON codecs are in codec.hpp, the signed envelope in envelope.hpp.
 //
-// Controller -> device messages (Bundle, Command, AlertMessage, AlertCancel, Ack) travel
+// Controller -> device messages (Bundle, Command, AlertMessage, AlertCancel, LiveStart, LiveEnd,
+// Ack) travel
 // signed; device -> controller messages (Status, ProofOfPlayBatch, CommandReply) travel as
 // plain JSON, authenticated by the broker's per-device credentials and ACL. Instants are UTC
 // (`TimePoint`); identifiers follow topics.hpp ([A-Za-z0-9._-], 1..64 characters).
@@ -92,6 +93,32 @@ struct AlertCancel {
     TimePoint issued_at;
     TimePoint expires_at;  // of the cancelled alert; after it, the cancel may be dropped
     bool operator==(const AlertCancel&) const = default;
+};
+
+// bantin/v1/live/zone/{zone}, retained: a live channel is open. The device plays `url` (an
+// Icecast mount) now, preempting what `level` outranks (docs/scheduling.md, "Live channels"),
+// until a LiveEnd replaces this message, the source stops, or `ends_at` (the safety net: a
+// channel nobody closes still ends).
+struct LiveStart {
+    std::string id;
+    std::vector<std::string> zones;  // at least one
+    scheduler::Level level = scheduler::Level::Priority;
+    std::string url;  // scheduler::stream_url_problem() finds nothing wrong with it
+    TimePoint started_at;
+    TimePoint ends_at;  // after started_at, at most max_live_duration later
+    bool operator==(const LiveStart&) const = default;
+};
+
+// The longest a live channel may be open; a longer one is refused on the wire.
+inline constexpr std::chrono::hours max_live_duration{12};
+
+// Replaces a retained LiveStart on the same topics: the channel `live_id` is closed.
+struct LiveEnd {
+    std::string live_id;
+    std::vector<std::string> zones;
+    TimePoint issued_at;
+    TimePoint expires_at;  // after it, the end may be dropped (the channel's ends_at has passed)
+    bool operator==(const LiveEnd&) const = default;
 };
 
 enum class Presence { Online, Offline };

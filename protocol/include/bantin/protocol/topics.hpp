@@ -32,16 +32,20 @@ Result<std::string> device_topic(std::string_view device, DeviceChannel channel)
 // bantin/v1/alert/zone/{zone}
 Result<std::string> alert_zone_topic(std::string_view zone);
 
+// bantin/v1/live/zone/{zone}: live channels (LiveStart, LiveEnd), retained. A topic of its own:
+// a live start retained on an alert topic would replace the alert retained there.
+Result<std::string> live_zone_topic(std::string_view zone);
+
 // Subscription filters for the controller: bantin/v1/dev/+/status and so on.
 std::string all_devices_filter(DeviceChannel channel);
 
-enum class TopicKind { Device, AlertAll, AlertZone };
+enum class TopicKind { Device, AlertAll, AlertZone, LiveZone };
 
 struct ParsedTopic {
     TopicKind kind = TopicKind::Device;
     DeviceChannel channel = DeviceChannel::Bundle;  // meaningful when kind == Device
     std::string device;                             // kind == Device
-    std::string zone;                               // kind == AlertZone
+    std::string zone;                               // kind == AlertZone or LiveZone
     bool operator==(const ParsedTopic&) const = default;
 };
 

@@ -24,8 +24,9 @@ inline constexpr std::string_view default_time_zone = "Asia/Ho_Chi_Minh";
 
 enum class DeviceKind { Screen, Speaker };
 // What a timeline entry, a play and its proof row come from (one type for the resolver, the
-// wire and the player).
-enum class SourceKind { Campaign, Alert };
+// wire and the player). Live: an operator's live channel (protocol::LiveStart), laid over the
+// timeline by the player; the resolver itself never makes one.
+enum class SourceKind { Campaign, Alert, Live };
 enum class MediaType { Video, Image, Audio, Text, Stream };
 // The three bulletin levels of Thông tư 39/2020/TT-BTTTT, lowest first.
 enum class Level { Normal, Priority, Emergency };
@@ -213,7 +214,7 @@ constexpr std::optional<Enum> value_in(const NameTable<Enum, Count>& table, std:
 }
 
 std::string_view to_string(DeviceKind);
-std::string_view to_string(SourceKind);  // "campaign", "alert"
+std::string_view to_string(SourceKind);  // "campaign", "alert", "live"
 std::string_view to_string(MediaType);
 std::string_view to_string(Level);
 std::string_view to_string(Mode);

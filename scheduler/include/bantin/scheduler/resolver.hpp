@@ -22,7 +22,7 @@
 
 namespace bantin::scheduler {
 
-enum class Reason { Loop, FixedTime, ShareOfVoice, Alert };
+enum class Reason { Loop, FixedTime, ShareOfVoice, Alert, Live };  // Live: the player's overlay only
 // How an entry ends: it ran to its natural end, or something cut it short (a higher source
 // preempted it, its window or on-hours ended, the local day ended). A cut item is played
 // again from its beginning when its source next plays (docs/scheduling.md, "Preemption").
