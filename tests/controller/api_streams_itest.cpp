@@ -237,3 +237,52 @@ TEST_CASE("a source that never stops sending is read only as far as its header",
     // ffprobe read its header and hung up: far less than an endless body.
     CHECK(sent.load() < 64 * 1024 * 1024);
 }
+
+TEST_CASE("a playlist item that plays a stream needs a duration", "[api][streams][playlists]") {
+    ApiFixture fixture;
+    const auto editor = fixture.sign_in("ed", Role::Editor);
+    const std::string filler = upload_filler(fixture, editor);
+    bantin::controller::MediaRecord stream;
+    stream.media.sha256 = bantin::media::sha256_hex("http://radio.example.vn/vov1");
+    stream.media.type = bantin::scheduler::MediaType::Stream;
+    stream.media.name = "VOV1";
+    stream.media.url = "http://radio.example.vn/vov1";
+    stream.created = fixture.clock.wall();
+    REQUIRE(
+        fixture.store->write([&](bantin::controller::StoreTransaction& transaction) -> bantin::Result<void> {
+            auto inserted = transaction.insert_media(stream);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            return {};
+        }));
+    const std::string sha = stream.media.sha256;
+
+    auto refused = fixture.post("/api/v1/playlists", editor,
+                                json{{"id", "pl-vov1"}, {"items", {{{"media", filler}}, {{"media", sha}}}}});
+    REQUIRE(refused);
+    CHECK(refused->status == 422);
+    const std::string detail = body_of(refused).at("detail");
+    CHECK(detail.starts_with("items[1].duration_ms: "));
+    CHECK(detail.find("items[0]") == std::string::npos);
+
+    auto created =
+        fixture.post("/api/v1/playlists", editor,
+                     json{{"id", "pl-vov1"},
+                          {"items", {{{"media", filler}}, {{"media", sha}, {"duration_ms", 1'800'000}}}}});
+    REQUIRE(created);
+    INFO(created->body);
+    CHECK(created->status == 201);
+
+    // An edit that drops the duration is refused too, and the playlist keeps its items.
+    auto edited = fixture.put("/api/v1/playlists/pl-vov1", editor,
+                              json{{"version", 1}, {"items", {{{"media", sha}}, {{"media", sha}}}}});
+    REQUIRE(edited);
+    CHECK(edited->status == 422);
+    const std::string both = body_of(edited).at("detail");
+    CHECK(both.find("items[0].duration_ms") != std::string::npos);
+    CHECK(both.find("items[1].duration_ms") != std::string::npos);
+    auto kept = fixture.get("/api/v1/playlists/pl-vov1", editor);
+    REQUIRE(kept);
+    CHECK(body_of(kept).at("version") == 1);
+    CHECK(body_of(kept).at("items").size() == 2);
+}
