@@ -1,5 +1,5 @@
-// Media: the list, uploads (the file's bytes as the body, its name in ?name=) and text notices
-// spoken by the controller's text-to-speech.
+// Media: the list, uploads (the file's bytes as the body, its name in ?name=), streams added by
+// URL (probed once by the controller) and text notices spoken by the controller's text-to-speech.
 
 import * as api from './api.js';
 import { h, clear, field, formatBytes, formatDuration, formatTime, messageArea, table } from './dom.js';
@@ -7,6 +7,8 @@ import { h, clear, field, formatBytes, formatDuration, formatTime, messageArea, 
 export async function render(container, context) {
   const message = messageArea();
   const listing = h('div', { id: 'media-list' });
+
+  const fillers = fillerChoice();
 
   async function refresh() {
     try {
@@ -19,7 +21,10 @@ export async function render(container, context) {
           h('td', { text: formatBytes(item.size) }),
           h('td', { class: 'mono', title: item.sha256, text: item.sha256.slice(0, 12) + '…' }),
           h('td', { text: formatTime(item.created) }),
-          h('td', {}, h('a', { href: item.content_url, target: '_blank', rel: 'noopener', text: 'open' }))));
+          h('td', {}, item.type === 'stream'
+            ? h('span', { class: 'mono', title: item.url, text: item.url })
+            : h('a', { href: item.content_url, target: '_blank', rel: 'noopener', text: 'open' }))));
+      fillers.update(items.filter((item) => item.type === 'audio' || item.type === 'video'));
       clear(listing, table('Media', ['Name', 'Type', 'Length', 'Size', 'SHA-256', 'Uploaded', 'Content'], rows, 'No media yet.'));
     } catch (error) {
       message.error(error);
@@ -27,7 +32,7 @@ export async function render(container, context) {
   }
 
   container.append(message.element);
-  if (context.can('editContent')) container.append(h('div', { class: 'columns' }, uploadForm(message, refresh), noticeForm(message, refresh)));
+  if (context.can('editContent')) container.append(h('div', { class: 'columns' }, uploadForm(message, refresh), noticeForm(message, refresh), streamForm(message, refresh, fillers)));
   container.append(h('div', { class: 'panel' }, listing));
   await refresh();
 }
@@ -90,4 +95,51 @@ function noticeForm(message, refresh) {
     }
   });
   return h('div', { class: 'panel' }, h('h3', { text: 'Text notice' }), form);
+}
+
+// The audio and video media a stream may fall back to, refreshed with the list.
+function fillerChoice() {
+  const select = h('select', { name: 'filler', id: 'stream-filler' });
+  return {
+    select,
+    update(items) {
+      const chosen = select.value;
+      clear(select, h('option', { value: '', text: '(none)' }),
+        ...items.map((item) => h('option', { value: item.sha256, text: (item.name || item.sha256.slice(0, 12)) + ' (' + item.type + ')' })));
+      select.value = items.some((item) => item.sha256 === chosen) ? chosen : '';
+    },
+  };
+}
+
+function streamForm(message, refresh, fillers) {
+  const name = h('input', { name: 'name', required: true, id: 'stream-name', placeholder: 'Tiếp sóng VOV1' });
+  const url = h('input', { name: 'url', type: 'url', required: true, id: 'stream-url', placeholder: 'https://…/vov1.mp3' });
+  const submit = h('button', { type: 'submit', text: 'Add stream' });
+  const progress = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const form = h('form', { id: 'stream-form' },
+    field('Name', name),
+    field('URL', url, 'http:// or https://: an Icecast mount (MP3, AAC, Opus) or an HLS playlist.'),
+    field('Filler', fillers.select, 'Played while the source is down.'),
+    h('div', { class: 'actions' }, submit), progress);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { name: name.value.trim(), url: url.value.trim() };
+    if (fillers.select.value) body.filler = fillers.select.value;
+    submit.disabled = true;
+    progress.textContent = 'The controller reads the stream once (at most 10 s)…';
+    try {
+      const stream = await api.post('/media/streams', body);
+      if (!stream.probe) message.success('Stream "' + stream.name + '" was added before.');
+      else if (stream.probe.ok) message.success('Stream "' + stream.name + '" stored: ' + stream.probe.codec + (stream.has_video ? ', with pictures.' : ', sound only.'));
+      else message.success('Stream "' + stream.name + '" stored, but it could not be read now: ' + stream.probe.error);
+      form.reset();
+      await refresh();
+    } catch (error) {
+      message.error(error);
+    } finally {
+      submit.disabled = false;
+      progress.textContent = '';
+    }
+  });
+  return h('div', { class: 'panel' }, h('h3', { text: 'Stream (relay)' }), form);
 }

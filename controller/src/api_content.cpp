@@ -28,7 +28,12 @@ nlohmann::ordered_json media_json(const MediaRecord& record) {
     json["created"] = format_utc(record.created);
     json["text"] = record.text ? nlohmann::ordered_json(*record.text) : nullptr;
     json["tts_media"] = record.tts_media ? nlohmann::ordered_json(*record.tts_media) : nullptr;
-    json["content_url"] = "/api/v1/media/" + media.sha256 + "/content";
+    json["url"] = media.url ? nlohmann::ordered_json(*media.url) : nullptr;
+    json["filler"] = media.filler ? nlohmann::ordered_json(*media.filler) : nullptr;
+    // A stream has no file here: devices play it from its URL.
+    json["content_url"] = media.type == scheduler::MediaType::Stream
+                              ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json("/api/v1/media/" + media.sha256 + "/content");
     return json;
 }
 

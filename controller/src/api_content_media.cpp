@@ -1,11 +1,12 @@
-// Routes: /media (streamed upload, list, get, delete, ranged content) and /notices (text
-// with its spoken version).
+// Routes: /media (streamed upload, list, get, delete, ranged content), /media/streams (a live
+// source added by URL, probed once) and /notices (text with its spoken version).
 #include "api_content.hpp"
 #include "api_route.hpp"
 
 #include "bantin/config/controller_config.hpp"
 #include "bantin/media/font_coverage.hpp"
 #include "bantin/media/ingest.hpp"
+#include "bantin/media/probe.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/speech.hpp"
 
@@ -428,6 +429,120 @@ Answer create_notice(Call& call) {
     return ok(json, stored->second ? 201 : 200);
 }
 
+// ---- streams ----
+
+// What an editor learns from the one probe a new stream gets.
+nlohmann::ordered_json probe_json(const Result<media::StreamProbeResult>& probed) {
+    nlohmann::ordered_json json;
+    json["ok"] = probed.has_value();
+    if (probed) {
+        json["codec"] = probed->has_audio ? probed->audio_codec : probed->video_codec;
+        json["format"] = probed->format_name;
+        json["error"] = nullptr;
+    } else {
+        json["codec"] = nullptr;
+        json["format"] = nullptr;
+        json["error"] = "không đọc được luồng (có thể đài đang tắt); the stream could not be read: " +
+                        probed.error().detail;
+    }
+    return json;
+}
+
+Answer create_stream(Call& call) {
+    ApiContext& context = call.context;
+    BodyFields fields = call.fields();
+    const std::string name_field = fields.required_string("name");
+    const std::string url = fields.required_string("url");
+    const auto filler = fields.optional_string("filler");
+    if (auto refused = fields.refusal())
+        return refuse(*refused);
+
+    // Every problem with the values at once, and all of them before anything reaches the network.
+    std::vector<std::string> problems;
+    auto name = check_media_name(name_field);
+    if (!name)
+        problems.push_back(name.error().detail);
+    if (auto problem = scheduler::stream_url_problem(url); !problem.empty())
+        problems.push_back("url: địa chỉ luồng không dùng được; " + problem);
+    if (filler) {
+        if (!media::is_sha256_hex(*filler)) {
+            problems.push_back("filler: must be 64 lowercase hex digits");
+        } else {
+            auto found = find_media(context, *filler);
+            if (!found && found.error().code != Errc::NotFound)
+                return refuse(found.error());
+            if (!found)
+                problems.push_back("filler: không có media " + *filler + "; no media " + *filler);
+            else if (found->media.type != scheduler::MediaType::Audio &&
+                     found->media.type != scheduler::MediaType::Video)
+                problems.push_back("filler: phải là âm thanh hoặc video; must be audio or video media, " +
+                                   filler->substr(0, 12) + " is " +
+                                   std::string{scheduler::to_string(found->media.type)});
+        }
+    }
+    if (!problems.empty()) {
+        std::string detail;
+        for (const auto& problem : problems) detail += (detail.empty() ? "" : "; ") + problem;
+        return refuse(Refusal::invalid(detail));
+    }
+
+    // A stream is named by its URL: the same URL again is the stream stored before.
+    const std::string sha256 = media::sha256_hex(url);
+    if (auto existing = find_media(context, sha256); existing) {
+        nlohmann::ordered_json json = media_json(*existing);
+        json["probe"] = nullptr;
+        return ok(json, 200);
+    } else if (existing.error().code != Errc::NotFound) {
+        return refuse(existing.error());
+    }
+
+    // One probe; a source that cannot be read now (off the air) is still stored, with sound.
+    const auto probed = media::probe_stream(url);
+    if (!probed)
+        spdlog::info("stream {}: the probe failed: {}", url, probed.error().message());
+
+    MediaRecord record;
+    record.media.sha256 = sha256;
+    record.media.type = scheduler::MediaType::Stream;
+    record.media.has_audio = probed ? probed->has_audio : true;
+    record.media.has_video = probed ? probed->has_video : false;
+    record.media.name = *name;
+    record.media.url = url;
+    record.media.filler = filler;
+    record.size = 0;
+    record.uploaded_by = call.user.user.id;
+    record.created = context.clock.wall();
+
+    nlohmann::ordered_json answer = media_json(record);
+    answer["probe"] = probe_json(probed);
+    auto stored = context.store.write_value<std::pair<MediaRecord, bool>>(
+        [&](StoreTransaction& transaction) -> Result<std::pair<MediaRecord, bool>> {
+            auto inserted = transaction.insert_media(record);
+            if (!inserted)
+                return std::unexpected(inserted.error());
+            if (!*inserted) {  // the same URL added by someone else meanwhile
+                auto existing = transaction.media_by_sha256(sha256);
+                if (!existing)
+                    return std::unexpected(existing.error());
+                return std::pair{*existing, false};
+            }
+            auto audited = transaction.append_audit(
+                audit_entry(context, call.user.user, "stream.create", "media", sha256, "",
+                            answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return std::pair{record, true};
+        });
+    if (!stored)
+        return refuse(stored.error());
+    if (!stored->second) {
+        nlohmann::ordered_json json = media_json(stored->first);
+        json["probe"] = nullptr;
+        return ok(json, 200);
+    }
+    return ok(answer, 201);
+}
+
 }  // namespace
 
 void register_media_routes(ApiServer& server, ApiContext& context) {
@@ -442,6 +557,8 @@ void register_media_routes(ApiServer& server, ApiContext& context) {
     routes.get(one, {Action::Read}, get_media);
     routes.del(one, {Action::EditContent}, delete_media);
     routes.get_raw(one + "/content", {Action::Read}, media_content);
+    routes.post(route("/media/streams"),
+                {Action::EditContent, BodyRule::Required, "a JSON object with name and url"}, create_stream);
     routes.post(route("/notices"), {Action::EditContent, BodyRule::Required, "a JSON object with text"},
                 create_notice);
 }

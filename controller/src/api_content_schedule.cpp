@@ -79,6 +79,30 @@ namespace schedule {
 
 // ---- playlists ----
 
+// A stream has no natural length, so an item that plays one says how long it is relayed (the
+// resolver plans every item by its duration). Every such item is named at once; items whose
+// media is unknown are left to insert/update_playlist, which names them.
+Result<void> check_stream_items(StoreTransaction& transaction, const scheduler::Playlist& playlist) {
+    std::string problems;
+    for (std::size_t i = 0; i < playlist.items.size(); ++i) {
+        const auto& item = playlist.items[i];
+        if (item.duration)
+            continue;
+        auto media = transaction.media_by_sha256(item.media);
+        if (!media && media.error().code != Errc::NotFound)
+            return std::unexpected(media.error());
+        if (!media || media->media.type != scheduler::MediaType::Stream)
+            continue;
+        problems += (problems.empty() ? "" : "; ") + ("items[" + std::to_string(i) + "].duration_ms: ") +
+                    "luồng \"" + media->media.name +
+                    "\" cần thời lượng tiếp sóng (ví dụ 1800000 cho 30 phút); a stream has no natural "
+                    "length: say how long it is relayed";
+    }
+    if (!problems.empty())
+        return fail(Errc::InvalidInput, problems);
+    return {};
+}
+
 Answer list_playlists(Call& call) {
     return list_page<PlaylistRecord>(
         call, [](StoreTransaction& transaction, Page page) { return transaction.list_playlists(page); },
@@ -103,6 +127,8 @@ Answer create_playlist(Call& call) {
     record.created = record.updated = call.context.clock.wall();
     record.version = 1;
     auto done = call.context.store.write([&](StoreTransaction& transaction) -> Result<void> {
+        if (auto streams = check_stream_items(transaction, record.playlist); !streams)
+            return streams;
         if (auto inserted = transaction.insert_playlist(record); !inserted)
             return inserted;
         auto audited =
@@ -140,6 +166,8 @@ Answer update_playlist(Call& call) {
                                 users->front() +
                                 "\"; an approved playlist is not changed in place: make a new "
                                 "playlist and a new campaign");
+            if (auto streams = check_stream_items(transaction, *playlist); !streams)
+                return std::unexpected(streams.error());
             PlaylistRecord record = *before;
             record.playlist = *playlist;
             record.updated = call.context.clock.wall();

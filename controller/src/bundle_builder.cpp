@@ -48,6 +48,14 @@ Result<void> load_playlist(StoreTransaction& transaction, const std::string& id,
                                                 speech.error().detail);
             inputs.media.emplace(speech->media.sha256, std::move(*speech));
         }
+        // A stream's filler is played while the stream's source is down: it travels with it.
+        if (media->media.filler && !inputs.media.contains(*media->media.filler)) {
+            auto filler = transaction.media_by_sha256(*media->media.filler);
+            if (!filler)
+                return fail(Errc::Conflict, "media " + item.media + ": filler " + *media->media.filler +
+                                                ": " + filler.error().detail);
+            inputs.media.emplace(filler->media.sha256, std::move(*filler));
+        }
         inputs.media.emplace(item.media, std::move(*media));
     }
     inputs.playlists.emplace(id, std::move(playlist->playlist));
@@ -64,7 +72,8 @@ protocol::MediaEntry manifest_entry(const MediaRecord& record, std::string_view 
     return entry;
 }
 
-// Adds a playlist and the media it plays (with the speech audio of text notices).
+// Adds a playlist and the media it plays (with the speech audio of text notices and the
+// filler of streams).
 void add_playlist(const BundleInputs& inputs, const std::string& playlist_id,
                   std::set<std::string>& playlists, std::set<std::string>& media) {
     auto found = inputs.playlists.find(playlist_id);
@@ -76,6 +85,8 @@ void add_playlist(const BundleInputs& inputs, const std::string& playlist_id,
         auto record = inputs.media.find(item.media);
         if (record != inputs.media.end() && record->second.tts_media)
             media.insert(*record->second.tts_media);
+        if (record != inputs.media.end() && record->second.media.filler)
+            media.insert(*record->second.media.filler);
     }
 }
 
@@ -95,7 +106,9 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
         if (record->second.media.type == scheduler::MediaType::Text && speech &&
             media_ids.contains(*speech) && inputs.media.contains(*speech))
             media.back().speech = *speech;
-        manifest.push_back(manifest_entry(record->second, base_url));
+        // A stream has no file to fetch: devices play it from its URL (in its MediaRef).
+        if (record->second.media.type != scheduler::MediaType::Stream)
+            manifest.push_back(manifest_entry(record->second, base_url));
     }
 }
 

@@ -241,6 +241,14 @@ ALTER TABLE proof_of_play ADD COLUMN note TEXT NOT NULL DEFAULT '' CHECK (length
 -- a CAP Cancel of any of them reaches this one too. '[]' for alerts stored before this version.
 ALTER TABLE alerts ADD COLUMN replaces_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(replaces_json));
 )sql"},
+    {6, "media: a stream's URL and filler",
+     R"sql(
+-- A stream's source (http:// or https://, at most 2,048 bytes; the API checks the rest) and the
+-- audio or video media a device plays while that source is down. NULL on every other media and
+-- on rows stored before this version.
+ALTER TABLE media ADD COLUMN url TEXT CHECK (url IS NULL OR (type = 'stream' AND length(url) BETWEEN 1 AND 2048));
+ALTER TABLE media ADD COLUMN filler TEXT REFERENCES media(sha256) CHECK (filler IS NULL OR type = 'stream');
+)sql"},
 };
 
 }  // namespace

@@ -14,7 +14,8 @@ using namespace store_detail;
 namespace {
 
 constexpr std::string_view media_columns =
-    "sha256, type, size, duration_ms, has_audio, has_video, name, uploaded_by, created_at, text, tts_media";
+    "sha256, type, size, duration_ms, has_audio, has_video, name, uploaded_by, created_at, text, tts_media, "
+    "url, filler";
 
 Result<MediaRecord> read_media(const Statement& row) {
     Row column{row};
@@ -33,6 +34,8 @@ Result<MediaRecord> read_media(const Statement& row) {
     record.created = column.time();
     record.text = column.optional_text();
     record.tts_media = column.optional_text();
+    record.media.url = column.optional_text();
+    record.media.filler = column.optional_text();
     return record;
 }
 
@@ -114,10 +117,10 @@ Result<bool> SqliteTransaction::insert_media(const MediaRecord& record) {
     if (media.duration)
         duration = media.duration->count();
     BANTIN_STORE_TRY(run("INSERT OR IGNORE INTO media (" + std::string{media_columns} +
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          media.sha256, names::of(media.type), record.size, duration, media.has_audio,
                          media.has_video, media.name, record.uploaded_by, record.created, record.text,
-                         record.tts_media));
+                         record.tts_media, media.url, media.filler));
     return m_database.changes() > 0;
 }
 
@@ -146,7 +149,8 @@ Result<void> SqliteTransaction::delete_media(std::string_view sha256) {
     auto ran = run("DELETE FROM media WHERE sha256 = ?", sha256);
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict,
-                    "media " + std::string{sha256} + " is still used by a playlist, an alert or a notice");
+                    "media " + std::string{sha256} +
+                        " is still used by a playlist, an alert, a notice or a stream's filler");
     }
     if (!ran)
         return std::unexpected(ran.error());

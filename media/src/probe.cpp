@@ -5,7 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <chrono>
 #include <cmath>
 
 namespace bantin::media {
@@ -201,6 +204,98 @@ Result<ProbeResult> probe_media(const std::filesystem::path& file, const ProbeOp
         return not_media("ffprobe could not read it (" + reason + ")");
     }
     return interpret_probe_json(ran->standard_output);
+}
+
+Result<StreamProbeResult> interpret_stream_probe_json(std::string_view json_text) {
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::exception& error) {
+        return fail(Errc::Internal, std::string{"ffprobe printed malformed JSON: "} + error.what());
+    }
+    if (!json.is_object()) {
+        return fail(Errc::Internal, "ffprobe printed JSON that is not an object");
+    }
+    const nlohmann::json format = json.value("format", nlohmann::json::object());
+    const nlohmann::json streams = json.value("streams", nlohmann::json::array());
+    if (!format.is_object() || !streams.is_array()) {
+        return fail(Errc::Internal, "ffprobe JSON lacks format or streams");
+    }
+    StreamProbeResult result;
+    result.format_name = format.value("format_name", "");
+    for (const nlohmann::json& stream : streams) {
+        if (!stream.is_object()) {
+            continue;
+        }
+        const std::string type = stream.value("codec_type", "");
+        const nlohmann::json disposition = stream.value("disposition", nlohmann::json::object());
+        const bool attached_picture = disposition.is_object() && disposition.value("attached_pic", 0) == 1;
+        if (type == "video" && !attached_picture && !result.has_video) {
+            result.has_video = true;
+            result.video_codec = stream.value("codec_name", "");
+        } else if (type == "audio" && !result.has_audio) {
+            result.has_audio = true;
+            result.audio_codec = stream.value("codec_name", "");
+        }
+    }
+    if (!result.has_audio && !result.has_video) {
+        return fail(Errc::Unsupported, "no audio or video stream in format \"" + result.format_name + "\"");
+    }
+    return result;
+}
+
+Result<StreamProbeResult> probe_stream(std::string_view url, const StreamProbeOptions& options) {
+    // Callers check the URL fully first (scheduler::stream_url_problem); this is the last
+    // guard before a child runs: http or https only, nothing ffprobe could take as an option.
+    const auto starts_with_scheme = [url](std::string_view scheme) {
+        return url.size() > scheme.size() &&
+               std::equal(scheme.begin(), scheme.end(), url.begin(), [](char a, char b) {
+                   return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b)));
+               });
+    };
+    if (!starts_with_scheme("http://") && !starts_with_scheme("https://")) {
+        return fail(Errc::InvalidInput, "a stream's URL starts with http:// or https://");
+    }
+    if (url.size() > 2048 || std::any_of(url.begin(), url.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) == 0x7f;
+        })) {
+        return fail(Errc::InvalidInput,
+                    "a stream's URL is at most 2048 bytes, without spaces or control characters");
+    }
+    const auto micros = [](Duration duration) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+    };
+    ProcessRequest request;
+    request.argv = {options.ffprobe,
+                    "-v",
+                    "error",
+                    "-protocol_whitelist",
+                    "http,https,tcp,tls,crypto,hls",
+                    "-rw_timeout",
+                    micros(options.io_timeout),
+                    "-probesize",
+                    std::to_string(options.probe_bytes),
+                    "-analyzeduration",
+                    micros(std::chrono::seconds{3}),
+                    "-print_format",
+                    "json",
+                    "-show_format",
+                    "-show_streams",
+                    "-i",
+                    std::string{url}};
+    request.timeout = options.timeout;
+    request.max_output_bytes = 1024 * 1024;
+    auto ran = run_process(request);
+    if (!ran) {
+        return std::unexpected(ran.error());
+    }
+    if (!ran->succeeded()) {
+        if (ran->signal != 0) {
+            return fail(Errc::Internal, "ffprobe " + ran->describe());
+        }
+        return fail(Errc::Unsupported, "ffprobe could not read the stream (" + ran->describe() + ")");
+    }
+    return interpret_stream_probe_json(ran->standard_output);
 }
 
 }  // namespace bantin::media

@@ -92,7 +92,8 @@ TEST_CASE("a database at an older schema version is migrated through every later
     {
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
-        REQUIRE(schema_version(old).value() == 2);  // steps 3 (duration_ms), 4 (note), 5 (replaces) follow
+        REQUIRE(schema_version(old).value() ==
+                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url) follow
         // An alert stored at version 2, before alerts could replace others.
         REQUIRE(old.execute(
             "INSERT INTO alerts (id, zones_json, all_zones, severity, status, issued_at, expires_at, "
@@ -143,6 +144,13 @@ TEST_CASE("a database at an older schema version is migrated through every later
         REQUIRE(alert);
         CHECK(alert->alert.headline == "Bão");
         CHECK(alert->replaces.empty());
+
+        // Media stored before version 6 has no URL and no filler.
+        auto video = transaction.media_by_sha256(std::string(64, 'a'));
+        REQUIRE(video);
+        CHECK(video->media.name == "tiem-chung.mp4");
+        CHECK_FALSE(video->media.url);
+        CHECK_FALSE(video->media.filler);
         return {};
     });
     REQUIRE(checked);

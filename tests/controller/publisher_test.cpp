@@ -4,6 +4,8 @@
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
 
+#include <algorithm>
+
 using namespace bantin;
 using namespace bantin::controller;
 using bantin::testing::FleetFixture;
@@ -174,4 +176,66 @@ TEST_CASE("lagging devices get a fresh version at start-up", "[publisher]") {
     REQUIRE(again);
     CHECK(again->published == std::vector<std::string>{"screen-1"});
     CHECK(fixture.device("screen-1").desired_version == 2);
+}
+
+TEST_CASE("a stream travels by its URL with its filler, and only the filler is downloaded",
+          "[publisher][bundle]") {
+    FleetFixture fixture;
+    auto speaker = fixture.add_device("loa-1", "zone-1", scheduler::DeviceKind::Speaker);
+    MediaRecord filler;
+    filler.media.sha256 = std::string(64, 'c');
+    filler.media.type = scheduler::MediaType::Audio;
+    filler.media.duration = Duration{60'000};
+    filler.media.name = "nhac-cho.mp3";
+    filler.size = 4321;
+    filler.created = fixture.clock.wall();
+    MediaRecord stream;
+    stream.media.sha256 = std::string(64, 'd');
+    stream.media.type = scheduler::MediaType::Stream;
+    stream.media.name = "Tiếp sóng VOV1";
+    stream.media.url = "https://stream.example.vn/vov1.mp3";
+    stream.media.filler = filler.media.sha256;
+    stream.created = fixture.clock.wall();
+    auto stored = fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        for (const auto* record : {&filler, &stream}) {
+            if (auto inserted = transaction.insert_media(*record); !inserted)
+                return std::unexpected(inserted.error());
+        }
+        PlaylistRecord playlist;
+        playlist.playlist.id = "pl-vov1";
+        playlist.playlist.items.push_back({stream.media.sha256, Duration{30 * 60'000}, 1});
+        playlist.created = playlist.updated = fixture.clock.wall();
+        return transaction.insert_playlist(playlist);
+    });
+    REQUIRE(stored);
+    auto draft = FleetFixture::campaign("tiep-song-vov1", "pl-vov1");
+    draft.windows = {{5 * 60 + 30, 6 * 60}};
+    fixture.approve_campaign(draft);
+
+    auto inputs = fixture.store->read_value<BundleInputs>(
+        [&](StoreTransaction& transaction) { return load_bundle_inputs(transaction, fixture.clock.wall()); });
+    REQUIRE(inputs);
+    auto bundle = build_bundle(*inputs, speaker.device, "http://controller.test");
+    const auto media_named = [&](const std::string& sha256) {
+        return std::ranges::find(bundle.model.media, sha256, &scheduler::MediaRef::sha256);
+    };
+    const auto in_model = media_named(stream.media.sha256);
+    REQUIRE(in_model != bundle.model.media.end());
+    CHECK(*in_model == stream.media);
+    CHECK(in_model->url == "https://stream.example.vn/vov1.mp3");
+    CHECK(in_model->filler == filler.media.sha256);
+    CHECK(media_named(filler.media.sha256) != bundle.model.media.end());
+    // The filler is downloaded like any media; the stream has nothing to download.
+    std::vector<std::string> manifest;
+    for (const auto& entry : bundle.manifest) manifest.push_back(entry.sha256);
+    CHECK(std::ranges::count(manifest, filler.media.sha256) == 1);
+    CHECK(std::ranges::count(manifest, stream.media.sha256) == 0);
+    // The bundle decodes on the device's side with the stream intact.
+    bundle.version = 1;
+    bundle.issued_at = fixture.clock.wall();
+    bundle.expires_at = bundle.issued_at + std::chrono::days{30};
+    auto decoded = protocol::decode_bundle(protocol::encode(bundle));
+    if (!decoded)
+        FAIL(decoded.error().message());
+    CHECK(decoded->model.media == bundle.model.media);
 }

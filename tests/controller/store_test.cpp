@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <algorithm>
 
 using namespace bantin;
 using namespace bantin::controller;
@@ -133,6 +134,63 @@ TEST_CASE("media is stored once per sha256", "[controller][store][media]") {
         [&](StoreTransaction& transaction) { return transaction.media_by_sha256(notice.media.sha256); });
     REQUIRE(loaded);
     CHECK(*loaded == notice);
+}
+
+TEST_CASE("a stream keeps its URL and filler and only a stream may have them", "[controller][store][media]") {
+    StoreFixture fixture;
+    MediaRecord filler;
+    filler.media.sha256 = std::string(64, 'd');
+    filler.media.type = scheduler::MediaType::Audio;
+    filler.media.duration = Duration{4200};
+    filler.size = 100;
+    filler.created = fixture.clock.wall();
+    MediaRecord stream;
+    stream.media.sha256 = std::string(64, 'f');
+    stream.media.type = scheduler::MediaType::Stream;
+    stream.media.name = "VOV1";
+    stream.media.url = "https://stream.example.vn/vov1.mp3";
+    stream.media.filler = filler.media.sha256;
+    stream.created = fixture.clock.wall();
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        for (const auto* record : {&filler, &stream}) {
+            auto result = transaction.insert_media(*record);
+            if (!result)
+                return std::unexpected(result.error());
+        }
+        return {};
+    }));
+    auto loaded = fixture.store->read_value<MediaRecord>(
+        [&](StoreTransaction& transaction) { return transaction.media_by_sha256(stream.media.sha256); });
+    REQUIRE(loaded);
+    CHECK(*loaded == stream);
+    auto listed = fixture.store->read_value<std::vector<MediaRecord>>(
+        [](StoreTransaction& transaction) { return transaction.list_media({}); });
+    REQUIRE(listed);
+    CHECK(std::count(listed->begin(), listed->end(), stream) == 1);
+    auto plain = fixture.store->read_value<MediaRecord>(
+        [&](StoreTransaction& transaction) { return transaction.media_by_sha256(filler.media.sha256); });
+    REQUIRE(plain);
+    CHECK_FALSE(plain->media.url);
+    CHECK_FALSE(plain->media.filler);
+
+    // The schema keeps a URL off audio (INSERT OR IGNORE drops the row) and refuses a filler
+    // that names no media.
+    MediaRecord audio_with_url = filler;
+    audio_with_url.media.sha256 = std::string(64, 'a');
+    audio_with_url.media.url = "https://stream.example.vn/x.mp3";
+    MediaRecord dangling = stream;
+    dangling.media.sha256 = std::string(64, 'b');
+    dangling.media.filler = std::string(64, 'c');
+    for (const auto* record : {&audio_with_url, &dangling}) {
+        INFO(record->media.sha256);
+        auto inserted = fixture.store->write_value<bool>(
+            [&](StoreTransaction& transaction) { return transaction.insert_media(*record); });
+        CHECK((!inserted || !*inserted));
+        auto found = fixture.store->read_value<MediaRecord>(
+            [&](StoreTransaction& transaction) { return transaction.media_by_sha256(record->media.sha256); });
+        REQUIRE_FALSE(found);
+        CHECK(found.error().code == Errc::NotFound);
+    }
 }
 
 TEST_CASE("a playlist update checks the version and replaces the items", "[controller][store][playlists]") {

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 using namespace bantin;
 using namespace bantin::media;
 using namespace std::chrono_literals;
@@ -86,4 +89,54 @@ TEST_CASE("UTF-8 validation accepts Vietnamese and refuses broken sequences", "[
     CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
     CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
     CHECK_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));  // beyond U+10FFFF
+}
+
+TEST_CASE("ffprobe JSON of a live stream needs no duration and names its codecs", "[media][probe][streams]") {
+    // An Icecast MP3 mount: no duration, no size.
+    auto mp3 = interpret_stream_probe_json(R"({
+      "streams": [{"codec_type": "audio", "codec_name": "mp3", "sample_rate": "44100"}],
+      "format": {"format_name": "mp3"}})");
+    REQUIRE(mp3);
+    CHECK(mp3->has_audio);
+    CHECK_FALSE(mp3->has_video);
+    CHECK(mp3->audio_codec == "mp3");
+    CHECK(mp3->format_name == "mp3");
+    // An HLS television channel: pictures and sound; cover art alone is not a picture.
+    auto hls = interpret_stream_probe_json(R"({
+      "streams": [{"codec_type": "video", "codec_name": "h264", "width": 1280, "height": 720},
+                  {"codec_type": "audio", "codec_name": "aac"}],
+      "format": {"format_name": "hls"}})");
+    REQUIRE(hls);
+    CHECK(hls->has_video);
+    CHECK(hls->video_codec == "h264");
+    CHECK(hls->audio_codec == "aac");
+    auto art = interpret_stream_probe_json(R"({
+      "streams": [{"codec_type": "video", "codec_name": "mjpeg", "disposition": {"attached_pic": 1}}],
+      "format": {"format_name": "mp3"}})");
+    REQUIRE_FALSE(art);
+    CHECK(art.error().code == Errc::Unsupported);
+}
+
+TEST_CASE("probe_stream refuses anything but http and https before running ffprobe",
+          "[media][probe][streams]") {
+    // A missing ffprobe would answer NotFound: InvalidInput proves nothing ran.
+    StreamProbeOptions options;
+    options.ffprobe = "/nonexistent/ffprobe";
+    const std::vector<std::string> refused{"file:///etc/passwd",
+                                           "ftp://127.0.0.1/x.mp3",
+                                           "data:audio/mpeg;base64,AAAA",
+                                           "gopher://127.0.0.1/1",
+                                           "-i",
+                                           "http://127.0.0.1/a b",
+                                           "http://127.0.0.1/\x01",
+                                           "http://127.0.0.1/" + std::string(2100, 'a')};
+    for (const auto& url : refused) {
+        INFO(url);
+        auto probed = probe_stream(url, options);
+        REQUIRE_FALSE(probed);
+        CHECK(probed.error().code == Errc::InvalidInput);
+    }
+    auto ran = probe_stream("http://127.0.0.1:9/x.mp3", options);
+    REQUIRE_FALSE(ran);
+    CHECK(ran.error().code == Errc::NotFound);
 }

@@ -6,7 +6,9 @@
 // media. build_bundle() then picks, for one device, the campaigns whose targets select it
 // (scheduler::targets) and the alerts that cover its zone (scheduler::covers), with their
 // playlists, media and a manifest (sha256, size, type, duration, URL on the controller) and the
-// device's settings (volume schedule, on-hours, quiet hours). Everything is sorted by id, so
+// device's settings (volume schedule, on-hours, quiet hours). A stream travels as its MediaRef
+// (url, filler) with no manifest entry (there is no file to fetch); its filler travels with it,
+// in the model and the manifest. Everything is sorted by id, so
 // equal inputs give equal bytes; bundle_digest() hashes a bundle without its version and
 // times, which is how the publisher sees that a device's content did not change.
 //
@@ -28,7 +30,8 @@ struct BundleInputs {
     std::vector<scheduler::Campaign> campaigns;  // approved, sorted by id
     std::vector<scheduler::Alert> alerts;        // sent and not expired, sorted by id
     std::map<std::string, scheduler::Playlist, std::less<>> playlists;
-    std::map<std::string, MediaRecord, std::less<>> media;  // every item's media and its speech audio
+    std::map<std::string, MediaRecord, std::less<>> media;  // every item's media, its speech audio
+                                                            // and a stream's filler
 };
 
 Result<BundleInputs> load_bundle_inputs(StoreTransaction& transaction, TimePoint now);
