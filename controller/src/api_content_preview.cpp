@@ -66,7 +66,8 @@ nlohmann::ordered_json entry_json(const scheduler::TimelineEntry& entry) {
                                   {"media", std::string{entry.media}},
                                   {"reason", std::string{scheduler::to_string(entry.reason)}},
                                   {"ending", std::string{scheduler::to_string(entry.ending)}},
-                                  {"due", format_utc(entry.due)}};
+                                  {"due", format_utc(entry.due)},
+                                  {"media_offset_ms", entry.media_offset.count()}};
 }
 
 bool may_see_drafts(const User& user) {

@@ -7,10 +7,13 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 namespace bantin::controller {
@@ -96,20 +99,63 @@ public:
         return std::nullopt;
     }
 
-    // False for a play known to have run under min_completed_fraction of its slot.
-    bool ran_enough(const ProofOfPlayRow& row) const {
+    // False for a play known to have run under min_completed_fraction of its slot. `earlier`:
+    // what the cut pieces of the same play ran before it (earlier_pieces()).
+    bool ran_enough(const ProofOfPlayRow& row, Duration earlier = Duration{0}) const {
         if (!row.duration_ms)
             return true;
         auto slot = of(row);
         if (!slot || slot->count() <= 0)
             return true;
-        return ran_enough_of_slot(Duration{*row.duration_ms}, *slot);
+        return ran_enough_of_slot(Duration{*row.duration_ms} + earlier, *slot);
     }
 
 private:
     std::map<std::string, std::optional<Duration>, std::less<>> m_media;
     std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> m_campaign_items;
 };
+
+// A cut item resumed at its offset (docs/scheduling.md, "Preemption and resume") comes as
+// interrupted pieces and a completed remainder: one play. For each completed row, the measured
+// time of the interrupted pieces of the same item and media that the same device played just
+// before it for the same campaign (no other row of that campaign in between); 0 for the rest.
+std::vector<Duration> earlier_pieces(const std::vector<ProofOfPlayRow>& rows) {
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::tie(rows[a].device, rows[a].started, rows[a].seq) <
+               std::tie(rows[b].device, rows[b].started, rows[b].seq);
+    });
+    struct Pieces {
+        int item = 0;
+        std::string_view media;
+        Duration played{0};
+    };
+    std::map<std::pair<std::string_view, std::string_view>, Pieces> pending;  // (device, campaign)
+    std::vector<Duration> earlier(rows.size(), Duration{0});
+    for (const std::size_t index : order) {
+        const ProofOfPlayRow& row = rows[index];
+        if (row.campaign.empty())
+            continue;
+        const std::pair<std::string_view, std::string_view> key{row.device, row.campaign};
+        auto found = pending.find(key);
+        const bool same =
+            found != pending.end() && found->second.item == row.item && found->second.media == row.media;
+        if (row.outcome == PlayOutcome::Interrupted) {
+            const Duration played{row.duration_ms.value_or(0)};
+            if (same)
+                found->second.played += played;
+            else
+                pending[key] = Pieces{row.item, row.media, played};
+            continue;
+        }
+        if (row.outcome == PlayOutcome::Completed && same)
+            earlier[index] = found->second.played;
+        if (found != pending.end())
+            pending.erase(found);
+    }
+    return earlier;
+}
 
 }  // namespace
 
@@ -156,7 +202,9 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
     if (!slots)
         return std::unexpected(slots.error());
     std::map<std::tuple<std::string, std::string, std::string>, PlaysRow> counts;
-    for (const auto& row : *rows) {
+    const std::vector<Duration> earlier = earlier_pieces(*rows);
+    for (std::size_t index = 0; index < rows->size(); ++index) {
+        const ProofOfPlayRow& row = (*rows)[index];
         if (row.campaign.empty())
             continue;
         auto device = by_id.find(row.device);
@@ -172,7 +220,7 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
             entry.played_ms += *row.duration_ms;
         switch (row.outcome) {
             case PlayOutcome::Completed:
-                if (slots->ran_enough(row)) {
+                if (slots->ran_enough(row, earlier[index])) {
                     ++entry.completed;
                     if (row.note == protocol::audio_unavailable_note)
                         ++entry.muted;
@@ -223,8 +271,10 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
         if (!timeline)
             return std::unexpected(timeline.error());
         for (const auto& entry : *timeline) {
+            // The rest of an item resumed at its offset is the same play as its cut piece,
+            // counted there.
             if (entry.source_kind != scheduler::SourceKind::Campaign || entry.start < device_from ||
-                entry.end > now)
+                entry.end > now || entry.media_offset > Duration{0})
                 continue;
             auto found = rows.find(entry.source_id);
             if (found == rows.end() ||
@@ -239,8 +289,11 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     auto slots = SlotLengths::load(m_store);
     if (!slots)
         return std::unexpected(slots.error());
-    for (const auto& play : *plays) {
-        if (play.campaign.empty() || play.outcome != PlayOutcome::Completed || !slots->ran_enough(play))
+    const std::vector<Duration> earlier = earlier_pieces(*plays);
+    for (std::size_t index = 0; index < plays->size(); ++index) {
+        const ProofOfPlayRow& play = (*plays)[index];
+        if (play.campaign.empty() || play.outcome != PlayOutcome::Completed ||
+            !slots->ran_enough(play, earlier[index]))
             continue;
         auto& row = rows[play.campaign];
         row.campaign = play.campaign;

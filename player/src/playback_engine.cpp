@@ -174,7 +174,8 @@ TimePoint PlaybackEngine::estimated_free_at() const {
     return cursor;
 }
 
-std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duration length) {
+std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duration length,
+                                                   Duration media_start) {
     LoadRequest request;
     request.tag = m_next_tag++;
     request.location = item.location;
@@ -208,6 +209,9 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
             request.options.emplace_back("length", seconds_text(length));
         }
     } else {
+        // mpv counts `length` from `start`: the item plays [media_start, media_start + length).
+        if (media_start > Duration{0})
+            request.options.emplace_back("start", "+" + seconds_text(media_start));
         request.options.emplace_back("length", seconds_text(length));
     }
     return request;
@@ -282,7 +286,12 @@ void PlaybackEngine::refill() {
         }
         PlayItem item = std::move(m_queue.front());
         m_queue.pop_front();
-        std::optional<LoadRequest> request = prepare(item, length);
+        // Resumed after a cut: from its offset. Playing on from its position and started late
+        // (beyond the gapless jitter): that much further in, so it ends with its media.
+        Duration media_start = item.media_offset;
+        if (item.plays_on && start > item.planned_start + m_options.contiguous_tolerance)
+            media_start += start - item.planned_start;
+        std::optional<LoadRequest> request = prepare(item, length, media_start);
         if (!request)
             continue;
         Loaded loaded;
@@ -295,9 +304,9 @@ void PlaybackEngine::refill() {
             m_next_mode = LoadMode::Replace;
             m_replace_after_kept = false;
         }
-        spdlog::debug("playback: load {} planned {}..{} length {} ms{}", m_loaded.back().item.entry_id,
-                      format_utc(m_loaded.back().item.planned_start),
-                      format_utc(m_loaded.back().item.planned_end), length.count(),
+        spdlog::debug("playback: load {} planned {}..{} from {} ms length {} ms{}",
+                      m_loaded.back().item.entry_id, format_utc(m_loaded.back().item.planned_start),
+                      format_utc(m_loaded.back().item.planned_end), media_start.count(), length.count(),
                       m_next_mode == LoadMode::Replace ? " (replace)" : "");
         m_renderer.load(*request, m_next_mode);
         m_next_mode = LoadMode::Append;

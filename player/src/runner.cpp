@@ -244,6 +244,31 @@ std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) con
     return *text->speech;
 }
 
+bool Plan::plays_on(const scheduler::TimelineEntry& entry) const {
+    if (entry.source_kind != scheduler::SourceKind::Campaign ||
+        entry.reason == scheduler::Reason::ShareOfVoice)
+        return false;
+    const auto& model = m_resolver.model();
+    const auto campaign =
+        std::find_if(model.campaigns.begin(), model.campaigns.end(),
+                     [&](const scheduler::Campaign& candidate) { return candidate.id == entry.source_id; });
+    if (campaign == model.campaigns.end())
+        return false;
+    const auto playlist = std::find_if(
+        model.playlists.begin(), model.playlists.end(),
+        [&](const scheduler::Playlist& candidate) { return candidate.id == campaign->playlist; });
+    if (playlist == model.playlists.end() || entry.item_index >= playlist->items.size())
+        return false;
+    const scheduler::PlaylistItem& item = playlist->items[entry.item_index];
+    const auto media =
+        std::find_if(model.media.begin(), model.media.end(),
+                     [&](const scheduler::MediaRef& candidate) { return candidate.sha256 == item.media; });
+    if (media == model.media.end())
+        return false;
+    const auto length = item.duration ? item.duration : media->duration;
+    return length && scheduler::resumes_at_offset(media->type, *length);
+}
+
 std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                                               const std::vector<scheduler::TimelineEntry>& entries,
                                               const Locator& locate, std::vector<std::string>* missing) {
@@ -295,6 +320,8 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         }
         item.planned_start = entry.start;
         item.planned_end = entry.end;
+        item.media_offset = entry.media_offset;
+        item.plays_on = plan.plays_on(entry);
         EntryFacts facts;
         facts.source = entry.source_kind;
         facts.source_id = std::string(entry.source_id);
@@ -303,6 +330,7 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         facts.bundle_version = plan.bundle_version();
         facts.planned_start = entry.start;
         facts.planned_end = entry.end;
+        facts.media_offset = entry.media_offset;
         m_facts.emplace(item.entry_id, std::move(facts));
         items.push_back(std::move(item));
     }
@@ -323,7 +351,8 @@ namespace {
 bool same_entry(const EntryFacts& facts, const scheduler::TimelineEntry& entry) {
     return facts.source == entry.source_kind && facts.source_id == entry.source_id &&
            facts.item_index == entry.item_index && facts.media == entry.media &&
-           facts.planned_start == entry.start && facts.planned_end == entry.end;
+           facts.planned_start == entry.start && facts.planned_end == entry.end &&
+           facts.media_offset == entry.media_offset;
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ Sequence expand(const Playlist& playlist, const std::unordered_map<std::string_v
             }
         }
         pick->current -= total;
-        sequence.push_back(Step{pick->index, pick->media->sha256, pick->duration});
+        sequence.push_back(Step{pick->index, pick->media->sha256, pick->duration, pick->media->type});
     }
     return sequence;
 }

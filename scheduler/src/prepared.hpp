@@ -27,6 +27,7 @@ struct Step {
     std::size_t item_index;
     std::string_view media;
     Duration duration;
+    MediaType type;
 };
 using Sequence = std::vector<Step>;
 

@@ -37,6 +37,10 @@ std::string_view to_string(SourceKind kind) {
     return "?";
 }
 
+bool resumes_at_offset(MediaType type, Duration item_length) {
+    return (type == MediaType::Audio || type == MediaType::Video) && item_length >= resume_threshold;
+}
+
 using detail::Key;
 using detail::Sequence;
 using detail::Step;
@@ -92,6 +96,13 @@ struct Event {
     Key key;
 };
 
+// Where a source's cut item plays on from (docs/scheduling.md, "Preemption and resume"): the
+// media offset, valid only in the stretch (a loop's interval index) it was cut in.
+struct Resume {
+    Duration offset{0};
+    std::size_t stretch = 0;
+};
+
 }  // namespace
 
 struct Resolver::Impl {
@@ -140,8 +151,10 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
     std::vector<Run> runs;
     std::vector<Loop> loops;
     std::vector<std::size_t> cursors;
-    auto new_cursor = [&cursors] {
+    std::vector<Resume> resumes;  // beside cursors, one per cursor slot
+    auto new_cursor = [&cursors, &resumes] {
         cursors.push_back(0);
+        resumes.emplace_back();
         return cursors.size() - 1;
     };
 
@@ -250,7 +263,8 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             // Passes due at issued + k * interval. Passes of one alert never overlap: a pass
             // starts at max(its due time, the end of the previous pass), so when a pass lasts
             // longer than the interval they follow back to back. A pass cannot start before
-            // the previous one started plus a whole pass (a cut item is replayed whole), so a
+            // the previous one started plus a whole pass (an alert's cut item is replayed
+            // whole, never resumed at an offset), so a
             // pass that cannot start inside its active stretch is not made at all: the queue
             // holds what can play, not one pass per interval.
             const auto interval = repeat.interval.count();
@@ -399,34 +413,61 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
 
         const Key key = best_run != nullptr ? best_run->key : best_loop->key;
         const Sequence& sequence = best_run != nullptr ? *best_run->sequence : *best_loop->sequence;
-        std::size_t& cursor = cursors[best_run != nullptr ? best_run->cursor_slot : best_loop->cursor_slot];
+        const std::size_t slot = best_run != nullptr ? best_run->cursor_slot : best_loop->cursor_slot;
+        std::size_t& cursor = cursors[slot];
         const Step& step = sequence[cursor % sequence.size()];
-        const TimePoint natural_end = t + step.duration;
+        // A cut item plays on from its offset only in the stretch it was cut in: a loop whose
+        // window or on-hours closed in between starts the item again (a run is dropped then).
+        Resume& resume = resumes[slot];
+        const std::size_t stretch = best_run != nullptr ? 0 : best_loop->interval_index;
+        if (resume.stretch != stretch) {
+            resume = Resume{};
+        }
+        const Duration offset = resume.offset;
+        const TimePoint natural_end = t + (step.duration - offset);
         const TimePoint stop = best_run != nullptr
                                    ? best_run->stop_at
                                    : best_loop->availability.intervals()[best_loop->interval_index].end;
         TimePoint end = std::min({natural_end, stop, day.end});
+        bool preempted = false;
         for (std::size_t e = next_event; e < events.size() && events[e].time < end; ++e) {
             if (interrupts(events[e].key, key)) {
                 end = events[e].time;
+                preempted = true;
                 break;
             }
         }
 
         const bool completed = end == natural_end;
+        // Where the item resumes (docs/scheduling.md, "Preemption and resume"): a campaign's
+        // loop or fixed-time audio or video of at least resume_threshold, cut by a higher
+        // source, plays on from where it was cut; a remainder under minimum_remainder is not
+        // played (the item is over). Everything else cut starts again from its beginning.
+        bool over = completed;
+        resume = Resume{};
+        if (!completed && preempted && (best_run == nullptr || best_run->reason == Reason::FixedTime) &&
+            resumes_at_offset(step.type, step.duration)) {
+            const Duration played = offset + (end - t);
+            if (step.duration - played >= minimum_remainder) {
+                resume = Resume{played, stretch};
+            } else {
+                over = true;
+            }
+        }
         TimelineEntry entry;
         entry.start = t;
         entry.end = end;
         entry.item_index = step.item_index;
         entry.media = step.media;
         entry.ending = completed ? Ending::Completed : Ending::Cut;
+        entry.media_offset = offset;
         if (best_run != nullptr) {
             entry.source_kind = best_run->kind;
             entry.source_id = best_run->id;
             entry.reason = best_run->reason;
             entry.due = best_run->due;
             best_run->started = true;
-            if (completed) {
+            if (over) {
                 ++cursor;
                 if (best_run->remaining != unbounded) {
                     --best_run->remaining;
@@ -443,7 +484,7 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             entry.reason = Reason::Loop;
             entry.due = t;
             best_loop->virtual_time += static_cast<double>((end - t).count()) / best_loop->weight;
-            if (completed) {
+            if (over) {
                 ++cursor;
             }
         }

@@ -1,4 +1,5 @@
 #include "bantin/cli/schedule_commands.hpp"
+#include "bantin/scheduler/json.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -69,6 +70,51 @@ TEST_CASE("schedule of a screen shows loops inside on-hours only", "[cli]") {
     REQUIRE(json["entries"].size() > 100);
     CHECK(json["entries"][0]["local_start"] == "05:00:00");
     CHECK(json["entries"].back()["end"] == "2026-11-27T15:00:00.000Z");  // 22:00 local
+}
+
+TEST_CASE("schedule shows where a resumed bulletin plays on from", "[cli][resume]") {
+    using namespace bantin::scheduler;
+    Model model;
+    Device speaker;
+    speaker.id = "loa-1";
+    speaker.kind = DeviceKind::Speaker;
+    speaker.zone = "xa-1";
+    speaker.has_speaker = true;
+    model.devices = {speaker};
+    model.media = {
+        MediaRef{std::string(64, '1'), MediaType::Audio, bantin::Duration{600'000}, true, false, "ban-tin"},
+        MediaRef{std::string(64, '2'), MediaType::Audio, bantin::Duration{120'000}, true, false,
+                 "thong-bao"}};
+    model.playlists = {Playlist{"p-bulletin", "", {{std::string(64, '1'), std::nullopt, 1}}},
+                       Playlist{"p-notice", "", {{std::string(64, '2'), std::nullopt, 1}}}};
+    Campaign bulletin;
+    bulletin.id = "ban-tin-sang";
+    bulletin.playlist = "p-bulletin";
+    bulletin.mode = Mode::FixedTime;
+    bulletin.fixed_times = {6 * 60};
+    bulletin.approval = ApprovalState::Approved;
+    Campaign notice = bulletin;
+    notice.id = "thong-bao";
+    notice.playlist = "p-notice";
+    notice.fixed_times = {6 * 60 + 5};
+    notice.level = Level::Priority;
+    model.campaigns = {bulletin, notice};
+    const auto path = write_temp("bantin-resume-model.json", to_json(model).dump());
+
+    const auto text = schedule({path, "loa-1", "2026-11-27"});
+    REQUIRE(text.status == 0);
+    CHECK(text.out.find("06:07:00  06:12:00  300.0s") != std::string::npos);
+    CHECK(text.out.find("fixed_time due 06:00, from 5:00") != std::string::npos);
+
+    ScheduleOptions options{path, "loa-1", "2026-11-27"};
+    options.json = true;
+    const auto json = nlohmann::json::parse(schedule(options).out);
+    REQUIRE(json["entries"].size() == 3);
+    CHECK(json["entries"][0]["media_offset_ms"] == 0);
+    CHECK(json["entries"][0]["ending"] == "cut");
+    CHECK(json["entries"][2]["media_offset_ms"] == 300'000);
+    CHECK(json["entries"][2]["end"] == "2026-11-26T23:12:00.000Z");
+    std::filesystem::remove(path);
 }
 
 TEST_CASE("schedule: bad input names the file and the field", "[cli]") {

@@ -4,6 +4,9 @@
 #include "bantin/protocol/codec.hpp"
 #include "fleet_fixture.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 using namespace bantin;
 using namespace bantin::controller;
 using bantin::testing::FleetFixture;
@@ -170,6 +173,117 @@ TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short
     REQUIRE(rows->size() == 7);
     CHECK((*rows)[4].duration_ms == std::int64_t{360});
     CHECK_FALSE((*rows)[5].duration_ms);
+}
+
+TEST_CASE("a cut item resumed at its offset is one play: its pieces and its rest count together",
+          "[reports][duration][resume]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-3", "zone-1");
+    fixture.approve_campaign("camp-1", {"zone-1"});  // one 15 s item
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    // screen-1: cut after 5 s, resumed for 4 s, cut again, the last 6 s completed: one play.
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Interrupted, hour.from, 1, 5'000);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Interrupted, hour.from + std::chrono::seconds{60}, 2,
+                 4'000);
+    insert_plays(fixture, "screen-1", 1, PlayOutcome::Completed, hour.from + std::chrono::seconds{120}, 3,
+                 6'000);
+    // screen-3: a completed 6 s rest whose cut piece is another device's: cut short.
+    insert_plays(fixture, "screen-3", 1, PlayOutcome::Completed, hour.from + std::chrono::seconds{130}, 1,
+                 6'000);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+    auto plays = reports.plays(hour);
+    REQUIRE(plays);
+    REQUIRE(plays->size() == 1);
+    CHECK((*plays)[0].completed == 1);
+    CHECK((*plays)[0].interrupted == 2);
+    CHECK((*plays)[0].cut_short == 1);
+    auto delivery = reports.delivery(hour);
+    REQUIRE(delivery);
+    REQUIRE(delivery->size() == 1);
+    CHECK((*delivery)[0].delivered == 1);
+}
+
+TEST_CASE("planned counts a cut bulletin once, not its resumed rest again", "[reports][resume]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");  // a screen with a speaker
+    const std::string bulletin_sha = bantin::testing::media_sha('1');
+    const std::string notice_sha = bantin::testing::media_sha('2');
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        for (const auto& [sha, length, list] : {std::tuple{bulletin_sha, 600'000, "pl-bulletin"},
+                                                std::tuple{notice_sha, 120'000, "pl-notice"}}) {
+            MediaRecord media;
+            media.media.sha256 = sha;
+            media.media.type = scheduler::MediaType::Audio;
+            media.media.duration = Duration{length};
+            media.media.name = sha.substr(0, 1) + ".opus";
+            media.size = 1000;
+            media.created = fixture.clock.wall();
+            if (auto inserted = transaction.insert_media(media); !inserted)
+                return std::unexpected(inserted.error());
+            PlaylistRecord playlist;
+            playlist.playlist.id = list;
+            playlist.playlist.name = "Playlist";
+            playlist.playlist.items.push_back({sha, std::nullopt, 1});
+            playlist.created = playlist.updated = fixture.clock.wall();
+            if (auto inserted = transaction.insert_playlist(playlist); !inserted)
+                return inserted;
+        }
+        return {};
+    }));
+    ApprovalService approval{*fixture.store, fixture.clock};
+    // The bulletin at 06:00 local (23:00 UTC), cut at 06:05 by a priority notice, resumed
+    // 06:07-06:12 from 5:00.
+    for (auto [id, playlist, minute, level] :
+         {std::tuple{"bulletin", "pl-bulletin", 6 * 60, scheduler::Level::Normal},
+          std::tuple{"notice", "pl-notice", 6 * 60 + 5, scheduler::Level::Priority}}) {
+        scheduler::Campaign campaign = FleetFixture::campaign(id, playlist);
+        campaign.windows.clear();
+        campaign.mode = scheduler::Mode::FixedTime;
+        campaign.fixed_times = {minute};
+        campaign.level = level;
+        auto created = approval.create(fixture.editor, campaign);
+        REQUIRE(created);
+        auto submitted = approval.submit(fixture.editor, id, created->version);
+        REQUIRE(submitted);
+        REQUIRE(approval.approve(fixture.approver, id, submitted->version));
+    }
+    const ReportRange morning{utc("2026-11-26T23:00:00Z"), utc("2026-11-27T00:00:00Z")};
+    std::vector<ProofOfPlayRow> rows;
+    for (const auto& [seq, from, minutes, outcome] :
+         {std::tuple{1, "2026-11-26T23:00:00Z", 5, PlayOutcome::Interrupted},
+          std::tuple{3, "2026-11-26T23:07:00Z", 5, PlayOutcome::Completed}}) {
+        ProofOfPlayRow row;
+        row.device = "screen-1";
+        row.install_epoch = 1;
+        row.seq = seq;
+        row.campaign = "bulletin";
+        row.media = bulletin_sha;
+        row.started = utc(from);
+        row.ended = row.started + std::chrono::minutes{minutes};
+        row.outcome = outcome;
+        row.duration_ms = minutes * 60'000;
+        rows.push_back(row);
+    }
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(rows, fixture.clock.wall());
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr};
+    auto delivery = reports.delivery(morning);
+    REQUIRE(delivery);
+    const auto found = std::find_if(delivery->begin(), delivery->end(),
+                                    [](const DeliveryRow& row) { return row.campaign == "bulletin"; });
+    REQUIRE(found != delivery->end());
+    CHECK(found->planned == 1);
+    CHECK(found->delivered == 1);
+    CHECK_FALSE(found->under_delivered);
 }
 
 TEST_CASE("reports through the Store interface equal reports through the second connection",

@@ -68,6 +68,25 @@ Silence silent_windows(const std::filesystem::path& capture) {
     return silence;
 }
 
+// Sign changes per second of a mono 48 kHz capture: twice the frequency of a pure tone.
+double crossings_per_second(const std::filesystem::path& capture) {
+    const std::string raw = run_output("sox " + quoted(capture) + " -t raw -e signed -b 16 -c 1 -r 48000 -");
+    const std::size_t samples = raw.size() / 2;
+    std::size_t crossings = 0;
+    bool negative = false;
+    for (std::size_t index = 0; index < samples; ++index) {
+        const auto low = static_cast<unsigned char>(raw[2 * index]);
+        const auto high = static_cast<unsigned char>(raw[2 * index + 1]);
+        const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>(low | (high << 8)));
+        if (value == 0)
+            continue;
+        if (index > 0 && (value < 0) != negative)
+            ++crossings;
+        negative = value < 0;
+    }
+    return samples == 0 ? 0.0 : static_cast<double>(crossings) * 48000.0 / static_cast<double>(samples);
+}
+
 }  // namespace
 
 TEST_CASE("video, image and audio play back to back and each reports its real start and end",
@@ -392,6 +411,40 @@ TEST_CASE("two videos captured with ao=pcm join without a silent gap", "[player]
     INFO(silence.windows << " silent 5 ms windows in " << silence.samples << " samples, the first at sample "
                          << silence.first);
     CHECK(silence.windows == 0);
+}
+
+TEST_CASE("mpv starts a resumed item at its offset and length counts from there",
+          "[player][mpv][headless][audio][resume]") {
+    // A 6 s file: 3 s at 440 Hz, then 3 s at 1320 Hz. Resumed 3 s in for 2 s, what is heard
+    // is 2 s of the second tone: `start` moved into the file and `length` counted from there
+    // (counted from the file's start, it would have ended before the start: nothing heard).
+    TempDir dir;
+    const auto low = make_tone(dir, "low.wav", 3.0, 440);
+    const auto high = make_tone(dir, "high.wav", 3.0, 1320);
+    const auto bulletin = dir / "bulletin.wav";
+    run("sox " + quoted(low) + " " + quoted(high) + " " + quoted(bulletin));
+    const auto capture = dir / "capture.wav";
+    SystemClock clock;
+    {
+        auto renderer = headless(clock, capture);
+        EngineOptions options;
+        options.contiguous_tolerance = milliseconds{60'000};
+        PlaybackEngine engine(*renderer, clock, options);
+        PlayItem resumed = planned("bulletin", MediaType::Audio, bulletin, clock.wall(), milliseconds{2000});
+        resumed.media_offset = milliseconds{3000};
+        engine.enqueue({resumed});
+        auto events = run_until(*renderer, engine, milliseconds{10'000}, ended_count(1));
+        const auto ended = ended_items(events);
+        REQUIRE(ended.size() == 1);
+        CHECK(ended[0].outcome == Outcome::Completed);
+    }
+    const double seconds = std::stod(run_output("soxi -D " + quoted(capture)));
+    INFO("captured " << seconds << " s");
+    CHECK(std::abs(seconds - 2.0) < 0.08);
+    const double rate = crossings_per_second(capture);
+    INFO(rate << " sign changes per second (440 Hz: 880, 1320 Hz: 2640)");
+    CHECK(rate > 2400.0);
+    CHECK(rate < 2900.0);
 }
 
 TEST_CASE("a slide with speech under it sounds the speech for the slide's length",

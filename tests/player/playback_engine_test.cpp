@@ -308,6 +308,56 @@ TEST_CASE("an item joined late plays only the rest of its window", "[player][eng
     rig.engine.enqueue({rig.item("v", MediaType::Video, milliseconds{-2000}, milliseconds{5000})});
     REQUIRE(rig.renderer.loads().size() == 1);
     CHECK(rig.renderer.loads()[0].option("length") == "3.000");
+    CHECK_FALSE(rig.renderer.loads()[0].option("start"));  // its head, cut at its planned end
+}
+
+TEST_CASE("an item resumed after a cut starts at its media offset and length counts from there",
+          "[player][engine][resume]") {
+    Rig rig;
+    PlayItem resumed = rig.item("bulletin", MediaType::Audio, milliseconds{0}, milliseconds{300'000});
+    resumed.media_offset = milliseconds{300'000};
+    PlayItem image = rig.item("image", MediaType::Image, milliseconds{300'000}, milliseconds{5000});
+    image.media_offset = milliseconds{7000};  // never on an image; if it were, nothing seeks
+    rig.engine.enqueue({resumed, image});
+    REQUIRE(rig.renderer.loads().size() == 2);
+    CHECK(rig.renderer.loads()[0].option("start") == "+300.000");
+    CHECK(rig.renderer.loads()[0].option("length") == "300.000");
+    CHECK_FALSE(rig.renderer.loads()[1].option("start"));
+    // The order matters to nobody but a reader of the loadfile call: start, then length.
+    REQUIRE(rig.renderer.loads()[0].request.options.size() == 2);
+    CHECK(rig.renderer.loads()[0].request.options[0].first == "start");
+}
+
+TEST_CASE("an item that plays on from its position, joined late, starts that much further in",
+          "[player][engine][resume]") {
+    Rig rig;
+    // A start-up 90 s into an entry that itself resumes a bulletin 5:00 in.
+    PlayItem joined = rig.item("bulletin", MediaType::Audio, milliseconds{-90'000}, milliseconds{300'000});
+    joined.media_offset = milliseconds{300'000};
+    joined.plays_on = true;
+    rig.engine.enqueue({joined});
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK(rig.renderer.loads()[0].option("start") == "+390.000");
+    CHECK(rig.renderer.loads()[0].option("length") == "210.000");
+}
+
+TEST_CASE("an item that plays on and starts within the gapless tolerance is not moved",
+          "[player][engine][resume]") {
+    Rig rig;
+    PlayItem nearly = rig.item("film", MediaType::Video, milliseconds{-300}, milliseconds{60'000});
+    nearly.plays_on = true;
+    rig.engine.enqueue({nearly});
+    REQUIRE(rig.renderer.loads().size() == 1);
+    CHECK_FALSE(rig.renderer.loads()[0].option("start"));
+    CHECK(rig.renderer.loads()[0].option("length") == "59.700");
+
+    Rig later;
+    PlayItem late = later.item("film", MediaType::Video, milliseconds{-600}, milliseconds{60'000});
+    late.plays_on = true;
+    later.engine.enqueue({late});
+    REQUIRE(later.renderer.loads().size() == 1);
+    CHECK(later.renderer.loads()[0].option("start") == "+0.600");
+    CHECK(later.renderer.loads()[0].option("length") == "59.400");
 }
 
 TEST_CASE("a late start is absorbed by the next item's length", "[player][engine]") {

@@ -48,11 +48,12 @@ TEST_CASE("fixed-time run starts exactly at its local time and cuts the loop", "
     CHECK(before->end == hcm(6, 0));
     CHECK(before->ending == Ending::Cut);
     CHECK(before->item_index == 0);
-    // ... and played again from its beginning when the loop resumes.
+    // ... and played again from its beginning when the loop resumes (an image has no offset).
     const auto* after = entry_at(timeline, hcm(6, 0, 30));
     REQUIRE(after != nullptr);
     CHECK(after->source_id == "loop");
     CHECK(after->item_index == 0);
+    CHECK(after->media_offset == 0ms);
     CHECK(after->start == hcm(6, 0, 30));
     CHECK(after->end == hcm(6, 0, 40));
     require_no_overlap(timeline);
@@ -109,7 +110,8 @@ TEST_CASE("a higher level preempts a lower one, which resumes after", "[rules][l
     REQUIRE(resumed != nullptr);
     CHECK(resumed->source_id == "normal");
     CHECK(resumed->start == hcm(11));
-    CHECK(resumed->item_index == cut->item_index);  // the cut item plays again from its start
+    CHECK(resumed->item_index == cut->item_index);  // the cut image shows again, whole
+    CHECK(resumed->media_offset == 0ms);
     require_no_overlap(timeline);
 }
 

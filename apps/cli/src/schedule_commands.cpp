@@ -76,6 +76,13 @@ std::string why(const date::time_zone& zone, const TimelineEntry& entry) {
         text += " due " +
                 local_clock(zone, entry.due).substr(0, 5 + (entry.reason == Reason::ShareOfVoice ? 3 : 0));
     }
+    if (entry.media_offset.count() > 0) {
+        const auto seconds = entry.media_offset.count() / 1000;
+        char at[32];
+        std::snprintf(at, sizeof at, ", from %lld:%02lld", static_cast<long long>(seconds / 60),
+                      static_cast<long long>(seconds % 60));
+        text += at;
+    }
     if (entry.ending == Ending::Cut) {
         text += ", cut";
     }
@@ -149,7 +156,8 @@ int run_schedule(const ScheduleOptions& options, std::ostream& out, std::ostream
                                                      {"media", entry.media},
                                                      {"reason", to_string(entry.reason)},
                                                      {"ending", to_string(entry.ending)},
-                                                     {"due", format_utc(entry.due)}});
+                                                     {"due", format_utc(entry.due)},
+                                                     {"media_offset_ms", entry.media_offset.count()}});
         }
         out << nlohmann::ordered_json{{"device", device_copy.id},
                                       {"time_zone", device_copy.time_zone},

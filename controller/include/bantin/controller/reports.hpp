@@ -14,6 +14,9 @@
 // short of it) is "cut short": not completed, not delivered.
 // When the slot or the duration is unknown (a row from before schema version 3, a campaign,
 // playlist or media gone, a stream without a length) the outcome alone counts.
+// A cut item resumed at its offset is one play: its completed rest is judged together with
+// the interrupted pieces of the same item the device played just before it for the campaign,
+// and planned counts its cut piece only (docs/fleet.md, "Reports").
 //   - device online history and uptime from FleetHistory;
 // and CSV export of each (RFC 4180 quoting, header row first).
 //

@@ -16,6 +16,9 @@
 // duration through the per-file `image-display-duration`; video, audio and streams are cut
 // at the planned end with the per-file `length`. Each length is computed from the previous
 // item's estimated real end, so a late or early start is absorbed instead of accumulating.
+// An item resumed after a cut starts at its media offset with the per-file `start` (mpv counts
+// `length` from there); one that plays on from its position (PlayItem::plays_on) and starts
+// later than the tolerance (a start-up mid-item) starts that much further in.
 //
 // Timestamps (RendererEvent stamps, from the injected Clock):
 //   started = the first PlaybackRestart after the entry's StartFile (first frame/audio out
@@ -76,6 +79,15 @@ struct PlayItem {
     // An operator's live channel: opened with live_stream_options, so a listener hears the
     // operator within a tenth of a second of the stream (bench/live_latency_bench).
     bool live = false;
+    // Where in the media the item starts at planned_start (TimelineEntry::media_offset): an
+    // item resumed after a cut plays on from there. Audio and video only.
+    Duration media_offset{0};
+    // Audio or video that plays on from its position (scheduler::resumes_at_offset: a campaign
+    // loop's or fixed-time run's item of 30 s or more): started later than planned_start by more
+    // than EngineOptions::contiguous_tolerance, it starts that much further into the media, so
+    // what plays is what the timeline has at that instant and the media ends at its planned end.
+    // Otherwise a late item plays its head, cut at the planned end.
+    bool plays_on = false;
 };
 
 inline constexpr Duration relay_first_retry{5'000};
@@ -203,7 +215,7 @@ public:
 private:
     struct Loaded;  // an item handed to the renderer, not yet ended
     void refill();
-    std::optional<LoadRequest> prepare(const PlayItem& item, Duration length);
+    std::optional<LoadRequest> prepare(const PlayItem& item, Duration length, Duration media_start);
     void fail_item(const PlayItem& item, std::string error);
     // The rendered notice of `text`: in notice_directory, else in notice_fallback_directory.
     Result<std::filesystem::path> notice_file(const std::string& text) const;

@@ -54,6 +54,7 @@ struct EntryFacts {
     std::uint64_t bundle_version = 0;
     TimePoint planned_start;
     TimePoint planned_end;
+    Duration media_offset{0};  // the entry's TimelineEntry::media_offset
 };
 
 // An operator's live channel as the plan lays it over the timeline (docs/player.md "Live
@@ -106,6 +107,10 @@ public:
     std::optional<std::string> speech_under_slide(std::string_view sha256) const;
     // The live channel the plan lays over its timeline, if any.
     const LiveChannel* live() const { return m_live.get(); }
+    // Whether the entry's item plays on from its position when it starts late (PlayItem::
+    // plays_on): what resumes at an offset after a cut (scheduler::resumes_at_offset, a
+    // campaign's loop or fixed-time item) also joins at its position after a start-up mid-item.
+    bool plays_on(const scheduler::TimelineEntry& entry) const;
 
 private:
     Plan(scheduler::Resolver resolver, scheduler::Device device, std::uint64_t bundle_version, int max_volume)
@@ -153,7 +158,7 @@ private:
 // Continuity across a recompute (docs/player.md "continuity rule"). `held` are the facts of
 // the entries the engine holds (PlaybackEngine::loaded_entries(), in order; null: unknown),
 // `entries` the new timeline from `now`. A held entry plays on only if it is, in order, what
-// the new timeline plays now: the same source, item, media and planned window, and the first
+// the new timeline plays now: the same source, item, media, media offset and planned window, and the first
 // one is current at `now` (it may have started up to `early_start` before its planned start;
 // timeline entries ending by then are passed over). An entry the new timeline plays later
 // (the wall clock went back) never plays on. keep: how many held entries play on; rest_from:

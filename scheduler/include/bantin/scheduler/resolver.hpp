@@ -11,7 +11,8 @@
 // Timeline entries are whole: resolve(from, to) returns every entry that overlaps
 // [from, to) with its true start and end, so resolve(a, c) equals the union of
 // resolve(a, b) and resolve(b, c) with the entry that spans b counted once (split
-// invariance). A player that restarts mid-item finds the item and its offset.
+// invariance). A player that restarts mid-item finds the item and its offset (the entry's
+// media_offset plus how far into the entry it is).
 
 #include "bantin/common/error.hpp"
 #include "bantin/scheduler/model.hpp"
@@ -25,8 +26,25 @@ namespace bantin::scheduler {
 enum class Reason { Loop, FixedTime, ShareOfVoice, Alert, Live };  // Live: the player's overlay only
 // How an entry ends: it ran to its natural end, or something cut it short (a higher source
 // preempted it, its window or on-hours ended, the local day ended). A cut item is played
-// again from its beginning when its source next plays (docs/scheduling.md, "Preemption").
+// again when its source next plays: from where it was cut when resumes_at_offset() says so
+// and a higher source cut it, else from its beginning (docs/scheduling.md, "Preemption and
+// resume").
 enum class Ending { Completed, Cut };
+
+// Items shorter than this restart from their beginning after a cut: short notices, jingles
+// and spots, where half a sentence means nothing and replaying costs under half a minute.
+inline constexpr Duration resume_threshold{30'000};
+// A resumed remainder shorter than this is not played: the cut item counts as over and its
+// source goes on with the next item (a sub-second tail is nothing a listener can follow; it
+// is also well above the player's EngineOptions::minimum_length, so it is never "missed").
+inline constexpr Duration minimum_remainder{1'000};
+
+// Whether a cut item of this type and natural length plays on from where it was cut: audio
+// and video of at least resume_threshold. Images, text notices and streams restart (an image
+// or a text has no position; a stream is live and has none to go back to). The resolver
+// applies it to campaign loops and fixed-time runs only: a share-of-voice play that is cut is
+// over, and an alert's items always restart (a warning is heard whole).
+bool resumes_at_offset(MediaType type, Duration item_length);
 
 struct TimelineEntry {
     TimePoint start;
@@ -41,6 +59,10 @@ struct TimelineEntry {
     Ending ending = Ending::Completed;
     // FixedTime and ShareOfVoice: the instant this run or play was due; else == start.
     TimePoint due;
+    // Where in its media the entry starts playing: 0, or for an item resumed after a cut,
+    // how much of it has been played before. The entry lasts the rest (end - start is the
+    // item's length minus media_offset when it completes).
+    Duration media_offset{0};
     bool operator==(const TimelineEntry&) const = default;
 };
 
