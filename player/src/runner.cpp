@@ -279,7 +279,8 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         // relay's filler has).
         const scheduler::MediaRef* stream = plan.stream(entry.media);
         std::optional<std::filesystem::path> path;
-        if (entry.source_kind == scheduler::SourceKind::Live && live != nullptr && live->id == entry.source_id)
+        if (entry.source_kind == scheduler::SourceKind::Live && live != nullptr &&
+            live->id == entry.source_id)
             path = std::filesystem::path(live->url);
         else if (stream != nullptr)
             path = std::filesystem::path(*stream->url);

@@ -193,7 +193,7 @@ TEST_CASE("a cut item resumed at its offset is one play: its pieces and its rest
                  6'000);
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
     auto plays = reports.plays(hour);
     REQUIRE(plays);
     REQUIRE(plays->size() == 1);
@@ -275,7 +275,8 @@ TEST_CASE("planned counts a cut bulletin once, not its resumed rest again", "[re
     }));
     auto query = SqliteProofQuery::open(fixture.path());
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr};
+    fixture.clock.set_wall(morning.to);  // the morning is over
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
     auto delivery = reports.delivery(morning);
     REQUIRE(delivery);
     const auto found = std::find_if(delivery->begin(), delivery->end(),

@@ -94,7 +94,9 @@ TEST_CASE("items shorter than 30 s, images, text notices and streams restart fro
           "[rules][resume]") {
     Model model = commune();
     const std::string stream = digest('4');
-    model.media.push_back(MediaRef{stream, MediaType::Stream, Duration{10min}, true, false, "radio"});
+    MediaRef radio{stream, MediaType::Stream, Duration{10min}, true, false, "radio"};
+    radio.url = "http://127.0.0.1:8000/vov1.mp3";
+    model.media.push_back(radio);
     // Each tested item follows a 7 s image, in a loop that opens at 06:00: whatever the item's
     // length, it is playing at 06:01, when a priority loop opens for a minute and cuts it.
     const auto lead_in = item(image, 7);
