@@ -1,27 +1,12 @@
 #include "bantin/controller/model_builder.hpp"
 
+#include "store_pages.hpp"
+
 #include <utility>
 
 namespace bantin::controller {
 
 namespace {
-
-constexpr int batch = 1000;
-
-// Reads every page of a paged list.
-template <class Record, class List>
-Result<std::vector<Record>> read_all(List&& list) {
-    std::vector<Record> all;
-    for (Page page{batch, 0};; page.offset += batch) {
-        Result<std::vector<Record>> rows = list(page);
-        if (!rows)
-            return std::unexpected(rows.error());
-        const bool last = rows->size() < static_cast<std::size_t>(batch);
-        for (auto& row : *rows) all.push_back(std::move(row));
-        if (last)
-            return all;
-    }
-}
 
 bool selected(CampaignSelection selection, scheduler::ApprovalState state) {
     switch (selection) {
@@ -37,7 +22,8 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options, 
     return store.read_value<scheduler::Model>([&](StoreTransaction& transaction) -> Result<scheduler::Model> {
         scheduler::Model model;
 
-        auto devices = read_all<DeviceRecord>([&](Page page) { return transaction.list_devices(page); });
+        auto devices =
+            read_all_pages<DeviceRecord>([&](Page page) { return transaction.list_devices(page); });
         if (!devices)
             return std::unexpected(devices.error());
         for (auto& record : *devices) {
@@ -48,13 +34,13 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options, 
             model.devices.push_back(std::move(record.device));
         }
 
-        auto media = read_all<MediaRecord>([&](Page page) { return transaction.list_media(page); });
+        auto media = read_all_pages<MediaRecord>([&](Page page) { return transaction.list_media(page); });
         if (!media)
             return std::unexpected(media.error());
         for (auto& record : *media) model.media.push_back(std::move(record.media));
 
         auto playlists =
-            read_all<PlaylistRecord>([&](Page page) { return transaction.list_playlists(page); });
+            read_all_pages<PlaylistRecord>([&](Page page) { return transaction.list_playlists(page); });
         if (!playlists)
             return std::unexpected(playlists.error());
         for (auto& record : *playlists) model.playlists.push_back(std::move(record.playlist));
@@ -62,8 +48,8 @@ Result<scheduler::Model> build_model(Store& store, const ModelOptions& options, 
         CampaignFilter filter;
         if (options.campaigns == CampaignSelection::Approved)
             filter.approval = scheduler::ApprovalState::Approved;
-        auto campaigns =
-            read_all<CampaignRecord>([&](Page page) { return transaction.list_campaigns(filter, page); });
+        auto campaigns = read_all_pages<CampaignRecord>(
+            [&](Page page) { return transaction.list_campaigns(filter, page); });
         if (!campaigns)
             return std::unexpected(campaigns.error());
         for (auto& record : *campaigns) {

@@ -1,5 +1,7 @@
 #include "bantin/controller/public_board.hpp"
 
+#include "store_pages.hpp"
+
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/http_front.hpp"
 #include "bantin/controller/http_server.hpp"
@@ -21,22 +23,7 @@ namespace bantin::controller {
 
 namespace {
 
-constexpr int batch = 1000;
 constexpr std::string_view base = "/cong-khai";
-
-template <class Record, class List>
-Result<std::vector<Record>> read_all(List&& list) {
-    std::vector<Record> all;
-    for (Page page{batch, 0};; page.offset += batch) {
-        Result<std::vector<Record>> rows = list(page);
-        if (!rows)
-            return std::unexpected(rows.error());
-        const bool last = rows->size() < static_cast<std::size_t>(batch);
-        for (auto& row : *rows) all.push_back(std::move(row));
-        if (last)
-            return all;
-    }
-}
 
 std::vector<std::string> sorted(std::set<std::string> ids) {
     return {ids.begin(), ids.end()};
@@ -265,7 +252,8 @@ Result<PublicBoard> build_public_board(Store& store, TimePoint now) {
         auto zones = transaction.list_zones();
         if (!zones)
             return std::unexpected(zones.error());
-        auto devices = read_all<DeviceRecord>([&](Page page) { return transaction.list_devices(page); });
+        auto devices =
+            read_all_pages<DeviceRecord>([&](Page page) { return transaction.list_devices(page); });
         if (!devices)
             return std::unexpected(devices.error());
         std::erase_if(*devices, [](const DeviceRecord& record) { return record.revoked.has_value(); });
@@ -285,7 +273,7 @@ Result<PublicBoard> build_public_board(Store& store, TimePoint now) {
 
         // Every media row once: a playlist may name a notice or only its speech (a loudspeaker
         // playlist often does); either way the notice is what residents heard.
-        auto all_media = read_all<MediaRecord>([&](Page page) { return transaction.list_media(page); });
+        auto all_media = read_all_pages<MediaRecord>([&](Page page) { return transaction.list_media(page); });
         if (!all_media)
             return std::unexpected(all_media.error());
         std::map<std::string, const MediaRecord*, std::less<>> media;
@@ -313,8 +301,8 @@ Result<PublicBoard> build_public_board(Store& store, TimePoint now) {
 
         CampaignFilter approved;
         approved.approval = scheduler::ApprovalState::Approved;
-        auto campaigns =
-            read_all<CampaignRecord>([&](Page page) { return transaction.list_campaigns(approved, page); });
+        auto campaigns = read_all_pages<CampaignRecord>(
+            [&](Page page) { return transaction.list_campaigns(approved, page); });
         if (!campaigns)
             return std::unexpected(campaigns.error());
         std::map<std::string, std::size_t, std::less<>> notice_by_text;
