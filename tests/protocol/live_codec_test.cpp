@@ -37,13 +37,13 @@ LiveEnd live_end() {
     return end;
 }
 
-std::string edited(const std::string& text, const std::function<void(json&)>& edit) {
+std::string live_edited(const std::string& text, const std::function<void(json&)>& edit) {
     json document = json::parse(text);
     edit(document);
     return document.dump();
 }
 
-TrustedKeys trusted() {
+TrustedKeys live_trusted() {
     return {trusted_key(samples::controller_key().public_key)};
 }
 
@@ -85,7 +85,7 @@ TEST_CASE("every live start and live end decode error names its field", "[protoc
     };
     for (std::size_t i = 0; i < start_cases.size(); ++i) {
         INFO("case " << i << ", expected " << start_cases[i].second);
-        auto decoded = decode_live_start(edited(start, start_cases[i].first));
+        auto decoded = decode_live_start(live_edited(start, start_cases[i].first));
         REQUIRE_FALSE(decoded);
         CHECK(decoded.error().code == Errc::InvalidInput);
         CHECK_THAT(decoded.error().detail, Catch::StartsWith(start_cases[i].second));
@@ -98,11 +98,11 @@ TEST_CASE("every live start and live end decode error names its field", "[protoc
     };
     for (std::size_t i = 0; i < end_cases.size(); ++i) {
         INFO("case " << i << ", expected " << end_cases[i].second);
-        auto decoded = decode_live_end(edited(end, end_cases[i].first));
+        auto decoded = decode_live_end(live_edited(end, end_cases[i].first));
         REQUIRE_FALSE(decoded);
         CHECK_THAT(decoded.error().detail, Catch::StartsWith(end_cases[i].second));
     }
-    auto unsupported = decode_live_start(edited(start, [](json& j) { j["v"] = 2; }));
+    auto unsupported = decode_live_start(live_edited(start, [](json& j) { j["v"] = 2; }));
     REQUIRE_FALSE(unsupported);
     CHECK(unsupported.error().code == Errc::Unsupported);
 }
@@ -122,28 +122,28 @@ TEST_CASE("a live topic names its zone and refuses a bad one", "[protocol][topic
 
 TEST_CASE("a live start verifies for its zones only, while it is open", "[protocol][envelope][live]") {
     const auto key = samples::controller_key().secret;
-    auto verified = verify_live(seal(live_start(), key), trusted(), "zone-east", samples::now());
+    auto verified = verify_live(seal(live_start(), key), live_trusted(), "zone-east", samples::now());
     REQUIRE(verified);
     CHECK(std::get<LiveStart>(*verified) == live_start());
 
-    auto other_zone = verify_live(seal(live_start(), key), trusted(), "zone-south", samples::now());
+    auto other_zone = verify_live(seal(live_start(), key), live_trusted(), "zone-south", samples::now());
     REQUIRE_FALSE(other_zone);
     CHECK(other_zone.error().reason == Refusal::WrongDevice);
 
-    auto late = verify_live(seal(live_start(), key), trusted(), "zone-east", live_start().ends_at);
+    auto late = verify_live(seal(live_start(), key), live_trusted(), "zone-east", live_start().ends_at);
     REQUIRE_FALSE(late);
     CHECK(late.error().reason == Refusal::Expired);
 
     auto forged =
-        verify_live(seal(live_start(), samples::other_key().secret), trusted(), "zone-east", samples::now());
+        verify_live(seal(live_start(), samples::other_key().secret), live_trusted(), "zone-east", samples::now());
     REQUIRE_FALSE(forged);
     CHECK(forged.error().reason == Refusal::UnknownKey);
 
-    auto end = verify_live(seal(live_end(), key), trusted(), "zone-north", samples::now());
+    auto end = verify_live(seal(live_end(), key), live_trusted(), "zone-north", samples::now());
     REQUIRE(end);
     CHECK(std::get<LiveEnd>(*end) == live_end());
     auto alert_on_live_topic =
-        verify_live(seal(samples::alert_cancel(), key), trusted(), "zone-north", samples::now());
+        verify_live(seal(samples::alert_cancel(), key), live_trusted(), "zone-north", samples::now());
     REQUIRE_FALSE(alert_on_live_topic);
     CHECK(alert_on_live_topic.error().reason == Refusal::Malformed);
 }
