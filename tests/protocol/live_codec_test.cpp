@@ -134,8 +134,8 @@ TEST_CASE("a live start verifies for its zones only, while it is open", "[protoc
     REQUIRE_FALSE(late);
     CHECK(late.error().reason == Refusal::Expired);
 
-    auto forged =
-        verify_live(seal(live_start(), samples::other_key().secret), live_trusted(), "zone-east", samples::now());
+    auto forged = verify_live(seal(live_start(), samples::other_key().secret), live_trusted(), "zone-east",
+                              samples::now());
     REQUIRE_FALSE(forged);
     CHECK(forged.error().reason == Refusal::UnknownKey);
 
