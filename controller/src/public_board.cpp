@@ -457,10 +457,10 @@ std::string render_board_html(const PublicBoard& board, const BoardZone* zone, T
             out << "<p class=\"when\">Từ " << local_text(notice->since, time_zone);
             if (notice->valid_to)
                 out << " đến hết ngày " << date_text(*notice->valid_to);
-            if (!zone)
+            if (!zone) {
                 out << " · ";
-            if (!zone)
                 escape(out, zone_names(board, notice->zones));
+            }
             out << "</p>\n";
             if (notice->speech)
                 out << "<audio controls preload=\"none\" src=\"" << speech_path(*notice->speech)
@@ -701,26 +701,20 @@ void register_public_board(ApiServer& server, ApiContext& context) {
         return false;
     };
 
-    const auto page = [=, &context](const httplib::Request& request, httplib::Response& response) {
-        if (!admitted(request, response))
-            return;
-        auto board = board_or_error(response);
-        const BoardZone* zone = nullptr;
-        if (!board || !zone_of(*board, request, response, zone))
-            return;
-        send_page(request, response, 200, render_board_html(*board, zone, context.clock.wall()),
-                  "text/html; charset=utf-8");
+    // A page or a feed of the board (of the town, or of the zone in the path).
+    const auto serve = [=, &context](auto render, std::string_view content_type) {
+        return [=, &context](const httplib::Request& request, httplib::Response& response) {
+            if (!admitted(request, response))
+                return;
+            auto board = board_or_error(response);
+            const BoardZone* zone = nullptr;
+            if (!board || !zone_of(*board, request, response, zone))
+                return;
+            send_page(request, response, 200, render(*board, zone, context.clock.wall()), content_type);
+        };
     };
-    const auto feed = [=, &context](const httplib::Request& request, httplib::Response& response) {
-        if (!admitted(request, response))
-            return;
-        auto board = board_or_error(response);
-        const BoardZone* zone = nullptr;
-        if (!board || !zone_of(*board, request, response, zone))
-            return;
-        send_page(request, response, 200, render_board_atom(*board, zone, context.clock.wall()),
-                  "application/atom+xml; charset=utf-8");
-    };
+    const auto page = serve(render_board_html, "text/html; charset=utf-8");
+    const auto feed = serve(render_board_atom, "application/atom+xml; charset=utf-8");
     http.Get(std::string{base}, page);
     http.Get(std::string{base} + "/", page);
     http.Get(std::string{base} + "/atom.xml", feed);

@@ -40,6 +40,12 @@ std::string relay_note(Duration relayed, Duration filler, int losses) {
     return text;
 }
 
+// A relay part ended by a stop, a preemption or a redirect, not by its source: the relay ends.
+bool stopped_from_outside(bool preempted, const RendererEvent& event) {
+    return preempted || event.end_reason == EndReason::Stop || event.end_reason == EndReason::Quit ||
+           event.end_reason == EndReason::Redirect;
+}
+
 }  // namespace
 
 PlaybackEngine::PlaybackEngine(Renderer& renderer, const Clock& clock, EngineOptions options,
@@ -332,8 +338,7 @@ bool PlaybackEngine::continue_relay(const Loaded& loaded, const RendererEvent& e
     }
     if (!event.error.empty())
         run.last_error = event.error;
-    const bool stopped = event.end_reason == EndReason::Stop || event.end_reason == EndReason::Quit ||
-                         event.end_reason == EndReason::Redirect || loaded.preempted;
+    const bool stopped = stopped_from_outside(loaded.preempted, event);
     if (stopped || event.wall + m_options.contiguous_tolerance >= run.end)
         return false;
     if (loaded.item.relay_filler)
@@ -414,8 +419,7 @@ void PlaybackEngine::end_item(Loaded loaded, const RendererEvent& event) {
         ended.relayed = run.relayed;
         ended.filler = run.filler;
         ended.source_losses = run.losses;
-        const bool stopped = event.end_reason == EndReason::Stop || event.end_reason == EndReason::Quit ||
-                             event.end_reason == EndReason::Redirect || loaded.preempted;
+        const bool stopped = stopped_from_outside(loaded.preempted, event);
         if (run.relayed == Duration{0} && !stopped) {
             ended.outcome = Outcome::Failed;
             ended.error = "không tiếp sóng được / the source could not be relayed" +
