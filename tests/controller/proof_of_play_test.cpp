@@ -41,7 +41,7 @@ std::vector<ProofProgress> insert(StoreFixture& fixture, const std::vector<Proof
     return *progress;
 }
 
-std::int64_t stored_rows(StoreFixture& fixture) {
+std::int64_t stored_proof_rows(StoreFixture& fixture) {
     auto database = sqlite::Database::open(fixture.path());
     REQUIRE(database);
     auto count = database->prepare("SELECT count(*) FROM proof_of_play");
@@ -62,7 +62,7 @@ TEST_CASE("an in-order batch is stored and acked up to its last seq", "[controll
     CHECK(progress[0].highest == 4);
     CHECK(progress[0].inserted == 4);
     CHECK(progress[0].gaps.empty());
-    CHECK(stored_rows(fixture) == 4);
+    CHECK(stored_proof_rows(fixture) == 4);
 }
 
 TEST_CASE("a repeated batch changes nothing", "[controller][proof]") {
@@ -70,7 +70,7 @@ TEST_CASE("a repeated batch changes nothing", "[controller][proof]") {
     auto rows = plays("d-1", 7, {1, 2, 3});
     auto first = insert(fixture, rows);
     auto again = insert(fixture, rows);
-    CHECK(stored_rows(fixture) == 3);
+    CHECK(stored_proof_rows(fixture) == 3);
     CHECK(again[0].inserted == 0);
     CHECK(again[0].contiguous == first[0].contiguous);
     CHECK(again[0].gaps == first[0].gaps);
@@ -101,7 +101,7 @@ TEST_CASE("gaps are reported and close when the missing rows arrive out of order
     progress = insert(fixture, plays("d-1", 1, {7, 4}));
     CHECK(progress[0].contiguous == 9);
     CHECK(progress[0].gaps.empty());
-    CHECK(stored_rows(fixture) == 9);
+    CHECK(stored_proof_rows(fixture) == 9);
 }
 
 TEST_CASE("a batch that starts above 1 shows the leading gap", "[controller][proof]") {
@@ -153,7 +153,7 @@ TEST_CASE("a batch with a non-positive seq is refused whole", "[controller][proo
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::InvalidInput);
     CHECK_THAT(refused.error().detail, Catch::Contains("seq 0"));
-    CHECK(stored_rows(fixture) == 0);
+    CHECK(stored_proof_rows(fixture) == 0);
 }
 
 TEST_CASE("shuffled, repeated batches end exact (fixed seed)", "[controller][proof][property]") {
@@ -176,5 +176,5 @@ TEST_CASE("shuffled, repeated batches end exact (fixed seed)", "[controller][pro
         previous_contiguous = progress[0].contiguous;
     }
     CHECK(previous_contiguous == 200);
-    CHECK(stored_rows(fixture) == 200);
+    CHECK(stored_proof_rows(fixture) == 200);
 }

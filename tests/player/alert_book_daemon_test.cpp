@@ -59,7 +59,7 @@ protocol::AlertMessage alert(const std::string& id, TimePoint expires = issued +
     return message;
 }
 
-MonotonicTime at(int ms) {
+MonotonicTime book_at(int ms) {
     return MonotonicTime{milliseconds{ms}};
 }
 
@@ -75,35 +75,35 @@ TEST_CASE("restored alerts wait for the retained topics: 1 s after the SUBACK, 5
           "[player][alerts]") {
     StateFile file;
     AlertBook book{*file.state};
-    REQUIRE(book.restore({alert("a1"), alert("a2")}, at(0)));
+    REQUIRE(book.restore({alert("a1"), alert("a2")}, book_at(0)));
     CHECK(book.live().empty());
     CHECK(ids(book.held()) == std::vector<std::string>{"a1", "a2"});
     // Held alerts play from no copy meanwhile (the active bundle's included).
     CHECK(book.interlocks({}).cancelled_alerts == std::set<std::string>{"a1", "a2"});
     CHECK(book.media().size() == 2);  // and their media stay pinned
 
-    CHECK_FALSE(book.release(at(900), issued));
-    book.subscribed(at(1000));  // the SUBACK: 1 s more at most
-    CHECK_FALSE(book.release(at(1999), issued));
-    CHECK(book.release(at(2000), issued));
+    CHECK_FALSE(book.release(book_at(900), issued));
+    book.subscribed(book_at(1000));  // the SUBACK: 1 s more at most
+    CHECK_FALSE(book.release(book_at(1999), issued));
+    CHECK(book.release(book_at(2000), issued));
     CHECK(ids(book.live()) == std::vector<std::string>{"a1", "a2"});
     CHECK(book.held().empty());
     CHECK(book.interlocks({}).cancelled_alerts.empty());
-    CHECK_FALSE(book.release(at(3000), issued));  // once
+    CHECK_FALSE(book.release(book_at(3000), issued));  // once
 
     // Without a broker, the hold ends 5 s after start-up.
     AlertBook offline{*file.state};
-    REQUIRE(offline.restore({alert("a3")}, at(0)));
-    CHECK_FALSE(offline.release(at(4999), issued));
-    CHECK(offline.release(at(5000), issued));
+    REQUIRE(offline.restore({alert("a3")}, book_at(0)));
+    CHECK_FALSE(offline.release(book_at(4999), issued));
+    CHECK(offline.release(book_at(5000), issued));
     CHECK(ids(offline.live()) == std::vector<std::string>{"a3"});
 }
 
 TEST_CASE("a restored alert that expired during the hold is dropped, not played", "[player][alerts]") {
     StateFile file;
     AlertBook book{*file.state};
-    REQUIRE(book.restore({alert("a1", issued + std::chrono::seconds{2}), alert("a2")}, at(0)));
-    CHECK(book.release(at(5000), issued + std::chrono::seconds{3}));
+    REQUIRE(book.restore({alert("a1", issued + std::chrono::seconds{2}), alert("a2")}, book_at(0)));
+    CHECK(book.release(book_at(5000), issued + std::chrono::seconds{3}));
     CHECK(ids(book.live()) == std::vector<std::string>{"a2"});
 }
 
@@ -111,10 +111,10 @@ TEST_CASE("a retained cancel during the hold keeps the restored alert from ever 
           "[player][alerts]") {
     StateFile file;
     AlertBook book{*file.state};
-    REQUIRE(book.restore({alert("a1")}, at(0)));
+    REQUIRE(book.restore({alert("a1")}, book_at(0)));
     REQUIRE(book.cancel("a1"));
     CHECK(book.held().empty());
-    CHECK_FALSE(book.release(at(5000), issued));  // nothing is left to release
+    CHECK_FALSE(book.release(book_at(5000), issued));  // nothing is left to release
     CHECK(book.live().empty());
     CHECK(book.interlocks({}).cancelled_alerts == std::set<std::string>{"a1"});
     CHECK(book.cancelled_ids() == std::vector<std::string>{"a1"});
@@ -125,7 +125,7 @@ TEST_CASE("a cancel stops the alert at once even when the state cannot save it, 
     StateFile file;
     {
         AlertBook book{*file.state};
-        REQUIRE(book.restore({}, at(0)));
+        REQUIRE(book.restore({}, book_at(0)));
         REQUIRE(book.add(alert("a1"), "signed envelope of a1"));
         CHECK(ids(book.live()) == std::vector<std::string>{"a1"});
 
@@ -152,7 +152,7 @@ TEST_CASE("a cancel stops the alert at once even when the state cannot save it, 
     REQUIRE(stored);
     CHECK(stored->empty());
     AlertBook after_restart{*file.state};
-    REQUIRE(after_restart.restore({}, at(0)));
+    REQUIRE(after_restart.restore({}, book_at(0)));
     CHECK(after_restart.cancelled_ids() == std::vector<std::string>{"a1"});
     CHECK(after_restart.interlocks({}).cancelled_alerts == std::set<std::string>{"a1"});
 }
@@ -161,7 +161,7 @@ TEST_CASE("an alert message equal to one that plays is not new, a changed one re
           "[player][alerts]") {
     StateFile file;
     AlertBook book{*file.state};
-    REQUIRE(book.restore({alert("a1")}, at(0)));
+    REQUIRE(book.restore({alert("a1")}, book_at(0)));
     auto first = alert("a1");
     CHECK(book.is_new(first));  // held is not live: the retained copy makes it live at once
     REQUIRE(book.add(first, "envelope 1"));

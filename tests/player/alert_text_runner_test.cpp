@@ -18,7 +18,7 @@ const std::string text_sha = std::string(64, 'e');
 const std::string speech_sha = std::string(64, 'd');
 const std::string words = "Bão số 9 đổ bộ\n\nNgười dân không ra khỏi nhà từ 12 giờ.";
 
-TimePoint issued() {
+TimePoint issued_at() {
     return *parse_utc("2026-11-27T05:30:00Z");
 }
 
@@ -28,8 +28,8 @@ protocol::AlertMessage text_alert() {
     message.alert.id = "canh-bao-bao-so-9";
     message.alert.zones = {"phuong-1"};
     message.alert.severity = scheduler::Severity::Extreme;
-    message.alert.issued = issued();
-    message.alert.expires = issued() + std::chrono::hours{1};
+    message.alert.issued = issued_at();
+    message.alert.expires = issued_at() + std::chrono::hours{1};
     message.alert.headline = "Bão số 9 đổ bộ";
     message.alert.text = "Người dân không ra khỏi nhà từ 12 giờ.";
     message.alert.playlist = "alert-canh-bao-bao-so-9";
@@ -98,7 +98,7 @@ Plan plan_for(scheduler::DeviceKind kind, const protocol::Bundle* bundle = nullp
 }
 
 std::vector<PlayItem> items_of(const Plan& plan, const CacheOnDisk& cache) {
-    auto entries = plan.entries(issued(), issued() + std::chrono::minutes{5});
+    auto entries = plan.entries(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(entries);
     EntryFeeder feeder;
     std::vector<std::string> missing;
@@ -120,7 +120,7 @@ TEST_CASE("a screen shows an alert's text notice", "[runner][alert][speech]") {
         CHECK(item.location.empty());  // rendered by the engine's NoticeRenderer
         CHECK(item.planned_end - item.planned_start == std::chrono::seconds{12});
     }
-    auto needed = plan.needed_media(issued(), issued() + std::chrono::minutes{5});
+    auto needed = plan.needed_media(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(needed);
     CHECK(*needed == std::set<std::string>{text_sha});
 }
@@ -136,7 +136,7 @@ TEST_CASE("a speaker plays the same alert's text notice as its speech audio", "[
         CHECK(item.location == cache.path_of(speech_sha).string());
         CHECK(item.planned_end - item.planned_start == std::chrono::seconds{12});  // the text's length
     }
-    auto needed = plan.needed_media(issued(), issued() + std::chrono::minutes{5});
+    auto needed = plan.needed_media(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(needed);
     CHECK(*needed == std::set<std::string>{speech_sha});
     CHECK_FALSE(plan.media_type(text_sha));  // the notice itself is not part of a speaker's plan
@@ -180,7 +180,7 @@ TEST_CASE("a screen with a speaker shows the alert's text and plays its speech u
         CHECK(item.location.empty());
         CHECK(item.audio_location == cache.path_of(speech_sha).string());
     }
-    auto needed = plan.needed_media(issued(), issued() + std::chrono::minutes{5});
+    auto needed = plan.needed_media(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(needed);
     CHECK(*needed == std::set<std::string>{text_sha, speech_sha});
 }
@@ -211,7 +211,7 @@ TEST_CASE("a cancelled alert that the active bundle still carries plays no more"
     auto alert_entries = [&](const LocalInterlocks& interlocks) {
         auto plan = Plan::create(&bundle, {}, interlocks, identity);
         REQUIRE(plan);
-        auto entries = plan->entries(issued(), issued() + std::chrono::minutes{5});
+        auto entries = plan->entries(issued_at(), issued_at() + std::chrono::minutes{5});
         REQUIRE(entries);
         return std::count_if(entries->begin(), entries->end(), [&](const scheduler::TimelineEntry& entry) {
             return entry.source_kind == scheduler::SourceKind::Alert && entry.source_id == message.alert.id;
@@ -225,7 +225,7 @@ TEST_CASE("a cancelled alert that the active bundle still carries plays no more"
     // The same for a copy that came as an alert message (retained) beside the bundle.
     auto plan = Plan::create(nullptr, {message}, cancelled, identity);
     REQUIRE(plan);
-    auto entries = plan->entries(issued(), issued() + std::chrono::minutes{5});
+    auto entries = plan->entries(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(entries);
     CHECK(entries->empty());
 }

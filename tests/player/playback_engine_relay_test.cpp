@@ -13,7 +13,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-struct Rig {
+struct RelayRig {
     testing::SimulatedClock clock;
     testing::FakeRenderer renderer{clock};
     PlaybackEngine engine{renderer, clock, EngineOptions{}};
@@ -66,7 +66,7 @@ struct Rig {
 
 TEST_CASE("a relay whose source never stops is one completed play with its relayed time",
           "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{60'000}), rig.next(milliseconds{60'000})});
     // Nothing waits behind a relay in the renderer: the next entry cannot start early.
     REQUIRE(rig.renderer.loads().size() == 1);
@@ -86,7 +86,7 @@ TEST_CASE("a relay whose source never stops is one completed play with its relay
 
 TEST_CASE("a source that dies mid-programme: the filler plays, the source is tried again, one proof",
           "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{60'000}), rig.next(milliseconds{60'000})});
     rig.pump();
     rig.play_for(milliseconds{10'000});
@@ -128,7 +128,7 @@ TEST_CASE("a source that dies mid-programme: the filler plays, the source is tri
 
 TEST_CASE("a source down for the whole slot is retried with growing waits and the relay fails",
           "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{40'000})});
     rig.pump();
     std::vector<std::string> fillers;
@@ -155,7 +155,7 @@ TEST_CASE("a source down for the whole slot is retried with growing waits and th
 }
 
 TEST_CASE("without a filler the relay waits in silence for its retry", "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{30'000}, "")});
     rig.pump();
     rig.play_for(milliseconds{3'000});
@@ -171,7 +171,7 @@ TEST_CASE("without a filler the relay waits in silence for its retry", "[player]
 
 TEST_CASE("a relay cut by a preemption while its filler plays is one interrupted play",
           "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{60'000})});
     rig.pump();
     rig.play_for(milliseconds{10'000});
@@ -196,7 +196,7 @@ TEST_CASE("a relay cut by a preemption while its filler plays is one interrupted
 
 TEST_CASE("a relay waiting for its retry in silence and then preempted is reported once",
           "[player][engine][relay]") {
-    Rig rig;
+    RelayRig rig;
     rig.engine.enqueue({rig.relay(milliseconds{60'000}, "")});
     rig.pump();
     rig.play_for(milliseconds{4'000});
