@@ -41,7 +41,13 @@ target_compile_options(bantin_test_optimisation INTERFACE $<$<CONFIG:RelWithDebI
 # registered; the other targets still exist, outside `all`, so their CMake stays valid.
 option(BANTIN_INTEGRATION_TESTS "Build and register integration, e2e and browser tests" ON)
 function(bantin_test name)
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL;COST" "SOURCES;DEPS" ${ARGN})
+  # COST: ctest starts costlier tests first. A fresh clone has no timings from an earlier run
+  # (Testing/Temporary/CTestCostData.txt), so without it the slow suites declared last would
+  # start last and end alone, minutes after everything else.
+  if(NOT ARG_COST)
+    set(ARG_COST 0)
+  endif()
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -66,5 +72,5 @@ function(bantin_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} bantin_test_main bantin_warnings bantin_sanitizers
                         bantin_test_optimisation)
   catch_discover_tests(${name} TEST_PREFIX "${name}." EXTRA_ARGS --warn NoTests
-                       PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 60)
+                       PROPERTIES LABELS ${ARG_LABEL} COST ${ARG_COST} DISCOVERY_TIMEOUT 60)
 endfunction()
