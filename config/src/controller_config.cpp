@@ -188,6 +188,14 @@ void describe_controller(Visitor& v, Config& c) {
         v.key("espeak_binary", c.tts.espeak_binary, "espeak-ng executable.", not_empty());
         v.key("words_per_minute", c.tts.words_per_minute, "Speaking rate.", between(80, 450));
     });
+    v.table("streams", "Streams added by URL (relays of a station), probed once by the controller.", [&] {
+        v.key(
+            "allow_local_sources", c.streams.allow_local_sources,
+            "Allow sources on the controller's own machine (loopback). Link-local, multicast and unspecified "
+            "addresses are refused whatever this says.");
+        v.key("probe_timeout_s", c.streams.probe_timeout, "Seconds the probe of a new stream may take.",
+              between(2, 60));
+    });
     v.table("cap", "Import of CAP 1.2 alerts.", [&] {
         v.key("match_area_desc", c.cap.match_area_desc,
               "Also map an <area> to zones by its areaDesc when it equals a zone's name.");

@@ -9,6 +9,7 @@
 #include "bantin/media/probe.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/speech.hpp"
+#include "bantin/media/stream_source.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -496,8 +497,18 @@ Answer create_stream(Call& call) {
         return refuse(existing.error());
     }
 
+    // The fence (media/stream_source.hpp): the controller's own machine, link-local (a cloud's
+    // metadata service), multicast and unspecified addresses are refused before ffprobe runs.
+    // A name that does not resolve now is a probe that failed: the stream is kept.
+    const auto fenced = media::check_stream_source(url, context.config.streams.allow_local_sources);
+    if (!fenced && fenced.error().code == Errc::InvalidInput)
+        return refuse(Refusal::invalid("url: " + fenced.error().detail));
+
     // One probe; a source that cannot be read now (off the air) is still stored, with sound.
-    const auto probed = media::probe_stream(url);
+    media::StreamProbeOptions probe_options;
+    probe_options.timeout = context.config.streams.probe_timeout;
+    const auto probed = fenced ? media::probe_stream(url, probe_options)
+                               : Result<media::StreamProbeResult>{std::unexpected(fenced.error())};
     if (!probed)
         spdlog::info("stream {}: the probe failed: {}", url, probed.error().message());
 

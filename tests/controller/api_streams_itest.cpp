@@ -69,6 +69,7 @@ private:
 
 TEST_CASE("a stream added by URL is probed once, named by its URL and stored once", "[api][streams]") {
     ApiFixture fixture;
+    fixture.config.streams.allow_local_sources = true;  // the source is a server on loopback
     const auto editor = fixture.sign_in("ed", Role::Editor);
     const std::string mp3 = fixture.make_media("x.mp3", "-f lavfi -i sine=f=440:d=3 -c:a libmp3lame");
     const std::string filler = upload_filler(fixture, editor);
@@ -168,6 +169,40 @@ TEST_CASE("hostile stream URLs are refused before any probe, with every problem 
     CHECK(fixture.media_rows() == 0);
 }
 
+TEST_CASE("the controller's own machine, link-local and multicast sources are refused before any probe",
+          "[api][streams][input]") {
+    ApiFixture fixture;
+    const auto editor = fixture.sign_in("ed", Role::Editor);
+    std::atomic<int> fetched{0};
+    HttpTestServer source;  // a service on the controller's loopback an editor must not reach
+    source.routes().Get("/secret", [&](const httplib::Request&, httplib::Response& response) {
+        fetched.fetch_add(1);
+        response.set_content("internal", "text/plain");
+    });
+    source.start();
+    const auto refused_with = [&](const std::string& url, const std::string& words) {
+        INFO(url);
+        auto response = fixture.post("/api/v1/media/streams", editor, json{{"name", "x"}, {"url", url}});
+        REQUIRE(response);
+        CHECK(response->status == 422);
+        const std::string detail = body_of(response).at("detail");
+        CHECK(detail.starts_with("url: "));
+        CHECK_THAT(detail, Catch::Contains(words));
+    };
+    refused_with(source.url("/secret"), "streams.allow_local_sources");
+    refused_with("http://localhost:1883/", "loopback");
+    refused_with("http://[::1]:1883/", "loopback");
+    refused_with("http://169.254.169.254/latest/meta-data/", "link-local");
+    refused_with("http://0.0.0.0:8080/", "0.0.0.0");
+    refused_with("http://239.1.2.3:5000/x.ts", "multicast");
+    // Allowing local sources opens loopback only.
+    fixture.config.streams.allow_local_sources = true;
+    refused_with("http://169.254.169.254/latest/meta-data/", "link-local");
+    CHECK(fetched.load() == 0);
+    CHECK(fixture.media_rows() == 0);
+    CHECK(audit_of(fixture, bantin::media::sha256_hex(source.url("/secret"))).empty());
+}
+
 TEST_CASE("a stream's filler must be stored audio or video", "[api][streams][input]") {
     ApiFixture fixture;
     const auto editor = fixture.sign_in("ed", Role::Editor);
@@ -191,6 +226,7 @@ TEST_CASE("a stream's filler must be stored audio or video", "[api][streams][inp
 TEST_CASE("a source that never answers times the probe out and the stream is still stored",
           "[api][streams][fault]") {
     ApiFixture fixture;
+    fixture.config.streams.allow_local_sources = true;
     const auto editor = fixture.sign_in("ed", Role::Editor);
     SilentPort silent;
     const std::string url = silent.url("/vov1.mp3");
@@ -211,6 +247,7 @@ TEST_CASE("a source that never answers times the probe out and the stream is sti
 
 TEST_CASE("a source that never stops sending is read only as far as its header", "[api][streams][fault]") {
     ApiFixture fixture;
+    fixture.config.streams.allow_local_sources = true;
     const auto editor = fixture.sign_in("ed", Role::Editor);
     const std::string mp3 = fixture.make_media("x.mp3", "-f lavfi -i sine=f=440:d=3 -c:a libmp3lame");
     std::atomic<std::int64_t> sent{0};

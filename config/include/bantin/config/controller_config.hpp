@@ -164,6 +164,15 @@ struct TtsConfig {
     bool operator==(const TtsConfig&) const = default;
 };
 
+// Streams an editor adds by URL (docs/api.md "Streams"): the controller reads each one's header
+// once with ffprobe, behind the fence of media/stream_source.hpp.
+struct StreamsConfig {
+    // Loopback sources (an Icecast server on the controller's own machine) may be probed.
+    bool allow_local_sources = false;
+    std::chrono::seconds probe_timeout{10};  // the whole ffprobe run
+    bool operator==(const StreamsConfig&) const = default;
+};
+
 struct CapConfig {
     bool match_area_desc = true;
     std::map<std::string, std::string> geocodes;  // CAP geocode value -> zone id
@@ -197,6 +206,7 @@ struct ControllerConfig {
     AlertsConfig alerts;
     LiveConfig live;
     TtsConfig tts;
+    StreamsConfig streams;
     CapConfig cap;
     DevicesConfig devices;
     IngestConfig ingest;
