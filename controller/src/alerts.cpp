@@ -127,6 +127,42 @@ Result<std::vector<std::string>> AlertService::topics_of(const scheduler::Alert&
     return topics;
 }
 
+Result<std::optional<media::AlertTone>> alert_tone_for(const AlertRequest& request) {
+    if (!request.tone)
+        return request.severity == scheduler::Severity::Extreme &&
+                       request.status == scheduler::AlertStatus::Actual
+                   ? std::optional{media::AlertTone::Siren}
+                   : std::optional{media::AlertTone::Chime};
+    if (*request.tone == "none")
+        return std::optional<media::AlertTone>{};
+    for (const auto tone : media::all_alert_tones)
+        if (*request.tone == media::to_string(tone))
+            return std::optional{tone};
+    return fail(
+        Errc::InvalidInput,
+        "tone: phải là chime, siren hoặc none; expected chime, siren or none, got \"" + *request.tone + "\"");
+}
+
+namespace {
+
+// The tone's media row: written with the first alert that plays it (the bytes are the same on
+// every machine; the daemon stages them in the content store at start).
+MediaRecord tone_record(media::AlertTone tone, TimePoint now) {
+    const auto& made = media::alert_tone_media(tone);
+    MediaRecord record;
+    record.media.sha256 = made.sha256;
+    record.media.type = scheduler::MediaType::Audio;
+    record.media.duration = made.duration;
+    record.media.has_audio = true;
+    record.media.has_video = false;
+    record.media.name = made.name;
+    record.size = static_cast<std::int64_t>(media::alert_tone_wav(tone).size());
+    record.created = now;
+    return record;
+}
+
+}  // namespace
+
 Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request) {
     if (auto allowed_to = require(actor, Action::ManageAlerts); !allowed_to)
         return std::unexpected(allowed_to.error());
@@ -140,6 +176,9 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
         return fail(Errc::InvalidInput, "text: an alert needs a text to speak or a media file");
     if (request.headline.empty())
         return fail(Errc::InvalidInput, "headline: must not be empty");
+    const auto tone = alert_tone_for(request);
+    if (!tone)
+        return std::unexpected(tone.error());
     const TimePoint expires = request.expires.value_or(now + m_options.default_expiry);
     if (expires <= now)
         return fail(Errc::InvalidInput, "expires: must be in the future");
@@ -223,6 +262,12 @@ Result<AlertRecord> AlertService::create(const User& actor, AlertRequest request
         playlist.playlist.name = "Alert " + id;
         playlist.created_by = actor.id;
         playlist.created = playlist.updated = now;
+        if (*tone) {
+            if (auto inserted = transaction.insert_media(tone_record(**tone, now)); !inserted)
+                return std::unexpected(inserted.error());
+            playlist.playlist.items.push_back(
+                scheduler::PlaylistItem{media::alert_tone_media(**tone).sha256, std::nullopt, 1});
+        }
         if (speech) {
             auto inserted = transaction.insert_media(*speech);
             if (!inserted)

@@ -67,6 +67,7 @@ std::expected<AlertRequest, Refusal> alert_from_body(const Call& call) {
     alert.headline = fields.required_string("headline");
     alert.text = fields.optional_string("text").value_or("");
     alert.media = fields.optional_string("media");
+    alert.tone = fields.optional_string("tone");
     alert.all_zones = fields.optional_boolean("all_zones").value_or(false);
     auto expires = fields.optional_string("expires");
     const std::string severity = fields.required_string("severity");

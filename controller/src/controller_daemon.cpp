@@ -18,6 +18,7 @@
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 #include "bantin/controller/web_console.hpp"
+#include "bantin/media/alert_tone.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
@@ -197,6 +198,10 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     if (!media)
         return std::unexpected(media.error());
     impl->media = std::move(*media);
+    // The chime and the siren alerts play first: devices carry them, and a device that lacks one
+    // (cache wiped by hand) downloads it from here like any media.
+    if (auto staged = media::stage_alert_tones(*impl->media); !staged)
+        spdlog::warn("alert tones not staged in the content store: {}", staged.error().message());
     auto password = controller_mqtt_password(config);
     if (!password)
         return std::unexpected(password.error());

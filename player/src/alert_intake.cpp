@@ -72,11 +72,21 @@ AlertIntake::Change AlertIntake::receive(const std::string& payload) {
                      message.alert.id, stored.error().message());
     for (const auto& entry : message.manifest) {
         if (!m_cache.contains(entry.sha256)) {
+            m_waiting.insert(message.alert.id);
             fetch_media();
             return Change::Pins;
         }
     }
     return Change::Replan;
+}
+
+std::vector<protocol::AlertMessage> AlertIntake::playing() const {
+    std::vector<protocol::AlertMessage> alerts = m_book.live();
+    for (auto& message : alerts)
+        if (const auto ready = m_ready_at.find(message.alert.id);
+            ready != m_ready_at.end() && ready->second > message.alert.issued)
+            message.alert.issued = std::min(ready->second, message.alert.expires);
+    return alerts;
 }
 
 void AlertIntake::fetch_media() {
@@ -106,6 +116,32 @@ AlertIntake::Change AlertIntake::pump() {
         change = Change::Replan;
     if (make_missing_words(round_failed) == Change::Replan)
         change = Change::Replan;
+    if (change == Change::Replan) {
+        // The waiting alerts play from now: their media came, or failed and their words were made.
+        const auto& live = m_book.live();
+        for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
+            const auto message = std::ranges::find_if(
+                live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == *waiting; });
+            if (message == live.end()) {
+                waiting = m_waiting.erase(waiting);
+                continue;
+            }
+            const bool whole = std::ranges::all_of(message->manifest, [&](const auto& entry) {
+                return m_cache.contains(entry.sha256) || m_substitutes.contains(entry.sha256);
+            });
+            if (!whole && !round_failed && !m_words_tried.contains(*waiting)) {
+                ++waiting;  // its round is still to come
+                continue;
+            }
+            if (!m_ready_at.contains(*waiting))
+                m_ready_at[*waiting] = m_clock.wall();
+            waiting = m_waiting.erase(waiting);
+        }
+        std::erase_if(m_ready_at, [&](const auto& entry) {
+            return std::ranges::none_of(
+                live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == entry.first; });
+        });
+    }
     return change;
 }
 

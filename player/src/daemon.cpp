@@ -1,5 +1,6 @@
 #include "bantin/player/daemon.hpp"
 
+#include "bantin/media/alert_tone.hpp"
 #include "bantin/media/cache.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/player/alert_intake.hpp"
@@ -107,8 +108,30 @@ struct Daemon::Impl {
         return *path;
     }
 
+    // The chime and the siren (media/alert_tone.hpp) live in the cache for good: an alert names
+    // them by digest and finds them here with the controller unreachable. Staged at start, and
+    // again whenever they are missing (a full disk at start).
+    void stage_tones() {
+        bool missing = false;
+        for (const auto tone : media::all_alert_tones)
+            missing = missing || !store->contains(media::alert_tone_media(tone).sha256);
+        if (!missing)
+            return;
+        auto staged = media::stage_alert_tones(*store);
+        if (!staged) {
+            health.report("alert tones: " + staged.error().message());
+            return;
+        }
+        for (const auto& object : *staged)
+            if (auto recorded = cache->record(object); !recorded)
+                spdlog::warn("cache: alert tone {} not indexed: {}", object.sha256.substr(0, 8),
+                             recorded.error().message());
+    }
+
     void update_pins() {
+        stage_tones();
         std::set<std::string> pins;
+        for (const auto tone : media::all_alert_tones) pins.insert(media::alert_tone_media(tone).sha256);
         bundles->add_pins(pins);
         alerts->add_pins(pins);
         if (auto pinned = cache->pin(pins); !pinned)
@@ -117,7 +140,7 @@ struct Daemon::Impl {
 
     void rebuild_plan() {
         const auto channel = live->channel();
-        auto built = Plan::create(bundles->active(), alerts->live(), alerts->interlocks(), identity,
+        auto built = Plan::create(bundles->active(), alerts->playing(), alerts->interlocks(), identity,
                                   channel ? &*channel : nullptr);
         if (!built) {
             health.report("schedule: " + built.error().message());

@@ -76,6 +76,9 @@ struct AlertsFixture : FleetFixture {
         request.headline = "Lũ quét";
         request.text = "Nước sông dâng cao, di chuyển lên vùng cao ngay.";
         request.expires = clock.wall() + std::chrono::hours{2};
+        // The words and their media are what these tests look at; the tone before them has its
+        // own cases ("the tone before the words").
+        request.tone = "none";
         return request;
     }
     // The alert message a one-person alert publishes on zone-1.
@@ -621,9 +624,13 @@ TEST_CASE("a speech renderer that keeps no text files gives a speech-only alert,
         protocol::verify_alert(sink.messages[0].payload, fleet.trusted(), "zone-1", {}, fleet.clock.wall());
     REQUIRE(verified);
     const auto& message = std::get<protocol::AlertMessage>(*verified);
-    REQUIRE(message.media.size() == 1);
-    CHECK(message.media[0].type == scheduler::MediaType::Audio);
-    CHECK(message.playlist.items.at(0).media == message.media[0].sha256);
+    // A severe alert rings the chime, then speaks.
+    REQUIRE(message.playlist.items.size() == 2);
+    CHECK(message.playlist.items[0].media == media::alert_tone_media(media::AlertTone::Chime).sha256);
+    const auto* spoken = media_of(message.media, message.playlist.items[1].media);
+    REQUIRE(spoken != nullptr);
+    CHECK(spoken->type == scheduler::MediaType::Audio);
+    CHECK(message.media.size() == 2);
 }
 
 TEST_CASE("the espeak-ng renderer stores a text notice's words content-addressed", "[alerts][speech]") {
@@ -677,4 +684,81 @@ TEST_CASE("bundles of an alert's devices: a screen gets the linked text, a speak
     CHECK(entry_of(on_speaker.manifest, text) == nullptr);
     CHECK(entry_of(on_speaker.manifest, speech) != nullptr);
     CHECK(scheduler::validate(on_speaker.model));
+}
+
+TEST_CASE("the tone before the words: the siren for an actual extreme alert, else the chime, or none",
+          "[alerts][tone]") {
+    AlertsFixture fixture{true};
+    const auto& chime = media::alert_tone_media(media::AlertTone::Chime);
+    const auto& siren = media::alert_tone_media(media::AlertTone::Siren);
+    struct Case {
+        std::string id;
+        scheduler::Severity severity;
+        scheduler::AlertStatus status;
+        std::optional<std::string> tone;
+        std::optional<std::string> first;  // the tone's digest, nullopt: the words come first
+    };
+    const std::vector<Case> cases = {
+        {"extreme-actual", scheduler::Severity::Extreme, scheduler::AlertStatus::Actual, std::nullopt,
+         siren.sha256},
+        {"severe-actual", scheduler::Severity::Severe, scheduler::AlertStatus::Actual, std::nullopt,
+         chime.sha256},
+        {"extreme-drill", scheduler::Severity::Extreme, scheduler::AlertStatus::Exercise, std::nullopt,
+         chime.sha256},
+        {"asked-siren", scheduler::Severity::Minor, scheduler::AlertStatus::Actual, "siren", siren.sha256},
+        {"asked-chime", scheduler::Severity::Extreme, scheduler::AlertStatus::Actual, "chime", chime.sha256},
+        {"asked-none", scheduler::Severity::Extreme, scheduler::AlertStatus::Actual, "none", std::nullopt},
+    };
+    for (const auto& each : cases) {
+        INFO(each.id);
+        auto request = fixture.flood(each.status);
+        request.id = each.id;
+        request.severity = each.severity;
+        request.tone = each.tone;
+        fixture.sink.messages.clear();
+        const auto message = fixture.sent(request);
+        if (!each.first) {
+            REQUIRE(message.playlist.items.size() == 1);
+            CHECK(media_of(message.media, message.playlist.items[0].media)->type ==
+                  scheduler::MediaType::Text);
+            continue;
+        }
+        REQUIRE(message.playlist.items.size() == 2);
+        CHECK(message.playlist.items[0].media == *each.first);
+        const auto* tone = media_of(message.media, *each.first);
+        REQUIRE(tone != nullptr);
+        CHECK(tone->type == scheduler::MediaType::Audio);
+        CHECK(tone->has_audio);
+        CHECK(tone->duration == (*each.first == siren.sha256 ? siren.duration : chime.duration));
+        CHECK(media_of(message.media, message.playlist.items[1].media)->type == scheduler::MediaType::Text);
+        // Listed in the manifest like any media, for a device that lost its own copy.
+        const auto* entry = entry_of(message.manifest, *each.first);
+        REQUIRE(entry != nullptr);
+        CHECK(entry->size == media::alert_tone_wav(*each.first == siren.sha256 ? media::AlertTone::Siren
+                                                                               : media::AlertTone::Chime)
+                                 .size());
+    }
+    // One media row per tone, however many alerts ring it.
+    auto rows = fixture.store->read_value<std::vector<MediaRecord>>(
+        [](StoreTransaction& transaction) { return transaction.list_media({}); });
+    REQUIRE(rows);
+    CHECK(std::ranges::count_if(
+              *rows, [&](const MediaRecord& row) { return row.media.sha256 == chime.sha256; }) == 1);
+    CHECK(std::ranges::count_if(
+              *rows, [&](const MediaRecord& row) { return row.media.sha256 == siren.sha256; }) == 1);
+}
+
+TEST_CASE("an alert asking for a tone Bantin does not have is refused and nothing is stored",
+          "[alerts][tone]") {
+    AlertsFixture fixture{true};
+    auto request = fixture.flood();
+    request.tone = "bell";
+    auto refused = fixture.service.create(fixture.operator_one, request);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::InvalidInput);
+    CHECK_THAT(refused.error().detail, Catch::Contains("chime, siren hoặc none"));
+    CHECK(fixture.sink.messages.empty());
+    auto alerts = fixture.service.active();
+    REQUIRE(alerts);
+    CHECK(alerts->empty());
 }

@@ -4,7 +4,8 @@
 // create() takes zones (or all), severity, headline, text, an optional media file and an
 // expiry. The text becomes a text notice like those of the media API: its words (headline and
 // text) stored content-addressed, linked to their speech (SpeechRenderer: espeak-ng through
-// media/speech). The alert's playlist is [text notice, media]; its message carries the text,
+// media/speech). The alert's playlist is [tone, text notice, media] (the tone: the built-in chime
+// or siren of media/alert_tone.hpp, which every player carries); its message carries the text,
 // the speech and their link, so screens show the text and speakers speak it
 // (protocol::speak_text_notices). A live alert (CAP status Actual) waits for a second operator's
 // confirm() unless AlertServiceOptions::one_person_live_alerts; an exercise (CAP Exercise) goes
@@ -31,6 +32,7 @@
 #include "bantin/common/error.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/store.hpp"
+#include "bantin/media/alert_tone.hpp"
 #include "bantin/media/speech.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/protocol/keys.hpp"
@@ -83,7 +85,13 @@ struct AlertRequest {
     // Alerts this one replaces; ids no alert has are dropped (an update of a message never
     // imported is a new alert).
     std::vector<std::string> replaces;
+    // The built-in tone played before the words (media/alert_tone.hpp): "chime", "siren" or
+    // "none". Absent: the siren for an actual extreme alert, else the chime (docs/alerts.md).
+    std::optional<std::string> tone;
 };
+
+// The tone an alert plays first (nullopt: none), or InvalidInput naming the three choices.
+Result<std::optional<media::AlertTone>> alert_tone_for(const AlertRequest& request);
 
 struct AlertServiceOptions {
     bool one_person_live_alerts = false;

@@ -83,6 +83,10 @@ public:
     LocalInterlocks interlocks() const { return m_book.interlocks(m_options.interlocks); }
     const LocalInterlocks& device_interlocks() const { return m_options.interlocks; }
     const std::vector<protocol::AlertMessage>& live() const { return m_book.live(); }
+    // The live alerts as the plan plays them: one that waited for its media starts its first
+    // pass when they were ready (its tone and words whole), not at its issue time, which would
+    // cut the pass by the wait. Restored alerts keep their issue time.
+    std::vector<protocol::AlertMessage> playing() const;
     std::size_t held() const { return m_book.held().size(); }
     void add_pins(std::set<std::string>& pins) const;
     // The device's own file standing in for `sha256` (an alert's speech made here), if any.
@@ -103,6 +107,8 @@ private:
     PlayerState& m_state;
     std::map<std::string, MonotonicTime> m_arrived;  // alert id -> when it arrived
     std::set<std::string> m_words_tried;             // alert ids whose words were made (or tried)
+    std::set<std::string> m_waiting;                 // alert ids that arrived with media missing
+    std::map<std::string, TimePoint> m_ready_at;     // alert id -> when a waiting one could play
     std::map<std::string, std::string, std::less<>> m_substitutes;  // controller's digest -> device's
 };
 
