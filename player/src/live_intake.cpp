@@ -1,5 +1,6 @@
 #include "bantin/player/live_intake.hpp"
 
+#include "bantin/media/alert_tone.hpp"
 #include "bantin/media/sha256.hpp"
 
 #include <spdlog/spdlog.h>
@@ -15,10 +16,6 @@ namespace {
 constexpr std::size_t max_closed = 256;
 
 }  // namespace
-
-std::optional<LiveChime> live_chime() {
-    return std::nullopt;
-}
 
 LiveIntake::LiveIntake(const Clock& clock, DeviceHealth& health, Options options)
     : m_clock(clock), m_health(health), m_options(std::move(options)) {}
@@ -109,8 +106,14 @@ std::optional<LiveChannel> LiveIntake::channel() const {
     if (best == nullptr)
         return std::nullopt;
     const auto& start = best->start;
-    return LiveChannel{start.id,         start.level,  start.url, media::sha256_hex(start.url),
-                       start.started_at, start.ends_at};
+    const auto& chime = media::alert_tone_media(media::AlertTone::Chime);
+    LiveChannel channel{start.id,         start.level,   start.url, media::sha256_hex(start.url),
+                        start.started_at, start.ends_at, {},        Duration{0}};
+    if (m_options.chime) {
+        channel.chime = chime.sha256;
+        channel.chime_length = chime.duration;
+    }
+    return channel;
 }
 
 Duration LiveIntake::time_until_next(Duration ceiling) const {

@@ -103,9 +103,49 @@ Result<std::vector<scheduler::TimelineEntry>> Plan::entries(TimePoint from, Time
                     return candidate.status == scheduler::AlertStatus::Exercise;
             return false;
         });
+    if (m_live->level != scheduler::Level::Emergency) {
+        // The device's own quiet hours ([safety]) hold for a channel below emergency, as they do
+        // for campaigns: a channel left open overnight, or opened on the wrong zone, stays silent.
+        auto quiet = scheduler::Resolver::local_quiet_hours(m_device, from, std::max(to, m_live->end));
+        if (!quiet)
+            return std::unexpected(quiet.error());
+        laid = silence_live(std::move(laid), *quiet);
+    }
     std::erase_if(
         laid, [&](const scheduler::TimelineEntry& entry) { return entry.end <= from || entry.start >= to; });
     return laid;
+}
+
+std::vector<scheduler::TimelineEntry> silence_live(
+    std::vector<scheduler::TimelineEntry> timeline,
+    const std::vector<std::pair<TimePoint, TimePoint>>& quiet) {
+    if (quiet.empty())
+        return timeline;
+    std::vector<scheduler::TimelineEntry> kept;
+    for (auto& entry : timeline) {
+        if (entry.source_kind != scheduler::SourceKind::Live) {
+            kept.push_back(std::move(entry));
+            continue;
+        }
+        TimePoint from = entry.start;
+        for (const auto& [quiet_start, quiet_end] : quiet) {
+            if (quiet_end <= from || quiet_start >= entry.end)
+                continue;
+            if (quiet_start > from) {
+                auto before = entry;
+                before.start = from;
+                before.end = quiet_start;
+                before.ending = scheduler::Ending::Cut;
+                kept.push_back(before);
+            }
+            from = std::max(from, quiet_end);
+        }
+        if (from < entry.end) {
+            entry.start = from;
+            kept.push_back(std::move(entry));
+        }
+    }
+    return kept;
 }
 
 std::vector<scheduler::TimelineEntry> overlay_live(
@@ -158,6 +198,19 @@ std::vector<scheduler::TimelineEntry> overlay_live(
         entry.source_id = live.id;
         entry.item_index = 0;
         entry.media = live.media;
+        // The chime rings first (item 1 of the channel, as its own proof), then the voice.
+        const TimePoint chime_end = live.start + live.chime_length;
+        if (!live.chime.empty() && start == live.start && chime_end < end) {
+            TimelineEntry chime = entry;
+            chime.end = chime_end;
+            chime.item_index = 1;
+            chime.media = live.chime;
+            chime.reason = scheduler::Reason::Live;
+            chime.ending = scheduler::Ending::Completed;
+            chime.due = start;
+            laid.push_back(chime);
+            entry.start = chime_end;
+        }
         entry.reason = scheduler::Reason::Live;
         entry.ending = ending;
         entry.due = start;
@@ -279,8 +332,12 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         // relay's filler has).
         const scheduler::MediaRef* stream = plan.stream(entry.media);
         std::optional<std::filesystem::path> path;
-        if (entry.source_kind == scheduler::SourceKind::Live && live != nullptr &&
-            live->id == entry.source_id)
+        const bool chime = entry.source_kind == scheduler::SourceKind::Live && live != nullptr &&
+                           live->id == entry.source_id && !live->chime.empty() && entry.media == live->chime;
+        if (chime)
+            path = locate(entry.media);
+        else if (entry.source_kind == scheduler::SourceKind::Live && live != nullptr &&
+                 live->id == entry.source_id)
             path = std::filesystem::path(live->url);
         else if (stream != nullptr)
             path = std::filesystem::path(*stream->url);
@@ -295,7 +352,9 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         item.entry_id = "e" + std::to_string(m_next++);
         item.type = plan.media_type(entry.media).value_or(scheduler::MediaType::Video);
         item.location = path->string();
-        if (entry.source_kind == scheduler::SourceKind::Live) {
+        if (chime) {
+            item.type = scheduler::MediaType::Audio;
+        } else if (entry.source_kind == scheduler::SourceKind::Live) {
             item.type = scheduler::MediaType::Stream;
             item.live = true;
         } else if (stream != nullptr) {

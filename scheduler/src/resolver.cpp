@@ -584,6 +584,32 @@ Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimeP
     return timeline;
 }
 
+Result<std::vector<std::pair<TimePoint, TimePoint>>> Resolver::local_quiet_hours(const Device& device,
+                                                                                 TimePoint from,
+                                                                                 TimePoint to) {
+    const std::string& name = device.local_time_zone.empty() ? device.time_zone : device.local_time_zone;
+    const date::time_zone* zone = find_time_zone(name);
+    if (zone == nullptr) {
+        return fail(Errc::InvalidInput, "device " + device.id + ": unknown time zone \"" + name + "\"");
+    }
+    std::vector<std::pair<TimePoint, TimePoint>> quiet;
+    if (device.local_quiet_hours.empty() || to <= from) {
+        return quiet;
+    }
+    const auto every_day = [](date::local_days) { return true; };
+    std::vector<Interval> found;
+    for (LocalDay day = local_day_of(*zone, from); day.start < to;
+         day = local_day(*zone, day.day + date::days{1})) {
+        const auto occurrences = window_occurrences(*zone, day, device.local_quiet_hours, every_day);
+        found.insert(found.end(), occurrences.intervals().begin(), occurrences.intervals().end());
+    }
+    const IntervalSet clipped = IntervalSet(std::move(found)).intersect(IntervalSet{{{from, to}}});
+    for (const auto& interval : clipped.intervals()) {
+        quiet.emplace_back(interval.start, interval.end);
+    }
+    return quiet;
+}
+
 Result<int> Resolver::volume_at(const Device& device, TimePoint at) {
     const date::time_zone* zone = find_time_zone(device.time_zone);
     if (zone == nullptr) {

@@ -28,7 +28,8 @@ TimelineEntry entry(SourceKind kind, std::string_view id, Duration from, Duratio
 }
 
 player::LiveChannel channel(Level level, Duration from, Duration to) {
-    return {"live-1", level, "http://icecast.test:8000/live-1.mp3", "live-media", t0 + from, t0 + to};
+    return {"live-1", level,      "http://icecast.test:8000/live-1.mp3", "live-media", t0 + from, t0 + to,
+            {},       Duration{0}};
 }
 
 Level level_of(std::string_view campaign) {
@@ -111,4 +112,61 @@ TEST_CASE(
                                               entry(SourceKind::Campaign, "cp-priority", 5s, 30s)};
     const auto out = laid(timeline, live);
     CHECK(out == timeline);
+}
+
+TEST_CASE("live overlay: the chime rings at the channel's start, then the voice", "[player][live]") {
+    auto live = channel(Level::Priority, 10s, 40s);
+    live.chime = "chime-media";
+    live.chime_length = 1600ms;
+    const auto out = laid({entry(SourceKind::Campaign, "cp-normal", 0s, 50s)}, live);
+    REQUIRE(out.size() == 4);
+    CHECK(out[0].end == t0 + 10s);
+    CHECK(out[1].source_kind == SourceKind::Live);
+    CHECK(out[1].source_id == "live-1");
+    CHECK(out[1].media == "chime-media");
+    CHECK(out[1].item_index == 1);
+    CHECK(out[1].start == t0 + 10s);
+    CHECK(out[1].end == t0 + 11600ms);
+    CHECK(out[2].media == "live-media");
+    CHECK(out[2].item_index == 0);
+    CHECK(out[2].start == t0 + 11600ms);
+    CHECK(out[2].end == t0 + 40s);
+    CHECK(out[3].start == t0 + 40s);
+
+    SECTION("a live alert holding the channel's start has its own tone: no chime after it") {
+        const auto held = laid({entry(SourceKind::Alert, "al-flood", 5s, 20s)}, live);
+        REQUIRE(held.size() == 2);
+        CHECK(held[0].source_id == "al-flood");
+        CHECK(held[1].media == "live-media");
+        CHECK(held[1].start == t0 + 20s);
+    }
+    SECTION("a channel shorter than its chime is only the voice") {
+        auto brief = channel(Level::Priority, 10s, 11s);
+        brief.chime = "chime-media";
+        brief.chime_length = 1600ms;
+        const auto only = laid({}, brief);
+        REQUIRE(only.size() == 1);
+        CHECK(only[0].media == "live-media");
+    }
+}
+
+TEST_CASE("live overlay: quiet hours take a live entry out and leave the rest", "[player][live]") {
+    auto live_entry = entry(SourceKind::Live, "live-1", 10s, 40s);
+    const auto campaign = entry(SourceKind::Campaign, "cp-normal", 40s, 50s);
+    const auto out =
+        player::silence_live({live_entry, campaign}, {{t0 + 15s, t0 + 20s}, {t0 + 30s, t0 + 45s}});
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].start == t0 + 10s);
+    CHECK(out[0].end == t0 + 15s);
+    CHECK(out[0].ending == scheduler::Ending::Cut);
+    CHECK(out[1].start == t0 + 20s);
+    CHECK(out[1].end == t0 + 30s);
+    CHECK(out[1].ending == scheduler::Ending::Cut);
+    CHECK(out[2].source_id == "cp-normal");  // quiet hours are the resolver's business for campaigns
+    CHECK(out[2].start == t0 + 40s);
+    const auto whole_night = player::silence_live({live_entry}, {{t0, t0 + 1h}});
+    CHECK(whole_night.empty());
+    const auto untouched = player::silence_live({live_entry}, {});
+    REQUIRE(untouched.size() == 1);
+    CHECK(untouched[0] == live_entry);
 }

@@ -5,6 +5,7 @@
 // busy machine cannot change the outcome. The media are put in the content store beforehand
 // (fetching is media/'s tests and the daemon itests' business).
 
+#include "bantin/media/alert_tone.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/store.hpp"
 #include "bantin/player/daemon.hpp"
@@ -762,8 +763,10 @@ TEST_CASE("sim: an exercise alert keeps the scheduled volume, and max_volume cap
     CHECK(sim.renderer().volumes().back() == 60);
 }
 
-TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with words the device makes",
-          "[player][daemon][sim][alerts]") {
+TEST_CASE(
+    "sim: an alert whose words cannot be fetched sounds its siren from the device's own copy, then "
+    "shows and speaks words the device makes",
+    "[player][daemon][sim][alerts]") {
     Sim sim;
     const auto red = sim.media("red image");
     sim.options().config.safety.alert_words_after = 3s;
@@ -796,20 +799,33 @@ TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with 
     speech.sha256 = their_speech;
     speech.type = scheduler::MediaType::Audio;
     speech.duration = Duration{4000};
-    message.media = {text, speech};
+    // The siren first, as the controller names it for an extreme alert: the device never
+    // downloads it (staged in its cache at start).
+    const auto& siren_tone = media::alert_tone_media(media::AlertTone::Siren);
+    scheduler::MediaRef siren;
+    siren.sha256 = siren_tone.sha256;
+    siren.type = scheduler::MediaType::Audio;
+    siren.duration = siren_tone.duration;
+    siren.has_audio = true;
+    message.media = {siren, text, speech};
     message.playlist.id = "pl-alert";
-    message.playlist.items = {{notice_sha, std::nullopt, 1}};
-    message.manifest = {{notice_sha, notice.size(), scheduler::MediaType::Text, Duration{4000},
-                         "http://127.0.0.1:1/media/" + notice_sha},
-                        {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
-                         "http://127.0.0.1:1/media/" + their_speech}};
+    message.playlist.items = {{siren.sha256, std::nullopt, 1}, {notice_sha, std::nullopt, 1}};
+    message.manifest = {
+        {siren.sha256, media::alert_tone_wav(media::AlertTone::Siren).size(), scheduler::MediaType::Audio,
+         siren_tone.duration, "http://127.0.0.1:1/media/" + siren.sha256},
+        {notice_sha, notice.size(), scheduler::MediaType::Text, Duration{4000},
+         "http://127.0.0.1:1/media/" + notice_sha},
+        {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
+         "http://127.0.0.1:1/media/" + their_speech}};
     sim.send(message);
     sim.run_for(1s);
     CHECK(sim.current_media() == red.sha256);  // the alert waits for the controller's files
 
     sim.run_for(2500ms);  // past alert_speech_after_s: the device makes them
     REQUIRE(sim.renderer().loads().size() > loads_before);
-    std::optional<std::string> spoken;  // the slide's speech track
+    CHECK(sim.current_media() == siren.sha256);  // from the device's own cache
+    sim.run_for(6500ms);                         // the 6 s siren, then the words
+    std::optional<std::string> spoken;           // the slide's speech track
     for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
         if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
             spoken = track;
@@ -821,11 +837,15 @@ TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with 
     wav.read(riff.data(), 4);
     CHECK(riff == "RIFF");
 
-    sim.run_for(10s);
+    sim.run_for(16s);
     std::vector<protocol::ProofOfPlayRow> alert_rows;
+    std::vector<protocol::ProofOfPlayRow> siren_rows;
     for (const auto& [seq, row] : sim.rows())
         if (row.source == protocol::SourceKind::Alert)
-            alert_rows.push_back(row);
+            (row.media == siren.sha256 ? siren_rows : alert_rows).push_back(row);
+    REQUIRE_FALSE(siren_rows.empty());
+    CHECK(siren_rows.front().outcome == protocol::Outcome::Completed);
+    CHECK(siren_rows.front().duration_ms == 6000);
     REQUIRE(alert_rows.size() >= 2);
     for (const auto& row : alert_rows) {
         CHECK(row.media == notice_sha);  // the notice the controller sent, made here
@@ -884,11 +904,16 @@ TEST_CASE("sim: a relay plays the station's URL, its filler while the source is 
 
 namespace {
 
+const std::string& live_chime_sha() {
+    return media::alert_tone_media(media::AlertTone::Chime).sha256;
+}
+
+// The rows of a channel's voice (its chime has rows of its own, item 1).
 std::vector<protocol::ProofOfPlayRow> live_rows(
     const std::map<std::uint64_t, protocol::ProofOfPlayRow>& rows) {
     std::vector<protocol::ProofOfPlayRow> live;
     for (const auto& [seq, row] : rows)
-        if (row.source == protocol::SourceKind::Live)
+        if (row.source == protocol::SourceKind::Live && row.media != live_chime_sha())
             live.push_back(row);
     return live;
 }
@@ -913,6 +938,9 @@ TEST_CASE(
     const auto start = sim.live(scheduler::Level::Priority, 1h);
     sim.send(start);
     sim.run_for(100ms);
+    // The built-in chime first (staged in the cache at start), then the voice.
+    CHECK(sim.current_media() == live_chime_sha());
+    sim.run_for(1600ms);
     CHECK(sim.current_media() == "live-1.mp3");
     REQUIRE(loads_of(sim.renderer(), start.url) == 1);
     const auto& load = sim.renderer().loads().back();
@@ -937,6 +965,14 @@ TEST_CASE(
     CHECK(live[0].outcome == protocol::Outcome::Interrupted);
     CHECK(live[0].duration_ms >= 5000);
     CHECK_FALSE(sim.daemon().status().last_error);
+    std::vector<protocol::ProofOfPlayRow> chimes;
+    for (const auto& [seq, row] : sim.rows())
+        if (row.media == live_chime_sha())
+            chimes.push_back(row);
+    REQUIRE(chimes.size() == 1);
+    CHECK(chimes[0].source == protocol::SourceKind::Live);
+    CHECK(chimes[0].source_id == "live-1");
+    CHECK(chimes[0].outcome == protocol::Outcome::Completed);
 }
 
 TEST_CASE("sim: a live channel preempts only what its level outranks", "[player][daemon][sim][live]") {
@@ -954,7 +990,7 @@ TEST_CASE("sim: a live channel preempts only what its level outranks", "[player]
     CHECK(sim.current_media() == red.sha256);
     const auto urgent = sim.live(scheduler::Level::Emergency, 1h, "live-urgent");
     sim.send(urgent);
-    sim.run_for(1s);
+    sim.run_for(2s);
     CHECK(sim.current_media() == "live-urgent.mp3");  // the higher of the two open channels
     CHECK(loads_of(sim.renderer(), normal.url) == 0);
     sim.send(sim.live_end(urgent));
@@ -972,7 +1008,7 @@ TEST_CASE("sim: a live alert outranks an emergency live channel, which comes bac
     sim.run_for(1s);
     const auto start = sim.live(scheduler::Level::Emergency, 1h);
     sim.send(start);
-    sim.run_for(1s);
+    sim.run_for(2s);
     CHECK(sim.current_media() == "live-1.mp3");
     auto alert = sim.alert(siren, 1h);
     alert.alert.repeat.count = 1;  // one 2 s pass
@@ -1009,7 +1045,7 @@ TEST_CASE("sim: a live channel whose source stops is tried again, then the devic
     sim.run_for(1s);
     const auto start = sim.live(scheduler::Level::Priority, 1h);
     sim.send(start);
-    sim.run_for(2s);
+    sim.run_for(3600ms);  // the chime, then 2 s of the voice
     REQUIRE(sim.current_media() == "live-1.mp3");
     sim.renderer().finish();  // the mount ends: EOF long before the channel's end
     sim.run_for(100ms);
@@ -1056,4 +1092,25 @@ TEST_CASE("sim: a live start for another zone or signed by an unknown key is ref
           static_cast<std::size_t>(
               std::count_if(sim.renderer().loads().begin(), sim.renderer().loads().end(),
                             [](const auto& load) { return !load.request.location.starts_with("http"); })));
+}
+
+TEST_CASE(
+    "sim: a priority live channel stays silent in the device's local quiet hours, an emergency one sounds",
+    "[player][daemon][sim][safety][live]") {
+    Sim sim;
+    // 20:26 UTC is 03:26 in Tân Uyên: inside the device's own 22:30-05:00.
+    sim.options().config.safety.quiet_hours = {config::DailyWindow{22 * 60 + 30, 5 * 60}};
+    sim.options().config.safety.time_zone = "Asia/Ho_Chi_Minh";
+    sim.start();
+    const auto priority = sim.live(scheduler::Level::Priority, 1h, "live-night");
+    sim.send(priority);
+    sim.run_for(5s);
+    CHECK(loads_of(sim.renderer(), priority.url) == 0);
+    CHECK(sim.played_media().empty());
+    sim.send(sim.live_end(priority));
+    const auto emergency = sim.live(scheduler::Level::Emergency, 1h, "live-flood");
+    sim.send(emergency);
+    sim.run_for(3s);
+    CHECK(sim.current_media() == "live-flood.mp3");
+    CHECK(loads_of(sim.renderer(), emergency.url) == 1);
 }

@@ -35,14 +35,6 @@
 
 namespace bantin::player {
 
-// What plays before a live channel is heard: a short chime file and its length. None today:
-// the built-in chime is staged on the device by another part; live_chime() is where it is found.
-struct LiveChime {
-    std::filesystem::path file;
-    Duration length{0};
-};
-std::optional<LiveChime> live_chime();
-
 class LiveIntake {
 public:
     struct Options {
@@ -51,6 +43,8 @@ public:
         int retries = 3;
         Duration retry_wait{1000};
         Duration heard_enough{10000};
+        // The built-in chime (media/alert_tone.hpp, staged in the cache) rings before the channel.
+        bool chime = true;
     };
     LiveIntake(const Clock& clock, DeviceHealth& health, Options options);
 

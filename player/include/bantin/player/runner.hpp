@@ -68,6 +68,10 @@ struct LiveChannel {
     std::string media;  // what proof rows name: the sha256 of `url`
     TimePoint start;
     TimePoint end;
+    // Played from `start` before the channel is heard (the built-in chime's digest and length);
+    // empty: none. The channel itself then starts chime_length later.
+    std::string chime;
+    Duration chime_length{0};
     bool operator==(const LiveChannel&) const = default;
 };
 
@@ -135,6 +139,12 @@ std::vector<scheduler::TimelineEntry> overlay_live(
     const std::vector<scheduler::TimelineEntry>& timeline, const LiveChannel& live,
     const std::function<scheduler::Level(std::string_view campaign)>& level_of,
     const std::function<bool(std::string_view alert)>& exercise);
+
+// The live entries of `timeline` with the device's quiet hours taken out (a live entry across
+// one is cut at its start and goes on at its end); other entries untouched. Plan::entries applies
+// it to a channel below emergency.
+std::vector<scheduler::TimelineEntry> silence_live(std::vector<scheduler::TimelineEntry> timeline,
+                                                   const std::vector<std::pair<TimePoint, TimePoint>>& quiet);
 
 // Turns entries into engine items, numbering them e1, e2, ... and remembering their facts.
 // `locate` returns the verified file of a digest, or nothing if it is not on disk (the entry

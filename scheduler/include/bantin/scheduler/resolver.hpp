@@ -90,6 +90,12 @@ public:
     // The volume (percent) the device's schedule asks for at `at`.
     static Result<int> volume_at(const Device& device, TimePoint at);
 
+    // The device's local quiet hours (Device::local_quiet_hours, read in local_time_zone, else
+    // its time_zone) that overlap [from, to), clipped to it, ordered and merged.
+    static Result<std::vector<std::pair<TimePoint, TimePoint>>> local_quiet_hours(const Device& device,
+                                                                                  TimePoint from,
+                                                                                  TimePoint to);
+
     const Model& model() const;
 
 private:
