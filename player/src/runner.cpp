@@ -1,5 +1,7 @@
 #include "bantin/player/runner.hpp"
 
+#include "bantin/media/alert_tone.hpp"
+
 #include "bantin/protocol/speech_link.hpp"
 
 #include <algorithm>
@@ -244,6 +246,8 @@ Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) c
         needed.insert(std::string(entry.media));
         if (auto speech = speech_under_slide(entry.media))
             needed.insert(std::move(*speech));
+        if (auto notice = notice_under_tone(entry))
+            needed.insert(std::move(*notice));
     }
     return needed;
 }
@@ -295,6 +299,30 @@ std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) con
     if (!known)
         return std::nullopt;
     return *text->speech;
+}
+
+std::optional<std::string> Plan::notice_under_tone(const scheduler::TimelineEntry& entry) const {
+    if (m_device.kind != scheduler::DeviceKind::Screen || entry.source_kind != scheduler::SourceKind::Alert)
+        return std::nullopt;
+    const bool tone = std::ranges::any_of(media::all_alert_tones, [&](media::AlertTone each) {
+        return media::alert_tone_media(each).sha256 == entry.media;
+    });
+    if (!tone)
+        return std::nullopt;
+    const auto& model = m_resolver.model();
+    const auto alert = std::ranges::find_if(
+        model.alerts, [&](const scheduler::Alert& candidate) { return candidate.id == entry.source_id; });
+    if (alert == model.alerts.end())
+        return std::nullopt;
+    const auto playlist = std::ranges::find_if(model.playlists, [&](const scheduler::Playlist& candidate) {
+        return candidate.id == alert->playlist;
+    });
+    if (playlist == model.playlists.end())
+        return std::nullopt;
+    for (const auto& item : playlist->items)
+        if (media_type(item.media) == scheduler::MediaType::Text)
+            return item.media;
+    return std::nullopt;
 }
 
 bool Plan::plays_on(const scheduler::TimelineEntry& entry) const {
@@ -366,7 +394,18 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                 }
             }
         }
-        if (item.type == scheduler::MediaType::Text && plan.device().kind == scheduler::DeviceKind::Screen) {
+        if (auto notice = plan.notice_under_tone(entry)) {
+            // An alert's tone on a screen: its notice shows while the tone sounds (when the notice
+            // is on disk; else the tone plays alone, as on a loudspeaker).
+            if (auto notice_path = locate(*notice)) {
+                std::ifstream in(*notice_path, std::ios::binary);
+                item.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+                item.audio_location = item.location;
+                item.location.clear();
+                item.type = scheduler::MediaType::Text;
+            }
+        } else if (item.type == scheduler::MediaType::Text &&
+                   plan.device().kind == scheduler::DeviceKind::Screen) {
             // A text notice's content-addressed file is its UTF-8 text: the engine renders it
             // (NoticeRenderer) when the location is empty; mpv cannot play a text file.
             std::ifstream in(*path, std::ios::binary);

@@ -823,9 +823,19 @@ TEST_CASE(
 
     sim.run_for(2500ms);  // past alert_speech_after_s: the device makes them
     REQUIRE(sim.renderer().loads().size() > loads_before);
-    CHECK(sim.current_media() == siren.sha256);  // from the device's own cache
-    sim.run_for(6500ms);                         // the 6 s siren, then the words
-    std::optional<std::string> spoken;           // the slide's speech track
+    REQUIRE(sim.daemon().status().now_playing);
+    CHECK(sim.daemon().status().now_playing->media == siren.sha256);  // from the device's own cache
+    // On a screen the siren sounds under the alert's notice: the words show from the first second.
+    bool siren_under_notice = false;
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i) {
+        const auto& load = sim.renderer().loads()[i];
+        if (auto track = load.option("audio-files-append");
+            track && std::filesystem::path(*track).filename() == siren.sha256)
+            siren_under_notice = load.request.location.ends_with(".png");
+    }
+    CHECK(siren_under_notice);
+    sim.run_for(6500ms);                // the 6 s siren, then the words
+    std::optional<std::string> spoken;  // the slide's speech track
     for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
         if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
             spoken = track;
