@@ -160,6 +160,7 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.duration_ms = static_cast<std::int64_t>(
             std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         stored.note = row.note;
+        stored.relay = row.relay;
         queued.rows.push_back(std::move(stored));
     }
     m_epochs[batch.device] = batch.install_epoch;

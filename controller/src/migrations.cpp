@@ -249,6 +249,18 @@ ALTER TABLE alerts ADD COLUMN replaces_json TEXT NOT NULL DEFAULT '[]' CHECK (js
 ALTER TABLE media ADD COLUMN url TEXT CHECK (url IS NULL OR (type = 'stream' AND length(url) BETWEEN 1 AND 2048));
 ALTER TABLE media ADD COLUMN filler TEXT REFERENCES media(sha256) CHECK (filler IS NULL OR type = 'stream');
 )sql"},
+    {7, "proof of play: a relay's relayed and filler time and its source losses",
+     R"sql(
+-- A relay's figures, as its player sent them: the milliseconds the station was heard, those the
+-- filler played while the source was down, and how often the source stopped. All three or none:
+-- NULL on every other row, on rows stored before this version and from players that do not
+-- send them.
+ALTER TABLE proof_of_play ADD COLUMN relayed_ms INTEGER CHECK (relayed_ms IS NULL OR relayed_ms >= 0);
+ALTER TABLE proof_of_play ADD COLUMN filler_ms INTEGER
+    CHECK ((filler_ms IS NULL) = (relayed_ms IS NULL) AND (filler_ms IS NULL OR filler_ms >= 0));
+ALTER TABLE proof_of_play ADD COLUMN source_losses INTEGER
+    CHECK ((source_losses IS NULL) = (relayed_ms IS NULL) AND (source_losses IS NULL OR source_losses >= 0));
+)sql"},
 };
 
 }  // namespace

@@ -93,7 +93,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
         REQUIRE(schema_version(old).value() ==
-                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url) follow
+                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url), 7 (relay figures) follow
         // An alert stored at version 2, before alerts could replace others.
         REQUIRE(old.execute(
             "INSERT INTO alerts (id, zones_json, all_zones, severity, status, issued_at, expires_at, "
@@ -164,6 +164,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
     row.media = std::string(64, 'a');
     row.duration_ms = 14'500;
     row.note = "audio: unavailable";
+    row.relay = protocol::RelayFigures{13'000, 1'500, 1};
     auto progress = (*store)->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
         return transaction.insert_proof_of_play({&row, 1}, clock.wall());
     });
@@ -180,8 +181,10 @@ TEST_CASE("a database at an older schema version is migrated through every later
     CHECK(old_play.outcome == PlayOutcome::Completed);
     CHECK_FALSE(old_play.duration_ms);
     CHECK(old_play.note.empty());
+    CHECK_FALSE(old_play.relay);  // stored before version 7: no relay figures
     CHECK(new_play.duration_ms == std::int64_t{14'500});
     CHECK(new_play.note == "audio: unavailable");
+    CHECK(new_play.relay == protocol::RelayFigures{13'000, 1'500, 1});
     sqlite::Database migrated = open_raw(directory.file("c.db"));
     CHECK(schema_version(migrated).value() == current_schema_version());
 }

@@ -161,6 +161,10 @@ struct ProofOfPlayRow {
     // The device's remark on the play (protocol::audio_unavailable_note on a play shown without
     // sound); empty when none, and for rows stored before schema version 4.
     std::string note;
+    // A relay's figures (the station's time, the filler's, the source's losses): a stream
+    // item's row from a player that sends them; nullopt otherwise and for rows stored before
+    // schema version 7.
+    std::optional<protocol::RelayFigures> relay;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
