@@ -261,6 +261,18 @@ ALTER TABLE proof_of_play ADD COLUMN filler_ms INTEGER
 ALTER TABLE proof_of_play ADD COLUMN source_losses INTEGER
     CHECK ((source_losses IS NULL) = (relayed_ms IS NULL) AND (source_losses IS NULL OR source_losses >= 0));
 )sql"},
+    {8, "proof of play: a live broadcast's rows name their channel in a column of their own",
+     R"sql(
+-- The live channel a row of source `live` played ('' on every other row). Before this version
+-- such rows stored the channel id in alert_id, as if they were alerts: a row whose alert_id is
+-- a live channel the audit log knows (entity 'live', written when the channel opened) and no
+-- alert's id is moved here.
+ALTER TABLE proof_of_play ADD COLUMN live_id TEXT NOT NULL DEFAULT '';
+UPDATE proof_of_play SET live_id = alert_id, alert_id = ''
+ WHERE alert_id <> ''
+   AND alert_id IN (SELECT entity_id FROM audit_log WHERE entity_type = 'live')
+   AND alert_id NOT IN (SELECT id FROM alerts);
+)sql"},
 };
 
 }  // namespace

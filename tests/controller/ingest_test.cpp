@@ -391,3 +391,45 @@ TEST_CASE("a batch with hostile relay figures is dropped whole and not acked", "
     CHECK(sink.on("bantin/v1/dev/loa-1/ack").empty());
     CHECK(stored_rows(fixture.path()) == 0);
 }
+
+TEST_CASE("a live broadcast's rows are filed under their channel, not as an alert's", "[ingest][live]") {
+    FleetFixture fixture;
+    fixture.add_device("loa-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "loa-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow live;
+    live.seq = 1;
+    live.source = protocol::SourceKind::Live;
+    live.source_id = "live-00112233aabbccdd";
+    live.media = std::string(64, 'f');
+    live.started_at = fixture.clock.wall();
+    live.ended_at = live.started_at + std::chrono::seconds{90};
+    live.duration_ms = 90'000;
+    protocol::ProofOfPlayRow alert = live;
+    alert.seq = 2;
+    alert.source = protocol::SourceKind::Alert;
+    alert.source_id = "canh-bao-bao";
+    protocol::ProofOfPlayRow campaign = live;
+    campaign.seq = 3;
+    campaign.source = protocol::SourceKind::Campaign;
+    campaign.source_id = "camp-1";
+    batch.rows = {live, alert, campaign};
+    REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/loa-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(last_ack(sink, "loa-1", fixture.trusted()) == 3);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    auto rows = (*query)->plays_between(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 3);
+    CHECK((*rows)[0].live == "live-00112233aabbccdd");
+    CHECK((*rows)[0].alert.empty());
+    CHECK((*rows)[0].campaign.empty());
+    CHECK((*rows)[1].alert == "canh-bao-bao");
+    CHECK((*rows)[1].live.empty());
+    CHECK((*rows)[2].campaign == "camp-1");
+    CHECK((*rows)[2].live.empty());
+}

@@ -147,10 +147,13 @@ struct ProofOfPlayRow {
     std::string device;
     std::int64_t install_epoch = 0;
     std::int64_t seq = 0;
-    std::string campaign;  // "" for alerts and fillers
+    std::string campaign;  // "" for alerts, live broadcasts and fillers
     std::string alert;     // "" unless an alert was played
-    int item = 0;          // index in the playlist
-    std::string media;     // sha256
+    // A live channel's id (source `live`: an operator's broadcast, LiveStart); "" otherwise.
+    // Rows of schema versions before 8 kept it in `alert`; migration 8 moved them here.
+    std::string live;
+    int item = 0;       // index in the playlist
+    std::string media;  // sha256
     TimePoint started;
     TimePoint ended;
     PlayOutcome outcome = PlayOutcome::Completed;
