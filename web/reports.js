@@ -41,13 +41,14 @@ export async function render(container) {
           h('td', { text: percent(item.ratio) }),
           h('td', {}, item.under_delivered ? badge('under-delivered', 'warn') : badge('ok', 'ok'))));
       const playRows = plays.items.map((item) => [item.campaign, item.day, item.zone, String(item.completed), String(item.cut_short ?? 0),
-        String(item.interrupted), String(item.failed), ((item.played_ms ?? 0) / 1000).toFixed(1), String(item.muted ?? 0)]);
+        String(item.interrupted), String(item.failed), ((item.played_ms ?? 0) / 1000).toFixed(1), String(item.muted ?? 0),
+        ((item.relayed_ms ?? 0) / 1000).toFixed(1), String(item.source_losses ?? 0)]);
       const uptimeRows = uptime.items.map((item) => [item.device, item.zone, item.online ? badge('online', 'ok') : badge('offline', 'bad'), formatAgo(item.last_seen), percent(item.uptime)]);
       clear(output,
         h('div', { class: 'panel' }, h('h3', { text: 'Planned vs delivered' }), csv('delivery'),
           table('Planned vs delivered per campaign', ['Campaign', 'Planned', 'Delivered', 'Ratio', ''], deliveryRows, 'No campaign was planned in this range.')),
         h('div', { class: 'panel' }, h('h3', { text: 'Plays per campaign' }), csv('plays'),
-          table('Plays per campaign, day and zone', ['Campaign', 'Day', 'Zone', 'Completed', 'Cut short', 'Interrupted', 'Failed', 'Played (s)', 'Muted'], playRows, 'No plays reported in this range.')),
+          table('Plays per campaign, day and zone', ['Campaign', 'Day', 'Zone', 'Completed', 'Cut short', 'Interrupted', 'Failed', 'Played (s)', 'Muted', 'Relayed (s)', 'Source losses'], playRows, 'No plays reported in this range.')),
         h('div', { class: 'panel' }, h('h3', { text: 'Device uptime' }), csv('uptime'),
           table('Uptime per device', ['Device', 'Zone', 'Now', 'Last seen', 'Uptime'], uptimeRows, 'No devices.')));
     } catch (error) {

@@ -211,7 +211,10 @@ nlohmann::ordered_json plays_json(const PlaysRow& row) {
             {"failed", row.failed},
             {"cut_short", row.cut_short},
             {"played_ms", row.played_ms},
-            {"muted", row.muted}};
+            {"muted", row.muted},
+            {"relayed_ms", row.relayed_ms},
+            {"filler_ms", row.filler_ms},
+            {"source_losses", row.source_losses}};
 }
 
 nlohmann::ordered_json delivery_json(const DeliveryRow& row) {

@@ -147,10 +147,11 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.device = batch.device;
         stored.install_epoch = epoch;
         stored.seq = static_cast<std::int64_t>(row.seq);
-        if (row.source == protocol::SourceKind::Campaign)
-            stored.campaign = row.source_id;
-        else
-            stored.alert = row.source_id;
+        switch (row.source) {
+            case protocol::SourceKind::Campaign: stored.campaign = row.source_id; break;
+            case protocol::SourceKind::Alert: stored.alert = row.source_id; break;
+            case protocol::SourceKind::Live: stored.live = row.source_id; break;
+        }
         stored.item = static_cast<int>(row.item_index);
         stored.media = row.media;
         stored.started = row.started_at;
@@ -160,6 +161,7 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
         stored.duration_ms = static_cast<std::int64_t>(
             std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         stored.note = row.note;
+        stored.relay = row.relay;
         queued.rows.push_back(std::move(stored));
     }
     m_epochs[batch.device] = batch.install_epoch;

@@ -249,6 +249,30 @@ ALTER TABLE alerts ADD COLUMN replaces_json TEXT NOT NULL DEFAULT '[]' CHECK (js
 ALTER TABLE media ADD COLUMN url TEXT CHECK (url IS NULL OR (type = 'stream' AND length(url) BETWEEN 1 AND 2048));
 ALTER TABLE media ADD COLUMN filler TEXT REFERENCES media(sha256) CHECK (filler IS NULL OR type = 'stream');
 )sql"},
+    {7, "proof of play: a relay's relayed and filler time and its source losses",
+     R"sql(
+-- A relay's figures, as its player sent them: the milliseconds the station was heard, those the
+-- filler played while the source was down, and how often the source stopped. All three or none:
+-- NULL on every other row, on rows stored before this version and from players that do not
+-- send them.
+ALTER TABLE proof_of_play ADD COLUMN relayed_ms INTEGER CHECK (relayed_ms IS NULL OR relayed_ms >= 0);
+ALTER TABLE proof_of_play ADD COLUMN filler_ms INTEGER
+    CHECK ((filler_ms IS NULL) = (relayed_ms IS NULL) AND (filler_ms IS NULL OR filler_ms >= 0));
+ALTER TABLE proof_of_play ADD COLUMN source_losses INTEGER
+    CHECK ((source_losses IS NULL) = (relayed_ms IS NULL) AND (source_losses IS NULL OR source_losses >= 0));
+)sql"},
+    {8, "proof of play: a live broadcast's rows name their channel in a column of their own",
+     R"sql(
+-- The live channel a row of source `live` played ('' on every other row). Before this version
+-- such rows stored the channel id in alert_id, as if they were alerts: a row whose alert_id is
+-- a live channel the audit log knows (entity 'live', written when the channel opened) and no
+-- alert's id is moved here.
+ALTER TABLE proof_of_play ADD COLUMN live_id TEXT NOT NULL DEFAULT '';
+UPDATE proof_of_play SET live_id = alert_id, alert_id = ''
+ WHERE alert_id <> ''
+   AND alert_id IN (SELECT entity_id FROM audit_log WHERE entity_type = 'live')
+   AND alert_id NOT IN (SELECT id FROM alerts);
+)sql"},
 };
 
 }  // namespace

@@ -58,6 +58,13 @@ std::string csv_field(std::string_view value) {
     return quoted + "\"";
 }
 
+// Milliseconds as seconds with three decimals ("58.059").
+std::string seconds_text(std::int64_t milliseconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", static_cast<double>(milliseconds) / 1000.0);
+    return text;
+}
+
 std::string ratio_text(double ratio) {
     char text[32];
     std::snprintf(text, sizeof text, "%.4f", ratio);
@@ -218,6 +225,11 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
         entry.zone = zone;
         if (row.duration_ms)
             entry.played_ms += *row.duration_ms;
+        if (row.relay) {
+            entry.relayed_ms += static_cast<std::int64_t>(row.relay->relayed_ms);
+            entry.filler_ms += static_cast<std::int64_t>(row.relay->filler_ms);
+            entry.source_losses += row.relay->source_losses;
+        }
         switch (row.outcome) {
             case PlayOutcome::Completed:
                 if (slots->ran_enough(row, earlier[index])) {
@@ -340,13 +352,15 @@ Result<std::vector<UptimeRow>> ReportService::uptime(ReportRange range) {
 
 std::string to_csv(const std::vector<PlaysRow>& rows) {
     std::ostringstream out;
-    out << "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n";
+    out << "Chiến dịch / campaign,Ngày / day,Khu vực / zone,Phát trọn / completed,Bị ngắt / interrupted,"
+           "Không phát được / failed,Phát thiếu / cut short,Giây đã phát / played seconds,"
+           "Không có tiếng / muted,Giây tiếp sóng / relayed seconds,Giây phát bù / filler seconds,"
+           "Lần mất nguồn / source losses\r\n";
     for (const auto& row : rows) {
-        char played[32];
-        std::snprintf(played, sizeof played, "%.3f", static_cast<double>(row.played_ms) / 1000.0);
         out << csv_field(row.campaign) << ',' << row.day << ',' << csv_field(row.zone) << ',' << row.completed
-            << ',' << row.interrupted << ',' << row.failed << ',' << row.cut_short << ',' << played << ','
-            << row.muted << "\r\n";
+            << ',' << row.interrupted << ',' << row.failed << ',' << row.cut_short << ','
+            << seconds_text(row.played_ms) << ',' << row.muted << ',' << seconds_text(row.relayed_ms) << ','
+            << seconds_text(row.filler_ms) << ',' << row.source_losses << "\r\n";
     }
     return out.str();
 }

@@ -22,8 +22,9 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
     auto insert = m_database.prepare(
         "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
-        "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note, relayed_ms, "
+        "filler_ms, source_losses, live_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert)
         return std::unexpected(insert.error());
     for (const ProofOfPlayRow& row : rows) {
@@ -37,9 +38,15 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         if (added)
             progress.push_back(ProofProgress{row.device, row.install_epoch, 0, 0, {}, 0});
         insert->reset();
+        std::optional<std::int64_t> relayed_ms, filler_ms, source_losses;  // NULL: not a relay's row
+        if (row.relay) {
+            relayed_ms = static_cast<std::int64_t>(row.relay->relayed_ms);
+            filler_ms = static_cast<std::int64_t>(row.relay->filler_ms);
+            source_losses = static_cast<std::int64_t>(row.relay->source_losses);
+        }
         bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item,
                  row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received,
-                 row.duration_ms, row.note);
+                 row.duration_ms, row.note, relayed_ms, filler_ms, source_losses, row.live);
         BANTIN_STORE_TRY(insert->run());
         ProofProgress& entry = progress[position->second];
         entry.inserted += m_database.changes();
@@ -116,7 +123,8 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
-        "bundle_version, duration_ms, note FROM proof_of_play WHERE started_at >= ? AND started_at < ? "
+        "bundle_version, duration_ms, note, relayed_ms, filler_ms, source_losses, live_id FROM proof_of_play "
+        "WHERE started_at >= ? AND started_at < ? "
         "ORDER BY started_at, device_id, install_epoch, seq");
     if (!query)
         return std::unexpected(query.error());
@@ -143,6 +151,14 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
         row.bundle_version = column.int64();
         row.duration_ms = column.optional_int64();
         row.note = column.text();
+        const auto relayed = column.optional_int64();
+        const auto filler = column.optional_int64();
+        const auto losses = column.optional_int64();
+        if (relayed && filler && losses)
+            row.relay = protocol::RelayFigures{static_cast<std::uint64_t>(*relayed),
+                                               static_cast<std::uint64_t>(*filler),
+                                               static_cast<std::uint32_t>(*losses)};
+        row.live = column.text();
         rows.push_back(std::move(row));
     }
     return rows;

@@ -29,7 +29,10 @@ CREATE TABLE IF NOT EXISTS proof_outbox (
   duration_ms INTEGER NOT NULL,
   outcome TEXT NOT NULL,
   bundle_version INTEGER NOT NULL,
-  note TEXT NOT NULL DEFAULT '');
+  note TEXT NOT NULL DEFAULT '',
+  relayed_ms INTEGER,
+  filler_ms INTEGER,
+  source_losses INTEGER);
 CREATE TABLE IF NOT EXISTS proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
 INSERT OR IGNORE INTO proof_counter (id, last_seq) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS command_replies (command_id TEXT PRIMARY KEY, reply TEXT NOT NULL);
@@ -45,7 +48,41 @@ CREATE TABLE IF NOT EXISTS proof_started (
   bundle_version INTEGER NOT NULL);
 )sql";
 
+// Adds a column to proof_outbox unless the table has it (an outbox made by an earlier version).
+Result<void> add_missing_column(sqlite::Database& database, std::string_view name, std::string_view type) {
+    auto columns = database.prepare("SELECT count(*) FROM pragma_table_info('proof_outbox') WHERE name = ?1");
+    if (!columns)
+        return std::unexpected(columns.error());
+    columns->bind(1, name);
+    auto counted = columns->fetch_one();
+    if (!counted)
+        return std::unexpected(counted.error());
+    if (*counted && columns->column_int64(0) != 0)
+        return {};
+    return database.execute("ALTER TABLE proof_outbox ADD COLUMN " + std::string{name} + " " +
+                            std::string{type});
+}
+
 }  // namespace
+
+RowRelayFigures relay_row_figures(Duration relayed, Duration filler, int source_losses,
+                                  std::uint64_t duration_ms) {
+    RowRelayFigures row;
+    const auto millis = [](Duration time) {
+        return static_cast<std::uint64_t>(std::max(time.count(), std::int64_t{0}));
+    };
+    const std::uint64_t relayed_ms = millis(relayed);
+    const std::uint64_t filler_ms = millis(filler);
+    const auto losses = static_cast<std::uint32_t>(std::max(source_losses, 0));
+    const std::uint64_t bound = std::min(duration_ms, protocol::max_relay_figure_ms);
+    row.figures.relayed_ms = std::min(relayed_ms, bound);
+    row.figures.filler_ms = std::min(filler_ms, bound - row.figures.relayed_ms);
+    row.figures.source_losses = std::min(losses, protocol::max_source_losses);
+    row.clamped = row.figures.relayed_ms != relayed_ms || row.figures.filler_ms != filler_ms ||
+                  row.figures.source_losses != losses || relayed.count() < 0 || filler.count() < 0 ||
+                  source_losses < 0;
+    return row;
+}
 
 Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot) {
     if (engine_outcome != Outcome::Completed)
@@ -56,22 +93,14 @@ Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_
 Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t memory_capacity) {
     if (auto created = database.execute(outbox_schema); !created)
         return std::unexpected(created.error());
-    // An outbox made before rows carried a note gets the column (its rows: no note).
-    bool has_note = false;
-    {
-        auto columns =
-            database.prepare("SELECT count(*) FROM pragma_table_info('proof_outbox') WHERE name = 'note'");
-        if (!columns)
-            return std::unexpected(columns.error());
-        auto counted = columns->fetch_one();
-        if (!counted)
-            return std::unexpected(counted.error());
-        has_note = *counted && columns->column_int64(0) != 0;
-    }
-    if (!has_note) {
-        if (auto added =
-                database.execute("ALTER TABLE proof_outbox ADD COLUMN note TEXT NOT NULL DEFAULT ''");
-            !added)
+    // An outbox made before rows carried a note, or a relay's figures, gets the columns (its
+    // rows: no note, no figures).
+    for (const auto& [name, type] :
+         {std::pair<std::string_view, std::string_view>{"note", "TEXT NOT NULL DEFAULT ''"},
+          {"relayed_ms", "INTEGER"},
+          {"filler_ms", "INTEGER"},
+          {"source_losses", "INTEGER"}}) {
+        if (auto added = add_missing_column(database, name, type); !added)
             return std::unexpected(added.error());
     }
     ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
@@ -147,7 +176,8 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
         return std::unexpected(transaction.error());
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
-        "duration_ms, outcome, bundle_version, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        "duration_ms, outcome, bundle_version, note, relayed_ms, filler_ms, source_losses) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!insert)
         return std::unexpected(insert.error());
     auto unmark = m_database->prepare("DELETE FROM proof_started WHERE id = ?1");
@@ -167,6 +197,12 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
             .bind(9, protocol::to_string(row.outcome))
             .bind(10, static_cast<std::int64_t>(row.bundle_version))
             .bind(11, row.note);
+        if (row.relay)
+            insert->bind(12, static_cast<std::int64_t>(row.relay->relayed_ms))
+                .bind(13, static_cast<std::int64_t>(row.relay->filler_ms))
+                .bind(14, static_cast<std::int64_t>(row.relay->source_losses));
+        else
+            insert->bind_null(12).bind_null(13).bind_null(14);
         if (auto ran = insert->run(); !ran)
             return std::unexpected(ran.error());
         for (const auto mark : waiting.marks) {
@@ -263,7 +299,7 @@ Result<std::size_t> ProofOutbox::recover_started() {
 Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {
     auto statement = m_database->prepare(
         "SELECT seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, duration_ms, outcome, "
-        "bundle_version, note FROM proof_outbox ORDER BY seq LIMIT ?1");
+        "bundle_version, note, relayed_ms, filler_ms, source_losses FROM proof_outbox ORDER BY seq LIMIT ?1");
     if (!statement)
         return std::unexpected(statement.error());
     statement->bind(1, static_cast<std::int64_t>(limit));
@@ -286,6 +322,18 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
         row.outcome = protocol::parse_outcome(statement->column_text(8)).value_or(Outcome::Failed);
         row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(9));
         row.note = statement->column_text(10);
+        // A row written before the figures existed has NULLs there: no figures, as it was made.
+        if (!statement->column_is_null(11) && !statement->column_is_null(12) &&
+            !statement->column_is_null(13)) {
+            protocol::RelayFigures relay;
+            relay.relayed_ms =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, statement->column_int64(11)));
+            relay.filler_ms =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, statement->column_int64(12)));
+            relay.source_losses = static_cast<std::uint32_t>(
+                std::clamp<std::int64_t>(statement->column_int64(13), 0, UINT32_MAX));
+            row.relay = relay;
+        }
         rows.push_back(std::move(row));
     }
     return rows;

@@ -72,6 +72,18 @@ void ProofUplink::ended(const ItemEnded& ended, const EntryFacts& facts) {
                                 facts.planned_end - facts.planned_start);
     row.bundle_version = facts.bundle_version;
     row.note = ended.note;
+    if (ended.relayed) {
+        const auto relay =
+            relay_row_figures(*ended.relayed, ended.filler, ended.source_losses, row.duration_ms);
+        if (relay.clamped)
+            spdlog::warn(
+                "proof: relay {} reported {} ms relayed, {} ms filler, {} losses in {} ms; sent as {}, {}, "
+                "{}",
+                ended.entry_id, ended.relayed->count(), ended.filler.count(), ended.source_losses,
+                row.duration_ms, relay.figures.relayed_ms, relay.figures.filler_ms,
+                relay.figures.source_losses);
+        row.relay = relay.figures;
+    }
     const auto stored = m_outbox.append(row, mark);
     if (stored.row.source_id == proof_gap_source_id) {
         spdlog::error("proof outbox: the memory queue is full; this play is counted in gap row {} ({} plays)",

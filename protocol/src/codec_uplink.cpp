@@ -153,6 +153,51 @@ Result<Status> decode_status(std::string_view text) {
     return status;
 }
 
+namespace {
+
+// A relay row's relayed_ms, filler_ms and source_losses: all three or none, each a whole
+// number within its bound, and the relayed and filler time together no more than the row's
+// own measured duration_ms (what ran cannot be more than the play).
+Result<std::optional<RelayFigures>> relay_figures(const ObjectReader& row, std::uint64_t duration_ms) {
+    const bool relayed = row.has("relayed_ms");
+    const bool filler = row.has("filler_ms");
+    const bool losses = row.has("source_losses");
+    if (!relayed && !filler && !losses)
+        return std::nullopt;
+    if (!relayed || !filler || !losses) {
+        return fail(Errc::InvalidInput, row.path() +
+                                            ": relayed_ms, filler_ms and source_losses come together "
+                                            "(a relay's row) or not at all");
+    }
+    RelayFigures figures;
+    auto relayed_ms = row.unsigned_integer("relayed_ms", max_relay_figure_ms);
+    if (!relayed_ms)
+        return std::unexpected(relayed_ms.error());
+    auto filler_ms = row.unsigned_integer("filler_ms", max_relay_figure_ms);
+    if (!filler_ms)
+        return std::unexpected(filler_ms.error());
+    auto source_losses = row.unsigned_integer("source_losses", max_source_losses);
+    if (!source_losses)
+        return std::unexpected(source_losses.error());
+    if (*relayed_ms > duration_ms) {
+        return fail(Errc::InvalidInput, row.path("relayed_ms") + ": " + std::to_string(*relayed_ms) +
+                                            " is more than the row's duration_ms " +
+                                            std::to_string(duration_ms));
+    }
+    if (*filler_ms > duration_ms - *relayed_ms) {
+        return fail(Errc::InvalidInput, row.path("filler_ms") + ": relayed_ms + filler_ms (" +
+                                            std::to_string(*relayed_ms + *filler_ms) +
+                                            ") is more than the row's duration_ms " +
+                                            std::to_string(duration_ms));
+    }
+    figures.relayed_ms = *relayed_ms;
+    figures.filler_ms = *filler_ms;
+    figures.source_losses = static_cast<std::uint32_t>(*source_losses);
+    return figures;
+}
+
+}  // namespace
+
 std::string encode(const ProofOfPlayBatch& batch) {
     Ordered json = header(MessageType::ProofOfPlay);
     json["device"] = batch.device;
@@ -172,6 +217,11 @@ std::string encode(const ProofOfPlayBatch& batch) {
         item["bundle_version"] = row.bundle_version;
         if (!row.note.empty())
             item["note"] = row.note;
+        if (row.relay) {
+            item["relayed_ms"] = row.relay->relayed_ms;
+            item["filler_ms"] = row.relay->filler_ms;
+            item["source_losses"] = row.relay->source_losses;
+        }
         rows.push_back(std::move(item));
     }
     json["rows"] = std::move(rows);
@@ -201,10 +251,10 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
         return fail(Errc::InvalidInput, "pop.rows: must not be empty");
     for (std::size_t i = 0; i < (*rows)->size(); ++i) {
         std::string path = element_path("pop.rows", i);
-        auto row_reader =
-            ObjectReader::open((**rows)[i], path,
-                               {"seq", "source", "source_id", "item_index", "media", "started_at_ms",
-                                "ended_at_ms", "duration_ms", "outcome", "bundle_version", "note"});
+        auto row_reader = ObjectReader::open(
+            (**rows)[i], path,
+            {"seq", "source", "source_id", "item_index", "media", "started_at_ms", "ended_at_ms",
+             "duration_ms", "outcome", "bundle_version", "note", "relayed_ms", "filler_ms", "source_losses"});
         if (!row_reader)
             return std::unexpected(row_reader.error());
         ProofOfPlayRow row;
@@ -261,6 +311,10 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
                 return std::unexpected(note.error());
             row.note = *note;
         }
+        auto relay = relay_figures(*row_reader, row.duration_ms);
+        if (!relay)
+            return std::unexpected(relay.error());
+        row.relay = *relay;
         batch.rows.push_back(std::move(row));
     }
     return batch;

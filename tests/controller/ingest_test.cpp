@@ -326,3 +326,110 @@ TEST_CASE("an interrupted row, every row's duration_ms and its note are stored a
     CHECK((*rows)[0].note.empty());
     CHECK((*rows)[1].note == "audio: unavailable");
 }
+
+TEST_CASE(
+    "a relay row's figures are stored as sent, and an older player's relay row without them is stored too",
+    "[ingest][relay]") {
+    FleetFixture fixture;
+    fixture.add_device("loa-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "loa-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow relay;
+    relay.seq = 1;
+    relay.source_id = "tiep-song-vov1";
+    relay.media = std::string(64, 'e');
+    relay.started_at = fixture.clock.wall();
+    relay.ended_at = relay.started_at + std::chrono::seconds{60};
+    relay.duration_ms = 60'000;
+    relay.outcome = protocol::Outcome::Interrupted;
+    relay.note =
+        "tiếp sóng 55.0 s, nguồn mất 1 lần, phát bù 5.0 s / relayed 55.0 s, source lost 1 times, "
+        "filler 5.0 s";
+    relay.relay = protocol::RelayFigures{55'000, 5'000, 1};
+    protocol::ProofOfPlayRow old_player = relay;  // the same play from a player made before the figures
+    old_player.seq = 2;
+    old_player.started_at = relay.ended_at;
+    old_player.ended_at = old_player.started_at + std::chrono::seconds{60};
+    old_player.relay.reset();
+    batch.rows = {relay, old_player};
+    REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/loa-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(last_ack(sink, "loa-1", fixture.trusted()) == 2);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    auto rows = (*query)->plays_between(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 2);
+    CHECK((*rows)[0].relay == protocol::RelayFigures{55'000, 5'000, 1});
+    CHECK((*rows)[0].note == relay.note);  // kept for a person; nothing reads the figures from it
+    CHECK_FALSE((*rows)[1].relay);
+    CHECK((*rows)[1].duration_ms == std::int64_t{60'000});
+}
+
+TEST_CASE("a batch with hostile relay figures is dropped whole and not acked", "[ingest][relay]") {
+    FleetFixture fixture;
+    fixture.add_device("loa-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "loa-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow row;
+    row.seq = 1;
+    row.source_id = "tiep-song-vov1";
+    row.media = std::string(64, 'e');
+    row.started_at = fixture.clock.wall();
+    row.ended_at = row.started_at + std::chrono::seconds{60};
+    row.duration_ms = 60'000;
+    row.relay = protocol::RelayFigures{60'000, 1, 0};  // more than the play itself
+    batch.rows = {row};
+    CHECK_FALSE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/loa-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(sink.on("bantin/v1/dev/loa-1/ack").empty());
+    CHECK(stored_rows(fixture.path()) == 0);
+}
+
+TEST_CASE("a live broadcast's rows are filed under their channel, not as an alert's", "[ingest][live]") {
+    FleetFixture fixture;
+    fixture.add_device("loa-1", "zone-1");
+    RecordingSink sink;
+    Ingest ingest{*fixture.store, fixture.clock, fixture.keys.secret, sink};
+    protocol::ProofOfPlayBatch batch;
+    batch.device = "loa-1";
+    batch.install_epoch = "1700000000000";
+    protocol::ProofOfPlayRow live;
+    live.seq = 1;
+    live.source = protocol::SourceKind::Live;
+    live.source_id = "live-00112233aabbccdd";
+    live.media = std::string(64, 'f');
+    live.started_at = fixture.clock.wall();
+    live.ended_at = live.started_at + std::chrono::seconds{90};
+    live.duration_ms = 90'000;
+    protocol::ProofOfPlayRow alert = live;
+    alert.seq = 2;
+    alert.source = protocol::SourceKind::Alert;
+    alert.source_id = "canh-bao-bao";
+    protocol::ProofOfPlayRow campaign = live;
+    campaign.seq = 3;
+    campaign.source = protocol::SourceKind::Campaign;
+    campaign.source_id = "camp-1";
+    batch.rows = {live, alert, campaign};
+    REQUIRE(ingest.accept(protocol::MqttMessage{"bantin/v1/dev/loa-1/pop", protocol::encode(batch)}));
+    REQUIRE(ingest.flush());
+    CHECK(last_ack(sink, "loa-1", fixture.trusted()) == 3);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    auto rows = (*query)->plays_between(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 3);
+    CHECK((*rows)[0].live == "live-00112233aabbccdd");
+    CHECK((*rows)[0].alert.empty());
+    CHECK((*rows)[0].campaign.empty());
+    CHECK((*rows)[1].alert == "canh-bao-bao");
+    CHECK((*rows)[1].live.empty());
+    CHECK((*rows)[2].campaign == "camp-1");
+    CHECK((*rows)[2].live.empty());
+}

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -93,7 +94,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
         REQUIRE(schema_version(old).value() ==
-                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url) follow
+                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url), 7 (relay figures), 8 (live_id)
         // An alert stored at version 2, before alerts could replace others.
         REQUIRE(old.execute(
             "INSERT INTO alerts (id, zones_json, all_zones, severity, status, issued_at, expires_at, "
@@ -101,6 +102,19 @@ TEST_CASE("a database at an older schema version is migrated through every later
             "created_by, cancelled_by, created_at) VALUES ('canh-bao-cu', '[\"phuong-1\"]', 0, 'severe', "
             "'actual', 1767225600000, 1767229200000, NULL, 'Bão', 'Ở trong nhà.', NULL, 3, 0, NULL, 'sent', "
             "1, NULL, 1767225600000)"));
+        // Before version 8 a live broadcast's row kept its channel in alert_id; the audit log
+        // knows the channel (live.open). A speaker's rows: the live broadcast, then the alert.
+        REQUIRE(old.execute(
+            "INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, before_json, "
+            "after_json) VALUES (1, 'admin', 1767225600000, 'live.open', 'live', 'live-00112233aabbccdd', "
+            "NULL, '{}');"
+            "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, item, media, "
+            "started_at, ended_at, outcome, bundle_version, received_at) VALUES "
+            "('loa-cho', 7, 1, '', 'live-00112233aabbccdd', 0, '" +
+            std::string(64, 'd') +
+            "', 1767225600000, 1767225660000, 'completed', 4, 1767225660000),"
+            "('loa-cho', 7, 2, '', 'canh-bao-cu', 0, '" +
+            std::string(64, 'd') + "', 1767225660000, 1767225670000, 'completed', 4, 1767225670000)"));
     }
     auto store = SqliteStore::open(directory.file("c.db"), clock);
     if (!store)
@@ -164,6 +178,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
     row.media = std::string(64, 'a');
     row.duration_ms = 14'500;
     row.note = "audio: unavailable";
+    row.relay = protocol::RelayFigures{13'000, 1'500, 1};
     auto progress = (*store)->write_value<std::vector<ProofProgress>>([&](StoreTransaction& transaction) {
         return transaction.insert_proof_of_play({&row, 1}, clock.wall());
     });
@@ -174,14 +189,29 @@ TEST_CASE("a database at an older schema version is migrated through every later
         return transaction.list_proof_of_play(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
     });
     REQUIRE(plays);
-    REQUIRE(plays->size() == 2);
-    const auto& old_play = plays->at(0).seq == 1 ? plays->at(0) : plays->at(1);
-    const auto& new_play = plays->at(0).seq == 2 ? plays->at(0) : plays->at(1);
+    REQUIRE(plays->size() == 4);
+    const auto play = [&](const std::string& device, std::int64_t seq) -> const ProofOfPlayRow& {
+        const auto found = std::find_if(plays->begin(), plays->end(), [&](const ProofOfPlayRow& candidate) {
+            return candidate.device == device && candidate.seq == seq;
+        });
+        REQUIRE(found != plays->end());
+        return *found;
+    };
+    const auto& old_play = play("man-hinh-cho", 1);
+    const auto& new_play = play("man-hinh-cho", 2);
+    // The live broadcast's row moved to live_id; the alert's stays an alert's.
+    CHECK(play("loa-cho", 1).live == "live-00112233aabbccdd");
+    CHECK(play("loa-cho", 1).alert.empty());
+    CHECK(play("loa-cho", 2).alert == "canh-bao-cu");
+    CHECK(play("loa-cho", 2).live.empty());
+    CHECK(old_play.live.empty());
     CHECK(old_play.outcome == PlayOutcome::Completed);
     CHECK_FALSE(old_play.duration_ms);
     CHECK(old_play.note.empty());
+    CHECK_FALSE(old_play.relay);  // stored before version 7: no relay figures
     CHECK(new_play.duration_ms == std::int64_t{14'500});
     CHECK(new_play.note == "audio: unavailable");
+    CHECK(new_play.relay == protocol::RelayFigures{13'000, 1'500, 1});
     sqlite::Database migrated = open_raw(directory.file("c.db"));
     CHECK(schema_version(migrated).value() == current_schema_version());
 }

@@ -178,3 +178,34 @@ TEST_CASE("shuffled, repeated batches end exact (fixed seed)", "[controller][pro
     CHECK(previous_contiguous == 200);
     CHECK(stored_proof_rows(fixture) == 200);
 }
+
+TEST_CASE(
+    "a relay's figures are stored with its row, the other rows have none, and the schema keeps the three "
+    "together",
+    "[controller][proof][relay]") {
+    StoreFixture fixture;
+    auto rows = plays("loa-1", 1, {1, 2});
+    rows[0].duration_ms = 9'000;
+    rows[0].relay = protocol::RelayFigures{3'000, 5'000, 1};
+    insert(fixture, rows);
+    auto stored = fixture.store->read_value<std::vector<ProofOfPlayRow>>([&](StoreTransaction& transaction) {
+        return transaction.list_proof_of_play(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    });
+    REQUIRE(stored);
+    REQUIRE(stored->size() == 2);
+    CHECK((*stored)[0].relay == protocol::RelayFigures{3'000, 5'000, 1});
+    CHECK_FALSE((*stored)[1].relay);
+
+    // Written by hand, half a relay's figures or a negative one is refused by the table itself.
+    auto database = sqlite::Database::open(fixture.path());
+    REQUIRE(database);
+    const std::string columns =
+        "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, item, media, "
+        "started_at, ended_at, outcome, bundle_version, received_at, relayed_ms, filler_ms, source_losses) "
+        "VALUES ('loa-1', 1, 9, 'c-1', '', 0, '" +
+        std::string(64, 'c') + "', 0, 0, 'completed', 1, 0, ";
+    CHECK_FALSE(database->execute(columns + "1000, NULL, 0)"));
+    CHECK_FALSE(database->execute(columns + "NULL, NULL, 2)"));
+    CHECK_FALSE(database->execute(columns + "1000, -1, 0)"));
+    CHECK(database->execute(columns + "1000, 0, 0)"));
+}

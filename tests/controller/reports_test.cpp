@@ -42,6 +42,12 @@ void insert_plays(FleetFixture& fixture, const std::string& device, int count, P
     }));
 }
 
+// The plays CSV's header: each column in Vietnamese, then English.
+const std::string plays_header =
+    "Chiến dịch / campaign,Ngày / day,Khu vực / zone,Phát trọn / completed,Bị ngắt / interrupted,"
+    "Không phát được / failed,Phát thiếu / cut short,Giây đã phát / played seconds,Không có tiếng / muted,"
+    "Giây tiếp sóng / relayed seconds,Giây phát bù / filler seconds,Lần mất nguồn / source losses\r\n";
+
 TimePoint utc(const char* text) {
     auto parsed = parse_utc(text);
     REQUIRE(parsed);
@@ -66,10 +72,10 @@ TEST_CASE("plays are counted per campaign, local day and zone", "[reports]") {
     CHECK((*rows)[0] == PlaysRow{"camp-1", "2026-11-26", "zone-1", 2, 0, 0});
     CHECK((*rows)[1] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 3, 0, 0});
     CHECK((*rows)[2] == PlaysRow{"camp-1", "2026-11-27", "zone-2", 0, 2, 0});
-    CHECK(to_csv(*rows) ==
-          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
-          "camp-1,2026-11-26,zone-1,2,0,0,0,0.000,0\r\ncamp-1,2026-11-27,zone-1,3,0,0,0,0.000,0\r\n"
-          "camp-1,2026-11-27,zone-2,0,2,0,0,0.000,0\r\n");
+    CHECK(to_csv(*rows) == plays_header +
+                               "camp-1,2026-11-26,zone-1,2,0,0,0,0.000,0,0.000,0.000,0\r\n"
+                               "camp-1,2026-11-27,zone-1,3,0,0,0,0.000,0,0.000,0.000,0\r\n"
+                               "camp-1,2026-11-27,zone-2,0,2,0,0,0.000,0,0.000,0.000,0\r\n");
 }
 
 TEST_CASE("planned vs delivered flags a campaign that played less than planned", "[reports]") {
@@ -158,9 +164,7 @@ TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short
     REQUIRE(plays);
     REQUIRE(plays->size() == 1);
     CHECK((*plays)[0] == PlaysRow{"camp-1", "2026-11-27", "zone-1", 4, 1, 0, 2, 58'059});
-    CHECK(to_csv(*plays) ==
-          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
-          "camp-1,2026-11-27,zone-1,4,1,0,2,58.059,0\r\n");
+    CHECK(to_csv(*plays) == plays_header + "camp-1,2026-11-27,zone-1,4,1,0,2,58.059,0,0.000,0.000,0\r\n");
 
     auto delivery = reports.delivery(hour);
     REQUIRE(delivery);
@@ -464,12 +468,73 @@ TEST_CASE("a play shown without sound counts as completed and as muted", "[repor
     CHECK((*plays)[0].completed == 5);
     CHECK((*plays)[0].muted == 3);
     CHECK((*plays)[0].cut_short == 1);
-    CHECK(to_csv(*plays) ==
-          "campaign,day,zone,completed,interrupted,failed,cut_short,played_s,muted\r\n"
-          "camp-1,2026-11-27,zone-1,5,0,0,1,75.360,3\r\n");
+    CHECK(to_csv(*plays) == plays_header + "camp-1,2026-11-27,zone-1,5,0,0,1,75.360,3,0.000,0.000,0\r\n");
     // Muted plays are delivered plays: the screen showed them.
     auto delivery = reports.delivery(hour);
     REQUIRE(delivery);
     REQUIRE(delivery->size() == 1);
     CHECK((*delivery)[0].delivered == 5);
+}
+
+TEST_CASE("a relay campaign's plays sum the relayed and filler time and the source's losses",
+          "[reports][relay]") {
+    FleetFixture fixture;
+    fixture.add_device("loa-1", "zone-1");
+    fixture.add_device("loa-2", "zone-1");
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    std::vector<ProofOfPlayRow> rows;
+    const auto relay_row = [&](const std::string& device, std::int64_t seq, PlayOutcome outcome,
+                               std::int64_t duration_ms, std::optional<protocol::RelayFigures> relay) {
+        ProofOfPlayRow row;
+        row.device = device;
+        row.install_epoch = 1;
+        row.seq = seq;
+        row.campaign = "tiep-song-vov1";
+        row.media = std::string(64, 'e');
+        row.started = hour.from + std::chrono::minutes{10 * seq + (device == "loa-2" ? 5 : 0)};
+        row.ended = row.started + std::chrono::milliseconds{duration_ms};
+        row.outcome = outcome;
+        row.duration_ms = duration_ms;
+        row.relay = relay;
+        rows.push_back(row);
+    };
+    // The station heard throughout; a source lost once (55 s of filler); one down all along.
+    relay_row("loa-1", 1, PlayOutcome::Completed, 600'000, protocol::RelayFigures{600'000, 0, 0});
+    relay_row("loa-1", 2, PlayOutcome::Interrupted, 600'000, protocol::RelayFigures{540'000, 55'000, 1});
+    relay_row("loa-2", 1, PlayOutcome::Failed, 0, protocol::RelayFigures{0, 0, 4});
+    // From a player made before the figures: its time counts as played, not as relayed.
+    relay_row("loa-2", 2, PlayOutcome::Completed, 600'000, std::nullopt);
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(rows, fixture.clock.wall());
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    auto plays = reports.plays(hour);
+    REQUIRE(plays);
+    REQUIRE(plays->size() == 1);
+    const PlaysRow& relay = (*plays)[0];
+    CHECK(relay.completed == 2);
+    CHECK(relay.interrupted == 1);
+    CHECK(relay.failed == 1);
+    CHECK(relay.played_ms == 1'800'000);
+    CHECK(relay.relayed_ms == 1'140'000);
+    CHECK(relay.filler_ms == 55'000);
+    CHECK(relay.source_losses == 5);
+    CHECK(to_csv(*plays) ==
+          plays_header + "tiep-song-vov1,2026-11-27,zone-1,2,1,1,0,1800.000,0,1140.000,55.000,5\r\n");
+    // Both proof queries read the figures back as they were stored.
+    auto stored = (*query)->plays_between(hour.from, hour.to);
+    REQUIRE(stored);
+    StoreProofQuery through_store{*fixture.store};
+    auto same = through_store.plays_between(hour.from, hour.to);
+    REQUIRE(same);
+    CHECK(*stored == *same);
+    REQUIRE(stored->size() == 4);
+    CHECK((*stored)[1].relay == protocol::RelayFigures{0, 0, 4});
+    CHECK((*stored)[2].relay == protocol::RelayFigures{540'000, 55'000, 1});
+    CHECK_FALSE((*stored)[3].relay);
 }

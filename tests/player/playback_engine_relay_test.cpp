@@ -1,5 +1,6 @@
 // A scheduled relay (PlayItem::relay): the station's stream plays for its planned time; when
 // its source stops the filler plays and the source is tried again; one proof for the entry.
+#include "bantin/player/outbox.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "support/fake_renderer.hpp"
 #include "support/simulated_clock.hpp"
@@ -78,6 +79,7 @@ TEST_CASE("a relay whose source never stops is one completed play with its relay
     REQUIRE(rig.ended().size() == 1);
     CHECK(rig.ended()[0].outcome == Outcome::Completed);
     CHECK(rig.ended()[0].relayed == milliseconds{60'000});
+    CHECK(rig.ended()[0].filler == Duration{0});
     CHECK(rig.ended()[0].source_losses == 0);
     CHECK(rig.ended()[0].note.empty());
     REQUIRE(rig.renderer.loads().size() == 2);
@@ -121,6 +123,13 @@ TEST_CASE("a source that dies mid-programme: the filler plays, the source is tri
           "5.0 s");
     REQUIRE(proof.started_wall);
     CHECK(proof.ended_wall - *proof.started_wall == milliseconds{60'000});
+    // The proof row carries them as fields (ProofUplink::ended), as they are: they fit its length.
+    REQUIRE(proof.started_monotonic);
+    const auto row = relay_row_figures(
+        *proof.relayed, proof.filler, proof.source_losses,
+        static_cast<std::uint64_t>((proof.ended_monotonic - *proof.started_monotonic).count()));
+    CHECK(row.figures == protocol::RelayFigures{55'000, 5'000, 1});
+    CHECK_FALSE(row.clamped);
     // Then the schedule goes on.
     REQUIRE(rig.renderer.loads().size() == 4);
     CHECK(rig.last_load().request.location == "/media/ban-tin.ogg");
@@ -150,8 +159,18 @@ TEST_CASE("a source down for the whole slot is retried with growing waits and th
     REQUIRE(rig.ended().size() == 1);
     CHECK(rig.ended()[0].outcome == Outcome::Failed);
     CHECK(rig.ended()[0].relayed == Duration{0});
+    CHECK(rig.ended()[0].filler == milliseconds{40'000});
+    CHECK(rig.ended()[0].source_losses == 4);
     CHECK(rig.ended()[0].error ==
           "không tiếp sóng được / the source could not be relayed: Connection refused");
+    // A failed relay still has figures for its row: nothing relayed, the filler's whole slot.
+    const ItemEnded proof = rig.ended()[0];
+    REQUIRE(proof.started_monotonic);
+    const auto row = relay_row_figures(
+        *proof.relayed, proof.filler, proof.source_losses,
+        static_cast<std::uint64_t>((proof.ended_monotonic - *proof.started_monotonic).count()));
+    CHECK(row.figures == protocol::RelayFigures{0, 40'000, 4});
+    CHECK_FALSE(row.clamped);
 }
 
 TEST_CASE("without a filler the relay waits in silence for its retry", "[player][engine][relay]") {
@@ -192,6 +211,7 @@ TEST_CASE("a relay cut by a preemption while its filler plays is one interrupted
     CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
     CHECK(rig.ended()[0].relayed == milliseconds{10'000});
     CHECK(rig.ended()[0].filler == milliseconds{2'000});
+    CHECK(rig.ended()[0].source_losses == 1);
 }
 
 TEST_CASE("a relay waiting for its retry in silence and then preempted is reported once",
@@ -208,6 +228,7 @@ TEST_CASE("a relay waiting for its retry in silence and then preempted is report
     REQUIRE(rig.ended().size() == 1);
     CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
     CHECK(rig.ended()[0].relayed == milliseconds{4'000});
+    CHECK(rig.ended()[0].filler == Duration{0});  // no filler: it waited in silence
     CHECK(rig.ended()[0].source_losses == 1);
     CHECK(rig.engine.idle());
 }

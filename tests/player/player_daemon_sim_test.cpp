@@ -905,9 +905,20 @@ TEST_CASE("sim: a relay plays the station's URL, its filler while the source is 
     CHECK(relays[0].note.starts_with("tiếp sóng "));
     CHECK(relays[0].note.find("nguồn mất 1 lần, phát bù 5.0 s") != std::string::npos);
     CHECK(relays[0].duration_ms >= 19'000);
+    // The same figures as fields of the row, as the controller receives them.
+    REQUIRE(relays[0].relay);
+    CHECK(relays[0].relay->source_losses == 1);
+    CHECK(relays[0].relay->filler_ms == 5'000);
+    CHECK(relays[0].relay->relayed_ms >= 14'000);
+    CHECK(relays[0].relay->relayed_ms + relays[0].relay->filler_ms <= relays[0].duration_ms);
     CHECK(relays[1].outcome == protocol::Outcome::Completed);
     CHECK(relays[1].note.empty());
     CHECK(relays[1].duration_ms == 60'000);
+    CHECK(relays[1].relay == protocol::RelayFigures{60'000, 0, 0});
+    // Every other row carries none.
+    for (const auto& [seq, row] : sim.rows())
+        if (row.media != station.sha256)
+            CHECK_FALSE(row.relay);
 }
 
 // ---- live channels ------------------------------------------------------------------------

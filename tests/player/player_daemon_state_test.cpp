@@ -285,6 +285,82 @@ TEST_CASE("outbox rows keep their note, also in an outbox made before rows had o
     std::filesystem::remove_all(path.parent_path());
 }
 
+TEST_CASE(
+    "a relay row keeps its figures, and rows an outbox wrote before figures existed read back without them",
+    "[player][daemon][outbox][relay]") {
+    const auto path = temporary_database();
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    // The table as the version before relay figures created it (with notes), a relay's row
+    // waiting in it: its figures are only in its note.
+    REQUIRE(state->database().execute(
+        "CREATE TABLE proof_outbox (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, source_id TEXT NOT NULL, "
+        "item_index INTEGER NOT NULL, media TEXT NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms "
+        "INTEGER NOT NULL, duration_ms INTEGER NOT NULL, outcome TEXT NOT NULL, bundle_version INTEGER NOT "
+        "NULL, "
+        "note TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO proof_outbox VALUES (1, 'campaign', 'old-relay', 0, '" +
+        std::string(64, 'a') +
+        "', 1000, 61000, 60000, 'interrupted', 1, 'tiếp sóng 55.0 s, nguồn mất 1 lần, phát bù 5.0 s / "
+        "relayed "
+        "55.0 s, source lost 1 times, filler 5.0 s');"
+        "CREATE TABLE proof_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);"
+        "INSERT INTO proof_counter VALUES (1, 1);"));
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    auto relay = row("relay");
+    relay.relay = protocol::RelayFigures{1'500, 400, 2};
+    auto failed = row("failed-relay");  // the source never came: nothing relayed, still figures
+    failed.duration_ms = 0;
+    failed.outcome = protocol::Outcome::Failed;
+    failed.relay = protocol::RelayFigures{0, 0, 3};
+    REQUIRE(outbox->append(relay).durable);
+    REQUIRE(outbox->append(failed).durable);
+    REQUIRE(outbox->append(row("plain")).durable);
+    auto reopened = player::ProofOutbox::open(state->database());  // the columns are added once
+    REQUIRE(reopened);
+    auto pending = reopened->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 4);
+    CHECK(pending->at(0).source_id == "old-relay");
+    CHECK_FALSE(pending->at(0).relay);
+    CHECK(pending->at(0).note.starts_with("tiếp sóng 55.0 s"));
+    CHECK(pending->at(1).relay == protocol::RelayFigures{1'500, 400, 2});
+    CHECK(pending->at(2).relay == protocol::RelayFigures{0, 0, 3});
+    CHECK_FALSE(pending->at(3).relay);
+    // What goes on the wire decodes as stored: the old row without figures, the new with them.
+    auto sent = protocol::decode_proof_of_play(
+        protocol::encode(protocol::ProofOfPlayBatch{"loa-1", state->install_epoch(), *pending}));
+    REQUIRE(sent);
+    CHECK(sent->rows == *pending);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("a relay's figures are kept within the play's own length before they are stored",
+          "[player][daemon][outbox][relay]") {
+    using std::chrono::milliseconds;
+    // The engine's figures: kept as they are.
+    auto kept = player::relay_row_figures(milliseconds{55'000}, milliseconds{5'000}, 1, 60'000);
+    CHECK(kept.figures == protocol::RelayFigures{55'000, 5'000, 1});
+    CHECK_FALSE(kept.clamped);
+    CHECK_FALSE(player::relay_row_figures(milliseconds{0}, milliseconds{0}, 4, 0).clamped);
+    // More than the row's duration (relayed first, then the filler), negatives, too many losses.
+    auto over = player::relay_row_figures(milliseconds{58'000}, milliseconds{5'000}, 1, 60'000);
+    CHECK(over.figures == protocol::RelayFigures{58'000, 2'000, 1});
+    CHECK(over.clamped);
+    auto negative = player::relay_row_figures(milliseconds{-5}, milliseconds{-1}, -2, 60'000);
+    CHECK(negative.figures == protocol::RelayFigures{0, 0, 0});
+    CHECK(negative.clamped);
+    auto losses = player::relay_row_figures(milliseconds{1}, milliseconds{0}, 2'000'000, 60'000);
+    CHECK(losses.figures.source_losses == protocol::max_source_losses);
+    CHECK(losses.clamped);
+    const auto week_ms = static_cast<std::int64_t>(protocol::max_relay_figure_ms);
+    auto week = player::relay_row_figures(milliseconds{week_ms + 1000}, milliseconds{0}, 0,
+                                          protocol::max_relay_figure_ms + 5000);
+    CHECK(week.figures.relayed_ms == protocol::max_relay_figure_ms);
+    CHECK(week.clamped);
+}
+
 TEST_CASE("the volume never exceeds the local cap, whatever is asked", "[player][daemon][runner]") {
     CHECK(player::effective_volume(100, std::nullopt, 30) == 30);
     CHECK(player::effective_volume(20, std::nullopt, 30) == 20);

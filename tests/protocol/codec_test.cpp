@@ -189,6 +189,7 @@ TEST_CASE("proof-of-play batch round trips", "[protocol][codec]") {
 TEST_CASE("a row note, a replayed-bundle count and an unhealthy reason round trip and are sent only when set",
           "[protocol][codec]") {
     auto batch = samples::proof_of_play();
+    batch.rows.resize(2);                                        // the rows without a note
     CHECK(encode(batch).find("\"note\"") == std::string::npos);  // rows as before: the same bytes
     batch.rows[0].note = "audio: unavailable";
     auto decoded = decode_proof_of_play(encode(batch));
@@ -215,6 +216,92 @@ TEST_CASE("a row note, a replayed-bundle count and an unhealthy reason round tri
                 Errc::InvalidInput, "status.replayed_bundles");
     check_error(decode_status, edited(encode(status), [](json& j) { j["unhealthy"] = false; }),
                 Errc::InvalidInput, "status.unhealthy");
+}
+
+TEST_CASE("a relay row's figures round trip, other rows carry none, and a row without them still decodes",
+          "[protocol][codec][relay]") {
+    auto batch = samples::proof_of_play();
+    REQUIRE(batch.rows.size() == 3);
+    REQUIRE(batch.rows[2].relay);
+    const json sent = json::parse(encode(batch));
+    CHECK(sent["rows"][2]["relayed_ms"] == 1'740'000);
+    CHECK(sent["rows"][2]["filler_ms"] == 55'000);
+    CHECK(sent["rows"][2]["source_losses"] == 1);
+    // An ordinary row sends none of the three: its bytes are those of a player made before them.
+    for (const char* key : {"relayed_ms", "filler_ms", "source_losses"}) {
+        CHECK_FALSE(sent["rows"][0].contains(key));
+        CHECK_FALSE(sent["rows"][1].contains(key));
+    }
+    auto decoded = decode_proof_of_play(encode(batch));
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->rows[2].relay == RelayFigures{1'740'000, 55'000, 1});
+    CHECK_FALSE(decoded->rows[0].relay);
+    // An old player's relay row: only its note says how; the row is taken as it is.
+    auto old_player = decode_proof_of_play(edited(encode(batch), [](json& j) {
+        for (const char* key : {"relayed_ms", "filler_ms", "source_losses"}) j["rows"][2].erase(key);
+    }));
+    REQUIRE(old_player.has_value());
+    CHECK_FALSE(old_player->rows[2].relay);
+    CHECK(old_player->rows[2].note == batch.rows[2].note);
+    // At the bounds: all of the play relayed, a failed relay with nothing relayed.
+    auto whole = decode_proof_of_play(edited(encode(batch), [](json& j) {
+        j["rows"][2]["relayed_ms"] = 1'800'000;
+        j["rows"][2]["filler_ms"] = 0;
+        j["rows"][2]["source_losses"] = 0;
+    }));
+    REQUIRE(whole.has_value());
+    CHECK(whole->rows[2].relay == RelayFigures{1'800'000, 0, 0});
+    auto failed = decode_proof_of_play(edited(encode(batch), [](json& j) {
+        j["rows"][2]["duration_ms"] = 0;
+        j["rows"][2]["relayed_ms"] = 0;
+        j["rows"][2]["filler_ms"] = 0;
+        j["rows"][2]["source_losses"] = 4;
+    }));
+    REQUIRE(failed.has_value());
+    CHECK(failed->rows[2].relay == RelayFigures{0, 0, 4});
+}
+
+TEST_CASE("hostile relay figures are refused with the reason, naming the field", "[protocol][codec][relay]") {
+    auto base = encode(samples::proof_of_play());
+    std::vector<std::pair<std::function<void(json&)>, std::string>> cases{
+        {[](json& j) { j["rows"][2]["relayed_ms"] = -1; }, "pop.rows[2].relayed_ms: must not be negative"},
+        {[](json& j) { j["rows"][2]["filler_ms"] = -55000; }, "pop.rows[2].filler_ms: must not be negative"},
+        {[](json& j) { j["rows"][2]["source_losses"] = -1; },
+         "pop.rows[2].source_losses: must not be negative"},
+        {[](json& j) { j["rows"][2]["relayed_ms"] = "1740000"; },
+         "pop.rows[2].relayed_ms: expected a non-negative integer"},
+        {[](json& j) { j["rows"][2]["filler_ms"] = 5.5; },
+         "pop.rows[2].filler_ms: expected a non-negative integer"},
+        {[](json& j) { j["rows"][2]["source_losses"] = true; },
+         "pop.rows[2].source_losses: expected a non-negative integer"},
+        {[](json& j) { j["rows"][2]["relayed_ms"] = nullptr; },
+         "pop.rows[2].relayed_ms: expected a non-negative integer"},
+        {[](json& j) { j["rows"][2]["relayed_ms"] = 1'800'001; },
+         "pop.rows[2].relayed_ms: 1800001 is more than the row's duration_ms 1800000"},
+        {[](json& j) { j["rows"][2]["filler_ms"] = 60'001; },
+         "pop.rows[2].filler_ms: relayed_ms + filler_ms (1800001) is more than the row's duration_ms "
+         "1800000"},
+        {[](json& j) {
+             j["rows"][2]["duration_ms"] = 18'446'744'073'709'551'615ULL;
+             j["rows"][2]["relayed_ms"] = 18'446'744'073'709'551'615ULL;
+         },
+         "pop.rows[2].relayed_ms: 18446744073709551615 is over 604800000"},
+        {[](json& j) {
+             j["rows"][2]["duration_ms"] = 18'446'744'073'709'551'615ULL;
+             j["rows"][2]["filler_ms"] = 604'800'001;
+         },
+         "pop.rows[2].filler_ms: 604800001 is over 604800000"},
+        {[](json& j) { j["rows"][2]["source_losses"] = 100'001; },
+         "pop.rows[2].source_losses: 100001 is over 100000"},
+        {[](json& j) { j["rows"][2].erase("filler_ms"); },
+         "pop.rows[2]: relayed_ms, filler_ms and source_losses come together"},
+        {[](json& j) { j["rows"][0]["source_losses"] = 0; },
+         "pop.rows[0]: relayed_ms, filler_ms and source_losses come together"},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        INFO("case " << i << ", expected " << cases[i].second);
+        check_error(decode_proof_of_play, edited(base, cases[i].first), Errc::InvalidInput, cases[i].second);
+    }
 }
 
 TEST_CASE("command reply round trips", "[protocol][codec]") {

@@ -4,10 +4,13 @@
 // - payload/: payload JSON signed first with the test key of docs/protocol.md (seed bytes
 //   0x01..0x20, the key that signed fuzz/corpus/), so the decoders behind a valid signature
 //   are reached.
+// - uplink/: what a device sends on its pop topic, decoded as the controller's ingest does
+//   (decode_uplink); the entry names the Errc ("accepted": taken as it is) and a detail.
 // Each must be refused with the reason (and detail) its manifest entry names. The clock, the
 // device, its zone and remembered state are those of the fuzz targets.
 
 #include "support/hostile_corpus.hpp"
+#include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/keys.hpp"
 
@@ -81,6 +84,20 @@ TEST_CASE("hostile corpus: signed payloads are refused as listed", "[protocol][h
                 continue;
             }
             check(entry, verify(entry.at("message"), *sealed));
+        }
+    }
+}
+
+TEST_CASE("hostile corpus: proof uplinks are refused as listed", "[protocol][hostile][corpus]") {
+    for (const auto& entry : testing::hostile_manifest().at("uplinks")) {
+        const std::string file = entry.at("file");
+        DYNAMIC_SECTION(file) {
+            auto decoded = decode_uplink(testing::hostile_content(entry));
+            const std::string got = decoded ? "accepted" : std::string{to_string(decoded.error().code)};
+            INFO(got << ": " << (decoded ? std::string{} : decoded.error().detail));
+            CHECK(got == entry.at("error").get<std::string>());
+            if (!decoded && entry.contains("detail"))
+                CHECK_THAT(decoded.error().detail, Catch::Contains(entry.at("detail").get<std::string>()));
         }
     }
 }

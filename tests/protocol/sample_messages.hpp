@@ -18,6 +18,8 @@ inline const std::string device = "loa-phuong-1-cong-uy-ban";
 inline const std::string zone = "phuong-1";
 inline const std::string video_sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 inline const std::string audio_sha = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+// A stream's sha256 is that of its URL, here http://radio.bantin.example:8000/vov1.mp3.
+inline const std::string stream_sha = "47ee8d67a68861c66e027946c997db6054d6fa81b542b6d60d0e64254ed23c2a";
 
 // The controller key of the examples: seed bytes 0x01..0x20.
 inline KeyPair controller_key() {
@@ -171,10 +173,17 @@ inline ProofOfPlayBatch proof_of_play() {
     batch.install_epoch = "ie-5f2c9a";
     batch.rows.push_back(ProofOfPlayRow{41, SourceKind::Campaign, "cd-tiem-chung-11", 0, audio_sha,
                                         at("2026-11-27T06:00:00Z"), at("2026-11-27T06:01:35Z"), 95'012,
-                                        Outcome::Completed, 6, ""});
+                                        Outcome::Completed, 6, "", std::nullopt});
     batch.rows.push_back(ProofOfPlayRow{42, SourceKind::Alert, "canh-bao-bao-so-9", 0, audio_sha,
                                         at("2026-11-27T06:01:35Z"), at("2026-11-27T06:01:50Z"), 15'004,
-                                        Outcome::Interrupted, 6, ""});
+                                        Outcome::Interrupted, 6, "", std::nullopt});
+    // A relay of half an hour whose source stopped once: 55 s of filler, then the station again.
+    batch.rows.push_back(ProofOfPlayRow{43, SourceKind::Campaign, "cd-tiep-song-vov1", 0, stream_sha,
+                                        at("2026-11-27T06:01:50Z"), at("2026-11-27T06:31:50Z"), 1'800'000,
+                                        Outcome::Interrupted, 6,
+                                        "tiếp sóng 1740.0 s, nguồn mất 1 lần, phát bù 55.0 s / relayed "
+                                        "1740.0 s, source lost 1 times, filler 55.0 s",
+                                        RelayFigures{1'740'000, 55'000, 1}});
     return batch;
 }
 

@@ -147,10 +147,13 @@ struct ProofOfPlayRow {
     std::string device;
     std::int64_t install_epoch = 0;
     std::int64_t seq = 0;
-    std::string campaign;  // "" for alerts and fillers
+    std::string campaign;  // "" for alerts, live broadcasts and fillers
     std::string alert;     // "" unless an alert was played
-    int item = 0;          // index in the playlist
-    std::string media;     // sha256
+    // A live channel's id (source `live`: an operator's broadcast, LiveStart); "" otherwise.
+    // Rows of schema versions before 8 kept it in `alert`; migration 8 moved them here.
+    std::string live;
+    int item = 0;       // index in the playlist
+    std::string media;  // sha256
     TimePoint started;
     TimePoint ended;
     PlayOutcome outcome = PlayOutcome::Completed;
@@ -161,6 +164,10 @@ struct ProofOfPlayRow {
     // The device's remark on the play (protocol::audio_unavailable_note on a play shown without
     // sound); empty when none, and for rows stored before schema version 4.
     std::string note;
+    // A relay's figures (the station's time, the filler's, the source's losses): a stream
+    // item's row from a player that sends them; nullopt otherwise and for rows stored before
+    // schema version 7.
+    std::optional<protocol::RelayFigures> relay;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 

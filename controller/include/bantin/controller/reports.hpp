@@ -1,7 +1,8 @@
 #pragma once
 // Reports over proof of play and fleet history (docs/fleet.md, "Reports"):
-//   - plays per campaign per local day per zone (completed, cut short, interrupted, failed, and
-//     the milliseconds played);
+//   - plays per campaign per local day per zone (completed, cut short, interrupted, failed, the
+//     milliseconds played, and for relays the milliseconds relayed and of filler and the
+//     source's losses);
 //   - planned vs delivered per campaign: planned = the entries the shared scheduler resolves
 //     for every targeted device over the range (the same Resolver the devices run), counting
 //     only what has ended by now (the Clock), started after the campaign's approval and after
@@ -18,7 +19,8 @@
 // the interrupted pieces of the same item the device played just before it for the campaign,
 // and planned counts its cut piece only (docs/fleet.md, "Reports").
 //   - device online history and uptime from FleetHistory;
-// and CSV export of each (RFC 4180 quoting, header row first).
+// and CSV export of each (RFC 4180 quoting, header row first; the plays report's header names
+// each column in Vietnamese first, then English).
 //
 // Proof rows are read through ProofQuery. StoreProofQuery reads them from any Store backend
 // (StoreTransaction::list_proof_of_play), so a new backend needs nothing report-specific.
@@ -89,6 +91,12 @@ struct PlaysRow {
     std::int64_t cut_short = 0;  // reported completed, ran under min_completed_fraction of the slot
     std::int64_t played_ms = 0;  // sum of the known duration_ms of every play counted here
     std::int64_t muted = 0;      // of `completed`, shown without sound (note "audio: unavailable")
+    // Relays (rows with a relay's figures, protocol::RelayFigures): the sums of the time the
+    // station was heard, of the filler's time, and of the times the source stopped. A relay row
+    // without figures (an older player) adds nothing here; its duration_ms is in played_ms.
+    std::int64_t relayed_ms = 0;
+    std::int64_t filler_ms = 0;
+    std::int64_t source_losses = 0;
     bool operator==(const PlaysRow&) const = default;
 };
 

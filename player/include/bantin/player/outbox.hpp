@@ -27,6 +27,10 @@
 // the last time known alive, capped at the item's planned end and never before its start,
 // duration_ms = ended_at - started_at.
 //
+// A relay's row carries its figures (protocol::RelayFigures) in three columns, NULL on every
+// other row; an outbox made before them gets the columns when it is opened, and the rows
+// waiting in it read back without figures, as they were made.
+//
 // Command replies wait in the same file until an ack lists their command id.
 //
 // Lifecycle: open() on the state database (PlayerState::database()); the outbox borrows it.
@@ -54,6 +58,18 @@ inline constexpr std::string_view proof_gap_source_id = "proof-gap";
 // start-up or after a restart, a late start) is `interrupted`; a failure stays `failed`.
 using protocol::completed_tolerance;
 Outcome proof_outcome(Outcome engine_outcome, Duration played, Duration planned_slot);
+
+// A relay's figures for its row (ItemEnded::relayed, filler, source_losses), within what the
+// controller's decoder takes: the relayed time, then the filler's, no more than the row's
+// `duration_ms` (nor protocol::max_relay_figure_ms), negatives as 0, the losses at most
+// protocol::max_source_losses. `clamped` says whether anything had to be cut (the engine's
+// figures never need it; a row the controller refused would hold every row after it).
+struct RowRelayFigures {
+    protocol::RelayFigures figures;
+    bool clamped = false;
+};
+RowRelayFigures relay_row_figures(Duration relayed, Duration filler, int source_losses,
+                                  std::uint64_t duration_ms);
 
 struct AppendResult {
     protocol::ProofOfPlayRow row;  // as numbered (for a lost row: the gap marker's seq)

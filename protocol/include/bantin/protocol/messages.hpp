@@ -173,6 +173,22 @@ enum class Outcome { Completed, Interrupted, Failed };
 // (a renderer's start latency); the controller's reports accept no less (reports.hpp).
 inline constexpr Duration completed_tolerance{500};
 
+// A relay's own figures (an item that plays a stream live, docs/player.md "Relays"): how long
+// the station was heard, how long the filler played while its source was down, and how often
+// the source stopped. On the wire relayed_ms, filler_ms and source_losses come together, on a
+// relay's row only; relayed_ms + filler_ms is at most the row's duration_ms.
+struct RelayFigures {
+    std::uint64_t relayed_ms = 0;
+    std::uint64_t filler_ms = 0;
+    std::uint32_t source_losses = 0;
+    bool operator==(const RelayFigures&) const = default;
+};
+
+// What a decoder takes as a relay's figures at most: no play lasts a week (the milliseconds),
+// and a source retried every 5 s to 30 s does not stop 100,000 times in one play.
+inline constexpr std::uint64_t max_relay_figure_ms = 7ULL * 24 * 3600 * 1000;
+inline constexpr std::uint32_t max_source_losses = 100'000;
+
 struct ProofOfPlayRow {
     std::uint64_t seq = 0;  // per device and install epoch, from 1, no gaps
     SourceKind source = SourceKind::Campaign;
@@ -187,6 +203,8 @@ struct ProofOfPlayRow {
     // What the outcome alone does not say, e.g. "audio: unavailable" on a completed play shown
     // without sound. Sent only when not empty.
     std::string note;
+    // A relay's figures; absent on every other row (and from players made before them).
+    std::optional<RelayFigures> relay;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
