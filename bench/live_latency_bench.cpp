@@ -9,9 +9,10 @@
 //   encoder  ffmpeg with the encoder arguments `bantin live` gives it
 //            (cli::live_encoder_arguments: Opus in Ogg, 64 kb/s, low delay, 10 ms frames, 20 ms
 //            pages, every packet flushed), publishing to an Icecast mount;
-//   server   a real icecast2 the bench is pointed at (--icecast), tuned for latency: in its
-//            <limits>, <burst-on-connect>0</burst-on-connect>, <burst-size>0</burst-size> and
-//            <queue-size>65536</queue-size> (docs/api.md "Live channels");
+//   server   a real icecast2 tuned for latency: in its <limits>, <burst-on-connect>0, <burst-size>0
+//            and a small <queue-size> (docs/api.md "Live channels"). Without --icecast the bench
+//            runs its own on a free 127.0.0.1 port (tests/support/icecast_server.hpp, Debian's
+//            icecast2); with --icecast it measures the server it is pointed at;
 //   speaker  libmpv with the options a device opens a live channel with
 //            (player::live_stream_options: no cache, no read-ahead, small probe, no input
 //            buffering), ao=pcm writing what it decodes to a file.
@@ -22,7 +23,7 @@
 // with no device buffer behind it, so a real speaker adds its own output buffer (mpv's
 // audio-buffer, `[playback] audio_buffer_ms` on a device) on top of these figures.
 //
-//   bench/live_latency_bench --icecast http://127.0.0.1:PORT --source-password PW
+//   bench/live_latency_bench [--icecast http://127.0.0.1:PORT --source-password PW]
 //                            [--bursts 40] [--period-ms 1000] [--mpv NAME=VALUE]... [--ffmpeg ARG]...
 //
 // --mpv and --ffmpeg add options after the device's and bantin live's own (the later wins), to
@@ -34,6 +35,7 @@
 #include "bantin/cli/http_commands.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "bench_support.hpp"
+#include "support/icecast_server.hpp"
 
 #include <mpv/client.h>
 
@@ -209,6 +211,14 @@ int main(int argc, char** argv) {
             die("unknown option " + flag +
                 " (--icecast URL, --source-password PW, --bursts N, --period-ms MS, --mpv NAME=VALUE, "
                 "--ffmpeg ARG)");
+    }
+    bantin::test::IcecastServer own_server;
+    if (icecast.empty()) {
+        if (!bantin::test::IcecastServer::installed())
+            die("icecast2 is not installed (apt install icecast2), and no --icecast was given");
+        bantin::bench::must(own_server.start(), "start icecast2");
+        icecast = "http://127.0.0.1:" + std::to_string(own_server.port());
+        password = bantin::test::IcecastServer::source_password;
     }
     if (!icecast.starts_with("http://") || password.empty())
         die("give --icecast http://host:port and --source-password of a running icecast2 tuned for latency");
