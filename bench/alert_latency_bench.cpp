@@ -16,7 +16,11 @@
 //   alert_to_playing_{p50,p99,max}_ms  confirm request sent -> the device's now_playing is the alert
 //   cancel_to_silent_{p50,p99,max}_ms  cancel request sent -> its now_playing is no longer the alert
 //
-//   bench/alert_latency_bench [--players 8] [--rounds 10]
+//   bench/alert_latency_bench [--players 8] [--rounds 10] [--media-down]
+//
+// --media-down: the devices' media URL (http.public_base_url) is a closed port, so every alert's
+// download round fails while MQTT works: the devices sound the tone from their own cache and
+// speak the words they make themselves (docs/player.md). The figures then measure that path.
 //
 // Prints name=value lines last. Exits 1 with one line when the system cannot be set up or a
 // device never plays (60 s) or never stops (30 s) an alert.
@@ -71,11 +75,11 @@ std::map<std::string, std::string> playing(ApiUser& api) {
 }
 
 // Polls the fleet view every 10 ms until `done(source)` holds for every device; returns the
-// milliseconds since `from` at which each first did.
-std::vector<double> wait_for_each(ApiUser& api, const std::vector<std::string>& devices,
-                                  Steady::time_point from, std::chrono::seconds limit,
-                                  const std::function<bool(const std::string&)>& done,
-                                  const std::string& what) {
+// milliseconds since `from` at which each first did, by device.
+std::map<std::string, double> wait_for_each(ApiUser& api, const std::vector<std::string>& devices,
+                                            Steady::time_point from, std::chrono::seconds limit,
+                                            const std::function<bool(const std::string&)>& done,
+                                            const std::string& what) {
     std::map<std::string, double> reached;
     while (reached.size() < devices.size()) {
         const auto sources = playing(api);
@@ -91,6 +95,10 @@ std::vector<double> wait_for_each(ApiUser& api, const std::vector<std::string>& 
                 " s");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    return reached;
+}
+
+std::vector<double> times_of(const std::map<std::string, double>& reached) {
     std::vector<double> times;
     for (const auto& [device, at] : reached) times.push_back(at);
     return times;
@@ -113,17 +121,23 @@ void expect(const ApiUser::Answer& answer, int status, const std::string& what) 
 int main(int argc, char** argv) {
     int players = 8;
     int rounds = 10;
+    bool media_down = false;
     for (int i = 1; i < argc; ++i) {
         const std::string argument = argv[i];
         if (argument == "--players" && i + 1 < argc)
             players = std::max(1, std::atoi(argv[++i]));
         else if (argument == "--rounds" && i + 1 < argc)
             rounds = std::max(1, std::atoi(argv[++i]));
+        else if (argument == "--media-down")
+            media_down = true;
         else
-            die("usage: alert_latency_bench [--players N] [--rounds N]");
+            die("usage: alert_latency_bench [--players N] [--rounds N] [--media-down]");
     }
 
-    bantin::test::WholeSystem system;
+    bantin::test::WholeSystemOptions options;
+    if (media_down)
+        options.media_base_url = "http://127.0.0.1:1";
+    bantin::test::WholeSystem system{options};
     if (auto keys = system.controller_command({"--init-keys"}); keys.exit_code != 0)
         die("--init-keys: " + keys.output);
     const std::string admin_password = "admin-bench-password-1";
@@ -174,6 +188,8 @@ int main(int argc, char** argv) {
     }
 
     std::vector<double> to_playing;
+    std::vector<double> screens_to_playing;
+    std::vector<double> speakers_to_playing;
     std::vector<double> to_silent;
     for (int round = 1; round <= rounds; ++round) {
         const std::string id = "canh-bao-bench-" + std::to_string(round);
@@ -190,17 +206,20 @@ int main(int argc, char** argv) {
         expect(raised, 201, "raise " + id);
         const auto confirmed_at = Steady::now();
         expect(confirmer.post("/api/v1/alerts/" + id + "/confirm", Json::object()), 200, "confirm " + id);
-        auto playing_times = wait_for_each(
+        const auto reached = wait_for_each(
             raiser, devices, confirmed_at, std::chrono::seconds{60},
             [&](const std::string& source) { return source == id; }, "play " + id);
+        const auto playing_times = times_of(reached);
         to_playing.insert(to_playing.end(), playing_times.begin(), playing_times.end());
+        for (const auto& [device, at] : reached)
+            (device.starts_with("loa-") ? speakers_to_playing : screens_to_playing).push_back(at);
 
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         const auto cancelled_at = Steady::now();
         expect(raiser.post("/api/v1/alerts/" + id + "/cancel", Json::object()), 200, "cancel " + id);
-        auto silent_times = wait_for_each(
+        const auto silent_times = times_of(wait_for_each(
             raiser, devices, cancelled_at, std::chrono::seconds{30},
-            [&](const std::string& source) { return source != id; }, "stop " + id);
+            [&](const std::string& source) { return source != id; }, "stop " + id));
         to_silent.insert(to_silent.end(), silent_times.begin(), silent_times.end());
         std::fprintf(stderr, "round %d: playing after %.0f..%.0f ms, silent after %.0f..%.0f ms\n", round,
                      percentile(playing_times, 0), percentile(playing_times, 1), percentile(silent_times, 0),
@@ -210,9 +229,12 @@ int main(int argc, char** argv) {
 
     std::printf("players=%d\n", players);
     std::printf("rounds=%d\n", rounds);
+    std::printf("media_down=%d\n", media_down ? 1 : 0);
     std::printf("alert_to_playing_p50_ms=%.0f\n", percentile(to_playing, 0.50));
     std::printf("alert_to_playing_p99_ms=%.0f\n", percentile(to_playing, 0.99));
     std::printf("alert_to_playing_max_ms=%.0f\n", percentile(to_playing, 1.0));
+    std::printf("alert_to_playing_screens_p99_ms=%.0f\n", percentile(screens_to_playing, 0.99));
+    std::printf("alert_to_playing_speakers_p99_ms=%.0f\n", percentile(speakers_to_playing, 0.99));
     std::printf("cancel_to_silent_p50_ms=%.0f\n", percentile(to_silent, 0.50));
     std::printf("cancel_to_silent_p99_ms=%.0f\n", percentile(to_silent, 0.99));
     std::printf("cancel_to_silent_max_ms=%.0f\n", percentile(to_silent, 1.0));

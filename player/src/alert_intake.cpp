@@ -114,8 +114,15 @@ AlertIntake::Change AlertIntake::pump() {
     }
     if (m_book.release(m_clock.monotonic(), m_clock.wall()))
         change = Change::Replan;
-    if (make_missing_words(round_failed) == Change::Replan)
-        change = Change::Replan;
+    if (round_failed) {
+        // The tone plays at once (it is on disk); the words are made on the next pass, while it
+        // sounds, and fit in after it.
+        m_words_due = true;
+    } else {
+        if (make_missing_words(m_words_due) == Change::Replan)
+            change = Change::Replan;
+        m_words_due = false;
+    }
     if (change == Change::Replan) {
         // The waiting alerts play from now: their media came, or failed and their words were made.
         const auto& live = m_book.live();

@@ -608,8 +608,9 @@ Result<void> Daemon::start() {
 
 void Daemon::turn(Duration wait) {
     Impl& d = *m_impl;
-    const Duration timeout = std::min(
-        {d.engine->time_until_next_action(Duration{1000}), d.live->time_until_next(Duration{1000}), wait});
+    const Duration timeout =
+        std::min({d.engine->time_until_next_action(Duration{1000}), d.live->time_until_next(Duration{1000}),
+                  d.alerts->time_until_next(Duration{1000}), wait});
     auto renderer_events = d.renderer->wait(timeout);
     for (const auto& event : renderer_events) {
         if (event.kind == RendererEvent::Kind::Shutdown) {

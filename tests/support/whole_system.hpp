@@ -160,6 +160,9 @@ struct WholeSystemOptions {
     // Extra lines for the player's config file (after the test defaults).
     std::string player_config_extra;
     std::string log_level = "info";
+    // http.public_base_url: where devices fetch media. "http://127.0.0.1:1" makes the controller's
+    // web server unreachable for the devices while the broker is not (an alert's media round fails).
+    std::string media_base_url;
 };
 
 class WholeSystem {
@@ -438,8 +441,10 @@ private:
 
     void write_controller_config(bool broker_as_root) {
         std::ostringstream config;
-        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port
-               << "\n"
+        config << "[http]\nlisten_address = \"127.0.0.1\"\nport = " << m_http_port << "\n"
+               << (m_options.media_base_url.empty()
+                       ? ""
+                       : "public_base_url = \"" + m_options.media_base_url + "\"\n")
                // In a user namespace only root exists: nginx could not hand its files to its workers.
                << (m_controller_disk != nullptr && SmallDisk::as_root_of_user_namespace()
                        ? "front = \"none\"\n"

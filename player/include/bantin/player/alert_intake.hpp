@@ -78,6 +78,8 @@ public:
         bool wrote = false;
     };
     WriteRetry retry_saves();
+    // How long the daemon may wait before the next pump(): 0 when words are due.
+    Duration time_until_next(Duration ceiling) const { return m_words_due ? Duration{0} : ceiling; }
 
     // The device's interlocks with every cancelled and every held alert named.
     LocalInterlocks interlocks() const { return m_book.interlocks(m_options.interlocks); }
@@ -108,6 +110,7 @@ private:
     std::map<std::string, MonotonicTime> m_arrived;  // alert id -> when it arrived
     std::set<std::string> m_words_tried;             // alert ids whose words were made (or tried)
     std::set<std::string> m_waiting;                 // alert ids that arrived with media missing
+    bool m_words_due = false;                        // a round failed: make the words next pass
     std::map<std::string, TimePoint> m_ready_at;     // alert id -> when a waiting one could play
     std::map<std::string, std::string, std::less<>> m_substitutes;  // controller's digest -> device's
 };
