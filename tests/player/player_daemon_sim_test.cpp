@@ -18,11 +18,13 @@
 #include "support/fake_mqtt.hpp"
 #include "support/fake_renderer.hpp"
 #include "support/simulated_clock.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -762,17 +764,11 @@ TEST_CASE("sim: an exercise alert keeps the scheduled volume, and max_volume cap
     CHECK(sim.renderer().volumes().back() == 60);
 }
 
-TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with words the device makes",
-          "[player][daemon][sim][alerts]") {
-    Sim sim;
-    const auto red = sim.media("red image");
-    sim.options().config.safety.alert_words_after = 3s;
-    sim.start();
-    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
-    sim.run_for(1s);
-    const auto loads_before = sim.renderer().loads().size();
-    // An alert as the controller sends it: a text notice linked to its speech; the controller's
-    // web server does not answer (port 1), MQTT does.
+namespace {
+
+// An alert as the controller sends it: a text notice linked to its speech; the controller's
+// web server does not answer (port 1), MQTT does.
+protocol::AlertMessage unfetchable_words_alert(Sim& sim) {
     protocol::AlertMessage message;
     message.alert.id = "al-lu-quet";
     message.alert.zones = {zone_id};
@@ -803,16 +799,44 @@ TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with 
                          "http://127.0.0.1:1/media/" + notice_sha},
                         {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
                          "http://127.0.0.1:1/media/" + their_speech}};
+    return message;
+}
+
+std::string sim_file_bytes(const std::filesystem::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+// The speech track of the slides loaded since `loads_before`.
+std::optional<std::string> device_speech_track(Sim& sim, std::size_t loads_before) {
+    std::optional<std::string> spoken;
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
+        if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
+            spoken = track;
+    return spoken;
+}
+
+}  // namespace
+
+TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with words the device makes",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.start();
+    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    const protocol::AlertMessage message = unfetchable_words_alert(sim);
+    const std::string notice_sha = message.media[0].sha256;
+    const std::string their_speech = message.media[1].sha256;
     sim.send(message);
     sim.run_for(1s);
     CHECK(sim.current_media() == red.sha256);  // the alert waits for the controller's files
 
     sim.run_for(2500ms);  // past alert_speech_after_s: the device makes them
     REQUIRE(sim.renderer().loads().size() > loads_before);
-    std::optional<std::string> spoken;  // the slide's speech track
-    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
-        if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
-            spoken = track;
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);  // the slide's speech
     REQUIRE(spoken);
     const std::string our_speech = std::filesystem::path(*spoken).filename().string();
     CHECK(our_speech != their_speech);
@@ -833,6 +857,51 @@ TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with 
     }
     CHECK(alert_rows.back().outcome == protocol::Outcome::Completed);
     CHECK(alert_rows.back().duration_ms == 4000);
+}
+
+TEST_CASE("sim: the speech a device makes comes from its tts command engine",
+          "[player][daemon][sim][alerts]") {
+    testing::TemporaryDirectory scripts;
+    const auto made = scripts.path() / "made.wav";
+    const auto script = scripts.path() / "tone.sh";
+    std::ofstream(script) << "#!/bin/sh\nsox -n -r 16000 -b 16 -c 1 \"$1\" synth 2 sine 440 && cp \"$1\" '"
+                          << made.string() << "'\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.options().config.tts =
+        config::TtsEngineConfig{config::TtsEngine::Command, {script.string(), "{wav}"}, "", 20s};
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    sim.send(unfetchable_words_alert(sim));
+    sim.run_for(3500ms);
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);
+    REQUIRE(spoken);
+    REQUIRE(std::filesystem::exists(made));
+    CHECK(media::sha256_hex(sim_file_bytes(*spoken)) == media::sha256_hex(sim_file_bytes(made)));
+}
+
+TEST_CASE("sim: a device whose tts service is down speaks the alert with espeak-ng",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.options().config.tts =
+        config::TtsEngineConfig{config::TtsEngine::Http, {}, "http://127.0.0.1:1/speak", 20s};
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    sim.send(unfetchable_words_alert(sim));
+    sim.run_for(3500ms);
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);
+    REQUIRE(spoken);
+    const std::string wav = sim_file_bytes(*spoken);
+    CHECK(wav.starts_with("RIFF"));
+    CHECK(wav.size() > 22050 * 2);  // over a second of espeak-ng's speech
 }
 
 TEST_CASE("sim: a relay plays the station's URL, its filler while the source is down, and proves it once",
