@@ -2,6 +2,7 @@
 
 #include "enums.hpp"
 #include "schema.hpp"
+#include "tts_keys.hpp"
 
 #include <date/tz.h>
 
@@ -183,11 +184,19 @@ void describe_controller(Visitor& v, Config& c) {
         v.key("max_duration_min", c.live.max_duration,
               "Minutes after which a channel nobody closed ends by itself.", between(1, 12 * 60));
     });
-    v.table("tts", "Text-to-speech for notices and alerts (espeak-ng).", [&] {
-        v.key("voice", c.tts.voice, "espeak-ng voice.", not_empty(), no_spaces());
-        v.key("espeak_binary", c.tts.espeak_binary, "espeak-ng executable.", not_empty());
-        v.key("words_per_minute", c.tts.words_per_minute, "Speaking rate.", between(80, 450));
-    });
+    v.table("tts",
+            "Text-to-speech for notices and alerts: espeak-ng, or a command or HTTP service that espeak-ng "
+            "stands in for when it fails.",
+            [&] {
+                v.key("voice", c.tts.voice,
+                      "Voice: an espeak-ng voice, or the name a command or http engine is given ({voice}; "
+                      "ASCII letters, digits and ._+-).",
+                      not_empty(), no_spaces());
+                v.key("espeak_binary", c.tts.espeak_binary, "espeak-ng executable.", not_empty());
+                v.key("words_per_minute", c.tts.words_per_minute, "Speaking rate of espeak-ng.",
+                      between(80, 450));
+                detail::describe_tts_engine(v, c.tts.engine);
+            });
     v.table("streams", "Streams added by URL (relays of a station), probed once by the controller.", [&] {
         v.key(
             "allow_local_sources", c.streams.allow_local_sources,
@@ -224,6 +233,15 @@ void describe_controller(Visitor& v, Config& c) {
 }
 
 void cross_check_controller(const ControllerConfig& c, detail::Loader& loader) {
+    detail::cross_check_tts_engine(c.tts.engine, loader, "tts");
+    if (c.tts.engine.engine != TtsEngine::Espeak && !detail::plain_engine_voice(c.tts.voice)) {
+        loader.cross_issue(
+            "tts.voice",
+            "giọng đọc của engine command hoặc http chỉ gồm chữ cái, chữ số và ._+- (không bắt đầu "
+            "bằng -); a command or http engine's voice is ASCII letters, digits and ._+- (not "
+            "starting with -)",
+            {"tts.engine"});
+    }
     if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
         loader.cross_issue("mqtt.password", "set either password or password_file, not both",
                            {"mqtt.password_file"});

@@ -41,6 +41,17 @@ inline constexpr std::array<EnumName<HttpFront>, 2> http_front_names{{
     {HttpFront::None, "none"},
 }};
 
+inline constexpr std::array<EnumName<TtsEngine>, 3> tts_engine_names{{
+    {TtsEngine::Espeak, "espeak"},
+    {TtsEngine::Command, "command"},
+    {TtsEngine::Http, "http"},
+}};
+
+template <>
+struct EnumTable<TtsEngine> {
+    static std::span<const EnumName<TtsEngine>> entries() { return tts_engine_names; }
+};
+
 template <>
 struct EnumTable<HttpFront> {
     static std::span<const EnumName<HttpFront>> entries() { return http_front_names; }

@@ -2,6 +2,7 @@
 
 #include "enums.hpp"
 #include "schema.hpp"
+#include "tts_keys.hpp"
 
 namespace bantin::config {
 
@@ -83,6 +84,10 @@ void describe_player(Visitor& v, Config& c) {
                        voice.substr(0, 64) + "\"";
             });
     });
+    v.table("tts",
+            "The engine of the speech a device makes for an alert itself (voice: safety.alert_voice); "
+            "espeak-ng, or a command or HTTP service that espeak-ng stands in for when it fails.",
+            [&] { detail::describe_tts_engine(v, c.tts); });
     v.table("status", "Status reports to the controller.", [&] {
         v.key("interval_s", c.status.interval, "Seconds between status reports (also sent on every change).",
               between(5, 3600));
@@ -125,6 +130,7 @@ void describe_player(Visitor& v, Config& c) {
 }
 
 void cross_check_player(const PlayerConfig& c, detail::Loader& loader) {
+    detail::cross_check_tts_engine(c.tts, loader, "tts");
     if (c.fetch.retry.minimum > c.fetch.retry.maximum) {
         loader.cross_issue("fetch.retry_min_ms", "must not exceed fetch.retry_max_ms",
                            {"fetch.retry_max_ms"});

@@ -72,6 +72,10 @@ std::string_view to_string(BrokerLogLevel level) {
     return detail::enum_to_name(level);
 }
 
+std::string_view to_string(TtsEngine engine) {
+    return detail::enum_to_name(engine);
+}
+
 std::string_view to_string(PlaybackMode mode) {
     return detail::enum_to_name(mode);
 }

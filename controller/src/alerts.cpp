@@ -68,6 +68,22 @@ void add_alert_fields(nlohmann::ordered_json& json, const AlertRecord& record) {
     json["replaces"] = record.replaces;
 }
 
+media::SpeechOptions speech_options(const config::TtsConfig& tts) {
+    media::SpeechOptions options;
+    options.voice = tts.voice;
+    options.words_per_minute = tts.words_per_minute;
+    options.espeak = tts.espeak_binary.string();
+    switch (tts.engine.engine) {
+        case config::TtsEngine::Espeak: options.engine.kind = media::SpeechEngine::Espeak; break;
+        case config::TtsEngine::Command: options.engine.kind = media::SpeechEngine::Command; break;
+        case config::TtsEngine::Http: options.engine.kind = media::SpeechEngine::Http; break;
+    }
+    options.engine.command = tts.engine.command;
+    options.engine.url = tts.engine.url;
+    options.engine.timeout = std::chrono::duration_cast<Duration>(tts.engine.timeout);
+    return options;
+}
+
 Result<MediaRecord> EspeakSpeechRenderer::render(std::string_view text) {
     auto audio = media::synthesize_speech(text, m_store, m_options);
     if (!audio)

@@ -4,6 +4,7 @@
 #include "api_route.hpp"
 
 #include "bantin/config/controller_config.hpp"
+#include "bantin/controller/alerts.hpp"
 #include "bantin/media/font_coverage.hpp"
 #include "bantin/media/ingest.hpp"
 #include "bantin/media/probe.hpp"
@@ -324,6 +325,14 @@ Answer delete_media(Call& call) {
     return no_content();
 }
 
+// Who spoke this request's speech ([tts] engine, or espeak-ng standing in) and why not the
+// configured engine.
+void add_speech_engine(nlohmann::ordered_json& json, const media::SpeechAudio& speech) {
+    json["speech_engine"] = media::to_string(speech.engine);
+    json["speech_fallback"] = speech.fallback_reason.empty() ? nlohmann::ordered_json(nullptr)
+                                                             : nlohmann::ordered_json(speech.fallback_reason);
+}
+
 Answer create_notice(Call& call) {
     ApiContext& context = call.context;
     BodyFields fields = call.fields();
@@ -352,10 +361,8 @@ Answer create_notice(Call& call) {
         name = *checked;
     }
 
-    media::SpeechOptions options;
+    media::SpeechOptions options = speech_options(context.config.tts);
     options.voice = voice.value_or(context.config.tts.voice);
-    options.espeak = context.config.tts.espeak_binary.string();
-    options.words_per_minute = context.config.tts.words_per_minute;
     auto speech = media::synthesize_speech(text, context.media, options);
     if (!speech) {
         Error error = speech.error();
@@ -410,9 +417,11 @@ Answer create_notice(Call& call) {
                     return std::unexpected(existing.error());
                 return std::pair{*existing, false};
             }
-            auto audited = transaction.append_audit(audit_entry(
-                context, call.user.user, "notice.create", "media", notice.media.sha256, "",
-                media_json(notice).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+            nlohmann::ordered_json after = media_json(notice);
+            add_speech_engine(after, *speech);
+            auto audited = transaction.append_audit(
+                audit_entry(context, call.user.user, "notice.create", "media", notice.media.sha256, "",
+                            after.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
             if (!audited)
                 return std::unexpected(audited.error());
             return std::pair{notice, true};
@@ -427,6 +436,7 @@ Answer create_notice(Call& call) {
     nlohmann::ordered_json json = media_json(stored->first);
     auto spoken = find_media(context, stored->first.tts_media.value_or(""));
     json["tts"] = spoken ? media_json(*spoken) : nlohmann::ordered_json(nullptr);
+    add_speech_engine(json, *speech);
     return ok(json, stored->second ? 201 : 200);
 }
 

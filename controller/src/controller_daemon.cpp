@@ -291,11 +291,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     Impl* raw = impl.get();
     impl->registry->on_changed = [raw] { raw->devices_changed.store(true); };
 
-    media::SpeechOptions speech;
-    speech.voice = config.tts.voice;
-    speech.words_per_minute = config.tts.words_per_minute;
-    speech.espeak = config.tts.espeak_binary.string();
-    impl->speech = std::make_unique<EspeakSpeechRenderer>(*impl->media, speech, clock);
+    impl->speech = std::make_unique<EspeakSpeechRenderer>(*impl->media, speech_options(config.tts), clock);
     AlertServiceOptions alert_options;
     alert_options.one_person_live_alerts = config.alerts.one_person_live_alerts;
     alert_options.default_expiry = config.alerts.default_expiry;

@@ -231,8 +231,8 @@ bool AlertIntake::make_words(const protocol::AlertMessage& message) {
             continue;
         }
         spdlog::warn(
-            "alert {}: its speech could not be fetched in time; the device speaks it itself ({}, {} ms)", id,
-            m_options.speech.voice, audio->duration.count());
+            "alert {}: its speech could not be fetched in time; the device speaks it itself ({}, {}, {} ms)",
+            id, media::to_string(audio->engine), m_options.speech.voice, audio->duration.count());
         m_substitutes[*ref.speech] = audio->object.sha256;
         made = true;
     }

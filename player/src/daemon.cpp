@@ -561,7 +561,7 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
     d.alerts = std::make_unique<AlertIntake>(
         *d.state, *d.cache, std::make_unique<MediaDownloader>(*d.store, alert_fetch, d.cache.get(), wake),
         clock, d.health,
-        alert_options(provisioning.controller_keys, d.identity, interlocks, config.safety,
+        alert_options(provisioning.controller_keys, d.identity, interlocks, config.safety, config.tts,
                       AlertBook::Options{alert_hold_after_subscribe, alert_hold_offline}));
     BundleIntake::Options intake;
     intake.keys = provisioning.controller_keys;

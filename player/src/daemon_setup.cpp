@@ -141,7 +141,7 @@ Result<DeviceTopics> device_topics(const std::string& device, const std::string&
 
 AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
                                    const LocalInterlocks& interlocks, const config::SafetyConfig& safety,
-                                   AlertBook::Options hold) {
+                                   const config::TtsEngineConfig& tts, AlertBook::Options hold) {
     AlertIntake::Options options;
     options.keys = keys;
     options.identity = identity;
@@ -149,6 +149,14 @@ AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const Devi
     options.hold = hold;
     options.words_after = std::chrono::duration_cast<Duration>(safety.alert_words_after);
     options.speech.voice = safety.alert_voice;
+    switch (tts.engine) {
+        case config::TtsEngine::Espeak: options.speech.engine.kind = media::SpeechEngine::Espeak; break;
+        case config::TtsEngine::Command: options.speech.engine.kind = media::SpeechEngine::Command; break;
+        case config::TtsEngine::Http: options.speech.engine.kind = media::SpeechEngine::Http; break;
+    }
+    options.speech.engine.command = tts.command;
+    options.speech.engine.url = tts.url;
+    options.speech.engine.timeout = std::chrono::duration_cast<Duration>(tts.timeout);
     return options;
 }
 

@@ -33,11 +33,12 @@ EngineOptions engine_options(const config::PlayerConfig& config, scheduler::Devi
 // or TZ), else Asia/Ho_Chi_Minh with a warning. Never the zone a bundle names.
 std::string safety_time_zone(const config::SafetyConfig& safety);
 
-// What alert intake takes from [safety]: the words made on the device (alert_speech_after_s,
-// alert_voice), beside the keys, the identity, the interlocks and the restart hold.
+// What alert intake takes from [safety] and [tts]: the words made on the device
+// (alert_speech_after_s, alert_voice, the speech engine), beside the keys, the identity, the
+// interlocks and the restart hold.
 AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const DeviceIdentity& identity,
                                    const LocalInterlocks& interlocks, const config::SafetyConfig& safety,
-                                   AlertBook::Options hold);
+                                   const config::TtsEngineConfig& tts, AlertBook::Options hold);
 
 // The device's own topics (docs/protocol.md), its zone's alert topic and its zone's live topic.
 struct DeviceTopics {

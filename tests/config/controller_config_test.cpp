@@ -376,3 +376,110 @@ TEST_CASE("the delivery-repair interval is read in seconds and kept within 1 to 
         CHECK_THAT(refused.error().message(), Catch::Contains("devices.delivery_repair_interval_s"));
     }
 }
+
+TEST_CASE("the speech engine is espeak-ng unless the file says otherwise", "[config][controller][tts]") {
+    auto config = load_controller("");
+    REQUIRE(config);
+    CHECK(config->tts.engine.engine == TtsEngine::Espeak);
+    CHECK(config->tts.engine.command.empty());
+    CHECK(config->tts.engine.url.empty());
+    CHECK(config->tts.engine.timeout == std::chrono::seconds{60});
+}
+
+TEST_CASE("a command speech engine loads its argv template and timeout", "[config][controller][tts]") {
+    auto config = load_controller(R"([tts]
+voice = "vi_VN-vais1000-medium"
+engine = "command"
+command = ["/usr/local/bin/piper", "--model", "/opt/voices/{voice}.onnx", "--output_file={wav}"]
+timeout_s = 30
+)");
+    INFO((config ? std::string() : config.error().detail));
+    REQUIRE(config);
+    CHECK(config->tts.engine.engine == TtsEngine::Command);
+    CHECK(config->tts.engine.command == std::vector<std::string>{"/usr/local/bin/piper", "--model",
+                                                                 "/opt/voices/{voice}.onnx",
+                                                                 "--output_file={wav}"});
+    CHECK(config->tts.engine.timeout == std::chrono::seconds{30});
+}
+
+TEST_CASE("a command speech engine needs a program and the {wav} it writes", "[config][controller][tts]") {
+    auto missing = load_controller("[tts]\nengine = \"command\"\n");
+    CHECK(error_lines(missing) ==
+          std::vector<std::string>{
+              "controller.toml:1: tts.command: bắt buộc khi engine = \"command\" (phần tử đầu "
+              "là chương trình); required when engine is \"command\": the program first, then "
+              "its arguments"});
+    auto empty_program = load_controller("[tts]\nengine = \"command\"\ncommand = [\"\", \"{wav}\"]\n");
+    CHECK(error_lines(empty_program).size() == 1);
+    auto no_wav =
+        load_controller("[tts]\nengine = \"command\"\ncommand = [\"say\", \"-f\", \"{text_file}\"]\n");
+    CHECK(error_lines(no_wav) ==
+          std::vector<std::string>{
+              "controller.toml:3: tts.command: phải có {wav}, nơi chương trình ghi tệp WAV; "
+              "must contain {wav}, where the program writes its WAV"});
+    auto typo = load_controller("[tts]\nengine = \"command\"\ncommand = [\"say\", \"-o\", \"{wave}\"]\n");
+    CHECK(error_lines(typo) ==
+          std::vector<std::string>{
+              "controller.toml:3: tts.command: không có chỗ thay {wave} (chỉ {text_file}, "
+              "{wav}, {voice}); unknown placeholder {wave} (known: {text_file}, {wav}, {voice})"});
+    auto not_strings = load_controller("[tts]\nengine = \"command\"\ncommand = [\"say\", 3]\n");
+    CHECK(error_lines(not_strings) ==
+          std::vector<std::string>{"controller.toml:3: tts.command[1]: expected a string, got an integer"});
+    // Braces that are not a placeholder (JSON for the program) pass through.
+    auto json_argument = load_controller(
+        "[tts]\nengine = \"command\"\ncommand = [\"say\", \"{\\\"speed\\\": 1}\", \"{wav}\"]\n");
+    CHECK(json_argument);
+}
+
+TEST_CASE("an http speech engine needs an http or https URL", "[config][controller][tts]") {
+    auto missing = load_controller("[tts]\nengine = \"http\"\n");
+    CHECK(error_lines(missing) ==
+          std::vector<std::string>{"controller.toml:1: tts.url: bắt buộc khi engine = \"http\" (http:// hoặc "
+                                   "https://); required when engine is \"http\" (http:// or https://)"});
+    auto scheme = load_controller("[tts]\nengine = \"http\"\nurl = \"file:///etc/passwd\"\n");
+    CHECK(error_lines(scheme) ==
+          std::vector<std::string>{
+              "controller.toml:3: tts.url: địa chỉ phải bắt đầu bằng http:// hoặc https://; "
+              "must start with http:// or https://, got \"file:///etc/passwd\""});
+    auto fine = load_controller("[tts]\nengine = \"http\"\nurl = \"http://127.0.0.1:5002/api/tts\"\n");
+    REQUIRE(fine);
+    CHECK(fine->tts.engine.engine == TtsEngine::Http);
+    CHECK(fine->tts.engine.url == "http://127.0.0.1:5002/api/tts");
+}
+
+TEST_CASE("an unknown speech engine lists the choices, a timeout has bounds", "[config][controller][tts]") {
+    auto engine = load_controller("[tts]\nengine = \"piper\"\n");
+    CHECK(error_lines(engine) ==
+          std::vector<std::string>{"controller.toml:2: tts.engine: expected one of \"espeak\", \"command\", "
+                                   "\"http\", got \"piper\""});
+    auto timeout = load_controller("[tts]\ntimeout_s = 0\n");
+    CHECK(error_lines(timeout) ==
+          std::vector<std::string>{"controller.toml:2: tts.timeout_s: must be between 1 and 3600, got 0"});
+}
+
+TEST_CASE("a command or http engine's voice is a plain name, never an option", "[config][controller][tts]") {
+    auto option = load_controller(
+        "[tts]\nvoice = \"--output=/etc/cron.d/x\"\nengine = \"command\"\ncommand = [\"say\", \"{wav}\"]\n");
+    CHECK(error_lines(option) ==
+          std::vector<std::string>{
+              "controller.toml:2: tts.voice: giọng đọc của engine command hoặc http chỉ gồm chữ "
+              "cái, chữ số và ._+- (không bắt đầu bằng -); a command or http engine's voice is "
+              "ASCII letters, digits and ._+- (not starting with -)"});
+    auto slash =
+        load_controller("[tts]\nvoice = \"../x\"\nengine = \"http\"\nurl = \"http://127.0.0.1:1/\"\n");
+    CHECK(error_lines(slash).size() == 1);
+}
+
+TEST_CASE("a rendered controller config with a speech engine loads back equal", "[config][controller][tts]") {
+    ControllerConfig original;
+    original.tts.engine.engine = TtsEngine::Command;
+    original.tts.engine.command = {"/opt/tts/say", "--voice", "{voice}", "--in",
+                                   "{text_file}",  "--out",   "{wav}"};
+    original.tts.engine.url = "https://tts.example.vn/speak";
+    original.tts.engine.timeout = std::chrono::seconds{15};
+    const std::string text = render_controller_config(original);
+    auto config = load_controller(text);
+    INFO(text);
+    REQUIRE(config);
+    CHECK(*config == original);
+}

@@ -265,3 +265,36 @@ TEST_CASE("a retired key still loads and is ignored, and is not written or liste
     auto typo = load_player(minimal + "[playback]\nimage_durations = 10\n");
     CHECK_FALSE(typo);
 }
+
+TEST_CASE("a device speaks with espeak-ng unless its tts table says otherwise", "[config][player][tts]") {
+    auto config = load_player(minimal);
+    REQUIRE(config);
+    CHECK(config->tts.engine == TtsEngine::Espeak);
+    CHECK(config->tts.timeout == std::chrono::seconds{20});
+}
+
+TEST_CASE("a device's speech engine is checked like the controller's", "[config][player][tts]") {
+    auto http = load_player(minimal +
+                            "[tts]\nengine = \"http\"\nurl = \"http://127.0.0.1:5002/tts\"\ntimeout_s = 5\n");
+    REQUIRE(http);
+    CHECK(http->tts.engine == TtsEngine::Http);
+    CHECK(http->tts.url == "http://127.0.0.1:5002/tts");
+    CHECK(http->tts.timeout == std::chrono::seconds{5});
+    auto no_url = load_player(minimal + "[tts]\nengine = \"http\"\n");
+    CHECK(error_lines(no_url) ==
+          std::vector<std::string>{
+              "player.toml:2: tts.url: bắt buộc khi engine = \"http\" (http:// hoặc https://); "
+              "required when engine is \"http\" (http:// or https://)"});
+    auto no_wav = load_player(minimal + "[tts]\nengine = \"command\"\ncommand = [\"say\"]\n");
+    CHECK(error_lines(no_wav) ==
+          std::vector<std::string>{
+              "player.toml:4: tts.command: phải có {wav}, nơi chương trình ghi tệp WAV; must "
+              "contain {wav}, where the program writes its WAV"});
+    PlayerConfig original;
+    original.provisioning_file = "/etc/bantin/provisioning.json";
+    original.tts =
+        TtsEngineConfig{TtsEngine::Command, {"/opt/tts/say", "{wav}"}, "", std::chrono::seconds{9}};
+    auto rendered = load_player(render_player_config(original));
+    REQUIRE(rendered);
+    CHECK(*rendered == original);
+}

@@ -397,6 +397,42 @@ TEST_CASE("a text notice is stored with its spoken version of plausible length",
     CHECK(bad_voice->status == 422);
 }
 
+TEST_CASE("a notice says which engine spoke it, and espeak-ng stands in for a broken one", "[api][notices]") {
+    ApiFixture fixture;
+    const auto admin = fixture.sign_in("boss", Role::Admin);
+    const auto editor = fixture.sign_in("ed", Role::Editor);
+    auto plain = fixture.post("/api/v1/notices", editor, json{{"text", "Xin chào bà con."}});
+    REQUIRE(plain);
+    INFO(plain->body);
+    REQUIRE(plain->status == 201);
+    CHECK(body_of(plain).at("speech_engine") == "espeak");
+    CHECK(body_of(plain).at("speech_fallback").is_null());
+
+    fixture.config.tts.engine.engine = bantin::config::TtsEngine::Command;
+    fixture.config.tts.engine.command = {"/nonexistent/bantin-tts", "{wav}"};
+    auto stood_in = fixture.post("/api/v1/notices", editor, json{{"text", "Sáng mai cắt điện."}});
+    REQUIRE(stood_in);
+    INFO(stood_in->body);
+    REQUIRE(stood_in->status == 201);
+    auto body = body_of(stood_in);
+    CHECK(body.at("speech_engine") == "espeak");
+    CHECK(body.at("speech_fallback").get<std::string>().find("/nonexistent/bantin-tts") != std::string::npos);
+    CHECK(body.at("tts").at("duration_ms").get<std::int64_t>() > 500);
+
+    auto log = body_of(fixture.get("/api/v1/audit?entity_type=media", admin));
+    REQUIRE_FALSE(log.at("items").empty());
+    const auto& latest = log.at("items")[0];
+    CHECK(latest.at("action") == "notice.create");
+    CHECK(latest.at("after").at("speech_engine") == "espeak");
+    CHECK(latest.at("after").at("speech_fallback").get<std::string>().find("bantin-tts") !=
+          std::string::npos);
+
+    auto option_voice =
+        fixture.post("/api/v1/notices", editor, json{{"text", "Xin chào."}, {"voice", "--help"}});
+    REQUIRE(option_voice);
+    CHECK(option_voice->status == 422);
+}
+
 TEST_CASE("editing with a stale version is a 409, a playlist under approval cannot change",
           "[api][versions]") {
     ApiFixture fixture;

@@ -31,6 +31,8 @@ TEST_CASE("a Vietnamese notice becomes Opus audio of plausible length", "[media]
     auto speech = synthesize_speech(notice, *store);
     REQUIRE(speech);
     CHECK(speech->format == SpeechFormat::Opus);
+    CHECK(speech->engine == SpeechEngine::Espeak);
+    CHECK(speech->fallback_reason.empty());
     // About 30 words at 150 words per minute: some 8-16 s of speech.
     CHECK(speech->duration >= 5s);
     CHECK(speech->duration <= 30s);

@@ -19,11 +19,15 @@
 #include "support/fake_mqtt.hpp"
 #include "support/fake_renderer.hpp"
 #include "support/simulated_clock.hpp"
+#include "support/temporary_directory.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -763,19 +767,11 @@ TEST_CASE("sim: an exercise alert keeps the scheduled volume, and max_volume cap
     CHECK(sim.renderer().volumes().back() == 60);
 }
 
-TEST_CASE(
-    "sim: an alert whose words cannot be fetched sounds its siren from the device's own copy, then "
-    "shows and speaks words the device makes",
-    "[player][daemon][sim][alerts]") {
-    Sim sim;
-    const auto red = sim.media("red image");
-    sim.options().config.safety.alert_words_after = 3s;
-    sim.start();
-    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
-    sim.run_for(1s);
-    const auto loads_before = sim.renderer().loads().size();
-    // An alert as the controller sends it: a text notice linked to its speech; the controller's
-    // web server does not answer (port 1), MQTT does.
+namespace {
+
+// An alert as the controller sends it: a text notice linked to its speech; the controller's
+// web server does not answer (port 1), MQTT does.
+protocol::AlertMessage unfetchable_words_alert(Sim& sim) {
     protocol::AlertMessage message;
     message.alert.id = "al-lu-quet";
     message.alert.zones = {zone_id};
@@ -799,46 +795,51 @@ TEST_CASE(
     speech.sha256 = their_speech;
     speech.type = scheduler::MediaType::Audio;
     speech.duration = Duration{4000};
-    // The siren first, as the controller names it for an extreme alert: the device never
-    // downloads it (staged in its cache at start).
-    const auto& siren_tone = media::alert_tone_media(media::AlertTone::Siren);
-    scheduler::MediaRef siren;
-    siren.sha256 = siren_tone.sha256;
-    siren.type = scheduler::MediaType::Audio;
-    siren.duration = siren_tone.duration;
-    siren.has_audio = true;
-    message.media = {siren, text, speech};
+    message.media = {text, speech};
     message.playlist.id = "pl-alert";
-    message.playlist.items = {{siren.sha256, std::nullopt, 1}, {notice_sha, std::nullopt, 1}};
-    message.manifest = {
-        {siren.sha256, media::alert_tone_wav(media::AlertTone::Siren).size(), scheduler::MediaType::Audio,
-         siren_tone.duration, "http://127.0.0.1:1/media/" + siren.sha256},
-        {notice_sha, notice.size(), scheduler::MediaType::Text, Duration{4000},
-         "http://127.0.0.1:1/media/" + notice_sha},
-        {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
-         "http://127.0.0.1:1/media/" + their_speech}};
+    message.playlist.items = {{notice_sha, std::nullopt, 1}};
+    message.manifest = {{notice_sha, notice.size(), scheduler::MediaType::Text, Duration{4000},
+                         "http://127.0.0.1:1/media/" + notice_sha},
+                        {their_speech, 1000, scheduler::MediaType::Audio, Duration{4000},
+                         "http://127.0.0.1:1/media/" + their_speech}};
+    return message;
+}
+
+std::string sim_file_bytes(const std::filesystem::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+// The speech track of the slides loaded since `loads_before`.
+std::optional<std::string> device_speech_track(Sim& sim, std::size_t loads_before) {
+    std::optional<std::string> spoken;
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
+        if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
+            spoken = track;
+    return spoken;
+}
+
+}  // namespace
+
+TEST_CASE("sim: an alert whose words cannot be fetched is shown and spoken with words the device makes",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.start();
+    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    const protocol::AlertMessage message = unfetchable_words_alert(sim);
+    const std::string notice_sha = message.media[0].sha256;
+    const std::string their_speech = message.media[1].sha256;
     sim.send(message);
     sim.run_for(1s);
     CHECK(sim.current_media() == red.sha256);  // the alert waits for the controller's files
 
     sim.run_for(2500ms);  // past alert_speech_after_s: the device makes them
     REQUIRE(sim.renderer().loads().size() > loads_before);
-    REQUIRE(sim.daemon().status().now_playing);
-    CHECK(sim.daemon().status().now_playing->media == siren.sha256);  // from the device's own cache
-    // On a screen the siren sounds under the alert's notice: the words show from the first second.
-    bool siren_under_notice = false;
-    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i) {
-        const auto& load = sim.renderer().loads()[i];
-        if (auto track = load.option("audio-files-append");
-            track && std::filesystem::path(*track).filename() == siren.sha256)
-            siren_under_notice = load.request.location.ends_with(".png");
-    }
-    CHECK(siren_under_notice);
-    sim.run_for(6500ms);                // the 6 s siren, then the words
-    std::optional<std::string> spoken;  // the slide's speech track
-    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
-        if (auto track = sim.renderer().loads()[i].option("audio-files-append"))
-            spoken = track;
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);  // the slide's speech
     REQUIRE(spoken);
     const std::string our_speech = std::filesystem::path(*spoken).filename().string();
     CHECK(our_speech != their_speech);
@@ -847,15 +848,11 @@ TEST_CASE(
     wav.read(riff.data(), 4);
     CHECK(riff == "RIFF");
 
-    sim.run_for(16s);
+    sim.run_for(10s);
     std::vector<protocol::ProofOfPlayRow> alert_rows;
-    std::vector<protocol::ProofOfPlayRow> siren_rows;
     for (const auto& [seq, row] : sim.rows())
         if (row.source == protocol::SourceKind::Alert)
-            (row.media == siren.sha256 ? siren_rows : alert_rows).push_back(row);
-    REQUIRE_FALSE(siren_rows.empty());
-    CHECK(siren_rows.front().outcome == protocol::Outcome::Completed);
-    CHECK(siren_rows.front().duration_ms == 6000);
+            alert_rows.push_back(row);
     REQUIRE(alert_rows.size() >= 2);
     for (const auto& row : alert_rows) {
         CHECK(row.media == notice_sha);  // the notice the controller sent, made here
@@ -863,6 +860,127 @@ TEST_CASE(
     }
     CHECK(alert_rows.back().outcome == protocol::Outcome::Completed);
     CHECK(alert_rows.back().duration_ms == 4000);
+}
+
+TEST_CASE(
+    "sim: an alert whose media cannot be fetched sounds its siren from the device's own copy at once, "
+    "under its notice, then speaks words the device makes",
+    "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 10min;  // only the failed round releases it
+    sim.start();
+    sim.send(sim.bundle(1, {red}));  // a screen with a speaker
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    // The siren first, as the controller names it for an extreme alert: the device never
+    // downloads it (staged in its cache at start).
+    protocol::AlertMessage message = unfetchable_words_alert(sim);
+    const std::string notice_sha = message.media[0].sha256;
+    const auto& siren_tone = media::alert_tone_media(media::AlertTone::Siren);
+    scheduler::MediaRef siren;
+    siren.sha256 = siren_tone.sha256;
+    siren.type = scheduler::MediaType::Audio;
+    siren.duration = siren_tone.duration;
+    siren.has_audio = true;
+    message.media.insert(message.media.begin(), siren);
+    message.playlist.items.insert(message.playlist.items.begin(), {siren.sha256, std::nullopt, 1});
+    message.manifest.insert(
+        message.manifest.begin(),
+        {siren.sha256, media::alert_tone_wav(media::AlertTone::Siren).size(), scheduler::MediaType::Audio,
+         siren_tone.duration, "http://127.0.0.1:1/media/" + siren.sha256});
+    sim.send(message);
+    // The download round (three tries, real time) fails: nothing answers on port 1. The siren
+    // sounds as soon as it has, and the words are made while it plays.
+    const auto siren_playing = [&] {
+        const auto status = sim.daemon().status();
+        return status.now_playing && status.now_playing->media == siren.sha256;
+    };
+    const auto give_up = std::chrono::steady_clock::now() + 20s;  // the round's clock is real
+    while (!siren_playing() && std::chrono::steady_clock::now() < give_up) {
+        sim.run_for(100ms);
+        std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(siren_playing());
+    // On a screen the siren sounds under the alert's notice, made by the device meanwhile when
+    // it could not be fetched (or alone, for the moment it takes to make it).
+    sim.run_for(7s);  // the 6 s siren, then the words
+    bool siren_under_notice = false;
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i) {
+        const auto& load = sim.renderer().loads()[i];
+        if (auto track = load.option("audio-files-append");
+            track && std::filesystem::path(*track).filename() == siren.sha256)
+            siren_under_notice = load.request.location.ends_with(".png");
+    }
+    std::optional<std::string> spoken;  // the words' track: the device's own speech
+    for (std::size_t i = loads_before; i < sim.renderer().loads().size(); ++i)
+        if (auto track = sim.renderer().loads()[i].option("audio-files-append");
+            track && std::filesystem::path(*track).filename() != siren.sha256)
+            spoken = track;
+    REQUIRE(spoken);
+    CHECK(sim_file_bytes(*spoken).starts_with("RIFF"));
+
+    sim.run_for(16s);
+    std::vector<protocol::ProofOfPlayRow> notice_rows;
+    std::vector<protocol::ProofOfPlayRow> siren_rows;
+    for (const auto& [seq, row] : sim.rows())
+        if (row.source == protocol::SourceKind::Alert)
+            (row.media == siren.sha256 ? siren_rows : notice_rows).push_back(row);
+    REQUIRE(siren_rows.size() >= 2);
+    CHECK(siren_rows.front().outcome == protocol::Outcome::Completed);
+    CHECK(siren_rows.front().duration_ms == 6000);
+    REQUIRE_FALSE(notice_rows.empty());
+    CHECK(notice_rows.front().media == notice_sha);
+    CHECK(notice_rows.front().outcome ==
+          protocol::Outcome::Completed);  // whole: made while the siren sounded
+    CHECK(notice_rows.front().duration_ms == 4000);
+    INFO("the second pass's siren shows the notice made during the first");
+    CHECK(siren_under_notice);
+}
+
+TEST_CASE("sim: the speech a device makes comes from its tts command engine",
+          "[player][daemon][sim][alerts]") {
+    testing::TemporaryDirectory scripts;
+    const auto made = scripts.path() / "made.wav";
+    const auto script = scripts.path() / "tone.sh";
+    std::ofstream(script) << "#!/bin/sh\nsox -n -r 16000 -b 16 -c 1 \"$1\" synth 2 sine 440 && cp \"$1\" '"
+                          << made.string() << "'\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.options().config.tts =
+        config::TtsEngineConfig{config::TtsEngine::Command, {script.string(), "{wav}"}, "", 20s};
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    sim.send(unfetchable_words_alert(sim));
+    sim.run_for(3500ms);
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);
+    REQUIRE(spoken);
+    REQUIRE(std::filesystem::exists(made));
+    CHECK(media::sha256_hex(sim_file_bytes(*spoken)) == media::sha256_hex(sim_file_bytes(made)));
+}
+
+TEST_CASE("sim: a device whose tts service is down speaks the alert with espeak-ng",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    sim.options().config.safety.alert_words_after = 3s;
+    sim.options().config.tts =
+        config::TtsEngineConfig{config::TtsEngine::Http, {}, "http://127.0.0.1:1/speak", 20s};
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    const auto loads_before = sim.renderer().loads().size();
+    sim.send(unfetchable_words_alert(sim));
+    sim.run_for(3500ms);
+    const std::optional<std::string> spoken = device_speech_track(sim, loads_before);
+    REQUIRE(spoken);
+    const std::string wav = sim_file_bytes(*spoken);
+    CHECK(wav.starts_with("RIFF"));
+    CHECK(wav.size() > 22050 * 2);  // over a second of espeak-ng's speech
 }
 
 TEST_CASE("sim: a relay plays the station's URL, its filler while the source is down, and proves it once",

@@ -161,6 +161,7 @@ struct TtsConfig {
     std::string voice = "vi-vn-x-south";
     std::filesystem::path espeak_binary = "/usr/bin/espeak-ng";
     int words_per_minute = 150;
+    TtsEngineConfig engine;  // engine, command, url, timeout_s
     bool operator==(const TtsConfig&) const = default;
 };
 

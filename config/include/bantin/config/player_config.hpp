@@ -105,6 +105,9 @@ struct PlayerConfig {
     FetchConfig fetch;
     PlayerMqttConfig mqtt;
     ProofConfig proof;
+    // The engine of the speech a device makes itself (safety.alert_voice is its voice). 20 s,
+    // not 60: an alert waits that long before espeak-ng stands in for a hung engine.
+    TtsEngineConfig tts{TtsEngine::Espeak, {}, {}, std::chrono::seconds{20}};
     LogConfig log;
 
     std::filesystem::path cache_path() const;     // cache.dir resolved against state.dir

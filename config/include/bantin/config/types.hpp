@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bantin::config {
 
@@ -51,6 +52,22 @@ struct ClientTls {
     std::filesystem::path key_file;
     bool enabled() const { return !ca_file.empty(); }
     bool operator==(const ClientTls&) const = default;
+};
+
+// Who makes speech from text (docs/config.md, [tts]): espeak-ng, a program the district
+// installs (an argv template, no shell) or an HTTP service. A command or HTTP engine that fails
+// is replaced by espeak-ng for that text (docs/media.md, "Text-to-speech").
+enum class TtsEngine { Espeak, Command, Http };
+
+std::string_view to_string(TtsEngine engine);
+
+struct TtsEngineConfig {
+    TtsEngine engine = TtsEngine::Espeak;
+    // engine = "command": argv with {text_file}, {wav} (required) and {voice}.
+    std::vector<std::string> command;
+    std::string url;                   // engine = "http": http:// or https://
+    std::chrono::seconds timeout{60};  // command or http: one text
+    bool operator==(const TtsEngineConfig&) const = default;
 };
 
 struct LogConfig {

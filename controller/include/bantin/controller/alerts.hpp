@@ -30,6 +30,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
+#include "bantin/config/controller_config.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/store.hpp"
 #include "bantin/media/alert_tone.hpp"
@@ -58,6 +59,12 @@ public:
     virtual Result<MediaRecord> store_text(std::string_view text);
 };
 
+// media::SpeechOptions from [tts]: voice, espeak-ng, speed and the engine (espeak-ng, a command
+// or an HTTP service, espeak-ng standing in when it fails).
+media::SpeechOptions speech_options(const config::TtsConfig& tts);
+
+// Speech with the configured engine (media::synthesize_speech, which logs a fall back to
+// espeak-ng).
 class EspeakSpeechRenderer final : public SpeechRenderer {
 public:
     EspeakSpeechRenderer(media::ContentStore store, media::SpeechOptions options, const Clock& clock)

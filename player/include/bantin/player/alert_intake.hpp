@@ -17,7 +17,8 @@
 //            arrived, or whose download round failed (the controller's HTTP is down, MQTT is
 //            not), gets them from the device itself, once: the notice's bytes from the alert's
 //            own headline and text (the bytes the controller stored, so the same digest) and
-//            its speech from espeak-ng (a WAV: another digest, which substitute() maps the
+//            its speech from espeak-ng or the configured [tts] engine (espeak-ng standing in
+//            when it fails; a WAV: another digest, which substitute() maps the
 //            controller's to; the plan keeps the controller's timeline). An emergency is heard
 //            with the controller's web server down.
 //
@@ -44,7 +45,8 @@ namespace bantin::player {
 
 class AlertIntake {
 public:
-    // espeak-ng's WAV, with its length from the header: what a player can make without ffmpeg.
+    // The engine's WAV (espeak-ng's by default), with its length from the header: what a player
+    // can make without ffmpeg.
     static media::SpeechOptions wav_speech() {
         media::SpeechOptions options;
         options.format = media::SpeechFormat::Wav;
