@@ -467,9 +467,14 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
     if (!partial) {
         return finish(std::unexpected(partial.error()), 0);
     }
-    auto lock = DigestLock::acquire(*partial, m_sleeper, cancel, request.url);
-    if (!lock) {
-        return finish(std::unexpected(lock.error()), 0);
+    // Held for an attempt, never across the wait before the next one: a bundle's download backing
+    // off from a dead server must not hold up an alert's fetch of the same file for its whole
+    // retry schedule (the alert gives up quickly and plays what it has).
+    std::optional<DigestLock> lock;
+    if (auto acquired = DigestLock::acquire(*partial, m_sleeper, cancel, request.url); !acquired) {
+        return finish(std::unexpected(acquired.error()), 0);
+    } else {
+        lock.emplace(std::move(*acquired));
     }
     // Another fetch of this digest may have finished while this one waited for the lock.
     if (auto done = stored_already()) {
@@ -557,8 +562,21 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
         const Duration delay = retry_delay(m_options.retry, attempt, next_random());
         spdlog::warn("media fetch {} failed (attempt {} of {}): {}; retrying in {} ms", request.sha256,
                      attempt, m_options.retry.max_attempts, error.message(), delay.count());
+        lock.reset();
         if (!m_sleeper.sleep(delay, cancel)) {
             return finish(fail(Errc::Timeout, request.url + ": cancelled"), file_size_or_zero(*partial));
+        }
+        if (auto acquired = DigestLock::acquire(*partial, m_sleeper, cancel, request.url); !acquired) {
+            return finish(std::unexpected(acquired.error()), file_size_or_zero(*partial));
+        } else {
+            lock.emplace(std::move(*acquired));
+        }
+        // Another fetch may have stored it (or grown the partial file) while this one waited.
+        if (auto done = stored_already()) {
+            return std::move(*done);
+        }
+        if (file_size_or_zero(*partial) > request.size) {
+            ::unlink(partial->c_str());
         }
     }
 }

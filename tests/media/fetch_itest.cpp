@@ -472,6 +472,68 @@ TEST_CASE("two fetchers of one file download it once: the second waits and finds
     CHECK(count_files(fixture.directory.path() / "partial") == 0);  // no .part, no .lock left
 }
 
+TEST_CASE(
+    "a fetcher waiting to retry holds no lock: another fetch of the file goes ahead and the first finds it "
+    "stored",
+    "[media][fetch]") {
+    FetchFixture fixture;
+    const std::string content = make_content(50'000, 12);
+    fixture.server.routes().Get("/down/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.status = 503;  // a server that is down: retryable
+                                });
+    fixture.server.routes().Get("/up/file",
+                                [&](const httplib::Request& request, httplib::Response& response) {
+                                    fixture.log.add(request);
+                                    response.set_content(content, "application/octet-stream");
+                                });
+    fixture.server.start();
+
+    // The first fetcher's wait before its second attempt lasts until the test lets it go.
+    class HeldSleeper final : public Sleeper {
+    public:
+        bool sleep(Duration, const CancelToken& cancel) override {
+            std::unique_lock lock{mutex};
+            sleeping = true;
+            changed.notify_all();
+            changed.wait(lock, [&] { return released || cancel.cancelled(); });
+            return !cancel.cancelled();
+        }
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool sleeping = false;
+        bool released = false;
+    };
+    HeldSleeper held;
+    const std::string digest = sha256_hex(content);
+    Fetcher first{fixture.store, quick_options(), held};
+    Fetcher second{fixture.store, quick_options(), fixture.sleeper};
+    Result<StoredObject> first_result = fail(Errc::Internal, "not run");
+    std::thread first_thread{[&] {
+        first_result = first.fetch({fixture.server.url("/down/file"), digest, content.size()}, CancelToken{});
+    }};
+    {
+        std::unique_lock lock{held.mutex};
+        REQUIRE(held.changed.wait_for(lock, 30s, [&] { return held.sleeping; }));
+    }
+    // The first is between attempts: the second fetches the same file at once.
+    auto second_result =
+        second.fetch({fixture.server.url("/up/file"), digest, content.size()}, CancelToken{});
+    {
+        std::lock_guard lock{held.mutex};
+        held.released = true;
+    }
+    held.changed.notify_all();
+    first_thread.join();
+    REQUIRE(second_result);
+    CHECK_FALSE(second_result->already_present);
+    REQUIRE(first_result);
+    CHECK(first_result->already_present);  // found stored after its wait, not fetched again
+    CHECK(read_file(*fixture.store.lookup(digest)) == content);
+    CHECK(count_files(fixture.directory.path() / "partial") == 0);
+}
+
 TEST_CASE("cancel stops a stalled transfer and keeps its partial file", "[media][fetch]") {
     FetchFixture fixture;
     const std::string content = make_content(1'000'000);
