@@ -116,7 +116,8 @@ async function alertForm(context, message, refreshList) {
   const headline = h('input', { name: 'headline', required: true, maxlength: 200, id: 'alert-headline' });
   const text = h('textarea', { name: 'text', id: 'alert-text', rows: 3, required: true });
   const expires = h('input', { type: 'datetime-local', name: 'expires', id: 'alert-expires' });
-  const repeat = h('input', { type: 'number', name: 'repeat_count', min: 0, max: 100, value: '1', id: 'alert-repeat' });
+  const repeat = h('input', { type: 'number', name: 'repeat_count', min: 0, max: 100, value: '0', id: 'alert-repeat' });
+  const tone = select('tone', [['', 'Tự động / automatic (còi cho cảnh báo khẩn cấp thật / siren for a live extreme alert)'], ['siren', 'Còi báo động / siren'], ['chime', 'Chuông / chime'], ['none', 'Không / none']], '');
   const submit = h('button', { type: 'submit', id: 'alert-submit' });
   const explanation = h('p', { id: 'alert-explanation' });
 
@@ -135,7 +136,8 @@ async function alertForm(context, message, refreshList) {
     field('Severity', severity),
     field('Headline', headline, 'Vietnamese is fine: "Lũ quét — di chuyển lên vùng cao".'),
     field('Text', text, 'Spoken (text-to-speech) and shown on devices.'),
-    h('div', { class: 'inline' }, field('Expires (local time)', expires, 'Empty: the default expiry.'), field('Repeat count', repeat)),
+    h('div', { class: 'inline' }, field('Expires (local time)', expires, 'Empty: the default expiry.'), field('Repeat count', repeat, 'Số lần phát; 0 = đến khi hết hạn hoặc bị huỷ / 0: until it expires or is cancelled.')),
+    field('Âm báo trước / tone first', tone),
     explanation,
     h('div', { class: 'actions' }, submit),
   );
@@ -160,8 +162,9 @@ async function alertForm(context, message, refreshList) {
       headline: headline.value.trim(),
       all_zones: allZones.checked,
       zones: allZones.checked ? [] : zoneBoxes.values(),
-      repeat_count: Number(repeat.value || 1),
+      repeat_count: Number(repeat.value || 0),
     };
+    if (tone.value) body.tone = tone.value;
     if (text.value.trim()) body.text = text.value.trim();
     if (expires.value) body.expires = new Date(expires.value).toISOString();
     submit.disabled = true;

@@ -762,3 +762,15 @@ TEST_CASE("an alert asking for a tone Bantin does not have is refused and nothin
     REQUIRE(alerts);
     CHECK(alerts->empty());
 }
+
+TEST_CASE("an alert that names no repeat count plays until it expires or is cancelled", "[alerts]") {
+    AlertsFixture fixture{true};
+    const auto message = fixture.sent(fixture.flood());
+    CHECK(message.alert.repeat.count == 0);
+    CHECK(message.alert.repeat.interval == Duration{0});
+    auto once = fixture.flood();
+    once.id = "once";
+    once.repeat = scheduler::RepeatPolicy{1, Duration{0}};
+    fixture.sink.messages.clear();
+    CHECK(fixture.sent(once).alert.repeat.count == 1);  // the operator's choice stands
+}

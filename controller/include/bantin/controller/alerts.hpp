@@ -88,7 +88,9 @@ struct AlertRequest {
     std::string text;
     std::optional<std::string> media;  // sha256 of stored media played after the text notice
     std::optional<TimePoint> expires;  // default: now + default_expiry
-    scheduler::RepeatPolicy repeat{3, std::chrono::minutes{0}};
+    // Passes of its playlist, back to back: 0 = until it expires or is cancelled (what residents
+    // and the console expect of an active alert), unless the operator chose a number.
+    scheduler::RepeatPolicy repeat{0, std::chrono::minutes{0}};
     // Alerts this one replaces; ids no alert has are dropped (an update of a message never
     // imported is a new alert).
     std::vector<std::string> replaces;
