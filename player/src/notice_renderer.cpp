@@ -63,6 +63,41 @@ SDL_Color color_of(std::uint32_t rgb) {
 
 }  // namespace
 
+std::uint32_t notice_background(const NoticeLook& look, const NoticeStyle& style) {
+    switch (look.kind) {
+        case NoticeKind::Notice: return style.background_rgb;
+        case NoticeKind::Exercise: return 0x4a4066;  // grey-violet: nothing like an alert's colours
+        case NoticeKind::Alert:
+            switch (look.severity) {
+                case scheduler::Severity::Extreme: return 0xc62828;   // red
+                case scheduler::Severity::Severe: return 0xef6c00;    // amber
+                case scheduler::Severity::Moderate: return 0xfdd835;  // yellow
+                case scheduler::Severity::Minor: return 0xfdd835;
+            }
+    }
+    return style.background_rgb;
+}
+
+std::uint32_t notice_text_colour(const NoticeLook& look, const NoticeStyle& style) {
+    if (look.kind == NoticeKind::Alert &&
+        (look.severity == scheduler::Severity::Moderate || look.severity == scheduler::Severity::Minor))
+        return 0x111111;  // dark on yellow
+    return look.kind == NoticeKind::Notice ? style.text_rgb : 0xffffff;
+}
+
+namespace {
+
+// A filled warning triangle (apex up) of `size` pixels with its lower-left corner at (x, y + size).
+void fill_triangle(SDL_Surface* frame, int x, int y, int size, Uint32 colour) {
+    for (int row = 0; row < size; ++row) {
+        const int half = row / 2;
+        SDL_Rect line{x + size / 2 - half, y + row, 2 * half + 1, 1};
+        SDL_FillRect(frame, &line, colour);
+    }
+}
+
+}  // namespace
+
 struct NoticeRenderer::Font {
     TTF_Font* font = nullptr;
     Font() = default;
@@ -107,10 +142,13 @@ std::vector<char32_t> NoticeRenderer::missing_glyphs(std::string_view text) cons
     return missing;
 }
 
-Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
+Result<RgbImage> NoticeRenderer::render(std::string_view text, const NoticeLook& look) const {
     if (text.empty())
         return fail(Errc::InvalidInput, "text notice is empty");
-    if (auto missing = missing_glyphs(text); !missing.empty()) {
+    const std::string banner{look.kind == NoticeKind::Alert      ? alert_banner_text
+                             : look.kind == NoticeKind::Exercise ? exercise_banner_text
+                                                                 : std::string_view{}};
+    if (auto missing = missing_glyphs(std::string{text} + banner); !missing.empty()) {
         std::string list;
         for (char32_t point : missing) {
             char buffer[16];
@@ -121,14 +159,20 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
         return fail(Errc::Unsupported, "the font has no glyph for " + list);
     }
     const std::string owned(text);
+    // An alert's band: a ninth of the frame's height (at least 48 px), black.
+    const int band = banner.empty() ? 0 : std::max(48, m_style.height / 9);
     const int text_width = m_style.width - 2 * m_style.margin;
-    const int text_height = m_style.height - 2 * m_style.margin;
+    const int text_height = m_style.height - band - 2 * m_style.margin;
+    if (text_height <= 0)
+        return fail(Errc::InvalidInput,
+                    "notice style: the frame is too small for an alert's band and margins");
+    const std::uint32_t text_rgb = notice_text_colour(look, m_style);
 
     // Shrink the font until the wrapped block fits the frame.
     SurfacePointer block;
     for (int size = m_style.point_size; size >= 12; size -= 4) {
         TTF_SetFontSize(m_font->font, size);
-        block.reset(TTF_RenderUTF8_Blended_Wrapped(m_font->font, owned.c_str(), color_of(m_style.text_rgb),
+        block.reset(TTF_RenderUTF8_Blended_Wrapped(m_font->font, owned.c_str(), color_of(text_rgb),
                                                    static_cast<Uint32>(text_width)));
         if (!block)
             return fail(Errc::Internal, std::string("TTF_RenderUTF8_Blended_Wrapped: ") + TTF_GetError());
@@ -141,12 +185,47 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
         SDL_CreateRGBSurfaceWithFormat(0, m_style.width, m_style.height, 24, SDL_PIXELFORMAT_RGB24));
     if (!frame)
         return fail(Errc::Internal, std::string("SDL_CreateRGBSurface: ") + SDL_GetError());
-    const SDL_Color background = color_of(m_style.background_rgb);
+    const SDL_Color background = color_of(notice_background(look, m_style));
     SDL_FillRect(frame.get(), nullptr, SDL_MapRGB(frame->format, background.r, background.g, background.b));
-    SDL_Rect where{(m_style.width - block->w) / 2, (m_style.height - block->h) / 2, block->w, block->h};
+    SDL_Rect where{(m_style.width - block->w) / 2, band + (m_style.height - band - block->h) / 2, block->w,
+                   block->h};
     SDL_SetSurfaceBlendMode(block.get(), SDL_BLENDMODE_BLEND);
     if (SDL_BlitSurface(block.get(), nullptr, frame.get(), &where) != 0)
         return fail(Errc::Internal, std::string("SDL_BlitSurface: ") + SDL_GetError());
+    if (band > 0) {
+        SDL_Rect strip{0, 0, m_style.width, band};
+        SDL_FillRect(frame.get(), &strip, SDL_MapRGB(frame->format, 0, 0, 0));
+        // The band's words in bold capitals, as large as the band allows; in the alert's colour.
+        TTF_SetFontStyle(m_font->font, TTF_STYLE_BOLD);
+        TTF_SetFontSize(m_font->font, std::max(12, band * 3 / 5));
+        const SDL_Color accent =
+            color_of(look.kind == NoticeKind::Alert ? notice_background(look, m_style) : 0xffffff);
+        SurfacePointer words(TTF_RenderUTF8_Blended(m_font->font, banner.c_str(), accent));
+        TTF_SetFontStyle(m_font->font, TTF_STYLE_NORMAL);
+        TTF_SetFontSize(m_font->font, m_style.point_size);
+        if (!words)
+            return fail(Errc::Internal, std::string("TTF_RenderUTF8_Blended: ") + TTF_GetError());
+        const int icon = look.kind == NoticeKind::Alert ? band * 3 / 4 : 0;
+        const int gap = icon > 0 ? band / 4 : 0;
+        const int total = icon + gap + std::min(words->w, m_style.width - 2 * m_style.margin - icon - gap);
+        const int left = std::max(0, (m_style.width - total) / 2);
+        if (icon > 0) {
+            fill_triangle(frame.get(), left, (band - icon) / 2, icon,
+                          SDL_MapRGB(frame->format, accent.r, accent.g, accent.b));
+            // The "!" in the triangle: a bar and a dot, black.
+            const Uint32 black = SDL_MapRGB(frame->format, 0, 0, 0);
+            const int bar = std::max(2, icon / 10);
+            SDL_Rect stem{left + icon / 2 - bar / 2, (band - icon) / 2 + icon * 3 / 8, bar, icon * 3 / 10};
+            SDL_Rect dot{left + icon / 2 - bar / 2, (band - icon) / 2 + icon * 3 / 4, bar, bar};
+            SDL_FillRect(frame.get(), &stem, black);
+            SDL_FillRect(frame.get(), &dot, black);
+        }
+        SDL_Rect clip{0, 0, std::min(words->w, m_style.width - left - icon - gap), words->h};
+        SDL_Rect at{left + icon + gap, (band - words->h) / 2, clip.w, clip.h};
+        SDL_SetSurfaceBlendMode(words.get(), SDL_BLENDMODE_BLEND);
+        if (SDL_BlitSurface(words.get(), &clip, frame.get(), &at) != 0)
+            return fail(Errc::Internal, std::string("SDL_BlitSurface: ") + SDL_GetError());
+    }
 
     RgbImage image;
     image.width = m_style.width;
@@ -161,8 +240,9 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text) const {
     return image;
 }
 
-Result<void> NoticeRenderer::render_to_file(std::string_view text, const std::filesystem::path& path) const {
-    auto image = render(text);
+Result<void> NoticeRenderer::render_to_file(std::string_view text, const std::filesystem::path& path,
+                                            const NoticeLook& look) const {
+    auto image = render(text, look);
     if (!image)
         return std::unexpected(image.error());
     png_image png{};

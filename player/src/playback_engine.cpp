@@ -191,7 +191,7 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
             fail_item(item, "text notice on a screen, but no notice renderer was given");
             return std::nullopt;
         }
-        auto rendered = notice_file(item.text);
+        auto rendered = notice_file(item.text, item.look);
         if (!rendered) {
             fail_item(item, rendered.error().message());
             return std::nullopt;
@@ -223,9 +223,14 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     return request;
 }
 
-Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& text) const {
-    char name[40];
-    std::snprintf(name, sizeof name, "notice-%016zx.png", std::hash<std::string>{}(text));
+Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& text,
+                                                          const NoticeLook& look) const {
+    char name[48];
+    // The look is part of the name: the same words as a notice and as an alert are two pictures.
+    const std::string keyed = text + '\x1f' + std::to_string(static_cast<int>(look.kind)) + '\x1f' +
+                              std::to_string(static_cast<int>(look.severity));
+    std::snprintf(name, sizeof name, "notice-%016zx.png",
+                  look == NoticeLook{} ? std::hash<std::string>{}(text) : std::hash<std::string>{}(keyed));
     std::string errors;
     for (const auto* directory : {&m_options.notice_directory, &m_options.notice_fallback_directory}) {
         if (directory->empty())
@@ -235,7 +240,7 @@ Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& tex
         const std::filesystem::path path = *directory / name;
         if (std::filesystem::exists(path, ignored))
             return path;
-        auto written = m_notices->render_to_file(text, path);
+        auto written = m_notices->render_to_file(text, path, look);
         if (written) {
             if (directory == &m_options.notice_fallback_directory)
                 spdlog::warn("playback: notice written to {} ({})", path.string(), errors);

@@ -301,6 +301,19 @@ std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) con
     return *text->speech;
 }
 
+NoticeLook Plan::notice_look(const scheduler::TimelineEntry& entry) const {
+    if (entry.source_kind != scheduler::SourceKind::Alert)
+        return {};
+    const auto& alerts = m_resolver.model().alerts;
+    const auto alert = std::ranges::find_if(
+        alerts, [&](const scheduler::Alert& candidate) { return candidate.id == entry.source_id; });
+    if (alert == alerts.end())
+        return {};
+    return NoticeLook{
+        alert->status == scheduler::AlertStatus::Exercise ? NoticeKind::Exercise : NoticeKind::Alert,
+        alert->severity};
+}
+
 std::optional<std::string> Plan::notice_under_tone(const scheduler::TimelineEntry& entry) const {
     if (m_device.kind != scheduler::DeviceKind::Screen || entry.source_kind != scheduler::SourceKind::Alert)
         return std::nullopt;
@@ -417,6 +430,8 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                 if (auto speech_path = locate(*speech))
                     item.audio_location = speech_path->string();
         }
+        if (item.type == scheduler::MediaType::Text)
+            item.look = plan.notice_look(entry);
         item.planned_start = entry.start;
         item.planned_end = entry.end;
         item.media_offset = entry.media_offset;

@@ -119,6 +119,8 @@ TEST_CASE("a screen shows an alert's text notice", "[runner][alert][speech]") {
         CHECK(item.text == words);
         CHECK(item.location.empty());  // rendered by the engine's NoticeRenderer
         CHECK(item.planned_end - item.planned_start == std::chrono::seconds{12});
+        // Drawn as an alert: the extreme alert's red under its band, never a notice's blue.
+        CHECK(item.look == NoticeLook{NoticeKind::Alert, scheduler::Severity::Extreme});
     }
     auto needed = plan.needed_media(issued_at(), issued_at() + std::chrono::minutes{5});
     REQUIRE(needed);

@@ -102,3 +102,88 @@ TEST_CASE("an empty notice is invalid input", "[player][notice]") {
     REQUIRE_FALSE(image);
     CHECK(image.error().code == Errc::InvalidInput);
 }
+
+namespace {
+
+std::uint32_t pixel_at(const RgbImage& image, int x, int y) {
+    const auto at =
+        (static_cast<std::size_t>(y) * static_cast<std::size_t>(image.width) + static_cast<std::size_t>(x)) *
+        3;
+    return (std::uint32_t{image.pixels[at]} << 16) | (std::uint32_t{image.pixels[at + 1]} << 8) |
+           image.pixels[at + 2];
+}
+
+// Pixels of exactly `rgb` in rows [from, to).
+std::size_t pixels_of(const RgbImage& image, std::uint32_t rgb, int from, int to) {
+    std::size_t count = 0;
+    for (int y = from; y < to; ++y)
+        for (int x = 0; x < image.width; ++x)
+            if (pixel_at(image, x, y) == rgb)
+                ++count;
+    return count;
+}
+
+constexpr std::string_view flood_words =
+    "Lũ quét\n\nNước sông Đồng Nai dâng cao, di chuyển lên vùng cao ngay.";
+
+}  // namespace
+
+TEST_CASE("an alert cannot be taken for a notice: its severity's colour under a black band with its words",
+          "[player][notice][alert]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    struct Case {
+        NoticeLook look;
+        std::uint32_t background;
+        std::uint32_t band_words;
+    };
+    const std::vector<Case> cases = {
+        {{NoticeKind::Alert, scheduler::Severity::Extreme}, 0xc62828, 0xc62828},
+        {{NoticeKind::Alert, scheduler::Severity::Severe}, 0xef6c00, 0xef6c00},
+        {{NoticeKind::Alert, scheduler::Severity::Moderate}, 0xfdd835, 0xfdd835},
+        {{NoticeKind::Alert, scheduler::Severity::Minor}, 0xfdd835, 0xfdd835},
+        {{NoticeKind::Exercise, scheduler::Severity::Extreme}, 0x4a4066, 0xffffff},
+    };
+    const int band = 720 / 9;
+    for (const auto& each : cases) {
+        INFO(static_cast<int>(each.look.kind) << " " << static_cast<int>(each.look.severity));
+        auto image = notices->render(flood_words, each.look);
+        REQUIRE(image);
+        CHECK(notice_background(each.look, notices->style()) == each.background);
+        CHECK(pixel_at(*image, 2, 2) == 0x000000);           // the band is black
+        CHECK(pixel_at(*image, 2, 719) == each.background);  // the frame is the alert's colour
+        CHECK(pixel_at(*image, 1277, band + 2) == each.background);
+        CHECK(pixels_of(*image, each.band_words, 0, band) > 500);  // the band's words (and icon)
+        CHECK(pixels_of(*image, 0x0b3d91, 0, 720) == 0);           // nothing of a notice's blue
+    }
+    // The plain notice keeps its look, and its band is not there.
+    auto plain = notices->render(flood_words);
+    REQUIRE(plain);
+    CHECK(pixel_at(*plain, 2, 2) == 0x0b3d91);
+    // On yellow the words are dark.
+    auto yellow = notices->render(flood_words, {NoticeKind::Alert, scheduler::Severity::Moderate});
+    REQUIRE(yellow);
+    CHECK(pixels_of(*yellow, 0x111111, 720 / 9, 720) > 500);
+    CHECK(notice_text_colour({NoticeKind::Alert, scheduler::Severity::Moderate}, notices->style()) ==
+          0x111111);
+    CHECK(notice_text_colour({NoticeKind::Alert, scheduler::Severity::Extreme}, notices->style()) ==
+          0xffffff);
+}
+
+TEST_CASE("an alert's band fits portrait screens and wide strips", "[player][notice][alert]") {
+    for (const auto& [width, height] : {std::pair{1080, 1920}, std::pair{1920, 1080}, std::pair{1536, 256}}) {
+        INFO(width << "x" << height);
+        NoticeStyle style;
+        style.width = width;
+        style.height = height;
+        style.margin = std::min(64, height / 8);
+        auto notices = NoticeRenderer::create(default_font_path, style);
+        REQUIRE(notices);
+        auto image = notices->render(flood_words, {NoticeKind::Alert, scheduler::Severity::Extreme});
+        REQUIRE(image);
+        CHECK(image->width == width);
+        CHECK(image->height == height);
+        CHECK(pixel_at(*image, 1, 1) == 0x000000);
+        CHECK(pixel_at(*image, width - 2, height - 2) == 0xc62828);
+    }
+}

@@ -12,6 +12,7 @@
 // Needs no display.
 
 #include "bantin/common/error.hpp"
+#include "bantin/scheduler/model.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -33,6 +34,23 @@ struct NoticeStyle {
     int margin = 64;  // pixels around the text block
 };
 
+// How a notice is drawn: a plain notice, or an alert that cannot be taken for one. A live alert
+// fills the frame in its severity's colour (extreme red, severe amber, moderate and minor yellow
+// with dark text) under a black band that reads "⚠ CẢNH BÁO KHẨN CẤP" beside a warning
+// triangle; an exercise is drawn grey-violet under a band that reads "DIỄN TẬP — KHÔNG PHẢI
+// CẢNH BÁO THẬT" (a drill, not a real alert), so neither looks like a routine blue notice.
+enum class NoticeKind { Notice, Alert, Exercise };
+struct NoticeLook {
+    NoticeKind kind = NoticeKind::Notice;
+    scheduler::Severity severity = scheduler::Severity::Severe;
+    bool operator==(const NoticeLook&) const = default;
+};
+inline constexpr std::string_view alert_banner_text = "CẢNH BÁO KHẨN CẤP";
+inline constexpr std::string_view exercise_banner_text = "DIỄN TẬP — KHÔNG PHẢI CẢNH BÁO THẬT";
+// The frame's colour for a look (packed RGB), and its text's.
+std::uint32_t notice_background(const NoticeLook& look, const NoticeStyle& style);
+std::uint32_t notice_text_colour(const NoticeLook& look, const NoticeStyle& style);
+
 // Packed 8-bit RGB, row after row, no padding.
 struct RgbImage {
     int width = 0;
@@ -48,12 +66,13 @@ public:
     NoticeRenderer& operator=(NoticeRenderer&&) noexcept;
     ~NoticeRenderer();
 
-    // The text (UTF-8), word-wrapped and centred on the background.
-    Result<RgbImage> render(std::string_view text) const;
+    // The text (UTF-8), word-wrapped and centred on the background (under the band of an alert).
+    Result<RgbImage> render(std::string_view text, const NoticeLook& look = {}) const;
     // render() written as a PNG (lossless, with libpng: a full-HD notice is tens of KB where a
     // BMP was 6 MB, which alone could fill a small state disk). Written beside `path` and
     // renamed; a failed write leaves no partial file behind.
-    Result<void> render_to_file(std::string_view text, const std::filesystem::path& path) const;
+    Result<void> render_to_file(std::string_view text, const std::filesystem::path& path,
+                                const NoticeLook& look = {}) const;
     // Code points of `text` the font has no glyph for.
     std::vector<char32_t> missing_glyphs(std::string_view text) const;
 

@@ -34,6 +34,7 @@
 // Errors: nothing here throws; bad items come back as Failed events, and playback goes on.
 
 #include "bantin/common/clock.hpp"
+#include "bantin/player/notice_renderer.hpp"
 #include "bantin/player/renderer.hpp"
 #include "bantin/protocol/messages.hpp"
 #include "bantin/scheduler/model.hpp"
@@ -62,6 +63,8 @@ struct PlayItem {
     std::string text;
     // A text notice on a screen with a speaker: its speech, played under the slide.
     std::string audio_location;
+    // How a text notice on a screen is drawn: an alert's colours and band (NoticeLook).
+    NoticeLook look;
     TimePoint planned_start;
     TimePoint planned_end;
     // A scheduled relay (a campaign's stream): when its source stops or cannot be reached
@@ -218,7 +221,7 @@ private:
     std::optional<LoadRequest> prepare(const PlayItem& item, Duration length, Duration media_start);
     void fail_item(const PlayItem& item, std::string error);
     // The rendered notice of `text`: in notice_directory, else in notice_fallback_directory.
-    Result<std::filesystem::path> notice_file(const std::string& text) const;
+    Result<std::filesystem::path> notice_file(const std::string& text, const NoticeLook& look) const;
     TimePoint estimated_free_at() const;
     Loaded* find_by_tag(std::uint64_t tag);
     std::vector<std::string> drop_all_unstarted();

@@ -109,6 +109,9 @@ public:
     // The speech of a text notice that this device plays under the notice's slide: only a
     // screen with a speaker, only a notice whose speech is in the plan.
     std::optional<std::string> speech_under_slide(std::string_view sha256) const;
+    // How a screen draws the notice of `entry`: an alert's colours by its severity, an
+    // exercise's, or a plain notice's.
+    NoticeLook notice_look(const scheduler::TimelineEntry& entry) const;
     // On a screen, the text notice an alert's built-in tone shows under it (the first text
     // notice of the alert's playlist): the siren sounds while the words are already on screen.
     std::optional<std::string> notice_under_tone(const scheduler::TimelineEntry& entry) const;
