@@ -45,12 +45,12 @@ stage "unit tests under ASan+UBSan"
 BANTIN_PROPERTY_CASES=200 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/sanitize --output-on-failure -j "$test_jobs" -L unit --timeout 600 | tee build/sanitize/ctest.log
 
-stage "fuzz the wire decoders (libFuzzer, ${BANTIN_FUZZ_SECONDS:-60} s per target, side by side)"
+stage "fuzz the wire decoders (libFuzzer, ${BANTIN_FUZZ_SECONDS:-30} s per target, side by side)"
 fuzz_targets=(envelope messages)
 declare -A fuzz_pid
 for target in "${fuzz_targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$target"
-  "build/fuzz/fuzz/fuzz_$target" -max_total_time="${BANTIN_FUZZ_SECONDS:-60}" -print_final_stats=1 \
+  "build/fuzz/fuzz/fuzz_$target" -max_total_time="${BANTIN_FUZZ_SECONDS:-30}" -print_final_stats=1 \
     "build/fuzz/corpus/$target" "fuzz/corpus/$target" >"build/fuzz/fuzz_$target.log" 2>&1 &
   fuzz_pid[$target]=$!
 done
