@@ -23,6 +23,19 @@ function zonesText(alert) {
   return alert.all_zones ? 'all zones' : (alert.zones || []).join(', ');
 }
 
+// What the alert's devices are doing, from the fleet view: how many of them play it now, how many
+// play something else and how many are offline.
+export function deviceSummary(alert, devices) {
+  const covered = devices.filter((device) => alert.all_zones || (alert.zones || []).includes(device.zone));
+  const playing = covered.filter((device) => device.online && device.now_playing && device.now_playing.source === alert.id).length;
+  const offline = covered.filter((device) => !device.online).length;
+  const other = covered.length - playing - offline;
+  const parts = ['đang phát ' + playing + '/' + covered.length + ' / playing ' + playing + ' of ' + covered.length];
+  if (other > 0) parts.push('chưa phát ' + other + ' / not playing it ' + other);
+  if (offline > 0) parts.push('ngoại tuyến ' + offline + ' / offline ' + offline);
+  return { playing, other, offline, total: covered.length, text: parts.join(' · ') };
+}
+
 async function act(alert, verb, context, report) {
   try {
     await api.post('/alerts/' + encodeURIComponent(alert.id) + '/' + verb);
@@ -76,6 +89,12 @@ export async function render(container, context) {
   async function refreshList() {
     try {
       const answer = await api.get('/alerts');
+      let devices = [];
+      try {
+        devices = (await api.get('/fleet/status')).devices || [];
+      } catch (error) {
+        devices = [];  // the list still shows; the column then says 0 of 0
+      }
       const rows = answer.items.map((alert) =>
         h(
           'tr',
@@ -85,12 +104,13 @@ export async function render(container, context) {
           h('td', { text: zonesText(alert) }),
           h('td', { text: alert.severity }),
           h('td', { text: stateText(alert) }),
+          h('td', { class: 'alert-devices', text: alert.state === 'sent' ? deviceSummary(alert, devices).text : '—' }),
           h('td', { text: formatTime(alert.issued) }),
           h('td', { text: formatTime(alert.expires) }),
           h('td', {}, h('div', { class: 'actions' }, alertButtons(alert, context, message))),
         ),
       );
-      clear(activeList, table('Active alerts', ['Kind', 'Alert', 'Zones', 'Severity', 'State', 'Issued', 'Expires', 'Actions'], rows, 'No active alert.'));
+      clear(activeList, table('Active alerts', ['Kind', 'Alert', 'Zones', 'Severity', 'State', 'Thiết bị / Devices', 'Issued', 'Expires', 'Actions'], rows, 'No active alert.'));
     } catch (error) {
       message.error(error);
     }

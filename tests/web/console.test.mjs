@@ -417,6 +417,10 @@ test('an operator raises an exercise alert, sees it marked as an exercise, and c
   assert.match(await banner.textContent(), /EXERCISE — DIỄN TẬP/);
   assert.match(await banner.textContent(), /DIỄN TẬP/);
   await page.screenshot({ path: path.join(outputDirectory, 'web-console-alert.png'), fullPage: true });
+  // The list says what the alert's devices are doing: Phường 1's one device is offline.
+  const devices = page.locator('#active-alerts tr', { hasText: 'Lũ quét — di chuyển lên vùng cao' }).locator('td.alert-devices');
+  await devices.filter({ hasText: 'ngoại tuyến 1' }).waitFor();
+  assert.match(await devices.textContent(), /đang phát 0\/1 \/ playing 0 of 1/);
   await openSection('Fleet');
   // The banner and its Cancel button stay on every page while the alert is active.
   await banner.getByRole('button', { name: /Cancel alert/ }).click();
