@@ -291,7 +291,11 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     Impl* raw = impl.get();
     impl->registry->on_changed = [raw] { raw->devices_changed.store(true); };
 
-    impl->speech = std::make_unique<EspeakSpeechRenderer>(*impl->media, speech_options(config.tts), clock);
+    // An alert's words wait for the engine: a hung command or speech service may hold an alert
+    // (a CAP import too) at most 10 s before espeak-ng speaks them, whatever tts.timeout_s says.
+    media::SpeechOptions alert_speech = speech_options(config.tts);
+    alert_speech.engine.timeout = std::min(alert_speech.engine.timeout, Duration{std::chrono::seconds{10}});
+    impl->speech = std::make_unique<EspeakSpeechRenderer>(*impl->media, alert_speech, clock);
     AlertServiceOptions alert_options;
     alert_options.one_person_live_alerts = config.alerts.one_person_live_alerts;
     alert_options.default_expiry = config.alerts.default_expiry;

@@ -36,9 +36,11 @@ std::string address_text(const sockaddr& address) {
     return text.data();
 }
 
-enum class Kind { Allowed, Loopback, Unspecified, LinkLocal, Multicast, Reserved, Family };
+enum class Kind { Allowed, Loopback, Unspecified, LinkLocal, Metadata, Multicast, Reserved, Family };
 
 Kind classify_ipv4(const std::array<std::uint8_t, 4>& a) {
+    if (a[0] == 100 && a[1] == 100 && a[2] == 100 && a[3] == 200)
+        return Kind::Metadata;  // Alibaba Cloud's metadata service
     if (a[0] == 127)
         return Kind::Loopback;
     if (a[0] == 0)
@@ -69,12 +71,25 @@ Kind classify(const sockaddr& address) {
     if (zero_prefix && b[10] == 0xff && b[11] == 0xff) {  // ::ffff:a.b.c.d
         return classify_ipv4({b[12], b[13], b[14], b[15]});
     }
-    if (zero_prefix && b[10] == 0 && b[11] == 0 && b[12] == 0 && b[13] == 0 && b[14] == 0) {
-        if (b[15] == 0)
+    if (zero_prefix && b[10] == 0 && b[11] == 0) {
+        if (b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] == 0)
             return Kind::Unspecified;
-        if (b[15] == 1)
+        if (b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] == 1)
             return Kind::Loopback;
+        return classify_ipv4({b[12], b[13], b[14], b[15]});  // ::a.b.c.d, IPv4-compatible
     }
+    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address: judged as that address.
+    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+        std::all_of(b.begin() + 4, b.begin() + 12, [](std::uint8_t x) { return x == 0; }))
+        return classify_ipv4({b[12], b[13], b[14], b[15]});
+    if (b[0] == 0x20 && b[1] == 0x02)
+        if (const Kind inner = classify_ipv4({b[2], b[3], b[4], b[5]}); inner != Kind::Allowed)
+            return inner;
+    // AWS's metadata service over IPv6, fd00:ec2::254.
+    if (b[0] == 0xfd && b[1] == 0x00 && b[2] == 0x0e && b[3] == 0xc2 &&
+        std::all_of(b.begin() + 4, b.begin() + 14, [](std::uint8_t x) { return x == 0; }) && b[14] == 0x02 &&
+        b[15] == 0x54)
+        return Kind::Metadata;
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
         return Kind::LinkLocal;
     if (b[0] == 0xff)
@@ -98,7 +113,13 @@ Result<StreamHost> stream_url_host(std::string_view url) {
                     "địa chỉ luồng phải bắt đầu bằng http:// hoặc https://; "
                     "a stream's URL starts with http:// or https://");
     }
-    std::string_view authority = rest.substr(0, std::min(rest.find_first_of("/?#"), rest.size()));
+    // A fragment means nothing to a stream, and '#' or '\\' before an '@' parse differently in
+    // different URL readers (this fence and ffmpeg must agree on the host).
+    if (url.find_first_of("#\\") != std::string_view::npos) {
+        return fail(Errc::InvalidInput,
+                    "địa chỉ luồng không được chứa # hoặc \\; a stream's URL has no # or \\");
+    }
+    std::string_view authority = rest.substr(0, std::min(rest.find_first_of("/?"), rest.size()));
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
         authority.remove_prefix(at + 1);
     }
@@ -149,6 +170,9 @@ std::string refused_stream_address(const sockaddr& address, bool allow_loopback)
                    " là link-local (như dịch vụ metadata của máy chủ đám mây), không được dùng; " +
                    "address " + text +
                    " is link-local (such as a cloud's metadata service) and may not be a source";
+        case Kind::Metadata:
+            return "địa chỉ " + text + " là dịch vụ metadata của máy chủ đám mây, không được dùng; address " +
+                   text + " is a cloud's metadata service and may not be a source";
         case Kind::Multicast:
             return "địa chỉ " + text + " là multicast; address " + text + " is multicast, not a server";
         case Kind::Reserved:

@@ -81,11 +81,19 @@ AlertIntake::Change AlertIntake::receive(const std::string& payload) {
 }
 
 std::vector<protocol::AlertMessage> AlertIntake::playing() const {
-    std::vector<protocol::AlertMessage> alerts = m_book.live();
-    for (auto& message : alerts)
+    std::vector<protocol::AlertMessage> alerts;
+    for (auto message : m_book.live()) {
+        if (m_waiting.contains(message.alert.id))
+            continue;  // not yet: it starts when its media are ready (pump())
         if (const auto ready = m_ready_at.find(message.alert.id);
-            ready != m_ready_at.end() && ready->second > message.alert.issued)
-            message.alert.issued = std::min(ready->second, message.alert.expires);
+            ready != m_ready_at.end() && ready->second > message.alert.issued) {
+            if (ready->second >= message.alert.expires)
+                continue;  // it expired while it waited: nothing of it plays (an alert ending
+                           // before it starts would be refused by the model, and every plan with it)
+            message.alert.issued = ready->second;
+        }
+        alerts.push_back(std::move(message));
+    }
     return alerts;
 }
 
@@ -93,8 +101,11 @@ void AlertIntake::fetch_media() {
     if (m_downloader->busy())
         return;
     std::vector<media::FetchRequest> requests;
-    for (const auto& alert : m_book.live())
+    m_in_round.clear();
+    for (const auto& alert : m_book.live()) {
+        m_in_round.insert(alert.alert.id);
         for (const auto& request : fetch_requests(alert.manifest)) requests.push_back(request);
+    }
     m_downloader->start(std::move(requests));
 }
 
@@ -123,32 +134,42 @@ AlertIntake::Change AlertIntake::pump() {
             change = Change::Replan;
         m_words_due = false;
     }
-    if (change == Change::Replan) {
-        // The waiting alerts play from now: their media came, or failed and their words were made.
-        const auto& live = m_book.live();
-        for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
-            const auto message = std::ranges::find_if(
-                live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == *waiting; });
-            if (message == live.end()) {
-                waiting = m_waiting.erase(waiting);
-                continue;
-            }
-            const bool whole = std::ranges::all_of(message->manifest, [&](const auto& entry) {
-                return m_cache.contains(entry.sha256) || m_substitutes.contains(entry.sha256);
-            });
-            if (!whole && !round_failed && !m_words_tried.contains(*waiting)) {
-                ++waiting;  // its round is still to come
-                continue;
-            }
-            if (!m_ready_at.contains(*waiting))
-                m_ready_at[*waiting] = m_clock.wall();
+    // The waiting alerts play from the moment they can: their media came; their round failed
+    // (the tone is on disk, the words are made while it sounds); their words were made; or
+    // alert_words_after passed (operator media still downloading must not keep the tone silent).
+    const auto& live = m_book.live();
+    const MonotonicTime now = m_clock.monotonic();
+    bool unfetched = false;
+    for (auto waiting = m_waiting.begin(); waiting != m_waiting.end();) {
+        const auto message = std::ranges::find_if(
+            live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == *waiting; });
+        if (message == live.end()) {
             waiting = m_waiting.erase(waiting);
+            continue;
         }
-        std::erase_if(m_ready_at, [&](const auto& entry) {
-            return std::ranges::none_of(
-                live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == entry.first; });
+        const bool whole = std::ranges::all_of(message->manifest, [&](const auto& entry) {
+            return m_cache.contains(entry.sha256) || m_substitutes.contains(entry.sha256);
         });
+        const auto arrived = m_arrived.find(*waiting);
+        const bool late = m_options.words_after > Duration{0} && arrived != m_arrived.end() &&
+                          now - arrived->second >= m_options.words_after;
+        if (!whole && !round_failed && !late && !m_words_tried.contains(*waiting)) {
+            unfetched = unfetched || !m_in_round.contains(*waiting);
+            ++waiting;  // its round is still to come
+            continue;
+        }
+        if (!m_ready_at.contains(*waiting))
+            m_ready_at[*waiting] = m_clock.wall();
+        change = Change::Replan;
+        waiting = m_waiting.erase(waiting);
     }
+    std::erase_if(m_ready_at, [&](const auto& entry) {
+        return std::ranges::none_of(
+            live, [&](const protocol::AlertMessage& alert) { return alert.alert.id == entry.first; });
+    });
+    // An alert that came while a round ran had nothing fetched for it: a round of its own.
+    if (unfetched && !m_downloader->busy())
+        fetch_media();
     return change;
 }
 

@@ -113,8 +113,10 @@ struct Daemon::Impl {
     // again whenever they are missing (a full disk at start).
     void stage_tones() {
         bool missing = false;
-        for (const auto tone : media::all_alert_tones)
-            missing = missing || !store->contains(media::alert_tone_media(tone).sha256);
+        for (const auto tone : media::all_alert_tones) {
+            const auto& sha256 = media::alert_tone_media(tone).sha256;
+            missing = missing || !store->contains(sha256) || !cache->contains(sha256);
+        }
         if (!missing)
             return;
         auto staged = media::stage_alert_tones(*store);
@@ -275,7 +277,9 @@ struct Daemon::Impl {
         }
         // A live entry that ended by itself well before its planned end: its source stopped. The
         // play is a fragment of its slot, so its row says interrupted, not completed.
+        // (The chime before a channel is the device's own file, not the source.)
         const bool source_lost = facts->source == protocol::SourceKind::Live &&
+                                 facts->media != media::alert_tone_media(media::AlertTone::Chime).sha256 &&
                                  ended.outcome != Outcome::Interrupted &&
                                  ended.ended_wall + protocol::completed_tolerance < facts->planned_end;
         if (source_lost && ended.outcome == Outcome::Completed) {

@@ -156,7 +156,10 @@ AlertIntake::Options alert_options(const protocol::TrustedKeys& keys, const Devi
     }
     options.speech.engine.command = tts.command;
     options.speech.engine.url = tts.url;
-    options.speech.engine.timeout = std::chrono::duration_cast<Duration>(tts.timeout);
+    // The daemon's loop waits while the words are made: a hung engine holds it (and MQTT, cancels
+    // included) at most 5 s before espeak-ng speaks them, whatever tts.timeout_s says.
+    options.speech.engine.timeout =
+        std::min(std::chrono::duration_cast<Duration>(tts.timeout), Duration{std::chrono::seconds{5}});
     return options;
 }
 

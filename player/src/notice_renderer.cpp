@@ -145,10 +145,12 @@ std::vector<char32_t> NoticeRenderer::missing_glyphs(std::string_view text) cons
 Result<RgbImage> NoticeRenderer::render(std::string_view text, const NoticeLook& look) const {
     if (text.empty())
         return fail(Errc::InvalidInput, "text notice is empty");
-    const std::string banner{look.kind == NoticeKind::Alert      ? alert_banner_text
-                             : look.kind == NoticeKind::Exercise ? exercise_banner_text
-                                                                 : std::string_view{}};
-    if (auto missing = missing_glyphs(std::string{text} + banner); !missing.empty()) {
+    std::string banner{look.kind == NoticeKind::Alert      ? alert_banner_text
+                       : look.kind == NoticeKind::Exercise ? exercise_banner_text
+                                                           : std::string_view{}};
+    if (!banner.empty() && !missing_glyphs(banner).empty())
+        banner.clear();  // a font without the band's letters: the colours alone mark the alert
+    if (auto missing = missing_glyphs(text); !missing.empty()) {
         std::string list;
         for (char32_t point : missing) {
             char buffer[16];
@@ -197,16 +199,22 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text, const NoticeLook&
         SDL_FillRect(frame.get(), &strip, SDL_MapRGB(frame->format, 0, 0, 0));
         // The band's words in bold capitals, as large as the band allows; in the alert's colour.
         TTF_SetFontStyle(m_font->font, TTF_STYLE_BOLD);
-        TTF_SetFontSize(m_font->font, std::max(12, band * 3 / 5));
         const SDL_Color accent =
             color_of(look.kind == NoticeKind::Alert ? notice_background(look, m_style) : 0xffffff);
-        SurfacePointer words(TTF_RenderUTF8_Blended(m_font->font, banner.c_str(), accent));
+        const int icon = look.kind == NoticeKind::Alert ? band * 3 / 4 : 0;
+        const int gap = icon > 0 ? band / 4 : 0;
+        // As large as the band allows, smaller until the words fit the width (a portrait screen).
+        SurfacePointer words;
+        for (int size = std::max(12, band * 3 / 5); size >= 8; size -= 2) {
+            TTF_SetFontSize(m_font->font, size);
+            words.reset(TTF_RenderUTF8_Blended(m_font->font, banner.c_str(), accent));
+            if (!words || words->w <= m_style.width - 2 * m_style.margin - icon - gap)
+                break;
+        }
         TTF_SetFontStyle(m_font->font, TTF_STYLE_NORMAL);
         TTF_SetFontSize(m_font->font, m_style.point_size);
         if (!words)
             return fail(Errc::Internal, std::string("TTF_RenderUTF8_Blended: ") + TTF_GetError());
-        const int icon = look.kind == NoticeKind::Alert ? band * 3 / 4 : 0;
-        const int gap = icon > 0 ? band / 4 : 0;
         const int total = icon + gap + std::min(words->w, m_style.width - 2 * m_style.margin - icon - gap);
         const int left = std::max(0, (m_style.width - total) / 2);
         if (icon > 0) {

@@ -185,18 +185,27 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     LoadRequest request;
     request.tag = m_next_tag++;
     request.location = item.location;
+    bool sound_alone = false;  // a notice that could not be drawn: its sound track still plays
     if (item.type == scheduler::MediaType::Text && m_options.device_kind == scheduler::DeviceKind::Screen &&
         request.location.empty()) {
-        if (m_notices == nullptr) {
-            fail_item(item, "text notice on a screen, but no notice renderer was given");
-            return std::nullopt;
-        }
-        auto rendered = notice_file(item.text, item.look);
-        if (!rendered) {
+        auto rendered =
+            m_notices == nullptr
+                ? Result<std::filesystem::path>{fail(
+                      Errc::Unsupported, "text notice on a screen, but no notice renderer was given")}
+                : notice_file(item.text, item.look);
+        if (!rendered && item.audio_location.empty()) {
             fail_item(item, rendered.error().message());
             return std::nullopt;
         }
-        request.location = rendered->string();
+        if (rendered) {
+            request.location = rendered->string();
+        } else {
+            // An alert's tone (or a notice's speech) must not go silent with its picture.
+            spdlog::warn("playback: {}: the notice could not be drawn ({}); its sound plays alone",
+                         item.entry_id, rendered.error().message());
+            request.location = item.audio_location;
+            sound_alone = true;
+        }
     }
     if (request.location.empty()) {
         fail_item(item, "no file or URL to play");
@@ -205,7 +214,7 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     request.preload = item.type != scheduler::MediaType::Stream;
     if (item.live)
         for (const auto& [name, value] : live_stream_options) request.options.emplace_back(name, value);
-    if (shows_as_image(item, m_options.device_kind)) {
+    if (shows_as_image(item, m_options.device_kind) && !sound_alone) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
         if (!item.audio_location.empty()) {
             request.options.emplace_back("audio-files-append", item.audio_location);

@@ -13,9 +13,15 @@ namespace bantin::player {
 namespace {
 
 void add_alert(scheduler::Model& model, const protocol::AlertMessage& message) {
-    if (std::none_of(model.alerts.begin(), model.alerts.end(),
-                     [&](const scheduler::Alert& alert) { return alert.id == message.alert.id; })) {
+    const auto carried =
+        std::find_if(model.alerts.begin(), model.alerts.end(),
+                     [&](const scheduler::Alert& alert) { return alert.id == message.alert.id; });
+    if (carried == model.alerts.end()) {
         model.alerts.push_back(message.alert);
+    } else if (carried->issued < message.alert.issued && message.alert.issued < carried->expires) {
+        // The bundle's copy of an alert the device started late (AlertIntake::playing()): the
+        // device's start holds, or the bundle would cut the tone that plays and the words' pass.
+        carried->issued = message.alert.issued;
     }
     if (std::none_of(
             model.playlists.begin(), model.playlists.end(),

@@ -41,7 +41,6 @@ TEST_CASE("stream_url_host takes the host and port out of an http or https URL",
         {"http://[2001:db8::1]:8000/a", "2001:db8::1", "8000"},
         {"http://[::1]/a", "::1", "80"},
         {"http://host?x=1", "host", "80"},
-        {"http://host#frag", "host", "80"},
     };
     for (const auto& each : cases) {
         INFO(each.url);
@@ -51,7 +50,8 @@ TEST_CASE("stream_url_host takes the host and port out of an http or https URL",
         CHECK(host->port == each.port);
     }
     for (std::string bad : {"ftp://host/a", "http://", "http://:8000/a", "http://host:80x/a",
-                            "http://host:/a", "http://[::1/a", "http://user@/a", "file:///etc/passwd"}) {
+                            "http://host:/a", "http://[::1/a", "http://user@/a", "file:///etc/passwd",
+                            "http://host#frag", "http://a#@127.0.0.1/", "http://a\\@127.0.0.1/"}) {
         INFO(bad);
         auto host = stream_url_host(bad);
         REQUIRE_FALSE(host);
@@ -67,9 +67,27 @@ TEST_CASE(
         INFO(allowed);
         CHECK(judged(allowed).empty());
     }
-    for (std::string refused : {"127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1", "0.0.0.0",
-                                "::", "169.254.169.254", "fe80::1", "febf::1", "::ffff:169.254.169.254",
-                                "224.0.0.1", "239.255.255.250", "ff02::1", "240.0.0.1", "255.255.255.255"}) {
+    for (std::string refused : {"127.0.0.1",
+                                "127.8.9.10",
+                                "::1",
+                                "::ffff:127.0.0.1",
+                                "0.0.0.0",
+                                "::",
+                                "169.254.169.254",
+                                "fe80::1",
+                                "febf::1",
+                                "::ffff:169.254.169.254",
+                                "224.0.0.1",
+                                "239.255.255.250",
+                                "ff02::1",
+                                "240.0.0.1",
+                                "255.255.255.255",
+                                "::127.0.0.1",
+                                "64:ff9b::7f00:1",
+                                "64:ff9b::a9fe:a9fe",
+                                "2002:7f00:1::1",
+                                "100.100.100.200",
+                                "fd00:ec2::254"}) {
         INFO(refused);
         const auto why = judged(refused);
         CHECK_FALSE(why.empty());
@@ -99,4 +117,16 @@ TEST_CASE("check_stream_source resolves the host and judges every address", "[st
     auto metadata = check_stream_source("http://169.254.169.254/latest/meta-data/", true);
     REQUIRE_FALSE(metadata);
     CHECK_THAT(metadata.error().detail, Catch::Contains("link-local"));
+}
+
+TEST_CASE("check_stream_source judges hosts written as numbers by the address they resolve to",
+          "[stream_source]") {
+    // 2130706433, 0x7f.1 and 017700000001 are all 127.0.0.1 to the resolver.
+    for (std::string url : {"http://2130706433/", "http://0x7f.1/", "http://017700000001/", "http://127.1/",
+                            "http://[::ffff:7f00:1]/"}) {
+        INFO(url);
+        auto judged_url = check_stream_source(url, false);
+        REQUIRE_FALSE(judged_url);
+        CHECK(judged_url.error().code == Errc::InvalidInput);
+    }
 }

@@ -185,5 +185,16 @@ TEST_CASE("an alert's band fits portrait screens and wide strips", "[player][not
         CHECK(image->height == height);
         CHECK(pixel_at(*image, 1, 1) == 0x000000);
         CHECK(pixel_at(*image, width - 2, height - 2) == 0xc62828);
+        // The exercise's longer band is whole: its words shrink to the width, never cut at the edge.
+        auto drill = notices->render(flood_words, {NoticeKind::Exercise, scheduler::Severity::Extreme});
+        REQUIRE(drill);
+        const int band = std::max(48, height / 9);
+        int rightmost = -1;
+        for (int y = 0; y < band; ++y)
+            for (int x = 0; x < width; ++x)
+                if (pixel_at(*drill, x, y) == 0xffffff)
+                    rightmost = std::max(rightmost, x);
+        CHECK(rightmost > width / 2);
+        CHECK(rightmost < width - style.margin / 2);
     }
 }

@@ -698,3 +698,34 @@ TEST_CASE("replace_upcoming keeping nothing is an interrupt", "[player][engine][
     REQUIRE(rig.ended().size() == 1);
     CHECK(rig.ended()[0].outcome == Outcome::Interrupted);
 }
+
+TEST_CASE(
+    "a notice that cannot be drawn on a screen still plays its sound track: an alert's tone is never lost",
+    "[player][engine][alert]") {
+    EngineOptions options;
+    options.device_kind = scheduler::DeviceKind::Screen;
+    Rig rig{options};  // no notice renderer: every notice fails to draw
+    PlayItem siren = rig.item("siren", MediaType::Text, milliseconds{0}, milliseconds{6000});
+    siren.location.clear();
+    siren.text = "Lũ quét\n\nDi chuyển lên vùng cao ngay.";
+    siren.audio_location = "/media/siren.wav";
+    PlayItem mute = rig.item("mute", MediaType::Text, milliseconds{6000}, milliseconds{4000});
+    mute.location.clear();
+    mute.text = "Thông báo không có tiếng";
+    rig.engine.enqueue({siren, mute});
+    rig.pump();
+    REQUIRE_FALSE(rig.renderer.loads().empty());
+    CHECK(rig.renderer.loads().front().request.location == "/media/siren.wav");
+    CHECK_FALSE(rig.renderer.loads().front().option("image-display-duration"));
+    // The silent notice has nothing to fall back on: it fails, as before.
+    rig.clock.advance(milliseconds{7000});
+    rig.renderer.finish();
+    rig.pump();
+    rig.engine.tick();
+    rig.pump();
+    bool mute_failed = false;
+    for (const auto& ended : rig.ended())
+        if (ended.entry_id == "mute")
+            mute_failed = ended.outcome == Outcome::Failed;
+    CHECK(mute_failed);
+}

@@ -1253,3 +1253,31 @@ TEST_CASE(
     CHECK(sim.current_media() == "live-flood.mp3");
     CHECK(loads_of(sim.renderer(), emergency.url) == 1);
 }
+
+TEST_CASE("sim: an alert that expires while it waits for its media never blocks the plans after it",
+          "[player][daemon][sim][alerts]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto blue = sim.media("blue image");
+    sim.options().config.safety.alert_words_after = 10min;  // only the failed round releases it
+    sim.start();
+    sim.send(sim.bundle(1, {red}));
+    sim.run_for(1s);
+    auto message = unfetchable_words_alert(sim);
+    message.alert.expires = sim.clock().wall() + 2s;  // gone long before its round gives up
+    sim.send(message);
+    // Simulated time runs far ahead of the round's real-time retries: the alert expires first.
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (sim.daemon().status().last_error.value_or("").find("alert media") == std::string::npos &&
+           std::chrono::steady_clock::now() < give_up) {
+        sim.run_for(100ms);
+        std::this_thread::sleep_for(10ms);
+    }
+    sim.run_for(1s);
+    // The device still plans: a new bundle plays, and nothing of the expired alert does.
+    sim.send(sim.bundle(2, {blue}));
+    sim.run_for(3s);
+    CHECK(sim.daemon().status().applied_bundle_version == 2);
+    CHECK(sim.current_media() == blue.sha256);
+    for (const auto& [seq, row] : sim.rows()) CHECK(row.source != protocol::SourceKind::Alert);
+}

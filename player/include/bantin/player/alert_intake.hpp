@@ -113,6 +113,7 @@ private:
     std::set<std::string> m_words_tried;             // alert ids whose words were made (or tried)
     std::set<std::string> m_waiting;                 // alert ids that arrived with media missing
     bool m_words_due = false;                        // a round failed: make the words next pass
+    std::set<std::string> m_in_round;                // alert ids whose media the last round fetched
     std::map<std::string, TimePoint> m_ready_at;     // alert id -> when a waiting one could play
     std::map<std::string, std::string, std::less<>> m_substitutes;  // controller's digest -> device's
 };
