@@ -12,7 +12,7 @@
 // back to its schedule. Then a second channel's source dies (the CLI and its ffmpeg are killed
 // mid-sentence, so nobody closes it): the device tries the mount again, gives up after its
 // retries (docs/player.md "Live channels") and plays its schedule; the channel is still open at
-// the controller, and closing it over the API still works.
+// the controller, also after the controller restarts, and closing it over the API still works.
 //
 // No fixed sleeps: every wait polls for the state it needs, with a generous bound. icecast2 not
 // installed is a failure (scripts/install-deps.sh installs it), not a skip.
@@ -362,15 +362,31 @@ TEST_CASE(
     });
     CHECK(voice_cut);
 
-    // Nobody closed it: the controller still lists the channel, and its close still works.
+    // Nobody closed it: the controller still lists the channel, after a restart too (open
+    // channels are kept in its database), and its close still works there.
     auto still_open = operator_user.get("/api/v1/live");
     REQUIRE(still_open.status == 200);
     REQUIRE(still_open.body["items"].size() == 1);
     CHECK(still_open.body["items"][0]["id"] == second);
-    auto closed = operator_user.post("/api/v1/live/" + second + "/close", Json::object());
+    CHECK(system.stop_controller() == 0);
+    if (auto restarted = system.start_controller(); !restarted)
+        FAIL(restarted.error().message());
+    auto after_restart = operator_user.get("/api/v1/live");
+    INFO(after_restart.text);
+    REQUIRE(after_restart.status == 200);
+    REQUIRE(after_restart.body["items"].size() == 1);
+    CHECK(after_restart.body["items"][0]["id"] == second);
+    // A close the broker link refuses (still connecting) keeps the channel closable: try until done.
+    test::ApiUser::Answer closed;
+    const bool closed_after_restart = test::eventually(20s, [&] {
+        closed = operator_user.post("/api/v1/live/" + second + "/close", Json::object());
+        return closed.status == 200;
+    });
     INFO(closed.text);
-    CHECK(closed.status == 200);
+    CHECK(closed_after_restart);
     CHECK(operator_user.get("/api/v1/live").body["items"].empty());
+    auto closed_again = operator_user.post("/api/v1/live/" + second + "/close", Json::object());
+    CHECK(closed_again.status == 404);
 
     // xa-tay heard nothing of either channel.
     watch_quiet_zone();
