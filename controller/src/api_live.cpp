@@ -62,8 +62,11 @@ Answer open_live(LiveService& live, Call& call) {
 }
 
 Answer list_live(LiveService& live, Call&) {
+    auto channels = live.open_channels();
+    if (!channels)
+        return api::refuse(channels.error());
     auto items = nlohmann::ordered_json::array();
-    for (const auto& record : live.open_channels()) items.push_back(live_view(record, false));
+    for (const auto& record : *channels) items.push_back(live_view(record, false));
     return api::ok({{"items", items}});
 }
 

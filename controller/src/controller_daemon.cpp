@@ -317,6 +317,11 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
             return fail(Errc::InvalidInput, password_path.string() + ": the first line is empty");
     }
     impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->sink, live_options);
+    // Channels open before a restart are still listed and closable; those that ended meanwhile go.
+    if (auto still_open = impl->live->open_channels(); !still_open)
+        spdlog::warn("live: the open channels could not be read: {}", still_open.error().message());
+    else if (!still_open->empty())
+        spdlog::info("live: {} channels still open from before this start", still_open->size());
     impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get(),
                                                     config.devices.delivery_repair_interval);
     DeliveryRepair* repair = impl->repair.get();

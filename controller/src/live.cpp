@@ -85,6 +85,19 @@ Result<void> LiveService::publish(const std::vector<std::string>& zones, const s
     return {};
 }
 
+LiveRecord LiveService::with_source(LiveChannelRecord channel) const {
+    LiveRecord record;
+    record.start = std::move(channel.start);
+    record.mount = std::move(channel.mount);
+    record.opened_by = std::move(channel.opened_by);
+    const std::string base = without_trailing_slash(m_options.icecast_url);
+    const auto scheme_end = base.find("://");
+    const std::string host = scheme_end == std::string::npos ? base : base.substr(scheme_end + 3);
+    record.source_url = "icecast://" + percent_encoded(m_options.source_user) + ":" +
+                        percent_encoded(m_options.source_password) + "@" + host + record.mount;
+    return record;
+}
+
 Result<LiveRecord> LiveService::open(const User& actor, LiveRequest request) {
     if (m_options.icecast_url.empty())
         return fail(Errc::Unsupported,
@@ -112,49 +125,60 @@ Result<LiveRecord> LiveService::open(const User& actor, LiveRequest request) {
             return fail(Errc::InvalidInput, "zones: no zone \"" + zone + "\"");
     }
     const TimePoint now = m_clock.wall();
-    LiveRecord record;
-    record.start.id = random_id("live-");
-    record.start.zones = request.zones;
-    record.start.level = request.level;
-    record.mount = "/" + record.start.id + ".opus";  // Opus in Ogg: what bantin live sends
-    const std::string base = without_trailing_slash(m_options.icecast_url);
-    record.start.url = base + record.mount;
-    record.start.started_at = now;
-    record.start.ends_at = now + duration;
-    const std::string host = base.substr(base.find("://") + 3);
-    record.source_url = "icecast://" + percent_encoded(m_options.source_user) + ":" +
-                        percent_encoded(m_options.source_password) + "@" + host + record.mount;
-    record.opened_by = actor.name;
-    if (auto problem = scheduler::stream_url_problem(record.start.url); !problem.empty())
+    LiveChannelRecord channel;
+    channel.start.id = random_id("live-");
+    channel.start.zones = request.zones;
+    channel.start.level = request.level;
+    channel.mount = "/" + channel.start.id + ".opus";  // Opus in Ogg: what bantin live sends
+    channel.start.url = without_trailing_slash(m_options.icecast_url) + channel.mount;
+    channel.start.started_at = now;
+    channel.start.ends_at = now + duration;
+    channel.opened_by = actor.name;
+    if (auto problem = scheduler::stream_url_problem(channel.start.url); !problem.empty())
         return fail(Errc::InvalidInput, "live.icecast_url: " + problem);
-    auto audited = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+    const LiveRecord record = with_source(channel);
+    // Stored before it is published: a channel devices play is one a restarted controller closes.
+    auto stored = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+        if (auto expired = transaction.delete_live_channels_ended_by(now); !expired)
+            return std::unexpected(expired.error());
+        if (auto inserted = transaction.insert_live_channel(channel); !inserted)
+            return inserted;
         auto appended = transaction.append_audit(live_audit(actor, "live.open", record, now, false));
         if (!appended)
             return std::unexpected(appended.error());
         return {};
     });
-    if (!audited)
-        return std::unexpected(audited.error());
+    if (!stored)
+        return std::unexpected(stored.error());
     if (auto sent = publish(record.start.zones, protocol::seal(record.start, m_key), record.start.ends_at);
-        !sent)
+        !sent) {
+        // Nothing went out (or only to some zones, whose retained start then ends at ends_at):
+        // the channel is not open. The audit keeps the attempt.
+        auto removed = m_store.write(
+            [&](StoreTransaction& transaction) { return transaction.delete_live_channel(record.start.id); });
+        if (!removed)
+            spdlog::error("live {}: not published, and its row was not removed: {}", record.start.id,
+                          removed.error().message());
         return std::unexpected(sent.error());
+    }
     spdlog::info("live {}: opened by {} for {} at level {}", record.start.id, actor.name,
                  fmt::join(record.start.zones, ","), scheduler::to_string(record.start.level));
-    std::lock_guard lock(m_mutex);
-    m_open[record.start.id] = record;
     return record;
 }
 
 Result<LiveRecord> LiveService::close(const User& actor, const std::string& live_id) {
-    LiveRecord record;
-    {
-        std::lock_guard lock(m_mutex);
-        auto found = m_open.find(live_id);
-        if (found == m_open.end())
-            return fail(Errc::NotFound, "live " + live_id + ": no such open channel");
-        record = found->second;
-    }
+    std::lock_guard lock(m_close_mutex);
     const TimePoint now = m_clock.wall();
+    auto found = m_store.read_value<LiveChannelRecord>(
+        [&](StoreTransaction& transaction) { return transaction.live_channel_by_id(live_id); });
+    if (!found && found.error().code != Errc::NotFound)
+        return std::unexpected(found.error());
+    if (!found || found->start.ends_at <= now) {
+        if (found)
+            (void)expire();
+        return fail(Errc::NotFound, "live " + live_id + ": no such open channel");
+    }
+    LiveRecord record = with_source(std::move(*found));
     protocol::LiveEnd end;
     end.live_id = record.start.id;
     end.zones = record.start.zones;
@@ -162,32 +186,40 @@ Result<LiveRecord> LiveService::close(const User& actor, const std::string& live
     end.expires_at = std::max(record.start.ends_at, now + std::chrono::minutes{1});
     if (auto sent = publish(end.zones, protocol::seal(end, m_key), end.expires_at); !sent)
         return std::unexpected(sent.error());
-    {
-        std::lock_guard lock(m_mutex);
-        m_open.erase(live_id);
-    }
-    auto audited = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+    auto stored = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+        if (auto removed = transaction.delete_live_channel(live_id); !removed)
+            return removed;
         auto appended = transaction.append_audit(live_audit(actor, "live.close", record, now, true));
         if (!appended)
             return std::unexpected(appended.error());
         return {};
     });
-    if (!audited)
-        spdlog::error("live {}: closed, but its audit row was not written: {}", live_id,
-                      audited.error().message());
+    if (!stored) {
+        // The end went out: devices stop. A second close publishes it again and removes the row.
+        spdlog::error("live {}: closed on the devices, but its row was not removed: {}", live_id,
+                      stored.error().message());
+        return std::unexpected(stored.error());
+    }
     spdlog::info("live {}: closed by {}", live_id, actor.name);
     return record;
 }
 
-std::vector<LiveRecord> LiveService::open_channels() {
+Result<std::int64_t> LiveService::expire() {
     const TimePoint now = m_clock.wall();
-    std::lock_guard lock(m_mutex);
-    std::erase_if(m_open, [&](const auto& entry) { return entry.second.start.ends_at <= now; });
+    return m_store.write_value<std::int64_t>(
+        [&](StoreTransaction& transaction) { return transaction.delete_live_channels_ended_by(now); });
+}
+
+Result<std::vector<LiveRecord>> LiveService::open_channels() {
+    const TimePoint now = m_clock.wall();
+    if (auto expired = expire(); !expired)
+        spdlog::warn("live: ended channels not removed: {}", expired.error().message());
+    auto channels = m_store.read_value<std::vector<LiveChannelRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_live_channels(now); });
+    if (!channels)
+        return std::unexpected(channels.error());
     std::vector<LiveRecord> records;
-    for (const auto& [id, record] : m_open) records.push_back(record);
-    std::sort(records.begin(), records.end(), [](const LiveRecord& a, const LiveRecord& b) {
-        return a.start.started_at < b.start.started_at;
-    });
+    for (auto& channel : *channels) records.push_back(with_source(std::move(channel)));
     return records;
 }
 

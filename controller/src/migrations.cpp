@@ -273,6 +273,24 @@ UPDATE proof_of_play SET live_id = alert_id, alert_id = ''
    AND alert_id IN (SELECT entity_id FROM audit_log WHERE entity_type = 'live')
    AND alert_id NOT IN (SELECT id FROM alerts);
 )sql"},
+    {9, "live channels: the open ones, so a restarted controller still lists and closes them",
+     R"sql(
+-- An open live channel: what its devices were told (the signed live-start) and who opened it. A
+-- row is added when the channel opens and deleted when it is closed or its end has passed; the
+-- Icecast source credentials are not stored. The history of channels is the audit log's
+-- (entity 'live').
+CREATE TABLE live_channels (
+    id         TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+    zones_json TEXT NOT NULL CHECK (json_valid(zones_json) AND json_array_length(zones_json) >= 1),
+    level      TEXT NOT NULL CHECK (level IN ('normal', 'priority', 'emergency')),
+    url        TEXT NOT NULL CHECK (length(url) BETWEEN 1 AND 2048),
+    mount      TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL CHECK (ends_at > started_at),
+    opened_by  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX live_channels_by_end ON live_channels(ends_at);
+)sql"},
 };
 
 }  // namespace

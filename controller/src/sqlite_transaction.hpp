@@ -1,7 +1,7 @@
 #pragma once
 // The SQLite implementation of StoreTransaction, split by aggregate: people (store_people.cpp:
 // users, sessions, login attempts), content (store_content.cpp: media, playlists, campaigns),
-// fleet (store_fleet.cpp: zones, devices, alerts), proof (store_proof.cpp) and audit
+// fleet (store_fleet.cpp: zones, devices, alerts, live channels), proof (store_proof.cpp) and audit
 // (store_audit.cpp). Each file holds its column lists and row readers (store_sql.hpp's Row
 // reads a row's columns in the order of its list, so each list is written once), and
 // sqlite_store.cpp opens the database and runs the transactions. Internal to controller/src.
@@ -73,6 +73,12 @@ public:
     Result<std::vector<AlertRecord>> list_active_alerts(TimePoint now) override;
     Result<void> insert_alert_confirmation(const AlertConfirmation& confirmation) override;
     Result<std::vector<AlertConfirmation>> alert_confirmations(std::string_view alert) override;
+    // live channels (store_fleet.cpp)
+    Result<void> insert_live_channel(const LiveChannelRecord& channel) override;
+    Result<LiveChannelRecord> live_channel_by_id(std::string_view id) override;
+    Result<std::vector<LiveChannelRecord>> list_live_channels(TimePoint now) override;
+    Result<void> delete_live_channel(std::string_view id) override;
+    Result<std::int64_t> delete_live_channels_ended_by(TimePoint now) override;
     // proof of play (store_proof.cpp)
     Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) override;
     Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,

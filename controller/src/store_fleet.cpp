@@ -1,4 +1,4 @@
-// The store's fleet: zones, devices, alerts and their confirmations.
+// The store's fleet: zones, devices, alerts and their confirmations, open live channels.
 
 #include "sqlite_transaction.hpp"
 
@@ -112,6 +112,33 @@ Result<AlertRecord> read_alert(const Statement& row) {
     return record;
 }
 
+constexpr std::string_view live_channel_columns =
+    "id, zones_json, level, url, mount, started_at, ends_at, opened_by";
+
+Result<LiveChannelRecord> read_live_channel(const Statement& row) {
+    Row column{row};
+    LiveChannelRecord record;
+    protocol::LiveStart& start = record.start;
+    start.id = column.text();
+    auto bad = [&](const Error& error) {
+        return std::unexpected(stored_value_error(error, "live_channels", start.id));
+    };
+    auto zones = columns::decode_strings(column.text());
+    if (!zones)
+        return bad(zones.error());
+    start.zones = std::move(*zones);
+    auto level = names::level(column.text());
+    if (!level)
+        return bad(level.error());
+    start.level = *level;
+    start.url = column.text();
+    record.mount = column.text();
+    start.started_at = column.time();
+    start.ends_at = column.time();
+    record.opened_by = column.text();
+    return record;
+}
+
 }  // namespace
 
 Result<void> SqliteTransaction::insert_zone(const ZoneRecord& zone) {
@@ -221,6 +248,39 @@ Result<std::vector<AlertConfirmation>> SqliteTransaction::alert_confirmations(st
             return AlertConfirmation{column.text(), column.int64(), column.time()};
         },
         alert);
+}
+
+Result<void> SqliteTransaction::insert_live_channel(const LiveChannelRecord& channel) {
+    const protocol::LiveStart& start = channel.start;
+    auto ran = run("INSERT INTO live_channels (" + std::string{live_channel_columns} +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   start.id, columns::encode(start.zones), names::of(start.level), start.url, channel.mount,
+                   start.started_at, start.ends_at, channel.opened_by);
+    if (!ran)
+        return std::unexpected(on_duplicate(ran.error(), "live channel \"" + start.id + "\""));
+    return {};
+}
+
+Result<LiveChannelRecord> SqliteTransaction::live_channel_by_id(std::string_view id) {
+    return one<LiveChannelRecord>(
+        "SELECT " + std::string{live_channel_columns} + " FROM live_channels WHERE id = ?", read_live_channel,
+        "live channel \"" + std::string{id} + "\"", id);
+}
+
+Result<std::vector<LiveChannelRecord>> SqliteTransaction::list_live_channels(TimePoint now) {
+    return many<LiveChannelRecord>("SELECT " + std::string{live_channel_columns} +
+                                       " FROM live_channels WHERE ends_at > ? ORDER BY started_at, id",
+                                   read_live_channel, now);
+}
+
+Result<void> SqliteTransaction::delete_live_channel(std::string_view id) {
+    BANTIN_STORE_TRY(run("DELETE FROM live_channels WHERE id = ?", id));
+    return expect_changed("live channel \"" + std::string{id} + "\"");
+}
+
+Result<std::int64_t> SqliteTransaction::delete_live_channels_ended_by(TimePoint now) {
+    BANTIN_STORE_TRY(run("DELETE FROM live_channels WHERE ends_at <= ?", now));
+    return std::int64_t{m_database.changes()};
 }
 
 Result<ZoneRecord> SqliteTransaction::read_zone(const Statement& row) {

@@ -774,7 +774,9 @@ TEST_CASE("bantin live closes the channel it opened when ffmpeg cannot publish, 
                                      "phuong-1", fixture.clock.wall());
     REQUIRE(end);
     CHECK(std::holds_alternative<protocol::LiveEnd>(*end));
-    CHECK(fixture.live->open_channels().empty());
+    auto open = fixture.live->open_channels();
+    REQUIRE(open);
+    CHECK(open->empty());
 }
 
 TEST_CASE("bantin live refuses a missing zone or input before it opens anything", "[cli][live]") {

@@ -59,9 +59,10 @@ TEST_CASE("an empty database is migrated to the current schema", "[controller][m
     sqlite::Database database = open_raw(directory.file("c.db"));
     CHECK(schema_version(database).value() == current_schema_version());
     auto tables = table_names(database);
-    for (const char* table : {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items",
-                              "campaigns", "zones", "devices", "alerts", "alert_confirmations",
-                              "proof_of_play", "proof_progress", "audit_log", "schema_version"}) {
+    for (const char* table :
+         {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items", "campaigns", "zones",
+          "devices", "alerts", "alert_confirmations", "proof_of_play", "proof_progress", "audit_log",
+          "live_channels", "schema_version"}) {
         CAPTURE(table);
         CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
     }
@@ -93,8 +94,10 @@ TEST_CASE("a database at an older schema version is migrated through every later
     {
         sqlite::Database old = open_raw(directory.file("c.db"));
         REQUIRE(old.execute(read_text(BANTIN_CONTROLLER_FIXTURES "/schema_v2.sql")));
-        REQUIRE(schema_version(old).value() ==
-                2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url), 7 (relay figures), 8 (live_id)
+        REQUIRE(
+            schema_version(old).value() ==
+            2);  // steps 3 (duration_ms), 4 (note), 5 (replaces), 6 (url), 7 (relay figures), 8 (live_id),
+        // 9 (live_channels)
         // An alert stored at version 2, before alerts could replace others.
         REQUIRE(old.execute(
             "INSERT INTO alerts (id, zones_json, all_zones, severity, status, issued_at, expires_at, "
@@ -184,6 +187,23 @@ TEST_CASE("a database at an older schema version is migrated through every later
     });
     REQUIRE(progress);
     CHECK(progress->at(0).contiguous == 2);
+    // Version 9's table: an open live channel is kept and found again.
+    LiveChannelRecord channel;
+    channel.start.id = "live-00112233aabbccee";
+    channel.start.zones = {"phuong-1"};
+    channel.start.url = "http://icecast.test:8000/live-00112233aabbccee.opus";
+    channel.start.started_at = clock.wall();
+    channel.start.ends_at = clock.wall() + std::chrono::minutes{30};
+    channel.mount = "/live-00112233aabbccee.opus";
+    channel.opened_by = "admin";
+    auto kept = (*store)->write_value<LiveChannelRecord>(
+        [&](StoreTransaction& transaction) -> Result<LiveChannelRecord> {
+            if (auto inserted = transaction.insert_live_channel(channel); !inserted)
+                return std::unexpected(inserted.error());
+            return transaction.live_channel_by_id(channel.start.id);
+        });
+    REQUIRE(kept);
+    CHECK(*kept == channel);
     // The play stored before version 3 has no duration; the new one keeps its own.
     auto plays = (*store)->read_value<std::vector<ProofOfPlayRow>>([&](StoreTransaction& transaction) {
         return transaction.list_proof_of_play(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));

@@ -351,3 +351,92 @@ TEST_CASE("the store database and its wal and shm files are readable by the owne
         CHECK((status.st_mode & 077) == 0);
     }
 }
+
+TEST_CASE("an open live channel is kept until it is deleted or its end passes", "[controller][store][live]") {
+    StoreFixture fixture;
+    const TimePoint now = fixture.clock.wall();
+    auto channel = [&](const std::string& id, Duration length) {
+        LiveChannelRecord record;
+        record.start.id = id;
+        record.start.zones = {"phuong-1", "phuong-2"};
+        record.start.level = scheduler::Level::Emergency;
+        record.start.url = "http://icecast.test:8000/" + id + ".opus";
+        record.start.started_at = now;
+        record.start.ends_at = now + length;
+        record.mount = "/" + id + ".opus";
+        record.opened_by = "Nguyễn Văn Nam";
+        return record;
+    };
+    const auto long_one = channel("live-00000000000000aa", std::chrono::hours{1});
+    const auto short_one = channel("live-00000000000000bb", std::chrono::minutes{1});
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        if (auto inserted = transaction.insert_live_channel(long_one); !inserted)
+            return inserted;
+        return transaction.insert_live_channel(short_one);
+    }));
+    auto again = fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.insert_live_channel(long_one); });
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::AlreadyExists);
+
+    auto found = fixture.store->read_value<LiveChannelRecord>(
+        [&](StoreTransaction& transaction) { return transaction.live_channel_by_id(long_one.start.id); });
+    REQUIRE(found);
+    CHECK(*found == long_one);  // every field round-trips
+
+    auto listed = [&](TimePoint at) {
+        auto channels = fixture.store->read_value<std::vector<LiveChannelRecord>>(
+            [&](StoreTransaction& transaction) { return transaction.list_live_channels(at); });
+        REQUIRE(channels);
+        std::vector<std::string> ids;
+        for (const auto& record : *channels) ids.push_back(record.start.id);
+        return ids;
+    };
+    CHECK(listed(now) == std::vector<std::string>{long_one.start.id, short_one.start.id});
+    // Past the short one's end it is not listed, and the sweep deletes it alone.
+    CHECK(listed(now + std::chrono::minutes{1}) == std::vector<std::string>{long_one.start.id});
+    auto swept = fixture.store->write_value<std::int64_t>([&](StoreTransaction& transaction) {
+        return transaction.delete_live_channels_ended_by(now + std::chrono::minutes{1});
+    });
+    REQUIRE(swept);
+    CHECK(*swept == 1);
+
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.delete_live_channel(long_one.start.id); }));
+    auto twice = fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.delete_live_channel(long_one.start.id); });
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error().code == Errc::NotFound);
+    CHECK(twice.error().detail == "live channel \"live-00000000000000aa\" not found");
+    CHECK(listed(now).empty());
+}
+
+TEST_CASE("the live channel table refuses rows no service writes", "[controller][store][live][hostile]") {
+    StoreFixture fixture;
+    const TimePoint now = fixture.clock.wall();
+    LiveChannelRecord good;
+    good.start.id = "live-00000000000000cc";
+    good.start.zones = {"phuong-1"};
+    good.start.url = "http://icecast.test:8000/live-00000000000000cc.opus";
+    good.start.started_at = now;
+    good.start.ends_at = now + std::chrono::minutes{5};
+    good.mount = "/live-00000000000000cc.opus";
+    good.opened_by = "op";
+    auto no_zone = good;
+    no_zone.start.zones.clear();
+    auto backwards = good;
+    backwards.start.ends_at = now - std::chrono::seconds{1};
+    auto no_url = good;
+    no_url.start.url.clear();
+    auto no_id = good;
+    no_id.start.id.clear();
+    for (const auto& bad : {no_zone, backwards, no_url, no_id}) {
+        auto written = fixture.store->write(
+            [&](StoreTransaction& transaction) { return transaction.insert_live_channel(bad); });
+        CHECK_FALSE(written);
+    }
+    auto channels = fixture.store->read_value<std::vector<LiveChannelRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_live_channels(now); });
+    REQUIRE(channels);
+    CHECK(channels->empty());
+}

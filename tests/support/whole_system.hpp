@@ -145,6 +145,8 @@ struct ProofRow {
     std::int64_t started_at = 0;
     std::int64_t ended_at = 0;
     std::int64_t bundle_version = 0;
+    std::string live;   // the live channel a row of source `live` played
+    std::string media;  // the SHA-256 the row names (a live voice: of its URL)
 };
 
 // What a player's own state database says it has numbered: its install epoch and the seq its
@@ -159,6 +161,8 @@ struct PlayerLedger {
 struct WholeSystemOptions {
     // Extra lines for the player's config file (after the test defaults).
     std::string player_config_extra;
+    // Extra lines at the end of the controller's config file (a [live] section).
+    std::string controller_config_extra;
     std::string log_level = "info";
     // http.public_base_url: where devices fetch media. "http://127.0.0.1:1" makes the controller's
     // web server unreachable for the devices while the broker is not (an alert's media round fails).
@@ -358,15 +362,16 @@ public:
         const auto table =
             query(controller_dir() / "bantin.sqlite3", m_controller_disk,
                   "SELECT install_epoch, seq, coalesce(campaign_id, ''), coalesce(alert_id, ''), "
-                  "item, outcome, started_at, ended_at, bundle_version "
+                  "item, outcome, started_at, ended_at, bundle_version, live_id, media "
                   "FROM proof_of_play WHERE device_id = '" +
                       device + "' ORDER BY started_at, seq");
         if (!table)
             return rows;
         for (const auto& row : *table)
-            if (row.size() == 9)
+            if (row.size() == 11)
                 rows.push_back(ProofRow{number(row[0]), number(row[1]), row[2], row[3], number(row[4]),
-                                        row[5], number(row[6]), number(row[7]), number(row[8])});
+                                        row[5], number(row[6]), number(row[7]), number(row[8]), row[9],
+                                        row[10]});
         return rows;
     }
 
@@ -453,7 +458,8 @@ private:
                << "[mqtt]\nport = " << m_broker_port << "\nreconnect_min_ms = 100\nreconnect_max_ms = 1000\n"
                << "[broker]\nport = " << m_broker_port << "\n"
                << (broker_as_root ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \""
-               << m_options.log_level << "\"\n";
+               << m_options.log_level << "\"\n"
+               << m_options.controller_config_extra;
         write_file(controller_config(), config.str());
     }
     std::vector<std::string> controller_prefix() const {

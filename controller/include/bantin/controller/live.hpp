@@ -11,12 +11,16 @@
 // channels, so they may feed them). close() publishes the LiveEnd on the same topics (it
 // replaces the retained start). Both are audited ("live.open", "live.close").
 //
-// The open channels are kept in memory: a controller restarted mid-channel cannot close it,
-// and it ends on the devices at its end time (its retained start expires with it).
+// The open channels are kept in the store (table live_channels, docs/store.md): the row is
+// written with the open's audit row before the start is published, and deleted with the close's
+// audit row after the end is published, so a controller restarted mid-channel still lists it
+// and closes it. A channel whose end has passed is gone: never listed, not closable (NotFound),
+// its row deleted by the next open, close or listing (expire()); on the devices it ended at its
+// end time (its retained start expires with it).
 //
-// Threads: any thread. Errors: Unsupported (live channels are off: no [live] icecast_url),
-// InvalidInput (zones, level, duration), NotFound (no such open channel), and the store's and
-// the MQTT sink's errors.
+// Threads: any thread; closes are serialised, so a channel's end is published once. Errors:
+// Unsupported (live channels are off: no [live] icecast_url), InvalidInput (zones, level,
+// duration), NotFound (no such open channel), and the store's and the MQTT sink's errors.
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
@@ -26,7 +30,7 @@
 #include "bantin/protocol/keys.hpp"
 #include "bantin/protocol/messages.hpp"
 
-#include <map>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,19 +69,22 @@ public:
 
     Result<LiveRecord> open(const User& actor, LiveRequest request);
     Result<LiveRecord> close(const User& actor, const std::string& live_id);
-    // The open channels whose end has not passed, oldest first.
-    std::vector<LiveRecord> open_channels();
+    // The open channels whose end has not passed, oldest first (after expire()).
+    Result<std::vector<LiveRecord>> open_channels();
+    // Deletes the stored channels whose end has passed; returns how many.
+    Result<std::int64_t> expire();
 
 private:
     Result<void> publish(const std::vector<std::string>& zones, const std::string& sealed, TimePoint until);
+    // The stored channel with its source URL (from this service's options).
+    LiveRecord with_source(LiveChannelRecord channel) const;
 
     Store& m_store;
     const Clock& m_clock;
     const protocol::SecretKey& m_key;
     MessageSink& m_sink;
     LiveOptions m_options;
-    std::mutex m_mutex;
-    std::map<std::string, LiveRecord> m_open;
+    std::mutex m_close_mutex;
 };
 
 // POST /api/v1/live, GET /api/v1/live, POST /api/v1/live/{id}/close (docs/api.md).

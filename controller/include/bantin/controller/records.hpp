@@ -138,6 +138,16 @@ struct AlertConfirmation {
     bool operator==(const AlertConfirmation&) const = default;
 };
 
+// An open live channel (live.hpp), as the store keeps it: what its devices were told (the signed
+// start: id, zones, level, listen URL, start and end) and who opened it. The Icecast source
+// credentials are not kept: the service derives them from its configuration.
+struct LiveChannelRecord {
+    protocol::LiveStart start;
+    std::string mount;  // "/live-....opus"
+    std::string opened_by;
+    bool operator==(const LiveChannelRecord&) const = default;
+};
+
 // How a play ended: the protocol's one outcome type (completed, interrupted, failed).
 using PlayOutcome = protocol::Outcome;
 

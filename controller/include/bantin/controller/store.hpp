@@ -120,6 +120,18 @@ public:
     virtual Result<void> insert_alert_confirmation(const AlertConfirmation& confirmation) = 0;
     virtual Result<std::vector<AlertConfirmation>> alert_confirmations(std::string_view alert) = 0;
 
+    // ---- live channels ----
+    // AlreadyExists for an id already stored.
+    virtual Result<void> insert_live_channel(const LiveChannelRecord& channel) = 0;
+    // NotFound if absent (closed, expired or never opened), whatever its end.
+    virtual Result<LiveChannelRecord> live_channel_by_id(std::string_view id) = 0;
+    // Channels whose end is after `now`, oldest first.
+    virtual Result<std::vector<LiveChannelRecord>> list_live_channels(TimePoint now) = 0;
+    // NotFound if absent.
+    virtual Result<void> delete_live_channel(std::string_view id) = 0;
+    // Deletes the channels whose end is at or before `now`; returns how many.
+    virtual Result<std::int64_t> delete_live_channels_ended_by(TimePoint now) = 0;
+
     // ---- proof of play ----
     // Inserts rows, ignoring any (device, install_epoch, seq) already stored, and returns the
     // progress of every (device, install_epoch) the rows touch, in order of first appearance.
