@@ -84,7 +84,13 @@ public:
     Duration time_until_next(Duration ceiling) const { return m_words_due ? Duration{0} : ceiling; }
 
     // The device's interlocks with every cancelled and every held alert named.
-    LocalInterlocks interlocks() const { return m_book.interlocks(m_options.interlocks); }
+    // An alert still waiting for its media is named too: a bundle that carries it must not start
+    // it from its issue time meanwhile (its tone cut to what is left of its slot).
+    LocalInterlocks interlocks() const {
+        LocalInterlocks interlocks = m_book.interlocks(m_options.interlocks);
+        interlocks.cancelled_alerts.insert(m_waiting.begin(), m_waiting.end());
+        return interlocks;
+    }
     const LocalInterlocks& device_interlocks() const { return m_options.interlocks; }
     const std::vector<protocol::AlertMessage>& live() const { return m_book.live(); }
     // The live alerts as the plan plays them: one that waited for its media starts its first
