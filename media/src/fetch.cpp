@@ -471,17 +471,24 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
     // off from a dead server must not hold up an alert's fetch of the same file for its whole
     // retry schedule (the alert gives up quickly and plays what it has).
     std::optional<DigestLock> lock;
-    if (auto acquired = DigestLock::acquire(*partial, m_sleeper, cancel, request.url); !acquired) {
-        return finish(std::unexpected(acquired.error()), 0);
-    } else {
+    // Takes the lock; then another fetch of this digest may have stored it (an outcome to return)
+    // or grown the partial file past the size (removed) while this one waited.
+    const auto lock_and_look = [&]() -> std::optional<FetchOutcome> {
+        auto acquired = DigestLock::acquire(*partial, m_sleeper, cancel, request.url);
+        if (!acquired) {
+            return finish(std::unexpected(acquired.error()), file_size_or_zero(*partial));
+        }
         lock.emplace(std::move(*acquired));
-    }
-    // Another fetch of this digest may have finished while this one waited for the lock.
-    if (auto done = stored_already()) {
+        if (auto done = stored_already()) {
+            return done;
+        }
+        if (file_size_or_zero(*partial) > request.size) {
+            ::unlink(partial->c_str());
+        }
+        return std::nullopt;
+    };
+    if (auto done = lock_and_look()) {
         return std::move(*done);
-    }
-    if (file_size_or_zero(*partial) > request.size) {
-        ::unlink(partial->c_str());
     }
     if (m_cache) {
         auto reserved = m_cache->reserve(request.size);
@@ -566,17 +573,8 @@ FetchOutcome Fetcher::fetch_with_retries(const FetchRequest& request, const Canc
         if (!m_sleeper.sleep(delay, cancel)) {
             return finish(fail(Errc::Timeout, request.url + ": cancelled"), file_size_or_zero(*partial));
         }
-        if (auto acquired = DigestLock::acquire(*partial, m_sleeper, cancel, request.url); !acquired) {
-            return finish(std::unexpected(acquired.error()), file_size_or_zero(*partial));
-        } else {
-            lock.emplace(std::move(*acquired));
-        }
-        // Another fetch may have stored it (or grown the partial file) while this one waited.
-        if (auto done = stored_already()) {
+        if (auto done = lock_and_look()) {
             return std::move(*done);
-        }
-        if (file_size_or_zero(*partial) > request.size) {
-            ::unlink(partial->c_str());
         }
     }
 }
