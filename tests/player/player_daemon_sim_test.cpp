@@ -1266,7 +1266,9 @@ TEST_CASE("sim: an alert that expires while it waits for its media never blocks 
     auto message = unfetchable_words_alert(sim);
     message.alert.expires = sim.clock().wall() + 2s;  // gone long before its round gives up
     sim.send(message);
-    // Simulated time runs far ahead of the round's real-time retries: the alert expires first.
+    // 3 s of simulated time pass in a few milliseconds of real time, far less than the round's
+    // real-time retries (three tries, at least 0.3 s): the alert expires while it waits.
+    sim.run_for(3s);
     const auto give_up = std::chrono::steady_clock::now() + 20s;
     while (sim.daemon().status().last_error.value_or("").find("alert media") == std::string::npos &&
            std::chrono::steady_clock::now() < give_up) {
