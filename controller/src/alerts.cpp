@@ -172,7 +172,7 @@ MediaRecord tone_record(media::AlertTone tone, TimePoint now) {
     record.media.has_audio = true;
     record.media.has_video = false;
     record.media.name = made.name;
-    record.size = static_cast<std::int64_t>(media::alert_tone_wav(tone).size());
+    record.size = static_cast<std::int64_t>(made.size);
     record.created = now;
     return record;
 }

@@ -2,6 +2,7 @@
 
 #include "bantin/media/sha256.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -140,6 +141,7 @@ AlertToneMedia make_media(AlertTone tone) {
     const auto samples = static_cast<std::int64_t>((wav.size() - 44) / 2);
     AlertToneMedia media;
     media.sha256 = sha256_hex(wav);
+    media.size = wav.size();
     media.duration =
         std::chrono::duration_cast<Duration>(std::chrono::milliseconds{samples * 1000 / sample_rate});
     media.name = tone == AlertTone::Chime ? "Chuông báo (chime)" : "Còi báo động (siren)";
@@ -160,6 +162,11 @@ const AlertToneMedia& alert_tone_media(AlertTone tone) {
     static const AlertToneMedia chime = make_media(AlertTone::Chime);
     static const AlertToneMedia siren = make_media(AlertTone::Siren);
     return tone == AlertTone::Chime ? chime : siren;
+}
+
+bool is_alert_tone(std::string_view sha256) {
+    return std::ranges::any_of(all_alert_tones,
+                               [&](AlertTone tone) { return alert_tone_media(tone).sha256 == sha256; });
 }
 
 Result<std::array<StoredObject, 2>> stage_alert_tones(const ContentStore& store) {

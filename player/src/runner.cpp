@@ -267,11 +267,15 @@ bool Plan::live_alert_at(TimePoint at) const {
     auto now = entries(at, at + Duration{1});
     if (!now || now->empty() || now->front().source_kind != scheduler::SourceKind::Alert)
         return false;
+    const scheduler::Alert* alert = alert_of(now->front().source_id);
+    return alert != nullptr && alert->status == scheduler::AlertStatus::Actual;
+}
+
+const scheduler::Alert* Plan::alert_of(std::string_view id) const {
     const auto& alerts = m_resolver.model().alerts;
-    const auto alert = std::find_if(alerts.begin(), alerts.end(), [&](const scheduler::Alert& candidate) {
-        return candidate.id == now->front().source_id;
-    });
-    return alert != alerts.end() && alert->status == scheduler::AlertStatus::Actual;
+    const auto alert =
+        std::ranges::find_if(alerts, [&](const scheduler::Alert& candidate) { return candidate.id == id; });
+    return alert == alerts.end() ? nullptr : &*alert;
 }
 
 std::optional<scheduler::MediaType> Plan::media_type(std::string_view sha256) const {
@@ -310,10 +314,8 @@ std::optional<std::string> Plan::speech_under_slide(std::string_view sha256) con
 NoticeLook Plan::notice_look(const scheduler::TimelineEntry& entry) const {
     if (entry.source_kind != scheduler::SourceKind::Alert)
         return {};
-    const auto& alerts = m_resolver.model().alerts;
-    const auto alert = std::ranges::find_if(
-        alerts, [&](const scheduler::Alert& candidate) { return candidate.id == entry.source_id; });
-    if (alert == alerts.end())
+    const scheduler::Alert* alert = alert_of(entry.source_id);
+    if (alert == nullptr)
         return {};
     return NoticeLook{
         alert->status == scheduler::AlertStatus::Exercise ? NoticeKind::Exercise : NoticeKind::Alert,
@@ -323,16 +325,12 @@ NoticeLook Plan::notice_look(const scheduler::TimelineEntry& entry) const {
 std::optional<std::string> Plan::notice_under_tone(const scheduler::TimelineEntry& entry) const {
     if (m_device.kind != scheduler::DeviceKind::Screen || entry.source_kind != scheduler::SourceKind::Alert)
         return std::nullopt;
-    const bool tone = std::ranges::any_of(media::all_alert_tones, [&](media::AlertTone each) {
-        return media::alert_tone_media(each).sha256 == entry.media;
-    });
-    if (!tone)
+    if (!media::is_alert_tone(entry.media))
+        return std::nullopt;
+    const scheduler::Alert* alert = alert_of(entry.source_id);
+    if (alert == nullptr)
         return std::nullopt;
     const auto& model = m_resolver.model();
-    const auto alert = std::ranges::find_if(
-        model.alerts, [&](const scheduler::Alert& candidate) { return candidate.id == entry.source_id; });
-    if (alert == model.alerts.end())
-        return std::nullopt;
     const auto playlist = std::ranges::find_if(model.playlists, [&](const scheduler::Playlist& candidate) {
         return candidate.id == alert->playlist;
     });

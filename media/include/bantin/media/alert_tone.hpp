@@ -18,6 +18,7 @@
 #include "bantin/media/store.hpp"
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -34,10 +35,13 @@ std::string alert_tone_wav(AlertTone tone);
 struct AlertToneMedia {
     std::string sha256;
     Duration duration{};
-    std::string name;  // as an editor reads it: "Chuông báo (chime)", "Còi báo động (siren)"
+    std::uint64_t size = 0;  // bytes of the WAV
+    std::string name;        // as an editor reads it: "Chuông báo (chime)", "Còi báo động (siren)"
 };
 // The tone's digest, length and name (computed once, then shared).
 const AlertToneMedia& alert_tone_media(AlertTone tone);
+// Whether a digest names one of the tones.
+bool is_alert_tone(std::string_view sha256);
 
 // Puts both tones into `store` when they are not there yet; returns the objects.
 Result<std::array<StoredObject, 2>> stage_alert_tones(const ContentStore& store);

@@ -128,6 +128,8 @@ private:
           m_device(std::move(device)),
           m_bundle_version(bundle_version),
           m_max_volume(max_volume) {}
+    // The model's alert with this id, or null.
+    const scheduler::Alert* alert_of(std::string_view id) const;
     scheduler::Resolver m_resolver;
     scheduler::Device m_device;
     std::uint64_t m_bundle_version = 0;
