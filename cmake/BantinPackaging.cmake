@@ -91,7 +91,7 @@ set(CPACK_DEBIAN_CONTROLLER_PACKAGE_CONTROL_EXTRA
 set(CPACK_DEBIAN_PLAYER_PACKAGE_NAME bantin-player)
 set(CPACK_DEBIAN_PLAYER_PACKAGE_SECTION video)
 # Text notices are drawn with DejaVuSans.ttf (playback.font_file).
-set(CPACK_DEBIAN_PLAYER_PACKAGE_DEPENDS "adduser, fonts-dejavu-core, espeak-ng")
+set(CPACK_DEBIAN_PLAYER_PACKAGE_DEPENDS "adduser, fonts-noto-core, fonts-dejavu-core, espeak-ng")
 set(CPACK_DEBIAN_PLAYER_DESCRIPTION
     "Bantin player: the screen or loudspeaker daemon of a Bantin device
 Takes signed playlists, alerts and commands from the Bantin controller over MQTT,

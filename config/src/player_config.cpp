@@ -44,8 +44,15 @@ void describe_player(Visitor& v, Config& c) {
               "Fixed output sample rate in Hz, so that audio stays gapless across items.",
               between(8000, 192000));
         v.key("font_file", c.playback.font_file,
-              "TrueType font for text notices; needs Vietnamese diacritics.", not_empty());
-        v.key("font_size", c.playback.font_size, "Text notice font size in pixels.", between(8, 512));
+              "TrueType font for text notices (body, header); needs Vietnamese diacritics.", not_empty());
+        v.key("bold_font_file", c.playback.bold_font_file,
+              "TrueType bold font for a notice's headline and place; empty: the regular one made bold.");
+        v.key("notice_min_px", c.playback.notice_min_px,
+              "Least size of a notice's text in pixels, whatever the screen; text that does not fit is "
+              "paged, never drawn smaller.",
+              between(8, 512));
+        // Sizes follow the screen (docs/player.md, "Notice design").
+        v.retired_key("font_size", "a notice's sizes follow the screen's size; see notice_min_px");
         // Every playlist item carries its duration (the controller requires one for images).
         v.retired_key("image_duration_s", "every playlist item carries its own duration");
     });

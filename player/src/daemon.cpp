@@ -520,10 +520,15 @@ Result<std::unique_ptr<Daemon>> Daemon::assemble(DaemonOptions options, DaemonPa
         NoticeStyle style;
         style.width = config.playback.window_width;
         style.height = config.playback.window_height;
-        style.point_size = config.playback.font_size;
-        if (auto notices = NoticeRenderer::create(config.playback.font_file, style); notices)
+        style.minimum_px = config.playback.notice_min_px;
+        if (auto notices = NoticeRenderer::create(
+                NoticeFonts{config.playback.font_file, config.playback.bold_font_file}, style);
+            notices) {
+            if (notices->fonts().regular != config.playback.font_file)
+                spdlog::warn("text notices: {} is missing; notices use {}",
+                             config.playback.font_file.string(), notices->fonts().regular.string());
             d.notices = std::make_unique<NoticeRenderer>(std::move(*notices));
-        else
+        } else
             spdlog::warn("text notices: {}", notices.error().message());
     }
     d.engine =

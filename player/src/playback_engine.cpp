@@ -186,19 +186,23 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     request.tag = m_next_tag++;
     request.location = item.location;
     bool sound_alone = false;  // a notice that could not be drawn: its sound track still plays
+    std::size_t pages = 1;     // a notice's pages, shown one after another in its slot
     if (item.type == scheduler::MediaType::Text && m_options.device_kind == scheduler::DeviceKind::Screen &&
         request.location.empty()) {
         auto rendered =
             m_notices == nullptr
-                ? Result<std::filesystem::path>{fail(
+                ? Result<std::vector<std::filesystem::path>>{fail(
                       Errc::Unsupported, "text notice on a screen, but no notice renderer was given")}
-                : notice_file(item.text, item.look);
+                : notice_files(item);
         if (!rendered && item.audio_location.empty()) {
             fail_item(item, rendered.error().message());
             return std::nullopt;
         }
         if (rendered) {
-            request.location = rendered->string();
+            pages = rendered->size();
+            if (pages > 1)
+                rendered->push_back(rendered->back());  // see the mf:// options below
+            request.location = pages == 1 ? rendered->front().string() : page_list_location(*rendered);
         } else {
             // An alert's tone (or a notice's speech) must not go silent with its picture.
             spdlog::warn("playback: {}: the notice could not be drawn ({}); its sound plays alone",
@@ -214,7 +218,22 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     request.preload = item.type != scheduler::MediaType::Stream;
     if (item.live)
         for (const auto& [name, value] : live_stream_options) request.options.emplace_back(name, value);
-    if (shows_as_image(item, m_options.device_kind) && !sound_alone) {
+    if (pages > 1) {
+        // A paged notice is one entry, so proof and gapless playback do not change: mpv's mf://
+        // plays the pages as a video of `pages` frames, each shown for an equal share of the slot.
+        // mpv ends a video at its last frame's start (it does not hold the last frame) and, with
+        // `length`, as soon as a frame lies at or past the end: so the last page is listed twice
+        // (its second copy starts at the slot's end) and `length` is 10 ms past the slot, which
+        // lets that copy in. The speech, if any, is cut there too (checked under Xvfb).
+        char fps[32];
+        std::snprintf(fps, sizeof fps, "%.6f",
+                      static_cast<double>(pages) * 1000.0 /
+                          static_cast<double>(std::max<long long>(1, length.count())));
+        request.options.emplace_back("mf-fps", fps);
+        if (!item.audio_location.empty())
+            request.options.emplace_back("audio-files-append", item.audio_location);
+        request.options.emplace_back("length", seconds_text(length + Duration{10}));
+    } else if (shows_as_image(item, m_options.device_kind) && !sound_alone) {
         request.options.emplace_back("image-display-duration", seconds_text(length));
         if (!item.audio_location.empty()) {
             request.options.emplace_back("audio-files-append", item.audio_location);
@@ -232,29 +251,78 @@ std::optional<LoadRequest> PlaybackEngine::prepare(const PlayItem& item, Duratio
     return request;
 }
 
-Result<std::filesystem::path> PlaybackEngine::notice_file(const std::string& text,
-                                                          const NoticeLook& look) const {
-    char name[48];
-    // The look is part of the name: the same words as a notice and as an alert are two pictures.
-    const std::string keyed = text + '\x1f' + std::to_string(static_cast<int>(look.kind)) + '\x1f' +
-                              std::to_string(static_cast<int>(look.severity));
-    std::snprintf(name, sizeof name, "notice-%016zx.png",
-                  look == NoticeLook{} ? std::hash<std::string>{}(text) : std::hash<std::string>{}(keyed));
+std::string PlaybackEngine::page_list_location(const std::vector<std::filesystem::path>& pages) const {
+    std::string list;
+    bool commas = false;
+    for (const auto& page : pages) {
+        commas = commas || page.string().find(',') != std::string::npos;
+        list += (list.empty() ? "" : ",") + page.string();
+    }
+    if (!commas)
+        return "mf://" + list;
+    // A path with a comma in it: mf:// reads the pages from a list file, one a line, instead.
+    const std::filesystem::path list_file = pages.front().string() + ".pages";
+    std::string lines;
+    for (const auto& page : pages) lines += page.string() + "\n";
+    if (std::FILE* out = std::fopen(list_file.c_str(), "wb")) {
+        const bool written = std::fwrite(lines.data(), 1, lines.size(), out) == lines.size();
+        if (std::fclose(out) == 0 && written)
+            return "mf://@" + list_file.string();
+    }
+    spdlog::warn("playback: {}: the list of a notice's pages could not be written; its first page shows",
+                 list_file.string());
+    return pages.front().string();
+}
+
+Result<std::vector<std::filesystem::path>> PlaybackEngine::notice_files(const PlayItem& item) const {
+    // Rendered at the size of the area the renderer shows the main region in, else at the
+    // configured window's.
+    const FrameSize frame =
+        m_renderer.main_area().value_or(FrameSize{m_notices->style().width, m_notices->style().height});
+    auto pagination = m_notices->paginate(item.text, item.look, item.header, frame);
+    if (!pagination)
+        return std::unexpected(pagination.error());
+    // The name holds everything the pictures depend on: the words, the look and the header in
+    // the hash; the size, the day and the page in plain sight (a new day or a new window size is
+    // a new picture).
+    const std::string keyed = item.text + '\x1f' + std::to_string(static_cast<int>(item.look.kind)) + '\x1f' +
+                              std::to_string(static_cast<int>(item.look.severity)) + '\x1f' +
+                              item.header.place + '\x1f' + item.header.date;
+    std::string day;
+    for (char c : item.header.date)
+        if (c >= '0' && c <= '9')
+            day += c;
+    if (day.empty())
+        day = "0";
+    std::vector<std::string> names;
+    for (int page = 1; page <= pagination->pages; ++page) {
+        char name[128];
+        std::snprintf(name, sizeof name, "notice-%016zx-%dx%d-%s-%dof%d.png", std::hash<std::string>{}(keyed),
+                      frame.width, frame.height, day.c_str(), page, pagination->pages);
+        names.emplace_back(name);
+    }
     std::string errors;
     for (const auto* directory : {&m_options.notice_directory, &m_options.notice_fallback_directory}) {
         if (directory->empty())
             continue;
         std::error_code ignored;
         std::filesystem::create_directories(*directory, ignored);
-        const std::filesystem::path path = *directory / name;
-        if (std::filesystem::exists(path, ignored))
-            return path;
-        auto written = m_notices->render_to_file(text, path, look);
+        std::vector<std::filesystem::path> paths;
+        bool cached = true;
+        for (const auto& name : names) {
+            paths.push_back(*directory / name);
+            cached = cached && std::filesystem::exists(paths.back(), ignored);
+        }
+        if (cached)
+            return paths;
+        auto written = m_notices->render_to_files(item.text, item.look, item.header, frame, paths);
         if (written) {
             if (directory == &m_options.notice_fallback_directory)
-                spdlog::warn("playback: notice written to {} ({})", path.string(), errors);
-            return path;
+                spdlog::warn("playback: notice written to {} ({})", paths.front().string(), errors);
+            return paths;
         }
+        if (written.error().code == Errc::Unsupported || written.error().code == Errc::InvalidInput)
+            return std::unexpected(written.error());
         errors += (errors.empty() ? "" : "; ") + written.error().message();
     }
     return fail(Errc::Io, "không ghi được bản tin / the notice could not be written: " + errors);

@@ -434,8 +434,14 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
                 if (auto speech_path = locate(*speech))
                     item.audio_location = speech_path->string();
         }
-        if (item.type == scheduler::MediaType::Text)
+        if (item.type == scheduler::MediaType::Text) {
             item.look = plan.notice_look(entry);
+            // The header band: the device's commune or ward, and the local day the notice shows.
+            const auto& device = plan.device();
+            item.header.place = device.zone;
+            item.header.date = vietnamese_date(
+                entry.start, device.local_time_zone.empty() ? device.time_zone : device.local_time_zone);
+        }
         item.planned_start = entry.start;
         item.planned_end = entry.end;
         item.media_offset = entry.media_offset;

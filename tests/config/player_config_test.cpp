@@ -29,7 +29,10 @@ TEST_CASE("a player file with only the provisioning file gives every other defau
     CHECK(config->playback.mode == PlaybackMode::Screen);
     CHECK(config->playback.audio_samplerate == 48000);
     CHECK(config->playback.font_file ==
-          std::filesystem::path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"));
+          std::filesystem::path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"));
+    CHECK(config->playback.bold_font_file ==
+          std::filesystem::path("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"));
+    CHECK(config->playback.notice_min_px == 24);
     CHECK(config->status.interval == std::chrono::seconds{30});
     CHECK(config->safety.max_volume == 100);
     CHECK(config->safety.emergency_volume == 90);
@@ -40,8 +43,26 @@ TEST_CASE("a player file with only the provisioning file gives every other defau
     CHECK(config->database_path() == std::filesystem::path("/var/lib/bantin-player/player.sqlite3"));
 }
 
-TEST_CASE("the default font file is shipped by fonts-dejavu-core", "[config][player][defaults]") {
+TEST_CASE("the default font files are shipped by fonts-noto-core", "[config][player][defaults]") {
     CHECK(std::filesystem::exists(PlayerConfig{}.playback.font_file));
+    CHECK(std::filesystem::exists(PlayerConfig{}.playback.bold_font_file));
+}
+
+TEST_CASE("a player file that still sets font_size loads, and notice_min_px is checked",
+          "[config][player][notice]") {
+    auto old = load_player(minimal + "[playback]\nfont_size = 48\n");
+    REQUIRE(old);
+    CHECK(old->playback.notice_min_px == 24);
+    auto set = load_player(minimal + "[playback]\nnotice_min_px = 40\nbold_font_file = \"\"\n");
+    REQUIRE(set);
+    CHECK(set->playback.notice_min_px == 40);
+    CHECK(set->playback.bold_font_file.empty());
+    for (const std::string value : {"0", "7", "513", "-3", "\"big\"", "2.5"}) {
+        INFO(value);
+        auto bad = load_player(minimal + "[playback]\nnotice_min_px = " + value + "\n");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().detail.find("notice_min_px") != std::string::npos);
+    }
 }
 
 TEST_CASE("a missing provisioning file is reported at line 1", "[config][player][required]") {

@@ -536,6 +536,105 @@ TEST_CASE("a text notice with speech on a screen with a speaker plays the speech
     std::filesystem::remove_all(directory);
 }
 
+TEST_CASE("a paged notice is one entry that shows its pages in equal shares of the slot, with its speech",
+          "[player][engine][notice][pages]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    const auto directory = std::filesystem::temp_directory_path() /
+                           ("bantin-notice-pages-" + std::to_string(std::random_device{}()));
+    EngineOptions options;
+    options.notice_directory = directory;
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer(clock);
+    renderer.set_main_area(player::FrameSize{1920, 1080});
+    PlaybackEngine engine(renderer, clock, options, &*notices);
+    PlayItem notice;
+    notice.entry_id = "n";
+    notice.type = MediaType::Text;
+    notice.text = "Thông báo lịch cắt điện\n";
+    for (int sentence = 0; sentence < 6; ++sentence)
+        notice.text += "Khu vực Uyên Hưng, Khánh Bình và Tân Hiệp sẽ tạm ngừng cấp điện từ 7 giờ 30. ";
+    notice.header = {"Uyên Hưng", "Thứ Bảy, 05/12/2026"};
+    notice.audio_location = "/media/speech";
+    notice.planned_start = clock.wall();
+    notice.planned_end = clock.wall() + milliseconds{12'000};
+    auto pagination = notices->paginate(notice.text, {}, notice.header, {1920, 1080});
+    REQUIRE(pagination);
+    REQUIRE(pagination->pages >= 2);
+    engine.enqueue({notice});
+    REQUIRE(renderer.loads().size() == 1);  // one entry: one proof row, gapless as before
+    const auto& load = renderer.loads()[0];
+    const std::string& location = load.request.location;
+    REQUIRE(location.starts_with("mf://"));
+    std::vector<std::string> pages;
+    for (std::size_t at = 5; at <= location.size();) {
+        const auto comma = std::min(location.find(',', at), location.size());
+        pages.push_back(location.substr(at, comma - at));
+        at = comma + 1;
+    }
+    // Every page, and the last once more: mpv does not hold a video's last frame, so its second
+    // copy (at the slot's end) keeps the last page up for its share.
+    REQUIRE(static_cast<int>(pages.size()) == pagination->pages + 1);
+    CHECK(pages.back() == pages[pages.size() - 2]);
+    pages.pop_back();
+    for (std::size_t page = 0; page < pages.size(); ++page) {
+        INFO(pages[page]);
+        CHECK(std::filesystem::exists(pages[page]));
+        // The name tells the size, the day and the page.
+        CHECK_THAT(pages[page], Catch::Contains("-1920x1080-05122026-" + std::to_string(page + 1) + "of" +
+                                                std::to_string(pages.size()) + ".png"));
+    }
+    char fps[32];
+    std::snprintf(fps, sizeof fps, "%.6f", static_cast<double>(pages.size()) / 12.0);
+    CHECK(load.option("mf-fps") == std::string(fps));
+    CHECK(load.option("length") == "12.010");  // lets the last page's second copy in
+    CHECK(load.option("audio-files-append") == "/media/speech");
+    CHECK_FALSE(load.option("image-display-duration"));
+
+    // Another day, or another window size, is another picture.
+    PlayItem tomorrow = notice;
+    tomorrow.entry_id = "t";
+    tomorrow.header.date = "Chủ Nhật, 06/12/2026";
+    tomorrow.planned_start = notice.planned_end;
+    tomorrow.planned_end = tomorrow.planned_start + milliseconds{12'000};
+    renderer.set_main_area(player::FrameSize{1080, 1920});
+    engine.enqueue({tomorrow});
+    REQUIRE(renderer.loads().size() == 2);
+    CHECK_THAT(renderer.loads()[1].request.location, Catch::Contains("-1080x1920-06122026-1of"));
+    std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a notice is rendered at the configured size when the renderer does not know its area",
+          "[player][engine][notice]") {
+    NoticeStyle style;
+    style.width = 800;
+    style.height = 600;
+    auto notices = NoticeRenderer::create({}, style);
+    REQUIRE(notices);
+    const auto directory = std::filesystem::temp_directory_path() /
+                           ("bantin-notice-size-" + std::to_string(std::random_device{}()));
+    EngineOptions options;
+    options.notice_directory = directory;
+    testing::SimulatedClock clock;
+    testing::FakeRenderer renderer(clock);
+    PlaybackEngine engine(renderer, clock, options, &*notices);
+    PlayItem notice;
+    notice.entry_id = "n";
+    notice.type = MediaType::Text;
+    notice.text = "Họp tổ dân phố lúc 19 giờ";
+    notice.planned_start = clock.wall();
+    notice.planned_end = clock.wall() + milliseconds{3000};
+    engine.enqueue({notice});
+    REQUIRE(renderer.loads().size() == 1);
+    const std::string& location = renderer.loads()[0].request.location;
+    CHECK_THAT(location, Catch::Contains("-800x600-0-1of1.png"));
+    auto image = read_png(location);
+    REQUIRE(image);
+    CHECK(image->width == 800);
+    CHECK(image->height == 600);
+    std::filesystem::remove_all(directory);
+}
+
 // The failed campaign rows seen after an alert's cancel: the loop resumed in the middle of a
 // notice, whose slide got the 1.8 s left of its window but whose 4 s of speech ran on, so the
 // slide stayed up 2 s past its planned end, the next item started that late and the one

@@ -217,6 +217,74 @@ TEST_CASE("a Vietnamese text notice shows as the reference render", "[player][mp
     CHECK(off_reference * 10 < off_plain);
 }
 
+// A paged notice is one mpv entry (mf://): the window shows page 1, then page 2 in the second
+// half of the slot; its speech (longer than the slot) is cut with it by `length`.
+TEST_CASE("a paged notice shows its pages one after another in one entry, its speech cut at its end",
+          "[player][mpv][screen][xvfb][notice][pages]") {
+    Screen screen;
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    std::string text = "Thông báo lịch cắt điện\n";
+    for (int sentence = 0; sentence < 4; ++sentence)
+        text += "Khu phố Uyên Hưng, Khánh Bình và Tân Hiệp tạm ngừng cấp điện từ 7 giờ 30 đến 16 giờ 30. ";
+    const NoticeHeader header{"Uyên Hưng", "Thứ Bảy, 05/12/2026"};
+    auto pages = notices->render_pages(text, {}, header, {1280, 720});
+    REQUIRE(pages);
+    REQUIRE(pages->size() == 2);
+    EngineOptions options;
+    options.notice_directory = screen.dir / "notices";
+    PlaybackEngine engine(*screen.renderer, screen.clock, options, &*notices);
+    PlayItem notice = planned("paged", MediaType::Text, "", screen.clock, milliseconds{8000});
+    notice.text = text;
+    notice.header = header;
+    notice.audio_location = make_tone(screen.dir, "speech.wav", 30.0, 440).string();
+    engine.enqueue({notice});
+    auto events = run_until(*screen.renderer, engine, milliseconds{10'000},
+                            [](const auto& so_far) { return !started_items(so_far).empty(); });
+    REQUIRE(started_items(events).size() == 1);
+    auto shoot = [&](const std::string& name, std::uint64_t tag) {
+        engine.screenshot(screen.dir / name, tag);
+        auto shots = run_until(*screen.renderer, engine, milliseconds{5000}, [](const auto& so_far) {
+            for (const auto& event : so_far)
+                if (std::holds_alternative<ScreenshotResult>(event))
+                    return true;
+            return false;
+        });
+        events.insert(events.end(), shots.begin(), shots.end());
+        return decode_image(screen.dir / name);
+    };
+    // Page 1 in the first half of the slot.
+    run_until(*screen.renderer, engine, milliseconds{1000}, [](const auto&) { return false; });
+    const Decoded first = shoot("first.png", 1);
+    // Page 2 in the second half (well inside it, whatever the machine's load).
+    auto waited = run_until(*screen.renderer, engine, milliseconds{4500}, [](const auto&) { return false; });
+    events.insert(events.end(), waited.begin(), waited.end());
+    const Decoded second = ended_items(events).empty() ? shoot("second.png", 2) : Decoded{};
+    auto rest = run_until(*screen.renderer, engine, milliseconds{20'000},
+                          [](const auto& so_far) { return !ended_items(so_far).empty(); });
+    events.insert(events.end(), rest.begin(), rest.end());
+    REQUIRE(first.rgb.size() == (*pages)[0].pixels.size());
+    REQUIRE(second.rgb.size() == (*pages)[1].pixels.size());
+    const double first_on_one = mean_difference(first.rgb, (*pages)[0].pixels);
+    const double first_on_two = mean_difference(first.rgb, (*pages)[1].pixels);
+    const double second_on_two = mean_difference(second.rgb, (*pages)[1].pixels);
+    const double second_on_one = mean_difference(second.rgb, (*pages)[0].pixels);
+    INFO("first shot: " << first_on_one << " off page 1, " << first_on_two << " off page 2; second shot: "
+                        << second_on_two << " off page 2, " << second_on_one << " off page 1");
+    CHECK(first_on_one < 6.0);
+    CHECK(second_on_two < 6.0);
+    CHECK(first_on_one * 2 < first_on_two);
+    CHECK(second_on_two * 2 < second_on_one);
+    // One entry, ended at its length and not with its 30 s of speech.
+    const auto ended = ended_items(events);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].outcome == Outcome::Completed);
+    REQUIRE(ended[0].started_wall);
+    const auto shown = std::chrono::duration_cast<milliseconds>(ended[0].ended_wall - *ended[0].started_wall);
+    INFO("shown for " << shown.count() << " ms");
+    CHECK(shown < milliseconds{20'000});
+}
+
 TEST_CASE("on two decoders the window switches to the preloaded image at the first one's end",
           "[player][mpv][screen][xvfb][preload]") {
     Screen screen;

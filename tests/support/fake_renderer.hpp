@@ -69,6 +69,9 @@ public:
             advance();
     }
     void set_volume(int percent) override { m_volumes.push_back(percent); }
+    // The main region's area, as a real window would report it (none: unknown).
+    std::optional<player::FrameSize> main_area() const override { return m_main_area; }
+    void set_main_area(std::optional<player::FrameSize> area) { m_main_area = area; }
     void screenshot(const std::filesystem::path& path, std::uint64_t tag) override {
         m_screenshots.push_back(path);
         auto event = make(m_current ? player::RendererEvent::Kind::ScreenshotDone
@@ -131,6 +134,7 @@ public:
     std::size_t playlist_size() const { return m_playlist.size(); }
 
 private:
+    std::optional<player::FrameSize> m_main_area;
     player::RendererEvent make(player::RendererEvent::Kind kind) const {
         player::RendererEvent event;
         event.kind = kind;

@@ -45,8 +45,10 @@ struct PlaybackConfig {
     int window_height = 1080;
     std::string audio_device = "auto";  // mpv's audio-device
     int audio_samplerate = 48000;
-    std::filesystem::path font_file = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    int font_size = 48;
+    // Noto Sans from fonts-noto-core; when the default is missing, DejaVu Sans is used.
+    std::filesystem::path font_file = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
+    std::filesystem::path bold_font_file = "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf";
+    int notice_min_px = 24;  // least text size of a notice, in pixels
     bool operator==(const PlaybackConfig&) const = default;
 };
 

@@ -65,6 +65,8 @@ struct PlayItem {
     std::string audio_location;
     // How a text notice on a screen is drawn: an alert's colours and band (NoticeLook).
     NoticeLook look;
+    // A text notice's header band: the commune or ward and the day it shows (NoticeHeader).
+    NoticeHeader header;
     TimePoint planned_start;
     TimePoint planned_end;
     // A scheduled relay (a campaign's stream): when its source stops or cannot be reached
@@ -220,8 +222,11 @@ private:
     void refill();
     std::optional<LoadRequest> prepare(const PlayItem& item, Duration length, Duration media_start);
     void fail_item(const PlayItem& item, std::string error);
-    // The rendered notice of `text`: in notice_directory, else in notice_fallback_directory.
-    Result<std::filesystem::path> notice_file(const std::string& text, const NoticeLook& look) const;
+    // The rendered pages of a text notice (one PNG a page): in notice_directory, else in
+    // notice_fallback_directory; at the renderer's main_area(), else the configured window size.
+    Result<std::vector<std::filesystem::path>> notice_files(const PlayItem& item) const;
+    // One mpv location that shows `pages` one after another (mf://).
+    std::string page_list_location(const std::vector<std::filesystem::path>& pages) const;
     TimePoint estimated_free_at() const;
     Loaded* find_by_tag(std::uint64_t tag);
     std::vector<std::string> drop_all_unstarted();

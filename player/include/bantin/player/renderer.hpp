@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +51,13 @@ struct LoadRequest {
 enum class LoadMode {
     Append,   // after the last entry; starts playing at once if the renderer is idle
     Replace,  // drops every entry, stops the current one (EndFile with Stop), plays this
+};
+
+// A size in pixels (of a window's area, of a rendered notice).
+struct FrameSize {
+    int width = 0;
+    int height = 0;
+    bool operator==(const FrameSize&) const = default;
 };
 
 // Why an entry ended, as mpv says it (mpv_end_file_reason).
@@ -98,6 +106,11 @@ public:
         (void)tag;
         return false;
     }
+    // The pixel size of the area where the main region's pictures show (the drawable minus any
+    // band the renderer draws itself, e.g. a live header), when the renderer knows it; text
+    // notices are rendered at this size. The default: unknown (the engine uses its configured
+    // window size).
+    virtual std::optional<FrameSize> main_area() const { return std::nullopt; }
     // Waits up to `timeout` for events, then returns all that are ready (possibly none).
     virtual std::vector<RendererEvent> wait(Duration timeout) = 0;
     // Any thread: makes wait() return soon.
