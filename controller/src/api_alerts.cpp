@@ -45,13 +45,14 @@ Result<ReportRange> parse_range(const Call& call) {
     const auto from_text = call.parameter("from");
     const auto to_text = call.parameter("to");
     if (!from_text || !to_text)
-        return fail(Errc::InvalidInput, "from, to: both are required (RFC 3339 UTC)");
+        return fail(Errc::InvalidInput,
+                    "from, to: cần cả hai (giờ UTC theo RFC 3339); both are required (RFC 3339 UTC)");
     auto from = parse_utc(*from_text);
     if (!from)
-        return fail(Errc::InvalidInput, "from: " + from.error().detail);
+        return fail(Errc::InvalidInput, "from: thời điểm không hợp lệ; " + from.error().detail);
     auto to = parse_utc(*to_text);
     if (!to)
-        return fail(Errc::InvalidInput, "to: " + to.error().detail);
+        return fail(Errc::InvalidInput, "to: thời điểm không hợp lệ; " + to.error().detail);
     ReportRange range{*from, *to};
     if (auto valid = check_range(range); !valid)
         return std::unexpected(valid.error());

@@ -175,9 +175,10 @@ std::vector<Duration> earlier_pieces(const std::vector<ProofOfPlayRow>& rows) {
 
 Result<void> check_range(ReportRange range) {
     if (range.to <= range.from)
-        return fail(Errc::InvalidInput, "to: must be after from");
+        return fail(Errc::InvalidInput, "to: phải sau from; must be after from");
     if (range.to - range.from > max_range)
-        return fail(Errc::InvalidInput, "to: a report covers at most 92 days");
+        return fail(Errc::InvalidInput,
+                    "to: một báo cáo dài nhiều nhất 92 ngày; a report covers at most 92 days");
     return {};
 }
 

@@ -290,10 +290,18 @@ TEST_CASE("a bad report grouping or format is refused naming the parameter",
         const std::string detail = body["detail"].get<std::string>();
         CHECK((detail.starts_with("group: ") || detail.starts_with("format: ")));
     }
-    auto reversed = api.get("/api/v1/reports/alerts?from=2026-11-27T17:00:00Z&to=2026-11-26T17:00:00Z");
-    REQUIRE(reversed);
-    CHECK(reversed->status == 422);
-    auto missing = api.get("/api/v1/reports/alerts");
-    REQUIRE(missing);
-    CHECK(missing->status == 422);
+    // Ranges: Vietnamese first, then English, naming the parameter.
+    for (const auto& [query, detail] :
+         {std::pair{"from=2026-11-27T17:00:00Z&to=2026-11-26T17:00:00Z",
+                    "to: phải sau from; must be after from"},
+          std::pair{"from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z",
+                    "to: một báo cáo dài nhiều nhất 92 ngày;"},
+          std::pair{"from=h%C3%B4m-qua&to=2026-11-26T17:00:00Z", "from: thời điểm không hợp lệ; "},
+          std::pair{"from=2026-11-26T17:00:00Z", "from, to: cần cả hai"}}) {
+        auto response = api.get(std::string{"/api/v1/reports/alerts?"} + query);
+        REQUIRE(response);
+        INFO(query << ": " << response->body);
+        CHECK(response->status == 422);
+        CHECK(json::parse(response->body)["detail"].get<std::string>().starts_with(detail));
+    }
 }
