@@ -9,14 +9,19 @@
 // <title> of its own (a tooltip with the exact figure).
 
 const svgNamespace = 'http://www.w3.org/2000/svg';
-const width = 320; // viewBox units; the SVG itself is as wide as its container (CSS .chart)
 const labelHeight = 15;
 const barHeight = 12;
 const barGap = 3;
 const rowGap = 10;
 const valueSpace = 64; // room right of the longest bar for its figure
-const fontSize = 11;
+const fontSize = 12;
 let chartCounter = 0;
+
+// The viewBox's width: about the width the chart gets in this window when it is drawn (so its
+// text is near 12 px on a phone and on a desktop); the SVG then scales with its container.
+function chartWidth() {
+  return Math.round(Math.min(480, Math.max(260, (window.innerWidth || 480) - 80)));
+}
 
 function node(tag, attributes = {}, ...children) {
   const element = document.createElementNS(svgNamespace, tag);
@@ -37,6 +42,7 @@ function shorten(text, characters) {
 // The chart frame: <svg> with its title and description, and a function adding rows.
 function frame(title, description, rows, seriesCount, legend) {
   chartCounter += 1;
+  const width = chartWidth();
   const id = 'chart-' + chartCounter;
   const legendHeight = legend.length ? labelHeight + 6 : 0;
   const rowHeight = labelHeight + seriesCount * barHeight + (seriesCount - 1) * barGap + rowGap;
@@ -60,7 +66,7 @@ function frame(title, description, rows, seriesCount, legend) {
     svg.append(text);
     x += 24 + entry.name.length * fontSize * 0.55;
   }
-  return { svg, legendHeight, rowHeight };
+  return { svg, legendHeight, rowHeight, width, characters: Math.floor(width / (fontSize * 0.6)) };
 }
 
 function bar(y, length, colour, label, value, valueText, seriesName) {
@@ -77,13 +83,13 @@ function bar(y, length, colour, label, value, valueText, seriesName) {
 // One bar per label. options: { title, description, labels, values, format(value) -> text,
 // max (the scale's end; the largest value when absent), colour, name (data-chart) }.
 export function barChart({ title, description, labels, values, format = String, max, colour = '#0b5cad', name }) {
-  const { svg, legendHeight, rowHeight } = frame(title, description, labels.length, 1, []);
+  const { svg, legendHeight, rowHeight, width, characters } = frame(title, description, labels.length, 1, []);
   if (name) svg.dataset.chart = name;
   const end = max ?? Math.max(0, ...values);
   const scale = end > 0 ? (width - valueSpace) / end : 0;
   labels.forEach((label, index) => {
     const top = legendHeight + index * rowHeight;
-    svg.append(node('text', { x: 0, y: top + labelHeight - 4, fill: '#5b6570' }, shorten(label, 48)));
+    svg.append(node('text', { x: 0, y: top + labelHeight - 4, fill: '#5b6570' }, shorten(label, characters)));
     svg.append(bar(top + labelHeight, values[index] * scale, colour, label, values[index], format(values[index])));
   });
   return svg;
@@ -93,13 +99,13 @@ export function barChart({ title, description, labels, values, format = String, 
 // options: { title, description, labels, series, format(value) -> text, name, flagged(index) }:
 // a flagged label's name is drawn in the warning colour.
 export function pairedBarChart({ title, description, labels, series, format = String, name, flagged = () => false }) {
-  const { svg, legendHeight, rowHeight } = frame(title, description, labels.length, series.length, series);
+  const { svg, legendHeight, rowHeight, width, characters } = frame(title, description, labels.length, series.length, series);
   if (name) svg.dataset.chart = name;
   const end = Math.max(0, ...series.flatMap((entry) => entry.values));
   const scale = end > 0 ? (width - valueSpace) / end : 0;
   labels.forEach((label, index) => {
     const top = legendHeight + index * rowHeight;
-    svg.append(node('text', { x: 0, y: top + labelHeight - 4, fill: flagged(index) ? '#8a4b00' : '#5b6570', 'font-weight': flagged(index) ? 'bold' : undefined }, shorten(label, 48)));
+    svg.append(node('text', { x: 0, y: top + labelHeight - 4, fill: flagged(index) ? '#8a4b00' : '#5b6570', 'font-weight': flagged(index) ? 'bold' : undefined }, shorten(label, characters)));
     series.forEach((entry, which) => {
       const y = top + labelHeight + which * (barHeight + barGap);
       const value = entry.values[index];

@@ -348,12 +348,18 @@ test('planned vs delivered by zone draws the zone\'s bars', async () => {
 
 test('the reports page fits a phone and a desktop without sideways scrolling', async () => {
   for (const viewport of [{ width: 390, height: 844 }, { width: 1366, height: 768 }]) {
+    // Opened on this screen, as a phone or a desktop would (the charts size their text to it).
     await page.setViewportSize(viewport);
+    await page.reload();
     await page.locator('svg[data-chart="plays-per-day"]').waitFor();
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
     assert.ok(widths.page <= widths.view, `the reports page is ${widths.page} px wide in a ${widths.view} px window`);
-    const chartWidth = await page.locator('svg[data-chart="delivery"]').evaluate((svg) => svg.getBoundingClientRect().width);
-    assert.ok(chartWidth > 0 && chartWidth <= viewport.width, 'the chart scales to the window: ' + chartWidth);
+    const chart = await page.locator('svg[data-chart="delivery"]').evaluate((svg) => ({
+      width: svg.getBoundingClientRect().width,
+      font: Number(svg.getAttribute('font-size')) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+    }));
+    assert.ok(chart.width > 0 && chart.width <= viewport.width, 'the chart scales to the window: ' + chart.width);
+    assert.ok(chart.font >= 10 && chart.font <= 16, 'its text is readable, not tiny or huge: ' + chart.font + ' px');
     const file = path.join(outputDirectory, `web-reports-${viewport.width}.png`);
     await page.screenshot({ path: file, fullPage: true });
     console.log('screenshot: ' + file);
