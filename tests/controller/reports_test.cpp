@@ -144,6 +144,29 @@ TEST_CASE(
     CHECK((*two_devices)[0].planned == 60 + 30);
 }
 
+TEST_CASE("planned counts only a device's on-hours", "[reports][planned]") {
+    FleetFixture fixture;
+    const TimePoint morning = utc("2026-11-27T03:00:00Z");  // 10:00 local
+    fixture.clock.set_wall(morning);
+    controller::DeviceRecord record = fixture.add_device("screen-1", "zone-1");
+    record.device.on_hours = {{10 * 60, 10 * 60 + 30}};  // on 10:00-10:30 local only
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.update_device(record); }));
+    scheduler::Campaign advert = FleetFixture::campaign("camp-1");
+    advert.mode = scheduler::Mode::ShareOfVoice;
+    advert.plays_per_hour = 60;
+    advert.windows = {};
+    fixture.approve_campaign(advert);
+    fixture.clock.set_wall(morning + std::chrono::hours{1});
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    auto rows = reports.delivery({utc("2026-11-26T17:00:00Z"), utc("2026-11-27T17:00:00Z")});
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK((*rows)[0].planned == 30);
+}
+
 TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short, not delivered",
           "[reports][duration]") {
     FleetFixture fixture;
