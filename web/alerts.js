@@ -3,7 +3,7 @@
 // page while an alert is active, with its Cancel button.
 
 import * as api from './api.js';
-import { h, clear, badge, checkboxGroup, field, formatTime, messageArea, select, table, describeError } from './dom.js';
+import { h, clear, badge, checkboxGroup, field, formatTime, messageArea, parseDayTime, select, table, describeError } from './dom.js';
 import { t } from './i18n.js';
 import { severityLabel, severityValues } from './words.js';
 
@@ -161,7 +161,11 @@ async function alertForm(context, message, refreshList) {
   severity.id = 'alert-severity';
   const headline = h('input', { name: 'headline', required: true, maxlength: 200, id: 'alert-headline' });
   const text = h('textarea', { name: 'text', id: 'alert-text', rows: 3, required: true });
-  const expires = h('input', { type: 'datetime-local', name: 'expires', id: 'alert-expires' });
+  const expires = h('input', { type: 'text', name: 'expires', id: 'alert-expires', placeholder: 'dd/mm/yyyy HH:MM', autocomplete: 'off', inputmode: 'numeric' });
+  expires.addEventListener('input', () => {
+    expires.setCustomValidity(parseDayTime(expires.value) === null
+      ? t('Ghi dạng dd/mm/yyyy HH:MM (24 giờ), ví dụ 05/12/2026 18:30.', 'Write dd/mm/yyyy HH:MM (24 h), e.g. 05/12/2026 18:30.') : '');
+  });
   const repeat = h('input', { type: 'number', name: 'repeat_count', min: 0, max: 100, value: '0', id: 'alert-repeat' });
   const tone = select('tone', [
     ['', t('Tự động (còi cho cảnh báo thật cực kỳ nghiêm trọng)', 'Automatic (siren for a live extreme alert)')],
@@ -188,7 +192,7 @@ async function alertForm(context, message, refreshList) {
     field(t('Tiêu đề', 'Headline'), headline, t('Ví dụ: "Lũ quét — di chuyển lên vùng cao".', 'e.g. "Lũ quét — di chuyển lên vùng cao".')),
     field(t('Nội dung', 'Text'), text, t('Được đọc bằng giọng máy và hiện trên thiết bị.', 'Spoken (text-to-speech) and shown on devices.')),
     h('div', { class: 'inline' },
-      field(t('Hết hạn lúc (giờ địa phương)', 'Expires (local time)'), expires, t('Để trống: thời hạn mặc định.', 'Empty: the default expiry.')),
+      field(t('Hết hạn lúc (giờ địa phương)', 'Expires (local time)'), expires, t('dd/mm/yyyy HH:MM; để trống: thời hạn mặc định.', 'dd/mm/yyyy HH:MM; empty: the default expiry.')),
       field(t('Số lần phát', 'Repeat count'), repeat, t('0: phát đến khi hết hạn hoặc bị huỷ.', '0: until it expires or is cancelled.'))),
     field(t('Âm báo trước', 'Tone first'), tone),
     explanation,
@@ -220,7 +224,7 @@ async function alertForm(context, message, refreshList) {
     };
     if (tone.value) body.tone = tone.value;
     if (text.value.trim()) body.text = text.value.trim();
-    if (expires.value) body.expires = new Date(expires.value).toISOString();
+    if (parseDayTime(expires.value)) body.expires = parseDayTime(expires.value).toISOString();
     submit.disabled = true;
     try {
       const alert = await api.post('/alerts', body);

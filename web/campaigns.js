@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import {
-  h, clear, badge, askText, checkboxGroup, field, formatTime, idFromNameField, messageArea, select, splitList, table,
+  h, clear, badge, askText, checkboxGroup, dayInput, dayToIso, field, formatTime, idFromNameField, messageArea, select, splitList, table,
 } from './dom.js';
 import { t, formatNumber } from './i18n.js';
 import {
@@ -154,7 +154,7 @@ function scheduleText(campaign) {
   if (campaign.level && campaign.level !== 'normal') lines.push(h('div', {}, badge(levelLabel(campaign.level), campaign.level === 'emergency' ? 'bad' : 'warn')));
   if (campaign.valid_from || campaign.valid_to)
     lines.push(h('div', { class: 'muted', text: (campaign.valid_from ? dayText(campaign.valid_from) : '…') + ' – ' + (campaign.valid_to ? dayText(campaign.valid_to) : '…') }));
-  if (campaign.weekdays && campaign.weekdays.length) lines.push(h('div', { class: 'muted', text: campaign.weekdays.map(weekdayLabel).join(', ') }));
+  if (campaign.weekdays && campaign.weekdays.length && campaign.weekdays.length < 7) lines.push(h('div', { class: 'muted', text: campaign.weekdays.map(weekdayLabel).join(', ') }));
   return lines;
 }
 
@@ -186,8 +186,8 @@ function createForm(playlists, zones, message, refresh) {
   const level = select('level', levelValues.map((value) => [value, levelLabel(value)]), 'normal');
   level.id = 'campaign-level';
   const rank = h('input', { type: 'number', min: -1000, max: 1000, value: '0', name: 'rank', id: 'campaign-rank' });
-  const validFrom = h('input', { type: 'date', name: 'valid_from', id: 'campaign-valid-from' });
-  const validTo = h('input', { type: 'date', name: 'valid_to', id: 'campaign-valid-to' });
+  const validFrom = dayInput({ name: 'valid_from', id: 'campaign-valid-from' });
+  const validTo = dayInput({ name: 'valid_to', id: 'campaign-valid-to' });
   const days = checkboxGroup(t('Ngày trong tuần (không chọn: mọi ngày)', 'Weekdays (none: every day)'), 'weekdays', weekdayValues.map((day) => [day, weekdayLabel(day)]));
   const submit = h('button', { type: 'submit', text: t('Tạo bản nháp', 'Create draft'), id: 'campaign-create' });
   const fixedField = field(t('Giờ phát', 'Times'), fixedTimes, t('GG:PP, cách nhau bằng dấu phẩy, ví dụ 06:00, 17:30.', 'HH:MM, comma-separated, e.g. 06:00, 17:30.'));
@@ -232,8 +232,8 @@ function createForm(playlists, zones, message, refresh) {
     if (mode.value !== 'fixed_time' && splitList(windows.value).length) body.windows = splitList(windows.value);
     if (mode.value === 'fixed_time') body.fixed_times = splitList(fixedTimes.value);
     if (mode.value === 'share_of_voice') body.plays_per_hour = Number(playsPerHour.value);
-    if (validFrom.value) body.valid_from = validFrom.value;
-    if (validTo.value) body.valid_to = validTo.value;
+    if (dayToIso(validFrom.value)) body.valid_from = dayToIso(validFrom.value);
+    if (dayToIso(validTo.value)) body.valid_to = dayToIso(validTo.value);
     if (days.values().length) body.weekdays = days.values();
     submit.disabled = true;
     try {
@@ -254,7 +254,7 @@ function createForm(playlists, zones, message, refresh) {
 function previewPanel(devices, names) {
   const device = select('device', devices.map((entry) => [entry.id, entry.name || entry.id]));
   device.id = 'preview-device';
-  const day = h('input', { type: 'date', name: 'day', value: today(), id: 'preview-day' });
+  const day = dayInput({ name: 'day', id: 'preview-day', required: true }, today());
   const drafts = h('input', { type: 'checkbox', name: 'drafts', checked: true });
   const output = h('div', { id: 'preview-output', 'aria-live': 'polite' });
   const message = messageArea();
@@ -270,7 +270,7 @@ function previewPanel(devices, names) {
       return;
     }
     try {
-      const answer = await api.get('/devices/' + encodeURIComponent(device.value) + '/timeline', { day: day.value, drafts: drafts.checked ? undefined : 0 });
+      const answer = await api.get('/devices/' + encodeURIComponent(device.value) + '/timeline', { day: dayToIso(day.value), drafts: drafts.checked ? undefined : 0 });
       const zone = answer.time_zone;
       const shown = answer.entries.slice(0, 500);
       const clock = (iso) => (iso ? formatTime(iso, zone).slice(11) : '—');

@@ -89,7 +89,7 @@ const errorMeanings = {
   'permission-denied': ['Bạn không có quyền làm việc này', 'you may not do this'],
   csrf: ['Phiên làm việc không khớp; hãy tải lại trang', 'the session check failed; reload the page'],
   'not-found': ['Không tìm thấy', 'not found'],
-  conflict: ['Xung đột: dữ liệu đã bị người khác thay đổi hoặc không ở trạng thái cho phép', 'conflict: changed by someone else meanwhile, or not in a state that allows this'],
+  conflict: ['Xung đột — dữ liệu đã bị người khác thay đổi hoặc không ở trạng thái cho phép', 'conflict — changed by someone else meanwhile, or not in a state that allows this'],
   'already-exists': ['Đã tồn tại (mã này đã được dùng)', 'already exists (this id is taken)'],
   'model-invalid': ['Lịch phát sẽ không hợp lệ', 'the schedule would be invalid'],
   'length-required': ['Thiếu độ dài nội dung', 'the body length is missing'],
@@ -142,6 +142,48 @@ export function messageArea() {
       clear(element);
     },
   };
+}
+
+// A day typed as dd/mm/yyyy. The browser's own date picker follows the browser's language (often
+// mm/dd/yyyy), so days are plain text fields read here. dayToIso: '' for an empty field, null for
+// one that is not a real day, else yyyy-mm-dd.
+export function dayToIso(text) {
+  const trimmed = String(text || '').trim();
+  if (!trimmed) return '';
+  const match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed);
+  if (!match) return null;
+  const [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function isoToDay(iso) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : iso || '';
+}
+
+// A text field for a day (dd/mm/yyyy); its validity follows what is typed.
+export function dayInput(attributes = {}, iso = '') {
+  const input = h('input', {
+    type: 'text', inputmode: 'numeric', autocomplete: 'off', placeholder: 'dd/mm/yyyy', size: 12, maxlength: 10, ...attributes,
+    value: iso ? isoToDay(iso) : undefined,
+  });
+  input.addEventListener('input', () => {
+    input.setCustomValidity(dayToIso(input.value) === null ? t('Ngày phải có dạng dd/mm/yyyy, ví dụ 05/12/2026.', 'A day is dd/mm/yyyy, e.g. 05/12/2026.') : '');
+  });
+  return input;
+}
+
+// "dd/mm/yyyy HH:MM" in the browser's local time as a Date: undefined when empty, null when not valid.
+export function parseDayTime(text) {
+  const trimmed = String(text || '').trim();
+  if (!trimmed) return undefined;
+  const match = /^(\d{1,2}\/\d{1,2}\/\d{4})\s+(\d{1,2}):(\d{2})$/.exec(trimmed);
+  const day = match ? dayToIso(match[1]) : null;
+  if (!day || Number(match[2]) > 23 || Number(match[3]) > 59) return null;
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(year, month - 1, date, Number(match[2]), Number(match[3]));
 }
 
 // An API time (ISO 8601) as dd/mm/yyyy HH:MM in `timeZone` (the device's; else Vietnam's).

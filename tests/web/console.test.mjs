@@ -284,6 +284,30 @@ test('ids are made from Vietnamese names: diacritics folded, đ as d, valid for 
   for (const id of made.filter(Boolean)) assert.match(id, /^[A-Za-z0-9._-]{1,64}$/);
 });
 
+test('every error code of the API reads in Vietnamese, keeping the server\'s detail, status and code', async () => {
+  const described = await page.evaluate(async () => {
+    const { describeError, dayToIso, parseDayTime } = await import('/dom.js');
+    const codes = ['bad-request', 'unauthenticated', 'permission-denied', 'csrf', 'not-found', 'conflict', 'already-exists', 'model-invalid',
+      'length-required', 'too-large', 'uri-too-long', 'unsupported-media', 'range-not-satisfiable', 'invalid-input', 'rate-limited',
+      'internal', 'unavailable'];
+    return {
+      codes: codes.map((code) => describeError({ status: 400, code, detail: 'server words' })),
+      unknown: describeError({ status: 418, code: 'teapot', detail: 'short and stout' }),
+      days: ['05/12/2026', '5/1/2026', '31/02/2026', '2026-12-05', '', '12/31/2026'].map(dayToIso),
+      times: ['05/12/2026 18:30', '05/12/2026 24:00', '32/12/2026 10:00', ''].map((text) => {
+        const value = parseDayTime(text);
+        return value === undefined ? 'empty' : value === null ? 'invalid' : value.getHours() + ':' + value.getMinutes();
+      }),
+    };
+  });
+  described.codes.forEach((text, index) => {
+    assert.match(text, /^[^:]*[ạảãáàâăấầẩẫậắằẳẵặđéèẻẽẹêếềểễệíìỉĩịóòỏõọôốồổỗộơớờởỡợúùủũụưứừửữựýỳỷỹỵ][^:]*: server words \(400 [a-z-]+\)$/i, 'code ' + index + ': ' + text);
+  });
+  assert.equal(described.unknown, 'Yêu cầu thất bại: short and stout (418 teapot)');
+  assert.deepEqual(described.days, ['2026-12-05', '2026-01-05', null, null, '', null]);
+  assert.deepEqual(described.times, ['18:30', 'invalid', 'invalid', 'empty']);
+});
+
 test('the admin signs in and creates an editor, an approver and an operator with Vietnamese names', async () => {
   await signIn('admin', adminPassword);
   await openSection(sectionTitles.users);
@@ -393,10 +417,16 @@ test('the editor makes a notice and a playlist, creates campaigns and submits on
   await page.locator('#campaign-playlist').selectOption('buoi-sang');
   await page.locator('#campaign-mode').selectOption('fixed_time');
   await page.locator('#campaign-fixed-times').fill('06:00, 17:30');
+  // Days are typed dd/mm/yyyy; a day that does not exist keeps the form from being sent.
+  await page.locator('#campaign-valid-from').fill('31/02/2026');
+  assert.equal(await page.locator('#campaign-valid-from').evaluate((input) => input.validity.valid), false);
+  await page.locator('#campaign-valid-from').fill('01/12/2026');
+  await page.locator('#campaign-valid-to').fill('31/12/2027');
   await page.getByRole('button', { name: 'Tạo bản nháp' }).click();
   const fixed = page.locator('#campaign-list tr[data-campaign="ban-tin-sang-uyen-hung"]');
   await fixed.getByText('Phát theo giờ cố định: 06:00, 17:30').waitFor();
   await fixed.getByText('Nháp', { exact: true }).waitFor();
+  await fixed.getByText('01/12/2026 – 31/12/2027').waitFor();
 
   await page.locator('#campaign-name').fill('Tin sáng phường 1');
   await page.locator('#campaign-playlist').selectOption('buoi-sang');
@@ -418,6 +448,7 @@ test('the approver sees the conflicts and a device\'s day, and approves the camp
   const row = page.locator('#campaign-list tr[data-campaign="tin-sang-phuong-1"]');
   await row.getByRole('button', { name: 'Xung đột của Tin sáng phường 1' }).click();
   await page.locator('#conflicts').waitFor();
+  assert.match(await page.locator('#preview-day').inputValue(), /^\d\d\/\d\d\/\d{4}$/);
   await page.locator('#preview-device').selectOption('screen-1');
   await page.getByRole('button', { name: 'Xem lịch phát' }).click();
   await page.locator('#preview-output').getByText(/lần phát ngày \d\d\/\d\d\/\d{4}/).waitFor();
