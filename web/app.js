@@ -220,8 +220,9 @@ elements.loginForm.addEventListener('submit', async (event) => {
     signedIn(answer.user, answer.csrf_token);
     elements.main.focus();
   } catch (error) {
+    // At sign-in a 401 can only mean the name or password: say so, then the server's words.
     showLogin(error.status === 401
-      ? t('Sai tên đăng nhập hoặc mật khẩu', 'wrong user name or password') + ' — ' + describeError(error)
+      ? t('Sai tên đăng nhập hoặc mật khẩu', 'Wrong user name or password') + (error.detail ? ': ' + error.detail : '') + ' (401 ' + error.code + ')'
       : describeError(error));
   } finally {
     button.disabled = false;
