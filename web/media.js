@@ -46,7 +46,20 @@ function uploadForm(message, refresh) {
   const name = h('input', { name: 'name', id: 'media-name' });
   const submit = h('button', { type: 'submit', text: t('Tải lên', 'Upload'), id: 'media-upload' });
   const progress = h('p', { class: 'muted', 'aria-live': 'polite' });
-  const form = h('form', { id: 'upload-form' }, field(t('Tệp', 'File'), file), field(t('Tên', 'Name'), name, t('Để trống: dùng tên tệp.', 'Empty: the file name.')),
+  // The browser draws its own file button in the browser's language: the input stays (focusable,
+  // visually hidden) and a button of the console's words opens it.
+  file.className = 'visually-hidden';
+  const chosenName = h('span', { class: 'muted', id: 'media-file-chosen', text: t('Chưa chọn tệp', 'No file chosen') });
+  file.addEventListener('change', () => {
+    chosenName.textContent = file.files[0] ? file.files[0].name : t('Chưa chọn tệp', 'No file chosen');
+  });
+  const picker = h('div', { class: 'field' },
+    h('label', { for: 'media-file', text: t('Tệp', 'File') }),
+    h('div', { class: 'file-picker' }, file,
+      h('button', { type: 'button', class: 'secondary small', text: t('Chọn tệp…', 'Choose a file…'), 'aria-hidden': 'true', tabindex: '-1', onclick: () => file.click() }),
+      chosenName));
+  file.setAttribute('aria-describedby', 'media-file-chosen');
+  const form = h('form', { id: 'upload-form' }, picker, field(t('Tên', 'Name'), name, t('Để trống: dùng tên tệp.', 'Empty: the file name.')),
     h('div', { class: 'actions' }, submit), progress);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -63,6 +76,7 @@ function uploadForm(message, refresh) {
       });
       message.success(t('Đã lưu "' + stored.name + '": ', 'Stored "' + stored.name + '": ') + mediaTypeLabel(stored.type).toLowerCase() + ', ' + formatDuration(stored.duration_ms) + '.');
       form.reset();
+      chosenName.textContent = t('Chưa chọn tệp', 'No file chosen');
       await refresh();
     } catch (error) {
       message.error(error);
