@@ -566,6 +566,12 @@ test('the language is a choice each user keeps: English after a reload, others s
   await page.reload();
   await page.locator('#nav').getByRole('link', { name: 'Campaigns', exact: true }).waitFor();
   assert.equal(await page.locator('#logout').textContent(), 'Sign out');
+  // Every section the editor sees renders in English too.
+  for (const title of ['Fleet', 'Campaigns', 'Alerts', 'Media', 'Playlists', 'Reports', 'Devices']) {
+    await openSection(title);
+    await page.locator('#view .section :is(.panel, .table-scroll)').first().waitFor();
+    assert.equal(await page.locator('#view .message.error').count(), 0, title + ' shows an error');
+  }
   await signOut();
   // Another user has not chosen English: the console is Vietnamese for them.
   await signIn(people.operator.name, people.operator.password);
