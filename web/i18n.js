@@ -30,20 +30,32 @@ export function loadLang(user) {
   return current;
 }
 
-// Makes `value` ('vi' or 'en') current and keeps it for the signed-in user.
+// Makes `value` ('vi' or 'en') current and keeps it for the signed-in user; the sign-in page
+// shows the language last chosen in this browser.
 export function setLang(value) {
   current = value === 'en' ? 'en' : 'vi';
   document.documentElement.lang = current;
   try {
     window.localStorage.setItem(storageKey(currentUser), current);
+    window.localStorage.setItem(storageKey(''), current);
   } catch {
     // not kept; still applies to this page
   }
 }
 
+// Every English text t() was given, so the browser test can find a Vietnamese page that still
+// shows one of them (a text that bypassed t()).
+const englishTexts = new Set();
+
 // The text in the current language.
 export function t(vi, en) {
+  if (en && en !== vi) englishTexts.add(en);
   return current === 'en' && en ? en : vi;
+}
+
+// The English texts t() has been asked for so far (tests/web).
+export function knownEnglish() {
+  return [...englishTexts];
 }
 
 function partsOf(ms, timeZone, options) {
@@ -84,4 +96,19 @@ export function formatNumber(value, fractionDigits = 0) {
 export function formatMinutes(minutes) {
   const hours = Math.floor(minutes / 60);
   return `${String(hours).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+// An id the API accepts ([A-Za-z0-9._-], 1..64) made from a name: diacritics folded (đ → d),
+// lower case, anything else a single '-': "Bản tin sáng Uyên Hưng" → "ban-tin-sang-uyen-hung".
+export function idFromName(name) {
+  return String(name || '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
 }

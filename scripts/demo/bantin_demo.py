@@ -483,9 +483,12 @@ class Demo:
     def print_summary(self) -> None:
         base = f"http://127.0.0.1:{self.http_port}"
         print(f"""
+  Bảng điều khiển / web console: {base}/
+  (đăng nhập bằng tên và mật khẩu trong {self.credentials_file}; sign in with a name and password from it)
+
 Bantin demo is running (Ctrl-C stops everything).
 
-  controller API  {base}/api/v1   (web console at {base}/; docs/api.md)
+  controller API  {base}/api/v1   (docs/api.md; the console above uses it)
   HTTP front      nginx on 127.0.0.1:{self.http_port}, managed by bantin-controller (docs/api.md, "The HTTP front")
   MQTT broker     127.0.0.1:{self.broker_port} (Mosquitto, managed by bantin-controller)
   credentials     {self.credentials_file}   (admin, editor, approver, operator, operator2)
@@ -507,6 +510,7 @@ Try:
             self.window_device = DEMO_DEVICES[0]
         log(f"starting bantin-controller (HTTP 127.0.0.1:{self.http_port}, MQTT 127.0.0.1:{self.broker_port})")
         self.start_controller()
+        log(f"bảng điều khiển / web console: http://127.0.0.1:{self.http_port}/ (the demo town is being seeded)")
         sessions = self.sessions()
         self.seed(sessions)
         town = {d["id"]: d for d in json.loads(TOWN.read_text())["devices"]}
