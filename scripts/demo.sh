@@ -33,7 +33,7 @@ fi
 
 if ((schedule_only)); then
   day=${BANTIN_DEMO_DAY:-$(TZ=Asia/Ho_Chi_Minh date +%F)}
-  for device in scr-ben-nghe-01 spk-tan-an-01; do
+  for device in mh-uyen-hung-ubnd loa-bach-dang-ap1; do
     "./$build_dir/apps/bantin" schedule --model demo/town.json --device "$device" --day "$day"
   done
   "./$build_dir/apps/bantin" conflicts --model demo/town.json --day "$day"

@@ -3,24 +3,39 @@
 // page while an alert is active, with its Cancel button.
 
 import * as api from './api.js';
-import { h, clear, badge, checkboxGroup, field, formatTime, messageArea, select, table, describeError } from './dom.js';
+import { h, clear, badge, checkboxGroup, field, formatTime, messageArea, parseDayTime, select, table, describeError } from './dom.js';
+import { t } from './i18n.js';
+import { severityLabel, severityValues } from './words.js';
 
 function isLive(alert) {
   return alert.live || alert.status === 'actual';
 }
 
 function kindLabel(alert) {
-  return isLive(alert) ? 'LIVE ALERT' : 'EXERCISE — DIỄN TẬP';
+  return isLive(alert) ? t('CẢNH BÁO KHẨN CẤP', 'LIVE ALERT') : t('DIỄN TẬP — KHÔNG PHẢI CẢNH BÁO THẬT', 'EXERCISE — DIỄN TẬP');
 }
 
 function stateText(alert) {
-  if (alert.state === 'awaiting-confirmation') return 'awaiting confirmation by a second operator';
-  if (alert.state === 'sent') return 'sent to devices';
+  if (alert.state === 'awaiting-confirmation') return t('chờ người vận hành thứ hai xác nhận', 'awaiting confirmation by a second operator');
+  if (alert.state === 'sent') return t('đã gửi tới thiết bị', 'sent to devices');
+  if (alert.state === 'cancelled') return t('đã huỷ', 'cancelled');
+  if (alert.state === 'expired') return t('đã hết hạn', 'expired');
   return alert.state;
 }
 
+// Zone names, known once the alerts section or banner has loaded the zones.
+const zoneNames = new Map();
+
+async function loadZoneNames() {
+  try {
+    for (const zone of await api.listAll('/zones')) zoneNames.set(zone.id, zone.name || zone.id);
+  } catch {
+    // ids are shown instead
+  }
+}
+
 function zonesText(alert) {
-  return alert.all_zones ? 'all zones' : (alert.zones || []).join(', ');
+  return alert.all_zones ? t('mọi khu vực', 'all zones') : (alert.zones || []).map((zone) => zoneNames.get(zone) || zone).join(', ');
 }
 
 // What the alert's devices are doing, from the fleet view: how many of them play it now, how many
@@ -30,16 +45,20 @@ export function deviceSummary(alert, devices) {
   const playing = covered.filter((device) => device.online && device.now_playing && device.now_playing.source === alert.id).length;
   const offline = covered.filter((device) => !device.online).length;
   const other = covered.length - playing - offline;
-  const parts = ['đang phát ' + playing + '/' + covered.length + ' / playing ' + playing + ' of ' + covered.length];
-  if (other > 0) parts.push('chưa phát ' + other + ' / not playing it ' + other);
-  if (offline > 0) parts.push('ngoại tuyến ' + offline + ' / offline ' + offline);
+  const parts = [t('đang phát ' + playing + '/' + covered.length, 'playing ' + playing + ' of ' + covered.length)];
+  if (other > 0) parts.push(t('chưa phát ' + other, 'not playing it ' + other));
+  if (offline > 0) parts.push(t('ngoại tuyến ' + offline, 'offline ' + offline));
   return { playing, other, offline, total: covered.length, text: parts.join(' · ') };
 }
 
 async function act(alert, verb, context, report) {
   try {
     await api.post('/alerts/' + encodeURIComponent(alert.id) + '/' + verb);
-    if (report) report.success(verb === 'cancel' ? 'Alert "' + alert.headline + '" cancelled.' : 'Alert "' + alert.headline + '" confirmed and sent.');
+    if (report) {
+      report.success(verb === 'cancel'
+        ? t('Đã huỷ cảnh báo "' + alert.headline + '".', 'Alert "' + alert.headline + '" cancelled.')
+        : t('Đã xác nhận và gửi cảnh báo "' + alert.headline + '".', 'Alert "' + alert.headline + '" confirmed and sent.'));
+    }
   } catch (error) {
     if (report) report.error(error);
     else window.alert(describeError(error));
@@ -51,22 +70,23 @@ function alertButtons(alert, context, report) {
   if (!context.can('manageAlerts')) return [];
   const buttons = [];
   if (alert.state === 'awaiting-confirmation' && alert.created_by !== context.user.id) {
-    buttons.push(h('button', { type: 'button', class: 'confirm-alert', text: 'Confirm and send', onclick: () => act(alert, 'confirm', context, report) }));
+    buttons.push(h('button', { type: 'button', class: 'confirm-alert', text: t('Xác nhận và gửi', 'Confirm and send'), onclick: () => act(alert, 'confirm', context, report) }));
   }
   buttons.push(
     h('button', {
       type: 'button',
       class: 'cancel-alert',
-      'aria-label': 'Cancel alert ' + alert.headline,
-      text: 'Cancel alert',
+      'aria-label': t('Huỷ cảnh báo ', 'Cancel alert ') + alert.headline,
+      text: t('Huỷ cảnh báo', 'Cancel alert'),
       onclick: () => act(alert, 'cancel', context, report),
     }),
   );
   return buttons;
 }
 
-export function renderAlertBanner(banner, alerts, context) {
+export async function renderAlertBanner(banner, alerts, context) {
   const active = alerts.filter((alert) => !alert.cancelled);
+  if (active.some((alert) => !alert.all_zones && (alert.zones || []).some((zone) => !zoneNames.has(zone)))) await loadZoneNames();
   banner.hidden = active.length === 0;
   clear(
     banner,
@@ -75,7 +95,7 @@ export function renderAlertBanner(banner, alerts, context) {
         'div',
         { class: 'alert-item ' + (isLive(alert) ? 'live' : 'exercise'), role: 'region', 'aria-label': kindLabel(alert), dataset: { alert: alert.id } },
         h('span', { class: 'kind', text: kindLabel(alert) }),
-        h('span', {}, h('strong', { text: alert.headline }), ' — ', zonesText(alert), ' — ', alert.severity, ' — ', stateText(alert)),
+        h('span', {}, h('strong', { text: alert.headline }), ' — ', zonesText(alert), ' — ', severityLabel(alert.severity), ' — ', stateText(alert)),
         h('span', { class: 'actions' }, alertButtons(alert, context)),
       ),
     ),
@@ -89,6 +109,7 @@ export async function render(container, context) {
   async function refreshList() {
     try {
       const answer = await api.get('/alerts');
+      if (answer.items.some((alert) => (alert.zones || []).some((zone) => !zoneNames.has(zone)))) await loadZoneNames();
       let devices = [];
       try {
         devices = (await api.get('/fleet/status')).devices || [];
@@ -99,10 +120,10 @@ export async function render(container, context) {
         h(
           'tr',
           { dataset: { alert: alert.id } },
-          h('td', {}, badge(isLive(alert) ? 'LIVE' : 'EXERCISE', isLive(alert) ? 'live' : 'exercise')),
+          h('td', {}, badge(isLive(alert) ? t('THẬT', 'LIVE') : t('DIỄN TẬP', 'EXERCISE'), isLive(alert) ? 'live' : 'exercise')),
           h('td', {}, h('strong', { text: alert.headline }), alert.text ? h('div', { text: alert.text }) : null),
           h('td', { text: zonesText(alert) }),
-          h('td', { text: alert.severity }),
+          h('td', { text: severityLabel(alert.severity) }),
           h('td', { text: stateText(alert) }),
           h('td', { class: 'alert-devices', text: alert.state === 'sent' ? deviceSummary(alert, devices).text : '—' }),
           h('td', { text: formatTime(alert.issued) }),
@@ -110,7 +131,10 @@ export async function render(container, context) {
           h('td', {}, h('div', { class: 'actions' }, alertButtons(alert, context, message))),
         ),
       );
-      clear(activeList, table('Active alerts', ['Kind', 'Alert', 'Zones', 'Severity', 'State', 'Thiết bị / Devices', 'Issued', 'Expires', 'Actions'], rows, 'No active alert.'));
+      clear(activeList, table(t('Cảnh báo đang hiệu lực', 'Active alerts'),
+        [t('Loại', 'Kind'), t('Cảnh báo', 'Alert'), t('Khu vực', 'Zones'), t('Mức độ', 'Severity'), t('Trạng thái', 'State'), t('Thiết bị', 'Devices'),
+          t('Phát lúc', 'Issued'), t('Hết hạn lúc', 'Expires'), t('Thao tác', 'Actions')],
+        rows, t('Không có cảnh báo nào đang hiệu lực.', 'No active alert.')));
     } catch (error) {
       message.error(error);
     }
@@ -118,9 +142,9 @@ export async function render(container, context) {
 
   const panels = [];
   if (context.can('manageAlerts')) panels.push(await alertForm(context, message, refreshList));
-  else panels.push(h('p', { class: 'muted', text: 'Raising and cancelling alerts needs the operator or admin role.' }));
+  else panels.push(h('p', { class: 'muted', text: t('Chỉ người vận hành hoặc quản trị mới phát và huỷ được cảnh báo.', 'Raising and cancelling alerts needs the operator or admin role.') }));
 
-  container.append(h('div', { class: 'panel' }, h('h3', { text: 'Active alerts' }), activeList), message.element, ...panels);
+  container.append(h('div', { class: 'panel' }, h('h3', { text: t('Cảnh báo đang hiệu lực', 'Active alerts') }), activeList), message.element, ...panels);
   await refreshList();
   const timer = setInterval(refreshList, 5000);
   return () => clearInterval(timer);
@@ -128,16 +152,25 @@ export async function render(container, context) {
 
 async function alertForm(context, message, refreshList) {
   const zones = await api.listAll('/zones');
+  for (const zone of zones) zoneNames.set(zone.id, zone.name || zone.id);
   const exercise = h('input', { type: 'radio', name: 'status', value: 'exercise', checked: true, id: 'alert-status-exercise' });
   const live = h('input', { type: 'radio', name: 'status', value: 'actual', id: 'alert-status-live' });
   const allZones = h('input', { type: 'checkbox', name: 'all_zones', id: 'alert-all-zones' });
-  const zoneBoxes = checkboxGroup('Zones', 'zones', zones.map((zone) => [zone.id, zone.name + ' (' + zone.id + ')']));
-  const severity = select('severity', [['minor', 'minor'], ['moderate', 'moderate'], ['severe', 'severe'], ['extreme', 'extreme']], 'severe');
+  const zoneBoxes = checkboxGroup(t('Khu vực', 'Zones'), 'zones', zones.map((zone) => [zone.id, zone.name || zone.id]));
+  const severity = select('severity', severityValues.map((value) => [value, severityLabel(value)]), 'severe');
+  severity.id = 'alert-severity';
   const headline = h('input', { name: 'headline', required: true, maxlength: 200, id: 'alert-headline' });
   const text = h('textarea', { name: 'text', id: 'alert-text', rows: 3, required: true });
-  const expires = h('input', { type: 'datetime-local', name: 'expires', id: 'alert-expires' });
+  const expires = h('input', { type: 'text', name: 'expires', id: 'alert-expires', placeholder: 'dd/mm/yyyy HH:MM', autocomplete: 'off', inputmode: 'numeric' });
+  expires.addEventListener('input', () => {
+    expires.setCustomValidity(parseDayTime(expires.value) === null
+      ? t('Ghi dạng dd/mm/yyyy HH:MM (24 giờ), ví dụ 05/12/2026 18:30.', 'Write dd/mm/yyyy HH:MM (24 h), e.g. 05/12/2026 18:30.') : '');
+  });
   const repeat = h('input', { type: 'number', name: 'repeat_count', min: 0, max: 100, value: '0', id: 'alert-repeat' });
-  const tone = select('tone', [['', 'Tự động / automatic (còi cho cảnh báo khẩn cấp thật / siren for a live extreme alert)'], ['siren', 'Còi báo động / siren'], ['chime', 'Chuông / chime'], ['none', 'Không / none']], '');
+  const tone = select('tone', [
+    ['', t('Tự động (còi cho cảnh báo thật cực kỳ nghiêm trọng)', 'Automatic (siren for a live extreme alert)')],
+    ['siren', t('Còi báo động', 'Siren')], ['chime', t('Chuông', 'Chime')], ['none', t('Không', 'None')]], '');
+  tone.id = 'alert-tone';
   const submit = h('button', { type: 'submit', id: 'alert-submit' });
   const explanation = h('p', { id: 'alert-explanation' });
 
@@ -147,17 +180,21 @@ async function alertForm(context, message, refreshList) {
     h(
       'fieldset',
       { class: 'status-choice' },
-      h('legend', { text: 'Kind of alert' }),
-      h('label', { class: 'exercise', for: 'alert-status-exercise' }, exercise, h('strong', { text: 'Exercise (diễn tập)' }), 'A drill: goes out at once, headline starts with "DIỄN TẬP".'),
-      h('label', { class: 'live', for: 'alert-status-live' }, live, h('strong', { text: 'LIVE alert' }), 'A real emergency: a second operator must confirm it.'),
+      h('legend', { text: t('Loại cảnh báo', 'Kind of alert') }),
+      h('label', { class: 'exercise', for: 'alert-status-exercise' }, exercise, h('strong', { text: t('Diễn tập', 'Exercise (diễn tập)') }),
+        t('Tập dượt: gửi đi ngay, tiêu đề bắt đầu bằng "DIỄN TẬP".', 'A drill: goes out at once, headline starts with "DIỄN TẬP".')),
+      h('label', { class: 'live', for: 'alert-status-live' }, live, h('strong', { text: t('Cảnh báo thật', 'LIVE alert') }),
+        t('Tình huống khẩn cấp thật: cần người vận hành thứ hai xác nhận.', 'A real emergency: a second operator must confirm it.')),
     ),
-    h('div', { class: 'field' }, h('label', { class: 'check' }, allZones, ' All zones')),
+    h('div', { class: 'field' }, h('label', { class: 'check' }, allZones, ' ', t('Mọi khu vực', 'All zones'))),
     zoneBoxes.element,
-    field('Severity', severity),
-    field('Headline', headline, 'Vietnamese is fine: "Lũ quét — di chuyển lên vùng cao".'),
-    field('Text', text, 'Spoken (text-to-speech) and shown on devices.'),
-    h('div', { class: 'inline' }, field('Expires (local time)', expires, 'Empty: the default expiry.'), field('Repeat count', repeat, 'Số lần phát; 0 = đến khi hết hạn hoặc bị huỷ / 0: until it expires or is cancelled.')),
-    field('Âm báo trước / tone first', tone),
+    field(t('Mức độ', 'Severity'), severity),
+    field(t('Tiêu đề', 'Headline'), headline, t('Ví dụ: "Lũ quét — di chuyển lên vùng cao".', 'e.g. "Lũ quét — di chuyển lên vùng cao".')),
+    field(t('Nội dung', 'Text'), text, t('Được đọc bằng giọng máy và hiện trên thiết bị.', 'Spoken (text-to-speech) and shown on devices.')),
+    h('div', { class: 'inline' },
+      field(t('Hết hạn lúc (giờ địa phương)', 'Expires (local time)'), expires, t('dd/mm/yyyy HH:MM; để trống: thời hạn mặc định.', 'dd/mm/yyyy HH:MM; empty: the default expiry.')),
+      field(t('Số lần phát', 'Repeat count'), repeat, t('0: phát đến khi hết hạn hoặc bị huỷ.', '0: until it expires or is cancelled.'))),
+    field(t('Âm báo trước', 'Tone first'), tone),
     explanation,
     h('div', { class: 'actions' }, submit),
   );
@@ -165,10 +202,11 @@ async function alertForm(context, message, refreshList) {
   function updateKind() {
     const isLiveAlert = live.checked;
     form.className = 'alert-form ' + (isLiveAlert ? 'live' : 'exercise');
-    submit.textContent = isLiveAlert ? 'Raise LIVE alert' : 'Start exercise';
+    submit.textContent = isLiveAlert ? t('Phát cảnh báo thật', 'Raise LIVE alert') : t('Bắt đầu diễn tập', 'Start exercise');
     explanation.textContent = isLiveAlert
-      ? 'LIVE: this alert interrupts every device in the chosen zones once a second operator confirms it.'
-      : 'EXERCISE: devices play it as a drill, marked DIỄN TẬP.';
+      ? t('CẢNH BÁO THẬT: ngắt mọi thiết bị trong các khu vực đã chọn khi người vận hành thứ hai xác nhận.',
+        'LIVE: this alert interrupts every device in the chosen zones once a second operator confirms it.')
+      : t('DIỄN TẬP: thiết bị phát như một buổi tập, có ghi DIỄN TẬP.', 'EXERCISE: devices play it as a drill, marked DIỄN TẬP.');
     zoneBoxes.element.disabled = allZones.checked;
   }
   for (const input of [exercise, live, allZones]) input.addEventListener('change', updateKind);
@@ -186,12 +224,12 @@ async function alertForm(context, message, refreshList) {
     };
     if (tone.value) body.tone = tone.value;
     if (text.value.trim()) body.text = text.value.trim();
-    if (expires.value) body.expires = new Date(expires.value).toISOString();
+    if (parseDayTime(expires.value)) body.expires = parseDayTime(expires.value).toISOString();
     submit.disabled = true;
     try {
       const alert = await api.post('/alerts', body);
       message.success(
-        (isLive(alert) ? 'LIVE alert raised: ' : 'Exercise started: ') + alert.headline + ' — ' + stateText(alert) + '.',
+        (isLive(alert) ? t('Đã phát cảnh báo thật: ', 'LIVE alert raised: ') : t('Đã bắt đầu diễn tập: ', 'Exercise started: ')) + alert.headline + ' — ' + stateText(alert) + '.',
       );
       form.reset();
       updateKind();
@@ -204,5 +242,5 @@ async function alertForm(context, message, refreshList) {
     await context.refreshAlerts();
   });
 
-  return h('div', { class: 'panel' }, h('h3', { text: 'Raise an alert' }), form);
+  return h('div', { class: 'panel' }, h('h3', { text: t('Phát cảnh báo', 'Raise an alert') }), form);
 }

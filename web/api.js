@@ -1,6 +1,8 @@
 // The controller's JSON API (docs/api.md) as the console uses it: same origin, the session
 // cookie, and the session's CSRF token in X-CSRF-Token on every write.
 
+import { t } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, detail) {
     super(detail || code);
@@ -60,7 +62,7 @@ export async function request(method, path, options = {}) {
       cache: 'no-store',
     });
   } catch (error) {
-    throw new ApiError(0, 'network', 'the controller did not answer (' + error.message + ')');
+    throw new ApiError(0, 'network', t('máy chủ không trả lời', 'the controller did not answer') + ' (' + error.message + ')');
   }
   if (response.status === 204) return null;
   const type = response.headers.get('Content-Type') || '';
@@ -78,7 +80,8 @@ export async function request(method, path, options = {}) {
     const code = payload && payload.error ? payload.error : 'http-' + response.status;
     let detail = payload && payload.detail ? payload.detail : typeof payload === 'string' ? payload : '';
     if (response.status === 429 && response.headers.get('Retry-After')) {
-      detail = detail || 'try again in ' + response.headers.get('Retry-After') + ' s';
+      const seconds = response.headers.get('Retry-After');
+      detail = detail || t('thử lại sau ' + seconds + ' giây', 'try again in ' + seconds + ' s');
     }
     const error = new ApiError(response.status, code, detail);
     if (response.status === 401 && !options.noSessionCheck) onUnauthenticated(error);

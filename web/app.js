@@ -1,9 +1,12 @@
 // The Bantin web console: sign-in, the section router, and the alert banner that stays on
 // every page while an alert is active. Each section is a module exporting
 // render(container, context) that may return a cleanup function (stops its timers).
+// Vietnamese by default; English is a choice each user keeps (i18n.js); switching re-renders.
 
 import * as api from './api.js';
 import { h, clear, describeError } from './dom.js';
+import { t, lang, loadLang, setLang } from './i18n.js';
+import { roleLabel } from './words.js';
 import { renderAlertBanner } from './alerts.js';
 import * as fleet from './fleet.js';
 import * as campaigns from './campaigns.js';
@@ -24,15 +27,53 @@ const roles = {
 };
 
 const sections = [
-  { id: 'fleet', title: 'Fleet', module: fleet },
-  { id: 'campaigns', title: 'Campaigns', module: campaigns },
-  { id: 'alerts', title: 'Alerts', module: alerts },
-  { id: 'media', title: 'Media', module: media },
-  { id: 'playlists', title: 'Playlists', module: playlists },
-  { id: 'reports', title: 'Reports', module: reports },
-  { id: 'devices', title: 'Devices', module: devices },
-  { id: 'users', title: 'Users', module: users, needs: 'manageUsers' },
+  { id: 'fleet', title: () => t('Thiết bị đang chạy', 'Fleet'), module: fleet },
+  { id: 'campaigns', title: () => t('Chiến dịch', 'Campaigns'), module: campaigns },
+  { id: 'alerts', title: () => t('Cảnh báo', 'Alerts'), module: alerts },
+  { id: 'media', title: () => t('Nội dung', 'Media'), module: media },
+  { id: 'playlists', title: () => t('Danh sách phát', 'Playlists'), module: playlists },
+  { id: 'reports', title: () => t('Báo cáo', 'Reports'), module: reports },
+  { id: 'devices', title: () => t('Thiết bị và khu vực', 'Devices'), module: devices },
+  { id: 'users', title: () => t('Người dùng', 'Users'), module: users, needs: 'manageUsers' },
 ];
+
+const consoleName = () => t('Bảng điều khiển phòng truyền thông', 'communication office console');
+
+// The page's own words (index.html holds the Vietnamese ones).
+function applyStaticTexts() {
+  const texts = {
+    'skip-link': t('Chuyển đến nội dung chính', 'Skip to content'),
+    'brand-subtitle': consoleName(),
+    'login-title': t('Đăng nhập', 'Sign in'),
+    'login-name-label': t('Tên đăng nhập', 'User name'),
+    'login-password-label': t('Mật khẩu', 'Password'),
+    'login-submit': t('Đăng nhập', 'Sign in'),
+  };
+  for (const [id, text] of Object.entries(texts)) document.getElementById(id).textContent = text;
+  elements.nav.setAttribute('aria-label', t('Các mục', 'Sections'));
+  clear(document.getElementById('login-lang'), languageSwitch());
+}
+
+// "Tiếng Việt / English": two buttons, the current one pressed.
+function languageSwitch() {
+  const choice = (value, text) => h('button', {
+    type: 'button', class: 'small lang-choice', lang: value, 'aria-pressed': String(lang() === value), text,
+    onclick: () => {
+      if (lang() === value) return;
+      setLang(value);
+      applyStaticTexts();
+      if (state.user) {
+        showSession();
+        refreshBanner();
+        route();
+      } else {
+        document.title = t('Đăng nhập', 'Sign in') + ' — Bantin';
+      }
+    },
+  });
+  return h('span', { class: 'lang-switch', role: 'group', 'aria-label': t('Ngôn ngữ', 'Language') },
+    choice('vi', 'Tiếng Việt'), ' / ', choice('en', 'English'));
+}
 
 const state = { user: null, cleanup: null, bannerTimer: null };
 
@@ -85,27 +126,35 @@ function showLogin(message) {
   if (message) {
     elements.loginMessage.className = 'message error';
     elements.loginMessage.setAttribute('role', 'alert');
-    elements.loginMessage.append(h('strong', { text: 'Error: ' }), message);
+    elements.loginMessage.append(h('strong', { text: t('Lỗi: ', 'Error: ') }), message);
   }
-  document.title = 'Sign in — Bantin console';
+  document.title = t('Đăng nhập', 'Sign in') + ' — Bantin';
   document.getElementById('login-name').focus();
+}
+
+function showSession() {
+  const user = state.user;
+  clear(
+    elements.session,
+    h('span', { id: 'signed-in-user' }, user.display_name || user.name, ' ', h('span', { class: 'badge badge-neutral', text: roleLabel(user.role) })),
+    languageSwitch(),
+    h('button', { type: 'button', id: 'logout', text: t('Đăng xuất', 'Sign out'), onclick: logout }),
+  );
+  clear(
+    elements.nav,
+    visibleSections().map((section) => h('a', { href: '#/' + section.id, dataset: { section: section.id }, text: section.title() })),
+  );
 }
 
 function signedIn(user, csrfToken) {
   state.user = user;
+  loadLang(user.name);
+  applyStaticTexts();
   api.setCsrfToken(csrfToken);
   elements.login.hidden = true;
   elements.nav.hidden = false;
   elements.session.hidden = false;
-  clear(
-    elements.session,
-    h('span', { id: 'signed-in-user' }, user.display_name || user.name, ' ', h('span', { class: 'badge badge-neutral', text: user.role })),
-    h('button', { type: 'button', id: 'logout', text: 'Sign out', onclick: logout }),
-  );
-  clear(
-    elements.nav,
-    visibleSections().map((section) => h('a', { href: '#/' + section.id, dataset: { section: section.id }, text: section.title })),
-  );
+  showSession();
   refreshBanner();
   clearInterval(state.bannerTimer);
   state.bannerTimer = setInterval(refreshBanner, 5000);
@@ -137,13 +186,13 @@ async function route() {
     if (link.dataset.section === id) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = section.title + ' — Bantin console';
+  document.title = section.title() + ' — Bantin';
   const container = h('section', { class: 'section', 'aria-labelledby': 'section-title' });
-  clear(elements.view, h('h2', { id: 'section-title', text: section.title }), container);
+  clear(elements.view, h('h2', { id: 'section-title', text: section.title() }), container);
   try {
     state.cleanup = (await section.module.render(container, context)) || null;
   } catch (error) {
-    container.append(h('div', { class: 'message error', role: 'alert' }, h('strong', { text: 'Error: ' }), describeError(error)));
+    container.append(h('div', { class: 'message error', role: 'alert' }, h('strong', { text: t('Lỗi: ', 'Error: ') }), describeError(error)));
   }
 }
 
@@ -151,7 +200,7 @@ async function refreshBanner() {
   if (!state.user) return;
   try {
     const answer = await api.get('/alerts');
-    renderAlertBanner(elements.banner, answer.items, context);
+    await renderAlertBanner(elements.banner, answer.items, context);
   } catch (error) {
     if (error.status !== 401) console.warn('alerts:', describeError(error));
   }
@@ -171,19 +220,24 @@ elements.loginForm.addEventListener('submit', async (event) => {
     signedIn(answer.user, answer.csrf_token);
     elements.main.focus();
   } catch (error) {
-    showLogin(describeError(error));
+    // At sign-in a 401 can only mean the name or password: say so, then the server's words.
+    showLogin(error.status === 401
+      ? t('Sai tên đăng nhập hoặc mật khẩu', 'Wrong user name or password') + (error.detail ? ': ' + error.detail : '') + ' (401 ' + error.code + ')'
+      : describeError(error));
   } finally {
     button.disabled = false;
   }
 });
 
 api.setUnauthenticatedHandler((error) => {
-  if (state.user) showLogin('Your session ended: ' + describeError(error) + '. Sign in again.');
+  if (state.user) showLogin(t('Phiên làm việc đã kết thúc: ', 'Your session ended: ') + describeError(error) + t('. Hãy đăng nhập lại.', '. Sign in again.'));
 });
 
 window.addEventListener('hashchange', route);
 
 // A session cookie from an earlier visit still counts: /auth/me answers with its CSRF token.
+loadLang('');
+applyStaticTexts();
 (async () => {
   try {
     const me = await api.request('GET', '/auth/me', { noSessionCheck: true });

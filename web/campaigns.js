@@ -3,11 +3,15 @@
 
 import * as api from './api.js';
 import {
-  h, clear, badge, askText, checkboxGroup, field, formatTime, messageArea, select, splitList, table,
+  h, clear, badge, askText, checkboxGroup, dayInput, dayToIso, field, formatTime, idFromNameField, messageArea, select, splitList, table,
 } from './dom.js';
+import { t, formatNumber } from './i18n.js';
+import {
+  approvalLabel, approvalValues, conflictKindLabel, conflictSeverityLabel, endingLabel, kindLabel, levelLabel, levelValues,
+  isAlertItem, modeLabel, modeValues, nameText, reasonLabel, sourceKindLabel, weekdayLabel, weekdayValues,
+} from './words.js';
 
 const approvalKinds = { draft: 'neutral', submitted: 'info', approved: 'ok', rejected: 'bad', archived: 'neutral' };
-const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 function today() {
   const now = new Date();
@@ -17,16 +21,26 @@ function today() {
 
 export async function render(container, context) {
   const message = messageArea();
-  const filter = select('approval', [['', 'all (not archived)'], ['draft', 'draft'], ['submitted', 'submitted'], ['approved', 'approved'], ['rejected', 'rejected'], ['archived', 'archived']], '');
+  const filter = select('approval', [['', t('Tất cả (trừ lưu trữ)', 'All (not archived)')], ...approvalValues.map((value) => [value, approvalLabel(value)])], '');
   filter.id = 'campaign-filter';
   const listing = h('div', { id: 'campaign-list' });
   const details = h('div', { id: 'campaign-details', 'aria-live': 'polite' });
-  const [playlists, zones, devices] = await Promise.all([api.listAll('/playlists'), api.listAll('/zones'), api.listAll('/devices')]);
+  const [playlists, zones, devices, media] = await Promise.all([
+    api.listAll('/playlists'), api.listAll('/zones'), api.listAll('/devices'), api.listAll('/media').catch(() => []),
+  ]);
+  const names = {
+    zones: new Map(zones.map((zone) => [zone.id, zone.name || zone.id])),
+    playlists: new Map(playlists.map((playlist) => [playlist.id, nameText(playlist.name) || playlist.id])),
+    devices: new Map(devices.map((device) => [device.id, device.name || device.id])),
+    media: new Map(media.map((item) => [item.sha256, nameText(item.name) || t('(không tên)', '(no name)')])),
+    campaigns: new Map(),
+  };
 
   async function step(campaign, verb, extra = {}) {
     try {
       const updated = await api.post('/campaigns/' + encodeURIComponent(campaign.id) + '/' + verb, { version: campaign.version, ...extra });
-      message.success('Campaign "' + updated.name + '" is now ' + updated.approval + '.');
+      message.success(t('Chiến dịch "' + (updated.name || updated.id) + '" nay ở trạng thái: ' + approvalLabel(updated.approval) + '.',
+        'Campaign "' + (updated.name || updated.id) + '" is now: ' + approvalLabel(updated.approval) + '.'));
     } catch (error) {
       message.error(error);
     }
@@ -37,43 +51,47 @@ export async function render(container, context) {
     const buttons = [];
     const label = (text) => text + ' ' + (campaign.name || campaign.id);
     if (context.can('editContent') && (campaign.approval === 'draft' || campaign.approval === 'rejected'))
-      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label('Submit'), text: 'Submit', onclick: () => step(campaign, 'submit') }));
+      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Gửi duyệt', 'Submit')), text: t('Gửi duyệt', 'Submit'), onclick: () => step(campaign, 'submit') }));
     if (context.can('decideContent') && campaign.approval === 'submitted') {
       buttons.push(h('button', {
-        type: 'button', class: 'small', 'aria-label': label('Approve'), text: 'Approve',
+        type: 'button', class: 'small', 'aria-label': label(t('Duyệt', 'Approve')), text: t('Duyệt', 'Approve'),
         onclick: () => step(campaign, 'approve', { note: '' }),
       }));
       buttons.push(h('button', {
-        type: 'button', class: 'small danger', 'aria-label': label('Reject'), text: 'Reject',
+        type: 'button', class: 'small danger', 'aria-label': label(t('Từ chối', 'Reject')), text: t('Từ chối', 'Reject'),
         onclick: async () => {
-          const reason = await askText('Reject "' + (campaign.name || campaign.id) + '"', 'Reason (the editor sees it)', { confirmLabel: 'Reject' });
+          const reason = await askText(t('Từ chối "', 'Reject "') + (campaign.name || campaign.id) + '"',
+            t('Lý do (người soạn sẽ thấy)', 'Reason (the editor sees it)'), { confirmLabel: t('Từ chối', 'Reject') });
           if (reason) await step(campaign, 'reject', { reason });
         },
       }));
     }
     if (context.can('archiveContent') && campaign.approval !== 'archived')
-      buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label('Archive'), text: 'Archive', onclick: () => step(campaign, 'archive') }));
-    buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label('Conflicts of'), text: 'Conflicts', onclick: () => showConflicts(campaign) }));
+      buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Lưu trữ', 'Archive')), text: t('Lưu trữ', 'Archive'), onclick: () => step(campaign, 'archive') }));
+    buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xung đột của', 'Conflicts of')), text: t('Xung đột', 'Conflicts'), onclick: () => showConflicts(campaign) }));
     return h('div', { class: 'actions' }, buttons);
   }
 
   async function showConflicts(campaign) {
-    clear(details, h('p', { class: 'muted', text: 'Checking conflicts of ' + campaign.id + '…' }));
+    const title = campaign.name || campaign.id;
+    clear(details, h('p', { class: 'muted', text: t('Đang kiểm tra xung đột của "' + title + '"…', 'Checking conflicts of "' + title + '"…') }));
     try {
       const answer = await api.get('/campaigns/' + encodeURIComponent(campaign.id) + '/conflicts', { days: 14 });
       const rows = answer.conflicts.map((conflict) => [
-        badge(conflict.severity, conflict.severity === 'error' ? 'bad' : 'warn'),
-        conflict.kind,
-        conflict.other_campaign || '—',
-        conflict.device || '—',
+        badge(conflictSeverityLabel(conflict.severity), conflict.severity === 'error' ? 'bad' : 'warn'),
+        conflictKindLabel(conflict.kind),
+        conflict.other_campaign ? names.campaigns.get(conflict.other_campaign) || conflict.other_campaign : '—',
+        conflict.device ? names.devices.get(conflict.device) || conflict.device : '—',
         conflict.at ? formatTime(conflict.at) : '—',
-        conflict.message,
+        h('span', { class: 'server-text', text: conflict.message }),
       ]);
+      const from = dayText(answer.first_day);
       clear(
         details,
         h('div', { class: 'panel', id: 'conflicts' },
-          h('h3', { text: 'Conflicts of "' + (campaign.name || campaign.id) + '", ' + answer.days + ' days from ' + answer.first_day }),
-          table('Conflicts', ['Severity', 'Kind', 'Other campaign', 'Device', 'At', 'Message'], rows, 'No conflicts found.')),
+          h('h3', { text: t('Xung đột của "' + title + '", ' + answer.days + ' ngày từ ' + from, 'Conflicts of "' + title + '", ' + answer.days + ' days from ' + from) }),
+          table(t('Xung đột', 'Conflicts'), [t('Mức', 'Severity'), t('Loại', 'Kind'), t('Chiến dịch khác', 'Other campaign'), t('Thiết bị', 'Device'), t('Lúc', 'At'), t('Chi tiết (từ máy chủ)', 'Detail (from the server)')],
+            rows, t('Không có xung đột.', 'No conflicts found.'))),
       );
     } catch (error) {
       clear(details);
@@ -86,18 +104,21 @@ export async function render(container, context) {
     try {
       const query = filter.value ? { approval: filter.value } : {};
       let items = await api.listAll('/campaigns', query);
+      for (const campaign of items) names.campaigns.set(campaign.id, campaign.name || campaign.id);
       if (!filter.value) items = items.filter((campaign) => campaign.approval !== 'archived');
       const rows = items.map((campaign) =>
         h('tr', { dataset: { campaign: campaign.id } },
           h('td', {}, h('strong', { text: campaign.name || campaign.id }), h('div', { class: 'muted mono', text: campaign.id })),
-          h('td', { text: campaign.playlist }),
-          h('td', { text: campaign.mode + (campaign.windows && campaign.windows.length ? ' ' + campaign.windows.join(', ') : '') }),
-          h('td', { text: targetsText(campaign.targets) }),
-          h('td', {}, badge(campaign.approval, approvalKinds[campaign.approval] || 'neutral'),
+          h('td', { text: names.playlists.get(campaign.playlist) || campaign.playlist }),
+          h('td', {}, scheduleText(campaign)),
+          h('td', { text: targetsText(campaign.targets, names) }),
+          h('td', {}, badge(approvalLabel(campaign.approval), approvalKinds[campaign.approval] || 'neutral'),
             campaign.decision_note ? h('div', { class: 'muted', text: campaign.decision_note }) : null),
           h('td', { text: String(campaign.version) }),
           h('td', {}, actions(campaign))));
-      clear(listing, table('Campaigns', ['Campaign', 'Playlist', 'Mode', 'Targets', 'Approval', 'Version', 'Actions'], rows, 'No campaigns.'));
+      clear(listing, table(t('Chiến dịch', 'Campaigns'),
+        [t('Chiến dịch', 'Campaign'), t('Danh sách phát', 'Playlist'), t('Cách phát', 'How it plays'), t('Nơi phát', 'Where'), t('Duyệt', 'Approval'), t('Phiên bản', 'Version'), t('Thao tác', 'Actions')],
+        rows, t('Không có chiến dịch nào.', 'No campaigns.')));
     } catch (error) {
       message.error(error);
     }
@@ -105,58 +126,100 @@ export async function render(container, context) {
   filter.addEventListener('change', refresh);
 
   container.append(
-    h('div', { class: 'panel' }, h('div', { class: 'inline' }, field('Show', filter)), listing),
+    h('div', { class: 'panel' }, h('div', { class: 'inline' }, field(t('Hiển thị', 'Show'), filter)), listing),
     message.element,
     details,
   );
-  if (context.can('editContent')) container.append(createForm(playlists, zones, message, refresh));
-  container.append(previewPanel(devices));
+  if (context.can('editContent')) container.append(createForm(playlists.filter((entry) => !isAlertItem(entry.name)), zones, message, refresh));
+  container.append(previewPanel(devices, names));
   await refresh();
 }
 
-function targetsText(targets) {
-  if (!targets) return 'every device';
+// yyyy-mm-dd (an API day) as dd/mm/yyyy.
+function dayText(day) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  return match ? match[3] + '/' + match[2] + '/' + match[1] : day || '—';
+}
+
+// How a campaign plays, in the officer's words: the mode, its times (fixed times), its plays per
+// hour (share of voice), its windows, level and dates.
+function scheduleText(campaign) {
+  const lines = [];
+  let first = modeLabel(campaign.mode);
+  if (campaign.mode === 'fixed_time' && campaign.fixed_times && campaign.fixed_times.length) first += ': ' + campaign.fixed_times.join(', ');
+  if (campaign.mode === 'share_of_voice' && campaign.plays_per_hour)
+    first = t(formatNumber(campaign.plays_per_hour) + ' lần mỗi giờ', formatNumber(campaign.plays_per_hour) + ' times an hour');
+  lines.push(h('div', { class: 'schedule-mode', text: first }));
+  if (campaign.windows && campaign.windows.length) lines.push(h('div', { class: 'muted', text: t('Khung giờ ', 'Windows ') + campaign.windows.join(', ') }));
+  if (campaign.level && campaign.level !== 'normal') lines.push(h('div', {}, badge(levelLabel(campaign.level), campaign.level === 'emergency' ? 'bad' : 'warn')));
+  if (campaign.valid_from || campaign.valid_to)
+    lines.push(h('div', { class: 'muted', text: (campaign.valid_from ? dayText(campaign.valid_from) : '…') + ' – ' + (campaign.valid_to ? dayText(campaign.valid_to) : '…') }));
+  if (campaign.weekdays && campaign.weekdays.length && campaign.weekdays.length < 7) lines.push(h('div', { class: 'muted', text: campaign.weekdays.map(weekdayLabel).join(', ') }));
+  return lines;
+}
+
+function targetsText(targets, names) {
+  const everyDevice = t('mọi thiết bị', 'every device');
+  if (!targets) return everyDevice;
   const parts = [];
-  if (targets.zones && targets.zones.length) parts.push('zones ' + targets.zones.join(', '));
-  if (targets.kinds && targets.kinds.length) parts.push(targets.kinds.join(', '));
-  if (targets.tags && targets.tags.length) parts.push('tags ' + targets.tags.join(', '));
-  if (targets.device_ids && targets.device_ids.length) parts.push('devices ' + targets.device_ids.join(', '));
-  return parts.length ? parts.join('; ') : 'every device';
+  if (targets.zones && targets.zones.length) parts.push(t('khu vực ', 'zones ') + targets.zones.map((zone) => names.zones.get(zone) || zone).join(', '));
+  if (targets.kinds && targets.kinds.length) parts.push(targets.kinds.map(kindLabel).join(', '));
+  if (targets.tags && targets.tags.length) parts.push(t('nhãn ', 'tags ') + targets.tags.join(', '));
+  if (targets.device_ids && targets.device_ids.length) parts.push(t('thiết bị ', 'devices ') + targets.device_ids.map((id) => names.devices.get(id) || id).join(', '));
+  return parts.length ? parts.join('; ') : everyDevice;
 }
 
 function createForm(playlists, zones, message, refresh) {
-  const id = h('input', { name: 'id', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}', id: 'campaign-id' });
-  const name = h('input', { name: 'name', id: 'campaign-name' });
-  const playlist = select('playlist', playlists.map((entry) => [entry.id, (entry.name || entry.id) + ' (' + entry.id + ')']));
+  const id = h('input', { name: 'id', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}', maxlength: 64, id: 'campaign-id' });
+  const name = h('input', { name: 'name', id: 'campaign-name', required: true });
+  const playlist = select('playlist', playlists.map((entry) => [entry.id, entry.name || entry.id]));
   playlist.id = 'campaign-playlist';
   playlist.required = true;
-  const zoneBoxes = checkboxGroup('Zones (none: every zone)', 'zones', zones.map((zone) => [zone.id, zone.name + ' (' + zone.id + ')']));
-  const kindBoxes = checkboxGroup('Device kinds (none: both)', 'kinds', [['screen', 'screens'], ['speaker', 'loudspeakers']]);
+  const zoneBoxes = checkboxGroup(t('Khu vực (không chọn: mọi khu vực)', 'Zones (none: every zone)'), 'zones', zones.map((zone) => [zone.id, zone.name || zone.id]));
+  const kindBoxes = checkboxGroup(t('Loại thiết bị (không chọn: cả hai)', 'Device kinds (none: both)'), 'kinds', [['screen', kindLabel('screen')], ['speaker', kindLabel('speaker')]]);
   const tags = h('input', { name: 'tags', id: 'campaign-tags' });
-  const mode = select('mode', [['loop', 'loop'], ['fixed_time', 'fixed times'], ['share_of_voice', 'share of voice']], 'loop');
+  const mode = select('mode', modeValues.map((value) => [value, modeLabel(value)]), 'loop');
   mode.id = 'campaign-mode';
   const windows = h('input', { name: 'windows', id: 'campaign-windows', placeholder: '06:00-08:00, 17:00-19:00' });
   const fixedTimes = h('input', { name: 'fixed_times', id: 'campaign-fixed-times', placeholder: '06:30, 18:00' });
   const playsPerHour = h('input', { type: 'number', min: 1, max: 3600, name: 'plays_per_hour', id: 'campaign-plays-per-hour' });
-  const level = select('level', [['normal', 'normal'], ['priority', 'priority'], ['emergency', 'emergency']], 'normal');
-  const rank = h('input', { type: 'number', min: -1000, max: 1000, value: '0', name: 'rank' });
-  const validFrom = h('input', { type: 'date', name: 'valid_from', id: 'campaign-valid-from' });
-  const validTo = h('input', { type: 'date', name: 'valid_to', id: 'campaign-valid-to' });
-  const days = checkboxGroup('Weekdays (none: every day)', 'weekdays', weekdays.map((day) => [day, day]));
-  const submit = h('button', { type: 'submit', text: 'Create draft', id: 'campaign-create' });
+  const level = select('level', levelValues.map((value) => [value, levelLabel(value)]), 'normal');
+  level.id = 'campaign-level';
+  const rank = h('input', { type: 'number', min: -1000, max: 1000, value: '0', name: 'rank', id: 'campaign-rank' });
+  const validFrom = dayInput({ name: 'valid_from', id: 'campaign-valid-from' });
+  const validTo = dayInput({ name: 'valid_to', id: 'campaign-valid-to' });
+  const days = checkboxGroup(t('Ngày trong tuần (không chọn: mọi ngày)', 'Weekdays (none: every day)'), 'weekdays', weekdayValues.map((day) => [day, weekdayLabel(day)]));
+  const submit = h('button', { type: 'submit', text: t('Tạo bản nháp', 'Create draft'), id: 'campaign-create' });
+  const fixedField = field(t('Giờ phát', 'Times'), fixedTimes, t('GG:PP, cách nhau bằng dấu phẩy, ví dụ 06:00, 17:30.', 'HH:MM, comma-separated, e.g. 06:00, 17:30.'));
+  const perHourField = field(t('Số lần mỗi giờ', 'Plays per hour'), playsPerHour);
+  const windowsField = field(t('Khung giờ', 'Windows'), windows, t('GG:PP-GG:PP, cách nhau bằng dấu phẩy; để trống: cả ngày.', 'HH:MM-HH:MM, comma-separated; empty: all day.'));
+
+  // Only the fields of the chosen mode show.
+  function updateMode() {
+    fixedField.hidden = mode.value !== 'fixed_time';
+    perHourField.hidden = mode.value !== 'share_of_voice';
+    windowsField.hidden = mode.value === 'fixed_time';
+    fixedTimes.required = mode.value === 'fixed_time';
+    playsPerHour.required = mode.value === 'share_of_voice';
+  }
+  mode.addEventListener('change', updateMode);
+  updateMode();
 
   const form = h('form', { id: 'campaign-form' },
-    h('div', { class: 'inline' }, field('Id', id, 'Letters, digits, . _ -'), field('Name', name, 'Vietnamese welcome: "Tin sáng phường 1"')),
-    field('Playlist', playlist, playlists.length ? null : 'Create a playlist first.'),
+    field(t('Tên chiến dịch', 'Campaign name'), name, t('Ví dụ: "Bản tin sáng Uyên Hưng"', 'e.g. "Bản tin sáng Uyên Hưng"')),
+    idFromNameField(name, id),
+    field(t('Danh sách phát', 'Playlist'), playlist, playlists.length ? null : t('Hãy tạo danh sách phát trước.', 'Create a playlist first.')),
     zoneBoxes.element,
     kindBoxes.element,
-    field('Tags', tags, 'Comma-separated device tags.'),
-    h('div', { class: 'inline' }, field('Mode', mode), field('Level', level), field('Rank', rank)),
-    field('Windows', windows, 'HH:MM-HH:MM, comma-separated; empty: all day (loop, share of voice).'),
-    h('div', { class: 'inline' }, field('Fixed times', fixedTimes, 'For fixed times: HH:MM, comma-separated.'), field('Plays per hour', playsPerHour, 'For share of voice.')),
-    h('div', { class: 'inline' }, field('Valid from', validFrom), field('Valid to', validTo)),
+    field(t('Nhãn thiết bị', 'Device tags'), tags, t('Cách nhau bằng dấu phẩy.', 'Comma-separated.')),
+    h('div', { class: 'inline' }, field(t('Cách phát', 'How it plays'), mode), field(t('Mức độ', 'Level'), level),
+      field(t('Thứ tự ưu tiên', 'Priority order'), rank, t('Số lớn hơn được phát trước (−1000 đến 1000).', 'Higher plays first (−1000 to 1000).'))),
+    h('div', { class: 'inline' }, fixedField, perHourField),
+    windowsField,
+    h('div', { class: 'inline' }, field(t('Từ ngày', 'Valid from'), validFrom), field(t('Đến ngày', 'Valid to'), validTo)),
     days.element,
     h('div', { class: 'actions' }, submit));
+  form.addEventListener('reset', () => setTimeout(updateMode, 0));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -166,16 +229,17 @@ function createForm(playlists, zones, message, refresh) {
     if (kindBoxes.values().length) targets.kinds = kindBoxes.values();
     if (splitList(tags.value).length) targets.tags = splitList(tags.value);
     body.targets = targets;
-    if (splitList(windows.value).length) body.windows = splitList(windows.value);
+    if (mode.value !== 'fixed_time' && splitList(windows.value).length) body.windows = splitList(windows.value);
     if (mode.value === 'fixed_time') body.fixed_times = splitList(fixedTimes.value);
     if (mode.value === 'share_of_voice') body.plays_per_hour = Number(playsPerHour.value);
-    if (validFrom.value) body.valid_from = validFrom.value;
-    if (validTo.value) body.valid_to = validTo.value;
+    if (dayToIso(validFrom.value)) body.valid_from = dayToIso(validFrom.value);
+    if (dayToIso(validTo.value)) body.valid_to = dayToIso(validTo.value);
     if (days.values().length) body.weekdays = days.values();
     submit.disabled = true;
     try {
       const created = await api.post('/campaigns', body);
-      message.success('Draft "' + (created.name || created.id) + '" created; submit it for approval.');
+      const title = created.name || created.id;
+      message.success(t('Đã tạo bản nháp "' + title + '"; hãy gửi duyệt.', 'Draft "' + title + '" created; submit it for approval.'));
       form.reset();
       await refresh();
     } catch (error) {
@@ -184,41 +248,50 @@ function createForm(playlists, zones, message, refresh) {
       submit.disabled = false;
     }
   });
-  return h('div', { class: 'panel' }, h('h3', { text: 'New campaign' }), form);
+  return h('div', { class: 'panel' }, h('h3', { text: t('Chiến dịch mới', 'New campaign') }), form);
 }
 
-function previewPanel(devices) {
-  const device = select('device', devices.map((entry) => [entry.id, (entry.name || entry.id) + ' (' + entry.id + ')']));
+function previewPanel(devices, names) {
+  const device = select('device', devices.map((entry) => [entry.id, entry.name || entry.id]));
   device.id = 'preview-device';
-  const day = h('input', { type: 'date', name: 'day', value: today(), id: 'preview-day' });
+  const day = dayInput({ name: 'day', id: 'preview-day', required: true }, today());
   const drafts = h('input', { type: 'checkbox', name: 'drafts', checked: true });
   const output = h('div', { id: 'preview-output', 'aria-live': 'polite' });
   const message = messageArea();
   const form = h('form', { id: 'preview-form', class: 'inline' },
-    field('Device', device), field('Day', day),
-    h('div', { class: 'field' }, h('label', { class: 'check' }, drafts, ' include drafts and submitted')),
-    h('div', { class: 'field' }, h('button', { type: 'submit', text: 'Show timeline' })));
+    field(t('Thiết bị', 'Device'), device), field(t('Ngày', 'Day'), day),
+    h('div', { class: 'field' }, h('label', { class: 'check' }, drafts, ' ', t('gồm cả bản nháp và chờ duyệt', 'include drafts and submitted'))),
+    h('div', { class: 'field' }, h('button', { type: 'submit', text: t('Xem lịch phát', 'Show timeline') })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     message.clear();
     if (!device.value) {
-      message.error({ code: 'invalid-input', detail: 'register a device first' });
+      message.error({ code: 'invalid-input', detail: t('hãy đăng ký một thiết bị trước', 'register a device first') });
       return;
     }
     try {
-      const answer = await api.get('/devices/' + encodeURIComponent(device.value) + '/timeline', { day: day.value, drafts: drafts.checked ? undefined : 0 });
+      const answer = await api.get('/devices/' + encodeURIComponent(device.value) + '/timeline', { day: dayToIso(day.value), drafts: drafts.checked ? undefined : 0 });
+      const zone = answer.time_zone;
       const shown = answer.entries.slice(0, 500);
+      const clock = (iso) => (iso ? formatTime(iso, zone).slice(11) : '—');
       const rows = shown.map((entry) => [
-        formatTime(entry.start), formatTime(entry.end), entry.source_kind + ' ' + entry.source,
-        h('span', { class: 'mono', text: (entry.media || '').slice(0, 12) }), entry.reason, entry.ending || '—',
+        clock(entry.start), clock(entry.end),
+        sourceKindLabel(entry.source_kind) + ': ' + (names.campaigns.get(entry.source) || entry.source),
+        names.media.get(entry.media) || t('(nội dung không tên)', '(unnamed media)'), reasonLabel(entry.reason), endingLabel(entry.ending),
       ]);
+      const count = formatNumber(answer.entries.length);
+      const dayShown = dayText(answer.day);
+      const more = answer.entries.length > shown.length;
       clear(output,
-        h('p', { text: answer.entries.length + ' plays on ' + answer.day + ' (' + answer.time_zone + ')' + (answer.entries.length > shown.length ? '; the first ' + shown.length + ' shown' : '') + '.' }),
-        table('Timeline of ' + answer.device, ['Start', 'End', 'Source', 'Media', 'Reason', 'Ending'], rows, 'Nothing plays on this day.'));
+        h('p', { text: t(count + ' lần phát ngày ' + dayShown + ' (giờ ' + zone + ')' + (more ? '; hiện ' + shown.length + ' lần đầu' : '') + '.',
+          count + ' plays on ' + dayShown + ' (' + zone + ' time)' + (more ? '; the first ' + shown.length + ' shown' : '') + '.') }),
+        table(t('Lịch phát của ', 'Timeline of ') + (names.devices.get(answer.device) || answer.device),
+          [t('Bắt đầu', 'Start'), t('Kết thúc', 'End'), t('Nguồn', 'Source'), t('Nội dung', 'Media'), t('Lý do', 'Reason'), t('Kết thúc bằng', 'Ending')],
+          rows, t('Ngày này không phát gì.', 'Nothing plays on this day.')));
     } catch (error) {
       clear(output);
       message.error(error);
     }
   });
-  return h('div', { class: 'panel' }, h('h3', { text: "Preview a device's day" }), form, message.element, output);
+  return h('div', { class: 'panel' }, h('h3', { text: t('Xem trước lịch phát một ngày của thiết bị', "Preview a device's day") }), form, message.element, output);
 }

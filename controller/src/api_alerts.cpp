@@ -45,13 +45,14 @@ Result<ReportRange> parse_range(const Call& call) {
     const auto from_text = call.parameter("from");
     const auto to_text = call.parameter("to");
     if (!from_text || !to_text)
-        return fail(Errc::InvalidInput, "from, to: both are required (RFC 3339 UTC)");
+        return fail(Errc::InvalidInput,
+                    "from, to: cần cả hai (giờ UTC theo RFC 3339); both are required (RFC 3339 UTC)");
     auto from = parse_utc(*from_text);
     if (!from)
-        return fail(Errc::InvalidInput, "from: " + from.error().detail);
+        return fail(Errc::InvalidInput, "from: thời điểm không hợp lệ; " + from.error().detail);
     auto to = parse_utc(*to_text);
     if (!to)
-        return fail(Errc::InvalidInput, "to: " + to.error().detail);
+        return fail(Errc::InvalidInput, "to: thời điểm không hợp lệ; " + to.error().detail);
     ReportRange range{*from, *to};
     if (auto valid = check_range(range); !valid)
         return std::unexpected(valid.error());
@@ -177,29 +178,57 @@ Answer import_cap(FleetServices& fleet, Call& call) {
     return ok(alert_view(*created, {}), 201);
 }
 
-// A report as JSON, or as CSV with ?format=csv (Vietnamese headers first; reports.hpp).
-template <class Rows, class Json>
-void report(FleetServices& fleet, Call& call, httplib::Response& response, const std::string& name,
-            Result<Rows> (ReportService::*make)(ReportRange), Json&& to_json_row) {
+// A report as JSON, or as CSV with ?format=csv (a UTF-8 byte order mark, Vietnamese headers
+// first; reports.hpp). `make` gives the rows for the range, `csv` writes them.
+template <class Make, class Csv, class Json>
+void report(Call& call, httplib::Response& response, const std::string& name, Make&& make, Csv&& csv,
+            Json&& to_json_row) {
     auto range = parse_range(call);
     if (!range)
         return send_error(response, range.error());
-    auto rows = (fleet.reports.*make)(*range);
+    const std::string format = call.parameter("format").value_or("json");
+    if (format != "json" && format != "csv")
+        return send_error(response, 422, "invalid-input",
+                          "format: chỉ nhận json hoặc csv; expected json or csv");
+    auto rows = make(*range);
     if (!rows)
         return send_error(response, rows.error());
-    const std::string format = call.parameter("format").value_or("json");
     if (format == "csv") {
         response.status = 200;
         response.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
-        response.set_content(to_csv(*rows), "text/csv; charset=utf-8");
+        response.set_content(csv(*rows), "text/csv; charset=utf-8");
         return;
     }
-    if (format != "json")
-        return send_error(response, 422, "invalid-input", "format: expected json or csv");
     auto items = nlohmann::ordered_json::array();
     for (const auto& row : *rows) items.push_back(to_json_row(row));
     send_json(response, 200,
               {{"from", format_utc(range->from)}, {"to", format_utc(range->to)}, {"items", items}});
+}
+
+// ?group=: a comma list of campaign, zone and day (default campaign).
+Result<DeliveryGrouping> parse_grouping(const Call& call) {
+    const auto text = call.parameter("group");
+    if (!text)
+        return DeliveryGrouping{};
+    DeliveryGrouping grouping{false, false, false};
+    std::string_view rest{*text};
+    while (true) {
+        const auto comma = rest.find(',');
+        const std::string_view key = rest.substr(0, comma);
+        bool* flag = key == "campaign" ? &grouping.campaign
+                     : key == "zone"   ? &grouping.zone
+                     : key == "day"    ? &grouping.day
+                                       : nullptr;
+        if (flag == nullptr || *flag)
+            return fail(Errc::InvalidInput,
+                        "group: chỉ nhận campaign, zone, day hoặc danh sách cách nhau bởi dấu phẩy, "
+                        "mỗi khóa một lần; expected campaign, zone, day or a comma list of them, each once");
+        *flag = true;
+        if (comma == std::string_view::npos)
+            break;
+        rest.remove_prefix(comma + 1);
+    }
+    return grouping;
 }
 
 nlohmann::ordered_json plays_json(const PlaysRow& row) {
@@ -219,6 +248,8 @@ nlohmann::ordered_json plays_json(const PlaysRow& row) {
 
 nlohmann::ordered_json delivery_json(const DeliveryRow& row) {
     return {{"campaign", row.campaign},
+            {"zone", row.zone},
+            {"day", row.day},
             {"planned", row.planned},
             {"delivered", row.delivered},
             {"ratio", row.ratio},
@@ -241,6 +272,20 @@ nlohmann::ordered_json uptime_json(const UptimeRow& row) {
             {"changes", changes}};
 }
 
+nlohmann::ordered_json alert_plays_json(const AlertPlaysRow& row) {
+    return {{"alert", row.alert},
+            {"headline", row.headline},
+            {"severity", row.severity},
+            {"status", row.status},
+            {"devices", row.devices},
+            {"completed", row.completed},
+            {"interrupted", row.interrupted},
+            {"failed", row.failed},
+            {"played_ms", row.played_ms},
+            {"first_played", format_utc(row.first_played)},
+            {"last_played", format_utc(row.last_played)}};
+}
+
 }  // namespace
 
 void register_alert_routes(Routes& routes, FleetServices& fleet) {
@@ -261,15 +306,33 @@ void register_alert_routes(Routes& routes, FleetServices& fleet) {
 
     routes.get_raw(route("/reports/plays"), read,
                    [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
-                       report(fleet, call, out, "plays", &ReportService::plays, plays_json);
+                       report(
+                           call, out, "plays", [&](ReportRange range) { return fleet.reports.plays(range); },
+                           [](const auto& rows) { return to_csv(rows); }, plays_json);
                    });
     routes.get_raw(route("/reports/delivery"), read,
                    [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
-                       report(fleet, call, out, "delivery", &ReportService::delivery, delivery_json);
+                       auto grouping = parse_grouping(call);
+                       if (!grouping)
+                           return send_error(out, grouping.error());
+                       report(
+                           call, out, "delivery",
+                           [&](ReportRange range) { return fleet.reports.delivery(range, *grouping); },
+                           [&](const auto& rows) { return to_csv(rows, *grouping); }, delivery_json);
                    });
     routes.get_raw(route("/reports/uptime"), read,
                    [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
-                       report(fleet, call, out, "uptime", &ReportService::uptime, uptime_json);
+                       report(
+                           call, out, "uptime",
+                           [&](ReportRange range) { return fleet.reports.uptime(range); },
+                           [](const auto& rows) { return to_csv(rows); }, uptime_json);
+                   });
+    routes.get_raw(route("/reports/alerts"), read,
+                   [&fleet](Call& call, const httplib::Request&, httplib::Response& out) {
+                       report(
+                           call, out, "alerts",
+                           [&](ReportRange range) { return fleet.reports.alerts(range); },
+                           [](const auto& rows) { return to_csv(rows); }, alert_plays_json);
                    });
 }
 

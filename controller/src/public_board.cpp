@@ -613,6 +613,32 @@ private:
     std::shared_ptr<const PublicBoard> m_board;
 };
 
+}  // namespace
+
+bool etag_matches(std::string_view if_none_match, std::string_view tag) {
+    const auto opaque = [](std::string_view value) {
+        if (value.starts_with("W/"))
+            value.remove_prefix(2);
+        return value;
+    };
+    const std::string_view wanted = opaque(tag);
+    while (!if_none_match.empty()) {
+        const auto comma = if_none_match.find(',');
+        std::string_view candidate = if_none_match.substr(0, comma);
+        if_none_match =
+            comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
+        while (!candidate.empty() && (candidate.front() == ' ' || candidate.front() == '\t'))
+            candidate.remove_prefix(1);
+        while (!candidate.empty() && (candidate.back() == ' ' || candidate.back() == '\t'))
+            candidate.remove_suffix(1);
+        if (candidate == "*" || (!candidate.empty() && opaque(candidate) == wanted))
+            return true;
+    }
+    return false;
+}
+
+namespace {
+
 // httplib adds a header per set_header() call: each is set once, here. `cache` empty: the
 // Cache-Control is someone else's (serve_media_file sets its own).
 void public_headers(httplib::Response& response, std::string_view cache = "public, max-age=30") {
@@ -623,6 +649,9 @@ void public_headers(httplib::Response& response, std::string_view cache = "publi
                         "form-action 'none'; frame-ancestors 'none'");
     response.set_header("Referrer-Policy", "no-referrer");
     response.set_header("X-Content-Type-Options", "nosniff");
+    // The server compresses (gzip or brotli) for clients that ask: a shared cache must keep the
+    // encodings apart.
+    response.set_header("Vary", "Accept-Encoding");
 }
 
 void send_page(const httplib::Request& request, httplib::Response& response, int status, std::string body,
@@ -631,7 +660,7 @@ void send_page(const httplib::Request& request, httplib::Response& response, int
     const std::string tag = "\"" + media::sha256_hex(body).substr(0, 32) + "\"";
     response.set_header("ETag", tag);
     response.status = status;
-    if (status == 200 && request.get_header_value("If-None-Match") == tag) {
+    if (status == 200 && etag_matches(request.get_header_value("If-None-Match"), tag)) {
         response.status = 304;
         return;
     }

@@ -12,6 +12,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <tuple>
 #include <vector>
@@ -46,9 +47,15 @@ std::string local_day(TimePoint at, const std::string& time_zone) {
     return text;
 }
 
-std::string csv_field(std::string_view value) {
-    if (value.find_first_of(",\"\r\n") == std::string_view::npos)
-        return std::string{value};
+// RFC 4180 quoting. A text that a spreadsheet would take for a formula (starting with = + - @,
+// a tab or a carriage return: an alert's headline is anyone's text) gets a leading apostrophe,
+// so it shows as typed and never runs.
+std::string csv_field(std::string_view text) {
+    std::string value{text};
+    if (!value.empty() && std::string_view{"=+-@\t\r"}.find(value.front()) != std::string_view::npos)
+        value.insert(0, 1, '\'');
+    if (value.find_first_of(",\"\r\n") == std::string::npos)
+        return value;
     std::string quoted = "\"";
     for (char c : value) {
         if (c == '"')
@@ -168,9 +175,10 @@ std::vector<Duration> earlier_pieces(const std::vector<ProofOfPlayRow>& rows) {
 
 Result<void> check_range(ReportRange range) {
     if (range.to <= range.from)
-        return fail(Errc::InvalidInput, "to: must be after from");
+        return fail(Errc::InvalidInput, "to: phải sau from; must be after from");
     if (range.to - range.from > max_range)
-        return fail(Errc::InvalidInput, "to: a report covers at most 92 days");
+        return fail(Errc::InvalidInput,
+                    "to: một báo cáo dài nhiều nhất 92 ngày; a report covers at most 92 days");
     return {};
 }
 
@@ -248,7 +256,7 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
     return result;
 }
 
-Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
+Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range, DeliveryGrouping grouping) {
     if (auto valid = check_range(range); !valid)
         return std::unexpected(valid.error());
     ModelOptions options;
@@ -264,8 +272,22 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     auto resolver = scheduler::Resolver::create(std::move(*model));
     if (!resolver)
         return std::unexpected(resolver.error());
-    std::map<std::string, DeliveryRow, std::less<>> rows;
-    for (const auto& id : campaign_ids) rows[id].campaign = id;
+    // Rows keyed by (campaign, zone, day), each "" when not grouped by it.
+    using Key = std::tuple<std::string, std::string, std::string>;
+    std::map<Key, DeliveryRow> rows;
+    const auto row_of = [&](std::string_view campaign, std::string_view zone,
+                            std::string_view day) -> DeliveryRow& {
+        Key key{grouping.campaign ? campaign : "", grouping.zone ? zone : "", grouping.day ? day : ""};
+        DeliveryRow& row = rows[key];
+        row.campaign = std::get<0>(key);
+        row.zone = std::get<1>(key);
+        row.day = std::get<2>(key);
+        return row;
+    };
+    // By campaign alone, every approved campaign has its row, planned 0 too.
+    if (grouping.campaign && !grouping.zone && !grouping.day)
+        for (const auto& id : campaign_ids) row_of(id, "", "");
+    const std::set<std::string, std::less<>> approved(campaign_ids.begin(), campaign_ids.end());
     // Planned: what should have played by now, while the campaign was approved and the device
     // registered. An entry counts when it starts in the range, at or after both instants, and
     // has ended by now (its proof cannot have come before); plays are counted by their start too.
@@ -288,11 +310,11 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
             if (entry.source_kind != scheduler::SourceKind::Campaign || entry.start < device_from ||
                 entry.end > now || entry.media_offset > Duration{0})
                 continue;
-            auto found = rows.find(entry.source_id);
-            if (found == rows.end() ||
+            if (!approved.contains(entry.source_id) ||
                 entry.start < since(instants.campaign_approved, entry.source_id, range.from))
                 continue;
-            ++found->second.planned;
+            const std::string day = grouping.day ? local_day(entry.start, device.time_zone) : "";
+            ++row_of(entry.source_id, device.zone, day).planned;
         }
     }
     auto plays = m_proofs.plays_between(range.from, range.to);
@@ -301,23 +323,86 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range) {
     auto slots = SlotLengths::load(m_store);
     if (!slots)
         return std::unexpected(slots.error());
+    auto all_devices = m_store.read_value<std::vector<DeviceRecord>>(
+        [&](StoreTransaction& transaction) { return load_all_devices(transaction); });
+    if (!all_devices)
+        return std::unexpected(all_devices.error());
+    std::map<std::string, const scheduler::Device*, std::less<>> by_id;
+    for (const auto& device : *all_devices) by_id.emplace(device.device.id, &device.device);
     const std::vector<Duration> earlier = earlier_pieces(*plays);
     for (std::size_t index = 0; index < plays->size(); ++index) {
         const ProofOfPlayRow& play = (*plays)[index];
         if (play.campaign.empty() || play.outcome != PlayOutcome::Completed ||
             !slots->ran_enough(play, earlier[index]))
             continue;
-        auto& row = rows[play.campaign];
-        row.campaign = play.campaign;
-        ++row.delivered;
+        const auto device = by_id.find(play.device);
+        const std::string zone = device != by_id.end() ? device->second->zone : "";
+        std::string day;
+        if (grouping.day)
+            day = local_day(play.started, device != by_id.end() ? device->second->time_zone
+                                                                : std::string{scheduler::default_time_zone});
+        ++row_of(play.campaign, zone, day).delivered;
     }
     std::vector<DeliveryRow> result;
-    for (auto& [id, row] : rows) {
+    for (auto& [key, row] : rows) {
         row.ratio =
             row.planned > 0 ? static_cast<double>(row.delivered) / static_cast<double>(row.planned) : 1.0;
         row.under_delivered = row.planned > 0 && row.ratio < m_threshold;
         result.push_back(row);
     }
+    return result;
+}
+
+Result<std::vector<AlertPlaysRow>> ReportService::alerts(ReportRange range) {
+    if (auto valid = check_range(range); !valid)
+        return std::unexpected(valid.error());
+    auto plays = m_proofs.plays_between(range.from, range.to);
+    if (!plays)
+        return std::unexpected(plays.error());
+    std::map<std::string, AlertPlaysRow, std::less<>> by_alert;
+    std::map<std::string, std::set<std::string, std::less<>>, std::less<>> devices_of;
+    for (const ProofOfPlayRow& play : *plays) {
+        if (play.alert.empty())
+            continue;
+        auto [found, inserted] = by_alert.try_emplace(play.alert);
+        AlertPlaysRow& row = found->second;
+        if (inserted) {
+            row.alert = play.alert;
+            row.first_played = row.last_played = play.started;
+        }
+        row.first_played = std::min(row.first_played, play.started);
+        row.last_played = std::max(row.last_played, play.started);
+        devices_of[play.alert].insert(play.device);
+        if (play.duration_ms)
+            row.played_ms += *play.duration_ms;
+        switch (play.outcome) {
+            case PlayOutcome::Completed: ++row.completed; break;
+            case PlayOutcome::Interrupted: ++row.interrupted; break;
+            case PlayOutcome::Failed: ++row.failed; break;
+        }
+    }
+    auto filled = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
+        for (auto& [id, row] : by_alert) {
+            row.devices = static_cast<std::int64_t>(devices_of[id].size());
+            auto record = transaction.alert_by_id(id);
+            if (!record) {
+                if (record.error().code == Errc::NotFound)
+                    continue;
+                return std::unexpected(record.error());
+            }
+            row.headline = record->alert.headline;
+            row.severity = std::string{scheduler::to_string(record->alert.severity)};
+            row.status = std::string{scheduler::to_string(record->alert.status)};
+        }
+        return {};
+    });
+    if (!filled)
+        return std::unexpected(filled.error());
+    std::vector<AlertPlaysRow> result;
+    for (auto& [id, row] : by_alert) result.push_back(std::move(row));
+    std::stable_sort(result.begin(), result.end(), [](const AlertPlaysRow& a, const AlertPlaysRow& b) {
+        return a.first_played < b.first_played;
+    });
     return result;
 }
 
@@ -352,7 +437,8 @@ Result<std::vector<UptimeRow>> ReportService::uptime(ReportRange range) {
 
 std::string to_csv(const std::vector<PlaysRow>& rows) {
     std::ostringstream out;
-    out << "Chiến dịch / campaign,Ngày / day,Khu vực / zone,Phát trọn / completed,Bị ngắt / interrupted,"
+    out << csv_byte_order_mark
+        << "Chiến dịch / campaign,Ngày / day,Khu vực / zone,Phát trọn / completed,Bị ngắt / interrupted,"
            "Không phát được / failed,Phát thiếu / cut short,Giây đã phát / played seconds,"
            "Không có tiếng / muted,Giây tiếp sóng / relayed seconds,Giây phát bù / filler seconds,"
            "Lần mất nguồn / source losses\r\n";
@@ -365,24 +451,83 @@ std::string to_csv(const std::vector<PlaysRow>& rows) {
     return out.str();
 }
 
-std::string to_csv(const std::vector<DeliveryRow>& rows) {
+namespace {
+
+std::string_view yes_no(bool value) {
+    return value ? "có / yes" : "không / no";
+}
+
+std::string_view severity_text(std::string_view severity) {
+    if (severity == "minor")
+        return "nhẹ / minor";
+    if (severity == "moderate")
+        return "trung bình / moderate";
+    if (severity == "severe")
+        return "nghiêm trọng / severe";
+    if (severity == "extreme")
+        return "cực kỳ nghiêm trọng / extreme";
+    return severity;
+}
+
+std::string_view status_text(std::string_view status) {
+    if (status == "actual")
+        return "thật / actual";
+    if (status == "exercise")
+        return "diễn tập / exercise";
+    return status;
+}
+
+}  // namespace
+
+std::string to_csv(const std::vector<DeliveryRow>& rows, DeliveryGrouping grouping) {
     std::ostringstream out;
-    out << "campaign,planned,delivered,ratio,under_delivered\r\n";
-    for (const auto& row : rows)
-        out << csv_field(row.campaign) << ',' << row.planned << ',' << row.delivered << ','
-            << ratio_text(row.ratio) << ',' << (row.under_delivered ? "yes" : "no") << "\r\n";
+    out << csv_byte_order_mark;
+    if (grouping.campaign)
+        out << "Chiến dịch / campaign,";
+    if (grouping.zone)
+        out << "Khu vực / zone,";
+    if (grouping.day)
+        out << "Ngày / day,";
+    out << "Kế hoạch / planned,Đã phát / delivered,Tỉ lệ / ratio,Phát thiếu / under delivered\r\n";
+    for (const auto& row : rows) {
+        if (grouping.campaign)
+            out << csv_field(row.campaign) << ',';
+        if (grouping.zone)
+            out << csv_field(row.zone) << ',';
+        if (grouping.day)
+            out << row.day << ',';
+        out << row.planned << ',' << row.delivered << ',' << ratio_text(row.ratio) << ','
+            << yes_no(row.under_delivered) << "\r\n";
+    }
     return out.str();
 }
 
 std::string to_csv(const std::vector<UptimeRow>& rows) {
     std::ostringstream out;
-    out << "device,zone,online,last_seen,online_s,observed_s,uptime\r\n";
+    out << csv_byte_order_mark
+        << "Thiết bị / device,Khu vực / zone,Trực tuyến / online,Lần cuối liên lạc / last seen,"
+           "Giây trực tuyến / online seconds,Giây theo dõi / observed seconds,Tỉ lệ hoạt động / uptime\r\n";
     for (const auto& row : rows)
-        out << csv_field(row.device) << ',' << csv_field(row.zone) << ',' << (row.online ? "yes" : "no")
-            << ',' << (row.last_seen ? format_utc(*row.last_seen) : "") << ','
+        out << csv_field(row.device) << ',' << csv_field(row.zone) << ',' << yes_no(row.online) << ','
+            << (row.last_seen ? format_utc(*row.last_seen) : "") << ','
             << std::chrono::duration_cast<std::chrono::seconds>(row.online_time).count() << ','
             << std::chrono::duration_cast<std::chrono::seconds>(row.observed_time).count() << ','
             << ratio_text(row.uptime) << "\r\n";
+    return out.str();
+}
+
+std::string to_csv(const std::vector<AlertPlaysRow>& rows) {
+    std::ostringstream out;
+    out << csv_byte_order_mark
+        << "Cảnh báo / alert,Tiêu đề / headline,Mức độ / severity,Loại / status,Số thiết bị / devices,"
+           "Phát trọn / completed,Bị ngắt / interrupted,Không phát được / failed,Giây đã phát / played "
+           "seconds,"
+           "Lần phát đầu / first played,Lần phát cuối / last played\r\n";
+    for (const auto& row : rows)
+        out << csv_field(row.alert) << ',' << csv_field(row.headline) << ',' << severity_text(row.severity)
+            << ',' << status_text(row.status) << ',' << row.devices << ',' << row.completed << ','
+            << row.interrupted << ',' << row.failed << ',' << seconds_text(row.played_ms) << ','
+            << format_utc(row.first_played) << ',' << format_utc(row.last_played) << "\r\n";
     return out.str();
 }
 

@@ -41,27 +41,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 TOWN = REPO / "demo" / "town.json"
 
-# The demo devices: two screens and two speakers from demo/town.json.
-DEMO_DEVICES = ["scr-ben-nghe-01", "scr-ben-thanh-01", "spk-ben-nghe-01", "spk-tan-an-01"]
+NAMES = REPO / "demo" / "names.json"
+
+# TX. Tân Uyên's names for people: its 12 communes and wards, its devices, and the text of its
+# notices (spoken by espeak-ng on speakers, shown on screens). demo/town.json holds the schedule.
+_NAMES = json.loads(NAMES.read_text())
+ZONE_NAMES: dict[str, str] = _NAMES["zones"]
+DEVICE_NAMES: dict[str, str] = _NAMES["devices"]
+NOTICE_TEXTS: dict[str, str] = _NAMES["notices"]
+
+# Every device of the town is registered (the console shows the district's whole fleet); these
+# four run as players on this machine: the ward office screen of Uyên Hưng, the river-landing
+# screen of the smart village Bạch Đằng, and a loudspeaker cluster in each.
+DEMO_DEVICES = ["mh-uyen-hung-ubnd", "mh-bach-dang-ben-do", "loa-uyen-hung-kp1", "loa-bach-dang-ap1"]
 
 # Demo people (the admin is created by bantin-controller --create-admin).
 PEOPLE = [("editor", "Biên tập viên", "editor"),
           ("approver", "Người duyệt", "approver"),
           ("operator", "Trực ban", "operator"),
           ("operator2", "Trực ban 2", "operator")]
-
-ZONE_NAMES = {
-    "p-ben-nghe": "Phường Bến Nghé", "p-ben-thanh": "Phường Bến Thành", "p-da-kao": "Phường Đa Kao",
-    "p-tan-dinh": "Phường Tân Định", "x-tan-an": "Xã Tân An", "x-binh-minh": "Xã Bình Minh",
-}
-
-# Text of the notices of demo/town.json (spoken by espeak-ng on speakers, shown on screens).
-NOTICE_TEXTS = {
-    "Bản tin sáng (thông báo)":
-        "Bản tin sáng. Kính thưa bà con, hôm nay phường tổ chức tổng vệ sinh môi trường lúc bảy giờ.",
-    "Thông báo tiêm chủng":
-        "Thông báo tiêm chủng: trẻ em dưới năm tuổi tiêm vắc xin tại trạm y tế từ thứ hai đến thứ bảy.",
-}
 
 
 def log(message: str) -> None:
@@ -417,14 +415,22 @@ class Demo:
                                           {"version": record["version"], "note": "demo: approved by the second person"})
                 log(f"campaign {campaign['id']} submitted by editor, approved by approver")
 
-        for device_id in DEMO_DEVICES:
-            device = next(d for d in town["devices"] if d["id"] == device_id)
+        registered = set(state.get("registered", []))
+        for device in town["devices"]:
+            device_id = device["id"]
+            runs_here = device_id in DEMO_DEVICES
             provisioning_file = self.data / "devices" / device_id / "provisioning.json"
-            body = {"id": device_id, "name": device_id, "kind": device["kind"], "zone": device["zone"],
+            if not runs_here and device_id in registered:
+                continue
+            body = {"id": device_id, "name": DEVICE_NAMES.get(device_id, device_id), "kind": device["kind"],
+                    "zone": device["zone"],
                     "tags": device.get("tags", []), "time_zone": device.get("time_zone", "Asia/Ho_Chi_Minh"),
                     "has_speaker": device.get("has_speaker", device["kind"] == "speaker"),
                     "default_volume": device.get("default_volume", 80)}
             status, answer = operator.call("POST", "/api/v1/devices", body, expect=(201, 409))
+            if not runs_here:
+                registered.add(device_id)  # in the fleet, never started here: no credentials kept
+                continue
             if status == 409:
                 _, existing = operator.call("GET", f"/api/v1/devices/{device_id}")
                 if existing.get("revoked") is None and provisioning_file.exists():
@@ -435,6 +441,8 @@ class Demo:
             else:
                 log(f"device {device_id} registered")
             write_private(provisioning_file, json.dumps(answer["provisioning"], indent=2) + "\n")
+        state["registered"] = sorted(registered)
+        self.state_file.write_text(json.dumps(state, indent=2))
 
     # --- status ----------------------------------------------------------------------------------
 
@@ -475,9 +483,12 @@ class Demo:
     def print_summary(self) -> None:
         base = f"http://127.0.0.1:{self.http_port}"
         print(f"""
+  Bảng điều khiển / web console: {base}/
+  (đăng nhập bằng tên và mật khẩu trong {self.credentials_file}; sign in with a name and password from it)
+
 Bantin demo is running (Ctrl-C stops everything).
 
-  controller API  {base}/api/v1   (web console at {base}/; docs/api.md)
+  controller API  {base}/api/v1   (docs/api.md; the console above uses it)
   HTTP front      nginx on 127.0.0.1:{self.http_port}, managed by bantin-controller (docs/api.md, "The HTTP front")
   MQTT broker     127.0.0.1:{self.broker_port} (Mosquitto, managed by bantin-controller)
   credentials     {self.credentials_file}   (admin, editor, approver, operator, operator2)
@@ -499,6 +510,7 @@ Try:
             self.window_device = DEMO_DEVICES[0]
         log(f"starting bantin-controller (HTTP 127.0.0.1:{self.http_port}, MQTT 127.0.0.1:{self.broker_port})")
         self.start_controller()
+        log(f"bảng điều khiển / web console: http://127.0.0.1:{self.http_port}/ (the demo town is being seeded)")
         sessions = self.sessions()
         self.seed(sessions)
         town = {d["id"]: d for d in json.loads(TOWN.read_text())["devices"]}
@@ -522,7 +534,12 @@ Try:
                 if down:
                     log("check FAILED: services down: " + "; ".join(down))
                     return 1
-                log("check passed: " + detail + "; services up: broker, http_front")
+                missing = self.town_missing(sessions["operator"])
+                if missing:
+                    log("check FAILED: the town is not all there: " + "; ".join(missing))
+                    return 1
+                log("check passed: " + detail + "; services up: broker, http_front; "
+                    f"{len(ZONE_NAMES)} communes and wards and {len(DEVICE_NAMES)} devices by name")
                 return 0
             time.sleep(1)
         log(f"check FAILED after {self.options.timeout} s: {detail}")
@@ -532,6 +549,17 @@ Try:
                 print(f"--- {path} (last lines) ---")
                 print("\n".join(path.read_text(errors="replace").splitlines()[-25:]))
         return 1
+
+    def town_missing(self, api: Api) -> list[str]:
+        """What of the town's zones and devices the controller lacks or names otherwise."""
+        _, zones = api.call("GET", "/api/v1/zones?limit=200")
+        named = {zone["id"]: zone["name"] for zone in zones["items"]}
+        problems = [f"zone {zone} ({name})" for zone, name in ZONE_NAMES.items() if named.get(zone) != name]
+        _, devices = api.call("GET", "/api/v1/devices?limit=500")
+        known = {device["id"]: device.get("name") for device in devices["items"]}
+        problems += [f"device {device} ({name})" for device, name in DEVICE_NAMES.items()
+                     if known.get(device) != name]
+        return problems
 
     def assert_running(self) -> None:
         if self.controller and self.controller.poll() is not None:

@@ -339,6 +339,7 @@ TEST_CASE("--help on every command exits 0 and prints its usage", "[cli][help]")
                                                          {"report"},
                                                          {"report", "plays"},
                                                          {"report", "delivery"},
+                                                         {"report", "alerts"},
                                                          {"report", "uptime"}};
     for (auto command : commands) {
         std::string name;
@@ -688,7 +689,7 @@ TEST_CASE("an exercise alert for every zone goes out at once", "[cli][alert]") {
 TEST_CASE("report --csv writes the server's CSV to a file", "[cli][report]") {
     CliFixture fixture;
     fixture.login("eva", controller::Role::Editor);
-    for (const std::string name : {"plays", "delivery", "uptime"}) {
+    for (const std::string name : {"plays", "delivery", "alerts", "uptime"}) {
         const std::string file = fixture.directory.file(name + ".csv");
         auto run =
             fixture.as("eva", {"report", name, "--from", "2026-01-01", "--to", "2026-01-08", "--csv", file});
@@ -697,8 +698,22 @@ TEST_CASE("report --csv writes the server's CSV to a file", "[cli][report]") {
         CHECK(run.out.find("wrote " + file) != std::string::npos);
         const std::string csv = slurp(file);
         REQUIRE_FALSE(csv.empty());
-        CHECK(csv.find(name == "uptime" ? "device" : "campaign") < csv.find('\n'));
+        CHECK(csv.starts_with("\xEF\xBB\xBF"));  // a byte order mark, for spreadsheets
+        CHECK(csv.find(name == "uptime"   ? "device"
+                       : name == "alerts" ? "alert"
+                                          : "campaign") < csv.find('\n'));
     }
+    const std::string by_zone = fixture.directory.file("by-zone.csv");
+    auto grouped = fixture.as("eva", {"report", "delivery", "--from", "2026-01-01", "--to", "2026-01-08",
+                                      "--group", "zone", "--csv", by_zone});
+    REQUIRE(grouped.status == 0);
+    CHECK(
+        slurp(by_zone).starts_with("\xEF\xBB\xBF"
+                                   "Khu vực / zone,Kế hoạch / planned,"));
+    auto bad_group = fixture.as(
+        "eva", {"report", "delivery", "--from", "2026-01-01", "--to", "2026-01-08", "--group", "device"});
+    CHECK(bad_group.status == 1);
+    CHECK(bad_group.err.find("group: ") != std::string::npos);
     auto backwards = fixture.as("eva", {"report", "plays", "--from", "2026-01-08", "--to", "2026-01-01"});
     CHECK(backwards.status == 1);
     CHECK(lines_in(backwards.err) == 1);

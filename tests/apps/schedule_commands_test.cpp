@@ -50,7 +50,7 @@ std::string run_binary(const std::string& arguments, int& status) {
 }  // namespace
 
 TEST_CASE("schedule prints the demo speaker's 06:00 bulletin on time", "[cli]") {
-    const auto result = schedule({town, "spk-tan-an-01", "2026-11-27"});
+    const auto result = schedule({town, "loa-bach-dang-ap1", "2026-11-27"});
     REQUIRE(result.status == 0);
     CHECK(result.err.empty());
     CHECK(result.out.find("06:00:00  06:01:35  95.0s    ban-tin-sang") != std::string::npos);
@@ -62,7 +62,7 @@ TEST_CASE("schedule prints the demo speaker's 06:00 bulletin on time", "[cli]") 
 }
 
 TEST_CASE("schedule of a screen shows loops inside on-hours only", "[cli]") {
-    ScheduleOptions options{town, "scr-ben-nghe-01", "2026-11-27"};
+    ScheduleOptions options{town, "mh-uyen-hung-ubnd", "2026-11-27"};
     options.json = true;
     const auto result = schedule(options);
     REQUIRE(result.status == 0);
@@ -134,7 +134,7 @@ TEST_CASE("schedule: bad input names the file and the field", "[cli]") {
     CHECK(result.status == 1);
     CHECK(result.err.find("no device \"nobody\"") != std::string::npos);
 
-    result = schedule({town, "spk-tan-an-01", "27/11/2026"});
+    result = schedule({town, "loa-bach-dang-ap1", "27/11/2026"});
     CHECK(result.status == 2);
     CHECK(result.err.find("--day") != std::string::npos);
 }
@@ -144,7 +144,7 @@ TEST_CASE("conflicts report the demo's draft collision", "[cli]") {
     ConflictOptions options{town, "thoi-tiet", "2026-11-27"};
     REQUIRE(run_conflicts(options, out, err) == 0);
     CHECK(out.str().find("fixed_time_collision") != std::string::npos);
-    CHECK(out.str().find("spk-tan-an-01") != std::string::npos);
+    CHECK(out.str().find("loa-bach-dang-ap1") != std::string::npos);
     CHECK(out.str().find("window_in_quiet_hours") != std::string::npos);
 }
 

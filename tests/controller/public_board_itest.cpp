@@ -2,6 +2,7 @@
 // (no session, ETag, rate limit, speech only of what is on the board), on a real SQLite store,
 // a real media store and a real HTTP server on 127.0.0.1.
 #include "api_context_fixture.hpp"
+#include "bantin/controller/http_front.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/media/process.hpp"
 #include "bantin/media/sha256.hpp"
@@ -9,7 +10,10 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include "support/mosquitto_broker.hpp"
+
 #include <fstream>
+#include <map>
 
 using namespace bantin;
 using namespace bantin::controller;
@@ -361,4 +365,129 @@ TEST_CASE("the board is served without a session, cached by ETag, and rate-limit
     REQUIRE(refilled);
     CHECK(refilled->status == 200);
     server.stop();
+}
+
+TEST_CASE("etag_matches reads lists, wildcards and the weak tags a compressing front makes",
+          "[public-board][http]") {
+    CHECK(etag_matches("\"abc\"", "\"abc\""));
+    CHECK(etag_matches("W/\"abc\"", "\"abc\""));
+    CHECK(etag_matches("\"x\", W/\"abc\" ,\"y\"", "\"abc\""));
+    CHECK(etag_matches("*", "\"abc\""));
+    CHECK_FALSE(etag_matches("", "\"abc\""));
+    CHECK_FALSE(etag_matches("\"abcd\"", "\"abc\""));
+    CHECK_FALSE(etag_matches("abc", "\"abc\""));
+    CHECK_FALSE(etag_matches(",,, ,", "\"abc\""));
+    CHECK_FALSE(etag_matches("W/", "\"abc\""));
+    CHECK_FALSE(etag_matches(std::string(100'000, ','), "\"abc\""));
+}
+
+namespace {
+
+// `curl` against `url` with `headers`: the response's headers (lower-cased names) and body size.
+struct CurlAnswer {
+    int status = 0;
+    std::map<std::string, std::string> headers;
+    std::size_t body_bytes = 0;
+};
+
+CurlAnswer curl_get(const std::filesystem::path& scratch, const std::string& url,
+                    const std::vector<std::string>& headers, bool compressed) {
+    std::error_code ignored;
+    std::filesystem::remove(scratch / "body", ignored);  // curl writes no file for a 304
+    std::vector<std::string> command{
+        "curl",       "-sS", "-o", (scratch / "body").string(), "-D", (scratch / "headers").string(),
+        "--max-time", "20"};
+    if (compressed)
+        command.push_back("--compressed");
+    for (const auto& header : headers) {
+        command.push_back("-H");
+        command.push_back(header);
+    }
+    command.push_back(url);
+    auto ran = media::run_process({command, std::nullopt, std::chrono::seconds{30}});
+    REQUIRE(ran);
+    INFO(ran->standard_error);
+    REQUIRE(ran->succeeded());
+    CurlAnswer answer;
+    std::ifstream in{scratch / "headers"};
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.starts_with("HTTP/")) {
+            answer.status = std::stoi(line.substr(line.find(' ') + 1, 3));
+            answer.headers.clear();
+            continue;
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string::npos)
+            continue;
+        std::string name = line.substr(0, colon);
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        answer.headers[name] += answer.headers.contains(name) ? ", " + value : value;
+    }
+    answer.body_bytes = std::filesystem::exists(scratch / "body", ignored)
+                            ? static_cast<std::size_t>(std::filesystem::file_size(scratch / "body", ignored))
+                            : 0;
+    return answer;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "behind the HTTP front, curl sees the board compressed, cacheable by encoding, revalidated and "
+    "cookieless",
+    "[public-board][http][front]") {
+    Board fixture;
+    ApiServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    ApiServer server{options};
+    register_public_board(server, *fixture.context);
+    auto backend = server.start();
+    REQUIRE(backend);
+    fixture.config.http.front = config::HttpFront::Nginx;
+    fixture.config.http.listen_address = "127.0.0.1";
+    fixture.config.http.port = static_cast<std::uint16_t>(test::MosquittoBroker::free_port());
+    auto front = HttpFront::start(front_options(fixture.config, static_cast<std::uint16_t>(*backend)));
+    REQUIRE(front);
+    const std::string url =
+        "http://127.0.0.1:" + std::to_string(fixture.config.http.port) + "/cong-khai/uyen-hung";
+    const auto scratch = fixture.directory.path();
+
+    CurlAnswer plain = curl_get(scratch, url, {}, false);
+    CHECK(plain.status == 200);
+    CHECK(plain.headers["content-type"] == "text/html; charset=utf-8");
+    CHECK(plain.headers["cache-control"] == "public, max-age=30");
+    CHECK(has(plain.headers["content-security-policy"], "default-src 'none'"));
+    CHECK(plain.headers["x-content-type-options"] == "nosniff");
+    CHECK(plain.headers["referrer-policy"] == "no-referrer");
+    CHECK_FALSE(plain.headers.contains("set-cookie"));
+    CHECK_FALSE(has(plain.headers["server"], "/"));  // nginx names no version
+    REQUIRE_FALSE(plain.headers["etag"].empty());
+
+    CurlAnswer zipped = curl_get(scratch, url, {}, true);
+    CHECK(zipped.status == 200);
+    const std::string encoding = zipped.headers["content-encoding"];
+    CHECK((encoding == "gzip" || encoding == "br"));
+    CHECK(has(zipped.headers["vary"], "Accept-Encoding"));
+    CHECK(has(plain.headers["vary"], "Accept-Encoding"));
+    CHECK_FALSE(zipped.headers.contains("set-cookie"));
+    const std::string tag = zipped.headers["etag"];
+    REQUIRE_FALSE(tag.empty());
+    // Compressed, the page is what curl wrote out (decoded) again: the same bytes as the plain one.
+    CHECK(zipped.body_bytes == plain.body_bytes);
+
+    // A browser revalidates with the tag it was given, weak or not: 304 without a body.
+    for (const auto& given : {tag, plain.headers["etag"]}) {
+        CurlAnswer again = curl_get(scratch, url, {"If-None-Match: " + given}, true);
+        INFO(given);
+        CHECK(again.status == 304);
+        CHECK(again.body_bytes == 0);
+    }
+    CurlAnswer feed = curl_get(scratch, url + "/atom.xml", {}, true);
+    CHECK(feed.status == 200);
+    CHECK(feed.headers["content-type"] == "application/atom+xml; charset=utf-8");
 }

@@ -44,6 +44,7 @@ void insert_plays(FleetFixture& fixture, const std::string& device, int count, P
 
 // The plays CSV's header: each column in Vietnamese, then English.
 const std::string plays_header =
+    "\xEF\xBB\xBF"
     "Chiến dịch / campaign,Ngày / day,Khu vực / zone,Phát trọn / completed,Bị ngắt / interrupted,"
     "Không phát được / failed,Phát thiếu / cut short,Giây đã phát / played seconds,Không có tiếng / muted,"
     "Giây tiếp sóng / relayed seconds,Giây phát bù / filler seconds,Lần mất nguồn / source losses\r\n";
@@ -98,7 +99,10 @@ TEST_CASE("planned vs delivered flags a campaign that played less than planned",
     CHECK((*rows)[0].delivered == 200);
     CHECK((*rows)[0].under_delivered);
     CHECK(to_csv(*rows) ==
-          "campaign,planned,delivered,ratio,under_delivered\r\ncamp-1,240,200,0.8333,yes\r\n");
+          "\xEF\xBB\xBF"
+          "Chiến dịch / campaign,Kế hoạch / planned,Đã phát / delivered,Tỉ lệ / ratio,"
+          "Phát thiếu / under delivered\r\n"
+          "camp-1,240,200,0.8333,có / yes\r\n");
 }
 
 TEST_CASE(
@@ -138,6 +142,29 @@ TEST_CASE(
     auto two_devices = reports.delivery(day);
     REQUIRE(two_devices);
     CHECK((*two_devices)[0].planned == 60 + 30);
+}
+
+TEST_CASE("planned counts only a device's on-hours", "[reports][planned]") {
+    FleetFixture fixture;
+    const TimePoint morning = utc("2026-11-27T03:00:00Z");  // 10:00 local
+    fixture.clock.set_wall(morning);
+    controller::DeviceRecord record = fixture.add_device("screen-1", "zone-1");
+    record.device.on_hours = {{10 * 60, 10 * 60 + 30}};  // on 10:00-10:30 local only
+    REQUIRE(fixture.store->write(
+        [&](StoreTransaction& transaction) { return transaction.update_device(record); }));
+    scheduler::Campaign advert = FleetFixture::campaign("camp-1");
+    advert.mode = scheduler::Mode::ShareOfVoice;
+    advert.plays_per_hour = 60;
+    advert.windows = {};
+    fixture.approve_campaign(advert);
+    fixture.clock.set_wall(morning + std::chrono::hours{1});
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    auto rows = reports.delivery({utc("2026-11-26T17:00:00Z"), utc("2026-11-27T17:00:00Z")});
+    REQUIRE(rows);
+    REQUIRE(rows->size() == 1);
+    CHECK((*rows)[0].planned == 30);
 }
 
 TEST_CASE("a play that ran under min_completed_fraction of its slot is cut short, not delivered",
@@ -537,4 +564,165 @@ TEST_CASE("a relay campaign's plays sum the relayed and filler time and the sour
     CHECK((*stored)[1].relay == protocol::RelayFigures{0, 0, 4});
     CHECK((*stored)[2].relay == protocol::RelayFigures{540'000, 55'000, 1});
     CHECK_FALSE((*stored)[3].relay);
+}
+
+TEST_CASE("planned vs delivered breaks down by campaign, zone and the devices' local day",
+          "[reports][planned][grouping]") {
+    FleetFixture fixture;
+    fixture.clock.set_wall(utc("2026-11-26T00:00:00Z"));
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-3", "zone-2");
+    scheduler::Campaign advert = FleetFixture::campaign("camp-1");
+    advert.targets.zones = {"zone-1", "zone-2"};
+    advert.mode = scheduler::Mode::ShareOfVoice;
+    advert.plays_per_hour = 60;
+    advert.windows = {};  // all day
+    fixture.approve_campaign(advert);
+    // 23:00-01:00 local (UTC+7) across midnight: an hour on each local day.
+    const ReportRange night{utc("2026-11-26T16:00:00Z"), utc("2026-11-26T18:00:00Z")};
+    // screen-1: 23:59:30, 23:59:45 on the 26th, then 3 on the 27th; screen-3: 2 on the 27th.
+    insert_plays(fixture, "screen-1", 5, PlayOutcome::Completed, utc("2026-11-26T16:59:30Z"), 1);
+    insert_plays(fixture, "screen-3", 2, PlayOutcome::Completed, utc("2026-11-26T17:30:00Z"), 1);
+    fixture.clock.set_wall(night.to);
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    const auto figures = [](const std::vector<DeliveryRow>& rows) {
+        std::vector<std::tuple<std::string, std::string, std::string, std::int64_t, std::int64_t>> out;
+        for (const auto& row : rows)
+            out.emplace_back(row.campaign, row.zone, row.day, row.planned, row.delivered);
+        return out;
+    };
+    using Figures =
+        std::vector<std::tuple<std::string, std::string, std::string, std::int64_t, std::int64_t>>;
+
+    auto all = reports.delivery(night, DeliveryGrouping{true, true, true});
+    REQUIRE(all);
+    CHECK(figures(*all) == Figures{{"camp-1", "zone-1", "2026-11-26", 60, 2},
+                                   {"camp-1", "zone-1", "2026-11-27", 60, 3},
+                                   {"camp-1", "zone-2", "2026-11-26", 60, 0},
+                                   {"camp-1", "zone-2", "2026-11-27", 60, 2}});
+    CHECK((*all)[2].under_delivered);
+
+    auto by_zone = reports.delivery(night, DeliveryGrouping{false, true, false});
+    REQUIRE(by_zone);
+    CHECK(figures(*by_zone) == Figures{{"", "zone-1", "", 120, 5}, {"", "zone-2", "", 120, 2}});
+    CHECK(
+        to_csv(*by_zone, DeliveryGrouping{false, true, false}) ==
+        "\xEF\xBB\xBF"
+        "Khu vực / zone,Kế hoạch / planned,Đã phát / delivered,Tỉ lệ / ratio,Phát thiếu / under delivered\r\n"
+        "zone-1,120,5,0.0417,có / yes\r\nzone-2,120,2,0.0167,có / yes\r\n");
+
+    auto by_day = reports.delivery(night, DeliveryGrouping{false, false, true});
+    REQUIRE(by_day);
+    CHECK(figures(*by_day) == Figures{{"", "", "2026-11-26", 120, 2}, {"", "", "2026-11-27", 120, 5}});
+    CHECK(to_csv(*by_day, DeliveryGrouping{false, false, true}) ==
+          "\xEF\xBB\xBF"
+          "Ngày / day,Kế hoạch / planned,Đã phát / delivered,Tỉ lệ / ratio,Phát thiếu / under delivered\r\n"
+          "2026-11-26,120,2,0.0167,có / yes\r\n2026-11-27,120,5,0.0417,có / yes\r\n");
+
+    auto by_campaign = reports.delivery(night);
+    REQUIRE(by_campaign);
+    CHECK(figures(*by_campaign) == Figures{{"camp-1", "", "", 240, 7}});
+}
+
+TEST_CASE("alert plays are reported per alert with its headline, severity and devices", "[reports][alerts]") {
+    FleetFixture fixture;
+    fixture.add_device("screen-1", "zone-1");
+    fixture.add_device("screen-3", "zone-2");
+    const ReportRange hour{utc("2026-11-27T00:00:00Z"), utc("2026-11-27T01:00:00Z")};
+    for (const auto& [id, headline, severity, status] :
+         {std::tuple{"lu-quet", "Lũ quét, di chuyển lên cao", scheduler::Severity::Extreme,
+                     scheduler::AlertStatus::Actual},
+          std::tuple{"dien-tap", "=HYPERLINK(\"http://x\")", scheduler::Severity::Minor,
+                     scheduler::AlertStatus::Exercise}}) {
+        AlertRecord record;
+        record.alert.id = id;
+        record.alert.zones = {"zone-1"};
+        record.alert.severity = severity;
+        record.alert.status = status;
+        record.alert.issued = hour.from;
+        record.alert.expires = hour.to;
+        record.alert.headline = headline;
+        record.created_by = fixture.operator_one.id;
+        record.created = hour.from;
+        REQUIRE(fixture.store->write(
+            [&](StoreTransaction& transaction) { return transaction.insert_alert(record); }));
+    }
+    std::vector<ProofOfPlayRow> rows;
+    const auto alert_row = [&](const std::string& device, std::int64_t seq, const std::string& alert,
+                               int minute, PlayOutcome outcome) {
+        ProofOfPlayRow row;
+        row.device = device;
+        row.install_epoch = 1;
+        row.seq = seq;
+        row.alert = alert;
+        row.media = std::string(64, 'c');
+        row.started = hour.from + std::chrono::minutes{minute};
+        row.ended = row.started + std::chrono::seconds{20};
+        row.outcome = outcome;
+        row.duration_ms = outcome == PlayOutcome::Completed ? 20'000 : 5'000;
+        rows.push_back(row);
+    };
+    alert_row("screen-1", 1, "lu-quet", 1, PlayOutcome::Completed);
+    alert_row("screen-1", 2, "lu-quet", 2, PlayOutcome::Completed);
+    alert_row("screen-3", 1, "lu-quet", 3, PlayOutcome::Failed);
+    alert_row("screen-1", 3, "dien-tap", 10, PlayOutcome::Interrupted);
+    alert_row("screen-3", 2, "gone", 20, PlayOutcome::Completed);  // no longer stored
+    REQUIRE(fixture.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(rows, fixture.clock.wall());
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+    insert_plays(fixture, "screen-1", 3, PlayOutcome::Completed, hour.from, 10);  // campaign rows: not here
+    auto query = SqliteProofQuery::open(fixture.path());
+    REQUIRE(query);
+    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    auto alerts = reports.alerts(hour);
+    REQUIRE(alerts);
+    REQUIRE(alerts->size() == 3);
+    const AlertPlaysRow& flood = (*alerts)[0];
+    CHECK(flood.alert == "lu-quet");
+    CHECK(flood.headline == "Lũ quét, di chuyển lên cao");
+    CHECK(flood.severity == "extreme");
+    CHECK(flood.status == "actual");
+    CHECK(flood.devices == 2);
+    CHECK(flood.completed == 2);
+    CHECK(flood.failed == 1);
+    CHECK(flood.interrupted == 0);
+    CHECK(flood.played_ms == 45'000);
+    CHECK((*alerts)[1].alert == "dien-tap");
+    CHECK((*alerts)[1].interrupted == 1);
+    CHECK((*alerts)[2].alert == "gone");
+    CHECK((*alerts)[2].headline.empty());
+    CHECK(
+        to_csv(*alerts) ==
+        "\xEF\xBB\xBF"
+        "Cảnh báo / alert,Tiêu đề / headline,Mức độ / severity,Loại / status,Số thiết bị / devices,"
+        "Phát trọn / completed,Bị ngắt / interrupted,Không phát được / failed,Giây đã phát / played seconds,"
+        "Lần phát đầu / first played,Lần phát cuối / last played\r\n"
+        "lu-quet,\"Lũ quét, di chuyển lên cao\",cực kỳ nghiêm trọng / extreme,thật / actual,2,2,0,1,45.000,"
+        "2026-11-27T00:01:00.000Z,2026-11-27T00:03:00.000Z\r\n"
+        // A headline a spreadsheet would run as a formula shows as text.
+        "dien-tap,\"'=HYPERLINK(\"\"http://x\"\")\",nhẹ / minor,diễn tập / exercise,1,0,1,0,5.000,"
+        "2026-11-27T00:10:00.000Z,2026-11-27T00:10:00.000Z\r\n"
+        "gone,,,,1,1,0,0,20.000,2026-11-27T00:20:00.000Z,2026-11-27T00:20:00.000Z\r\n");
+}
+
+TEST_CASE("every report CSV starts with a byte order mark and Vietnamese headers", "[reports][csv]") {
+    const std::string bom = "\xEF\xBB\xBF";
+    CHECK(to_csv(std::vector<PlaysRow>{}).starts_with(bom + "Chiến dịch / campaign,"));
+    CHECK(to_csv(std::vector<DeliveryRow>{}).starts_with(bom + "Chiến dịch / campaign,Kế hoạch / planned,"));
+    CHECK(
+        to_csv(std::vector<UptimeRow>{}) ==
+        bom +
+            "Thiết bị / device,Khu vực / zone,Trực tuyến / online,Lần cuối liên lạc / last seen,"
+            "Giây trực tuyến / online seconds,Giây theo dõi / observed seconds,Tỉ lệ hoạt động / uptime\r\n");
+    CHECK(to_csv(std::vector<AlertPlaysRow>{}).starts_with(bom + "Cảnh báo / alert,"));
+    UptimeRow row;
+    row.device = "+loa-1";
+    row.zone = "zone-1";
+    row.online = true;
+    CHECK(to_csv(std::vector<UptimeRow>{row}).ends_with("\r\n'+loa-1,zone-1,có / yes,,0,0,0.0000\r\n"));
 }

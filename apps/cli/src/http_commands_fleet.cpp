@@ -406,6 +406,7 @@ struct ReportOptions {
     std::string from;
     std::string to;
     std::string csv;
+    std::string group;  // delivery: campaign, zone, day or a comma list of them
 };
 
 // A day YYYY-MM-DD means its midnight UTC; anything else goes to the server as written.
@@ -417,6 +418,8 @@ std::string utc_bound(const std::string& text) {
 
 Outcome<void> report(Context& context, const std::string& name, const ReportOptions& options) {
     Query query{{"from", utc_bound(options.from)}, {"to", utc_bound(options.to)}};
+    if (!options.group.empty())
+        query.emplace("group", options.group);
     if (!options.csv.empty()) {
         query.emplace("format", "csv");
         auto client = context.signed_in();
@@ -458,10 +461,17 @@ Outcome<void> report(Context& context, const std::string& name, const ReportOpti
             rows.push_back({cell(row, "campaign"), cell(row, "day"), cell(row, "zone"),
                             cell(row, "completed"), cell(row, "interrupted"), cell(row, "failed")});
     } else if (name == "delivery") {
-        headers = {"CAMPAIGN", "PLANNED", "DELIVERED", "RATIO", "UNDER-DELIVERED"};
+        headers = {"CAMPAIGN", "ZONE", "DAY", "PLANNED", "DELIVERED", "RATIO", "UNDER-DELIVERED"};
         for (const auto& row : items)
-            rows.push_back({cell(row, "campaign"), cell(row, "planned"), cell(row, "delivered"),
-                            cell(row, "ratio"), cell(row, "under_delivered")});
+            rows.push_back({cell(row, "campaign"), cell(row, "zone"), cell(row, "day"), cell(row, "planned"),
+                            cell(row, "delivered"), cell(row, "ratio"), cell(row, "under_delivered")});
+    } else if (name == "alerts") {
+        headers = {"ALERT",   "HEADLINE",  "SEVERITY",    "STATUS",
+                   "DEVICES", "COMPLETED", "INTERRUPTED", "FAILED"};
+        for (const auto& row : items)
+            rows.push_back({cell(row, "alert"), cell(row, "headline"), cell(row, "severity"),
+                            cell(row, "status"), cell(row, "devices"), cell(row, "completed"),
+                            cell(row, "interrupted"), cell(row, "failed")});
     } else {
         headers = {"DEVICE", "ZONE", "ONLINE", "LAST SEEN", "ONLINE_S", "OBSERVED_S", "UPTIME"};
         for (const auto& row : items)
@@ -581,10 +591,12 @@ void register_fleet_commands(Registrar& registrar) {
         ->required();
 
     // report
-    CLI::App* report_group = registrar.group(registrar.root, "report", "Plays, delivery and uptime reports");
+    CLI::App* report_group =
+        registrar.group(registrar.root, "report", "Plays, delivery, alert and uptime reports");
     for (const auto& [name, description] : std::vector<std::pair<const char*, const char*>>{
              {"plays", "Plays per campaign per day per zone"},
-             {"delivery", "Planned against delivered plays per campaign"},
+             {"delivery", "Planned against delivered plays per campaign, zone or day"},
+             {"alerts", "Alert plays per alert"},
              {"uptime", "Device online history and uptime"}}) {
         auto options = std::make_shared<ReportOptions>();
         const std::string chosen = name;
@@ -595,6 +607,9 @@ void register_fleet_commands(Registrar& registrar) {
             ->required();
         command->add_option("--to", options->to, "End, same forms")->required();
         command->add_option("--csv", options->csv, "Write CSV to this file (- for stdout)");
+        if (chosen == "delivery")
+            command->add_option("--group", options->group,
+                                "Rows per campaign (default), zone, day or a comma list of them");
     }
 }
 

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bantin::controller {
@@ -103,5 +104,9 @@ std::string render_board_atom(const PublicBoard& board, const BoardZone* zone, T
 
 // Adds the routes above. Call before register_web_console (whose catch-all would answer them).
 void register_public_board(ApiServer& server, ApiContext& context);
+
+// Whether an If-None-Match header names `tag` (RFC 9110 13.1.2: a list, "*", weak comparison).
+// A proxy or cache in between may weaken the tag (W/"..."), and the client then sends that form.
+bool etag_matches(std::string_view if_none_match, std::string_view tag);
 
 }  // namespace bantin::controller

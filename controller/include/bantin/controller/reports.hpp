@@ -18,9 +18,13 @@
 // A cut item resumed at its offset is one play: its completed rest is judged together with
 // the interrupted pieces of the same item the device played just before it for the campaign,
 // and planned counts its cut piece only (docs/fleet.md, "Reports").
+//   - planned vs delivered broken down by any of campaign, zone and local day (DeliveryGrouping):
+//     each entry and play counts in its device's zone and on its device's local day;
+//   - alert plays per alert (the proof rows of source `alert`): its headline, severity and
+//     status, how many devices played it, plays completed, interrupted and failed;
 //   - device online history and uptime from FleetHistory;
-// and CSV export of each (RFC 4180 quoting, header row first; the plays report's header names
-// each column in Vietnamese first, then English).
+// and CSV export of each (RFC 4180 quoting; a UTF-8 byte order mark, then the header row,
+// which names each column in Vietnamese first, then English, so a spreadsheet opens it right).
 //
 // Proof rows are read through ProofQuery. StoreProofQuery reads them from any Store backend
 // (StoreTransaction::list_proof_of_play), so a new backend needs nothing report-specific.
@@ -42,6 +46,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bantin::controller {
@@ -100,12 +105,39 @@ struct PlaysRow {
     bool operator==(const PlaysRow&) const = default;
 };
 
+// The keys a planned vs delivered report's rows are grouped by; a key not grouped by is "" in
+// every row. The default, by campaign alone, lists every approved campaign (planned 0 too).
+struct DeliveryGrouping {
+    bool campaign = true;
+    bool zone = false;
+    bool day = false;
+};
+
 struct DeliveryRow {
     std::string campaign;
     std::int64_t planned = 0;
     std::int64_t delivered = 0;
     double ratio = 0.0;  // delivered / planned; 1 when nothing was planned
     bool under_delivered = false;
+    std::string zone;  // the devices' zone, when grouped by zone
+    std::string day;   // YYYY-MM-DD, the devices' local day, when grouped by day
+};
+
+// The plays of one alert in the range (proof rows of source `alert`). The alert's own fields
+// come from the store; an alert no longer stored keeps its id and empty text.
+struct AlertPlaysRow {
+    std::string alert;
+    std::string headline;
+    std::string severity;      // minor, moderate, severe, extreme ("" when the alert is gone)
+    std::string status;        // actual or exercise ("" when the alert is gone)
+    std::int64_t devices = 0;  // distinct devices that sent a row of it
+    std::int64_t completed = 0;
+    std::int64_t interrupted = 0;
+    std::int64_t failed = 0;
+    std::int64_t played_ms = 0;
+    TimePoint first_played;
+    TimePoint last_played;
+    bool operator==(const AlertPlaysRow&) const = default;
 };
 
 struct UptimeRow {
@@ -135,8 +167,10 @@ public:
           m_threshold(under_delivery_threshold) {}
 
     Result<std::vector<PlaysRow>> plays(ReportRange range);
-    Result<std::vector<DeliveryRow>> delivery(ReportRange range);
+    Result<std::vector<DeliveryRow>> delivery(ReportRange range, DeliveryGrouping grouping = {});
     Result<std::vector<UptimeRow>> uptime(ReportRange range);
+    // Ordered by each alert's first play in the range.
+    Result<std::vector<AlertPlaysRow>> alerts(ReportRange range);
 
 private:
     Store& m_store;
@@ -148,8 +182,13 @@ private:
 
 Result<void> check_range(ReportRange range);
 
+// Every report CSV starts with this (Excel reads the file as UTF-8 only with it).
+inline constexpr std::string_view csv_byte_order_mark = "\xEF\xBB\xBF";
+
 std::string to_csv(const std::vector<PlaysRow>& rows);
-std::string to_csv(const std::vector<DeliveryRow>& rows);
+// Columns: the grouped keys (campaign, zone, day, in that order), then the figures.
+std::string to_csv(const std::vector<DeliveryRow>& rows, DeliveryGrouping grouping = {});
 std::string to_csv(const std::vector<UptimeRow>& rows);
+std::string to_csv(const std::vector<AlertPlaysRow>& rows);
 
 }  // namespace bantin::controller
