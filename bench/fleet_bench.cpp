@@ -758,11 +758,11 @@ int main(int argc, char** argv) {
     }
     if (small <= 0 || large <= 0 || settings.rows <= 0 || settings.view_poll.count() <= 0)
         die("--small, --large, --rows and --view-poll-ms must be positive");
-    // A simulated device holds three descriptors in this process (its socket and the socket
-    // pair libmosquitto makes for every handle), and one in Mosquitto (a child of the controller
-    // process, which inherits this limit). Raise the limit to what the larger run needs, past
-    // the hard limit if this process may (root), else as far as the hard limit goes.
-    const rlim_t needed = static_cast<rlim_t>(std::max(small, large)) * 3 + 1000;
+    // A simulated device holds one descriptor in this process (its socket: the simulator keeps
+    // libmosquitto from opening its socket pair, fleet_sim.cpp) and one in Mosquitto (a child of
+    // the controller process, which inherits this limit). Raise the limit to what the larger
+    // run needs, past the hard limit if this process may, else as far as the hard limit goes.
+    const rlim_t needed = static_cast<rlim_t>(std::max(small, large)) + 1000;
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);
     rlimit raised{std::max(limit.rlim_max, needed), std::max(limit.rlim_max, needed)};

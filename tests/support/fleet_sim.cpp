@@ -8,6 +8,8 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +23,31 @@
 #include <optional>
 #include <random>
 #include <thread>
+
+namespace bantin::fleet_sim {
+namespace {
+// Set while the simulator creates its handles (on that thread only): see socketpair() below.
+thread_local bool t_refuse_socket_pairs = false;
+}  // namespace
+}  // namespace bantin::fleet_sim
+
+// libmosquitto opens a socket pair for every handle (mosquitto_new), only to wake a select()
+// in its own loops when another thread publishes. The simulator never uses those loops, and
+// two descriptors a device would take 20,000 of them for 10,000 devices, past the hard limit
+// of many machines. This definition takes the place of libc's for the calls of this process
+// (symbol interposition: libmosquitto's call resolves to the executable's definition); while
+// the simulator creates its handles it refuses, and libmosquitto goes on without the pair (it
+// logs "Unable to open socket pair, outgoing publish commands may be delayed", which concerns
+// only its threaded loop). Every other call goes to the system call unchanged, so the
+// controller's protocol::MqttClient in the same process keeps its pair.
+extern "C" __attribute__((visibility("default"))) int socketpair(int domain, int type, int protocol,
+                                                                 int descriptors[2]) noexcept {
+    if (bantin::fleet_sim::t_refuse_socket_pairs) {
+        errno = EMFILE;
+        return -1;
+    }
+    return static_cast<int>(::syscall(SYS_socketpair, domain, type, protocol, descriptors));
+}
 
 namespace bantin::fleet_sim {
 
@@ -87,9 +114,14 @@ public:
         m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
         if (m_epoll < 0)
             return fail(Errc::Internal, std::string("epoll_create1: ") + std::strerror(errno));
-        for (auto& device : m_devices)
-            if (auto made = create(device); !made)
+        t_refuse_socket_pairs = true;
+        for (auto& device : m_devices) {
+            if (auto made = create(device); !made) {
+                t_refuse_socket_pairs = false;
                 return made;
+            }
+        }
+        t_refuse_socket_pairs = false;
         // The first connections, `connect_rate` per second from now.
         const auto now = Steady::now();
         const double rate = std::max(1, m_options.connect_rate);
