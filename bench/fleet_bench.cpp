@@ -84,6 +84,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -93,6 +94,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -299,6 +301,9 @@ void seed(const FleetPaths& paths, int device_count) {
     options.keepalive = mqtt_config.keepalive;
     options.reconnect_min = mqtt_config.reconnect.minimum;
     options.reconnect_max = mqtt_config.reconnect.maximum;
+    options.clean_start = false;
+    options.receive_maximum = protocol::controller_inflight_maximum;  // as the daemon's
+    options.send_maximum = protocol::controller_inflight_maximum;
     auto client = must(protocol::MqttClient::create(options), "controller client");
     MqttMessageSink sink{client};
     Publisher publisher{*store, clock, keys.secret, sink, PublisherOptions{}};
@@ -507,6 +512,55 @@ pid_t broker_pid(pid_t controller) {
     return 0;
 }
 
+// User + system CPU seconds of a process so far (every thread), from /proc/<pid>/stat.
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(in, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int index = 3; fields >> field; ++index) {
+        if (index == 14 || index == 15)
+            ticks += std::strtod(field.c_str(), nullptr);
+        if (index == 15)
+            break;
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The CPU each process spent in one phase of a run: where the time went.
+class CpuMeter {
+public:
+    CpuMeter(pid_t controller) : m_controller(controller) { restart(); }
+    void restart() {
+        m_broker = broker_pid(m_controller);
+        m_start = {cpu_seconds(m_controller), m_broker > 0 ? cpu_seconds(m_broker) : 0.0,
+                   cpu_seconds(::getpid())};
+        m_wall = Steady::now();
+    }
+    void print(int count, const char* phase) const {
+        // A broker restarted in the phase: all of the new one's CPU.
+        const pid_t broker = broker_pid(m_controller);
+        const double broker_cpu = broker <= 0          ? 0.0
+                                  : broker == m_broker ? cpu_seconds(broker) - m_start[1]
+                                                       : cpu_seconds(broker);
+        std::printf(
+            "n=%d: %s used CPU: controller %.2f s, broker %.2f s, simulator and bench %.2f s, in %.2f s\n",
+            count, phase, cpu_seconds(m_controller) - m_start[0], broker_cpu,
+            cpu_seconds(::getpid()) - m_start[2], milliseconds_between(m_wall, Steady::now()) / 1000.0);
+    }
+
+private:
+    pid_t m_controller;
+    pid_t m_broker = 0;
+    std::array<double, 3> m_start{};
+    Steady::time_point m_wall;
+};
+
 struct RunFigures {
     int count = 0;
     double connect_s = 0;
@@ -586,6 +640,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
         options.batch_rows = static_cast<std::size_t>(std::max(settings.rows, 1));
         fleet_sim::FleetSimulator sim{options, std::move(devices)};
 
+        CpuMeter meter{controller};
         const auto connect_start = Steady::now();
         must(sim.start(), "start the simulated devices");
         wait_for_view(view, count, settings.view_poll, std::chrono::seconds(300), "first bundle applied",
@@ -594,10 +649,12 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
                       });
         figures.connect_s = milliseconds_between(connect_start, Steady::now()) / 1000.0;
         std::printf("n=%d: all devices connected, on bundle v1 in %.1f s\n", count, figures.connect_s);
+        meter.print(count, "connecting");
         std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // let the fleet settle
         const std::int64_t before = view.devices().front().desired_version;
 
         // One approved change for everyone.
+        meter.restart();
         const auto change = Steady::now();
         send_byte(commands, kApprove);
         std::vector<Steady::time_point> applied =
@@ -622,9 +679,11 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
             "ms, p99 %.0f ms); the rebuild took %.2f s CPU, %.2f s wall\n",
             count, figures.p50_ms, figures.p99_ms, figures.max_ms, figures.verified_p50_ms,
             figures.verified_p99_ms, figures.publish_cpu_s, figures.publish_wall_s);
+        meter.print(count, "the change");
         std::this_thread::sleep_for(std::chrono::milliseconds(1000));
 
         // An alert for all zones, then its cancel.
+        meter.restart();
         const auto alert = Steady::now();
         send_byte(commands, kAlert);
         auto alerted =
@@ -632,6 +691,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
                              [](const fleet_sim::DeviceView& d) { return d.alert_id == kAlertId; });
         if (receive_byte(replies, std::chrono::seconds(60)) != kAlerted)
             die("the alert failed");
+        meter.print(count, "the alert");
         const auto alert_latencies = since(alert, alerted, &fleet_sim::DeviceView::alert_at);
         figures.alert_p50_ms = percentile(alert_latencies, 50);
         figures.alert_p99_ms = percentile(alert_latencies, 99);
@@ -655,6 +715,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
                       [](const ViewRow& d) { return d.applied_version >= d.desired_version; });
 
         // Every device proves --rows plays at once.
+        meter.restart();
         const auto played = Steady::now();
         sim.play(static_cast<std::size_t>(settings.rows));
         auto acked = wait_for_devices(
@@ -666,10 +727,12 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
         figures.ingest_rows_per_s = rows / (milliseconds_between(played, last_ack) / 1000.0);
         std::printf("n=%d: %.0f proof rows committed and acked in %.2f s: %.0f rows/s\n", count, rows,
                     milliseconds_between(played, last_ack) / 1000.0, figures.ingest_rows_per_s);
+        meter.print(count, "the proof");
 
         // The broker restarts under the whole fleet.
         SystemClock clock;
         const std::int64_t restart_ms = to_unix_ms(clock.wall());
+        meter.restart();
         const auto restart = Steady::now();
         send_byte(commands, kRestartBroker);
         const auto back = wait_for_view(
@@ -679,6 +742,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
             die("broker restart failed");
         figures.storm_s = milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
         std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count, figures.storm_s);
+        meter.print(count, "the storm");
 
         figures.rss_mb = proc_status_mb(controller, "VmRSS");
         figures.peak_rss_mb = proc_status_mb(controller, "VmHWM");
