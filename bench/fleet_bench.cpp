@@ -1,44 +1,65 @@
-// Fleet-scale benchmark: N devices on one real Mosquitto, against the controller's own code.
+// Fleet-scale benchmark: N simulated devices on one real Mosquitto, against the controller's
+// own code, end to end.
 //
-// The controller runs in a child process (so its memory is its own): SqliteStore, the
-// DeviceRegistry writing the broker's accounts into a ManagedBroker (a real
-// /usr/sbin/mosquitto on a free 127.0.0.1 port, persistence on), the Publisher (build, version,
-// sign, publish retained), ApprovalService, and the status/proof Ingest with the fleet
-// history, driven by the daemon's own loop (poll, accept, flush). The devices are NOT full
-// players: each is a lightweight protocol::MqttClient with the player's MQTT options
-// (its own account, client id = device id, clean start off and a 7-day session, Last Will =
-// offline status, the player's reconnect backoff with jitter: 1 s doubling to 120 s). A device
-// verifies each bundle's envelope signature with the controller's public key
-// (protocol::verify_bundle, as the player does) and answers with a retained status carrying
-// the applied version; on every connection it publishes its status, as the player does. It
-// does not fetch or play media.
+// The controller runs in a child process (so its memory and CPU time are its own): SqliteStore,
+// the DeviceRegistry writing the broker's accounts into a ManagedBroker (a real
+// /usr/sbin/mosquitto on a free 127.0.0.1 port, persistence on, a child of the controller
+// process), the Publisher (build, version, sign, publish retained), ApprovalService,
+// AlertService (speech stubbed: the text's bytes stand for its audio) and the status/proof
+// Ingest with the fleet history, driven by the daemon's own loop (poll, accept, flush).
 //
-// Figures, read from the controller's fleet view (the devices table the fleet API serves:
-// applied_version, online, last_seen), polled every 20 ms through a second read connection:
+// The devices are the fleet simulator (tests/support/fleet_sim.hpp) in this process: every
+// device a libmosquitto client with its own account (client id = username = device id), MQTT
+// 5, clean start off with a 7-day session, Last Will = offline status, the player's keepalive
+// and reconnect backoff, all driven by one epoll loop. Each verifies every bundle, alert,
+// cancel and ack signature with the controller's public key, answers a bundle with a retained
+// status carrying the applied version, and proves plays through the outbox/ack protocol.
 //
-//   fleet_change_to_applied_{p50,p99,max}_ms_n<N>
+// Figures, each printed for N = --small and N = --large (suffix _n<N>):
+//
+//   change_to_applied_{p50,p99,max}_ms
 //       all N devices connected and on bundle v1; one approved campaign change that affects
-//       every device; time from the approval to the moment the fleet view shows each device
-//       at the new applied version (N = 500 and N = 2000 by default).
-//   fleet_reconnect_storm_s
-//       with the larger fleet connected, the broker is restarted (SIGTERM, start again on the
-//       same port and persistence); time until every device is online again in the fleet
-//       view with a status received after the restart.
-//   controller_rss_mb
-//       resident memory of the controller process with the larger fleet (after the storm).
+//       every device; from the approval to the moment the controller's fleet view (the
+//       devices table the fleet API serves, read through its own connection every
+//       --view-poll-ms, or ten times as long as a read takes if that is more: at 10,000 devices
+//       about 100 ms) shows each device at the new applied version.
+//   change_to_verified_{p50,p99}_ms
+//       the same change, to the moment each device verified and applied its new bundle.
+//   publish_cpu_s, publish_wall_s
+//       CPU time (user + system) of the thread that ran the publisher's rebuild for that change
+//       (N bundles built, versioned, signed, queued), and its wall time. The operator's requests
+//       run on a thread of their own, as the daemon's HTTP handlers do, beside the MQTT loop.
+//   alert_to_received_{p50,p99}_ms
+//       an exercise alert for all zones raised in the controller (AlertService::create), to the
+//       moment each device verified it.
+//   cancel_to_received_{p50,p99}_ms
+//       its cancel (AlertService::cancel), to the moment each device verified the cancel.
+//   pop_ingest_rows_per_s
+//       every device plays --rows items at once (rows numbered by seq, sent in one batch); all
+//       rows divided by the time until the last device holds an ack for its last row (the
+//       controller committed every row and said so).
+//   reconnect_storm_s, reconnect_storm_missing
+//       the broker restarted (SIGTERM, started again on the same port and persistence); time
+//       until every device is online again in the fleet view with a status received after the
+//       restart. If some are still missing after --storm-limit-s (300), the time is nan and the
+//       count of those missing is printed.
+//   controller_rss_mb, broker_rss_mb
+//       resident memory of the controller process and of Mosquitto after the storm.
 //
-//   bench/fleet_bench [--small 500] [--large 2000] [--max-queued 10000]
+// The figures of the larger run are also printed under the previous names of this benchmark
+// (fleet_change_to_applied_{p50,p99,max}_ms_n<N>, fleet_reconnect_storm_s, controller_rss_mb).
+//
+//   bench/fleet_bench [--small 1000] [--large 10000] [--rows 20] [--max-queued 10000]
+//                     [--view-poll-ms 20] [--storm-limit-s 300]
 //
 // --max-queued is the broker's max_queued_messages ([broker] in controller.toml, default
-// 1000). At 2000 devices the default loses statuses in the reconnect storm (see main()).
-//
-// The devices run in processes of 200 each (libmosquitto waits with select(), limited to
-// descriptors below 1024; a client holds three). The bench raises RLIMIT_NOFILE to its hard
-// limit first; Mosquitto, a child of the controller process, inherits it and needs one
-// descriptor per device (its max_connections stays unlimited). Prints name=value lines last.
+// 10000). The bench raises RLIMIT_NOFILE to its hard limit first: the simulator holds one
+// socket per device, Mosquitto (which inherits the limit through the controller process) one
+// per device too. Prints name=value lines last.
 
 #include "bantin/config/controller_config.hpp"
 #include "bantin/config/player_config.hpp"
+#include "bantin/controller/alerts.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
 #include "bantin/controller/device_registry.hpp"
@@ -47,11 +68,12 @@
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/sqlite_store.hpp"
-#include "bantin/protocol/codec.hpp"
+#include "bantin/media/sha256.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/mqtt_client.hpp"
-#include "bantin/protocol/topics.hpp"
+#include "bantin/sqlite/database.hpp"
 #include "bench_support.hpp"
+#include "fleet_sim.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -60,21 +82,23 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,12 +146,59 @@ constexpr char kApprove = 'A';        // bench -> controller: approve the campai
 constexpr char kApproved = 'a';       // controller -> bench: approved and published
 constexpr char kRestartBroker = 'R';  // bench -> controller: stop and start Mosquitto
 constexpr char kRestarted = 'r';      // controller -> bench
+constexpr char kAlert = 'L';          // bench -> controller: raise an exercise alert for all zones
+constexpr char kAlerted = 'l';        // controller -> bench
+constexpr char kCancel = 'C';         // bench -> controller: cancel it
+constexpr char kCancelled = 'c';      // controller -> bench
+constexpr const char* kAlertId = "bench-alert";
 constexpr char kQuit = 'Q';
 
 void send_byte(int fd, char byte) {
     if (::write(fd, &byte, 1) != 1)
         die("pipe write failed");
 }
+
+// A reply that carries figures: the byte, then `count` doubles.
+void send_figures(int fd, char byte, const double* values, std::size_t count) {
+    send_byte(fd, byte);
+    const auto size = static_cast<ssize_t>(count * sizeof(double));
+    if (::write(fd, values, count * sizeof(double)) != size)
+        die("pipe write failed");
+}
+
+void receive_figures(int fd, double* values, std::size_t count) {
+    const auto size = static_cast<ssize_t>(count * sizeof(double));
+    if (::read(fd, values, count * sizeof(double)) != size)
+        die("the controller process exited");
+}
+
+// CPU seconds of the calling thread (the rebuild's own, not the ingest's beside it).
+double thread_cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_THREAD, &usage);
+    auto seconds = [](const timeval& value) {
+        return static_cast<double>(value.tv_sec) + static_cast<double>(value.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The alert's speech, stubbed: the text's bytes stand for its audio (no espeak-ng).
+class BenchSpeech final : public SpeechRenderer {
+public:
+    Result<MediaRecord> render(std::string_view text) override {
+        MediaRecord record;
+        record.media.sha256 = media::sha256_hex(text);
+        record.media.type = scheduler::MediaType::Audio;
+        record.media.duration = Duration{static_cast<std::int64_t>(text.size()) * 60};
+        record.media.name = "speech.opus";
+        record.size = static_cast<std::int64_t>(text.size());
+        record.created = m_clock.wall();
+        return record;
+    }
+
+private:
+    SystemClock m_clock;
+};
 
 char receive_byte(int fd, std::chrono::seconds timeout) {
     pollfd entry{fd, POLLIN, 0};
@@ -158,7 +229,8 @@ void seed(const FleetPaths& paths, int device_count) {
         for (int zone = 0; zone < 12; ++zone)
             if (auto done = transaction.insert_zone({"zone-" + std::to_string(zone), "Zone"}); !done)
                 return done;
-        for (auto [name, role] : {std::pair{"editor", Role::Editor}, std::pair{"approver", Role::Approver}})
+        for (auto [name, role] : {std::pair{"editor", Role::Editor}, std::pair{"approver", Role::Approver},
+                                  std::pair{"operator", Role::Operator}})
             if (auto inserted =
                     transaction.insert_user(User{0, name, name, role, user_hash, false, clock.wall()});
                 !inserted)
@@ -207,6 +279,8 @@ void seed(const FleetPaths& paths, int device_count) {
         must(store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("editor"); }), "editor");
     const User approver = must(
         store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("approver"); }), "approver");
+    const User operator_user = must(
+        store->read_value<User>([](StoreTransaction& t) { return t.user_by_name("operator"); }), "operator");
 
     const config::MqttClientConfig mqtt_config;  // the daemon's defaults
     ManagedBrokerOptions broker_options;
@@ -232,21 +306,67 @@ void seed(const FleetPaths& paths, int device_count) {
     options.keepalive = mqtt_config.keepalive;
     options.reconnect_min = mqtt_config.reconnect.minimum;
     options.reconnect_max = mqtt_config.reconnect.maximum;
+    options.clean_start = false;
+    options.receive_maximum = protocol::controller_inflight_maximum;  // as the daemon's
+    options.send_maximum = protocol::controller_inflight_maximum;
     auto client = must(protocol::MqttClient::create(options), "controller client");
     MqttMessageSink sink{client};
     Publisher publisher{*store, clock, keys.secret, sink, PublisherOptions{}};
     ApprovalService approval{*store, clock};
     Ingest ingest{*store, clock, keys.secret, sink, history.get()};
+    BenchSpeech speech;
+    AlertService alerts{*store, clock, keys.secret, sink, speech, &publisher, AlertServiceOptions{}};
     must(client.subscribe(proof_subscription(mqtt_config.ingest_share_group)), "subscribe pop");
     must(client.subscribe(status_subscription()), "subscribe status");
     must(client.start(), "controller start");
     must(publisher.rebuild_all(), "first bundles");
     send_byte(replies, kReady);
 
-    const int flags = ::fcntl(commands, F_GETFL);
-    ::fcntl(commands, F_SETFL, flags | O_NONBLOCK);
-    for (;;) {
-        // The daemon's loop (ControllerDaemon::run), with the bench's commands read in between.
+    // The operator's requests run on a thread of their own, as the daemon's HTTP handlers do,
+    // while this thread runs the daemon's MQTT loop (ControllerDaemon::run): statuses and proof
+    // are ingested during a rebuild.
+    std::atomic<bool> stopping{false};
+    std::thread operator_thread([&] {
+        for (;;) {
+            char command = 0;
+            if (::read(commands, &command, 1) != 1 || command == kQuit)
+                break;  // the bench is gone, or done
+            if (command == kApprove) {
+                scheduler::Campaign campaign;
+                campaign.id = "camp-all";
+                campaign.name = "Everyone";
+                campaign.playlist = "pl-1";
+                campaign.windows = {{6 * 60, 22 * 60}};
+                auto created = must(approval.create(editor, campaign), "create campaign");
+                auto submitted = must(approval.submit(editor, "camp-all", created.version), "submit");
+                must(approval.approve(approver, "camp-all", submitted.version), "approve");
+                const double cpu_before = thread_cpu_seconds();
+                const auto wall_before = Steady::now();
+                must(publisher.on_campaigns_changed(std::vector<std::string>{"camp-all"}), "publish change");
+                const double figures[2] = {thread_cpu_seconds() - cpu_before,
+                                           milliseconds_between(wall_before, Steady::now()) / 1000.0};
+                send_figures(replies, kApproved, figures, 2);
+            } else if (command == kAlert) {
+                AlertRequest request;
+                request.id = kAlertId;
+                request.all_zones = true;
+                request.status = scheduler::AlertStatus::Exercise;
+                request.headline = "Diễn tập sơ tán";
+                request.text = "Diễn tập, không phải cảnh báo thật.";
+                must(alerts.create(operator_user, request), "raise alert");
+                send_byte(replies, kAlerted);
+            } else if (command == kCancel) {
+                must(alerts.cancel(operator_user, kAlertId), "cancel alert");
+                send_byte(replies, kCancelled);
+            } else if (command == kRestartBroker) {
+                broker->stop();
+                must(broker->start(must(registry.broker_accounts(), "accounts")), "restart broker");
+                send_byte(replies, kRestarted);
+            }
+        }
+        stopping = true;
+    });
+    while (!stopping) {
         for (auto& event : client.poll(std::chrono::milliseconds(50)))
             if (auto* message = std::get_if<protocol::MqttMessage>(&event))
                 ingest.accept(*message);
@@ -254,237 +374,77 @@ void seed(const FleetPaths& paths, int device_count) {
             if (auto flushed = ingest.flush(); !flushed)
                 std::fprintf(stderr, "fleet_bench controller: ingest: %s\n",
                              flushed.error().message().c_str());
-        char command = 0;
-        const ssize_t got = ::read(commands, &command, 1);
-        if (got == 0)
-            break;  // the bench is gone: stop the broker and leave
-        if (got != 1)
-            continue;
-        if (command == kApprove) {
-            scheduler::Campaign campaign;
-            campaign.id = "camp-all";
-            campaign.name = "Everyone";
-            campaign.playlist = "pl-1";
-            campaign.windows = {{6 * 60, 22 * 60}};
-            auto created = must(approval.create(editor, campaign), "create campaign");
-            auto submitted = must(approval.submit(editor, "camp-all", created.version), "submit");
-            must(approval.approve(approver, "camp-all", submitted.version), "approve");
-            must(publisher.on_campaigns_changed(std::vector<std::string>{"camp-all"}), "publish change");
-            send_byte(replies, kApproved);
-        } else if (command == kRestartBroker) {
-            broker->stop();
-            must(broker->start(must(registry.broker_accounts(), "accounts")), "restart broker");
-            send_byte(replies, kRestarted);
-        } else if (command == kQuit) {
-            break;
-        }
     }
+    operator_thread.join();
     client.stop();
     broker->stop();
     std::fflush(stderr);
     ::_exit(0);
 }
 
-// ---- the devices ----
-struct Device {
+// The fleet view: the columns of the devices table the fleet API shows (desired and applied
+// version, online, last seen), read through a connection of its own. A lean query rather than
+// Store::list_devices: at 10,000 devices the full records take tens of milliseconds a poll,
+// CPU the controller and the devices would miss.
+struct ViewRow {
     std::string id;
-    std::string topic_status;
-    std::string topic_bundle;
-    std::optional<protocol::MqttClient> client;
-    std::uint64_t applied = 0;
-    TimePoint started;
-    std::atomic<bool> queued{false};
-    std::uint64_t verify_failures = 0;
+    std::int64_t desired_version = 0;
+    std::int64_t applied_version = 0;
+    bool online = false;
+    std::optional<std::int64_t> last_seen_ms;
 };
 
-class DeviceFleet {
-public:
-    DeviceFleet(int first, int count, std::uint16_t port, const protocol::PublicKey& controller_key)
-        : m_devices(static_cast<std::size_t>(count)), m_keys{protocol::trusted_key(controller_key)} {
-        const config::PlayerMqttConfig player;  // the player's defaults
-        for (int i = 0; i < count; ++i) {
-            Device& device = m_devices[static_cast<std::size_t>(i)];
-            device.id = device_id(first + i);
-            device.topic_status =
-                must(protocol::device_topic(device.id, protocol::DeviceChannel::Status), "topic");
-            device.topic_bundle =
-                must(protocol::device_topic(device.id, protocol::DeviceChannel::Bundle), "topic");
-            device.started = m_clock.wall();
-            protocol::MqttClientOptions options;
-            options.port = port;
-            options.client_id = device.id;
-            options.username = device.id;
-            options.password = device_password(first + i);
-            options.will = protocol::MqttWill{
-                device.topic_status, protocol::encode(status_of(device, protocol::Presence::Offline)),
-                protocol::Retain::Yes, protocol::QualityOfService::AtLeastOnce};
-            options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(player.session_expiry);
-            options.keepalive = player.keepalive;
-            options.reconnect_min = player.reconnect.minimum;
-            options.reconnect_max = player.reconnect.maximum;
-            const std::size_t index = static_cast<std::size_t>(i);
-            device.client.emplace(
-                must(protocol::MqttClient::create(options, [this, index] { wake(index); }), "device client"));
-            must(device.client->subscribe(device.topic_bundle), "device subscribe");
-        }
-        m_worker = std::thread([this] { work(); });
-    }
-
-    ~DeviceFleet() {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_wake.notify_all();
-        m_worker.join();
-        for (auto& device : m_devices) device.client->stop();
-    }
-
-    // Starts the connections, a few at a time, as a fleet switched on over a minute would not
-    // all come at the same millisecond either.
-    void start() {
-        for (std::size_t i = 0; i < m_devices.size(); ++i) {
-            must(m_devices[i].client->start(), "device start");
-            if (i % 50 == 49)
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    }
-
-    std::uint64_t verify_failures() const {
-        std::uint64_t total = 0;
-        for (const auto& device : m_devices) total += device.verify_failures;
-        return total;
-    }
-
-private:
-    protocol::Status status_of(const Device& device, protocol::Presence presence) const {
-        protocol::Status status;
-        status.device = device.id;
-        status.presence = presence;
-        status.reported_at = m_clock.wall();
-        status.install_epoch = "1700000000000";
-        status.boot_id = "fleet-bench";
-        status.software_version = "fleet-bench";
-        status.uptime_ms = static_cast<std::uint64_t>((m_clock.wall() - device.started).count());
-        status.desired_bundle_version = device.applied;
-        status.applied_bundle_version = device.applied;
-        return status;
-    }
-
-    // Runs on a client's network thread: only queues the device for the worker.
-    void wake(std::size_t index) {
-        if (m_devices[index].queued.exchange(true))
-            return;
-        {
-            std::lock_guard lock(m_mutex);
-            m_ready.push_back(index);
-        }
-        m_wake.notify_one();
-    }
-
-    void publish_status(Device& device) {
-        protocol::PublishOptions retained;
-        retained.retain = protocol::Retain::Yes;
-        (void)device.client->publish(
-            device.topic_status, protocol::encode(status_of(device, protocol::Presence::Online)), retained);
-    }
-
-    void work() {
-        for (;;) {
-            std::size_t index = 0;
-            {
-                std::unique_lock lock(m_mutex);
-                m_wake.wait(lock, [&] { return m_stop || !m_ready.empty(); });
-                if (m_stop)
-                    return;
-                index = m_ready.front();
-                m_ready.pop_front();
-            }
-            Device& device = m_devices[index];
-            device.queued = false;
-            for (auto& event : device.client->drain()) {
-                if (std::holds_alternative<protocol::MqttConnected>(event)) {
-                    publish_status(device);
-                } else if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {
-                    if (message->topic != device.topic_bundle)
-                        continue;
-                    auto bundle = protocol::verify_bundle(message->payload, m_keys, device.id, device.applied,
-                                                          m_clock.wall());
-                    if (!bundle) {
-                        if (bundle.error().reason != protocol::Refusal::Replay)
-                            ++device.verify_failures;
-                        continue;
-                    }
-                    device.applied = bundle->version;
-                    publish_status(device);
-                }
-            }
-        }
-    }
-
-    SystemClock m_clock;
-    std::vector<Device> m_devices;
-    protocol::TrustedKeys m_keys;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::deque<std::size_t> m_ready;
-    bool m_stop = false;
-    std::thread m_worker;
-};
-
-// One process of devices. libmosquitto's loop waits with select(), which takes no descriptor
-// above 1023, and each client holds three (its socket and the two ends of its wake-up pipe):
-// a process therefore carries at most kDevicesPerProcess devices and the fleet is split.
-constexpr int kDevicesPerProcess = 200;
-
-[[noreturn]] void device_shard_main(int first, int count, std::uint16_t port, const protocol::PublicKey& key,
-                                    int quit) {
-    int failures = 0;
-    {
-        protocol::MosquittoLibrary mosquitto;
-        DeviceFleet fleet{first, count, port, key};
-        fleet.start();
-        char byte = 0;
-        (void)::read(quit, &byte, 1);  // a byte or the bench's end
-        failures = fleet.verify_failures() > 0 ? 3 : 0;
-    }
-    std::fflush(stderr);
-    ::_exit(failures);
-}
-
-// The fleet view: the devices table as the fleet API reads it, through its own connection.
 class FleetView {
 public:
-    explicit FleetView(const fs::path& database)
-        : m_store(must(SqliteStore::open(database.string(), m_clock), "view")) {}
-    std::vector<DeviceRecord> devices(int count) {
-        return must(m_store->read_value<std::vector<DeviceRecord>>([&](StoreTransaction& transaction) {
-            return transaction.list_devices(Page{count + 10, 0});
-        }),
-                    "read fleet view");
+    explicit FleetView(const fs::path& database) {
+        sqlite::OpenOptions options;
+        options.mode = sqlite::OpenMode::ReadOnly;
+        m_database = must(sqlite::Database::open(database.string(), options), "open the fleet view");
+    }
+    std::vector<ViewRow> devices() {
+        auto statement =
+            must(m_database.prepare("SELECT id, desired_version, applied_version, online, last_seen_at "
+                                    "FROM devices ORDER BY id"),
+                 "fleet view query");
+        std::vector<ViewRow> rows;
+        for (;;) {
+            const auto step = must(statement.step(), "read the fleet view");
+            if (step == sqlite::Step::Done)
+                break;
+            ViewRow row;
+            row.id = statement.column_text(0);
+            row.desired_version = statement.column_int64(1);
+            row.applied_version = statement.column_int64(2);
+            row.online = statement.column_bool(3);
+            if (!statement.column_is_null(4))
+                row.last_seen_ms = statement.column_int64(4);
+            rows.push_back(std::move(row));
+        }
+        return rows;
     }
 
 private:
-    SystemClock m_clock;
-    std::unique_ptr<SqliteStore> m_store;
+    sqlite::Database m_database;
 };
 
-constexpr auto kPollInterval = std::chrono::milliseconds(20);
-
-// Waits until `done` holds for every device; returns for each device the first poll time at
-// which it did. Gives up after `limit`.
+// Waits until `done` holds for every device of the fleet view; returns for each device the
+// first poll time at which it did. Gives up after `limit`.
+// With `missing` given, running out of time is not fatal: the devices still missing are
+// counted there and their times left at the epoch.
 template <class Predicate>
-std::vector<Steady::time_point> wait_for_all(FleetView& view, int count, std::chrono::seconds limit,
-                                             const std::string& what, Predicate done) {
+std::vector<Steady::time_point> wait_for_view(FleetView& view, int count, std::chrono::milliseconds interval,
+                                              std::chrono::seconds limit, const std::string& what,
+                                              Predicate done, int* missing = nullptr) {
     std::vector<Steady::time_point> when(static_cast<std::size_t>(count));
     std::vector<bool> seen(static_cast<std::size_t>(count), false);
     int remaining = count;
     const auto give_up = Steady::now() + limit;
+    auto last_trace = Steady::now();
     while (remaining > 0) {
         const auto polled = Steady::now();
-        const auto devices = view.devices(count);
+        const auto devices = view.devices();
         for (std::size_t i = 0; i < devices.size() && i < seen.size(); ++i) {
-            const int index = std::atoi(devices[i].device.id.c_str() + 4);
+            const int index = std::atoi(devices[i].id.c_str() + 4);
             if (index < 0 || index >= count || seen[static_cast<std::size_t>(index)] || !done(devices[i]))
                 continue;
             seen[static_cast<std::size_t>(index)] = true;
@@ -493,14 +453,51 @@ std::vector<Steady::time_point> wait_for_all(FleetView& view, int count, std::ch
         }
         if (remaining == 0)
             break;
-        if (Steady::now() > give_up || std::getenv("BANTIN_FLEET_BENCH_TRACE"))
+        if (Steady::now() - last_trace > std::chrono::seconds(5)) {
+            last_trace = Steady::now();
             std::fprintf(stderr, "%s: %d of %d devices missing\n", what.c_str(), remaining, count);
+        }
+        if (Steady::now() > give_up && missing) {
+            *missing = remaining;
+            break;
+        }
         if (Steady::now() > give_up)
             die(what + ": " + std::to_string(remaining) + " of " + std::to_string(count) +
                 " devices missing after " + std::to_string(limit.count()) + " s");
-        std::this_thread::sleep_until(polled + kPollInterval);
+        // A poll of 10,000 rows takes milliseconds of the CPU the controller and the devices
+        // share: never more than a tenth of the time.
+        std::this_thread::sleep_until(polled +
+                                      std::max<Steady::duration>(interval, (Steady::now() - polled) * 10));
     }
     return when;
+}
+
+// Waits until `done` holds for every simulated device; returns their last snapshot.
+template <class Predicate>
+std::vector<fleet_sim::DeviceView> wait_for_devices(const fleet_sim::FleetSimulator& sim,
+                                                    std::chrono::seconds limit, const std::string& what,
+                                                    Predicate done) {
+    const auto give_up = Steady::now() + limit;
+    auto last_trace = Steady::now();
+    for (;;) {
+        const auto polled = Steady::now();
+        auto views = sim.snapshot();
+        const auto missing = std::count_if(
+            views.begin(), views.end(), [&](const fleet_sim::DeviceView& device) { return !done(device); });
+        if (missing == 0)
+            return views;
+        if (Steady::now() - last_trace > std::chrono::seconds(5)) {
+            last_trace = Steady::now();
+            std::fprintf(stderr, "%s: %ld of %zu devices missing\n", what.c_str(), static_cast<long>(missing),
+                         views.size());
+        }
+        if (Steady::now() > give_up)
+            die(what + ": " + std::to_string(missing) + " of " + std::to_string(views.size()) +
+                " devices missing after " + std::to_string(limit.count()) + " s");
+        // A snapshot holds the simulator's lock: never more than a tenth of the time.
+        std::this_thread::sleep_until(
+            polled + std::max<Steady::duration>(std::chrono::milliseconds(5), (Steady::now() - polled) * 10));
+    }
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -510,13 +507,109 @@ double percentile(std::vector<double> values, double p) {
     return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
-struct RunFigures {
-    double p50_ms = 0, p99_ms = 0, max_ms = 0;
-    double storm_s = 0;
-    double rss_mb = 0, peak_rss_mb = 0;
+// Mosquitto's pid: the child of the controller process whose command is mosquitto.
+pid_t broker_pid(pid_t controller) {
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        // pid (comm) state ppid ...
+        const auto close = line.rfind(')');
+        const auto open = line.find('(');
+        if (close == std::string::npos || open == std::string::npos)
+            continue;
+        const std::string command = line.substr(open + 1, close - open - 1);
+        int parent = 0;
+        char state = 0;
+        if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &parent) == 2 && parent == controller &&
+            command == "mosquitto")
+            return static_cast<pid_t>(std::atol(name.c_str()));
+    }
+    return 0;
+}
+
+// User + system CPU seconds of a process so far (every thread), from /proc/<pid>/stat.
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(in, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int index = 3; fields >> field; ++index) {
+        if (index == 14 || index == 15)
+            ticks += std::strtod(field.c_str(), nullptr);
+        if (index == 15)
+            break;
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The CPU each process spent in one phase of a run: where the time went.
+class CpuMeter {
+public:
+    CpuMeter(pid_t controller) : m_controller(controller) { restart(); }
+    void restart() {
+        m_broker = broker_pid(m_controller);
+        m_start = {cpu_seconds(m_controller), m_broker > 0 ? cpu_seconds(m_broker) : 0.0,
+                   cpu_seconds(::getpid())};
+        m_wall = Steady::now();
+    }
+    void print(int count, const char* phase) const {
+        // A broker restarted in the phase: all of the new one's CPU.
+        const pid_t broker = broker_pid(m_controller);
+        const double broker_cpu = broker <= 0          ? 0.0
+                                  : broker == m_broker ? cpu_seconds(broker) - m_start[1]
+                                                       : cpu_seconds(broker);
+        std::printf(
+            "n=%d: %s used CPU: controller %.2f s, broker %.2f s, simulator and bench %.2f s, in %.2f s\n",
+            count, phase, cpu_seconds(m_controller) - m_start[0], broker_cpu,
+            cpu_seconds(::getpid()) - m_start[2], milliseconds_between(m_wall, Steady::now()) / 1000.0);
+    }
+
+private:
+    pid_t m_controller;
+    pid_t m_broker = 0;
+    std::array<double, 3> m_start{};
+    Steady::time_point m_wall;
 };
 
-RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
+struct RunFigures {
+    int count = 0;
+    double connect_s = 0;
+    double p50_ms = 0, p99_ms = 0, max_ms = 0;
+    double verified_p50_ms = 0, verified_p99_ms = 0;
+    double publish_cpu_s = 0, publish_wall_s = 0;
+    double alert_p50_ms = 0, alert_p99_ms = 0;
+    double cancel_p50_ms = 0, cancel_p99_ms = 0;
+    double ingest_rows_per_s = 0;
+    double storm_s = 0;
+    int storm_missing = 0;
+    double rss_mb = 0, peak_rss_mb = 0, broker_rss_mb = 0;
+};
+
+struct RunSettings {
+    int rows = 20;
+    std::uint32_t max_queued_messages = 10000;
+    std::chrono::milliseconds view_poll{20};
+    std::chrono::seconds storm_limit{300};
+};
+
+std::vector<double> since(Steady::time_point from, const std::vector<fleet_sim::DeviceView>& views,
+                          Steady::time_point fleet_sim::DeviceView::*member) {
+    std::vector<double> latencies;
+    latencies.reserve(views.size());
+    for (const auto& view : views) latencies.push_back(milliseconds_between(from, view.*member));
+    return latencies;
+}
+
+RunFigures run_fleet(int count, const RunSettings& settings) {
     FleetPaths paths;
     std::string pattern = (fs::temp_directory_path() / "bantin-fleet-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr)
@@ -524,9 +617,12 @@ RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
     paths.directory = pattern;
     paths.database = paths.directory / "controller.db";
     paths.port = free_port();
-    paths.max_queued_messages = max_queued_messages;
+    paths.max_queued_messages = settings.max_queued_messages;
     const auto keys = protocol::generate_key_pair();
+    const auto seed_start = Steady::now();
     seed(paths, count);
+    std::printf("n=%d: store seeded in %.1f s\n", count,
+                milliseconds_between(seed_start, Steady::now()) / 1000.0);
 
     int to_controller[2], from_controller[2];
     if (::pipe(to_controller) != 0 || ::pipe(from_controller) != 0)
@@ -544,84 +640,150 @@ RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
     ::close(to_controller[0]);
     ::close(from_controller[1]);
     const int commands = to_controller[1], replies = from_controller[0];
-    if (receive_byte(replies, std::chrono::seconds(60)) != kReady)
+    if (receive_byte(replies, std::chrono::seconds(300)) != kReady)
         die("the controller did not start");
 
     RunFigures figures;
+    figures.count = count;
     {
         FleetView view{paths.database};
-        const auto connect_start = Steady::now();
-        int quit_shards[2];
-        if (::pipe(quit_shards) != 0)
-            die("pipe");
-        std::vector<pid_t> shards;
-        for (int first = 0; first < count; first += kDevicesPerProcess) {
-            std::fflush(stdout);
-            const pid_t shard = ::fork();  // this process still runs no thread
-            if (shard < 0)
-                die("fork");
-            if (shard == 0) {
-                ::close(quit_shards[1]);
-                ::close(commands);
-                ::close(replies);
-                device_shard_main(first, std::min(kDevicesPerProcess, count - first), paths.port,
-                                  keys.public_key, quit_shards[0]);
-            }
-            shards.push_back(shard);
-        }
-        ::close(quit_shards[0]);
-        wait_for_all(view, count, std::chrono::seconds(120), "first bundle applied",
-                     [](const DeviceRecord& d) {
-                         return d.online && d.desired_version > 0 && d.applied_version >= d.desired_version;
-                     });
-        std::printf("n=%d: all devices connected, on bundle v1 in %.1f s\n", count,
-                    milliseconds_between(connect_start, Steady::now()) / 1000.0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the fleet settle
-        const std::int64_t before = view.devices(count).front().desired_version;
+        std::vector<fleet_sim::SimDevice> devices;
+        for (int i = 0; i < count; ++i)
+            devices.push_back({device_id(i), device_password(i), "zone-" + std::to_string(i % 12)});
+        const config::PlayerMqttConfig player;  // the player's defaults
+        fleet_sim::SimOptions options;
+        options.port = paths.port;
+        options.keys = protocol::TrustedKeys{protocol::trusted_key(keys.public_key)};
+        options.keepalive = player.keepalive;
+        options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(player.session_expiry);
+        options.reconnect_min = player.reconnect.minimum;
+        options.reconnect_max = player.reconnect.maximum;
+        options.batch_rows = static_cast<std::size_t>(std::max(settings.rows, 1));
+        fleet_sim::FleetSimulator sim{options, std::move(devices)};
 
+        CpuMeter meter{controller};
+        const auto connect_start = Steady::now();
+        must(sim.start(), "start the simulated devices");
+        wait_for_view(view, count, settings.view_poll, std::chrono::seconds(300), "first bundle applied",
+                      [](const ViewRow& d) {
+                          return d.online && d.desired_version > 0 && d.applied_version >= d.desired_version;
+                      });
+        figures.connect_s = milliseconds_between(connect_start, Steady::now()) / 1000.0;
+        std::printf("n=%d: all devices connected, on bundle v1 in %.1f s\n", count, figures.connect_s);
+        meter.print(count, "connecting");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // let the fleet settle
+        const std::int64_t before = view.devices().front().desired_version;
+
+        // One approved change for everyone.
+        meter.restart();
         const auto change = Steady::now();
         send_byte(commands, kApprove);
         std::vector<Steady::time_point> applied =
-            wait_for_all(view, count, std::chrono::seconds(120), "change applied",
-                         [&](const DeviceRecord& d) { return d.applied_version > before; });
+            wait_for_view(view, count, settings.view_poll, std::chrono::seconds(300), "change applied",
+                          [&](const ViewRow& d) { return d.applied_version > before; });
         if (receive_byte(replies, std::chrono::seconds(60)) != kApproved)
             die("approval failed");
+        double publish[2] = {0, 0};
+        receive_figures(replies, publish, 2);
+        figures.publish_cpu_s = publish[0];
+        figures.publish_wall_s = publish[1];
         std::vector<double> latencies;
         for (const auto& when : applied) latencies.push_back(milliseconds_between(change, when));
         figures.p50_ms = percentile(latencies, 50);
         figures.p99_ms = percentile(latencies, 99);
         figures.max_ms = percentile(latencies, 100);
-        std::printf("n=%d: change to applied p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", count, figures.p50_ms,
-                    figures.p99_ms, figures.max_ms);
+        const auto verified = since(change, sim.snapshot(), &fleet_sim::DeviceView::applied_at);
+        figures.verified_p50_ms = percentile(verified, 50);
+        figures.verified_p99_ms = percentile(verified, 99);
+        std::printf(
+            "n=%d: change to applied p50 %.0f ms, p99 %.0f ms, max %.0f ms (devices verified it: p50 %.0f "
+            "ms, p99 %.0f ms); the rebuild took %.2f s CPU, %.2f s wall\n",
+            count, figures.p50_ms, figures.p99_ms, figures.max_ms, figures.verified_p50_ms,
+            figures.verified_p99_ms, figures.publish_cpu_s, figures.publish_wall_s);
+        meter.print(count, "the change");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
 
-        if (storm) {
-            SystemClock clock;
-            const TimePoint restart_wall = clock.wall();
-            const auto restart = Steady::now();
-            send_byte(commands, kRestartBroker);
-            const auto back = wait_for_all(view, count, std::chrono::seconds(150), "reconnect storm",
-                                           [&](const DeviceRecord& d) {
-                                               return d.online && d.last_seen && *d.last_seen > restart_wall;
-                                           });
-            if (receive_byte(replies, std::chrono::seconds(30)) != kRestarted)
-                die("broker restart failed");
-            figures.storm_s =
-                milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
-            std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count,
-                        figures.storm_s);
-        }
+        // An alert for all zones, then its cancel.
+        meter.restart();
+        const auto alert = Steady::now();
+        send_byte(commands, kAlert);
+        auto alerted =
+            wait_for_devices(sim, std::chrono::seconds(300), "alert received",
+                             [](const fleet_sim::DeviceView& d) { return d.alert_id == kAlertId; });
+        if (receive_byte(replies, std::chrono::seconds(60)) != kAlerted)
+            die("the alert failed");
+        meter.print(count, "the alert");
+        const auto alert_latencies = since(alert, alerted, &fleet_sim::DeviceView::alert_at);
+        figures.alert_p50_ms = percentile(alert_latencies, 50);
+        figures.alert_p99_ms = percentile(alert_latencies, 99);
+        // The alert rebuilt every device's bundle: let that settle before the cancel.
+        wait_for_view(view, count, settings.view_poll, std::chrono::seconds(300), "alert bundle applied",
+                      [](const ViewRow& d) { return d.applied_version >= d.desired_version; });
+        const auto cancel = Steady::now();
+        send_byte(commands, kCancel);
+        auto cancelled =
+            wait_for_devices(sim, std::chrono::seconds(300), "cancel received",
+                             [](const fleet_sim::DeviceView& d) { return d.cancelled_id == kAlertId; });
+        if (receive_byte(replies, std::chrono::seconds(60)) != kCancelled)
+            die("the cancel failed");
+        const auto cancel_latencies = since(cancel, cancelled, &fleet_sim::DeviceView::cancelled_at);
+        figures.cancel_p50_ms = percentile(cancel_latencies, 50);
+        figures.cancel_p99_ms = percentile(cancel_latencies, 99);
+        std::printf("n=%d: alert to received p50 %.0f ms, p99 %.0f ms; cancel p50 %.0f ms, p99 %.0f ms\n",
+                    count, figures.alert_p50_ms, figures.alert_p99_ms, figures.cancel_p50_ms,
+                    figures.cancel_p99_ms);
+        wait_for_view(view, count, settings.view_poll, std::chrono::seconds(300), "cancel bundle applied",
+                      [](const ViewRow& d) { return d.applied_version >= d.desired_version; });
+
+        // Every device proves --rows plays at once.
+        meter.restart();
+        const auto played = Steady::now();
+        sim.play(static_cast<std::size_t>(settings.rows));
+        auto acked = wait_for_devices(
+            sim, std::chrono::seconds(300), "proof acked",
+            [](const fleet_sim::DeviceView& d) { return d.acked_seq == d.last_seq && d.outbox_rows == 0; });
+        Steady::time_point last_ack = played;
+        for (const auto& device : acked) last_ack = std::max(last_ack, device.acked_at);
+        const double rows = static_cast<double>(count) * settings.rows;
+        figures.ingest_rows_per_s = rows / (milliseconds_between(played, last_ack) / 1000.0);
+        std::printf("n=%d: %.0f proof rows committed and acked in %.2f s: %.0f rows/s\n", count, rows,
+                    milliseconds_between(played, last_ack) / 1000.0, figures.ingest_rows_per_s);
+        meter.print(count, "the proof");
+
+        // The broker restarts under the whole fleet.
+        SystemClock clock;
+        const std::int64_t restart_ms = to_unix_ms(clock.wall());
+        meter.restart();
+        const auto restart = Steady::now();
+        send_byte(commands, kRestartBroker);
+        const auto back = wait_for_view(
+            view, count, settings.view_poll, std::chrono::seconds(300), "reconnect storm",
+            [&](const ViewRow& d) { return d.online && d.last_seen_ms && *d.last_seen_ms > restart_ms; });
+        if (receive_byte(replies, std::chrono::seconds(60)) != kRestarted)
+            die("broker restart failed");
+        figures.storm_s = milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
+        std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count, figures.storm_s);
+        meter.print(count, "the storm");
+
         figures.rss_mb = proc_status_mb(controller, "VmRSS");
         figures.peak_rss_mb = proc_status_mb(controller, "VmHWM");
-        std::printf("n=%d: controller process RSS %.1f MB (peak %.1f MB)\n", count, figures.rss_mb,
-                    figures.peak_rss_mb);
+        if (const pid_t broker = broker_pid(controller); broker > 0)
+            figures.broker_rss_mb = proc_status_mb(broker, "VmRSS");
+        std::printf("n=%d: controller process RSS %.1f MB (peak %.1f MB), broker RSS %.1f MB\n", count,
+                    figures.rss_mb, figures.peak_rss_mb, figures.broker_rss_mb);
+        const auto counters = sim.counters();
+        std::printf(
+            "n=%d: simulator: %llu connections, %llu bundles, %llu alerts, %llu cancels, %llu acks, %llu "
+            "refused\n",
+            count, static_cast<unsigned long long>(counters.connects),
+            static_cast<unsigned long long>(counters.bundles),
+            static_cast<unsigned long long>(counters.alerts),
+            static_cast<unsigned long long>(counters.cancels), static_cast<unsigned long long>(counters.acks),
+            static_cast<unsigned long long>(counters.refused));
         send_byte(commands, kQuit);
-        ::close(quit_shards[1]);  // every device process reads end of file and stops
-        for (const pid_t shard : shards) {
-            int shard_status = 0;
-            ::waitpid(shard, &shard_status, 0);
-            if (!WIFEXITED(shard_status) || WEXITSTATUS(shard_status) != 0)
-                die("a device process failed (a bundle signature was refused, or it crashed)");
-        }
+        sim.stop();
+        if (counters.refused > 0)
+            die("a simulated device refused a message from the controller (a bad signature?)");
     }
     int status = 0;
     ::waitpid(controller, &status, 0);
@@ -632,17 +794,38 @@ RunFigures run_fleet(int count, bool storm, std::uint32_t max_queued_messages) {
     return figures;
 }
 
+void print_figures(const RunFigures& run) {
+    const std::string n = "_n" + std::to_string(run.count);
+    auto line = [&](const char* name, double value, const char* format) {
+        std::printf("%s%s=", name, n.c_str());
+        std::printf(format, value);
+        std::printf("\n");
+    };
+    line("change_to_applied_p50_ms", run.p50_ms, "%.0f");
+    line("change_to_applied_p99_ms", run.p99_ms, "%.0f");
+    line("change_to_applied_max_ms", run.max_ms, "%.0f");
+    line("change_to_verified_p50_ms", run.verified_p50_ms, "%.0f");
+    line("change_to_verified_p99_ms", run.verified_p99_ms, "%.0f");
+    line("publish_cpu_s", run.publish_cpu_s, "%.2f");
+    line("publish_wall_s", run.publish_wall_s, "%.2f");
+    line("alert_to_received_p50_ms", run.alert_p50_ms, "%.0f");
+    line("alert_to_received_p99_ms", run.alert_p99_ms, "%.0f");
+    line("cancel_to_received_p50_ms", run.cancel_p50_ms, "%.0f");
+    line("cancel_to_received_p99_ms", run.cancel_p99_ms, "%.0f");
+    line("pop_ingest_rows_per_s", run.ingest_rows_per_s, "%.0f");
+    line("reconnect_storm_s", run.storm_s, "%.1f");
+    line("reconnect_storm_missing", run.storm_missing, "%.0f");
+    line("controller_rss_mb", run.rss_mb, "%.1f");
+    line("broker_rss_mb", run.broker_rss_mb, "%.1f");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    int small = 500;
-    int large = 2000;
-    // Mosquitto's per-client queue. The controller's session must hold a status from every
-    // device at once when they all reconnect: with [broker] max_queued_messages at its default
-    // (1000) and 2000 devices, Mosquitto drops the rest ("Outgoing messages are being dropped
-    // for client controller") and those devices stay missing from the fleet view until their
-    // next status. The bench runs with 10000, as a province-sized installation must.
-    int max_queued = 10000;
+    int small = 1000;
+    int large = 10000;
+    RunSettings settings;
+    settings.max_queued_messages = static_cast<std::uint32_t>(config::BrokerConfig{}.max_queued_messages);
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const int value = std::atoi(argv[i + 1]);
@@ -650,33 +833,54 @@ int main(int argc, char** argv) {
             small = value;
         else if (flag == "--large")
             large = value;
+        else if (flag == "--rows")
+            settings.rows = value;
         else if (flag == "--max-queued")
-            max_queued = value;
+            settings.max_queued_messages = static_cast<std::uint32_t>(value);
+        else if (flag == "--view-poll-ms")
+            settings.view_poll = std::chrono::milliseconds(value);
+        else if (flag == "--storm-limit-s")
+            settings.storm_limit = std::chrono::seconds(value);
+        else
+            die("không hiểu tham số " + flag + "; unknown option " + flag);
     }
-    // Every device holds one socket here and one in Mosquitto (a child of the controller
-    // process, which inherits this limit).
+    if (small <= 0 || large <= 0 || settings.rows <= 0 || settings.view_poll.count() <= 0)
+        die("--small, --large, --rows and --view-poll-ms must be positive");
+    // A simulated device holds one descriptor in this process (its socket: the simulator keeps
+    // libmosquitto from opening its socket pair, fleet_sim.cpp) and one in Mosquitto (a child of
+    // the controller process, which inherits this limit). Raise the limit to what the larger
+    // run needs, past the hard limit if this process may, else as far as the hard limit goes.
+    const rlim_t needed = static_cast<rlim_t>(std::max(small, large)) + 1000;
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < static_cast<rlim_t>(large) + 200)
-        die("RLIMIT_NOFILE hard limit " + std::to_string(limit.rlim_max) + " is too low for " +
-            std::to_string(large) + " devices");
+    rlimit raised{std::max(limit.rlim_max, needed), std::max(limit.rlim_max, needed)};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+        raised = rlimit{limit.rlim_max, limit.rlim_max};
+        ::setrlimit(RLIMIT_NOFILE, &raised);
+    }
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < needed)
+        die("giới hạn tệp mở (RLIMIT_NOFILE) " + std::to_string(limit.rlim_cur) + " quá thấp cho " +
+            std::to_string(std::max(small, large)) + " thiết bị, cần " + std::to_string(needed) +
+            "; open file limit too low for " + std::to_string(std::max(small, large)) + " devices, need " +
+            std::to_string(needed) + " (ulimit -n)");
     ::signal(SIGPIPE, SIG_IGN);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
-    const RunFigures small_run = run_fleet(small, false, static_cast<std::uint32_t>(max_queued));
-    const RunFigures large_run = run_fleet(large, true, static_cast<std::uint32_t>(max_queued));
+    const RunFigures small_run = run_fleet(small, settings);
+    std::optional<RunFigures> large_run;
+    if (large != small)
+        large_run = run_fleet(large, settings);
 
-    const std::string small_suffix = "_n" + std::to_string(small);
-    const std::string large_suffix = "_n" + std::to_string(large);
-    std::printf("fleet_change_to_applied_p50_ms%s=%.0f\n", small_suffix.c_str(), small_run.p50_ms);
-    std::printf("fleet_change_to_applied_p99_ms%s=%.0f\n", small_suffix.c_str(), small_run.p99_ms);
-    std::printf("fleet_change_to_applied_max_ms%s=%.0f\n", small_suffix.c_str(), small_run.max_ms);
-    std::printf("fleet_change_to_applied_p50_ms%s=%.0f\n", large_suffix.c_str(), large_run.p50_ms);
-    std::printf("fleet_change_to_applied_p99_ms%s=%.0f\n", large_suffix.c_str(), large_run.p99_ms);
-    std::printf("fleet_change_to_applied_max_ms%s=%.0f\n", large_suffix.c_str(), large_run.max_ms);
-    std::printf("fleet_reconnect_storm_s=%.1f\n", large_run.storm_s);
-    std::printf("controller_rss_mb=%.1f\n", large_run.rss_mb);
+    print_figures(small_run);
+    if (large_run)
+        print_figures(*large_run);
+    const RunFigures& last = large_run ? *large_run : small_run;
+    const std::string n = "_n" + std::to_string(last.count);
+    std::printf("fleet_change_to_applied_p50_ms%s=%.0f\n", n.c_str(), last.p50_ms);
+    std::printf("fleet_change_to_applied_p99_ms%s=%.0f\n", n.c_str(), last.p99_ms);
+    std::printf("fleet_change_to_applied_max_ms%s=%.0f\n", n.c_str(), last.max_ms);
+    std::printf("fleet_reconnect_storm_s=%.1f\n", last.storm_s);
+    std::printf("controller_rss_mb=%.1f\n", last.rss_mb);
     return 0;
 }

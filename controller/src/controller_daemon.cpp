@@ -217,6 +217,12 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     options.reconnect_min = config.mqtt.reconnect.minimum;
     options.reconnect_max = config.mqtt.reconnect.maximum;
     options.clean_start = false;
+    // Every device's status and proof comes to this one session, and every bundle leaves from
+    // it: 20 QoS 1 messages in flight each way (libmosquitto's default) cannot keep up with
+    // thousands of devices, and the broker drops what waits beyond max_queued_messages
+    // (docs/broker.md, "The controller's session").
+    options.receive_maximum = protocol::controller_inflight_maximum;
+    options.send_maximum = protocol::controller_inflight_maximum;
     if (config.mqtt.tls.enabled())
         options.tls = protocol::MqttTls{config.mqtt.tls.ca_file.string(), config.mqtt.tls.cert_file.string(),
                                         config.mqtt.tls.key_file.string()};

@@ -197,6 +197,7 @@ Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& de
     options.name = "mosquitto";
     options.argv = {m_options.mosquitto_binary.string(), "-c", m_files.config_file.string()};
     options.output_file = m_options.config.directory / "mosquitto.stderr";
+    options.ready_timeout = m_options.start_timeout;
     options.listens.push_back(media::ListenPort{m_options.config.bind_address, m_options.config.port});
     if (m_options.config.tls)
         options.listens.push_back(

@@ -94,7 +94,56 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
         std::string digest;
         bool new_version = true;  // false: the same content again under its stored version
     };
-    std::vector<Pending> pending;
+    const auto validity = m_options.bundle_validity;
+    std::optional<Error> first_error;
+    // One chunk: versions written in one transaction (assigned inside the write, from the
+    // stored value, so concurrent status updates of the same rows are kept and a version is
+    // never reused), then every bundle of the chunk signed and published.
+    auto publish_chunk = [&](std::vector<Pending>& chunk) -> Result<void> {
+        const bool any_new_version =
+            std::ranges::any_of(chunk, [](const Pending& item) { return item.new_version; });
+        auto written = !any_new_version
+                           ? Result<void>{}
+                           : m_store.write([&](StoreTransaction& transaction) -> Result<void> {
+                                 for (auto& item : chunk) {
+                                     if (!item.new_version)
+                                         continue;
+                                     auto device = transaction.device_by_id(item.bundle.device);
+                                     if (!device)
+                                         return std::unexpected(device.error());
+                                     device->desired_version += 1;
+                                     device->desired_digest = item.digest;
+                                     item.bundle.version =
+                                         static_cast<std::uint64_t>(device->desired_version);
+                                     if (auto updated = transaction.update_device(*device); !updated)
+                                         return updated;
+                                 }
+                                 return {};
+                             });
+        if (!written)
+            return written;
+        for (auto& item : chunk) {
+            item.bundle.issued_at = now;
+            item.bundle.expires_at = now + validity;
+            auto topic = protocol::device_topic(item.bundle.device, protocol::DeviceChannel::Bundle);
+            if (!topic) {
+                first_error = first_error.value_or(topic.error());
+                continue;
+            }
+            protocol::PublishOptions options;
+            options.qos = protocol::QualityOfService::AtLeastOnce;
+            options.retain = protocol::Retain::Yes;
+            auto sent = m_sink.publish(*topic, protocol::seal(item.bundle, m_key), options);
+            if (!sent) {
+                first_error = first_error.value_or(sent.error());
+                continue;
+            }
+            report.published.push_back(item.bundle.device);
+        }
+        chunk.clear();
+        return {};
+    };
+    std::vector<Pending> chunk;
     for (const auto& device : devices) {
         if (device.revoked || !select(device))
             continue;
@@ -105,63 +154,20 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
         const bool changed = digest != device.desired_digest || device.desired_version == 0;
         if (!changed && scope == Scope::Republish) {
             bundle.version = static_cast<std::uint64_t>(device.desired_version);
-            pending.push_back(Pending{std::move(bundle), std::move(digest), false});
-            continue;
-        }
-        if (!changed && !(scope == Scope::ChangedOrLagging && lagging)) {
+            chunk.push_back(Pending{std::move(bundle), std::move(digest), false});
+        } else if (!changed && !(scope == Scope::ChangedOrLagging && lagging)) {
             ++report.unchanged;
             continue;
+        } else {
+            chunk.push_back(Pending{std::move(bundle), std::move(digest)});
         }
-        pending.push_back(Pending{std::move(bundle), std::move(digest)});
+        if (chunk.size() >= publish_chunk_devices)
+            if (auto published = publish_chunk(chunk); !published)
+                return std::unexpected(published.error());
     }
-    if (pending.empty()) {
-        report.elapsed = std::chrono::duration_cast<Duration>(m_clock.monotonic() - started);
-        return report;
-    }
-
-    // Versions are assigned inside the write, from the stored value, so concurrent status
-    // updates of the same rows are kept and a version is never reused.
-    const bool any_new_version =
-        std::ranges::any_of(pending, [](const Pending& item) { return item.new_version; });
-    auto written =
-        !any_new_version ? Result<void>{} : m_store.write([&](StoreTransaction& transaction) -> Result<void> {
-            for (auto& item : pending) {
-                if (!item.new_version)
-                    continue;
-                auto device = transaction.device_by_id(item.bundle.device);
-                if (!device)
-                    return std::unexpected(device.error());
-                device->desired_version += 1;
-                device->desired_digest = item.digest;
-                item.bundle.version = static_cast<std::uint64_t>(device->desired_version);
-                if (auto updated = transaction.update_device(*device); !updated)
-                    return updated;
-            }
-            return {};
-        });
-    if (!written)
-        return std::unexpected(written.error());
-
-    const auto validity = m_options.bundle_validity;
-    std::optional<Error> first_error;
-    for (auto& item : pending) {
-        item.bundle.issued_at = now;
-        item.bundle.expires_at = now + validity;
-        auto topic = protocol::device_topic(item.bundle.device, protocol::DeviceChannel::Bundle);
-        if (!topic) {
-            first_error = first_error.value_or(topic.error());
-            continue;
-        }
-        protocol::PublishOptions options;
-        options.qos = protocol::QualityOfService::AtLeastOnce;
-        options.retain = protocol::Retain::Yes;
-        auto sent = m_sink.publish(*topic, protocol::seal(item.bundle, m_key), options);
-        if (!sent) {
-            first_error = first_error.value_or(sent.error());
-            continue;
-        }
-        report.published.push_back(item.bundle.device);
-    }
+    if (!chunk.empty())
+        if (auto published = publish_chunk(chunk); !published)
+            return std::unexpected(published.error());
     if (first_error)
         return std::unexpected(*first_error);
     report.elapsed = std::chrono::duration_cast<Duration>(m_clock.monotonic() - started);

@@ -7,11 +7,13 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -137,6 +139,13 @@ BrokerFiles broker_file_paths(const BrokerConfig& config) {
         .log_file = config.directory / "mosquitto.log",
         .persistence_directory = config.directory / "persistence",
     };
+}
+
+std::uint32_t effective_max_queued_messages(const BrokerConfig& config, std::size_t devices) {
+    const std::uint64_t floor = std::uint64_t{queued_messages_per_device} * devices;
+    return static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(std::max<std::uint64_t>(config.max_queued_messages, floor),
+                                std::numeric_limits<std::uint32_t>::max()));
 }
 
 std::string render_mosquitto_conf(const BrokerConfig& config) {
@@ -312,7 +321,10 @@ Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerA
     if (auto r = detail::replace_file(files.acl_file, *acl, FileAccess::OwnerOnly, *owner); !r) {
         return std::unexpected(r.error());
     }
-    if (auto r = detail::replace_file(files.config_file, render_mosquitto_conf(config), FileAccess::Public);
+    BrokerConfig effective = config;
+    effective.max_queued_messages = effective_max_queued_messages(config, accounts.devices.size());
+    if (auto r =
+            detail::replace_file(files.config_file, render_mosquitto_conf(effective), FileAccess::Public);
         !r) {
         return std::unexpected(r.error());
     }

@@ -75,6 +75,12 @@ public:
         if (int rc = mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5); rc) {
             return library_error("MQTT v5", rc);
         }
+        if (int rc = mosquitto_int_option(handle, MOSQ_OPT_RECEIVE_MAXIMUM, m_options.receive_maximum); rc) {
+            return library_error("receive maximum", rc);
+        }
+        if (int rc = mosquitto_int_option(handle, MOSQ_OPT_SEND_MAXIMUM, m_options.send_maximum); rc) {
+            return library_error("send maximum", rc);
+        }
         if (int rc = mosquitto_threaded_set(handle, true); rc) {
             return library_error("threaded mode", rc);
         }
@@ -512,6 +518,9 @@ Result<MqttClient> MqttClient::create(MqttClientOptions options, WakeupHook wake
     }
     if (options.keepalive.count() < 5 || options.keepalive.count() > 65535) {
         return fail(Errc::InvalidInput, "MQTT keepalive must be 5..65535 s");
+    }
+    if (options.receive_maximum == 0 || options.send_maximum == 0) {
+        return fail(Errc::InvalidInput, "MQTT receive_maximum and send_maximum must be 1..65535");
     }
     if (options.stable_connection.count() < 0 || options.connect_timeout.count() <= 0) {
         return fail(Errc::InvalidInput, "MQTT stable_connection must be >= 0 and connect_timeout > 0");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <thread>
 
 using namespace bantin;
@@ -79,6 +80,43 @@ TEST_CASE("a managed broker refuses to start on a port another process listens o
     CHECK(fleet.broker->pid() == -1);
     // The broker files were written before the start was attempted.
     CHECK(std::filesystem::exists(fleet.broker->files().config_file));
+}
+
+// A Mosquitto that takes a while to listen (a large fleet's persistence being restored) is
+// waited for, up to start_timeout.
+TEST_CASE("a managed broker that is slow to listen is waited for up to its start timeout",
+          "[broker][supervision][integration]") {
+    testing::ManagedBrokerFleet fleet;
+    const auto slow = std::filesystem::path{fleet.directory.path()} / "slow-mosquitto.sh";
+    {
+        std::ofstream script(slow);
+        script << "#!/bin/sh\nsleep 2\nexec /usr/sbin/mosquitto \"$@\"\n";
+    }
+    std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+    auto broker_for = [&](std::chrono::milliseconds timeout, const std::string& name) {
+        controller::ManagedBrokerOptions options;
+        options.config.directory = std::filesystem::path{fleet.directory.path()} / name;
+        std::filesystem::create_directories(options.config.directory);
+        options.config.port = test::MosquittoBroker::free_port();
+        options.config.run_as_user = ::geteuid() == 0 ? "root" : "";
+        options.controller_password = controller_password;
+        options.mosquitto_binary = slow;
+        options.start_timeout = timeout;
+        auto created = controller::ManagedBroker::create(options);
+        REQUIRE(created);
+        return std::move(*created);
+    };
+
+    auto impatient = broker_for(500ms, "impatient");
+    auto refused = impatient->start({});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Timeout);
+    impatient->stop();
+
+    auto patient = broker_for(controller::ManagedBrokerOptions{}.start_timeout, "patient");
+    REQUIRE(patient->start({}));
+    CHECK(patient->health().up);
+    patient->stop();
 }
 
 TEST_CASE("a supervised child that cannot listen fails the start with its own output",

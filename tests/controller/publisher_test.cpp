@@ -239,3 +239,58 @@ TEST_CASE("a stream travels by its URL with its filler, and only the filler is d
         FAIL(decoded.error().message());
     CHECK(decoded->model.media == bundle.model.media);
 }
+
+namespace {
+
+// Notes, at its first publish, how many devices already had their new version written.
+class FirstPublishWitness final : public controller::MessageSink {
+public:
+    FirstPublishWitness(FleetFixture& fixture) : m_fixture(fixture) {}
+    Result<void> publish(const std::string& topic, const std::string&,
+                         const protocol::PublishOptions&) override {
+        if (topics.empty()) {
+            auto devices =
+                m_fixture.store->read_value<std::vector<DeviceRecord>>([](StoreTransaction& transaction) {
+                    return transaction.list_devices(Page{10000, 0});
+                });
+            REQUIRE(devices);
+            written_at_first_publish = static_cast<std::size_t>(std::ranges::count_if(
+                *devices, [](const DeviceRecord& device) { return device.desired_version > 0; }));
+        }
+        topics.push_back(topic);
+        return {};
+    }
+    std::vector<std::string> topics;
+    std::size_t written_at_first_publish = 0;
+
+private:
+    FleetFixture& m_fixture;
+};
+
+}  // namespace
+
+TEST_CASE("a rebuild of many devices publishes the first chunk before the later ones are written",
+          "[publisher]") {
+    FleetFixture fixture;
+    const std::size_t count = publish_chunk_devices * 2 + 7;
+    for (std::size_t i = 0; i < count; ++i) fixture.add_device("screen-" + std::to_string(i), "zone-1");
+    FirstPublishWitness sink{fixture};
+    Publisher publisher{*fixture.store, fixture.clock, fixture.keys.secret, sink, publisher_options()};
+    fixture.approve_campaign("camp-1", {"zone-1"});
+    auto report = publisher.on_campaigns_changed(std::vector<std::string>{"camp-1"});
+    REQUIRE(report);
+    CHECK(report->published.size() == count);
+    CHECK(sink.topics.size() == count);
+    CHECK(sink.written_at_first_publish == publish_chunk_devices);
+    // Every device has its version, each exactly one.
+    auto devices = fixture.store->read_value<std::vector<DeviceRecord>>([](StoreTransaction& transaction) {
+        return transaction.list_devices(Page{10000, 0});
+    });
+    REQUIRE(devices);
+    CHECK(std::ranges::all_of(*devices,
+                              [](const DeviceRecord& device) { return device.desired_version == 1; }));
+    // Nothing changed: a second rebuild of the changed ones publishes nothing.
+    auto again = publisher.rebuild_all(Publisher::Scope::Changed);
+    REQUIRE(again);
+    CHECK(again->published.empty());
+}

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -220,6 +222,33 @@ TEST_CASE("passwd and acl are written 0600, mosquitto.conf 0644, and no temporar
     CHECK(read_text(files->password_file) == *render_password_file(fewer));
     CHECK((status_of(files->password_file).st_mode & 07777) == 0600);
     CHECK(names_in(directory.path()) == kBrokerFileNames);
+}
+
+TEST_CASE("the broker queues at least three messages per device for each client, whatever is configured",
+          "[broker][files]") {
+    BrokerConfig config;
+    config.max_queued_messages = 10000;
+    CHECK(effective_max_queued_messages(config, 100) == 10000);
+    CHECK(effective_max_queued_messages(config, 3333) == 10000);
+    CHECK(effective_max_queued_messages(config, 10000) == 30000);
+    config.max_queued_messages = 50000;
+    CHECK(effective_max_queued_messages(config, 10000) == 50000);
+    config.max_queued_messages = 0;  // no configured floor: the devices' own
+    CHECK(effective_max_queued_messages(config, 1) == 3);
+    // Never past what mosquitto.conf's unsigned field holds.
+    CHECK(effective_max_queued_messages(config, std::size_t{1} << 40) ==
+          std::numeric_limits<std::uint32_t>::max());
+
+    // What write_broker_files writes: the effective value.
+    TemporaryDirectory directory;
+    BrokerConfig small = config_in(directory.path());
+    small.max_queued_messages = 2;
+    auto files = write_broker_files(small, sample_accounts());
+    REQUIRE(files);
+    const auto devices = sample_accounts().devices.size();
+    CHECK_THAT(read_text(files->config_file),
+               Catch::Contains("max_queued_messages " +
+                               std::to_string(std::max<std::size_t>(2, 3 * devices)) + "\n"));
 }
 
 TEST_CASE("regression: a symlink at the old fixed name passwd.tmp is not followed", "[broker][files]") {

@@ -368,3 +368,58 @@ TEST_CASE("the wakeup hook runs for every queued event and events arrive through
     events.connect_and_subscribe({"bantin/v1/dev/dev-a/cmd"});
     CHECK(wakeups.load() >= 2);  // CONNACK and SUBACK
 }
+
+TEST_CASE("a client with the controller's in-flight maximum gets and sends every QoS 1 message",
+          "[mqtt][inflight]") {
+    MosquittoBroker broker(two_devices());
+    REQUIRE(broker.start());
+    INFO(broker.log());
+    auto options = bantin::test::controller_options(broker);
+    options.receive_maximum = bantin::protocol::controller_inflight_maximum;
+    options.send_maximum = bantin::protocol::controller_inflight_maximum;
+    auto controller = MqttClient::create(options);
+    REQUIRE(controller);
+    EventWaiter controller_events(*controller);
+    controller_events.connect_and_subscribe({"bantin/v1/dev/+/status"});
+    auto device = MqttClient::create(bantin::test::options_for(broker, "dev-a", "password-a"));
+    REQUIRE(device);
+    EventWaiter device_events(*device);
+    device_events.connect_and_subscribe({"bantin/v1/dev/dev-a/bundle"});
+
+    constexpr int kMessages = 500;
+    for (int i = 0; i < kMessages; ++i) {
+        REQUIRE(device->publish("bantin/v1/dev/dev-a/status", std::to_string(i)));
+        REQUIRE(controller->publish("bantin/v1/dev/dev-a/bundle", std::to_string(i)));
+    }
+    int statuses = 0, bundles = 0, completed = 0;
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while ((statuses < kMessages || bundles < kMessages || completed < kMessages) &&
+           std::chrono::steady_clock::now() < give_up) {
+        for (auto& event : controller->poll(20ms)) {
+            if (std::holds_alternative<bantin::protocol::MqttMessage>(event))
+                ++statuses;
+            else if (const auto* done = std::get_if<MqttPublishCompleted>(&event); done && done->succeeded())
+                ++completed;
+        }
+        for (auto& event : device->drain())
+            if (std::holds_alternative<bantin::protocol::MqttMessage>(event))
+                ++bundles;
+    }
+    CHECK(statuses == kMessages);
+    CHECK(bundles == kMessages);
+    CHECK(completed == kMessages);
+}
+
+TEST_CASE("an in-flight maximum of zero is refused", "[mqtt][inflight]") {
+    bantin::protocol::MqttClientOptions options;
+    options.client_id = "controller";
+    options.receive_maximum = 0;
+    auto refused = MqttClient::create(options);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::InvalidInput);
+    options.receive_maximum = 20;
+    options.send_maximum = 0;
+    refused = MqttClient::create(options);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::InvalidInput);
+}

@@ -66,6 +66,11 @@ struct ManagedBrokerOptions {
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
     // Re-read on every write of the broker files; empty: no further ingest workers.
     std::filesystem::path ingest_workers_file;
+    // How long Mosquitto may take to listen after each start or restart. It restores its
+    // persistence first (every session and retained message), which grows with the fleet: 11 s
+    // for 10,000 devices on a 2-core machine (docs/performance.md), past the 10 s a supervised
+    // process gets by default, so the broker of a large fleet could never come back.
+    std::chrono::milliseconds start_timeout{std::chrono::minutes{2}};
 };
 
 class ManagedBroker final : public BrokerSync {

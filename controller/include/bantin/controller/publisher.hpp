@@ -3,10 +3,14 @@
 // bantin/v1/dev/{device}/bundle, one per device, only when the device's content changed.
 //
 // For each device it builds the bundle (bundle_builder.hpp), compares its content digest with
-// the one last published (devices.desired_digest) and skips it when equal. Otherwise, in one
-// write transaction for the whole rebuild, it bumps the device's desired_version (monotonic,
-// persisted) and stores the new digest; after the commit it signs every bundle with the
-// controller's Ed25519 key and publishes it retained at QoS 1. Devices report the version they
+// the one last published (devices.desired_digest) and skips it when equal. The changed ones go
+// out in chunks of publish_chunk_devices: one write transaction bumps each device's
+// desired_version (monotonic, persisted) and stores the new digest; after the commit every
+// bundle of the chunk is signed with the controller's Ed25519 key and published retained at
+// QoS 1, then the next chunk is built. So the first devices get their bundle while the rest are
+// still being built (one transaction for 10,000 devices held every bundle back until the last
+// was built). A crash between chunks leaves the later devices with their old digest: the next
+// rebuild_all finds them changed and publishes them. Devices report the version they
 // applied in their status; delivery_state() compares the two for the fleet view.
 //
 // on_campaigns_changed(ids) rebuilds only the devices the named campaigns target (approved or
@@ -58,6 +62,9 @@ public:
 private:
     protocol::MqttClient& m_client;
 };
+
+// Devices per chunk of a rebuild (see above).
+inline constexpr std::size_t publish_chunk_devices = 250;
 
 struct PublisherOptions {
     std::string media_base_url = "http://127.0.0.1:8080";

@@ -119,6 +119,15 @@ struct BrokerFiles {
 // Where write_broker_files() puts each file for this config (nothing is written).
 BrokerFiles broker_file_paths(const BrokerConfig& config);
 
+// The max_queued_messages write_broker_files() puts in mosquitto.conf: the configured value,
+// but at least queued_messages_per_device per device. The controller's session must be able to
+// hold what every device sends at once when they all connect (a status, another once the
+// retained bundle is applied, a proof batch): with 10,000 devices and a limit of 10,000 the
+// broker dropped statuses for the controller at start-up ("Outgoing messages are being dropped
+// for client controller") and those devices stayed missing from the fleet view.
+inline constexpr std::uint32_t queued_messages_per_device = 3;
+std::uint32_t effective_max_queued_messages(const BrokerConfig& config, std::size_t devices);
+
 // The text of mosquitto.conf.
 std::string render_mosquitto_conf(const BrokerConfig& config);
 // The text of the password file: "<user>:<hash>" lines; devices without a hash are left out.

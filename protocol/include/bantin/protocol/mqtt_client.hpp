@@ -116,7 +116,20 @@ struct MqttClientOptions {
     // An attempt (TCP connect, TLS handshake, CONNACK) that takes longer is abandoned and
     // counts as failed.
     std::chrono::milliseconds connect_timeout{15'000};
+    // QoS 1 messages in flight at once, 1..65535 (libmosquitto's default is 20 each way).
+    // receive_maximum: how many the broker may send this client before it has acknowledged
+    // them (the MQTT 5 Receive Maximum of the CONNECT); send_maximum: how many this client sends
+    // before it waits for a PUBACK (lowered further by the broker's own Receive Maximum). The
+    // controller, which hears every device's status and proof and publishes every device's
+    // bundle, raises both (controller_daemon.cpp); 20 at a time cannot keep up with a large
+    // fleet, and the broker then drops what waits beyond max_queued_messages.
+    std::uint16_t receive_maximum = 20;
+    std::uint16_t send_maximum = 20;
 };
+
+// The receive and send maximum of the controller's session (and of ingest workers): QoS 1
+// messages in flight at once between it and the broker.
+inline constexpr std::uint16_t controller_inflight_maximum = 1000;
 
 // Network-thread events, delivered in order by drain()/poll().
 struct MqttConnected {
