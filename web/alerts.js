@@ -102,9 +102,83 @@ export async function renderAlertBanner(banner, alerts, context) {
   );
 }
 
+function outcomeText(alert) {
+  if (alert.outcome === 'active') return t('đang hiệu lực', 'active');
+  if (alert.outcome === 'awaiting-confirmation') return stateText({ state: 'awaiting-confirmation' });
+  return stateText({ state: alert.outcome });
+}
+
+const outcomeKinds = { active: 'live', 'awaiting-confirmation': 'warn', cancelled: 'neutral', expired: 'neutral' };
+
+function deviceStateText(state) {
+  const words = {
+    playing: ['đang phát', 'playing'],
+    received: ['đã nhận và phát', 'received and played'],
+    ended: ['đã phát, nay đã kết thúc', 'played, now ended'],
+    'no-report': ['chưa báo đã phát', 'no report of playing it'],
+  };
+  return words[state] ? t(words[state][0], words[state][1]) : state;
+}
+
+function personAt(name, at) {
+  return h('div', {}, h('span', { class: 'server-text', text: name || t('(không rõ)', '(unknown)') }), h('div', { class: 'muted', text: formatTime(at) }));
+}
+
+// Every alert of the last 30 days, active and ended, with who acted and when; a row's
+// "Thiết bị" shows what each device did with it (GET /alerts/{id}/devices).
+function alertHistory(message) {
+  const list = h('div', { id: 'alert-history' });
+  const devicesPanel = h('div', { id: 'alert-history-devices', 'aria-live': 'polite' });
+
+  async function showDevices(alert) {
+    try {
+      const answer = await api.get('/alerts/' + encodeURIComponent(alert.id) + '/devices');
+      const rows = answer.devices.map((device) => h('tr', { dataset: { device: device.device } },
+        h('td', {}, h('strong', { text: device.name }), h('div', { class: 'muted mono', text: device.device })),
+        h('td', { text: zoneNames.get(device.zone) || device.zone }),
+        h('td', {}, badge(deviceStateText(device.state), device.state === 'playing' ? 'live' : device.state === 'no-report' ? 'warn' : 'ok')),
+        h('td', { text: t(device.completed + ' trọn vẹn, ' + device.interrupted + ' bị ngắt, ' + device.failed + ' lỗi', device.completed + ' completed, ' + device.interrupted + ' interrupted, ' + device.failed + ' failed') }),
+        h('td', { text: device.first_played ? formatTime(device.first_played) + ' – ' + formatTime(device.last_played) : '—' })));
+      clear(devicesPanel, h('h4', { text: t('Thiết bị của cảnh báo "', 'Devices of alert "') + alert.headline + '"' }),
+        table(t('Thiết bị của cảnh báo', 'Devices of the alert'), [t('Thiết bị', 'Device'), t('Khu vực', 'Zone'), t('Trạng thái', 'State'), t('Số lần phát', 'Plays'), t('Phát lúc', 'Played')],
+          rows, t('Không có thiết bị nào trong các khu vực này.', 'No device in these zones.')));
+    } catch (error) {
+      message.error(error);
+    }
+  }
+
+  let shown = '';
+  async function refresh() {
+    try {
+      const answer = await api.get('/alert-history', { limit: 50 });
+      // Drawn again only when it changed (it is asked every 5 s with the active alerts).
+      const text = JSON.stringify(answer.items);
+      if (text === shown) return;
+      shown = text;
+      if (answer.items.some((alert) => (alert.zones || []).some((zone) => !zoneNames.has(zone)))) await loadZoneNames();
+      const rows = answer.items.map((alert) => h('tr', { dataset: { alert: alert.id, outcome: alert.outcome } },
+        h('td', {}, badge(isLive(alert) ? t('THẬT', 'LIVE') : t('DIỄN TẬP', 'EXERCISE'), isLive(alert) ? 'live' : 'exercise')),
+        h('td', {}, h('strong', { text: alert.headline }), h('div', { class: 'muted', text: severityLabel(alert.severity) + ' — ' + zonesText(alert) })),
+        h('td', {}, badge(outcomeText(alert), outcomeKinds[alert.outcome] || 'neutral')),
+        h('td', { class: 'alert-raised' }, personAt(alert.created_by_name, alert.created)),
+        h('td', { class: 'alert-confirmed' }, alert.confirmations.length ? alert.confirmations.map((entry) => personAt(entry.user_name, entry.at)) : '—'),
+        h('td', { class: 'alert-cancelled' }, alert.cancelled ? personAt(alert.cancelled_by_name, alert.cancelled) : '—'),
+        h('td', { text: alert.ended ? formatTime(alert.ended) : t('chưa', 'not yet') }),
+        h('td', {}, h('button', { type: 'button', class: 'small secondary', 'aria-label': t('Thiết bị của ', 'Devices of ') + alert.headline, text: t('Thiết bị', 'Devices'), onclick: () => showDevices(alert) }))));
+      clear(list, table(t('Lịch sử cảnh báo (30 ngày)', 'Alert history (30 days)'),
+        [t('Loại', 'Kind'), t('Cảnh báo', 'Alert'), t('Kết cục', 'Outcome'), t('Người phát', 'Raised by'), t('Người xác nhận', 'Confirmed by'), t('Người huỷ', 'Cancelled by'), t('Kết thúc lúc', 'Ended'), t('Thao tác', 'Actions')],
+        rows, t('Chưa có cảnh báo nào trong 30 ngày qua.', 'No alert in the last 30 days.')));
+    } catch (error) {
+      message.error(error);
+    }
+  }
+  return { element: h('div', { class: 'panel' }, h('h3', { text: t('Lịch sử cảnh báo', 'Alert history') }), list, devicesPanel), refresh };
+}
+
 export async function render(container, context) {
   const message = messageArea();
   const activeList = h('div', { id: 'active-alerts' });
+  const history = alertHistory(message);
 
   async function refreshList() {
     try {
@@ -138,13 +212,14 @@ export async function render(container, context) {
     } catch (error) {
       message.error(error);
     }
+    await history.refresh();
   }
 
   const panels = [];
   if (context.can('manageAlerts')) panels.push(await alertForm(context, message, refreshList));
   else panels.push(h('p', { class: 'muted', text: t('Chỉ người vận hành hoặc quản trị mới phát và huỷ được cảnh báo.', 'Raising and cancelling alerts needs the operator or admin role.') }));
 
-  container.append(h('div', { class: 'panel' }, h('h3', { text: t('Cảnh báo đang hiệu lực', 'Active alerts') }), activeList), message.element, ...panels);
+  container.append(h('div', { class: 'panel' }, h('h3', { text: t('Cảnh báo đang hiệu lực', 'Active alerts') }), activeList), message.element, ...panels, history.element);
   await refreshList();
   const timer = setInterval(refreshList, 5000);
   return () => clearInterval(timer);

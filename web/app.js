@@ -16,6 +16,8 @@ import * as playlists from './playlists.js';
 import * as reports from './reports.js';
 import * as devices from './devices.js';
 import * as users from './users.js';
+import * as calendar from './calendar.js';
+import * as audit from './audit.js';
 
 const roles = {
   editContent: ['editor', 'admin'],
@@ -24,17 +26,20 @@ const roles = {
   manageDevices: ['operator', 'admin'],
   manageAlerts: ['operator', 'admin'],
   manageUsers: ['admin'],
+  readAudit: ['admin', 'approver'],
 };
 
 const sections = [
   { id: 'fleet', title: () => t('Thiết bị đang chạy', 'Fleet'), module: fleet },
   { id: 'campaigns', title: () => t('Chiến dịch', 'Campaigns'), module: campaigns },
+  { id: 'calendar', title: () => t('Lịch phát', 'Calendar'), module: calendar },
   { id: 'alerts', title: () => t('Cảnh báo', 'Alerts'), module: alerts },
   { id: 'media', title: () => t('Nội dung', 'Media'), module: media },
   { id: 'playlists', title: () => t('Danh sách phát', 'Playlists'), module: playlists },
   { id: 'reports', title: () => t('Báo cáo', 'Reports'), module: reports },
   { id: 'devices', title: () => t('Thiết bị và khu vực', 'Devices'), module: devices },
   { id: 'users', title: () => t('Người dùng', 'Users'), module: users, needs: 'manageUsers' },
+  { id: 'audit', title: () => t('Nhật ký thay đổi', 'Audit log'), module: audit, needs: 'readAudit' },
 ];
 
 const consoleName = () => t('Bảng điều khiển phòng truyền thông', 'communication office console');

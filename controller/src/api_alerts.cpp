@@ -6,9 +6,14 @@
 #include "api_route.hpp"
 
 #include "bantin/config/controller_config.hpp"
+#include "bantin/controller/bundle_builder.hpp"
 #include "bantin/controller/cap.hpp"
+#include "bantin/protocol/codec.hpp"
 
 #include <httplib.h>
+
+#include <algorithm>
+#include <map>
 
 namespace bantin::controller::api {
 
@@ -26,6 +31,56 @@ nlohmann::ordered_json alert_view(const AlertRecord& record,
     for (const auto& confirmation : confirmations)
         confirmed.push_back({{"user", confirmation.user}, {"at", format_utc(confirmation.at)}});
     json["confirmations"] = confirmed;
+    return json;
+}
+
+// Where an alert stands now: awaiting-confirmation, active, cancelled or expired.
+std::string alert_outcome(const AlertRecord& record, TimePoint now) {
+    if (record.state == AlertState::Cancelled)
+        return "cancelled";
+    if (now >= record.alert.expires)
+        return "expired";
+    return record.state == AlertState::AwaitingConfirmation ? "awaiting-confirmation" : "active";
+}
+
+// People's names by id, read once each.
+class UserNames {
+public:
+    explicit UserNames(StoreTransaction& transaction) : m_transaction(transaction) {}
+    nlohmann::ordered_json operator()(std::optional<UserId> id) {
+        if (!id)
+            return nullptr;
+        auto [at, fresh] = m_names.try_emplace(*id);
+        if (fresh) {
+            auto user = m_transaction.user_by_id(*id);
+            at->second = user ? (user->display_name.empty() ? user->name : user->display_name) : "";
+        }
+        return at->second.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(at->second);
+    }
+
+private:
+    StoreTransaction& m_transaction;
+    std::map<UserId, std::string> m_names;
+};
+
+// An alert in the history: who raised, confirmed and cancelled it and when, and how it ended.
+nlohmann::ordered_json history_view(const AlertRecord& record,
+                                    const std::vector<AlertConfirmation>& confirmations, UserNames& names,
+                                    TimePoint now) {
+    auto json = alert_view(record, confirmations);
+    json["outcome"] = alert_outcome(record, now);
+    json["created"] = format_utc(record.created);
+    json["created_by_name"] = names(record.created_by);
+    for (auto& confirmation : json["confirmations"])
+        confirmation["user_name"] = names(confirmation["user"].get<UserId>());
+    json["cancelled_by"] =
+        record.cancelled_by ? nlohmann::ordered_json(*record.cancelled_by) : nlohmann::ordered_json(nullptr);
+    json["cancelled_by_name"] = names(record.cancelled_by);
+    TimePoint ended = record.alert.expires;
+    if (record.alert.cancelled)
+        ended = std::min(ended, *record.alert.cancelled);
+    json["ended"] =
+        ended <= now ? nlohmann::ordered_json(format_utc(ended)) : nlohmann::ordered_json(nullptr);
     return json;
 }
 
@@ -112,6 +167,126 @@ Answer list_alerts(FleetServices& fleet, Call&) {
     auto items = nlohmann::ordered_json::array();
     for (const auto& record : *active) items.push_back(alert_view(record, {}));
     return ok({{"items", items}});
+}
+
+// GET /alert-history?from=&to=&limit=&cursor=: every alert of [from, to) (default: the last
+// 30 days), active and ended, newest first.
+Answer alert_history(FleetServices&, Call& call) {
+    const TimePoint now = call.context.clock.wall();
+    TimePoint from = now - std::chrono::days{30};
+    TimePoint to = now + std::chrono::milliseconds{1};
+    for (const auto& [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+        auto text = call.parameter(name);
+        if (!text)
+            continue;
+        auto at = parse_utc(*text);
+        if (!at)
+            return refuse(Refusal::invalid(std::string{name} +
+                                           ": thời điểm không hợp lệ (giờ UTC theo RFC 3339); " +
+                                           "not an RFC 3339 UTC instant: " + at.error().detail));
+        *bound = *at;
+    }
+    if (to <= from)
+        return refuse(Refusal::invalid("from, to: \"to\" phải sau \"from\"; to must be after from"));
+    auto page = parse_page(call);
+    if (!page)
+        return refuse(page.error());
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    auto read = call.context.store.read([&](StoreTransaction& transaction) -> Result<void> {
+        auto alerts = transaction.list_alerts(from, to, page_probe(*page));
+        if (!alerts)
+            return std::unexpected(alerts.error());
+        UserNames names(transaction);
+        for (const auto& record : *alerts) {
+            auto confirmations = transaction.alert_confirmations(record.alert.id);
+            if (!confirmations)
+                return std::unexpected(confirmations.error());
+            items.push_back(history_view(record, *confirmations, names, now));
+        }
+        return {};
+    });
+    if (!read)
+        return refuse(read.error());
+    auto body = page_json(*page, std::move(items));
+    body["from"] = format_utc(from);
+    body["to"] = format_utc(to);
+    return ok(std::move(body));
+}
+
+// GET /alerts/{id}/devices: each device the alert covers (and any other that played it) with
+// what the controller knows of it: playing it now (its status), received (proof rows while the
+// alert is active), ended (played, and the alert is over), or no-report.
+Answer alert_devices(FleetServices&, Call& call) {
+    const TimePoint now = call.context.clock.wall();
+    const std::string id = call.capture(1);
+    nlohmann::ordered_json body;
+    auto read = call.context.store.read([&](StoreTransaction& transaction) -> Result<void> {
+        auto record = transaction.alert_by_id(id);
+        if (!record) {
+            if (record.error().code == Errc::NotFound)
+                return fail(Errc::NotFound,
+                            "không tìm thấy cảnh báo \"" + id + "\"; alert \"" + id + "\" not found");
+            return std::unexpected(record.error());
+        }
+        auto confirmations = transaction.alert_confirmations(id);
+        if (!confirmations)
+            return std::unexpected(confirmations.error());
+        UserNames names(transaction);
+        body = history_view(*record, *confirmations, names, now);
+        const bool over = !body["ended"].is_null();
+        TimePoint end = record->alert.expires;
+        if (record->alert.cancelled)
+            end = std::min(end, *record->alert.cancelled);
+        // Rows of plays that ran to the alert's end start before it; a day more covers late clocks.
+        auto plays = transaction.alert_plays_by_device(id, record->created - std::chrono::hours{1},
+                                                       end + std::chrono::days{1});
+        if (!plays)
+            return std::unexpected(plays.error());
+        std::map<std::string, const AlertDevicePlays*> by_device;
+        for (const auto& row : *plays) by_device.emplace(row.device, &row);
+        auto devices = load_all_devices(transaction);
+        if (!devices)
+            return std::unexpected(devices.error());
+        auto rows = nlohmann::ordered_json::array();
+        for (const auto& device : *devices) {
+            const auto played = by_device.find(device.device.id);
+            const bool covered =
+                !device.revoked &&
+                (record->alert.all_zones ||
+                 std::ranges::find(record->alert.zones, device.device.zone) != record->alert.zones.end());
+            if (!covered && played == by_device.end())
+                continue;
+            bool playing = false;
+            if (!over && device.online && !device.last_status.empty())
+                if (auto status = protocol::decode_status(device.last_status); status && status->now_playing)
+                    playing = status->now_playing->source_id == id;
+            std::string state = playing                     ? "playing"
+                                : played == by_device.end() ? "no-report"
+                                : over                      ? "ended"
+                                                            : "received";
+            nlohmann::ordered_json row{{"device", device.device.id},
+                                       {"name", device.name.empty() ? device.device.id : device.name},
+                                       {"zone", device.device.zone},
+                                       {"online", device.online},
+                                       {"state", state}};
+            if (played != by_device.end()) {
+                row["completed"] = played->second->completed;
+                row["interrupted"] = played->second->interrupted;
+                row["failed"] = played->second->failed;
+                row["first_played"] = format_utc(played->second->first);
+                row["last_played"] = format_utc(played->second->last);
+            } else {
+                row["completed"] = row["interrupted"] = row["failed"] = 0;
+                row["first_played"] = row["last_played"] = nullptr;
+            }
+            rows.push_back(std::move(row));
+        }
+        body["devices"] = std::move(rows);
+        return {};
+    });
+    if (!read)
+        return refuse(read.error());
+    return ok(std::move(body));
 }
 
 Answer get_alert(FleetServices& fleet, Call& call) {
@@ -301,6 +476,8 @@ void register_alert_routes(Routes& routes, FleetServices& fleet) {
         with(create_alert));
     routes.post(route("/alerts/cap"), {Action::ManageAlerts, BodyRule::Raw}, with(import_cap));
     routes.get(route("/alerts/" + std::string{id_pattern}), read, with(get_alert));
+    routes.get(route("/alert-history"), read, with(alert_history));
+    routes.get(route("/alerts/" + std::string{id_pattern} + "/devices"), read, with(alert_devices));
     routes.post(route("/alerts/" + std::string{id_pattern} + "/confirm"), manage, with(confirm_alert));
     routes.post(route("/alerts/" + std::string{id_pattern} + "/cancel"), manage, with(cancel_alert));
 

@@ -220,8 +220,26 @@ Answer list_audit(Call& call) {
             return refuse(Refusal::invalid("user: expected a user id"));
         filter.user = *user;
     }
+    std::optional<TimePoint> from;
+    std::optional<TimePoint> to;
+    for (const auto& [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+        auto text = call.parameter(name);
+        if (!text)
+            continue;
+        auto at = parse_utc(*text);
+        if (!at)
+            return refuse(Refusal::invalid(std::string{name} +
+                                           ": thời điểm không hợp lệ (giờ UTC theo RFC 3339); " +
+                                           "not an RFC 3339 UTC instant: " + at.error().detail));
+        *bound = *at;
+    }
+    if (from && to && *to <= *from)
+        return refuse(Refusal::invalid("from, to: \"to\" phải sau \"from\"; to must be after from"));
     return list_page<AuditEntry>(
-        call, [&](StoreTransaction& transaction, Page page) { return transaction.list_audit(filter, page); },
+        call,
+        [&](StoreTransaction& transaction, Page page) {
+            return transaction.list_audit_between(filter, from, to, page);
+        },
         audit_json);
 }
 

@@ -71,6 +71,9 @@ public:
     Result<AlertRecord> alert_by_id(std::string_view id) override;
     Result<void> update_alert(const AlertRecord& record) override;
     Result<std::vector<AlertRecord>> list_active_alerts(TimePoint now) override;
+    Result<std::vector<AlertRecord>> list_alerts(TimePoint from, TimePoint to, Page page) override;
+    Result<std::vector<AlertDevicePlays>> alert_plays_by_device(std::string_view alert, TimePoint from,
+                                                                TimePoint to) override;
     Result<void> insert_alert_confirmation(const AlertConfirmation& confirmation) override;
     Result<std::vector<AlertConfirmation>> alert_confirmations(std::string_view alert) override;
     // live channels (store_fleet.cpp)
@@ -87,6 +90,9 @@ public:
     // audit (store_audit.cpp)
     Result<AuditEntry> append_audit(AuditEntry entry) override;
     Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter, Page page) override;
+    Result<std::vector<AuditEntry>> list_audit_between(const AuditFilter& filter,
+                                                       std::optional<TimePoint> from,
+                                                       std::optional<TimePoint> to, Page page) override;
 
 private:
     template <class... Args>

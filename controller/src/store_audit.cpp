@@ -41,13 +41,21 @@ Result<AuditEntry> SqliteTransaction::append_audit(AuditEntry entry) {
 }
 
 Result<std::vector<AuditEntry>> SqliteTransaction::list_audit(const AuditFilter& filter, Page page) {
+    return list_audit_between(filter, std::nullopt, std::nullopt, page);
+}
+
+Result<std::vector<AuditEntry>> SqliteTransaction::list_audit_between(const AuditFilter& filter,
+                                                                      std::optional<TimePoint> from,
+                                                                      std::optional<TimePoint> to,
+                                                                      Page page) {
     return many<AuditEntry>(
         "SELECT " + std::string{audit_columns} +
             " FROM audit_log WHERE (?1 = '' OR entity_type = ?1) "
             "AND (?2 = '' OR entity_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
+            "AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) "
             "ORDER BY id DESC LIMIT ?4 OFFSET ?5",
         [](const Statement& row) -> Result<AuditEntry> { return read_audit(row); }, filter.entity_type,
-        filter.entity_id, filter.user, page.limit, page.offset);
+        filter.entity_id, filter.user, page.limit, page.offset, from, to);
 }
 
 }  // namespace bantin::controller

@@ -224,6 +224,14 @@ Result<std::vector<AlertRecord>> SqliteTransaction::list_active_alerts(TimePoint
                              read_alert, now);
 }
 
+Result<std::vector<AlertRecord>> SqliteTransaction::list_alerts(TimePoint from, TimePoint to, Page page) {
+    return many<AlertRecord>("SELECT " + std::string{alert_columns} +
+                                 " FROM alerts WHERE created_at < ?1 "
+                                 "AND COALESCE(MIN(cancelled_at, expires_at), expires_at) > ?2 "
+                                 "ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+                             read_alert, to, from, page.limit, page.offset);
+}
+
 Result<void> SqliteTransaction::insert_alert_confirmation(const AlertConfirmation& confirmation) {
     auto ran = run("INSERT INTO alert_confirmations (alert_id, user_id, at) VALUES (?, ?, ?)",
                    confirmation.alert, confirmation.user, confirmation.at);

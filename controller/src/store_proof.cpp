@@ -15,6 +15,28 @@ Result<std::vector<ProofOfPlayRow>> SqliteTransaction::list_proof_of_play(TimePo
     return sqlite_proof_of_play_between(m_database, from, to);
 }
 
+Result<std::vector<AlertDevicePlays>> SqliteTransaction::alert_plays_by_device(std::string_view alert,
+                                                                               TimePoint from, TimePoint to) {
+    // Alert rows have no campaign: the campaign index finds them by time.
+    return many<AlertDevicePlays>(
+        "SELECT device_id, SUM(outcome = 'completed'), SUM(outcome = 'interrupted'), "
+        "SUM(outcome = 'failed'), MIN(started_at), MAX(ended_at) FROM proof_of_play "
+        "WHERE campaign_id = '' AND started_at >= ?2 AND started_at < ?3 AND alert_id = ?1 "
+        "GROUP BY device_id ORDER BY device_id",
+        [](const Statement& row) -> Result<AlertDevicePlays> {
+            Row column{row};
+            AlertDevicePlays plays;
+            plays.device = column.text();
+            plays.completed = column.int64();
+            plays.interrupted = column.int64();
+            plays.failed = column.int64();
+            plays.first = column.time();
+            plays.last = column.time();
+            return plays;
+        },
+        alert, from, to);
+}
+
 Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
     std::span<const ProofOfPlayRow> rows, TimePoint received) {
     std::vector<ProofProgress> progress;

@@ -326,6 +326,18 @@ TEST_CASE("the audit log filters by entity and user, newest first, paged", "[con
     CHECK(list({"campaign", "", std::nullopt}, {}).size() == 3);
     CHECK(list({"", "id-3", std::nullopt}, {}).size() == 1);
     CHECK(list({"", "", user.id}, {}).size() == 3);
+    // A day's rows: from is inclusive, to exclusive.
+    const TimePoint at = fixture.clock.wall();
+    auto between = [&](std::optional<TimePoint> from, std::optional<TimePoint> to) {
+        auto entries = fixture.store->read_value<std::vector<AuditEntry>>([&](StoreTransaction& transaction) {
+            return transaction.list_audit_between({"campaign", "", std::nullopt}, from, to, Page{});
+        });
+        REQUIRE(entries);
+        return entries->size();
+    };
+    CHECK(between(at, at + Duration{1}) == 3);
+    CHECK(between(at + Duration{1}, std::nullopt) == 0);
+    CHECK(between(std::nullopt, at) == 0);
     auto second_page = list({}, {2, 2});
     REQUIRE(second_page.size() == 2);
     CHECK(second_page[0].entity_id == "id-2");

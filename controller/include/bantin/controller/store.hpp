@@ -33,6 +33,16 @@ struct CampaignFilter {
     std::optional<UserId> author;
 };
 
+// What one device reported playing of one alert (its proof-of-play rows).
+struct AlertDevicePlays {
+    std::string device;
+    std::int64_t completed = 0;
+    std::int64_t interrupted = 0;
+    std::int64_t failed = 0;
+    TimePoint first;  // the first play's start
+    TimePoint last;   // the last play's end
+};
+
 struct AuditFilter {
     std::string entity_type;  // "" = any
     std::string entity_id;    // "" = any
@@ -116,6 +126,9 @@ public:
     virtual Result<void> update_alert(const AlertRecord& alert) = 0;
     // Alerts neither cancelled nor expired at `now`.
     virtual Result<std::vector<AlertRecord>> list_active_alerts(TimePoint now) = 0;
+    // Alerts raised before `to` that had not ended by `from` (an alert ends when it is cancelled
+    // or expires), whatever their state: the alert history. Newest first (created, then id).
+    virtual Result<std::vector<AlertRecord>> list_alerts(TimePoint from, TimePoint to, Page page) = 0;
     // AlreadyExists if this user already confirmed this alert.
     virtual Result<void> insert_alert_confirmation(const AlertConfirmation& confirmation) = 0;
     virtual Result<std::vector<AlertConfirmation>> alert_confirmations(std::string_view alert) = 0;
@@ -140,12 +153,19 @@ public:
     virtual Result<ProofProgress> proof_progress(std::string_view device, std::int64_t install_epoch) = 0;
     // Plays that started in [from, to), ordered by start, device, install epoch and seq (reports).
     virtual Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) = 0;
+    // The plays of alert `alert` that started in [from, to), summed per device, by device id.
+    virtual Result<std::vector<AlertDevicePlays>> alert_plays_by_device(std::string_view alert,
+                                                                        TimePoint from, TimePoint to) = 0;
 
     // ---- audit ----
     // Fills in id.
     virtual Result<AuditEntry> append_audit(AuditEntry entry) = 0;
     // Newest first.
     virtual Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter, Page page) = 0;
+    // The same, of the rows at or after `from` and before `to` (each when given).
+    virtual Result<std::vector<AuditEntry>> list_audit_between(const AuditFilter& filter,
+                                                               std::optional<TimePoint> from,
+                                                               std::optional<TimePoint> to, Page page) = 0;
 };
 
 class Store {
