@@ -112,10 +112,13 @@ export async function render(container, context) {
     const label = (text) => text + ' ' + (campaign.name || campaign.id);
     if (context.can('editContent') && (campaign.approval === 'draft' || campaign.approval === 'rejected'))
       buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Gửi duyệt', 'Submit')), text: t('Gửi duyệt', 'Submit'), onclick: () => step(campaign, 'submit') }));
-    buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xem', 'View')), text: t('Xem', 'View'), onclick: () => showCampaign(campaign) }));
+    // An approver decides in the campaign's view, after seeing its pictures and changes.
+    if (context.can('decideContent') && campaign.approval === 'submitted')
+      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Xem và duyệt', 'View and decide')), text: t('Xem và duyệt', 'View and decide'), onclick: () => showCampaign(campaign) }));
+    else
+      buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xem', 'View')), text: t('Xem', 'View'), onclick: () => showCampaign(campaign) }));
     if (form && ['draft', 'rejected', 'approved'].includes(campaign.approval))
       buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Sửa', 'Edit')), text: t('Sửa', 'Edit'), onclick: () => form.edit(campaign) }));
-    buttons.push(...decisionButtons(campaign));
     if (context.can('archiveContent') && campaign.approval !== 'archived')
       buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Lưu trữ', 'Archive')), text: t('Lưu trữ', 'Archive'), onclick: () => step(campaign, 'archive') }));
     buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xung đột của', 'Conflicts of')), text: t('Xung đột', 'Conflicts'), onclick: () => showConflicts(campaign) }));

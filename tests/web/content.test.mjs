@@ -370,7 +370,9 @@ test('the editor makes a campaign and submits it; the approver sees its pictures
 
   await signIn(people.approver.name, people.approver.password);
   await openSection(sectionTitles.campaigns);
-  await row.getByRole('button', { name: 'Xem Chợ phiên sáng' }).click();
+  // No approving from the list: the decision is in the view.
+  assert.equal(await row.getByRole('button', { name: 'Duyệt Chợ phiên sáng', exact: true }).count(), 0);
+  await row.getByRole('button', { name: 'Xem và duyệt Chợ phiên sáng' }).click();
   const view = page.locator('#campaign-view');
   const items = view.locator('li.strip-item');
   assert.equal(await items.count(), 3);
@@ -418,7 +420,7 @@ test('the editor edits the approved campaign: a new version, the approved one st
 
   await signIn(people.approver.name, people.approver.password);
   await openSection(sectionTitles.campaigns);
-  await row.getByRole('button', { name: 'Xem Chợ phiên sáng (mới)' }).click();
+  await row.getByRole('button', { name: 'Xem và duyệt Chợ phiên sáng (mới)' }).click();
   const changes = page.locator('#campaign-changes li');
   const lines = await changes.allTextContents();
   assert.deepEqual(lines, [
