@@ -341,6 +341,7 @@ test('the editor builds a playlist and reorders it by dragging and with the keyb
   assert.deepEqual(stored.items.map((item) => item.duration_ms ?? null), [null, 7000, 5000]);
   // The list shows the playlist as its pictures in play order.
   const strip = page.locator('#playlist-list tr[data-playlist="cho-phien"] li.strip-item');
+  await strip.nth(2).waitFor(); // the list is refreshed after the success message
   assert.deepEqual(await strip.evaluateAll((all) => all.map((item) => item.dataset.media)), [sha.notice, sha.ferry, sha.market]);
   assert.match(await strip.nth(1).textContent(), /7 giây/);
 
@@ -375,6 +376,7 @@ test('the editor makes a campaign and submits it; the approver sees its pictures
   await row.getByRole('button', { name: 'Xem và duyệt Chợ phiên sáng' }).click();
   const view = page.locator('#campaign-view');
   const items = view.locator('li.strip-item');
+  await items.nth(2).waitFor(); // the view fetches the playlist first
   assert.equal(await items.count(), 3);
   assert.equal(await items.nth(0).locator('.slide').textContent(), noticeText);
   assert.ok((await playableSeconds(items.nth(0).locator('audio'))) > 1, 'the notice\'s speech plays in the view');
@@ -422,6 +424,7 @@ test('the editor edits the approved campaign: a new version, the approved one st
   await openSection(sectionTitles.campaigns);
   await row.getByRole('button', { name: 'Xem và duyệt Chợ phiên sáng (mới)' }).click();
   const changes = page.locator('#campaign-changes li');
+  await changes.first().waitFor(); // the view fetches both playlists first
   const lines = await changes.allTextContents();
   assert.deepEqual(lines, [
     'Tên: "Chợ phiên sáng" → "Chợ phiên sáng (mới)"',
