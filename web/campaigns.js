@@ -1,9 +1,12 @@
-// Campaigns: the list with approval states, create one from an existing playlist, submit,
-// approve or reject (a second person), archive; a campaign's conflicts; a device's day.
+// Campaigns: the list with approval states, create one from an existing playlist, edit one (an
+// approved campaign's edit is a new version approved again; the approved one plays meanwhile),
+// submit, view what is to be approved (the playlist's pictures, its sound, what changed since
+// the last approved version), approve or reject (a second person), archive; a campaign's
+// conflicts; a device's day.
 
 import * as api from './api.js';
 import {
-  h, clear, badge, askText, checkboxGroup, dayInput, dayToIso, field, formatTime, idFromNameField, messageArea, select, splitList, table,
+  h, clear, badge, askText, checkboxGroup, dayInput, dayToIso, field, formatTime, idFromNameField, isoToDay, messageArea, select, splitList, table,
 } from './dom.js';
 import { t, formatNumber } from './i18n.js';
 import { dayLane } from './calendar.js';
@@ -11,6 +14,7 @@ import {
   approvalLabel, approvalValues, conflictKindLabel, conflictSeverityLabel, endingLabel, kindLabel, levelLabel, levelValues,
   isAlertItem, modeLabel, modeValues, nameText, reasonLabel, sourceKindLabel, weekdayLabel, weekdayValues,
 } from './words.js';
+import { campaignChanges, playlistStrip } from './preview.js';
 
 const approvalKinds = { draft: 'neutral', submitted: 'info', approved: 'ok', rejected: 'bad', archived: 'neutral' };
 
@@ -36,23 +40,45 @@ export async function render(container, context) {
     media: new Map(media.map((item) => [item.sha256, nameText(item.name) || t('(không tên)', '(no name)')])),
     campaigns: new Map(),
   };
+  const mediaBySha = new Map(media.map((item) => [item.sha256, item]));
+  const form = context.can('editContent') ? campaignForm(playlists.filter((entry) => !isAlertItem(entry.name)), zones, message, () => refresh()) : null;
 
-  async function step(campaign, verb, extra = {}) {
+  // What an approver reads before deciding: the campaign, its playlist as pictures in order
+  // with its sound, and what changed since the last approved version.
+  async function showCampaign(campaign) {
+    const title = campaign.name || campaign.id;
     try {
-      const updated = await api.post('/campaigns/' + encodeURIComponent(campaign.id) + '/' + verb, { version: campaign.version, ...extra });
-      message.success(t('Chiến dịch "' + (updated.name || updated.id) + '" nay ở trạng thái: ' + approvalLabel(updated.approval) + '.',
-        'Campaign "' + (updated.name || updated.id) + '" is now: ' + approvalLabel(updated.approval) + '.'));
+      const ids = [...new Set([campaign.playlist, campaign.approved ? campaign.approved.playlist : null].filter(Boolean))];
+      const fetched = await Promise.all(ids.map((id) => api.get('/playlists/' + encodeURIComponent(id)).catch(() => null)));
+      const byId = new Map(fetched.filter(Boolean).map((playlist) => [playlist.id, playlist]));
+      const parts = [
+        h('h3', { text: t('Chiến dịch "' + title + '", phiên bản ' + campaign.version + ': ', 'Campaign "' + title + '", version ' + campaign.version + ': ') + approvalLabel(campaign.approval) }),
+        h('div', { class: 'columns' },
+          h('div', {}, h('h4', { text: t('Cách phát', 'How it plays') }), scheduleText(campaign)),
+          h('div', {}, h('h4', { text: t('Nơi phát', 'Where') }), h('p', { text: targetsText(campaign.targets, names) }))),
+        h('h4', { text: t('Danh sách phát "', 'Playlist "') + (names.playlists.get(campaign.playlist) || campaign.playlist) + '"' }),
+        playlistStrip(byId.get(campaign.playlist), mediaBySha, { players: true }),
+      ];
+      if (campaign.approved) {
+        const lines = campaignChanges(campaign.approved, campaign, names, byId, mediaBySha);
+        parts.push(h('h4', { text: t('Thay đổi so với phiên bản đã duyệt ' + campaign.approved.version + ' (đang phát)', 'Changes since approved version ' + campaign.approved.version + ' (playing now)') }),
+          lines.length ? h('ul', { class: 'changes', id: 'campaign-changes' }, lines.map((line) => h('li', { text: line })))
+            : h('p', { class: 'muted', id: 'campaign-changes', text: t('Không có thay đổi nào.', 'Nothing changed.') }));
+      } else if (campaign.approval !== 'approved' && campaign.approval !== 'archived') {
+        parts.push(h('p', { class: 'muted', id: 'campaign-changes', text: t('Chưa có phiên bản nào được duyệt: đây là lần duyệt đầu tiên.', 'No version was approved yet: this is the first approval.') }));
+      }
+      parts.push(h('div', { class: 'actions' }, decisionButtons(campaign),
+        h('button', { type: 'button', class: 'small secondary', text: t('Đóng', 'Close'), onclick: () => clear(details) })));
+      clear(details, h('div', { class: 'panel campaign-view', id: 'campaign-view' }, parts));
+      details.scrollIntoView({ block: 'start' });
     } catch (error) {
       message.error(error);
     }
-    await refresh();
   }
 
-  function actions(campaign) {
+  function decisionButtons(campaign) {
     const buttons = [];
     const label = (text) => text + ' ' + (campaign.name || campaign.id);
-    if (context.can('editContent') && (campaign.approval === 'draft' || campaign.approval === 'rejected'))
-      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Gửi duyệt', 'Submit')), text: t('Gửi duyệt', 'Submit'), onclick: () => step(campaign, 'submit') }));
     if (context.can('decideContent') && campaign.approval === 'submitted') {
       buttons.push(h('button', {
         type: 'button', class: 'small', 'aria-label': label(t('Duyệt', 'Approve')), text: t('Duyệt', 'Approve'),
@@ -67,6 +93,33 @@ export async function render(container, context) {
         },
       }));
     }
+    return buttons;
+  }
+
+  async function step(campaign, verb, extra = {}) {
+    try {
+      const updated = await api.post('/campaigns/' + encodeURIComponent(campaign.id) + '/' + verb, { version: campaign.version, ...extra });
+      message.success(t('Chiến dịch "' + (updated.name || updated.id) + '" nay ở trạng thái: ' + approvalLabel(updated.approval) + '.',
+        'Campaign "' + (updated.name || updated.id) + '" is now: ' + approvalLabel(updated.approval) + '.'));
+      if (details.querySelector('#campaign-view')) clear(details);
+    } catch (error) {
+      message.error(error);
+    }
+    await refresh();
+  }
+
+  function actions(campaign) {
+    const buttons = [];
+    const label = (text) => text + ' ' + (campaign.name || campaign.id);
+    if (context.can('editContent') && (campaign.approval === 'draft' || campaign.approval === 'rejected'))
+      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Gửi duyệt', 'Submit')), text: t('Gửi duyệt', 'Submit'), onclick: () => step(campaign, 'submit') }));
+    // An approver decides in the campaign's view, after seeing its pictures and changes.
+    if (context.can('decideContent') && campaign.approval === 'submitted')
+      buttons.push(h('button', { type: 'button', class: 'small', 'aria-label': label(t('Xem và duyệt', 'View and decide')), text: t('Xem và duyệt', 'View and decide'), onclick: () => showCampaign(campaign) }));
+    else
+      buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xem', 'View')), text: t('Xem', 'View'), onclick: () => showCampaign(campaign) }));
+    if (form && ['draft', 'rejected', 'approved'].includes(campaign.approval))
+      buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Sửa', 'Edit')), text: t('Sửa', 'Edit'), onclick: () => form.edit(campaign) }));
     if (context.can('archiveContent') && campaign.approval !== 'archived')
       buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Lưu trữ', 'Archive')), text: t('Lưu trữ', 'Archive'), onclick: () => step(campaign, 'archive') }));
     buttons.push(h('button', { type: 'button', class: 'small secondary', 'aria-label': label(t('Xung đột của', 'Conflicts of')), text: t('Xung đột', 'Conflicts'), onclick: () => showConflicts(campaign) }));
@@ -114,7 +167,8 @@ export async function render(container, context) {
           h('td', {}, scheduleText(campaign)),
           h('td', { text: targetsText(campaign.targets, names) }),
           h('td', {}, badge(approvalLabel(campaign.approval), approvalKinds[campaign.approval] || 'neutral'),
-            campaign.decision_note ? h('div', { class: 'muted', text: campaign.decision_note }) : null),
+            campaign.decision_note ? h('div', { class: 'muted', text: campaign.decision_note }) : null,
+            campaign.approved ? h('div', { class: 'muted approved-playing', text: t('Phiên bản đã duyệt ' + campaign.approved.version + ' vẫn đang phát', 'Approved version ' + campaign.approved.version + ' still plays') }) : null),
           h('td', { text: String(campaign.version) }),
           h('td', {}, actions(campaign))));
       clear(listing, table(t('Chiến dịch', 'Campaigns'),
@@ -131,7 +185,7 @@ export async function render(container, context) {
     message.element,
     details,
   );
-  if (context.can('editContent')) container.append(createForm(playlists.filter((entry) => !isAlertItem(entry.name)), zones, message, refresh));
+  if (form) container.append(form.element);
   container.append(previewPanel(devices, names));
   await refresh();
 }
@@ -170,7 +224,12 @@ function targetsText(targets, names) {
   return parts.length ? parts.join('; ') : everyDevice;
 }
 
-function createForm(playlists, zones, message, refresh) {
+// Ticks exactly the boxes of `values` in a checkbox group.
+function setChecks(group, values) {
+  for (const box of group.element.querySelectorAll('input[type="checkbox"]')) box.checked = (values || []).includes(box.value);
+}
+
+function campaignForm(playlists, zones, message, refresh) {
   const id = h('input', { name: 'id', required: true, pattern: '[A-Za-z0-9._\\-]{1,64}', maxlength: 64, id: 'campaign-id' });
   const name = h('input', { name: 'name', id: 'campaign-name', required: true });
   const playlist = select('playlist', playlists.map((entry) => [entry.id, entry.name || entry.id]));
@@ -191,6 +250,11 @@ function createForm(playlists, zones, message, refresh) {
   const validTo = dayInput({ name: 'valid_to', id: 'campaign-valid-to' });
   const days = checkboxGroup(t('Ngày trong tuần (không chọn: mọi ngày)', 'Weekdays (none: every day)'), 'weekdays', weekdayValues.map((day) => [day, weekdayLabel(day)]));
   const submit = h('button', { type: 'submit', text: t('Tạo bản nháp', 'Create draft'), id: 'campaign-create' });
+  const cancel = h('button', { type: 'button', class: 'secondary', text: t('Thôi sửa', 'Stop editing'), hidden: true, onclick: () => stopEditing() });
+  const heading = h('h3', { text: t('Chiến dịch mới', 'New campaign') });
+  const note = h('p', { class: 'muted', id: 'campaign-edit-note', hidden: true });
+  const idLine = idFromNameField(name, id);
+  let editing = null;  // { id, version } of the campaign being edited
   const fixedField = field(t('Giờ phát', 'Times'), fixedTimes, t('GG:PP, cách nhau bằng dấu phẩy, ví dụ 06:00, 17:30.', 'HH:MM, comma-separated, e.g. 06:00, 17:30.'));
   const perHourField = field(t('Số lần mỗi giờ', 'Plays per hour'), playsPerHour);
   const windowsField = field(t('Khung giờ', 'Windows'), windows, t('GG:PP-GG:PP, cách nhau bằng dấu phẩy; để trống: cả ngày.', 'HH:MM-HH:MM, comma-separated; empty: all day.'));
@@ -208,7 +272,7 @@ function createForm(playlists, zones, message, refresh) {
 
   const form = h('form', { id: 'campaign-form' },
     field(t('Tên chiến dịch', 'Campaign name'), name, t('Ví dụ: "Bản tin sáng Uyên Hưng"', 'e.g. "Bản tin sáng Uyên Hưng"')),
-    idFromNameField(name, id),
+    idLine,
     field(t('Danh sách phát', 'Playlist'), playlist, playlists.length ? null : t('Hãy tạo danh sách phát trước.', 'Create a playlist first.')),
     zoneBoxes.element,
     kindBoxes.element,
@@ -219,8 +283,58 @@ function createForm(playlists, zones, message, refresh) {
     windowsField,
     h('div', { class: 'inline' }, field(t('Từ ngày', 'Valid from'), validFrom), field(t('Đến ngày', 'Valid to'), validTo)),
     days.element,
-    h('div', { class: 'actions' }, submit));
+    h('div', { class: 'actions' }, submit, cancel));
   form.addEventListener('reset', () => setTimeout(updateMode, 0));
+
+  function stopEditing() {
+    editing = null;
+    form.reset();
+    id.disabled = false;
+    idLine.hidden = false;
+    heading.textContent = t('Chiến dịch mới', 'New campaign');
+    submit.textContent = t('Tạo bản nháp', 'Create draft');
+    note.hidden = true;
+    cancel.hidden = true;
+  }
+
+  // The form filled with `campaign`, to be saved with PUT and the version read.
+  function edit(campaign) {
+    form.reset();
+    // Fields the form does not show are kept as they are.
+    editing = { id: campaign.id, version: campaign.version, weight: campaign.weight, deviceIds: (campaign.targets || {}).device_ids };
+    name.value = campaign.name || '';
+    id.value = campaign.id;
+    id.disabled = true;
+    idLine.hidden = true;
+    if (![...playlist.options].some((option) => option.value === campaign.playlist))
+      playlist.append(h('option', { value: campaign.playlist, text: campaign.playlist }));
+    playlist.value = campaign.playlist;
+    const targets = campaign.targets || {};
+    setChecks(zoneBoxes, targets.zones);
+    setChecks(kindBoxes, targets.kinds);
+    tags.value = (targets.tags || []).join(', ');
+    mode.value = campaign.mode;
+    windows.value = (campaign.windows || []).join(', ');
+    fixedTimes.value = (campaign.fixed_times || []).join(', ');
+    playsPerHour.value = campaign.plays_per_hour ? String(campaign.plays_per_hour) : '';
+    level.value = campaign.level || 'normal';
+    rank.value = String(campaign.rank || 0);
+    validFrom.value = campaign.valid_from ? isoToDay(campaign.valid_from) : '';
+    validTo.value = campaign.valid_to ? isoToDay(campaign.valid_to) : '';
+    setChecks(days, campaign.weekdays && campaign.weekdays.length < 7 ? campaign.weekdays : []);
+    updateMode();
+    const title = campaign.name || campaign.id;
+    heading.textContent = t('Sửa chiến dịch "' + title + '"', 'Edit campaign "' + title + '"');
+    const approved = campaign.approval === 'approved';
+    submit.textContent = approved ? t('Lưu phiên bản mới (cần duyệt lại)', 'Save a new version (approved again)') : t('Lưu bản nháp', 'Save draft');
+    note.hidden = false;
+    note.textContent = approved || campaign.approved
+      ? t('Phiên bản đã duyệt vẫn phát cho đến khi phiên bản mới được gửi duyệt và được duyệt.', 'The approved version keeps playing until the new version is submitted and approved.')
+      : t('Bản sửa là bản nháp: hãy gửi duyệt sau khi lưu.', 'The edit is a draft: submit it after saving.');
+    cancel.hidden = false;
+    element.scrollIntoView({ block: 'start' });
+    name.focus();
+  }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -238,10 +352,19 @@ function createForm(playlists, zones, message, refresh) {
     if (days.values().length) body.weekdays = days.values();
     submit.disabled = true;
     try {
-      const created = await api.post('/campaigns', body);
-      const title = created.name || created.id;
-      message.success(t('Đã tạo bản nháp "' + title + '"; hãy gửi duyệt.', 'Draft "' + title + '" created; submit it for approval.'));
-      form.reset();
+      if (editing) {
+        if (editing.weight !== undefined) body.weight = editing.weight;
+        if (editing.deviceIds && editing.deviceIds.length) body.targets.device_ids = editing.deviceIds;
+        const saved = await api.put('/campaigns/' + encodeURIComponent(editing.id), { ...body, id: editing.id, version: editing.version });
+        const title = saved.name || saved.id;
+        message.success(t('Đã lưu "' + title + '" thành phiên bản ' + saved.version + ' (bản nháp); hãy gửi duyệt.', '"' + title + '" saved as version ' + saved.version + ' (a draft); submit it for approval.'));
+        stopEditing();
+      } else {
+        const created = await api.post('/campaigns', body);
+        const title = created.name || created.id;
+        message.success(t('Đã tạo bản nháp "' + title + '"; hãy gửi duyệt.', 'Draft "' + title + '" created; submit it for approval.'));
+        form.reset();
+      }
       await refresh();
     } catch (error) {
       message.error(error);
@@ -249,7 +372,8 @@ function createForm(playlists, zones, message, refresh) {
       submit.disabled = false;
     }
   });
-  return h('div', { class: 'panel' }, h('h3', { text: t('Chiến dịch mới', 'New campaign') }), form);
+  const element = h('div', { class: 'panel', id: 'campaign-editor' }, heading, note, form);
+  return { element, edit };
 }
 
 function previewPanel(devices, names) {

@@ -1,10 +1,12 @@
-// Media: the list, uploads (the file's bytes as the body, its name in ?name=), streams added by
-// URL (probed once by the controller) and text notices spoken by the controller's text-to-speech.
+// Media: the list with thumbnails, a preview that plays audio and video in the page, deleting
+// unused media, uploads (the file's bytes as the body, its name in ?name=), streams added by URL
+// (probed once by the controller) and text notices spoken by the controller's text-to-speech.
 
 import * as api from './api.js';
-import { h, clear, field, formatBytes, formatDuration, formatTime, messageArea, table } from './dom.js';
+import { h, clear, confirmAction, field, formatBytes, formatDuration, formatTime, messageArea, table } from './dom.js';
 import { t } from './i18n.js';
 import { isAlertItem, mediaTypeLabel, nameText } from './words.js';
+import { mediaPicture, mediaPlayer } from './preview.js';
 
 export async function render(container, context) {
   const message = messageArea();
@@ -12,11 +14,40 @@ export async function render(container, context) {
 
   const fillers = fillerChoice();
 
+  const preview = h('div', { id: 'media-preview', 'aria-live': 'polite' });
+
+  function showPreview(item, items) {
+    const name = nameText(item.name) || t('(không tên)', '(no name)');
+    const speech = item.tts_media ? items.find((other) => other.sha256 === item.tts_media) : null;
+    clear(preview, h('div', { class: 'panel' },
+      h('h3', { text: t('Xem trước "' + name + '"', 'Preview of "' + name + '"') }),
+      h('p', { class: 'muted', text: mediaTypeLabel(item.type) + ', ' + formatDuration(item.duration_ms) }),
+      mediaPlayer(item, { speech }),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small secondary', text: t('Đóng', 'Close'), onclick: () => clear(preview) }))));
+    preview.scrollIntoView({ block: 'nearest' });
+  }
+
+  async function remove(item) {
+    const name = nameText(item.name) || t('(không tên)', '(no name)');
+    const sure = await confirmAction(t('Xoá "' + name + '"?', 'Delete "' + name + '"?'),
+      t('Nội dung không còn được dùng sẽ bị xoá hẳn khỏi máy chủ.', 'Media no playlist uses is removed from the controller for good.'), t('Xoá', 'Delete'));
+    if (!sure) return;
+    try {
+      await api.del('/media/' + encodeURIComponent(item.sha256));
+      message.success(t('Đã xoá "' + name + '".', '"' + name + '" deleted.'));
+      clear(preview);
+    } catch (error) {
+      message.error(error);
+    }
+    await refresh();
+  }
+
   async function refresh() {
     try {
       const items = await api.listAll('/media');
       const rows = items.map((item) =>
         h('tr', { dataset: { media: item.sha256 } },
+          h('td', { class: 'row-picture' }, mediaPicture(item)),
           h('td', {}, h('strong', { text: nameText(item.name) || t('(không tên)', '(no name)') }), item.text ? h('div', { class: 'muted', text: item.text }) : null),
           h('td', { text: mediaTypeLabel(item.type) }),
           h('td', { text: formatDuration(item.duration_ms) }),
@@ -25,10 +56,15 @@ export async function render(container, context) {
           h('td', {}, item.type === 'stream'
             ? h('span', { class: 'mono stream-url', title: item.url, text: item.url })
             : h('a', { href: item.content_url, target: '_blank', rel: 'noopener', text: t('mở', 'open'),
-              'aria-label': t('Mở ', 'Open ') + (nameText(item.name) || t('nội dung', 'media')) }))));
+              'aria-label': t('Mở ', 'Open ') + (nameText(item.name) || t('nội dung', 'media')) })),
+          h('td', {}, h('div', { class: 'actions' },
+            item.type !== 'stream' ? h('button', { type: 'button', class: 'small secondary', text: t('Xem trước', 'Preview'),
+              'aria-label': t('Xem trước ', 'Preview ') + (nameText(item.name) || t('nội dung', 'media')), onclick: () => showPreview(item, items) }) : null,
+            context.can('editContent') && !isAlertItem(item.name) ? h('button', { type: 'button', class: 'small danger', text: t('Xoá', 'Delete'),
+              'aria-label': t('Xoá ', 'Delete ') + (nameText(item.name) || t('nội dung', 'media')), onclick: () => remove(item) }) : null))));
       fillers.update(items.filter((item) => (item.type === 'audio' || item.type === 'video') && !isAlertItem(item.name)));
       clear(listing, table(t('Nội dung', 'Media'),
-        [t('Tên', 'Name'), t('Loại', 'Type'), t('Thời lượng', 'Length'), t('Dung lượng', 'Size'), t('Tải lên lúc', 'Uploaded'), t('Xem', 'Content')],
+        [t('Hình', 'Picture'), t('Tên', 'Name'), t('Loại', 'Type'), t('Thời lượng', 'Length'), t('Dung lượng', 'Size'), t('Tải lên lúc', 'Uploaded'), t('Xem', 'Content'), t('Thao tác', 'Actions')],
         rows, t('Chưa có nội dung nào.', 'No media yet.')));
     } catch (error) {
       message.error(error);
@@ -37,7 +73,7 @@ export async function render(container, context) {
 
   container.append(message.element);
   if (context.can('editContent')) container.append(h('div', { class: 'columns' }, uploadForm(message, refresh), noticeForm(message, refresh), streamForm(message, refresh, fillers)));
-  container.append(h('div', { class: 'panel' }, listing));
+  container.append(preview, h('div', { class: 'panel' }, listing));
   await refresh();
 }
 

@@ -34,6 +34,12 @@ nlohmann::ordered_json media_json(const MediaRecord& record) {
     json["content_url"] = media.type == scheduler::MediaType::Stream
                               ? nlohmann::ordered_json(nullptr)
                               : nlohmann::ordered_json("/api/v1/media/" + media.sha256 + "/content");
+    // A picture for people choosing and approving content (docs/api.md "Thumbnails").
+    const bool has_picture = media.type == scheduler::MediaType::Image ||
+                             (media.type == scheduler::MediaType::Video && media.has_video);
+    json["thumbnail_url"] = has_picture
+                                ? nlohmann::ordered_json("/api/v1/media/" + media.sha256 + "/thumbnail")
+                                : nlohmann::ordered_json(nullptr);
     return json;
 }
 

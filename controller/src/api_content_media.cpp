@@ -11,6 +11,7 @@
 #include "bantin/media/sha256.hpp"
 #include "bantin/media/speech.hpp"
 #include "bantin/media/stream_source.hpp"
+#include "bantin/media/thumbnail.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -127,6 +128,35 @@ const media::FontCoverage* notice_font() {
     return font ? &*font : nullptr;
 }
 
+// The picture kind a thumbnail is made from; an error, in people's words, for media with none.
+Result<media::PictureKind> picture_kind(const MediaRecord& record) {
+    switch (record.media.type) {
+        case scheduler::MediaType::Video:
+            if (record.media.has_video)
+                return media::PictureKind::Video;
+            break;
+        case scheduler::MediaType::Image: return media::PictureKind::Image;
+        default: break;
+    }
+    return fail(Errc::NotFound, "nội dung này không có hình (" +
+                                    std::string{scheduler::to_string(record.media.type)} + "); media " +
+                                    record.media.sha256 + " has no picture to show");
+}
+
+// Made at upload (and on first request for media stored before thumbnails existed). A file
+// ffmpeg cannot draw is still stored: the probe accepted it; only its thumbnail is missing.
+std::optional<std::string> make_thumbnail_now(const ApiContext& context, const MediaRecord& record) {
+    auto kind = picture_kind(record);
+    if (!kind)
+        return std::nullopt;
+    auto made =
+        media::ThumbnailStore{context.media}.get_or_make(record.media.sha256, *kind, record.media.duration);
+    if (made)
+        return std::nullopt;
+    spdlog::warn("media {}: {}", record.media.sha256, made.error().detail);
+    return made.error().detail;
+}
+
 void upload(ApiContext& context, const Request& request, Response& response,
             const httplib::ContentReader& reader) {
     // Anything refused before the body is read closes the connection: the unread body must
@@ -239,7 +269,29 @@ void upload(ApiContext& context, const Request& request, Response& response,
             static_cast<void>(context.media.remove(ingested->object.sha256));
         return send_error(response, stored.error());
     }
-    send_json(response, stored->second ? 201 : 200, media_json(stored->first));
+    nlohmann::ordered_json answer = media_json(stored->first);
+    const auto thumbnail_error = make_thumbnail_now(context, stored->first);
+    answer["thumbnail_error"] = thumbnail_error ? nlohmann::ordered_json(*thumbnail_error) : nullptr;
+    send_json(response, stored->second ? 201 : 200, answer);
+}
+
+Result<MediaRecord> find_media(ApiContext& context, const std::string& sha256);
+
+void media_thumbnail(Call& call, const Request& request, Response& response) {
+    auto record = find_media(call.context, call.capture(1));
+    if (!record)
+        return send_error(response, record.error());
+    auto kind = picture_kind(*record);
+    if (!kind)
+        return send_error(response, kind.error());
+    auto path = media::ThumbnailStore{call.context.media}.get_or_make(record->media.sha256, *kind,
+                                                                      record->media.duration);
+    if (!path) {
+        if (path.error().code == Errc::InvalidInput)
+            return send_error(response, 422, "invalid-input", path.error().detail);
+        return send_error(response, path.error());
+    }
+    serve_media_file(request, response, *path, "image/jpeg");
 }
 
 Answer list_media(Call& call) {
@@ -283,10 +335,18 @@ Answer delete_media(Call& call) {
         if (!users)
             return std::unexpected(users.error());
         if (!users->empty()) {
+            // Named as people know them: "Buổi sáng" (morning).
             std::string list;
-            for (const auto& id : *users) list += (list.empty() ? "" : ", ") + ("\"" + id + "\"");
-            return fail(Errc::Conflict, "media " + sha256 + " is used by playlist " + list +
-                                            "; remove it from the playlist first");
+            for (const auto& id : *users) {
+                auto playlist = transaction.playlist_by_id(id);
+                const std::string name =
+                    playlist && !playlist->playlist.name.empty() ? playlist->playlist.name : id;
+                list += (list.empty() ? "" : ", ") + ("\"" + name + "\" (" + id + ")");
+            }
+            return fail(Errc::Conflict,
+                        "nội dung \"" + record->media.name + "\" đang được dùng trong danh sách phát " +
+                            list + "; hãy bỏ nó khỏi danh sách phát trước; media \"" + record->media.name +
+                            "\" is used by playlist " + list + "; remove it from the playlist first");
         }
         if (auto deleted = transaction.delete_media(sha256); !deleted)
             return deleted;
@@ -321,7 +381,10 @@ Answer delete_media(Call& call) {
         return refuse(done.error());
     // Files go after the rows are gone for good; a crash in between leaves an orphan file
     // (harmless, found by ContentStore::list()), never a row without its file.
-    for (const auto& sha : removed) static_cast<void>(context.media.remove(sha));
+    for (const auto& sha : removed) {
+        static_cast<void>(context.media.remove(sha));
+        media::ThumbnailStore{context.media}.remove(sha);
+    }
     return no_content();
 }
 
@@ -578,6 +641,7 @@ void register_media_routes(ApiServer& server, ApiContext& context) {
     routes.get(one, {Action::Read}, get_media);
     routes.del(one, {Action::EditContent}, delete_media);
     routes.get_raw(one + "/content", {Action::Read}, media_content);
+    routes.get_raw(one + "/thumbnail", {Action::Read}, media_thumbnail);
     routes.post(route("/media/streams"),
                 {Action::EditContent, BodyRule::Required, "a JSON object with name and url"}, create_stream);
     routes.post(route("/notices"), {Action::EditContent, BodyRule::Required, "a JSON object with text"},

@@ -19,7 +19,7 @@ namespace {
 constexpr std::string_view playlist_record_fields[] = {"version", "created_by", "created", "updated"};
 constexpr std::string_view campaign_record_fields[] = {
     "version", "author",  "last_editor", "submitted_by", "decided_by", "decision_note",
-    "created", "updated", "submitted",   "decided",      "archived"};
+    "created", "updated", "submitted",   "decided",      "archived",   "approved"};
 
 // The request body without the record fields: the scheduler object it carries.
 template <std::size_t N>
@@ -50,8 +50,8 @@ std::string audit_text(const nlohmann::ordered_json& json) {
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The approved or submitted campaigns that play this playlist: editing it would change what
-// an approver already signed off.
+// The approved or submitted campaigns that play this playlist (an approved version kept while a
+// newer one awaits approval counts): editing it would change what an approver already signed off.
 Result<std::vector<std::string>> signed_off_users_of(StoreTransaction& transaction,
                                                      const std::string& playlist) {
     std::vector<std::string> ids;

@@ -146,8 +146,22 @@ Result<CampaignRecord> ApprovalService::edit(const User& actor, scheduler::Campa
     return change_campaign(
         m_store, actor, id, expected_version, "campaign.edit", now,
         [&](CampaignRecord& record) -> Result<void> {
-            if (auto ok = check_state(record, {ApprovalState::Draft, ApprovalState::Rejected}, "edit"); !ok) {
+            if (auto ok = check_state(
+                    record, {ApprovalState::Draft, ApprovalState::Rejected, ApprovalState::Approved}, "edit");
+                !ok) {
                 return ok;
+            }
+            // An approved campaign edited: the edit is a new version that needs approval again,
+            // and the approved version is kept to play until then (docs/api.md).
+            if (record.campaign.approval == ApprovalState::Approved) {
+                ApprovedVersion approved;
+                approved.campaign = record.campaign;
+                approved.version = record.version;
+                approved.decided_by = record.decided_by;
+                approved.decided = record.decided;
+                approved.decision_note = record.decision_note;
+                record.approved = std::move(approved);
+                record.decision_note.clear();
             }
             campaign.approval = ApprovalState::Draft;
             record.campaign = std::move(campaign);
@@ -192,6 +206,8 @@ Result<CampaignRecord> ApprovalService::approve(const User& actor, std::string_v
                                if (auto ok = check_second_person(actor, record); !ok)
                                    return ok;
                                record.campaign.approval = ApprovalState::Approved;
+                               // The new version replaces the one that played meanwhile.
+                               record.approved.reset();
                                record.decided_by = actor.id;
                                record.decided = now;
                                record.decision_note = std::string{note};
@@ -229,10 +245,21 @@ Result<CampaignRecord> ApprovalService::archive(const User& actor, std::string_v
     return change_campaign(
         m_store, actor, id, expected_version, "campaign.archive", now,
         [&](CampaignRecord& record) -> Result<void> {
-            if (auto ok = check_state(record, {ApprovalState::Approved, ApprovalState::Rejected}, "archive");
-                !ok) {
+            // A campaign with an approved version still playing may be archived in any state: it
+            // stops playing.
+            if (!record.approved) {
+                if (auto ok =
+                        check_state(record, {ApprovalState::Approved, ApprovalState::Rejected}, "archive");
+                    !ok) {
+                    return ok;
+                }
+            } else if (auto ok = check_state(
+                           record, {ApprovalState::Draft, ApprovalState::Submitted, ApprovalState::Rejected},
+                           "archive");
+                       !ok) {
                 return ok;
             }
+            record.approved.reset();
             record.campaign.approval = ApprovalState::Archived;
             record.archived = now;
             return {};

@@ -291,6 +291,12 @@ CREATE TABLE live_channels (
 ) WITHOUT ROWID;
 CREATE INDEX live_channels_by_end ON live_channels(ends_at);
 )sql"},
+    {10, "campaigns: the last approved version, kept playing while a newer version awaits approval",
+     R"sql(
+-- {"version", "decided_by", "decided_at" (unix ms), "decision_note", "campaign": the scheduler's
+-- campaign JSON} of the approved version an edit replaced; NULL when the row itself is what plays.
+ALTER TABLE campaigns ADD COLUMN approved_json TEXT CHECK (approved_json IS NULL OR json_valid(approved_json));
+)sql"},
 };
 
 }  // namespace

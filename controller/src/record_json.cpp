@@ -1,5 +1,6 @@
 #include "bantin/controller/record_json.hpp"
 
+#include "bantin/scheduler/json.hpp"
 #include "names.hpp"
 
 namespace bantin::controller {
@@ -70,6 +71,18 @@ void add_record_fields(ordered_json& json, const CampaignRecord& record) {
     json["submitted"] = optional_time(record.submitted);
     json["decided"] = optional_time(record.decided);
     json["archived"] = optional_time(record.archived);
+    // The approved version that plays while this newer one awaits approval (null: this one
+    // plays, or nothing does).
+    if (record.approved) {
+        ordered_json approved = scheduler::to_json(record.approved->campaign);
+        approved["version"] = record.approved->version;
+        approved["decided_by"] = optional_user(record.approved->decided_by);
+        approved["decided"] = optional_time(record.approved->decided);
+        approved["decision_note"] = record.approved->decision_note;
+        json["approved"] = std::move(approved);
+    } else {
+        json["approved"] = nullptr;
+    }
 }
 
 ordered_json optional_time(const std::optional<TimePoint>& time) {

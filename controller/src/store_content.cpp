@@ -5,6 +5,10 @@
 #include "columns.hpp"
 #include "names.hpp"
 
+#include "bantin/scheduler/json.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <utility>
 
 namespace bantin::controller {
@@ -43,7 +47,40 @@ constexpr std::string_view campaign_columns =
     "id, name, playlist_id, targets_json, valid_from, valid_to, weekdays, windows_json, mode, "
     "fixed_times_json, plays_per_hour, level, rank, weight, approval, author_id, last_editor_id, "
     "submitted_by, decided_by, decision_note, created_at, updated_at, submitted_at, decided_at, "
-    "archived_at, version";
+    "archived_at, version, approved_json";
+
+std::optional<std::string> encode_approved(const std::optional<ApprovedVersion>& approved) {
+    if (!approved)
+        return std::nullopt;
+    nlohmann::ordered_json json;
+    json["version"] = approved->version;
+    json["decided_by"] = approved->decided_by ? nlohmann::ordered_json(*approved->decided_by) : nullptr;
+    json["decided_at"] = approved->decided ? nlohmann::ordered_json(to_unix_ms(*approved->decided)) : nullptr;
+    json["decision_note"] = approved->decision_note;
+    json["campaign"] = scheduler::to_json(approved->campaign);
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<ApprovedVersion> decode_approved(const std::string& text) {
+    try {
+        const auto json = nlohmann::json::parse(text);
+        auto campaign = scheduler::campaign_from_json(json.at("campaign"), "approved_json.campaign");
+        if (!campaign)
+            return std::unexpected(campaign.error());
+        ApprovedVersion approved;
+        approved.campaign = std::move(*campaign);
+        approved.campaign.approval = scheduler::ApprovalState::Approved;
+        approved.version = json.at("version").get<std::int64_t>();
+        if (!json.at("decided_by").is_null())
+            approved.decided_by = json.at("decided_by").get<UserId>();
+        if (!json.at("decided_at").is_null())
+            approved.decided = from_unix_ms(json.at("decided_at").get<std::int64_t>());
+        approved.decision_note = json.at("decision_note").get<std::string>();
+        return approved;
+    } catch (const nlohmann::json::exception& error) {
+        return fail(Errc::Internal, std::string{"approved_json: "} + error.what());
+    }
+}
 
 Result<CampaignRecord> read_campaign(const Statement& row) {
     Row column{row};
@@ -106,6 +143,27 @@ Result<CampaignRecord> read_campaign(const Statement& row) {
     record.decided = column.optional_time();
     record.archived = column.optional_time();
     record.version = column.int64();
+    if (auto text = column.optional_text()) {
+        auto approved = decode_approved(*text);
+        if (!approved)
+            return bad(approved.error());
+        record.approved = std::move(*approved);
+    }
+    return record;
+}
+
+// What plays of a campaign: the row, or the approved version it keeps while a newer one awaits.
+CampaignRecord playing_version(CampaignRecord record) {
+    if (record.campaign.approval == scheduler::ApprovalState::Approved || !record.approved)
+        return record;
+    ApprovedVersion approved = std::move(*record.approved);
+    record.approved.reset();
+    record.campaign = std::move(approved.campaign);
+    record.campaign.approval = scheduler::ApprovalState::Approved;
+    record.version = approved.version;
+    record.decided_by = approved.decided_by;
+    record.decided = approved.decided;
+    record.decision_note = std::move(approved.decision_note);
     return record;
 }
 
@@ -205,7 +263,7 @@ Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
     auto ran =
         run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                         "?, ?, ?)",
+                         "?, ?, ?, ?)",
                      record, std::nullopt);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
@@ -222,24 +280,30 @@ Result<std::vector<CampaignRecord>> SqliteTransaction::list_campaigns(const Camp
     std::optional<std::string> approval;
     if (filter.approval)
         approval = std::string{names::of(*filter.approval)};
-    return many<CampaignRecord>("SELECT " + std::string{campaign_columns} +
-                                    " FROM campaigns WHERE (?1 IS NULL OR approval = ?1) "
-                                    "AND (?2 IS NULL OR author_id = ?2) ORDER BY created_at, id "
-                                    "LIMIT ?3 OFFSET ?4",
-                                read_campaign, approval, filter.author, page.limit, page.offset);
+    auto records = many<CampaignRecord>(
+        "SELECT " + std::string{campaign_columns} +
+            " FROM campaigns WHERE (?1 IS NULL OR approval = ?1 OR (?1 = 'approved' AND approved_json IS NOT "
+            "NULL AND approval <> 'archived')) "
+            "AND (?2 IS NULL OR author_id = ?2) ORDER BY created_at, id "
+            "LIMIT ?3 OFFSET ?4",
+        read_campaign, approval, filter.author, page.limit, page.offset);
+    if (records && filter.approval == scheduler::ApprovalState::Approved) {
+        for (auto& record : *records) record = playing_version(std::move(record));
+    }
+    return records;
 }
 
 Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
                                                           std::int64_t expected_version) {
     record.version = expected_version + 1;
-    // The id is bound first and the expected version last, around the same 26 values as insert.
+    // The id is bound first and the expected version last, around the same 27 values as insert.
     BANTIN_STORE_TRY(run_campaign(
         "UPDATE campaigns SET id = ?1, name = ?2, playlist_id = ?3, targets_json = ?4, valid_from = ?5, "
         "valid_to = ?6, weekdays = ?7, windows_json = ?8, mode = ?9, fixed_times_json = ?10, "
         "plays_per_hour = ?11, level = ?12, rank = ?13, weight = ?14, approval = ?15, author_id = ?16, "
         "last_editor_id = ?17, submitted_by = ?18, decided_by = ?19, decision_note = ?20, "
         "created_at = ?21, updated_at = ?22, submitted_at = ?23, decided_at = ?24, archived_at = ?25, "
-        "version = ?26 WHERE id = ?1 AND version = ?27",
+        "version = ?26, approved_json = ?27 WHERE id = ?1 AND version = ?28",
         record, expected_version));
     BANTIN_STORE_TRY(expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
     return record;
@@ -318,11 +382,11 @@ Result<void> SqliteTransaction::run_campaign(std::string_view sql, const Campaig
         columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
         campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
         record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
-        record.submitted, record.decided, record.archived, record.version);
+        record.submitted, record.decided, record.archived, record.version, encode_approved(record.approved));
     if (!statement)
         return std::unexpected(statement.error());
     if (expected_version)
-        statement->bind(27, *expected_version);
+        statement->bind(28, *expected_version);
     auto ran = statement->run();
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +

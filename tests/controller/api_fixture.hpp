@@ -91,11 +91,12 @@ public:
         return make_media("clip.mp4", "-f lavfi -i testsrc=duration=2:size=160x120:rate=10 -pix_fmt yuv420p");
     }
 
-    // Files in the media store (objects and temporary files).
+    // Files in the media store (objects and temporary files; thumbnails are not counted).
     std::size_t stored_files() const {
         std::size_t count = 0;
         for (const auto& entry : std::filesystem::recursive_directory_iterator(content->root()))
-            count += entry.is_regular_file() ? 1U : 0U;
+            count +=
+                entry.is_regular_file() && entry.path().parent_path().filename() != "thumbnails" ? 1U : 0U;
         return count;
     }
     std::int64_t media_rows() {

@@ -1,4 +1,6 @@
 #include "bantin/controller/approval.hpp"
+#include "bantin/controller/bundle_builder.hpp"
+#include "bantin/controller/model_builder.hpp"
 
 #include "store_fixture.hpp"
 
@@ -209,11 +211,13 @@ TEST_CASE("state rules: only allowed transitions happen", "[controller][approval
 
     auto approved = fixture.service.approve(fixture.approver, "c-1", submitted->version);
     REQUIRE(approved);
-    auto edit_approved =
-        fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), approved->version);
-    REQUIRE_FALSE(edit_approved);
-    CHECK(edit_approved.error().code == Errc::Conflict);
-    CHECK_THAT(edit_approved.error().detail, Catch::Contains("is approved; cannot edit"));
+    auto archived = fixture.service.archive(fixture.editor, "c-1", approved->version);
+    REQUIRE(archived);
+    auto edit_archived =
+        fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), archived->version);
+    REQUIRE_FALSE(edit_archived);
+    CHECK(edit_archived.error().code == Errc::Conflict);
+    CHECK_THAT(edit_archived.error().detail, Catch::Contains("is archived; cannot edit"));
 }
 
 TEST_CASE("acting on a stale version is a conflict, not a lost update", "[controller][approval]") {
@@ -247,4 +251,140 @@ TEST_CASE("creating needs an existing playlist and a new, valid id", "[controlle
     REQUIRE_FALSE(duplicate);
     CHECK(duplicate.error().code == Errc::AlreadyExists);
     CHECK(fixture.audit_of("c-1").size() == 1);
+}
+
+namespace {
+
+// What devices get of campaign `id`: its entry in the approved model and in the bundle inputs
+// (both must agree), or nullopt when it plays nowhere.
+std::optional<scheduler::Campaign> playing_campaign(ApprovalFixture& fixture, const std::string& id) {
+    auto model = build_model(*fixture.store, ModelOptions{});
+    REQUIRE(model);
+    auto inputs = fixture.store->read_value<BundleInputs>(
+        [&](StoreTransaction& transaction) { return load_bundle_inputs(transaction, fixture.clock.wall()); });
+    REQUIRE(inputs);
+    std::optional<scheduler::Campaign> in_model;
+    for (const auto& campaign : model->campaigns)
+        if (campaign.id == id)
+            in_model = campaign;
+    std::optional<scheduler::Campaign> in_bundle;
+    for (const auto& campaign : inputs->campaigns)
+        if (campaign.id == id)
+            in_bundle = campaign;
+    CHECK(in_model == in_bundle);
+    return in_model;
+}
+
+CampaignRecord approved_campaign(ApprovalFixture& fixture, const std::string& id, const std::string& name) {
+    auto campaign = StoreFixture::campaign(id);
+    campaign.name = name;
+    auto created = fixture.service.create(fixture.editor, campaign);
+    REQUIRE(created);
+    auto sent = fixture.service.submit(fixture.editor, id, created->version);
+    REQUIRE(sent);
+    auto approved = fixture.service.approve(fixture.approver, id, sent->version, "ok");
+    REQUIRE(approved);
+    return *approved;
+}
+
+}  // namespace
+
+TEST_CASE("an edit of an approved campaign is a new version and the approved one plays until it is approved",
+          "[controller][approval][versions]") {
+    ApprovalFixture fixture;
+    auto approved = approved_campaign(fixture, "c-1", "Bản tin sáng");
+    REQUIRE(playing_campaign(fixture, "c-1"));
+    CHECK(playing_campaign(fixture, "c-1")->name == "Bản tin sáng");
+
+    auto changed = StoreFixture::campaign("c-1");
+    changed.name = "Bản tin sáng (sửa)";
+    changed.rank = 5;
+    fixture.clock.advance(std::chrono::minutes{1});
+    auto edited = fixture.service.edit(fixture.second_editor, changed, approved.version);
+    REQUIRE(edited);
+    CHECK(edited->campaign.approval == ApprovalState::Draft);
+    CHECK(edited->version == approved.version + 1);
+    CHECK(edited->campaign.name == "Bản tin sáng (sửa)");
+    REQUIRE(edited->approved);
+    CHECK(edited->approved->version == approved.version);
+    CHECK(edited->approved->campaign.name == "Bản tin sáng");
+    CHECK(edited->approved->decided_by == fixture.approver.id);
+    CHECK(edited->approved->decision_note == "ok");
+
+    // Devices still get the approved version, and the stored row reads back the same.
+    auto playing = playing_campaign(fixture, "c-1");
+    REQUIRE(playing);
+    CHECK(playing->name == "Bản tin sáng");
+    CHECK(playing->rank == 0);
+    CHECK(playing->approval == ApprovalState::Approved);
+    auto stored = fixture.store->read_value<CampaignRecord>(
+        [](StoreTransaction& transaction) { return transaction.campaign_by_id("c-1"); });
+    REQUIRE(stored);
+    CHECK(*stored == *edited);
+
+    // Submitted, still the old one; the editor of the new version may not approve it.
+    auto sent = fixture.service.submit(fixture.second_editor, "c-1", edited->version);
+    REQUIRE(sent);
+    CHECK(playing_campaign(fixture, "c-1")->name == "Bản tin sáng");
+    auto self = fixture.service.approve(fixture.second_editor, "c-1", sent->version);
+    REQUIRE_FALSE(self);
+
+    // Approved: the new version plays and the kept one is gone.
+    auto second = fixture.service.approve(fixture.approver, "c-1", sent->version);
+    REQUIRE(second);
+    CHECK_FALSE(second->approved);
+    playing = playing_campaign(fixture, "c-1");
+    REQUIRE(playing);
+    CHECK(playing->name == "Bản tin sáng (sửa)");
+    CHECK(playing->rank == 5);
+}
+
+TEST_CASE("a rejected new version leaves the approved one playing, and edits keep it",
+          "[controller][approval][versions]") {
+    ApprovalFixture fixture;
+    auto approved = approved_campaign(fixture, "c-1", "Cũ");
+    auto changed = StoreFixture::campaign("c-1");
+    changed.name = "Mới";
+    auto edited = fixture.service.edit(fixture.editor, changed, approved.version);
+    REQUIRE(edited);
+    auto sent = fixture.service.submit(fixture.editor, "c-1", edited->version);
+    REQUIRE(sent);
+    auto rejected = fixture.service.reject(fixture.approver, "c-1", sent->version, "sai chính tả");
+    REQUIRE(rejected);
+    REQUIRE(rejected->approved);
+    CHECK(playing_campaign(fixture, "c-1")->name == "Cũ");
+
+    changed.name = "Mới hơn";
+    auto again = fixture.service.edit(fixture.editor, changed, rejected->version);
+    REQUIRE(again);
+    REQUIRE(again->approved);
+    CHECK(again->approved->version == approved.version);
+    CHECK(again->approved->campaign.name == "Cũ");
+    CHECK(playing_campaign(fixture, "c-1")->name == "Cũ");
+
+    // The list of approved campaigns answers the version that plays.
+    CampaignFilter filter;
+    filter.approval = ApprovalState::Approved;
+    auto listed = fixture.store->read_value<std::vector<CampaignRecord>>(
+        [&](StoreTransaction& transaction) { return transaction.list_campaigns(filter, {}); });
+    REQUIRE(listed);
+    REQUIRE(listed->size() == 1);
+    CHECK(listed->front().campaign.name == "Cũ");
+    CHECK(listed->front().version == approved.version);
+    CHECK_FALSE(listed->front().approved);
+}
+
+TEST_CASE("archiving a campaign whose new version awaits approval stops the approved one too",
+          "[controller][approval][versions]") {
+    ApprovalFixture fixture;
+    auto approved = approved_campaign(fixture, "c-1", "Cũ");
+    auto edited = fixture.service.edit(fixture.editor, StoreFixture::campaign("c-1"), approved.version);
+    REQUIRE(edited);
+    auto sent = fixture.service.submit(fixture.editor, "c-1", edited->version);
+    REQUIRE(sent);
+    auto archived = fixture.service.archive(fixture.editor, "c-1", sent->version);
+    REQUIRE(archived);
+    CHECK(archived->campaign.approval == ApprovalState::Archived);
+    CHECK_FALSE(archived->approved);
+    CHECK_FALSE(playing_campaign(fixture, "c-1"));
 }

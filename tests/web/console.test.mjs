@@ -452,7 +452,9 @@ test('the approver sees the conflicts and a device\'s day, and approves the camp
   await page.locator('#preview-device').selectOption('screen-1');
   await page.getByRole('button', { name: 'Xem lịch phát' }).click();
   await page.locator('#preview-output').getByText(/lần phát ngày \d\d\/\d\d\/\d{4}/).waitFor();
-  await row.getByRole('button', { name: 'Duyệt Tin sáng phường 1' }).click();
+  // The decision is taken in the campaign's view, after seeing what it plays.
+  await row.getByRole('button', { name: 'Xem và duyệt Tin sáng phường 1' }).click();
+  await page.locator('#campaign-view').getByRole('button', { name: 'Duyệt Tin sáng phường 1' }).click();
   await row.getByText('Đã duyệt', { exact: true }).waitFor();
 
   await openSection(sectionTitles.reports);

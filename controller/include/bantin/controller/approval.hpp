@@ -35,15 +35,20 @@ public:
 
     // Stores a new draft; campaign.approval is ignored (always Draft).
     Result<CampaignRecord> create(const User& actor, scheduler::Campaign campaign);
-    // Replaces the content of a draft or rejected campaign; a rejected one becomes a draft again.
+    // Replaces the content of a draft, rejected or approved campaign; the result is a draft. An
+    // approved campaign's edit is a new version: the approved one is kept in
+    // CampaignRecord::approved and plays until the new version is approved (dropped then, and
+    // on archive).
     Result<CampaignRecord> edit(const User& actor, scheduler::Campaign campaign,
                                 std::int64_t expected_version);
     Result<CampaignRecord> submit(const User& actor, std::string_view id, std::int64_t expected_version);
+    // The approved version replaces any kept approved version.
     Result<CampaignRecord> approve(const User& actor, std::string_view id, std::int64_t expected_version,
                                    std::string_view note = {});
     // A reason is required: the author needs to know what to change.
     Result<CampaignRecord> reject(const User& actor, std::string_view id, std::int64_t expected_version,
                                   std::string_view reason);
+    // Approved or rejected campaigns, and any not archived that keep an approved version.
     Result<CampaignRecord> archive(const User& actor, std::string_view id, std::int64_t expected_version);
 
 private:

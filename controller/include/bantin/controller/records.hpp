@@ -73,6 +73,18 @@ struct PlaylistRecord {
     bool operator==(const PlaylistRecord&) const = default;
 };
 
+// The last approved version of a campaign whose newer version awaits approval (an approved
+// campaign edited: docs/api.md "Editing an approved campaign"). It keeps playing until the new
+// version is approved (then it is dropped) or the campaign is archived.
+struct ApprovedVersion {
+    scheduler::Campaign campaign;  // approval is Approved
+    std::int64_t version = 0;      // the version number it had when approved
+    std::optional<UserId> decided_by;
+    std::optional<TimePoint> decided;
+    std::string decision_note;
+    bool operator==(const ApprovedVersion&) const = default;
+};
+
 struct CampaignRecord {
     scheduler::Campaign campaign;  // campaign.approval is the approval state
     UserId author = 0;             // created it
@@ -86,6 +98,9 @@ struct CampaignRecord {
     std::optional<TimePoint> decided;
     std::optional<TimePoint> archived;
     std::int64_t version = 1;  // bumped by every change, edits and state changes alike
+    // Set while a newer version of an approved campaign is a draft, submitted or rejected: what
+    // devices still play.
+    std::optional<ApprovedVersion> approved;
     bool operator==(const CampaignRecord&) const = default;
 };
 

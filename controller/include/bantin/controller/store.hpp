@@ -29,7 +29,10 @@
 namespace bantin::controller {
 
 struct CampaignFilter {
-    std::optional<scheduler::ApprovalState> approval;  // only this state
+    // Only this state. Approved means the approved version of each campaign: approved rows, and
+    // for a campaign whose newer version awaits approval its kept approved version
+    // (CampaignRecord::approved, answered as the record) — what devices play.
+    std::optional<scheduler::ApprovalState> approval;
     std::optional<UserId> author;
 };
 
