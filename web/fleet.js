@@ -56,7 +56,7 @@ function proofCell(device) {
 
 export function statusCell(device) {
   if (device.revoked) return badge(t('đã thu hồi', 'revoked'), 'bad');
-  if (!device.online && !device.last_seen) return badge(t('chưa kết nối lần nào', 'never connected'), 'neutral');
+  if (!device.online && !device.last_seen) return badge(t('ngoại tuyến, chưa kết nối lần nào', 'offline, never connected'), 'neutral');
   return device.online ? badge(t('trực tuyến', 'online'), 'ok') : badge(t('ngoại tuyến', 'offline'), 'bad');
 }
 
