@@ -155,16 +155,19 @@ nlohmann::ordered_json device_after(Call& call, const std::string& id, const Dev
 Answer put_settings(FleetServices& fleet, Call& call) {
     const std::string id = call.capture(1);
     if (!call.body.is_object())
-        return refuse(Refusal::bad_request("body: expected a JSON object"));
+        return refuse(Refusal::bad_request("body: cần một đối tượng JSON; expected a JSON object"));
     std::vector<std::string> unknown;
     for (const auto& [key, value] : call.body.items())
         if (!is_setting_field(key))
             unknown.push_back(key);
     if (!unknown.empty()) {
         std::string detail;
-        for (const auto& key : unknown) detail += (detail.empty() ? "" : "; ") + key + ": unknown field";
+        for (const auto& key : unknown)
+            detail += (detail.empty() ? "" : "; ") + key + ": trường lạ; unknown field";
         return refuse(Refusal::bad_request(
-            detail + " (on_hours, quiet_hours, default_volume and volume_schedule are accepted)"));
+            detail +
+            " (chỉ nhận on_hours, quiet_hours, default_volume, volume_schedule; on_hours, quiet_hours, "
+            "default_volume and volume_schedule are accepted)"));
     }
     if (call.body.empty())
         return refuse(
