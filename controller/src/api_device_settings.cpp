@@ -274,26 +274,32 @@ Answer confirm_change(FleetServices& fleet, Call& call) {
         return refuse(refusal(changed.error()));
     const TimePoint now = call.context.clock.wall();
     DeviceSettingChange decided;
-    auto updated =
-        fleet.registry.update_device(call.user.user, changed->first, current->name,
-                                     [&](StoreTransaction& transaction, const DeviceRecord&) -> Result<void> {
-                                         // Read again inside the write: a second confirm or a withdrawal may
-                                         // have won.
-                                         auto pending = pending_change(transaction, id, change_id);
-                                         if (!pending)
-                                             return std::unexpected(pending.error());
-                                         decided = *pending;
-                                         decided.state = SettingChangeState::Confirmed;
-                                         decided.decided_by = call.user.user.id;
-                                         decided.decided_at = now;
-                                         if (auto saved = transaction.update_setting_change(decided); !saved)
-                                             return saved;
-                                         auto audited = transaction.append_audit(change_audit(
-                                             call.user.user, "device.settings.confirm", decided, now));
-                                         if (!audited)
-                                             return std::unexpected(audited.error());
-                                         return {};
-                                     });
+    auto updated = fleet.registry.update_device(
+        call.user.user, changed->first, current->name,
+        [&](StoreTransaction& transaction, const DeviceRecord& before) -> Result<void> {
+            // The change was applied to the device as read above: one that
+            // landed since would be overwritten, so the confirm is refused.
+            if (before.device != current->device || before.name != current->name)
+                return fail(Errc::Conflict, "thiết bị \"" + id +
+                                                "\" vừa được sửa; hãy xác nhận lại. Device \"" + id +
+                                                "\" changed meanwhile; confirm again");
+            // Read again inside the write: a second confirm or a withdrawal may
+            // have won.
+            auto pending = pending_change(transaction, id, change_id);
+            if (!pending)
+                return std::unexpected(pending.error());
+            decided = *pending;
+            decided.state = SettingChangeState::Confirmed;
+            decided.decided_by = call.user.user.id;
+            decided.decided_at = now;
+            if (auto saved = transaction.update_setting_change(decided); !saved)
+                return saved;
+            auto audited = transaction.append_audit(
+                change_audit(call.user.user, "device.settings.confirm", decided, now));
+            if (!audited)
+                return std::unexpected(audited.error());
+            return {};
+        });
     if (!updated)
         return refuse(updated.error());
     rebuild(fleet, id);
