@@ -111,7 +111,7 @@ function visibleSections() {
 }
 
 function currentSectionId() {
-  const id = window.location.hash.replace(/^#\/?/, '').split('?')[0];
+  const id = window.location.hash.replace(/^#\/?/, '').split('?')[0].split('/')[0];
   return visibleSections().some((section) => section.id === id) ? id : 'fleet';
 }
 

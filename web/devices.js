@@ -1,5 +1,6 @@
 // Devices (operator, admin): register one (its provisioning file is shown once, to download),
-// new credentials, revoke; zones, which devices and campaigns refer to.
+// new credentials, revoke; zones, which devices and campaigns refer to. #/devices/<id> is one
+// device's page (device.js).
 
 import * as api from './api.js';
 import {
@@ -7,8 +8,11 @@ import {
 } from './dom.js';
 import { t } from './i18n.js';
 import { kindLabel } from './words.js';
+import * as devicePage from './device.js';
 
 export async function render(container, context) {
+  const shown = devicePage.deviceIdFromHash();
+  if (shown) return devicePage.render(container, context, shown);
   const message = messageArea();
   const listing = h('div', { id: 'device-list' });
   const provisioning = h('div', { id: 'provisioning', 'aria-live': 'polite' });
@@ -41,7 +45,7 @@ export async function render(container, context) {
       const rows = devices.map((device) => {
         const title = device.name || device.id;
         return h('tr', { dataset: { device: device.id } },
-          h('td', {}, h('strong', { text: title }), h('div', { class: 'muted mono', text: device.id })),
+          h('td', {}, h('a', { href: '#/devices/' + encodeURIComponent(device.id) }, h('strong', { text: title })), h('div', { class: 'muted mono', text: device.id })),
           h('td', { text: kindLabel(device.kind) }), h('td', { text: zoneNames.get(device.zone) || device.zone }), h('td', { text: (device.tags || []).join(', ') }),
           h('td', {}, device.revoked ? badge(t('đã thu hồi', 'revoked'), 'bad') : device.online ? badge(t('trực tuyến', 'online'), 'ok') : badge(t('ngoại tuyến', 'offline'), 'neutral')),
           h('td', { title: formatTime(device.last_seen, device.time_zone), text: formatAgo(device.last_seen) }),

@@ -99,6 +99,13 @@ void describe_player(Visitor& v, Config& c) {
         v.key("interval_s", c.status.interval, "Seconds between status reports (also sent on every change).",
               between(5, 3600));
     });
+    v.table(
+        "screenshots", "Screenshots a screen sends by itself, so the console shows what it shows now.", [&] {
+            v.key("interval_s", c.screenshots.interval,
+                  "Seconds between screenshots a screen uploads to the controller; 0: only when the console "
+                  "or CLI asks (at least 10 otherwise). Speakers send none.",
+                  between(0, 86400));
+        });
     v.table("fetch", "Media downloads.", [&] {
         v.key("concurrency", c.fetch.concurrency, "Downloads at the same time.", between(1, 16));
         v.key("retry_min_ms", c.fetch.retry.minimum, "First retry delay after a failed download, in ms.",
@@ -137,6 +144,8 @@ void describe_player(Visitor& v, Config& c) {
 }
 
 void cross_check_player(const PlayerConfig& c, detail::Loader& loader) {
+    if (c.screenshots.interval.count() > 0 && c.screenshots.interval.count() < 10)
+        loader.cross_issue("screenshots.interval_s", "must be 0 (off) or at least 10");
     detail::cross_check_tts_engine(c.tts, loader, "tts");
     if (c.fetch.retry.minimum > c.fetch.retry.maximum) {
         loader.cross_issue("fetch.retry_min_ms", "must not exceed fetch.retry_max_ms",

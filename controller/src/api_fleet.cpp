@@ -77,14 +77,7 @@ std::string http_date(TimePoint at) {
     return text;
 }
 
-// A malformed body (wrong type, unknown or missing field) is 400; a well-formed value the
-// rules refuse (volume 150, an unknown time zone, overlapping windows) is 422.
-struct DeviceBodyError {
-    int status = 400;
-    std::string detail;
-};
-
-using DeviceBody = std::pair<scheduler::Device, std::optional<std::string>>;  // device, name
+}  // namespace
 
 Refusal refusal(const DeviceBodyError& error) {
     return error.status == 400 ? Refusal::bad_request(error.detail) : Refusal::invalid(error.detail);
@@ -126,6 +119,8 @@ std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body,
     }
     return DeviceBody{std::move(*device), std::move(name)};
 }
+
+namespace {
 
 Answer list_devices(FleetServices&, Call& call) {
     return list_page<DeviceRecord>(
@@ -176,6 +171,12 @@ Answer update_device(FleetServices& fleet, Call& call) {
     auto current = read_device();
     if (!current)
         return refuse(current.error());
+    if (device.quiet_hours != current->device.quiet_hours)
+        return refuse(Refusal(403, "permission-denied",
+                              "giờ yên lặng chỉ đổi được qua PUT /devices/" + id +
+                                  "/settings và người vận hành thứ hai xác nhận; quiet hours change "
+                                  "through PUT /devices/" +
+                                  id + "/settings and a second operator's confirmation (two-person rule)"));
     auto updated = fleet.registry.update_device(call.user.user, device, name.value_or(current->name));
     if (!updated)
         return refuse(updated.error());
@@ -229,6 +230,8 @@ Answer fleet_status(FleetServices& fleet, Call& call) {
                 row["last_error"] = status->last_error ? nlohmann::ordered_json(*status->last_error)
                                                        : nlohmann::ordered_json(nullptr);
             }
+        const auto shot = fleet.screenshots ? fleet.screenshots->received(device.device.id) : std::nullopt;
+        row["screenshot_received"] = shot ? nlohmann::ordered_json(format_utc(*shot)) : nullptr;
         if (!row["proof_stalled_since"].is_null())
             ++proof_stalled;
         items.push_back(std::move(row));
@@ -453,6 +456,7 @@ void register_fleet_routes(ApiServer& server, ApiContext& context, FleetServices
         get_screenshot(fleet, call, response);
     });
     routes.get(route("/fleet/status"), read, with(fleet_status));
+    register_device_settings_routes(routes, fleet);
     register_alert_routes(routes, fleet);
 
     // The device's own routes: HTTP basic with its provisioning credentials, not a session.

@@ -197,6 +197,17 @@ Result<Screenshot> ScreenshotStore::put(std::string_view device_id, std::string_
     return shot;
 }
 
+std::optional<TimePoint> ScreenshotStore::received(std::string_view device_id) const {
+    if (!protocol::validate_id(device_id, "device"))
+        return std::nullopt;
+    struct stat info {};
+    const auto path = m_directory / (std::string{device_id} + ".png");
+    if (::stat(path.c_str(), &info) != 0)
+        return std::nullopt;
+    return TimePoint{std::chrono::duration_cast<Duration>(std::chrono::seconds{info.st_mtim.tv_sec} +
+                                                          std::chrono::nanoseconds{info.st_mtim.tv_nsec})};
+}
+
 Result<Screenshot> ScreenshotStore::latest(std::string_view device_id) const {
     if (auto valid = protocol::validate_id(device_id, "device"); !valid)
         return std::unexpected(valid.error());

@@ -147,7 +147,7 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
 }
 
 Result<DeviceRecord> DeviceRegistry::update_device(const User& actor, const scheduler::Device& device,
-                                                   std::string name) {
+                                                   std::string name, const AlsoInTransaction& also) {
     if (auto allowed_to = require(actor, Action::ManageDevices); !allowed_to)
         return std::unexpected(allowed_to.error());
     if (auto valid = protocol::validate_id(device.zone, "zone id"); !valid)
@@ -175,6 +175,9 @@ Result<DeviceRecord> DeviceRegistry::update_device(const User& actor, const sche
                 transaction.append_audit(device_audit(actor, "device.update", *before, after, now));
             if (!audited)
                 return std::unexpected(audited.error());
+            if (also)
+                if (auto done = also(transaction, *before); !done)
+                    return std::unexpected(done.error());
             return after;
         });
     if (!updated)

@@ -297,6 +297,26 @@ CREATE INDEX live_channels_by_end ON live_channels(ends_at);
 -- campaign JSON} of the approved version an edit replaced; NULL when the row itself is what plays.
 ALTER TABLE campaigns ADD COLUMN approved_json TEXT CHECK (approved_json IS NULL OR json_valid(approved_json));
 )sql"},
+    {11, "device setting changes: a safety setting proposed by one person waits for a second",
+     R"sql(
+-- A change of a device's settings that the two-person rule holds back (quiet hours): who
+-- proposed it, the fields it changes (settings_json, the device's JSON form: on_hours,
+-- quiet_hours, default_volume, volume_schedule), and who confirmed or withdrew it. A confirmed
+-- change has reached the device's row and bundle.
+CREATE TABLE device_setting_changes (
+    id            TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+    device        TEXT NOT NULL REFERENCES devices(id),
+    settings_json TEXT NOT NULL CHECK (json_valid(settings_json) AND json_type(settings_json) = 'object'),
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'cancelled')),
+    proposed_by   INTEGER NOT NULL REFERENCES users(id),
+    proposed_at   INTEGER NOT NULL,
+    decided_by    INTEGER REFERENCES users(id),
+    decided_at    INTEGER,
+    CHECK (state = 'pending' OR (decided_by IS NOT NULL AND decided_at IS NOT NULL)),
+    CHECK (state <> 'confirmed' OR decided_by <> proposed_by)
+) WITHOUT ROWID;
+CREATE INDEX device_setting_changes_by_device ON device_setting_changes(device, proposed_at);
+)sql"},
 };
 
 }  // namespace

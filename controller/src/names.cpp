@@ -40,6 +40,11 @@ using namespace scheduler;
 // the wire with underscores (scheduler::mode_names): this table is the store's own.
 constexpr std::array<std::pair<Mode, std::string_view>, 3> modes{
     {{Mode::Loop, "loop"}, {Mode::FixedTime, "fixed-time"}, {Mode::ShareOfVoice, "share-of-voice"}}};
+constexpr std::array<std::pair<SettingChangeState, std::string_view>, 3> setting_change_states{{
+    {SettingChangeState::Pending, "pending"},
+    {SettingChangeState::Confirmed, "confirmed"},
+    {SettingChangeState::Cancelled, "cancelled"},
+}};
 constexpr std::array<std::pair<AlertState, std::string_view>, 3> alert_states{
     {{AlertState::AwaitingConfirmation, "awaiting-confirmation"},
      {AlertState::Sent, "sent"},
@@ -57,6 +62,10 @@ std::string_view to_string(Role role) {
 Result<Role> parse_role(std::string_view text) {
     return parse_name(roles, text, "role");
 }
+std::string_view to_string(SettingChangeState state) {
+    return name_of(setting_change_states, state);
+}
+
 std::string_view to_string(AlertState state) {
     return name_of(alert_states, state);
 }
@@ -106,6 +115,10 @@ Result<Severity> severity(std::string_view text) {
 Result<AlertStatus> alert_status(std::string_view text) {
     return parse_name(alert_status_names, text, "status");
 }
+Result<SettingChangeState> setting_change_state(std::string_view text) {
+    return parse_name(setting_change_states, text, "state");
+}
+
 Result<AlertState> alert_state(std::string_view text) {
     return parse_name(alert_states, text, "state");
 }

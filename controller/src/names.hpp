@@ -28,6 +28,7 @@ Result<scheduler::ApprovalState> approval_state(std::string_view text);
 Result<scheduler::Severity> severity(std::string_view text);
 Result<scheduler::AlertStatus> alert_status(std::string_view text);
 Result<AlertState> alert_state(std::string_view text);
+Result<SettingChangeState> setting_change_state(std::string_view text);
 
 // "2026-11-27" (bantin/common/time.hpp)
 using bantin::format_date;

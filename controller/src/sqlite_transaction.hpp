@@ -82,6 +82,12 @@ public:
     Result<std::vector<LiveChannelRecord>> list_live_channels(TimePoint now) override;
     Result<void> delete_live_channel(std::string_view id) override;
     Result<std::int64_t> delete_live_channels_ended_by(TimePoint now) override;
+    // device setting changes (store_fleet.cpp)
+    Result<void> insert_setting_change(const DeviceSettingChange& change) override;
+    Result<DeviceSettingChange> setting_change_by_id(std::string_view id) override;
+    Result<std::vector<DeviceSettingChange>> list_setting_changes(std::string_view device,
+                                                                  int limit) override;
+    Result<void> update_setting_change(const DeviceSettingChange& change) override;
     // proof of play (store_proof.cpp)
     Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) override;
     Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,

@@ -139,6 +139,26 @@ Result<LiveChannelRecord> read_live_channel(const Statement& row) {
     return record;
 }
 
+constexpr std::string_view setting_change_columns =
+    "id, device, settings_json, state, proposed_by, proposed_at, decided_by, decided_at";
+
+Result<DeviceSettingChange> read_setting_change(const Statement& row) {
+    Row column{row};
+    DeviceSettingChange change;
+    change.id = column.text();
+    change.device = column.text();
+    change.settings_json = column.text();
+    auto state = names::setting_change_state(column.text());
+    if (!state)
+        return std::unexpected(stored_value_error(state.error(), "device_setting_changes", change.id));
+    change.state = *state;
+    change.proposed_by = column.int64();
+    change.proposed_at = column.time();
+    change.decided_by = column.optional_int64();
+    change.decided_at = column.optional_time();
+    return change;
+}
+
 }  // namespace
 
 Result<void> SqliteTransaction::insert_zone(const ZoneRecord& zone) {
@@ -289,6 +309,38 @@ Result<void> SqliteTransaction::delete_live_channel(std::string_view id) {
 Result<std::int64_t> SqliteTransaction::delete_live_channels_ended_by(TimePoint now) {
     BANTIN_STORE_TRY(run("DELETE FROM live_channels WHERE ends_at <= ?", now));
     return std::int64_t{m_database.changes()};
+}
+
+Result<void> SqliteTransaction::insert_setting_change(const DeviceSettingChange& change) {
+    auto ran = run("INSERT INTO device_setting_changes (" + std::string{setting_change_columns} +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   change.id, change.device, change.settings_json, to_string(change.state),
+                   change.proposed_by, change.proposed_at, change.decided_by, change.decided_at);
+    if (!ran)
+        return std::unexpected(on_duplicate(ran.error(), "setting change \"" + change.id + "\""));
+    return {};
+}
+
+Result<DeviceSettingChange> SqliteTransaction::setting_change_by_id(std::string_view id) {
+    return one<DeviceSettingChange>(
+        "SELECT " + std::string{setting_change_columns} + " FROM device_setting_changes WHERE id = ?",
+        read_setting_change, "setting change \"" + std::string{id} + "\"", id);
+}
+
+Result<std::vector<DeviceSettingChange>> SqliteTransaction::list_setting_changes(std::string_view device,
+                                                                                 int limit) {
+    return many<DeviceSettingChange>("SELECT " + std::string{setting_change_columns} +
+                                         " FROM device_setting_changes WHERE device = ?"
+                                         " ORDER BY proposed_at DESC, id LIMIT ?",
+                                     read_setting_change, device, limit);
+}
+
+Result<void> SqliteTransaction::update_setting_change(const DeviceSettingChange& change) {
+    BANTIN_STORE_TRY(
+        run("UPDATE device_setting_changes SET state = ?, decided_by = ?, decided_at = ?"
+            " WHERE id = ?",
+            to_string(change.state), change.decided_by, change.decided_at, change.id));
+    return expect_changed("setting change \"" + change.id + "\"");
 }
 
 Result<ZoneRecord> SqliteTransaction::read_zone(const Statement& row) {

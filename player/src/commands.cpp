@@ -6,6 +6,11 @@
 
 namespace bantin::player {
 
+namespace {
+// The ids of the screenshots a device takes by itself; the controller's commands are "cmd-...".
+constexpr std::string_view periodic_prefix = "periodic-";
+}  // namespace
+
 protocol::CommandReply make_reply(const std::string& device, const protocol::Command& command,
                                   protocol::ReplyResult result, std::string detail, TimePoint now) {
     protocol::CommandReply reply;
@@ -64,7 +69,22 @@ std::optional<protocol::Command> CommandDesk::receive(const std::string& payload
 }
 
 void CommandDesk::reply(const protocol::Command& command, protocol::ReplyResult result, std::string detail) {
+    if (command.id.starts_with(periodic_prefix))
+        return;  // a screenshot of the device's own: no one waits for a reply
     m_uplink.reply(make_reply(m_options.device, command, result, std::move(detail), m_clock.wall()));
+}
+
+std::optional<CommandDesk::Shot> CommandDesk::periodic_screenshot(const std::string& upload_url) {
+    if (!m_screenshots.empty() || m_running > 0 || upload_url.empty())
+        return std::nullopt;
+    protocol::Command command;
+    command.id = std::string{periodic_prefix} + std::to_string(m_next_tag);
+    command.device = m_options.device;
+    command.kind = protocol::CommandKind::Screenshot;
+    command.upload_url = upload_url;
+    command.issued_at = m_clock.wall();
+    command.expires_at = command.issued_at;
+    return screenshot(command);
 }
 
 CommandDesk::Shot CommandDesk::screenshot(const protocol::Command& command) {
@@ -81,6 +101,8 @@ void CommandDesk::screenshot_taken(const std::filesystem::path& path, std::uint6
     const protocol::Command command = found->second;
     m_screenshots.erase(found);
     if (!error.empty()) {
+        if (command.id.starts_with(periodic_prefix))
+            spdlog::warn("screenshot failed: {}", error);
         reply(command, protocol::ReplyResult::Error, "screenshot failed: " + error);
         return;
     }
@@ -139,6 +161,10 @@ void CommandDesk::pump() {
             std::filesystem::remove(upload.path, ignored);
             reply(upload.command, protocol::ReplyResult::Ok,
                   "screenshot uploaded (PNG, " + std::to_string(upload.size) + " bytes)");
+        } else if (upload.command.id.starts_with(periodic_prefix)) {
+            m_health.report("screenshot upload: " + upload.result.error().message());
+            std::error_code ignored;
+            std::filesystem::remove(upload.path, ignored);
         } else {
             m_health.report("screenshot upload: " + upload.result.error().message());
             keep(upload.command, upload.path, protocol::ReplyResult::Error,

@@ -79,6 +79,8 @@ struct Daemon::Impl {
     std::optional<protocol::NowPlaying> now_playing;
     StatusBoard status_board;
     std::atomic<bool> stop_requested{false};
+    // The next screenshot a screen takes by itself (screenshots.interval_s; never when 0).
+    std::optional<MonotonicTime> next_screenshot;
 
     Impl(DaemonOptions daemon_options, const Clock& daemon_clock, scheduler::DeviceKind kind)
         : options(std::move(daemon_options)),
@@ -391,6 +393,30 @@ struct Daemon::Impl {
         }
     }
 
+    // A screen's own screenshot every screenshots.interval_s, the first one interval after the
+    // start; uploaded to its bundle's controller (none until a bundle names one).
+    void periodic_screenshot() {
+        const auto interval = std::chrono::duration_cast<Duration>(options.config.screenshots.interval);
+        if (interval <= Duration{0} || options.config.playback.mode == config::PlaybackMode::Speaker)
+            return;
+        const MonotonicTime now = clock.monotonic();
+        if (!next_screenshot) {
+            next_screenshot = now + interval;
+            return;
+        }
+        if (now < *next_screenshot)
+            return;
+        next_screenshot = now + interval;
+        const protocol::Bundle* bundle = bundles ? bundles->active() : nullptr;
+        if (bundle == nullptr)
+            return;
+        const std::string url = screenshot_url_from_manifest(bundle->manifest, identity.id);
+        if (url.empty())
+            return;
+        if (auto shot = commands->periodic_screenshot(url))
+            engine->screenshot(shot->path, shot->tag);
+    }
+
     // ---- status -------------------------------------------------------------------------
     protocol::Status make_status(protocol::Presence presence) const {
         protocol::Status status;
@@ -631,6 +657,7 @@ void Daemon::turn(Duration wait) {
     d.on_playback(d.engine->tick());
     d.on_mqtt(d.mqtt->drain());
     d.commands->pump();
+    d.periodic_screenshot();
     d.on_bundle_change(d.bundles->pump());
     d.on_alert_change(d.alerts->pump());
     d.on_live_change(d.live->pump());

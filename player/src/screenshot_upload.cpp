@@ -81,4 +81,18 @@ Result<void> put_png(const std::string& url, const std::filesystem::path& path,
     return {};
 }
 
+std::string screenshot_url_from_manifest(const std::vector<protocol::MediaEntry>& manifest,
+                                         std::string_view device) {
+    static constexpr std::string_view media_path = "/api/v1/device-media/";
+    for (const auto& entry : manifest) {
+        const auto at = entry.url.rfind(media_path);
+        if (at == std::string::npos || at == 0)
+            continue;
+        if (!entry.url.starts_with("http://") && !entry.url.starts_with("https://"))
+            continue;
+        return entry.url.substr(0, at) + "/api/v1/devices/" + std::string{device} + "/screenshot";
+    }
+    return {};
+}
+
 }  // namespace bantin::player

@@ -328,6 +328,10 @@ TEST_CASE("--help on every command exits 0 and prints its usage", "[cli][help]")
                                                          {"device", "revoke"},
                                                          {"device", "list"},
                                                          {"device", "timeline"},
+                                                         {"device", "set"},
+                                                         {"device", "changes"},
+                                                         {"device", "confirm"},
+                                                         {"device", "withdraw"},
                                                          {"alert"},
                                                          {"alert", "send"},
                                                          {"alert", "confirm"},
@@ -628,6 +632,64 @@ TEST_CASE("device timeline shows an approved campaign in the device's local time
     CHECK(timeline.out.find("screen-1 on 2026-03-02 (Asia/Ho_Chi_Minh") != std::string::npos);
     CHECK(timeline.out.find("06:00:00") != std::string::npos);
     CHECK(timeline.out.find("c-news") != std::string::npos);
+}
+
+TEST_CASE("device set changes volumes at once and quiet hours only after a second operator confirms",
+          "[cli][device][settings]") {
+    CliFixture fixture;
+    fixture.login("olga", controller::Role::Operator);
+    fixture.login("oanh", controller::Role::Operator);
+    REQUIRE(fixture
+                .as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out",
+                             fixture.directory.file("screen-1.json")})
+                .status == 0);
+    auto plain = fixture.as("olga", {"device", "set", "screen-1", "--on-hours", "05:00-21:00", "--volume",
+                                     "60", "--volume-schedule", "12:00-13:30=30"});
+    INFO(plain.err);
+    REQUIRE(plain.status == 0);
+    CHECK(
+        plain.out.find("on-hours 05:00-21:00, quiet hours none, volume 60, volume schedule 12:00-13:30=30") !=
+        std::string::npos);
+
+    auto proposed =
+        fixture.as("olga", {"device", "set", "screen-1", "--quiet-hours", "22:00-05:00", "--json"});
+    INFO(proposed.err);
+    REQUIRE(proposed.status == 0);
+    const auto change = nlohmann::json::parse(proposed.out)["change"];
+    REQUIRE(change["state"] == "pending");
+    const std::string change_id = change["id"];
+    auto listed = fixture.as("oanh", {"device", "changes", "screen-1"});
+    CHECK(listed.out.find(change_id) != std::string::npos);
+    CHECK(listed.out.find("pending") != std::string::npos);
+
+    auto self = fixture.as("olga", {"device", "confirm", "screen-1", change_id});
+    CHECK(self.status == 1);
+    CHECK(self.err.rfind("bantin device confirm: 403 permission-denied", 0) == 0);
+    CHECK(self.err.find("người vận hành thứ hai") != std::string::npos);
+
+    auto confirmed = fixture.as("oanh", {"device", "confirm", "screen-1", change_id});
+    INFO(confirmed.err);
+    REQUIRE(confirmed.status == 0);
+    CHECK(confirmed.out.find("quiet hours 22:00-05:00") != std::string::npos);
+
+    auto bad_step = fixture.as("olga", {"device", "set", "screen-1", "--volume-schedule", "12:00-13:00"});
+    CHECK(bad_step.status == 2);
+    auto nothing = fixture.as("olga", {"device", "set", "screen-1"});
+    CHECK(nothing.status == 2);
+    auto loud = fixture.as("olga", {"device", "set", "screen-1", "--volume", "150"});
+    CHECK(loud.status == 1);
+    CHECK(loud.err.find("422") != std::string::npos);
+    auto unknown = fixture.as("olga", {"device", "set", "screen-404", "--volume", "10"});
+    CHECK(unknown.status == 1);
+    CHECK(unknown.err.find("404") != std::string::npos);
+
+    auto again = fixture.as("olga", {"device", "set", "screen-1", "--quiet-hours", "none", "--json"});
+    REQUIRE(again.status == 0);
+    const std::string second = nlohmann::json::parse(again.out)["change"]["id"];
+    auto withdrawn = fixture.as("olga", {"device", "withdraw", "screen-1", second});
+    INFO(withdrawn.err);
+    CHECK(withdrawn.status == 0);
+    CHECK(withdrawn.out.find("withdrew " + second) != std::string::npos);
 }
 
 TEST_CASE("a live alert waits for a second operator's confirm, cancel goes out at once", "[cli][alert]") {

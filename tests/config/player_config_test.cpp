@@ -174,6 +174,21 @@ TEST_CASE("fetch concurrency and the status interval have bounds", "[config][pla
                                    "player.toml:5: status.interval_s: must be between 5 and 3600, got 1"});
 }
 
+TEST_CASE("screenshots go up every 300 s unless set, 0 turns them off, under 10 s is refused",
+          "[config][player][validation]") {
+    auto defaults = load_player(minimal);
+    REQUIRE(defaults);
+    CHECK(defaults->screenshots.interval == std::chrono::seconds{300});
+    auto off = load_player(minimal + "[screenshots]\ninterval_s = 0\n");
+    REQUIRE(off);
+    CHECK(off->screenshots.interval == std::chrono::seconds{0});
+    CHECK(error_lines(load_player(minimal + "[screenshots]\ninterval_s = 5\n")) ==
+          std::vector<std::string>{"player.toml:3: screenshots.interval_s: must be 0 (off) or at least 10"});
+    CHECK(error_lines(load_player(minimal + "[screenshots]\ninterval_s = -1\n")) ==
+          std::vector<std::string>{
+              "player.toml:3: screenshots.interval_s: must be between 0 and 86400, got -1"});
+}
+
 TEST_CASE("the fetch retry minimum may not exceed the maximum", "[config][player][cross]") {
     auto config = load_player(minimal + "[fetch]\nretry_max_ms = 1000\nretry_min_ms = 5000\n");
     CHECK(error_lines(config) ==

@@ -22,6 +22,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 using namespace bantin;
@@ -522,6 +524,292 @@ TEST_CASE("PUT /devices/{id} changes settings, keeps credentials and republishes
     REQUIRE(by_editor);
     CHECK(by_editor->status == 403);
     CHECK(api.device("screen-1").device.zone == "zone-2");
+}
+
+// ---- settings and the two-person rule ----
+
+namespace {
+
+httplib::Result put_settings(DeviceApi& api, const std::string& body, const std::string& token) {
+    return api.http->Put("/api/v1/devices/screen-1/settings", DeviceApi::bearer(token), body,
+                         "application/json");
+}
+
+std::vector<AuditEntry> settings_audit(DeviceApi& api) {
+    auto rows = api.store->read_value<std::vector<AuditEntry>>([](StoreTransaction& transaction) {
+        AuditFilter filter;
+        return transaction.list_audit(filter, Page{500, 0});
+    });
+    REQUIRE(rows);
+    std::vector<AuditEntry> found;
+    for (auto& row : *rows)
+        if (row.action.starts_with("device.settings."))
+            found.push_back(std::move(row));
+    return found;
+}
+
+}  // namespace
+
+TEST_CASE("on-hours and volumes change at once, quiet hours wait for a second operator",
+          "[device-api][settings][two-person][integration]") {
+    DeviceApi api;
+    api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}, {"name", "Cổng chợ"}});
+    const std::string operator_two = api.sign_in("operator-two");
+
+    auto plain = put_settings(api, R"({"on_hours":["06:00-21:00"],"default_volume":40,
+                                      "volume_schedule":[{"window":"12:00-13:00","volume":20}]})",
+                              api.operator_token);
+    REQUIRE(plain);
+    INFO(plain->body);
+    REQUIRE(plain->status == 200);
+    CHECK(json::parse(plain->body)["change"].is_null());
+    CHECK(api.device("screen-1").device.default_volume == 40);
+    CHECK(api.device("screen-1").name == "Cổng chợ");
+
+    const auto version_before = api.device("screen-1").desired_version;
+    auto proposed = put_settings(api, R"({"quiet_hours":["22:00-05:00"]})", api.operator_token);
+    REQUIRE(proposed);
+    INFO(proposed->body);
+    REQUIRE(proposed->status == 202);
+    const auto change = json::parse(proposed->body)["change"];
+    CHECK(change["state"] == "pending");
+    CHECK(change["settings"]["quiet_hours"] == json::array({"22:00-05:00"}));
+    const std::string change_id = change["id"];
+    // Nothing reached the device yet.
+    CHECK(api.device("screen-1").device.quiet_hours.empty());
+    CHECK(api.device("screen-1").desired_version == version_before);
+
+    auto listed =
+        api.http->Get("/api/v1/devices/screen-1/settings/changes", DeviceApi::bearer(api.editor_token));
+    REQUIRE(listed);
+    REQUIRE(listed->status == 200);
+    CHECK(json::parse(listed->body)["items"][0]["id"] == change_id);
+    CHECK(json::parse(listed->body)["items"][0]["proposed_by_name"] == "operator-one display");
+
+    const std::string confirm = "/api/v1/devices/screen-1/settings/changes/" + change_id + "/confirm";
+    auto self = api.post(confirm, json::object(), api.operator_token);
+    REQUIRE(self);
+    CHECK(self->status == 403);
+    CHECK(json::parse(self->body)["detail"].get<std::string>().find("second operator") != std::string::npos);
+    auto editor = api.post(confirm, json::object(), api.editor_token);
+    REQUIRE(editor);
+    CHECK(editor->status == 403);
+    CHECK(api.device("screen-1").device.quiet_hours.empty());
+
+    auto confirmed = api.post(confirm, json::object(), operator_two);
+    REQUIRE(confirmed);
+    INFO(confirmed->body);
+    REQUIRE(confirmed->status == 200);
+    CHECK(json::parse(confirmed->body)["change"]["state"] == "confirmed");
+    CHECK(json::parse(confirmed->body)["change"]["decided_by_name"] == "operator-two display");
+    CHECK(json::parse(confirmed->body)["device"]["quiet_hours"] == json::array({"22:00-05:00"}));
+    const auto stored = api.device("screen-1");
+    CHECK(stored.device.quiet_hours == std::vector<scheduler::DailyWindow>{{22 * 60, 5 * 60}});
+    CHECK(stored.device.default_volume == 40);  // the earlier change stays
+    CHECK(stored.desired_version > version_before);
+    auto bundles = api.sink.on("bantin/v1/dev/screen-1/bundle");
+    auto bundle =
+        protocol::verify_bundle(bundles.back().payload, api.trusted(), "screen-1", 0, api.clock.wall());
+    REQUIRE(bundle);
+    CHECK(bundle->settings.quiet_hours == stored.device.quiet_hours);
+
+    auto twice = api.post(confirm, json::object(), operator_two);
+    REQUIRE(twice);
+    CHECK(twice->status == 409);
+
+    auto audit = settings_audit(api);
+    REQUIRE(audit.size() == 2);
+    std::set<std::string> actions;
+    for (const auto& row : audit) actions.insert(row.action + " by " + row.user_name);
+    CHECK(actions == std::set<std::string>{"device.settings.propose by operator-one",
+                                           "device.settings.confirm by operator-two"});
+}
+
+TEST_CASE("a proposal can be withdrawn, and nothing of it reaches the device",
+          "[device-api][settings][two-person][integration]") {
+    DeviceApi api;
+    api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    const std::string operator_two = api.sign_in("operator-two");
+    auto proposed =
+        put_settings(api, R"({"quiet_hours":["23:00-04:00"],"default_volume":10})", api.operator_token);
+    REQUIRE(proposed);
+    REQUIRE(proposed->status == 202);
+    const std::string change_id = json::parse(proposed->body)["change"]["id"];
+    // A proposal holding a safety setting holds everything it changes.
+    CHECK(api.device("screen-1").device.default_volume == 80);
+    auto cancelled = api.post("/api/v1/devices/screen-1/settings/changes/" + change_id + "/cancel",
+                              json::object(), api.operator_token);
+    REQUIRE(cancelled);
+    REQUIRE(cancelled->status == 200);
+    CHECK(json::parse(cancelled->body)["change"]["state"] == "cancelled");
+    auto late = api.post("/api/v1/devices/screen-1/settings/changes/" + change_id + "/confirm",
+                         json::object(), operator_two);
+    REQUIRE(late);
+    CHECK(late->status == 409);
+    CHECK(api.device("screen-1").device.quiet_hours.empty());
+    CHECK(api.device("screen-1").device.default_volume == 80);
+}
+
+TEST_CASE("hostile settings are refused naming the field, and store no proposal",
+          "[device-api][settings][hostile][integration]") {
+    DeviceApi api;
+    api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    const std::string operator_two = api.sign_in("operator-two");
+    struct Bad {
+        std::string body;
+        int status;
+        std::string field;
+    };
+    const std::vector<Bad> cases{
+        {R"({"quiet_hours":["25:00-26:00"]})", 400, "quiet_hours"},
+        {R"({"quiet_hours":["22:00"]})", 400, "quiet_hours"},
+        {R"({"quiet_hours":["22:00-05:00","04:00-06:00"]})", 422, "quiet_hours[1]"},
+        {R"({"volume_schedule":[{"window":"10:00-12:00","volume":5},{"window":"11:00-13:00","volume":9}]})",
+         422, "volume_schedule[1]"},
+        {R"({"quiet_hours":"22:00-05:00"})", 400, "quiet_hours"},
+        {R"({"quiet_hours":["22:00-22:00"]})", 422, "quiet_hours"},
+        {R"({"on_hours":["05:00-12:00","11:00-13:00"]})", 422, "on_hours"},
+        {R"({"default_volume":150})", 422, "default_volume"},
+        {R"({"default_volume":-1})", 422, "default_volume"},
+        {R"({"default_volume":"loud"})", 400, "default_volume"},
+        {R"({"volume_schedule":[{"window":"01:00-02:00","volume":101}]})", 422, "volume"},
+        {R"({"zone":"zone-2"})", 400, "zone"},
+        {R"({})", 422, "body"},
+        {R"([1,2])", 400, "body"},
+    };
+    for (const auto& bad : cases) {
+        CAPTURE(bad.body);
+        auto response = put_settings(api, bad.body, api.operator_token);
+        REQUIRE(response);
+        INFO(response->body);
+        CHECK(response->status == bad.status);
+        CHECK(response->body.find(bad.field) != std::string::npos);
+    }
+    auto listed =
+        api.http->Get("/api/v1/devices/screen-1/settings/changes", DeviceApi::bearer(api.operator_token));
+    REQUIRE(listed);
+    CHECK(json::parse(listed->body)["items"].empty());
+    CHECK(api.device("screen-1").device.default_volume == 80);
+
+    auto unknown_device =
+        api.http->Put("/api/v1/devices/screen-404/settings", DeviceApi::bearer(api.operator_token),
+                      R"({"quiet_hours":["22:00-05:00"]})", "application/json");
+    REQUIRE(unknown_device);
+    CHECK(unknown_device->status == 404);
+    auto unknown_change = api.post("/api/v1/devices/screen-1/settings/changes/set-0123456789abcdef/confirm",
+                                   json::object(), operator_two);
+    REQUIRE(unknown_change);
+    CHECK(unknown_change->status == 404);
+    auto odd_change = api.post("/api/v1/devices/screen-1/settings/changes/..%2f..%2fx/confirm",
+                               json::object(), operator_two);
+    REQUIRE(odd_change);
+    CHECK(odd_change->status == 404);
+    auto by_editor = put_settings(api, R"({"default_volume":10})", api.editor_token);
+    REQUIRE(by_editor);
+    CHECK(by_editor->status == 403);
+
+    // A change proposed for one device is not confirmed through another's path.
+    api.register_device({{"id", "screen-2"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    auto proposed = put_settings(api, R"({"quiet_hours":["22:00-05:00"]})", api.operator_token);
+    REQUIRE(proposed);
+    REQUIRE(proposed->status == 202);
+    const std::string change_id = json::parse(proposed->body)["change"]["id"];
+    auto crossed = api.post("/api/v1/devices/screen-2/settings/changes/" + change_id + "/confirm",
+                            json::object(), operator_two);
+    REQUIRE(crossed);
+    CHECK(crossed->status == 404);
+    CHECK(api.device("screen-2").device.quiet_hours.empty());
+
+    // The full PUT cannot go around the rule.
+    auto around = api.http->Put("/api/v1/devices/screen-1", DeviceApi::bearer(api.operator_token),
+                                R"({"kind":"screen","zone":"zone-1","quiet_hours":["20:00-06:00"]})",
+                                "application/json");
+    REQUIRE(around);
+    CHECK(around->status == 403);
+    CHECK(api.device("screen-1").device.quiet_hours.empty());
+
+    // A revoked device takes no proposal and no confirmation.
+    REQUIRE(api.post("/api/v1/devices/screen-1/revoke", json::object(), api.operator_token)->status == 200);
+    auto revoked = api.post("/api/v1/devices/screen-1/settings/changes/" + change_id + "/confirm",
+                            json::object(), operator_two);
+    REQUIRE(revoked);
+    CHECK(revoked->status == 409);
+    auto revoked_put = put_settings(api, R"({"default_volume":10})", api.operator_token);
+    REQUIRE(revoked_put);
+    CHECK(revoked_put->status == 409);
+}
+
+TEST_CASE("the fleet status says when each screen last sent a screenshot",
+          "[device-api][screenshot][integration]") {
+    DeviceApi api;
+    const auto password = api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    api.register_device({{"id", "screen-2"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    REQUIRE(api.upload("screen-1", "screen-1", password, fake_png(64))->status == 201);
+    auto status = api.http->Get("/api/v1/fleet/status", DeviceApi::bearer(api.editor_token));
+    REQUIRE(status);
+    REQUIRE(status->status == 200);
+    std::map<std::string, json> by_id;
+    const auto fleet = json::parse(status->body);
+    for (const auto& device : fleet["devices"]) by_id[device["id"].get<std::string>()] = device;
+    CHECK(by_id["screen-1"]["screenshot_received"] == format_utc(api.clock.wall()));
+    CHECK(by_id["screen-2"]["screenshot_received"].is_null());
+}
+
+TEST_CASE("plays per hour count only the device's own proof in the range",
+          "[device-api][plays][integration]") {
+    DeviceApi api;
+    api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    api.register_device({{"id", "screen-2"}, {"kind", "screen"}, {"zone", "zone-1"}});
+    const TimePoint from = parse_utc("2026-01-02T00:00:00Z").value();
+    std::vector<ProofOfPlayRow> rows;
+    auto row = [&](const std::string& device, std::int64_t seq, int minutes) {
+        ProofOfPlayRow play;
+        play.device = device;
+        play.install_epoch = 1;
+        play.seq = seq;
+        play.campaign = "c-1";
+        play.media = std::string(64, 'a');
+        play.started = from + std::chrono::minutes{minutes};
+        play.ended = play.started + std::chrono::seconds{10};
+        rows.push_back(play);
+    };
+    row("screen-1", 1, 5);
+    row("screen-1", 2, 50);
+    row("screen-1", 3, 150);
+    row("screen-2", 1, 10);
+    row("screen-1", 4, 60 * 24 + 1);  // the next day: outside
+    REQUIRE(api.store->write([&](StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(rows, from);
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+    auto answer =
+        api.http->Get("/api/v1/devices/screen-1/plays?from=2026-01-02T00:00:00Z&to=2026-01-03T00:00:00Z",
+                      DeviceApi::bearer(api.editor_token));
+    REQUIRE(answer);
+    INFO(answer->body);
+    REQUIRE(answer->status == 200);
+    const auto hours = json::parse(answer->body)["hours"];
+    REQUIRE(hours.size() == 24);
+    CHECK(hours[0]["plays"] == 2);
+    CHECK(hours[1]["plays"] == 0);
+    CHECK(hours[2]["plays"] == 1);
+    CHECK(hours[2]["start"] == "2026-01-02T02:00:00.000Z");
+    for (const char* bad : {"?from=2026-01-02T00:00:00Z", "?from=x&to=2026-01-03T00:00:00Z",
+                            "?from=2026-01-03T00:00:00Z&to=2026-01-02T00:00:00Z",
+                            "?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z"}) {
+        CAPTURE(bad);
+        auto refused = api.http->Get(("/api/v1/devices/screen-1/plays" + std::string{bad}).c_str(),
+                                     DeviceApi::bearer(api.editor_token));
+        REQUIRE(refused);
+        CHECK(refused->status == 422);
+    }
+    auto unknown =
+        api.http->Get("/api/v1/devices/nope/plays?from=2026-01-02T00:00:00Z&to=2026-01-03T00:00:00Z",
+                      DeviceApi::bearer(api.editor_token));
+    REQUIRE(unknown);
+    CHECK(unknown->status == 404);
 }
 
 // ---- empty bodies ----

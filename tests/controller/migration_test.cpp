@@ -62,7 +62,7 @@ TEST_CASE("an empty database is migrated to the current schema", "[controller][m
     for (const char* table :
          {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items", "campaigns", "zones",
           "devices", "alerts", "alert_confirmations", "proof_of_play", "proof_progress", "audit_log",
-          "live_channels", "schema_version"}) {
+          "live_channels", "device_setting_changes", "schema_version"}) {
         CAPTURE(table);
         CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
     }

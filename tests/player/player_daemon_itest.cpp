@@ -103,12 +103,12 @@ public:
     void add(const std::string& body) { m_files[media::sha256_hex(body)] = body; }
     void add_with_digest(const std::string& sha256, const std::string& body) { m_files[sha256] = body; }
     std::string url(const std::string& sha256) const {
-        return "http://127.0.0.1:" + std::to_string(m_port) + "/media/" + sha256;
+        return "http://127.0.0.1:" + std::to_string(m_port) + "/api/v1/device-media/" + sha256;
     }
 
     void start() {
         m_server = std::make_unique<httplib::Server>();
-        m_server->Get(R"(/media/([0-9a-f]{64}))",
+        m_server->Get(R"(/api/v1/device-media/([0-9a-f]{64}))",
                       [this](const httplib::Request& request, httplib::Response& response) {
                           std::lock_guard lock(m_mutex);
                           auto found = m_files.find(request.matches[1]);
@@ -125,6 +125,17 @@ public:
                                                        request.get_header_value("Authorization")};
                 response.status = 201;
             });
+        // Where a device sends the screenshots it takes by itself (next to its media, as on the
+        // controller): kept as upload "screenshot-<device>", the count of them too.
+        m_server->Put(R"(/api/v1/devices/([A-Za-z0-9._-]+)/screenshot)",
+                      [this](const httplib::Request& request, httplib::Response& response) {
+                          std::lock_guard lock(m_mutex);
+                          const std::string name = "screenshot-" + std::string{request.matches[1]};
+                          m_uploads[name] = Upload{request.body, request.get_header_value("Content-Type"),
+                                                   request.get_header_value("Authorization")};
+                          ++m_screenshots[name];
+                          response.status = 201;
+                      });
         m_thread = std::thread([this] { m_server->listen("127.0.0.1", m_port); });
         for (int i = 0; i < 200 && !m_server->is_running(); ++i) std::this_thread::sleep_for(10ms);
     }
@@ -144,6 +155,10 @@ public:
     std::string upload_url(const std::string& name) const {
         return "http://127.0.0.1:" + std::to_string(m_port) + "/upload/" + name;
     }
+    int screenshots(const std::string& name) {
+        std::lock_guard lock(m_mutex);
+        return m_screenshots[name];
+    }
     std::optional<Upload> upload(const std::string& name) {
         std::lock_guard lock(m_mutex);
         auto found = m_uploads.find(name);
@@ -157,6 +172,7 @@ private:
     std::mutex m_mutex;
     std::map<std::string, std::string> m_files;
     std::map<std::string, Upload> m_uploads;
+    std::map<std::string, int> m_screenshots;
     std::unique_ptr<httplib::Server> m_server;
     std::thread m_thread;
 };
@@ -1021,6 +1037,26 @@ TEST_CASE("a screenshot with an upload URL is PUT to it with the device's creden
     CHECK(upload->body.substr(upload->body.size() - 8, 4) == "IEND");
     CHECK(reply.detail == "screenshot uploaded (PNG, " + std::to_string(upload->body.size()) + " bytes)");
     // Uploaded, so not kept on the device.
+    for (const auto& entry : std::filesystem::directory_iterator(rig.directory / "state"))
+        CHECK(entry.path().extension() != ".png");
+}
+
+TEST_CASE("a screen sends a screenshot by itself every interval to the controller of its bundle, unasked",
+          "[player][daemon][e2e][screenshot]") {
+    Rig rig("[screenshots]\ninterval_s = 10\n");
+    const auto& set = MediaSet::get();
+    rig.start_player();
+    rig.controller->publish_bundle(make_bundle(rig, 1, {rig.serve(set.video, scheduler::MediaType::Video)}));
+    REQUIRE(rig.controller->pump_until([&] { return rig.server.screenshots("screenshot-" + device_id) >= 2; },
+                                       60s));
+    INFO(rig.log());
+    const auto upload = rig.server.upload("screenshot-" + device_id);
+    REQUIRE(upload);
+    CHECK(upload->content_type == "image/png");
+    CHECK(upload->authorization == "Basic ZGV2LTE6ZGV2aWNlLXNlY3JldA==");  // dev-1:device-secret
+    CHECK(upload->body.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+    // Nobody asked: no reply goes to the controller, and nothing is kept on the device.
+    CHECK_FALSE(rig.controller->reply("periodic-1").has_value());
     for (const auto& entry : std::filesystem::directory_iterator(rig.directory / "state"))
         CHECK(entry.path().extension() != ".png");
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -206,6 +207,114 @@ Outcome<void> device_list(Context& context, const PageOptions& page_options) {
              cell(device, "last_seen"), cell(device, "delivery")});
     print_table(context.out(), {"ID", "KIND", "ZONE", "TAGS", "STATE", "LAST SEEN", "DELIVERY"}, rows);
     print_more(context.out(), *page);
+    return {};
+}
+
+struct DeviceSetOptions {
+    std::string id;
+    std::optional<std::vector<std::string>> on_hours;
+    std::optional<std::vector<std::string>> quiet_hours;
+    std::optional<std::vector<std::string>> volume_schedule;
+    std::optional<int> volume;
+};
+
+// "none" alone is the empty list (always on, never quiet, no steps).
+nlohmann::json window_list(const std::vector<std::string>& values) {
+    auto list = nlohmann::json::array();
+    if (values.size() == 1 && values.front() == "none")
+        return list;
+    for (const auto& value : values) list.push_back(value);
+    return list;
+}
+
+std::string settings_line(const nlohmann::json& device) {
+    auto windows = [](const nlohmann::json& list) {
+        std::string text;
+        for (const auto& window : list) text += (text.empty() ? "" : ",") + window.get<std::string>();
+        return text.empty() ? std::string{"none"} : text;
+    };
+    std::string steps;
+    for (const auto& step : device.value("volume_schedule", nlohmann::json::array()))
+        steps += (steps.empty() ? "" : ",") + step.value("window", std::string{}) + "=" +
+                 std::to_string(step.value("volume", 0));
+    return "on-hours " + windows(device.value("on_hours", nlohmann::json::array())) + ", quiet hours " +
+           windows(device.value("quiet_hours", nlohmann::json::array())) + ", volume " +
+           std::to_string(device.value("default_volume", 0)) + ", volume schedule " +
+           (steps.empty() ? std::string{"none"} : steps);
+}
+
+Outcome<void> device_set(Context& context, const DeviceSetOptions& options) {
+    nlohmann::json request = nlohmann::json::object();
+    if (options.on_hours)
+        request["on_hours"] = window_list(*options.on_hours);
+    if (options.quiet_hours)
+        request["quiet_hours"] = window_list(*options.quiet_hours);
+    if (options.volume)
+        request["default_volume"] = *options.volume;
+    if (options.volume_schedule) {
+        auto steps = nlohmann::json::array();
+        if (!(options.volume_schedule->size() == 1 && options.volume_schedule->front() == "none"))
+            for (const auto& step : *options.volume_schedule) {
+                const auto equals = step.rfind('=');
+                int volume = 0;
+                const char* end = step.data() + step.size();
+                if (equals == std::string::npos ||
+                    std::from_chars(step.data() + equals + 1, end, volume).ptr != end ||
+                    equals + 1 == step.size())
+                    return refuse(ExitStatus::Usage,
+                                  "--volume-schedule: expected HH:MM-HH:MM=VOLUME, got \"" + step + "\"");
+                steps.push_back({{"window", step.substr(0, equals)}, {"volume", volume}});
+            }
+        request["volume_schedule"] = steps;
+    }
+    if (request.empty())
+        return refuse(ExitStatus::Usage,
+                      "name at least one of --on-hours, --quiet-hours, --volume, --volume-schedule");
+    auto body = context.put("/devices/" + options.id + "/settings", request);
+    if (!body)
+        return std::unexpected(body.error());
+    if (context.print_json(*body))
+        return {};
+    const auto& change = (*body)["change"];
+    if (change.is_null()) {
+        context.out() << "settings of " << options.id << " changed: " << settings_line((*body)["device"])
+                      << "\n";
+    } else {
+        context.out()
+            << "change " << cell(change, "id") << " of " << options.id
+            << " holds quiet hours: it waits for a second operator, who runs: bantin device confirm "
+            << options.id << " " << cell(change, "id") << "\n";
+    }
+    return {};
+}
+
+Outcome<void> device_changes(Context& context, const std::string& id) {
+    auto body = context.get("/devices/" + id + "/settings/changes", {});
+    if (!body)
+        return std::unexpected(body.error());
+    if (context.print_json(*body))
+        return {};
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& change : (*body)["items"])
+        rows.push_back({cell(change, "id"), cell(change, "state"), change["settings"].dump(),
+                        cell(change, "proposed_by_name"), cell(change, "proposed_at"),
+                        cell(change, "decided_by_name")});
+    print_table(context.out(), {"CHANGE", "STATE", "SETTINGS", "PROPOSED BY", "AT", "DECIDED BY"}, rows);
+    return {};
+}
+
+Outcome<void> device_change_step(Context& context, const std::string& id, const std::string& change,
+                                 const std::string& verb) {
+    auto body = context.post("/devices/" + id + "/settings/changes/" + change + "/" + verb);
+    if (!body)
+        return std::unexpected(body.error());
+    if (context.print_json(*body))
+        return {};
+    if (verb == "confirm")
+        context.out() << "confirmed " << change << "; " << id << " now has "
+                      << settings_line((*body)["device"]) << "\n";
+    else
+        context.out() << "withdrew " << change << "; nothing of it reached " << id << "\n";
     return {};
 }
 
@@ -535,6 +644,38 @@ void register_fleet_commands(Registrar& registrar) {
         registrar.command(*device, "list", "List devices",
                           [device_page](Context& context) { return device_list(context, *device_page); }),
         *device_page);
+
+    auto set_options = std::make_shared<DeviceSetOptions>();
+    CLI::App* set = registrar.command(
+        *device, "set",
+        "Change a device's on-hours, quiet hours or volumes (quiet hours wait for a second operator)",
+        [set_options](Context& context) { return device_set(context, *set_options); });
+    set->add_option("id", set_options->id, "Device id")->required();
+    set->add_option("--on-hours", set_options->on_hours, "HH:MM-HH:MM windows, or none (always on)")
+        ->delimiter(',');
+    set->add_option("--quiet-hours", set_options->quiet_hours, "HH:MM-HH:MM windows, or none")
+        ->delimiter(',');
+    set->add_option("--volume", set_options->volume, "Default volume 0..100");
+    set->add_option("--volume-schedule", set_options->volume_schedule, "HH:MM-HH:MM=VOLUME steps, or none")
+        ->delimiter(',');
+
+    auto changes_id = std::make_shared<std::string>();
+    registrar
+        .command(*device, "changes", "List a device's setting changes, pending ones first to decide",
+                 [changes_id](Context& context) { return device_changes(context, *changes_id); })
+        ->add_option("id", *changes_id, "Device id")
+        ->required();
+    for (const auto& [verb, description] :
+         {std::pair<const char*, const char*>{"confirm", "Confirm a setting change (not its proposer)"},
+          {"withdraw", "Withdraw or refuse a pending setting change"}}) {
+        auto ids = std::make_shared<std::pair<std::string, std::string>>();
+        const std::string step = std::string{verb} == "confirm" ? "confirm" : "cancel";
+        CLI::App* decide = registrar.command(*device, verb, description, [ids, step](Context& context) {
+            return device_change_step(context, ids->first, ids->second, step);
+        });
+        decide->add_option("id", ids->first, "Device id")->required();
+        decide->add_option("change", ids->second, "Change id (set-...)")->required();
+    }
 
     auto timeline_options = std::make_shared<TimelineOptions>();
     CLI::App* timeline = registrar.command(

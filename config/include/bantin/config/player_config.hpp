@@ -75,6 +75,13 @@ struct StatusConfig {
     bool operator==(const StatusConfig&) const = default;
 };
 
+// Screenshots a screen sends by itself to the controller (the upload path of the screenshot
+// command), so the console shows what each screen shows now. 0 s: only on command.
+struct ScreenshotsConfig {
+    std::chrono::seconds interval{300};
+    bool operator==(const ScreenshotsConfig&) const = default;
+};
+
 struct FetchConfig {
     int concurrency = 2;
     Backoff retry{std::chrono::milliseconds{2000}, std::chrono::milliseconds{300000}};
@@ -104,6 +111,7 @@ struct PlayerConfig {
     PlaybackConfig playback;
     SafetyConfig safety;
     StatusConfig status;
+    ScreenshotsConfig screenshots;
     FetchConfig fetch;
     PlayerMqttConfig mqtt;
     ProofConfig proof;

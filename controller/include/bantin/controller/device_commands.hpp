@@ -92,6 +92,9 @@ public:
     // Replaces the device's latest screenshot. `device_id` must be a valid id (topics.hpp).
     Result<Screenshot> put(std::string_view device_id, std::string_view png) const;
     Result<Screenshot> latest(std::string_view device_id) const;
+    // When the latest screenshot arrived (its file's time), without reading it; nullopt when the
+    // device never sent one or the id is not valid.
+    std::optional<TimePoint> received(std::string_view device_id) const;
 
     const std::filesystem::path& directory() const { return m_directory; }
 

@@ -64,7 +64,11 @@ public:
     // keeps credentials, versions and fleet state. Syncs the broker when the zone changed (the
     // ACL lets a device read its zone's alert topic). NotFound, Conflict (revoked),
     // InvalidInput (zone).
-    Result<DeviceRecord> update_device(const User& actor, const scheduler::Device& device, std::string name);
+    // `also`, when given, runs in the same transaction after the update and its audit row (a
+    // confirmed setting change records its decision there): its failure undoes the update.
+    using AlsoInTransaction = std::function<Result<void>(StoreTransaction&, const DeviceRecord& before)>;
+    Result<DeviceRecord> update_device(const User& actor, const scheduler::Device& device, std::string name,
+                                       const AlsoInTransaction& also = {});
 
     // Writes the broker files from the store (every device not revoked) and reloads the broker.
     Result<void> sync_broker();

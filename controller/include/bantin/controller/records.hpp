@@ -127,6 +127,22 @@ struct DeviceRecord {
     bool operator==(const DeviceRecord&) const = default;
 };
 
+// A device settings change held back by the two-person rule (docs/fleet.md "Device settings").
+enum class SettingChangeState { Pending, Confirmed, Cancelled };
+std::string_view to_string(SettingChangeState state);
+
+struct DeviceSettingChange {
+    std::string id;  // "set-" + 16 hex digits
+    std::string device;
+    std::string settings_json;  // the fields it changes, in the device's JSON form
+    SettingChangeState state = SettingChangeState::Pending;
+    UserId proposed_by = 0;
+    TimePoint proposed_at;
+    std::optional<UserId> decided_by;
+    std::optional<TimePoint> decided_at;
+    bool operator==(const DeviceSettingChange&) const = default;
+};
+
 enum class AlertState {
     AwaitingConfirmation,  // a live alert waits for a second operator
     Sent,                  // published

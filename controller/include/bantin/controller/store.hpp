@@ -148,6 +148,19 @@ public:
     // Deletes the channels whose end is at or before `now`; returns how many.
     virtual Result<std::int64_t> delete_live_channels_ended_by(TimePoint now) = 0;
 
+    // ---- device setting changes (two-person rule) ----
+
+    virtual Result<void> insert_setting_change(const DeviceSettingChange& change) = 0;
+
+    virtual Result<DeviceSettingChange> setting_change_by_id(std::string_view id) = 0;
+
+    // The device's changes, newest first, at most `limit`.
+
+    virtual Result<std::vector<DeviceSettingChange>> list_setting_changes(std::string_view device,
+                                                                          int limit) = 0;
+
+    virtual Result<void> update_setting_change(const DeviceSettingChange& change) = 0;
+
     // ---- proof of play ----
     // Inserts rows, ignoring any (device, install_epoch, seq) already stored, and returns the
     // progress of every (device, install_epoch) the rows touch, in order of first appearance.

@@ -69,6 +69,10 @@ public:
     };
     Shot screenshot(const protocol::Command& command);
     void screenshot_taken(const std::filesystem::path& path, std::uint64_t tag, const std::string& error);
+    // A screenshot the device takes by itself (screenshots.interval_s), uploaded to `upload_url`
+    // like a command's: nobody asked, so nothing is replied; a failed one is reported in the
+    // status and dropped, never kept. nullopt while another screenshot or upload is under way.
+    std::optional<Shot> periodic_screenshot(const std::string& upload_url);
     // Answers the commands whose upload ended; joins finished upload threads.
     void pump();
     // Cancels the uploads in progress (each ends within about a second) and joins them.

@@ -9,10 +9,13 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
+#include "bantin/protocol/messages.hpp"
 
 #include <atomic>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bantin::player {
 
@@ -25,5 +28,12 @@ struct UploadCredentials {
 
 Result<void> put_png(const std::string& url, const std::filesystem::path& path,
                      const UploadCredentials& credentials, const std::atomic<bool>& cancel);
+
+// Where a screen uploads the screenshots it sends by itself (screenshots.interval_s): the
+// controller of its signed bundle, read from a manifest URL ("<base>/api/v1/device-media/<sha>")
+// as "<base>/api/v1/devices/<device>/screenshot", the URL a screenshot command carries. Empty
+// when the manifest names no media served that way.
+std::string screenshot_url_from_manifest(const std::vector<protocol::MediaEntry>& manifest,
+                                         std::string_view device);
 
 }  // namespace bantin::player
