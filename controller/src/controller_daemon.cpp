@@ -228,6 +228,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
 
     PublisherOptions publisher_options;
     publisher_options.media_base_url = config.http.base_url();
+    publisher_options.board_base_url = config.public_board.board_base_url;
     publisher_options.bundle_validity = config.devices.bundle_validity;
     impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
                                                   std::move(publisher_options));

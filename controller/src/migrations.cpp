@@ -291,6 +291,19 @@ CREATE TABLE live_channels (
 ) WITHOUT ROWID;
 CREATE INDEX live_channels_by_end ON live_channels(ends_at);
 )sql"},
+    {10, "screen regions: a campaign's region, a screen's layout, the region of each play",
+     R"sql(
+-- Where on a screen a campaign plays (docs/scheduling.md, "Regions"): the main region, or the
+-- ticker band along the bottom. 'main' for campaigns stored before this version.
+ALTER TABLE campaigns ADD COLUMN region TEXT NOT NULL DEFAULT 'main' CHECK (region IN ('main', 'ticker'));
+-- A screen's header and ticker bands, in permille of its frame's height (0 = none).
+ALTER TABLE devices ADD COLUMN header_permille INTEGER NOT NULL DEFAULT 0
+    CHECK (header_permille BETWEEN 0 AND 500);
+ALTER TABLE devices ADD COLUMN ticker_permille INTEGER NOT NULL DEFAULT 0
+    CHECK (ticker_permille BETWEEN 0 AND 500 AND header_permille + ticker_permille <= 600);
+-- The region a play was shown in, as its player sent it; 'main' for rows without one.
+ALTER TABLE proof_of_play ADD COLUMN region TEXT NOT NULL DEFAULT 'main' CHECK (region IN ('main', 'ticker'));
+)sql"},
 };
 
 }  // namespace

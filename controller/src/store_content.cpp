@@ -43,7 +43,7 @@ constexpr std::string_view campaign_columns =
     "id, name, playlist_id, targets_json, valid_from, valid_to, weekdays, windows_json, mode, "
     "fixed_times_json, plays_per_hour, level, rank, weight, approval, author_id, last_editor_id, "
     "submitted_by, decided_by, decision_note, created_at, updated_at, submitted_at, decided_at, "
-    "archived_at, version";
+    "archived_at, version, region";
 
 Result<CampaignRecord> read_campaign(const Statement& row) {
     Row column{row};
@@ -106,6 +106,10 @@ Result<CampaignRecord> read_campaign(const Statement& row) {
     record.decided = column.optional_time();
     record.archived = column.optional_time();
     record.version = column.int64();
+    auto region = names::region(column.text());
+    if (!region)
+        return bad(region.error());
+    campaign.region = *region;
     return record;
 }
 
@@ -205,7 +209,7 @@ Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
     auto ran =
         run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                         "?, ?, ?)",
+                         "?, ?, ?, ?)",
                      record, std::nullopt);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
@@ -232,14 +236,14 @@ Result<std::vector<CampaignRecord>> SqliteTransaction::list_campaigns(const Camp
 Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
                                                           std::int64_t expected_version) {
     record.version = expected_version + 1;
-    // The id is bound first and the expected version last, around the same 26 values as insert.
+    // The id is bound first and the expected version last, around the same 27 values as insert.
     BANTIN_STORE_TRY(run_campaign(
         "UPDATE campaigns SET id = ?1, name = ?2, playlist_id = ?3, targets_json = ?4, valid_from = ?5, "
         "valid_to = ?6, weekdays = ?7, windows_json = ?8, mode = ?9, fixed_times_json = ?10, "
         "plays_per_hour = ?11, level = ?12, rank = ?13, weight = ?14, approval = ?15, author_id = ?16, "
         "last_editor_id = ?17, submitted_by = ?18, decided_by = ?19, decision_note = ?20, "
         "created_at = ?21, updated_at = ?22, submitted_at = ?23, decided_at = ?24, archived_at = ?25, "
-        "version = ?26 WHERE id = ?1 AND version = ?27",
+        "version = ?26, region = ?27 WHERE id = ?1 AND version = ?28",
         record, expected_version));
     BANTIN_STORE_TRY(expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
     return record;
@@ -318,11 +322,11 @@ Result<void> SqliteTransaction::run_campaign(std::string_view sql, const Campaig
         columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
         campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
         record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
-        record.submitted, record.decided, record.archived, record.version);
+        record.submitted, record.decided, record.archived, record.version, names::of(campaign.region));
     if (!statement)
         return std::unexpected(statement.error());
     if (expected_version)
-        statement->bind(27, *expected_version);
+        statement->bind(28, *expected_version);
     auto ran = statement->run();
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +

@@ -61,6 +61,7 @@ private:
 
 struct PublisherOptions {
     std::string media_base_url = "http://127.0.0.1:8080";
+    std::string board_base_url;  // [public] board_base_url: screens' QR code of their zone's board
     Duration bundle_validity = std::chrono::days{30};
 };
 
