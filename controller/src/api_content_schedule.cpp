@@ -438,6 +438,7 @@ Answer update_zone(Call& call) {
         });
     if (!updated)
         return refuse(updated.error());
+    call.context.on_zone_renamed(id);
     return ok(zone_json(*updated));
 }
 

@@ -353,6 +353,14 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         else if (!rebuilt->published.empty())
             spdlog::info("publisher: {} bundles published", rebuilt->published.size());
     };
+    impl->context->on_zone_renamed = [publisher](const std::string& zone) {
+        // Only bundles whose content changed (a header's zone name) are published.
+        auto rebuilt = publisher->rebuild_all(Publisher::Scope::Changed);
+        if (!rebuilt)
+            spdlog::error("publisher: zone {} renamed: {}", zone, rebuilt.error().message());
+        else if (!rebuilt->published.empty())
+            spdlog::info("publisher: zone {} renamed, {} bundles published", zone, rebuilt->published.size());
+    };
     impl->fleet = std::make_unique<FleetServices>(FleetServices{*impl->registry,
                                                                 *impl->alerts,
                                                                 *impl->reports,

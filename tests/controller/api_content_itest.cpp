@@ -656,3 +656,18 @@ TEST_CASE("a ticker campaign plays text notices only, and a bad region is refuse
     CHECK(edited->status == 422);
     CHECK(body_of(edited).at("detail").get<std::string>().find("c-ticker") != std::string::npos);
 }
+
+TEST_CASE("renaming a zone tells the publisher, so headers show the new name", "[api][regions]") {
+    ApiFixture fixture;
+    std::vector<std::string> renamed;
+    fixture.context->on_zone_renamed = [&renamed](const std::string& zone) { renamed.push_back(zone); };
+    const auto admin = fixture.sign_in("boss", Role::Admin);
+    REQUIRE(fixture.post("/api/v1/zones", admin, json{{"id", "xa-tan-uyen"}, {"name", "Tân Uyên"}})->status ==
+            201);
+    CHECK(renamed.empty());
+    auto edited = fixture.put("/api/v1/zones/xa-tan-uyen", admin, json{{"name", "Xã Tân Uyên"}});
+    REQUIRE(edited);
+    INFO(edited->body);
+    CHECK(edited->status == 200);
+    CHECK(renamed == std::vector<std::string>{"xa-tan-uyen"});
+}

@@ -3,6 +3,7 @@
 // screens with a ticker band, and a header's zone name and board address only to screens
 // with a header.
 #include "bantin/controller/bundle_builder.hpp"
+#include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
@@ -269,4 +270,27 @@ TEST_CASE("regions: ticker lines are planned and delivered plays of their campai
     REQUIRE(plays);
     REQUIRE(plays->size() == 1);
     CHECK((*plays)[0].completed == 270);
+}
+
+TEST_CASE("regions: after a zone is renamed only the bundles of screens with a header change",
+          "[controller][publisher][regions]") {
+    FleetFixture fixture;
+    banded_screen(fixture, "man-hinh-2", scheduler::ScreenLayout{80, 0});
+    fixture.add_device("man-hinh-1", "zone-1");
+    testing::RecordingSink sink;
+    PublisherOptions options;
+    options.board_base_url = "https://bang-tin.example";
+    Publisher publisher{*fixture.store, fixture.clock, fixture.keys.secret, sink, options};
+    REQUIRE(publisher.rebuild_all());
+    REQUIRE(fixture.store->write([](StoreTransaction& transaction) {
+        return transaction.update_zone(ZoneRecord{"zone-1", "Phường 1"});
+    }));
+    auto report = publisher.rebuild_all(Publisher::Scope::Changed);
+    REQUIRE(report);
+    CHECK(report->published == std::vector<std::string>{"man-hinh-2"});
+    auto bundle = protocol::verify_bundle(sink.messages.back().payload, fixture.trusted(), "man-hinh-2", 1,
+                                          fixture.clock.wall());
+    REQUIRE(bundle);
+    CHECK(bundle->model.devices[0].zone_name == "Phường 1");
+    CHECK(bundle->model.devices[0].board_url == "https://bang-tin.example/cong-khai/zone-1");
 }
