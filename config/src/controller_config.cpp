@@ -5,6 +5,7 @@
 #include "tts_keys.hpp"
 
 #include <date/tz.h>
+#include <algorithm>
 
 #include <exception>
 
@@ -22,6 +23,20 @@ auto http_url_or_empty() {
         if (value.empty() || value.starts_with("http://") || value.starts_with("https://"))
             return std::nullopt;
         return "must start with http:// or https://, got " + detail::quote(value);
+    };
+}
+
+// The public board's base URL: empty, or http(s) without spaces and short enough that a zone's
+// board address (base + "/cong-khai/" + zone id) stays within a device's 512 bytes.
+auto board_base_url() {
+    return [](const std::string& value) -> std::optional<std::string> {
+        if (auto scheme = http_url_or_empty()(value))
+            return scheme;
+        if (value.size() > 400)
+            return "must be at most 400 bytes, got " + std::to_string(value.size());
+        if (std::ranges::any_of(value, [](char c) { return static_cast<unsigned char>(c) <= 0x20; }))
+            return "must not contain spaces or control characters, got " + detail::quote(value);
+        return std::nullopt;
     };
 }
 
@@ -227,6 +242,12 @@ void describe_controller(Visitor& v, Config& c) {
               "Seconds a device may be online and playing with no proof-of-play row committed before the "
               "controller logs an error and the fleet view marks it (proof_stalled_since); 0: never.",
               between(0, 7 * 86400));
+    });
+    v.table("public", "The public notice board as residents reach it.", [&] {
+        v.key("board_base_url", c.public_board.board_base_url,
+              "Base URL of the public board for people (http:// or https://, at most 400 bytes); screens "
+              "whose layout has a header show a QR code of <base>/cong-khai/<zone>. Empty: no QR code.",
+              board_base_url());
     });
     v.table("log", "Logging.",
             [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });

@@ -54,6 +54,7 @@ nlohmann::ordered_json playlist_json(const PlaylistRecord& record) {
 
 nlohmann::ordered_json campaign_json(const CampaignRecord& record) {
     nlohmann::ordered_json json = scheduler::to_json(record.campaign);
+    json["region"] = scheduler::to_string(record.campaign.region);  // always shown, "main" included
     json["version"] = record.version;
     add_record_fields(json, record);
     return json;

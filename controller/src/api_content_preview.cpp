@@ -109,6 +109,13 @@ Answer device_timeline(Call& call) {
     auto range = local_day_range(device->device.time_zone, day);
     if (!range)
         return refuse(range.error());
+    scheduler::Region region = scheduler::Region::Main;
+    if (auto value = call.parameter("region")) {
+        auto named = scheduler::value_in(scheduler::region_names, *value);
+        if (!named)
+            return refuse(Refusal::invalid("region: vùng phát là main hoặc ticker; expected main or ticker"));
+        region = *named;
+    }
 
     ModelOptions options;
     options.campaigns = drafts ? CampaignSelection::NotArchived : CampaignSelection::Approved;
@@ -120,7 +127,7 @@ Answer device_timeline(Call& call) {
     if (!resolver)
         return refuse(Refusal(409, "model-invalid",
                               "the stored schedule does not validate: " + resolver.error().detail));
-    auto entries = resolver->resolve(device->device, range->first, range->second);
+    auto entries = resolver->resolve(device->device, range->first, range->second, region);
     if (!entries)
         return refuse(entries.error());
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
@@ -131,6 +138,7 @@ Answer device_timeline(Call& call) {
                                      {"from", format_utc(range->first)},
                                      {"to", format_utc(range->second)},
                                      {"drafts_included", drafts},
+                                     {"region", scheduler::to_string(region)},
                                      {"entries", std::move(items)}});
 }
 

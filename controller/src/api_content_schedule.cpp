@@ -103,6 +103,78 @@ Result<void> check_stream_items(StoreTransaction& transaction, const scheduler::
     return {};
 }
 
+namespace {
+
+// A ticker campaign scrolls a line of text (docs/scheduling.md, "Regions"): every item of its
+// playlist is a text notice. Every other item is named at once; items whose media is unknown
+// are left to the store, which names them.
+Result<void> check_ticker_items(StoreTransaction& transaction, const scheduler::Playlist& playlist,
+                                std::string_view prefix) {
+    std::string problems;
+    for (std::size_t i = 0; i < playlist.items.size(); ++i) {
+        auto media = transaction.media_by_sha256(playlist.items[i].media);
+        if (!media && media.error().code != Errc::NotFound)
+            return std::unexpected(media.error());
+        if (!media || media->media.type == scheduler::MediaType::Text)
+            continue;
+        const std::string type{scheduler::to_string(media->media.type)};
+        problems += (problems.empty() ? "" : "; ") + std::string{prefix} + "items[" + std::to_string(i) +
+                    "]: chữ chạy chỉ hiện thông báo chữ, \"" + media->media.name + "\" là " + type +
+                    "; a ticker shows text notices only, \"" + media->media.name + "\" is " + type;
+    }
+    if (!problems.empty())
+        return fail(Errc::InvalidInput, problems);
+    return {};
+}
+
+// The ticker campaigns, archived ones aside, that play this playlist.
+Result<std::vector<std::string>> ticker_users_of(StoreTransaction& transaction, const std::string& playlist) {
+    std::vector<std::string> ids;
+    for (Page page{500, 0};; page.offset += 500) {
+        auto rows = transaction.list_campaigns(CampaignFilter{}, page);
+        if (!rows)
+            return std::unexpected(rows.error());
+        for (const auto& row : *rows) {
+            if (row.campaign.playlist == playlist && row.campaign.region == scheduler::Region::Ticker &&
+                row.campaign.approval != scheduler::ApprovalState::Archived)
+                ids.push_back(row.campaign.id);
+        }
+        if (rows->size() < 500)
+            break;
+    }
+    return ids;
+}
+
+// A campaign's region, before the model's decoder reads it: an unknown name is a value the
+// rules refuse (422, in both languages), not a malformed body.
+std::optional<Refusal> region_refusal(const nlohmann::json& body) {
+    auto found = body.find("region");
+    if (found == body.end() || !found->is_string() ||
+        scheduler::value_in(scheduler::region_names, found->get<std::string>()))
+        return std::nullopt;
+    const std::string got = found->get<std::string>();
+    return Refusal::invalid("region: vùng phát là main (vùng chính) hoặc ticker (chữ chạy), không phải \"" +
+                            got + "\"; expected main or ticker, got \"" + got + "\"");
+}
+
+// A ticker campaign's playlist holds text only (its playlist unknown: left to the store).
+std::optional<Refusal> ticker_refusal(Call& call, const scheduler::Campaign& campaign) {
+    if (campaign.region != scheduler::Region::Ticker)
+        return std::nullopt;
+    auto checked = call.context.store.read([&](StoreTransaction& transaction) -> Result<void> {
+        auto playlist = transaction.playlist_by_id(campaign.playlist);
+        if (!playlist)
+            return playlist.error().code == Errc::NotFound ? Result<void>{}
+                                                           : std::unexpected(playlist.error());
+        return check_ticker_items(transaction, playlist->playlist, "playlist \"" + campaign.playlist + "\" ");
+    });
+    if (!checked)
+        return Refusal(checked.error());  // InvalidInput: 422
+    return std::nullopt;
+}
+
+}  // namespace
+
 Answer list_playlists(Call& call) {
     return list_page<PlaylistRecord>(
         call, [](StoreTransaction& transaction, Page page) { return transaction.list_playlists(page); },
@@ -168,6 +240,15 @@ Answer update_playlist(Call& call) {
                                 "playlist and a new campaign");
             if (auto streams = check_stream_items(transaction, *playlist); !streams)
                 return std::unexpected(streams.error());
+            auto tickers = ticker_users_of(transaction, id);
+            if (!tickers)
+                return std::unexpected(tickers.error());
+            if (!tickers->empty()) {
+                if (auto text_only = check_ticker_items(transaction, *playlist,
+                                                        "campaign \"" + tickers->front() + "\" (ticker): ");
+                    !text_only)
+                    return std::unexpected(text_only.error());
+            }
             PlaylistRecord record = *before;
             record.playlist = *playlist;
             record.updated = call.context.clock.wall();
@@ -213,9 +294,13 @@ Answer get_campaign(Call& call) {
 }
 
 Answer create_campaign(Call& call) {
+    if (auto refused = region_refusal(call.body))
+        return refuse(*refused);
     auto campaign = scheduler::campaign_from_json(strip_record_fields(call.body, campaign_record_fields));
     if (!campaign)
         return refuse(Refusal::bad_request(campaign.error().detail));
+    if (auto refused = ticker_refusal(call, *campaign))
+        return refuse(*refused);
     auto created = call.context.approval.create(call.user.user, std::move(*campaign));
     if (!created)
         return refuse(created.error());
@@ -226,9 +311,13 @@ Answer update_campaign(Call& call) {
     auto edit = edit_body(call, campaign_record_fields);
     if (!edit)
         return refuse(edit.error());
+    if (auto refused = region_refusal(edit->second))
+        return refuse(*refused);
     auto campaign = scheduler::campaign_from_json(edit->second);
     if (!campaign)
         return refuse(Refusal::bad_request(campaign.error().detail));
+    if (auto refused = ticker_refusal(call, *campaign))
+        return refuse(*refused);
     auto edited = call.context.approval.edit(call.user.user, std::move(*campaign), edit->first);
     if (!edited)
         return refuse(edited.error());
@@ -349,6 +438,7 @@ Answer update_zone(Call& call) {
         });
     if (!updated)
         return refuse(updated.error());
+    call.context.on_zone_renamed(id);
     return ok(zone_json(*updated));
 }
 

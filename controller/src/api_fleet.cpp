@@ -84,8 +84,9 @@ Refusal refusal(const DeviceBodyError& error) {
 }
 
 // The registration/update body is the schedule model's device (scheduler/json.hpp: id, kind,
-// zone, tags, time_zone, on_hours, quiet_hours, default_volume, volume_schedule, has_speaker)
-// plus `name`. On update the id comes from the path (a body id must match it).
+// zone, tags, time_zone, on_hours, quiet_hours, default_volume, volume_schedule, has_speaker,
+// layout) plus `name`; never zone_name or board_url, which the bundle builder fills in. On update the id
+// comes from the path (a body id must match it).
 std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body,
                                                             std::optional<std::string> path_id,
                                                             const std::string& default_time_zone) {
@@ -105,9 +106,26 @@ std::expected<DeviceBody, DeviceBodyError> device_from_body(nlohmann::json body,
     }
     if (!body.contains("time_zone"))
         body["time_zone"] = default_time_zone;
+    // The header's zone name and board address come from the zone and the configuration.
+    for (const char* filled : {"zone_name", "board_url"}) {
+        if (body.contains(filled))
+            return std::unexpected(DeviceBodyError{
+                400, std::string{filled} +
+                         ": bộ điều khiển tự điền từ khu vực và cấu hình; the controller fills it in from "
+                         "the zone and its configuration"});
+    }
     auto device = scheduler::device_from_json(body);
     if (!device)
         return std::unexpected(DeviceBodyError{400, device.error().detail});
+    if (auto problem = scheduler::layout_problem(device->layout); !problem.empty())
+        return std::unexpected(DeviceBodyError{
+            422,
+            "layout: mỗi dải (đầu trang, chữ chạy) 0..500 phần nghìn chiều cao khung hình, cả hai "
+            "cộng lại tối đa 600; " +
+                problem});
+    if (device->kind == scheduler::DeviceKind::Speaker && device->layout != scheduler::ScreenLayout{})
+        return std::unexpected(DeviceBodyError{
+            422, "layout: loa không có màn hình nên không có bố cục; a speaker has no screen layout"});
     scheduler::Model model;
     model.devices.push_back(*device);
     if (auto valid = scheduler::validate(model); !valid) {

@@ -112,10 +112,23 @@ void fill_content(const BundleInputs& inputs, const std::set<std::string>& playl
     }
 }
 
+// The longest prefix of `text` of at most `limit` bytes that does not cut a UTF-8 character.
+std::string utf8_prefix(const std::string& text, std::size_t limit) {
+    if (text.size() <= limit)
+        return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 }  // namespace
 
 Result<BundleInputs> load_bundle_inputs(StoreTransaction& transaction, TimePoint now) {
     BundleInputs inputs;
+    auto zones = transaction.list_zones();
+    if (!zones)
+        return std::unexpected(zones.error());
+    for (auto& zone : *zones) inputs.zone_names.emplace(std::move(zone.id), std::move(zone.name));
     CampaignFilter approved;
     approved.approval = scheduler::ApprovalState::Approved;
     auto campaigns =
@@ -161,14 +174,26 @@ std::string device_media_url(std::string_view base_url, std::string_view sha256)
 }
 
 protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Device& device,
-                              std::string_view media_base_url) {
+                              std::string_view media_base_url, std::string_view board_base_url) {
     protocol::Bundle bundle;
     bundle.device = device.id;
     bundle.model.devices.push_back(device);
+    scheduler::Device& own = bundle.model.devices.back();
+    own.zone_name.clear();
+    own.board_url.clear();
+    if (own.kind == scheduler::DeviceKind::Screen && own.layout.header_permille > 0) {
+        if (auto zone = inputs.zone_names.find(own.zone); zone != inputs.zone_names.end())
+            own.zone_name = utf8_prefix(zone->second, 200);
+        if (!board_base_url.empty()) {
+            std::string base{board_base_url};
+            while (!base.empty() && base.back() == '/') base.pop_back();
+            own.board_url = base + "/cong-khai/" + own.zone;
+        }
+    }
     std::set<std::string> playlist_ids;
     std::set<std::string> media_ids;
     for (const auto& campaign : inputs.campaigns) {
-        if (!scheduler::targets(campaign.targets, device))
+        if (!scheduler::targets(campaign.targets, device) || !scheduler::has_region(device, campaign.region))
             continue;
         if (!inputs.playlists.contains(campaign.playlist))
             continue;

@@ -234,6 +234,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
 
     PublisherOptions publisher_options;
     publisher_options.media_base_url = config.http.base_url();
+    publisher_options.board_base_url = config.public_board.board_base_url;
     publisher_options.bundle_validity = config.devices.bundle_validity;
     impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
                                                   std::move(publisher_options));
@@ -357,6 +358,14 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
             spdlog::error("publisher: {}", rebuilt.error().message());
         else if (!rebuilt->published.empty())
             spdlog::info("publisher: {} bundles published", rebuilt->published.size());
+    };
+    impl->context->on_zone_renamed = [publisher](const std::string& zone) {
+        // Only bundles whose content changed (a header's zone name) are published.
+        auto rebuilt = publisher->rebuild_all(Publisher::Scope::Changed);
+        if (!rebuilt)
+            spdlog::error("publisher: zone {} renamed: {}", zone, rebuilt.error().message());
+        else if (!rebuilt->published.empty())
+            spdlog::info("publisher: zone {} renamed, {} bundles published", zone, rebuilt->published.size());
     };
     impl->fleet = std::make_unique<FleetServices>(FleetServices{*impl->registry,
                                                                 *impl->alerts,

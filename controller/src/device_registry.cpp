@@ -61,6 +61,8 @@ nlohmann::ordered_json device_to_json(const DeviceRecord& record) {
     json["default_volume"] = device.default_volume;
     json["volume_schedule"] = model["volume_schedule"];
     json["has_speaker"] = device.has_speaker;
+    json["layout"] = {{"header_permille", device.layout.header_permille},
+                      {"ticker_permille", device.layout.ticker_permille}};
     json["desired_version"] = record.desired_version;
     json["applied_version"] = record.applied_version;
     json["delivery"] = to_string(delivery_state(record));

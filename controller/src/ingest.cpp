@@ -162,6 +162,7 @@ bool Ingest::accept(const protocol::MqttMessage& message) {
             std::min(row.duration_ms, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
         stored.note = row.note;
         stored.relay = row.relay;
+        stored.region = row.region;
         queued.rows.push_back(std::move(stored));
     }
     m_epochs[batch.device] = batch.install_epoch;

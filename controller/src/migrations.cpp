@@ -317,6 +317,19 @@ CREATE TABLE device_setting_changes (
 ) WITHOUT ROWID;
 CREATE INDEX device_setting_changes_by_device ON device_setting_changes(device, proposed_at);
 )sql"},
+    {12, "screen regions: a campaign's region, a screen's layout, the region of each play",
+     R"sql(
+-- Where on a screen a campaign plays (docs/scheduling.md, "Regions"): the main region, or the
+-- ticker band along the bottom. 'main' for campaigns stored before this version.
+ALTER TABLE campaigns ADD COLUMN region TEXT NOT NULL DEFAULT 'main' CHECK (region IN ('main', 'ticker'));
+-- A screen's header and ticker bands, in permille of its frame's height (0 = none).
+ALTER TABLE devices ADD COLUMN header_permille INTEGER NOT NULL DEFAULT 0
+    CHECK (header_permille BETWEEN 0 AND 500);
+ALTER TABLE devices ADD COLUMN ticker_permille INTEGER NOT NULL DEFAULT 0
+    CHECK (ticker_permille BETWEEN 0 AND 500 AND header_permille + ticker_permille <= 600);
+-- The region a play was shown in, as its player sent it; 'main' for rows without one.
+ALTER TABLE proof_of_play ADD COLUMN region TEXT NOT NULL DEFAULT 'main' CHECK (region IN ('main', 'ticker'));
+)sql"},
 };
 
 }  // namespace

@@ -93,6 +93,12 @@ std::string_view of(Severity value) {
 std::string_view of(AlertStatus value) {
     return name_of(alert_status_names, value);
 }
+std::string_view of(Region value) {
+    return name_of(region_names, value);
+}
+Result<Region> region(std::string_view text) {
+    return parse_name(region_names, text, "region");
+}
 
 Result<DeviceKind> device_kind(std::string_view text) {
     return parse_name(device_kind_names, text, "kind");

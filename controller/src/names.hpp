@@ -19,6 +19,7 @@ std::string_view of(scheduler::Mode value);
 std::string_view of(scheduler::ApprovalState value);
 std::string_view of(scheduler::Severity value);
 std::string_view of(scheduler::AlertStatus value);
+std::string_view of(scheduler::Region value);
 
 Result<scheduler::DeviceKind> device_kind(std::string_view text);
 Result<scheduler::MediaType> media_type(std::string_view text);
@@ -29,6 +30,7 @@ Result<scheduler::Severity> severity(std::string_view text);
 Result<scheduler::AlertStatus> alert_status(std::string_view text);
 Result<AlertState> alert_state(std::string_view text);
 Result<SettingChangeState> setting_change_state(std::string_view text);
+Result<scheduler::Region> region(std::string_view text);
 
 // "2026-11-27" (bantin/common/time.hpp)
 using bantin::format_date;

@@ -148,7 +148,8 @@ Result<RebuildReport> Publisher::rebuild(const Selector& select, Scope scope) {
         if (device.revoked || !select(device))
             continue;
         ++report.examined;
-        protocol::Bundle bundle = build_bundle(inputs, device.device, m_options.media_base_url);
+        protocol::Bundle bundle =
+            build_bundle(inputs, device.device, m_options.media_base_url, m_options.board_base_url);
         std::string digest = bundle_digest(bundle);
         const bool lagging = device.desired_version > device.applied_version;
         const bool changed = digest != device.desired_digest || device.desired_version == 0;

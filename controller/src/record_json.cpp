@@ -55,6 +55,7 @@ ordered_json to_json(const CampaignRecord& record) {
     json["rank"] = campaign.rank;
     json["weight"] = campaign.weight;
     json["approval"] = std::string{names::of(campaign.approval)};
+    json["region"] = std::string{names::of(campaign.region)};
     add_record_fields(json, record);
     json["version"] = record.version;
     return json;

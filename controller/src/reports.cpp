@@ -304,6 +304,11 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range, Deli
         auto timeline = resolver->resolve(device, device_from, until);
         if (!timeline)
             return std::unexpected(timeline.error());
+        // A ticker campaign's lines are plays of it too (docs/scheduling.md, "Regions").
+        auto ticker = resolver->resolve(device, device_from, until, scheduler::Region::Ticker);
+        if (!ticker)
+            return std::unexpected(ticker.error());
+        timeline->insert(timeline->end(), ticker->begin(), ticker->end());
         for (const auto& entry : *timeline) {
             // The rest of an item resumed at its offset is the same play as its cut piece,
             // counted there.

@@ -47,7 +47,7 @@ constexpr std::string_view campaign_columns =
     "id, name, playlist_id, targets_json, valid_from, valid_to, weekdays, windows_json, mode, "
     "fixed_times_json, plays_per_hour, level, rank, weight, approval, author_id, last_editor_id, "
     "submitted_by, decided_by, decision_note, created_at, updated_at, submitted_at, decided_at, "
-    "archived_at, version, approved_json";
+    "archived_at, version, approved_json, region";
 
 std::optional<std::string> encode_approved(const std::optional<ApprovedVersion>& approved) {
     if (!approved)
@@ -149,6 +149,10 @@ Result<CampaignRecord> read_campaign(const Statement& row) {
             return bad(approved.error());
         record.approved = std::move(*approved);
     }
+    auto region = names::region(column.text());
+    if (!region)
+        return bad(region.error());
+    campaign.region = *region;
     return record;
 }
 
@@ -263,7 +267,7 @@ Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
     auto ran =
         run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                         "?, ?, ?, ?)",
+                         "?, ?, ?, ?, ?)",
                      record, std::nullopt);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "campaign \"" + record.campaign.id + "\""));
@@ -303,7 +307,7 @@ Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
         "plays_per_hour = ?11, level = ?12, rank = ?13, weight = ?14, approval = ?15, author_id = ?16, "
         "last_editor_id = ?17, submitted_by = ?18, decided_by = ?19, decision_note = ?20, "
         "created_at = ?21, updated_at = ?22, submitted_at = ?23, decided_at = ?24, archived_at = ?25, "
-        "version = ?26, approved_json = ?27 WHERE id = ?1 AND version = ?28",
+        "version = ?26, approved_json = ?27, region = ?28 WHERE id = ?1 AND version = ?29",
         record, expected_version));
     BANTIN_STORE_TRY(expect_version_matched("campaigns", "campaign", record.campaign.id, expected_version));
     return record;
@@ -382,11 +386,12 @@ Result<void> SqliteTransaction::run_campaign(std::string_view sql, const Campaig
         columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
         campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
         record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
-        record.submitted, record.decided, record.archived, record.version, encode_approved(record.approved));
+        record.submitted, record.decided, record.archived, record.version, encode_approved(record.approved),
+        names::of(campaign.region));
     if (!statement)
         return std::unexpected(statement.error());
     if (expected_version)
-        statement->bind(28, *expected_version);
+        statement->bind(29, *expected_version);
     auto ran = statement->run();
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +

@@ -16,7 +16,8 @@ namespace {
 constexpr std::string_view device_columns =
     "id, name, kind, zone_id, tags_json, time_zone, on_hours_json, quiet_hours_json, default_volume, "
     "volume_schedule_json, has_speaker, desired_version, desired_digest, applied_version, "
-    "last_status_json, last_seen_at, online, revoked_at, mqtt_password_hash, created_at";
+    "last_status_json, last_seen_at, online, revoked_at, mqtt_password_hash, created_at, header_permille, "
+    "ticker_permille";
 
 Result<DeviceRecord> read_device(const Statement& row) {
     Row column{row};
@@ -60,6 +61,8 @@ Result<DeviceRecord> read_device(const Statement& row) {
     record.revoked = column.optional_time();
     record.mqtt_password_hash = column.text();
     record.created = column.time();
+    device.layout.header_permille = column.integer();
+    device.layout.ticker_permille = column.integer();
     return record;
 }
 
@@ -184,7 +187,7 @@ Result<void> SqliteTransaction::update_zone(const ZoneRecord& zone) {
 
 Result<void> SqliteTransaction::insert_device(const DeviceRecord& record) {
     auto ran = run_device("INSERT INTO devices (" + std::string{device_columns} +
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           record);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "device \"" + record.device.id + "\""));
@@ -208,7 +211,8 @@ Result<void> SqliteTransaction::update_device(const DeviceRecord& record) {
         "on_hours_json = ?7, quiet_hours_json = ?8, default_volume = ?9, volume_schedule_json = ?10, "
         "has_speaker = ?11, desired_version = ?12, desired_digest = ?13, applied_version = ?14, "
         "last_status_json = ?15, last_seen_at = ?16, online = ?17, revoked_at = ?18, "
-        "mqtt_password_hash = ?19, created_at = ?20 WHERE id = ?1",
+        "mqtt_password_hash = ?19, created_at = ?20, header_permille = ?21, ticker_permille = ?22 "
+        "WHERE id = ?1",
         record));
     return expect_changed("device \"" + record.device.id + "\"");
 }
@@ -355,7 +359,8 @@ Result<void> SqliteTransaction::run_device(std::string_view sql, const DeviceRec
             device.time_zone, columns::encode(device.on_hours), columns::encode(device.quiet_hours),
             device.default_volume, columns::encode(device.volume_schedule), device.has_speaker,
             record.desired_version, record.desired_digest, record.applied_version, record.last_status,
-            record.last_seen, record.online, record.revoked, record.mqtt_password_hash, record.created);
+            record.last_seen, record.online, record.revoked, record.mqtt_password_hash, record.created,
+            device.layout.header_permille, device.layout.ticker_permille);
     if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
         return fail(Errc::Conflict, "device \"" + device.id + "\": zone \"" + device.zone + "\" not found");
     }

@@ -45,8 +45,8 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
         "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note, relayed_ms, "
-        "filler_ms, source_losses, live_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "filler_ms, source_losses, live_id, region) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert)
         return std::unexpected(insert.error());
     for (const ProofOfPlayRow& row : rows) {
@@ -68,7 +68,8 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         }
         bind_all(*insert, row.device, row.install_epoch, row.seq, row.campaign, row.alert, row.item,
                  row.media, row.started, row.ended, to_string(row.outcome), row.bundle_version, received,
-                 row.duration_ms, row.note, relayed_ms, filler_ms, source_losses, row.live);
+                 row.duration_ms, row.note, relayed_ms, filler_ms, source_losses, row.live,
+                 names::of(row.region));
         BANTIN_STORE_TRY(insert->run());
         ProofProgress& entry = progress[position->second];
         entry.inserted += m_database.changes();
@@ -145,7 +146,8 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
-        "bundle_version, duration_ms, note, relayed_ms, filler_ms, source_losses, live_id FROM proof_of_play "
+        "bundle_version, duration_ms, note, relayed_ms, filler_ms, source_losses, live_id, region "
+        "FROM proof_of_play "
         "WHERE started_at >= ? AND started_at < ? "
         "ORDER BY started_at, device_id, install_epoch, seq");
     if (!query)
@@ -181,6 +183,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
                                                static_cast<std::uint64_t>(*filler),
                                                static_cast<std::uint32_t>(*losses)};
         row.live = column.text();
+        row.region = names::region(column.text()).value_or(scheduler::Region::Main);
         rows.push_back(std::move(row));
     }
     return rows;

@@ -123,6 +123,25 @@ TEST_CASE("a public base URL must be http or https", "[config][controller][valid
               "got \"ftp://media\""});
 }
 
+TEST_CASE("the public board's base URL is http or https, short and without spaces",
+          "[config][controller][validation][regions]") {
+    auto set = load_controller("[public]\nboard_base_url = \"https://bang-tin.tanuyen.example\"\n");
+    REQUIRE(set);
+    CHECK(set->public_board.board_base_url == "https://bang-tin.tanuyen.example");
+    auto unset = load_controller("");
+    REQUIRE(unset);
+    CHECK(unset->public_board.board_base_url.empty());
+    CHECK(error_lines(load_controller("[public]\nboard_base_url = \"ftp://board\"\n")) ==
+          std::vector<std::string>{
+              "controller.toml:2: public.board_base_url: must start with http:// or https://, "
+              "got \"ftp://board\""});
+    CHECK(error_lines(load_controller("[public]\nboard_base_url = \"https://a b\"\n")).size() == 1);
+    CHECK(error_lines(
+              load_controller("[public]\nboard_base_url = \"https://" + std::string(400, 'x') + "\"\n")) ==
+          std::vector<std::string>{
+              "controller.toml:2: public.board_base_url: must be at most 400 bytes, got 408"});
+}
+
 TEST_CASE("an unknown key is an error with a suggestion", "[config][controller][unknown]") {
     auto config = load_controller("[mqtt]\nhost = \"broker\"\nkeepalive = 10\n");
     CHECK(error_lines(config) ==

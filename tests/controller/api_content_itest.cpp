@@ -595,3 +595,79 @@ TEST_CASE("an admin disables a user and their session ends", "[api][users]") {
     CHECK(disabled->status == 200);
     CHECK(fixture.get("/api/v1/auth/me", editor)->status == 401);
 }
+
+TEST_CASE("a ticker campaign plays text notices only, and a bad region is refused in both languages",
+          "[api][regions]") {
+    ApiFixture fixture;
+    const auto editor = fixture.sign_in("ed", Role::Editor);
+    add_zone_and_device(fixture, "zone-1", "screen-1");
+    const std::string video = video_playlist(fixture, editor, "pl-video");
+    auto notice = fixture.post("/api/v1/notices", editor, json{{"text", "Chợ phiên sáng chủ nhật."}});
+    REQUIRE(notice);
+    REQUIRE(notice->status == 201);
+    const std::string text = body_of(notice).at("sha256");
+    auto text_playlist =
+        fixture.post("/api/v1/playlists", editor, json{{"id", "pl-text"}, {"items", {{{"media", text}}}}});
+    REQUIRE(text_playlist);
+    REQUIRE(text_playlist->status == 201);
+
+    auto on_video = loop_campaign("c-ticker", "pl-video", "zone-1");
+    on_video["region"] = "ticker";
+    auto refused = fixture.post("/api/v1/campaigns", editor, on_video);
+    REQUIRE(refused);
+    INFO(refused->body);
+    CHECK(refused->status == 422);
+    const std::string detail = body_of(refused).at("detail");
+    CHECK(detail.find("chữ chạy chỉ hiện thông báo chữ") != std::string::npos);
+    CHECK(detail.find("a ticker shows text notices only") != std::string::npos);
+
+    auto unknown = loop_campaign("c-ticker", "pl-text", "zone-1");
+    unknown["region"] = "sidebar";
+    auto unknown_region = fixture.post("/api/v1/campaigns", editor, unknown);
+    REQUIRE(unknown_region);
+    CHECK(unknown_region->status == 422);
+    CHECK(body_of(unknown_region).at("detail").get<std::string>().starts_with("region: vùng phát"));
+    CHECK(body_of(unknown_region).at("detail").get<std::string>().find("expected main or ticker") !=
+          std::string::npos);
+    unknown["region"] = 5;
+    auto typed = fixture.post("/api/v1/campaigns", editor, unknown);
+    REQUIRE(typed);
+    CHECK(typed->status == 400);
+
+    auto ticker = loop_campaign("c-ticker", "pl-text", "zone-1");
+    ticker["region"] = "ticker";
+    auto created = fixture.post("/api/v1/campaigns", editor, ticker);
+    REQUIRE(created);
+    INFO(created->body);
+    REQUIRE(created->status == 201);
+    CHECK(body_of(created).at("region") == "ticker");
+    REQUIRE(
+        fixture.post("/api/v1/campaigns", editor, loop_campaign("c-main", "pl-video", "zone-1"))->status ==
+        201);
+    auto shown = fixture.client->Get("/api/v1/campaigns/c-main", ApiFixture::bearer(editor));
+    REQUIRE(shown);
+    CHECK(body_of(shown).at("region") == "main");
+
+    // The ticker's playlist stays text: putting a video in it is refused, naming the campaign.
+    json with_video{{"version", 1}, {"items", {{{"media", text}}, {{"media", video}}}}};
+    auto edited = fixture.put("/api/v1/playlists/pl-text", editor, with_video);
+    REQUIRE(edited);
+    INFO(edited->body);
+    CHECK(edited->status == 422);
+    CHECK(body_of(edited).at("detail").get<std::string>().find("c-ticker") != std::string::npos);
+}
+
+TEST_CASE("renaming a zone tells the publisher, so headers show the new name", "[api][regions]") {
+    ApiFixture fixture;
+    std::vector<std::string> renamed;
+    fixture.context->on_zone_renamed = [&renamed](const std::string& zone) { renamed.push_back(zone); };
+    const auto admin = fixture.sign_in("boss", Role::Admin);
+    REQUIRE(fixture.post("/api/v1/zones", admin, json{{"id", "xa-tan-uyen"}, {"name", "Tân Uyên"}})->status ==
+            201);
+    CHECK(renamed.empty());
+    auto edited = fixture.put("/api/v1/zones/xa-tan-uyen", admin, json{{"name", "Xã Tân Uyên"}});
+    REQUIRE(edited);
+    INFO(edited->body);
+    CHECK(edited->status == 200);
+    CHECK(renamed == std::vector<std::string>{"xa-tan-uyen"});
+}

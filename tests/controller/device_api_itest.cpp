@@ -927,3 +927,47 @@ TEST_CASE("a chunked body on a JSON route is refused before it is read, however 
     CHECK(answer.find("Content-Length and Transfer-Encoding together") != std::string::npos);
     CHECK(answer.find("\"token\"") == std::string::npos);
 }
+
+TEST_CASE("a screen's layout is set with its settings, and bad layouts are refused in both languages",
+          "[device-api][settings][regions][integration]") {
+    DeviceApi api;
+    api.register_device(json::parse(
+        R"({"id":"screen-1","kind":"screen","zone":"zone-1","layout":{"header_permille":80,"ticker_permille":100}})"));
+    CHECK(api.device("screen-1").device.layout == scheduler::ScreenLayout{80, 100});
+    auto shown = api.http->Get("/api/v1/devices/screen-1", DeviceApi::bearer(api.operator_token));
+    REQUIRE(shown);
+    CHECK(json::parse(shown->body)["layout"] ==
+          json::parse(R"({"header_permille":80,"ticker_permille":100})"));
+
+    struct LayoutCase {
+        const char* body;
+        int status;
+        const char* detail;
+    };
+    const std::vector<LayoutCase> cases{
+        {R"({"id":"s","kind":"screen","zone":"zone-1","layout":{"ticker_permille":900}})", 422,
+         "layout: mỗi dải"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","layout":{"header_permille":400,"ticker_permille":300}})",
+         422, "together are at most 600"},
+        {R"({"id":"s","kind":"speaker","zone":"zone-1","layout":{"ticker_permille":100}})", 422,
+         "a speaker has no screen layout"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","layout":"wide"})", 400, "layout"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","layout":{"footer_permille":1}})", 400,
+         "layout.footer_permille"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","zone_name":"Xã"})", 400, "zone_name: bộ điều khiển"},
+        {R"({"id":"s","kind":"screen","zone":"zone-1","board_url":"https://x.example/"})", 400, "board_url"},
+    };
+    for (const auto& item : cases) {
+        INFO(item.body);
+        auto response = api.http->Post("/api/v1/devices", DeviceApi::bearer(api.operator_token), item.body,
+                                       "application/json");
+        REQUIRE(response);
+        INFO(response->body);
+        CHECK(response->status == item.status);
+        CHECK(json::parse(response->body)["detail"].get<std::string>().find(item.detail) !=
+              std::string::npos);
+    }
+    auto missing = api.http->Get("/api/v1/devices/s", DeviceApi::bearer(api.operator_token));
+    REQUIRE(missing);
+    CHECK(missing->status == 404);
+}

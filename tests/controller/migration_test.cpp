@@ -142,6 +142,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
                                                                            std::chrono::day{1}});
         CHECK(campaign->decided_by == 3);
         CHECK(campaign->version == 3);
+        CHECK(campaign->campaign.region == scheduler::Region::Main);  // version 12: stored before regions
 
         auto playlist = transaction.playlist_by_id("pl-tiem-chung");
         REQUIRE(playlist);
@@ -152,6 +153,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
         REQUIRE(device);
         CHECK(device->device.tags == std::vector<std::string>{"outdoor"});
         CHECK(device->applied_version == 4);
+        CHECK(device->device.layout == scheduler::ScreenLayout{});  // version 12: no bands
 
         auto audit = transaction.list_audit({"campaign", "c-tiem-chung", std::nullopt}, {});
         REQUIRE(audit);
@@ -219,6 +221,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
     };
     const auto& old_play = play("man-hinh-cho", 1);
     const auto& new_play = play("man-hinh-cho", 2);
+    CHECK(old_play.region == scheduler::Region::Main);  // version 12: rows before regions are main
     // The live broadcast's row moved to live_id; the alert's stays an alert's.
     CHECK(play("loa-cho", 1).live == "live-00112233aabbccdd");
     CHECK(play("loa-cho", 1).alert.empty());

@@ -197,6 +197,14 @@ struct IngestConfig {
     bool operator==(const IngestConfig&) const = default;
 };
 
+// The public notice board as residents reach it (docs/public.md).
+struct PublicConfig {
+    // Base URL of the board for people, e.g. "https://bantin.tanuyen.gov.vn": a screen's header
+    // shows a QR code of <base>/cong-khai/<zone>. Empty: no QR code.
+    std::string board_base_url;
+    bool operator==(const PublicConfig&) const = default;
+};
+
 struct ControllerConfig {
     HttpConfig http;
     AuthConfig auth;
@@ -211,6 +219,7 @@ struct ControllerConfig {
     CapConfig cap;
     DevicesConfig devices;
     IngestConfig ingest;
+    PublicConfig public_board;  // [public]
     LogConfig log;
 
     // Paths with their relative parts resolved (see the field comments).

@@ -27,8 +27,9 @@
 namespace bantin::controller {
 
 struct BundleInputs {
-    std::vector<scheduler::Campaign> campaigns;  // approved, sorted by id
-    std::vector<scheduler::Alert> alerts;        // sent and not expired, sorted by id
+    std::vector<scheduler::Campaign> campaigns;                  // approved, sorted by id
+    std::map<std::string, std::string, std::less<>> zone_names;  // zone id -> its name for people
+    std::vector<scheduler::Alert> alerts;                        // sent and not expired, sorted by id
     std::map<std::string, scheduler::Playlist, std::less<>> playlists;
     std::map<std::string, MediaRecord, std::less<>> media;  // every item's media, its speech audio
                                                             // and a stream's filler
@@ -43,8 +44,14 @@ Result<std::vector<DeviceRecord>> load_all_devices(StoreTransaction& transaction
 std::string device_media_url(std::string_view base_url, std::string_view sha256);
 
 // A bundle with version 0 and no issue/expiry times: the publisher fills those in.
+// Regions (docs/scheduling.md, "Regions"): a campaign of a region the device does not have (a
+// ticker campaign on a speaker or on a screen without a ticker band) is left out. A screen
+// whose layout has a header band gets its zone's name (`zone_name`, cut to 200 bytes at a
+// character boundary) and, when `board_base_url` is set, its zone's public board page
+// (`board_url` = board_base_url + "/cong-khai/" + zone id) for the header's QR code; every
+// other device's bundle carries neither, so its bytes are those of a controller made before.
 protocol::Bundle build_bundle(const BundleInputs& inputs, const scheduler::Device& device,
-                              std::string_view media_base_url);
+                              std::string_view media_base_url, std::string_view board_base_url = {});
 
 // Lowercase hex SHA-256 of the bundle's encoding with version, issued_at and expires_at zeroed.
 std::string bundle_digest(const protocol::Bundle& bundle);

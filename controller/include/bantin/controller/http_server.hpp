@@ -73,6 +73,9 @@ struct ApiContext {
     // campaigns that were approved or archived: the publisher rebuilds the affected bundles.
     std::function<void(std::vector<std::string> campaign_ids)> on_campaigns_changed =
         [](std::vector<std::string>) {};
+    // Called the same way after a zone is renamed: screens with a header show the zone's name
+    // (docs/scheduling.md, "Regions"), so their bundles are rebuilt.
+    std::function<void(const std::string& zone_id)> on_zone_renamed = [](const std::string&) {};
 };
 
 struct ApiServerOptions {

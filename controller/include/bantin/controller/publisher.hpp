@@ -68,6 +68,7 @@ inline constexpr std::size_t publish_chunk_devices = 250;
 
 struct PublisherOptions {
     std::string media_base_url = "http://127.0.0.1:8080";
+    std::string board_base_url;  // [public] board_base_url: screens' QR code of their zone's board
     Duration bundle_validity = std::chrono::days{30};
 };
 

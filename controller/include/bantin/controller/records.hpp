@@ -209,6 +209,9 @@ struct ProofOfPlayRow {
     // item's row from a player that sends them; nullopt otherwise and for rows stored before
     // schema version 7.
     std::optional<protocol::RelayFigures> relay;
+    // Where on the screen it was shown: Ticker for a ticker campaign's line (docs/scheduling.md,
+    // "Regions"); Main for every other row and for rows stored before schema version 10.
+    scheduler::Region region = scheduler::Region::Main;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
