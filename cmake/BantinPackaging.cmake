@@ -90,8 +90,11 @@ set(CPACK_DEBIAN_CONTROLLER_PACKAGE_CONTROL_EXTRA
 
 set(CPACK_DEBIAN_PLAYER_PACKAGE_NAME bantin-player)
 set(CPACK_DEBIAN_PLAYER_PACKAGE_SECTION video)
-# Text notices are drawn with DejaVuSans.ttf (playback.font_file).
+# Text notices are drawn with DejaVuSans.ttf (playback.font_file); the header and ticker bands
+# with Noto Sans Bold (DejaVu Sans Bold when it is missing). libqrencode4 (the header's QR code)
+# comes with the shared-library dependencies.
 set(CPACK_DEBIAN_PLAYER_PACKAGE_DEPENDS "adduser, fonts-dejavu-core, espeak-ng")
+set(CPACK_DEBIAN_PLAYER_PACKAGE_RECOMMENDS "fonts-noto-core")
 set(CPACK_DEBIAN_PLAYER_DESCRIPTION
     "Bantin player: the screen or loudspeaker daemon of a Bantin device
 Takes signed playlists, alerts and commands from the Bantin controller over MQTT,

@@ -26,9 +26,11 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/time.hpp"
+#include "bantin/player/screen_overlay.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +80,12 @@ struct RendererEvent {
     MonotonicTime monotonic{};
 };
 
+// The size, in pixels, of the picture the renderer shows the main region in.
+struct FrameSize {
+    int width = 0;
+    int height = 0;
+};
+
 class Renderer {
 public:
     virtual ~Renderer() = default;
@@ -102,6 +110,11 @@ public:
     virtual std::vector<RendererEvent> wait(Duration timeout) = 0;
     // Any thread: makes wait() return soon.
     virtual void wake() = 0;
+    // The real size of the main region on the output (a screen's drawable less its header band),
+    // when the renderer has one; notices are drawn at this size.
+    virtual std::optional<FrameSize> main_area() const { return std::nullopt; }
+    // What a screen draws around and over the main region (screen_overlay.hpp); others ignore it.
+    virtual void set_overlay(const OverlayContent& content) { (void)content; }
 };
 
 std::string_view to_string(EndReason reason);
