@@ -46,6 +46,10 @@ void describe_player(Visitor& v, Config& c) {
         v.key("font_file", c.playback.font_file,
               "TrueType font for text notices; needs Vietnamese diacritics.", not_empty());
         v.key("font_size", c.playback.font_size, "Text notice font size in pixels.", between(8, 512));
+        v.key("ticker_speed", c.playback.ticker_speed,
+              "Screen mode: the ticker's speed in pixels per second on a 1080-row output, scaled to the "
+              "output's height.",
+              between(10, 2000));
         // Every playlist item carries its duration (the controller requires one for images).
         v.retired_key("image_duration_s", "every playlist item carries its own duration");
     });

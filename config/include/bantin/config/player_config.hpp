@@ -47,6 +47,9 @@ struct PlaybackConfig {
     int audio_samplerate = 48000;
     std::filesystem::path font_file = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     int font_size = 48;
+    // Screen: the ticker band's speed, pixels per second on a 1080-row output (scaled to the
+    // output's height, so it reads the same on every screen).
+    int ticker_speed = 120;
     bool operator==(const PlaybackConfig&) const = default;
 };
 
