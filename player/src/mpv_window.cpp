@@ -261,9 +261,10 @@ bool WindowOutput::present() {
     const int main_height = std::max(1, height - header);
     if (!ensure_main_target(width, main_height))
         return false;
+    // The main texture and the header cover the whole window (mpv's own black bars are in the
+    // texture): no clear, and no blending for them (a software rasteriser pays for both).
     m_painter->begin(width, height);
-    m_api->clear_color(0, 0, 0, 1);
-    m_api->clear(GL_COLOR_BUFFER_BIT);
+    m_api->disable(GL_BLEND);
     m_painter->draw_texture(m_main_texture, 0, static_cast<float>(header), static_cast<float>(width),
                             static_cast<float>(main_height));
     const TimePoint wall = m_clock->wall();

@@ -376,6 +376,8 @@ GLuint OverlayPainter::qr_texture(int& modules) {
 }
 
 void OverlayPainter::paint(int width, int height, TimePoint wall, MonotonicTime now) {
+    m_gl.enable(GL_BLEND);
+    m_gl.blend_func(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
     const Bands bands = bands_of(m_content, height);
     if (bands.header > 0)
         paint_header(width, bands.header, wall);
@@ -386,8 +388,10 @@ void OverlayPainter::paint(int width, int height, TimePoint wall, MonotonicTime 
 void OverlayPainter::paint_header(int width, int rows, TimePoint wall) {
     const float w = static_cast<float>(width);
     const float h = static_cast<float>(rows);
-    fill(0, 0, w, h, 0.04f, 0.15f, 0.36f, 1.0f);  // dark blue, opaque
+    m_gl.disable(GL_BLEND);                                                                     // opaque
+    fill(0, 0, w, h, 0.04f, 0.15f, 0.36f, 1.0f);                                                // dark blue
     fill(0, h - std::max(1.0f, h / 40), w, std::max(1.0f, h / 40), 0.99f, 0.85f, 0.21f, 1.0f);  // gold rule
+    m_gl.enable(GL_BLEND);
     // Text sizes follow the band's height, but no more than a narrow (portrait) screen's width
     // leaves room for: the name, the date and the clock share one line.
     const int base = std::min(rows, width / 12);
