@@ -10,7 +10,9 @@
 //   refresh_hz                                  the rate the window paces at
 //   cpu_pct                                     process CPU (getrusage) over the run, of one core
 //
-// Usage: ticker_frame_bench [--seconds N] [--width W] [--height H] [--speed PX_PER_S]
+// Usage: ticker_frame_bench [--seconds N] [--width W] [--height H] [--speed PX_PER_S] [--header-only]
+//   --header-only  the header band without a ticker: the loop stays event-driven (cpu_pct is
+//                  what a still picture with a clock costs)
 //   Needs an X display: with DISPLAY unset it starts its own Xvfb on a free display number.
 // Prints `name=value` lines last; figures are never asserted.
 #include "bantin/player/mpv_renderer.hpp"
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     int width = 1920;
     int height = 1080;
     double speed = 120;
+    bool header_only = false;
     for (int index = 1; index < argc; ++index) {
         const std::string arg = argv[index];
         auto value = [&]() -> std::string {
@@ -73,6 +76,8 @@ int main(int argc, char** argv) {
             width = std::clamp(std::atoi(value().c_str()), 64, 7680);
         else if (arg == "--height")
             height = std::clamp(std::atoi(value().c_str()), 64, 7680);
+        else if (arg == "--header-only")
+            header_only = true;
         else if (arg == "--speed")
             speed = std::clamp(std::atof(value().c_str()), 1.0, 5000.0);
         else
@@ -132,6 +137,8 @@ int main(int argc, char** argv) {
     content.ticker_text =
         "Tin nhanh: Lịch tiêm chủng mở rộng ngày 12/12 tại trạm y tế phường — mời bà con đến đúng giờ. "
         "Cúp nước khu phố 3 từ 8 giờ đến 11 giờ sáng thứ Hai.";
+    if (header_only)
+        content.ticker_text.clear();
     renderer.set_overlay(content);
     // A second to settle (the textures are made, the pace is found), then the measured run.
     const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds{1};
