@@ -143,7 +143,8 @@ public:
     // Renders the deck's current frame: into the window (and swaps), or, for a deck that is
     // not on screen, only consumes it (MPV_RENDER_PARAM_SKIP_RENDERING), so that its video
     // output goes on to its first frame instead of waiting for a render that never comes.
-    // True when a frame reached the window.
+    // True when a frame reached the window (with a moving ticker the picture waits in the main
+    // texture for the next paced frame).
     bool draw(Deck& deck, bool visible);
     // Composes and swaps the last main picture with the bands (with nothing on screen: the
     // window as it is). True when a frame reached the window.

@@ -410,13 +410,17 @@ std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
             m_impl->handle_sdl(event, redraw);
             while (SDL_PollEvent(&event) != 0) m_impl->handle_sdl(event, redraw);
         }
+        const bool moving = window.frame_due().has_value();
         if (redraw && m_impl->strategy->on_screen() >= 0) {
+            // With a moving ticker this only renders mpv's picture; the paced frame shows it.
             m_impl->draw(m_impl->strategy->on_screen(), true);
-        } else if (const auto due = window.frame_due();
-                   due && Steady::now() + std::chrono::microseconds{1600} >= *due) {
+            redraw = false;
+        }
+        if (const auto due = window.frame_due();
+            due && Steady::now() + std::chrono::microseconds{1600} >= *due) {
             std::this_thread::sleep_until(*due);
             m_impl->present();
-        } else if (redraw || window.header_stale()) {
+        } else if ((redraw || window.header_stale()) && !moving) {
             m_impl->present();
         }
     } else {

@@ -228,6 +228,10 @@ bool WindowOutput::draw(Deck& deck, bool visible) {
         mpv_render_context_render(deck.render.get(), params);
         if (!visible)
             return false;
+        // While the ticker moves, the new picture goes out with the next paced frame (within a
+        // refresh period), so a video under the ticker does not add swaps of its own.
+        if (m_painter->content().ticker())
+            return false;
         return present();
     }
     const auto started = Steady::now();
