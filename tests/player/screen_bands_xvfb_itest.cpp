@@ -275,3 +275,25 @@ TEST_CASE("the bands match the reference images at three output shapes",
     CHECK(mean < 2.0);
     CHECK(off_share < 0.01);
 }
+
+TEST_CASE("a video under a moving ticker goes on changing on screen", "[player][mpv][screen][xvfb][bands]") {
+    SystemClock clock;
+    BandsRig rig(1280, 720, clock);
+    rig.renderer->set_overlay(sample_bands());
+    rig.show(make_video(rig.dir, "clip.mp4", 4.0));
+    const Decoded first = rig.screenshot("video-1.png");
+    rig.pump(milliseconds{600});
+    const Decoded second = rig.screenshot("video-2.png");
+    // testsrc's counter and moving gradient: the main region differs between the two shots.
+    std::size_t changed = 0;
+    for (int y = 100; y < 560; y += 4)
+        for (int x = 0; x < 1280; x += 4) {
+            const Pixel a = pixel_at(first, x, y);
+            const Pixel b = pixel_at(second, x, y);
+            if (std::abs(a.r - b.r) + std::abs(a.g - b.g) + std::abs(a.b - b.b) > 60)
+                ++changed;
+        }
+    INFO("changed samples " << changed);
+    CHECK(changed > 50);
+    CHECK(white_in_rows(second, 0, 72) > 500);
+}
