@@ -95,10 +95,10 @@ std::filesystem::path red_over_blue(const TempDir& dir, int width, int height) {
     return path;
 }
 
-struct Pixel {
+struct BandPixel {
     int r = 0, g = 0, b = 0;
 };
-Pixel pixel_at(const Decoded& image, int x, int y) {
+BandPixel band_pixel(const Decoded& image, int x, int y) {
     const auto at =
         (static_cast<std::size_t>(y) * static_cast<std::size_t>(image.width) + static_cast<std::size_t>(x)) *
         3;
@@ -110,7 +110,7 @@ std::size_t white_in_rows(const Decoded& image, int top, int bottom) {
     std::size_t count = 0;
     for (int y = top; y < bottom; ++y)
         for (int x = 0; x < image.width; ++x) {
-            const Pixel p = pixel_at(image, x, y);
+            const BandPixel p = band_pixel(image, x, y);
             if (p.r > 200 && p.g > 200 && p.b > 200)
                 ++count;
         }
@@ -121,7 +121,7 @@ std::size_t white_in_rows(const Decoded& image, int top, int bottom) {
 int first_white_column(const Decoded& image, int top, int bottom) {
     for (int x = 0; x < image.width; ++x)
         for (int y = top; y < bottom; ++y) {
-            const Pixel p = pixel_at(image, x, y);
+            const BandPixel p = band_pixel(image, x, y);
             if (p.r > 200 && p.g > 200 && p.b > 200)
                 return x;
         }
@@ -157,20 +157,20 @@ TEST_CASE("the header sits above the picture and the ticker moves over its botto
     REQUIRE(first.width == 1280);
     REQUIRE(first.height == 720);
     // The header band: dark blue, with white text (the name, the date and the clock).
-    const Pixel header = pixel_at(first, 640, 4);
+    const BandPixel header = band_pixel(first, 640, 4);
     CHECK(header.b > header.r);
     CHECK(header.r < 40);
     CHECK(white_in_rows(first, 0, 72) > 500);
     // The main picture is under the header, the right way up: red just under it, blue above
     // the ticker; it fills the main region's height (pillarboxed: 1280x720 into 1280x648).
-    const Pixel under_header = pixel_at(first, 640, 80);
+    const BandPixel under_header = band_pixel(first, 640, 80);
     CHECK(under_header.r > 200);
     CHECK(under_header.b < 60);
-    const Pixel above_ticker = pixel_at(first, 640, 720 - 72 - 8);
+    const BandPixel above_ticker = band_pixel(first, 640, 720 - 72 - 8);
     CHECK(above_ticker.b > 200);
     CHECK(above_ticker.r < 60);
     // The ticker band: the blue darkened under it, and the text's white.
-    const Pixel band = pixel_at(first, 640, 720 - 4);
+    const BandPixel band = band_pixel(first, 640, 720 - 4);
     CHECK(band.b < 140);
     CHECK(band.b > 40);
     CHECK(white_in_rows(first, 720 - 72, 720) > 300);
@@ -199,8 +199,8 @@ TEST_CASE("without bands the picture fills the window and screenshots are the wi
     REQUIRE(area);
     CHECK(area->height == 720);
     const Decoded shot = rig.screenshot("plain.png");
-    CHECK(pixel_at(shot, 640, 4).r > 200);
-    CHECK(pixel_at(shot, 640, 716).b > 200);
+    CHECK(band_pixel(shot, 640, 4).r > 200);
+    CHECK(band_pixel(shot, 640, 716).b > 200);
     // Bands on, then off again: the picture fills the window again.
     rig.renderer->set_overlay(sample_bands());
     rig.pump(milliseconds{200});
@@ -208,7 +208,7 @@ TEST_CASE("without bands the picture fills the window and screenshots are the wi
     rig.renderer->set_overlay({});
     rig.pump(milliseconds{200});
     const Decoded again = rig.screenshot("again.png");
-    CHECK(pixel_at(again, 640, 4).r > 200);
+    CHECK(band_pixel(again, 640, 4).r > 200);
     CHECK(white_in_rows(again, 720 - 72, 720) == 0);
 }
 
@@ -288,8 +288,8 @@ TEST_CASE("a video under a moving ticker goes on changing on screen", "[player][
     std::size_t changed = 0;
     for (int y = 100; y < 560; y += 4)
         for (int x = 0; x < 1280; x += 4) {
-            const Pixel a = pixel_at(first, x, y);
-            const Pixel b = pixel_at(second, x, y);
+            const BandPixel a = band_pixel(first, x, y);
+            const BandPixel b = band_pixel(second, x, y);
             if (std::abs(a.r - b.r) + std::abs(a.g - b.g) + std::abs(a.b - b.b) > 60)
                 ++changed;
         }
