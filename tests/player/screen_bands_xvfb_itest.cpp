@@ -227,7 +227,7 @@ TEST_CASE("hostile band text is drawn as one line and never stops the window",
     rig.pump(milliseconds{300});
     const Decoded shot = rig.screenshot("hostile.png");
     CHECK(shot.width == 1280);
-    CHECK(rig.renderer->main_area()->height == 720 - 216);
+    CHECK(rig.renderer->main_area()->height == 720 - 360);
     CHECK(white_in_rows(shot, 720 - 72, 720) > 300);
 }
 

@@ -34,8 +34,9 @@ struct OverlayContent {
     bool any() const { return header() || ticker(); }
 };
 
-// Bands are at most this share of the height each (a larger value is taken as this).
-inline constexpr int max_band_permille = 300;
+// Bands are at most this share of the height each (a larger value is taken as this; the model
+// refuses layouts beyond it, docs/scheduling.md "Regions").
+inline constexpr int max_band_permille = 500;
 
 // The pieces of the drawing that need no display (unit-tested).
 struct Bands {
