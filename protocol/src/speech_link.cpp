@@ -9,6 +9,11 @@ std::set<std::string> speak_text_notices(scheduler::Model& model, scheduler::Dev
     std::set<std::string> replaced;
     if (kind != scheduler::DeviceKind::Speaker)
         return replaced;
+    // A speaker has no screen and so no ticker: its ticker campaigns (text only) are dropped
+    // rather than spoken (docs/scheduling.md, "Regions").
+    std::erase_if(model.campaigns, [](const scheduler::Campaign& campaign) {
+        return campaign.region != scheduler::Region::Main;
+    });
     std::set<std::string, std::less<>> audio;
     for (const auto& media : model.media)
         if (media.type == scheduler::MediaType::Audio)

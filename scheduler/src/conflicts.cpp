@@ -167,6 +167,15 @@ struct Checker {
         }
 
         for (const Device* device : targeted) {
+            if (!has_region(*device, campaign.region)) {
+                // Regions are checked apart (docs/scheduling.md, "Regions"): a ticker campaign
+                // plays only on screens with a ticker band.
+                add(ConflictKind::EmptyForDevice, ConflictSeverity::Warning, campaign,
+                    "device " + device->id + " (" + std::string{to_string(device->kind)} +
+                        ") has no ticker band in its layout",
+                    device->id);
+                continue;
+            }
             const detail::Sequence own = sequence_for(campaign, *device);
             if (own.empty()) {
                 add(ConflictKind::EmptyForDevice, ConflictSeverity::Warning, campaign,
@@ -259,7 +268,8 @@ struct Checker {
     void check_shadowing(const Campaign& campaign, const Device& device) {
         std::vector<const Campaign*> present;  // eligible campaigns that can play on this device
         for (const auto& other : model.campaigns) {
-            if (eligible(other) && targets(other.targets, device) && !sequence_for(other, device).empty()) {
+            if (other.region == campaign.region && eligible(other) && targets(other.targets, device) &&
+                !sequence_for(other, device).empty()) {
                 present.push_back(&other);
             }
         }
@@ -370,7 +380,7 @@ struct Checker {
     void check_collisions(const Campaign& campaign, const Device& device, Duration own_length) {
         for (const auto& other : model.campaigns) {
             if (other.id == campaign.id || other.mode != Mode::FixedTime || other.level != campaign.level ||
-                !eligible(other) || !targets(other.targets, device)) {
+                other.region != campaign.region || !eligible(other) || !targets(other.targets, device)) {
                 continue;
             }
             const detail::Sequence& theirs = sequence_for(other, device);

@@ -47,6 +47,18 @@ ordered_json to_json(const Device& device) {
     }
     out["volume_schedule"] = std::move(steps);
     out["has_speaker"] = device.has_speaker;
+    // Written only when set, so a bundle without them reads as before (and an older player
+    // reads every bundle of a device that has none).
+    if (device.layout != ScreenLayout{}) {
+        out["layout"] = ordered_json{{"header_permille", device.layout.header_permille},
+                                     {"ticker_permille", device.layout.ticker_permille}};
+    }
+    if (!device.zone_name.empty()) {
+        out["zone_name"] = device.zone_name;
+    }
+    if (!device.board_url.empty()) {
+        out["board_url"] = device.board_url;
+    }
     return out;
 }
 
@@ -141,6 +153,9 @@ ordered_json to_json(const Campaign& campaign) {
     out["rank"] = campaign.rank;
     out["weight"] = campaign.weight;
     out["approval"] = to_string(campaign.approval);
+    if (campaign.region != Region::Main) {
+        out["region"] = to_string(campaign.region);
+    }
     return out;
 }
 

@@ -45,6 +45,17 @@ Result<Device> device_from_json(const json& value, std::string_view path) {
         }
     }
     device.has_speaker = reader.boolean("has_speaker", device.kind == DeviceKind::Speaker);
+    if (const json* layout = reader.get("layout", false)) {
+        ObjectReader bands{*layout, reader.field("layout")};
+        device.layout.header_permille = bands.small_integer("header_permille", false, 0);
+        device.layout.ticker_permille = bands.small_integer("ticker_permille", false, 0);
+        bands.finish();
+        if (!bands.ok()) {
+            reader.fail_with(bands.error());
+        }
+    }
+    device.zone_name = reader.string("zone_name", false);
+    device.board_url = reader.string("board_url", false);
     reader.finish();
     if (!reader.ok()) {
         return std::unexpected(reader.error());
@@ -193,6 +204,7 @@ Result<Campaign> campaign_from_json(const json& value, std::string_view path) {
     campaign.rank = reader.small_integer("rank", false, 0);
     campaign.weight = reader.small_integer("weight", false, 1);
     campaign.approval = reader.choice("approval", approval_state_names, false, ApprovalState::Draft);
+    campaign.region = reader.choice("region", region_names, false, Region::Main);
     reader.finish();
     if (!reader.ok()) {
         return std::unexpected(reader.error());

@@ -38,14 +38,22 @@ std::string_view to_string(AlertStatus status) {
     return name_in(alert_status_names, status);
 }
 
-std::string stream_url_problem(std::string_view url) {
-    if (url.size() > 2048) {
-        return "a stream's URL is at most 2048 bytes";
+std::string_view to_string(Region region) {
+    return name_in(region_names, region);
+}
+
+namespace {
+
+// An http:// or https:// URL with a host, at most `limit` bytes, no spaces or control
+// characters; `what` names it in the reason ("a stream's URL").
+std::string web_url_problem(std::string_view url, std::size_t limit, const std::string& what) {
+    if (url.size() > limit) {
+        return what + " is at most " + std::to_string(limit) + " bytes";
     }
     if (std::any_of(url.begin(), url.end(), [](char c) {
             return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) == 0x7f;
         })) {
-        return "a stream's URL has no spaces or control characters";
+        return what + " has no spaces or control characters";
     }
     std::string_view rest;
     for (std::string_view scheme : {"http://", "https://"}) {
@@ -56,12 +64,37 @@ std::string stream_url_problem(std::string_view url) {
         }
     }
     if (rest.empty()) {
-        return "a stream's URL starts with http:// or https:// and names a host";
+        return what + " starts with http:// or https:// and names a host";
     }
     if (rest.front() == '/' || rest.front() == ':' || rest.front() == '?' || rest.front() == '#') {
-        return "a stream's URL names a host";
+        return what + " names a host";
     }
     return {};
+}
+
+}  // namespace
+
+std::string stream_url_problem(std::string_view url) {
+    return web_url_problem(url, 2048, "a stream's URL");
+}
+
+std::string board_url_problem(std::string_view url) {
+    return url.empty() ? std::string{} : web_url_problem(url, 512, "a board URL");
+}
+
+std::string layout_problem(const ScreenLayout& layout) {
+    if (layout.header_permille < 0 || layout.header_permille > 500 || layout.ticker_permille < 0 ||
+        layout.ticker_permille > 500) {
+        return "each band is 0..500 permille of the frame";
+    }
+    if (layout.header_permille + layout.ticker_permille > 600) {
+        return "header and ticker together are at most 600 permille of the frame";
+    }
+    return {};
+}
+
+bool has_region(const Device& device, Region region) {
+    return region == Region::Main || (device.kind == DeviceKind::Screen && device.layout.ticker_permille > 0);
 }
 
 namespace {
@@ -141,6 +174,27 @@ void check_windows(Problems& problems, const std::string& path, const std::vecto
     }
 }
 
+// A ticker scrolls a line of text: its campaign's playlist holds text notices only.
+void check_ticker_playlist(Problems& problems, const std::string& path, const Model& model,
+                           const std::string& playlist_id,
+                           const std::unordered_map<std::string_view, const MediaRef*>& media_by_digest) {
+    for (std::size_t p = 0; p < model.playlists.size(); ++p) {
+        const Playlist& playlist = model.playlists[p];
+        if (playlist.id != playlist_id) {
+            continue;
+        }
+        for (std::size_t k = 0; k < playlist.items.size(); ++k) {
+            const auto found = media_by_digest.find(playlist.items[k].media);
+            if (found != media_by_digest.end() && found->second->type != MediaType::Text) {
+                problems.add(path, "a ticker campaign plays text only; playlists[" + std::to_string(p) +
+                                       "].items[" + std::to_string(k) + "] is " +
+                                       std::string{to_string(found->second->type)});
+            }
+        }
+        return;
+    }
+}
+
 }  // namespace
 
 bool can_play(const Device& device, const MediaRef& media) {
@@ -208,6 +262,15 @@ Result<void> validate(const Model& model) {
             problems.add(path + ".local_time_zone", "unknown time zone \"" + device.local_time_zone + "\"");
         }
         check_windows(problems, path + ".local_quiet_hours", device.local_quiet_hours);
+        if (auto problem = layout_problem(device.layout); !problem.empty()) {
+            problems.add(path + ".layout", problem);
+        }
+        if (device.zone_name.size() > 200) {
+            problems.add(path + ".zone_name", "is at most 200 bytes");
+        }
+        if (auto problem = board_url_problem(device.board_url); !problem.empty()) {
+            problems.add(path + ".board_url", problem);
+        }
         if (device.default_volume < 0 || device.default_volume > 100) {
             problems.add(path + ".default_volume", "must be 0..100");
         }
@@ -344,6 +407,8 @@ Result<void> validate(const Model& model) {
         }
         if (!playlist_ids.contains(campaign.playlist)) {
             problems.add(path + ".playlist", "unknown playlist \"" + campaign.playlist + "\"");
+        } else if (campaign.region == Region::Ticker) {
+            check_ticker_playlist(problems, path + ".playlist", model, campaign.playlist, media_by_digest);
         }
         if (campaign.valid_from && campaign.valid_to && *campaign.valid_to < *campaign.valid_from) {
             problems.add(path + ".valid_to", "is before valid_from");

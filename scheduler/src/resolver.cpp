@@ -72,7 +72,7 @@ struct Run {
     TimePoint due;
     TimePoint start_deadline;  // dropped if not started by then
     TimePoint stop_at;         // never plays past this
-    const Sequence* sequence;
+    const Sequence* sequence;  // nullptr: an alert's blank in the ticker region (it plays nothing)
     std::size_t cursor_slot;
     std::uint64_t remaining;  // items left; `unbounded` for a continuous alert
     bool started = false;
@@ -117,12 +117,13 @@ struct Resolver::Impl {
     std::unordered_map<std::string_view, std::vector<std::size_t>> campaigns_by_device;
     std::vector<std::size_t> campaigns_any_zone;
 
-    std::vector<const detail::PreparedSource*> campaigns_for(const Device& device) const;
-    void simulate_day(const Device& device, const date::time_zone& zone, const LocalDay& day,
+    std::vector<const detail::PreparedSource*> campaigns_for(const Device& device, Region region) const;
+    void simulate_day(const Device& device, Region region, const date::time_zone& zone, const LocalDay& day,
                       std::vector<TimelineEntry>& out) const;
 };
 
-std::vector<const detail::PreparedSource*> Resolver::Impl::campaigns_for(const Device& device) const {
+std::vector<const detail::PreparedSource*> Resolver::Impl::campaigns_for(const Device& device,
+                                                                         Region region) const {
     std::vector<std::size_t> indices = campaigns_any_zone;
     if (auto it = campaigns_by_zone.find(device.zone); it != campaigns_by_zone.end()) {
         indices.insert(indices.end(), it->second.begin(), it->second.end());
@@ -135,15 +136,15 @@ std::vector<const detail::PreparedSource*> Resolver::Impl::campaigns_for(const D
     std::vector<const detail::PreparedSource*> selected;
     for (std::size_t index : indices) {
         const auto& source = campaigns[index];
-        if (targets(source.campaign->targets, device)) {
+        if (source.campaign->region == region && targets(source.campaign->targets, device)) {
             selected.push_back(&source);
         }
     }
     return selected;
 }
 
-void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& zone, const LocalDay& day,
-                                  std::vector<TimelineEntry>& out) const {
+void Resolver::Impl::simulate_day(const Device& device, Region region, const date::time_zone& zone,
+                                  const LocalDay& day, std::vector<TimelineEntry>& out) const {
     const int capability = detail::capability_class(device);
     const IntervalSet available = device_availability(zone, day, device);
     const IntervalSet whole_day{{{day.start, day.end}}};
@@ -158,7 +159,7 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
         return cursors.size() - 1;
     };
 
-    for (const auto* source : campaigns_for(device)) {
+    for (const auto* source : campaigns_for(device, region)) {
         const Campaign& campaign = *source->campaign;
         const Sequence& sequence = (*source->sequences)[static_cast<std::size_t>(capability)];
         if (sequence.empty()) {
@@ -233,7 +234,7 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             continue;
         }
         const Sequence& sequence = (*source.sequences)[static_cast<std::size_t>(capability)];
-        if (sequence.empty()) {
+        if (sequence.empty() && region == Region::Main) {
             continue;
         }
         const TimePoint end = alert.cancelled ? std::min(alert.expires, *alert.cancelled) : alert.expires;
@@ -245,6 +246,15 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             continue;
         }
         const Key key{tier_alert, static_cast<int>(alert.severity), class_run, to_unix_ms(alert.issued)};
+        if (region != Region::Main) {
+            // An alert clears the ticker for as long as it is active: a blank of the alert tier,
+            // which cuts and holds back ticker campaigns as the alert does main ones.
+            for (const auto& open : active.intervals()) {
+                runs.push_back(Run{key, SourceKind::Alert, alert.id, Reason::Alert, open.start, open.end,
+                                   open.end, nullptr, new_cursor(), unbounded});
+            }
+            continue;
+        }
         auto add_run = [&](TimePoint due, const Interval& open, std::uint64_t items) {
             runs.push_back(Run{key, SourceKind::Alert, alert.id, Reason::Alert, due, open.end, open.end,
                                &sequence, new_cursor(), items});
@@ -410,6 +420,11 @@ void Resolver::Impl::simulate_day(const Device& device, const date::time_zone& z
             t = next_event < events.size() ? std::min(events[next_event].time, day.end) : day.end;
             continue;
         }
+        if (best_run != nullptr && best_run->sequence == nullptr) {
+            best_run->started = true;  // an alert's blank in the ticker: nothing plays until it ends
+            t = std::min(best_run->stop_at, day.end);
+            continue;
+        }
 
         const Key key = best_run != nullptr ? best_run->key : best_loop->key;
         const Sequence& sequence = best_run != nullptr ? *best_run->sequence : *best_loop->sequence;
@@ -559,22 +574,22 @@ Result<Resolver> Resolver::create(Model model, ResolveOptions options) {
     return Resolver{std::move(impl)};
 }
 
-Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from,
-                                                     TimePoint to) const& {
+Result<std::vector<TimelineEntry>> Resolver::resolve(const Device& device, TimePoint from, TimePoint to,
+                                                     Region region) const& {
     const date::time_zone* zone = find_time_zone(device.time_zone);
     if (zone == nullptr) {
         return fail(Errc::InvalidInput,
                     "device " + device.id + ": unknown time zone \"" + device.time_zone + "\"");
     }
     std::vector<TimelineEntry> timeline;
-    if (to <= from) {
+    if (to <= from || !has_region(device, region)) {
         return timeline;
     }
     std::vector<TimelineEntry> day_entries;
     for (LocalDay day = local_day_of(*zone, from); day.start < to;
          day = local_day(*zone, day.day + date::days{1})) {
         day_entries.clear();
-        m_impl->simulate_day(device, *zone, day, day_entries);
+        m_impl->simulate_day(device, region, *zone, day, day_entries);
         for (const auto& entry : day_entries) {
             if (entry.end > from && entry.start < to) {
                 timeline.push_back(entry);

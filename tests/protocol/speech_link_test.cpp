@@ -121,3 +121,26 @@ TEST_CASE("every item naming a linked notice is replaced, in every playlist, oth
     CHECK(model.playlists[1].items[0].weight == 3);
     CHECK(scheduler::validate(model));  // still a whole model: nothing names the removed text
 }
+
+TEST_CASE("a speaker drops its ticker campaigns instead of speaking them, and a screen keeps them",
+          "[speech]") {
+    const AlertMessage message = text_alert();
+    scheduler::Model model = model_of(message);
+    scheduler::Campaign news;
+    news.id = "news";
+    news.playlist = message.playlist.id;
+    scheduler::Campaign crawl = news;
+    crawl.id = "crawl";
+    crawl.region = scheduler::Region::Ticker;
+    model.campaigns = {news, crawl};
+
+    scheduler::Model on_screen = model;
+    CHECK(speak_text_notices(on_screen, scheduler::DeviceKind::Screen).empty());
+    CHECK(on_screen == model);
+
+    CHECK(speak_text_notices(model, scheduler::DeviceKind::Speaker) == std::set<std::string>{text_sha});
+    REQUIRE(model.campaigns.size() == 1);
+    CHECK(model.campaigns[0].id == "news");
+    // What remains is a valid model: no ticker campaign is left naming audio.
+    CHECK(scheduler::validate(model));
+}

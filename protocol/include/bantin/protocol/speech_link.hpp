@@ -25,8 +25,8 @@ namespace bantin::protocol {
 // For a speaker: items naming a text notice whose speech is an Audio media of `model` name
 // that audio instead, keeping their own duration override (a text's length is the length of
 // its speech, so the timeline is the one the controller previews). Those text notices leave
-// model.media; their digests are returned. For a screen, nothing changes and the result is
-// empty.
+// model.media; their digests are returned. A speaker's ticker campaigns leave model.campaigns
+// (a speaker has no ticker). For a screen, nothing changes and the result is empty.
 std::set<std::string> speak_text_notices(scheduler::Model& model, scheduler::DeviceKind kind);
 
 // Removes the manifest entries of `digests` (the text notices a speaker no longer plays).

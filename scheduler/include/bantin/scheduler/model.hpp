@@ -36,6 +36,9 @@ enum class ApprovalState { Draft, Submitted, Approved, Rejected, Archived };
 enum class Severity { Minor, Moderate, Severe, Extreme };
 // CAP status: an exercise (drill) is never mistaken for a live alert.
 enum class AlertStatus { Actual, Exercise };
+// Where on a screen a campaign plays (docs/scheduling.md, "Regions"): the main region (the
+// whole frame below the header, and every sound), or the ticker band along the bottom.
+enum class Region { Main, Ticker };
 
 // A daily window [start, end) in local minutes after midnight. end <= start means the window
 // crosses midnight (22:00-02:00); start 0, end 1440 is the whole day.
@@ -49,6 +52,14 @@ struct VolumeStep {
     DailyWindow window;
     int volume = 80;  // percent, 0..100
     bool operator==(const VolumeStep&) const = default;
+};
+
+// A screen's layout: horizontal bands of its frame (docs/scheduling.md, "Regions").
+struct ScreenLayout {
+    int header_permille = 0;  // top band above the main region: commune name, date, clock, QR code; 0 = none
+    int ticker_permille =
+        0;  // bottom band drawn over the main region, where ticker campaigns scroll; 0 = none
+    bool operator==(const ScreenLayout&) const = default;
 };
 
 struct Device {
@@ -67,6 +78,9 @@ struct Device {
     // at 03:00 local time. Set by the player after it reads a bundle; never on the wire.
     std::vector<DailyWindow> local_quiet_hours;
     std::string local_time_zone;  // IANA name; empty: time_zone
+    ScreenLayout layout;          // screens only; a speaker's is ignored
+    std::string zone_name;        // the zone's name for people (the controller fills it from its zones)
+    std::string board_url;        // the zone's public board page (a QR code on screens); empty: none
     bool operator==(const Device&) const = default;
 };
 
@@ -132,6 +146,7 @@ struct Campaign {
     int rank = 0;    // inside a level; higher preempts
     int weight = 1;  // Loop: share of time against loops of the same level and rank
     ApprovalState approval = ApprovalState::Draft;
+    Region region = Region::Main;  // Ticker: a line of text along the bottom of screens
     bool operator==(const Campaign&) const = default;
 };
 
@@ -193,6 +208,7 @@ inline constexpr NameTable<Severity, 4> severity_names{{{Severity::Minor, "minor
                                                         {Severity::Extreme, "extreme"}}};
 inline constexpr NameTable<AlertStatus, 2> alert_status_names{
     {{AlertStatus::Actual, "actual"}, {AlertStatus::Exercise, "exercise"}}};
+inline constexpr NameTable<Region, 2> region_names{{{Region::Main, "main"}, {Region::Ticker, "ticker"}}};
 
 // The name of `value` in `table`; "?" for a value the table lacks (a broken invariant).
 template <class Enum, std::size_t Count>
@@ -221,10 +237,24 @@ std::string_view to_string(Mode);
 std::string_view to_string(ApprovalState);
 std::string_view to_string(Severity);
 std::string_view to_string(AlertStatus);
+std::string_view to_string(Region);
 
 // Whether a device of this shape can play this media at all (docs/scheduling.md, "Who plays
 // what"): speakers need sound, screens need pictures or a speaker.
 bool can_play(const Device& device, const MediaRef& media);
+
+// Whether `url` may be a zone's public board page (Device::board_url): empty, or http:// or
+// https:// with a host, at most 512 bytes, no spaces or control characters. The reason it may
+// not, or empty.
+std::string board_url_problem(std::string_view url);
+
+// Whether `layout` is one a screen can draw: each band 0..500 permille, header and ticker
+// together at most 600 (the main region keeps at least 40 % of the frame). The reason, or empty.
+std::string layout_problem(const ScreenLayout& layout);
+
+// Whether a campaign of `region` plays on this device at all: every device has a main region;
+// only a screen whose layout has a ticker band has a ticker region.
+bool has_region(const Device& device, Region region);
 
 // Whether `url` may be a stream's source: http:// or https://, a host, at most 2048 bytes, no
 // spaces or control characters. The reason it may not, or empty.

@@ -80,12 +80,16 @@ public:
     Resolver& operator=(Resolver&&) noexcept;
     ~Resolver();
 
-    // Every entry overlapping [from, to), ordered by start, none overlapping another.
-    // The device need not be in the model (a bundle carries its own device).
-    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to) const&;
+    // Every entry overlapping [from, to), ordered by start, none overlapping another, of the
+    // campaigns of `region` (docs/scheduling.md, "Regions"). Main: main campaigns and alerts.
+    // Ticker: ticker campaigns, on a screen whose layout has a ticker band (else nothing), and
+    // nothing while an alert covers the device. The device need not be in the model (a bundle
+    // carries its own device).
+    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to,
+                                               Region region = Region::Main) const&;
     // Entries point into the Resolver: resolving on a temporary would return dangling ones.
-    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from,
-                                               TimePoint to) const&& = delete;
+    Result<std::vector<TimelineEntry>> resolve(const Device& device, TimePoint from, TimePoint to,
+                                               Region region = Region::Main) const&& = delete;
 
     // The volume (percent) the device's schedule asks for at `at`.
     static Result<int> volume_at(const Device& device, TimePoint at);
