@@ -234,11 +234,21 @@ std::vector<scheduler::TimelineEntry> overlay_live(
     return laid;
 }
 
+Result<std::vector<scheduler::TimelineEntry>> Plan::ticker_entries(TimePoint from, TimePoint to) const {
+    if (m_device.kind != scheduler::DeviceKind::Screen)
+        return std::vector<scheduler::TimelineEntry>{};
+    return m_resolver.resolve(m_device, from, to, scheduler::Region::Ticker);
+}
+
 Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) const {
     auto timeline = entries(from, to);
     if (!timeline)
         return std::unexpected(timeline.error());
     std::set<std::string> needed;
+    auto ticker = ticker_entries(from, to);
+    if (!ticker)
+        return std::unexpected(ticker.error());
+    for (const auto& entry : *ticker) needed.insert(std::string(entry.media));
     for (const auto& entry : *timeline) {
         if (entry.source_kind == scheduler::SourceKind::Live)
             continue;  // played from its URL, never fetched

@@ -1,6 +1,9 @@
 #include "bantin/player/ticker_lane.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <fstream>
 
 namespace bantin::player {
 
@@ -122,6 +125,43 @@ Duration TickerLane::time_until_next(Duration cap) const {
     else if (!m_held && !m_slots.empty())
         until = std::min(until, m_slots.front().facts.planned_start - now);
     return std::max(Duration{0}, until);
+}
+
+std::vector<TickerSlot> make_ticker_slots(const Plan& plan,
+                                          const std::vector<scheduler::TimelineEntry>& entries,
+                                          const EntryFeeder::Locator& locate, std::uint64_t& next_id) {
+    // A ticker shows one line: more than this of a text file is never drawn (the band cuts its
+    // text at 8 KiB), so no more is read.
+    constexpr std::size_t max_text_bytes = 16 * 1024;
+    std::vector<TickerSlot> slots;
+    for (const auto& entry : entries) {
+        if (plan.media_type(entry.media) != scheduler::MediaType::Text) {
+            spdlog::debug("ticker: entry of {} is not a text; not shown", entry.source_id);
+            continue;
+        }
+        const auto path = locate(entry.media);
+        if (!path) {
+            spdlog::warn("ticker: media {} is not on disk; its entry is skipped", entry.media);
+            continue;
+        }
+        std::ifstream in(*path, std::ios::binary);
+        std::string text(max_text_bytes, '\0');
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+        TickerSlot slot;
+        slot.entry_id = "t" + std::to_string(next_id++);
+        slot.text = std::move(text);
+        slot.facts.source = entry.source_kind;
+        slot.facts.source_id = std::string(entry.source_id);
+        slot.facts.item_index = static_cast<std::uint32_t>(entry.item_index);
+        slot.facts.media = std::string(entry.media);
+        slot.facts.bundle_version = plan.bundle_version();
+        slot.facts.planned_start = entry.start;
+        slot.facts.planned_end = entry.end;
+        slot.facts.region = scheduler::Region::Ticker;
+        slots.push_back(std::move(slot));
+    }
+    return slots;
 }
 
 }  // namespace bantin::player

@@ -75,4 +75,11 @@ private:
     bool m_held = false;
 };
 
+// The lane's slots for the Ticker region's entries: text media only, the text read from the
+// media's file (`locate`; an entry whose file is not on disk is left out), facts with region
+// Ticker, ids "t<n>" counted from `next_id`.
+std::vector<TickerSlot> make_ticker_slots(const Plan& plan,
+                                          const std::vector<scheduler::TimelineEntry>& entries,
+                                          const EntryFeeder::Locator& locate, std::uint64_t& next_id);
+
 }  // namespace bantin::player
