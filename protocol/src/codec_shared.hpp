@@ -49,6 +49,7 @@ inline constexpr std::array command_kinds{CommandKind::Ping, CommandKind::SetVol
                                           CommandKind::Screenshot};
 inline constexpr std::array presences{Presence::Online, Presence::Offline};
 inline constexpr std::array source_kinds{SourceKind::Campaign, SourceKind::Alert, SourceKind::Live};
+inline constexpr std::array regions{scheduler::Region::Main, scheduler::Region::Ticker};
 inline constexpr std::array outcomes{Outcome::Completed, Outcome::Interrupted, Outcome::Failed};
 inline constexpr std::array reply_results{ReplyResult::Ok, ReplyResult::Error};
 inline constexpr std::array media_types{scheduler::MediaType::Video, scheduler::MediaType::Image,
@@ -67,6 +68,9 @@ inline std::string_view presence_name(Presence value) {
     return to_string(value);
 }
 inline std::string_view source_kind_name(SourceKind value) {
+    return scheduler::to_string(value);
+}
+inline std::string_view region_name(scheduler::Region value) {
     return scheduler::to_string(value);
 }
 inline std::string_view outcome_name(Outcome value) {

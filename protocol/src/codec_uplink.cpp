@@ -222,6 +222,8 @@ std::string encode(const ProofOfPlayBatch& batch) {
             item["filler_ms"] = row.relay->filler_ms;
             item["source_losses"] = row.relay->source_losses;
         }
+        if (row.region != scheduler::Region::Main)
+            item["region"] = region_name(row.region);
         rows.push_back(std::move(item));
     }
     json["rows"] = std::move(rows);
@@ -251,10 +253,11 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
         return fail(Errc::InvalidInput, "pop.rows: must not be empty");
     for (std::size_t i = 0; i < (*rows)->size(); ++i) {
         std::string path = element_path("pop.rows", i);
-        auto row_reader = ObjectReader::open(
-            (**rows)[i], path,
-            {"seq", "source", "source_id", "item_index", "media", "started_at_ms", "ended_at_ms",
-             "duration_ms", "outcome", "bundle_version", "note", "relayed_ms", "filler_ms", "source_losses"});
+        auto row_reader =
+            ObjectReader::open((**rows)[i], path,
+                               {"seq", "source", "source_id", "item_index", "media", "started_at_ms",
+                                "ended_at_ms", "duration_ms", "outcome", "bundle_version", "note",
+                                "relayed_ms", "filler_ms", "source_losses", "region"});
         if (!row_reader)
             return std::unexpected(row_reader.error());
         ProofOfPlayRow row;
@@ -315,6 +318,14 @@ Result<ProofOfPlayBatch> decode_proof_of_play(std::string_view text) {
         if (!relay)
             return std::unexpected(relay.error());
         row.relay = *relay;
+        if (row_reader->has("region")) {
+            auto region = parse_enum(*row_reader, "region", regions, &region_name);
+            if (!region)
+                return std::unexpected(region.error());
+            if (*region != scheduler::Region::Main && row.source != SourceKind::Campaign)
+                return fail(Errc::InvalidInput, path + ".region: only a campaign plays in the ticker");
+            row.region = *region;
+        }
         batch.rows.push_back(std::move(row));
     }
     return batch;

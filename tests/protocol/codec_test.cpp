@@ -545,3 +545,29 @@ TEST_CASE("the one proof outcome type reads back every name it writes and refuse
     CHECK(unknown.error().detail ==
           "outcome: unknown value \"played\" (expected completed, interrupted, failed)");
 }
+
+TEST_CASE("a ticker row says its region, other rows send none, and a row without it is a main-region play",
+          "[protocol][codec][regions]") {
+    auto batch = samples::proof_of_play();
+    const std::string before = encode(batch);
+    CHECK(before.find("\"region\"") == std::string::npos);  // rows as before: the same bytes
+    batch.rows[0].region = Region::Ticker;
+    const json sent = json::parse(encode(batch));
+    CHECK(sent["rows"][0]["region"] == "ticker");
+    CHECK_FALSE(sent["rows"][1].contains("region"));
+    auto decoded = decode_proof_of_play(encode(batch));
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == batch);
+    CHECK(decoded->rows[1].region == Region::Main);
+    auto spelled_out = decode_proof_of_play(edited(before, [](json& j) { j["rows"][1]["region"] = "main"; }));
+    REQUIRE(spelled_out.has_value());
+    CHECK(spelled_out->rows[1].region == Region::Main);
+
+    check_error(decode_proof_of_play, edited(before, [](json& j) { j["rows"][0]["region"] = "sidebar"; }),
+                Errc::InvalidInput, "pop.rows[0].region: expected one of main, ticker");
+    check_error(decode_proof_of_play, edited(before, [](json& j) { j["rows"][0]["region"] = 1; }),
+                Errc::InvalidInput, "pop.rows[0].region");
+    // seq 42 of the sample is an alert's play: alerts never scroll in the ticker.
+    check_error(decode_proof_of_play, edited(before, [](json& j) { j["rows"][1]["region"] = "ticker"; }),
+                Errc::InvalidInput, "pop.rows[1].region: only a campaign plays in the ticker");
+}

@@ -6,6 +6,7 @@
 #include "model_builder.hpp"
 
 #include <algorithm>
+#include <random>
 
 using namespace bantin;
 using namespace bantin::scheduler;
@@ -15,7 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // A second text notice, 12 s.
-const std::string headline = digest('9');
+const std::string ticker_headline = digest('9');
 
 Device ticker_screen() {
     Device device = screen();
@@ -28,9 +29,11 @@ Device ticker_screen() {
 Model ticker_town() {
     Model model = town();
     model.devices[0].layout = ScreenLayout{80, 100};
-    model.media.push_back(MediaRef{headline, MediaType::Text, Duration{12'000}, true, false, "headline"});
+    model.media.push_back(
+        MediaRef{ticker_headline, MediaType::Text, Duration{12'000}, true, false, "headline"});
     model.playlists = {playlist("p-main", {item(image, 10)}),
-                       playlist("p-tick", {item(text), item(headline)}), playlist("p-alert", {item(text)})};
+                       playlist("p-tick", {item(text), item(ticker_headline)}),
+                       playlist("p-alert", {item(text)})};
     Campaign crawl = loop("crawl", "p-tick");
     crawl.region = Region::Ticker;
     model.campaigns = {loop("main", "p-main"), crawl};
@@ -118,7 +121,7 @@ TEST_CASE("regions: only a screen with a ticker band has a ticker region", "[reg
 
 TEST_CASE("regions: ticker entries last the item's duration override, else the text's own", "[regions]") {
     Model model = ticker_town();
-    model.playlists[1] = playlist("p-tick", {item(text, 40), item(headline)});
+    model.playlists[1] = playlist("p-tick", {item(text, 40), item(ticker_headline)});
     const auto resolver = make_resolver(model);
     const auto ticker = resolve_region(resolver, ticker_screen(), hcm(0), hcm(0, 2), Region::Ticker);
     REQUIRE(ticker.size() >= 3);
@@ -126,7 +129,7 @@ TEST_CASE("regions: ticker entries last the item's duration override, else the t
     CHECK(ticker[0].end - ticker[0].start == 40s);
     CHECK(ticker[0].media == text);
     CHECK(ticker[1].end - ticker[1].start == 12s);
-    CHECK(ticker[1].media == headline);
+    CHECK(ticker[1].media == ticker_headline);
     CHECK(ticker[2].end - ticker[2].start == 40s);
 }
 
@@ -402,4 +405,74 @@ TEST_CASE("conflict: a ticker campaign on a device without a ticker band", "[reg
     });
     REQUIRE(found != conflicts.end());
     CHECK(found->message.find("no ticker band") != std::string::npos);
+}
+
+TEST_CASE(
+    "property: no ticker entry overlaps an active alert covering the device, and the ticker is split "
+    "invariant",
+    "[regions][property]") {
+    for (unsigned seed = 1; seed <= 200; ++seed) {
+        INFO("seed " << seed);
+        std::mt19937 random{seed};
+        const auto pick = [&random](int low, int high) {
+            return std::uniform_int_distribution<int>{low, high}(random);
+        };
+        Model model = ticker_town();
+        model.campaigns = {loop("main", "p-main")};
+        const int campaigns = pick(1, 4);
+        for (int c = 0; c < campaigns; ++c) {
+            const std::string id = "tick-" + std::to_string(c);
+            const auto level = static_cast<Level>(pick(0, 2));
+            Campaign campaign;
+            switch (pick(0, 2)) {
+                case 0: campaign = loop(id, "p-tick", level, pick(-2, 2)); break;
+                case 1: campaign = fixed(id, "p-alert", {pick(0, 23) * 60 + pick(0, 59)}, level); break;
+                default: campaign = share(id, "p-tick", pick(1, 12), level); break;
+            }
+            if (campaign.mode != Mode::FixedTime && pick(0, 1) == 1) {
+                campaign.windows = {{pick(0, 11) * 60, pick(12, 23) * 60}};
+            }
+            model.campaigns.push_back(ticker_campaign(campaign));
+        }
+        std::vector<std::pair<TimePoint, TimePoint>> spans;
+        const int alerts = pick(0, 3);
+        for (int a = 0; a < alerts; ++a) {
+            const TimePoint issued = hcm(pick(0, 22), pick(0, 59), pick(0, 59));
+            Alert warning =
+                alert("a-" + std::to_string(a), "p-alert", issued,
+                      issued + std::chrono::minutes{pick(1, 120)}, {pick(0, 3) == 0 ? "z2" : "z1"});
+            warning.repeat.count = pick(0, 2);
+            warning.severity = static_cast<Severity>(pick(0, 3));
+            if (pick(0, 3) == 0) {
+                warning.cancelled = issued + std::chrono::minutes{pick(0, 30)} + 1s;
+            }
+            if (warning.zones.front() == "z1") {
+                const TimePoint end =
+                    warning.cancelled ? std::min(*warning.cancelled, warning.expires) : warning.expires;
+                spans.emplace_back(warning.issued, end);
+            }
+            model.alerts.push_back(warning);
+        }
+        Device device = ticker_screen();
+        if (pick(0, 1) == 1) {
+            device.on_hours = {{pick(4, 7) * 60, pick(18, 23) * 60}};
+        }
+        const auto resolver = make_resolver(model);
+        const auto ticker = resolve_region(resolver, device, hcm(0), hcm(24), Region::Ticker);
+        require_no_overlap(ticker);
+        for (const auto& [from, to] : spans) {
+            CHECK(none_overlaps(ticker, from, to));
+        }
+        for (const auto& entry : ticker) {
+            CHECK(entry.source_id.starts_with("tick-"));
+        }
+        const TimePoint cut = hcm(pick(0, 23), pick(0, 59), pick(0, 59));
+        auto joined = resolve_region(resolver, device, hcm(0), cut, Region::Ticker);
+        for (const auto& entry : resolve_region(resolver, device, cut, hcm(24), Region::Ticker)) {
+            if (joined.empty() || !(joined.back() == entry)) {
+                joined.push_back(entry);
+            }
+        }
+        CHECK(joined == ticker);
+    }
 }

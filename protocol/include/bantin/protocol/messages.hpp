@@ -123,6 +123,7 @@ struct LiveEnd {
 
 enum class Presence { Online, Offline };
 using SourceKind = scheduler::SourceKind;  // one type: the resolver's entries carry it too
+using Region = scheduler::Region;  // where on a screen a play was shown (docs/scheduling.md, "Regions")
 
 struct NowPlaying {
     SourceKind source = SourceKind::Campaign;
@@ -205,6 +206,8 @@ struct ProofOfPlayRow {
     std::string note;
     // A relay's figures; absent on every other row (and from players made before them).
     std::optional<RelayFigures> relay;
+    // Ticker: a line of a ticker campaign scrolled along the bottom of a screen. Sent only then.
+    Region region = Region::Main;
     bool operator==(const ProofOfPlayRow&) const = default;
 };
 
