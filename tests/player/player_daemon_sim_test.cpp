@@ -1347,10 +1347,12 @@ TEST_CASE("sim: a ticker campaign's lines show beside the main loop, each with a
     for (const auto& [seq, row] : sim.rows()) {
         if (row.source_id != "cp-ticker") {
             CHECK(row.media == red.sha256);
+            CHECK(row.region == scheduler::Region::Main);
             ++main_rows;
             continue;
         }
         CHECK((row.media == first.sha256 || row.media == second.sha256));
+        CHECK(row.region == scheduler::Region::Ticker);
         if (row.outcome == protocol::Outcome::Completed) {
             ++ticker_completed;
             CHECK(row.duration_ms == 5000);
