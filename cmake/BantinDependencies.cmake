@@ -15,6 +15,8 @@ pkg_check_modules(SDL2 REQUIRED IMPORTED_TARGET sdl2)
 pkg_check_modules(SDL2_TTF REQUIRED IMPORTED_TARGET SDL2_ttf)
 # Text notices are written as PNG (a 1920x1080 BMP was 6 MB on the state disk; a PNG is ~50 KB).
 pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
+# The QR code of a commune's page on a screen's header band (player).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(BANTIN_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)

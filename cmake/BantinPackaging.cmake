@@ -90,7 +90,9 @@ set(CPACK_DEBIAN_CONTROLLER_PACKAGE_CONTROL_EXTRA
 
 set(CPACK_DEBIAN_PLAYER_PACKAGE_NAME bantin-player)
 set(CPACK_DEBIAN_PLAYER_PACKAGE_SECTION video)
-# Text notices are drawn with DejaVuSans.ttf (playback.font_file).
+# Text notices are drawn with Noto Sans (playback.font_file; DejaVu Sans when it is missing), and
+# so are the header and ticker bands (bold). libqrencode4 (the header's QR code) comes with the
+# shared-library dependencies.
 set(CPACK_DEBIAN_PLAYER_PACKAGE_DEPENDS "adduser, fonts-noto-core, fonts-dejavu-core, espeak-ng")
 set(CPACK_DEBIAN_PLAYER_DESCRIPTION
     "Bantin player: the screen or loudspeaker daemon of a Bantin device

@@ -13,6 +13,8 @@ packages=(
   libspdlog-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev libcli11-dev
   libexpat1-dev libpng-dev
+  # the QR code on a screen's header band: Debian's library made for QR codes
+  libqrencode-dev
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   # nginx: the controller's HTTP front (docs/api.md); Debian 12's `nginx` holds the binary with
   # proxy, limit_conn, auth_request (nginx-light only adds the echo module to it)

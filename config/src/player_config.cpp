@@ -53,6 +53,10 @@ void describe_player(Visitor& v, Config& c) {
               between(8, 512));
         // Sizes follow the screen (docs/player.md, "Notice design").
         v.retired_key("font_size", "a notice's sizes follow the screen's size; see notice_min_px");
+        v.key("ticker_speed", c.playback.ticker_speed,
+              "Screen mode: the ticker's speed in pixels per second on a 1080-row output, scaled to the "
+              "output's height.",
+              between(10, 2000));
         // Every playlist item carries its duration (the controller requires one for images).
         v.retired_key("image_duration_s", "every playlist item carries its own duration");
     });

@@ -380,14 +380,14 @@ Result<void> SqliteTransaction::run_campaign(std::string_view sql, const Campaig
         valid_from = names::format_date(*campaign.valid_from);
     if (campaign.valid_to)
         valid_to = names::format_date(*campaign.valid_to);
-    auto statement = query(
-        sql, campaign.id, campaign.name, campaign.playlist, columns::encode(campaign.targets), valid_from,
-        valid_to, int{campaign.weekdays}, columns::encode(campaign.windows), names::of(campaign.mode),
-        columns::encode(campaign.fixed_times), campaign.plays_per_hour, names::of(campaign.level),
-        campaign.rank, campaign.weight, names::of(campaign.approval), record.author, record.last_editor,
-        record.submitted_by, record.decided_by, record.decision_note, record.created, record.updated,
-        record.submitted, record.decided, record.archived, record.version, encode_approved(record.approved),
-        names::of(campaign.region));
+    auto statement =
+        query(sql, campaign.id, campaign.name, campaign.playlist, columns::encode(campaign.targets),
+              valid_from, valid_to, int{campaign.weekdays}, columns::encode(campaign.windows),
+              names::of(campaign.mode), columns::encode(campaign.fixed_times), campaign.plays_per_hour,
+              names::of(campaign.level), campaign.rank, campaign.weight, names::of(campaign.approval),
+              record.author, record.last_editor, record.submitted_by, record.decided_by, record.decision_note,
+              record.created, record.updated, record.submitted, record.decided, record.archived,
+              record.version, encode_approved(record.approved), names::of(campaign.region));
     if (!statement)
         return std::unexpected(statement.error());
     if (expected_version)

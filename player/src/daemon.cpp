@@ -13,6 +13,7 @@
 #include "bantin/player/proof_uplink.hpp"
 #include "bantin/player/runner.hpp"
 #include "bantin/player/status.hpp"
+#include "bantin/player/ticker_lane.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/topics.hpp"
 #include "daemon_setup.hpp"
@@ -72,6 +73,8 @@ struct Daemon::Impl {
 
     std::optional<Plan> plan;
     EntryFeeder feeder;
+    TickerLane ticker;  // the screen's Ticker region (docs/player.md "Regions, header and ticker")
+    std::uint64_t next_ticker_id = 1;
     TimePoint resolved_to;
     Duration clock_offset{0};
     std::optional<int> volume_override;
@@ -86,6 +89,7 @@ struct Daemon::Impl {
         : options(std::move(daemon_options)),
           clock(daemon_clock),
           health(kind),
+          ticker(daemon_clock),
           status_board(std::chrono::duration_cast<Duration>(options.config.status.interval)) {}
 
     void wake() {
@@ -181,6 +185,56 @@ struct Daemon::Impl {
                      format_utc(now), items.size(), keep, plan->bundle_version(), alerts->live().size());
         for (const auto& dropped : engine->replace_upcoming(keep, std::move(items))) feeder.forget(dropped);
         update_volume();
+        rebuild_ticker(now);
+    }
+
+    // ---- the screen's bands: the Ticker region and the header -------------------------------
+    std::vector<TickerSlot> ticker_slots(TimePoint from, TimePoint to) {
+        auto entries = plan->ticker_entries(from, to);
+        if (!entries) {
+            health.report("schedule: " + entries.error().message());
+            return {};
+        }
+        return make_ticker_slots(
+            *plan, *entries, [this](std::string_view sha) { return locate(sha); }, next_ticker_id);
+    }
+
+    // A new plan: the ticker entry showing goes on if the plan still shows it now, else it is cut.
+    void rebuild_ticker(TimePoint now) {
+        on_ticker(ticker.replace(ticker_slots(now, resolved_to)));
+        update_overlay();
+    }
+
+    void on_ticker(const std::vector<TickerEvent>& events) {
+        for (const auto& event : events) {
+            if (const auto* started = std::get_if<ItemStarted>(&event.event))
+                uplink->started(started->entry_id, event.facts, started->wall);
+            else if (const auto* ended = std::get_if<ItemEnded>(&event.event))
+                uplink->ended(*ended, event.facts);
+        }
+    }
+
+    // The ticker hides while an alert is on screen (its row ends interrupted), and shows again after.
+    void pump_ticker() {
+        const bool alert = now_playing && now_playing->source == protocol::SourceKind::Alert;
+        on_ticker(ticker.hold(alert));
+        on_ticker(ticker.tick());
+        update_overlay();
+    }
+
+    // What the window draws around and over the main region; the renderer redraws only on a change.
+    void update_overlay() {
+        if (!plan || plan->device().kind != scheduler::DeviceKind::Screen)
+            return;
+        const scheduler::Device& device = plan->device();
+        OverlayContent content;
+        content.header_permille = device.layout.header_permille;
+        content.ticker_permille = device.layout.ticker_permille;
+        content.title = device.zone_name.empty() ? device.zone : device.zone_name;
+        content.time_zone = device.time_zone;
+        content.board_url = device.board_url;
+        content.ticker_text = ticker.text();
+        renderer->set_overlay(content);
     }
 
     // The pins and the plan after a part changed what plays.
@@ -205,10 +259,12 @@ struct Daemon::Impl {
         for (const auto& entry : *entries)
             if (entry.start >= resolved_to)
                 fresh.push_back(entry);
+        const TimePoint from = resolved_to;
         resolved_to = to;
         auto items = feeder.make_items(*plan, fresh, [this](std::string_view sha) { return locate(sha); });
         if (!items.empty())
             engine->enqueue(std::move(items));
+        ticker.append(ticker_slots(from, to));
     }
 
     void check_clock_jump() {
@@ -645,7 +701,7 @@ void Daemon::turn(Duration wait) {
     Impl& d = *m_impl;
     const Duration timeout =
         std::min({d.engine->time_until_next_action(Duration{1000}), d.live->time_until_next(Duration{1000}),
-                  d.alerts->time_until_next(Duration{1000}), wait});
+                  d.alerts->time_until_next(Duration{1000}), d.ticker.time_until_next(Duration{1000}), wait});
     auto renderer_events = d.renderer->wait(timeout);
     for (const auto& event : renderer_events) {
         if (event.kind == RendererEvent::Kind::Shutdown) {
@@ -663,6 +719,7 @@ void Daemon::turn(Duration wait) {
     d.on_live_change(d.live->pump());
     d.check_clock_jump();
     d.refill();
+    d.pump_ticker();
     d.update_volume();
     d.retry_state_writes();
     d.uplink->flush();
@@ -675,6 +732,7 @@ void Daemon::finish() {
     d.commands->stop();
     d.commands->pump();
     for (const auto& dropped : d.engine->stop()) d.feeder.forget(dropped);
+    d.on_ticker(d.ticker.stop());
     for (int round = 0; round < 20 && d.engine->queued() + (d.engine->now_playing() ? 1 : 0) > 0; ++round)
         d.on_playback(d.engine->handle(d.renderer->wait(Duration{50})));
     if (d.uplink->unwritten() > 0) {

@@ -24,6 +24,7 @@ Result<std::unique_ptr<Renderer>> make_renderer(const config::PlayerConfig& conf
     renderer_config.fullscreen = config.playback.fullscreen;
     renderer_config.window_width = config.playback.window_width;
     renderer_config.window_height = config.playback.window_height;
+    renderer_config.ticker_speed = config.playback.ticker_speed;
     renderer_config.audio_samplerate = config.playback.audio_samplerate;
     renderer_config.initial_volume = std::min(80, config.safety.max_volume);
     // mpv's audio-device ("driver/device"): "null/default" makes a speaker that needs no sound

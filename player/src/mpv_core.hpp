@@ -18,8 +18,10 @@
 #include <mpv/client.h>
 #include <mpv/render_gl.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -114,26 +116,64 @@ struct Deck {
 
 // ---- the window output (mpv_window.cpp) ----------------------------------------------------
 
+class OverlayPainter;
+struct GlApi;
+
 // Screen mode's SDL2 window with one OpenGL context that every core renders through (only the
-// current one reaches the window). Destroyed in reverse: GL context, window, SDL video.
+// current one reaches the window). Destroyed in reverse: painter, GL objects, GL context, window,
+// SDL video.
+//
+// Without bands (OverlayContent::any() false) mpv renders straight into the window (FBO 0) and
+// the window swaps when mpv has a new frame. With bands, mpv renders the main region into a
+// texture of the main region's size (the drawable less the header band), and present() composes
+// the frame: the main texture under the header band, the ticker band over its bottom, then swaps.
+// A moving ticker makes the window draw every frame at the display's refresh rate
+// (frame_due()); otherwise drawing stays event-driven (mpv's frames, the header's minute).
 class WindowOutput {
 public:
-    WindowOutput() = default;
+    WindowOutput();
     WindowOutput(const WindowOutput&) = delete;
     WindowOutput& operator=(const WindowOutput&) = delete;
     ~WindowOutput();
 
     // SDL video, the window and its GL context, and two user event types (wake-up, redraw).
-    Result<void> open(const RendererConfig& config);
+    Result<void> open(const RendererConfig& config, const Clock& clock);
     // The core's render context on the window's GL context; its updates come as redraw events.
     Result<void> attach(Deck& deck);
     // Renders the deck's current frame: into the window (and swaps), or, for a deck that is
     // not on screen, only consumes it (MPV_RENDER_PARAM_SKIP_RENDERING), so that its video
     // output goes on to its first frame instead of waiting for a render that never comes.
-    // True when a frame reached the window.
+    // True when a frame reached the window (with a moving ticker the picture waits in the main
+    // texture for the next paced frame).
     bool draw(Deck& deck, bool visible);
+    // Composes and swaps the last main picture with the bands (with nothing on screen: the
+    // window as it is). True when a frame reached the window.
+    bool present();
     // Any thread: makes the loop's wait return.
     void wake() const;
+
+    // False when the content is what is drawn already.
+    bool set_overlay(const OverlayContent& content);
+    bool composed() const;  // bands on: mpv draws into the main texture
+    FrameSize main_area() const;
+    // When the next frame is due (steady clock) while something moves; nothing otherwise.
+    std::optional<std::chrono::steady_clock::time_point> frame_due() const;
+    // When the header's clock shows another minute (wall clock), if there is a header.
+    std::optional<TimePoint> header_due() const;
+    bool header_stale() const;
+
+    // The next drawn frame is also written to `path` as PNG; its result comes from captured().
+    void capture(const std::filesystem::path& path, std::uint64_t tag);
+    struct Captured {
+        std::uint64_t tag = 0;
+        std::string error;  // empty: written
+    };
+    std::vector<Captured> captured();
+    bool capture_waiting() const { return !m_captures.empty(); }
+    void fail_captures(const std::string& error);
+
+    std::vector<FrameTiming> take_frame_timings() { return std::exchange(m_timings, {}); }
+    double refresh_hz() const { return m_refresh_hz; }
 
     std::uint32_t wakeup_event_type() const { return m_wakeup_event_type; }
     std::uint32_t redraw_event_type() const { return m_redraw_event_type; }
@@ -142,11 +182,45 @@ private:
     struct WindowDeleter {
         void operator()(SDL_Window* window) const { SDL_DestroyWindow(window); }
     };
+    void drawable_size(int& width, int& height) const;
+    bool ensure_main_target(int width, int height);
+    void swap(std::chrono::steady_clock::time_point started);
+    void write_captures(int width, int height, bool front);
+
+    const Clock* m_clock = nullptr;
     bool m_sdl_active = false;
     std::unique_ptr<SDL_Window, WindowDeleter> m_window;
     SDL_GLContext m_gl = nullptr;
     std::uint32_t m_wakeup_event_type = 0;
     std::uint32_t m_redraw_event_type = 0;
+
+    std::unique_ptr<GlApi> m_api;
+    std::unique_ptr<OverlayPainter> m_painter;
+    std::string m_painter_error;
+    bool m_painter_warned = false;
+    // The main region's texture and its framebuffer (bands on).
+    unsigned m_main_fbo = 0;
+    unsigned m_main_texture = 0;
+    int m_main_width = 0;
+    int m_main_height = 0;
+    std::int64_t m_shown_minute = -1;
+
+    // Pacing: the display's refresh period; the next frame's instant on that grid, or (when the
+    // swap waits for the vertical blank) half a period after the last swap.
+    double m_refresh_hz = 60;
+    std::chrono::steady_clock::duration m_period{};
+    std::chrono::steady_clock::time_point m_next_due{};
+    bool m_swap_interval = false;  // SDL accepted vsync
+    double m_swap_wait_ms = 0;     // how long a swap takes, smoothed
+    bool m_record_timings = false;
+    std::vector<FrameTiming> m_timings;
+
+    struct Capture {
+        std::filesystem::path path;
+        std::uint64_t tag = 0;
+    };
+    std::vector<Capture> m_captures;
+    std::vector<Captured> m_captured;
 };
 
 // ---- the deck strategies -------------------------------------------------------------------
@@ -202,6 +276,9 @@ struct MpvRenderer::Impl {
                  const std::vector<std::pair<std::string, std::string>>* options = nullptr);
     void set_flag(int deck, const char* name, bool value, PendingReply reply);
     void draw(int index, bool visible);
+    // Screen: the frame again with the bands (the ticker moved, the minute changed, a capture).
+    void present();
+    void collect_captures();
     void log(Deck& deck, const mpv_event_log_message& message);
     RendererEvent end_event(Deck& deck, const mpv_event_end_file& end);
     void reply(const mpv_event& event);

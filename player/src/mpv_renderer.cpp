@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace bantin::player {
 
@@ -79,6 +80,30 @@ void MpvRenderer::Impl::set_flag(int deck, const char* name, bool value, Pending
 void MpvRenderer::Impl::draw(int index, bool visible) {
     if (window && window->draw(decks[static_cast<std::size_t>(index)], visible))
         ++frames_drawn;
+    collect_captures();
+}
+
+void MpvRenderer::Impl::present() {
+    if (!window)
+        return;
+    const int index = strategy->on_screen();
+    if (!window->composed() && index >= 0) {
+        draw(index, true);  // mpv draws straight into the window
+        return;
+    }
+    if (window->present())
+        ++frames_drawn;
+    collect_captures();
+}
+
+void MpvRenderer::Impl::collect_captures() {
+    for (auto& done : window->captured()) {
+        RendererEvent event = stamped(done.error.empty() ? RendererEvent::Kind::ScreenshotDone
+                                                         : RendererEvent::Kind::ScreenshotFailed);
+        event.tag = done.tag;
+        event.error = std::move(done.error);
+        pending.push_back(std::move(event));
+    }
 }
 
 void MpvRenderer::Impl::log(Deck& deck, const mpv_event_log_message& message) {
@@ -287,7 +312,7 @@ Result<std::unique_ptr<MpvRenderer>> MpvRenderer::create(const RendererConfig& c
 
     if (config.mode == OutputMode::Screen) {
         impl->window.emplace();
-        if (auto opened = impl->window->open(config); !opened)
+        if (auto opened = impl->window->open(config, clock); !opened)
             return std::unexpected(opened.error());
         for (auto& deck : impl->decks)
             if (auto attached = impl->window->attach(deck); !attached)
@@ -334,6 +359,16 @@ void MpvRenderer::set_volume(int percent) {
 }
 
 void MpvRenderer::screenshot(const std::filesystem::path& path, std::uint64_t tag) {
+    if (m_impl->window) {
+        // What the screen shows, bands included: the frame is drawn again and read back.
+        m_impl->window->capture(path, tag);
+        m_impl->present();
+        if (m_impl->window->capture_waiting()) {
+            m_impl->window->fail_captures("không vẽ được khung hình; the frame could not be drawn");
+            m_impl->collect_captures();
+        }
+        return;
+    }
     const int deck = std::max(0, m_impl->strategy->on_screen());
     m_impl->command(deck, {"screenshot-to-file", path.string(), "video"},
                     make_reply(ReplyKind::Screenshot, tag));
@@ -350,8 +385,23 @@ bool MpvRenderer::remove(std::uint64_t tag) {
 std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
     if (!m_impl->pending.empty())
         timeout = Duration{0};
-    const auto milliseconds = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000));
+    auto milliseconds = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000));
     if (m_impl->screen()) {
+        using Steady = std::chrono::steady_clock;
+        WindowOutput& window = *m_impl->window;
+        // A moving ticker: the wait ends a little before the next frame is due (SDL waits in
+        // whole milliseconds), and the last stretch is slept precisely.
+        const auto frame_due = window.frame_due();
+        if (frame_due) {
+            const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *frame_due - Steady::now() - std::chrono::microseconds{1500});
+            milliseconds = std::clamp(static_cast<int>(until.count()), 0, milliseconds);
+        }
+        if (const auto minute = window.header_due()) {
+            const auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*minute - m_impl->clock.wall());
+            milliseconds = std::clamp(static_cast<int>(until.count()) + 1, 0, milliseconds);
+        }
         bool redraw = false;
         SDL_Event event{};
         const bool got =
@@ -360,8 +410,19 @@ std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
             m_impl->handle_sdl(event, redraw);
             while (SDL_PollEvent(&event) != 0) m_impl->handle_sdl(event, redraw);
         }
-        if (redraw && m_impl->strategy->on_screen() >= 0)
+        const bool moving = window.frame_due().has_value();
+        if (redraw && m_impl->strategy->on_screen() >= 0) {
+            // With a moving ticker this only renders mpv's picture; the paced frame shows it.
             m_impl->draw(m_impl->strategy->on_screen(), true);
+            redraw = false;
+        }
+        if (const auto due = window.frame_due();
+            due && Steady::now() + std::chrono::microseconds{1600} >= *due) {
+            std::this_thread::sleep_until(*due);
+            m_impl->present();
+        } else if ((redraw || window.header_stale()) && !moving) {
+            m_impl->present();
+        }
     } else {
         std::unique_lock lock(m_impl->mutex);
         m_impl->signalled_condition.wait_for(lock, std::chrono::milliseconds(milliseconds),
@@ -370,6 +431,30 @@ std::vector<RendererEvent> MpvRenderer::wait(Duration timeout) {
     }
     m_impl->drain();
     return std::exchange(m_impl->pending, {});
+}
+
+std::optional<FrameSize> MpvRenderer::main_area() const {
+    if (!m_impl->window)
+        return std::nullopt;
+    return m_impl->window->main_area();
+}
+
+void MpvRenderer::set_overlay(const OverlayContent& content) {
+    if (!m_impl->window)
+        return;
+    const bool was_composed = m_impl->window->composed();
+    if (!m_impl->window->set_overlay(content))
+        return;  // the same as drawn
+    if (was_composed || m_impl->window->composed())
+        m_impl->present();
+}
+
+std::vector<FrameTiming> MpvRenderer::take_frame_timings() {
+    return m_impl->window ? m_impl->window->take_frame_timings() : std::vector<FrameTiming>{};
+}
+
+double MpvRenderer::refresh_hz() const {
+    return m_impl->window ? m_impl->window->refresh_hz() : 0.0;
 }
 
 void MpvRenderer::wake() {

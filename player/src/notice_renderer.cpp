@@ -512,6 +512,10 @@ Result<NoticePlan> make_plan(const NoticeRenderer::Font& font, const NoticeStyle
     NoticePlan plan;
     const NoticeParts parts = split_notice(text);
     NoticeLayout layout = notice_layout(frame, style, font.line_skip_ratio);
+    // No place and no date: the screen draws its own live header band above the notice (a
+    // layout with a header region), and the notice leaves its own out.
+    if (header.place.empty() && header.date.empty())
+        layout.header = 0;
     if (banner_drawable)
         plan.banner = std::string(look.kind == NoticeKind::Alert      ? alert_banner_text
                                   : look.kind == NoticeKind::Exercise ? exercise_banner_text
@@ -676,7 +680,8 @@ Result<RgbImage> draw_page(const NoticeRenderer::Font& font, const NoticeStyle& 
     } else {
         const int top_block = layout.margin_y + layout.band + layout.header;
         SDL_Rect band{0, 0, frame_size.width, top_block};
-        SDL_FillRect(frame.get(), &band, mapped(frame.get(), palette.header));
+        if (layout.band > 0 || layout.header > 0)
+            SDL_FillRect(frame.get(), &band, mapped(frame.get(), palette.header));
         const int width = frame_size.width - 2 * layout.margin_x;
         if (layout.band > 0) {
             // The band's words in bold capitals, as large as the band allows, smaller until they

@@ -48,9 +48,15 @@ CREATE TABLE IF NOT EXISTS proof_started (
   bundle_version INTEGER NOT NULL);
 )sql";
 
-// Adds a column to proof_outbox unless the table has it (an outbox made by an earlier version).
-Result<void> add_missing_column(sqlite::Database& database, std::string_view name, std::string_view type) {
-    auto columns = database.prepare("SELECT count(*) FROM pragma_table_info('proof_outbox') WHERE name = ?1");
+scheduler::Region region_of(std::string_view text) {
+    return text == "ticker" ? scheduler::Region::Ticker : scheduler::Region::Main;
+}
+
+// Adds a column to a table unless it has it (an outbox made by an earlier version).
+Result<void> add_missing_column(sqlite::Database& database, std::string_view name, std::string_view type,
+                                std::string_view table = "proof_outbox") {
+    auto columns = database.prepare("SELECT count(*) FROM pragma_table_info('" + std::string{table} +
+                                    "') WHERE name = ?1");
     if (!columns)
         return std::unexpected(columns.error());
     columns->bind(1, name);
@@ -59,7 +65,7 @@ Result<void> add_missing_column(sqlite::Database& database, std::string_view nam
         return std::unexpected(counted.error());
     if (*counted && columns->column_int64(0) != 0)
         return {};
-    return database.execute("ALTER TABLE proof_outbox ADD COLUMN " + std::string{name} + " " +
+    return database.execute("ALTER TABLE " + std::string{table} + " ADD COLUMN " + std::string{name} + " " +
                             std::string{type});
 }
 
@@ -99,10 +105,15 @@ Result<ProofOutbox> ProofOutbox::open(sqlite::Database& database, std::size_t me
          {std::pair<std::string_view, std::string_view>{"note", "TEXT NOT NULL DEFAULT ''"},
           {"relayed_ms", "INTEGER"},
           {"filler_ms", "INTEGER"},
-          {"source_losses", "INTEGER"}}) {
+          {"source_losses", "INTEGER"},
+          {"region", "TEXT NOT NULL DEFAULT 'main'"}}) {
         if (auto added = add_missing_column(database, name, type); !added)
             return std::unexpected(added.error());
     }
+    // A started mark keeps its region too (a ticker line cut by a crash is a ticker row).
+    if (auto added = add_missing_column(database, "region", "TEXT NOT NULL DEFAULT 'main'", "proof_started");
+        !added)
+        return std::unexpected(added.error());
     ProofOutbox outbox(database, std::max<std::size_t>(1, memory_capacity), 0);
     auto last = outbox.stored_last_seq();
     if (!last)
@@ -176,8 +187,8 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
         return std::unexpected(transaction.error());
     auto insert = m_database->prepare(
         "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, "
-        "duration_ms, outcome, bundle_version, note, relayed_ms, filler_ms, source_losses) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        "duration_ms, outcome, bundle_version, note, relayed_ms, filler_ms, source_losses, region) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     if (!insert)
         return std::unexpected(insert.error());
     auto unmark = m_database->prepare("DELETE FROM proof_started WHERE id = ?1");
@@ -196,7 +207,8 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
             .bind(8, static_cast<std::int64_t>(row.duration_ms))
             .bind(9, protocol::to_string(row.outcome))
             .bind(10, static_cast<std::int64_t>(row.bundle_version))
-            .bind(11, row.note);
+            .bind(11, row.note)
+            .bind(15, scheduler::to_string(row.region));
         if (row.relay)
             insert->bind(12, static_cast<std::int64_t>(row.relay->relayed_ms))
                 .bind(13, static_cast<std::int64_t>(row.relay->filler_ms))
@@ -229,7 +241,7 @@ Result<std::size_t> ProofOutbox::write_unwritten() {
 Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& row, TimePoint planned_end) {
     auto insert = m_database->prepare(
         "INSERT INTO proof_started (source, source_id, item_index, media, started_at_ms, planned_end_ms, "
-        "alive_at_ms, bundle_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7)");
+        "alive_at_ms, bundle_version, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7, ?8)");
     if (!insert)
         return std::unexpected(insert.error());
     insert->bind(1, scheduler::to_string(row.source))
@@ -238,7 +250,8 @@ Result<std::int64_t> ProofOutbox::mark_started(const protocol::ProofOfPlayRow& r
         .bind(4, row.media)
         .bind(5, to_unix_ms(row.started_at))
         .bind(6, to_unix_ms(std::max(planned_end, row.started_at)))
-        .bind(7, static_cast<std::int64_t>(row.bundle_version));
+        .bind(7, static_cast<std::int64_t>(row.bundle_version))
+        .bind(8, scheduler::to_string(row.region));
     if (auto ran = insert->run(); !ran)
         return std::unexpected(ran.error());
     return m_database->last_insert_rowid();
@@ -265,7 +278,7 @@ Result<std::size_t> ProofOutbox::started_marks() {
 Result<std::size_t> ProofOutbox::recover_started() {
     auto statement = m_database->prepare(
         "SELECT id, source, source_id, item_index, media, started_at_ms, planned_end_ms, alive_at_ms, "
-        "bundle_version "
+        "bundle_version, region "
         "FROM proof_started ORDER BY started_at_ms, id");
     if (!statement)
         return std::unexpected(statement.error());
@@ -289,6 +302,7 @@ Result<std::size_t> ProofOutbox::recover_started() {
         row.duration_ms = static_cast<std::uint64_t>(ended - started);
         row.outcome = protocol::Outcome::Interrupted;
         row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(8));
+        row.region = region_of(statement->column_text(9));
         found.emplace_back(statement->column_int64(0), std::move(row));
     }
     statement->reset();
@@ -299,7 +313,8 @@ Result<std::size_t> ProofOutbox::recover_started() {
 Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t limit) {
     auto statement = m_database->prepare(
         "SELECT seq, source, source_id, item_index, media, started_at_ms, ended_at_ms, duration_ms, outcome, "
-        "bundle_version, note, relayed_ms, filler_ms, source_losses FROM proof_outbox ORDER BY seq LIMIT ?1");
+        "bundle_version, note, relayed_ms, filler_ms, source_losses, region FROM proof_outbox ORDER BY seq "
+        "LIMIT ?1");
     if (!statement)
         return std::unexpected(statement.error());
     statement->bind(1, static_cast<std::int64_t>(limit));
@@ -322,6 +337,7 @@ Result<std::vector<protocol::ProofOfPlayRow>> ProofOutbox::pending(std::size_t l
         row.outcome = protocol::parse_outcome(statement->column_text(8)).value_or(Outcome::Failed);
         row.bundle_version = static_cast<std::uint64_t>(statement->column_int64(9));
         row.note = statement->column_text(10);
+        row.region = region_of(statement->column_text(14));
         // A row written before the figures existed has NULLs there: no figures, as it was made.
         if (!statement->column_is_null(11) && !statement->column_is_null(12) &&
             !statement->column_is_null(13)) {

@@ -38,6 +38,7 @@ void ProofUplink::started(const std::string& entry_id, const EntryFacts& facts, 
     row.media = facts.media;
     row.started_at = wall;
     row.bundle_version = facts.bundle_version;
+    row.region = facts.region;
     auto mark = m_outbox.mark_started(row, facts.planned_end);
     if (!mark) {
         m_health.state_write_failed("proof outbox: started mark: " + mark.error().message());
@@ -71,6 +72,7 @@ void ProofUplink::ended(const ItemEnded& ended, const EntryFacts& facts) {
     row.outcome = proof_outcome(ended.outcome, Duration{static_cast<std::int64_t>(row.duration_ms)},
                                 facts.planned_end - facts.planned_start);
     row.bundle_version = facts.bundle_version;
+    row.region = facts.region;
     row.note = ended.note;
     if (ended.relayed) {
         const auto relay =

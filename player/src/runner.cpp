@@ -234,11 +234,21 @@ std::vector<scheduler::TimelineEntry> overlay_live(
     return laid;
 }
 
+Result<std::vector<scheduler::TimelineEntry>> Plan::ticker_entries(TimePoint from, TimePoint to) const {
+    if (m_device.kind != scheduler::DeviceKind::Screen)
+        return std::vector<scheduler::TimelineEntry>{};
+    return m_resolver.resolve(m_device, from, to, scheduler::Region::Ticker);
+}
+
 Result<std::set<std::string>> Plan::needed_media(TimePoint from, TimePoint to) const {
     auto timeline = entries(from, to);
     if (!timeline)
         return std::unexpected(timeline.error());
     std::set<std::string> needed;
+    auto ticker = ticker_entries(from, to);
+    if (!ticker)
+        return std::unexpected(ticker.error());
+    for (const auto& entry : *ticker) needed.insert(std::string(entry.media));
     for (const auto& entry : *timeline) {
         if (entry.source_kind == scheduler::SourceKind::Live)
             continue;  // played from its URL, never fetched
@@ -436,11 +446,14 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
         }
         if (item.type == scheduler::MediaType::Text) {
             item.look = plan.notice_look(entry);
-            // The header band: the device's commune or ward, and the local day the notice shows.
+            // The header band: the device's commune or ward, and the local day the notice shows;
+            // none when the screen's layout has a header region, which shows both live above it.
             const auto& device = plan.device();
-            item.header.place = device.zone;
-            item.header.date = vietnamese_date(
-                entry.start, device.local_time_zone.empty() ? device.time_zone : device.local_time_zone);
+            if (device.layout.header_permille == 0) {
+                item.header.place = device.zone_name.empty() ? device.zone : device.zone_name;
+                item.header.date = vietnamese_date(
+                    entry.start, device.local_time_zone.empty() ? device.time_zone : device.local_time_zone);
+            }
         }
         item.planned_start = entry.start;
         item.planned_end = entry.end;

@@ -130,6 +130,34 @@ TEST_CASE("a screen shows an alert's text notice", "[runner][alert][speech]") {
     CHECK(*needed == std::set<std::string>{text_sha});
 }
 
+TEST_CASE("a notice's header names the zone by its name, and is left to a screen's live header band",
+          "[runner][alert][speech][header]") {
+    CacheOnDisk cache;
+    protocol::Bundle bundle;
+    bundle.device = "device-1";
+    bundle.version = 1;
+    bundle.issued_at = issued_at() - std::chrono::hours{1};
+    bundle.expires_at = issued_at() + std::chrono::hours{24};
+    scheduler::Device device;
+    device.id = "device-1";
+    device.kind = scheduler::DeviceKind::Screen;
+    device.zone = "phuong-1";
+    device.zone_name = "Phường Uyên Hưng";
+    bundle.model.devices = {device};
+    const Plan named = plan_for(scheduler::DeviceKind::Screen, &bundle);
+    for (const auto& item : items_of(named, cache)) {
+        CHECK(item.header.place == "Phường Uyên Hưng");
+        CHECK(item.header.date == "Thứ Sáu, 27/11/2026");
+    }
+    bundle.model.devices.front().layout.header_permille = 80;
+    const Plan banded = plan_for(scheduler::DeviceKind::Screen, &bundle);
+    for (const auto& item : items_of(banded, cache)) {
+        CHECK(item.header.place.empty());
+        CHECK(item.header.date.empty());
+        CHECK(item.look == NoticeLook{NoticeKind::Alert, scheduler::Severity::Extreme});  // still an alert
+    }
+}
+
 TEST_CASE("a speaker plays the same alert's text notice as its speech audio", "[runner][alert][speech]") {
     CacheOnDisk cache;
     const Plan plan = plan_for(scheduler::DeviceKind::Speaker);

@@ -281,6 +281,24 @@ TEST_CASE("on a strip the header becomes a label at the left", "[player][notice]
     CHECK(pixels_of(alert->front(), 0xff6b6b, 0, 256) > 500);  // the triangle and words
 }
 
+TEST_CASE("without a place and a date the notice leaves its header band to the screen's live one",
+          "[player][notice][layout]") {
+    auto notices = notice_renderer();
+    for (FrameSize frame : {landscape, portrait, led_strip}) {
+        INFO(frame.width << "x" << frame.height);
+        auto bare = notices.render_pages(short_notice, {}, NoticeHeader{}, frame);
+        REQUIRE(bare);
+        CHECK(pixel_at(bare->front(), 2, 2) == 0x0b3d91);  // the notice's blue to the top-left corner
+        CHECK(pixels_of(bare->front(), 0x06214f, 0, frame.height) == 0);  // no header band anywhere
+    }
+    // An alert keeps its black band with its words: the screen's header does not say "alert".
+    auto alert = notices.render_pages(flood_words, {NoticeKind::Alert, scheduler::Severity::Extreme},
+                                      NoticeHeader{}, landscape);
+    REQUIRE(alert);
+    CHECK(pixel_at(alert->front(), 2, 2) == 0x000000);
+    CHECK(pixels_of(alert->front(), 0xff6b6b, 0, 200) > 500);
+}
+
 TEST_CASE("characters the font lacks are refused by name", "[player][notice]") {
     auto notices = notice_renderer();
     auto image = notices.render("Chữ Hán: 漢");

@@ -30,6 +30,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <set>
 
 using namespace bantin;
 using namespace std::chrono_literals;
@@ -1282,4 +1283,117 @@ TEST_CASE("sim: an alert that expires while it waits for its media never blocks 
     CHECK(sim.daemon().status().applied_bundle_version == 2);
     CHECK(sim.current_media() == blue.sha256);
     for (const auto& [seq, row] : sim.rows()) CHECK(row.source != protocol::SourceKind::Alert);
+}
+
+namespace {
+
+// The sim's bundle with a ticker campaign (two lines of text, 5 s each) on a screen whose layout
+// has a header and a ticker band.
+protocol::Bundle with_ticker(protocol::Bundle bundle, const std::vector<Media>& lines) {
+    auto& device = bundle.model.devices.front();
+    device.layout = {100, 80};
+    device.zone_name = "Phường Bến Nghé";
+    device.board_url = "https://bantin.example/board/ben-nghe";
+    scheduler::Playlist playlist;
+    playlist.id = "pl-ticker";
+    for (const auto& line : lines) {
+        scheduler::MediaRef ref;
+        ref.sha256 = line.sha256;
+        ref.type = scheduler::MediaType::Text;
+        ref.duration = 5s;
+        bundle.model.media.push_back(ref);
+        bundle.manifest.push_back(
+            {line.sha256, line.size, line.type, 5s, "http://127.0.0.1:1/media/" + line.sha256});
+        playlist.items.push_back({line.sha256, 5s, 1});
+    }
+    bundle.model.playlists.push_back(playlist);
+    scheduler::Campaign campaign;
+    campaign.id = "cp-ticker";
+    campaign.playlist = playlist.id;
+    campaign.approval = scheduler::ApprovalState::Approved;
+    campaign.region = scheduler::Region::Ticker;
+    bundle.model.campaigns.push_back(campaign);
+    return bundle;
+}
+
+}  // namespace
+
+TEST_CASE("sim: a ticker campaign's lines show beside the main loop, each with a row of its own",
+          "[player][daemon][sim][ticker]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const std::string water = "Tin nhanh: cúp nước khu phố 3 từ 8 giờ";
+    const std::string vaccine = "Tin nhanh: tiêm chủng ngày 12/12";
+    const auto first = sim.media(water, scheduler::MediaType::Text);
+    const auto second = sim.media(vaccine, scheduler::MediaType::Text);
+    sim.start();
+    sim.send(with_ticker(sim.bundle(1, {red}), {first, second}));
+    sim.run_for(100ms);
+    const auto& overlay = sim.renderer().overlay();
+    CHECK(overlay.header_permille == 100);
+    CHECK(overlay.ticker_permille == 80);
+    CHECK(overlay.title == "Phường Bến Nghé");
+    CHECK(overlay.board_url == "https://bantin.example/board/ben-nghe");
+    CHECK(overlay.time_zone == "UTC");
+    CHECK((overlay.ticker_text == water || overlay.ticker_text == vaccine));
+    std::set<std::string> shown{overlay.ticker_text};
+    for (int step = 0; step < 21; ++step) {
+        sim.run_for(1s);
+        shown.insert(sim.renderer().overlay().ticker_text);
+    }
+    CHECK(shown == std::set<std::string>{water, vaccine});
+    std::size_t ticker_completed = 0;
+    std::size_t main_rows = 0;
+    for (const auto& [seq, row] : sim.rows()) {
+        if (row.source_id != "cp-ticker") {
+            CHECK(row.media == red.sha256);
+            CHECK(row.region == scheduler::Region::Main);
+            ++main_rows;
+            continue;
+        }
+        CHECK((row.media == first.sha256 || row.media == second.sha256));
+        CHECK(row.region == scheduler::Region::Ticker);
+        if (row.outcome == protocol::Outcome::Completed) {
+            ++ticker_completed;
+            CHECK(row.duration_ms == 5000);
+        }
+    }
+    CHECK(ticker_completed >= 3);
+    CHECK(main_rows >= 9);
+    // A clean stop ends the line showing as interrupted: its row is there after the restart.
+    sim.restart();
+    sim.run_for(100ms);
+    const auto rows = sim.rows();
+    CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& entry) {
+        return entry.second.source_id == "cp-ticker" &&
+               entry.second.outcome == protocol::Outcome::Interrupted;
+    }));
+}
+
+TEST_CASE("sim: an alert hides the ticker and cuts its line, and the ticker comes back after it",
+          "[player][daemon][sim][ticker]") {
+    Sim sim;
+    const auto red = sim.media("red image");
+    const auto warning = sim.media("alert image");
+    const std::string water = "Tin nhanh: cúp nước khu phố 3 từ 8 giờ";
+    const std::string vaccine = "Tin nhanh: tiêm chủng ngày 12/12";
+    const auto first = sim.media(water, scheduler::MediaType::Text);
+    const auto second = sim.media(vaccine, scheduler::MediaType::Text);
+    sim.start();
+    sim.send(with_ticker(sim.bundle(1, {red}), {first, second}));
+    sim.run_for(3s);
+    REQUIRE_FALSE(sim.renderer().overlay().ticker_text.empty());
+    const TimePoint alert_from = sim.clock().wall();
+    sim.send(sim.alert(warning, 6s));
+    sim.run_for(1s);
+    CHECK(sim.renderer().overlay().ticker_text.empty());
+    CHECK(sim.renderer().overlay().header_permille == 100);  // the header stays
+    sim.run_for(8s);
+    CHECK_FALSE(sim.renderer().overlay().ticker_text.empty());
+    bool cut = false;
+    for (const auto& [seq, row] : sim.rows())
+        if (row.source_id == "cp-ticker" && row.outcome == protocol::Outcome::Interrupted &&
+            row.ended_at >= alert_from && row.ended_at <= alert_from + 1s)
+            cut = true;
+    CHECK(cut);
 }

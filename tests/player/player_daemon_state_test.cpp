@@ -424,3 +424,50 @@ TEST_CASE("download rounds that leave media missing back off, from the first wai
     // A first wait longer than the cap is kept as it is.
     CHECK(player::download_round_wait(minutes{20}, 3, 0.0) == minutes{20});
 }
+
+TEST_CASE("a ticker row keeps its region in the outbox, and so does a ticker line cut by a crash",
+          "[player][daemon][outbox][ticker]") {
+    const auto path = temporary_database();
+    {
+        auto state = player::PlayerState::open(path);
+        REQUIRE(state);
+        // An outbox made before rows had a region: its tables get the column, its rows read main.
+        REQUIRE(player::ProofOutbox::open(state->database()));
+        REQUIRE(state->database().execute("ALTER TABLE proof_outbox DROP COLUMN region"));
+        REQUIRE(state->database().execute("ALTER TABLE proof_started DROP COLUMN region"));
+        REQUIRE(state->database().execute(
+            "INSERT INTO proof_outbox (seq, source, source_id, item_index, media, started_at_ms, "
+            "ended_at_ms, "
+            "duration_ms, outcome, bundle_version) VALUES (1, 'campaign', 'cp-old', 0, 'aa', 0, 1, 1, "
+            "'completed', 1)"));
+        REQUIRE(state->database().execute("UPDATE proof_counter SET last_seq = 1"));
+    }
+    {
+        auto state = player::PlayerState::open(path);
+        REQUIRE(state);
+        auto outbox = player::ProofOutbox::open(state->database());
+        REQUIRE(outbox);
+        auto line = row("cp-ticker");
+        line.region = scheduler::Region::Ticker;
+        CHECK(outbox->append(line).durable);
+        auto cut = row("cp-ticker-cut");
+        cut.region = scheduler::Region::Ticker;
+        REQUIRE(outbox->mark_started(cut, cut.started_at + Duration{5000}));
+    }  // a crash: the cut line's mark is left
+    auto state = player::PlayerState::open(path);
+    REQUIRE(state);
+    auto outbox = player::ProofOutbox::open(state->database());
+    REQUIRE(outbox);
+    CHECK(*outbox->recover_started() == 1);
+    auto pending = outbox->pending(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 3);
+    CHECK((*pending)[0].source_id == "cp-old");
+    CHECK((*pending)[0].region == scheduler::Region::Main);
+    CHECK((*pending)[1].source_id == "cp-ticker");
+    CHECK((*pending)[1].region == scheduler::Region::Ticker);
+    CHECK((*pending)[2].source_id == "cp-ticker-cut");
+    CHECK((*pending)[2].region == scheduler::Region::Ticker);
+    CHECK((*pending)[2].outcome == protocol::Outcome::Interrupted);
+    std::filesystem::remove_all(path.parent_path());
+}

@@ -4,14 +4,11 @@
 #include "bantin/player/notice_renderer.hpp"
 #include "bantin/player/playback_engine.hpp"
 #include "media_fixture.hpp"
+#include "support/xvfb_display.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <csignal>
-#include <thread>
 
 using namespace bantin;
 using namespace bantin::player;
@@ -21,57 +18,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// Xvfb on the first free display number from 90, stopped (SIGTERM, then waited for) on scope exit.
-class Xvfb {
-public:
-    Xvfb() {
-        for (int number = 90; number < 190; ++number) {
-            const std::string lock = "/tmp/.X" + std::to_string(number) + "-lock";
-            const std::string socket = "/tmp/.X11-unix/X" + std::to_string(number);
-            if (std::filesystem::exists(lock) || std::filesystem::exists(socket))
-                continue;
-            const std::string display = ":" + std::to_string(number);
-            m_pid = fork();
-            if (m_pid == 0) {
-                execlp("Xvfb", "Xvfb", display.c_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp",
-                       static_cast<char*>(nullptr));
-                _exit(127);
-            }
-            for (int attempt = 0; attempt < 100; ++attempt) {
-                if (std::filesystem::exists(socket)) {
-                    m_display = display;
-                    return;
-                }
-                int status = 0;
-                if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                    m_pid = -1;  // lost a race for this number: try the next
-                    break;
-                }
-                std::this_thread::sleep_for(milliseconds{50});
-            }
-            if (m_pid > 0)
-                return;
-        }
-    }
-    Xvfb(const Xvfb&) = delete;
-    Xvfb& operator=(const Xvfb&) = delete;
-    ~Xvfb() {
-        if (m_pid > 0) {
-            kill(m_pid, SIGTERM);
-            int status = 0;
-            waitpid(m_pid, &status, 0);
-        }
-    }
-    const std::string& display() const { return m_display; }
-
-private:
-    pid_t m_pid = -1;
-    std::string m_display;
-};
-
 struct Screen {
     TempDir dir;
-    Xvfb xvfb;
+    XvfbDisplay xvfb;
     SystemClock clock;
     std::unique_ptr<MpvRenderer> renderer;
 

@@ -100,6 +100,15 @@ public:
     }
     // Makes the next wait() return without sleeping (events wait elsewhere, e.g. MQTT).
     void wake() override { m_woken = true; }
+    // The bands a screen would draw: kept as given, with how many times they changed.
+    void set_overlay(const player::OverlayContent& content) override {
+        if (content == m_overlay)
+            return;
+        m_overlay = content;
+        ++m_overlay_changes;
+    }
+    const player::OverlayContent& overlay() const { return m_overlay; }
+    std::size_t overlay_changes() const { return m_overlay_changes; }
 
     // With a sleeper, a wait() with nothing to tell lets `sleeper` pass its timeout (a simulated
     // clock advancing: the timers of the loop that waits fire as time moves, not in real time).
@@ -135,6 +144,8 @@ public:
 
 private:
     std::optional<player::FrameSize> m_main_area;
+    player::OverlayContent m_overlay;
+    std::size_t m_overlay_changes = 0;
     player::RendererEvent make(player::RendererEvent::Kind kind) const {
         player::RendererEvent event;
         event.kind = kind;

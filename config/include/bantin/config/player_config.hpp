@@ -49,6 +49,9 @@ struct PlaybackConfig {
     std::filesystem::path font_file = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
     std::filesystem::path bold_font_file = "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf";
     int notice_min_px = 24;  // least text size of a notice, in pixels
+    // Screen: the ticker band's speed, pixels per second on a 1080-row output (scaled to the
+    // output's height, so it reads the same on every screen).
+    int ticker_speed = 120;
     bool operator==(const PlaybackConfig&) const = default;
 };
 

@@ -32,6 +32,7 @@
 #include "bantin/common/error.hpp"
 #include "bantin/player/renderer.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -72,6 +73,21 @@ struct RendererConfig {
     std::vector<std::pair<std::string, std::string>> extra_options;
     // mpv messages at this level and above go to spdlog ("error", "warn", "info", "v").
     std::string log_level = "warn";
+    // Screen: the ticker's speed in pixels per second on a 1080-row output, scaled to the
+    // output's height (docs/player.md "Regions, header and ticker").
+    double ticker_speed = 120;
+    // Screen: the bands' font; empty: Noto Sans Bold, else DejaVu Sans Bold.
+    std::filesystem::path band_font;
+    // Screen: swap on the vertical blank when the driver can (the loop paces itself either way).
+    bool vsync = true;
+    // Screen: keep each frame's timing for take_frame_timings() (benchmarks).
+    bool record_frame_timings = false;
+};
+
+// When a frame was begun and when its swap returned (steady clock).
+struct FrameTiming {
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point swapped;
 };
 
 class MpvRenderer final : public Renderer {
@@ -90,6 +106,13 @@ public:
     bool remove(std::uint64_t tag) override;
     std::vector<RendererEvent> wait(Duration timeout) override;
     void wake() override;
+    // Screen: the drawable less the header band; otherwise nothing.
+    std::optional<FrameSize> main_area() const override;
+    void set_overlay(const OverlayContent& content) override;
+    // Screen with record_frame_timings: the frames drawn since the last call.
+    std::vector<FrameTiming> take_frame_timings();
+    // Screen: the display's refresh rate the window paces a moving ticker at (Hz).
+    double refresh_hz() const;
 
     // Frames drawn into the window so far (Screen mode; 0 otherwise).
     std::uint64_t frames_drawn() const;

@@ -26,6 +26,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/common/time.hpp"
+#include "bantin/player/screen_overlay.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -115,6 +116,8 @@ public:
     virtual std::vector<RendererEvent> wait(Duration timeout) = 0;
     // Any thread: makes wait() return soon.
     virtual void wake() = 0;
+    // What a screen draws around and over the main region (screen_overlay.hpp); others ignore it.
+    virtual void set_overlay(const OverlayContent& content) { (void)content; }
 };
 
 std::string_view to_string(EndReason reason);

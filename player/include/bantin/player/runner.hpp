@@ -54,7 +54,8 @@ struct EntryFacts {
     std::uint64_t bundle_version = 0;
     TimePoint planned_start;
     TimePoint planned_end;
-    Duration media_offset{0};  // the entry's TimelineEntry::media_offset
+    Duration media_offset{0};                            // the entry's TimelineEntry::media_offset
+    scheduler::Region region = scheduler::Region::Main;  // the screen region it showed in
 };
 
 // An operator's live channel as the plan lays it over the timeline (docs/player.md "Live
@@ -93,7 +94,9 @@ public:
 
     // Timeline entries overlapping [from, to), ordered, with the live channel laid over them.
     Result<std::vector<scheduler::TimelineEntry>> entries(TimePoint from, TimePoint to) const;
-    // Every media digest the timeline of [from, to) plays.
+    // The Ticker region's entries overlapping [from, to), ordered: screens only (none elsewhere).
+    Result<std::vector<scheduler::TimelineEntry>> ticker_entries(TimePoint from, TimePoint to) const;
+    // Every media digest the timeline of [from, to) plays (the Ticker region's too).
     Result<std::set<std::string>> needed_media(TimePoint from, TimePoint to) const;
     // Volume the schedule asks for at `at`, capped by the interlock.
     int volume_at(TimePoint at) const;
