@@ -301,7 +301,10 @@ function campaignForm(playlists, zones, message, refresh) {
   function edit(campaign) {
     form.reset();
     // Fields the form does not show are kept as they are.
-    editing = { id: campaign.id, version: campaign.version, weight: campaign.weight, deviceIds: (campaign.targets || {}).device_ids };
+    editing = {
+      id: campaign.id, version: campaign.version, weight: campaign.weight, region: campaign.region,
+      deviceIds: (campaign.targets || {}).device_ids, excludeIds: (campaign.targets || {}).exclude_device_ids,
+    };
     name.value = campaign.name || '';
     id.value = campaign.id;
     id.disabled = true;
@@ -355,6 +358,8 @@ function campaignForm(playlists, zones, message, refresh) {
       if (editing) {
         if (editing.weight !== undefined) body.weight = editing.weight;
         if (editing.deviceIds && editing.deviceIds.length) body.targets.device_ids = editing.deviceIds;
+        if (editing.excludeIds && editing.excludeIds.length) body.targets.exclude_device_ids = editing.excludeIds;
+        if (editing.region) body.region = editing.region;
         const saved = await api.put('/campaigns/' + encodeURIComponent(editing.id), { ...body, id: editing.id, version: editing.version });
         const title = saved.name || saved.id;
         message.success(t('Đã lưu "' + title + '" thành phiên bản ' + saved.version + ' (bản nháp); hãy gửi duyệt.', '"' + title + '" saved as version ' + saved.version + ' (a draft); submit it for approval.'));

@@ -21,8 +21,8 @@ namespace {
 constexpr std::array<std::string_view, 4> setting_fields{"on_hours", "quiet_hours", "default_volume",
                                                          "volume_schedule"};
 // The model's device fields a settings change keeps from the device as it is.
-constexpr std::array<std::string_view, 6> kept_fields{"kind",      "zone",        "tags",
-                                                      "time_zone", "has_speaker", "id"};
+constexpr std::array<std::string_view, 7> kept_fields{"kind",        "zone", "tags",  "time_zone",
+                                                      "has_speaker", "id",   "layout"};
 constexpr int changes_listed = 50;
 constexpr auto longest_plays_range = std::chrono::hours{24 * 31};
 

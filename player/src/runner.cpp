@@ -450,7 +450,8 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
             // none when the screen's layout has a header region, which shows both live above it.
             const auto& device = plan.device();
             if (device.layout.header_permille == 0) {
-                item.header.place = device.zone_name.empty() ? device.zone : device.zone_name;
+                // A zone id ("uyen-hung") is not for residents: without the name, the date alone.
+                item.header.place = device.zone_name;
                 item.header.date = vietnamese_date(
                     entry.start, device.local_time_zone.empty() ? device.time_zone : device.local_time_zone);
             }

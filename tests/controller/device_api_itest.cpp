@@ -938,6 +938,14 @@ TEST_CASE("a screen's layout is set with its settings, and bad layouts are refus
     REQUIRE(shown);
     CHECK(json::parse(shown->body)["layout"] ==
           json::parse(R"({"header_permille":80,"ticker_permille":100})"));
+    // A settings change (on-hours, volumes) keeps the screen's bands.
+    auto changed =
+        put_settings(api, R"({"on_hours":["06:00-21:00"],"default_volume":40})", api.operator_token);
+    REQUIRE(changed);
+    INFO(changed->body);
+    CHECK(changed->status == 200);
+    CHECK(api.device("screen-1").device.layout == scheduler::ScreenLayout{80, 100});
+    CHECK(api.device("screen-1").device.default_volume == 40);
 
     struct LayoutCase {
         const char* body;

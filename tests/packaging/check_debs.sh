@@ -83,7 +83,7 @@ done
 for package in nginx mosquitto espeak-ng ffmpeg libsodium23 libmosquitto1 libsqlite3-0; do
     check "controller: Depends on $package" has_dependency "$controller_deb" "$package"
 done
-for package in fonts-dejavu-core espeak-ng libmpv2 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsodium23 libmosquitto1; do
+for package in fonts-noto-core fonts-dejavu-core espeak-ng libmpv2 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libqrencode4 libsodium23 libmosquitto1; do
     check "player: Depends on $package" has_dependency "$player_deb" "$package"
 done
 check "player: does not depend on the controller's tools" \
@@ -255,9 +255,12 @@ check "player: the shipped /etc/bantin/player.toml passes --check-config" \
     "$unpacked/usr/bin/bantin-player" --check-config "$unpacked/etc/bantin/player.toml"
 check "player: the shipped config names the documented provisioning file" \
     grep -qx 'provisioning_file = "/etc/bantin/provisioning.json"' "$unpacked/etc/bantin/player.toml"
-check "player: the shipped font_file is the file fonts-dejavu-core installs" \
+check "player: the shipped font_file is the file fonts-noto-core installs" \
     bash -c "font=\$(sed -n 's/^font_file = \"\\(.*\\)\"/\\1/p' '$unpacked/etc/bantin/player.toml') &&
-             dpkg -L fonts-dejavu-core | grep -qx \"\$font\""
+             dpkg -L fonts-noto-core | grep -qx \"\$font\""
+check "player: the shipped bold_font_file is the file fonts-noto-core installs" \
+    bash -c "font=\$(sed -n 's/^bold_font_file = \"\\(.*\\)\"/\\1/p' '$unpacked/etc/bantin/player.toml') &&
+             dpkg -L fonts-noto-core | grep -qx \"\$font\""
 check "controller: the shipped config's data_dir is the unit's state directory" \
     grep -qx 'data_dir = "/var/lib/bantin"' "$unpacked/etc/bantin/controller.toml"
 check "player: the shipped config's state.dir is the unit's state directory" \

@@ -121,8 +121,9 @@ TEST_CASE("a screen shows an alert's text notice", "[runner][alert][speech]") {
         CHECK(item.planned_end - item.planned_start == std::chrono::seconds{12});
         // Drawn as an alert: the extreme alert's red under its band, never a notice's blue.
         CHECK(item.look == NoticeLook{NoticeKind::Alert, scheduler::Severity::Extreme});
-        // Its header: the device's zone and the local day (12:30 in Vietnam).
-        CHECK(item.header.place == "phuong-1");
+        // Its header: the local day (12:30 in Vietnam); no zone name in the bundle, so no place
+        // (a zone id is not for residents).
+        CHECK(item.header.place.empty());
         CHECK(item.header.date == "Thứ Sáu, 27/11/2026");
     }
     auto needed = plan.needed_media(issued_at(), issued_at() + std::chrono::minutes{5});
