@@ -15,6 +15,9 @@ packages=(
   libexpat1-dev libpng-dev
   # the QR code on a screen's header band: Debian's library made for QR codes
   libqrencode-dev
+  # the province store (docs/scale.md): PostgreSQL's client library, and the server the tests
+  # start in a temporary folder
+  libpq-dev postgresql-15
   # runtime tools: broker, text-to-speech, media, fonts, time zones, crypto checks
   # nginx: the controller's HTTP front (docs/api.md); Debian 12's `nginx` holds the binary with
   # proxy, limit_conn, auth_request (nginx-light only adds the echo module to it)
@@ -47,6 +50,10 @@ else
   # The Debian package enables a system broker; Bantin starts its own brokers.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
+  # Likewise the package's system PostgreSQL cluster: the tests start their own servers.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now postgresql >/dev/null 2>&1 || true
   fi
   # Likewise the package's system nginx (port 80): Bantin runs its own as the HTTP front.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
