@@ -8,8 +8,9 @@
 // directory, and waits until it accepts queries. initdb and postgres refuse to run as root: as
 // root both run as the `postgres` user the package creates, and the directory is made theirs.
 // The server gets SIGINT (a fast shutdown) when the test process dies, so a killed test leaves
-// no server behind. stop() (and the destructor) shut it down and remove the directory
-// (BANTIN_KEEP_POSTGRES_DIR=1 keeps it); log() returns its log for failure messages.
+// no server behind (Linux ties that to the thread that started it: start it from the test's
+// main thread, not from a thread that ends before the test does). stop() (and the destructor) shut it down
+// and remove the directory (BANTIN_KEEP_POSTGRES_DIR=1 keeps it); log() returns its log for failure messages.
 //
 // shared() is the one server of a test process, started on first use: a test asks it for a
 // fresh database (create_database) instead of a server of its own, so the PostgreSQL runs of a
