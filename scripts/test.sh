@@ -17,7 +17,27 @@ cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_WERRO
       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build build/ci -j "$jobs"
 
-stage "all tests"
+# The sanitizer and fuzz builds run beside the tests, at the lowest CPU priority: most tests wait
+# on processes, sockets and real-time playback, and the compilers take only the CPU they leave.
+# Their own process group, so that a failing test stage stops them too.
+side_log="$PWD/build/side-builds.log"
+mkdir -p build
+setsid bash -c '
+  set -euo pipefail
+  jobs=$1
+  # A unity build: each batch of sources compiles as one file, so the heavy headers (Catch,
+  # nlohmann-json, spdlog, cpp-httplib) are parsed once per batch instead of once per source.
+  nice -n 19 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON \
+        -DBANTIN_SANITIZE=ON -DBANTIN_BUILD_BENCH=OFF -DBANTIN_INTEGRATION_TESTS=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
+  nice -n 19 cmake --build build/sanitize -j "$jobs"
+  CC=clang-16 CXX=clang++-16 nice -n 19 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DBANTIN_FUZZ=ON -DBANTIN_BUILD_TESTS=OFF -DBANTIN_BUILD_BENCH=OFF >/dev/null
+  nice -n 19 cmake --build build/fuzz -j "$jobs" --target fuzz_envelope fuzz_messages
+' side-builds "$jobs" >"$side_log" 2>&1 &
+side_builds=$!
+trap 'kill -- -"$side_builds" 2>/dev/null || true' EXIT
+
+stage "all tests (the sanitizer and fuzz builds beside them, niced)"
 # The fault suite (label reliability) appends one line per fault to this table.
 report="$PWD/build/ci/reliability-table.txt"
 rm -f "$report"
@@ -30,15 +50,14 @@ echo "== fault suite (docs/reliability.md): proof rows per (device, install epoc
 printf '%-44s%6s%10s%8s%6s%9s%13s%13s\n' fault count expected found lost doubled interrupted recovery_ms
 cat "$report" 2>/dev/null || echo "(no fault-suite lines: the reliability tests did not run)"
 
-stage "sanitizer and fuzz builds"
-# A unity build: each batch of sources compiles as one file, so the heavy headers (Catch,
-# nlohmann-json, spdlog, cpp-httplib) are parsed once per batch instead of once per source.
-cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBANTIN_WERROR=ON -DBANTIN_SANITIZE=ON \
-      -DBANTIN_BUILD_BENCH=OFF -DBANTIN_INTEGRATION_TESTS=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
-cmake --build build/sanitize -j "$jobs"
-CC=clang-16 CXX=clang++-16 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBANTIN_FUZZ=ON \
-      -DBANTIN_BUILD_TESTS=OFF -DBANTIN_BUILD_BENCH=OFF >/dev/null
-cmake --build build/fuzz -j "$jobs" --target fuzz_envelope fuzz_messages
+stage "sanitizer and fuzz builds (finishing)"
+if ! wait "$side_builds"; then
+  tail -n 60 "$side_log"
+  echo "the sanitizer or fuzz build failed (whole log: $side_log)"
+  exit 1
+fi
+trap - EXIT
+tail -n 2 "$side_log"
 
 stage "unit tests under ASan+UBSan"
 # The release pass above runs 1,000 property cases per invariant; 200 suffice under sanitizers.
