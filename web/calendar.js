@@ -196,6 +196,12 @@ export async function render(container) {
     const [from, to] = range();
     try {
       const answer = await api.get('/calendar', { [scope.value]: target.value, from, to });
+      // A ticker campaign scrolls along the bottom band of screens: say so wherever it is named.
+      for (const day of answer.days) {
+        for (const item of day.items) {
+          if (item.region === 'ticker') item.name += ' (' + t('chữ chạy', 'ticker') + ')';
+        }
+      }
       const title = answer.scope.name + ' · ' + from.split('-').reverse().join('/') + ' – ' + to.split('-').reverse().join('/');
       clear(output,
         h('h3', { id: 'calendar-title', text: title }),
