@@ -308,3 +308,45 @@ export async function untranslatedInPage(skip) {
   check(document.title, 'title');
   return found.slice(0, 15);
 }
+
+// In the page (page.evaluate(englishLeftoversInPage, { skip, content })): visible texts (and
+// placeholder, aria-label, title) in English mode that are a Vietnamese text the console's t()
+// knows an English one for, or that still hold Vietnamese letters once the names and texts the
+// office typed (`content`: zone, device, campaign names, a notice's text …) are taken out. Ids and
+// digests (.mono), texts the server wrote (.server-text, "vi; en"), parts marked lang="vi" (the
+// "Tiếng Việt" choice) and `skip` are not console words. Self-contained: it runs in the browser.
+export async function englishLeftoversInPage({ skip = '', content = [] } = {}) {
+  const { knownVietnamese } = await import('/i18n.js');
+  const vietnamese = new Set(knownVietnamese().map((text) => text.trim()).filter((text) => /\p{L}{2}/u.test(text)));
+  const names = [...content].filter(Boolean).sort((a, b) => b.length - a.length);
+  const letters = /[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]/i;
+  const found = [];
+  const ignored = (element) => !element || element.closest('.mono, .server-text, [lang="vi"], script, style, noscript, pre' + (skip ? ', ' + skip : ''));
+  const visible = (element) => {
+    const target = element.tagName === 'OPTION' ? element.closest('select') : element;
+    const box = target.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(target).visibility !== 'hidden';
+  };
+  const check = (text, where) => {
+    const trimmed = text.trim();
+    if (!trimmed || names.includes(trimmed)) return;
+    let rest = trimmed;
+    for (const name of names) rest = rest.split(name).join(' ');
+    const hit = vietnamese.has(trimmed) ? 'a Vietnamese text of t()' : (rest.match(letters) || [])[0];
+    if (hit) found.push(`${where}: "${trimmed.slice(0, 80)}" (${hit})`);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (ignored(element) || !visible(element)) continue;
+    check(node.nodeValue, element.tagName.toLowerCase() + (element.id ? '#' + element.id : ''));
+  }
+  for (const element of document.body.querySelectorAll('[placeholder], [aria-label], [title]')) {
+    if (ignored(element) || !visible(element)) continue;
+    for (const attribute of ['placeholder', 'aria-label', 'title']) {
+      if (element.hasAttribute(attribute)) check(element.getAttribute(attribute), element.tagName.toLowerCase() + '[' + attribute + ']');
+    }
+  }
+  check(document.title, 'title');
+  return found.slice(0, 15);
+}
