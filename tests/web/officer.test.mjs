@@ -238,8 +238,7 @@ test('an operator opens the device\'s page, sees it play the campaign, asks for 
 
 test('the plays show in the reports: the campaign\'s row and bars, and today\'s plays', async () => {
   await openSection(sectionTitles.reports);
-  // The table names the campaign by the id its name made (shown when it was created).
-  const row = page.getByRole('table', { name: /^Kế hoạch và thực phát/ }).getByRole('row', { name: new RegExp('^' + campaignId + ' ') });
+  const row = page.getByRole('table', { name: /^Kế hoạch và thực phát/ }).getByRole('row', { name: new RegExp('^' + campaignName + ' ') });
   const delivered = async () => {
     if (!(await row.count())) return 0;
     return Number((await row.getByRole('cell').nth(2).textContent()).replace(/\D/g, '')) || 0;
@@ -256,7 +255,7 @@ test('the plays show in the reports: the campaign\'s row and bars, and today\'s 
   const bars = await page.locator('#report-output svg[data-chart="delivery"] rect[data-value]').evaluateAll((rects) => rects.map((rect) => ({
     label: rect.dataset.label, series: rect.dataset.series, value: Number(rect.dataset.value),
   })));
-  assert.ok(bars.some((bar) => bar.label === campaignId && bar.series === 'Đã phát' && bar.value === plays), 'the chart draws the delivered count: ' + JSON.stringify(bars));
+  assert.ok(bars.some((bar) => bar.label === campaignName && bar.series === 'Đã phát' && bar.value === plays), 'the chart draws the delivered count: ' + JSON.stringify(bars));
   const perDay = await page.locator('#report-output svg[data-chart="plays-per-day"] rect[data-value]').evaluateAll((rects) => rects.map((rect) => Number(rect.dataset.value)));
   assert.ok(perDay.some((value) => value >= plays), 'today\'s bar holds the plays: ' + JSON.stringify(perDay));
   console.log(`officer: the device played the campaign ${plays} times, shown in the reports`);
@@ -266,7 +265,7 @@ test('the plays show in the reports: the campaign\'s row and bars, and today\'s 
 // Every page, by how it is reached and what shows once it is ready.
 const pages = [
   { id: 'fleet', hash: '#/fleet', ready: '#fleet-shots img' },
-  { id: 'device', hash: '#/devices/' + device.id, ready: '#device-shot img' },
+  { id: 'device', hash: '#/devices/' + device.id, ready: ['#device-shot img', '#device-history h3', '#device-gaps h3', '#device-changes h4'] },
   { id: 'campaigns', hash: '#/campaigns', ready: '#campaign-list tr[data-campaign]' },
   { id: 'calendar', hash: '#/calendar', ready: '.cal-week', show: async () => {
     await page.locator('#calendar-target').selectOption(device.id);
@@ -311,7 +310,7 @@ test('every page fits 1366×768 and 390×844 in Vietnamese and in English, in th
         await page.goto(baseUrl + '/' + entry.hash);
         await page.locator('#section-title').waitFor();
         if (entry.show) await entry.show();
-        await page.locator(entry.ready).first().waitFor();
+        for (const selector of [entry.ready].flat()) await page.locator(selector).first().waitFor();
         await page.waitForTimeout(200); // the section's other lists settle (no assertion depends on it)
         await checkShown(entry.id, language, viewport, problems);
       }
