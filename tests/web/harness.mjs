@@ -91,8 +91,9 @@ export function controllerLog() {
 // `mosquittoClients`) mosquitto_pub is missing; stops it (exit 2) without a controller binary.
 // Then, in before(): the controller on free ports, waited for on both its HTTP and broker ports,
 // and a fresh Chromium profile in vi-VN and Asia/Ho_Chi_Minh with `viewport`; in after(): both
-// stopped, the data removed unless BANTIN_KEEP_WEB_DIR is set, and the time the test ran.
-export function useController({ name, adminPassword, viewport = { width: 1366, height: 768 }, acceptDownloads = false, mosquittoClients = false }) {
+// stopped (after `beforeStop`, e.g. a player the test started), the data removed unless
+// BANTIN_KEEP_WEB_DIR is set, and the time the test ran.
+export function useController({ name, adminPassword, viewport = { width: 1366, height: 768 }, acceptDownloads = false, mosquittoClients = false, beforeStop = null }) {
   const started = Date.now();
   const skip = (reason) => {
     console.log('web.' + name + ' skipped: ' + reason);
@@ -166,6 +167,7 @@ export function useController({ name, adminPassword, viewport = { width: 1366, h
   });
 
   after(async () => {
+    if (beforeStop) await beforeStop().catch((error) => console.error('before the stop: ' + error.message));
     if (context) await context.close().catch(() => {});
     if (controller && controller.exitCode === null) {
       controller.kill('SIGTERM');

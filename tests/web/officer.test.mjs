@@ -19,7 +19,7 @@
 //
 // Exit 77 (ctest: skipped) when Chromium or node_modules is missing; 2 without a player binary.
 
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ import {
 } from './harness.mjs';
 
 const adminPassword = 'admin-officer-password-1';
-useController({ name: 'officer', adminPassword, viewport: { width: 1366, height: 768 } });
+useController({ name: 'officer', adminPassword, viewport: { width: 1366, height: 768 }, beforeStop: () => stopPlayer() });
 
 const playerBinary = option('player', process.env.BANTIN_PLAYER);
 if (!playerBinary || !fs.existsSync(playerBinary)) {
@@ -61,9 +61,22 @@ const content = [noticeText, noticeName, pictureName, playlistName, campaignName
 
 const state = { player: null, tokens: {} };
 
-after(() => {
-  if (state.player && state.player.exitCode === null) state.player.kill('SIGTERM');
-});
+// The player is stopped (SIGTERM, SIGKILL after 10 s) before the controller and its directory go.
+function stopPlayer() {
+  const player = state.player;
+  if (!player || player.exitCode !== null || player.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      player.kill('SIGKILL');
+      resolve();
+    }, 10000);
+    player.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    player.kill('SIGTERM');
+  });
+}
 
 async function waitFor(what, probe, timeout = 30000) {
   const deadline = Date.now() + timeout;
@@ -294,11 +307,11 @@ async function checkShown(name, language, viewport, problems) {
 
 test('every page fits 1366×768 and 390×844 in Vietnamese and in English, in the chosen language only; screenshots of each', async () => {
   fs.mkdirSync(screenshotDirectory, { recursive: true });
-  // An alert raised and cancelled (in a zone with no device), so the alert history has a row.
+  // An exercise alert (in a zone with no device): its banner is on every page and it is in the
+  // alert history; cancelled at the end.
   const alert = await call(state.tokens.operator, 'POST', '/alerts', {
     headline: 'Diễn tập báo cháy chợ', text: 'Đây là bài diễn tập.', severity: 'minor', status: 'exercise', zones: ['xa-dong'],
   });
-  await call(state.tokens.operator, 'POST', '/alerts/' + alert.id + '/cancel', {});
   const problems = [];
   for (const language of ['vi', 'en']) {
     await signIn('admin', adminPassword);
@@ -309,6 +322,7 @@ test('every page fits 1366×768 and 390×844 in Vietnamese and in English, in th
       for (const entry of pages) {
         await page.goto(baseUrl + '/' + entry.hash);
         await page.locator('#section-title').waitFor();
+        await page.locator('#alert-banner .alert-item.exercise').waitFor();
         if (entry.show) await entry.show();
         for (const selector of [entry.ready].flat()) await page.locator(selector).first().waitFor();
         await page.waitForTimeout(200); // the section's other lists settle (no assertion depends on it)
@@ -324,6 +338,7 @@ test('every page fits 1366×768 and 390×844 in Vietnamese and in English, in th
     }
     await page.setViewportSize(viewports[0]);
   }
+  await call(state.tokens.operator, 'POST', '/alerts/' + alert.id + '/cancel', {});
   // The next sign-in page is Vietnamese again.
   await page.locator('#login-lang').getByRole('button', { name: 'Tiếng Việt' }).click();
   console.log('screenshots (' + saved.length + '):\n' + saved.map((file) => '  ' + file).join('\n'));
