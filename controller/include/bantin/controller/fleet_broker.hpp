@@ -59,6 +59,10 @@ Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesyst
 Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
                                       const std::vector<std::string>& taken);
 
+// Replaces `path` with `text` atomically (a temporary file beside it, fsync, rename), keeping
+// the owner and mode it has now; a new file is 0600. For the controller's account files.
+Result<void> replace_keeping_owner(const std::filesystem::path& path, const std::string& text);
+
 struct ManagedBrokerOptions {
     protocol::BrokerConfig config;
     std::string controller_username = "controller";
@@ -66,6 +70,8 @@ struct ManagedBrokerOptions {
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
     // Re-read on every write of the broker files; empty: no further ingest workers.
     std::filesystem::path ingest_workers_file;
+    // Re-read on every write too; empty: no district bridges (district_bridge.hpp).
+    std::filesystem::path bridges_file;
     // How long Mosquitto may take to listen after each start or restart. It restores its
     // persistence first (every session and retained message), which grows with the fleet: 11 s
     // for 10,000 devices on a 2-core machine (docs/performance.md), past the 10 s a supervised
