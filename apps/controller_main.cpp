@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     std::string worker_name;
     std::string district;
     std::string zones_text, province_text, listen_text, out_dir, cafile, certfile, keyfile;
+    std::string tls_listen_text, tls_cafile, tls_certfile, tls_keyfile;
     bool init = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
@@ -122,6 +123,14 @@ int main(int argc, char** argv) {
             certfile = arguments[++i];
         } else if (argument == "--province-keyfile" && has_value) {
             keyfile = arguments[++i];
+        } else if (argument == "--tls-listen" && has_value) {
+            tls_listen_text = arguments[++i];
+        } else if (argument == "--tls-cafile" && has_value) {
+            tls_cafile = arguments[++i];
+        } else if (argument == "--tls-certfile" && has_value) {
+            tls_certfile = arguments[++i];
+        } else if (argument == "--tls-keyfile" && has_value) {
+            tls_keyfile = arguments[++i];
         } else if (argument == "--init-keys") {
             init = true;
         } else {
@@ -169,12 +178,18 @@ int main(int argc, char** argv) {
         const auto listen = listen_text.empty()
                                 ? std::optional{std::pair<std::string, std::uint16_t>{"0.0.0.0", 1883}}
                                 : host_port(listen_text);
+        const auto tls_listen = tls_listen_text.empty() ? std::nullopt : host_port(tls_listen_text);
+        const bool tls_complete =
+            tls_listen_text.empty()
+                ? tls_cafile.empty() && tls_certfile.empty() && tls_keyfile.empty()
+                : tls_listen && !tls_cafile.empty() && !tls_certfile.empty() && !tls_keyfile.empty();
         if (zones_text.empty() || out_dir.empty() || !province || !listen ||
-            certfile.empty() != keyfile.empty() || (!certfile.empty() && cafile.empty())) {
+            certfile.empty() != keyfile.empty() || (!certfile.empty() && cafile.empty()) || !tls_complete) {
             std::cerr
                 << "bantin-controller: --district-broker cần --zones, --province HOST:PORT và --out DIR; "
                    "--district-broker needs --zones, --province HOST:PORT and --out DIR "
-                   "(and --province-certfile with --province-keyfile, both with --province-cafile)\n"
+                   "(and --province-certfile with --province-keyfile, both with --province-cafile; "
+                   "--tls-listen with --tls-cafile, --tls-certfile and --tls-keyfile)\n"
                 << usage;
             return 2;
         }
@@ -183,6 +198,16 @@ int main(int argc, char** argv) {
         request.listen_address = listen->first;
         request.listen_port = listen->second;
         request.run_as_user = config->broker.run_as_user;
+        if (tls_listen) {
+            bantin::protocol::BrokerTlsListener tls;
+            tls.bind_address = tls_listen->first;
+            tls.port = tls_listen->second;
+            tls.ca_file = tls_cafile;
+            tls.cert_file = tls_certfile;
+            tls.key_file = tls_keyfile;
+            tls.client_certificate = bantin::protocol::ClientCertificate::Optional;
+            request.tls = tls;
+        }
         if (!cafile.empty())
             request.province_tls = bantin::protocol::BridgeTls{cafile, certfile, keyfile};
         auto written = bantin::controller::write_district_broker_files(*config, request);

@@ -117,7 +117,7 @@ Result<DistrictBrokerResult> write_district_broker(const std::filesystem::path& 
             return fail(Errc::InvalidInput,
                         "khu vực \"" + zone + "\" bị lặp; zone \"" + zone + "\" is given twice");
     }
-    if (request.listen_port == 0 || request.province_port == 0)
+    if (request.listen_port == 0 || request.province_port == 0 || (request.tls && request.tls->port == 0))
         return fail(Errc::InvalidInput, "cổng là 0; a port is 0");
     const std::string username = protocol::bridge_username(request.district);
     if (std::find(taken.begin(), taken.end(), username) != taken.end())
@@ -184,6 +184,7 @@ Result<DistrictBrokerResult> write_district_broker(const std::filesystem::path& 
     config.bind_address = request.listen_address;
     config.port = request.listen_port;
     config.run_as_user = request.run_as_user;
+    config.tls = request.tls;
     config.max_queued_messages = protocol::district_max_queued_messages(accounts.devices.size());
     config.max_queued_bytes = protocol::district_max_queued_bytes;
     protocol::BridgeConnection bridge;

@@ -16,6 +16,8 @@
 #include "fleet_sim.hpp"
 #include "managed_broker_fixture.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -341,6 +343,36 @@ TEST_CASE(
     for (const auto& [device, count] : rows) {
         INFO(device);
         CHECK(count == 8);
+    }
+    CHECK(contiguous);
+
+    // The province's Mosquitto killed with SIGKILL (no save): the supervisor restarts it, the
+    // bridges reconnect, and the plays of the meantime arrive once.
+    const pid_t province = rig.broker->pid();
+    REQUIRE(province > 0);
+    ::kill(province, SIGKILL);
+    north.play(2);
+    south.play(2);
+    const bool after_kill = rig.pump_until([&] { return all_acked(10); });
+    if (!after_kill)
+        FAIL(bridge_rig_logs(rig));
+    CHECK(rig.broker->pid() != province);
+
+    // A district broker killed with SIGKILL and started again: its devices reconnect to it and
+    // their proof of the meantime comes up once.
+    auto& north_broker = rig.districts.at("north");
+    north_broker.process.kill_and_wait();
+    north.play(2);
+    south.play(2);
+    REQUIRE(north_broker.start());
+    const bool after_district = rig.pump_until([&] { return all_acked(12); });
+    if (!after_district)
+        FAIL(bridge_rig_logs(rig));
+    CHECK(rig.ingest->counters().rows_inserted == 2U * kDevicesPerDistrict * 12);
+    const auto final_rows = rig.stored_rows(contiguous);
+    for (const auto& [device, count] : final_rows) {
+        INFO(device);
+        CHECK(count == 12);
     }
     CHECK(contiguous);
 

@@ -58,6 +58,9 @@ struct DistrictBrokerRequest {
     std::optional<protocol::BridgeTls> province_tls;
     std::string listen_address = "0.0.0.0";  // where the district's devices connect
     std::uint16_t listen_port = 1883;
+    // A TLS listener for the district's devices too (players that have tls_ca_pem in their
+    // provisioning file connect over TLS, authenticated by their password).
+    std::optional<protocol::BrokerTlsListener> tls;
     std::string run_as_user;  // as BrokerConfig::run_as_user
     std::uint32_t restart_base_s = 5;
     std::uint32_t restart_cap_s = 60;
