@@ -86,6 +86,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -693,6 +694,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
         std::fflush(stdout);
         district = ::fork();
         if (district == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a bench that dies takes the district broker with it
             const std::string config = (district_directory / "mosquitto.conf").string();
             ::execl("/usr/sbin/mosquitto", "mosquitto", "-c", config.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);

@@ -15,7 +15,8 @@
 // pid file if there is one. The ingest worker accounts of `ingest_workers_file` are added to
 // passwd and acl on every write (after protocol::write_broker_files, each file replaced again
 // atomically with the same owner and mode); a worker named like the controller or a device is
-// refused (InvalidInput).
+// refused (InvalidInput). The district bridges of `bridges_file` (district_bridge.hpp) are
+// added the same way, each with an ACL naming its district's devices as they are at that write.
 //
 // Threads: apply() may be called from any thread (a mutex serialises writes and signals).
 // Errors: Io for files and the process, Conflict when a broker port is already taken, Timeout
