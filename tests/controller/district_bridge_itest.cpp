@@ -454,3 +454,125 @@ TEST_CASE(
     CHECK(rig.ingest->counters().batches == before.batches);
     client->stop();
 }
+
+#ifdef BANTIN_CONTROLLER_CLI
+
+namespace {
+
+test::CommandResult district_cli(const std::vector<std::string>& arguments,
+                                 const std::filesystem::path& directory) {
+    std::vector<std::string> command{BANTIN_CONTROLLER_CLI};
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    return test::run_command(command, directory / "district-cli.out", std::chrono::seconds(20));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bantin-controller --district-broker writes a district's files and refuses bad arguments with one line",
+    "[bridge][cli][integration][hostile]") {
+    bantin::testing::TemporaryDirectory directory;
+    const std::filesystem::path root = directory.path();
+    const std::string config = (root / "controller.toml").string();
+    std::ofstream(config) << "[storage]\ndata_dir = \"" << root.string()
+                          << "/data\"\n[broker]\nrun_as_user = \"" << (::geteuid() == 0 ? "root" : "")
+                          << "\"\n";
+    const std::string out = (root / "north").string();
+    auto written = district_cli({"--config",
+                                 config,
+                                 "--district-broker",
+                                 "north",
+                                 "--zones",
+                                 "zone-1,zone-2",
+                                 "--province",
+                                 "127.0.0.1:18850",
+                                 "--out",
+                                 out,
+                                 "--listen",
+                                 "127.0.0.1:18851",
+                                 "--tls-listen",
+                                 "127.0.0.1:18852",
+                                 "--tls-cafile",
+                                 "/etc/ca.pem",
+                                 "--tls-certfile",
+                                 "/etc/d.pem",
+                                 "--tls-keyfile",
+                                 "/etc/d.key"},
+                                root);
+    INFO(written.output);
+    REQUIRE(written.exit_code == 0);
+    CHECK(written.output.find("quận/huyện \"north\": 0 thiết bị") == 0);
+    CHECK(written.output.find("Mật khẩu cầu nối mới") != std::string::npos);
+    const std::string conf = test::read_text_file(root / "north" / "mosquitto.conf");
+    CHECK(conf.find("listener 18851 127.0.0.1\n") != std::string::npos);
+    CHECK(conf.find("listener 18852 127.0.0.1\n") != std::string::npos);
+    CHECK(conf.find("address 127.0.0.1:18850\n") != std::string::npos);
+    CHECK(test::read_text_file(root / "data" / "keys" / "bridges").starts_with("# District bridges"));
+
+    // Again into the same directory: the password is kept, nothing new to say.
+    auto again = district_cli({"--config",
+                               config,
+                               "--district-broker",
+                               "north",
+                               "--zones",
+                               "zone-1,zone-2",
+                               "--province",
+                               "127.0.0.1:18850",
+                               "--out",
+                               out,
+                               "--listen",
+                               "127.0.0.1:18851",
+                               "--tls-listen",
+                               "127.0.0.1:18852",
+                               "--tls-cafile",
+                               "/etc/ca.pem",
+                               "--tls-certfile",
+                               "/etc/d.pem",
+                               "--tls-keyfile",
+                               "/etc/d.key"},
+                              root);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.output.find("Mật khẩu cầu nối mới") == std::string::npos);
+    CHECK(test::read_text_file(root / "north" / "mosquitto.conf") == conf);
+
+    // An ingest worker holds the name the "west" bridge would have.
+    REQUIRE(district_cli({"--config", config, "--add-ingest-worker", "bridge-west"}, root).exit_code == 0);
+    const std::string south = (root / "south").string();
+    for (const std::vector<std::string>& arguments : std::vector<std::vector<std::string>>{
+             {"--district-broker", "south", "--province", "127.0.0.1:18850", "--out", south},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1:0", "--out", south},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1", "--out", south},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1:99999", "--out",
+              south},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1:1883"},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1:1883", "--out",
+              south, "--tls-listen", "0.0.0.0:8883"},
+             {"--district-broker", "south", "--zones", "zone-3", "--province", "127.0.0.1:1883", "--out",
+              south, "--province-certfile", "c.pem"}}) {
+        std::vector<std::string> command{"--config", config};
+        command.insert(command.end(), arguments.begin(), arguments.end());
+        auto refused = district_cli(command, root);
+        INFO(refused.output);
+        CHECK(refused.exit_code == 2);
+        CHECK(refused.output.starts_with("bantin-controller: --district-broker cần"));
+    }
+    for (const std::vector<std::string>& arguments :
+         std::vector<std::vector<std::string>>{{"--district-broker", "south", "--zones", "zone-2",
+                                                "--province", "127.0.0.1:1883", "--out", south},
+                                               {"--district-broker", "so/uth", "--zones", "zone-3",
+                                                "--province", "127.0.0.1:1883", "--out", south},
+                                               {"--district-broker", "south", "--zones", "zone-3,zone/#",
+                                                "--province", "127.0.0.1:1883", "--out", south},
+                                               {"--district-broker", "west", "--zones", "zone-3",
+                                                "--province", "127.0.0.1:1883", "--out", south}}) {
+        std::vector<std::string> command{"--config", config};
+        command.insert(command.end(), arguments.begin(), arguments.end());
+        auto refused = district_cli(command, root);
+        INFO(refused.output);
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.output.find('\n') == refused.output.size() - 1);  // one line
+        CHECK_FALSE(std::filesystem::exists(root / "south"));
+    }
+}
+
+#endif
