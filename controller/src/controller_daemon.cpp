@@ -101,6 +101,37 @@ Result<std::string> add_ingest_worker_account(const config::ControllerConfig& co
     return add_ingest_worker(ingest_workers_path(config), name, taken);
 }
 
+std::filesystem::path bridges_path(const config::ControllerConfig& config) {
+    return config.storage.data_dir / "keys" / "bridges";
+}
+
+Result<DistrictBrokerResult> write_district_broker_files(const config::ControllerConfig& config,
+                                                         const DistrictBrokerRequest& request) {
+    std::vector<std::string> taken{config.mqtt.username};
+    auto workers = load_ingest_workers(ingest_workers_path(config));
+    if (!workers)
+        return std::unexpected(workers.error());
+    for (const auto& worker : *workers) taken.push_back(worker.username);
+    std::vector<protocol::DeviceAccount> accounts;
+    if (std::filesystem::exists(config.database_path())) {
+        SystemClock clock;
+        auto store = SqliteStore::open(config.database_path().string(), clock);
+        if (!store)
+            return std::unexpected(store.error());
+        auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
+            [](StoreTransaction& transaction) { return load_all_devices(transaction); });
+        if (!devices)
+            return std::unexpected(devices.error());
+        for (const auto& device : *devices) {
+            taken.push_back(device.device.id);
+            if (!device.revoked)
+                accounts.push_back(protocol::DeviceAccount{
+                    device.device.id, device.mqtt_password_hash, {device.device.zone}});
+        }
+    }
+    return write_district_broker(bridges_path(config), request, accounts, taken);
+}
+
 Result<std::string> controller_mqtt_password(const config::ControllerConfig& config) {
     if (!config.mqtt.password.empty())
         return config.mqtt.password;
@@ -276,6 +307,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     broker_options.controller_password = impl->mqtt_password;
     broker_options.mosquitto_binary = config.broker.mosquitto_binary;
     broker_options.ingest_workers_file = ingest_workers_path(config);
+    broker_options.bridges_file = bridges_path(config);
     if (auto made = ensure_directory(broker_options.config.directory); !made)
         return std::unexpected(made.error());
     auto broker = ManagedBroker::create(std::move(broker_options));
