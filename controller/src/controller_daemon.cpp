@@ -514,15 +514,18 @@ void publish_for_cluster(ControllerDaemon::Impl& impl) {
         notices.swap(impl.notices);
     }
     std::vector<std::string> devices;
+    std::vector<std::string> alerts;  // in the order stored, each once (one notice per topic)
     for (const auto& notice : notices) {
-        if (notice.kind == "bundles") {
+        if (notice.kind == "bundles")
             devices.insert(devices.end(), notice.ids.begin(), notice.ids.end());
-        } else if (notice.kind == "alert") {
+        else if (notice.kind == "alert")
             for (const auto& id : notice.ids)
-                if (auto published = impl.alerts->publish_current(id); !published)
-                    spdlog::error("lease: alert {}: {}", id, published.error().message());
-        }
+                if (std::ranges::find(alerts, id) == alerts.end())
+                    alerts.push_back(id);
     }
+    for (const auto& id : alerts)
+        if (auto published = impl.alerts->publish_current(id); !published)
+            spdlog::error("lease: alert {}: {}", id, published.error().message());
     if (!devices.empty()) {
         std::ranges::sort(devices);
         devices.erase(std::unique(devices.begin(), devices.end()), devices.end());

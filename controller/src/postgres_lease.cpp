@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace bantin::controller {
@@ -374,7 +376,50 @@ PostgresChangeSignal::~PostgresChangeSignal() {
 }
 
 Result<void> PostgresChangeSignal::notify(const ChangeNotice& notice) {
-    std::lock_guard lock{m_send_mutex};
+    std::lock_guard lock{m_queue_mutex};
+    if (m_sender_stop)
+        return fail(Errc::Conflict, "tín hiệu thay đổi đã dừng; the change signal is stopped");
+    m_queue.push_back(notice);
+    if (!m_sender_thread.joinable())
+        m_sender_thread = std::thread([this] { send_loop(); });
+    m_queue_wake.notify_one();
+    return {};
+}
+
+void PostgresChangeSignal::send_loop() {
+    for (;;) {
+        std::vector<ChangeNotice> queued;
+        {
+            std::unique_lock lock{m_queue_mutex};
+            m_queue_wake.wait(lock, [this] { return m_sender_stop || !m_queue.empty(); });
+            if (m_queue.empty())
+                break;
+            queued.swap(m_queue);
+        }
+        // Merged by kind, each id once, in the order queued.
+        std::vector<ChangeNotice> merged;
+        std::map<std::string, std::set<std::string>> seen;
+        for (auto& notice : queued) {
+            auto same = std::ranges::find(merged, notice.kind, &ChangeNotice::kind);
+            if (same == merged.end()) {
+                merged.push_back(ChangeNotice{notice.kind, {}});
+                same = std::prev(merged.end());
+            }
+            auto& ids = seen[notice.kind];
+            for (auto& id : notice.ids)
+                if (ids.insert(id).second)
+                    same->ids.push_back(std::move(id));
+        }
+        for (const auto& notice : merged)
+            if (auto sent = send_now(notice); !sent)
+                spdlog::warn(
+                    "signal: thông báo thay đổi không gửi được; a change notice was not sent ({} {} ids): {}",
+                    notice.kind, notice.ids.size(), sent.error().detail);
+    }
+    m_sender->link.close();
+}
+
+Result<void> PostgresChangeSignal::send_now(const ChangeNotice& notice) {
     const auto timeout =
         std::max<std::chrono::milliseconds>(m_options.reconnect_interval * 5, std::chrono::seconds{5});
     for (const auto& payload : encode_notices(notice)) {
@@ -408,8 +453,13 @@ void PostgresChangeSignal::stop() {
     m_stop = true;
     if (m_thread.joinable())
         m_thread.join();
-    std::lock_guard lock{m_send_mutex};
-    m_sender->link.close();
+    {
+        std::lock_guard lock{m_queue_mutex};
+        m_sender_stop = true;
+    }
+    m_queue_wake.notify_all();
+    if (m_sender_thread.joinable())
+        m_sender_thread.join();
 }
 
 void PostgresChangeSignal::loop() {
