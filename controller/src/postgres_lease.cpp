@@ -493,6 +493,18 @@ void PostgresChangeSignal::loop() {
                 on_missed();
             listened_before = true;
         }
+        // Notices libpq already read (with the LISTEN's answer, or with the last input) first.
+        auto drain = [&] {
+            while (PGnotify* raw = PQnotifies(link.raw())) {
+                auto notice = decode_notice(raw->extra != nullptr ? raw->extra : "");
+                PQfreemem(raw);
+                if (!notice)
+                    spdlog::warn("signal: {}", notice.error().detail);
+                else if (on_notice)
+                    on_notice(*notice);
+            }
+        };
+        drain();
         if (!wait_socket(link.raw(), POLLIN, SteadyClock::now() + step))
             continue;
         if (PQconsumeInput(link.raw()) == 0 || PQstatus(link.raw()) == CONNECTION_BAD) {
@@ -501,14 +513,7 @@ void PostgresChangeSignal::loop() {
             link.close();
             continue;
         }
-        while (PGnotify* raw = PQnotifies(link.raw())) {
-            auto notice = decode_notice(raw->extra != nullptr ? raw->extra : "");
-            PQfreemem(raw);
-            if (!notice)
-                spdlog::warn("signal: {}", notice.error().detail);
-            else if (on_notice)
-                on_notice(*notice);
-        }
+        drain();
     }
     m_listening = false;
 }
