@@ -4,6 +4,7 @@
 // devices through the holder, once. The PostgreSQL lease and signal: postgres_lease_itest.cpp.
 
 #include "bantin/controller/cluster.hpp"
+#include "bantin/controller/postgres_lease.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
 
@@ -279,4 +280,33 @@ TEST_CASE("an alert raised and cancelled on a non-holder goes out from the holde
     REQUIRE(cancel);
     REQUIRE(std::holds_alternative<protocol::AlertCancel>(*cancel));
     CHECK(std::get<protocol::AlertCancel>(*cancel).alert_id == created->alert.id);
+}
+
+TEST_CASE("the single box always publishes, and a cluster needs a valid connection string", "[cluster]") {
+    config::ClusterConfig timings;
+    auto single = make_cluster("", timings);
+    REQUIRE(single);
+    CHECK_FALSE(single->clustered);
+    CHECK(single->lease->held());
+    int acquired = 0;
+    single->lease->on_acquired = [&] { ++acquired; };
+    REQUIRE(single->lease->start());
+    CHECK(acquired == 1);
+
+    FleetFixture fixture;
+    RecordingSink broker;
+    LeaseGuardedSink sink{broker, *single->lease, *single->signal, fixture.keys.secret};
+    REQUIRE(sink.publish("bantin/v1/dev/screen-1/cmd", "y", protocol::PublishOptions{}));
+    CHECK(broker.messages.size() == 1);
+
+    auto bad = make_cluster("host=127.0.0.1 nonsense", timings);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::InvalidInput);
+    CHECK(bad.error().detail.starts_with(
+        "chuỗi kết nối PostgreSQL không hợp lệ; invalid PostgreSQL connection string"));
+    // Creating the PostgreSQL parts connects to nothing yet: no server is needed to get them.
+    auto clustered = make_cluster("host=127.0.0.1 port=1 dbname=bantin", timings);
+    REQUIRE(clustered);
+    CHECK(clustered->clustered);
+    CHECK_FALSE(clustered->lease->held());
 }
