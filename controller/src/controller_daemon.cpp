@@ -4,6 +4,7 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/cluster.hpp"
 #include "bantin/controller/delivery_repair.hpp"
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
@@ -13,6 +14,7 @@
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/live.hpp"
+#include "bantin/controller/postgres_lease.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
@@ -26,7 +28,9 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <fstream>
+#include <mutex>
 
 namespace bantin::controller {
 namespace {
@@ -175,6 +179,13 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ManagedBroker> broker;
     std::optional<protocol::MqttClient> client;
     std::unique_ptr<MqttMessageSink> sink;
+    // Several controllers (cluster.hpp): only the lease holder publishes; `guarded` is the sink
+    // of the publishing services, `sink` (unguarded) the ingest's acks.
+    ClusterParts cluster;
+    std::unique_ptr<LeaseGuardedSink> guarded;
+    std::atomic<bool> takeover_pending{false};
+    std::mutex notices_mutex;
+    std::vector<ChangeNotice> notices;
     std::unique_ptr<Publisher> publisher;
     std::unique_ptr<DeviceCommands> commands;
     std::optional<ScreenshotStore> screenshots;
@@ -262,17 +273,24 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         return std::unexpected(client.error());
     impl->client.emplace(std::move(*client));
     impl->sink = std::make_unique<MqttMessageSink>(*impl->client);
+    // The single box for now; with the PostgreSQL store this gets [storage] postgresql.
+    auto cluster = make_cluster(std::string{}, config.cluster);
+    if (!cluster)
+        return std::unexpected(cluster.error());
+    impl->cluster = std::move(*cluster);
+    impl->guarded = std::make_unique<LeaseGuardedSink>(*impl->sink, *impl->cluster.lease,
+                                                       *impl->cluster.signal, impl->key);
 
     PublisherOptions publisher_options;
     publisher_options.media_base_url = config.http.base_url();
     publisher_options.board_base_url = config.public_board.board_base_url;
     publisher_options.bundle_validity = config.devices.bundle_validity;
-    impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
+    impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->guarded,
                                                   std::move(publisher_options));
     DeviceCommandsOptions command_options;
     command_options.public_base_url = config.http.base_url();
     command_options.lifetime = config.devices.command_expiry;
-    impl->commands = std::make_unique<DeviceCommands>(*impl->store, clock, impl->key, *impl->sink,
+    impl->commands = std::make_unique<DeviceCommands>(*impl->store, clock, impl->key, *impl->guarded,
                                                       std::move(command_options));
     auto screenshots = ScreenshotStore::open(config.storage.data_dir / "screenshots", clock);
     if (!screenshots)
@@ -340,8 +358,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.default_expiry = config.alerts.default_expiry;
     alert_options.confirm_timeout = config.alerts.confirm_timeout;
     alert_options.media_base_url = config.http.base_url();
-    impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
-                                                  impl->publisher.get(), alert_options);
+    impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->guarded,
+                                                  *impl->speech, impl->publisher.get(), alert_options);
     LiveOptions live_options;
     live_options.icecast_url = config.live.icecast_url;
     live_options.source_user = config.live.source_user;
@@ -355,7 +373,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         if (live_options.source_password.empty())
             return fail(Errc::InvalidInput, password_path.string() + ": the first line is empty");
     }
-    impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->sink, live_options);
+    impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->guarded, live_options);
     // Channels open before a restart are still listed and closable; those that ended meanwhile go.
     if (auto still_open = impl->live->open_channels(); !still_open)
         spdlog::warn("live: the open channels could not be read: {}", still_open.error().message());
@@ -364,7 +382,10 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get(),
                                                     config.devices.delivery_repair_interval);
     DeliveryRepair* repair = impl->repair.get();
-    impl->ingest->on_statuses = [repair](const std::vector<CommittedStatus>& statuses) {
+    const PublishLease* lease = impl->cluster.lease.get();
+    impl->ingest->on_statuses = [repair, lease](const std::vector<CommittedStatus>& statuses) {
+        if (!lease->held())
+            return;  // every controller sees every status: the publisher repairs
         auto repaired = repair->on_statuses(statuses);
         if (!repaired)
             spdlog::error("delivery repair: {}", repaired.error().message());
@@ -373,6 +394,20 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 "delivery repair: {} bundles and {} alerts published again for devices behind or back online",
                 repaired->bundles.size(), repaired->alerts.size());
     };
+    if (impl->cluster.clustered) {
+        // The holder publishes what the others stored (cluster.hpp); the work runs in run().
+        impl->cluster.lease->on_acquired = [raw] { raw->takeover_pending.store(true); };
+        impl->cluster.signal->on_missed = [raw] {
+            if (raw->cluster.lease->held())
+                raw->takeover_pending.store(true);
+        };
+        impl->cluster.signal->on_notice = [raw](const ChangeNotice& notice) {
+            if (!raw->cluster.lease->held())
+                return;
+            std::lock_guard lock{raw->notices_mutex};
+            raw->notices.push_back(notice);
+        };
+    }
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
 
     AuthPolicy policy;
@@ -472,13 +507,66 @@ Result<void> ControllerDaemon::start() {
         spdlog::info("bantin-controller: nginx front on {}:{} (pid {}), API server on 127.0.0.1:{}",
                      impl.config.http.listen_address, impl.config.http.port, impl.front->pid(), *port);
     }
-    auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
-    if (!rebuilt)
-        spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
+    if (impl.cluster.clustered) {
+        // The holder's first work (takeover_pending) replaces the start-up rebuild.
+        if (auto started = impl.cluster.signal->start(); !started)
+            return started;
+        if (auto started = impl.cluster.lease->start(); !started)
+            return started;
+    } else {
+        auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
+        if (!rebuilt)
+            spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
+    }
     spdlog::info("bantin-controller: http on port {}, mqtt {}:{}", http_port(), impl.config.mqtt.host,
                  impl.config.mqtt.port);
     return {};
 }
+
+namespace {
+
+// The lease holder's share of run(): after taking the lease, what is not yet acked goes out
+// again (takeover_republish, then the active alerts); then what other controllers stored.
+void publish_for_cluster(ControllerDaemon::Impl& impl) {
+    if (!impl.cluster.clustered || !impl.cluster.lease->held())
+        return;
+    if (impl.takeover_pending.exchange(false)) {
+        auto taken = takeover_republish(*impl.store, *impl.publisher);
+        if (!taken)
+            spdlog::error("lease: takeover republish: {}", taken.error().message());
+        else
+            spdlog::info("lease: {} lagging bundles published again, {} changed bundles published",
+                         taken->republished.size(), taken->published.size());
+        if (auto alerts = impl.alerts->republish_active(); !alerts)
+            spdlog::error("lease: takeover alerts: {}", alerts.error().message());
+    }
+    std::vector<ChangeNotice> notices;
+    {
+        std::lock_guard lock{impl.notices_mutex};
+        notices.swap(impl.notices);
+    }
+    std::vector<std::string> devices;
+    std::vector<std::string> alerts;  // in the order stored, each once (one notice per topic)
+    for (const auto& notice : notices) {
+        if (notice.kind == "bundles")
+            devices.insert(devices.end(), notice.ids.begin(), notice.ids.end());
+        else if (notice.kind == "alert")
+            for (const auto& id : notice.ids)
+                if (std::ranges::find(alerts, id) == alerts.end())
+                    alerts.push_back(id);
+    }
+    for (const auto& id : alerts)
+        if (auto published = impl.alerts->publish_current(id); !published)
+            spdlog::error("lease: alert {}: {}", id, published.error().message());
+    if (!devices.empty()) {
+        std::ranges::sort(devices);
+        devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+        if (auto published = impl.publisher->republish_devices(devices); !published)
+            spdlog::error("lease: bundles stored by another controller: {}", published.error().message());
+    }
+}
+
+}  // namespace
 
 Result<void> ControllerDaemon::run() {
     Impl& impl = *m_impl;
@@ -493,6 +581,8 @@ Result<void> ControllerDaemon::run() {
                 spdlog::warn("mqtt: {}", disconnected->error.message());
             } else if (std::holds_alternative<protocol::MqttConnected>(event)) {
                 spdlog::info("mqtt: connected");
+                if (!impl.cluster.lease->held())
+                    continue;
                 // The broker may have restarted without the retained alerts published since
                 // its last save.
                 if (auto repaired = impl.repair->on_broker_connected(); !repaired)
@@ -502,6 +592,7 @@ Result<void> ControllerDaemon::run() {
                                  repaired->alerts.size());
             }
         }
+        publish_for_cluster(impl);
         if (impl.ingest->has_pending()) {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
@@ -519,6 +610,10 @@ void ControllerDaemon::stop() {
     if (!m_impl)
         return;
     Impl& impl = *m_impl;
+    if (impl.cluster.lease)
+        impl.cluster.lease->stop();
+    if (impl.cluster.signal)
+        impl.cluster.signal->stop();
     if (impl.front)
         impl.front->stop();
     if (impl.server)
