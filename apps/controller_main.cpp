@@ -33,7 +33,9 @@ constexpr const char* usage =
     "       bantin-controller --config FILE --create-admin NAME    create the first admin (password on "
     "stdin)\n"
     "       bantin-controller --config FILE --add-ingest-worker NAME  broker account for a further "
-    "proof-of-play ingest worker (prints its password once)\n";
+    "proof-of-play ingest worker (prints its password once)\n"
+    "       bantin-controller --config FILE --prune-proof          fold proof-of-play rows older than "
+    "storage.proof_retention_days into day summaries now\n";
 
 std::string one_line(std::string text) {
     for (char& c : text)
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
     std::string admin_name;
     std::string worker_name;
     bool init = false;
+    bool prune = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
         const bool has_value = i + 1 < arguments.size();
@@ -70,6 +73,8 @@ int main(int argc, char** argv) {
             worker_name = arguments[++i];
         } else if (argument == "--init-keys") {
             init = true;
+        } else if (argument == "--prune-proof") {
+            prune = true;
         } else {
             std::cerr << "bantin-controller: unknown or incomplete argument \"" << argument << "\"\n"
                       << usage;
@@ -92,6 +97,18 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::cout << "key id " << *created << ": " << config->signing_key_path().string() << '\n';
+        return 0;
+    }
+    if (prune) {
+        auto pass = bantin::controller::prune_proof(*config);
+        if (!pass) {
+            std::cerr << "bantin-controller: " << one_line(pass.error().message()) << '\n';
+            return 1;
+        }
+        std::cout << "đã gộp " << pass->rows << " dòng bằng chứng phát của " << pass->days
+                  << " ngày-thiết bị vào " << pass->summaries << " dòng tổng hợp; folded " << pass->rows
+                  << " proof-of-play rows of " << pass->days << " device-days into " << pass->summaries
+                  << " day summaries\n";
         return 0;
     }
     if (!worker_name.empty()) {

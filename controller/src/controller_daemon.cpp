@@ -13,6 +13,7 @@
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/live.hpp"
+#include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
@@ -78,6 +79,18 @@ Result<void> create_admin(const config::ControllerConfig& config, const std::str
     if (!admin)
         return std::unexpected(admin.error());
     return {};
+}
+
+Result<RetentionPass> prune_proof(const config::ControllerConfig& config) {
+    if (!std::filesystem::exists(config.database_path()))
+        return fail(Errc::NotFound,
+                    config.database_path().string() + ": không có cơ sở dữ liệu; no database");
+    SystemClock clock;
+    auto store = SqliteStore::open(config.database_path().string(), clock);
+    if (!store)
+        return std::unexpected(store.error());
+    ProofRetention retention{**store, clock, config.storage.proof_retention_days};
+    return retention.run();
 }
 
 std::filesystem::path ingest_workers_path(const config::ControllerConfig& config) {
@@ -155,6 +168,8 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<LiveService> live;
     std::unique_ptr<DeliveryRepair> repair;
     std::unique_ptr<ReportService> reports;
+    std::unique_ptr<ProofRetention> retention;
+    TimePoint next_retention{};  // the first pass runs on the loop's first turn
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
     std::unique_ptr<ApiContext> context;
@@ -342,6 +357,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 repaired->bundles.size(), repaired->alerts.size());
     };
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
+    impl->retention =
+        std::make_unique<ProofRetention>(*impl->store, clock, config.storage.proof_retention_days);
 
     AuthPolicy policy;
     policy.session_lifetime = config.auth.session_ttl;
@@ -448,6 +465,31 @@ Result<void> ControllerDaemon::start() {
     return {};
 }
 
+namespace {
+
+// Proof-of-play retention on the loop: at start-up, then every hour. At most a few device-days
+// per turn, so ingest and the broker wait at most a few transactions; a pass with more to do
+// goes on at the next turn.
+void run_retention(ControllerDaemon::Impl& impl) {
+    const TimePoint now = impl.clock.wall();
+    if (now < impl.next_retention)
+        return;
+    constexpr std::size_t days_per_turn = 8;
+    auto pass = impl.retention->run(days_per_turn);
+    if (!pass) {
+        spdlog::error("lưu giữ bằng chứng phát: {}; proof retention: {}", pass.error().message(),
+                      pass.error().message());
+        impl.next_retention = now + std::chrono::hours{1};
+        return;
+    }
+    if (pass->rows > 0)
+        spdlog::info("proof retention: {} rows of {} device-days folded into {} day summaries", pass->rows,
+                     pass->days, pass->summaries);
+    impl.next_retention = pass->done ? now + std::chrono::hours{1} : now;
+}
+
+}  // namespace
+
 Result<void> ControllerDaemon::run() {
     Impl& impl = *m_impl;
     while (!m_stop_requested.load()) {
@@ -474,6 +516,7 @@ Result<void> ControllerDaemon::run() {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
         }
+        run_retention(impl);
         for (const auto& stall : impl.stalls->newly_stalled(impl.clock.wall()))
             spdlog::error(
                 "ingest: {} is online and playing but no proof of play has been committed since {} "

@@ -1,0 +1,55 @@
+#pragma once
+// Proof-of-play retention (docs/store.md, "Proof-of-play retention"): rows whose play started
+// on a local day (the device's day, as the reports bucket it) wholly older than
+// storage.proof_retention_days are summed into per-day summaries (proof_of_play_daily) and
+// deleted. Each device-day is one write transaction that adds its summaries and deletes its
+// rows, so a pass killed at any point loses nothing and counts nothing twice: the next pass
+// starts again from the oldest row left. The reports read the summaries beside the rows and
+// give the figures the rows gave (reports.hpp, ProofPlays).
+//
+// Threads: any thread; one pass at a time per store is the caller's business (the daemon runs
+// it on its loop). Errors: those of the store.
+
+#include "bantin/common/clock.hpp"
+#include "bantin/common/error.hpp"
+#include "bantin/controller/store.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace bantin::controller {
+
+struct RetentionPass {
+    std::int64_t rows = 0;       // rows folded and deleted
+    std::int64_t days = 0;       // device-days folded (transactions committed)
+    std::int64_t summaries = 0;  // summary rows added to or created
+    bool done = true;            // false: stopped at max_batches with older rows left
+};
+
+class ProofRetention {
+public:
+    // retention_days 0: keep every row (a pass does nothing).
+    ProofRetention(Store& store, const Clock& clock, std::int64_t retention_days)
+        : m_store(store), m_clock(clock), m_days(retention_days) {}
+
+    // Folds every device-day that ended before now - retention_days, oldest first per device;
+    // stops after max_batches device-days (0: no limit) with done = false.
+    Result<RetentionPass> run(std::size_t max_batches = 0);
+
+    // Runs inside each device-day's transaction after its summaries are added and before its
+    // rows are deleted; an error rolls the transaction back (fault tests).
+    std::function<Result<void>()> between_summarise_and_delete;
+
+private:
+    Store& m_store;
+    const Clock& m_clock;
+    std::int64_t m_days;
+};
+
+// Sums rows of one device into day summaries as the reports judge them (slot lengths from the
+// current model, cut pieces of resumed plays); used by the pass and by the tests.
+Result<std::vector<ProofDaySummary>> summarise_proof_days(Store& store,
+                                                          const std::vector<ProofOfPlayRow>& rows,
+                                                          const std::string& time_zone);
+
+}  // namespace bantin::controller
