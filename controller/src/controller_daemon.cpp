@@ -357,8 +357,9 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 repaired->bundles.size(), repaired->alerts.size());
     };
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
-    impl->retention =
-        std::make_unique<ProofRetention>(*impl->store, clock, config.storage.proof_retention_days);
+    constexpr std::size_t retention_rows_per_turn = 5'000;
+    impl->retention = std::make_unique<ProofRetention>(
+        *impl->store, clock, config.storage.proof_retention_days, retention_rows_per_turn);
 
     AuthPolicy policy;
     policy.session_lifetime = config.auth.session_ttl;
@@ -467,15 +468,14 @@ Result<void> ControllerDaemon::start() {
 
 namespace {
 
-// Proof-of-play retention on the loop: at start-up, then every hour. At most a few device-days
-// per turn, so ingest and the broker wait at most a few transactions; a pass with more to do
-// goes on at the next turn.
+// Proof-of-play retention on the loop: at start-up, then every hour. One transaction of at most
+// a day's rows or retention_rows_per_turn per turn, so ingest and the broker wait at most that
+// one transaction; a pass with more to do goes on at the next turn.
 void run_retention(ControllerDaemon::Impl& impl) {
     const TimePoint now = impl.clock.wall();
     if (now < impl.next_retention)
         return;
-    constexpr std::size_t days_per_turn = 8;
-    auto pass = impl.retention->run(days_per_turn);
+    auto pass = impl.retention->run(1);
     if (!pass) {
         spdlog::error("lưu giữ bằng chứng phát: {}; proof retention: {}", pass.error().message(),
                       pass.error().message());
@@ -483,8 +483,8 @@ void run_retention(ControllerDaemon::Impl& impl) {
         return;
     }
     if (pass->rows > 0)
-        spdlog::info("proof retention: {} rows of {} device-days folded into {} day summaries", pass->rows,
-                     pass->days, pass->summaries);
+        spdlog::debug("proof retention: {} rows of {} device-days folded into {} day summaries", pass->rows,
+                      pass->days, pass->summaries);
     impl.next_retention = pass->done ? now + std::chrono::hours{1} : now;
 }
 

@@ -112,52 +112,64 @@ Result<RetentionPass> ProofRetention::run(std::size_t max_batches) {
         // Only whole local days: the rows before the start of the day that holds the horizon.
         const TimePoint limit = report_rules::local_day_start(horizon, time_zone);
         for (;;) {
-            if (max_batches != 0 && static_cast<std::size_t>(pass.days) >= max_batches) {
+            if (max_batches != 0 && static_cast<std::size_t>(pass.transactions) >= max_batches) {
                 pass.done = false;
                 return pass;
             }
             std::int64_t folded_rows = 0;
+            std::int64_t folded_days = 0;
             std::int64_t folded_summaries = 0;
+            bool device_done = false;
+            // One transaction: this device's oldest local days, whole, until rows_per_transaction.
             auto folded = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
-                auto oldest = transaction.oldest_proof_of_play(device, limit);
-                if (!oldest)
-                    return std::unexpected(oldest.error());
-                if (!*oldest)
-                    return {};
-                // The oldest row's local day, up to the next local midnight (never past limit).
-                const TimePoint day_end = std::min(
-                    limit, report_rules::local_day_start(
-                               report_rules::local_day_start(**oldest, time_zone) + std::chrono::hours{26},
-                               time_zone));
-                auto rows = transaction.list_device_proof_of_play(device, **oldest, day_end);
-                if (!rows)
-                    return std::unexpected(rows.error());
-                if (rows->empty())
-                    return fail(Errc::Internal,
-                                "proof retention: no row of " + device + " at its oldest start");
-                const std::vector<ProofDaySummary> summaries = summarise(*slots, *rows, time_zone);
-                if (auto added = transaction.add_proof_day_summaries(summaries); !added)
-                    return std::unexpected(added.error());
-                if (between_summarise_and_delete)
-                    if (auto hooked = between_summarise_and_delete(); !hooked)
-                        return std::unexpected(hooked.error());
-                std::vector<ProofKey> keys;
-                keys.reserve(rows->size());
-                for (const ProofOfPlayRow& row : *rows)
-                    keys.push_back(ProofKey{row.device, row.install_epoch, row.seq});
-                if (auto deleted = transaction.fold_proof_of_play(keys); !deleted)
-                    return std::unexpected(deleted.error());
-                folded_rows = static_cast<std::int64_t>(rows->size());
-                folded_summaries = static_cast<std::int64_t>(summaries.size());
+                while (folded_rows <
+                       static_cast<std::int64_t>(std::max<std::size_t>(m_rows_per_transaction, 1))) {
+                    auto oldest = transaction.oldest_proof_of_play(device, limit);
+                    if (!oldest)
+                        return std::unexpected(oldest.error());
+                    if (!*oldest) {
+                        device_done = true;
+                        return {};
+                    }
+                    // The oldest row's local day, up to the next local midnight (never past limit).
+                    const TimePoint day_end = std::min(
+                        limit,
+                        report_rules::local_day_start(
+                            report_rules::local_day_start(**oldest, time_zone) + std::chrono::hours{26},
+                            time_zone));
+                    auto rows = transaction.list_device_proof_of_play(device, **oldest, day_end);
+                    if (!rows)
+                        return std::unexpected(rows.error());
+                    if (rows->empty())
+                        return fail(Errc::Internal,
+                                    "proof retention: no row of " + device + " at its oldest start");
+                    const std::vector<ProofDaySummary> summaries = summarise(*slots, *rows, time_zone);
+                    if (auto added = transaction.add_proof_day_summaries(summaries); !added)
+                        return std::unexpected(added.error());
+                    if (between_summarise_and_delete)
+                        if (auto hooked = between_summarise_and_delete(); !hooked)
+                            return std::unexpected(hooked.error());
+                    std::vector<ProofKey> keys;
+                    keys.reserve(rows->size());
+                    for (const ProofOfPlayRow& row : *rows)
+                        keys.push_back(ProofKey{row.device, row.install_epoch, row.seq});
+                    if (auto deleted = transaction.fold_proof_of_play(keys); !deleted)
+                        return std::unexpected(deleted.error());
+                    folded_rows += static_cast<std::int64_t>(rows->size());
+                    folded_summaries += static_cast<std::int64_t>(summaries.size());
+                    ++folded_days;
+                }
                 return {};
             });
             if (!folded)
                 return std::unexpected(folded.error());
-            if (folded_rows == 0)
-                break;
             pass.rows += folded_rows;
             pass.summaries += folded_summaries;
-            ++pass.days;
+            pass.days += folded_days;
+            if (folded_days > 0)
+                ++pass.transactions;
+            if (device_done)
+                break;
         }
     }
     return pass;

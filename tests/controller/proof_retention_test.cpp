@@ -208,7 +208,8 @@ TEST_CASE("reports over days folded by retention give the figures the rows gave"
     auto pass = retention.run();
     REQUIRE(pass);
     CHECK(pass->done);
-    CHECK(pass->days == 4);  // two devices, two local days each
+    CHECK(pass->days == 4);          // two devices, two local days each
+    CHECK(pass->transactions == 2);  // one a device: its two days hold fewer rows than a transaction's
     const std::int64_t folded = rows_before - rig.stored_rows();
     CHECK(folded == pass->rows);
     CHECK(folded ==
@@ -239,7 +240,7 @@ TEST_CASE("a retention pass that fails between summarising and deleting loses no
     const RetentionReports before = all_reports(rig, **query);
     const std::int64_t rows_before = rig.stored_rows();
 
-    ProofRetention retention{*rig.fixture.store, rig.fixture.clock, 2};
+    ProofRetention retention{*rig.fixture.store, rig.fixture.clock, 2, 1};  // one device-day a transaction
     int transactions = 0;
     // The power goes in the second device-day, after its summaries were written.
     retention.between_summarise_and_delete = [&]() -> Result<void> {
@@ -268,7 +269,7 @@ TEST_CASE("a retention pass that fails between summarising and deleting loses no
     auto budget_query = SqliteProofQuery::open(budget_rig.fixture.path());
     REQUIRE(budget_query);
     const RetentionReports budget_before = all_reports(budget_rig, **budget_query);
-    ProofRetention stepwise{*budget_rig.fixture.store, budget_rig.fixture.clock, 2};
+    ProofRetention stepwise{*budget_rig.fixture.store, budget_rig.fixture.clock, 2, 1};
     int turns = 0;
     for (;; ++turns) {
         REQUIRE(turns < 10);
