@@ -477,8 +477,7 @@ void run_retention(ControllerDaemon::Impl& impl) {
         return;
     auto pass = impl.retention->run(1);
     if (!pass) {
-        spdlog::error("lưu giữ bằng chứng phát: {}; proof retention: {}", pass.error().message(),
-                      pass.error().message());
+        spdlog::error("lưu giữ bằng chứng phát / proof retention: {}", pass.error().message());
         impl.next_retention = now + std::chrono::hours{1};
         return;
     }

@@ -5,6 +5,7 @@
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/process_probes.hpp"
 #include "support/simulated_clock.hpp"
 #include "support/temporary_directory.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -64,17 +66,18 @@ TEST_CASE("a retention pass killed with SIGKILL at random moments loses no play 
     testing::SimulatedClock clock;
     auto store = SqliteStore::open((data / "bantin.sqlite3").string(), clock);
     REQUIRE(store);
-    // 3 devices x 40 days x 300 plays, 100 to 60 days before today (the CLI runs on the real clock).
+    // 12 devices x 40 days x 75 plays, 100 to 60 days before today (the CLI runs on the real clock):
+    // a transaction folds one device's 3,000 rows, so a pass commits 12 of them.
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
     const TimePoint first_day =
         TimePoint{std::chrono::duration_cast<Duration>((today - std::chrono::days{100}).time_since_epoch())} -
         std::chrono::hours{7};  // local midnight, UTC+7
     const ReportRange range{first_day, first_day + std::chrono::days{40}};
-    for (int device = 0; device < 3; ++device) {
+    for (int device = 0; device < 12; ++device) {
         std::int64_t seq = 0;
         for (int day = 0; day < 40; ++day) {
             std::vector<ProofOfPlayRow> rows;
-            for (int play = 0; play < 300; ++play) {
+            for (int play = 0; play < 75; ++play) {
                 ProofOfPlayRow row;
                 row.device = "loa-" + std::to_string(device);
                 row.install_epoch = 1;
@@ -85,7 +88,7 @@ TEST_CASE("a retention pass killed with SIGKILL at random moments loses no play 
                     row.campaign = "chien-dich-" + std::to_string(play % 5);
                 row.media = std::string(64, static_cast<char>('a' + play % 3));
                 row.started = first_day + std::chrono::days{day} + std::chrono::hours{6} +
-                              std::chrono::seconds{180 * play};
+                              std::chrono::seconds{720 * play};
                 row.ended = row.started + std::chrono::seconds{30};
                 row.outcome = play % 11 == 0 ? PlayOutcome::Interrupted : PlayOutcome::Completed;
                 row.duration_ms = 30'000 - (play % 11) * 1'000;
@@ -131,7 +134,21 @@ TEST_CASE("a retention pass killed with SIGKILL at random moments loses no play 
     CHECK(finished->wait_for_exit(std::chrono::minutes{5}) == 0);
     CHECK(killed_prune_rows_left(**store) == 0);
     CHECK(killed_prune_figures(**store, clock, range) == before);
-    CHECK(rows_before == 3 * 40 * 300);
+    CHECK(rows_before == 12 * 40 * 75);
+}
+
+TEST_CASE("bantin-controller --prune-proof without a database says so in one line",
+          "[retention][cli][integration]") {
+    testing::TemporaryDirectory directory;
+    const fs::path config = fs::path{directory.path()} / "controller.toml";
+    std::ofstream(config) << "[storage]\ndata_dir = \"" << (fs::path{directory.path()} / "none").string()
+                          << "\"\n[broker]\nrun_as_user = \"" << (::geteuid() == 0 ? "root" : "") << "\"\n";
+    auto refused = test::run_command({BANTIN_CONTROLLER_CLI, "--config", config.string(), "--prune-proof"},
+                                     fs::path{directory.path()} / "prune.out", std::chrono::seconds(20));
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("no database") != std::string::npos);
+    CHECK(std::count(refused.output.begin(), refused.output.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(fs::path{directory.path()} / "none" / "bantin.sqlite3"));
 }
 
 #endif
