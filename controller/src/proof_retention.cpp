@@ -78,37 +78,53 @@ Result<std::vector<ProofDaySummary>> summarise_proof_days(Store& store,
     return summarise(*slots, rows, time_zone);
 }
 
+struct ProofRetention::Pending {
+    TimePoint horizon;
+    std::vector<std::string> devices;
+    std::size_t next = 0;  // the device the pass goes on with
+    std::map<std::string, std::string, std::less<>> time_zone_of;
+    report_rules::SlotLengths slots;
+};
+
 Result<RetentionPass> ProofRetention::run(std::size_t max_batches) {
     RetentionPass pass;
     if (m_days <= 0)
         return pass;
-    const TimePoint horizon = m_clock.wall() - std::chrono::days{m_days};
-    std::vector<std::string> devices;
-    std::map<std::string, std::string, std::less<>> time_zone_of;
-    auto listed = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
-        auto found = transaction.proof_devices_before(horizon);
-        if (!found)
-            return std::unexpected(found.error());
-        devices = std::move(*found);
-        auto records = load_all_devices(transaction);
-        if (!records)
-            return std::unexpected(records.error());
-        for (const auto& record : *records) time_zone_of.emplace(record.device.id, record.device.time_zone);
-        return {};
-    });
-    if (!listed)
-        return std::unexpected(listed.error());
-    if (devices.empty())
-        return pass;
-    // The slots as the reports judge them today: a summarised day keeps that judgement.
-    auto slots = report_rules::SlotLengths::load(m_store);
-    if (!slots)
-        return std::unexpected(slots.error());
-    for (const std::string& device : devices) {
-        const auto zone = time_zone_of.find(device);
+    if (!m_pending) {
+        auto pending = std::make_shared<Pending>();
+        pending->horizon = m_clock.wall() - std::chrono::days{m_days};
+        auto listed = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
+            auto found = transaction.proof_devices_before(pending->horizon);
+            if (!found)
+                return std::unexpected(found.error());
+            pending->devices = std::move(*found);
+            auto records = load_all_devices(transaction);
+            if (!records)
+                return std::unexpected(records.error());
+            for (const auto& record : *records)
+                pending->time_zone_of.emplace(record.device.id, record.device.time_zone);
+            return {};
+        });
+        if (!listed)
+            return std::unexpected(listed.error());
+        if (pending->devices.empty())
+            return pass;
+        // The slots as the reports judge them today: a summarised day keeps that judgement.
+        auto slots = report_rules::SlotLengths::load(m_store);
+        if (!slots)
+            return std::unexpected(slots.error());
+        pending->slots = std::move(*slots);
+        m_pending = std::move(pending);
+    }
+    Pending& state = *m_pending;
+    const TimePoint horizon = state.horizon;
+    const auto& slots = state.slots;
+    for (; state.next < state.devices.size(); ++state.next) {
+        const std::string& device = state.devices[state.next];
+        const auto zone = state.time_zone_of.find(device);
         // A device no longer registered: the reports' default zone, as they use for its rows.
         const std::string time_zone =
-            zone != time_zone_of.end() ? zone->second : std::string{scheduler::default_time_zone};
+            zone != state.time_zone_of.end() ? zone->second : std::string{scheduler::default_time_zone};
         // Only whole local days: the rows before the start of the day that holds the horizon.
         const TimePoint limit = report_rules::local_day_start(horizon, time_zone);
         for (;;) {
@@ -143,7 +159,7 @@ Result<RetentionPass> ProofRetention::run(std::size_t max_batches) {
                     if (rows->empty())
                         return fail(Errc::Internal,
                                     "proof retention: no row of " + device + " at its oldest start");
-                    const std::vector<ProofDaySummary> summaries = summarise(*slots, *rows, time_zone);
+                    const std::vector<ProofDaySummary> summaries = summarise(slots, *rows, time_zone);
                     if (auto added = transaction.add_proof_day_summaries(summaries); !added)
                         return std::unexpected(added.error());
                     if (between_summarise_and_delete)
@@ -161,8 +177,10 @@ Result<RetentionPass> ProofRetention::run(std::size_t max_batches) {
                 }
                 return {};
             });
-            if (!folded)
+            if (!folded) {
+                m_pending.reset();  // the next call starts a new pass
                 return std::unexpected(folded.error());
+            }
             pass.rows += folded_rows;
             pass.summaries += folded_summaries;
             pass.days += folded_days;
@@ -172,6 +190,7 @@ Result<RetentionPass> ProofRetention::run(std::size_t max_batches) {
                 break;
         }
     }
+    m_pending.reset();
     return pass;
 }
 

@@ -247,9 +247,31 @@ Result<std::vector<ProofDaySummary>> SqliteTransaction::list_proof_day_summaries
 }
 
 Result<std::vector<std::string>> SqliteTransaction::proof_devices_before(TimePoint before) {
-    return many<std::string>(
-        "SELECT DISTINCT device_id FROM proof_of_play WHERE started_at < ? ORDER BY device_id",
-        [](const Statement& row) -> Result<std::string> { return std::string{row.column_text(0)}; }, before);
+    // Device by device along the key, then one probe of the (device, start) index each: the
+    // cost grows with the devices, not with the rows (a DISTINCT over started_at would read
+    // every row's index entry).
+    std::vector<std::string> devices;
+    std::string after;
+    for (;;) {
+        auto next = query(
+            "SELECT device_id FROM proof_of_play WHERE device_id > ? ORDER BY device_id LIMIT 1", after);
+        if (!next)
+            return std::unexpected(next.error());
+        auto found = next->fetch_one();
+        if (!found)
+            return std::unexpected(found.error());
+        if (!*found)
+            return devices;
+        after = next->column_text(0);
+        auto old = scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM proof_of_play WHERE device_id = ? AND started_at < ? LIMIT "
+            "1)",
+            after, before);
+        if (!old)
+            return std::unexpected(old.error());
+        if (*old > 0)
+            devices.push_back(after);
+    }
 }
 
 Result<std::optional<TimePoint>> SqliteTransaction::oldest_proof_of_play(std::string_view device,

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 namespace bantin::controller {
 
@@ -40,7 +41,8 @@ public:
           m_rows_per_transaction(rows_per_transaction) {}
 
     // Folds every device-day that ended before now - retention_days, oldest first per device;
-    // stops after max_batches transactions (0: no limit) with done = false.
+    // stops after max_batches transactions (0: no limit) with done = false, and the next call
+    // goes on with the same pass (its horizon, devices and slot lengths) where it stopped.
     Result<RetentionPass> run(std::size_t max_batches = 0);
 
     // Runs inside the transaction after each device-day's summaries are added and before its
@@ -48,10 +50,12 @@ public:
     std::function<Result<void>()> between_summarise_and_delete;
 
 private:
+    struct Pending;  // a pass stopped at max_batches: its devices, their zones, the slots
     Store& m_store;
     const Clock& m_clock;
     std::int64_t m_days;
     std::size_t m_rows_per_transaction;
+    std::shared_ptr<Pending> m_pending;
 };
 
 // Sums rows of one device into day summaries as the reports judge them (slot lengths from the
