@@ -93,6 +93,13 @@ public:
     Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
                                                             TimePoint received) override;
     Result<ProofProgress> proof_progress(std::string_view device, std::int64_t install_epoch) override;
+    Result<std::vector<ProofDaySummary>> list_proof_day_summaries(TimePoint from, TimePoint to) override;
+    Result<std::vector<std::string>> proof_devices_before(TimePoint before) override;
+    Result<std::optional<TimePoint>> oldest_proof_of_play(std::string_view device, TimePoint before) override;
+    Result<std::vector<ProofOfPlayRow>> list_device_proof_of_play(std::string_view device, TimePoint from,
+                                                                  TimePoint to) override;
+    Result<void> add_proof_day_summaries(std::span<const ProofDaySummary> summaries) override;
+    Result<void> fold_proof_of_play(std::span<const ProofKey> keys) override;
     // audit (store_audit.cpp)
     Result<AuditEntry> append_audit(AuditEntry entry) override;
     Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter, Page page) override;
