@@ -397,26 +397,15 @@ Answer calendar(Call& call) {
     return ok(std::move(body));
 }
 
-// The timeline of a loudspeaker's day is some 17,000 entries (5 MB of JSON). Served as
-// "application/json; charset=utf-8", which cpp-httplib does not compress: its brotli runs at
-// the slowest quality and takes some 20 s over 5 MB for a browser that accepts br.
-void device_timeline_uncompressed(Call& call, const httplib::Request&, httplib::Response& response) {
-    auto answer = device_timeline(call);
-    if (!answer)
-        return send_error(response, answer.error().status, answer.error().code, answer.error().detail);
-    response.status = answer->status;
-    response.set_header("Cache-Control", "no-store");
-    response.set_content(answer->body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                         "application/json; charset=utf-8");
-}
-
 }  // namespace
 
 void register_preview_routes(Routes& routes) {
     routes.get(route("/calendar"), {Action::Read}, calendar);
     const std::string id{id_pattern};
     routes.get(route("/campaigns/") + id + "/conflicts", {Action::Read}, campaign_conflicts);
-    routes.get_raw(route("/devices/") + id + "/timeline", {Action::Read}, device_timeline_uncompressed);
+    // A loudspeaker's day is some 17,000 entries (5 MB of JSON), compressed like every answer
+    // (http_compression.hpp).
+    routes.get(route("/devices/") + id + "/timeline", {Action::Read}, device_timeline);
 }
 
 }  // namespace bantin::controller::api
