@@ -103,7 +103,7 @@ Answer device_timeline(Call& call) {
     bool drafts = may_see_drafts(call.user.user);
     if (auto value = call.parameter("drafts")) {
         if (*value != "0" && *value != "1")
-            return refuse(Refusal::invalid("drafts: expected 0 or 1"));
+            return refuse(Refusal::invalid("drafts: chỉ nhận 0 hoặc 1; expected 0 or 1"));
         drafts = drafts && *value == "1";
     }
     auto range = local_day_range(device->device.time_zone, day);
@@ -125,8 +125,9 @@ Answer device_timeline(Call& call) {
         return refuse(model.error());
     auto resolver = scheduler::Resolver::create(std::move(*model), scheduler::ResolveOptions{drafts});
     if (!resolver)
-        return refuse(Refusal(409, "model-invalid",
-                              "the stored schedule does not validate: " + resolver.error().detail));
+        return refuse(Refusal(
+            409, "model-invalid",
+            "lịch đã lưu không hợp lệ; the stored schedule does not validate: " + resolver.error().detail));
     auto entries = resolver->resolve(device->device, range->first, range->second, region);
     if (!entries)
         return refuse(entries.error());
@@ -168,8 +169,9 @@ Answer campaign_conflicts(Call& call) {
         auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
         if (error != std::errc{} || end != text.data() + text.size() || parsed < 1 ||
             parsed > max_conflict_days)
-            return refuse(
-                Refusal::invalid("days: expected an integer from 1 to " + std::to_string(max_conflict_days)));
+            return refuse(Refusal::invalid("days: số nguyên từ 1 đến " + std::to_string(max_conflict_days) +
+                                           "; expected an integer from 1 to " +
+                                           std::to_string(max_conflict_days)));
         days = parsed;
     }
     ModelOptions options;
@@ -182,8 +184,9 @@ Answer campaign_conflicts(Call& call) {
         model->campaigns.push_back(campaign->campaign);
     auto resolver = scheduler::Resolver::create(std::move(*model), scheduler::ResolveOptions{true});
     if (!resolver)
-        return refuse(Refusal(409, "model-invalid",
-                              "the stored schedule does not validate: " + resolver.error().detail));
+        return refuse(Refusal(
+            409, "model-invalid",
+            "lịch đã lưu không hợp lệ; the stored schedule does not validate: " + resolver.error().detail));
     auto conflicts = scheduler::find_conflicts(*resolver, id, first_day, days);
     if (!conflicts)
         return refuse(conflicts.error());

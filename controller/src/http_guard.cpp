@@ -489,21 +489,30 @@ void install_guard_handlers(httplib::Server& server, std::uint64_t json_limit, s
             switch (response.status) {
                 case 404:
                     send_error(response, 404, "not-found",
-                               "no route for " + request.method + " " + request.path);
+                               "không có đường dẫn " + request.method + " " + request.path +
+                                   "; no route for " + request.method + " " + request.path);
                     break;
-                case 413: send_error(response, 413, "too-large", "request body is over the limit"); break;
+                case 413:
+                    send_error(response, 413, "too-large",
+                               "nội dung gửi lên quá giới hạn; request body is over the limit");
+                    break;
                 case 414:
-                    send_error(response, 414, "uri-too-long", "request target is over 8192 bytes");
+                    send_error(response, 414, "uri-too-long",
+                               "địa chỉ yêu cầu dài quá 8192 byte; request target is over 8192 bytes");
                     break;
                 case 416:
-                    send_error(response, 416, "range-not-satisfiable",
-                               "Range: not a byte range this server reads");
+                    send_error(
+                        response, 416, "range-not-satisfiable",
+                        "Range: không phải đoạn byte máy chủ đọc được; not a byte range this server reads");
                     break;
-                case 400: send_error(response, 400, "bad-request", "malformed HTTP request"); break;
+                case 400:
+                    send_error(response, 400, "bad-request", "yêu cầu HTTP sai dạng; malformed HTTP request");
+                    break;
                 default:
                     if (response.status >= 400)
                         send_error(response, response.status, "http-error",
-                                   "HTTP status " + std::to_string(response.status));
+                                   "mã trạng thái HTTP " + std::to_string(response.status) +
+                                       "; HTTP status " + std::to_string(response.status));
                     break;
             }
         } catch (...) {
