@@ -79,3 +79,28 @@ TEST_CASE("every error code the server answers has Vietnamese words in the conso
             std::ranges::any_of(found->second, [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
     }
 }
+
+TEST_CASE("every audit action the server writes reads as words in the audit log", "[web][errors]") {
+    static const std::regex written{
+        R"re("((?:campaign|playlist|media|notice|stream|alert|device|zone|user|live)\.[a-z][a-z.-]*)")re"};
+    std::set<std::string> actions;
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path{BANTIN_SOURCE_DIR} /
+                                                                 "controller" / "src")) {
+        if (entry.path().extension() != ".cpp")
+            continue;
+        const std::string text = whole_file(entry.path());
+        for (std::sregex_iterator at(text.begin(), text.end(), written), end; at != end; ++at)
+            actions.insert((*at)[1].str());
+    }
+    CHECK(actions.contains("device.settings.propose"));
+    const std::string audit = whole_file(std::filesystem::path{BANTIN_SOURCE_DIR} / "web" / "audit.js");
+    for (const auto& action : actions) {
+        INFO(action);
+        const auto dot = action.find('.');
+        const std::string kind = action.substr(0, dot);
+        const std::string verb = action.substr(dot + 1);
+        const bool quoted = verb.find_first_of(".-") != std::string::npos;
+        CHECK(audit.find("\n  " + kind + ": ['") != std::string::npos);
+        CHECK(audit.find("\n  " + (quoted ? "'" + verb + "'" : verb) + ": ['") != std::string::npos);
+    }
+}
