@@ -9,7 +9,13 @@
 #include <string>
 
 using namespace bantin;
-using namespace bantin::controller;
+using controller::ApiServer;
+using controller::ApiServerOptions;
+using controller::choose_coding;
+using controller::compress_body;
+using controller::compressible_type;
+using controller::ContentCoding;
+using controller::decompress_body;
 
 namespace {
 
