@@ -18,6 +18,9 @@ pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
 # The QR code of a commune's page on a screen's header band (player).
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# The controller compresses its answers itself (brotli quality 5, gzip level 6): http_compression.cpp.
+pkg_check_modules(BROTLI REQUIRED IMPORTED_TARGET libbrotlienc libbrotlidec)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 if(BANTIN_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED CONFIG)
   include(Catch)

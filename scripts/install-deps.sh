@@ -13,6 +13,8 @@ packages=(
   libspdlog-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libcurl4-openssl-dev libsodium-dev libhowardhinnant-date-dev libcli11-dev
   libexpat1-dev libpng-dev
+  # the controller compresses its answers itself (brotli, gzip)
+  libbrotli-dev zlib1g-dev
   # the QR code on a screen's header band: Debian's library made for QR codes
   libqrencode-dev
   # the province store (docs/scale.md): PostgreSQL's client library, and the server the tests

@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { h, clear, badge, checkboxGroup, field, formatTime, messageArea, parseDayTime, select, table, describeError } from './dom.js';
 import { t } from './i18n.js';
 import { severityLabel, severityValues } from './words.js';
+import { noticePreviewControls } from './preview.js';
 
 function isLive(alert) {
   return alert.live || alert.status === 'actual';
@@ -270,6 +271,12 @@ async function alertForm(context, message, refreshList) {
       field(t('Hết hạn lúc (giờ địa phương)', 'Expires (local time)'), expires, t('dd/mm/yyyy HH:MM; để trống: thời hạn mặc định.', 'dd/mm/yyyy HH:MM; empty: the default expiry.')),
       field(t('Số lần phát', 'Repeat count'), repeat, t('0: phát đến khi hết hạn hoặc bị huỷ.', '0: until it expires or is cancelled.'))),
     field(t('Âm báo trước', 'Tone first'), tone),
+    noticePreviewControls('alert', () => ({
+      text: (headline.value.trim() ? headline.value.trim() + '\n\n' : '') + text.value.trim(),
+      look: live.checked ? 'alert' : 'exercise',
+      severity: severity.value,
+      zone: allZones.checked ? undefined : zoneBoxes.values()[0],
+    }), message),
     explanation,
     h('div', { class: 'actions' }, submit),
   );

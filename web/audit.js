@@ -42,12 +42,16 @@ const verbs = {
   'set-role': ['đổi vai trò', 'changed role'],
   'change-password': ['đổi mật khẩu', 'changed password'],
   'create-first-admin': ['tạo quản trị đầu tiên', 'created the first admin'],
+  'settings.propose': ['đề xuất đổi thiết lập (chờ người thứ hai)', 'proposed a settings change (awaiting a second person)'],
+  'settings.confirm': ['xác nhận đổi thiết lập', 'confirmed a settings change'],
+  'settings.cancel': ['rút đề xuất đổi thiết lập', 'withdrew a settings change'],
 };
 
 const kindLabel = (kind) => (kinds[kind] ? t(kinds[kind][0], kinds[kind][1]) : kind);
 
 function actionLabel(action) {
-  const [kind, verb] = String(action).split('.');
+  const [kind, ...rest] = String(action).split('.');
+  const verb = rest.join('.');
   if (!verbs[verb]) return h('span', { class: 'mono', text: action });
   return kindLabel(kind) + ': ' + t(verbs[verb][0], verbs[verb][1]);
 }

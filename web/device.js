@@ -192,8 +192,8 @@ export async function render(container, context, id) {
         field(t('Giờ hoạt động', 'On-hours'), onHours, t('Khung giờ HH:MM-HH:MM, cách nhau bằng dấu phẩy; để trống: cả ngày.', 'HH:MM-HH:MM windows, comma-separated; empty: all day.')),
         field(t('Giờ yên lặng', 'Quiet hours'), quietHours, t('Chỉ cảnh báo khẩn cấp được phát. Đổi giờ này cần người vận hành thứ hai xác nhận.', 'Only emergency alerts sound. Changing them needs a second operator to confirm.'))),
       h('div', { class: 'inline' },
-        field(t('Âm lượng mặc định (0–100)', 'Default volume (0–100)'), volume),
-        field(t('Lịch âm lượng', 'Volume schedule'), steps, t('Khung giờ=âm lượng, ví dụ 12:00-13:30=30.', 'Window=volume, e.g. 12:00-13:30=30.'))),
+        field(t('Âm lượng mặc định (0–100)', 'Default volume (0–100)'), volume, t('Đổi âm lượng cần người vận hành thứ hai xác nhận.', 'Changing a volume needs a second operator to confirm.')),
+        field(t('Lịch âm lượng', 'Volume schedule'), steps, t('Khung giờ=âm lượng, ví dụ 12:00-13:30=30. Đổi lịch này cần người vận hành thứ hai xác nhận.', 'Window=volume, e.g. 12:00-13:30=30. Changing it needs a second operator to confirm.'))),
       manage ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'settings-save', text: t('Lưu thiết lập', 'Save settings') })) : null);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();

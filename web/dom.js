@@ -98,7 +98,7 @@ const errorMeanings = {
   'unsupported-media': ['Không phải tệp âm thanh, video hay hình ảnh phát được', 'not a playable audio, video or picture file'],
   'range-not-satisfiable': ['Đoạn tệp yêu cầu nằm ngoài tệp', 'the requested range is outside the file'],
   'invalid-input': ['Dữ liệu nhập không hợp lệ', 'invalid input'],
-  'rate-limited': ['Thử sai quá nhiều lần; hãy đợi rồi thử lại', 'too many failed attempts; wait and try again'],
+  'rate-limited': ['Quá nhiều yêu cầu hoặc thử sai quá nhiều lần; hãy đợi rồi thử lại', 'too many requests or failed attempts; wait and try again'],
   internal: ['Lỗi nội bộ của máy chủ', 'internal server error'],
   unavailable: ['Dịch vụ này không có trên máy chủ', 'this service is not available on the server'],
   unsupported: ['Máy chủ không hỗ trợ việc này', 'the server does not support this'],
@@ -106,6 +106,7 @@ const errorMeanings = {
   timeout: ['Hết thời gian chờ', 'timed out'],
   crypto: ['Lỗi mã hoá trên máy chủ', 'a cryptography error on the server'],
   network: ['Không kết nối được với máy chủ', 'the controller did not answer'],
+  'http-error': ['Máy chủ từ chối yêu cầu', 'the server refused the request'],
 };
 
 // The API's { error, detail } as a message people can act on: the code's meaning in the

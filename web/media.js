@@ -6,7 +6,7 @@ import * as api from './api.js';
 import { h, clear, confirmAction, field, formatBytes, formatDuration, formatTime, messageArea, table } from './dom.js';
 import { t } from './i18n.js';
 import { isAlertItem, mediaTypeLabel, nameText } from './words.js';
-import { mediaPicture, mediaPlayer } from './preview.js';
+import { mediaPicture, mediaPlayer, noticePreviewControls } from './preview.js';
 
 export async function render(container, context) {
   const message = messageArea();
@@ -132,6 +132,7 @@ function noticeForm(message, refresh) {
   const form = h('form', { id: 'notice-form' },
     field(t('Nội dung', 'Text'), text, t('Ví dụ: "Thông báo: sáng mai cắt điện từ 7 giờ."', 'Vietnamese text, e.g. "Thông báo: sáng mai cắt điện từ 7 giờ."')),
     h('div', { class: 'inline' }, field(t('Tên', 'Name'), name), field(t('Giọng đọc', 'Voice'), voice, t('Để trống: giọng mặc định.', 'Empty: the controller default.'))),
+    noticePreviewControls('notice', () => ({ text: text.value }), message),
     h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

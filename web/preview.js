@@ -3,7 +3,8 @@
 // player for it, a playlist as its pictures in order, and what changed in a campaign since its
 // last approved version, in plain words.
 
-import { h, formatDuration } from './dom.js';
+import { post } from './api.js';
+import { h, clear, field, formatDuration, select } from './dom.js';
 import { t, formatNumber } from './i18n.js';
 import { kindLabel, levelLabel, mediaTypeLabel, modeLabel, nameText, weekdayLabel } from './words.js';
 
@@ -11,11 +12,71 @@ function mediaUrl(sha256, what) {
   return '/api/v1/media/' + encodeURIComponent(sha256) + '/' + what;
 }
 
-// The text of a notice as a screen draws it: a slide-like box.
-export function slide(text, { full = false } = {}) {
+// A notice's slides as the player draws them (POST /notices/preview: the player's own renderer,
+// fonts and pages), asked once per text and look in this page.
+const drawnNotices = new Map();
+export function drawNotice(text, { zone, device, look, severity, size } = {}) {
+  const body = { text };
+  if (zone) body.zone = zone;
+  if (device) body.device = device;
+  if (look) body.look = look;
+  if (severity) body.severity = severity;
+  if (size) body.size = size;
+  const key = JSON.stringify(body);
+  if (!drawnNotices.has(key)) {
+    const asked = post('/notices/preview', body);
+    asked.catch(() => drawnNotices.delete(key));
+    drawnNotices.set(key, asked);
+  }
+  return drawnNotices.get(key);
+}
+
+// The text of a notice as a screen draws it: at once a slide-like box of its text, replaced by
+// the player's own slide (every page when `full`) when the controller has drawn it. The text
+// stays in the box for screen readers; when the controller cannot draw it, the box stays.
+export function slide(text, { full = false, ...notice } = {}) {
   const shown = full || text.length <= 140 ? text : text.slice(0, 137) + '…';
-  return h('div', { class: 'slide' + (full ? ' full' : ''), role: 'img', 'aria-label': t('Trang chữ: ', 'Text slide: ') + shown },
-    h('span', { text: shown }));
+  const words = h('span', { class: 'slide-text', text: shown });
+  const box = h('div', { class: 'slide' + (full ? ' full' : ''), role: 'img', 'aria-label': t('Trang chữ: ', 'Text slide: ') + shown }, words);
+  drawNotice(text, notice).then((answer) => {
+    const pages = full ? answer.images : answer.images.slice(0, 1);
+    box.classList.add('drawn');
+    words.classList.add('visually-hidden');
+    box.dataset.pages = String(answer.pages);
+    for (const [index, src] of pages.entries())
+      box.append(h('img', { class: 'notice-page', src, alt: '', loading: 'lazy', width: String(answer.width), height: String(answer.height), dataset: { page: String(index + 1) } }));
+    if (!full && answer.pages > 1) box.append(h('span', { class: 'notice-pages', text: answer.pages + t(' trang', ' pages') }));
+  }).catch(() => {});
+  return box;
+}
+
+// A form's "see it on a screen": a frame size to pick, a button, and the notice's pages as the
+// player draws them. `notice()` gives {text, zone, look, severity} from the form; a refusal
+// (characters the screen font lacks, a text too long) shows in `message`.
+export function noticePreviewControls(idPrefix, notice, message) {
+  const size = select('size', [
+    ['landscape', t('Màn hình ngang 1920×1080', 'Landscape screen 1920×1080')],
+    ['portrait', t('Màn hình dọc 1080×1920', 'Portrait screen 1080×1920')],
+    ['strip', t('Dải LED 1920×240', 'LED strip 1920×240')]], 'landscape');
+  size.id = idPrefix + '-preview-size';
+  const output = h('div', { class: 'notice-preview-output', id: idPrefix + '-preview', 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', class: 'secondary', id: idPrefix + '-preview-button', text: t('Xem trên màn hình', 'See it on a screen') });
+  button.addEventListener('click', async () => {
+    const asked = { ...notice(), size: size.value };
+    if (!asked.text || !asked.text.trim()) return;
+    button.disabled = true;
+    try {
+      const answer = await drawNotice(asked.text, asked);
+      clear(output, slide(asked.text, { full: true, ...asked }),
+        h('p', { class: 'muted', text: t('Vẽ bằng chính mã của đầu phát: ', 'Drawn by the player\'s own code: ') + answer.pages + t(' trang', answer.pages === 1 ? ' page' : ' pages') }));
+    } catch (error) {
+      clear(output);
+      message.error(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('div', { class: 'notice-preview-controls' }, h('div', { class: 'inline' }, field(t('Cỡ màn hình', 'Screen size'), size), h('div', { class: 'actions' }, button)), output);
 }
 
 // A small picture of `item` (a media record): its thumbnail, a slide, or a box naming its type.

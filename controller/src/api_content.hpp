@@ -26,6 +26,8 @@ void register_schedule_routes(ApiServer& server, ApiContext& context);  // playl
                                                                         // zones, tags
 class Routes;
 void register_preview_routes(Routes& routes);  // timeline, conflicts (api_content_preview.cpp)
+// A notice's slides drawn by the player's renderer (api_notice_preview.cpp).
+void register_notice_preview_routes(Routes& routes);
 
 nlohmann::ordered_json media_json(const MediaRecord& record);
 nlohmann::ordered_json playlist_json(const PlaylistRecord& record);

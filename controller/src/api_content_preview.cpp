@@ -103,7 +103,7 @@ Answer device_timeline(Call& call) {
     bool drafts = may_see_drafts(call.user.user);
     if (auto value = call.parameter("drafts")) {
         if (*value != "0" && *value != "1")
-            return refuse(Refusal::invalid("drafts: expected 0 or 1"));
+            return refuse(Refusal::invalid("drafts: chỉ nhận 0 hoặc 1; expected 0 or 1"));
         drafts = drafts && *value == "1";
     }
     auto range = local_day_range(device->device.time_zone, day);
@@ -125,8 +125,9 @@ Answer device_timeline(Call& call) {
         return refuse(model.error());
     auto resolver = scheduler::Resolver::create(std::move(*model), scheduler::ResolveOptions{drafts});
     if (!resolver)
-        return refuse(Refusal(409, "model-invalid",
-                              "the stored schedule does not validate: " + resolver.error().detail));
+        return refuse(Refusal(
+            409, "model-invalid",
+            "lịch đã lưu không hợp lệ; the stored schedule does not validate: " + resolver.error().detail));
     auto entries = resolver->resolve(device->device, range->first, range->second, region);
     if (!entries)
         return refuse(entries.error());
@@ -168,8 +169,9 @@ Answer campaign_conflicts(Call& call) {
         auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
         if (error != std::errc{} || end != text.data() + text.size() || parsed < 1 ||
             parsed > max_conflict_days)
-            return refuse(
-                Refusal::invalid("days: expected an integer from 1 to " + std::to_string(max_conflict_days)));
+            return refuse(Refusal::invalid("days: số nguyên từ 1 đến " + std::to_string(max_conflict_days) +
+                                           "; expected an integer from 1 to " +
+                                           std::to_string(max_conflict_days)));
         days = parsed;
     }
     ModelOptions options;
@@ -182,8 +184,9 @@ Answer campaign_conflicts(Call& call) {
         model->campaigns.push_back(campaign->campaign);
     auto resolver = scheduler::Resolver::create(std::move(*model), scheduler::ResolveOptions{true});
     if (!resolver)
-        return refuse(Refusal(409, "model-invalid",
-                              "the stored schedule does not validate: " + resolver.error().detail));
+        return refuse(Refusal(
+            409, "model-invalid",
+            "lịch đã lưu không hợp lệ; the stored schedule does not validate: " + resolver.error().detail));
     auto conflicts = scheduler::find_conflicts(*resolver, id, first_day, days);
     if (!conflicts)
         return refuse(conflicts.error());
@@ -397,26 +400,15 @@ Answer calendar(Call& call) {
     return ok(std::move(body));
 }
 
-// The timeline of a loudspeaker's day is some 17,000 entries (5 MB of JSON). Served as
-// "application/json; charset=utf-8", which cpp-httplib does not compress: its brotli runs at
-// the slowest quality and takes some 20 s over 5 MB for a browser that accepts br.
-void device_timeline_uncompressed(Call& call, const httplib::Request&, httplib::Response& response) {
-    auto answer = device_timeline(call);
-    if (!answer)
-        return send_error(response, answer.error().status, answer.error().code, answer.error().detail);
-    response.status = answer->status;
-    response.set_header("Cache-Control", "no-store");
-    response.set_content(answer->body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
-                         "application/json; charset=utf-8");
-}
-
 }  // namespace
 
 void register_preview_routes(Routes& routes) {
     routes.get(route("/calendar"), {Action::Read}, calendar);
     const std::string id{id_pattern};
     routes.get(route("/campaigns/") + id + "/conflicts", {Action::Read}, campaign_conflicts);
-    routes.get_raw(route("/devices/") + id + "/timeline", {Action::Read}, device_timeline_uncompressed);
+    // A loudspeaker's day is some 17,000 entries (5 MB of JSON), compressed like every answer
+    // (http_compression.hpp).
+    routes.get(route("/devices/") + id + "/timeline", {Action::Read}, device_timeline);
 }
 
 }  // namespace bantin::controller::api

@@ -508,6 +508,7 @@ void register_schedule_routes(ApiServer& server, ApiContext& context) {
     routes.get(route("/tags"), read, list_tags);
 
     register_preview_routes(routes);
+    register_notice_preview_routes(routes);
 }
 
 }  // namespace bantin::controller::api

@@ -1,8 +1,10 @@
 // A device's settings from the console and the CLI (docs/api.md "Device settings"): on-hours,
-// quiet hours, volume schedule, default volume. A change of quiet hours (a safety setting: it
-// decides when only emergency alerts may sound) follows the two-person rule, as live alerts
-// do: one person proposes it, it is stored as pending, and a different operator or admin
-// confirms it before it reaches the device's row and bundle; proposal, confirmation and
+// quiet hours, volume schedule, default volume. A change of a safety setting follows the
+// two-person rule, as live alerts do. The safety settings are quiet hours (when only emergency
+// alerts may sound) and the volumes, default and scheduled (how loud a loudspeaker sounds over
+// the commune at each hour: the only volume limit the controller sets; the device's own
+// safety.max_volume caps it further): one person proposes it, it is stored as pending, and a different
+// operator or admin confirms it before it reaches the device's row and bundle; proposal, confirmation and
 // withdrawal are audited. Also a device's plays per hour, for the console's proof gaps.
 
 #include "api_content.hpp"
@@ -150,8 +152,8 @@ nlohmann::ordered_json device_after(Call& call, const std::string& id, const Dev
     return device_to_json(reread ? *reread : fallback);
 }
 
-// PUT /devices/{id}/settings: the fields given change, the others stay. Quiet hours changed:
-// held (202) for a second person; otherwise applied at once (200).
+// PUT /devices/{id}/settings: the fields given change, the others stay. A safety setting
+// changed (is_safety_change): held (202) for a second person; otherwise applied at once (200).
 Answer put_settings(FleetServices& fleet, Call& call) {
     const std::string id = call.capture(1);
     if (!call.body.is_object())
@@ -185,7 +187,7 @@ Answer put_settings(FleetServices& fleet, Call& call) {
     const scheduler::Device& device = changed->first;
     if (auto problems = windows_problems(device, call.body); !problems.empty())
         return refuse(Refusal::invalid(problems));
-    const bool safety = device.quiet_hours != current->device.quiet_hours;
+    const bool safety = is_safety_change(current->device, device);
     if (!safety) {
         auto updated = fleet.registry.update_device(call.user.user, device, current->name);
         if (!updated)
@@ -382,6 +384,11 @@ Answer plays_by_hour(FleetServices&, Call& call) {
 }
 
 }  // namespace
+
+bool is_safety_change(const scheduler::Device& before, const scheduler::Device& after) {
+    return before.quiet_hours != after.quiet_hours || before.default_volume != after.default_volume ||
+           before.volume_schedule != after.volume_schedule;
+}
 
 void register_device_settings_routes(Routes& routes, FleetServices& fleet) {
     auto with = [&fleet](Answer (*handler)(FleetServices&, Call&)) {

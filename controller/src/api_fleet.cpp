@@ -189,11 +189,11 @@ Answer update_device(FleetServices& fleet, Call& call) {
     auto current = read_device();
     if (!current)
         return refuse(current.error());
-    if (device.quiet_hours != current->device.quiet_hours)
+    if (is_safety_change(current->device, device))
         return refuse(Refusal(403, "permission-denied",
-                              "giờ yên lặng chỉ đổi được qua PUT /devices/" + id +
-                                  "/settings và người vận hành thứ hai xác nhận; quiet hours change "
-                                  "through PUT /devices/" +
+                              "giờ yên lặng và âm lượng chỉ đổi được qua PUT /devices/" + id +
+                                  "/settings và người vận hành thứ hai xác nhận; quiet hours and volumes "
+                                  "change through PUT /devices/" +
                                   id + "/settings and a second operator's confirmation (two-person rule)"));
     auto updated = fleet.registry.update_device(call.user.user, device, name.value_or(current->name));
     if (!updated)

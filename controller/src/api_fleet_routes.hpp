@@ -18,6 +18,10 @@ void register_alert_routes(Routes& routes, FleetServices& fleet);
 // Device settings with the two-person rule, a device's plays per hour (api_device_settings.cpp).
 void register_device_settings_routes(Routes& routes, FleetServices& fleet);
 
+// Whether `after` changes a safety setting of `before`, which only the two-person rule may do
+// (api_device_settings.cpp): quiet hours, the default volume or the volume schedule.
+bool is_safety_change(const scheduler::Device& before, const scheduler::Device& after);
+
 // A malformed body (wrong type, unknown or missing field) is 400; a well-formed value the
 // rules refuse (volume 150, an unknown time zone, overlapping windows) is 422.
 struct DeviceBodyError {

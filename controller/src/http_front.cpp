@@ -170,25 +170,32 @@ std::string render_nginx_conf(const HttpFrontOptions& options) {
         << "        location @too_large {\n"
         << "            default_type application/json;\n"
         << "            return 413 "
-        << json_body("too-large", "the request body is over the upload limit (storage.max_upload_mb)")
+        << json_body("too-large",
+                     "tệp tải lên quá giới hạn (storage.max_upload_mb); the request body is over the upload "
+                     "limit (storage.max_upload_mb)")
         << ";\n"
         << "        }\n"
         << "        location @unauthenticated {\n"
         << "            default_type application/json;\n"
         << "            return 401 "
         << json_body("unauthenticated",
-                     "sign in first: send `Authorization: Bearer <token>` or the session cookie")
+                     "hãy đăng nhập trước; sign in first: send `Authorization: Bearer <token>` or the "
+                     "session cookie")
         << ";\n"
         << "        }\n"
         << "        location @forbidden {\n"
         << "            default_type application/json;\n"
-        << "            return 403 " << json_body("permission-denied", "this session may not upload media")
+        << "            return 403 "
+        << json_body("permission-denied",
+                     "phiên này không được tải nội dung lên; this session may not upload media")
         << ";\n"
         << "        }\n"
         << "        location @backend_down {\n"
         << "            default_type application/json;\n"
         << "            return 503 "
-        << json_body("unavailable", "the API server behind the front does not answer") << ";\n"
+        << json_body("unavailable",
+                     "máy chủ API phía sau không trả lời; the API server behind the front does not answer")
+        << ";\n"
         << "        }\n"
         << "    }\n"
         << "}\n";
@@ -257,27 +264,30 @@ media::ProcessHealth HttpFront::health() const {
 
 void register_front_routes(ApiServer& server, ApiContext& context) {
     ApiContext* shared = &context;
-    server.http().Get(front_upload_check_route, [shared](const httplib::Request& request,
-                                                         httplib::Response& response) {
-        // The original request's method: the subrequest itself is a GET.
-        const std::string method = request.get_header_value("X-Original-Method");
-        auto token = request_token(request);
-        if (!token)
-            return send_error(response, 401, "unauthenticated",
-                              "sign in first: send `Authorization: Bearer <token>` or the session cookie");
-        auto authenticated = shared->auth.authenticate(token->first);
-        if (!authenticated)
-            return send_error(response, 401, "unauthenticated", authenticated.error().detail);
-        if (token->second == AuthMethod::Cookie && is_unsafe(method) &&
-            !shared->auth.check_csrf(authenticated->session,
-                                     request.get_header_value(csrf_header_name.data())))
-            return send_error(response, 403, "csrf",
-                              "a cookie session must send its CSRF token in the X-CSRF-Token header");
-        const Action action = is_unsafe(method) ? Action::EditContent : Action::Read;
-        if (auto allowed_action = require(authenticated->user, action); !allowed_action)
-            return send_error(response, allowed_action.error());
-        response.status = 204;
-    });
+    server.http().Get(
+        front_upload_check_route, [shared](const httplib::Request& request, httplib::Response& response) {
+            // The original request's method: the subrequest itself is a GET.
+            const std::string method = request.get_header_value("X-Original-Method");
+            auto token = request_token(request);
+            if (!token)
+                return send_error(response, 401, "unauthenticated",
+                                  "hãy đăng nhập trước; sign in first: send `Authorization: Bearer <token>` "
+                                  "or the session cookie");
+            auto authenticated = shared->auth.authenticate(token->first);
+            if (!authenticated)
+                return send_error(response, 401, "unauthenticated", authenticated.error().detail);
+            if (token->second == AuthMethod::Cookie && is_unsafe(method) &&
+                !shared->auth.check_csrf(authenticated->session,
+                                         request.get_header_value(csrf_header_name.data())))
+                return send_error(response, 403, "csrf",
+                                  "phiên làm việc thiếu mã CSRF, hãy tải lại trang; a cookie session must "
+                                  "send its CSRF token in the "
+                                  "X-CSRF-Token header");
+            const Action action = is_unsafe(method) ? Action::EditContent : Action::Read;
+            if (auto allowed_action = require(authenticated->user, action); !allowed_action)
+                return send_error(response, allowed_action.error());
+            response.status = 204;
+        });
 }
 
 std::string client_address(const config::ControllerConfig& config, const httplib::Request& request) {

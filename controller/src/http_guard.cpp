@@ -4,6 +4,8 @@
 
 #include "http_guard.hpp"
 
+#include "bantin/controller/http_compression.hpp"
+
 #include "bantin/controller/http_server.hpp"
 
 #include <httplib.h>
@@ -357,6 +359,45 @@ std::string incident_id() {
     return std::string{text, 10};
 }
 
+// Compression is done here, not by httplib (http_compression.hpp): the pre-routing handler
+// moves Accept-Encoding out of httplib's sight (the Request is httplib's own non-const local,
+// as above), so httplib never compresses; the post-routing handler, which runs after httplib
+// set Content-Length and before it writes the head, compresses the body with the coding the
+// client accepts.
+constexpr const char* hidden_accept_encoding = "X-Bantin-Accept-Encoding";
+
+void hide_accept_encoding(const httplib::Request& request) {
+    auto& headers = const_cast<httplib::Request&>(request).headers;
+    headers.erase(hidden_accept_encoding);  // a client's own copy counts for nothing
+    std::string accepted;
+    for (auto [at, end] = headers.equal_range("Accept-Encoding"); at != end; ++at)
+        accepted += (accepted.empty() ? "" : ", ") + at->second;
+    headers.erase("Accept-Encoding");
+    if (!accepted.empty())
+        headers.emplace(hidden_accept_encoding, std::move(accepted));
+}
+
+void compress_answer(const httplib::Request& request, httplib::Response& response) {
+    const std::string type = response.get_header_value("Content-Type");
+    if (!compressible_type(type) || response.has_header("Content-Encoding"))
+        return;
+    if (!response.has_header("Vary"))
+        response.set_header("Vary", "Accept-Encoding");
+    if (response.body.size() < min_compressed_bytes || response.status == 206 ||
+        response.has_header("Content-Range") || !request.has_header(hidden_accept_encoding))
+        return;
+    const ContentCoding coding = choose_coding(request.get_header_value(hidden_accept_encoding));
+    if (coding == ContentCoding::Identity)
+        return;
+    auto compressed = compress_body(response.body, coding);
+    if (!compressed || compressed->size() >= response.body.size())
+        return;
+    response.body = std::move(*compressed);
+    response.headers.erase("Content-Length");
+    response.set_header("Content-Length", std::to_string(response.body.size()));
+    response.set_header("Content-Encoding", std::string{coding_name(coding)});
+}
+
 }  // namespace
 
 std::unique_ptr<httplib::Server> make_guarded_server(std::uint64_t json_limit, std::uint64_t upload_limit) {
@@ -369,6 +410,7 @@ void install_guard_handlers(httplib::Server& server, std::uint64_t json_limit, s
     // limit while streaming.
     server.set_pre_routing_handler([json_limit, upload_limit](const httplib::Request& request,
                                                               httplib::Response& response) {
+        hide_accept_encoding(request);
         if (t_guard && t_guard->refusal) {
             // The framing screen refused the head (GuardedServer::screen); nothing was read.
             send_error(response, t_guard->refusal->status, t_guard->refusal->code, t_guard->refusal->detail);
@@ -447,44 +489,55 @@ void install_guard_handlers(httplib::Server& server, std::uint64_t json_limit, s
             switch (response.status) {
                 case 404:
                     send_error(response, 404, "not-found",
-                               "no route for " + request.method + " " + request.path);
+                               "không có đường dẫn " + request.method + " " + request.path +
+                                   "; no route for " + request.method + " " + request.path);
                     break;
-                case 413: send_error(response, 413, "too-large", "request body is over the limit"); break;
+                case 413:
+                    send_error(response, 413, "too-large",
+                               "nội dung gửi lên quá giới hạn; request body is over the limit");
+                    break;
                 case 414:
-                    send_error(response, 414, "uri-too-long", "request target is over 8192 bytes");
+                    send_error(response, 414, "uri-too-long",
+                               "địa chỉ yêu cầu dài quá 8192 byte; request target is over 8192 bytes");
                     break;
                 case 416:
-                    send_error(response, 416, "range-not-satisfiable",
-                               "Range: not a byte range this server reads");
+                    send_error(
+                        response, 416, "range-not-satisfiable",
+                        "Range: không phải đoạn byte máy chủ đọc được; not a byte range this server reads");
                     break;
-                case 400: send_error(response, 400, "bad-request", "malformed HTTP request"); break;
+                case 400:
+                    send_error(response, 400, "bad-request", "yêu cầu HTTP sai dạng; malformed HTTP request");
+                    break;
                 default:
                     if (response.status >= 400)
                         send_error(response, response.status, "http-error",
-                                   "HTTP status " + std::to_string(response.status));
+                                   "mã trạng thái HTTP " + std::to_string(response.status) +
+                                       "; HTTP status " + std::to_string(response.status));
                     break;
             }
         } catch (...) {
             response.body.clear();
         }
     });
-    server.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) noexcept {
-        try {
-            if (!response.has_header("X-Content-Type-Options"))  // the console sets its own
-                response.set_header("X-Content-Type-Options", "nosniff");
-            // After any refusal the connection closes (GuardedServer): a body left unread must
-            // never be taken for the next request.
-            if (response.status >= 400 || response.get_header_value("Connection") == "close") {
-                if (response.get_header_value("Connection") != "close")
-                    response.set_header("Connection", "close");
+    server.set_post_routing_handler(
+        [](const httplib::Request& request, httplib::Response& response) noexcept {
+            try {
+                compress_answer(request, response);
+                if (!response.has_header("X-Content-Type-Options"))  // the console sets its own
+                    response.set_header("X-Content-Type-Options", "nosniff");
+                // After any refusal the connection closes (GuardedServer): a body left unread must
+                // never be taken for the next request.
+                if (response.status >= 400 || response.get_header_value("Connection") == "close") {
+                    if (response.get_header_value("Connection") != "close")
+                        response.set_header("Connection", "close");
+                    if (t_guard)
+                        t_guard->close_after = true;
+                }
+            } catch (...) {
                 if (t_guard)
                     t_guard->close_after = true;
             }
-        } catch (...) {
-            if (t_guard)
-                t_guard->close_after = true;
-        }
-    });
+        });
 }
 
 }  // namespace bantin::controller

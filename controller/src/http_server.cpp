@@ -228,8 +228,9 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
                                      httplib::Response& response, Action action) {
     auto token = request_token(request);
     if (!token) {
-        send_error(response, 401, "unauthenticated",
-                   "sign in first: send `Authorization: Bearer <token>` or the session cookie");
+        send_error(
+            response, 401, "unauthenticated",
+            "hãy đăng nhập trước; sign in first: send `Authorization: Bearer <token>` or the session cookie");
         return std::nullopt;
     }
     auto authenticated = context.auth.authenticate(token->first);
@@ -242,7 +243,9 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
             context.auth.check_csrf(authenticated->session, request.get_header_value("X-CSRF-Token"));
         if (!checked) {
             send_error(response, 403, "csrf",
-                       "a cookie session must send its CSRF token in the X-CSRF-Token header");
+                       "phiên làm việc thiếu mã CSRF, hãy tải lại trang; a cookie session must send its CSRF "
+                       "token in the "
+                       "X-CSRF-Token header");
             return std::nullopt;
         }
     }
@@ -259,7 +262,9 @@ std::optional<RequestUser> authorize(ApiContext& context, const httplib::Request
 std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, httplib::Response& response,
                                               std::string_view needs) {
     if (request.body.empty()) {
-        std::string detail = "body: expected a JSON object, got an empty body";
+        std::string detail =
+            "body: cần một đối tượng JSON, nhận được nội dung rỗng; expected a JSON object, got an empty "
+            "body";
         if (!needs.empty())
             detail += " (this route needs " + std::string{needs} + ")";
         send_bad_request(response, detail);
@@ -272,7 +277,8 @@ std::optional<nlohmann::json> parse_json_body(const httplib::Request& request, h
     }
     nlohmann::json body = std::move(*parsed);
     if (!body.is_object()) {
-        send_bad_request(response, std::string{"body: expected a JSON object, got "} + body.type_name());
+        send_bad_request(response, std::string{"body: cần một đối tượng JSON; expected a JSON object, got "} +
+                                       body.type_name());
         return std::nullopt;
     }
     return body;
@@ -322,7 +328,8 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
     std::error_code error;
     const auto size = std::filesystem::file_size(path, error);
     if (error) {
-        send_error(response, 404, "not-found", "no stored file for this media");
+        send_error(response, 404, "not-found",
+                   "không có tệp đã lưu của nội dung này; no stored file for this media");
         return;
     }
     response.set_header("Accept-Ranges", "bytes");
@@ -353,7 +360,8 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
             response.set_header("Content-Range", "bytes */" + std::to_string(size));
             response.set_content(
                 nlohmann::ordered_json{{"error", "range-not-satisfiable"},
-                                       {"detail", "the file has " + std::to_string(size) + " bytes"}}
+                                       {"detail", "tệp có " + std::to_string(size) + " byte; the file has " +
+                                                      std::to_string(size) + " bytes"}}
                     .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
                 "application/json");
             return;
@@ -366,7 +374,8 @@ void serve_media_file(const httplib::Request& request, httplib::Response& respon
 
     auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
     if (!*file) {
-        send_error(response, 404, "not-found", "no stored file for this media");
+        send_error(response, 404, "not-found",
+                   "không có tệp đã lưu của nội dung này; no stored file for this media");
         return;
     }
     response.set_content_provider(static_cast<std::size_t>(size), std::string{content_type},

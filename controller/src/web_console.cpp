@@ -155,7 +155,9 @@ void register_web_console(ApiServer& server, std::optional<std::filesystem::path
     if (!web_root) {
         auto not_installed = [](const httplib::Request& request, httplib::Response& response) {
             if (request.path.starts_with("/api/")) {
-                send_error(response, 404, "not-found", "no route for " + request.method + " " + request.path);
+                send_error(response, 404, "not-found",
+                           "không có đường dẫn " + request.method + " " + request.path + "; no route for " +
+                               request.method + " " + request.path);
                 return;
             }
             send_error(response, 404, "not-found",
@@ -171,7 +173,9 @@ void register_web_console(ApiServer& server, std::optional<std::filesystem::path
     });
     http.Get(file_pattern, [root](const httplib::Request& request, httplib::Response& response) {
         if (request.path.starts_with("/api/")) {
-            send_error(response, 404, "not-found", "no route for " + request.method + " " + request.path);
+            send_error(response, 404, "not-found",
+                       "không có đường dẫn " + request.method + " " + request.path + "; no route for " +
+                           request.method + " " + request.path);
             return;
         }
         serve_console_file(root, path_match(request, 1), request, response);

@@ -808,8 +808,21 @@ Result<RgbImage> NoticeRenderer::render(std::string_view text, const NoticeLook&
     return std::move(pages->front());
 }
 
-Result<void> write_png(const RgbImage& image, const std::filesystem::path& path) {
+namespace {
+
+// An image ready for libpng's simplified writer: paletted when it has pixels.
+struct PngPlan {
     png_image png{};
+    std::vector<std::uint8_t> colormap;
+    std::vector<std::uint8_t> indices;
+    bool paletted = false;
+};
+
+PngPlan plan_png(const RgbImage& image) {
+    PngPlan plan;
+    png_image& png = plan.png;
+    std::vector<std::uint8_t>& colormap = plan.colormap;
+    std::vector<std::uint8_t>& indices = plan.indices;
     png.version = PNG_IMAGE_VERSION;
     png.width = static_cast<png_uint_32>(image.width);
     png.height = static_cast<png_uint_32>(image.height);
@@ -818,8 +831,6 @@ Result<void> write_png(const RgbImage& image, const std::filesystem::path& path)
     // them), so it is written with a palette: a third of the size or less. Beyond 256 colours
     // the rarest (edge pixels) take the nearest of the 256 most frequent ones, a difference no
     // one sees on a screen.
-    std::vector<std::uint8_t> colormap;
-    std::vector<std::uint8_t> indices;
     {
         auto rgb_at = [&](std::size_t at) {
             return (std::uint32_t{image.pixels[at]} << 16) | (std::uint32_t{image.pixels[at + 1]} << 8) |
@@ -865,11 +876,44 @@ Result<void> write_png(const RgbImage& image, const std::filesystem::path& path)
             indices.push_back(found->second);
         }
     }
-    const bool paletted = !indices.empty();
-    if (paletted) {
+    plan.paletted = !indices.empty();
+    if (plan.paletted) {
         png.format = PNG_FORMAT_RGB_COLORMAP;
         png.colormap_entries = static_cast<png_uint_32>(colormap.size() / 3);
     }
+    return plan;
+}
+
+}  // namespace
+
+Result<std::string> encode_png(const RgbImage& image) {
+    PngPlan plan = plan_png(image);
+    const void* pixels = plan.paletted ? static_cast<const void*>(plan.indices.data())
+                                       : static_cast<const void*>(image.pixels.data());
+    const int stride = plan.paletted ? image.width : image.width * 3;
+    const void* colormap = plan.paletted ? plan.colormap.data() : nullptr;
+    png_alloc_size_t size = 0;
+    if (png_image_write_to_memory(&plan.png, nullptr, &size, 0, pixels, stride, colormap) == 0) {
+        const std::string reason = plan.png.message;
+        png_image_free(&plan.png);
+        return fail(Errc::Io, "png: " + reason);
+    }
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    if (png_image_write_to_memory(&plan.png, bytes.data(), &size, 0, pixels, stride, colormap) == 0) {
+        const std::string reason = plan.png.message;
+        png_image_free(&plan.png);
+        return fail(Errc::Io, "png: " + reason);
+    }
+    bytes.resize(static_cast<std::size_t>(size));
+    return bytes;
+}
+
+Result<void> write_png(const RgbImage& image, const std::filesystem::path& path) {
+    PngPlan plan = plan_png(image);
+    png_image& png = plan.png;
+    const bool paletted = plan.paletted;
+    const std::vector<std::uint8_t>& colormap = plan.colormap;
+    const std::vector<std::uint8_t>& indices = plan.indices;
     // Written beside the target and renamed, so mpv never reads a half-written file.
     const std::filesystem::path partial = path.string() + ".partial";
     std::error_code error;

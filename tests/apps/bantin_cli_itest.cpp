@@ -634,8 +634,9 @@ TEST_CASE("device timeline shows an approved campaign in the device's local time
     CHECK(timeline.out.find("c-news") != std::string::npos);
 }
 
-TEST_CASE("device set changes volumes at once and quiet hours only after a second operator confirms",
-          "[cli][device][settings]") {
+TEST_CASE(
+    "device set changes on-hours at once, volumes and quiet hours only after a second operator confirms",
+    "[cli][device][settings]") {
     CliFixture fixture;
     fixture.login("olga", controller::Role::Operator);
     fixture.login("oanh", controller::Role::Operator);
@@ -643,13 +644,21 @@ TEST_CASE("device set changes volumes at once and quiet hours only after a secon
                 .as("olga", {"device", "add", "screen-1", "--kind", "screen", "--zone", "phuong-1", "--out",
                              fixture.directory.file("screen-1.json")})
                 .status == 0);
-    auto plain = fixture.as("olga", {"device", "set", "screen-1", "--on-hours", "05:00-21:00", "--volume",
-                                     "60", "--volume-schedule", "12:00-13:30=30"});
+    auto plain = fixture.as("olga", {"device", "set", "screen-1", "--on-hours", "05:00-21:00"});
     INFO(plain.err);
     REQUIRE(plain.status == 0);
-    CHECK(
-        plain.out.find("on-hours 05:00-21:00, quiet hours none, volume 60, volume schedule 12:00-13:30=30") !=
-        std::string::npos);
+    CHECK(plain.out.find("on-hours 05:00-21:00, quiet hours none, volume 80") != std::string::npos);
+
+    auto volumes = fixture.as(
+        "olga", {"device", "set", "screen-1", "--volume", "60", "--volume-schedule", "12:00-13:30=30"});
+    INFO(volumes.err);
+    REQUIRE(volumes.status == 0);
+    CHECK(volumes.out.find("bantin device confirm screen-1 set-") != std::string::npos);
+    const auto volume_change = volumes.out.substr(volumes.out.find("set-"), 20);
+    auto volume_confirmed = fixture.as("oanh", {"device", "confirm", "screen-1", volume_change});
+    INFO(volume_confirmed.err);
+    REQUIRE(volume_confirmed.status == 0);
+    CHECK(volume_confirmed.out.find("volume 60, volume schedule 12:00-13:30=30") != std::string::npos);
 
     auto proposed =
         fixture.as("olga", {"device", "set", "screen-1", "--quiet-hours", "22:00-05:00", "--json"});

@@ -488,7 +488,7 @@ TEST_CASE("PUT /devices/{id} changes settings, keeps credentials and republishes
     const auto version_before = api.device("screen-1").desired_version;
     auto response = api.http->Put("/api/v1/devices/screen-1", DeviceApi::bearer(api.operator_token),
                                   R"({"kind":"screen","zone":"zone-2","name":"Front door",
-                                      "on_hours":["06:00-22:00"],"default_volume":30})",
+                                      "on_hours":["06:00-22:00"]})",
                                   "application/json");
     REQUIRE(response);
     INFO(response->body);
@@ -498,7 +498,6 @@ TEST_CASE("PUT /devices/{id} changes settings, keeps credentials and republishes
     CHECK(view["name"] == "Front door");
     CHECK(view["on_hours"] == json::array({"06:00-22:00"}));
     auto stored = api.device("screen-1");
-    CHECK(stored.device.default_volume == 30);
     CHECK(stored.desired_version > version_before);
     // The broker ACL follows the new zone; the password still works.
     REQUIRE_FALSE(api.broker.accounts.empty());
@@ -508,8 +507,21 @@ TEST_CASE("PUT /devices/{id} changes settings, keeps credentials and republishes
     auto bundle =
         protocol::verify_bundle(bundles.back().payload, api.trusted(), "screen-1", 0, api.clock.wall());
     REQUIRE(bundle);
-    CHECK(bundle->settings.default_volume == 30);
     CHECK(bundle->settings.on_hours == std::vector<scheduler::DailyWindow>{{6 * 60, 22 * 60}});
+
+    // Volumes, like quiet hours, change only through the two-person rule (PUT .../settings).
+    for (const std::string body : {R"({"kind":"screen","zone":"zone-2","default_volume":30})",
+                                   R"({"kind":"screen","zone":"zone-2",
+                                       "volume_schedule":[{"window":"12:00-13:00","volume":95}]})"}) {
+        CAPTURE(body);
+        auto louder = api.http->Put("/api/v1/devices/screen-1", DeviceApi::bearer(api.operator_token), body,
+                                    "application/json");
+        REQUIRE(louder);
+        CHECK(louder->status == 403);
+        CHECK(json::parse(louder->body)["detail"].get<std::string>().find("âm lượng") != std::string::npos);
+    }
+    CHECK(api.device("screen-1").device.default_volume == 80);
+    CHECK(api.device("screen-1").device.volume_schedule.empty());
 
     auto mismatch = api.http->Put("/api/v1/devices/screen-1", DeviceApi::bearer(api.operator_token),
                                   R"({"id":"screen-9","kind":"screen","zone":"zone-1"})", "application/json");
@@ -550,21 +562,51 @@ std::vector<AuditEntry> settings_audit(DeviceApi& api) {
 
 }  // namespace
 
-TEST_CASE("on-hours and volumes change at once, quiet hours wait for a second operator",
+TEST_CASE("on-hours change at once, quiet hours and volumes wait for a second operator",
           "[device-api][settings][two-person][integration]") {
     DeviceApi api;
     api.register_device({{"id", "screen-1"}, {"kind", "screen"}, {"zone", "zone-1"}, {"name", "Cổng chợ"}});
     const std::string operator_two = api.sign_in("operator-two");
 
-    auto plain = put_settings(api, R"({"on_hours":["06:00-21:00"],"default_volume":40,
-                                      "volume_schedule":[{"window":"12:00-13:00","volume":20}]})",
-                              api.operator_token);
+    auto plain = put_settings(api, R"({"on_hours":["06:00-21:00"]})", api.operator_token);
     REQUIRE(plain);
     INFO(plain->body);
     REQUIRE(plain->status == 200);
     CHECK(json::parse(plain->body)["change"].is_null());
-    CHECK(api.device("screen-1").device.default_volume == 40);
+    CHECK(api.device("screen-1").device.on_hours == std::vector<scheduler::DailyWindow>{{6 * 60, 21 * 60}});
     CHECK(api.device("screen-1").name == "Cổng chợ");
+
+    // The volumes, default and scheduled, are safety settings: held for a second person.
+    for (const std::string body :
+         {R"({"default_volume":40})", R"({"volume_schedule":[{"window":"12:00-13:00","volume":20}]})"}) {
+        CAPTURE(body);
+        const auto before = api.device("screen-1").device;
+        auto held = put_settings(api, body, api.operator_token);
+        REQUIRE(held);
+        INFO(held->body);
+        REQUIRE(held->status == 202);
+        const auto volume_change = json::parse(held->body)["change"];
+        CHECK(volume_change["state"] == "pending");
+        CHECK(api.device("screen-1").device == before);
+        auto own = api.post("/api/v1/devices/screen-1/settings/changes/" +
+                                volume_change["id"].get<std::string>() + "/confirm",
+                            json::object(), api.operator_token);
+        REQUIRE(own);
+        CHECK(own->status == 403);
+        auto second = api.post("/api/v1/devices/screen-1/settings/changes/" +
+                                   volume_change["id"].get<std::string>() + "/confirm",
+                               json::object(), operator_two);
+        REQUIRE(second);
+        INFO(second->body);
+        CHECK(second->status == 200);
+    }
+    CHECK(api.device("screen-1").device.default_volume == 40);
+    CHECK(api.device("screen-1").device.volume_schedule ==
+          std::vector<scheduler::VolumeStep>{{{12 * 60, 13 * 60}, 20}});
+    // The same volume again is no change: applied at once, nothing held.
+    auto same = put_settings(api, R"({"default_volume":40,"on_hours":["06:00-22:00"]})", api.operator_token);
+    REQUIRE(same);
+    CHECK(same->status == 200);
 
     const auto version_before = api.device("screen-1").desired_version;
     auto proposed = put_settings(api, R"({"quiet_hours":["22:00-05:00"]})", api.operator_token);
@@ -583,8 +625,15 @@ TEST_CASE("on-hours and volumes change at once, quiet hours wait for a second op
         api.http->Get("/api/v1/devices/screen-1/settings/changes", DeviceApi::bearer(api.editor_token));
     REQUIRE(listed);
     REQUIRE(listed->status == 200);
-    CHECK(json::parse(listed->body)["items"][0]["id"] == change_id);
-    CHECK(json::parse(listed->body)["items"][0]["proposed_by_name"] == "operator-one display");
+    bool listed_change = false;
+    const auto listed_body = json::parse(listed->body);
+    for (const auto& item : listed_body["items"])
+        if (item["id"] == change_id) {
+            listed_change = true;
+            CHECK(item["state"] == "pending");
+            CHECK(item["proposed_by_name"] == "operator-one display");
+        }
+    CHECK(listed_change);
 
     const std::string confirm = "/api/v1/devices/screen-1/settings/changes/" + change_id + "/confirm";
     auto self = api.post(confirm, json::object(), api.operator_token);
@@ -618,7 +667,7 @@ TEST_CASE("on-hours and volumes change at once, quiet hours wait for a second op
     CHECK(twice->status == 409);
 
     auto audit = settings_audit(api);
-    REQUIRE(audit.size() == 2);
+    REQUIRE(audit.size() == 6);  // two volume changes and the quiet hours, each proposed and confirmed
     std::set<std::string> actions;
     for (const auto& row : audit) actions.insert(row.action + " by " + row.user_name);
     CHECK(actions == std::set<std::string>{"device.settings.propose by operator-one",
@@ -938,14 +987,13 @@ TEST_CASE("a screen's layout is set with its settings, and bad layouts are refus
     REQUIRE(shown);
     CHECK(json::parse(shown->body)["layout"] ==
           json::parse(R"({"header_permille":80,"ticker_permille":100})"));
-    // A settings change (on-hours, volumes) keeps the screen's bands.
-    auto changed =
-        put_settings(api, R"({"on_hours":["06:00-21:00"],"default_volume":40})", api.operator_token);
+    // A settings change (on-hours) keeps the screen's bands.
+    auto changed = put_settings(api, R"({"on_hours":["06:00-21:00"]})", api.operator_token);
     REQUIRE(changed);
     INFO(changed->body);
     CHECK(changed->status == 200);
     CHECK(api.device("screen-1").device.layout == scheduler::ScreenLayout{80, 100});
-    CHECK(api.device("screen-1").device.default_volume == 40);
+    CHECK(api.device("screen-1").device.on_hours == std::vector<scheduler::DailyWindow>{{6 * 60, 21 * 60}});
 
     struct LayoutCase {
         const char* body;

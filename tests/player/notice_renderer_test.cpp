@@ -3,6 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
 
 using namespace bantin;
 using namespace bantin::player;
@@ -423,4 +427,31 @@ TEST_CASE("notices look like their reference images", "[player][notice][referenc
                     (std::string(each.name) + "-" + std::to_string(frame.width) + "x" +
                      std::to_string(frame.height) + "-" + std::to_string(pages->size() + 1) + ".png")));
         }
+}
+
+TEST_CASE("a notice encoded as PNG in memory reads back as the same picture", "[player][notice]") {
+    auto notices = NoticeRenderer::create();
+    REQUIRE(notices);
+    auto pages = notices->render_pages(short_notice, {}, {}, FrameSize{640, 360});
+    REQUIRE(pages);
+    auto bytes = encode_png(pages->front());
+    REQUIRE(bytes);
+    CHECK(bytes->compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("bantin-encode-png-" + std::to_string(std::hash<std::string>{}(*bytes)) + ".png");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    }
+    auto written = write_png(pages->front(), path.string() + ".file.png");
+    REQUIRE(written);
+    auto from_memory = read_png(path);
+    auto from_file = read_png(path.string() + ".file.png");
+    std::filesystem::remove(path);
+    std::filesystem::remove(path.string() + ".file.png");
+    REQUIRE(from_memory);
+    REQUIRE(from_file);
+    CHECK(from_memory->width == 640);
+    CHECK(from_memory->height == 360);
+    CHECK(from_memory->pixels == from_file->pixels);
 }

@@ -119,6 +119,8 @@ test('the editor uploads pictures and sees their thumbnails; a notice shows as a
   await noticeRow.getByRole('button', { name: 'Xem trước phiên chợ' }).click();
   const preview = page.locator('#media-preview');
   assert.equal(await preview.locator('.slide.full').textContent(), noticeText);
+  // The slide is the player's own drawing (POST /notices/preview), full HD by default.
+  assert.equal(await loadedWidth(preview.locator('.slide.full img.notice-page')), 1920);
   assert.ok((await playableSeconds(preview.locator('audio'))) > 1, 'the notice\'s speech plays in the page');
   await market.getByRole('button', { name: 'Xem trước cảnh-chợ.png' }).click();
   assert.equal(await loadedWidth(preview.locator('img.player')), 640);
@@ -130,6 +132,16 @@ test('the editor uploads pictures and sees their thumbnails; a notice shows as a
   await expectSuccess('Đã xoá "thừa.png"');
   await page.locator('#media-list').getByText('thừa.png').waitFor({ state: 'detached' });
   await checkLayout('media');
+  // The editor sees a new notice on a portrait screen before storing it; a character the
+  // screen font lacks is named, Vietnamese first.
+  await page.locator('#notice-text').fill(noticeText);
+  await page.locator('#notice-preview-size').selectOption('portrait');
+  await page.locator('#notice-preview-button').click();
+  assert.equal(await loadedWidth(page.locator('#notice-preview img.notice-page').first()), 1080);
+  await page.locator('#notice-text').fill('Chúc mừng 😀');
+  await page.locator('#notice-preview-button').click();
+  await page.locator('.message.error', { hasText: 'phông chữ của màn hình không có ký tự' }).waitFor();
+  await page.locator('#notice-text').fill('');
 });
 
 test('the editor builds a playlist and reorders it by dragging and with the keyboard buttons', async () => {
@@ -201,6 +213,7 @@ test('the editor makes a campaign and submits it; the approver sees its pictures
   await items.nth(2).waitFor(); // the view fetches the playlist first
   assert.equal(await items.count(), 3);
   assert.equal(await items.nth(0).locator('.slide').textContent(), noticeText);
+  assert.equal(await loadedWidth(items.nth(0).locator('img.notice-page')), 1920);
   assert.ok((await playableSeconds(items.nth(0).locator('audio'))) > 1, 'the notice\'s speech plays in the view');
   assert.equal(await loadedWidth(items.nth(1).locator('img.thumb')), 200);
   assert.equal(await loadedWidth(items.nth(2).locator('img.thumb')), 320);

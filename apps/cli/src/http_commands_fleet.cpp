@@ -280,10 +280,12 @@ Outcome<void> device_set(Context& context, const DeviceSetOptions& options) {
         context.out() << "settings of " << options.id << " changed: " << settings_line((*body)["device"])
                       << "\n";
     } else {
-        context.out()
-            << "change " << cell(change, "id") << " of " << options.id
-            << " holds quiet hours: it waits for a second operator, who runs: bantin device confirm "
-            << options.id << " " << cell(change, "id") << "\n";
+        context.out() << "đề xuất " << cell(change, "id") << " cho " << options.id
+                      << " đổi giờ yên lặng hoặc âm lượng: chờ người vận hành thứ hai xác nhận; change "
+                      << cell(change, "id") << " of " << options.id
+                      << " holds quiet hours or volumes: it waits for a second operator, who runs: bantin "
+                         "device confirm "
+                      << options.id << " " << cell(change, "id") << "\n";
     }
     return {};
 }

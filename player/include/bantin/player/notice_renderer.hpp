@@ -182,6 +182,8 @@ private:
 
 // Writes an image as a PNG (beside `path`, then renamed).
 Result<void> write_png(const RgbImage& image, const std::filesystem::path& path);
+// The same PNG, in memory (the controller's notice preview).
+Result<std::string> encode_png(const RgbImage& image);
 // Reads a PNG as 8-bit RGB (reference images in tests).
 Result<RgbImage> read_png(const std::filesystem::path& path);
 
