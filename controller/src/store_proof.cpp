@@ -1,6 +1,6 @@
 // The store's proof of play: rows, their idempotent insert, and each device's progress.
 
-#include "sqlite_transaction.hpp"
+#include "sql_transaction.hpp"
 
 #include "names.hpp"
 
@@ -11,16 +11,18 @@ namespace bantin::controller {
 
 using namespace store_detail;
 
-Result<std::vector<ProofOfPlayRow>> SqliteTransaction::list_proof_of_play(TimePoint from, TimePoint to) {
-    return sqlite_proof_of_play_between(m_database, from, to);
+Result<std::vector<ProofOfPlayRow>> SqlTransaction::list_proof_of_play(TimePoint from, TimePoint to) {
+    return proof_of_play_between(m_database, from, to);
 }
 
-Result<std::vector<AlertDevicePlays>> SqliteTransaction::alert_plays_by_device(std::string_view alert,
-                                                                               TimePoint from, TimePoint to) {
+Result<std::vector<AlertDevicePlays>> SqlTransaction::alert_plays_by_device(std::string_view alert,
+                                                                            TimePoint from, TimePoint to) {
     // Alert rows have no campaign: the campaign index finds them by time.
     return many<AlertDevicePlays>(
-        "SELECT device_id, SUM(outcome = 'completed'), SUM(outcome = 'interrupted'), "
-        "SUM(outcome = 'failed'), MIN(started_at), MAX(ended_at) FROM proof_of_play "
+        "SELECT device_id, SUM(CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN outcome = 'interrupted' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), MIN(started_at), MAX(ended_at) "
+        "FROM proof_of_play "
         "WHERE campaign_id = '' AND started_at >= ?2 AND started_at < ?3 AND alert_id = ?1 "
         "GROUP BY device_id ORDER BY device_id",
         [](const Statement& row) -> Result<AlertDevicePlays> {
@@ -37,16 +39,17 @@ Result<std::vector<AlertDevicePlays>> SqliteTransaction::alert_plays_by_device(s
         alert, from, to);
 }
 
-Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
-    std::span<const ProofOfPlayRow> rows, TimePoint received) {
+Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
+                                                                        TimePoint received) {
     std::vector<ProofProgress> progress;
     std::map<std::pair<std::string, std::int64_t>, std::size_t> index_of;
     auto insert = m_database.prepare(
-        "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
+        "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
         "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note, relayed_ms, "
         "filler_ms, source_losses, live_id, region) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (device_id, install_epoch, seq) DO NOTHING");
     if (!insert)
         return std::unexpected(insert.error());
     for (const ProofOfPlayRow& row : rows) {
@@ -87,20 +90,21 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         BANTIN_STORE_TRY(
             run("INSERT INTO proof_progress (device_id, install_epoch, contiguous, highest) "
                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device_id, install_epoch) DO UPDATE "
-                "SET contiguous = ?3, highest = max(highest, ?4)",
+                "SET contiguous = ?3, "
+                "highest = CASE WHEN proof_progress.highest > ?4 THEN proof_progress.highest ELSE ?4 END",
                 entry.device, entry.install_epoch, entry.contiguous, entry.highest));
     }
     return progress;
 }
 
-Result<ProofProgress> SqliteTransaction::proof_progress(std::string_view device, std::int64_t install_epoch) {
+Result<ProofProgress> SqlTransaction::proof_progress(std::string_view device, std::int64_t install_epoch) {
     return compute_progress(std::string{device}, install_epoch);
 }
 
 // Walks the stored seqs above the recorded contiguous mark once: the run that continues the
 // mark extends it, every hole after it is a gap.
-Result<ProofProgress> SqliteTransaction::compute_progress(const std::string& device,
-                                                          std::int64_t install_epoch) {
+Result<ProofProgress> SqlTransaction::compute_progress(const std::string& device,
+                                                       std::int64_t install_epoch) {
     ProofProgress progress{device, install_epoch, 0, 0, {}, 0};
     auto mark =
         query("SELECT contiguous, highest FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
@@ -143,6 +147,11 @@ Result<ProofProgress> SqliteTransaction::compute_progress(const std::string& dev
 
 Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
                                                                  TimePoint to) {
+    return proof_of_play_between(*sql::sqlite_connection(database), from, to);
+}
+
+Result<std::vector<ProofOfPlayRow>> proof_of_play_between(sql::Connection& database, TimePoint from,
+                                                          TimePoint to) {
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
@@ -158,7 +167,7 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
         auto step = query->step();
         if (!step)
             return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done)
+        if (*step == Step::Done)
             break;
         Row column{*query};
         ProofOfPlayRow row;

@@ -25,13 +25,18 @@
 
 namespace bantin::controller {
 
+namespace sql {
+class Connection;
+}
+
 struct Migration {
     int version = 0;               // 1, 2, 3, ... without holes
     std::string_view description;  // one line, stored in schema_version
     std::string_view sql;          // one or more statements
 };
 
-// Every migration this build knows, in order. The last one's version is the current schema.
+// Every migration this build knows, in order (SQLite's dialect; postgres_store.hpp has the
+// same steps in PostgreSQL's). The last one's version is the current schema.
 std::span<const Migration> migrations();
 int current_schema_version();
 
@@ -55,14 +60,19 @@ public:
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,
                                                      const sqlite::OpenOptions& options = {});
 
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
     Result<void> read(const Work& work) override;
     Result<void> write(const Work& work) override;
 
 private:
-    explicit SqliteStore(sqlite::Database database) : m_database(std::move(database)) {}
+    explicit SqliteStore(sqlite::Database database);
 
     std::mutex m_mutex;
     sqlite::Database m_database;
+    std::unique_ptr<sql::Connection> m_connection;  // over m_database
 };
 
 }  // namespace bantin::controller
