@@ -270,6 +270,35 @@ Result<Step> PostgresStatement::step() {
 
 void ignore_notice(void*, const char*) {}
 
+// libpq's parse errors quote the connection string or a piece of it, which may hold a password:
+// a quoted piece that looks like more than an option name (it has '=', '@', '/', ':' or '?',
+// or is long) is left out.
+std::string without_quoted_conninfo(const std::string& message) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < message.size()) {
+        const std::size_t open = message.find('"', at);
+        if (open == std::string::npos) {
+            out.append(message, at);
+            break;
+        }
+        const std::size_t close = message.find('"', open + 1);
+        if (close == std::string::npos) {
+            out.append(message, at, open - at);
+            out += "\"…\"";
+            break;
+        }
+        const std::string_view piece{message.data() + open + 1, close - open - 1};
+        out.append(message, at, open - at);
+        if (piece.size() > 32 || piece.find_first_of("=@/:?") != std::string_view::npos)
+            out += "\"…\"";
+        else
+            out.append(message, open, close - open + 1);
+        at = close + 1;
+    }
+    return out;
+}
+
 // "host:port/dbname" of a connection, for messages (never its password).
 std::string describe(PGconn* connection) {
     auto text = [](const char* value) { return std::string{value != nullptr ? value : ""}; };
@@ -333,7 +362,8 @@ Result<std::unique_ptr<Connection>> postgresql_connection(const std::string& con
     char* parse_error = nullptr;
     PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
     if (options == nullptr) {
-        std::string reason = parse_error != nullptr ? trimmed(parse_error) : "out of memory";
+        std::string reason =
+            parse_error != nullptr ? without_quoted_conninfo(trimmed(parse_error)) : "out of memory";
         PQfreemem(parse_error);
         return fail(Errc::InvalidInput, "chuỗi kết nối PostgreSQL không hợp lệ: " + reason +
                                             "; invalid PostgreSQL connection string: " + reason);
@@ -349,7 +379,7 @@ Result<std::unique_ptr<Connection>> postgresql_connection(const std::string& con
                     "không cấp phát được kết nối PostgreSQL; cannot allocate a PostgreSQL connection");
     if (PQstatus(connection) != CONNECTION_OK) {
         std::string where = describe(connection);
-        std::string reason = trimmed(PQerrorMessage(connection));
+        std::string reason = without_quoted_conninfo(trimmed(PQerrorMessage(connection)));
         PQfinish(connection);
         return fail(Errc::Network, "không kết nối được tới PostgreSQL " + where + ": " + reason +
                                        "; cannot connect to PostgreSQL " + where);

@@ -10,7 +10,8 @@
 #include "bantin/controller/auth.hpp"
 #include "bantin/controller/postgres_store.hpp"
 #include "bantin/controller/sqlite_store.hpp"
-#include "sql_connection.hpp"
+// controller/src: the store's SQL seam, reached from every test folder that includes this file.
+#include "../../controller/src/sql_connection.hpp"
 #include "support/simulated_clock.hpp"
 #include "support/temporary_directory.hpp"
 #ifdef BANTIN_STORE_POSTGRESQL
@@ -68,6 +69,9 @@ public:
         m_conninfo = fresh_postgresql_database();
 #endif
     }
+
+    // The PostgreSQL database's conninfo (PostgreSQL runs only).
+    const std::string& conninfo() const { return m_conninfo; }
 
     // The SQLite file (SQLite runs only).
     std::string path() const { return directory.file("controller.db"); }
