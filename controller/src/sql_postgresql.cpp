@@ -48,8 +48,15 @@ std::string shorten(std::string_view sql) {
 std::string trimmed(const char* message) {
     std::string text = message != nullptr ? message : "";
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    std::replace(text.begin(), text.end(), '\n', ' ');
-    return text;
+    // One line: libpq's hints follow a newline and a tab.
+    std::string line;
+    for (char c : text) {
+        const bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+        if (space && (line.empty() || line.back() == ' '))
+            continue;
+        line += space ? ' ' : c;
+    }
+    return line;
 }
 
 Errc classify(std::string_view state) {

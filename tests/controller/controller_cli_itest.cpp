@@ -97,6 +97,39 @@ TEST_CASE("bantin-controller refuses a bad config and a missing key with one lin
     CHECK(unknown.exit_code == 2);
 }
 
+TEST_CASE("bantin-controller refuses an unreachable or malformed PostgreSQL store with one bilingual line",
+          "[fleet][cli][integration][postgresql]") {
+    testing::TemporaryDirectory directory;
+    const std::string config =
+        write_config(directory, test::MosquittoBroker::free_port(), test::MosquittoBroker::free_port());
+    const auto nobody = test::MosquittoBroker::free_port();  // nothing listens there
+    for (const std::string& conninfo :
+         {"host=127.0.0.1 port=" + std::to_string(nobody) + " dbname=bantin user=bantin password=s3cret-pw",
+          std::string{"host=127.0.0.1 port"}, std::string{"postgresql://bantin:s3cret-pw@[::1/bantin"}}) {
+        CAPTURE(conninfo);
+        const fs::path with_store = fs::path{directory.path()} / "postgresql.toml";
+        {
+            std::ifstream in(config);
+            std::string text((std::istreambuf_iterator<char>(in)), {});
+            const auto at = text.find("[storage]\n");
+            REQUIRE(at != std::string::npos);
+            text.insert(at + 10, "backend = \"postgresql\"\npostgresql = \"" + conninfo + "\"\n");
+            std::ofstream(with_store) << text;
+        }
+        for (const std::vector<std::string>& command :
+             {std::vector<std::string>{"--config", with_store.string()},
+              std::vector<std::string>{"--config", with_store.string(), "--add-ingest-worker", "ingest-9"}}) {
+            auto refused = cli(command, directory);
+            INFO(refused.output);
+            CHECK(refused.exit_code == 1);
+            CHECK(refused.output.find("storage.postgresql: ") != std::string::npos);
+            CHECK(refused.output.find("PostgreSQL") != std::string::npos);
+            CHECK(refused.output.find("s3cret-pw") == std::string::npos);
+            CHECK(std::count(refused.output.begin(), refused.output.end(), '\n') == 1);
+        }
+    }
+}
+
 TEST_CASE("bantin-controller creates keys and the first admin once, runs, and stops on SIGTERM",
           "[fleet][cli][integration]") {
     testing::TemporaryDirectory directory;
