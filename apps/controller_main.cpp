@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -33,7 +35,41 @@ constexpr const char* usage =
     "       bantin-controller --config FILE --create-admin NAME    create the first admin (password on "
     "stdin)\n"
     "       bantin-controller --config FILE --add-ingest-worker NAME  broker account for a further "
-    "proof-of-play ingest worker (prints its password once)\n";
+    "proof-of-play ingest worker (prints its password once)\n"
+    "       bantin-controller --config FILE --district-broker NAME --zones Z1,Z2 --province HOST:PORT --out "
+    "DIR\n"
+    "                         [--listen ADDR:PORT] [--province-cafile F [--province-certfile F "
+    "--province-keyfile "
+    "F]]\n"
+    "                         a district broker's files, bridged to this controller's broker\n";
+
+// "host:port" -> {host, port}; nullopt when the port is not 1..65535.
+std::optional<std::pair<std::string, std::uint16_t>> host_port(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+        return std::nullopt;
+    const std::string digits = text.substr(colon + 1);
+    if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    const unsigned long port = std::stoul(digits);
+    if (port == 0 || port > 65535)
+        return std::nullopt;
+    return std::pair{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+std::vector<std::string> comma_list(const std::string& text) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        const auto end = comma == std::string::npos ? text.size() : comma;
+        items.push_back(text.substr(start, end - start));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return items;
+}
 
 std::string one_line(std::string text) {
     for (char& c : text)
@@ -49,6 +85,9 @@ int main(int argc, char** argv) {
     std::string config_file;
     std::string admin_name;
     std::string worker_name;
+    std::string district;
+    std::string zones_text, province_text, listen_text, out_dir, cafile, certfile, keyfile;
+    std::string tls_listen_text, tls_cafile, tls_certfile, tls_keyfile;
     bool init = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
@@ -68,6 +107,30 @@ int main(int argc, char** argv) {
             admin_name = arguments[++i];
         } else if (argument == "--add-ingest-worker" && has_value) {
             worker_name = arguments[++i];
+        } else if (argument == "--district-broker" && has_value) {
+            district = arguments[++i];
+        } else if (argument == "--zones" && has_value) {
+            zones_text = arguments[++i];
+        } else if (argument == "--province" && has_value) {
+            province_text = arguments[++i];
+        } else if (argument == "--listen" && has_value) {
+            listen_text = arguments[++i];
+        } else if (argument == "--out" && has_value) {
+            out_dir = arguments[++i];
+        } else if (argument == "--province-cafile" && has_value) {
+            cafile = arguments[++i];
+        } else if (argument == "--province-certfile" && has_value) {
+            certfile = arguments[++i];
+        } else if (argument == "--province-keyfile" && has_value) {
+            keyfile = arguments[++i];
+        } else if (argument == "--tls-listen" && has_value) {
+            tls_listen_text = arguments[++i];
+        } else if (argument == "--tls-cafile" && has_value) {
+            tls_cafile = arguments[++i];
+        } else if (argument == "--tls-certfile" && has_value) {
+            tls_certfile = arguments[++i];
+        } else if (argument == "--tls-keyfile" && has_value) {
+            tls_keyfile = arguments[++i];
         } else if (argument == "--init-keys") {
             init = true;
         } else {
@@ -104,6 +167,66 @@ int main(int argc, char** argv) {
                   << bantin::controller::ingest_workers_path(*config).string() << "\n"
                   << "mqtt username: " << worker_name << "\nmqtt password: " << *added << "\n"
                   << "The broker accepts it after the controller's next start or device change.\n";
+        return 0;
+    }
+    if (!district.empty()) {
+        bantin::controller::DistrictBrokerRequest request;
+        request.district = district;
+        request.zones = comma_list(zones_text);
+        request.directory = out_dir;
+        const auto province = host_port(province_text);
+        const auto listen = listen_text.empty()
+                                ? std::optional{std::pair<std::string, std::uint16_t>{"0.0.0.0", 1883}}
+                                : host_port(listen_text);
+        const auto tls_listen = tls_listen_text.empty() ? std::nullopt : host_port(tls_listen_text);
+        const bool tls_complete =
+            tls_listen_text.empty()
+                ? tls_cafile.empty() && tls_certfile.empty() && tls_keyfile.empty()
+                : tls_listen && !tls_cafile.empty() && !tls_certfile.empty() && !tls_keyfile.empty();
+        if (zones_text.empty() || out_dir.empty() || !province || !listen ||
+            certfile.empty() != keyfile.empty() || (!certfile.empty() && cafile.empty()) || !tls_complete) {
+            std::cerr
+                << "bantin-controller: --district-broker cần --zones, --province HOST:PORT và --out DIR; "
+                   "--district-broker needs --zones, --province HOST:PORT and --out DIR "
+                   "(and --province-certfile with --province-keyfile, both with --province-cafile; "
+                   "--tls-listen with --tls-cafile, --tls-certfile and --tls-keyfile)\n"
+                << usage;
+            return 2;
+        }
+        request.province_host = province->first;
+        request.province_port = province->second;
+        request.listen_address = listen->first;
+        request.listen_port = listen->second;
+        request.run_as_user = config->broker.run_as_user;
+        if (tls_listen) {
+            bantin::protocol::BrokerTlsListener tls;
+            tls.bind_address = tls_listen->first;
+            tls.port = tls_listen->second;
+            tls.ca_file = tls_cafile;
+            tls.cert_file = tls_certfile;
+            tls.key_file = tls_keyfile;
+            tls.client_certificate = bantin::protocol::ClientCertificate::Optional;
+            request.tls = tls;
+        }
+        if (!cafile.empty())
+            request.province_tls = bantin::protocol::BridgeTls{cafile, certfile, keyfile};
+        auto written = bantin::controller::write_district_broker_files(*config, request);
+        if (!written) {
+            std::cerr << "bantin-controller: " << one_line(written.error().message()) << '\n';
+            return 1;
+        }
+        std::cout << "quận/huyện \"" << district << "\": " << written->devices.size()
+                  << " thiết bị, tệp cấu hình ở " << out_dir << "; district \"" << district
+                  << "\": " << written->devices.size() << " devices, files in " << out_dir << "\n"
+                  << "bridge account: " << bantin::protocol::bridge_username(district) << " ("
+                  << bantin::controller::bridges_path(*config).string() << ")\n"
+                  << "run there: mosquitto -c " << written->files.config_file.string() << "\n";
+        if (written->new_password)
+            std::cout
+                << "Mật khẩu cầu nối mới: máy chủ tỉnh nhận nó khi bộ điều khiển khởi động lại hoặc thiết bị "
+                   "thay đổi; new bridge password: the province broker accepts it after the controller's "
+                   "next "
+                   "start or device change.\n";
         return 0;
     }
     if (!admin_name.empty()) {

@@ -50,7 +50,12 @@
 // (fleet_change_to_applied_{p50,p99,max}_ms_n<N>, fleet_reconnect_storm_s, controller_rss_mb).
 //
 //   bench/fleet_bench [--small 1000] [--large 10000] [--rows 20] [--max-queued 10000]
-//                     [--view-poll-ms 20] [--storm-limit-s 300]
+//                     [--view-poll-ms 20] [--storm-limit-s 300] [--bridged 1]
+//
+// --bridged 1: the devices connect to a district broker (one, holding every zone, its files
+// from controller::write_district_broker) bridged by Mosquitto's own bridge to the
+// controller's broker, the province (docs/scale.md). Every figure then crosses the bridge; the
+// reconnect storm is left out (nan): the devices' broker is the district's, which stays up.
 //
 // --max-queued is the broker's max_queued_messages ([broker] in controller.toml, default
 // 10000). The bench raises RLIMIT_NOFILE to its hard limit first: the simulator holds one
@@ -63,6 +68,7 @@
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
 #include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/district_bridge.hpp"
 #include "bantin/controller/fleet_broker.hpp"
 #include "bantin/controller/fleet_history.hpp"
 #include "bantin/controller/ingest.hpp"
@@ -80,6 +86,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -114,6 +121,18 @@ namespace {
 
 using bench::die;
 using bench::free_port;
+
+// True when something accepts connections on 127.0.0.1:port (the district broker is up).
+bool port_accepts(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    const bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return accepted;
+}
 using bench::must;
 
 std::string device_id(int n) {
@@ -215,6 +234,10 @@ struct FleetPaths {
     fs::path database;
     std::uint16_t port = 0;
     std::uint32_t max_queued_messages = 0;
+    // --bridged: the controller's broker is the province, with this district's bridge; the
+    // devices connect to the district broker (district_port), not to `port`.
+    fs::path bridges_file;
+    std::uint16_t district_port = 0;
 };
 
 // Zones, users, media, playlist and N registered devices with their `$7$` password hashes,
@@ -291,6 +314,7 @@ void seed(const FleetPaths& paths, int device_count) {
     broker_options.config.max_queued_messages = paths.max_queued_messages;
     broker_options.controller_username = mqtt_config.username;
     broker_options.controller_password = "fleet-bench-controller";
+    broker_options.bridges_file = paths.bridges_file;
     auto broker = must(ManagedBroker::create(broker_options), "broker");
     RegistryOptions registry_options;
     registry_options.broker_port = paths.port;
@@ -595,6 +619,7 @@ struct RunFigures {
 };
 
 struct RunSettings {
+    bool bridged = false;
     int rows = 20;
     std::uint32_t max_queued_messages = 10000;
     std::chrono::milliseconds view_poll{20};
@@ -623,6 +648,28 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
     seed(paths, count);
     std::printf("n=%d: store seeded in %.1f s\n", count,
                 milliseconds_between(seed_start, Steady::now()) / 1000.0);
+    // --bridged: one district broker holding every zone, bridged to the controller's broker.
+    const fs::path district_directory = paths.directory / "district";
+    if (settings.bridged) {
+        paths.bridges_file = paths.directory / "bridges";
+        paths.district_port = free_port();
+        std::vector<protocol::DeviceAccount> accounts;
+        for (int i = 0; i < count; ++i)
+            accounts.push_back({device_id(i),
+                                must(protocol::hash_broker_password(device_password(i)), "hash"),
+                                {"zone-" + std::to_string(i % 12)}});
+        DistrictBrokerRequest request;
+        request.district = "bench";
+        for (int zone = 0; zone < 12; ++zone) request.zones.push_back("zone-" + std::to_string(zone));
+        request.directory = district_directory;
+        request.province_port = paths.port;
+        request.listen_address = "127.0.0.1";
+        request.listen_port = paths.district_port;
+        request.run_as_user = ::geteuid() == 0 ? "root" : "";
+        request.restart_base_s = 1;
+        request.restart_cap_s = 5;
+        must(write_district_broker(paths.bridges_file, request, accounts, {"controller"}), "district files");
+    }
 
     int to_controller[2], from_controller[2];
     if (::pipe(to_controller) != 0 || ::pipe(from_controller) != 0)
@@ -642,6 +689,25 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
     const int commands = to_controller[1], replies = from_controller[0];
     if (receive_byte(replies, std::chrono::seconds(300)) != kReady)
         die("the controller did not start");
+    pid_t district = -1;
+    if (settings.bridged) {
+        std::fflush(stdout);
+        district = ::fork();
+        if (district == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a bench that dies takes the district broker with it
+            const std::string config = (district_directory / "mosquitto.conf").string();
+            ::execl("/usr/sbin/mosquitto", "mosquitto", "-c", config.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        const auto deadline = Steady::now() + std::chrono::seconds(300);
+        while (!port_accepts(paths.district_port)) {
+            if (Steady::now() > deadline)
+                die("the district broker did not listen");
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        std::printf("n=%d: district broker on port %u, bridged to the province on port %u\n", count,
+                    paths.district_port, paths.port);
+    }
 
     RunFigures figures;
     figures.count = count;
@@ -652,7 +718,7 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
             devices.push_back({device_id(i), device_password(i), "zone-" + std::to_string(i % 12)});
         const config::PlayerMqttConfig player;  // the player's defaults
         fleet_sim::SimOptions options;
-        options.port = paths.port;
+        options.port = settings.bridged ? paths.district_port : paths.port;
         options.keys = protocol::TrustedKeys{protocol::trusted_key(keys.public_key)};
         options.keepalive = player.keepalive;
         options.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(player.session_expiry);
@@ -750,20 +816,27 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
                     milliseconds_between(played, last_ack) / 1000.0, figures.ingest_rows_per_s);
         meter.print(count, "the proof");
 
-        // The broker restarts under the whole fleet.
-        SystemClock clock;
-        const std::int64_t restart_ms = to_unix_ms(clock.wall());
-        meter.restart();
-        const auto restart = Steady::now();
-        send_byte(commands, kRestartBroker);
-        const auto back = wait_for_view(
-            view, count, settings.view_poll, std::chrono::seconds(300), "reconnect storm",
-            [&](const ViewRow& d) { return d.online && d.last_seen_ms && *d.last_seen_ms > restart_ms; });
-        if (receive_byte(replies, std::chrono::seconds(60)) != kRestarted)
-            die("broker restart failed");
-        figures.storm_s = milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
-        std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count, figures.storm_s);
-        meter.print(count, "the storm");
+        // The broker restarts under the whole fleet (not bridged: the devices' broker is the
+        // district's, which stays up while the province restarts).
+        if (settings.bridged) {
+            figures.storm_s = std::nan("");
+        } else {
+            SystemClock clock;
+            const std::int64_t restart_ms = to_unix_ms(clock.wall());
+            meter.restart();
+            const auto restart = Steady::now();
+            send_byte(commands, kRestartBroker);
+            const auto back = wait_for_view(
+                view, count, settings.view_poll, std::chrono::seconds(300), "reconnect storm",
+                [&](const ViewRow& d) { return d.online && d.last_seen_ms && *d.last_seen_ms > restart_ms; });
+            if (receive_byte(replies, std::chrono::seconds(60)) != kRestarted)
+                die("broker restart failed");
+            figures.storm_s =
+                milliseconds_between(restart, *std::max_element(back.begin(), back.end())) / 1000.0;
+            std::printf("n=%d: broker restart, all devices online again after %.1f s\n", count,
+                        figures.storm_s);
+            meter.print(count, "the storm");
+        }
 
         figures.rss_mb = proc_status_mb(controller, "VmRSS");
         figures.peak_rss_mb = proc_status_mb(controller, "VmHWM");
@@ -787,6 +860,10 @@ RunFigures run_fleet(int count, const RunSettings& settings) {
     }
     int status = 0;
     ::waitpid(controller, &status, 0);
+    if (district > 0) {
+        ::kill(district, SIGTERM);
+        ::waitpid(district, &status, 0);
+    }
     ::close(commands);
     ::close(replies);
     std::error_code ignored;
@@ -839,6 +916,8 @@ int main(int argc, char** argv) {
             settings.max_queued_messages = static_cast<std::uint32_t>(value);
         else if (flag == "--view-poll-ms")
             settings.view_poll = std::chrono::milliseconds(value);
+        else if (flag == "--bridged")
+            settings.bridged = value != 0;
         else if (flag == "--storm-limit-s")
             settings.storm_limit = std::chrono::seconds(value);
         else

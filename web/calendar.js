@@ -12,6 +12,9 @@ import { levelLabel, modeLabel, nameText, reasonLabel, severityLabel, sourceKind
 const weekdayNames = () => [t('T2', 'Mon'), t('T3', 'Tue'), t('T4', 'Wed'), t('T5', 'Thu'), t('T6', 'Fri'), t('T7', 'Sat'), t('CN', 'Sun')];
 
 // yyyy-mm-dd arithmetic in UTC (days only).
+
+// "1 thiết bị", "1 device", "3 devices".
+const deviceCount = (count) => t(formatNumber(count) + ' thiết bị', formatNumber(count) + (count === 1 ? ' device' : ' devices'));
 function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
@@ -61,7 +64,7 @@ function bandTitle(item, band) {
 
 function eventTitle(item, event) {
   const media = event.media.map((name) => nameText(name) || t('(không tên)', '(no name)')).join(', ');
-  return event.at + ' · ' + item.name + ' · ' + media + ' · ' + t(formatNumber(event.devices) + ' thiết bị', formatNumber(event.devices) + ' devices');
+  return event.at + ' · ' + item.name + ' · ' + media + ' · ' + deviceCount(event.devices);
 }
 
 function alertTitle(item, span) {
@@ -196,10 +199,16 @@ export async function render(container) {
     const [from, to] = range();
     try {
       const answer = await api.get('/calendar', { [scope.value]: target.value, from, to });
+      // A ticker campaign scrolls along the bottom band of screens: say so wherever it is named.
+      for (const day of answer.days) {
+        for (const item of day.items) {
+          if (item.region === 'ticker') item.name += ' (' + t('chữ chạy', 'ticker') + ')';
+        }
+      }
       const title = answer.scope.name + ' · ' + from.split('-').reverse().join('/') + ' – ' + to.split('-').reverse().join('/');
       clear(output,
         h('h3', { id: 'calendar-title', text: title }),
-        h('p', { class: 'muted', text: t(formatNumber(answer.devices) + ' thiết bị; giờ ' + answer.time_zone + '.', formatNumber(answer.devices) + ' devices; ' + answer.time_zone + ' time.') }),
+        h('p', { class: 'muted', text: t(formatNumber(answer.devices) + ' thiết bị; giờ ' + answer.time_zone + '.', formatNumber(answer.devices) + (answer.devices === 1 ? ' device; ' : ' devices; ') + answer.time_zone + ' time.') }),
         h('div', { class: 'cal-key' }, badge(t('Phát theo giờ cố định', 'At fixed times'), 'info'), ' ', badge(t('Phát lặp / N lần mỗi giờ', 'Loop / N times an hour'), 'neutral'), ' ', badge(t('Cảnh báo', 'Alert'), 'bad')),
         view.value === 'month' ? monthView(answer) : weekView(answer),
         summary(answer));

@@ -46,16 +46,27 @@ export function setLang(value) {
 // Every English text t() was given, so the browser test can find a Vietnamese page that still
 // shows one of them (a text that bypassed t()).
 const englishTexts = new Set();
+// And every Vietnamese text that has an English one, so it can find an English page that still
+// shows one of them.
+const vietnameseTexts = new Set();
 
 // The text in the current language.
 export function t(vi, en) {
-  if (en && en !== vi) englishTexts.add(en);
+  if (en && en !== vi) {
+    englishTexts.add(en);
+    vietnameseTexts.add(vi);
+  }
   return current === 'en' && en ? en : vi;
 }
 
 // The English texts t() has been asked for so far (tests/web).
 export function knownEnglish() {
   return [...englishTexts];
+}
+
+// The Vietnamese texts t() has been asked for that have an English one (tests/web).
+export function knownVietnamese() {
+  return [...vietnameseTexts];
 }
 
 function partsOf(ms, timeZone, options) {

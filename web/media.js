@@ -170,7 +170,7 @@ function fillerChoice() {
 }
 
 function streamForm(message, refresh, fillers) {
-  const name = h('input', { name: 'name', required: true, id: 'stream-name', placeholder: 'Tiếp sóng VOV1' });
+  const name = h('input', { name: 'name', required: true, id: 'stream-name', placeholder: t('Tiếp sóng VOV1', 'VOV1 relay') });
   const url = h('input', { name: 'url', type: 'url', required: true, id: 'stream-url', placeholder: 'https://…/vov1.mp3' });
   const submit = h('button', { type: 'submit', text: t('Thêm nguồn tiếp sóng', 'Add stream'), id: 'stream-add' });
   const progress = h('p', { class: 'muted', 'aria-live': 'polite' });

@@ -4,7 +4,7 @@
 // phone), each also as a CSV download (Vietnamese headers first, docs/api.md "Reports").
 
 import * as api from './api.js';
-import { h, clear, badge, field, messageArea, table } from './dom.js';
+import { h, clear, badge, dayInput, dayToIso, field, messageArea, table } from './dom.js';
 import { t, formatDateTime, formatNumber } from './i18n.js';
 import { barChart, pairedBarChart } from './chart.js';
 
@@ -63,10 +63,22 @@ const groupings = [
   ['campaign,zone,day', () => t('Chiến dịch × khu vực × ngày', 'Campaign × zone × day')],
 ];
 
+// Campaigns, zones and devices by the names the office gave them (an id the lists do not hold,
+// e.g. of a deleted zone, shows as itself).
+const names = { campaigns: new Map(), zones: new Map(), devices: new Map() };
+const named = (kind, id) => names[kind].get(id) || id;
+
+async function loadNames() {
+  const lists = await Promise.all(['campaigns', 'zones', 'devices'].map((kind) => api.listAll('/' + kind).catch(() => [])));
+  ['campaigns', 'zones', 'devices'].forEach((kind, index) => {
+    names[kind] = new Map(lists[index].map((entry) => [entry.id, entry.name || entry.id]));
+  });
+}
+
 function deliveryLabel(item, group) {
   const parts = [];
-  if (group.includes('campaign')) parts.push(item.campaign);
-  if (group.includes('zone')) parts.push(item.zone || t('(không có khu vực)', '(no zone)'));
+  if (group.includes('campaign')) parts.push(named('campaigns', item.campaign));
+  if (group.includes('zone')) parts.push(item.zone ? named('zones', item.zone) : t('(không có khu vực)', '(no zone)'));
   if (group.includes('day')) parts.push(dayText(item.day));
   return parts.join(' · ');
 }
@@ -87,8 +99,10 @@ function statusBadge(status) {
 }
 
 export async function render(container) {
-  const from = h('input', { type: 'date', id: 'report-from', value: localDate(-7), required: true });
-  const to = h('input', { type: 'date', id: 'report-to', value: localDate(0), required: true });
+  // Days typed dd/mm/yyyy as everywhere in the console (a date input would follow the
+  // browser's language, mm/dd/yyyy in an English browser).
+  const from = dayInput({ id: 'report-from', required: true }, localDate(-7));
+  const to = dayInput({ id: 'report-to', required: true }, localDate(0));
   const group = h('select', { id: 'report-group' },
     groupings.map(([value, label]) => h('option', { value, text: label() })));
   const message = messageArea();
@@ -100,11 +114,16 @@ export async function render(container) {
 
   async function show() {
     message.clear();
-    const range = { from: startOfDay(from.value), to: new Date(new Date(startOfDay(to.value)).getTime() + 86400000).toISOString() };
+    const [first, last] = [dayToIso(from.value), dayToIso(to.value)];
+    if (!first || !last || first > last) {
+      message.error({ code: 'invalid-input', detail: t('Từ ngày và đến ngày có dạng dd/mm/yyyy, ngày đầu không sau ngày cuối', 'From and to are dd/mm/yyyy days, the first not after the last') });
+      return;
+    }
+    const range = { from: startOfDay(first), to: new Date(new Date(startOfDay(last)).getTime() + 86400000).toISOString() };
     const grouping = group.value;
     const csv = (name, extra = {}) => h('a', {
       href: api.apiUrl('/reports/' + name, { ...range, ...extra, format: 'csv' }),
-      download: name + '-' + from.value + '-' + to.value + '.csv',
+      download: name + '-' + first + '-' + last + '.csv',
       class: 'csv-link',
       text: t('Tải CSV', 'Download CSV'),
     });
@@ -115,7 +134,7 @@ export async function render(container) {
       ]);
       clear(output,
         deliveryPanel(delivery.items, grouping, csv('delivery', grouping === 'campaign' ? {} : { group: grouping })),
-        playsPanel(plays.items, daysBetween(from.value, to.value), csv('plays')),
+        playsPanel(plays.items, daysBetween(first, last), csv('plays')),
         alertsPanel(alerts.items, csv('alerts')),
         uptimePanel(uptime.items, csv('uptime')));
     } catch (error) {
@@ -129,6 +148,7 @@ export async function render(container) {
   });
   group.addEventListener('change', () => show());
   container.append(h('div', { class: 'panel' }, form), message.element, output);
+  await loadNames();
   await show();
 }
 
@@ -167,7 +187,7 @@ function playsPanel(items, rangeDays, csvLink) {
   const perDay = new Map(rangeDays.map((day) => [day, 0]));
   for (const item of items) perDay.set(item.day, (perDay.get(item.day) ?? 0) + (item.completed ?? 0));
   const days = [...perDay.keys()].sort();
-  const rows = items.map((item) => [item.campaign, dayText(item.day), item.zone, count(item.completed), count(item.cut_short),
+  const rows = items.map((item) => [named('campaigns', item.campaign), dayText(item.day), named('zones', item.zone), count(item.completed), count(item.cut_short),
     count(item.interrupted), count(item.failed), seconds(item.played_ms), count(item.muted), seconds(item.relayed_ms),
     count(item.source_losses)]);
   return h('div', { class: 'panel' }, h('h3', { text: title }), csvLink,
@@ -200,7 +220,7 @@ function alertsPanel(items, csvLink) {
 function uptimePanel(items, csvLink) {
   const title = t('Thời gian hoạt động của thiết bị', 'Device uptime');
   const rows = items.map((item) => h('tr', { dataset: { device: item.device } },
-    h('td', { text: item.device }), h('td', { text: item.zone }),
+    h('td', { text: named('devices', item.device) }), h('td', { text: named('zones', item.zone) }),
     h('td', {}, item.online ? badge(t('trực tuyến', 'online'), 'ok') : badge(t('ngoại tuyến', 'offline'), 'bad')),
     h('td', { text: item.last_seen ? formatDateTime(new Date(item.last_seen).getTime()) : t('chưa bao giờ', 'never') }),
     h('td', { class: 'number', text: percent(item.uptime) })));
@@ -208,7 +228,7 @@ function uptimePanel(items, csvLink) {
     items.length ? barChart({
       name: 'uptime', title: t('Tỉ lệ thời gian trực tuyến của mỗi thiết bị', 'Share of time each device was online'),
       description: t('Từ lịch sử kết nối trong khoảng; các số cũng có trong bảng dưới.', 'From the presence history in the range; the numbers are also in the table below.'),
-      labels: items.map((item) => item.device), values: items.map((item) => item.uptime ?? 0), max: 1, format: percent,
+      labels: items.map((item) => named('devices', item.device)), values: items.map((item) => item.uptime ?? 0), max: 1, format: percent,
       colour: uptimeColour,
     }) : null,
     scrolling(table(t('Thời gian hoạt động theo thiết bị', 'Uptime per device'),

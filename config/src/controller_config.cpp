@@ -258,6 +258,16 @@ void describe_controller(Visitor& v, Config& c) {
               "whose layout has a header show a QR code of <base>/cong-khai/<zone>. Empty: no QR code.",
               board_base_url());
     });
+    v.table("cluster", "Several controllers on one PostgreSQL: the publisher lease (unused on SQLite).", [&] {
+        v.key("lease_interval_ms", c.cluster.lease_interval,
+              "Milliseconds between two attempts to take the publisher lease, or two checks of the held one.",
+              between(100, 60000));
+        v.key("lease_ttl_ms", c.cluster.lease_ttl,
+              "Milliseconds a holder keeps publishing after its last answered check was sent, and a new "
+              "holder waits before it publishes; at least 3 x lease_interval_ms. Takeover after a crash "
+              "takes at most lease_interval_ms + lease_ttl_ms.",
+              between(300, 600000));
+    });
     v.table("log", "Logging.",
             [&] { v.key("level", c.log.level, "One of trace, debug, info, warn, error, critical, off."); });
 }
@@ -276,6 +286,12 @@ void cross_check_controller(const ControllerConfig& c, detail::Loader& loader) {
             "bằng -); a command or http engine's voice is ASCII letters, digits and ._+- (not "
             "starting with -)",
             {"tts.engine"});
+    }
+    if (c.cluster.lease_ttl < 3 * c.cluster.lease_interval) {
+        loader.cross_issue("cluster.lease_ttl_ms",
+                           "phải ít nhất gấp 3 lần cluster.lease_interval_ms; must be at least 3 x "
+                           "cluster.lease_interval_ms",
+                           {"cluster.lease_interval_ms"});
     }
     if (!c.mqtt.password.empty() && !c.mqtt.password_file.empty()) {
         loader.cross_issue("mqtt.password", "set either password or password_file, not both",

@@ -515,6 +515,24 @@ Result<std::vector<std::string>> AlertService::republish_active(
     return published;
 }
 
+Result<void> AlertService::publish_current(std::string_view alert_id) {
+    auto record = m_store.read_value<AlertRecord>(
+        [&](StoreTransaction& transaction) { return transaction.alert_by_id(alert_id); });
+    if (!record)
+        return std::unexpected(record.error());
+    if (record->state == AlertState::Sent && record->alert.expires > m_clock.wall()) {
+        if (auto sent = publish_alert(*record); !sent)
+            return sent;
+    } else if (record->state == AlertState::Cancelled) {
+        if (auto sent = publish_cancel(*record); !sent)
+            return sent;
+    } else {
+        return {};
+    }
+    rebuild_bundles(record->alert);
+    return {};
+}
+
 Result<void> AlertService::publish_alert(const AlertRecord& record) {
     const TimePoint now = m_clock.wall();
     protocol::AlertMessage message;

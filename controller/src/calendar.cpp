@@ -32,6 +32,8 @@ std::string device_class(const Device& device, std::span<const Campaign> campaig
     windows(device.quiet_hours);
     key += '\x1f';
     for (const auto& tag : device.tags) key += tag + ',';
+    // Only screens with a ticker band play ticker campaigns (scheduler::has_region).
+    key += scheduler::has_region(device, scheduler::Region::Ticker) ? "\x1ft" : "\x1f";
     for (const auto& campaign : campaigns) {
         const auto& targets = campaign.targets;
         if (std::ranges::find(targets.device_ids, device.id) != targets.device_ids.end() ||
@@ -156,6 +158,13 @@ Result<nlohmann::ordered_json> calendar_days(const scheduler::Resolver& resolver
         auto entries = resolver.resolve(*device, from, to);
         if (!entries)
             return std::unexpected(entries.error());
+        // A screen with a ticker band also plays its ticker campaigns, resolved on their own.
+        if (scheduler::has_region(*device, scheduler::Region::Ticker)) {
+            auto ticker = resolver.resolve(*device, from, to, scheduler::Region::Ticker);
+            if (!ticker)
+                return std::unexpected(ticker.error());
+            entries->insert(entries->end(), ticker->begin(), ticker->end());
+        }
         ++counted.classes;
         counted.entries += static_cast<std::int64_t>(entries->size());
         for (const TimelineEntry& entry : *entries) {
@@ -216,6 +225,7 @@ Result<nlohmann::ordered_json> calendar_days(const scheduler::Resolver& resolver
                 {"kind", std::string{scheduler::to_string(campaign.mode)}},
                 {"campaign", campaign.id},
                 {"name", campaign.name.empty() ? campaign.id : campaign.name},
+                {"region", std::string{scheduler::to_string(campaign.region)}},
                 {"level", std::string{scheduler::to_string(campaign.level)}},
                 {"approval", std::string{scheduler::to_string(campaign.approval)}},
                 {"devices", devices_count},

@@ -4,6 +4,7 @@
 #include "bantin/controller/api_fleet.hpp"
 #include "bantin/controller/approval.hpp"
 #include "bantin/controller/auth.hpp"
+#include "bantin/controller/cluster.hpp"
 #include "bantin/controller/delivery_repair.hpp"
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/device_registry.hpp"
@@ -13,6 +14,7 @@
 #include "bantin/controller/http_server.hpp"
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/live.hpp"
+#include "bantin/controller/postgres_lease.hpp"
 #include "bantin/controller/postgres_store.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
@@ -27,7 +29,9 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <fstream>
+#include <mutex>
 
 namespace bantin::controller {
 namespace {
@@ -129,6 +133,37 @@ Result<std::string> add_ingest_worker_account(const config::ControllerConfig& co
     return add_ingest_worker(ingest_workers_path(config), name, taken);
 }
 
+std::filesystem::path bridges_path(const config::ControllerConfig& config) {
+    return config.storage.data_dir / "keys" / "bridges";
+}
+
+Result<DistrictBrokerResult> write_district_broker_files(const config::ControllerConfig& config,
+                                                         const DistrictBrokerRequest& request) {
+    std::vector<std::string> taken{config.mqtt.username};
+    auto workers = load_ingest_workers(ingest_workers_path(config));
+    if (!workers)
+        return std::unexpected(workers.error());
+    for (const auto& worker : *workers) taken.push_back(worker.username);
+    std::vector<protocol::DeviceAccount> accounts;
+    if (std::filesystem::exists(config.database_path())) {
+        SystemClock clock;
+        auto store = SqliteStore::open(config.database_path().string(), clock);
+        if (!store)
+            return std::unexpected(store.error());
+        auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
+            [](StoreTransaction& transaction) { return load_all_devices(transaction); });
+        if (!devices)
+            return std::unexpected(devices.error());
+        for (const auto& device : *devices) {
+            taken.push_back(device.device.id);
+            if (!device.revoked)
+                accounts.push_back(protocol::DeviceAccount{
+                    device.device.id, device.mqtt_password_hash, {device.device.zone}});
+        }
+    }
+    return write_district_broker(bridges_path(config), request, accounts, taken);
+}
+
 Result<std::string> controller_mqtt_password(const config::ControllerConfig& config) {
     if (!config.mqtt.password.empty())
         return config.mqtt.password;
@@ -172,6 +207,13 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ManagedBroker> broker;
     std::optional<protocol::MqttClient> client;
     std::unique_ptr<MqttMessageSink> sink;
+    // Several controllers (cluster.hpp): only the lease holder publishes; `guarded` is the sink
+    // of the publishing services, `sink` (unguarded) the ingest's acks.
+    ClusterParts cluster;
+    std::unique_ptr<LeaseGuardedSink> guarded;
+    std::atomic<bool> takeover_pending{false};
+    std::mutex notices_mutex;
+    std::vector<ChangeNotice> notices;
     std::unique_ptr<Publisher> publisher;
     std::unique_ptr<DeviceCommands> commands;
     std::optional<ScreenshotStore> screenshots;
@@ -259,17 +301,27 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         return std::unexpected(client.error());
     impl->client.emplace(std::move(*client));
     impl->sink = std::make_unique<MqttMessageSink>(*impl->client);
+    // On SQLite the single box; on PostgreSQL the controllers sharing the store's database.
+    auto cluster =
+        make_cluster(config.storage.backend == config::StorageBackend::Postgresql ? config.storage.postgresql
+                                                                                  : std::string{},
+                     config.cluster);
+    if (!cluster)
+        return std::unexpected(cluster.error());
+    impl->cluster = std::move(*cluster);
+    impl->guarded = std::make_unique<LeaseGuardedSink>(*impl->sink, *impl->cluster.lease,
+                                                       *impl->cluster.signal, impl->key);
 
     PublisherOptions publisher_options;
     publisher_options.media_base_url = config.http.base_url();
     publisher_options.board_base_url = config.public_board.board_base_url;
     publisher_options.bundle_validity = config.devices.bundle_validity;
-    impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->sink,
+    impl->publisher = std::make_unique<Publisher>(*impl->store, clock, impl->key, *impl->guarded,
                                                   std::move(publisher_options));
     DeviceCommandsOptions command_options;
     command_options.public_base_url = config.http.base_url();
     command_options.lifetime = config.devices.command_expiry;
-    impl->commands = std::make_unique<DeviceCommands>(*impl->store, clock, impl->key, *impl->sink,
+    impl->commands = std::make_unique<DeviceCommands>(*impl->store, clock, impl->key, *impl->guarded,
                                                       std::move(command_options));
     auto screenshots = ScreenshotStore::open(config.storage.data_dir / "screenshots", clock);
     if (!screenshots)
@@ -304,6 +356,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     broker_options.controller_password = impl->mqtt_password;
     broker_options.mosquitto_binary = config.broker.mosquitto_binary;
     broker_options.ingest_workers_file = ingest_workers_path(config);
+    broker_options.bridges_file = bridges_path(config);
     if (auto made = ensure_directory(broker_options.config.directory); !made)
         return std::unexpected(made.error());
     auto broker = ManagedBroker::create(std::move(broker_options));
@@ -336,8 +389,8 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     alert_options.default_expiry = config.alerts.default_expiry;
     alert_options.confirm_timeout = config.alerts.confirm_timeout;
     alert_options.media_base_url = config.http.base_url();
-    impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->sink, *impl->speech,
-                                                  impl->publisher.get(), alert_options);
+    impl->alerts = std::make_unique<AlertService>(*impl->store, clock, impl->key, *impl->guarded,
+                                                  *impl->speech, impl->publisher.get(), alert_options);
     LiveOptions live_options;
     live_options.icecast_url = config.live.icecast_url;
     live_options.source_user = config.live.source_user;
@@ -351,7 +404,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         if (live_options.source_password.empty())
             return fail(Errc::InvalidInput, password_path.string() + ": the first line is empty");
     }
-    impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->sink, live_options);
+    impl->live = std::make_unique<LiveService>(*impl->store, clock, impl->key, *impl->guarded, live_options);
     // Channels open before a restart are still listed and closable; those that ended meanwhile go.
     if (auto still_open = impl->live->open_channels(); !still_open)
         spdlog::warn("live: the open channels could not be read: {}", still_open.error().message());
@@ -360,7 +413,10 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     impl->repair = std::make_unique<DeliveryRepair>(*impl->store, clock, *impl->publisher, impl->alerts.get(),
                                                     config.devices.delivery_repair_interval);
     DeliveryRepair* repair = impl->repair.get();
-    impl->ingest->on_statuses = [repair](const std::vector<CommittedStatus>& statuses) {
+    const PublishLease* lease = impl->cluster.lease.get();
+    impl->ingest->on_statuses = [repair, lease](const std::vector<CommittedStatus>& statuses) {
+        if (!lease->held())
+            return;  // every controller sees every status: the publisher repairs
         auto repaired = repair->on_statuses(statuses);
         if (!repaired)
             spdlog::error("delivery repair: {}", repaired.error().message());
@@ -369,6 +425,20 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 "delivery repair: {} bundles and {} alerts published again for devices behind or back online",
                 repaired->bundles.size(), repaired->alerts.size());
     };
+    if (impl->cluster.clustered) {
+        // The holder publishes what the others stored (cluster.hpp); the work runs in run().
+        impl->cluster.lease->on_acquired = [raw] { raw->takeover_pending.store(true); };
+        impl->cluster.signal->on_missed = [raw] {
+            if (raw->cluster.lease->held())
+                raw->takeover_pending.store(true);
+        };
+        impl->cluster.signal->on_notice = [raw](const ChangeNotice& notice) {
+            if (!raw->cluster.lease->held())
+                return;
+            std::lock_guard lock{raw->notices_mutex};
+            raw->notices.push_back(notice);
+        };
+    }
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
 
     AuthPolicy policy;
@@ -468,13 +538,66 @@ Result<void> ControllerDaemon::start() {
         spdlog::info("bantin-controller: nginx front on {}:{} (pid {}), API server on 127.0.0.1:{}",
                      impl.config.http.listen_address, impl.config.http.port, impl.front->pid(), *port);
     }
-    auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
-    if (!rebuilt)
-        spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
+    if (impl.cluster.clustered) {
+        // The holder's first work (takeover_pending) replaces the start-up rebuild.
+        if (auto started = impl.cluster.signal->start(); !started)
+            return started;
+        if (auto started = impl.cluster.lease->start(); !started)
+            return started;
+    } else {
+        auto rebuilt = impl.publisher->rebuild_all(Publisher::Scope::ChangedOrLagging);
+        if (!rebuilt)
+            spdlog::error("publisher: start-up rebuild: {}", rebuilt.error().message());
+    }
     spdlog::info("bantin-controller: http on port {}, mqtt {}:{}", http_port(), impl.config.mqtt.host,
                  impl.config.mqtt.port);
     return {};
 }
+
+namespace {
+
+// The lease holder's share of run(): after taking the lease, what is not yet acked goes out
+// again (takeover_republish, then the active alerts); then what other controllers stored.
+void publish_for_cluster(ControllerDaemon::Impl& impl) {
+    if (!impl.cluster.clustered || !impl.cluster.lease->held())
+        return;
+    if (impl.takeover_pending.exchange(false)) {
+        auto taken = takeover_republish(*impl.store, *impl.publisher);
+        if (!taken)
+            spdlog::error("lease: takeover republish: {}", taken.error().message());
+        else
+            spdlog::info("lease: {} lagging bundles published again, {} changed bundles published",
+                         taken->republished.size(), taken->published.size());
+        if (auto alerts = impl.alerts->republish_active(); !alerts)
+            spdlog::error("lease: takeover alerts: {}", alerts.error().message());
+    }
+    std::vector<ChangeNotice> notices;
+    {
+        std::lock_guard lock{impl.notices_mutex};
+        notices.swap(impl.notices);
+    }
+    std::vector<std::string> devices;
+    std::vector<std::string> alerts;  // in the order stored, each once (one notice per topic)
+    for (const auto& notice : notices) {
+        if (notice.kind == "bundles")
+            devices.insert(devices.end(), notice.ids.begin(), notice.ids.end());
+        else if (notice.kind == "alert")
+            for (const auto& id : notice.ids)
+                if (std::ranges::find(alerts, id) == alerts.end())
+                    alerts.push_back(id);
+    }
+    for (const auto& id : alerts)
+        if (auto published = impl.alerts->publish_current(id); !published)
+            spdlog::error("lease: alert {}: {}", id, published.error().message());
+    if (!devices.empty()) {
+        std::ranges::sort(devices);
+        devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+        if (auto published = impl.publisher->republish_devices(devices); !published)
+            spdlog::error("lease: bundles stored by another controller: {}", published.error().message());
+    }
+}
+
+}  // namespace
 
 Result<void> ControllerDaemon::run() {
     Impl& impl = *m_impl;
@@ -489,6 +612,8 @@ Result<void> ControllerDaemon::run() {
                 spdlog::warn("mqtt: {}", disconnected->error.message());
             } else if (std::holds_alternative<protocol::MqttConnected>(event)) {
                 spdlog::info("mqtt: connected");
+                if (!impl.cluster.lease->held())
+                    continue;
                 // The broker may have restarted without the retained alerts published since
                 // its last save.
                 if (auto repaired = impl.repair->on_broker_connected(); !repaired)
@@ -498,6 +623,7 @@ Result<void> ControllerDaemon::run() {
                                  repaired->alerts.size());
             }
         }
+        publish_for_cluster(impl);
         if (impl.ingest->has_pending()) {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
@@ -515,6 +641,10 @@ void ControllerDaemon::stop() {
     if (!m_impl)
         return;
     Impl& impl = *m_impl;
+    if (impl.cluster.lease)
+        impl.cluster.lease->stop();
+    if (impl.cluster.signal)
+        impl.cluster.signal->stop();
     if (impl.front)
         impl.front->stop();
     if (impl.server)

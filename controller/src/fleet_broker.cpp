@@ -1,6 +1,7 @@
 #include "bantin/controller/fleet_broker.hpp"
 
 #include "bantin/controller/device_registry.hpp"
+#include "bantin/controller/district_bridge.hpp"
 #include "bantin/protocol/topics.hpp"
 
 #include <sys/stat.h>
@@ -32,6 +33,8 @@ std::string tail_of(const std::filesystem::path& path, std::size_t bytes) {
     std::string all = text.str();
     return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
+
+}  // namespace
 
 // Replaces `path` with `text` through a fresh temporary file beside it, keeping the owner and
 // mode the file has now (0600 for a new file): the ingest workers' accounts file.
@@ -78,8 +81,6 @@ Result<void> replace_keeping_owner(const std::filesystem::path& path, const std:
     }
     return {};
 }
-
-}  // namespace
 
 Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file) {
     std::vector<IngestWorkerAccount> workers;
@@ -141,12 +142,17 @@ Result<std::string> add_ingest_worker(const std::filesystem::path& file, const s
 
 Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
     std::vector<std::string> names{m_options.controller_username};
-    if (m_options.ingest_workers_file.empty())
-        return names;
-    auto workers = load_ingest_workers(m_options.ingest_workers_file);
+    auto workers = m_options.ingest_workers_file.empty() ? Result<std::vector<IngestWorkerAccount>>{}
+                                                         : load_ingest_workers(m_options.ingest_workers_file);
     if (!workers)
         return std::unexpected(workers.error());
     for (const auto& worker : *workers) names.push_back(worker.username);
+    if (m_options.bridges_file.empty())
+        return names;
+    auto bridges = load_bridges(m_options.bridges_file);
+    if (!bridges)
+        return std::unexpected(bridges.error());
+    for (const auto& bridge : *bridges) names.push_back(protocol::bridge_username(bridge.district));
     return names;
 }
 
@@ -178,6 +184,13 @@ Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
                 return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() +
                                                     ": ingest worker \"" + worker.username +
                                                     "\" has the name of another broker account");
+    }
+    if (!m_options.bridges_file.empty()) {
+        auto bridges = load_bridges(m_options.bridges_file);
+        if (!bridges)
+            return std::unexpected(bridges.error());
+        accounts.bridges = bridge_accounts(*bridges, devices);
+        // validate_accounts refuses a bridge named like another account.
     }
     auto files = protocol::write_broker_files(m_options.config, accounts);
     if (!files)

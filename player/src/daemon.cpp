@@ -155,6 +155,9 @@ struct Daemon::Impl {
             return;
         }
         plan.emplace(std::move(*built));
+        // The bands first: a notice is drawn at the size of the main region, which a header
+        // band added by this bundle makes smaller.
+        update_overlay();
         const TimePoint now = clock.wall();
         clock_offset = now.time_since_epoch() - clock.monotonic().time_since_epoch();
         resolved_to = now + options.horizon;
@@ -231,7 +234,7 @@ struct Daemon::Impl {
         content.header_permille = device.layout.header_permille;
         content.ticker_permille = device.layout.ticker_permille;
         content.title = device.zone_name.empty() ? device.zone : device.zone_name;
-        content.time_zone = device.time_zone;
+        content.time_zone = plan->shown_time_zone();  // as the notices' dates
         content.board_url = device.board_url;
         content.ticker_text = ticker.text();
         renderer->set_overlay(content);

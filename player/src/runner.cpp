@@ -452,8 +452,7 @@ std::vector<PlayItem> EntryFeeder::make_items(const Plan& plan,
             if (device.layout.header_permille == 0) {
                 // A zone id ("uyen-hung") is not for residents: without the name, the date alone.
                 item.header.place = device.zone_name;
-                item.header.date = vietnamese_date(
-                    entry.start, device.local_time_zone.empty() ? device.time_zone : device.local_time_zone);
+                item.header.date = vietnamese_date(entry.start, plan.shown_time_zone());
             }
         }
         item.planned_start = entry.start;

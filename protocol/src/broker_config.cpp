@@ -163,8 +163,11 @@ std::string render_mosquitto_conf(const BrokerConfig& config) {
         << "persistence true\n"
         << "persistence_location " << files.persistence_directory.string() << "/\n"
         << "autosave_interval 60\n"
-        << "max_queued_messages " << config.max_queued_messages << "\n"
-        << "message_size_limit " << config.message_size_limit << "\n"
+        << "max_queued_messages " << config.max_queued_messages << "\n";
+    if (config.max_queued_bytes > 0) {
+        out << "max_queued_bytes " << config.max_queued_bytes << "\n";
+    }
+    out << "message_size_limit " << config.message_size_limit << "\n"
         << "connection_messages true\n";
     if (config.log_to_file) {
         out << "log_dest file " << files.log_file.string() << "\n";
@@ -196,17 +199,26 @@ std::string render_mosquitto_conf(const BrokerConfig& config) {
         }
         out << "use_username_as_clientid true\n";
     }
+    if (config.bridge) {
+        // write_broker_files() refuses a connection that does not render.
+        out << render_bridge_connection(*config.bridge).value_or("");
+    }
     return out.str();
 }
 
 Result<void> validate_accounts(const BrokerAccounts& accounts) {
     std::vector<std::string> problems;
     std::set<std::string> seen;
-    if (!is_topic_level_safe(accounts.controller.username)) {
+    // A district broker has no controller account: an empty username and hash.
+    const bool has_controller =
+        !accounts.controller.username.empty() || !accounts.controller.password_hash.empty();
+    if (has_controller && !is_topic_level_safe(accounts.controller.username)) {
         problems.push_back("controller.username: '" + accounts.controller.username +
                            "' is not 1-64 characters of [A-Za-z0-9._-]");
     }
-    seen.insert(accounts.controller.username);
+    if (has_controller) {
+        seen.insert(accounts.controller.username);
+    }
     for (std::size_t i = 0; i < accounts.devices.size(); ++i) {
         const DeviceAccount& device = accounts.devices[i];
         const std::string where = "devices[" + std::to_string(i) + "]";
@@ -226,7 +238,31 @@ Result<void> validate_accounts(const BrokerAccounts& accounts) {
             problems.push_back(where + ".password_hash: not a $7$ hash");
         }
     }
-    if (!accounts.controller.password_hash.starts_with("$7$")) {
+    for (std::size_t i = 0; i < accounts.bridges.size(); ++i) {
+        const BridgeAccount& bridge = accounts.bridges[i];
+        const std::string where = "bridges[" + std::to_string(i) + "]";
+        if (!is_topic_level_safe(bridge.username)) {
+            problems.push_back(where + ".username: '" + bridge.username +
+                               "' is not 1-64 characters of [A-Za-z0-9._-]");
+        } else if (!seen.insert(bridge.username).second) {
+            problems.push_back(where + ".username: '" + bridge.username + "' is used twice");
+        }
+        if (!bridge.password_hash.starts_with("$7$")) {
+            problems.push_back(where + ".password_hash: not a $7$ hash");
+        }
+        for (const std::string& zone : bridge.zones) {
+            if (!is_topic_level_safe(zone)) {
+                problems.push_back(where + ".zones: '" + zone + "' is not 1-64 characters of [A-Za-z0-9._-]");
+            }
+        }
+        for (const std::string& device : bridge.devices) {
+            if (!is_topic_level_safe(device)) {
+                problems.push_back(where + ".devices: '" + device +
+                                   "' is not 1-64 characters of [A-Za-z0-9._-]");
+            }
+        }
+    }
+    if (has_controller && !accounts.controller.password_hash.starts_with("$7$")) {
         problems.push_back("controller.password_hash: not a $7$ hash");
     }
     if (problems.empty()) {
@@ -243,7 +279,10 @@ Result<std::string> render_password_file(const BrokerAccounts& accounts) {
     if (auto valid = validate_accounts(accounts); !valid) {
         return std::unexpected(valid.error());
     }
-    std::string text = accounts.controller.username + ":" + accounts.controller.password_hash + "\n";
+    std::string text;
+    if (!accounts.controller.username.empty()) {
+        text = accounts.controller.username + ":" + accounts.controller.password_hash + "\n";
+    }
     for (const DeviceAccount& device : accounts.devices) {
         if (!device.password_hash.empty()) {
             text += device.device_id + ":" + device.password_hash + "\n";
@@ -251,6 +290,8 @@ Result<std::string> render_password_file(const BrokerAccounts& accounts) {
     }
     for (const IngestWorkerAccount& worker : accounts.ingest_workers)
         text += worker.username + ":" + worker.password_hash + "\n";
+    for (const BridgeAccount& bridge : accounts.bridges)
+        text += bridge.username + ":" + bridge.password_hash + "\n";
     return text;
 }
 
@@ -275,9 +316,11 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
         << "pattern read bantin/v1/dev/%u/cmd\n"
         << "pattern read bantin/v1/dev/%u/ack\n"
         << "pattern write bantin/v1/dev/%u/status\n"
-        << "pattern write bantin/v1/dev/%u/pop\n"
-        << "\nuser " << accounts.controller.username << "\n"
-        << "topic readwrite bantin/#\n";
+        << "pattern write bantin/v1/dev/%u/pop\n";
+    if (!accounts.controller.username.empty()) {
+        out << "\nuser " << accounts.controller.username << "\n"
+            << "topic readwrite bantin/#\n";
+    }
     for (const DeviceAccount& device : accounts.devices) {
         out << "\nuser " << device.device_id << "\n"
             << "topic read bantin/v1/alert/all\n";
@@ -287,6 +330,7 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
         }
     }
     for (const IngestWorkerAccount& worker : accounts.ingest_workers) out << ingest_worker_acl(worker);
+    for (const BridgeAccount& bridge : accounts.bridges) out << bridge_account_acl(bridge);
     return out.str();
 }
 
@@ -298,6 +342,11 @@ Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerA
     auto acl = render_acl_file(accounts);
     if (!acl) {
         return std::unexpected(acl.error());
+    }
+    if (config.bridge) {
+        if (auto bridge = render_bridge_connection(*config.bridge); !bridge) {
+            return std::unexpected(bridge.error());
+        }
     }
     auto owner = broker_file_owner(config);
     if (!owner) {
@@ -323,8 +372,10 @@ Result<BrokerFiles> write_broker_files(const BrokerConfig& config, const BrokerA
     }
     BrokerConfig effective = config;
     effective.max_queued_messages = effective_max_queued_messages(config, accounts.devices.size());
-    if (auto r =
-            detail::replace_file(files.config_file, render_mosquitto_conf(effective), FileAccess::Public);
+    // A district's mosquitto.conf holds the bridge's password: 0600 (Mosquitto reads it before
+    // dropping privileges).
+    const FileAccess config_access = config.bridge ? FileAccess::OwnerOnly : FileAccess::Public;
+    if (auto r = detail::replace_file(files.config_file, render_mosquitto_conf(effective), config_access);
         !r) {
         return std::unexpected(r.error());
     }

@@ -503,6 +503,24 @@ TEST_CASE("a rendered controller config with a speech engine loads back equal", 
     CHECK(*config == original);
 }
 
+TEST_CASE("the publisher lease of several controllers has bounds and a ttl of 3 intervals",
+          "[config][controller][cross][cluster]") {
+    auto defaults = load_controller("");
+    REQUIRE(defaults);
+    CHECK(defaults->cluster.lease_interval == std::chrono::milliseconds{1000});
+    CHECK(defaults->cluster.lease_ttl == std::chrono::milliseconds{3000});
+    auto set = load_controller("[cluster]\nlease_interval_ms = 500\nlease_ttl_ms = 1500\n");
+    REQUIRE(set);
+    CHECK(set->cluster.lease_interval == std::chrono::milliseconds{500});
+    CHECK(set->cluster.lease_ttl == std::chrono::milliseconds{1500});
+    auto short_ttl = load_controller("[cluster]\nlease_interval_ms = 1000\nlease_ttl_ms = 2000\n");
+    REQUIRE(error_lines(short_ttl).size() == 1);
+    CHECK(error_lines(short_ttl)[0].find("cluster.lease_ttl_ms") != std::string::npos);
+    CHECK(error_lines(short_ttl)[0].find("phải ít nhất gấp 3 lần") != std::string::npos);
+    CHECK(error_lines(load_controller("[cluster]\nlease_interval_ms = 10\n")).size() == 1);
+    CHECK(error_lines(load_controller("[cluster]\nlease_interval_ms = \"fast\"\n")).size() == 1);
+}
+
 TEST_CASE("the PostgreSQL store is chosen with its connection string, and refused without one",
           "[config][controller][cross][postgresql]") {
     auto chosen = load_controller(

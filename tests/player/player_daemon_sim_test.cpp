@@ -586,6 +586,33 @@ TEST_CASE("sim: the Last Will is the offline status, and a clean stop publishes 
     CHECK(sim.mqtt().stopped());
 }
 
+TEST_CASE("sim: a bundle that adds a header band draws its first notice already in the smaller main region",
+          "[player][daemon][sim][header]") {
+    Sim sim;
+    const auto notice = sim.media("Thông báo\nChợ phiên sáng chủ nhật", scheduler::MediaType::Text);
+    sim.options().config.safety.time_zone = "Asia/Ho_Chi_Minh";
+    sim.start();
+    sim.renderer().set_window(player::FrameSize{1920, 1080});
+    auto bundle = sim.bundle(1, {notice});
+    bundle.model.devices.front().layout.header_permille = 100;
+    sim.send(bundle);
+    sim.run_for(100ms);
+    REQUIRE(sim.daemon().status().applied_bundle_version == 1);
+    REQUIRE_FALSE(sim.renderer().loads().empty());
+    player::OverlayContent banded;
+    banded.header_permille = 100;
+    const int main_height = 1080 - player::bands_of(banded, 1080).header;
+    REQUIRE(main_height < 1080);
+    // The very first picture is drawn for the main region under the band, not the whole window.
+    const auto& first = sim.renderer().loads().front().request.location;
+    INFO(first);
+    CHECK_THAT(first, Catch::Contains("-1920x" + std::to_string(main_height) + "-"));
+    CHECK(sim.renderer().overlay().header_permille == 100);
+    // The header's clock is in the device's own zone ([safety] time_zone), as the notices'
+    // dates are, not in the zone the bundle gives (UTC here).
+    CHECK(sim.renderer().overlay().time_zone == "Asia/Ho_Chi_Minh");
+}
+
 TEST_CASE("sim: an alert that cannot be resolved is refused in status, and later bundles still apply",
           "[player][daemon][sim][alerts]") {
     Sim sim;
@@ -1326,6 +1353,7 @@ TEST_CASE("sim: a ticker campaign's lines show beside the main loop, each with a
     const std::string vaccine = "Tin nhanh: tiêm chủng ngày 12/12";
     const auto first = sim.media(water, scheduler::MediaType::Text);
     const auto second = sim.media(vaccine, scheduler::MediaType::Text);
+    sim.options().config.safety.time_zone = "Asia/Ho_Chi_Minh";
     sim.start();
     sim.send(with_ticker(sim.bundle(1, {red}), {first, second}));
     sim.run_for(100ms);
@@ -1334,7 +1362,8 @@ TEST_CASE("sim: a ticker campaign's lines show beside the main loop, each with a
     CHECK(overlay.ticker_permille == 80);
     CHECK(overlay.title == "Phường Bến Nghé");
     CHECK(overlay.board_url == "https://bantin.example/board/ben-nghe");
-    CHECK(overlay.time_zone == "UTC");
+    // The device's own zone, not the bundle's UTC (as the notices' dates).
+    CHECK(overlay.time_zone == "Asia/Ho_Chi_Minh");
     CHECK((overlay.ticker_text == water || overlay.ticker_text == vaccine));
     std::set<std::string> shown{overlay.ticker_text};
     for (int step = 0; step < 21; ++step) {

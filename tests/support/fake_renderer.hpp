@@ -17,6 +17,7 @@
 
 #include "bantin/common/clock.hpp"
 #include "bantin/player/renderer.hpp"
+#include "bantin/player/screen_overlay.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -69,9 +70,17 @@ public:
             advance();
     }
     void set_volume(int percent) override { m_volumes.push_back(percent); }
-    // The main region's area, as a real window would report it (none: unknown).
-    std::optional<player::FrameSize> main_area() const override { return m_main_area; }
+    // The main region's area, as a real window would report it (none: unknown). With a window
+    // (set_window), the window less the header band of the overlay given last, as
+    // WindowOutput::main_area() computes it.
+    std::optional<player::FrameSize> main_area() const override {
+        if (m_window)
+            return player::FrameSize{m_window->width,
+                                     m_window->height - player::bands_of(m_overlay, m_window->height).header};
+        return m_main_area;
+    }
     void set_main_area(std::optional<player::FrameSize> area) { m_main_area = area; }
+    void set_window(std::optional<player::FrameSize> window) { m_window = window; }
     void screenshot(const std::filesystem::path& path, std::uint64_t tag) override {
         m_screenshots.push_back(path);
         auto event = make(m_current ? player::RendererEvent::Kind::ScreenshotDone
@@ -144,6 +153,7 @@ public:
 
 private:
     std::optional<player::FrameSize> m_main_area;
+    std::optional<player::FrameSize> m_window;
     player::OverlayContent m_overlay;
     std::size_t m_overlay_changes = 0;
     player::RendererEvent make(player::RendererEvent::Kind kind) const {

@@ -91,8 +91,9 @@ export function controllerLog() {
 // `mosquittoClients`) mosquitto_pub is missing; stops it (exit 2) without a controller binary.
 // Then, in before(): the controller on free ports, waited for on both its HTTP and broker ports,
 // and a fresh Chromium profile in vi-VN and Asia/Ho_Chi_Minh with `viewport`; in after(): both
-// stopped, the data removed unless BANTIN_KEEP_WEB_DIR is set, and the time the test ran.
-export function useController({ name, adminPassword, viewport = { width: 1366, height: 768 }, acceptDownloads = false, mosquittoClients = false }) {
+// stopped (after `beforeStop`, e.g. a player the test started), the data removed unless
+// BANTIN_KEEP_WEB_DIR is set, and the time the test ran.
+export function useController({ name, adminPassword, viewport = { width: 1366, height: 768 }, acceptDownloads = false, mosquittoClients = false, beforeStop = null }) {
   const started = Date.now();
   const skip = (reason) => {
     console.log('web.' + name + ' skipped: ' + reason);
@@ -166,6 +167,7 @@ export function useController({ name, adminPassword, viewport = { width: 1366, h
   });
 
   after(async () => {
+    if (beforeStop) await beforeStop().catch((error) => console.error('before the stop: ' + error.message));
     if (context) await context.close().catch(() => {});
     if (controller && controller.exitCode === null) {
       controller.kill('SIGTERM');
@@ -291,6 +293,48 @@ export async function untranslatedInPage(skip) {
     if (!trimmed) return;
     const tokens = trimmed.replace(/\S*\d\S*/g, ' ').toLowerCase().match(/[a-z]+/g) || [];
     const hit = english.has(trimmed) ? 'an English text of t()' : (trimmed.match(apiWords) || [])[0] || tokens.find((word) => words.has(word));
+    if (hit) found.push(`${where}: "${trimmed.slice(0, 80)}" (${hit})`);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (ignored(element) || !visible(element)) continue;
+    check(node.nodeValue, element.tagName.toLowerCase() + (element.id ? '#' + element.id : ''));
+  }
+  for (const element of document.body.querySelectorAll('[placeholder], [aria-label], [title]')) {
+    if (ignored(element) || !visible(element)) continue;
+    for (const attribute of ['placeholder', 'aria-label', 'title']) {
+      if (element.hasAttribute(attribute)) check(element.getAttribute(attribute), element.tagName.toLowerCase() + '[' + attribute + ']');
+    }
+  }
+  check(document.title, 'title');
+  return found.slice(0, 15);
+}
+
+// In the page (page.evaluate(englishLeftoversInPage, { skip, content })): visible texts (and
+// placeholder, aria-label, title) in English mode that are a Vietnamese text the console's t()
+// knows an English one for, or that still hold Vietnamese letters once the names and texts the
+// office typed (`content`: zone, device, campaign names, a notice's text …) are taken out. Ids and
+// digests (.mono), texts the server wrote (.server-text, "vi; en"), parts marked lang="vi" (the
+// "Tiếng Việt" choice) and `skip` are not console words. Self-contained: it runs in the browser.
+export async function englishLeftoversInPage({ skip = '', content = [] } = {}) {
+  const { knownVietnamese } = await import('/i18n.js');
+  const vietnamese = new Set(knownVietnamese().map((text) => text.trim()).filter((text) => /\p{L}{2}/u.test(text)));
+  const names = [...content].filter(Boolean).sort((a, b) => b.length - a.length);
+  const letters = /[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]/i;
+  const found = [];
+  const ignored = (element) => !element || element.closest('.mono, .server-text, [lang="vi"], script, style, noscript, pre' + (skip ? ', ' + skip : ''));
+  const visible = (element) => {
+    const target = element.tagName === 'OPTION' ? element.closest('select') : element;
+    const box = target.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(target).visibility !== 'hidden';
+  };
+  const check = (text, where) => {
+    const trimmed = text.trim();
+    if (!trimmed || names.includes(trimmed)) return;
+    let rest = trimmed;
+    for (const name of names) rest = rest.split(name).join(' ');
+    const hit = vietnamese.has(trimmed) ? 'a Vietnamese text of t()' : (rest.match(letters) || [])[0];
     if (hit) found.push(`${where}: "${trimmed.slice(0, 80)}" (${hit})`);
   };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

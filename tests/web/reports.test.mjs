@@ -125,17 +125,18 @@ test('the reports page draws plays per day, planned vs delivered and uptime with
   assert.equal(legend.length, 2);
   const planned = await bars('delivery', legend[0]);
   const delivered = await bars('delivery', legend[1]);
-  assert.deepEqual({ planned: planned[campaign], delivered: delivered[campaign] }, { planned: row.planned, delivered: row.delivered });
+  // Named as the office named them, not by their ids.
+  assert.deepEqual({ planned: planned['Quảng cáo chợ'], delivered: delivered['Quảng cáo chợ'] }, { planned: row.planned, delivered: row.delivered });
   const cells = await page.locator(`#report-output tr[data-campaign="${campaign}"] td`).allTextContents();
-  assert.equal(cells[0], campaign);
+  assert.equal(cells[0], 'Quảng cáo chợ');
   assert.equal(cells[1], String(row.planned));
   assert.equal(cells[2], String(row.delivered));
 
   // Uptime: one bar per device, its share as the API gives it.
   const uptime = await call(state.operatorToken, 'GET', '/reports/uptime?' + new URLSearchParams(range));
   const uptimeBars = await bars('uptime');
-  assert.deepEqual(Object.keys(uptimeBars), ['screen-1']);
-  assert.equal(uptimeBars['screen-1'], uptime.items[0].uptime);
+  assert.deepEqual(Object.keys(uptimeBars), ['Cổng chợ']);
+  assert.equal(uptimeBars['Cổng chợ'], uptime.items[0].uptime);
 
   // Alerts: the exercise, played once by one device.
   const alertCells = await page.locator(`#report-output tr[data-alert="${state.alertId}"] td`).allTextContents();
@@ -169,7 +170,7 @@ test('planned vs delivered by zone draws the zone\'s bars', async () => {
   await page.locator('#report-output tr[data-zone="phuong-1"]').waitFor();
   const legend = await page.locator('svg[data-chart="delivery"] rect[data-series]').evaluateAll((rects) => [...new Set(rects.map((rect) => rect.dataset.series))]);
   const delivered = await bars('delivery', legend[1]);
-  assert.deepEqual(delivered, { 'phuong-1': earlier.length + recent.length });
+  assert.deepEqual(delivered, { 'Phường 1': earlier.length + recent.length });
   const href = await page.locator('#report-output a.csv-link').first().getAttribute('href');
   assert.match(href, /group=zone/);
 });

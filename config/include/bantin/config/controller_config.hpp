@@ -205,6 +205,17 @@ struct IngestConfig {
     bool operator==(const IngestConfig&) const = default;
 };
 
+// Several controllers on one PostgreSQL (docs/architecture.md, "Several controllers"): the
+// publisher lease. Unused by a controller on SQLite, which always publishes.
+struct ClusterConfig {
+    // Every interval a controller tries to take the lease, or checks the one it holds.
+    std::chrono::milliseconds lease_interval{1000};
+    // A holder stops publishing this long after its last answered check was sent; a new holder
+    // starts this long after it took the lease. At least 3 x lease_interval.
+    std::chrono::milliseconds lease_ttl{3000};
+    bool operator==(const ClusterConfig&) const = default;
+};
+
 // The public notice board as residents reach it (docs/public.md).
 struct PublicConfig {
     // Base URL of the board for people, e.g. "https://bantin.tanuyen.gov.vn": a screen's header
@@ -228,6 +239,7 @@ struct ControllerConfig {
     DevicesConfig devices;
     IngestConfig ingest;
     PublicConfig public_board;  // [public]
+    ClusterConfig cluster;
     LogConfig log;
 
     // Paths with their relative parts resolved (see the field comments).

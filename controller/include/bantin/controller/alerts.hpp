@@ -136,6 +136,12 @@ public:
     Result<std::vector<std::string>> republish_active(
         const std::function<bool(const AlertRecord&)>& select = {});
 
+    // Publishes one alert's stored state again: a sent, unexpired alert as when it was sent, a
+    // cancelled one's cancel; the covered bundles follow. Nothing for a pending or expired one.
+    // How the publishing controller sends what a change on another controller stored
+    // (cluster.hpp).
+    Result<void> publish_current(std::string_view alert_id);
+
     // The topics an alert goes out on.
     static Result<std::vector<std::string>> topics_of(const scheduler::Alert& alert);
 

@@ -21,6 +21,7 @@
 #include "bantin/common/clock.hpp"
 #include "bantin/common/error.hpp"
 #include "bantin/config/controller_config.hpp"
+#include "bantin/controller/district_bridge.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/store.hpp"
 
@@ -54,6 +55,15 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
 // files gain it at the controller's next start or device change.
 Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
                                               const std::string& name);
+
+// Where the district bridges are kept: <data_dir>/keys/bridges (district_bridge.hpp).
+std::filesystem::path bridges_path(const config::ControllerConfig& config);
+
+// Writes a district broker's files (district_bridge.hpp) for the devices in the database and
+// records its bridge for the controller's broker, which takes it at its next start or device
+// change. Refuses a bridge named like the controller, an ingest worker or a device.
+Result<DistrictBrokerResult> write_district_broker_files(const config::ControllerConfig& config,
+                                                         const DistrictBrokerRequest& request);
 
 // The controller's MQTT password: [mqtt] password, else the first line of password_file,
 // else (only when the controller manages the broker) <data_dir>/keys/mqtt-password, created

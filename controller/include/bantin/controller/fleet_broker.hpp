@@ -15,7 +15,8 @@
 // pid file if there is one. The ingest worker accounts of `ingest_workers_file` are added to
 // passwd and acl on every write (after protocol::write_broker_files, each file replaced again
 // atomically with the same owner and mode); a worker named like the controller or a device is
-// refused (InvalidInput).
+// refused (InvalidInput). The district bridges of `bridges_file` (district_bridge.hpp) are
+// added the same way, each with an ACL naming its district's devices as they are at that write.
 //
 // Threads: apply() may be called from any thread (a mutex serialises writes and signals).
 // Errors: Io for files and the process, Conflict when a broker port is already taken, Timeout
@@ -59,6 +60,10 @@ Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesyst
 Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
                                       const std::vector<std::string>& taken);
 
+// Replaces `path` with `text` atomically (a temporary file beside it, fsync, rename), keeping
+// the owner and mode it has now; a new file is 0600. For the controller's account files.
+Result<void> replace_keeping_owner(const std::filesystem::path& path, const std::string& text);
+
 struct ManagedBrokerOptions {
     protocol::BrokerConfig config;
     std::string controller_username = "controller";
@@ -66,6 +71,8 @@ struct ManagedBrokerOptions {
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
     // Re-read on every write of the broker files; empty: no further ingest workers.
     std::filesystem::path ingest_workers_file;
+    // Re-read on every write too; empty: no district bridges (district_bridge.hpp).
+    std::filesystem::path bridges_file;
     // How long Mosquitto may take to listen after each start or restart. It restores its
     // persistence first (every session and retained message), which grows with the fleet: 11 s
     // for 10,000 devices on a 2-core machine (docs/performance.md), past the 10 s a supervised

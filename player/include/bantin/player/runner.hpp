@@ -106,6 +106,11 @@ public:
 
     std::uint64_t bundle_version() const { return m_bundle_version; }
     const scheduler::Device& device() const { return m_device; }
+    // The zone a resident's clock and dates are shown in: the device's own ([safety] time_zone),
+    // else the one its bundle gives.
+    const std::string& shown_time_zone() const {
+        return m_device.local_time_zone.empty() ? m_device.time_zone : m_device.local_time_zone;
+    }
     std::optional<scheduler::MediaType> media_type(std::string_view sha256) const;
     // The stream (with its URL) this digest names, if it is one: a relay plays from its URL.
     const scheduler::MediaRef* stream(std::string_view sha256) const;

@@ -20,6 +20,7 @@
 // when the random source or the hash fails, NotFound/Io from reload_broker.
 
 #include "bantin/common/error.hpp"
+#include "bantin/protocol/broker_bridge.hpp"
 
 #include <sys/types.h>
 
@@ -73,9 +74,16 @@ struct BrokerConfig {
     BrokerLogLevel log_level = BrokerLogLevel::Normal;
     // Log to <directory>/mosquitto.log (true) or to stderr (false).
     bool log_to_file = true;
+    // Mosquitto's max_queued_bytes (0: not written, no limit): a district broker caps its
+    // bridge's queue in bytes as well as in messages (broker_bridge.hpp).
+    std::uint64_t max_queued_bytes = 0;
+    // A district broker: its bridge to the province (broker_bridge.hpp). mosquitto.conf then
+    // holds the bridge's password and is written 0600.
+    std::optional<BridgeConnection> bridge;
 };
 
-// The controller's account: readwrite on bantin/#.
+// The controller's account: readwrite on bantin/#. A district broker has none: an empty
+// username and hash leave it out of passwd and acl.
 struct ControllerAccount {
     std::string username = "controller";
     std::string password_hash;  // "$7$..." from hash_broker_password()
@@ -102,6 +110,7 @@ struct BrokerAccounts {
     ControllerAccount controller;
     std::vector<DeviceAccount> devices;
     std::vector<IngestWorkerAccount> ingest_workers;
+    std::vector<BridgeAccount> bridges;  // the province's district bridges (broker_bridge.hpp)
 };
 
 // The ACL block of one ingest worker.
