@@ -41,7 +41,9 @@ constexpr const char* usage =
     "                         [--listen ADDR:PORT] [--province-cafile F [--province-certfile F "
     "--province-keyfile "
     "F]]\n"
-    "                         a district broker's files, bridged to this controller's broker\n";
+    "                         a district broker's files, bridged to this controller's broker\n"
+    "       bantin-controller --config FILE --prune-proof          fold proof-of-play rows older than "
+    "storage.proof_retention_days into day summaries now\n";
 
 // "host:port" -> {host, port}; nullopt when the port is not 1..65535.
 std::optional<std::pair<std::string, std::uint16_t>> host_port(const std::string& text) {
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
     std::string zones_text, province_text, listen_text, out_dir, cafile, certfile, keyfile;
     std::string tls_listen_text, tls_cafile, tls_certfile, tls_keyfile;
     bool init = false;
+    bool prune = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
         const bool has_value = i + 1 < arguments.size();
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
             tls_keyfile = arguments[++i];
         } else if (argument == "--init-keys") {
             init = true;
+        } else if (argument == "--prune-proof") {
+            prune = true;
         } else {
             std::cerr << "bantin-controller: unknown or incomplete argument \"" << argument << "\"\n"
                       << usage;
@@ -155,6 +160,18 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::cout << "key id " << *created << ": " << config->signing_key_path().string() << '\n';
+        return 0;
+    }
+    if (prune) {
+        auto pass = bantin::controller::prune_proof(*config);
+        if (!pass) {
+            std::cerr << "bantin-controller: " << one_line(pass.error().message()) << '\n';
+            return 1;
+        }
+        std::cout << "đã gộp " << pass->rows << " dòng bằng chứng phát của " << pass->days
+                  << " ngày-thiết bị vào " << pass->summaries << " dòng tổng hợp; folded " << pass->rows
+                  << " proof-of-play rows of " << pass->days << " device-days into " << pass->summaries
+                  << " day summaries\n";
         return 0;
     }
     if (!worker_name.empty()) {

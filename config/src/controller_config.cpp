@@ -115,6 +115,10 @@ void describe_controller(Visitor& v, Config& c) {
               not_empty());
         v.key("max_upload_mb", c.storage.max_upload_mb, "Largest accepted upload, in MB.",
               between(1, 1024 * 1024));
+        v.key("proof_retention_days", c.storage.proof_retention_days,
+              "Days proof-of-play rows are kept whole before they are folded into per-day summaries "
+              "(0 = keep every row).",
+              between(0, 36500));
     });
     v.table("mqtt", "The controller's own connection to the MQTT broker.", [&] {
         v.key("host", c.mqtt.host, "Broker host name or address.", not_empty());

@@ -16,6 +16,7 @@
 #include "bantin/controller/live.hpp"
 #include "bantin/controller/postgres_lease.hpp"
 #include "bantin/controller/postgres_store.hpp"
+#include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
 #include "bantin/controller/reports.hpp"
@@ -111,6 +112,19 @@ Result<void> create_admin(const config::ControllerConfig& config, const std::str
     return {};
 }
 
+Result<RetentionPass> prune_proof(const config::ControllerConfig& config) {
+    if (config.storage.backend == config::StorageBackend::Sqlite &&
+        !std::filesystem::exists(config.database_path()))
+        return fail(Errc::NotFound,
+                    config.database_path().string() + ": không có cơ sở dữ liệu; no database");
+    SystemClock clock;
+    auto store = open_store(config, clock);
+    if (!store)
+        return std::unexpected(store.error());
+    ProofRetention retention{**store, clock, config.storage.proof_retention_days};
+    return retention.run();
+}
+
 std::filesystem::path ingest_workers_path(const config::ControllerConfig& config) {
     return config.storage.data_dir / "keys" / "ingest-workers";
 }
@@ -145,9 +159,10 @@ Result<DistrictBrokerResult> write_district_broker_files(const config::Controlle
         return std::unexpected(workers.error());
     for (const auto& worker : *workers) taken.push_back(worker.username);
     std::vector<protocol::DeviceAccount> accounts;
-    if (std::filesystem::exists(config.database_path())) {
+    if (config.storage.backend == config::StorageBackend::Postgresql ||
+        std::filesystem::exists(config.database_path())) {
         SystemClock clock;
-        auto store = SqliteStore::open(config.database_path().string(), clock);
+        auto store = open_store(config, clock);
         if (!store)
             return std::unexpected(store.error());
         auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
@@ -225,6 +240,8 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<LiveService> live;
     std::unique_ptr<DeliveryRepair> repair;
     std::unique_ptr<ReportService> reports;
+    std::unique_ptr<ProofRetention> retention;
+    TimePoint next_retention{};  // the first pass runs on the loop's first turn
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
     std::unique_ptr<ApiContext> context;
@@ -440,6 +457,9 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         };
     }
     impl->reports = std::make_unique<ReportService>(*impl->store, *impl->proofs, impl->history.get(), clock);
+    constexpr std::size_t retention_rows_per_turn = 5'000;
+    impl->retention = std::make_unique<ProofRetention>(
+        *impl->store, clock, config.storage.proof_retention_days, retention_rows_per_turn);
 
     AuthPolicy policy;
     policy.session_lifetime = config.auth.session_ttl;
@@ -597,6 +617,26 @@ void publish_for_cluster(ControllerDaemon::Impl& impl) {
     }
 }
 
+// Proof-of-play retention on the loop: at start-up, then every hour. One transaction of at most
+// a day's rows or retention_rows_per_turn per turn, so ingest and the broker wait at most that
+// one transaction; a pass with more to do goes on at the next turn.
+// Of several controllers, only the lease holder folds: one pass at a time over the shared store.
+void run_retention(ControllerDaemon::Impl& impl) {
+    const TimePoint now = impl.clock.wall();
+    if (now < impl.next_retention || !impl.cluster.lease->held())
+        return;
+    auto pass = impl.retention->run(1);
+    if (!pass) {
+        spdlog::error("lưu giữ bằng chứng phát / proof retention: {}", pass.error().message());
+        impl.next_retention = now + std::chrono::hours{1};
+        return;
+    }
+    if (pass->rows > 0)
+        spdlog::debug("proof retention: {} rows of {} device-days folded into {} day summaries", pass->rows,
+                      pass->days, pass->summaries);
+    impl.next_retention = pass->done ? now + std::chrono::hours{1} : now;
+}
+
 }  // namespace
 
 Result<void> ControllerDaemon::run() {
@@ -628,6 +668,7 @@ Result<void> ControllerDaemon::run() {
             if (auto flushed = impl.ingest->flush(); !flushed)
                 spdlog::error("ingest: {}", flushed.error().message());
         }
+        run_retention(impl);
         for (const auto& stall : impl.stalls->newly_stalled(impl.clock.wall()))
             spdlog::error(
                 "ingest: {} is online and playing but no proof of play has been committed since {} "

@@ -332,6 +332,48 @@ ALTER TABLE devices ADD COLUMN ticker_permille INTEGER NOT NULL DEFAULT 0
 -- The region a play was shown in, as its player sent it; 'main' for rows without one.
 ALTER TABLE proof_of_play ADD COLUMN region TEXT NOT NULL DEFAULT 'main' CHECK (region IN ('main', 'ticker'));
 )sql"},
+    {13, "proof-of-play retention: per-day summaries of old plays, the keys folded above a gap",
+     R"sql(
+-- Proof-of-play rows older than storage.proof_retention_days, summed per device and local day
+-- (the device's day as the reports bucket it) and per campaign, alert, live channel, media and
+-- region (docs/store.md, "Proof-of-play retention"). completed, cut_short and muted are judged as
+-- the reports judge them when the day is summarised. Written portably (BIGINT, no WITHOUT ROWID)
+-- so the PostgreSQL backend takes the same text.
+CREATE TABLE proof_of_play_daily (
+    day           TEXT   NOT NULL CHECK (length(day) = 10),
+    device_id     TEXT   NOT NULL,
+    campaign_id   TEXT   NOT NULL,
+    alert_id      TEXT   NOT NULL,
+    live_id       TEXT   NOT NULL,
+    media         TEXT   NOT NULL,
+    region        TEXT   NOT NULL CHECK (region IN ('main', 'ticker')),
+    plays         BIGINT NOT NULL CHECK (plays > 0),
+    completed     BIGINT NOT NULL CHECK (completed >= 0),
+    cut_short     BIGINT NOT NULL CHECK (cut_short >= 0),
+    muted         BIGINT NOT NULL CHECK (muted >= 0 AND muted <= completed),
+    interrupted   BIGINT NOT NULL CHECK (interrupted >= 0),
+    failed        BIGINT NOT NULL CHECK (failed >= 0),
+    played_ms     BIGINT NOT NULL CHECK (played_ms >= 0),
+    relayed_ms    BIGINT NOT NULL CHECK (relayed_ms >= 0),
+    filler_ms     BIGINT NOT NULL CHECK (filler_ms >= 0),
+    source_losses BIGINT NOT NULL CHECK (source_losses >= 0),
+    first_started BIGINT NOT NULL,
+    last_started  BIGINT NOT NULL CHECK (last_started >= first_started),
+    last_ended    BIGINT NOT NULL,
+    CHECK (completed + cut_short + interrupted + failed = plays),
+    PRIMARY KEY (day, device_id, campaign_id, alert_id, live_id, media, region)
+);
+CREATE INDEX proof_of_play_daily_by_first_started ON proof_of_play_daily (first_started);
+-- The keys of summarised rows that lay above their (device, epoch)'s contiguous mark (after a
+-- hole): a late copy of one is not stored again, and the gap walk still sees them. Keys at or
+-- below the mark need no row: every seq up to the mark was stored once.
+CREATE TABLE proof_of_play_folded (
+    device_id     TEXT   NOT NULL,
+    install_epoch BIGINT NOT NULL,
+    seq           BIGINT NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (device_id, install_epoch, seq)
+);
+)sql"},
 };
 
 }  // namespace

@@ -52,19 +52,23 @@ Result<std::unique_ptr<PostgresProofQuery>> PostgresProofQuery::open(const std::
     return std::unique_ptr<PostgresProofQuery>(new PostgresProofQuery(std::move(*connection)));
 }
 
-Result<std::vector<ProofOfPlayRow>> PostgresProofQuery::plays_between(TimePoint from, TimePoint to) {
+Result<ProofPlays> PostgresProofQuery::proofs_between(TimePoint from, TimePoint to) {
     std::lock_guard lock{m_mutex};
-    std::vector<ProofOfPlayRow> rows;
+    ProofPlays proofs;
     auto done = sql::in_transaction(*m_connection, sql::TransactionKind::Read, [&]() -> Result<void> {
-        auto read = proof_of_play_between(*m_connection, from, to);
-        if (!read)
-            return std::unexpected(read.error());
-        rows = std::move(*read);
+        auto rows = proof_of_play_between(*m_connection, from, to);
+        if (!rows)
+            return std::unexpected(rows.error());
+        proofs.rows = std::move(*rows);
+        auto days = proof_day_summaries_between(*m_connection, from, to);
+        if (!days)
+            return std::unexpected(days.error());
+        proofs.days = std::move(*days);
         return {};
     });
     if (!done)
         return std::unexpected(done.error());
-    return rows;
+    return proofs;
 }
 
 }  // namespace bantin::controller

@@ -1,5 +1,7 @@
 #include "bantin/controller/reports.hpp"
 
+#include "report_rules.hpp"
+
 #include "bantin/controller/bundle_builder.hpp"
 #include "bantin/controller/model_builder.hpp"
 #include "bantin/controller/sqlite_store.hpp"
@@ -25,17 +27,38 @@ bool ran_enough_of_slot(Duration played, Duration slot) {
     return fraction || played + protocol::completed_tolerance >= slot;
 }
 
+namespace report_rules {
+
 namespace {
 
-constexpr auto max_range = std::chrono::days{92};
+const date::time_zone* zone_named(const std::string& time_zone) {
+    try {
+        return date::locate_zone(time_zone);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+TimePoint local_day_start(TimePoint at, const std::string& time_zone) {
+    const date::time_zone* zone = zone_named(time_zone);
+    std::chrono::sys_seconds seconds = std::chrono::floor<std::chrono::seconds>(at);
+    date::sys_seconds instant{date::sys_seconds::duration{seconds.time_since_epoch().count()}};
+    date::sys_seconds start;
+    if (zone) {
+        const date::local_days day = date::floor<date::days>(zone->to_local(instant));
+        // A midnight skipped by a clock change maps to the change's instant.
+        start = zone->to_sys(date::local_seconds{day}, date::choose::earliest);
+    } else {
+        start = date::floor<date::days>(instant);
+    }
+    return TimePoint{
+        std::chrono::duration_cast<Duration>(std::chrono::seconds{start.time_since_epoch().count()})};
+}
 
 std::string local_day(TimePoint at, const std::string& time_zone) {
-    const date::time_zone* zone = nullptr;
-    try {
-        zone = date::locate_zone(time_zone);
-    } catch (const std::exception&) {
-        zone = nullptr;
-    }
+    const date::time_zone* zone = zone_named(time_zone);
     std::chrono::sys_seconds seconds = std::chrono::floor<std::chrono::seconds>(at);
     date::sys_seconds instant{date::sys_seconds::duration{seconds.time_since_epoch().count()}};
     date::local_seconds local =
@@ -46,6 +69,16 @@ std::string local_day(TimePoint at, const std::string& time_zone) {
                   static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
     return text;
 }
+
+}  // namespace report_rules
+
+namespace {
+
+using report_rules::earlier_pieces;
+using report_rules::local_day;
+using report_rules::SlotLengths;
+
+constexpr auto max_range = std::chrono::days{92};
 
 // RFC 4180 quoting. A text that a spreadsheet would take for a formula (starting with = + - @,
 // a tab or a carriage return: an alert's headline is anyone's text) gets a leading apostrophe,
@@ -78,56 +111,49 @@ std::string ratio_text(double ratio) {
     return text;
 }
 
-// Planned slot lengths from the current model (archived campaigns included).
-class SlotLengths {
-public:
-    static Result<SlotLengths> load(Store& store) {
-        ModelOptions options;
-        options.campaigns = CampaignSelection::NotArchived;
-        options.revoked = RevokedDevices::Include;
-        auto model = build_model(store, options);
-        if (!model)
-            return std::unexpected(model.error());
-        SlotLengths lengths;
-        for (const auto& media : model->media) lengths.m_media.emplace(media.sha256, media.duration);
-        std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> playlists;
-        for (const auto& playlist : model->playlists) playlists.emplace(playlist.id, playlist.items);
-        for (const auto& campaign : model->campaigns)
-            if (auto found = playlists.find(campaign.playlist); found != playlists.end())
-                lengths.m_campaign_items.emplace(campaign.id, found->second);
-        return lengths;
-    }
+}  // namespace
 
-    // The playlist item's duration when the row's item still holds its media, else the media's own.
-    std::optional<Duration> of(const ProofOfPlayRow& row) const {
-        if (auto campaign = m_campaign_items.find(row.campaign); campaign != m_campaign_items.end()) {
-            const auto& items = campaign->second;
-            if (row.item >= 0 && static_cast<std::size_t>(row.item) < items.size()) {
-                const auto& item = items[static_cast<std::size_t>(row.item)];
-                if (item.media == row.media && item.duration)
-                    return item.duration;
-            }
+namespace report_rules {
+
+Result<SlotLengths> SlotLengths::load(Store& store) {
+    ModelOptions options;
+    options.campaigns = CampaignSelection::NotArchived;
+    options.revoked = RevokedDevices::Include;
+    auto model = build_model(store, options);
+    if (!model)
+        return std::unexpected(model.error());
+    SlotLengths lengths;
+    for (const auto& media : model->media) lengths.m_media.emplace(media.sha256, media.duration);
+    std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> playlists;
+    for (const auto& playlist : model->playlists) playlists.emplace(playlist.id, playlist.items);
+    for (const auto& campaign : model->campaigns)
+        if (auto found = playlists.find(campaign.playlist); found != playlists.end())
+            lengths.m_campaign_items.emplace(campaign.id, found->second);
+    return lengths;
+}
+
+std::optional<Duration> SlotLengths::of(const ProofOfPlayRow& row) const {
+    if (auto campaign = m_campaign_items.find(row.campaign); campaign != m_campaign_items.end()) {
+        const auto& items = campaign->second;
+        if (row.item >= 0 && static_cast<std::size_t>(row.item) < items.size()) {
+            const auto& item = items[static_cast<std::size_t>(row.item)];
+            if (item.media == row.media && item.duration)
+                return item.duration;
         }
-        if (auto media = m_media.find(row.media); media != m_media.end())
-            return media->second;
-        return std::nullopt;
     }
+    if (auto media = m_media.find(row.media); media != m_media.end())
+        return media->second;
+    return std::nullopt;
+}
 
-    // False for a play known to have run under min_completed_fraction of its slot. `earlier`:
-    // what the cut pieces of the same play ran before it (earlier_pieces()).
-    bool ran_enough(const ProofOfPlayRow& row, Duration earlier = Duration{0}) const {
-        if (!row.duration_ms)
-            return true;
-        auto slot = of(row);
-        if (!slot || slot->count() <= 0)
-            return true;
-        return ran_enough_of_slot(Duration{*row.duration_ms} + earlier, *slot);
-    }
-
-private:
-    std::map<std::string, std::optional<Duration>, std::less<>> m_media;
-    std::map<std::string, std::vector<scheduler::PlaylistItem>, std::less<>> m_campaign_items;
-};
+bool SlotLengths::ran_enough(const ProofOfPlayRow& row, Duration earlier) const {
+    if (!row.duration_ms)
+        return true;
+    auto slot = of(row);
+    if (!slot || slot->count() <= 0)
+        return true;
+    return ran_enough_of_slot(Duration{*row.duration_ms} + earlier, *slot);
+}
 
 // A cut item resumed at its offset (docs/scheduling.md, "Preemption and resume") comes as
 // interrupted pieces and a completed remainder: one play. For each completed row, the measured
@@ -171,7 +197,7 @@ std::vector<Duration> earlier_pieces(const std::vector<ProofOfPlayRow>& rows) {
     return earlier;
 }
 
-}  // namespace
+}  // namespace report_rules
 
 Result<void> check_range(ReportRange range) {
     if (range.to <= range.from)
@@ -191,14 +217,37 @@ Result<std::unique_ptr<SqliteProofQuery>> SqliteProofQuery::open(const std::stri
     return std::unique_ptr<SqliteProofQuery>(new SqliteProofQuery(std::move(*database)));
 }
 
-Result<std::vector<ProofOfPlayRow>> SqliteProofQuery::plays_between(TimePoint from, TimePoint to) {
+Result<ProofPlays> SqliteProofQuery::proofs_between(TimePoint from, TimePoint to) {
     std::lock_guard lock{m_mutex};
-    return sqlite_proof_of_play_between(m_database, from, to);
+    // One read transaction: one WAL snapshot for the rows and the summaries.
+    auto snapshot = sqlite::Transaction::begin(m_database);
+    if (!snapshot)
+        return std::unexpected(snapshot.error());
+    ProofPlays proofs;
+    auto rows = sqlite_proof_of_play_between(m_database, from, to);
+    if (!rows)
+        return std::unexpected(rows.error());
+    proofs.rows = std::move(*rows);
+    auto days = sqlite_proof_day_summaries_between(m_database, from, to);
+    if (!days)
+        return std::unexpected(days.error());
+    proofs.days = std::move(*days);
+    return proofs;
 }
 
-Result<std::vector<ProofOfPlayRow>> StoreProofQuery::plays_between(TimePoint from, TimePoint to) {
-    return m_store.read_value<std::vector<ProofOfPlayRow>>(
-        [&](StoreTransaction& transaction) { return transaction.list_proof_of_play(from, to); });
+Result<ProofPlays> StoreProofQuery::proofs_between(TimePoint from, TimePoint to) {
+    return m_store.read_value<ProofPlays>([&](StoreTransaction& transaction) -> Result<ProofPlays> {
+        ProofPlays proofs;
+        auto rows = transaction.list_proof_of_play(from, to);
+        if (!rows)
+            return std::unexpected(rows.error());
+        proofs.rows = std::move(*rows);
+        auto days = transaction.list_proof_day_summaries(from, to);
+        if (!days)
+            return std::unexpected(days.error());
+        proofs.days = std::move(*days);
+        return proofs;
+    });
 }
 
 Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
@@ -210,9 +259,10 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
         return std::unexpected(devices.error());
     std::map<std::string, const scheduler::Device*, std::less<>> by_id;
     for (const auto& device : *devices) by_id.emplace(device.device.id, &device.device);
-    auto rows = m_proofs.plays_between(range.from, range.to);
-    if (!rows)
-        return std::unexpected(rows.error());
+    auto proofs = m_proofs.proofs_between(range.from, range.to);
+    if (!proofs)
+        return std::unexpected(proofs.error());
+    const std::vector<ProofOfPlayRow>* rows = &proofs->rows;
     auto slots = SlotLengths::load(m_store);
     if (!slots)
         return std::unexpected(slots.error());
@@ -250,6 +300,26 @@ Result<std::vector<PlaysRow>> ReportService::plays(ReportRange range) {
             case PlayOutcome::Interrupted: ++entry.interrupted; break;
             case PlayOutcome::Failed: ++entry.failed; break;
         }
+    }
+    // Days folded by retention: judged when they were summarised, on the day they got then.
+    for (const ProofDaySummary& folded : proofs->days) {
+        if (folded.campaign.empty())
+            continue;
+        auto device = by_id.find(folded.device);
+        const std::string zone = device != by_id.end() ? device->second->zone : "";
+        auto& entry = counts[{folded.campaign, folded.day, zone}];
+        entry.campaign = folded.campaign;
+        entry.day = folded.day;
+        entry.zone = zone;
+        entry.completed += folded.completed;
+        entry.interrupted += folded.interrupted;
+        entry.failed += folded.failed;
+        entry.cut_short += folded.cut_short;
+        entry.played_ms += folded.played_ms;
+        entry.muted += folded.muted;
+        entry.relayed_ms += folded.relayed_ms;
+        entry.filler_ms += folded.filler_ms;
+        entry.source_losses += folded.source_losses;
     }
     std::vector<PlaysRow> result;
     for (auto& [key, entry] : counts) result.push_back(std::move(entry));
@@ -322,9 +392,10 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range, Deli
             ++row_of(entry.source_id, device.zone, day).planned;
         }
     }
-    auto plays = m_proofs.plays_between(range.from, range.to);
-    if (!plays)
-        return std::unexpected(plays.error());
+    auto proofs = m_proofs.proofs_between(range.from, range.to);
+    if (!proofs)
+        return std::unexpected(proofs.error());
+    const std::vector<ProofOfPlayRow>* plays = &proofs->rows;
     auto slots = SlotLengths::load(m_store);
     if (!slots)
         return std::unexpected(slots.error());
@@ -348,6 +419,13 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range, Deli
                                                                 : std::string{scheduler::default_time_zone});
         ++row_of(play.campaign, zone, day).delivered;
     }
+    for (const ProofDaySummary& folded : proofs->days) {
+        if (folded.campaign.empty() || folded.completed == 0)
+            continue;
+        const auto device = by_id.find(folded.device);
+        const std::string zone = device != by_id.end() ? device->second->zone : "";
+        row_of(folded.campaign, zone, grouping.day ? folded.day : "").delivered += folded.completed;
+    }
     std::vector<DeliveryRow> result;
     for (auto& [key, row] : rows) {
         row.ratio =
@@ -361,9 +439,10 @@ Result<std::vector<DeliveryRow>> ReportService::delivery(ReportRange range, Deli
 Result<std::vector<AlertPlaysRow>> ReportService::alerts(ReportRange range) {
     if (auto valid = check_range(range); !valid)
         return std::unexpected(valid.error());
-    auto plays = m_proofs.plays_between(range.from, range.to);
-    if (!plays)
-        return std::unexpected(plays.error());
+    auto proofs = m_proofs.proofs_between(range.from, range.to);
+    if (!proofs)
+        return std::unexpected(proofs.error());
+    const std::vector<ProofOfPlayRow>* plays = &proofs->rows;
     std::map<std::string, AlertPlaysRow, std::less<>> by_alert;
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> devices_of;
     for (const ProofOfPlayRow& play : *plays) {
@@ -385,6 +464,24 @@ Result<std::vector<AlertPlaysRow>> ReportService::alerts(ReportRange range) {
             case PlayOutcome::Interrupted: ++row.interrupted; break;
             case PlayOutcome::Failed: ++row.failed; break;
         }
+    }
+    for (const ProofDaySummary& folded : proofs->days) {
+        if (folded.alert.empty())
+            continue;
+        auto [found, inserted] = by_alert.try_emplace(folded.alert);
+        AlertPlaysRow& row = found->second;
+        if (inserted) {
+            row.alert = folded.alert;
+            row.first_played = folded.first_started;
+            row.last_played = folded.last_started;
+        }
+        row.first_played = std::min(row.first_played, folded.first_started);
+        row.last_played = std::max(row.last_played, folded.last_started);
+        devices_of[folded.alert].insert(folded.device);
+        row.played_ms += folded.played_ms;
+        row.completed += folded.completed + folded.cut_short;  // the alert report takes the outcome alone
+        row.interrupted += folded.interrupted;
+        row.failed += folded.failed;
     }
     auto filled = m_store.read([&](StoreTransaction& transaction) -> Result<void> {
         for (auto& [id, row] : by_alert) {

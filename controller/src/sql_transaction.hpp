@@ -26,6 +26,11 @@ Result<void> run_store_transaction(sql::Connection& connection, sql::Transaction
 // The query behind list_proof_of_play and the reports' own ProofQuery connections.
 Result<std::vector<ProofOfPlayRow>> proof_of_play_between(sql::Connection& database, TimePoint from,
                                                           TimePoint to);
+// The day summaries of folded proof of play whose first play started in [from, to) (retention).
+Result<std::vector<ProofDaySummary>> proof_day_summaries_between(sql::Connection& database, TimePoint from,
+                                                                 TimePoint to);
+// Reads every row of a statement selecting proof_of_play's report columns.
+Result<std::vector<ProofOfPlayRow>> read_proof_rows(sql::Statement& query);
 
 class SqlTransaction final : public StoreTransaction {
 public:
@@ -107,6 +112,13 @@ public:
     Result<std::vector<ProofProgress>> insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
                                                             TimePoint received) override;
     Result<ProofProgress> proof_progress(std::string_view device, std::int64_t install_epoch) override;
+    Result<std::vector<ProofDaySummary>> list_proof_day_summaries(TimePoint from, TimePoint to) override;
+    Result<std::vector<std::string>> proof_devices_before(TimePoint before) override;
+    Result<std::optional<TimePoint>> oldest_proof_of_play(std::string_view device, TimePoint before) override;
+    Result<std::vector<ProofOfPlayRow>> list_device_proof_of_play(std::string_view device, TimePoint from,
+                                                                  TimePoint to) override;
+    Result<void> add_proof_day_summaries(std::span<const ProofDaySummary> summaries) override;
+    Result<void> fold_proof_of_play(std::span<const ProofKey> keys) override;
     // audit (store_audit.cpp)
     Result<AuditEntry> append_audit(AuditEntry entry) override;
     Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter, Page page) override;

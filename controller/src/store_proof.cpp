@@ -18,12 +18,17 @@ Result<std::vector<ProofOfPlayRow>> SqlTransaction::list_proof_of_play(TimePoint
 Result<std::vector<AlertDevicePlays>> SqlTransaction::alert_plays_by_device(std::string_view alert,
                                                                             TimePoint from, TimePoint to) {
     // Alert rows have no campaign: the campaign index finds them by time.
+    // Days folded by retention count by their first play's start, as in the reports.
     return many<AlertDevicePlays>(
-        "SELECT device_id, SUM(CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN outcome = 'interrupted' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), MIN(started_at), MAX(ended_at) "
+        "SELECT device_id, SUM(completed), SUM(interrupted), SUM(failed), MIN(first), MAX(last) FROM ("
+        "SELECT device_id, CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END AS completed, "
+        "CASE WHEN outcome = 'interrupted' THEN 1 ELSE 0 END AS interrupted, "
+        "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END AS failed, started_at AS first, ended_at AS last "
         "FROM proof_of_play "
         "WHERE campaign_id = '' AND started_at >= ?2 AND started_at < ?3 AND alert_id = ?1 "
+        "UNION ALL SELECT device_id, completed + cut_short, interrupted, failed, first_started, last_ended "
+        "FROM proof_of_play_daily "
+        "WHERE campaign_id = '' AND first_started >= ?2 AND first_started < ?3 AND alert_id = ?1) AS plays "
         "GROUP BY device_id ORDER BY device_id",
         [](const Statement& row) -> Result<AlertDevicePlays> {
             Row column{row};
@@ -43,6 +48,7 @@ Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::spa
                                                                         TimePoint received) {
     std::vector<ProofProgress> progress;
     std::map<std::pair<std::string, std::int64_t>, std::size_t> index_of;
+    std::map<std::pair<std::string, std::int64_t>, std::int64_t> mark_of;  // contiguous before the batch
     auto insert = m_database.prepare(
         "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
@@ -60,8 +66,30 @@ Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::spa
         }
         auto key = std::make_pair(row.device, row.install_epoch);
         auto [position, added] = index_of.try_emplace(key, progress.size());
-        if (added)
+        if (added) {
             progress.push_back(ProofProgress{row.device, row.install_epoch, 0, 0, {}, 0});
+            auto mark =
+                scalar("SELECT contiguous FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
+                       row.device, row.install_epoch);
+            if (!mark)
+                return std::unexpected(mark.error());
+            mark_of.emplace(key, *mark);
+        }
+        {
+            ProofProgress& entry = progress[position->second];
+            entry.highest = std::max(entry.highest, row.seq);
+        }
+        // Every seq up to the mark was stored once, and may since have been folded into a day
+        // summary (retention): a late copy is not stored again. So is a folded key above it.
+        if (row.seq <= mark_of[key])
+            continue;
+        auto folded = scalar(
+            "SELECT count(*) FROM proof_of_play_folded WHERE device_id = ? AND install_epoch = ? AND seq = ?",
+            row.device, row.install_epoch, row.seq);
+        if (!folded)
+            return std::unexpected(folded.error());
+        if (*folded > 0)
+            continue;
         insert->reset();
         std::optional<std::int64_t> relayed_ms, filler_ms, source_losses;  // NULL: not a relay's row
         if (row.relay) {
@@ -74,9 +102,7 @@ Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::spa
                  row.duration_ms, row.note, relayed_ms, filler_ms, source_losses, row.live,
                  names::of(row.region));
         BANTIN_STORE_TRY(insert->run());
-        ProofProgress& entry = progress[position->second];
-        entry.inserted += m_database.changes();
-        entry.highest = std::max(entry.highest, row.seq);
+        progress[position->second].inserted += m_database.changes();
     }
     for (ProofProgress& entry : progress) {
         std::int64_t inserted = entry.inserted;
@@ -93,6 +119,10 @@ Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::spa
                 "SET contiguous = ?3, "
                 "highest = CASE WHEN proof_progress.highest > ?4 THEN proof_progress.highest ELSE ?4 END",
                 entry.device, entry.install_epoch, entry.contiguous, entry.highest));
+        // Folded keys the mark has passed are covered by it now.
+        BANTIN_STORE_TRY(
+            run("DELETE FROM proof_of_play_folded WHERE device_id = ? AND install_epoch = ? AND seq <= ?",
+                entry.device, entry.install_epoch, entry.contiguous));
     }
     return progress;
 }
@@ -119,7 +149,8 @@ Result<ProofProgress> SqlTransaction::compute_progress(const std::string& device
         progress.highest = mark->column_int64(1);
     }
     auto above = query(
-        "SELECT seq FROM proof_of_play WHERE device_id = ? AND install_epoch = ? AND seq > ? "
+        "SELECT seq FROM proof_of_play WHERE device_id = ?1 AND install_epoch = ?2 AND seq > ?3 "
+        "UNION SELECT seq FROM proof_of_play_folded WHERE device_id = ?1 AND install_epoch = ?2 AND seq > ?3 "
         "ORDER BY seq",
         device, install_epoch, progress.contiguous);
     if (!above)
@@ -162,14 +193,201 @@ Result<std::vector<ProofOfPlayRow>> proof_of_play_between(sql::Connection& datab
     if (!query)
         return std::unexpected(query.error());
     query->bind(1, to_unix_ms(from)).bind(2, to_unix_ms(to));
-    std::vector<ProofOfPlayRow> rows;
+    return read_proof_rows(*query);
+}
+
+namespace {
+
+constexpr std::string_view summary_columns =
+    "day, device_id, campaign_id, alert_id, live_id, media, region, plays, completed, cut_short, muted, "
+    "interrupted, failed, played_ms, relayed_ms, filler_ms, source_losses, first_started, last_started, "
+    "last_ended";
+
+ProofDaySummary read_summary(const Statement& statement) {
+    Row column{statement};
+    ProofDaySummary summary;
+    summary.day = column.text();
+    summary.device = column.text();
+    summary.campaign = column.text();
+    summary.alert = column.text();
+    summary.live = column.text();
+    summary.media = column.text();
+    summary.region = names::region(column.text()).value_or(scheduler::Region::Main);
+    summary.plays = column.int64();
+    summary.completed = column.int64();
+    summary.cut_short = column.int64();
+    summary.muted = column.int64();
+    summary.interrupted = column.int64();
+    summary.failed = column.int64();
+    summary.played_ms = column.int64();
+    summary.relayed_ms = column.int64();
+    summary.filler_ms = column.int64();
+    summary.source_losses = column.int64();
+    summary.first_started = column.time();
+    summary.last_started = column.time();
+    summary.last_ended = column.time();
+    return summary;
+}
+
+}  // namespace
+
+Result<std::vector<ProofDaySummary>> sqlite_proof_day_summaries_between(sqlite::Database& database,
+                                                                        TimePoint from, TimePoint to) {
+    return proof_day_summaries_between(*sql::sqlite_connection(database), from, to);
+}
+
+Result<std::vector<ProofDaySummary>> proof_day_summaries_between(sql::Connection& database, TimePoint from,
+                                                                 TimePoint to) {
+    auto query = database.prepare("SELECT " + std::string{summary_columns} +
+                                  " FROM proof_of_play_daily WHERE first_started >= ? AND first_started < ? "
+                                  "ORDER BY day, device_id, campaign_id, alert_id, live_id, media, region");
+    if (!query)
+        return std::unexpected(query.error());
+    query->bind(1, to_unix_ms(from)).bind(2, to_unix_ms(to));
+    std::vector<ProofDaySummary> summaries;
     for (;;) {
         auto step = query->step();
         if (!step)
             return std::unexpected(step.error());
         if (*step == Step::Done)
+            return summaries;
+        summaries.push_back(read_summary(*query));
+    }
+}
+
+Result<std::vector<ProofDaySummary>> SqlTransaction::list_proof_day_summaries(TimePoint from, TimePoint to) {
+    return proof_day_summaries_between(m_database, from, to);
+}
+
+Result<std::vector<std::string>> SqlTransaction::proof_devices_before(TimePoint before) {
+    // Device by device along the key, then one probe of the (device, start) index each: the
+    // cost grows with the devices, not with the rows (a DISTINCT over started_at would read
+    // every row's index entry).
+    std::vector<std::string> devices;
+    std::string after;
+    for (;;) {
+        auto next = query(
+            "SELECT device_id FROM proof_of_play WHERE device_id > ? ORDER BY device_id LIMIT 1", after);
+        if (!next)
+            return std::unexpected(next.error());
+        auto found = next->fetch_one();
+        if (!found)
+            return std::unexpected(found.error());
+        if (!*found)
+            return devices;
+        after = next->column_text(0);
+        auto old = scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM proof_of_play WHERE device_id = ? AND started_at < ? LIMIT "
+            "1) AS probe",
+            after, before);
+        if (!old)
+            return std::unexpected(old.error());
+        if (*old > 0)
+            devices.push_back(after);
+    }
+}
+
+Result<std::optional<TimePoint>> SqlTransaction::oldest_proof_of_play(std::string_view device,
+                                                                      TimePoint before) {
+    auto oldest = query("SELECT min(started_at) FROM proof_of_play WHERE device_id = ? AND started_at < ?",
+                        device, before);
+    if (!oldest)
+        return std::unexpected(oldest.error());
+    auto found = oldest->fetch_one();
+    if (!found)
+        return std::unexpected(found.error());
+    if (!*found)
+        return std::optional<TimePoint>{};
+    return optional_time_column(*oldest, 0);
+}
+
+Result<std::vector<ProofOfPlayRow>> SqlTransaction::list_device_proof_of_play(std::string_view device,
+                                                                              TimePoint from, TimePoint to) {
+    auto rows = query(
+        "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
+        "outcome, bundle_version, duration_ms, note, relayed_ms, filler_ms, source_losses, live_id, region "
+        "FROM proof_of_play WHERE device_id = ? AND started_at >= ? AND started_at < ? "
+        "ORDER BY started_at, install_epoch, seq",
+        device, from, to);
+    if (!rows)
+        return std::unexpected(rows.error());
+    return read_proof_rows(*rows);
+}
+
+Result<void> SqlTransaction::add_proof_day_summaries(std::span<const ProofDaySummary> summaries) {
+    auto add = m_database.prepare(
+        "INSERT INTO proof_of_play_daily (" + std::string{summary_columns} +
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20) "
+        "ON CONFLICT (day, device_id, campaign_id, alert_id, live_id, media, region) DO UPDATE SET "
+        "plays = proof_of_play_daily.plays + excluded.plays, "
+        "completed = proof_of_play_daily.completed + excluded.completed, "
+        "cut_short = proof_of_play_daily.cut_short + excluded.cut_short, "
+        "muted = proof_of_play_daily.muted + excluded.muted, "
+        "interrupted = proof_of_play_daily.interrupted + excluded.interrupted, "
+        "failed = proof_of_play_daily.failed + excluded.failed, "
+        "played_ms = proof_of_play_daily.played_ms + excluded.played_ms, "
+        "relayed_ms = proof_of_play_daily.relayed_ms + excluded.relayed_ms, "
+        "filler_ms = proof_of_play_daily.filler_ms + excluded.filler_ms, "
+        "source_losses = proof_of_play_daily.source_losses + excluded.source_losses, "
+        "first_started = CASE WHEN excluded.first_started < proof_of_play_daily.first_started "
+        "THEN excluded.first_started ELSE proof_of_play_daily.first_started END, "
+        "last_started = CASE WHEN excluded.last_started > proof_of_play_daily.last_started "
+        "THEN excluded.last_started ELSE proof_of_play_daily.last_started END, "
+        "last_ended = CASE WHEN excluded.last_ended > proof_of_play_daily.last_ended "
+        "THEN excluded.last_ended ELSE proof_of_play_daily.last_ended END");
+    if (!add)
+        return std::unexpected(add.error());
+    for (const ProofDaySummary& summary : summaries) {
+        add->reset();
+        bind_all(*add, summary.day, summary.device, summary.campaign, summary.alert, summary.live,
+                 summary.media, names::of(summary.region), summary.plays, summary.completed,
+                 summary.cut_short, summary.muted, summary.interrupted, summary.failed, summary.played_ms,
+                 summary.relayed_ms, summary.filler_ms, summary.source_losses, summary.first_started,
+                 summary.last_started, summary.last_ended);
+        BANTIN_STORE_TRY(add->run());
+    }
+    return {};
+}
+
+Result<void> SqlTransaction::fold_proof_of_play(std::span<const ProofKey> keys) {
+    auto erase =
+        m_database.prepare("DELETE FROM proof_of_play WHERE device_id = ? AND install_epoch = ? AND seq = ?");
+    if (!erase)
+        return std::unexpected(erase.error());
+    std::map<std::pair<std::string, std::int64_t>, std::int64_t> mark_of;
+    for (const ProofKey& key : keys) {
+        erase->reset();
+        bind_all(*erase, key.device, key.install_epoch, key.seq);
+        BANTIN_STORE_TRY(erase->run());
+        auto pair = std::make_pair(key.device, key.install_epoch);
+        auto found = mark_of.find(pair);
+        if (found == mark_of.end()) {
+            auto mark =
+                scalar("SELECT contiguous FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
+                       key.device, key.install_epoch);
+            if (!mark)
+                return std::unexpected(mark.error());
+            found = mark_of.emplace(pair, *mark).first;
+        }
+        if (key.seq > found->second)
+            BANTIN_STORE_TRY(
+                run("INSERT INTO proof_of_play_folded (device_id, install_epoch, seq) VALUES (?, ?, ?) "
+                    "ON CONFLICT (device_id, install_epoch, seq) DO NOTHING",
+                    key.device, key.install_epoch, key.seq));
+    }
+    return {};
+}
+
+Result<std::vector<ProofOfPlayRow>> read_proof_rows(Statement& query) {
+    std::vector<ProofOfPlayRow> rows;
+    for (;;) {
+        auto step = query.step();
+        if (!step)
+            return std::unexpected(step.error());
+        if (*step == Step::Done)
             break;
-        Row column{*query};
+        Row column{query};
         ProofOfPlayRow row;
         row.device = column.text();
         row.install_epoch = column.int64();

@@ -521,6 +521,22 @@ TEST_CASE("the publisher lease of several controllers has bounds and a ttl of 3 
     CHECK(error_lines(load_controller("[cluster]\nlease_interval_ms = \"fast\"\n")).size() == 1);
 }
 
+TEST_CASE("storage.proof_retention_days takes 0 to keep every row and refuses a negative count",
+          "[config][controller][retention]") {
+    auto kept = load_controller("[storage]\nproof_retention_days = 0\n");
+    REQUIRE(kept);
+    CHECK(kept->storage.proof_retention_days == 0);
+    auto defaulted = load_controller("");
+    REQUIRE(defaulted);
+    CHECK(defaulted->storage.proof_retention_days == 400);
+    for (const char* value : {"-1", "36501", "\"forever\"", "1.5"}) {
+        CAPTURE(value);
+        auto refused = load_controller(std::string{"[storage]\nproof_retention_days = "} + value + "\n");
+        REQUIRE_FALSE(refused);
+        CHECK(error_lines(refused).at(0).find("storage.proof_retention_days") != std::string::npos);
+    }
+}
+
 TEST_CASE("the PostgreSQL store is chosen with its connection string, and refused without one",
           "[config][controller][cross][postgresql]") {
     auto chosen = load_controller(

@@ -2,6 +2,7 @@
 // ControllerDaemon exactly as bantin-controller runs them, stopped like SIGTERM stops it.
 
 #include "bantin/controller/controller_daemon.hpp"
+#include "bantin/controller/sqlite_store.hpp"
 #include "bantin/protocol/codec.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/provisioning.hpp"
@@ -38,12 +39,52 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     CHECK(second_admin.error().code == Errc::Conflict);
 
     SystemClock clock;
+    // Plays from 500 days ago (storage.proof_retention_days is 400): folded at start-up.
+    auto side_store = controller::SqliteStore::open(config.database_path().string(), clock);
+    REQUIRE(side_store);
+    const TimePoint long_ago = clock.wall() - std::chrono::days{500};
+    std::vector<controller::ProofOfPlayRow> old_plays;
+    for (std::int64_t seq = 1; seq <= 3; ++seq) {
+        controller::ProofOfPlayRow play;
+        play.device = "old-screen";
+        play.install_epoch = 1;
+        play.seq = seq;
+        play.campaign = "camp-old";
+        play.media = std::string(64, 'e');
+        play.started = long_ago + std::chrono::minutes{seq};
+        play.ended = play.started + std::chrono::seconds{15};
+        play.outcome = controller::PlayOutcome::Completed;
+        old_plays.push_back(play);
+    }
+    REQUIRE((*side_store)->write([&](controller::StoreTransaction& transaction) -> Result<void> {
+        auto inserted = transaction.insert_proof_of_play(old_plays, clock.wall());
+        if (!inserted)
+            return std::unexpected(inserted.error());
+        return {};
+    }));
+    const auto stored_old_plays = [&] {
+        auto rows =
+            (*side_store)
+                ->read_value<std::vector<controller::ProofOfPlayRow>>(
+                    [&](controller::StoreTransaction& transaction) {
+                        return transaction.list_proof_of_play(long_ago, long_ago + std::chrono::days{1});
+                    });
+        REQUIRE(rows);
+        return rows->size();
+    };
+    REQUIRE(stored_old_plays() == 3);
+
     auto daemon = controller::ControllerDaemon::create(config, clock);
     REQUIRE(daemon);
     auto started = (*daemon)->start();
     if (!started)
         FAIL(started.error().message());
     std::thread loop([&] { REQUIRE((*daemon)->run()); });
+    // The loop's first turns run the retention pass.
+    const auto folded_by = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (stored_old_plays() != 0 && std::chrono::steady_clock::now() < folded_by)
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    CHECK(stored_old_plays() == 0);
 
     httplib::Client http("127.0.0.1", config.http.port);
     auto login = http.Post("/api/v1/auth/login", R"({"name":"boss","password":"a-long-password-123"})",
@@ -52,6 +93,16 @@ TEST_CASE("the daemon registers a device over HTTP, publishes its bundle and ing
     REQUIRE(login->status == 200);
     const std::string token = nlohmann::json::parse(login->body)["token"].get<std::string>();
     http.set_bearer_token_auth(token);
+    // The report over the folded day still counts its three plays.
+    auto old_report = http.Get("/api/v1/reports/plays?from=" + format_utc(long_ago - std::chrono::days{1}) +
+                               "&to=" + format_utc(long_ago + std::chrono::days{1}));
+    REQUIRE(old_report);
+    INFO(old_report->body);
+    REQUIRE(old_report->status == 200);
+    const auto old_items = nlohmann::json::parse(old_report->body).at("items");
+    REQUIRE(old_items.size() == 1);
+    CHECK(old_items[0].at("campaign") == "camp-old");
+    CHECK(old_items[0].at("completed") == 3);
     // The fleet view reports the controller's children: its broker and its nginx front.
     auto fleet_status = http.Get("/api/v1/fleet/status");
     REQUIRE(fleet_status);

@@ -1,3 +1,4 @@
+#include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 
 #include "sql_migrate.hpp"
@@ -63,7 +64,8 @@ TEST_CASE("an empty database is migrated to the current schema", "[controller][m
     for (const char* table :
          {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items", "campaigns", "zones",
           "devices", "alerts", "alert_confirmations", "proof_of_play", "proof_progress", "audit_log",
-          "live_channels", "device_setting_changes", "schema_version"}) {
+          "live_channels", "device_setting_changes", "proof_of_play_daily", "proof_of_play_folded",
+          "schema_version"}) {
         CAPTURE(table);
         CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
     }
@@ -236,6 +238,20 @@ TEST_CASE("a database at an older schema version is migrated through every later
     CHECK(new_play.duration_ms == std::int64_t{14'500});
     CHECK(new_play.note == "audio: unavailable");
     CHECK(new_play.relay == protocol::RelayFigures{13'000, 1'500, 1});
+    // Version 13: the old rows, the one from before durations too, fold into day summaries.
+    ProofRetention retention{**store, clock, 1};
+    clock.set_wall(from_unix_ms(1'767'250'800'000) +
+                   std::chrono::days{3650});  // the fixture plays 2026-01-01
+    auto pass = retention.run();
+    REQUIRE(pass);
+    CHECK(pass->rows == 4);
+    auto folded = (*store)->read_value<std::vector<ProofDaySummary>>([&](StoreTransaction& transaction) {
+        return transaction.list_proof_day_summaries(from_unix_ms(0), from_unix_ms(std::int64_t{1} << 50));
+    });
+    REQUIRE(folded);
+    std::int64_t folded_plays = 0;
+    for (const auto& day : *folded) folded_plays += day.plays;
+    CHECK(folded_plays == 4);
     sqlite::Database migrated = open_raw(directory.file("c.db"));
     CHECK(schema_version(migrated).value() == current_schema_version());
 }
@@ -321,7 +337,8 @@ TEST_CASE("a store's database has every table at the current schema, and migrati
     for (const char* table :
          {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items", "campaigns", "zones",
           "devices", "alerts", "alert_confirmations", "proof_of_play", "proof_progress", "audit_log",
-          "live_channels", "device_setting_changes", "schema_version"}) {
+          "live_channels", "device_setting_changes", "proof_of_play_daily", "proof_of_play_folded",
+          "schema_version"}) {
         CAPTURE(table);
         CHECK(database->table_exists(table).value());
     }

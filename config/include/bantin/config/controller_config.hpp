@@ -77,6 +77,9 @@ struct StorageConfig {
     std::filesystem::path database = "bantin.sqlite3";  // relative to data_dir
     std::filesystem::path media_dir = "media";          // relative to data_dir
     std::int64_t max_upload_mb = 512;
+    // Proof-of-play rows are kept whole this many days, then folded into per-day summaries;
+    // 0 keeps every row (docs/store.md, "Proof-of-play retention").
+    std::int64_t proof_retention_days = 400;
     bool operator==(const StorageConfig&) const = default;
 };
 

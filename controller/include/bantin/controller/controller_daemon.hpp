@@ -22,6 +22,7 @@
 #include "bantin/common/error.hpp"
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/district_bridge.hpp"
+#include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/reports.hpp"
 #include "bantin/controller/store.hpp"
 
@@ -46,6 +47,10 @@ Result<std::unique_ptr<ProofQuery>> open_proof_query(const config::ControllerCon
 // Creates the first admin; Conflict if an admin exists. The password comes from the caller.
 Result<void> create_admin(const config::ControllerConfig& config, const std::string& name,
                           const std::string& password);
+
+// Runs one whole proof-of-play retention pass (storage.proof_retention_days) on the database,
+// beside a running controller or not (`bantin-controller --config FILE --prune-proof`).
+Result<RetentionPass> prune_proof(const config::ControllerConfig& config);
 
 // Where the ingest worker accounts are kept: <data_dir>/keys/ingest-workers.
 std::filesystem::path ingest_workers_path(const config::ControllerConfig& config);

@@ -66,7 +66,8 @@ public:
     PostgresProofQuery(const PostgresProofQuery&) = delete;
     PostgresProofQuery& operator=(const PostgresProofQuery&) = delete;
 
-    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) override;
+    // The rows and the folded days, from one read-only snapshot.
+    Result<ProofPlays> proofs_between(TimePoint from, TimePoint to) override;
 
 private:
     explicit PostgresProofQuery(std::unique_ptr<sql::Connection> connection);

@@ -51,17 +51,32 @@
 
 namespace bantin::controller {
 
+// What a report reads: the rows that started in [from, to), and the day summaries of rows
+// folded by retention whose first play started in [from, to) (a folded day counts whole in the
+// range that holds its first play; docs/store.md, "Proof-of-play retention"). Both come from one
+// snapshot, so a retention pass running meanwhile neither hides nor doubles a day.
+struct ProofPlays {
+    std::vector<ProofOfPlayRow> rows;
+    std::vector<ProofDaySummary> days;
+};
+
 class ProofQuery {
 public:
     virtual ~ProofQuery() = default;
-    // Plays that started in [from, to).
-    virtual Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) = 0;
+    virtual Result<ProofPlays> proofs_between(TimePoint from, TimePoint to) = 0;
+    // The rows alone: plays that started in [from, to) and are not folded yet.
+    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) {
+        auto proofs = proofs_between(from, to);
+        if (!proofs)
+            return std::unexpected(proofs.error());
+        return std::move(proofs->rows);
+    }
 };
 
 class SqliteProofQuery final : public ProofQuery {
 public:
     static Result<std::unique_ptr<SqliteProofQuery>> open(const std::string& database_path);
-    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) override;
+    Result<ProofPlays> proofs_between(TimePoint from, TimePoint to) override;
 
 private:
     explicit SqliteProofQuery(sqlite::Database database) : m_database(std::move(database)) {}
@@ -73,7 +88,7 @@ private:
 class StoreProofQuery final : public ProofQuery {
 public:
     explicit StoreProofQuery(Store& store) : m_store(store) {}
-    Result<std::vector<ProofOfPlayRow>> plays_between(TimePoint from, TimePoint to) override;
+    Result<ProofPlays> proofs_between(TimePoint from, TimePoint to) override;
 
 private:
     Store& m_store;

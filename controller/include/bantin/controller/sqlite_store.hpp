@@ -55,6 +55,11 @@ Result<int> migrate(sqlite::Database& database, std::span<const Migration> steps
 Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
                                                                  TimePoint to);
 
+// Day summaries of folded proof of play whose first play started in [from, to) (retention):
+// the query behind SqliteTransaction::list_proof_day_summaries and SqliteProofQuery.
+Result<std::vector<ProofDaySummary>> sqlite_proof_day_summaries_between(sqlite::Database& database,
+                                                                        TimePoint from, TimePoint to);
+
 class SqliteStore final : public Store {
 public:
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,

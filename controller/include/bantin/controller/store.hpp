@@ -46,6 +46,42 @@ struct AlertDevicePlays {
     TimePoint last;   // the last play's end
 };
 
+// One device's plays of one local day (the device's day, as the reports bucket it) for one
+// (campaign, alert, live channel, media, region), summed when the retention pass folds rows
+// older than storage.proof_retention_days (docs/store.md, "Proof-of-play retention").
+// completed + cut_short + interrupted + failed == plays; completed and cut_short split the rows
+// reported completed by the reports' rule (ran_enough_of_slot) as it stood when summarised;
+// muted counts the completed ones shown without sound.
+struct ProofDaySummary {
+    std::string day;  // YYYY-MM-DD
+    std::string device;
+    std::string campaign;
+    std::string alert;
+    std::string live;
+    std::string media;
+    scheduler::Region region = scheduler::Region::Main;
+    std::int64_t plays = 0;
+    std::int64_t completed = 0;
+    std::int64_t cut_short = 0;
+    std::int64_t muted = 0;
+    std::int64_t interrupted = 0;
+    std::int64_t failed = 0;
+    std::int64_t played_ms = 0;  // sum of the known duration_ms
+    std::int64_t relayed_ms = 0;
+    std::int64_t filler_ms = 0;
+    std::int64_t source_losses = 0;
+    TimePoint first_started;
+    TimePoint last_started;
+    TimePoint last_ended;
+    bool operator==(const ProofDaySummary&) const = default;
+};
+
+struct ProofKey {
+    std::string device;
+    std::int64_t install_epoch = 0;
+    std::int64_t seq = 0;
+};
+
 struct AuditFilter {
     std::string entity_type;  // "" = any
     std::string entity_id;    // "" = any
@@ -169,6 +205,23 @@ public:
     virtual Result<ProofProgress> proof_progress(std::string_view device, std::int64_t install_epoch) = 0;
     // Plays that started in [from, to), ordered by start, device, install epoch and seq (reports).
     virtual Result<std::vector<ProofOfPlayRow>> list_proof_of_play(TimePoint from, TimePoint to) = 0;
+    // Retention (docs/store.md, "Proof-of-play retention"). Day summaries whose first play
+    // started in [from, to), by day, device and key.
+    virtual Result<std::vector<ProofDaySummary>> list_proof_day_summaries(TimePoint from, TimePoint to) = 0;
+    // The devices with a play that started before `before`, by id.
+    virtual Result<std::vector<std::string>> proof_devices_before(TimePoint before) = 0;
+    // The start of the device's earliest play that started before `before`, if any.
+    virtual Result<std::optional<TimePoint>> oldest_proof_of_play(std::string_view device,
+                                                                  TimePoint before) = 0;
+    // The device's plays that started in [from, to), ordered by start, install epoch and seq.
+    virtual Result<std::vector<ProofOfPlayRow>> list_device_proof_of_play(std::string_view device,
+                                                                          TimePoint from, TimePoint to) = 0;
+    // Adds each summary to the stored one of its key (counts and sums added, first and last
+    // instants widened), or stores it.
+    virtual Result<void> add_proof_day_summaries(std::span<const ProofDaySummary> summaries) = 0;
+    // Deletes the rows; a key above its (device, epoch)'s contiguous mark is remembered
+    // (proof_of_play_folded), so a late copy is not stored again and the gap walk still counts it.
+    virtual Result<void> fold_proof_of_play(std::span<const ProofKey> keys) = 0;
     // The plays of alert `alert` that started in [from, to), summed per device, by device id.
     virtual Result<std::vector<AlertDevicePlays>> alert_plays_by_device(std::string_view alert,
                                                                         TimePoint from, TimePoint to) = 0;
