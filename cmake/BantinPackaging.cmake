@@ -77,6 +77,8 @@ set(CPACK_DEBIAN_CONTROLLER_PACKAGE_NAME bantin-controller)
 set(CPACK_DEBIAN_CONTROLLER_PACKAGE_SECTION net)
 # The controller runs Mosquitto (broker.mosquitto_binary), espeak-ng (tts.espeak_binary),
 # ffprobe (media uploads) and ffmpeg (speech to audio) as child processes.
+# libpq5 (the PostgreSQL store) comes with the shared-library dependencies; the PostgreSQL
+# server is not a dependency: it may run on another machine, and SQLite stays the default.
 set(CPACK_DEBIAN_CONTROLLER_PACKAGE_DEPENDS "adduser, mosquitto, nginx (>= 1.21.1), espeak-ng, ffmpeg")
 set(CPACK_DEBIAN_CONTROLLER_DESCRIPTION
     "Bantin controller: schedules signage and public-address campaigns

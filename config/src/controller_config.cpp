@@ -101,7 +101,16 @@ void describe_controller(Visitor& v, Config& c) {
     v.table("storage", "Where the controller keeps its database and media.", [&] {
         v.key("data_dir", c.storage.data_dir,
               "Data directory; relative paths elsewhere in this file are relative to it.", not_empty());
-        v.key("database", c.storage.database, "SQLite database file (relative to data_dir).", not_empty());
+        v.key("backend", c.storage.backend,
+              "sqlite: the store is the database file below (embedded, the default); postgresql: the "
+              "store is the PostgreSQL database named by postgresql.");
+        v.key("postgresql", c.storage.postgresql,
+              "libpq connection string (\"host=127.0.0.1 port=5432 dbname=bantin user=bantin\") or URI "
+              "(\"postgresql://bantin@127.0.0.1/bantin\") of the store when backend = \"postgresql\".");
+        v.key("database", c.storage.database,
+              "SQLite database file (relative to data_dir); with backend = \"postgresql\" only the fleet "
+              "history (<database>.fleet) stays in SQLite.",
+              not_empty());
         v.key("media_dir", c.storage.media_dir, "Content-addressed media store (relative to data_dir).",
               not_empty());
         v.key("max_upload_mb", c.storage.max_upload_mb, "Largest accepted upload, in MB.",
@@ -268,6 +277,11 @@ void describe_controller(Visitor& v, Config& c) {
 }
 
 void cross_check_controller(const ControllerConfig& c, detail::Loader& loader) {
+    if (c.storage.backend == StorageBackend::Postgresql && c.storage.postgresql.empty())
+        loader.cross_issue("storage.postgresql",
+                           "bắt buộc khi storage.backend là \"postgresql\"; required when storage.backend is "
+                           "\"postgresql\"",
+                           {"storage.backend"});
     detail::cross_check_tts_engine(c.tts.engine, loader, "tts");
     if (c.tts.engine.engine != TtsEngine::Espeak && !detail::plain_engine_voice(c.tts.voice)) {
         loader.cross_issue(

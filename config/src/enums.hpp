@@ -41,6 +41,16 @@ inline constexpr std::array<EnumName<HttpFront>, 2> http_front_names{{
     {HttpFront::None, "none"},
 }};
 
+inline constexpr std::array<EnumName<StorageBackend>, 2> storage_backend_names{{
+    {StorageBackend::Sqlite, "sqlite"},
+    {StorageBackend::Postgresql, "postgresql"},
+}};
+
+template <>
+struct EnumTable<StorageBackend> {
+    static std::span<const EnumName<StorageBackend>> entries() { return storage_backend_names; }
+};
+
 inline constexpr std::array<EnumName<TtsEngine>, 3> tts_engine_names{{
     {TtsEngine::Espeak, "espeak"},
     {TtsEngine::Command, "command"},

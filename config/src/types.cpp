@@ -64,6 +64,10 @@ std::string_view to_string(ClientCertificate mode) {
     return detail::enum_to_name(mode);
 }
 
+std::string_view to_string(StorageBackend backend) {
+    return detail::enum_to_name(backend);
+}
+
 std::string_view to_string(HttpFront front) {
     return detail::enum_to_name(front);
 }

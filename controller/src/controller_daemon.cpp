@@ -15,6 +15,7 @@
 #include "bantin/controller/ingest.hpp"
 #include "bantin/controller/live.hpp"
 #include "bantin/controller/postgres_lease.hpp"
+#include "bantin/controller/postgres_store.hpp"
 #include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/public_board.hpp"
 #include "bantin/controller/publisher.hpp"
@@ -70,12 +71,38 @@ Result<std::string> init_keys(const config::ControllerConfig& config) {
     return protocol::key_id(pair.public_key);
 }
 
+Result<std::unique_ptr<Store>> open_store(const config::ControllerConfig& config, const Clock& clock) {
+    if (config.storage.backend == config::StorageBackend::Postgresql) {
+        auto store = PostgresStore::open(config.storage.postgresql, clock);
+        if (!store)
+            return fail(store.error().code, "storage.postgresql: " + store.error().detail);
+        return std::unique_ptr<Store>{std::move(*store)};
+    }
+    auto store = SqliteStore::open(config.database_path().string(), clock);
+    if (!store)
+        return std::unexpected(store.error());
+    return std::unique_ptr<Store>{std::move(*store)};
+}
+
+Result<std::unique_ptr<ProofQuery>> open_proof_query(const config::ControllerConfig& config) {
+    if (config.storage.backend == config::StorageBackend::Postgresql) {
+        auto query = PostgresProofQuery::open(config.storage.postgresql);
+        if (!query)
+            return fail(query.error().code, "storage.postgresql: " + query.error().detail);
+        return std::unique_ptr<ProofQuery>{std::move(*query)};
+    }
+    auto query = SqliteProofQuery::open(config.database_path().string());
+    if (!query)
+        return std::unexpected(query.error());
+    return std::unique_ptr<ProofQuery>{std::move(*query)};
+}
+
 Result<void> create_admin(const config::ControllerConfig& config, const std::string& name,
                           const std::string& password) {
     if (auto made = ensure_directory(config.database_path().parent_path()); !made)
         return made;
     SystemClock clock;
-    auto store = SqliteStore::open(config.database_path().string(), clock);
+    auto store = open_store(config, clock);
     if (!store)
         return std::unexpected(store.error());
     Auth auth{**store, clock};
@@ -86,11 +113,12 @@ Result<void> create_admin(const config::ControllerConfig& config, const std::str
 }
 
 Result<RetentionPass> prune_proof(const config::ControllerConfig& config) {
-    if (!std::filesystem::exists(config.database_path()))
+    if (config.storage.backend == config::StorageBackend::Sqlite &&
+        !std::filesystem::exists(config.database_path()))
         return fail(Errc::NotFound,
                     config.database_path().string() + ": không có cơ sở dữ liệu; no database");
     SystemClock clock;
-    auto store = SqliteStore::open(config.database_path().string(), clock);
+    auto store = open_store(config, clock);
     if (!store)
         return std::unexpected(store.error());
     ProofRetention retention{**store, clock, config.storage.proof_retention_days};
@@ -104,9 +132,10 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
 Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
                                               const std::string& name) {
     std::vector<std::string> taken{config.mqtt.username};
-    if (std::filesystem::exists(config.database_path())) {
+    if (config.storage.backend == config::StorageBackend::Postgresql ||
+        std::filesystem::exists(config.database_path())) {
         SystemClock clock;
-        auto store = SqliteStore::open(config.database_path().string(), clock);
+        auto store = open_store(config, clock);
         if (!store)
             return std::unexpected(store.error());
         auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
@@ -130,9 +159,10 @@ Result<DistrictBrokerResult> write_district_broker_files(const config::Controlle
         return std::unexpected(workers.error());
     for (const auto& worker : *workers) taken.push_back(worker.username);
     std::vector<protocol::DeviceAccount> accounts;
-    if (std::filesystem::exists(config.database_path())) {
+    if (config.storage.backend == config::StorageBackend::Postgresql ||
+        std::filesystem::exists(config.database_path())) {
         SystemClock clock;
-        auto store = SqliteStore::open(config.database_path().string(), clock);
+        auto store = open_store(config, clock);
         if (!store)
             return std::unexpected(store.error());
         auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
@@ -183,9 +213,9 @@ Result<std::string> controller_mqtt_password(const config::ControllerConfig& con
 struct ControllerDaemon::Impl {
     config::ControllerConfig config;
     const Clock& clock;
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
     std::unique_ptr<SqliteFleetHistory> history;
-    std::unique_ptr<SqliteProofQuery> proofs;
+    std::unique_ptr<ProofQuery> proofs;
     protocol::SecretKey key;
     std::optional<media::ContentStore> media;
     std::string mqtt_password;
@@ -235,7 +265,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     const auto& config = impl->config;
     if (auto made = ensure_directory(config.database_path().parent_path()); !made)
         return std::unexpected(made.error());
-    auto store = SqliteStore::open(config.database_path().string(), clock);
+    auto store = open_store(config, clock);
     if (!store)
         return std::unexpected(store.error());
     impl->store = std::move(*store);
@@ -243,7 +273,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     if (!history)
         return std::unexpected(history.error());
     impl->history = std::move(*history);
-    auto proofs = SqliteProofQuery::open(config.database_path().string());
+    auto proofs = open_proof_query(config);
     if (!proofs)
         return std::unexpected(proofs.error());
     impl->proofs = std::move(*proofs);
@@ -288,8 +318,11 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
         return std::unexpected(client.error());
     impl->client.emplace(std::move(*client));
     impl->sink = std::make_unique<MqttMessageSink>(*impl->client);
-    // The single box for now; with the PostgreSQL store this gets [storage] postgresql.
-    auto cluster = make_cluster(std::string{}, config.cluster);
+    // On SQLite the single box; on PostgreSQL the controllers sharing the store's database.
+    auto cluster =
+        make_cluster(config.storage.backend == config::StorageBackend::Postgresql ? config.storage.postgresql
+                                                                                  : std::string{},
+                     config.cluster);
     if (!cluster)
         return std::unexpected(cluster.error());
     impl->cluster = std::move(*cluster);

@@ -1,5 +1,7 @@
 #include "bantin/controller/sqlite_store.hpp"
 
+#include "sql_migrate.hpp"
+
 #include <string>
 
 namespace bantin::controller {
@@ -384,15 +386,11 @@ int current_schema_version() {
     return steps[std::size(steps) - 1].version;
 }
 
-Result<int> schema_version(sqlite::Database& database) {
-    auto exists =
-        database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+Result<int> schema_version(sql::Connection& database) {
+    auto exists = database.table_exists("schema_version");
     if (!exists)
         return std::unexpected(exists.error());
-    auto found = exists->fetch_one();
-    if (!found)
-        return std::unexpected(found.error());
-    if (!*found)
+    if (!*exists)
         return 0;
     auto version = database.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
     if (!version)
@@ -403,67 +401,80 @@ Result<int> schema_version(sqlite::Database& database) {
     return version->column_int(0);
 }
 
-Result<int> migrate(sqlite::Database& database, std::span<const Migration> known, TimePoint now) {
-    const int newest_known = known.empty() ? 0 : known.back().version;
-    {
-        auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
-        if (!transaction)
-            return std::unexpected(transaction.error());
-        auto created = database.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY,"
-            " description TEXT NOT NULL,"
-            " applied_at INTEGER NOT NULL)");
-        if (!created)
-            return std::unexpected(created.error());
-        if (auto committed = transaction->commit(); !committed)
-            return std::unexpected(committed.error());
+Result<int> schema_version(sqlite::Database& database) {
+    return schema_version(*sql::sqlite_connection(database));
+}
+
+namespace {
+
+Error too_new(int version, int newest_known) {
+    return Error{Errc::Unsupported, "database schema " + std::to_string(version) +
+                                        " is newer than this controller (" + std::to_string(newest_known) +
+                                        "); upgrade bantin-controller"};
+}
+
+// One step in its own write transaction (serialised with every other writer, so two
+// controllers starting at once do not both apply it); false when the database already had it.
+Result<void> apply_step(sql::Connection& database, const Migration& step, int newest_known, TimePoint now) {
+    // Read the version inside the write lock.
+    auto version = schema_version(database);
+    if (!version)
+        return std::unexpected(version.error());
+    if (*version > newest_known)
+        return std::unexpected(too_new(*version, newest_known));
+    if (step.version <= *version)
+        return {};
+    if (step.version != *version + 1) {
+        return fail(Errc::Internal, "migration " + std::to_string(step.version) + " follows schema " +
+                                        std::to_string(*version) + "; migrations must not skip versions");
     }
+    if (auto applied = database.execute(step.sql); !applied) {
+        return fail(Errc::Io, "migration " + std::to_string(step.version) + " (" +
+                                  std::string{step.description} + ") failed: " + applied.error().detail);
+    }
+    auto record =
+        database.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
+    if (!record)
+        return std::unexpected(record.error());
+    record->bind(1, step.version).bind(2, step.description).bind(3, to_unix_ms(now));
+    return record->run();
+}
+
+}  // namespace
+
+Result<int> migrate(sql::Connection& database, std::span<const Migration> known, TimePoint now) {
+    const int newest_known = known.empty() ? 0 : known.back().version;
+    const std::string_view create_version_table = database.dialect() == sql::Dialect::Sqlite
+                                                      ? "CREATE TABLE IF NOT EXISTS schema_version ("
+                                                        " version INTEGER PRIMARY KEY,"
+                                                        " description TEXT NOT NULL,"
+                                                        " applied_at INTEGER NOT NULL)"
+                                                      : "CREATE TABLE IF NOT EXISTS schema_version ("
+                                                        " version BIGINT PRIMARY KEY,"
+                                                        " description TEXT NOT NULL,"
+                                                        " applied_at BIGINT NOT NULL)";
+    auto created = sql::in_transaction(database, sql::TransactionKind::Write,
+                                       [&] { return database.execute(create_version_table); });
+    if (!created)
+        return std::unexpected(created.error());
 
     for (const Migration& step : known) {
-        auto transaction = sqlite::Transaction::begin(database, sqlite::TransactionMode::Immediate);
-        if (!transaction)
-            return std::unexpected(transaction.error());
-        // Read the version inside the write lock, so two controllers starting at once do not
-        // both apply the same step.
-        auto version = schema_version(database);
-        if (!version)
-            return std::unexpected(version.error());
-        if (*version > newest_known) {
-            return fail(Errc::Unsupported, "database schema " + std::to_string(*version) +
-                                               " is newer than this controller (" +
-                                               std::to_string(newest_known) + "); upgrade bantin-controller");
-        }
-        if (step.version <= *version)
-            continue;
-        if (step.version != *version + 1) {
-            return fail(Errc::Internal, "migration " + std::to_string(step.version) + " follows schema " +
-                                            std::to_string(*version) + "; migrations must not skip versions");
-        }
-        if (auto applied = database.execute(step.sql); !applied) {
-            return fail(Errc::Io, "migration " + std::to_string(step.version) + " (" +
-                                      std::string{step.description} + ") failed: " + applied.error().detail);
-        }
-        auto record = database.prepare(
-            "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)");
-        if (!record)
-            return std::unexpected(record.error());
-        record->bind(1, step.version).bind(2, step.description).bind(3, to_unix_ms(now));
-        if (auto ran = record->run(); !ran)
-            return std::unexpected(ran.error());
-        if (auto committed = transaction->commit(); !committed)
-            return std::unexpected(committed.error());
+        auto applied = sql::in_transaction(database, sql::TransactionKind::Write,
+                                           [&] { return apply_step(database, step, newest_known, now); });
+        if (!applied)
+            return std::unexpected(applied.error());
     }
 
     auto reached = schema_version(database);
     if (!reached)
         return std::unexpected(reached.error());
-    if (*reached > newest_known) {
-        return fail(Errc::Unsupported, "database schema " + std::to_string(*reached) +
-                                           " is newer than this controller (" + std::to_string(newest_known) +
-                                           "); upgrade bantin-controller");
-    }
+    if (*reached > newest_known)
+        return std::unexpected(too_new(*reached, newest_known));
     return *reached;
+}
+
+Result<int> migrate(sqlite::Database& database, std::span<const Migration> known, TimePoint now) {
+    return migrate(*sql::sqlite_connection(database), known, now);
 }
 
 }  // namespace bantin::controller

@@ -1,6 +1,6 @@
 // The store's audit log.
 
-#include "sqlite_transaction.hpp"
+#include "sql_transaction.hpp"
 
 #include <utility>
 
@@ -30,29 +30,30 @@ AuditEntry read_audit(const Statement& row) {
 
 }  // namespace
 
-Result<AuditEntry> SqliteTransaction::append_audit(AuditEntry entry) {
-    BANTIN_STORE_TRY(
-        run("INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, "
-            "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            entry.user, entry.user_name, entry.at, entry.action, entry.entity_type, entry.entity_id,
-            empty_as_null(entry.before), empty_as_null(entry.after)));
-    entry.id = m_database.last_insert_rowid();
+Result<AuditEntry> SqlTransaction::append_audit(AuditEntry entry) {
+    auto id = scalar(
+        "INSERT INTO audit_log (user_id, user_name, at, action, entity_type, entity_id, "
+        "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        entry.user, entry.user_name, entry.at, entry.action, entry.entity_type, entry.entity_id,
+        empty_as_null(entry.before), empty_as_null(entry.after));
+    if (!id)
+        return std::unexpected(id.error());
+    entry.id = *id;
     return entry;
 }
 
-Result<std::vector<AuditEntry>> SqliteTransaction::list_audit(const AuditFilter& filter, Page page) {
+Result<std::vector<AuditEntry>> SqlTransaction::list_audit(const AuditFilter& filter, Page page) {
     return list_audit_between(filter, std::nullopt, std::nullopt, page);
 }
 
-Result<std::vector<AuditEntry>> SqliteTransaction::list_audit_between(const AuditFilter& filter,
-                                                                      std::optional<TimePoint> from,
-                                                                      std::optional<TimePoint> to,
-                                                                      Page page) {
+Result<std::vector<AuditEntry>> SqlTransaction::list_audit_between(const AuditFilter& filter,
+                                                                   std::optional<TimePoint> from,
+                                                                   std::optional<TimePoint> to, Page page) {
     return many<AuditEntry>(
         "SELECT " + std::string{audit_columns} +
             " FROM audit_log WHERE (?1 = '' OR entity_type = ?1) "
-            "AND (?2 = '' OR entity_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
-            "AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) "
+            "AND (?2 = '' OR entity_id = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR user_id = ?3) "
+            "AND (CAST(?6 AS BIGINT) IS NULL OR at >= ?6) AND (CAST(?7 AS BIGINT) IS NULL OR at < ?7) "
             "ORDER BY id DESC LIMIT ?4 OFFSET ?5",
         [](const Statement& row) -> Result<AuditEntry> { return read_audit(row); }, filter.entity_type,
         filter.entity_id, filter.user, page.limit, page.offset, from, to);

@@ -1,6 +1,6 @@
 // The store's content: media, playlists and campaigns.
 
-#include "sqlite_transaction.hpp"
+#include "sql_transaction.hpp"
 
 #include "columns.hpp"
 #include "names.hpp"
@@ -173,31 +173,31 @@ CampaignRecord playing_version(CampaignRecord record) {
 
 }  // namespace
 
-Result<bool> SqliteTransaction::insert_media(const MediaRecord& record) {
+Result<bool> SqlTransaction::insert_media(const MediaRecord& record) {
     const auto& media = record.media;
     std::optional<std::int64_t> duration;
     if (media.duration)
         duration = media.duration->count();
-    BANTIN_STORE_TRY(run("INSERT OR IGNORE INTO media (" + std::string{media_columns} +
-                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    BANTIN_STORE_TRY(run("INSERT INTO media (" + std::string{media_columns} +
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                          media.sha256, names::of(media.type), record.size, duration, media.has_audio,
                          media.has_video, media.name, record.uploaded_by, record.created, record.text,
                          record.tts_media, media.url, media.filler));
     return m_database.changes() > 0;
 }
 
-Result<MediaRecord> SqliteTransaction::media_by_sha256(std::string_view sha256) {
+Result<MediaRecord> SqlTransaction::media_by_sha256(std::string_view sha256) {
     return one<MediaRecord>("SELECT " + std::string{media_columns} + " FROM media WHERE sha256 = ?",
                             read_media, "media " + std::string{sha256}, sha256);
 }
 
-Result<std::vector<MediaRecord>> SqliteTransaction::list_media(Page page) {
+Result<std::vector<MediaRecord>> SqlTransaction::list_media(Page page) {
     return many<MediaRecord>("SELECT " + std::string{media_columns} +
                                  " FROM media ORDER BY created_at DESC, sha256 LIMIT ? OFFSET ?",
                              read_media, page.limit, page.offset);
 }
 
-Result<std::vector<std::string>> SqliteTransaction::playlists_using_media(std::string_view sha256) {
+Result<std::vector<std::string>> SqlTransaction::playlists_using_media(std::string_view sha256) {
     return many<std::string>(
         "SELECT DISTINCT playlist_id FROM playlist_items WHERE media = ? ORDER BY playlist_id",
         [](Statement& row) -> Result<std::string> {
@@ -207,9 +207,9 @@ Result<std::vector<std::string>> SqliteTransaction::playlists_using_media(std::s
         sha256);
 }
 
-Result<void> SqliteTransaction::delete_media(std::string_view sha256) {
+Result<void> SqlTransaction::delete_media(std::string_view sha256) {
     auto ran = run("DELETE FROM media WHERE sha256 = ?", sha256);
-    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+    if (!ran && is_foreign_key_violation(ran.error())) {
         return fail(Errc::Conflict,
                     "media " + std::string{sha256} +
                         " is still used by a playlist, an alert, a notice or a stream's filler");
@@ -219,7 +219,7 @@ Result<void> SqliteTransaction::delete_media(std::string_view sha256) {
     return expect_changed("media " + std::string{sha256});
 }
 
-Result<void> SqliteTransaction::insert_playlist(const PlaylistRecord& record) {
+Result<void> SqlTransaction::insert_playlist(const PlaylistRecord& record) {
     auto ran =
         run("INSERT INTO playlists (id, name, created_by, created_at, updated_at, version) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -230,7 +230,7 @@ Result<void> SqliteTransaction::insert_playlist(const PlaylistRecord& record) {
     return insert_playlist_items(record.playlist);
 }
 
-Result<PlaylistRecord> SqliteTransaction::playlist_by_id(std::string_view id) {
+Result<PlaylistRecord> SqlTransaction::playlist_by_id(std::string_view id) {
     auto record = one<PlaylistRecord>(
         "SELECT id, name, created_by, created_at, updated_at, version FROM playlists WHERE id = ?",
         read_playlist_row, "playlist \"" + std::string{id} + "\"", id);
@@ -240,7 +240,7 @@ Result<PlaylistRecord> SqliteTransaction::playlist_by_id(std::string_view id) {
     return record;
 }
 
-Result<std::vector<PlaylistRecord>> SqliteTransaction::list_playlists(Page page) {
+Result<std::vector<PlaylistRecord>> SqlTransaction::list_playlists(Page page) {
     auto records = many<PlaylistRecord>(
         "SELECT id, name, created_by, created_at, updated_at, version FROM playlists ORDER BY id "
         "LIMIT ? OFFSET ?",
@@ -251,8 +251,7 @@ Result<std::vector<PlaylistRecord>> SqliteTransaction::list_playlists(Page page)
     return records;
 }
 
-Result<PlaylistRecord> SqliteTransaction::update_playlist(PlaylistRecord record,
-                                                          std::int64_t expected_version) {
+Result<PlaylistRecord> SqlTransaction::update_playlist(PlaylistRecord record, std::int64_t expected_version) {
     record.version = expected_version + 1;
     BANTIN_STORE_TRY(
         run("UPDATE playlists SET name = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?",
@@ -263,7 +262,7 @@ Result<PlaylistRecord> SqliteTransaction::update_playlist(PlaylistRecord record,
     return record;
 }
 
-Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
+Result<void> SqlTransaction::insert_campaign(const CampaignRecord& record) {
     auto ran =
         run_campaign("INSERT INTO campaigns (" + std::string{campaign_columns} +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -274,31 +273,30 @@ Result<void> SqliteTransaction::insert_campaign(const CampaignRecord& record) {
     return {};
 }
 
-Result<CampaignRecord> SqliteTransaction::campaign_by_id(std::string_view id) {
+Result<CampaignRecord> SqlTransaction::campaign_by_id(std::string_view id) {
     return one<CampaignRecord>("SELECT " + std::string{campaign_columns} + " FROM campaigns WHERE id = ?",
                                read_campaign, "campaign \"" + std::string{id} + "\"", id);
 }
 
-Result<std::vector<CampaignRecord>> SqliteTransaction::list_campaigns(const CampaignFilter& filter,
-                                                                      Page page) {
+Result<std::vector<CampaignRecord>> SqlTransaction::list_campaigns(const CampaignFilter& filter, Page page) {
     std::optional<std::string> approval;
     if (filter.approval)
         approval = std::string{names::of(*filter.approval)};
-    auto records = many<CampaignRecord>(
-        "SELECT " + std::string{campaign_columns} +
-            " FROM campaigns WHERE (?1 IS NULL OR approval = ?1 OR (?1 = 'approved' AND approved_json IS NOT "
-            "NULL AND approval <> 'archived')) "
-            "AND (?2 IS NULL OR author_id = ?2) ORDER BY created_at, id "
-            "LIMIT ?3 OFFSET ?4",
-        read_campaign, approval, filter.author, page.limit, page.offset);
+    auto records =
+        many<CampaignRecord>("SELECT " + std::string{campaign_columns} +
+                                 " FROM campaigns WHERE (CAST(?1 AS TEXT) IS NULL OR approval = ?1 OR (?1 = "
+                                 "'approved' AND approved_json IS NOT "
+                                 "NULL AND approval <> 'archived')) "
+                                 "AND (CAST(?2 AS BIGINT) IS NULL OR author_id = ?2) ORDER BY created_at, id "
+                                 "LIMIT ?3 OFFSET ?4",
+                             read_campaign, approval, filter.author, page.limit, page.offset);
     if (records && filter.approval == scheduler::ApprovalState::Approved) {
         for (auto& record : *records) record = playing_version(std::move(record));
     }
     return records;
 }
 
-Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
-                                                          std::int64_t expected_version) {
+Result<CampaignRecord> SqlTransaction::update_campaign(CampaignRecord record, std::int64_t expected_version) {
     record.version = expected_version + 1;
     // The id is bound first and the expected version last, around the same 27 values as insert.
     BANTIN_STORE_TRY(run_campaign(
@@ -313,7 +311,7 @@ Result<CampaignRecord> SqliteTransaction::update_campaign(CampaignRecord record,
     return record;
 }
 
-Result<PlaylistRecord> SqliteTransaction::read_playlist_row(const Statement& row) {
+Result<PlaylistRecord> SqlTransaction::read_playlist_row(const Statement& row) {
     Row column{row};
     PlaylistRecord record;
     record.playlist.id = column.text();
@@ -325,7 +323,7 @@ Result<PlaylistRecord> SqliteTransaction::read_playlist_row(const Statement& row
     return record;
 }
 
-Result<void> SqliteTransaction::load_items(PlaylistRecord& record) {
+Result<void> SqlTransaction::load_items(PlaylistRecord& record) {
     auto items = many<scheduler::PlaylistItem>(
         "SELECT media, duration_ms, weight FROM playlist_items WHERE playlist_id = ? ORDER BY position",
         [](const Statement& row) -> Result<scheduler::PlaylistItem> {
@@ -343,7 +341,7 @@ Result<void> SqliteTransaction::load_items(PlaylistRecord& record) {
     return {};
 }
 
-Result<void> SqliteTransaction::insert_playlist_items(const scheduler::Playlist& playlist) {
+Result<void> SqlTransaction::insert_playlist_items(const scheduler::Playlist& playlist) {
     auto insert = m_database.prepare(
         "INSERT INTO playlist_items (playlist_id, position, media, duration_ms, weight) VALUES (?, ?, ?, "
         "?, ?)");
@@ -359,7 +357,7 @@ Result<void> SqliteTransaction::insert_playlist_items(const scheduler::Playlist&
         auto ran = insert->run();
         if (!ran) {
             Error error = ran.error();
-            if (error.detail.find("FOREIGN KEY") != std::string::npos) {
+            if (is_foreign_key_violation(error)) {
                 return fail(Errc::Conflict, "playlist \"" + playlist.id + "\" items[" +
                                                 std::to_string(position) + "]: media " + item.media +
                                                 " not found");
@@ -371,8 +369,8 @@ Result<void> SqliteTransaction::insert_playlist_items(const scheduler::Playlist&
     return {};
 }
 
-Result<void> SqliteTransaction::run_campaign(std::string_view sql, const CampaignRecord& record,
-                                             std::optional<std::int64_t> expected_version) {
+Result<void> SqlTransaction::run_campaign(std::string_view sql, const CampaignRecord& record,
+                                          std::optional<std::int64_t> expected_version) {
     const scheduler::Campaign& campaign = record.campaign;
     std::optional<std::string> valid_from;
     std::optional<std::string> valid_to;
@@ -393,11 +391,11 @@ Result<void> SqliteTransaction::run_campaign(std::string_view sql, const Campaig
     if (expected_version)
         statement->bind(29, *expected_version);
     auto ran = statement->run();
-    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+    if (!ran && is_foreign_key_violation(ran.error())) {
         return fail(Errc::Conflict, "campaign \"" + campaign.id + "\": playlist \"" + campaign.playlist +
                                         "\" or a referenced user not found");
     }
-    if (!ran && ran.error().detail.find("CHECK constraint failed") != std::string::npos &&
+    if (!ran && is_check_violation(ran.error()) &&
         ran.error().detail.find("decided_by") != std::string::npos) {
         return fail(Errc::PermissionDenied,
                     "campaign \"" + campaign.id + "\": its author, editor or submitter cannot decide on it");

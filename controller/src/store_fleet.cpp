@@ -1,6 +1,6 @@
 // The store's fleet: zones, devices, alerts and their confirmations, open live channels.
 
-#include "sqlite_transaction.hpp"
+#include "sql_transaction.hpp"
 
 #include "columns.hpp"
 #include "names.hpp"
@@ -164,28 +164,28 @@ Result<DeviceSettingChange> read_setting_change(const Statement& row) {
 
 }  // namespace
 
-Result<void> SqliteTransaction::insert_zone(const ZoneRecord& zone) {
+Result<void> SqlTransaction::insert_zone(const ZoneRecord& zone) {
     auto ran = run("INSERT INTO zones (id, name) VALUES (?, ?)", zone.id, zone.name);
     if (!ran)
         return std::unexpected(on_duplicate(ran.error(), "zone \"" + zone.id + "\""));
     return {};
 }
 
-Result<ZoneRecord> SqliteTransaction::zone_by_id(std::string_view id) {
+Result<ZoneRecord> SqlTransaction::zone_by_id(std::string_view id) {
     return one<ZoneRecord>("SELECT id, name FROM zones WHERE id = ?", read_zone,
                            "zone \"" + std::string{id} + "\"", id);
 }
 
-Result<std::vector<ZoneRecord>> SqliteTransaction::list_zones() {
+Result<std::vector<ZoneRecord>> SqlTransaction::list_zones() {
     return many<ZoneRecord>("SELECT id, name FROM zones ORDER BY id", read_zone);
 }
 
-Result<void> SqliteTransaction::update_zone(const ZoneRecord& zone) {
+Result<void> SqlTransaction::update_zone(const ZoneRecord& zone) {
     BANTIN_STORE_TRY(run("UPDATE zones SET name = ? WHERE id = ?", zone.name, zone.id));
     return expect_changed("zone \"" + zone.id + "\"");
 }
 
-Result<void> SqliteTransaction::insert_device(const DeviceRecord& record) {
+Result<void> SqlTransaction::insert_device(const DeviceRecord& record) {
     auto ran = run_device("INSERT INTO devices (" + std::string{device_columns} +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           record);
@@ -194,18 +194,18 @@ Result<void> SqliteTransaction::insert_device(const DeviceRecord& record) {
     return {};
 }
 
-Result<DeviceRecord> SqliteTransaction::device_by_id(std::string_view id) {
+Result<DeviceRecord> SqlTransaction::device_by_id(std::string_view id) {
     return one<DeviceRecord>("SELECT " + std::string{device_columns} + " FROM devices WHERE id = ?",
                              read_device, "device \"" + std::string{id} + "\"", id);
 }
 
-Result<std::vector<DeviceRecord>> SqliteTransaction::list_devices(Page page) {
+Result<std::vector<DeviceRecord>> SqlTransaction::list_devices(Page page) {
     return many<DeviceRecord>(
         "SELECT " + std::string{device_columns} + " FROM devices ORDER BY id LIMIT ? OFFSET ?", read_device,
         page.limit, page.offset);
 }
 
-Result<void> SqliteTransaction::update_device(const DeviceRecord& record) {
+Result<void> SqlTransaction::update_device(const DeviceRecord& record) {
     BANTIN_STORE_TRY(run_device(
         "UPDATE devices SET name = ?2, kind = ?3, zone_id = ?4, tags_json = ?5, time_zone = ?6, "
         "on_hours_json = ?7, quiet_hours_json = ?8, default_volume = ?9, volume_schedule_json = ?10, "
@@ -217,7 +217,7 @@ Result<void> SqliteTransaction::update_device(const DeviceRecord& record) {
     return expect_changed("device \"" + record.device.id + "\"");
 }
 
-Result<void> SqliteTransaction::insert_alert(const AlertRecord& record) {
+Result<void> SqlTransaction::insert_alert(const AlertRecord& record) {
     auto ran = run_alert("INSERT INTO alerts (" + std::string{alert_columns} +
                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          record);
@@ -226,12 +226,12 @@ Result<void> SqliteTransaction::insert_alert(const AlertRecord& record) {
     return {};
 }
 
-Result<AlertRecord> SqliteTransaction::alert_by_id(std::string_view id) {
+Result<AlertRecord> SqlTransaction::alert_by_id(std::string_view id) {
     return one<AlertRecord>("SELECT " + std::string{alert_columns} + " FROM alerts WHERE id = ?", read_alert,
                             "alert \"" + std::string{id} + "\"", id);
 }
 
-Result<void> SqliteTransaction::update_alert(const AlertRecord& record) {
+Result<void> SqlTransaction::update_alert(const AlertRecord& record) {
     BANTIN_STORE_TRY(run_alert(
         "UPDATE alerts SET zones_json = ?2, all_zones = ?3, severity = ?4, status = ?5, issued_at = ?6, "
         "expires_at = ?7, cancelled_at = ?8, headline = ?9, text = ?10, playlist_id = ?11, "
@@ -241,22 +241,23 @@ Result<void> SqliteTransaction::update_alert(const AlertRecord& record) {
     return expect_changed("alert \"" + record.alert.id + "\"");
 }
 
-Result<std::vector<AlertRecord>> SqliteTransaction::list_active_alerts(TimePoint now) {
+Result<std::vector<AlertRecord>> SqlTransaction::list_active_alerts(TimePoint now) {
     return many<AlertRecord>("SELECT " + std::string{alert_columns} +
                                  " FROM alerts WHERE state <> 'cancelled' AND expires_at > ? "
                                  "ORDER BY issued_at, id",
                              read_alert, now);
 }
 
-Result<std::vector<AlertRecord>> SqliteTransaction::list_alerts(TimePoint from, TimePoint to, Page page) {
-    return many<AlertRecord>("SELECT " + std::string{alert_columns} +
-                                 " FROM alerts WHERE created_at < ?1 "
-                                 "AND COALESCE(MIN(cancelled_at, expires_at), expires_at) > ?2 "
-                                 "ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
-                             read_alert, to, from, page.limit, page.offset);
+Result<std::vector<AlertRecord>> SqlTransaction::list_alerts(TimePoint from, TimePoint to, Page page) {
+    return many<AlertRecord>(
+        "SELECT " + std::string{alert_columns} +
+            " FROM alerts WHERE created_at < ?1 "
+            "AND (CASE WHEN cancelled_at < expires_at THEN cancelled_at ELSE expires_at END) > ?2 "
+            "ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+        read_alert, to, from, page.limit, page.offset);
 }
 
-Result<void> SqliteTransaction::insert_alert_confirmation(const AlertConfirmation& confirmation) {
+Result<void> SqlTransaction::insert_alert_confirmation(const AlertConfirmation& confirmation) {
     auto ran = run("INSERT INTO alert_confirmations (alert_id, user_id, at) VALUES (?, ?, ?)",
                    confirmation.alert, confirmation.user, confirmation.at);
     if (!ran) {
@@ -272,7 +273,7 @@ Result<void> SqliteTransaction::insert_alert_confirmation(const AlertConfirmatio
     return {};
 }
 
-Result<std::vector<AlertConfirmation>> SqliteTransaction::alert_confirmations(std::string_view alert) {
+Result<std::vector<AlertConfirmation>> SqlTransaction::alert_confirmations(std::string_view alert) {
     return many<AlertConfirmation>(
         "SELECT alert_id, user_id, at FROM alert_confirmations WHERE alert_id = ? ORDER BY at, user_id",
         [](const Statement& row) -> Result<AlertConfirmation> {
@@ -282,7 +283,7 @@ Result<std::vector<AlertConfirmation>> SqliteTransaction::alert_confirmations(st
         alert);
 }
 
-Result<void> SqliteTransaction::insert_live_channel(const LiveChannelRecord& channel) {
+Result<void> SqlTransaction::insert_live_channel(const LiveChannelRecord& channel) {
     const protocol::LiveStart& start = channel.start;
     auto ran = run("INSERT INTO live_channels (" + std::string{live_channel_columns} +
                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -293,29 +294,29 @@ Result<void> SqliteTransaction::insert_live_channel(const LiveChannelRecord& cha
     return {};
 }
 
-Result<LiveChannelRecord> SqliteTransaction::live_channel_by_id(std::string_view id) {
+Result<LiveChannelRecord> SqlTransaction::live_channel_by_id(std::string_view id) {
     return one<LiveChannelRecord>(
         "SELECT " + std::string{live_channel_columns} + " FROM live_channels WHERE id = ?", read_live_channel,
         "live channel \"" + std::string{id} + "\"", id);
 }
 
-Result<std::vector<LiveChannelRecord>> SqliteTransaction::list_live_channels(TimePoint now) {
+Result<std::vector<LiveChannelRecord>> SqlTransaction::list_live_channels(TimePoint now) {
     return many<LiveChannelRecord>("SELECT " + std::string{live_channel_columns} +
                                        " FROM live_channels WHERE ends_at > ? ORDER BY started_at, id",
                                    read_live_channel, now);
 }
 
-Result<void> SqliteTransaction::delete_live_channel(std::string_view id) {
+Result<void> SqlTransaction::delete_live_channel(std::string_view id) {
     BANTIN_STORE_TRY(run("DELETE FROM live_channels WHERE id = ?", id));
     return expect_changed("live channel \"" + std::string{id} + "\"");
 }
 
-Result<std::int64_t> SqliteTransaction::delete_live_channels_ended_by(TimePoint now) {
+Result<std::int64_t> SqlTransaction::delete_live_channels_ended_by(TimePoint now) {
     BANTIN_STORE_TRY(run("DELETE FROM live_channels WHERE ends_at <= ?", now));
-    return std::int64_t{m_database.changes()};
+    return m_database.changes();
 }
 
-Result<void> SqliteTransaction::insert_setting_change(const DeviceSettingChange& change) {
+Result<void> SqlTransaction::insert_setting_change(const DeviceSettingChange& change) {
     auto ran = run("INSERT INTO device_setting_changes (" + std::string{setting_change_columns} +
                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    change.id, change.device, change.settings_json, to_string(change.state),
@@ -325,21 +326,21 @@ Result<void> SqliteTransaction::insert_setting_change(const DeviceSettingChange&
     return {};
 }
 
-Result<DeviceSettingChange> SqliteTransaction::setting_change_by_id(std::string_view id) {
+Result<DeviceSettingChange> SqlTransaction::setting_change_by_id(std::string_view id) {
     return one<DeviceSettingChange>(
         "SELECT " + std::string{setting_change_columns} + " FROM device_setting_changes WHERE id = ?",
         read_setting_change, "setting change \"" + std::string{id} + "\"", id);
 }
 
-Result<std::vector<DeviceSettingChange>> SqliteTransaction::list_setting_changes(std::string_view device,
-                                                                                 int limit) {
+Result<std::vector<DeviceSettingChange>> SqlTransaction::list_setting_changes(std::string_view device,
+                                                                              int limit) {
     return many<DeviceSettingChange>("SELECT " + std::string{setting_change_columns} +
                                          " FROM device_setting_changes WHERE device = ?"
                                          " ORDER BY proposed_at DESC, id LIMIT ?",
                                      read_setting_change, device, limit);
 }
 
-Result<void> SqliteTransaction::update_setting_change(const DeviceSettingChange& change) {
+Result<void> SqlTransaction::update_setting_change(const DeviceSettingChange& change) {
     BANTIN_STORE_TRY(
         run("UPDATE device_setting_changes SET state = ?, decided_by = ?, decided_at = ?"
             " WHERE id = ?",
@@ -347,12 +348,12 @@ Result<void> SqliteTransaction::update_setting_change(const DeviceSettingChange&
     return expect_changed("setting change \"" + change.id + "\"");
 }
 
-Result<ZoneRecord> SqliteTransaction::read_zone(const Statement& row) {
+Result<ZoneRecord> SqlTransaction::read_zone(const Statement& row) {
     Row column{row};
     return ZoneRecord{column.text(), column.text()};
 }
 
-Result<void> SqliteTransaction::run_device(std::string_view sql, const DeviceRecord& record) {
+Result<void> SqlTransaction::run_device(std::string_view sql, const DeviceRecord& record) {
     const scheduler::Device& device = record.device;
     auto ran =
         run(sql, device.id, record.name, names::of(device.kind), device.zone, columns::encode(device.tags),
@@ -361,20 +362,20 @@ Result<void> SqliteTransaction::run_device(std::string_view sql, const DeviceRec
             record.desired_version, record.desired_digest, record.applied_version, record.last_status,
             record.last_seen, record.online, record.revoked, record.mqtt_password_hash, record.created,
             device.layout.header_permille, device.layout.ticker_permille);
-    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+    if (!ran && is_foreign_key_violation(ran.error())) {
         return fail(Errc::Conflict, "device \"" + device.id + "\": zone \"" + device.zone + "\" not found");
     }
     return ran;
 }
 
-Result<void> SqliteTransaction::run_alert(std::string_view sql, const AlertRecord& record) {
+Result<void> SqlTransaction::run_alert(std::string_view sql, const AlertRecord& record) {
     const scheduler::Alert& alert = record.alert;
     auto ran = run(sql, alert.id, columns::encode(alert.zones), alert.all_zones, names::of(alert.severity),
                    names::of(alert.status), alert.issued, alert.expires, alert.cancelled, alert.headline,
                    alert.text, empty_as_null(alert.playlist), alert.repeat.count,
                    alert.repeat.interval.count(), empty_as_null(record.media), to_string(record.state),
                    record.created_by, record.cancelled_by, record.created, columns::encode(record.replaces));
-    if (!ran && ran.error().detail.find("FOREIGN KEY") != std::string::npos) {
+    if (!ran && is_foreign_key_violation(ran.error())) {
         return fail(Errc::Conflict, "alert \"" + alert.id + "\": playlist, media or user not found");
     }
     return ran;

@@ -1,6 +1,6 @@
 // The store's proof of play: rows, their idempotent insert, and each device's progress.
 
-#include "sqlite_transaction.hpp"
+#include "sql_transaction.hpp"
 
 #include "names.hpp"
 
@@ -11,22 +11,24 @@ namespace bantin::controller {
 
 using namespace store_detail;
 
-Result<std::vector<ProofOfPlayRow>> SqliteTransaction::list_proof_of_play(TimePoint from, TimePoint to) {
-    return sqlite_proof_of_play_between(m_database, from, to);
+Result<std::vector<ProofOfPlayRow>> SqlTransaction::list_proof_of_play(TimePoint from, TimePoint to) {
+    return proof_of_play_between(m_database, from, to);
 }
 
-Result<std::vector<AlertDevicePlays>> SqliteTransaction::alert_plays_by_device(std::string_view alert,
-                                                                               TimePoint from, TimePoint to) {
+Result<std::vector<AlertDevicePlays>> SqlTransaction::alert_plays_by_device(std::string_view alert,
+                                                                            TimePoint from, TimePoint to) {
     // Alert rows have no campaign: the campaign index finds them by time.
     // Days folded by retention count by their first play's start, as in the reports.
     return many<AlertDevicePlays>(
         "SELECT device_id, SUM(completed), SUM(interrupted), SUM(failed), MIN(first), MAX(last) FROM ("
-        "SELECT device_id, outcome = 'completed' AS completed, outcome = 'interrupted' AS interrupted, "
-        "outcome = 'failed' AS failed, started_at AS first, ended_at AS last FROM proof_of_play "
+        "SELECT device_id, CASE WHEN outcome = 'completed' THEN 1 ELSE 0 END AS completed, "
+        "CASE WHEN outcome = 'interrupted' THEN 1 ELSE 0 END AS interrupted, "
+        "CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END AS failed, started_at AS first, ended_at AS last "
+        "FROM proof_of_play "
         "WHERE campaign_id = '' AND started_at >= ?2 AND started_at < ?3 AND alert_id = ?1 "
         "UNION ALL SELECT device_id, completed + cut_short, interrupted, failed, first_started, last_ended "
         "FROM proof_of_play_daily "
-        "WHERE campaign_id = '' AND first_started >= ?2 AND first_started < ?3 AND alert_id = ?1) "
+        "WHERE campaign_id = '' AND first_started >= ?2 AND first_started < ?3 AND alert_id = ?1) AS plays "
         "GROUP BY device_id ORDER BY device_id",
         [](const Statement& row) -> Result<AlertDevicePlays> {
             Row column{row};
@@ -42,17 +44,18 @@ Result<std::vector<AlertDevicePlays>> SqliteTransaction::alert_plays_by_device(s
         alert, from, to);
 }
 
-Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
-    std::span<const ProofOfPlayRow> rows, TimePoint received) {
+Result<std::vector<ProofProgress>> SqlTransaction::insert_proof_of_play(std::span<const ProofOfPlayRow> rows,
+                                                                        TimePoint received) {
     std::vector<ProofProgress> progress;
     std::map<std::pair<std::string, std::int64_t>, std::size_t> index_of;
     std::map<std::pair<std::string, std::int64_t>, std::int64_t> mark_of;  // contiguous before the batch
     auto insert = m_database.prepare(
-        "INSERT OR IGNORE INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
+        "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, "
         "item, "
         "media, started_at, ended_at, outcome, bundle_version, received_at, duration_ms, note, relayed_ms, "
         "filler_ms, source_losses, live_id, region) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (device_id, install_epoch, seq) DO NOTHING");
     if (!insert)
         return std::unexpected(insert.error());
     for (const ProofOfPlayRow& row : rows) {
@@ -113,7 +116,8 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
         BANTIN_STORE_TRY(
             run("INSERT INTO proof_progress (device_id, install_epoch, contiguous, highest) "
                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (device_id, install_epoch) DO UPDATE "
-                "SET contiguous = ?3, highest = max(highest, ?4)",
+                "SET contiguous = ?3, "
+                "highest = CASE WHEN proof_progress.highest > ?4 THEN proof_progress.highest ELSE ?4 END",
                 entry.device, entry.install_epoch, entry.contiguous, entry.highest));
         // Folded keys the mark has passed are covered by it now.
         BANTIN_STORE_TRY(
@@ -123,14 +127,14 @@ Result<std::vector<ProofProgress>> SqliteTransaction::insert_proof_of_play(
     return progress;
 }
 
-Result<ProofProgress> SqliteTransaction::proof_progress(std::string_view device, std::int64_t install_epoch) {
+Result<ProofProgress> SqlTransaction::proof_progress(std::string_view device, std::int64_t install_epoch) {
     return compute_progress(std::string{device}, install_epoch);
 }
 
 // Walks the stored seqs above the recorded contiguous mark once: the run that continues the
 // mark extends it, every hole after it is a gap.
-Result<ProofProgress> SqliteTransaction::compute_progress(const std::string& device,
-                                                          std::int64_t install_epoch) {
+Result<ProofProgress> SqlTransaction::compute_progress(const std::string& device,
+                                                       std::int64_t install_epoch) {
     ProofProgress progress{device, install_epoch, 0, 0, {}, 0};
     auto mark =
         query("SELECT contiguous, highest FROM proof_progress WHERE device_id = ? AND install_epoch = ?",
@@ -174,6 +178,11 @@ Result<ProofProgress> SqliteTransaction::compute_progress(const std::string& dev
 
 Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Database& database, TimePoint from,
                                                                  TimePoint to) {
+    return proof_of_play_between(*sql::sqlite_connection(database), from, to);
+}
+
+Result<std::vector<ProofOfPlayRow>> proof_of_play_between(sql::Connection& database, TimePoint from,
+                                                          TimePoint to) {
     auto query = database.prepare(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, "
@@ -224,6 +233,11 @@ ProofDaySummary read_summary(const Statement& statement) {
 
 Result<std::vector<ProofDaySummary>> sqlite_proof_day_summaries_between(sqlite::Database& database,
                                                                         TimePoint from, TimePoint to) {
+    return proof_day_summaries_between(*sql::sqlite_connection(database), from, to);
+}
+
+Result<std::vector<ProofDaySummary>> proof_day_summaries_between(sql::Connection& database, TimePoint from,
+                                                                 TimePoint to) {
     auto query = database.prepare("SELECT " + std::string{summary_columns} +
                                   " FROM proof_of_play_daily WHERE first_started >= ? AND first_started < ? "
                                   "ORDER BY day, device_id, campaign_id, alert_id, live_id, media, region");
@@ -235,18 +249,17 @@ Result<std::vector<ProofDaySummary>> sqlite_proof_day_summaries_between(sqlite::
         auto step = query->step();
         if (!step)
             return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done)
+        if (*step == Step::Done)
             return summaries;
         summaries.push_back(read_summary(*query));
     }
 }
 
-Result<std::vector<ProofDaySummary>> SqliteTransaction::list_proof_day_summaries(TimePoint from,
-                                                                                 TimePoint to) {
-    return sqlite_proof_day_summaries_between(m_database, from, to);
+Result<std::vector<ProofDaySummary>> SqlTransaction::list_proof_day_summaries(TimePoint from, TimePoint to) {
+    return proof_day_summaries_between(m_database, from, to);
 }
 
-Result<std::vector<std::string>> SqliteTransaction::proof_devices_before(TimePoint before) {
+Result<std::vector<std::string>> SqlTransaction::proof_devices_before(TimePoint before) {
     // Device by device along the key, then one probe of the (device, start) index each: the
     // cost grows with the devices, not with the rows (a DISTINCT over started_at would read
     // every row's index entry).
@@ -265,7 +278,7 @@ Result<std::vector<std::string>> SqliteTransaction::proof_devices_before(TimePoi
         after = next->column_text(0);
         auto old = scalar(
             "SELECT count(*) FROM (SELECT 1 FROM proof_of_play WHERE device_id = ? AND started_at < ? LIMIT "
-            "1)",
+            "1) AS probe",
             after, before);
         if (!old)
             return std::unexpected(old.error());
@@ -274,8 +287,8 @@ Result<std::vector<std::string>> SqliteTransaction::proof_devices_before(TimePoi
     }
 }
 
-Result<std::optional<TimePoint>> SqliteTransaction::oldest_proof_of_play(std::string_view device,
-                                                                         TimePoint before) {
+Result<std::optional<TimePoint>> SqlTransaction::oldest_proof_of_play(std::string_view device,
+                                                                      TimePoint before) {
     auto oldest = query("SELECT min(started_at) FROM proof_of_play WHERE device_id = ? AND started_at < ?",
                         device, before);
     if (!oldest)
@@ -288,9 +301,8 @@ Result<std::optional<TimePoint>> SqliteTransaction::oldest_proof_of_play(std::st
     return optional_time_column(*oldest, 0);
 }
 
-Result<std::vector<ProofOfPlayRow>> SqliteTransaction::list_device_proof_of_play(std::string_view device,
-                                                                                 TimePoint from,
-                                                                                 TimePoint to) {
+Result<std::vector<ProofOfPlayRow>> SqlTransaction::list_device_proof_of_play(std::string_view device,
+                                                                              TimePoint from, TimePoint to) {
     auto rows = query(
         "SELECT device_id, install_epoch, seq, campaign_id, alert_id, item, media, started_at, ended_at, "
         "outcome, bundle_version, duration_ms, note, relayed_ms, filler_ms, source_losses, live_id, region "
@@ -302,7 +314,7 @@ Result<std::vector<ProofOfPlayRow>> SqliteTransaction::list_device_proof_of_play
     return read_proof_rows(*rows);
 }
 
-Result<void> SqliteTransaction::add_proof_day_summaries(std::span<const ProofDaySummary> summaries) {
+Result<void> SqlTransaction::add_proof_day_summaries(std::span<const ProofDaySummary> summaries) {
     auto add = m_database.prepare(
         "INSERT INTO proof_of_play_daily (" + std::string{summary_columns} +
         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
@@ -338,7 +350,7 @@ Result<void> SqliteTransaction::add_proof_day_summaries(std::span<const ProofDay
     return {};
 }
 
-Result<void> SqliteTransaction::fold_proof_of_play(std::span<const ProofKey> keys) {
+Result<void> SqlTransaction::fold_proof_of_play(std::span<const ProofKey> keys) {
     auto erase =
         m_database.prepare("DELETE FROM proof_of_play WHERE device_id = ? AND install_epoch = ? AND seq = ?");
     if (!erase)
@@ -367,13 +379,13 @@ Result<void> SqliteTransaction::fold_proof_of_play(std::span<const ProofKey> key
     return {};
 }
 
-Result<std::vector<ProofOfPlayRow>> read_proof_rows(sqlite::Statement& query) {
+Result<std::vector<ProofOfPlayRow>> read_proof_rows(Statement& query) {
     std::vector<ProofOfPlayRow> rows;
     for (;;) {
         auto step = query.step();
         if (!step)
             return std::unexpected(step.error());
-        if (*step == sqlite::Step::Done)
+        if (*step == Step::Done)
             break;
         Row column{query};
         ProofOfPlayRow row;

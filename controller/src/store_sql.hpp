@@ -1,10 +1,10 @@
 #pragma once
 // What the store's files share (internal to controller/src): binding values to a statement,
-// reading a row's columns in order (Row), and turning SQLite's errors into the store's.
+// reading a row's columns in order (Row), and turning the database's errors into the store's.
 
 #include "bantin/common/error.hpp"
 #include "bantin/common/time.hpp"
-#include "bantin/sqlite/database.hpp"
+#include "sql_connection.hpp"
 
 #include <optional>
 #include <string>
@@ -12,8 +12,8 @@
 
 namespace bantin::controller::store_detail {
 
-using sqlite::Statement;
-using sqlite::Step;
+using sql::Statement;
+using sql::Step;
 
 template <class T>
 inline void bind_one(Statement& statement, int index, const T& value) {
@@ -53,7 +53,24 @@ inline std::optional<std::string> empty_as_null(const std::string& text) {
 }
 
 inline bool is_duplicate(const Error& error) {
-    return error.code == Errc::Conflict && error.detail.find("UNIQUE constraint failed") != std::string::npos;
+    // SQLite's message, or PostgreSQL's unique_violation state (sql_postgresql.cpp).
+    return error.code == Errc::Conflict &&
+           (error.detail.find("UNIQUE constraint failed") != std::string::npos ||
+            error.detail.find("(SQLSTATE 23505)") != std::string::npos);
+}
+
+// A broken reference: SQLite's message, or PostgreSQL's foreign_key_violation state.
+inline bool is_foreign_key_violation(const Error& error) {
+    return error.code == Errc::Conflict && (error.detail.find("FOREIGN KEY") != std::string::npos ||
+                                            error.detail.find("(SQLSTATE 23503)") != std::string::npos);
+}
+
+// A CHECK constraint refused the row: SQLite's message, or PostgreSQL's check_violation state.
+// PostgreSQL names the constraint (e.g. campaigns_check), not its columns.
+inline bool is_check_violation(const Error& error) {
+    return error.code == Errc::Conflict &&
+           (error.detail.find("CHECK constraint failed") != std::string::npos ||
+            error.detail.find("(SQLSTATE 23514)") != std::string::npos);
 }
 
 // A duplicate key becomes AlreadyExists naming the thing; other errors pass through.

@@ -536,3 +536,22 @@ TEST_CASE("storage.proof_retention_days takes 0 to keep every row and refuses a 
         CHECK(error_lines(refused).at(0).find("storage.proof_retention_days") != std::string::npos);
     }
 }
+
+TEST_CASE("the PostgreSQL store is chosen with its connection string, and refused without one",
+          "[config][controller][cross][postgresql]") {
+    auto chosen = load_controller(
+        "[storage]\nbackend = \"postgresql\"\npostgresql = \"host=127.0.0.1 port=5432 dbname=bantin "
+        "user=bantin\"\n");
+    REQUIRE(chosen);
+    CHECK(chosen->storage.backend == StorageBackend::Postgresql);
+    CHECK(chosen->storage.postgresql == "host=127.0.0.1 port=5432 dbname=bantin user=bantin");
+    CHECK(load_controller("")->storage.backend == StorageBackend::Sqlite);
+
+    auto missing = load_controller("[storage]\nbackend = \"postgresql\"\n");
+    CHECK(error_lines(missing) ==
+          std::vector<std::string>{"controller.toml:1: storage.postgresql: bắt buộc khi storage.backend là "
+                                   "\"postgresql\"; required when storage.backend is \"postgresql\""});
+    auto unknown = load_controller("[storage]\nbackend = \"mysql\"\n");
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().detail, Catch::Contains("storage.backend"));
+}

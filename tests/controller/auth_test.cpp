@@ -89,8 +89,7 @@ TEST_CASE("login gives a session found by its token, stored only as a hash", "[c
     CHECK(session->session.token_hash == Auth::hash_token(login->token));
     CHECK(session->session.token_hash != login->token);
 
-    auto database = sqlite::Database::open(fixture.path());
-    REQUIRE(database);
+    auto database = fixture.raw_connection();
     auto raw = database->prepare("SELECT count(*) FROM sessions WHERE token_hash = ?");
     REQUIRE(raw);
     raw->bind(1, login->token);

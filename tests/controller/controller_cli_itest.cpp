@@ -2,6 +2,7 @@
 // errors, the key and admin commands, and a clean stop on SIGTERM.
 
 #include "support/mosquitto_broker.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process_probes.hpp"
 #include "support/temporary_directory.hpp"
 
@@ -37,6 +38,19 @@ std::string write_config(const testing::TemporaryDirectory& directory, std::uint
         << "/data\"\n[broker]\nport = " << broker_port << "\nrun_as_user = \""
         << (::geteuid() == 0 ? "root" : "") << "\"\n[mqtt]\nport = " << broker_port << "\n";
     return path.string();
+}
+
+// Rewrites a config written by write_config to keep its store in PostgreSQL at `conninfo`.
+void use_postgresql_store(const std::string& config, const std::string& conninfo) {
+    std::string text;
+    {
+        std::ifstream in(config);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = text.find("[storage]\n");
+    REQUIRE(at != std::string::npos);
+    text.insert(at + 10, "backend = \"postgresql\"\npostgresql = \"" + conninfo + "\"\n");
+    std::ofstream(config, std::ios::trunc) << text;
 }
 
 }  // namespace
@@ -97,12 +111,54 @@ TEST_CASE("bantin-controller refuses a bad config and a missing key with one lin
     CHECK(unknown.exit_code == 2);
 }
 
+TEST_CASE("bantin-controller refuses an unreachable or malformed PostgreSQL store with one bilingual line",
+          "[fleet][cli][integration][postgresql]") {
+    testing::TemporaryDirectory directory;
+    const std::string config =
+        write_config(directory, test::MosquittoBroker::free_port(), test::MosquittoBroker::free_port());
+    const auto nobody = test::MosquittoBroker::free_port();  // nothing listens there
+    for (const std::string& conninfo :
+         {"host=127.0.0.1 port=" + std::to_string(nobody) + " dbname=bantin user=bantin password=s3cret-pw",
+          std::string{"host=127.0.0.1 port"}, std::string{"postgresql://bantin:s3cret-pw@[::1/bantin"}}) {
+        CAPTURE(conninfo);
+        const fs::path with_store = fs::path{directory.path()} / "postgresql.toml";
+        fs::copy_file(config, with_store, fs::copy_options::overwrite_existing);
+        use_postgresql_store(with_store.string(), conninfo);
+        for (const std::vector<std::string>& command :
+             {std::vector<std::string>{"--config", with_store.string()},
+              std::vector<std::string>{"--config", with_store.string(), "--add-ingest-worker", "ingest-9"}}) {
+            auto refused = cli(command, directory);
+            INFO(refused.output);
+            CHECK(refused.exit_code == 1);
+            CHECK(refused.output.find("storage.postgresql: ") != std::string::npos);
+            CHECK(refused.output.find("PostgreSQL") != std::string::npos);
+            CHECK(refused.output.find("s3cret-pw") == std::string::npos);
+            CHECK(std::count(refused.output.begin(), refused.output.end(), '\n') == 1);
+        }
+    }
+}
+
 TEST_CASE("bantin-controller creates keys and the first admin once, runs, and stops on SIGTERM",
-          "[fleet][cli][integration]") {
+          "[fleet][cli][integration][postgresql]") {
+    // On the embedded SQLite store, then on a PostgreSQL database.
+    const bool on_postgresql = GENERATE(false, true);
+    CAPTURE(on_postgresql);
     testing::TemporaryDirectory directory;
     const std::uint16_t http_port = test::MosquittoBroker::free_port();
     const std::uint16_t broker_port = test::MosquittoBroker::free_port();
     const std::string config = write_config(directory, http_port, broker_port);
+    test::PostgresServer* server = nullptr;
+    std::string database;
+    if (on_postgresql) {
+        auto shared = test::PostgresServer::shared();
+        if (!shared)
+            FAIL(shared.error().message());
+        server = *shared;
+        auto created = server->create_database("bantin_cli");
+        REQUIRE(created);
+        database = *created;
+        use_postgresql_store(config, server->conninfo(database));
+    }
     CHECK(cli({"--config", config, "--init-keys"}, directory).exit_code == 0);
     CHECK(cli({"--config", config, "--init-keys"}, directory).exit_code == 1);
     const fs::path password = fs::path{directory.path()} / "password.txt";
@@ -133,6 +189,13 @@ TEST_CASE("bantin-controller creates keys and the first admin once, runs, and st
     CHECK(*code == 0);
     CHECK_FALSE(test::MosquittoBroker::port_accepts(broker_port));
     CHECK_FALSE(test::MosquittoBroker::port_accepts(http_port));
+    if (on_postgresql) {
+        // The admin went to the PostgreSQL database, and no SQLite store file was made.
+        auto users = server->psql(database, "SELECT name || ':' || role FROM users");
+        REQUIRE(users);
+        CHECK(*users == "boss:admin");
+        CHECK_FALSE(fs::exists(fs::path{directory.path()} / "data" / "bantin.sqlite3"));
+    }
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "bantin/controller/proof_retention.hpp"
 #include "bantin/controller/sqlite_store.hpp"
 
+#include "sql_migrate.hpp"
 #include "store_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -51,7 +52,7 @@ TEST_CASE("migrations are numbered 1, 2, 3 ... without holes", "[controller][mig
     CHECK(current_schema_version() == expected - 1);
 }
 
-TEST_CASE("an empty database is migrated to the current schema", "[controller][migration]") {
+TEST_CASE("an empty database is migrated to the current schema", "[controller][migration][sqlite]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     auto store = SqliteStore::open(directory.file("c.db"), clock);
@@ -76,7 +77,7 @@ TEST_CASE("an empty database is migrated to the current schema", "[controller][m
     CHECK(rows->column_int64(1) == to_unix_ms(clock.wall()));
 }
 
-TEST_CASE("opening a current database again applies nothing", "[controller][migration]") {
+TEST_CASE("opening a current database again applies nothing", "[controller][migration][sqlite]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
@@ -90,7 +91,7 @@ TEST_CASE("opening a current database again applies nothing", "[controller][migr
 }
 
 TEST_CASE("a database at an older schema version is migrated through every later step and keeps its data",
-          "[controller][migration]") {
+          "[controller][migration][sqlite]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     {
@@ -256,7 +257,7 @@ TEST_CASE("a database at an older schema version is migrated through every later
 }
 
 TEST_CASE("a database newer than this controller is refused with a clear message",
-          "[controller][migration]") {
+          "[controller][migration][sqlite]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     REQUIRE(SqliteStore::open(directory.file("c.db"), clock));
@@ -278,7 +279,8 @@ TEST_CASE("a database newer than this controller is refused with a clear message
     CHECK_THAT(store.error().detail, Catch::Contains("c.db"));
 }
 
-TEST_CASE("a failing migration step leaves the database at the previous version", "[controller][migration]") {
+TEST_CASE("a failing migration step leaves the database at the previous version",
+          "[controller][migration][sqlite]") {
     TemporaryDirectory directory;
     SimulatedClock clock;
     sqlite::Database database = open_raw(directory.file("c.db"));
@@ -294,4 +296,111 @@ TEST_CASE("a failing migration step leaves the database at the previous version"
     auto tables = table_names(database);
     CHECK(std::find(tables.begin(), tables.end(), "a") != tables.end());
     CHECK(std::find(tables.begin(), tables.end(), "b") == tables.end());
+}
+
+// ---- on either backend (controller_pg_tests runs these on PostgreSQL) ----
+
+namespace {
+
+std::span<const Migration> backend_migrations() {
+    return bantin::testing::store_on_postgresql ? postgresql_migrations() : migrations();
+}
+
+std::int64_t migration_scalar(sql::Connection& database, const std::string& query) {
+    auto statement = database.prepare(query);
+    if (!statement)
+        FAIL(statement.error().message());
+    auto row = statement->fetch_one();
+    if (!row)
+        FAIL(row.error().message());
+    REQUIRE(*row);
+    return statement->column_int64(0);
+}
+
+}  // namespace
+
+TEST_CASE("the PostgreSQL migrations have the versions and descriptions of the SQLite ones",
+          "[controller][migration]") {
+    REQUIRE(postgresql_migrations().size() == migrations().size());
+    for (std::size_t i = 0; i < migrations().size(); ++i) {
+        CAPTURE(i);
+        CHECK(postgresql_migrations()[i].version == migrations()[i].version);
+        CHECK(postgresql_migrations()[i].description == migrations()[i].description);
+    }
+}
+
+TEST_CASE("a store's database has every table at the current schema, and migrating it again applies nothing",
+          "[controller][migration]") {
+    bantin::testing::StoreFixture fixture;
+    auto database = fixture.raw_connection();
+    CHECK(schema_version(*database).value() == current_schema_version());
+    for (const char* table :
+         {"users", "sessions", "login_attempts", "media", "playlists", "playlist_items", "campaigns", "zones",
+          "devices", "alerts", "alert_confirmations", "proof_of_play", "proof_progress", "audit_log",
+          "live_channels", "device_setting_changes", "proof_of_play_daily", "proof_of_play_folded",
+          "schema_version"}) {
+        CAPTURE(table);
+        CHECK(database->table_exists(table).value());
+    }
+    CHECK(migration_scalar(*database, "SELECT count(*) FROM schema_version") == current_schema_version());
+    CHECK(migration_scalar(*database, "SELECT min(applied_at) FROM schema_version") ==
+          to_unix_ms(fixture.clock.wall()));
+
+    fixture.clock.advance(std::chrono::hours{1});
+    auto again = migrate(*database, backend_migrations(), fixture.clock.wall());
+    REQUIRE(again);
+    CHECK(*again == current_schema_version());
+    CHECK(migration_scalar(*database, "SELECT max(applied_at) FROM schema_version") ==
+          to_unix_ms(fixture.clock.wall() - std::chrono::hours{1}));
+}
+
+TEST_CASE("a database newer than this controller is refused on either backend", "[controller][migration]") {
+    bantin::testing::StoreFixture fixture;
+    auto database = fixture.raw_connection();
+    const int newer = current_schema_version() + 2;
+    REQUIRE(database->execute("INSERT INTO schema_version VALUES (" + std::to_string(newer) +
+                              ", 'from the future', 0)"));
+    auto migrated = migrate(*database, backend_migrations(), fixture.clock.wall());
+    REQUIRE_FALSE(migrated);
+    CHECK(migrated.error().code == Errc::Unsupported);
+    CHECK_THAT(
+        migrated.error().detail,
+        Catch::Contains("database schema " + std::to_string(newer) + " is newer than this controller (" +
+                        std::to_string(current_schema_version()) + "); upgrade bantin-controller"));
+}
+
+TEST_CASE("a failing migration step leaves either backend at the previous version",
+          "[controller][migration]") {
+    bantin::testing::StoreFixture fixture;
+    auto database = fixture.raw_connection();
+    const int current = current_schema_version();
+    std::vector<Migration> steps{backend_migrations().begin(), backend_migrations().end()};
+    steps.push_back(
+        {current + 1, "broken", "CREATE TABLE half_done (y BIGINT); INSERT INTO nowhere VALUES (1)"});
+    auto migrated = migrate(*database, steps, fixture.clock.wall());
+    REQUIRE_FALSE(migrated);
+    CHECK_THAT(migrated.error().detail,
+               Catch::Contains("migration " + std::to_string(current + 1) + " (broken) failed"));
+    CHECK_THAT(migrated.error().detail, Catch::Contains("nowhere"));
+    CHECK(schema_version(*database).value() == current);
+    CHECK_FALSE(database->table_exists("half_done").value());
+    // The store still works at the version it had.
+    fixture.add_user("after-failure", Role::Editor);
+}
+
+TEST_CASE("a database at each older schema version is migrated to the current one on either backend",
+          "[controller][migration]") {
+    // Every prefix of the steps, then the rest: each step applies on top of the one before it.
+    for (std::size_t reached = 1; reached < backend_migrations().size(); reached += 3) {
+        CAPTURE(reached);
+        bantin::testing::StoreFixture fixture{bantin::testing::StoreFixture::Empty{}};
+        auto database = fixture.raw_connection();
+        auto older = migrate(*database, backend_migrations().first(reached), fixture.clock.wall());
+        REQUIRE(older);
+        CHECK(*older == static_cast<int>(reached));
+        auto current = migrate(*database, backend_migrations(), fixture.clock.wall());
+        if (!current)
+            FAIL(current.error().message());
+        CHECK(*current == current_schema_version());
+    }
 }

@@ -42,8 +42,7 @@ std::vector<ProofProgress> insert(StoreFixture& fixture, const std::vector<Proof
 }
 
 std::int64_t stored_proof_rows(StoreFixture& fixture) {
-    auto database = sqlite::Database::open(fixture.path());
-    REQUIRE(database);
+    auto database = fixture.raw_connection();
     auto count = database->prepare("SELECT count(*) FROM proof_of_play");
     REQUIRE(count);
     REQUIRE(count->fetch_one().value());
@@ -79,8 +78,7 @@ TEST_CASE("a repeated batch changes nothing", "[controller][proof]") {
     auto changed = rows;
     changed[1].outcome = PlayOutcome::Failed;
     insert(fixture, changed);
-    auto database = sqlite::Database::open(fixture.path());
-    REQUIRE(database);
+    auto database = fixture.raw_connection();
     auto outcome = database->prepare("SELECT outcome FROM proof_of_play WHERE seq = 2");
     REQUIRE(outcome);
     REQUIRE(outcome->fetch_one().value());
@@ -197,8 +195,7 @@ TEST_CASE(
     CHECK_FALSE((*stored)[1].relay);
 
     // Written by hand, half a relay's figures or a negative one is refused by the table itself.
-    auto database = sqlite::Database::open(fixture.path());
-    REQUIRE(database);
+    auto database = fixture.raw_connection();
     const std::string columns =
         "INSERT INTO proof_of_play (device_id, install_epoch, seq, campaign_id, alert_id, item, media, "
         "started_at, ended_at, outcome, bundle_version, received_at, relayed_ms, filler_ms, source_losses) "

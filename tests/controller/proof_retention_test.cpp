@@ -192,10 +192,10 @@ TEST_CASE("reports over days folded by retention give the figures the rows gave"
     RetentionRig rig;
     rig.insert_three_days();
     rig.fixture.clock.set_wall(retention_now);
-    auto second_connection = SqliteProofQuery::open(rig.fixture.path());
+    auto second_connection = rig.fixture.proof_query();
     REQUIRE(second_connection);
     StoreProofQuery through_store{*rig.fixture.store};
-    const RetentionReports before = all_reports(rig, **second_connection);
+    const RetentionReports before = all_reports(rig, *second_connection);
     // The rows give what the figures below rely on: cut short, muted, a resumed play, relays.
     REQUIRE(before.plays.size() == 6);
     CHECK(before.plays[0].cut_short == 1);
@@ -216,7 +216,7 @@ TEST_CASE("reports over days folded by retention give the figures the rows gave"
           static_cast<std::int64_t>(rig.day_of_plays("x", 0).size() + rig.day_of_plays("x", 1).size()) * 2);
     CHECK_FALSE(rig.summaries().empty());
 
-    const RetentionReports after = all_reports(rig, **second_connection);
+    const RetentionReports after = all_reports(rig, *second_connection);
     CHECK(after == before);
     CHECK(after.plays_csv == before.plays_csv);
     CHECK(after.delivery_csv == before.delivery_csv);
@@ -227,7 +227,7 @@ TEST_CASE("reports over days folded by retention give the figures the rows gave"
     auto again = retention.run();
     REQUIRE(again);
     CHECK(again->rows == 0);
-    CHECK(all_reports(rig, **second_connection) == before);
+    CHECK(all_reports(rig, *second_connection) == before);
 }
 
 TEST_CASE("a retention pass that fails between summarising and deleting loses nothing and doubles nothing",
@@ -235,9 +235,9 @@ TEST_CASE("a retention pass that fails between summarising and deleting loses no
     RetentionRig rig;
     rig.insert_three_days();
     rig.fixture.clock.set_wall(retention_now);
-    auto query = SqliteProofQuery::open(rig.fixture.path());
+    auto query = rig.fixture.proof_query();
     REQUIRE(query);
-    const RetentionReports before = all_reports(rig, **query);
+    const RetentionReports before = all_reports(rig, *query);
     const std::int64_t rows_before = rig.stored_rows();
 
     ProofRetention retention{*rig.fixture.store, rig.fixture.clock, 2, 1};  // one device-day a transaction
@@ -254,21 +254,21 @@ TEST_CASE("a retention pass that fails between summarising and deleting loses no
     // The first device-day is folded, the second untouched, the reports unchanged.
     const std::int64_t first_day = static_cast<std::int64_t>(rig.day_of_plays("x", 0).size());
     CHECK(rig.stored_rows() == rows_before - first_day);
-    CHECK(all_reports(rig, **query) == before);
+    CHECK(all_reports(rig, *query) == before);
 
     retention.between_summarise_and_delete = nullptr;
     auto resumed = retention.run();
     REQUIRE(resumed);
     CHECK(resumed->days == 3);
-    CHECK(all_reports(rig, **query) == before);
+    CHECK(all_reports(rig, *query) == before);
 
     // A pass stopped by its budget goes on where it stopped.
     RetentionRig budget_rig;
     budget_rig.insert_three_days();
     budget_rig.fixture.clock.set_wall(retention_now);
-    auto budget_query = SqliteProofQuery::open(budget_rig.fixture.path());
+    auto budget_query = budget_rig.fixture.proof_query();
     REQUIRE(budget_query);
-    const RetentionReports budget_before = all_reports(budget_rig, **budget_query);
+    const RetentionReports budget_before = all_reports(budget_rig, *budget_query);
     ProofRetention stepwise{*budget_rig.fixture.store, budget_rig.fixture.clock, 2, 1};
     int turns = 0;
     for (;; ++turns) {
@@ -280,7 +280,7 @@ TEST_CASE("a retention pass that fails between summarising and deleting loses no
             break;
     }
     CHECK(turns == 4);
-    CHECK(all_reports(budget_rig, **budget_query) == budget_before);
+    CHECK(all_reports(budget_rig, *budget_query) == budget_before);
     CHECK(budget_rig.summaries() == rig.summaries());
 }
 
@@ -294,12 +294,12 @@ TEST_CASE("a late copy of a folded row is not counted again, a late new row is f
                 PlayOutcome::Completed, 15'000);
     rig.insert({after_hole});
     rig.fixture.clock.set_wall(retention_now);
-    auto query = SqliteProofQuery::open(rig.fixture.path());
+    auto query = rig.fixture.proof_query();
     REQUIRE(query);
-    const RetentionReports before = all_reports(rig, **query);
+    const RetentionReports before = all_reports(rig, *query);
     ProofRetention retention{*rig.fixture.store, rig.fixture.clock, 2};
     REQUIRE(retention.run());
-    REQUIRE(all_reports(rig, **query) == before);
+    REQUIRE(all_reports(rig, *query) == before);
     const auto progress_of = [&]() {
         auto progress = rig.fixture.store->read_value<ProofProgress>(
             [&](StoreTransaction& transaction) { return transaction.proof_progress("screen-1", 1); });
@@ -324,7 +324,7 @@ TEST_CASE("a late copy of a folded row is not counted again, a late new row is f
     CHECK((*resent)[0].inserted == 0);
     CHECK((*resent)[0].contiguous == hole - 1);
     REQUIRE(retention.run());
-    CHECK(all_reports(rig, **query) == before);
+    CHECK(all_reports(rig, *query) == before);
 
     // The missing play itself arrives late, from the folded 26th: a new play, counted once.
     ProofOfPlayRow missing = after_hole;
@@ -339,11 +339,11 @@ TEST_CASE("a late copy of a folded row is not counted again, a late new row is f
     CHECK((*filled)[0].inserted == 1);
     CHECK((*filled)[0].contiguous == hole + 1);  // the folded row above it closes the run
     CHECK((*filled)[0].gaps.empty());
-    auto with_late = all_reports(rig, **query);
+    auto with_late = all_reports(rig, *query);
     auto late_pass = retention.run();
     REQUIRE(late_pass);
     CHECK(late_pass->rows == 1);
-    CHECK(all_reports(rig, **query) == with_late);
+    CHECK(all_reports(rig, *query) == with_late);
     std::int64_t completed_before = 0, completed_after = 0;
     for (const auto& row : before.plays) completed_before += row.completed;
     for (const auto& row : with_late.plays) completed_after += row.completed;
@@ -355,7 +355,7 @@ TEST_CASE("a late copy of a folded row is not counted again, a late new row is f
         });
     REQUIRE(once_more);
     CHECK((*once_more)[0].inserted == 0);
-    CHECK(all_reports(rig, **query) == with_late);
+    CHECK(all_reports(rig, *query) == with_late);
 }
 
 TEST_CASE("retention days 0 keeps every row, and only whole local days are folded", "[retention]") {

@@ -257,9 +257,9 @@ TEST_CASE("regions: ticker lines are planned and delivered plays of their campai
         return {};
     }));
     fixture.clock.set_wall(hour.to);
-    auto query = SqliteProofQuery::open(fixture.path());
+    auto query = fixture.proof_query();
     REQUIRE(query);
-    ReportService reports{*fixture.store, **query, nullptr, fixture.clock};
+    ReportService reports{*fixture.store, *query, nullptr, fixture.clock};
     auto delivery = reports.delivery(hour);
     REQUIRE(delivery);
     REQUIRE(delivery->size() == 1);

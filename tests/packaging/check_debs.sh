@@ -80,7 +80,7 @@ for deb in "$controller_deb" "$player_deb"; do
                      grep '^install ok installed|' | tr ',|' '  ' | grep -qw -- '$package'"
     done
 done
-for package in nginx mosquitto espeak-ng ffmpeg libsodium23 libmosquitto1 libsqlite3-0; do
+for package in nginx mosquitto espeak-ng ffmpeg libsodium23 libmosquitto1 libsqlite3-0 libpq5; do
     check "controller: Depends on $package" has_dependency "$controller_deb" "$package"
 done
 for package in fonts-noto-core fonts-dejavu-core espeak-ng libmpv2 libsdl2-2.0-0 libsdl2-ttf-2.0-0 libqrencode4 libsodium23 libmosquitto1; do

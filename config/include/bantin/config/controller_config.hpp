@@ -64,7 +64,15 @@ struct AuthConfig {
     bool operator==(const AuthConfig&) const = default;
 };
 
+// Where the store keeps its tables (docs/store.md): an SQLite file in data_dir (embedded, the
+// default), or a PostgreSQL database (a province's controllers sharing one server).
+enum class StorageBackend { Sqlite, Postgresql };
+std::string_view to_string(StorageBackend backend);
+
 struct StorageConfig {
+    StorageBackend backend = StorageBackend::Sqlite;
+    // libpq connection string or URI (backend = "postgresql"); may hold a password.
+    std::string postgresql;
     std::filesystem::path data_dir = "/var/lib/bantin";
     std::filesystem::path database = "bantin.sqlite3";  // relative to data_dir
     std::filesystem::path media_dir = "media";          // relative to data_dir

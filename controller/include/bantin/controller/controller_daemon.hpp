@@ -23,6 +23,8 @@
 #include "bantin/config/controller_config.hpp"
 #include "bantin/controller/district_bridge.hpp"
 #include "bantin/controller/proof_retention.hpp"
+#include "bantin/controller/reports.hpp"
+#include "bantin/controller/store.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -34,6 +36,13 @@ namespace bantin::controller {
 // Creates the controller key pair: <signing_key_file> (0600) and <signing_key_file>.pub.
 // AlreadyExists if the secret key exists.
 Result<std::string> init_keys(const config::ControllerConfig& config);
+
+// The store storage.backend names, migrated: the SQLite file storage.database, or the PostgreSQL
+// database storage.postgresql. A bad connection string or an unreachable server is an error
+// naming storage.postgresql, Vietnamese first (never a crash, never the password).
+Result<std::unique_ptr<Store>> open_store(const config::ControllerConfig& config, const Clock& clock);
+// The reports' proof rows on a connection of their own to the same database.
+Result<std::unique_ptr<ProofQuery>> open_proof_query(const config::ControllerConfig& config);
 
 // Creates the first admin; Conflict if an admin exists. The password comes from the caller.
 Result<void> create_admin(const config::ControllerConfig& config, const std::string& name,

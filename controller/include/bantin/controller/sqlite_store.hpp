@@ -25,13 +25,18 @@
 
 namespace bantin::controller {
 
+namespace sql {
+class Connection;
+}
+
 struct Migration {
     int version = 0;               // 1, 2, 3, ... without holes
     std::string_view description;  // one line, stored in schema_version
     std::string_view sql;          // one or more statements
 };
 
-// Every migration this build knows, in order. The last one's version is the current schema.
+// Every migration this build knows, in order (SQLite's dialect; postgres_store.hpp has the
+// same steps in PostgreSQL's). The last one's version is the current schema.
 std::span<const Migration> migrations();
 int current_schema_version();
 
@@ -54,22 +59,25 @@ Result<std::vector<ProofOfPlayRow>> sqlite_proof_of_play_between(sqlite::Databas
 // the query behind SqliteTransaction::list_proof_day_summaries and SqliteProofQuery.
 Result<std::vector<ProofDaySummary>> sqlite_proof_day_summaries_between(sqlite::Database& database,
                                                                         TimePoint from, TimePoint to);
-// Reads every row of a statement selecting proof_of_play's report columns.
-Result<std::vector<ProofOfPlayRow>> read_proof_rows(sqlite::Statement& query);
 
 class SqliteStore final : public Store {
 public:
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,
                                                      const sqlite::OpenOptions& options = {});
 
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
     Result<void> read(const Work& work) override;
     Result<void> write(const Work& work) override;
 
 private:
-    explicit SqliteStore(sqlite::Database database) : m_database(std::move(database)) {}
+    explicit SqliteStore(sqlite::Database database);
 
     std::mutex m_mutex;
     sqlite::Database m_database;
+    std::unique_ptr<sql::Connection> m_connection;  // over m_database
 };
 
 }  // namespace bantin::controller

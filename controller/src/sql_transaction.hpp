@@ -1,12 +1,15 @@
 #pragma once
-// The SQLite implementation of StoreTransaction, split by aggregate: people (store_people.cpp:
+// The one implementation of StoreTransaction, over the SQL seam (sql_connection.hpp) so the
+// same SQL runs on SQLite and PostgreSQL; split by aggregate: people (store_people.cpp:
 // users, sessions, login attempts), content (store_content.cpp: media, playlists, campaigns),
 // fleet (store_fleet.cpp: zones, devices, alerts, live channels), proof (store_proof.cpp) and audit
 // (store_audit.cpp). Each file holds its column lists and row readers (store_sql.hpp's Row
 // reads a row's columns in the order of its list, so each list is written once), and
-// sqlite_store.cpp opens the database and runs the transactions. Internal to controller/src.
+// sqlite_store.cpp / postgres_store.cpp open the database and run the transactions. Internal
+// to controller/src.
 
 #include "bantin/controller/sqlite_store.hpp"
+#include "sql_connection.hpp"
 #include "store_sql.hpp"
 
 #include <span>
@@ -16,9 +19,25 @@
 
 namespace bantin::controller {
 
-class SqliteTransaction final : public StoreTransaction {
+// `work` in one transaction of `kind` on `connection`, with a SqlTransaction over it.
+Result<void> run_store_transaction(sql::Connection& connection, sql::TransactionKind kind,
+                                   const Store::Work& work);
+
+// The query behind list_proof_of_play and the reports' own ProofQuery connections.
+Result<std::vector<ProofOfPlayRow>> proof_of_play_between(sql::Connection& database, TimePoint from,
+                                                          TimePoint to);
+// The day summaries of folded proof of play whose first play started in [from, to) (retention).
+Result<std::vector<ProofDaySummary>> proof_day_summaries_between(sql::Connection& database, TimePoint from,
+                                                                 TimePoint to);
+// Reads every row of a statement selecting proof_of_play's report columns.
+Result<std::vector<ProofOfPlayRow>> read_proof_rows(sql::Statement& query);
+
+class SqlTransaction final : public StoreTransaction {
 public:
-    explicit SqliteTransaction(sqlite::Database& database) : m_database(database) {}
+    using Statement = sql::Statement;
+    using Step = sql::Step;
+
+    explicit SqlTransaction(sql::Connection& database) : m_database(database) {}
 
     // users
     Result<User> insert_user(User user) override;
@@ -109,7 +128,7 @@ public:
 
 private:
     template <class... Args>
-    Result<sqlite::Statement> query(std::string_view sql, const Args&... args) {
+    Result<Statement> query(std::string_view sql, const Args&... args) {
         auto statement = m_database.prepare(sql);
         if (!statement)
             return std::unexpected(statement.error());
@@ -148,7 +167,7 @@ private:
             auto stepped = statement->step();
             if (!stepped)
                 return std::unexpected(stepped.error());
-            if (*stepped == sqlite::Step::Done)
+            if (*stepped == Step::Done)
                 return rows;
             auto row = reader(*statement);
             if (!row)
@@ -171,10 +190,7 @@ private:
     template <class... Args>
     Result<std::vector<TimePoint>> times(std::string_view sql, const Args&... args) {
         return many<TimePoint>(
-            sql,
-            [](const sqlite::Statement& row) -> Result<TimePoint> {
-                return store_detail::time_column(row, 0);
-            },
+            sql, [](const Statement& row) -> Result<TimePoint> { return store_detail::time_column(row, 0); },
             args...);
     }
 
@@ -184,9 +200,9 @@ private:
     Result<void> expect_version_matched(std::string_view table, std::string_view what, const std::string& id,
                                         std::int64_t expected_version);
 
-    static Result<PlaylistRecord> read_playlist_row(const sqlite::Statement& row);
+    static Result<PlaylistRecord> read_playlist_row(const Statement& row);
 
-    static Result<ZoneRecord> read_zone(const sqlite::Statement& row);
+    static Result<ZoneRecord> read_zone(const Statement& row);
 
     Result<void> load_items(PlaylistRecord& record);
 
@@ -203,7 +219,7 @@ private:
     // mark extends it, every hole after it is a gap.
     Result<ProofProgress> compute_progress(const std::string& device, std::int64_t install_epoch);
 
-    sqlite::Database& m_database;
+    sql::Connection& m_database;
 };
 
 }  // namespace bantin::controller
