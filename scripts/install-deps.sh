@@ -49,18 +49,17 @@ else
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-  # The Debian package enables a system broker; Bantin starts its own brokers.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
-    "${sudo_cmd[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
-  fi
-  # Likewise the package's system PostgreSQL cluster: the tests start their own servers.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
-    "${sudo_cmd[@]}" systemctl disable --now postgresql >/dev/null 2>&1 || true
-  fi
-  # Likewise the package's system nginx (port 80): Bantin runs its own as the HTTP front.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
-    "${sudo_cmd[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
-  fi
+  # A service this run just installed and its package started is stopped: Bantin starts its own
+  # brokers, its own nginx front, and the tests their own PostgreSQL servers. A service that was
+  # there before (a province's live database, a broker in use) is left as it was.
+  for service in mosquitto postgresql nginx; do
+    package=$service
+    [[ $service == postgresql ]] && package=postgresql-15
+    if [[ " ${missing[*]} " == *" $package "* ]] && command -v systemctl >/dev/null 2>&1 &&
+      systemctl is-active --quiet "$service" 2>/dev/null; then
+      "${sudo_cmd[@]}" systemctl disable --now "$service" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # The browser test's playwright-core, exactly as package-lock.json pins it. playwright-core

@@ -515,6 +515,26 @@ Result<std::vector<std::string>> AlertService::republish_active(
     return published;
 }
 
+Result<std::vector<std::string>> AlertService::republish_recent_cancels(Duration within) {
+    const TimePoint now = m_clock.wall();
+    // Alerts raised before now that had not ended `within` ago: the recent cancels among them.
+    auto alerts = m_store.read_value<std::vector<AlertRecord>>([&](StoreTransaction& transaction) {
+        return transaction.list_alerts(now - within, now + Duration{1}, Page{10'000, 0});
+    });
+    if (!alerts)
+        return std::unexpected(alerts.error());
+    std::vector<std::string> published;
+    for (const auto& record : *alerts) {
+        if (record.state != AlertState::Cancelled || record.alert.expires <= now)
+            continue;
+        if (auto sent = publish_cancel(record); !sent)
+            return std::unexpected(sent.error());
+        rebuild_bundles(record.alert);
+        published.push_back(record.alert.id);
+    }
+    return published;
+}
+
 Result<void> AlertService::publish_current(std::string_view alert_id) {
     auto record = m_store.read_value<AlertRecord>(
         [&](StoreTransaction& transaction) { return transaction.alert_by_id(alert_id); });

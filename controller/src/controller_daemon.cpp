@@ -449,10 +449,14 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
             if (raw->cluster.lease->held())
                 raw->takeover_pending.store(true);
         };
+        // Kept while this instance waits for the lease too (a notice sent during a handover, in
+        // the new holder's ttl wait, must not be lost); bounded: a takeover republishes every
+        // lagging bundle, the active alerts and the recent cancels anyway.
         impl->cluster.signal->on_notice = [raw](const ChangeNotice& notice) {
-            if (!raw->cluster.lease->held())
-                return;
+            constexpr std::size_t kept_while_waiting = 10'000;
             std::lock_guard lock{raw->notices_mutex};
+            if (!raw->cluster.lease->held() && raw->notices.size() >= kept_while_waiting)
+                raw->notices.erase(raw->notices.begin());
             raw->notices.push_back(notice);
         };
     }
@@ -590,6 +594,12 @@ void publish_for_cluster(ControllerDaemon::Impl& impl) {
                          taken->republished.size(), taken->published.size());
         if (auto alerts = impl.alerts->republish_active(); !alerts)
             spdlog::error("lease: takeover alerts: {}", alerts.error().message());
+        // A cancel stored by another instance while no one published (the old holder dying, the
+        // new one's ttl wait) goes out now: devices would otherwise sound the alert to its expiry.
+        if (auto cancels = impl.alerts->republish_recent_cancels(std::chrono::hours{1}); !cancels)
+            spdlog::error("lease: takeover cancels: {}", cancels.error().message());
+        else if (!cancels->empty())
+            spdlog::info("lease: {} recent alert cancels published again", cancels->size());
     }
     std::vector<ChangeNotice> notices;
     {

@@ -103,6 +103,23 @@ Result<protocol::Command> DeviceCommands::issue(const User& actor, std::string_v
             return std::unexpected(device.error());
         if (device->revoked)
             return fail(Errc::Conflict, "device \"" + std::string{device_id} + "\" is revoked");
+        // Volume is a safety setting (two people, PUT /devices/{id}/settings): one person's
+        // set-volume may turn a device down, or up to its approved settings, never beyond.
+        if (command.volume) {
+            int approved = device->device.default_volume;
+            for (const auto& step : device->device.volume_schedule)
+                approved = std::max(approved, step.volume);
+            if (*command.volume > approved)
+                return fail(
+                    Errc::PermissionDenied,
+                    "âm lượng " + std::to_string(*command.volume) + " vượt mức đã duyệt " +
+                        std::to_string(approved) +
+                        " của thiết bị; muốn cao hơn, hãy đổi âm lượng trong cài đặt (cần người thứ hai xác "
+                        "nhận); volume " +
+                        std::to_string(*command.volume) + " is above the device's approved " +
+                        std::to_string(approved) +
+                        "; to go higher, change its volume settings (a second operator confirms)");
+        }
         AuditEntry entry;
         entry.user = actor.id;
         entry.user_name = actor.name;

@@ -192,23 +192,39 @@ public:
     std::int64_t changes() const override { return m_changes; }
 
     Result<void> begin(TransactionKind kind) override {
-        if (PQstatus(m_connection) != CONNECTION_OK) {
-            // The server restarted or the network dropped since the last transaction.
-            PQreset(m_connection);
-            if (PQstatus(m_connection) != CONNECTION_OK)
-                return fail(Errc::Network, "không kết nối lại được tới PostgreSQL: " +
-                                               trimmed(PQerrorMessage(m_connection)) +
-                                               "; cannot reconnect to PostgreSQL");
+        if (auto reconnected = reconnect_if_lost(); !reconnected)
+            return reconnected;
+        const char* begin_sql = kind == TransactionKind::Read
+                                    ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                    : "BEGIN ISOLATION LEVEL READ COMMITTED";
+        auto begun = execute(begin_sql);
+        if (!begun && PQstatus(m_connection) != CONNECTION_OK) {
+            // The server ended the session since the last transaction (a restart, an
+            // administrator): libpq learns it only now. Nothing was done yet: once more.
+            if (auto reconnected = reconnect_if_lost(); !reconnected)
+                return reconnected;
+            begun = execute(begin_sql);
         }
-        if (kind == TransactionKind::Read)
-            return execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        if (auto begun = execute("BEGIN ISOLATION LEVEL READ COMMITTED"); !begun)
+        if (!begun || kind == TransactionKind::Read)
             return begun;
         if (auto locked = execute("SELECT pg_advisory_xact_lock(" + std::string{writer_lock_key} + ")");
             !locked) {
             rollback();
             return locked;
         }
+        return {};
+    }
+
+    // The server restarted or the network dropped since the last transaction: a new session,
+    // with the same settings (PQreset reuses the connection's parameters).
+    Result<void> reconnect_if_lost() {
+        if (PQstatus(m_connection) == CONNECTION_OK)
+            return {};
+        PQreset(m_connection);
+        if (PQstatus(m_connection) != CONNECTION_OK)
+            return fail(Errc::Network,
+                        "không kết nối lại được tới PostgreSQL: " + trimmed(PQerrorMessage(m_connection)) +
+                            "; cannot reconnect to PostgreSQL");
         return {};
     }
 
@@ -376,10 +392,36 @@ Result<std::unique_ptr<Connection>> postgresql_connection(const std::string& con
                                             "; invalid PostgreSQL connection string: " + reason);
     }
     PQconninfoFree(options);
-    // Defaults a conninfo may override (it is expanded where "dbname" stands, after them).
-    const char* const keywords[] = {"connect_timeout", "application_name", "client_encoding", "dbname",
+    // Defaults a conninfo may override (it is expanded where "dbname" stands, after them). No
+    // wait is unbounded: a writer waits at most 30 s for the writers' lock (then Timeout), a
+    // transaction left open by a stuck controller ends after 60 s, and both ends notice a
+    // silent peer (a cut network, a machine gone) within about 30 s instead of the system's two
+    // hours. Server settings go in "options", so a reconnection (PQreset) keeps them.
+    const char* const keywords[] = {"connect_timeout",
+                                    "application_name",
+                                    "client_encoding",
+                                    "keepalives",
+                                    "keepalives_idle",
+                                    "keepalives_interval",
+                                    "keepalives_count",
+                                    "tcp_user_timeout",
+                                    "options",
+                                    "dbname",
                                     nullptr};
-    const char* const values[] = {"10", "bantin-controller", "UTF8", conninfo.c_str(), nullptr};
+    const char* const values[] = {
+        "10",
+        "bantin-controller",
+        "UTF8",
+        "1",
+        "10",
+        "5",
+        "3",
+        "30000",
+        "-c lock_timeout=30s -c idle_in_transaction_session_timeout=60s "
+        "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3 "
+        "-c tcp_user_timeout=30000 -c client_min_messages=warning",
+        conninfo.c_str(),
+        nullptr};
     PGconn* connection = PQconnectdbParams(keywords, values, 1);
     if (connection == nullptr)
         return fail(Errc::Io,
@@ -392,10 +434,7 @@ Result<std::unique_ptr<Connection>> postgresql_connection(const std::string& con
                                        "; cannot connect to PostgreSQL " + where);
     }
     PQsetNoticeProcessor(connection, ignore_notice, nullptr);
-    auto opened = std::make_unique<PostgresConnection>(connection);
-    if (auto set = opened->execute("SET client_min_messages = warning"); !set)
-        return std::unexpected(set.error());
-    return std::unique_ptr<Connection>{std::move(opened)};
+    return std::unique_ptr<Connection>{std::make_unique<PostgresConnection>(connection)};
 }
 
 }  // namespace bantin::controller::sql

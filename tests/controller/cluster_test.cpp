@@ -282,6 +282,50 @@ TEST_CASE("an alert raised and cancelled on a non-holder goes out from the holde
     CHECK(std::get<protocol::AlertCancel>(*cancel).alert_id == created->alert.id);
 }
 
+TEST_CASE("a cancel stored while no one published goes out when a controller takes the lease",
+          "[cluster][alerts]") {
+    ClusterRig rig;
+    rig.fixture.add_device("screen-1", "zone-1");
+    AlertRequest request;
+    request.zones = {"zone-1"};
+    request.severity = scheduler::Severity::Extreme;
+    request.status = scheduler::AlertStatus::Actual;
+    request.headline = "Lũ quét";
+    request.text = "Nước sông dâng cao, di chuyển lên vùng cao ngay.";
+    request.expires = rig.fixture.clock.wall() + std::chrono::hours{2};
+    request.tone = "none";
+    auto created = rig.other_alerts.create(rig.fixture.operator_one, request);
+    REQUIRE(created);
+    // The handover: the notice of the cancel reaches no holder (the old one died, the new one
+    // waits out its ttl).
+    rig.signal.on_notice = [](const ChangeNotice&) {};
+    rig.fixture.clock.advance(std::chrono::minutes{5});
+    REQUIRE(rig.other_alerts.cancel(rig.fixture.operator_one, created->alert.id));
+    const auto before = rig.holder_broker.on("bantin/v1/alert/zone/zone-1").size();
+
+    // The new holder's takeover: the active alerts (none now) and the recent cancels.
+    auto active = rig.holder_alerts.republish_active();
+    REQUIRE(active);
+    CHECK(active->empty());
+    auto cancels = rig.holder_alerts.republish_recent_cancels(std::chrono::hours{1});
+    REQUIRE(cancels);
+    CHECK(*cancels == std::vector<std::string>{created->alert.id});
+    auto on_zone = rig.holder_broker.on("bantin/v1/alert/zone/zone-1");
+    REQUIRE(on_zone.size() == before + 1);
+    CHECK(on_zone.back().options.retain == protocol::Retain::Yes);
+    auto cancel = protocol::verify_alert(on_zone.back().payload, rig.fixture.trusted(), "zone-1", {},
+                                         rig.fixture.clock.wall());
+    REQUIRE(cancel);
+    REQUIRE(std::holds_alternative<protocol::AlertCancel>(*cancel));
+    CHECK(std::get<protocol::AlertCancel>(*cancel).alert_id == created->alert.id);
+
+    // A cancel older than the window, or of an alert already expired, is not sent again.
+    rig.fixture.clock.advance(std::chrono::hours{3});
+    auto late = rig.holder_alerts.republish_recent_cancels(std::chrono::hours{1});
+    REQUIRE(late);
+    CHECK(late->empty());
+}
+
 TEST_CASE("the single box always publishes, and a cluster needs a valid connection string", "[cluster]") {
     config::ClusterConfig timings;
     auto single = make_cluster("", timings);

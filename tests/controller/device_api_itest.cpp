@@ -230,6 +230,19 @@ TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name t
     REQUIRE(loud);
     CHECK(loud->status == 422);
     CHECK(json::parse(loud->body)["detail"] == "volume: must be 0..100");
+    // Above the device's approved volume (its default, 80, and its schedule's steps): that is a
+    // settings change, which a second operator confirms; one person's command is refused.
+    auto louder = api.post("/api/v1/devices/speaker-1/commands", {{"kind", "set-volume"}, {"volume", 95}},
+                           api.operator_token);
+    REQUIRE(louder);
+    CHECK(louder->status == 403);
+    const std::string louder_detail = json::parse(louder->body)["detail"];
+    CHECK_THAT(louder_detail, Catch::StartsWith("âm lượng 95 vượt mức đã duyệt 80"));
+    CHECK_THAT(louder_detail, Catch::Contains("; volume 95 is above the device's approved 80"));
+    auto approved = api.post("/api/v1/devices/speaker-1/commands", {{"kind", "set-volume"}, {"volume", 80}},
+                             api.operator_token);
+    REQUIRE(approved);
+    CHECK(approved->status == 202);
     auto reboot = api.post("/api/v1/devices/speaker-1/commands", {{"kind", "reboot"}}, api.operator_token);
     REQUIRE(reboot);
     CHECK(reboot->status == 422);
@@ -241,7 +254,7 @@ TEST_CASE("set-volume and ping commands carry no upload URL, bad commands name t
     auto unknown = api.post("/api/v1/devices/nowhere/commands", {{"kind", "ping"}}, api.operator_token);
     REQUIRE(unknown);
     CHECK(unknown->status == 404);
-    CHECK(api.commands_to("speaker-1").size() == 1);
+    CHECK(api.commands_to("speaker-1").size() == 2);
 }
 
 TEST_CASE("an editor cannot send commands, and nothing is published",

@@ -160,3 +160,39 @@ TEST_CASE("postgresql: writers of two stores on one database run one after the o
     REQUIRE(zone);
     CHECK(zone->name == std::to_string(2 * rounds));
 }
+
+TEST_CASE("postgresql: no wait of the store is unbounded, and a reconnection keeps the limits",
+          "[controller][postgresql]") {
+    auto server = test::PostgresServer::shared();
+    REQUIRE(server);
+    auto database = (*server)->create_database();
+    REQUIRE(database);
+    auto opened = sql::postgresql_connection((*server)->conninfo(*database));
+    REQUIRE(opened);
+    auto& connection = **opened;
+    auto setting = [&](const std::string& name) {
+        auto statement = connection.prepare("SELECT current_setting('" + name + "')");
+        REQUIRE(statement);
+        auto found = statement->fetch_one();
+        REQUIRE(found);
+        REQUIRE(*found);
+        return statement->column_text(0);
+    };
+    auto check_limits = [&] {
+        CHECK(setting("lock_timeout") == "30s");
+        CHECK(setting("idle_in_transaction_session_timeout") == "1min");
+        CHECK(setting("tcp_user_timeout") == "30000");  // milliseconds
+        CHECK(setting("tcp_keepalives_idle") == "10");
+    };
+    check_limits();
+    // The server ends the session (a restart, an administrator): the next transaction
+    // reconnects at once, without failing, and with the same limits.
+    auto pid = connection.prepare("SELECT pg_backend_pid()");
+    REQUIRE(pid);
+    REQUIRE(pid->fetch_one());
+    const auto backend = pid->column_text(0);
+    REQUIRE((*server)->psql(*database, "SELECT pg_terminate_backend(" + backend + ")"));
+    REQUIRE(connection.begin(sql::TransactionKind::Read));
+    check_limits();
+    connection.rollback();
+}

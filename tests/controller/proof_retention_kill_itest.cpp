@@ -127,6 +127,9 @@ TEST_CASE("a retention pass killed with SIGKILL at random moments loses no play 
         REQUIRE(killed_prune_figures(**store, clock, range) == before);
     }
     std::cout << "retention kill test: " << killed_midway << " passes killed midway\n";
+    // Where a kill lands depends on the machine's speed; the figures were checked after each.
+    if (killed_midway == 0)
+        WARN("no kill landed between two of a pass's transactions this run (all before or after)");
     auto finished =
         test::ChildProcess::spawn({BANTIN_CONTROLLER_CLI, "--config", config.string(), "--prune-proof"},
                                   fs::path{directory.path()} / "prune-last.out");

@@ -136,6 +136,11 @@ public:
     Result<std::vector<std::string>> republish_active(
         const std::function<bool(const AlertRecord&)>& select = {});
 
+    // Publishes again the cancel of every alert cancelled within `within` that has not expired
+    // (retained, as when it was cancelled); returns their ids. What a new publishing controller
+    // does on taking over, so a cancel stored while no one published still reaches the devices.
+    Result<std::vector<std::string>> republish_recent_cancels(Duration within);
+
     // Publishes one alert's stored state again: a sent, unexpired alert as when it was sent, a
     // cancelled one's cancel; the covered bundles follow. Nothing for a pending or expired one.
     // How the publishing controller sends what a change on another controller stored
