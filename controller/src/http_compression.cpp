@@ -20,7 +20,7 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-std::string_view trim(std::string_view text) {
+std::string_view trim_header_value(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
     return text;
@@ -31,11 +31,11 @@ std::string_view trim(std::string_view text) {
 double quality(std::string_view parameters) {
     while (!parameters.empty()) {
         const auto semicolon = parameters.find(';');
-        std::string_view parameter = trim(parameters.substr(0, semicolon));
+        std::string_view parameter = trim_header_value(parameters.substr(0, semicolon));
         parameters =
             semicolon == std::string_view::npos ? std::string_view{} : parameters.substr(semicolon + 1);
         if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') && parameter[1] == '=') {
-            const std::string_view number = trim(parameter.substr(2));
+            const std::string_view number = trim_header_value(parameter.substr(2));
             double value = 0;
             auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
             if (error != std::errc{} || end != number.data() + number.size() || value < 0 || value > 1)
@@ -55,10 +55,10 @@ ContentCoding choose_coding(std::string_view accept_encoding) {
     std::string_view list = accept_encoding;
     while (!list.empty()) {
         const auto comma = list.find(',');
-        std::string_view element = trim(list.substr(0, comma));
+        std::string_view element = trim_header_value(list.substr(0, comma));
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
         const auto semicolon = element.find(';');
-        const std::string name = lower(trim(element.substr(0, semicolon)));
+        const std::string name = lower(trim_header_value(element.substr(0, semicolon)));
         const double q = semicolon == std::string_view::npos ? 1.0 : quality(element.substr(semicolon + 1));
         if (name == "br")
             brotli = q;
@@ -79,7 +79,7 @@ ContentCoding choose_coding(std::string_view accept_encoding) {
 }
 
 bool compressible_type(std::string_view content_type) {
-    const std::string type = lower(trim(content_type.substr(0, content_type.find(';'))));
+    const std::string type = lower(trim_header_value(content_type.substr(0, content_type.find(';'))));
     if (type.starts_with("text/"))
         return type != "text/event-stream";
     static constexpr std::array<std::string_view, 8> types{

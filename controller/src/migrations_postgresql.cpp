@@ -15,7 +15,7 @@ namespace bantin::controller {
 
 namespace {
 
-constexpr Migration steps[] = {
+constexpr Migration postgresql_steps[] = {
     {1,
      "people and content: users, sessions, login attempts, audit log, media, playlists, "
      "campaigns, zones, devices",
@@ -387,7 +387,7 @@ CREATE TABLE proof_of_play_folded (
 }  // namespace
 
 std::span<const Migration> postgresql_migrations() {
-    return steps;
+    return postgresql_steps;
 }
 
 }  // namespace bantin::controller

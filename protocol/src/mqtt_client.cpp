@@ -305,6 +305,11 @@ private:
                 return Error{Errc::Crypto,
                              m_broker + ": TLS failure" + (last_log.empty() ? "" : ": " + last_log)};
             case MOSQ_ERR_ERRNO:
+                // Under TLS 1.3 the broker refuses a client certificate after the client thinks
+                // the handshake is done; libmosquitto then reports OpenSSL's failure as EPROTO.
+                if (m_options.tls && saved_errno == EPROTO)
+                    return Error{Errc::Crypto, m_broker + ": TLS failure: " + std::strerror(saved_errno) +
+                                                   (last_log.empty() ? "" : ": " + last_log)};
                 return Error{Errc::Network,
                              m_broker + ": cannot reach broker: " + std::strerror(saved_errno)};
             case MOSQ_ERR_EAI:
