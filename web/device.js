@@ -171,7 +171,7 @@ export async function render(container, context, id) {
       h('div', { class: 'inline' }, field(t('Âm lượng tạm thời (0–100)', 'Volume for now (0–100)'), volume),
         h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'command-set-volume', text: t('Đặt âm lượng', 'Set volume'),
           onclick: () => command({ kind: 'set-volume', volume: Number(volume.value) }, t('Đã gửi lệnh đặt âm lượng.', 'Volume sent.')) }))),
-      h('p', { class: 'muted', text: t('Âm lượng tạm thời giữ đến khi thiết bị nhận lịch phát mới.', 'The volume for now holds until the device gets a new schedule.') }));
+      h('p', { class: 'muted', text: t('Âm lượng tạm thời giữ đến khi thiết bị nhận lịch phát mới, và không cao hơn âm lượng đã duyệt trong thiết lập.', 'The volume for now holds until the device gets a new schedule, and goes no higher than the approved volume in its settings.') }));
   }
 
   async function showSettings() {

@@ -30,6 +30,7 @@
 #include <cmath>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -63,20 +64,21 @@ struct CachedNotice {
 // The drawn pictures, newest used first; the renderer, opened on first use; the buckets.
 struct NoticePreviews {
     std::mutex mutex;
-    std::list<std::pair<std::string, CachedNotice>> recent;
+    std::list<std::pair<std::string, std::shared_ptr<const CachedNotice>>> recent;
     std::size_t bytes = 0;
     std::mutex render_mutex;  // SDL_ttf draws on one thread at a time
     std::optional<Result<player::NoticeRenderer>> renderer;
     std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>, std::less<>> buckets;
 
-    std::optional<CachedNotice> find(const std::string& id) {
+    // Shared, never copied: a page's GET holds the pictures even if they are dropped meanwhile.
+    std::shared_ptr<const CachedNotice> find(const std::string& id) {
         std::lock_guard lock(mutex);
         for (auto at = recent.begin(); at != recent.end(); ++at)
             if (at->first == id) {
                 recent.splice(recent.begin(), recent, at);
                 return recent.front().second;
             }
-        return std::nullopt;
+        return nullptr;
     }
 
     void keep(const std::string& id, CachedNotice notice) {
@@ -85,9 +87,9 @@ struct NoticePreviews {
             if (at->first == id)
                 return;
         bytes += notice.bytes;
-        recent.emplace_front(id, std::move(notice));
+        recent.emplace_front(id, std::make_shared<const CachedNotice>(std::move(notice)));
         while (recent.size() > 1 && (recent.size() > cache_entries || bytes > cache_bytes)) {
-            bytes -= recent.back().second.bytes;
+            bytes -= recent.back().second->bytes;
             recent.pop_back();
         }
     }
@@ -252,10 +254,12 @@ Answer preview_notice(Call& call) {
             shared.renderer = player::NoticeRenderer::create();
         if (!*shared.renderer) {
             spdlog::error("notice preview: {}", shared.renderer->error().message());
+            const std::string detail = shared.renderer->error().detail;
+            shared.renderer.reset();  // tried again next time: the fonts may be installed by then
             return refuse(Refusal(503, "unavailable",
                                   "máy chủ không mở được phông chữ để vẽ bản tin; the server cannot open the "
                                   "notice fonts: " +
-                                      shared.renderer->error().detail));
+                                      detail));
         }
         const player::NoticeRenderer& renderer = **shared.renderer;
         if (auto missing = renderer.missing_glyphs(text); !missing.empty())
