@@ -89,6 +89,18 @@ struct ClusterRig {
                 for (const auto& id : notice.ids) REQUIRE(holder_alerts.publish_current(id));
         };
     }
+    // A live flood alert for zone-1, two hours long.
+    AlertRequest flood_alert() const {
+        AlertRequest request;
+        request.zones = {"zone-1"};
+        request.severity = scheduler::Severity::Extreme;
+        request.status = scheduler::AlertStatus::Actual;
+        request.headline = "Lũ quét";
+        request.text = "Nước sông dâng cao, di chuyển lên vùng cao ngay.";
+        request.expires = fixture.clock.wall() + std::chrono::hours{2};
+        request.tone = "none";
+        return request;
+    }
     static AlertServiceOptions alert_options() {
         AlertServiceOptions options;
         options.one_person_live_alerts = true;
@@ -248,15 +260,7 @@ TEST_CASE("a campaign change made on a non-holder reaches its devices through th
 TEST_CASE("an alert raised and cancelled on a non-holder goes out from the holder", "[cluster][alerts]") {
     ClusterRig rig;
     rig.fixture.add_device("screen-1", "zone-1");
-    AlertRequest request;
-    request.zones = {"zone-1"};
-    request.severity = scheduler::Severity::Extreme;
-    request.status = scheduler::AlertStatus::Actual;
-    request.headline = "Lũ quét";
-    request.text = "Nước sông dâng cao, di chuyển lên vùng cao ngay.";
-    request.expires = rig.fixture.clock.wall() + std::chrono::hours{2};
-    request.tone = "none";
-    auto created = rig.other_alerts.create(rig.fixture.operator_one, request);
+    auto created = rig.other_alerts.create(rig.fixture.operator_one, rig.flood_alert());
     REQUIRE(created);
     CHECK(created->state == AlertState::Sent);
     CHECK(rig.other_broker.messages.empty());
@@ -286,15 +290,7 @@ TEST_CASE("a cancel stored while no one published goes out when a controller tak
           "[cluster][alerts]") {
     ClusterRig rig;
     rig.fixture.add_device("screen-1", "zone-1");
-    AlertRequest request;
-    request.zones = {"zone-1"};
-    request.severity = scheduler::Severity::Extreme;
-    request.status = scheduler::AlertStatus::Actual;
-    request.headline = "Lũ quét";
-    request.text = "Nước sông dâng cao, di chuyển lên vùng cao ngay.";
-    request.expires = rig.fixture.clock.wall() + std::chrono::hours{2};
-    request.tone = "none";
-    auto created = rig.other_alerts.create(rig.fixture.operator_one, request);
+    auto created = rig.other_alerts.create(rig.fixture.operator_one, rig.flood_alert());
     REQUIRE(created);
     // The handover: the notice of the cancel reaches no holder (the old one died, the new one
     // waits out its ttl).
