@@ -4,7 +4,7 @@ target_compile_options(bantin_warnings INTERFACE
   -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
   -Wold-style-cast -Wsuggest-override -Wimplicit-fallthrough
   $<$<BOOL:${BANTIN_WERROR}>:-Werror>
-  # A unity build (CMAKE_UNITY_BUILD, used for the sanitizer tree of scripts/test.sh) includes
+  # A unity build (CMAKE_UNITY_BUILD, used for both trees of scripts/test.sh) includes
   # each source into a generated file, where g++ takes a source's own anonymous-namespace types
   # for a header's: the warning is about headers, and nothing here is one.
   $<$<BOOL:${CMAKE_UNITY_BUILD}>:-Wno-subobject-linkage>)

@@ -120,4 +120,11 @@ inline nlohmann::json body_of(const httplib::Result& response) {
     return parsed;
 }
 
+// The server still answers: an anonymous GET /api/v1/auth/me gets 401 (after a hostile request).
+inline void require_alive(ApiFixture& api) {
+    auto answer = api.client->Get("/api/v1/auth/me");
+    REQUIRE(answer);
+    CHECK(answer->status == 401);
+}
+
 }  // namespace bantin::testing

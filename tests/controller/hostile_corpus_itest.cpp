@@ -17,12 +17,6 @@ namespace {
 
 const std::string follow_up = "GET /api/v1/auth/me HTTP/1.1\r\nHost: bantin\r\n\r\n";
 
-void require_alive(ApiFixture& api) {
-    auto answer = api.client->Get("/api/v1/auth/me");
-    REQUIRE(answer);
-    CHECK(answer->status == 401);
-}
-
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
     for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
         text.replace(at, from.size(), to);

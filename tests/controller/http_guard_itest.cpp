@@ -19,12 +19,6 @@ namespace {
 // A request the server must never see: if it answers it, a body was taken for a request.
 const std::string smuggled = "GET /api/v1/auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
-void require_alive(ApiFixture& api) {
-    auto answer = api.client->Get("/api/v1/auth/me");
-    REQUIRE(answer);
-    CHECK(answer->status == 401);
-}
-
 // One response, status `status`, carrying Connection: close and nosniff, then the close.
 void check_refused_and_closed(const testing::RawExchange& exchange, int status) {
     INFO(exchange.bytes);
