@@ -36,6 +36,8 @@ constexpr const char* usage =
     "stdin)\n"
     "       bantin-controller --config FILE --add-ingest-worker NAME  broker account for a further "
     "proof-of-play ingest worker (prints its password once)\n"
+    "       bantin-controller --config FILE --add-controller NAME  broker account for another controller "
+    "of the cluster (prints its password once)\n"
     "       bantin-controller --config FILE --district-broker NAME --zones Z1,Z2 --province HOST:PORT --out "
     "DIR\n"
     "                         [--listen ADDR:PORT] [--province-cafile F [--province-certfile F "
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
     std::string config_file;
     std::string admin_name;
     std::string worker_name;
+    std::string peer_name;
     std::string district;
     std::string zones_text, province_text, listen_text, out_dir, cafile, certfile, keyfile;
     std::string tls_listen_text, tls_cafile, tls_certfile, tls_keyfile;
@@ -110,6 +113,8 @@ int main(int argc, char** argv) {
             admin_name = arguments[++i];
         } else if (argument == "--add-ingest-worker" && has_value) {
             worker_name = arguments[++i];
+        } else if (argument == "--add-controller" && has_value) {
+            peer_name = arguments[++i];
         } else if (argument == "--district-broker" && has_value) {
             district = arguments[++i];
         } else if (argument == "--zones" && has_value) {
@@ -184,6 +189,18 @@ int main(int argc, char** argv) {
                   << bantin::controller::ingest_workers_path(*config).string() << "\n"
                   << "mqtt username: " << worker_name << "\nmqtt password: " << *added << "\n"
                   << "The broker accepts it after the controller's next start or device change.\n";
+        return 0;
+    }
+    if (!peer_name.empty()) {
+        auto added = bantin::controller::add_peer_controller_account(*config, peer_name);
+        if (!added) {
+            std::cerr << "bantin-controller: " << one_line(added.error().message()) << '\n';
+            return 1;
+        }
+        std::cout << "bộ điều khiển \"" << peer_name << "\" đã được thêm vào; controller \"" << peer_name
+                  << "\" added to " << bantin::controller::peer_controllers_path(*config).string() << "\n"
+                  << "mqtt username: " << peer_name << "\nmqtt password: " << *added << "\n"
+                  << "The broker accepts it after this controller's next start or device change.\n";
         return 0;
     }
     if (!district.empty()) {

@@ -31,7 +31,7 @@ Result<ChangeNotice> decode_notice(std::string_view payload) {
                     "thông báo thay đổi không hợp lệ; a change notice is {\"k\": kind, \"ids\": [...]}");
     ChangeNotice notice;
     notice.kind = json["k"].get<std::string>();
-    if (notice.kind != "bundles" && notice.kind != "alert")
+    if (notice.kind != "bundles" && notice.kind != "alert" && notice.kind != "devices")
         return fail(Errc::InvalidInput,
                     "loại thông báo thay đổi không rõ; unknown change notice kind \"" + notice.kind + "\"");
     for (const auto& id : json["ids"]) {

@@ -129,9 +129,24 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
     return config.storage.data_dir / "keys" / "ingest-workers";
 }
 
-Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
-                                              const std::string& name) {
+namespace {
+
+// Every broker account name taken now: the controller, the ingest workers, the other
+// controllers and every device in the database (revoked ones too: their names stay theirs).
+Result<std::vector<std::string>> taken_broker_names(const config::ControllerConfig& config) {
     std::vector<std::string> taken{config.mqtt.username};
+    auto workers = load_ingest_workers(ingest_workers_path(config));
+    if (!workers)
+        return std::unexpected(workers.error());
+    for (const auto& worker : *workers) taken.push_back(worker.username);
+    auto peers = load_peer_controllers(peer_controllers_path(config));
+    if (!peers)
+        return std::unexpected(peers.error());
+    for (const auto& peer : *peers) taken.push_back(peer.username);
+    auto bridges = load_bridges(bridges_path(config));
+    if (!bridges)
+        return std::unexpected(bridges.error());
+    for (const auto& bridge : *bridges) taken.push_back(protocol::bridge_username(bridge.district));
     if (config.storage.backend == config::StorageBackend::Postgresql ||
         std::filesystem::exists(config.database_path())) {
         SystemClock clock;
@@ -144,7 +159,29 @@ Result<std::string> add_ingest_worker_account(const config::ControllerConfig& co
             return std::unexpected(devices.error());
         for (const auto& device : *devices) taken.push_back(device.device.id);
     }
-    return add_ingest_worker(ingest_workers_path(config), name, taken);
+    return taken;
+}
+
+}  // namespace
+
+Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
+                                              const std::string& name) {
+    auto taken = taken_broker_names(config);
+    if (!taken)
+        return std::unexpected(taken.error());
+    return add_ingest_worker(ingest_workers_path(config), name, *taken);
+}
+
+std::filesystem::path peer_controllers_path(const config::ControllerConfig& config) {
+    return config.storage.data_dir / "keys" / "controllers";
+}
+
+Result<std::string> add_peer_controller_account(const config::ControllerConfig& config,
+                                                const std::string& name) {
+    auto taken = taken_broker_names(config);
+    if (!taken)
+        return std::unexpected(taken.error());
+    return add_peer_controller(peer_controllers_path(config), name, *taken);
 }
 
 std::filesystem::path bridges_path(const config::ControllerConfig& config) {
@@ -158,6 +195,10 @@ Result<DistrictBrokerResult> write_district_broker_files(const config::Controlle
     if (!workers)
         return std::unexpected(workers.error());
     for (const auto& worker : *workers) taken.push_back(worker.username);
+    auto peers = load_peer_controllers(peer_controllers_path(config));
+    if (!peers)
+        return std::unexpected(peers.error());
+    for (const auto& peer : *peers) taken.push_back(peer.username);
     std::vector<protocol::DeviceAccount> accounts;
     if (config.storage.backend == config::StorageBackend::Postgresql ||
         std::filesystem::exists(config.database_path())) {
@@ -242,6 +283,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ReportService> reports;
     std::unique_ptr<ProofRetention> retention;
     TimePoint next_retention{};  // the first pass runs on the loop's first turn
+    MonotonicTime next_accounts_resync{};
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
     std::unique_ptr<ApiContext> context;
@@ -249,6 +291,9 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ApiServer> server;
     std::unique_ptr<HttpFront> front;
     std::atomic<bool> devices_changed{false};
+    // Another controller of the cluster registered or revoked a device: this one rewrites its
+    // broker files too (the broker may read this instance's), on the loop.
+    std::atomic<bool> accounts_changed{false};
 
     explicit Impl(config::ControllerConfig loaded, const Clock& wall)
         : config(std::move(loaded)), clock(wall) {}
@@ -373,6 +418,7 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     broker_options.controller_password = impl->mqtt_password;
     broker_options.mosquitto_binary = config.broker.mosquitto_binary;
     broker_options.ingest_workers_file = ingest_workers_path(config);
+    broker_options.controllers_file = peer_controllers_path(config);
     broker_options.bridges_file = bridges_path(config);
     if (auto made = ensure_directory(broker_options.config.directory); !made)
         return std::unexpected(made.error());
@@ -394,7 +440,15 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
     impl->registry =
         std::make_unique<DeviceRegistry>(*impl->store, clock, *impl->broker, std::move(registry_options));
     Impl* raw = impl.get();
-    impl->registry->on_changed = [raw] { raw->devices_changed.store(true); };
+    impl->registry->on_changed = [raw] {
+        raw->devices_changed.store(true);
+        // The others forget their cached lookups and write their broker files again: a device
+        // registered here must be able to log in at a broker whose files another instance writes.
+        if (raw->cluster.clustered)
+            if (auto sent = raw->cluster.signal->notify(ChangeNotice{"devices", {}}); !sent)
+                spdlog::warn("cluster: devices changed, the other controllers not told: {}",
+                             sent.error().message());
+    };
 
     // An alert's words wait for the engine: a hung command or speech service may hold an alert
     // (a CAP import too) at most 10 s before espeak-ng speaks them, whatever tts.timeout_s says.
@@ -442,17 +496,32 @@ Result<std::unique_ptr<ControllerDaemon>> ControllerDaemon::create(config::Contr
                 "delivery repair: {} bundles and {} alerts published again for devices behind or back online",
                 repaired->bundles.size(), repaired->alerts.size());
     };
+    if (impl->cluster.clustered && impl->config.http.public_base_url.empty())
+        // Bundles name media by this address: instances with addresses of their own would make
+        // every handover (and every change relayed to the holder) a new bundle version.
+        spdlog::warn(
+            "http.public_base_url trống: mỗi bộ điều khiển trong cụm phải dùng cùng một địa chỉ "
+            "công khai; http.public_base_url is empty: every controller of a cluster must carry "
+            "the one address they stand behind (docs/scale.md)");
     if (impl->cluster.clustered) {
         // The holder publishes what the others stored (cluster.hpp); the work runs in run().
         impl->cluster.lease->on_acquired = [raw] { raw->takeover_pending.store(true); };
         impl->cluster.signal->on_missed = [raw] {
             if (raw->cluster.lease->held())
                 raw->takeover_pending.store(true);
+            // A "devices" notice may have been among the missed ones.
+            raw->devices_changed.store(true);
+            raw->accounts_changed.store(true);
         };
         // Kept while this instance waits for the lease too (a notice sent during a handover, in
         // the new holder's ttl wait, must not be lost); bounded: a takeover republishes every
         // lagging bundle, the active alerts and the recent cancels anyway.
         impl->cluster.signal->on_notice = [raw](const ChangeNotice& notice) {
+            if (notice.kind == "devices") {  // for every instance, holder or not
+                raw->devices_changed.store(true);
+                raw->accounts_changed.store(true);
+                return;
+            }
             constexpr std::size_t kept_while_waiting = 10'000;
             std::lock_guard lock{raw->notices_mutex};
             if (!raw->cluster.lease->held() && raw->notices.size() >= kept_while_waiting)
@@ -566,6 +635,9 @@ Result<void> ControllerDaemon::start() {
         // The holder's first work (takeover_pending) replaces the start-up rebuild.
         if (auto started = impl.cluster.signal->start(); !started)
             return started;
+        // A device registered through another instance between the broker files above and the
+        // first LISTEN sent a notice no one here heard: write them again on the loop.
+        impl.accounts_changed.store(true);
         if (auto started = impl.cluster.lease->start(); !started)
             return started;
     } else {
@@ -654,6 +726,18 @@ Result<void> ControllerDaemon::run() {
     while (!m_stop_requested.load()) {
         if (impl.devices_changed.exchange(false))
             impl.ingest->forget_devices();
+        // Of several controllers: the broker files again after another's registration or
+        // revocation, and once a minute whatever was heard (a notice can be lost; the same accounts
+        // write nothing and reload nothing).
+        if (impl.cluster.clustered && impl.clock.monotonic() >= impl.next_accounts_resync) {
+            impl.next_accounts_resync = impl.clock.monotonic() + std::chrono::minutes{1};
+            impl.accounts_changed.store(true);
+            impl.devices_changed.store(true);
+        }
+        if (impl.accounts_changed.exchange(false))
+            if (auto written = impl.registry->sync_broker(); !written)
+                spdlog::error("broker: tài khoản thiết bị chưa ghi được; device accounts not written: {}",
+                              written.error().message());
         auto events = impl.client->poll(std::chrono::milliseconds(100));
         for (auto& event : events) {
             if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {

@@ -1,6 +1,7 @@
 #include "bantin/controller/device_commands.hpp"
 
 #include "bantin/common/file_descriptor.hpp"
+#include "bantin/controller/cluster.hpp"
 #include "bantin/controller/roles.hpp"
 #include "bantin/media/sha256.hpp"
 #include "bantin/protocol/codec.hpp"
@@ -96,6 +97,10 @@ Result<protocol::Command> DeviceCommands::issue(const User& actor, std::string_v
     }
     command.issued_at = m_clock.wall();
     command.expires_at = command.issued_at + m_options.lifetime;
+    // A controller that does not hold the publisher lease refuses a command (cluster.hpp): refused
+    // before the audit row, which would otherwise record a command never sent.
+    if (!m_sink.publishes_directly())
+        return std::unexpected(not_publisher_error(*topic));
 
     auto stored = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
         auto device = transaction.device_by_id(device_id);

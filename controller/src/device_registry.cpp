@@ -108,7 +108,7 @@ Result<Registration> DeviceRegistry::register_device(const User& actor, const sc
     if (std::find(reserved->begin(), reserved->end(), device.id) != reserved->end())
         return fail(Errc::AlreadyExists,
                     "device id: \"" + device.id +
-                        "\" is already a broker account (the controller or an ingest worker)");
+                        "\" is already a broker account (a controller, an ingest worker or a bridge)");
     std::lock_guard lock{m_mutex};
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);

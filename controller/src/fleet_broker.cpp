@@ -4,6 +4,8 @@
 #include "bantin/controller/district_bridge.hpp"
 #include "bantin/protocol/topics.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -82,12 +84,17 @@ Result<void> replace_keeping_owner(const std::filesystem::path& path, const std:
     return {};
 }
 
-Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file) {
-    std::vector<IngestWorkerAccount> workers;
+namespace {
+
+// An accounts file of the controller: "<username>:<$7$ hash>" lines, '#' comments. `what`
+// names an account in errors ("ingest worker name", "controller name").
+Result<std::vector<std::pair<std::string, std::string>>> load_account_lines(const std::filesystem::path& file,
+                                                                            const std::string& what) {
+    std::vector<std::pair<std::string, std::string>> accounts;
     std::ifstream in(file);
     if (!in) {
         if (!std::filesystem::exists(file))
-            return workers;
+            return accounts;
         return fail(Errc::Io, file.string() + ": cannot read");
     }
     std::string line;
@@ -100,37 +107,41 @@ Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesyst
         const std::string where = file.string() + ":" + std::to_string(number);
         if (colon == std::string::npos)
             return fail(Errc::InvalidInput, where + ": expected <username>:<$7$ hash>");
-        IngestWorkerAccount worker{line.substr(0, colon), line.substr(colon + 1)};
-        if (auto valid = protocol::validate_id(worker.username, "ingest worker name"); !valid)
+        std::pair<std::string, std::string> account{line.substr(0, colon), line.substr(colon + 1)};
+        if (auto valid = protocol::validate_id(account.first, what); !valid)
             return fail(Errc::InvalidInput, where + ": " + valid.error().detail);
-        if (!worker.password_hash.starts_with("$7$"))
+        if (!account.second.starts_with("$7$"))
             return fail(Errc::InvalidInput, where + ": expected a $7$ hash");
-        workers.push_back(std::move(worker));
+        accounts.push_back(std::move(account));
     }
-    return workers;
+    return accounts;
 }
 
-Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
-                                      const std::vector<std::string>& taken) {
-    if (auto valid = protocol::validate_id(username, "ingest worker name"); !valid)
+// Adds `username` with a fresh random password to the accounts file (replaced atomically, 0600)
+// and returns the password. `kind` names the account in messages, `header` is the file's first line.
+Result<std::string> add_account_line(const std::filesystem::path& file, const std::string& username,
+                                     const std::vector<std::string>& taken, const std::string& what,
+                                     const std::string& kind, const std::string& header) {
+    if (auto valid = protocol::validate_id(username, what); !valid)
         return std::unexpected(valid.error());
-    auto workers = load_ingest_workers(file);
-    if (!workers)
-        return std::unexpected(workers.error());
-    for (const auto& worker : *workers)
-        if (worker.username == username)
+    auto accounts = load_account_lines(file, what);
+    if (!accounts)
+        return std::unexpected(accounts.error());
+    for (const auto& account : *accounts)
+        if (account.first == username)
             return fail(Errc::AlreadyExists,
-                        "ingest worker \"" + username + "\" already exists in " + file.string());
+                        kind + " \"" + username + "\" already exists in " + file.string());
     if (std::find(taken.begin(), taken.end(), username) != taken.end())
-        return fail(Errc::AlreadyExists,
-                    "\"" + username + "\" is already a broker account (the controller or a device)");
+        return fail(Errc::AlreadyExists, "\"" + username +
+                                             "\" is already a broker account (the controller, an ingest "
+                                             "worker, another controller or a device)");
     const std::string password = generate_device_password();
     auto hash = protocol::hash_broker_password(password);
     if (!hash)
         return std::unexpected(hash.error());
-    std::string text = "# Proof-of-play ingest worker accounts: <username>:<Mosquitto $7$ hash>.\n";
-    workers->push_back(IngestWorkerAccount{username, *hash});
-    for (const auto& worker : *workers) text += worker.username + ":" + worker.password_hash + "\n";
+    accounts->emplace_back(username, *hash);
+    std::string text = header + "\n";
+    for (const auto& account : *accounts) text += account.first + ":" + account.second + "\n";
     std::error_code error;
     std::filesystem::create_directories(file.parent_path(), error);
     if (error)
@@ -140,6 +151,39 @@ Result<std::string> add_ingest_worker(const std::filesystem::path& file, const s
     return password;
 }
 
+}  // namespace
+
+Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesystem::path& file) {
+    auto lines = load_account_lines(file, "ingest worker name");
+    if (!lines)
+        return std::unexpected(lines.error());
+    std::vector<IngestWorkerAccount> workers;
+    for (auto& [username, hash] : *lines) workers.push_back(IngestWorkerAccount{username, hash});
+    return workers;
+}
+
+Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
+                                      const std::vector<std::string>& taken) {
+    return add_account_line(file, username, taken, "ingest worker name", "ingest worker",
+                            "# Proof-of-play ingest worker accounts: <username>:<Mosquitto $7$ hash>.");
+}
+
+Result<std::vector<protocol::ControllerAccount>> load_peer_controllers(const std::filesystem::path& file) {
+    auto lines = load_account_lines(file, "controller name");
+    if (!lines)
+        return std::unexpected(lines.error());
+    std::vector<protocol::ControllerAccount> peers;
+    for (auto& [username, hash] : *lines) peers.push_back(protocol::ControllerAccount{username, hash});
+    return peers;
+}
+
+Result<std::string> add_peer_controller(const std::filesystem::path& file, const std::string& username,
+                                        const std::vector<std::string>& taken) {
+    return add_account_line(
+        file, username, taken, "controller name", "controller",
+        "# The cluster's other controllers' broker accounts: <username>:<Mosquitto $7$ hash>.");
+}
+
 Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
     std::vector<std::string> names{m_options.controller_username};
     auto workers = m_options.ingest_workers_file.empty() ? Result<std::vector<IngestWorkerAccount>>{}
@@ -147,6 +191,12 @@ Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
     if (!workers)
         return std::unexpected(workers.error());
     for (const auto& worker : *workers) names.push_back(worker.username);
+    if (!m_options.controllers_file.empty()) {
+        auto peers = load_peer_controllers(m_options.controllers_file);
+        if (!peers)
+            return std::unexpected(peers.error());
+        for (const auto& peer : *peers) names.push_back(peer.username);
+    }
     if (m_options.bridges_file.empty())
         return names;
     auto bridges = load_bridges(m_options.bridges_file);
@@ -167,36 +217,96 @@ ManagedBroker::~ManagedBroker() {
     stop();
 }
 
-Result<void> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& devices) {
+namespace {
+
+// Everything the files are made of, in one string: equal accounts write equal files.
+std::string accounts_signature(const protocol::BrokerAccounts& accounts) {
+    std::string text = accounts.controller.username + ":" + accounts.controller.password_hash + "\n";
+    for (const auto& peer : accounts.peer_controllers)
+        text += "p " + peer.username + ":" + peer.password_hash + "\n";
+    for (const auto& worker : accounts.ingest_workers)
+        text += "w " + worker.username + ":" + worker.password_hash + "\n";
+    for (const auto& device : accounts.devices) {
+        text += "d " + device.device_id + ":" + device.password_hash;
+        for (const auto& zone : device.zones) text += " " + zone;
+        text += "\n";
+    }
+    for (const auto& bridge : accounts.bridges) {
+        text += "b " + bridge.username + ":" + bridge.password_hash;
+        for (const auto& zone : bridge.zones) text += " z" + zone;
+        for (const auto& device : bridge.devices) text += " d" + device;
+        text += "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
+Result<bool> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& devices) {
     protocol::BrokerAccounts accounts;
     accounts.controller.username = m_options.controller_username;
     accounts.controller.password_hash = m_controller_hash;
-    accounts.devices = devices;
+    // The accounts that are not devices, set up by an administrator on this machine. Two of them
+    // with one name is a configuration error: the files are not written.
+    std::set<std::string> reserved{accounts.controller.username};
     if (!m_options.ingest_workers_file.empty()) {
         auto loaded = load_ingest_workers(m_options.ingest_workers_file);
         if (!loaded)
             return std::unexpected(loaded.error());
         accounts.ingest_workers = std::move(*loaded);
-        std::set<std::string> names{accounts.controller.username};
-        for (const auto& device : devices) names.insert(device.device_id);
         for (const auto& worker : accounts.ingest_workers)
-            if (!names.insert(worker.username).second)
+            if (!reserved.insert(worker.username).second)
                 return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() +
                                                     ": ingest worker \"" + worker.username +
                                                     "\" has the name of another broker account");
     }
-    if (!m_options.bridges_file.empty()) {
-        auto bridges = load_bridges(m_options.bridges_file);
-        if (!bridges)
-            return std::unexpected(bridges.error());
-        accounts.bridges = bridge_accounts(*bridges, devices);
-        // validate_accounts refuses a bridge named like another account.
+    if (!m_options.controllers_file.empty()) {
+        auto peers = load_peer_controllers(m_options.controllers_file);
+        if (!peers)
+            return std::unexpected(peers.error());
+        for (const auto& peer : *peers)
+            if (!reserved.insert(peer.username).second)
+                return fail(Errc::InvalidInput, m_options.controllers_file.string() + ": controller \"" +
+                                                    peer.username +
+                                                    "\" has the name of another broker account");
+        accounts.peer_controllers = std::move(*peers);
     }
+    std::vector<BridgeRecord> bridges;
+    if (!m_options.bridges_file.empty()) {
+        auto loaded = load_bridges(m_options.bridges_file);
+        if (!loaded)
+            return std::unexpected(loaded.error());
+        bridges = std::move(*loaded);
+        for (const auto& bridge : bridges)
+            if (!reserved.insert(protocol::bridge_username(bridge.district)).second)
+                return fail(Errc::InvalidInput, m_options.bridges_file.string() + ": bridge \"" +
+                                                    protocol::bridge_username(bridge.district) +
+                                                    "\" has the name of another broker account");
+    }
+    // A device never takes a system account's name: one registered through another controller of
+    // a cluster (which knows its own accounts only) or written by hand is left out, loudly, and
+    // every other account keeps working.
+    for (const auto& device : devices) {
+        if (reserved.contains(device.device_id)) {
+            spdlog::error(
+                "broker: thiết bị \"{}\" trùng tên một tài khoản hệ thống, không được đăng nhập; "
+                "device \"{}\" has the name of a system account (controller, ingest worker or bridge) "
+                "and is left out of the broker files",
+                device.device_id, device.device_id);
+            continue;
+        }
+        accounts.devices.push_back(device);
+    }
+    accounts.bridges = bridge_accounts(bridges, accounts.devices);
+    const std::string signature = accounts_signature(accounts);
+    if (signature == m_written_signature)
+        return false;
     auto files = protocol::write_broker_files(m_options.config, accounts);
     if (!files)
         return std::unexpected(files.error());
     m_files = *files;
-    return {};
+    m_written_signature = signature;
+    return true;
 }
 
 Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& devices) {
@@ -205,7 +315,7 @@ Result<void> ManagedBroker::start(const std::vector<protocol::DeviceAccount>& de
         return fail(Errc::Conflict, "broker already started (pid " + std::to_string(m_process->pid()) + ")");
     // The files come first: the broker reads them at its start, and a restart reads them again.
     if (auto written = write(devices); !written)
-        return written;
+        return std::unexpected(written.error());
     media::SupervisedProcessOptions options;
     options.name = "mosquitto";
     options.argv = {m_options.mosquitto_binary.string(), "-c", m_files.config_file.string()};
@@ -240,8 +350,11 @@ media::ProcessHealth ManagedBroker::health() const {
 
 Result<void> ManagedBroker::apply(const std::vector<protocol::DeviceAccount>& devices) {
     std::lock_guard lock{m_mutex};
-    if (auto written = write(devices); !written)
-        return written;
+    auto written = write(devices);
+    if (!written)
+        return std::unexpected(written.error());
+    if (!*written)
+        return {};  // the same accounts as the files have: no rewrite, no reload
     if (m_process) {
         if (const pid_t pid = m_process->pid(); pid > 0)
             return protocol::reload_broker(pid);

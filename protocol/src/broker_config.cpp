@@ -219,6 +219,19 @@ Result<void> validate_accounts(const BrokerAccounts& accounts) {
     if (has_controller) {
         seen.insert(accounts.controller.username);
     }
+    for (std::size_t i = 0; i < accounts.peer_controllers.size(); ++i) {
+        const ControllerAccount& peer = accounts.peer_controllers[i];
+        const std::string where = "peer_controllers[" + std::to_string(i) + "]";
+        if (!is_topic_level_safe(peer.username)) {
+            problems.push_back(where + ".username: '" + peer.username +
+                               "' is not 1-64 characters of [A-Za-z0-9._-]");
+        } else if (!seen.insert(peer.username).second) {
+            problems.push_back(where + ".username: '" + peer.username + "' is used twice");
+        }
+        if (!peer.password_hash.starts_with("$7$")) {
+            problems.push_back(where + ".password_hash: not a $7$ hash");
+        }
+    }
     for (std::size_t i = 0; i < accounts.devices.size(); ++i) {
         const DeviceAccount& device = accounts.devices[i];
         const std::string where = "devices[" + std::to_string(i) + "]";
@@ -283,6 +296,8 @@ Result<std::string> render_password_file(const BrokerAccounts& accounts) {
     if (!accounts.controller.username.empty()) {
         text = accounts.controller.username + ":" + accounts.controller.password_hash + "\n";
     }
+    for (const ControllerAccount& peer : accounts.peer_controllers)
+        text += peer.username + ":" + peer.password_hash + "\n";
     for (const DeviceAccount& device : accounts.devices) {
         if (!device.password_hash.empty()) {
             text += device.device_id + ":" + device.password_hash + "\n";
@@ -321,6 +336,9 @@ Result<std::string> render_acl_file(const BrokerAccounts& accounts) {
         out << "\nuser " << accounts.controller.username << "\n"
             << "topic readwrite bantin/#\n";
     }
+    for (const ControllerAccount& peer : accounts.peer_controllers)
+        out << "\n# Another controller of the cluster.\nuser " << peer.username << "\n"
+            << "topic readwrite bantin/#\n";
     for (const DeviceAccount& device : accounts.devices) {
         out << "\nuser " << device.device_id << "\n"
             << "topic read bantin/v1/alert/all\n";

@@ -4,6 +4,7 @@
 // devices through the holder, once. The PostgreSQL lease and signal: postgres_lease_itest.cpp.
 
 #include "bantin/controller/cluster.hpp"
+#include "bantin/controller/device_commands.hpp"
 #include "bantin/controller/postgres_lease.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "fleet_fixture.hpp"
@@ -134,6 +135,13 @@ TEST_CASE("a change notice survives its encoding and is split under the NOTIFY l
         all.insert(all.end(), part->ids.begin(), part->ids.end());
     }
     CHECK(all == many.ids);
+
+    // "devices": a registration or revocation, no ids; one payload.
+    const ChangeNotice devices{"devices", {}};
+    REQUIRE(encode_notices(devices).size() == 1);
+    auto devices_decoded = decode_notice(encode_notices(devices).front());
+    REQUIRE(devices_decoded);
+    CHECK(*devices_decoded == devices);
 }
 
 TEST_CASE("hostile change notices are refused with a bilingual reason", "[cluster][hostile]") {
@@ -235,6 +243,34 @@ TEST_CASE(
     auto again = protocol::verify_bundle(second_broker.on("bantin/v1/dev/screen-2/bundle")[0].payload,
                                          fixture.trusted(), "screen-2", 2, fixture.clock.wall());
     CHECK_FALSE(again);
+}
+
+TEST_CASE("a device command on a non-holder is refused before anything is recorded", "[cluster]") {
+    ClusterRig rig;
+    rig.fixture.add_device("screen-1", "zone-1");
+    DeviceCommands commands{*rig.fixture.store, rig.fixture.clock, rig.fixture.keys.secret, rig.other_sink,
+                            DeviceCommandsOptions{}};
+    auto audit_rows = [&] {
+        auto rows = rig.fixture.store->read_value<std::vector<AuditEntry>>([](StoreTransaction& transaction) {
+            return transaction.list_audit(AuditFilter{"device", "screen-1", {}}, Page{100, 0});
+        });
+        REQUIRE(rows);
+        return rows->size();
+    };
+    const auto before = audit_rows();
+    CommandRequest request;
+    request.kind = protocol::CommandKind::Screenshot;
+    auto refused = commands.issue(rig.fixture.operator_one, "screen-1", request);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Conflict);
+    CHECK(refused.error().detail.find("does not hold the publisher lease") != std::string::npos);
+    CHECK(audit_rows() == before);
+    CHECK(rig.other_broker.messages.empty());
+
+    rig.other_lease.holding = true;
+    REQUIRE(commands.issue(rig.fixture.operator_one, "screen-1", request));
+    CHECK(audit_rows() == before + 1);
+    CHECK(rig.other_broker.on("bantin/v1/dev/screen-1/cmd").size() == 1);
 }
 
 TEST_CASE("a campaign change made on a non-holder reaches its devices through the holder once", "[cluster]") {

@@ -9,8 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
+#include <thread>
 
 using namespace bantin;
 using namespace bantin::controller;
@@ -207,14 +209,100 @@ TEST_CASE("ingest worker accounts: names are checked, duplicates refused, hashes
           "user ingest-2\ntopic read bantin/v1/dev/+/pop\ntopic write bantin/v1/dev/+/ack\n");
 }
 
-TEST_CASE("a worker named like a device is refused when the broker files are written",
+TEST_CASE("another controller's account: kept hashed in its own file, refused when its name is taken",
+          "[fleet][cluster]") {
+    FleetFixture fixture;
+    const auto file = fs::path{fixture.directory.path()} / "keys" / "controllers";
+    auto none = load_peer_controllers(file);
+    REQUIRE(none);
+    CHECK(none->empty());
+    auto password = add_peer_controller(file, "controller-2", {"controller", "ingest-2", "screen-1"});
+    REQUIRE(password);
+    for (const std::string taken : {"controller", "ingest-2", "screen-1"}) {
+        auto refused = add_peer_controller(file, taken, {"controller", "ingest-2", "screen-1"});
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == Errc::AlreadyExists);
+    }
+    auto again = add_peer_controller(file, "controller-2", {});
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::AlreadyExists);
+    auto bad = add_peer_controller(file, "controller 2", {});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::InvalidInput);
+    auto loaded = load_peer_controllers(file);
+    REQUIRE(loaded);
+    REQUIRE(loaded->size() == 1);
+    CHECK((*loaded)[0].username == "controller-2");
+    auto verified = protocol::verify_broker_password((*loaded)[0].password_hash, *password);
+    REQUIRE(verified);
+    CHECK(*verified);
+    CHECK((fs::status(file).permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+    // A hand-edited line that is not "<name>:<$7$ hash>" is an error naming the file and line.
+    std::ofstream(file, std::ios::app) << "controller-3:plain-text\n";
+    auto broken = load_peer_controllers(file);
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error().code == Errc::InvalidInput);
+    CHECK(broken.error().detail.find(file.string() + ":3") != std::string::npos);
+}
+
+TEST_CASE(
+    "another controller's account is written to the broker files, and one named like a worker is refused",
+    "[fleet][cluster][integration]") {
+    WorkerBroker fleet;
+    const auto peers = fs::path{fleet.directory.path()} / "keys" / "controllers";
+    REQUIRE(add_peer_controller(peers, "controller-2", {}));
+    fleet.create_managed_broker(controller_password, fleet.workers_file, peers);
+    REQUIRE(fleet.broker->apply({}));
+    std::ifstream in(fleet.broker->files().acl_file);
+    std::string acl((std::istreambuf_iterator<char>(in)), {});
+    CHECK(acl.find("user controller-2\ntopic readwrite bantin/#\n") != std::string::npos);
+    auto reserved = fleet.broker->reserved_usernames();
+    REQUIRE(reserved);
+    CHECK(std::find(reserved->begin(), reserved->end(), "controller-2") != reserved->end());
+
+    REQUIRE(add_peer_controller(peers, "ingest-2", {}));  // the file does not know the workers
+    auto clash = fleet.broker->apply({});
+    REQUIRE_FALSE(clash);
+    CHECK(clash.error().detail.find("ingest-2") != std::string::npos);
+}
+
+TEST_CASE("a device named like a worker is left out of the broker files, and the worker keeps its account",
           "[fleet][ingest-worker][integration]") {
+    // As when another controller of a cluster, which knows only its own accounts, registered it.
     WorkerBroker fleet{"screen-1"};
-    auto started =
-        fleet.broker->start({protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}});
-    REQUIRE_FALSE(started);
-    CHECK(started.error().code == Errc::InvalidInput);
-    CHECK(started.error().detail.find("screen-1") != std::string::npos);
+    REQUIRE(fleet.broker->start({protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}},
+                                 protocol::DeviceAccount{"screen-2", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}}));
+    std::ifstream in(fleet.broker->files().password_file);
+    std::string passwd((std::istreambuf_iterator<char>(in)), {});
+    CHECK(passwd.find("screen-1:" + fleet.worker_password) == std::string::npos);
+    CHECK(passwd.find("screen-1:$7$101$c2FsdA$aGFzaA") == std::string::npos);
+    CHECK(passwd.find("screen-2:$7$101$c2FsdA$aGFzaA") != std::string::npos);
+    auto worker_line = passwd.find("screen-1:$7$");
+    REQUIRE(worker_line != std::string::npos);
+    CHECK(passwd.find("screen-1:", worker_line + 1) == std::string::npos);  // one account of that name
+    // The worker logs in with its own password.
+    auto worker_client = fleet.client("screen-1", fleet.worker_password);
+    test::EventWaiter worker{worker_client};
+    REQUIRE(worker_client.start());
+    CHECK(worker.wait_for<protocol::MqttConnected>(std::chrono::seconds(5)));
+}
+
+TEST_CASE("apply with the accounts the files already hold writes nothing and reloads nobody",
+          "[fleet][integration]") {
+    WorkerBroker fleet;
+    const std::vector<protocol::DeviceAccount> devices{
+        protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}};
+    REQUIRE(fleet.broker->start(devices));
+    const auto passwd = fleet.broker->files().password_file;
+    const auto written = fs::last_write_time(passwd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(fleet.broker->apply(devices));
+    CHECK(fs::last_write_time(passwd) == written);
+    auto more = devices;
+    more.push_back(protocol::DeviceAccount{"screen-2", "$7$101$c2FsdA$aGFzaA", {"zone-1"}});
+    REQUIRE(fleet.broker->apply(more));
+    CHECK(fs::last_write_time(passwd) != written);
 }
 
 TEST_CASE(

@@ -20,7 +20,8 @@ struct ManagedBrokerFleet : FleetFixture {
     // Writes the broker's files for the registry's accounts (and the ingest workers' file, if
     // given) and creates the broker and the registry; the broker is not started.
     void create_managed_broker(const std::string& controller_password,
-                               std::optional<std::filesystem::path> ingest_workers_file = std::nullopt) {
+                               std::optional<std::filesystem::path> ingest_workers_file = std::nullopt,
+                               std::optional<std::filesystem::path> controllers_file = std::nullopt) {
         controller::ManagedBrokerOptions options;
         options.config.directory = std::filesystem::path{directory.path()} / "broker";
         std::filesystem::create_directories(options.config.directory);
@@ -30,6 +31,8 @@ struct ManagedBrokerFleet : FleetFixture {
         options.controller_password = controller_password;
         if (ingest_workers_file)
             options.ingest_workers_file = *ingest_workers_file;
+        if (controllers_file)
+            options.controllers_file = *controllers_file;
         port = options.config.port;
         auto created = controller::ManagedBroker::create(options);
         REQUIRE(created);

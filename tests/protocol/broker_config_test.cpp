@@ -381,3 +381,30 @@ TEST_CASE("run as root, passwd, acl and persistence/ go to the account Mosquitto
     CHECK(refused.error().code == Errc::InvalidInput);
     CHECK_THAT(refused.error().detail, Catch::Contains("no-such-account-bantin"));
 }
+
+TEST_CASE("the cluster's other controllers get accounts of their own with the controller's rights",
+          "[broker][cluster]") {
+    auto accounts = sample_accounts();
+    accounts.peer_controllers.push_back(ControllerAccount{"controller-2", kMosquittoPasswdHash});
+    auto passwd = render_password_file(accounts);
+    REQUIRE(passwd);
+    CHECK_THAT(*passwd, Catch::Contains(std::string("\ncontroller-2:") + kMosquittoPasswdHash + "\n"));
+    auto acl = render_acl_file(accounts);
+    REQUIRE(acl);
+    CHECK_THAT(*acl, Catch::Contains("user controller-2\ntopic readwrite bantin/#\n"));
+
+    // A peer may not share a name with the controller, another peer or a device, nor carry
+    // anything but a $7$ hash, nor a name that is not one topic level.
+    accounts.peer_controllers.push_back(ControllerAccount{"controller", kMosquittoPasswdHash});
+    accounts.peer_controllers.push_back(ControllerAccount{"controller-3", "plain-text"});
+    accounts.peer_controllers.push_back(ControllerAccount{"controller/#", kMosquittoPasswdHash});
+    accounts.devices.push_back(DeviceAccount{"controller-2", kMosquittoPasswdHash, {}});
+    auto result = validate_accounts(accounts);
+    REQUIRE_FALSE(result);
+    CHECK_THAT(result.error().detail,
+               Catch::Contains("peer_controllers[1].username: 'controller' is used twice"));
+    CHECK_THAT(result.error().detail, Catch::Contains("peer_controllers[2].password_hash: not a $7$ hash"));
+    CHECK_THAT(result.error().detail, Catch::Contains("peer_controllers[3].username: 'controller/#'"));
+    CHECK_THAT(result.error().detail, Catch::Contains("'controller-2' is used twice"));
+    CHECK_FALSE(render_password_file(accounts));
+}

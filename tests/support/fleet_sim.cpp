@@ -470,9 +470,13 @@ private:
         if (topic == device.topic_bundle) {
             auto bundle = protocol::verify_bundle(payload, m_options.keys, device.spec.id,
                                                   device.view.applied_version, now);
-            if (!bundle)
+            if (!bundle) {
+                if (bundle.error().reason == protocol::Refusal::Replay)
+                    ++device.view.bundle_replays;
                 return refused(device, bundle.error());
+            }
             ++m_counters.bundles;
+            ++device.view.bundles_applied;
             device.view.applied_version = bundle->version;
             device.view.applied_at = Steady::now();
             publish_status(device);

@@ -72,8 +72,10 @@ struct DeviceView {
     std::uint32_t connections = 0;  // CONNACKs accepted
     SteadyTime connected_at;        // the latest
     std::uint64_t applied_version = 0;
-    SteadyTime applied_at;  // when the latest bundle was verified and applied
-    std::string alert_id;   // the latest verified alert
+    SteadyTime applied_at;              // when the latest bundle was verified and applied
+    std::uint32_t bundles_applied = 0;  // bundles verified and applied (a replay is not one)
+    std::uint32_t bundle_replays = 0;   // bundles refused as not newer than the applied one
+    std::string alert_id;               // the latest verified alert
     SteadyTime alert_at;
     std::string cancelled_id;  // the latest verified cancel
     SteadyTime cancelled_at;

@@ -61,8 +61,10 @@ public:
 };
 
 struct ChangeNotice {
-    // "bundles" (device ids: publish their stored bundles) or "alert" (alert ids: publish their
-    // stored state, the alert or its cancel).
+    // "bundles" (device ids: publish their stored bundles), "alert" (alert ids: publish their
+    // stored state, the alert or its cancel) or "devices" (no ids: a device was registered or
+    // revoked; every instance, holder or not, forgets its cached device lookups and writes its
+    // broker files again).
     std::string kind;
     std::vector<std::string> ids;
     bool operator==(const ChangeNotice&) const = default;
@@ -105,6 +107,7 @@ public:
         : m_inner(inner), m_lease(lease), m_signal(signal), m_key(key) {}
     Result<void> publish(const std::string& topic, const std::string& payload,
                          const protocol::PublishOptions& options) override;
+    bool publishes_directly() const override { return m_lease.held(); }
 
 private:
     MessageSink& m_inner;

@@ -61,6 +61,15 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
 Result<std::string> add_ingest_worker_account(const config::ControllerConfig& config,
                                               const std::string& name);
 
+// Where the cluster's other controllers' broker accounts are kept: <data_dir>/keys/controllers.
+std::filesystem::path peer_controllers_path(const config::ControllerConfig& config);
+
+// Adds a broker account for another controller of the cluster (docs/scale.md, "Failover") and
+// returns its password: that controller's [mqtt] username and password. Refuses every name the
+// broker already knows. The broker files gain it at the controller's next start or device change.
+Result<std::string> add_peer_controller_account(const config::ControllerConfig& config,
+                                                const std::string& name);
+
 // Where the district bridges are kept: <data_dir>/keys/bridges (district_bridge.hpp).
 std::filesystem::path bridges_path(const config::ControllerConfig& config);
 

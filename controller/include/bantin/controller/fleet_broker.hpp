@@ -12,11 +12,15 @@
 // controller (parent-death signal) and is stopped with SIGTERM (stop(), or the destructor);
 // health() says whether it is up. When the controller does
 // not manage the broker, apply() still writes the files and signals the pid in the broker's
-// pid file if there is one. The ingest worker accounts of `ingest_workers_file` are added to
-// passwd and acl on every write (after protocol::write_broker_files, each file replaced again
-// atomically with the same owner and mode); a worker named like the controller or a device is
-// refused (InvalidInput). The district bridges of `bridges_file` (district_bridge.hpp) are
-// added the same way, each with an ACL naming its district's devices as they are at that write.
+// pid file if there is one. apply() with the accounts the files already hold writes nothing and
+// signals nobody (the other controllers of a cluster resync often). A device named like a
+// system account (the controller, a peer controller, an ingest worker, a bridge) is left out of
+// the files with an error in the log; two system accounts of one name fail the write. The ingest worker
+// accounts of `ingest_workers_file` are added to passwd and acl on every write (after
+// protocol::write_broker_files, each file replaced again atomically with the same owner and mode); a worker
+// named like the controller or a device is refused (InvalidInput). The district bridges of `bridges_file`
+// (district_bridge.hpp) are added the same way, each with an ACL naming its district's devices as they are at
+// that write.
 //
 // Threads: apply() may be called from any thread (a mutex serialises writes and signals).
 // Errors: Io for files and the process, Conflict when a broker port is already taken, Timeout
@@ -60,6 +64,13 @@ Result<std::vector<IngestWorkerAccount>> load_ingest_workers(const std::filesyst
 Result<std::string> add_ingest_worker(const std::filesystem::path& file, const std::string& username,
                                       const std::vector<std::string>& taken);
 
+// The other controllers of a cluster (docs/scale.md, "Failover"): the same file format, kept in
+// <storage.data_dir>/keys/controllers; each gets the controller's ACL (readwrite bantin/#).
+Result<std::vector<protocol::ControllerAccount>> load_peer_controllers(const std::filesystem::path& file);
+// As add_ingest_worker, for another controller's account.
+Result<std::string> add_peer_controller(const std::filesystem::path& file, const std::string& username,
+                                        const std::vector<std::string>& taken);
+
 // Replaces `path` with `text` atomically (a temporary file beside it, fsync, rename), keeping
 // the owner and mode it has now; a new file is 0600. For the controller's account files.
 Result<void> replace_keeping_owner(const std::filesystem::path& path, const std::string& text);
@@ -71,6 +82,8 @@ struct ManagedBrokerOptions {
     std::filesystem::path mosquitto_binary = "/usr/sbin/mosquitto";
     // Re-read on every write of the broker files; empty: no further ingest workers.
     std::filesystem::path ingest_workers_file;
+    // Re-read on every write too; empty: no other controllers.
+    std::filesystem::path controllers_file;
     // Re-read on every write too; empty: no district bridges (district_bridge.hpp).
     std::filesystem::path bridges_file;
     // How long Mosquitto may take to listen after each start or restart. It restores its
@@ -92,7 +105,8 @@ public:
     // SIGTERM, then SIGKILL after 5 s. Idempotent.
     void stop();
     Result<void> apply(const std::vector<protocol::DeviceAccount>& devices) override;
-    // The controller's username and every name in ingest_workers_file (read now).
+    // The controller's username and every name in ingest_workers_file, controllers_file and
+    // bridges_file (read now).
     Result<std::vector<std::string>> reserved_usernames() const override;
 
     pid_t pid() const { return m_process ? m_process->pid() : -1; }
@@ -104,11 +118,13 @@ public:
 private:
     explicit ManagedBroker(ManagedBrokerOptions options, std::string controller_hash)
         : m_options(std::move(options)), m_controller_hash(std::move(controller_hash)) {}
-    Result<void> write(const std::vector<protocol::DeviceAccount>& devices);
+    // Writes the files unless they already hold exactly these accounts; true when written.
+    Result<bool> write(const std::vector<protocol::DeviceAccount>& devices);
 
     ManagedBrokerOptions m_options;
     std::string m_controller_hash;
     protocol::BrokerFiles m_files;
+    std::string m_written_signature;  // the accounts the files were last written with
     std::unique_ptr<media::SupervisedProcess> m_process;
     mutable std::mutex m_mutex;
 };

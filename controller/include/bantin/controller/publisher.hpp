@@ -51,6 +51,10 @@ public:
     virtual ~MessageSink() = default;
     virtual Result<void> publish(const std::string& topic, const std::string& payload,
                                  const protocol::PublishOptions& options) = 0;
+    // False while this sink cannot send itself but relays or refuses (a controller that does not
+    // hold the publisher lease, cluster.hpp): a caller that records what it sends (an audit row)
+    // asks first, so that a refused message leaves no record.
+    virtual bool publishes_directly() const { return true; }
 };
 
 class MqttMessageSink final : public MessageSink {

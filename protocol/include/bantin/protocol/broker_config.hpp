@@ -108,6 +108,10 @@ struct IngestWorkerAccount {
 
 struct BrokerAccounts {
     ControllerAccount controller;
+    // The other controllers of a cluster on one PostgreSQL (docs/scale.md, "Failover"): each has
+    // its own account, and the ACL of the controller (readwrite bantin/#), so that two instances
+    // never share one MQTT session (use_username_as_clientid would make them take each other's).
+    std::vector<ControllerAccount> peer_controllers;
     std::vector<DeviceAccount> devices;
     std::vector<IngestWorkerAccount> ingest_workers;
     std::vector<BridgeAccount> bridges;  // the province's district bridges (broker_bridge.hpp)
