@@ -25,12 +25,13 @@ std::string bridge_account_acl(const BridgeAccount& bridge) {
     for (const std::string& zone : bridge.zones)
         out << "topic read bantin/v1/alert/zone/" << zone << "\n"
             << "topic read bantin/v1/live/zone/" << zone << "\n";
+    // One line per device, not one per channel: Mosquitto 2.0 checks every message the bridge
+    // may receive against this list line by line, for every district's devices' messages. What
+    // the line adds to the five channels (writing the device's bundle, command or ack topic,
+    // reading its status and proof) gives a district nothing it does not have already: devices
+    // verify every signed message, and their statuses and proof are what the bridge carries up.
     for (const std::string& device : bridge.devices)
-        out << "topic read bantin/v1/dev/" << device << "/bundle\n"
-            << "topic read bantin/v1/dev/" << device << "/cmd\n"
-            << "topic read bantin/v1/dev/" << device << "/ack\n"
-            << "topic write bantin/v1/dev/" << device << "/status\n"
-            << "topic write bantin/v1/dev/" << device << "/pop\n";
+        out << "topic readwrite bantin/v1/dev/" << device << "/#\n";
     return out.str();
 }
 

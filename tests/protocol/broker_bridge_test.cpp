@@ -112,11 +112,7 @@ TEST_CASE("a bridge account on the province names only its district's devices an
           "topic read bantin/v1/alert/all\n"
           "topic read bantin/v1/alert/zone/zone-n\n"
           "topic read bantin/v1/live/zone/zone-n\n"
-          "topic read bantin/v1/dev/dev-n1/bundle\n"
-          "topic read bantin/v1/dev/dev-n1/cmd\n"
-          "topic read bantin/v1/dev/dev-n1/ack\n"
-          "topic write bantin/v1/dev/dev-n1/status\n"
-          "topic write bantin/v1/dev/dev-n1/pop\n");
+          "topic readwrite bantin/v1/dev/dev-n1/#\n");
     CHECK(block.find("dev-s1") == std::string::npos);
     auto passwd = render_password_file(accounts);
     REQUIRE(passwd);
