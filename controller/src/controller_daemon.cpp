@@ -131,34 +131,51 @@ std::filesystem::path ingest_workers_path(const config::ControllerConfig& config
 
 namespace {
 
-// Every broker account name taken now: the controller, the ingest workers, the other
-// controllers and every device in the database (revoked ones too: their names stay theirs).
-Result<std::vector<std::string>> taken_broker_names(const config::ControllerConfig& config) {
-    std::vector<std::string> taken{config.mqtt.username};
+// The names of the broker's system accounts: the controller, the ingest workers, the other
+// controllers and, with `with_bridges`, the district bridges.
+Result<std::vector<std::string>> system_account_names(const config::ControllerConfig& config,
+                                                      bool with_bridges) {
+    std::vector<std::string> names{config.mqtt.username};
     auto workers = load_ingest_workers(ingest_workers_path(config));
     if (!workers)
         return std::unexpected(workers.error());
-    for (const auto& worker : *workers) taken.push_back(worker.username);
+    for (const auto& worker : *workers) names.push_back(worker.username);
     auto peers = load_peer_controllers(peer_controllers_path(config));
     if (!peers)
         return std::unexpected(peers.error());
-    for (const auto& peer : *peers) taken.push_back(peer.username);
-    auto bridges = load_bridges(bridges_path(config));
-    if (!bridges)
-        return std::unexpected(bridges.error());
-    for (const auto& bridge : *bridges) taken.push_back(protocol::bridge_username(bridge.district));
-    if (config.storage.backend == config::StorageBackend::Postgresql ||
-        std::filesystem::exists(config.database_path())) {
-        SystemClock clock;
-        auto store = open_store(config, clock);
-        if (!store)
-            return std::unexpected(store.error());
-        auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
-            [](StoreTransaction& transaction) { return load_all_devices(transaction); });
-        if (!devices)
-            return std::unexpected(devices.error());
-        for (const auto& device : *devices) taken.push_back(device.device.id);
+    for (const auto& peer : *peers) names.push_back(peer.username);
+    if (with_bridges) {
+        auto bridges = load_bridges(bridges_path(config));
+        if (!bridges)
+            return std::unexpected(bridges.error());
+        for (const auto& bridge : *bridges) names.push_back(protocol::bridge_username(bridge.district));
     }
+    return names;
+}
+
+// Every device in the database, revoked ones too (their names stay theirs); none before the
+// database exists.
+Result<std::vector<DeviceRecord>> stored_devices(const config::ControllerConfig& config) {
+    if (config.storage.backend != config::StorageBackend::Postgresql &&
+        !std::filesystem::exists(config.database_path()))
+        return std::vector<DeviceRecord>{};
+    SystemClock clock;
+    auto store = open_store(config, clock);
+    if (!store)
+        return std::unexpected(store.error());
+    return (*store)->read_value<std::vector<DeviceRecord>>(
+        [](StoreTransaction& transaction) { return load_all_devices(transaction); });
+}
+
+// Every broker account name taken now: the system accounts and every device.
+Result<std::vector<std::string>> taken_broker_names(const config::ControllerConfig& config) {
+    auto taken = system_account_names(config, true);
+    if (!taken)
+        return std::unexpected(taken.error());
+    auto devices = stored_devices(config);
+    if (!devices)
+        return std::unexpected(devices.error());
+    for (const auto& device : *devices) taken->push_back(device.device.id);
     return taken;
 }
 
@@ -190,34 +207,21 @@ std::filesystem::path bridges_path(const config::ControllerConfig& config) {
 
 Result<DistrictBrokerResult> write_district_broker_files(const config::ControllerConfig& config,
                                                          const DistrictBrokerRequest& request) {
-    std::vector<std::string> taken{config.mqtt.username};
-    auto workers = load_ingest_workers(ingest_workers_path(config));
-    if (!workers)
-        return std::unexpected(workers.error());
-    for (const auto& worker : *workers) taken.push_back(worker.username);
-    auto peers = load_peer_controllers(peer_controllers_path(config));
-    if (!peers)
-        return std::unexpected(peers.error());
-    for (const auto& peer : *peers) taken.push_back(peer.username);
+    // The bridges are left out: write_district_broker knows them, and this district's own name.
+    auto taken = system_account_names(config, false);
+    if (!taken)
+        return std::unexpected(taken.error());
+    auto devices = stored_devices(config);
+    if (!devices)
+        return std::unexpected(devices.error());
     std::vector<protocol::DeviceAccount> accounts;
-    if (config.storage.backend == config::StorageBackend::Postgresql ||
-        std::filesystem::exists(config.database_path())) {
-        SystemClock clock;
-        auto store = open_store(config, clock);
-        if (!store)
-            return std::unexpected(store.error());
-        auto devices = (*store)->read_value<std::vector<DeviceRecord>>(
-            [](StoreTransaction& transaction) { return load_all_devices(transaction); });
-        if (!devices)
-            return std::unexpected(devices.error());
-        for (const auto& device : *devices) {
-            taken.push_back(device.device.id);
-            if (!device.revoked)
-                accounts.push_back(protocol::DeviceAccount{
-                    device.device.id, device.mqtt_password_hash, {device.device.zone}});
-        }
+    for (const auto& device : *devices) {
+        taken->push_back(device.device.id);
+        if (!device.revoked)
+            accounts.push_back(
+                protocol::DeviceAccount{device.device.id, device.mqtt_password_hash, {device.device.zone}});
     }
-    return write_district_broker(bridges_path(config), request, accounts, taken);
+    return write_district_broker(bridges_path(config), request, accounts, *taken);
 }
 
 Result<std::string> controller_mqtt_password(const config::ControllerConfig& config) {

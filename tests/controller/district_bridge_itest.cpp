@@ -535,6 +535,15 @@ TEST_CASE(
     CHECK(again.output.find("Mật khẩu cầu nối mới") == std::string::npos);
     CHECK(test::read_text_file(root / "north" / "mosquitto.conf") == conf);
 
+    // The "north" bridge's account name is taken: neither another controller nor a worker gets it.
+    for (const std::string option : {"--add-controller", "--add-ingest-worker"}) {
+        auto taken = district_cli({"--config", config, option, "bridge-north"}, root);
+        INFO(taken.output);
+        CHECK(taken.exit_code == 1);
+        CHECK(taken.output.find("\"bridge-north\" is already a broker account") != std::string::npos);
+    }
+    REQUIRE(district_cli({"--config", config, "--add-controller", "controller-2"}, root).exit_code == 0);
+
     // An ingest worker holds the name the "west" bridge would have.
     REQUIRE(district_cli({"--config", config, "--add-ingest-worker", "bridge-west"}, root).exit_code == 0);
     const std::string south = (root / "south").string();
