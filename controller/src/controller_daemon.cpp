@@ -288,6 +288,7 @@ struct ControllerDaemon::Impl {
     std::unique_ptr<ProofRetention> retention;
     TimePoint next_retention{};  // the first pass runs on the loop's first turn
     MonotonicTime next_accounts_resync{};
+    MonotonicTime next_accounts_sync{};
     std::unique_ptr<Auth> auth;
     std::unique_ptr<ApprovalService> approval;
     std::unique_ptr<ApiContext> context;
@@ -733,15 +734,19 @@ Result<void> ControllerDaemon::run() {
         // Of several controllers: the broker files again after another's registration or
         // revocation, and once a minute whatever was heard (a notice can be lost; the same accounts
         // write nothing and reload nothing).
-        if (impl.cluster.clustered && impl.clock.monotonic() >= impl.next_accounts_resync) {
-            impl.next_accounts_resync = impl.clock.monotonic() + std::chrono::minutes{1};
+        // At most once a second: a burst of registrations on other instances reads the devices
+        // once, not once per registration.
+        const MonotonicTime turn = impl.clock.monotonic();
+        if (impl.cluster.clustered && turn >= impl.next_accounts_resync) {
+            impl.next_accounts_resync = turn + std::chrono::minutes{1};
             impl.accounts_changed.store(true);
-            impl.devices_changed.store(true);
         }
-        if (impl.accounts_changed.exchange(false))
+        if (turn >= impl.next_accounts_sync && impl.accounts_changed.exchange(false)) {
+            impl.next_accounts_sync = turn + std::chrono::seconds{1};
             if (auto written = impl.registry->sync_broker(); !written)
                 spdlog::error("broker: tài khoản thiết bị chưa ghi được; device accounts not written: {}",
                               written.error().message());
+        }
         auto events = impl.client->poll(std::chrono::milliseconds(100));
         for (auto& event : events) {
             if (auto* message = std::get_if<protocol::MqttMessage>(&event)) {

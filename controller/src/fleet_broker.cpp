@@ -210,7 +210,9 @@ Result<std::unique_ptr<ManagedBroker>> ManagedBroker::create(ManagedBrokerOption
     auto hash = protocol::hash_broker_password(options.controller_password);
     if (!hash)
         return std::unexpected(hash.error());
-    return std::unique_ptr<ManagedBroker>(new ManagedBroker(std::move(options), std::move(*hash)));
+    auto broker = std::unique_ptr<ManagedBroker>(new ManagedBroker(std::move(options), std::move(*hash)));
+    broker->m_files = protocol::broker_file_paths(broker->m_options.config);
+    return broker;
 }
 
 ManagedBroker::~ManagedBroker() {
@@ -299,7 +301,11 @@ Result<bool> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
     }
     accounts.bridges = bridge_accounts(bridges, accounts.devices);
     const std::string signature = accounts_signature(accounts);
-    if (signature == m_written_signature)
+    // Skipped only while the files are still there: one removed by hand is written again.
+    std::error_code missing;
+    if (signature == m_written_signature && std::filesystem::exists(m_files.password_file, missing) &&
+        std::filesystem::exists(m_files.acl_file, missing) &&
+        std::filesystem::exists(m_files.config_file, missing))
         return false;
     auto files = protocol::write_broker_files(m_options.config, accounts);
     if (!files)
@@ -355,15 +361,20 @@ Result<void> ManagedBroker::apply(const std::vector<protocol::DeviceAccount>& de
         return std::unexpected(written.error());
     if (!*written)
         return {};  // the same accounts as the files have: no rewrite, no reload
-    if (m_process) {
-        if (const pid_t pid = m_process->pid(); pid > 0)
-            return protocol::reload_broker(pid);
-        return {};  // down and being restarted: it reads the new files at its start
-    }
-    auto pid = protocol::read_broker_pid(m_files.pid_file);
-    if (!pid)
-        return {};  // a broker we do not run and that wrote no pid file: it reads the files at its start
-    return protocol::reload_broker(*pid);
+    auto reloaded = [&]() -> Result<void> {
+        if (m_process) {
+            if (const pid_t pid = m_process->pid(); pid > 0)
+                return protocol::reload_broker(pid);
+            return {};  // down and being restarted: it reads the new files at its start
+        }
+        auto pid = protocol::read_broker_pid(m_files.pid_file);
+        if (!pid)
+            return {};  // a broker we do not run and that wrote no pid file: it reads the files at its start
+        return protocol::reload_broker(*pid);
+    }();
+    if (!reloaded)
+        m_written_signature.clear();  // the next apply, even with the same accounts, signals again
+    return reloaded;
 }
 
 std::string ManagedBroker::log_tail() const {

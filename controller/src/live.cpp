@@ -1,5 +1,6 @@
 #include "bantin/controller/live.hpp"
 
+#include "bantin/controller/cluster.hpp"
 #include "bantin/controller/device_commands.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
@@ -137,6 +138,10 @@ Result<LiveRecord> LiveService::open(const User& actor, LiveRequest request) {
     if (auto problem = scheduler::stream_url_problem(channel.start.url); !problem.empty())
         return fail(Errc::InvalidInput, "live.icecast_url: " + problem);
     const LiveRecord record = with_source(channel);
+    // A controller that does not hold the publisher lease refuses a live channel (cluster.hpp):
+    // before the row and its audit, which would record a channel never opened.
+    if (!m_sink.publishes_directly())
+        return std::unexpected(not_publisher_error("live channel"));
     // Stored before it is published: a channel devices play is one a restarted controller closes.
     auto stored = m_store.write([&](StoreTransaction& transaction) -> Result<void> {
         if (auto expired = transaction.delete_live_channels_ended_by(now); !expired)

@@ -288,8 +288,9 @@ TEST_CASE("a device named like a worker is left out of the broker files, and the
     CHECK(worker.wait_for<protocol::MqttConnected>(std::chrono::seconds(5)));
 }
 
-TEST_CASE("apply with the accounts the files already hold writes nothing and reloads nobody",
-          "[fleet][integration]") {
+TEST_CASE(
+    "apply with the accounts the files already hold writes nothing, and a removed file is written again",
+    "[fleet][integration]") {
     WorkerBroker fleet;
     const std::vector<protocol::DeviceAccount> devices{
         protocol::DeviceAccount{"screen-1", "$7$101$c2FsdA$aGFzaA", {"zone-1"}}};
@@ -302,7 +303,10 @@ TEST_CASE("apply with the accounts the files already hold writes nothing and rel
     auto more = devices;
     more.push_back(protocol::DeviceAccount{"screen-2", "$7$101$c2FsdA$aGFzaA", {"zone-1"}});
     REQUIRE(fleet.broker->apply(more));
-    CHECK(fs::last_write_time(passwd) != written);
+    CHECK(test::read_text_file(passwd).find("screen-2:") != std::string::npos);
+    fs::remove(fleet.broker->files().acl_file);
+    REQUIRE(fleet.broker->apply(more));
+    CHECK(test::read_text_file(fleet.broker->files().acl_file).find("user screen-2") != std::string::npos);
 }
 
 TEST_CASE(

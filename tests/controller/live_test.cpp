@@ -4,12 +4,14 @@
 // at once, and a broker that refuses the start or the end.
 
 #include "bantin/controller/live.hpp"
+#include "bantin/controller/cluster.hpp"
 #include "bantin/protocol/envelope.hpp"
 #include "bantin/protocol/topics.hpp"
 #include "fleet_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -217,4 +219,39 @@ TEST_CASE(
     rig.sink.down = false;
     REQUIRE(rig.live->close(rig.operator_one, opened.start.id));
     CHECK(rig.listed().empty());
+}
+
+TEST_CASE(
+    "a live channel asked of a controller that does not hold the lease is refused before anything is stored",
+    "[controller][live][cluster]") {
+    LiveRestartRig rig;
+    // A sink that cannot send itself (a LeaseGuardedSink on a non-holder, cluster.hpp).
+    class NotHolding final : public MessageSink {
+    public:
+        Result<void> publish(const std::string&, const std::string&,
+                             const protocol::PublishOptions&) override {
+            ++published;
+            return std::unexpected(not_publisher_error("test"));
+        }
+        bool publishes_directly() const override { return false; }
+        int published = 0;
+    } not_holding;
+    auto live = rig.make_service(not_holding);
+    LiveRequest request;
+    request.zones = {"zone-1"};
+    request.level = scheduler::Level::Emergency;
+    request.duration = std::chrono::minutes{10};
+    auto refused = live->open(rig.operator_one, request);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::Conflict);
+    CHECK(not_holding.published == 0);
+    auto channels = live->open_channels();
+    REQUIRE(channels);
+    CHECK(channels->empty());
+    auto audit = rig.store->read_value<std::vector<AuditEntry>>([](StoreTransaction& transaction) {
+        return transaction.list_audit(AuditFilter{}, Page{100, 0});
+    });
+    REQUIRE(audit);
+    CHECK(std::none_of(audit->begin(), audit->end(),
+                       [](const AuditEntry& entry) { return entry.action == "live.open"; }));
 }
