@@ -184,25 +184,48 @@ Result<std::string> add_peer_controller(const std::filesystem::path& file, const
         "# The cluster's other controllers' broker accounts: <username>:<Mosquitto $7$ hash>.");
 }
 
-Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
-    std::vector<std::string> names{m_options.controller_username};
-    auto workers = m_options.ingest_workers_file.empty() ? Result<std::vector<IngestWorkerAccount>>{}
-                                                         : load_ingest_workers(m_options.ingest_workers_file);
-    if (!workers)
-        return std::unexpected(workers.error());
-    for (const auto& worker : *workers) names.push_back(worker.username);
-    if (!m_options.controllers_file.empty()) {
-        auto peers = load_peer_controllers(m_options.controllers_file);
+namespace {
+
+// The broker accounts that are not devices, each from its file (a file not configured: none).
+struct SystemAccounts {
+    std::vector<IngestWorkerAccount> workers;
+    std::vector<protocol::ControllerAccount> peers;
+    std::vector<BridgeRecord> bridges;
+};
+
+Result<SystemAccounts> load_system_accounts(const ManagedBrokerOptions& options) {
+    SystemAccounts accounts;
+    if (!options.ingest_workers_file.empty()) {
+        auto workers = load_ingest_workers(options.ingest_workers_file);
+        if (!workers)
+            return std::unexpected(workers.error());
+        accounts.workers = std::move(*workers);
+    }
+    if (!options.controllers_file.empty()) {
+        auto peers = load_peer_controllers(options.controllers_file);
         if (!peers)
             return std::unexpected(peers.error());
-        for (const auto& peer : *peers) names.push_back(peer.username);
+        accounts.peers = std::move(*peers);
     }
-    if (m_options.bridges_file.empty())
-        return names;
-    auto bridges = load_bridges(m_options.bridges_file);
-    if (!bridges)
-        return std::unexpected(bridges.error());
-    for (const auto& bridge : *bridges) names.push_back(protocol::bridge_username(bridge.district));
+    if (!options.bridges_file.empty()) {
+        auto bridges = load_bridges(options.bridges_file);
+        if (!bridges)
+            return std::unexpected(bridges.error());
+        accounts.bridges = std::move(*bridges);
+    }
+    return accounts;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ManagedBroker::reserved_usernames() const {
+    auto system = load_system_accounts(m_options);
+    if (!system)
+        return std::unexpected(system.error());
+    std::vector<std::string> names{m_options.controller_username};
+    for (const auto& worker : system->workers) names.push_back(worker.username);
+    for (const auto& peer : system->peers) names.push_back(peer.username);
+    for (const auto& bridge : system->bridges) names.push_back(protocol::bridge_username(bridge.district));
     return names;
 }
 
@@ -250,41 +273,25 @@ Result<bool> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
     accounts.controller.password_hash = m_controller_hash;
     // The accounts that are not devices, set up by an administrator on this machine. Two of them
     // with one name is a configuration error: the files are not written.
+    auto system = load_system_accounts(m_options);
+    if (!system)
+        return std::unexpected(system.error());
     std::set<std::string> reserved{accounts.controller.username};
-    if (!m_options.ingest_workers_file.empty()) {
-        auto loaded = load_ingest_workers(m_options.ingest_workers_file);
-        if (!loaded)
-            return std::unexpected(loaded.error());
-        accounts.ingest_workers = std::move(*loaded);
-        for (const auto& worker : accounts.ingest_workers)
-            if (!reserved.insert(worker.username).second)
-                return fail(Errc::InvalidInput, m_options.ingest_workers_file.string() +
-                                                    ": ingest worker \"" + worker.username +
-                                                    "\" has the name of another broker account");
-    }
-    if (!m_options.controllers_file.empty()) {
-        auto peers = load_peer_controllers(m_options.controllers_file);
-        if (!peers)
-            return std::unexpected(peers.error());
-        for (const auto& peer : *peers)
-            if (!reserved.insert(peer.username).second)
-                return fail(Errc::InvalidInput, m_options.controllers_file.string() + ": controller \"" +
-                                                    peer.username +
-                                                    "\" has the name of another broker account");
-        accounts.peer_controllers = std::move(*peers);
-    }
-    std::vector<BridgeRecord> bridges;
-    if (!m_options.bridges_file.empty()) {
-        auto loaded = load_bridges(m_options.bridges_file);
-        if (!loaded)
-            return std::unexpected(loaded.error());
-        bridges = std::move(*loaded);
-        for (const auto& bridge : bridges)
-            if (!reserved.insert(protocol::bridge_username(bridge.district)).second)
-                return fail(Errc::InvalidInput, m_options.bridges_file.string() + ": bridge \"" +
-                                                    protocol::bridge_username(bridge.district) +
-                                                    "\" has the name of another broker account");
-    }
+    auto clash = [&](const std::filesystem::path& file, const std::string& kind, const std::string& name) {
+        return fail(Errc::InvalidInput,
+                    file.string() + ": " + kind + " \"" + name + "\" has the name of another broker account");
+    };
+    for (const auto& worker : system->workers)
+        if (!reserved.insert(worker.username).second)
+            return clash(m_options.ingest_workers_file, "ingest worker", worker.username);
+    for (const auto& peer : system->peers)
+        if (!reserved.insert(peer.username).second)
+            return clash(m_options.controllers_file, "controller", peer.username);
+    for (const auto& bridge : system->bridges)
+        if (!reserved.insert(protocol::bridge_username(bridge.district)).second)
+            return clash(m_options.bridges_file, "bridge", protocol::bridge_username(bridge.district));
+    accounts.ingest_workers = std::move(system->workers);
+    accounts.peer_controllers = std::move(system->peers);
     // A device never takes a system account's name: one registered through another controller of
     // a cluster (which knows its own accounts only) or written by hand is left out, loudly, and
     // every other account keeps working.
@@ -299,7 +306,7 @@ Result<bool> ManagedBroker::write(const std::vector<protocol::DeviceAccount>& de
         }
         accounts.devices.push_back(device);
     }
-    accounts.bridges = bridge_accounts(bridges, accounts.devices);
+    accounts.bridges = bridge_accounts(system->bridges, accounts.devices);
     const std::string signature = accounts_signature(accounts);
     // Skipped only while the files are still there: one removed by hand is written again.
     std::error_code missing;

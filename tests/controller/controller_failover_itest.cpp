@@ -13,6 +13,7 @@
 #include "bantin/protocol/mqtt_client.hpp"
 #include "bantin/protocol/provisioning.hpp"
 #include "fleet_sim.hpp"
+#include "support/api_session.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/postgres_server.hpp"
 #include "support/temporary_directory.hpp"
@@ -45,50 +46,11 @@ constexpr int kDevices = 300;
 constexpr const char* kZone = "phuong-uyen-hung";
 const std::string controller_executable = BANTIN_CONTROLLER_CLI;
 
-void write_text(const std::filesystem::path& path, const std::string& text, mode_t mode = 0600) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    ::chmod(path.c_str(), mode);
-}
-
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& probe,
-                std::chrono::milliseconds step = 100ms) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (probe())
-            return true;
-        std::this_thread::sleep_for(step);
-    }
-    return probe();
-}
-
-std::string tail_of(const std::string& text, std::size_t length = 5000) {
-    return text.size() <= length ? text : "..." + text.substr(text.size() - length);
-}
-
-// One person's bearer session on one instance.
-class Session {
-public:
-    Session(std::uint16_t port, const std::string& name, const std::string& password)
-        : m_client("127.0.0.1", port) {
-        m_client.set_read_timeout(30, 0);
-        auto result = m_client.Post("/api/v1/auth/login", Json{{"name", name}, {"password", password}}.dump(),
-                                    "application/json");
-        if (result && result->status == 200)
-            m_client.set_bearer_token_auth(Json::parse(result->body).value("token", ""));
-    }
-    std::pair<int, Json> post(const std::string& path, const Json& body) {
-        return answer(m_client.Post(path, body.dump(), "application/json"));
-    }
-    std::pair<int, Json> get(const std::string& path) { return answer(m_client.Get(path)); }
-
-private:
-    static std::pair<int, Json> answer(const httplib::Result& result) {
-        if (!result)
-            return {0, Json{{"error", httplib::to_string(result.error())}}};
-        return {result->status, Json::parse(result->body, nullptr, false)};
-    }
-    httplib::Client m_client;
-};
+using bantin::test::ApiUser;
+using bantin::test::eventually;
+using bantin::test::login;
+using bantin::test::tail;
+using bantin::test::write_file;
 
 // One bantin-controller instance: its data directory, config and process.
 struct Instance {
@@ -131,7 +93,7 @@ struct FailoverRig {
         conninfo = postgres->conninfo(*database);
         std::filesystem::create_directories(root() / "media");
         std::filesystem::create_directories(root() / "keys");
-        write_text(root() / "a.mqtt-password", "password-of-controller-a-for-its-broker\n");
+        write_file(root() / "a.mqtt-password", "password-of-controller-a-for-its-broker\n", 0600);
         configure(a, "controller", root() / "a.mqtt-password", broker_dir());
     }
 
@@ -163,13 +125,13 @@ struct FailoverRig {
              << "[broker]\nmanage = false\nport = " << broker_port << "\nconfig_dir = \""
              << broker_config_dir.string() << "\"\n"
              << (::geteuid() == 0 ? "run_as_user = \"root\"\n" : "") << "[log]\nlevel = \"info\"\n";
-        write_text(instance.config, text.str(), 0644);
+        write_file(instance.config, text.str(), 0644);
     }
 
     test::CommandResult command(const Instance& instance, const std::vector<std::string>& extra,
                                 const std::string& input = {}) {
         const auto stdin_file = root() / "stdin.txt";
-        write_text(stdin_file, input);
+        write_file(stdin_file, input, 0600);
         std::string line = "exec '" + controller_executable + "' --config '" + instance.config.string() + "'";
         for (const auto& word : extra) line += " '" + word + "'";
         line += " < '" + stdin_file.string() + "'";
@@ -189,7 +151,7 @@ struct FailoverRig {
             return !instance.process.running() || test::MosquittoBroker::port_accepts(instance.http_port);
         });
         if (!up || !instance.process.running())
-            FAIL("controller " << instance.name << " did not start:\n" << tail_of(instance.log_text()));
+            FAIL("controller " << instance.name << " did not start:\n" << tail(instance.log_text()));
     }
 
     // Mosquitto from the files `a` wrote (and rewrites, with SIGHUP, at every registration).
@@ -205,9 +167,9 @@ struct FailoverRig {
     }
 
     std::string logs() const {
-        return "--- controller a ---\n" + tail_of(a.log_text()) + "\n--- controller b ---\n" +
-               tail_of(b.log_text()) + "\n--- broker ---\n" +
-               tail_of(test::read_text_file(broker_dir() / "mosquitto.log"), 2000);
+        return "--- controller a ---\n" + tail(a.log_text()) + "\n--- controller b ---\n" +
+               tail(b.log_text()) + "\n--- broker ---\n" +
+               tail(test::read_text_file(broker_dir() / "mosquitto.log"), 2000);
     }
 };
 
@@ -231,7 +193,7 @@ TEST_CASE(
     REQUIRE(marker != std::string::npos);
     const std::string b_password =
         added.output.substr(marker + 15, added.output.find('\n', marker) - marker - 15);
-    write_text(rig.root() / "b.mqtt-password", b_password + "\n");
+    write_file(rig.root() / "b.mqtt-password", b_password + "\n", 0600);
     rig.configure(rig.b, "controller-b", rig.root() / "b.mqtt-password", rig.root() / "controller-b-broker");
     // A second account of one name is refused, and so is the first controller's name.
     CHECK(rig.command(rig.a, {"--add-controller", "controller-b"}).exit_code == 1);
@@ -248,43 +210,43 @@ TEST_CASE(
     }
 
     // --- people, a zone, a notice and two campaigns (through a) ---
-    Session admin_a(rig.a.http_port, "admin", "admin-failover-password");
+    ApiUser admin_a(rig.a.http_port, login(rig.a.http_port, "admin", "admin-failover-password"));
     for (const auto& [user, role] : std::vector<std::pair<std::string, std::string>>{
              {"bien-tap", "editor"}, {"duyet", "approver"}, {"van-hanh", "operator"}}) {
         auto created = admin_a.post("/api/v1/users", {{"name", user},
                                                       {"display_name", user},
                                                       {"role", role},
                                                       {"password", user + "-failover-password"}});
-        INFO(created.second.dump());
-        REQUIRE(created.first == 201);
+        INFO(created.body.dump());
+        REQUIRE(created.status == 201);
     }
-    Session operator_a(rig.a.http_port, "van-hanh", "van-hanh-failover-password");
-    Session editor_a(rig.a.http_port, "bien-tap", "bien-tap-failover-password");
-    Session approver_a(rig.a.http_port, "duyet", "duyet-failover-password");
-    REQUIRE(operator_a.post("/api/v1/zones", {{"id", kZone}, {"name", "Uyên Hưng"}}).first == 201);
+    ApiUser operator_a(rig.a.http_port, login(rig.a.http_port, "van-hanh", "van-hanh-failover-password"));
+    ApiUser editor_a(rig.a.http_port, login(rig.a.http_port, "bien-tap", "bien-tap-failover-password"));
+    ApiUser approver_a(rig.a.http_port, login(rig.a.http_port, "duyet", "duyet-failover-password"));
+    REQUIRE(operator_a.post("/api/v1/zones", {{"id", kZone}, {"name", "Uyên Hưng"}}).status == 201);
     auto notice =
         editor_a.post("/api/v1/notices",
                       {{"text", "Thông báo: sáng mai cắt điện từ 7 giờ đến 9 giờ."}, {"name", "cat-dien"}});
-    INFO(notice.second.dump());
-    REQUIRE(notice.first == 201);
-    const std::string notice_sha = notice.second["sha256"];
+    INFO(notice.body.dump());
+    REQUIRE(notice.status == 201);
+    const std::string notice_sha = notice.body["sha256"];
     std::map<std::string, Json> submitted_version;
     for (const std::string id : {"tin-1", "tin-2"}) {
         REQUIRE(editor_a
                     .post("/api/v1/playlists",
                           {{"id", "pl-" + id}, {"name", id}, {"items", {{{"media", notice_sha}}}}})
-                    .first == 201);
+                    .status == 201);
         auto campaign = editor_a.post("/api/v1/campaigns", {{"id", id},
                                                             {"name", "Tin " + id},
                                                             {"playlist", "pl-" + id},
                                                             {"targets", {{"zones", {kZone}}}},
                                                             {"mode", "loop"}});
-        INFO(campaign.second.dump());
-        REQUIRE(campaign.first == 201);
+        INFO(campaign.body.dump());
+        REQUIRE(campaign.status == 201);
         auto submitted = editor_a.post("/api/v1/campaigns/" + id + "/submit", {{"version", 1}});
-        INFO(submitted.second.dump());
-        REQUIRE(submitted.first == 200);
-        submitted_version[id] = submitted.second["version"];
+        INFO(submitted.body.dump());
+        REQUIRE(submitted.status == 200);
+        submitted_version[id] = submitted.body["version"];
     }
 
     // --- the fleet: registered through a (its files reach the broker), on the simulator ---
@@ -292,21 +254,21 @@ TEST_CASE(
         const std::string id = "loa-" + std::to_string(i);
         auto registered =
             operator_a.post("/api/v1/devices", {{"id", id}, {"kind", "speaker"}, {"zone", kZone}});
-        if (registered.first != 201)
-            FAIL("register " << id << ": " << registered.second.dump());
-        auto provisioning = protocol::decode_provisioning(registered.second["provisioning"].dump());
+        if (registered.status != 201)
+            FAIL("register " << id << ": " << registered.body.dump());
+        auto provisioning = protocol::decode_provisioning(registered.body["provisioning"].dump());
         REQUIRE(provisioning);
         rig.keys = provisioning->controller_keys;
         rig.devices.push_back({id, provisioning->mqtt.password, kZone});
     }
     // One registered through b: a, which writes the broker's files, hears of it and writes them.
     {
-        Session operator_b(rig.b.http_port, "van-hanh", "van-hanh-failover-password");
+        ApiUser operator_b(rig.b.http_port, login(rig.b.http_port, "van-hanh", "van-hanh-failover-password"));
         auto registered =
             operator_b.post("/api/v1/devices", {{"id", "loa-b"}, {"kind", "speaker"}, {"zone", kZone}});
-        INFO(registered.second.dump());
-        REQUIRE(registered.first == 201);
-        auto provisioning = protocol::decode_provisioning(registered.second["provisioning"].dump());
+        INFO(registered.body.dump());
+        REQUIRE(registered.status == 201);
+        auto provisioning = protocol::decode_provisioning(registered.body["provisioning"].dump());
         REQUIRE(provisioning);
         rig.devices.push_back({"loa-b", provisioning->mqtt.password, kZone});
         const bool written = eventually(20s, [&] {
@@ -324,8 +286,8 @@ TEST_CASE(
     // The first campaign, approved through a, the publisher, before the fleet connects.
     auto first =
         approver_a.post("/api/v1/campaigns/tin-1/approve", {{"version", submitted_version["tin-1"]}});
-    INFO(first.second.dump());
-    REQUIRE(first.first == 200);
+    INFO(first.body.dump());
+    REQUIRE(first.status == 200);
     fleet_sim::FleetSimulator sim{sim_options, rig.devices};
     REQUIRE(sim.start());
     const int fleet_size = static_cast<int>(rig.devices.size());
@@ -334,8 +296,8 @@ TEST_CASE(
         90s,
         [&] {
             auto status = operator_a.get("/api/v1/fleet/status");
-            fleet = status.second;
-            return status.first == 200 && fleet.value("online", 0) == fleet_size &&
+            fleet = status.body;
+            return status.status == 200 && fleet.value("online", 0) == fleet_size &&
                    fleet["delivery"].value("applied", 0) == fleet_size;
         },
         500ms);
@@ -349,11 +311,11 @@ TEST_CASE(
     };
 
     // --- the change, made through b (which waits for the lease): a publishes it and dies mid-way ---
-    Session approver_b(rig.b.http_port, "duyet", "duyet-failover-password");
+    ApiUser approver_b(rig.b.http_port, login(rig.b.http_port, "duyet", "duyet-failover-password"));
     auto second =
         approver_b.post("/api/v1/campaigns/tin-2/approve", {{"version", submitted_version["tin-2"]}});
-    INFO(second.second.dump());
-    REQUIRE(second.first == 200);
+    INFO(second.body.dump());
+    REQUIRE(second.status == 200);
     std::size_t on_new_at_kill = 0;
     const auto change_seen = eventually(
         20s,
@@ -393,16 +355,16 @@ TEST_CASE(
     }
 
     // The survivor's view agrees with the devices', and proof of play now goes through it.
-    Session operator_b(rig.b.http_port, "van-hanh", "van-hanh-failover-password");
+    ApiUser operator_b(rig.b.http_port, login(rig.b.http_port, "van-hanh", "van-hanh-failover-password"));
     std::map<std::string, std::uint64_t> applied;
     for (const auto& view : views) applied[view.id] = view.applied_version;
     const bool agreed = eventually(
         30s,
         [&] {
             auto status = operator_b.get("/api/v1/fleet/status");
-            if (status.first != 200 || !status.second.contains("devices"))
+            if (status.status != 200 || !status.body.contains("devices"))
                 return false;
-            fleet = status.second;
+            fleet = status.body;
             int matching = 0;
             for (const auto& device : fleet["devices"])
                 if (device.value("desired_version", std::uint64_t{0}) == applied[device.value("id", "")] &&

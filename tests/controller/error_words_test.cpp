@@ -22,21 +22,26 @@ std::string whole_file(const std::filesystem::path& path) {
     return text.str();
 }
 
-// The codes the controller's sources write: send_error(response, <status>, "code", ...),
-// Refusal(<status>, "code", ...), {"error", "code"} and the HTTP front's json_body("code", ...).
-std::set<std::string> codes_in_sources() {
-    static const std::regex written{
-        R"re((?:send_error\(response, [^,()]+, |Refusal\([^,()]+, |json_body\(|\{"error", )"([a-z]+(?:-[a-z]+)*)")re"};
-    std::set<std::string> codes;
+// The first group of every match of `written` in the controller's sources.
+std::set<std::string> matches_in_sources(const std::regex& written) {
+    std::set<std::string> found;
     for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path{BANTIN_SOURCE_DIR} /
                                                                  "controller" / "src")) {
         if (entry.path().extension() != ".cpp")
             continue;
         const std::string text = whole_file(entry.path());
         for (std::sregex_iterator at(text.begin(), text.end(), written), end; at != end; ++at)
-            codes.insert((*at)[1].str());
+            found.insert((*at)[1].str());
     }
-    return codes;
+    return found;
+}
+
+// The codes the controller's sources write: send_error(response, <status>, "code", ...),
+// Refusal(<status>, "code", ...), {"error", "code"} and the HTTP front's json_body("code", ...).
+std::set<std::string> codes_in_sources() {
+    static const std::regex written{
+        R"re((?:send_error\(response, [^,()]+, |Refusal\([^,()]+, |json_body\(|\{"error", )"([a-z]+(?:-[a-z]+)*)")re"};
+    return matches_in_sources(written);
 }
 
 // errorMeanings of web/dom.js: code -> its Vietnamese words.
@@ -83,15 +88,7 @@ TEST_CASE("every error code the server answers has Vietnamese words in the conso
 TEST_CASE("every audit action the server writes reads as words in the audit log", "[web][errors]") {
     static const std::regex written{
         R"re("((?:campaign|playlist|media|notice|stream|alert|device|zone|user|live)\.[a-z][a-z.-]*)")re"};
-    std::set<std::string> actions;
-    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path{BANTIN_SOURCE_DIR} /
-                                                                 "controller" / "src")) {
-        if (entry.path().extension() != ".cpp")
-            continue;
-        const std::string text = whole_file(entry.path());
-        for (std::sregex_iterator at(text.begin(), text.end(), written), end; at != end; ++at)
-            actions.insert((*at)[1].str());
-    }
+    const std::set<std::string> actions = matches_in_sources(written);
     CHECK(actions.contains("device.settings.propose"));
     const std::string audit = whole_file(std::filesystem::path{BANTIN_SOURCE_DIR} / "web" / "audit.js");
     for (const auto& action : actions) {
